@@ -1,0 +1,1 @@
+"""Content and review: drafts, variants, posts, channel text rules and the review workflow."""

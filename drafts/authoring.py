@@ -1,0 +1,218 @@
+"""Adding and editing drafts: content in, variants and rendered posts stored.
+
+An edit that changes what reviewers saw (the content hash) sends an approved or scheduled
+draft back to review and unschedules its posts: an approval covers the hash it saw, never
+later edits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from drafts.audit import record
+from drafts.composing import RenderedPost, compose, content_hash
+from drafts.config import Config
+from drafts.draft_file import DraftContent
+from drafts.errors import NotFoundError, ReviewError
+from drafts.lifecycle import DraftStatus, PostStatus, require_action
+from drafts.models import Draft, Post, User, Variant
+from drafts.rendering import TemplateLibrary
+from drafts.timestamps import utcnow
+from drafts.users import Capability, require
+
+
+@dataclass(frozen=True)
+class EditOutcome:
+    draft: Draft
+    changed: bool
+    back_to_review: bool
+
+
+def get_draft(session: Session, draft_id: int) -> Draft:
+    draft = session.get(Draft, draft_id)
+    if draft is None:
+        raise NotFoundError(f"no draft {draft_id}")
+    return draft
+
+
+def add_draft(
+    session: Session,
+    *,
+    content: DraftContent,
+    author: User,
+    config: Config,
+    library: TemplateLibrary,
+) -> Draft:
+    """Store a new draft and its posts; the draft starts in status ``draft``."""
+    require(author, Capability.WRITE)
+    posts = compose(content, config, library)
+    draft = Draft(
+        status=DraftStatus.DRAFT,
+        author_id=_id(author),
+        content_hash=content_hash(posts),
+        **_content_columns(content),
+    )
+    session.add(draft)
+    session.flush()
+    _store(session, _id(draft), content, posts)
+    record(session, actor=author.name, action="draft.add", draft_id=draft.id, detail=content.title)
+    return draft
+
+
+def edit_draft(
+    session: Session,
+    *,
+    draft_id: int,
+    content: DraftContent,
+    editor: User,
+    config: Config,
+    library: TemplateLibrary,
+) -> EditOutcome:
+    """Replace a draft's content; a reviewed draft whose posts changed goes back to review."""
+    require(editor, Capability.WRITE)
+    draft = get_draft(session, draft_id)
+    require_action(draft_id, draft.status, "edit")
+    _refuse_if_publishing(session, draft_id)
+    posts = compose(content, config, library)
+    new_hash = content_hash(posts)
+    changed = new_hash != draft.content_hash
+    for key, value in _content_columns(content).items():
+        setattr(draft, key, value)
+    draft.updated_at = utcnow()
+    back_to_review = changed and draft.status in {
+        DraftStatus.IN_REVIEW,
+        DraftStatus.APPROVED,
+        DraftStatus.SCHEDULED,
+    }
+    if changed:
+        draft.content_hash = new_hash
+    if back_to_review:
+        draft.status = DraftStatus.IN_REVIEW
+        draft.review_round += 1
+    _store(session, draft_id, content, posts)
+    if back_to_review:
+        _unschedule(session, draft_id)
+    else:
+        _check_expiry(session, draft)
+    detail = "content changed" if changed else "no change to the posts"
+    if back_to_review:
+        detail += "; back to review, posts unscheduled"
+    record(session, actor=editor.name, action="draft.edit", draft_id=draft_id, detail=detail)
+    return EditOutcome(draft=draft, changed=changed, back_to_review=back_to_review)
+
+
+def draft_posts(session: Session, draft_id: int) -> list[Post]:
+    """The draft's posts in the order they were composed."""
+    query = select(Post).where(Post.draft_id == draft_id).order_by(col(Post.id))
+    return list(session.exec(query))
+
+
+def _unschedule(session: Session, draft_id: int) -> None:
+    for post in session.exec(select(Post).where(Post.draft_id == draft_id)):
+        post.status = PostStatus.PENDING
+        post.due_at = None
+
+
+def _check_expiry(session: Session, draft: Draft) -> None:
+    if draft.expires_at is None:
+        return
+    for post in session.exec(select(Post).where(Post.draft_id == draft.id)):
+        if post.due_at is not None and post.due_at >= draft.expires_at:
+            raise ReviewError(
+                f"expires_at: the {post.channel} post is scheduled after it; "
+                "move the draft with `tidings schedule` first"
+            )
+
+
+def _refuse_if_publishing(session: Session, draft_id: int) -> None:
+    busy = session.exec(
+        select(Post).where(
+            Post.draft_id == draft_id,
+            col(Post.status).notin_([PostStatus.PENDING, PostStatus.SCHEDULED]),
+        )
+    ).first()
+    if busy is not None:
+        raise ReviewError(
+            f"draft {draft_id} cannot be edited: its {busy.channel} post is {busy.status}"
+        )
+
+
+def _content_columns(content: DraftContent) -> dict[str, Any]:
+    return {
+        "kind": content.kind,
+        "title": content.title,
+        "template": content.template,
+        "channels": list(content.channels),
+        "languages": list(content.languages),
+        "publish_at": content.publish_at,
+        "publish_next_slot": content.publish_next_slot,
+        "expires_at": content.expires_at,
+        "source": content.source,
+    }
+
+
+def _store(
+    session: Session, draft_id: int, content: DraftContent, posts: list[RenderedPost]
+) -> None:
+    """Make the stored variants and posts match ``content``, keeping the rows that remain."""
+    variants_by_language: dict[str, Variant] = {}
+    variants = {
+        v.language: v for v in session.exec(select(Variant).where(Variant.draft_id == draft_id))
+    }
+    for variant in content.variants:
+        row = variants.pop(variant.language, None) or Variant(
+            draft_id=draft_id, language=variant.language
+        )
+        row.text = variant.text
+        row.fields = {name: _jsonable(value) for name, value in variant.fields.items()}
+        session.add(row)
+        variants_by_language[variant.language] = row
+    session.flush()
+    stored = {
+        (p.channel, p.language): p
+        for p in session.exec(select(Post).where(Post.draft_id == draft_id))
+    }
+    for post in posts:
+        row = stored.pop((post.channel, post.language), None) or Post(
+            draft_id=draft_id,
+            channel=post.channel,
+            language=post.language,
+            status=PostStatus.PENDING,
+        )
+        row.variant_id = _id(variants_by_language[post.language])
+        row.platform = post.platform
+        row.text = post.text
+        row.length = post.length
+        row.length_limit = post.limit
+        row.updated_at = utcnow()
+        session.add(row)
+    for gone in [*stored.values(), *variants.values()]:
+        session.delete(gone)
+    session.flush()
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    if isinstance(value, list):
+        return [_jsonable(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _jsonable(item) for key, item in value.items()}
+    return value
+
+
+def _id(row: Draft | Variant | User) -> int:
+    assert row.id is not None
+    return row.id
+
+
+def list_drafts(session: Session, *, status: str | None = None) -> list[Draft]:
+    """Drafts, most recently changed first."""
+    query = select(Draft)
+    if status is not None:
+        query = query.where(Draft.status == status)
+    return list(session.exec(query.order_by(col(Draft.updated_at).desc(), col(Draft.id).desc())))

@@ -1,0 +1,139 @@
+"""Channels: one account on one platform, as declared in ``config.toml``.
+
+Each platform has its own model so that a misspelled or missing key is reported by name
+(``channels[2] (x-en).token_env: field required``). Secrets are never written here: every
+``*_env`` key names the environment variable that holds one.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from drafts.languages import check_language_tag
+from drafts.slots import Slot, parse_slot
+from drafts.timezones import zone
+
+PLATFORMS = ("linkedin", "x", "mastodon", "bluesky", "facebook", "threads", "telegram", "webhook")
+
+CHANNEL_ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,39}$"
+ENV_NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
+
+
+class ChannelBase(BaseModel):
+    """What every channel declares, whatever its platform."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(pattern=CHANNEL_ID_PATTERN)
+    languages: tuple[str, ...] = Field(min_length=1)
+    slots: tuple[str, ...] = ()
+    timezone: str | None = None
+    base_url: str | None = Field(default=None, pattern=r"^https?://[^\s]+$")
+
+    @field_validator("languages")
+    @classmethod
+    def _languages_are_tags(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for tag in value:
+            check_language_tag(tag)
+        if len(set(value)) != len(value):
+            raise ValueError("lists a language twice")
+        return value
+
+    @field_validator("slots")
+    @classmethod
+    def _slots_parse(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for slot in value:
+            parse_slot(slot)
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone_exists(cls, value: str | None) -> str | None:
+        if value is not None:
+            zone(value)
+        return value
+
+    def takes(self, language: str) -> bool:
+        """Whether this channel publishes posts in ``language``."""
+        return language in self.languages
+
+    def zone(self, default: ZoneInfo) -> ZoneInfo:
+        """The timezone this channel's slots and times are read in."""
+        return zone(self.timezone) if self.timezone else default
+
+    def parsed_slots(self) -> tuple[Slot, ...]:
+        return tuple(parse_slot(slot) for slot in self.slots)
+
+
+EnvName = Annotated[str, Field(pattern=ENV_NAME_PATTERN)]
+
+
+class LinkedInChannel(ChannelBase):
+    platform: Literal["linkedin"]
+    author: str = Field(pattern=r"^urn:li:(organization|person):[A-Za-z0-9_-]+$")
+    token_env: EnvName
+    version: str = Field(default="202601", pattern=r"^\d{6}$")
+
+
+class XChannel(ChannelBase):
+    platform: Literal["x"]
+    token_env: EnvName
+    refresh_token_env: EnvName | None = None
+    client_id_env: EnvName | None = None
+    client_secret_env: EnvName | None = None
+
+
+class MastodonChannel(ChannelBase):
+    platform: Literal["mastodon"]
+    base_url: str = Field(pattern=r"^https?://[^\s]+$")
+    token_env: EnvName
+    max_characters: int = Field(default=500, ge=1)
+    characters_reserved_per_url: int = Field(default=23, ge=0)
+    visibility: Literal["public", "unlisted", "private", "direct"] = "public"
+
+
+class BlueskyChannel(ChannelBase):
+    platform: Literal["bluesky"]
+    handle: str = Field(min_length=3)
+    password_env: EnvName
+
+
+class FacebookChannel(ChannelBase):
+    platform: Literal["facebook"]
+    page_id: str = Field(pattern=r"^\d+$")
+    token_env: EnvName
+    graph_version: str = Field(default="v21.0", pattern=r"^v\d+\.\d+$")
+
+
+class ThreadsChannel(ChannelBase):
+    platform: Literal["threads"]
+    user_id: str = Field(min_length=1)
+    token_env: EnvName
+
+
+class TelegramChannel(ChannelBase):
+    platform: Literal["telegram"]
+    chat_id: str = Field(pattern=r"^(@[A-Za-z0-9_]{5,}|-?\d+)$")
+    token_env: EnvName
+
+
+class WebhookChannel(ChannelBase):
+    platform: Literal["webhook"]
+    url: str = Field(pattern=r"^https?://[^\s]+$")
+    secret_env: EnvName | None = None
+
+
+Channel = Annotated[
+    LinkedInChannel
+    | XChannel
+    | MastodonChannel
+    | BlueskyChannel
+    | FacebookChannel
+    | ThreadsChannel
+    | TelegramChannel
+    | WebhookChannel,
+    Field(discriminator="platform"),
+]

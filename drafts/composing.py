@@ -1,0 +1,116 @@
+"""From draft content to posts: one per (channel, language the channel takes), each rendered
+for its platform and measured by that platform's rules.
+
+The text here is the text the platform will show; the review preview, the length check and
+(later) the request builders all start from it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from drafts.channels import Channel, MastodonChannel
+from drafts.config import Config
+from drafts.draft_file import DraftContent, VariantContent
+from drafts.errors import DraftError
+from drafts.rendering import TemplateLibrary
+from drafts.text_rules import Measurement, TextRules, measure
+
+
+@dataclass(frozen=True)
+class RenderedPost:
+    """One post's final text and how it measures on its platform."""
+
+    channel: str
+    platform: str
+    language: str
+    text: str
+    measurements: tuple[Measurement, ...]
+
+    @property
+    def length(self) -> int:
+        return self.measurements[0].length
+
+    @property
+    def limit(self) -> int | None:
+        return self.measurements[0].limit
+
+    @property
+    def problems(self) -> list[str]:
+        return [p for m in self.measurements if (p := m.problem()) is not None]
+
+
+def compose(content: DraftContent, config: Config, library: TemplateLibrary) -> list[RenderedPost]:
+    """Every post the draft yields, in the order of its channels, then its languages."""
+    if content.template:
+        _check_template(content, library)
+    posts = []
+    for channel_id in content.channels:
+        channel = config.channel(channel_id)
+        for variant in content.variants:
+            if channel.takes(variant.language):
+                posts.append(_render(variant, channel, content.template, library))
+    return posts
+
+
+def _render(
+    variant: VariantContent, channel: Channel, template: str | None, library: TemplateLibrary
+) -> RenderedPost:
+    if template is None:
+        assert variant.text is not None
+        text = variant.text
+    else:
+        text = library.render(template, variant.language, variant.fields, platform=channel.platform)
+    return RenderedPost(
+        channel=channel.id,
+        platform=channel.platform,
+        language=variant.language,
+        text=text,
+        measurements=measure(channel.platform, text, text_rules(channel)),
+    )
+
+
+def text_rules(channel: Channel) -> TextRules:
+    """The counting knobs a channel sets (a Mastodon instance's own limit)."""
+    if isinstance(channel, MastodonChannel):
+        return TextRules(
+            max_characters=channel.max_characters,
+            characters_reserved_per_url=channel.characters_reserved_per_url,
+        )
+    return TextRules()
+
+
+def post_problems(post: PostText, config: Config) -> list[str]:
+    """What keeps a stored post from fitting its channel (re-measured: limits live in config)."""
+    channel = config.channel(post.channel)
+    measurements = measure(channel.platform, post.text, text_rules(channel))
+    return [p for m in measurements if (p := m.problem()) is not None]
+
+
+def _check_template(content: DraftContent, library: TemplateLibrary) -> None:
+    assert content.template is not None
+    given = {name for variant in content.variants for name in variant.fields}
+    unused = library.unknown_fields(content.template, content.languages, given)
+    for name, suggestion in sorted(unused.items()):
+        hint = f" (did you mean {suggestion}?)" if suggestion else ""
+        raise DraftError(f"fields.{name}: not used by template {content.template}{hint}")
+
+
+class PostText(Protocol):
+    @property
+    def channel(self) -> str: ...
+    @property
+    def language(self) -> str: ...
+    @property
+    def text(self) -> str: ...
+
+
+def content_hash(posts: Sequence[PostText]) -> str:
+    """A fingerprint of exactly what reviewers see: every post's channel, language and text."""
+    rows = sorted([post.channel, post.language, post.text] for post in posts)
+    encoded = json.dumps(rows, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(encoded.encode("utf-8")).hexdigest()

@@ -1,0 +1,132 @@
+"""The configuration in ``config.toml``: where the database is, how review works, the channels.
+
+Found at ``--config PATH``, else ``$TIDINGS_CONFIG``, else ``./config.toml``.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from drafts.channels import Channel
+from drafts.errors import ConfigError, NotFoundError
+from drafts.timezones import zone
+from drafts.validation import describe
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class GeneralSettings(_Section):
+    timezone: str = "UTC"
+    database: str = "sqlite:///tidings.db"
+    templates: str | None = None
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone_exists(cls, value: str) -> str:
+        zone(value)
+        return value
+
+    @field_validator("database")
+    @classmethod
+    def _database_supported(cls, value: str) -> str:
+        if not value.startswith(("sqlite:///", "postgresql+psycopg://")):
+            raise ValueError("use sqlite:///PATH or postgresql+psycopg://USER@HOST/DB")
+        return value
+
+
+class ReviewSettings(_Section):
+    required_approvals: int = Field(default=1, ge=1, le=10)
+    allow_self_approval: bool = False
+
+
+class SchedulerSettings(_Section):
+    concurrency: int = Field(default=16, ge=1, le=1024)
+    max_attempts: int = Field(default=5, ge=1, le=50)
+
+
+class Config(_Section):
+    """The whole configuration file, validated."""
+
+    tidings: GeneralSettings = GeneralSettings()
+    review: ReviewSettings = ReviewSettings()
+    scheduler: SchedulerSettings = SchedulerSettings()
+    channels: tuple[Channel, ...] = ()
+    path: Path = Path("config.toml")
+
+    @model_validator(mode="after")
+    def _channel_ids_unique(self) -> Config:
+        seen: set[str] = set()
+        for channel in self.channels:
+            if channel.id in seen:
+                raise ValueError(f"channel id {channel.id!r} is declared twice")
+            seen.add(channel.id)
+        return self
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return zone(self.tidings.timezone)
+
+    @property
+    def database_url(self) -> str:
+        """The database URL, with a relative SQLite path read from the config file's folder."""
+        url = self.tidings.database
+        prefix = "sqlite:///"
+        if url.startswith(prefix) and not url.startswith(prefix + "/"):
+            relative = url.removeprefix(prefix)
+            if relative != ":memory:":
+                return prefix + str((self.path.parent / relative).resolve())
+        return url
+
+    @property
+    def template_folders(self) -> tuple[Path, ...]:
+        folder = self.tidings.templates
+        return ((self.path.parent / folder).resolve(),) if folder else ()
+
+    def channel(self, channel_id: str) -> Channel:
+        for channel in self.channels:
+            if channel.id == channel_id:
+                return channel
+        known = ", ".join(c.id for c in self.channels) or "none"
+        raise NotFoundError(f"unknown channel {channel_id!r} (channels: {known})")
+
+
+def config_path(explicit: str | None) -> Path:
+    """Where the configuration lives: ``--config``, else ``$TIDINGS_CONFIG``, else ``./config.toml``."""
+    return Path(explicit or os.environ.get("TIDINGS_CONFIG") or "config.toml")
+
+
+def load_config(path: Path) -> Config:
+    """Read and validate the configuration file at ``path``."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no configuration file here (run `tidings init`)") from None
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot read: {error.strerror}") from None
+    return parse_config(text, path)
+
+
+def parse_config(text: str, path: Path) -> Config:
+    try:
+        data: dict[str, Any] = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: not valid TOML: {error}") from None
+    return _validate(data, path)
+
+
+def _validate(data: Mapping[str, Any], path: Path) -> Config:
+    if "path" in data:
+        raise ConfigError(f"{path}: path: unknown key (misspelled?)")
+    try:
+        return Config.model_validate({**data, "path": path})
+    except ValidationError as error:
+        raise ConfigError(describe(error, str(path), data)) from None

@@ -1,0 +1,35 @@
+"""The errors Tidings raises for anything a user can get wrong.
+
+    TidingsError             any error a user can act on; its message is one line that names the field
+    ├── ConfigError          config.toml, environment variables, the database URL or schema
+    ├── DraftError           a draft file, its fields, templates, languages or channels
+    ├── ReviewError          a transition the review workflow forbids, or a role that may not act
+    ├── ScheduleError        a bad time, timezone or slot, or a time the draft cannot take
+    └── NotFoundError        an unknown draft, post or user
+
+Anything else that escapes is a bug.
+"""
+
+
+class TidingsError(Exception):
+    """An error the user can act on; ``str(error)`` is one clear line."""
+
+
+class ConfigError(TidingsError):
+    """The configuration, the environment or the database setup is wrong."""
+
+
+class DraftError(TidingsError):
+    """A draft file or draft content is wrong."""
+
+
+class ReviewError(TidingsError):
+    """The review workflow forbids this transition or this actor."""
+
+
+class ScheduleError(TidingsError):
+    """A time, timezone or slot is wrong, or the draft cannot be scheduled there."""
+
+
+class NotFoundError(TidingsError):
+    """A named draft, post or user does not exist."""

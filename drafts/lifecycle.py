@@ -1,0 +1,72 @@
+"""The draft and post state machines: which status may follow which, and through which action.
+
+Draft: draft → in_review → approved → scheduled → done, with changes_requested and cancelled.
+Post: pending → scheduled → publishing → published, or retrying, failed, needs_attention,
+expired, cancelled.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from drafts.errors import ReviewError
+
+
+class DraftStatus(StrEnum):
+    DRAFT = "draft"
+    IN_REVIEW = "in_review"
+    CHANGES_REQUESTED = "changes_requested"
+    APPROVED = "approved"
+    SCHEDULED = "scheduled"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+class PostStatus(StrEnum):
+    PENDING = "pending"
+    SCHEDULED = "scheduled"
+    PUBLISHING = "publishing"
+    RETRYING = "retrying"
+    PUBLISHED = "published"
+    FAILED = "failed"
+    NEEDS_ATTENTION = "needs_attention"
+    EXPIRED = "expired"
+    CANCELLED = "cancelled"
+
+
+D = DraftStatus
+
+# action -> the statuses a draft may be in for it
+DRAFT_ACTIONS: dict[str, frozenset[DraftStatus]] = {
+    "edit": frozenset({D.DRAFT, D.IN_REVIEW, D.CHANGES_REQUESTED, D.APPROVED, D.SCHEDULED}),
+    "submit": frozenset({D.DRAFT, D.CHANGES_REQUESTED}),
+    "approve": frozenset({D.IN_REVIEW}),
+    "request-changes": frozenset({D.IN_REVIEW, D.APPROVED, D.SCHEDULED}),
+    "schedule": frozenset({D.APPROVED, D.SCHEDULED}),
+    "cancel": frozenset({D.DRAFT, D.IN_REVIEW, D.CHANGES_REQUESTED, D.APPROVED, D.SCHEDULED}),
+}
+
+# Posts that are done: nothing will happen to them any more.
+FINAL_POST_STATUSES = frozenset(
+    {
+        PostStatus.PUBLISHED,
+        PostStatus.FAILED,
+        PostStatus.NEEDS_ATTENTION,
+        PostStatus.EXPIRED,
+        PostStatus.CANCELLED,
+    }
+)
+
+# Posts the daemon still owes an attempt: what `queue` shows.
+UPCOMING_POST_STATUSES = frozenset(
+    {PostStatus.SCHEDULED, PostStatus.PUBLISHING, PostStatus.RETRYING}
+)
+
+
+def require_action(draft_id: int, status: str, action: str) -> None:
+    """Raise ``ReviewError`` unless a draft in ``status`` may undergo ``action``."""
+    allowed = DRAFT_ACTIONS[action]
+    if status in allowed:
+        return
+    names = " or ".join(sorted(allowed))
+    raise ReviewError(f"draft {draft_id} is {status}; {action} needs a draft that is {names}")

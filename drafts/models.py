@@ -1,0 +1,126 @@
+"""The tables: users, drafts, variants, posts, reviews and the audit log.
+
+Model families follow ``XBase`` (shared fields) → ``X(table=True)``; times are aware and UTC.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from drafts.timestamps import AwareDateTime, utcnow
+
+
+def _when(*, nullable: bool = False, index: bool = False) -> Any:
+    return Field(sa_type=AwareDateTime, nullable=nullable, index=index)
+
+
+def _now() -> Any:
+    return Field(default_factory=utcnow, sa_type=AwareDateTime, nullable=False)
+
+
+def _parent(table: str) -> Any:
+    return Field(
+        sa_column=Column(Integer, ForeignKey(f"{table}.id", ondelete="CASCADE"), nullable=False)
+    )
+
+
+class User(SQLModel, table=True):
+    """A person who writes, reviews or administers; the daemon acts under its own name."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(sa_type=String(64), unique=True, nullable=False)
+    role: str = Field(sa_type=String(16), nullable=False)
+    password_hash: str | None = Field(default=None, sa_type=String(255))
+    created_at: datetime = _now()
+
+
+class DraftBase(SQLModel):
+    """A piece of content as its author wrote it."""
+
+    kind: str = Field(sa_type=String(16), nullable=False)
+    title: str = Field(sa_type=String(200), nullable=False)
+    template: str | None = Field(default=None, sa_type=String(64))
+    channels: list[str] = Field(default_factory=list, sa_type=JSON, nullable=False)
+    languages: list[str] = Field(default_factory=list, sa_type=JSON, nullable=False)
+    publish_at: datetime | None = _when(nullable=True)
+    publish_next_slot: bool = False
+    expires_at: datetime | None = _when(nullable=True)
+
+
+class Draft(DraftBase, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    status: str = Field(sa_type=String(24), nullable=False, index=True)
+    author_id: int = Field(foreign_key="user.id", nullable=False)
+    content_hash: str = Field(sa_type=String(64), nullable=False)
+    review_round: int = 0
+    source: str = Field(default="", sa_type=Text, nullable=False)
+    created_at: datetime = _now()
+    updated_at: datetime = _now()
+
+
+class Variant(SQLModel, table=True):
+    """The draft's content in one language: its own text, or the template fields for it."""
+
+    __table_args__ = (UniqueConstraint("draft_id", "language"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    draft_id: int = _parent("draft")
+    language: str = Field(sa_type=String(35), nullable=False)
+    text: str | None = Field(default=None, sa_type=Text)
+    fields: dict[str, Any] = Field(default_factory=dict, sa_type=JSON, nullable=False)
+
+
+class Post(SQLModel, table=True):
+    """One publication: one variant rendered for one channel."""
+
+    __table_args__ = (
+        UniqueConstraint("draft_id", "channel", "language"),
+        Index("ix_post_status_due_at", "status", "due_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    draft_id: int = _parent("draft")
+    variant_id: int = _parent("variant")
+    channel: str = Field(sa_type=String(40), nullable=False)
+    platform: str = Field(sa_type=String(16), nullable=False)
+    language: str = Field(sa_type=String(35), nullable=False)
+    text: str = Field(sa_type=Text, nullable=False)
+    length: int = Field(nullable=False)
+    length_limit: int | None = None
+    status: str = Field(sa_type=String(24), nullable=False)
+    due_at: datetime | None = _when(nullable=True)
+    remote_id: str | None = Field(default=None, sa_type=String(255))
+    remote_url: str | None = Field(default=None, sa_type=String(1000))
+    created_at: datetime = _now()
+    updated_at: datetime = _now()
+
+
+class Review(SQLModel, table=True):
+    """One reviewer's decision on one draft, bound to the rendered content it saw."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    draft_id: int = _parent("draft")
+    reviewer_id: int = Field(foreign_key="user.id", nullable=False)
+    decision: str = Field(sa_type=String(24), nullable=False)
+    comment: str = Field(default="", sa_type=Text, nullable=False)
+    content_hash: str = Field(sa_type=String(64), nullable=False)
+    review_round: int = Field(nullable=False)
+    created_at: datetime = _now()
+
+
+class AuditEntry(SQLModel, table=True):
+    """Who did what to which draft or post, and when. Never updated, never deleted."""
+
+    __tablename__ = "audit_log"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = _now()
+    actor: str = Field(sa_type=String(64), nullable=False)
+    action: str = Field(sa_type=String(40), nullable=False)
+    draft_id: int | None = Field(default=None, index=True)
+    post_id: int | None = Field(default=None, index=True)
+    detail: str = Field(default="", sa_type=Text, nullable=False)

@@ -1,0 +1,189 @@
+"""The review workflow: submit, approve, request changes.
+
+An approval is bound to the content hash the reviewer saw and to the current review round
+(each submission or edit under review starts a new round), so approvals never carry over to
+content nobody reviewed. By default nobody approves a draft they wrote or edited.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session, select
+
+from drafts.audit import history, record
+from drafts.authoring import draft_posts, get_draft
+from drafts.composing import content_hash, post_problems
+from drafts.config import Config
+from drafts.errors import ReviewError
+from drafts.lifecycle import DraftStatus, PostStatus, require_action
+from drafts.models import Draft, Review, User
+from drafts.queueing import ScheduleRequest, schedule_draft
+from drafts.users import Capability, require
+
+APPROVED = "approved"
+CHANGES_REQUESTED = "changes_requested"
+
+
+@dataclass(frozen=True)
+class Decision:
+    draft: Draft
+    approvals: int
+    required: int
+    scheduled_at: datetime | None = None
+    note: str = ""
+
+
+def submit(session: Session, *, draft_id: int, actor: User, config: Config) -> Draft:
+    """Send a draft to review; refused, with every problem listed, if any post does not fit."""
+    require(actor, Capability.WRITE)
+    draft = get_draft(session, draft_id)
+    require_action(draft_id, draft.status, "submit")
+    problems = [
+        f"{post.channel} ({post.language}): {problem}"
+        for post in draft_posts(session, draft_id)
+        for problem in post_problems(post, config)
+    ]
+    if problems:
+        listed = "; ".join(problems)
+        raise ReviewError(f"draft {draft_id} cannot be submitted: {listed}")
+    draft.status = DraftStatus.IN_REVIEW
+    draft.review_round += 1
+    record(session, actor=actor.name, action="draft.submit", draft_id=draft_id)
+    return draft
+
+
+def approve(
+    session: Session, *, draft_id: int, reviewer: User, comment: str, config: Config, now: datetime
+) -> Decision:
+    """Record an approval of the current content; enough of them approve the draft, and a
+    draft that carries ``publish_at`` is then scheduled there if that is still ahead."""
+    require(reviewer, Capability.REVIEW)
+    draft = get_draft(session, draft_id)
+    require_action(draft_id, draft.status, "approve")
+    _refuse_self_approval(session, draft, reviewer, config)
+    current = _current_approvals(session, draft)
+    if reviewer.id in current:
+        raise ReviewError(f"{reviewer.name} has already approved draft {draft_id} as it stands")
+    _verify_hash(session, draft)
+    session.add(_review(draft, reviewer, APPROVED, comment))
+    approvals = len(current) + 1
+    required = config.review.required_approvals
+    record(
+        session,
+        actor=reviewer.name,
+        action="draft.approve",
+        draft_id=draft_id,
+        detail=f"approval {approvals} of {required}" + (f": {comment}" if comment else ""),
+    )
+    if approvals < required:
+        return Decision(draft=draft, approvals=approvals, required=required)
+    draft.status = DraftStatus.APPROVED
+    return _schedule_on_approval(session, draft, reviewer, config, now, approvals, required)
+
+
+def _schedule_on_approval(
+    session: Session,
+    draft: Draft,
+    reviewer: User,
+    config: Config,
+    now: datetime,
+    approvals: int,
+    required: int,
+) -> Decision:
+    if draft.publish_next_slot:
+        request = ScheduleRequest(next_slot=True)
+    elif draft.publish_at is not None and draft.publish_at > now:
+        request = ScheduleRequest(at=draft.publish_at)
+    elif draft.publish_at is not None:
+        note = "publish_at has passed; schedule it with `tidings schedule`"
+        return Decision(draft=draft, approvals=approvals, required=required, note=note)
+    else:
+        return Decision(draft=draft, approvals=approvals, required=required)
+    scheduled = schedule_draft(
+        session, draft_id=_id(draft), request=request, actor=reviewer, config=config, now=now
+    )
+    return Decision(
+        draft=draft, approvals=approvals, required=required, scheduled_at=scheduled.earliest
+    )
+
+
+def request_changes(
+    session: Session, *, draft_id: int, reviewer: User, comment: str, config: Config
+) -> Draft:
+    """Send the draft back to its author with a comment; its posts are unscheduled."""
+    require(reviewer, Capability.REVIEW)
+    if not comment.strip():
+        raise ReviewError("comment: say what should change")
+    draft = get_draft(session, draft_id)
+    require_action(draft_id, draft.status, "request-changes")
+    _refuse_self_approval(session, draft, reviewer, config)
+    session.add(_review(draft, reviewer, CHANGES_REQUESTED, comment))
+    draft.status = DraftStatus.CHANGES_REQUESTED
+    for post in draft_posts(session, draft_id):
+        post.status, post.due_at = PostStatus.PENDING, None
+    record(
+        session,
+        actor=reviewer.name,
+        action="draft.request-changes",
+        draft_id=draft_id,
+        detail=comment,
+    )
+    return draft
+
+
+def contributors(session: Session, draft: Draft) -> set[str]:
+    """Who wrote the draft: its author and everyone who edited it."""
+    entries = history(session, draft_id=_id(draft))
+    return {entry.actor for entry in entries if entry.action in {"draft.add", "draft.edit"}}
+
+
+def _refuse_self_approval(session: Session, draft: Draft, reviewer: User, config: Config) -> None:
+    if config.review.allow_self_approval:
+        return
+    if draft.author_id == reviewer.id or reviewer.name in contributors(session, draft):
+        raise ReviewError(
+            f"{reviewer.name} wrote or edited draft {draft.id} and may not review it "
+            "([review] allow_self_approval is off)"
+        )
+
+
+def _current_approvals(session: Session, draft: Draft) -> set[int]:
+    reviews = session.exec(
+        select(Review).where(
+            Review.draft_id == draft.id,
+            Review.review_round == draft.review_round,
+            Review.content_hash == draft.content_hash,
+            Review.decision == APPROVED,
+        )
+    )
+    return {review.reviewer_id for review in reviews}
+
+
+def _verify_hash(session: Session, draft: Draft) -> None:
+    # The stored posts are what will be sent; the hash the reviewer approves must be theirs.
+    if content_hash(draft_posts(session, _id(draft))) != draft.content_hash:
+        raise ReviewError(f"draft {draft.id}: stored posts do not match its content hash")
+
+
+def _review(draft: Draft, reviewer: User, decision: str, comment: str) -> Review:
+    assert reviewer.id is not None
+    return Review(
+        draft_id=_id(draft),
+        reviewer_id=reviewer.id,
+        decision=decision,
+        comment=comment.strip(),
+        content_hash=draft.content_hash,
+        review_round=draft.review_round,
+    )
+
+
+def approvals_of(session: Session, draft: Draft) -> int:
+    """How many distinct reviewers approved the draft as it stands."""
+    return len(_current_approvals(session, draft))
+
+
+def _id(draft: Draft) -> int:
+    assert draft.id is not None
+    return draft.id

@@ -1,0 +1,81 @@
+"""Reading times that people type, and showing times in the zone they think in.
+
+Accepted: ``2026-12-01 10:00`` (in the default zone), ``2026-12-01T10:00:00+09:00`` or ``…Z``,
+``2026-12-01 10:00 Europe/Paris`` (an IANA zone after the time), and ``+30m``, ``+2h``, ``+1d``
+(from now). A wall-clock time that a daylight-saving change skips or repeats is refused with
+the reason, because guessing would move a post by an hour.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from zoneinfo import ZoneInfo
+
+from drafts.timezones import zone
+
+_RELATIVE = re.compile(r"^\+(\d+)\s*([mhd])$")
+_UNITS = {"m": "minutes", "h": "hours", "d": "days"}
+
+
+def parse_time(text: str, default_zone: ZoneInfo, now: datetime) -> datetime:
+    """The instant ``text`` names, aware and in UTC; ``ValueError`` says what is wrong."""
+    text = text.strip()
+    relative = _RELATIVE.match(text)
+    if relative:
+        amount, unit = int(relative[1]), _UNITS[relative[2]]
+        return (now + timedelta(**{unit: amount})).astimezone(UTC)
+    clock, zone_name = text, ""
+    if _has_zone_suffix(text):
+        clock, zone_name = text.rsplit(" ", 1)
+    try:
+        parsed = datetime.fromisoformat(clock.replace(" ", "T", 1))
+    except ValueError:
+        raise ValueError(
+            f"{text!r} is not a time such as '2026-12-01 10:00', '2026-12-01T10:00+09:00' or '+2h'"
+        ) from None
+    if parsed.tzinfo is not None:
+        if zone_name:
+            raise ValueError(f"{text!r} gives both an offset and a timezone; give one")
+        return parsed.astimezone(UTC)
+    return localize(parsed, zone(zone_name) if zone_name else default_zone)
+
+
+def _has_zone_suffix(text: str) -> bool:
+    head, _, last = text.rpartition(" ")
+    return bool(head) and ("/" in last or last == "UTC")
+
+
+def localize(wall: datetime, tz: ZoneInfo) -> datetime:
+    """The instant a naive wall-clock time names in ``tz``, refusing DST gaps and overlaps."""
+    first = wall.replace(tzinfo=tz, fold=0)
+    second = wall.replace(tzinfo=tz, fold=1)
+    if first.utcoffset() != second.utcoffset():
+        if _round_trips(first):
+            raise ValueError(
+                f"{wall:%Y-%m-%d %H:%M} happens twice in {tz.key} (clocks go back); "
+                f"add an offset such as {_offset(first)} or {_offset(second)}"
+            )
+        raise ValueError(f"{wall:%Y-%m-%d %H:%M} does not exist in {tz.key} (clocks go forward)")
+    return first.astimezone(UTC)
+
+
+def _round_trips(aware: datetime) -> bool:
+    tz = aware.tzinfo
+    assert tz is not None
+    return aware.astimezone(UTC).astimezone(tz).replace(tzinfo=None) == aware.replace(tzinfo=None)
+
+
+def _offset(aware: datetime) -> str:
+    return aware.strftime("%z")[:3] + ":" + aware.strftime("%z")[3:]
+
+
+def end_of_day(day: date, tz: ZoneInfo) -> datetime:
+    """The last second of ``day`` in ``tz`` (a deadline given as a date lasts the whole day)."""
+    return localize(datetime.combine(day, time(23, 59, 59)), tz)
+
+
+def show(instant: datetime, tz: tzinfo) -> str:
+    """``2026-12-01 10:00 KST``: how times are shown to people."""
+    local = instant.astimezone(tz)
+    return f"{local:%Y-%m-%d %H:%M} {local.tzname()}"

@@ -1,0 +1,92 @@
+"""Users, their roles and what each role may do."""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+
+from sqlmodel import Session, select
+
+from drafts.audit import record
+from drafts.errors import NotFoundError, ReviewError, TidingsError
+from drafts.models import User
+
+
+class Role(StrEnum):
+    AUTHOR = "author"
+    REVIEWER = "reviewer"
+    ADMIN = "admin"
+
+
+class Capability(StrEnum):
+    WRITE = "write drafts"
+    REVIEW = "review drafts"
+    QUEUE = "schedule or cancel drafts"
+    MANAGE_USERS = "manage users"
+
+
+CAPABILITIES: dict[Role, frozenset[Capability]] = {
+    Role.AUTHOR: frozenset({Capability.WRITE, Capability.QUEUE}),
+    Role.REVIEWER: frozenset({Capability.REVIEW, Capability.QUEUE}),
+    Role.ADMIN: frozenset(Capability),
+}
+
+NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+
+
+def require(user: User, capability: Capability) -> None:
+    """Raise ``ReviewError`` unless ``user``'s role allows ``capability``."""
+    if capability not in CAPABILITIES[Role(user.role)]:
+        raise ReviewError(f"{user.name} is {_article(user.role)} and may not {capability}")
+
+
+def _article(role: str) -> str:
+    return f"an {role}" if role[0] in "aeiou" else f"a {role}"
+
+
+def parse_role(text: str) -> Role:
+    try:
+        return Role(text)
+    except ValueError:
+        roles = ", ".join(Role)
+        raise TidingsError(f"role: {text!r} is not one of {roles}") from None
+
+
+def find_user(session: Session, name: str) -> User:
+    user = session.exec(select(User).where(User.name == name)).first()
+    if user is None:
+        raise NotFoundError(
+            f"unknown user {name!r} (add one with `tidings user add NAME --role ROLE`)"
+        )
+    return user
+
+
+def list_users(session: Session) -> list[User]:
+    return list(session.exec(select(User).order_by(User.name)))
+
+
+def add_user(
+    session: Session,
+    *,
+    name: str,
+    role: Role,
+    password_hash: str | None,
+    actor: User | None,
+) -> User:
+    """Add a user. Once an admin exists, only an admin may add users; until then anyone may."""
+    if not re.match(NAME_PATTERN, name):
+        raise TidingsError(f"name: {name!r} must be 1-64 letters, digits, '.', '_' or '-'")
+    if session.exec(select(User).where(User.name == name)).first():
+        raise TidingsError(f"name: a user called {name!r} already exists")
+    admins = session.exec(select(User).where(User.role == Role.ADMIN)).first()
+    if admins is not None:
+        if actor is None:
+            raise ReviewError("only an admin may add users: pass --as ADMIN")
+        require(actor, Capability.MANAGE_USERS)
+    user = User(name=name, role=role, password_hash=password_hash)
+    session.add(user)
+    session.flush()
+    record(
+        session, actor=actor.name if actor else name, action="user.add", detail=f"{name} ({role})"
+    )
+    return user

@@ -1,0 +1,1 @@
+"""Publishing: the daemon, claiming due posts, platform adapters and the sandbox."""

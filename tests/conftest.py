@@ -1,0 +1,162 @@
+"""Fixtures shared by every test: databases on SQLite and PostgreSQL, configuration, users.
+
+Each test gets a database of its own: a copy of a migrated SQLite file, or a PostgreSQL
+database cloned from a migrated template, created on the local server and dropped after.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from sqlalchemy.engine import make_url
+
+from drafts.config import Config, parse_config
+from drafts.rendering import TemplateLibrary
+from drafts.storage import Database
+
+POSTGRES_ADMIN_URL = os.environ.get(
+    "TIDINGS_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+RUN_ID = uuid.uuid4().hex[:8]
+
+TEST_CONFIG = """
+[tidings]
+timezone = "Asia/Seoul"
+database = "sqlite:///unused.db"
+
+[review]
+required_approvals = 1
+allow_self_approval = false
+
+[[channels]]
+id = "linkedin"
+platform = "linkedin"
+languages = ["en", "ko"]
+author = "urn:li:organization:2414183"
+token_env = "TIDINGS_TEST_LINKEDIN_TOKEN"
+slots = ["mon-fri 09:30", "mon-fri 14:00"]
+
+[[channels]]
+id = "x-en"
+platform = "x"
+languages = ["en"]
+token_env = "TIDINGS_TEST_X_TOKEN"
+slots = ["mon-fri 10:00"]
+timezone = "Europe/London"
+
+[[channels]]
+id = "x-ko"
+platform = "x"
+languages = ["ko"]
+token_env = "TIDINGS_TEST_X_KO_TOKEN"
+
+[[channels]]
+id = "mastodon"
+platform = "mastodon"
+languages = ["en", "ko"]
+base_url = "http://127.0.0.1:9"
+token_env = "TIDINGS_TEST_MASTODON_TOKEN"
+max_characters = 500
+slots = ["daily 11:00"]
+
+[[channels]]
+id = "bluesky"
+platform = "bluesky"
+languages = ["en", "ko"]
+handle = "tidings.test"
+password_env = "TIDINGS_TEST_BLUESKY_PASSWORD"
+"""
+
+
+def make_config(text: str = TEST_CONFIG, *, path: Path = Path("config.toml")) -> Config:
+    return parse_config(text, path)
+
+
+@pytest.fixture
+def config() -> Config:
+    return make_config()
+
+
+@pytest.fixture(scope="session")
+def library() -> TemplateLibrary:
+    return TemplateLibrary.default()
+
+
+# --- SQLite -------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("sqlite-template") / "template.db"
+    database = Database(f"sqlite:///{path}")
+    database.migrate()
+    database.dispose()
+    return path
+
+
+def sqlite_database(template: Path, folder: Path) -> Database:
+    path = folder / "tidings.db"
+    shutil.copyfile(template, path)
+    return Database(f"sqlite:///{path}")
+
+
+# --- PostgreSQL ---------------------------------------------------------------------------
+
+
+def _admin_connection() -> psycopg.Connection[tuple[object, ...]]:
+    url = make_url(POSTGRES_ADMIN_URL)
+    try:
+        return psycopg.connect(
+            host=url.host, port=url.port or 5432, user=url.username, password=url.password,
+            dbname=url.database, autocommit=True,
+        )
+    except psycopg.OperationalError as error:
+        pytest.fail(
+            f"PostgreSQL at {url.render_as_string(hide_password=True)} is not reachable "
+            f"({error}); start it (see .ci/run) or set TIDINGS_TEST_POSTGRES",
+            pytrace=False,
+        )
+
+
+def _database_url(name: str) -> str:
+    return make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def postgres_template() -> Iterator[str]:
+    name = f"tidings_test_{RUN_ID}_template"
+    with _admin_connection() as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    database = Database(_database_url(name))
+    database.migrate()
+    database.dispose()
+    yield name
+    with _admin_connection() as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[Database]:
+    """A migrated, empty database of its own for one test, on each backend in turn."""
+    if request.param == "sqlite":
+        db = sqlite_database(request.getfixturevalue("sqlite_template"), tmp_path)
+        yield db
+        db.dispose()
+        return
+    template = request.getfixturevalue("postgres_template")
+    name = f"tidings_test_{RUN_ID}_{uuid.uuid4().hex[:10]}"
+    with _admin_connection() as admin:
+        admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    db = Database(_database_url(name))
+    yield db
+    db.dispose()
+    with _admin_connection() as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

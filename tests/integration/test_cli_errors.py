@@ -1,0 +1,156 @@
+"""Bad input on the command line: one clear line naming the field, exit status 1, no change."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import TEST_CONFIG
+from tidings.cli import hoist_global_options, main
+
+GOOD = """
+kind = "update"
+title = "Riverside park reopens"
+channels = ["linkedin"]
+[text]
+en = "🌳 The riverside park is open again. #Parks"
+ko = "🌳 강변 공원이 다시 문을 열었습니다. #공원"
+"""
+
+
+@pytest.fixture
+def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    for name in ("TIDINGS_CONFIG", "TIDINGS_USER"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "config.toml").write_text(
+        TEST_CONFIG.replace("sqlite:///unused.db", "sqlite:///tidings.db"), encoding="utf-8"
+    )
+    run(["init"])
+    run(["user", "add", "mina", "--role", "author"])
+    run(["user", "add", "joon", "--role", "reviewer"])
+    (tmp_path / "good.toml").write_text(GOOD, encoding="utf-8")
+    run(["draft", "add", "good.toml", "--as", "mina"])
+    return tmp_path
+
+
+def run(args: list[str]) -> None:
+    try:
+        main(args)
+    except SystemExit as exit_:
+        if exit_.code not in (0, None):
+            raise
+
+
+def snapshot(folder: Path) -> tuple[object, ...]:
+    with sqlite3.connect(folder / "tidings.db") as db:
+        return tuple(
+            db.execute(f"SELECT * FROM {table} ORDER BY id").fetchall()  # noqa: S608
+            for table in ("user", "draft", "variant", "post", "review", "audit_log")
+        )
+
+
+def fails(args: list[str], capsys: pytest.CaptureFixture[str]) -> str:
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as exit_:
+        main(args)
+    assert exit_.value.code == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1, captured.err
+    return lines[0]
+
+
+DRAFT_ERRORS = [
+    ('kind = "update"\ntitle = "x"\nchannels = ["linkedin"\n', "not valid TOML"),
+    (GOOD.replace('["linkedin"]', '["linkdin"]'), "unknown channel 'linkdin'"),
+    (GOOD.replace("ko = ", "ja = "), "languages: no targeted channel takes ja"),
+    (GOOD.replace('kind = "update"', 'kind = "upd"'), "kind:"),
+    (GOOD.replace("title", "titel"), "titel: unknown key"),
+    (
+        'kind = "hiring"\ntitle = "t"\ntemplate = "hiring"\nchannels = ["linkedin"]\n'
+        'languages = ["en"]\n[fields]\nposition = "P"\nlocation = "L"\n'
+        'deadline = 2099-12-01\nlink = "https://example.org"\npostion = "typo"\n',
+        "fields.postion: not used by template hiring (did you mean position?)",
+    ),
+    (
+        'kind = "hiring"\ntitle = "t"\ntemplate = "hiring"\nchannels = ["linkedin"]\n'
+        'languages = ["en"]\n[fields]\nposition = "P"\nlocation = "L"\n'
+        'link = "https://example.org"\n',
+        "fields.deadline: required by template hiring (en)",
+    ),
+    (GOOD + 'publish_at = "tomorrow-ish"\n', "publish_at"),
+    (GOOD.replace("kind", 'publish_at = "2020-01-01 10:00"\nkind'), "publish_at: 2020-01-01 10:00 is in the past"),
+]
+
+
+@pytest.mark.parametrize(("source", "expected"), DRAFT_ERRORS)
+def test_bad_draft_files(
+    workdir: Path, capsys: pytest.CaptureFixture[str], source: str, expected: str
+) -> None:
+    before = snapshot(workdir)
+    (workdir / "bad.toml").write_text(source, encoding="utf-8")
+    line = fails(["draft", "add", "bad.toml", "--as", "mina"], capsys)
+    assert expected in line
+    assert "bad.toml" in line
+    assert snapshot(workdir) == before
+
+
+ARGUMENT_ERRORS = [
+    (["draft", "add", "missing.toml", "--as", "mina"], "missing.toml: no such file"),
+    (["draft", "show", "99"], "no draft 99"),
+    (["draft", "add", "good.toml", "--as", "nobody"], "unknown user 'nobody'"),
+    (["draft", "add", "good.toml"], "--as NAME"),
+    (["user", "add", "sam", "--role", "editor"], "role: 'editor' is not one of"),
+    (["approve", "1", "--as", "joon"], "draft 1 is draft; approve needs"),
+    (["submit", "1", "--as", "joon"], "joon is a reviewer and may not write drafts"),
+    (["schedule", "1", "--at", "next tuesday", "--as", "mina"], "at: 'next tuesday' is not a time"),
+    (["queue", "--tz", "Mars/Olympus"], "tz: 'Mars/Olympus' is not an IANA timezone"),
+    (["queue", "--channel", "nope"], "unknown channel 'nope'"),
+    (["--config", "elsewhere.toml", "queue"], "elsewhere.toml: no configuration file here"),
+]
+
+
+@pytest.mark.parametrize(("args", "expected"), ARGUMENT_ERRORS)
+def test_bad_arguments(
+    workdir: Path, capsys: pytest.CaptureFixture[str], args: list[str], expected: str
+) -> None:
+    before = snapshot(workdir)
+    assert expected in fails(args, capsys)
+    assert snapshot(workdir) == before
+
+
+def test_schedule_refuses_a_wall_time_that_daylight_saving_skips(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(["submit", "1", "--as", "mina"])
+    run(["approve", "1", "--as", "joon"])
+    before = snapshot(workdir)
+    line = fails(
+        ["schedule", "1", "--at", "2099-03-29 02:30 Europe/Paris", "--as", "mina"], capsys
+    )
+    assert "does not exist in Europe/Paris" in line
+    assert snapshot(workdir) == before
+
+
+def test_a_broken_config_names_the_key(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (workdir / "config.toml").write_text(
+        TEST_CONFIG.replace('token_env = "TIDINGS_TEST_X_TOKEN"', 'token = "not-a-token"'),
+        encoding="utf-8",
+    )
+    line = fails(["queue"], capsys)
+    assert "channels[1] (x-en)" in line and "token" in line
+
+
+def test_global_options_work_after_the_command() -> None:
+    assert hoist_global_options(["approve", "3", "--as", "joon", "--json"]) == [
+        "--as",
+        "joon",
+        "--json",
+        "approve",
+        "3",
+    ]
+    assert hoist_global_options(["queue", "--config=x.toml"]) == ["--config=x.toml", "queue"]

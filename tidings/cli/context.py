@@ -1,0 +1,90 @@
+"""What every command shares: the configuration, the database, the acting user, the output mode.
+
+Loaded lazily, so ``--help`` and ``init`` work before anything exists.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cached_property
+from pathlib import Path
+
+import typer
+from sqlmodel import Session
+
+from drafts.config import Config, config_path, load_config
+from drafts.errors import ReviewError
+from drafts.models import User
+from drafts.rendering import TemplateLibrary
+from drafts.storage import Database
+from drafts.timestamps import utcnow
+from drafts.users import find_user
+
+
+@dataclass
+class AppContext:
+    config_option: str | None
+    user_option: str | None
+    json: bool
+    _database: Database | None = field(default=None, repr=False)
+
+    @cached_property
+    def config_path(self) -> Path:
+        return config_path(self.config_option)
+
+    @cached_property
+    def config(self) -> Config:
+        return load_config(self.config_path)
+
+    @cached_property
+    def library(self) -> TemplateLibrary:
+        return TemplateLibrary.default(self.config.template_folders)
+
+    def database(self, *, check: bool = True) -> Database:
+        if self._database is None:
+            self._database = Database(self.config.database_url)
+            if check:
+                self._database.check_schema()
+        return self._database
+
+    @contextmanager
+    def writing(self) -> Iterator[Session]:
+        with self.database().writing() as session:
+            yield session
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        with self.database().reading() as session:
+            yield session
+
+    @property
+    def user_name(self) -> str | None:
+        return self.user_option or os.environ.get("TIDINGS_USER") or None
+
+    def actor(self, session: Session) -> User:
+        """The user this command acts as (``--as`` or ``$TIDINGS_USER``)."""
+        name = self.user_name
+        if not name:
+            raise ReviewError("as: say who you are with --as NAME or TIDINGS_USER=NAME")
+        return find_user(session, name)
+
+    def optional_actor(self, session: Session) -> User | None:
+        return self.actor(session) if self.user_name else None
+
+    def now(self) -> datetime:
+        return utcnow()
+
+    def close(self) -> None:
+        if self._database is not None:
+            self._database.dispose()
+
+
+def app_context(ctx: typer.Context) -> AppContext:
+    """The shared context that the top-level callback put on the typer context."""
+    root = ctx.find_root()
+    assert isinstance(root.obj, AppContext)
+    return root.obj

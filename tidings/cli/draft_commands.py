@@ -1,0 +1,167 @@
+"""``tidings draft``: add, list, show and edit drafts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from drafts.authoring import add_draft, draft_posts, edit_draft, get_draft, list_drafts
+from drafts.draft_file import DraftContent, read_draft_file
+from drafts.errors import DraftError
+from drafts.review import approvals_of
+from drafts.times import show
+from tidings.cli.console import emit_json, out, say
+from tidings.cli.context import AppContext, app_context
+from tidings.cli.views import draft_json, print_post
+
+app = typer.Typer(help="Add, list, show and edit drafts.", no_args_is_help=True)
+
+
+def _read(context: AppContext, path: Path) -> DraftContent:
+    try:
+        source = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise DraftError(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise DraftError(f"{path}: cannot read: {error}") from None
+    return read_draft_file(source, str(path), context.config, context.now())
+
+
+@app.command("add")
+def add(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="A draft file (TOML).", show_default=False)],
+) -> None:
+    """Add a draft from a draft file; prints its posts with their lengths."""
+    context = app_context(ctx)
+    content = _read(context, file)
+    with context.writing() as session:
+        author = context.actor(session)
+        draft = add_draft(
+            session, content=content, author=author, config=context.config, library=context.library
+        )
+        posts = draft_posts(session, draft.id or 0)
+    if context.json:
+        emit_json(draft_json(draft, posts, context.config))
+        return
+    say(f"Added draft {draft.id}: {draft.title} ({len(posts)} posts).")
+    for post in posts:
+        print_post(post, context.config, context.config.zone)
+    say(f"Next: tidings submit {draft.id}")
+
+
+@app.command("edit")
+def edit(
+    ctx: typer.Context,
+    draft_id: Annotated[int, typer.Argument(metavar="ID", help="The draft to change.")],
+    file: Annotated[Path, typer.Argument(help="The draft file with the new content.")],
+) -> None:
+    """Replace a draft's content. A reviewed draft whose posts change goes back to review."""
+    context = app_context(ctx)
+    content = _read(context, file)
+    with context.writing() as session:
+        outcome = edit_draft(
+            session,
+            draft_id=draft_id,
+            content=content,
+            editor=context.actor(session),
+            config=context.config,
+            library=context.library,
+        )
+        posts = draft_posts(session, draft_id)
+    draft = outcome.draft
+    if context.json:
+        emit_json(
+            draft_json(
+                draft,
+                posts,
+                context.config,
+                changed=outcome.changed,
+                back_to_review=outcome.back_to_review,
+            )
+        )
+        return
+    if not outcome.changed:
+        say(f"Draft {draft_id}: saved; the posts did not change (still {draft.status}).")
+    elif outcome.back_to_review:
+        say(f"Draft {draft_id} changed: back in review; its earlier approvals no longer count.")
+    else:
+        say(f"Draft {draft_id} changed (status {draft.status}).")
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    status: Annotated[str | None, typer.Option(help="Only drafts in this status.")] = None,
+) -> None:
+    """List drafts, newest first."""
+    context = app_context(ctx)
+    with context.reading() as session:
+        drafts = list_drafts(session, status=status)
+    if context.json:
+        emit_json(
+            [
+                {
+                    "id": d.id,
+                    "status": d.status,
+                    "kind": d.kind,
+                    "title": d.title,
+                    "channels": d.channels,
+                    "languages": d.languages,
+                    "updated_at": d.updated_at.isoformat(),
+                }
+                for d in drafts
+            ]
+        )
+        return
+    if not drafts:
+        say("No drafts yet: add one with `tidings draft add FILE`.")
+        return
+    table = Table(header_style="bold")
+    for column in ("id", "status", "kind", "title", "languages", "channels", "updated"):
+        table.add_column(column)
+    for d in drafts:
+        table.add_row(
+            str(d.id),
+            d.status,
+            d.kind,
+            d.title,
+            ", ".join(d.languages),
+            ", ".join(d.channels),
+            show(d.updated_at, context.config.zone),
+        )
+    out.print(table)
+
+
+@app.command("show")
+def show_(
+    ctx: typer.Context,
+    draft_id: Annotated[int, typer.Argument(metavar="ID", help="The draft to show.")],
+) -> None:
+    """Show a draft with every post exactly as it will be sent, its length and limit, and problems."""
+    context = app_context(ctx)
+    config = context.config
+    with context.reading() as session:
+        draft = get_draft(session, draft_id)
+        posts = draft_posts(session, draft_id)
+        approvals = approvals_of(session, draft)
+    required = config.review.required_approvals
+    if context.json:
+        emit_json(
+            draft_json(draft, posts, config, approvals=approvals, required_approvals=required)
+        )
+        return
+    say(f"Draft {draft.id} · {draft.kind} · {draft.title}")
+    say(f"status: {draft.status} (approvals {approvals} of {required})")
+    say(f"languages: {', '.join(draft.languages)} · channels: {', '.join(draft.channels)}")
+    if draft.publish_next_slot:
+        say("publish: in the next free slot once approved")
+    elif draft.publish_at:
+        say(f"publish: {show(draft.publish_at, config.zone)} once approved")
+    if draft.expires_at:
+        say(f"expires: {show(draft.expires_at, config.zone)}")
+    for post in posts:
+        print_post(post, config, config.zone)

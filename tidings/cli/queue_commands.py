@@ -1,0 +1,118 @@
+"""``tidings schedule``, ``cancel`` and ``queue``."""
+
+from __future__ import annotations
+
+from itertools import groupby
+from typing import Annotated
+
+import typer
+
+from drafts.authoring import get_draft
+from drafts.errors import ScheduleError
+from drafts.queueing import ScheduleRequest, cancel_draft, schedule_draft, upcoming_posts
+from drafts.times import parse_time, show
+from drafts.timezones import zone
+from tidings.cli.console import emit_json, out, say
+from tidings.cli.context import app_context
+from tidings.cli.views import post_json, queue_table
+
+DraftId = Annotated[int, typer.Argument(metavar="ID", help="The draft.")]
+
+
+def schedule(
+    ctx: typer.Context,
+    draft_id: DraftId,
+    at: Annotated[
+        str | None,
+        typer.Option(
+            "--at",
+            metavar="TIME",
+            help="'2026-12-01 10:00' (configured timezone), '… Europe/Paris', an ISO time with "
+            "offset, or '+2h'.",
+        ),
+    ] = None,
+    next_slot: Annotated[
+        bool, typer.Option("--next-slot", help="Each channel's next free posting slot.")
+    ] = False,
+) -> None:
+    """Queue an approved draft's posts, or move a scheduled draft."""
+    context = app_context(ctx)
+    config = context.config
+    if (at is None) == (not next_slot):
+        raise ScheduleError("give either --at TIME or --next-slot")
+    now = context.now()
+    try:
+        instant = parse_time(at, config.zone, now) if at else None
+    except ValueError as error:
+        raise ScheduleError(f"at: {error}") from None
+    request = ScheduleRequest(at=instant, next_slot=next_slot)
+    with context.writing() as session:
+        scheduled = schedule_draft(
+            session,
+            draft_id=draft_id,
+            request=request,
+            actor=context.actor(session),
+            config=config,
+            now=now,
+        )
+        posts = sorted(
+            upcoming_posts(session), key=lambda p: (p.due_at is None, p.due_at, p.id or 0)
+        )
+        mine = [p for p in posts if p.draft_id == draft_id]
+    if context.json:
+        emit_json([post_json(post, config) for post in mine])
+        return
+    say(f"Draft {draft_id} scheduled:")
+    for post in mine:
+        channel_zone = config.channel(post.channel).zone(config.zone)
+        assert post.due_at is not None
+        local = show(post.due_at, channel_zone)
+        say(
+            f"  {post.channel} ({post.language}) at {show(post.due_at, config.zone)}"
+            + (f" ({local} there)" if channel_zone != config.zone else "")
+        )
+    assert scheduled.draft.id == draft_id
+
+
+def cancel(ctx: typer.Context, draft_id: DraftId) -> None:
+    """Cancel a draft and its posts that are not out yet."""
+    context = app_context(ctx)
+    with context.writing() as session:
+        cancelled = cancel_draft(session, draft_id=draft_id, actor=context.actor(session))
+    if context.json:
+        emit_json(
+            {"id": draft_id, "status": "cancelled", "cancelled_posts": [p.id for p in cancelled]}
+        )
+    else:
+        say(f"Draft {draft_id} cancelled ({len(cancelled)} post(s) will not be published).")
+
+
+def queue(
+    ctx: typer.Context,
+    channel: Annotated[str | None, typer.Option(help="Only this channel.")] = None,
+    timezone: Annotated[
+        str | None, typer.Option("--tz", help="Show times in this IANA timezone.")
+    ] = None,
+) -> None:
+    """Upcoming posts in time order, per channel (JSON: one list, times in UTC)."""
+    context = app_context(ctx)
+    config = context.config
+    if channel is not None:
+        config.channel(channel)
+    try:
+        shown_zone = zone(timezone) if timezone else config.zone
+    except ValueError as error:
+        raise ScheduleError(f"tz: {error}") from None
+    with context.reading() as session:
+        posts = upcoming_posts(session, channel=channel)
+        titles = {p.draft_id: get_draft(session, p.draft_id).title for p in posts}
+    if context.json:
+        emit_json([post_json(post, config) for post in posts])
+        return
+    if not posts:
+        say("Nothing is queued.")
+        return
+    by_channel = sorted(posts, key=lambda p: (p.channel, p.due_at, p.id))
+    for channel_id, group in groupby(by_channel, key=lambda p: p.channel):
+        out.print(f"[bold]{channel_id}[/]")
+        out.print(queue_table(list(group), shown_zone, titles))

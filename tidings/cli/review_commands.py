@@ -1,0 +1,94 @@
+"""``tidings submit``, ``approve`` and ``request-changes``: the review workflow."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from drafts.review import approve as approve_draft
+from drafts.review import request_changes as request_draft_changes
+from drafts.review import submit as submit_draft
+from drafts.times import show
+from tidings.cli.console import emit_json, say
+from tidings.cli.context import app_context
+
+DraftId = Annotated[int, typer.Argument(metavar="ID", help="The draft.")]
+
+
+def submit(ctx: typer.Context, draft_id: DraftId) -> None:
+    """Send a draft to review (refused, with every problem, if a post does not fit its channel)."""
+    context = app_context(ctx)
+    with context.writing() as session:
+        draft = submit_draft(
+            session, draft_id=draft_id, actor=context.actor(session), config=context.config
+        )
+    if context.json:
+        emit_json({"id": draft.id, "status": draft.status})
+    else:
+        say(f"Draft {draft_id} is in review.")
+
+
+def approve(
+    ctx: typer.Context,
+    draft_id: DraftId,
+    comment: Annotated[str, typer.Option(help="A note for the author.")] = "",
+) -> None:
+    """Approve a draft as it stands now (as a reviewer who did not write it)."""
+    context = app_context(ctx)
+    with context.writing() as session:
+        decision = approve_draft(
+            session,
+            draft_id=draft_id,
+            reviewer=context.actor(session),
+            comment=comment,
+            config=context.config,
+            now=context.now(),
+        )
+    draft = decision.draft
+    if context.json:
+        emit_json(
+            {
+                "id": draft.id,
+                "status": draft.status,
+                "approvals": decision.approvals,
+                "required_approvals": decision.required,
+                "scheduled_at": decision.scheduled_at.isoformat()
+                if decision.scheduled_at
+                else None,
+            }
+        )
+        return
+    if decision.approvals < decision.required:
+        say(
+            f"Approval {decision.approvals} of {decision.required} recorded; "
+            f"draft {draft_id} stays in review."
+        )
+    elif decision.scheduled_at:
+        when = show(decision.scheduled_at, context.config.zone)
+        say(f"Draft {draft_id} approved and scheduled from {when}.")
+    else:
+        say(
+            f"Draft {draft_id} approved. {decision.note or f'Next: tidings schedule {draft_id} --next-slot'}"
+        )
+
+
+def request_changes(
+    ctx: typer.Context,
+    draft_id: DraftId,
+    comment: Annotated[str, typer.Option(help="What should change (required).")],
+) -> None:
+    """Send a draft back to its author with a comment; its posts are unscheduled."""
+    context = app_context(ctx)
+    with context.writing() as session:
+        draft = request_draft_changes(
+            session,
+            draft_id=draft_id,
+            reviewer=context.actor(session),
+            comment=comment,
+            config=context.config,
+        )
+    if context.json:
+        emit_json({"id": draft.id, "status": draft.status})
+    else:
+        say(f"Draft {draft_id} went back to its author with your comment.")

@@ -1,0 +1,67 @@
+"""``tidings user``: people and their roles."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+from argon2 import PasswordHasher
+
+from drafts.errors import TidingsError
+from drafts.users import add_user, list_users, parse_role
+from tidings.cli.console import emit_json, say
+from tidings.cli.context import app_context
+
+app = typer.Typer(help="Add and list users.", no_args_is_help=True)
+
+MIN_PASSWORD_LENGTH = 10
+
+
+@app.command("add")
+def add(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="The user's login name.")],
+    role: Annotated[str, typer.Option("--role", help="author, reviewer or admin.")],
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read a password for the web UI from stdin.")
+    ] = False,
+) -> None:
+    """Add a user. Once an admin exists, only admins may add users (pass --as ADMIN)."""
+    context = app_context(ctx)
+    parsed_role = parse_role(role)
+    password_hash = _read_password() if password_stdin else None
+    with context.writing() as session:
+        user = add_user(
+            session,
+            name=name,
+            role=parsed_role,
+            password_hash=password_hash,
+            actor=context.optional_actor(session),
+        )
+    if context.json:
+        emit_json({"id": user.id, "name": user.name, "role": user.role})
+    else:
+        say(f"Added {user.name} ({user.role}).")
+
+
+def _read_password() -> str:
+    password = sys.stdin.readline().rstrip("\n")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise TidingsError(f"password: use at least {MIN_PASSWORD_LENGTH} characters")
+    return PasswordHasher().hash(password)
+
+
+@app.command("list")
+def list_(ctx: typer.Context) -> None:
+    """List users and their roles."""
+    context = app_context(ctx)
+    with context.reading() as session:
+        users = list_users(session)
+    if context.json:
+        emit_json([{"id": u.id, "name": u.name, "role": u.role} for u in users])
+        return
+    if not users:
+        say("No users yet: add one with `tidings user add NAME --role author`.")
+    for user in users:
+        say(f"{user.name:<20} {user.role}")

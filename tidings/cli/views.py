@@ -1,0 +1,106 @@
+"""How drafts, posts and the queue look on the terminal and in JSON."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, tzinfo
+from typing import Any
+
+from drafts.text_rules import measure
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from drafts.composing import post_problems, text_rules
+from drafts.config import Config
+from drafts.models import Draft, Post
+from drafts.times import show
+from tidings.cli.console import out
+
+PLATFORM_NAMES = {
+    "linkedin": "LinkedIn",
+    "x": "X",
+    "mastodon": "Mastodon",
+    "bluesky": "Bluesky",
+    "facebook": "Facebook",
+    "threads": "Threads",
+    "telegram": "Telegram",
+    "webhook": "Webhook",
+}
+
+
+def iso(instant: datetime | None) -> str | None:
+    """ISO 8601 in UTC with its offset, as the JSON contract says."""
+    return instant.isoformat() if instant else None
+
+
+def post_json(post: Post, config: Config) -> dict[str, Any]:
+    return {
+        "id": post.id,
+        "draft_id": post.draft_id,
+        "channel": post.channel,
+        "platform": post.platform,
+        "language": post.language,
+        "text": post.text,
+        "length": post.length,
+        "limit": post.length_limit,
+        "status": post.status,
+        "due_at": iso(post.due_at),
+        "remote_id": post.remote_id,
+        "remote_url": post.remote_url,
+        "problems": post_problems(post, config),
+    }
+
+
+def draft_json(draft: Draft, posts: Sequence[Post], config: Config, **extra: Any) -> dict[str, Any]:
+    return {
+        "id": draft.id,
+        "status": draft.status,
+        "kind": draft.kind,
+        "title": draft.title,
+        "template": draft.template,
+        "channels": draft.channels,
+        "languages": draft.languages,
+        "publish_at": "next-slot" if draft.publish_next_slot else iso(draft.publish_at),
+        "expires_at": iso(draft.expires_at),
+        "content_hash": draft.content_hash,
+        **extra,
+        "posts": [post_json(post, config) for post in posts],
+    }
+
+
+def print_post(post: Post, config: Config, zone: tzinfo) -> None:
+    """One post exactly as it will be sent, with its length against the platform's limit."""
+    channel = config.channel(post.channel)
+    measurements = measure(post.platform, post.text, text_rules(channel))
+    problems = [p for m in measurements if (p := m.problem()) is not None]
+    counts = ", ".join(_count(m.length, m.limit, m.unit) for m in measurements)
+    status = post.status + (f" at {show(post.due_at, zone)}" if post.due_at else "")
+    title = (
+        f"#{post.id} {post.channel} · {PLATFORM_NAMES[post.platform]} · {post.language} · {status}"
+    )
+    verdict = Text(f"{counts}  ", style="red" if problems else "green")
+    verdict.append("✗ " + "; ".join(problems) if problems else "✓ fits")
+    body = Text(post.text)
+    out.print(Panel(body, title=title, title_align="left", subtitle=verdict, subtitle_align="left"))
+
+
+def _count(length: int, limit: int | None, unit: str) -> str:
+    return f"{length:,} {unit}" if limit is None else f"{length:,} / {limit:,} {unit}"
+
+
+def queue_table(posts: Sequence[Post], zone: tzinfo, titles: dict[int, str]) -> Table:
+    table = Table(title=None, show_lines=False, header_style="bold")
+    for column in ("due", "channel", "lang", "post", "draft", "status"):
+        table.add_column(column)
+    for post in posts:
+        due = show(post.due_at, zone) if post.due_at else "-"
+        table.add_row(
+            due,
+            post.channel,
+            post.language,
+            f"#{post.id}",
+            f"{post.draft_id} {titles.get(post.draft_id, '')}",
+            post.status,
+        )
+    return table

@@ -114,7 +114,7 @@ def draft_posts(session: Session, draft_id: int) -> list[Post]:
 def _unschedule(session: Session, draft_id: int) -> None:
     for post in session.exec(select(Post).where(Post.draft_id == draft_id)):
         post.status = PostStatus.PENDING
-        post.due_at = None
+        post.due_at = post.attempt_at = None
 
 
 def _check_expiry(session: Session, draft: Draft) -> None:

@@ -32,6 +32,7 @@ class ChannelBase(BaseModel):
     slots: tuple[str, ...] = ()
     timezone: str | None = None
     base_url: str | None = Field(default=None, pattern=r"^https?://[^\s]+$")
+    max_in_flight: int = Field(default=8, ge=1, le=256)  # requests at once to this channel
 
     @field_validator("languages")
     @classmethod
@@ -66,6 +67,15 @@ class ChannelBase(BaseModel):
 
     def parsed_slots(self) -> tuple[Slot, ...]:
         return tuple(parse_slot(slot) for slot in self.slots)
+
+    @property
+    def secret_variable(self) -> str | None:
+        """The environment variable holding the secret the platform's API needs."""
+        for key in ("token_env", "password_env", "secret_env"):
+            value = getattr(self, key, None)
+            if isinstance(value, str):
+                return value
+        return None
 
 
 EnvName = Annotated[str, Field(pattern=ENV_NAME_PATTERN)]

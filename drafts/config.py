@@ -51,6 +51,10 @@ class ReviewSettings(_Section):
 class SchedulerSettings(_Section):
     concurrency: int = Field(default=16, ge=1, le=1024)
     max_attempts: int = Field(default=5, ge=1, le=50)
+    lease_seconds: float = Field(
+        default=90, ge=1, le=3600
+    )  # a crashed daemon's posts wait this long
+    request_timeout: float = Field(default=30, gt=0, le=600)  # seconds to wait for a platform
 
 
 class Config(_Section):

@@ -80,6 +80,7 @@ class Post(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("draft_id", "channel", "language"),
         Index("ix_post_status_due_at", "status", "due_at"),
+        Index("ix_post_status_attempt_at", "status", "attempt_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -96,6 +97,45 @@ class Post(SQLModel, table=True):
     remote_id: str | None = Field(default=None, sa_type=String(255))
     remote_url: str | None = Field(default=None, sa_type=String(1000))
     created_at: datetime = _now()
+    updated_at: datetime = _now()
+    # Publishing: when the daemon may next try, who holds it, and what it chose before sending.
+    attempt_at: datetime | None = _when(nullable=True)
+    lease_owner: str | None = Field(default=None, sa_type=String(80))
+    lease_until: datetime | None = _when(nullable=True)
+    failures: int = Field(default=0, nullable=False)
+    reconcile: bool = Field(default=False, nullable=False)
+    idempotency_key: str | None = Field(default=None, sa_type=String(64))
+    publish_state: dict[str, Any] = Field(default_factory=dict, sa_type=JSON, nullable=False)
+    reason: str | None = Field(default=None, sa_type=Text)
+
+
+class Attempt(SQLModel, table=True):
+    """One try to publish one post, recorded before the request is sent and completed after."""
+
+    __table_args__ = (UniqueConstraint("post_id", "number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    post_id: int = _parent("post")
+    number: int = Field(nullable=False)
+    worker: str = Field(sa_type=String(80), nullable=False)
+    started_at: datetime = _now()
+    finished_at: datetime | None = _when(nullable=True)
+    outcome: str | None = Field(default=None, sa_type=String(16))
+    http_status: int | None = None
+    remote_id: str | None = Field(default=None, sa_type=String(255))
+    remote_url: str | None = Field(default=None, sa_type=String(1000))
+    error: str | None = Field(default=None, sa_type=Text)
+    duration_ms: int | None = None
+
+
+class ChannelState(SQLModel, table=True):
+    """What every daemon must know about a channel: the rate-limit window it is in."""
+
+    __tablename__ = "channel_state"
+
+    channel: str = Field(sa_type=String(40), primary_key=True)
+    blocked_until: datetime | None = _when(nullable=True)
+    reason: str | None = Field(default=None, sa_type=Text)
     updated_at: datetime = _now()
 
 
@@ -124,3 +164,15 @@ class AuditEntry(SQLModel, table=True):
     draft_id: int | None = Field(default=None, index=True)
     post_id: int | None = Field(default=None, index=True)
     detail: str = Field(default="", sa_type=Text, nullable=False)
+
+
+class StoredCredential(SQLModel, table=True):
+    """A token the daemon obtained itself, encrypted with AES-GCM under ``TIDINGS_SECRET_KEY``."""
+
+    __tablename__ = "credential"
+
+    channel: str = Field(sa_type=String(40), primary_key=True)
+    kind: str = Field(sa_type=String(40), primary_key=True)
+    ciphertext: str = Field(sa_type=Text, nullable=False)
+    expires_at: datetime | None = _when(nullable=True)
+    updated_at: datetime = _now()

@@ -21,6 +21,7 @@ from drafts.lifecycle import (
 )
 from drafts.models import Draft, Post, User
 from drafts.slots import occurrences
+from drafts.storage import signal_queue_change
 from drafts.times import show
 from drafts.users import Capability, require
 
@@ -70,9 +71,11 @@ def schedule_draft(
     else:
         raise ScheduleError("give --at TIME or --next-slot")
     for post in posts:
-        post.due_at = due[_post_id(post)]
+        post.due_at = post.attempt_at = due[_post_id(post)]
         post.status = PostStatus.SCHEDULED
+        post.failures, post.reconcile, post.reason = 0, False, None
     draft.status = DraftStatus.SCHEDULED
+    signal_queue_change(session)
     times = sorted({(p.channel, show(p.due_at, config.zone)) for p in posts if p.due_at})
     detail = "; ".join(f"{channel} at {when}" for channel, when in times)
     record(session, actor=actor.name, action="draft.schedule", draft_id=draft_id, detail=detail)
@@ -140,7 +143,7 @@ def cancel_draft(session: Session, *, draft_id: int, actor: User) -> list[Post]:
         if post.status in {PostStatus.PENDING, PostStatus.SCHEDULED, PostStatus.RETRYING}
     ]
     for post in cancelled:
-        post.status = PostStatus.CANCELLED
+        post.status, post.attempt_at = PostStatus.CANCELLED, None
     draft.status = DraftStatus.CANCELLED
     record(
         session,

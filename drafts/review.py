@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from drafts.audit import history, record
 from drafts.authoring import draft_posts, get_draft
@@ -18,7 +18,7 @@ from drafts.composing import content_hash, post_problems
 from drafts.config import Config
 from drafts.errors import ReviewError
 from drafts.lifecycle import DraftStatus, PostStatus, require_action
-from drafts.models import Draft, Review, User
+from drafts.models import Draft, Post, Review, User
 from drafts.queueing import ScheduleRequest, schedule_draft
 from drafts.users import Capability, require
 
@@ -122,7 +122,7 @@ def request_changes(
     session.add(_review(draft, reviewer, CHANGES_REQUESTED, comment))
     draft.status = DraftStatus.CHANGES_REQUESTED
     for post in draft_posts(session, draft_id):
-        post.status, post.due_at = PostStatus.PENDING, None
+        post.status, post.due_at, post.attempt_at = PostStatus.PENDING, None, None
     record(
         session,
         actor=reviewer.name,
@@ -177,6 +177,38 @@ def _review(draft: Draft, reviewer: User, decision: str, comment: str) -> Review
         content_hash=draft.content_hash,
         review_round=draft.review_round,
     )
+
+
+def approved_as_they_stand(
+    session: Session, draft_ids: set[int], required_approvals: int
+) -> set[int]:
+    """Of ``draft_ids``, those whose stored posts are exactly what enough reviewers approved.
+
+    The daemon asks this before sending anything (guarantee 1): the posts' hash must be the
+    draft's content hash, and enough distinct reviewers must have approved that hash in the
+    current review round.
+    """
+    if not draft_ids:
+        return set()
+    drafts = {
+        draft.id: draft for draft in session.exec(select(Draft).where(col(Draft.id).in_(draft_ids)))
+    }
+    posts: dict[int, list[Post]] = {}
+    for post in session.exec(select(Post).where(col(Post.draft_id).in_(draft_ids))):
+        posts.setdefault(post.draft_id, []).append(post)
+    reviewers: dict[int, set[int]] = {}
+    for review in session.exec(
+        select(Review).where(col(Review.draft_id).in_(draft_ids), Review.decision == APPROVED)
+    ):
+        draft = drafts[review.draft_id]
+        if (review.review_round, review.content_hash) == (draft.review_round, draft.content_hash):
+            reviewers.setdefault(review.draft_id, set()).add(review.reviewer_id)
+    return {
+        draft_id
+        for draft_id, draft in drafts.items()
+        if len(reviewers.get(draft_id, ())) >= required_approvals
+        and content_hash(posts.get(draft_id, [])) == draft.content_hash
+    }
 
 
 def approvals_of(session: Session, draft: Draft) -> int:

@@ -16,7 +16,7 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
@@ -80,6 +80,18 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+QUEUE_CHANNEL = "tidings_queue"
+
+
+def signal_queue_change(session: Session) -> None:
+    """Tell running daemons that the queue changed (PostgreSQL NOTIFY, sent on commit).
+
+    On SQLite daemons notice commits by themselves (``PRAGMA data_version``).
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": QUEUE_CHANNEL})
 
 
 def head_revision() -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -10,11 +11,18 @@ from pydantic import ValidationError
 
 def describe(error: ValidationError, source: str, data: Mapping[str, Any]) -> str:
     """``SOURCE: FIELD: PROBLEM`` for the first problem, with a count of any others."""
-    first = error.errors()[0]
+    errors = error.errors()
+    # An unknown key usually explains a "missing" one: it is the same key, misspelled.
+    first = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
     field = _field_path(first["loc"], data)
     if first["type"].startswith("union_tag"):
         field += ".platform"
     message = _message(first)
+    if first["type"] == "extra_forbidden":
+        missing = [str(e["loc"][-1]) for e in errors if e["type"] == "missing"]
+        close = difflib.get_close_matches(str(first["loc"][-1]), missing, n=1)
+        if close:
+            message = f"unknown key (did you mean {close[0]}?)"
     others = error.error_count() - 1
     more = f" (and {others} more problem{'s' if others > 1 else ''})" if others else ""
     return f"{source}: {field}: {message}{more}" if field else f"{source}: {message}{more}"

@@ -113,8 +113,12 @@ def _admin_connection() -> psycopg.Connection[tuple[object, ...]]:
     url = make_url(POSTGRES_ADMIN_URL)
     try:
         return psycopg.connect(
-            host=url.host, port=url.port or 5432, user=url.username, password=url.password,
-            dbname=url.database, autocommit=True,
+            host=url.host,
+            port=url.port or 5432,
+            user=url.username,
+            password=url.password,
+            dbname=url.database,
+            autocommit=True,
         )
     except psycopg.OperationalError as error:
         pytest.fail(
@@ -142,9 +146,7 @@ def postgres_template() -> Iterator[str]:
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
-def database(
-    request: pytest.FixtureRequest, tmp_path: Path
-) -> Iterator[Database]:
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
     """A migrated, empty database of its own for one test, on each backend in turn."""
     if request.param == "sqlite":
         db = sqlite_database(request.getfixturevalue("sqlite_template"), tmp_path)

@@ -47,7 +47,7 @@ def run(args: list[str]) -> None:
 def snapshot(folder: Path) -> tuple[object, ...]:
     with sqlite3.connect(folder / "tidings.db") as db:
         return tuple(
-            db.execute(f"SELECT * FROM {table} ORDER BY id").fetchall()  # noqa: S608
+            db.execute(f"SELECT * FROM {table} ORDER BY id").fetchall()
             for table in ("user", "draft", "variant", "post", "review", "audit_log")
         )
 
@@ -83,7 +83,10 @@ DRAFT_ERRORS = [
         "fields.deadline: required by template hiring (en)",
     ),
     (GOOD + 'publish_at = "tomorrow-ish"\n', "publish_at"),
-    (GOOD.replace("kind", 'publish_at = "2020-01-01 10:00"\nkind'), "publish_at: 2020-01-01 10:00 is in the past"),
+    (
+        GOOD.replace("kind", 'publish_at = "2020-01-01 10:00"\nkind'),
+        "publish_at: 2020-01-01 10:00 is in the past",
+    ),
 ]
 
 
@@ -129,9 +132,7 @@ def test_schedule_refuses_a_wall_time_that_daylight_saving_skips(
     run(["submit", "1", "--as", "mina"])
     run(["approve", "1", "--as", "joon"])
     before = snapshot(workdir)
-    line = fails(
-        ["schedule", "1", "--at", "2099-03-29 02:30 Europe/Paris", "--as", "mina"], capsys
-    )
+    line = fails(["schedule", "1", "--at", "2099-03-29 02:30 Europe/Paris", "--as", "mina"], capsys)
     assert "does not exist in Europe/Paris" in line
     assert snapshot(workdir) == before
 

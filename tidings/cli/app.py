@@ -7,7 +7,10 @@ from typing import Annotated
 import typer
 
 from tidings.cli import (
+    channel_commands,
+    demo_command,
     draft_commands,
+    publish_commands,
     queue_commands,
     review_commands,
     setup_commands,
@@ -47,9 +50,14 @@ def root(
 app.command("init")(setup_commands.init)
 app.add_typer(user_commands.app, name="user")
 app.add_typer(draft_commands.app, name="draft")
+app.add_typer(channel_commands.app, name="channels")
 app.command("submit")(review_commands.submit)
 app.command("approve")(review_commands.approve)
 app.command("request-changes")(review_commands.request_changes)
 app.command("schedule")(queue_commands.schedule)
 app.command("cancel")(queue_commands.cancel)
 app.command("queue")(queue_commands.queue)
+app.command("log")(publish_commands.log)
+app.command("run")(publish_commands.run)
+app.command("sandbox")(publish_commands.sandbox)
+app.command("demo")(demo_command.demo)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -30,6 +32,15 @@ def _read(context: AppContext, path: Path) -> DraftContent:
     return read_draft_file(source, str(path), context.config, context.now())
 
 
+@contextmanager
+def _naming(path: Path) -> Iterator[None]:
+    """Errors found while rendering a draft file's posts name the file, as parse errors do."""
+    try:
+        yield
+    except DraftError as error:
+        raise DraftError(f"{path}: {error}") from None
+
+
 @app.command("add")
 def add(
     ctx: typer.Context,
@@ -38,7 +49,7 @@ def add(
     """Add a draft from a draft file; prints its posts with their lengths."""
     context = app_context(ctx)
     content = _read(context, file)
-    with context.writing() as session:
+    with context.writing() as session, _naming(file):
         author = context.actor(session)
         draft = add_draft(
             session, content=content, author=author, config=context.config, library=context.library
@@ -62,7 +73,7 @@ def edit(
     """Replace a draft's content. A reviewed draft whose posts change goes back to review."""
     context = app_context(ctx)
     content = _read(context, file)
-    with context.writing() as session:
+    with context.writing() as session, _naming(file):
         outcome = edit_draft(
             session,
             draft_id=draft_id,

@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from datetime import datetime, tzinfo
 from typing import Any
 
-from drafts.text_rules import measure
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
@@ -14,7 +13,9 @@ from rich.text import Text
 from drafts.composing import post_problems, text_rules
 from drafts.config import Config
 from drafts.models import Draft, Post
+from drafts.text_rules import measure
 from drafts.times import show
+from scheduler.preview import Preview, preview
 from tidings.cli.console import out
 
 PLATFORM_NAMES = {
@@ -34,7 +35,11 @@ def iso(instant: datetime | None) -> str | None:
     return instant.isoformat() if instant else None
 
 
-def post_json(post: Post, config: Config) -> dict[str, Any]:
+def post_json(post: Post, config: Config, *, with_request: bool = False) -> dict[str, Any]:
+    extra: dict[str, Any] = {}
+    if with_request:
+        built = _preview(post, config)
+        extra["request"] = built.request_json() if built else None
     return {
         "id": post.id,
         "draft_id": post.draft_id,
@@ -49,6 +54,7 @@ def post_json(post: Post, config: Config) -> dict[str, Any]:
         "remote_id": post.remote_id,
         "remote_url": post.remote_url,
         "problems": post_problems(post, config),
+        **extra,
     }
 
 
@@ -65,7 +71,7 @@ def draft_json(draft: Draft, posts: Sequence[Post], config: Config, **extra: Any
         "expires_at": iso(draft.expires_at),
         "content_hash": draft.content_hash,
         **extra,
-        "posts": [post_json(post, config) for post in posts],
+        "posts": [post_json(post, config, with_request=True) for post in posts],
     }
 
 
@@ -81,8 +87,20 @@ def print_post(post: Post, config: Config, zone: tzinfo) -> None:
     )
     verdict = Text(f"{counts}  ", style="red" if problems else "green")
     verdict.append("✗ " + "; ".join(problems) if problems else "✓ fits")
-    body = Text(post.text)
+    built = _preview(post, config)
+    body = Text(built.displayed if built else post.text)
     out.print(Panel(body, title=title, title_align="left", subtitle=verdict, subtitle_align="left"))
+
+
+def _preview(post: Post, config: Config) -> Preview | None:
+    """The text as read back from the exact request the daemon would send (guarantee 4)."""
+    assert post.id is not None
+    return preview(
+        post_id=post.id,
+        text=post.text,
+        language=post.language,
+        channel=config.channel(post.channel),
+    )
 
 
 def _count(length: int, limit: int | None, unit: str) -> str:

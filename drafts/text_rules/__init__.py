@@ -1,0 +1,37 @@
+"""Channel text rules: how long a text is on each platform, and whether it fits.
+
+`measure` answers for one platform with every count that platform applies (Bluesky has two);
+the review screen shows the first and flags any `problem`. Counting follows PLATFORMS.md; the
+modules below hold one rule each:
+
+- `twitter`: X's weighted length (twitter-text v3);
+- `urls`: URLs found as twitter-text finds them, with their spans;
+- `emoji_sequences`: where a multi-code-point emoji starts and ends;
+- `graphemes`: grapheme clusters (Bluesky, Mastodon);
+- `mastodon`: Mastodon's countable text (URLs and remote mentions rewritten);
+- `linkedin`: LinkedIn's little-format escaping;
+- `platforms`: the count and limit of each platform.
+"""
+
+from __future__ import annotations
+
+from drafts.text_rules.measurement import Measurement, TextRules
+from drafts.text_rules.platforms import MEASURES
+
+__all__ = ["DEFAULT_RULES", "PLATFORMS", "Measurement", "TextRules", "measure"]
+
+DEFAULT_RULES = TextRules()
+PLATFORMS: tuple[str, ...] = tuple(MEASURES)
+
+
+def measure(platform: str, text: str, rules: TextRules = DEFAULT_RULES) -> tuple[Measurement, ...]:
+    """Every measurement `platform` applies to `text`; the first is the one shown to users.
+
+    `platform` is one of `PLATFORMS`; any other name raises ValueError.
+    """
+    try:
+        measure_on_platform = MEASURES[platform]
+    except KeyError:
+        known = ", ".join(PLATFORMS)
+        raise ValueError(f"unknown platform {platform!r} (known: {known})") from None
+    return measure_on_platform(text, rules)

@@ -1,0 +1,62 @@
+"""LinkedIn's `little` text format: what the commentary of a post must escape.
+
+LinkedIn reads a post's commentary as `little` markup, in which ``| { } @ [ ] ( ) < > # \\ * _ ~``
+are reserved. A reserved character left unescaped may cut the post short without an error, so
+`escape_little` puts a backslash before every one of them, with one exception: a hashtag start, so
+``#hiring`` stays a clickable hashtag (a HashtagElement in the little grammar).
+
+What counts as a hashtag start here, modelled on twitter-text's hashtag rule:
+
+- a ``#`` followed by a letter or digit, where the run of letters, marks, digits and underscores
+  after it holds at least one letter (``#2024`` alone is a number, not a tag);
+- at the start of the text or after anything but a word character or ``&`` (so ``C#``,
+  ``issue#12`` and the ``&#`` of an HTML entity stay escaped; ``(#tag)`` and ``.#tag`` are tags);
+- not followed by another ``#`` or by ``://`` (``#http://x.com`` is no tag);
+- not inside a URL (twitter-text's URL rules, with or without protocol), so the ``#`` of
+  ``example.com/page#section`` is escaped.
+
+Characters inside a hashtag are still escaped (``#my_tag`` becomes ``#my\\_tag``), and so are
+reserved characters inside URLs: whether LinkedIn still links such a URL is unconfirmed, while an
+unescaped one is known to risk truncation, so the escape wins.
+"""
+
+from __future__ import annotations
+
+import re
+
+import regex
+
+from drafts.text_rules.urls import extract_urls
+
+__all__ = ["RESERVED_CHARACTERS", "escape_little"]
+
+RESERVED_CHARACTERS = frozenset("|{}@[]()<>#\\*_~")
+_RESERVED = re.compile(r"[|{}@\[\]()<>#\\*_~]")
+_HASHTAG = regex.compile(r"(?<![\w&])#(?=[\p{L}\p{Nd}])([\p{L}\p{M}\p{Nd}_]+)")
+_NOT_A_HASHTAG_AFTER = re.compile("[#＃]|://")
+_LETTER = regex.compile(r"\p{L}")
+
+
+def escape_little(text: str) -> str:
+    """`text` with every little-reserved character backslash-escaped, hashtag starts excepted.
+
+    One pass over the text, so a backslash is escaped exactly once whatever follows it
+    (``\\`` becomes ``\\\\``, as if the backslashes were escaped first).
+    """
+    kept = _hashtag_starts(text)
+    return _RESERVED.sub(lambda m: m[0] if m.start() in kept else "\\" + m[0], text)
+
+
+def _hashtag_starts(text: str) -> frozenset[int]:
+    """Positions of the '#' that open a hashtag (see the module docstring)."""
+    if "#" not in text:
+        return frozenset()
+    starts = {
+        tag.start()
+        for tag in _HASHTAG.finditer(text)
+        if _LETTER.search(tag[1]) and not _NOT_A_HASHTAG_AFTER.match(text, tag.end())
+    }
+    if starts:
+        for url in extract_urls(text):
+            starts.difference_update(range(url.start, url.end))
+    return frozenset(starts)

@@ -1,0 +1,85 @@
+"""Checking channels: can each one be reached, who does it post as, when does its token expire."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx
+from sqlmodel import Session
+
+from drafts.channels import ChannelBase
+from drafts.errors import TidingsError
+from drafts.storage import Database
+from scheduler.credentials import MissingSecret, secret_for
+from scheduler.platforms import adapter_for
+from scheduler.platforms.base import ChannelCheckError, Credentials
+from scheduler.vault import DatabaseVault
+
+EXPIRY_WARNING = timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class ChannelHealth:
+    channel: str
+    platform: str
+    reachable: bool
+    posts_as: str | None = None
+    token_expires_at: datetime | None = None
+    problem: str | None = None
+
+    def warning(self, now: datetime) -> str | None:
+        if self.token_expires_at is not None and self.token_expires_at - now < EXPIRY_WARNING:
+            return "the token expires within 7 days: reconnect the account"
+        return None
+
+
+async def check_channels(
+    channels: Sequence[ChannelBase], database: Database, now: datetime, timeout: float = 15.0
+) -> list[ChannelHealth]:
+    """Every channel's health, checked concurrently."""
+
+    async def db(work: Callable[[Session], Any]) -> Any:
+        def run() -> Any:
+            with database.writing() as session:
+                return work(session)
+
+        return await asyncio.to_thread(run)
+
+    vault = DatabaseVault(db)
+    async with httpx.AsyncClient(timeout=timeout) as client:
+        return list(
+            await asyncio.gather(*(_check(channel, client, vault, now) for channel in channels))
+        )
+
+
+async def _check(
+    channel: ChannelBase, client: httpx.AsyncClient, vault: DatabaseVault, now: datetime
+) -> ChannelHealth:
+    adapter = adapter_for(channel.platform)
+    unreachable = _health_failing(channel)
+    if adapter is None:
+        return unreachable(f"Tidings cannot publish to {channel.platform} yet")
+    try:
+        credentials = Credentials(secret_for(channel), vault, os.environ)
+        identity = await adapter.identify(client, channel, credentials, now)
+    except (MissingSecret, ChannelCheckError, TidingsError) as error:
+        return unreachable(str(error))
+    return ChannelHealth(
+        channel=channel.id,
+        platform=channel.platform,
+        reachable=True,
+        posts_as=identity.name,
+        token_expires_at=identity.token_expires_at,
+    )
+
+
+def _health_failing(channel: ChannelBase) -> Callable[[str], ChannelHealth]:
+    def failing(problem: str) -> ChannelHealth:
+        return ChannelHealth(channel.id, channel.platform, reachable=False, problem=problem)
+
+    return failing

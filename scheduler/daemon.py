@@ -1,0 +1,276 @@
+"""The daemon: wait for the next due time, new work or a stop; claim; publish; record; repeat.
+
+APScheduler 3.x is only its clock: one date job re-armed at the next due time, and a slow
+interval sweep. The database is the source of truth for what is due, so a late or missed
+wake-up loses nothing: the next cycle claims whatever is due by then. Changes made by other
+processes wake it too (``PRAGMA data_version`` on SQLite, ``LISTEN`` on PostgreSQL).
+
+Every database call runs on one thread of its own, so the event loop never blocks on it and
+writes from this process never contend with each other.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import random
+import socket
+from collections import Counter
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from functools import partial
+from typing import TypeVar
+
+import httpx
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlmodel import Session
+
+from drafts.config import Config
+from drafts.storage import Database
+from drafts.timestamps import utcnow
+from scheduler.attempt_log import log_attempt
+from scheduler.claims import (
+    Claim,
+    Result,
+    claim_due,
+    extend_leases,
+    next_wake,
+    pending_work,
+    record_results,
+    save_publish_state,
+)
+from scheduler.credentials import known_secrets
+from scheduler.publishing import attempt
+from scheduler.retry import RetryPolicy
+from scheduler.vault import DatabaseVault
+from scheduler.watch import watch_queue
+
+T = TypeVar("T")
+log = logging.getLogger("tidings.daemon")
+
+
+@dataclass(frozen=True)
+class DaemonSettings:
+    concurrency: int = 16
+    lease: timedelta = timedelta(seconds=90)
+    sweep: timedelta = timedelta(seconds=30)
+    request_timeout: float = 30.0
+    watch_interval: float = 0.2
+    retry_base_delay: timedelta = timedelta(seconds=2)
+
+    @classmethod
+    def from_config(cls, config: Config) -> DaemonSettings:
+        scheduler = config.scheduler
+        return cls(
+            concurrency=scheduler.concurrency,
+            lease=timedelta(seconds=scheduler.lease_seconds),
+            request_timeout=scheduler.request_timeout,
+        )
+
+
+@dataclass
+class RunSummary:
+    """What a run did, by attempt outcome."""
+
+    outcomes: Counter[str] = field(default_factory=Counter)
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+class Daemon:
+    """Publishes due, approved posts until stopped (or, draining, until nothing is left)."""
+
+    def __init__(
+        self,
+        config: Config,
+        database: Database,
+        *,
+        settings: DaemonSettings | None = None,
+        drain: bool = False,
+        worker: str | None = None,
+        client: httpx.AsyncClient | None = None,
+        now: Callable[[], datetime] = utcnow,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.config = config
+        self.database = database
+        self.settings = settings or DaemonSettings.from_config(config)
+        self.drain = drain
+        self.worker = worker or worker_name()
+        self.now = now
+        self.policy = RetryPolicy(
+            max_attempts=config.scheduler.max_attempts, base_delay=self.settings.retry_base_delay
+        )
+        self.summary = RunSummary()
+        self._client = client
+        self._rng = rng or random.Random()
+        self._channels = {channel.id: channel for channel in config.channels}
+        self._secrets = known_secrets(config.channels)
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tidings-db")
+        self._in_flight: dict[int, asyncio.Task[None]] = {}
+        self._per_channel: Counter[str] = Counter()
+        self._results: list[Result] = []
+        self._wake = asyncio.Event()
+        self._stopping = asyncio.Event()
+        self._vault = DatabaseVault(self._db)
+
+    def stop(self) -> None:
+        """Stop claiming; in-flight requests finish and are recorded before ``run`` returns."""
+        self._stopping.set()
+        self._wake.set()
+
+    async def run(self) -> RunSummary:
+        client = self._client or httpx.AsyncClient(
+            timeout=httpx.Timeout(self.settings.request_timeout, connect=10.0),
+            limits=httpx.Limits(max_connections=self.settings.concurrency * 2),
+        )
+        clock = AsyncIOScheduler(timezone=UTC)
+        clock.start()
+        clock.add_job(
+            self._wake.set,
+            "interval",
+            seconds=self.settings.sweep.total_seconds(),
+            id="sweep",
+            coalesce=True,
+            misfire_grace_time=None,
+        )
+        watcher = asyncio.create_task(
+            watch_queue(self.database, self._wake, self.settings.watch_interval)
+        )
+        heartbeat = asyncio.create_task(self._heartbeat())
+        try:
+            await self._loop(client, clock)
+        finally:
+            if self._in_flight:
+                await asyncio.gather(*self._in_flight.values(), return_exceptions=True)
+            results, self._results = self._results, []
+            await self._db(lambda session: record_results(session, results, self.worker))
+            watcher.cancel()
+            heartbeat.cancel()
+            clock.shutdown(wait=False)
+            if self._client is None:
+                await client.aclose()
+            self._executor.shutdown(wait=True)
+        return self.summary
+
+    async def _loop(self, client: httpx.AsyncClient, clock: AsyncIOScheduler) -> None:
+        while not self._stopping.is_set():
+            self._wake.clear()
+            results, self._results = self._results, []
+            capacity = {
+                channel_id: channel.max_in_flight - self._per_channel[channel_id]
+                for channel_id, channel in self._channels.items()
+            }
+            free = self.settings.concurrency - len(self._in_flight)
+            claims, wake_at, pending = await self._db(
+                partial(self._cycle, results=results, capacity=capacity, free=free)
+            )
+            for claim in claims:
+                self._start(claim, client)
+            if self.drain and not self._in_flight and not claims and not pending:
+                return
+            self._arm(clock, wake_at)
+            await self._wake.wait()
+
+    def _cycle(
+        self, session: Session, *, results: list[Result], capacity: dict[str, int], free: int
+    ) -> tuple[list[Claim], datetime | None, bool]:
+        """One transaction: record finished attempts, claim what is due, find the next wake."""
+        now = self.now()
+        record_results(session, results, self.worker)
+        claims = claim_due(
+            session,
+            worker=self.worker,
+            now=now,
+            lease=self.settings.lease,
+            capacity=capacity,
+            limit=free,
+            required_approvals=self.config.review.required_approvals,
+        )
+        pending = self.drain and pending_work(session, now=now)
+        return claims, next_wake(session, now=now), pending
+
+    def _start(self, claim: Claim, client: httpx.AsyncClient) -> None:
+        self._per_channel[claim.channel] += 1
+        task = asyncio.create_task(self._publish(claim, client))
+        self._in_flight[claim.post_id] = task
+
+    async def _publish(self, claim: Claim, client: httpx.AsyncClient) -> None:
+        try:
+            result = await attempt(
+                claim,
+                channel=self._channels[claim.channel],
+                client=client,
+                policy=self.policy,
+                now=self.now,
+                rng=self._rng,
+                secrets=self._secrets,
+                vault=self._vault,
+                save_state=self._save_state,
+            )
+            self._results.append(result)
+            self.summary.outcomes[result.decision.attempt_outcome] += 1
+            log_attempt(result, self.worker)
+        finally:
+            self._per_channel[claim.channel] -= 1
+            del self._in_flight[claim.post_id]
+            self._wake.set()
+
+    def _arm(self, clock: AsyncIOScheduler, wake_at: datetime | None) -> None:
+        if wake_at is None:
+            if clock.get_job("next-due"):
+                clock.remove_job("next-due")
+            return
+        clock.add_job(
+            self._wake.set,
+            "date",
+            run_date=max(wake_at, self.now()),
+            id="next-due",
+            replace_existing=True,
+            misfire_grace_time=None,
+            coalesce=True,
+        )
+
+    async def _heartbeat(self) -> None:
+        interval = self.settings.lease.total_seconds() / 3
+        while True:
+            await asyncio.sleep(interval)
+            if self._in_flight:
+                until = self.now() + self.settings.lease
+                ids = list(self._in_flight)
+                await self._db(
+                    partial(extend_leases, worker=self.worker, post_ids=ids, until=until)
+                )
+
+    async def _save_state(self, post_id: int, state: Mapping[str, str]) -> None:
+        await self._db(
+            partial(save_publish_state, post_id=post_id, worker=self.worker, state=state)
+        )
+
+    async def _db(self, work: Callable[[Session], T]) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, self._in_transaction, work)
+
+    def _in_transaction(self, work: Callable[[Session], T]) -> T:
+        with self.database.writing() as session:
+            return work(session)
+
+
+def run_forever(daemon: Daemon, install_signals: bool = True) -> RunSummary:
+    """Run ``daemon`` on a fresh event loop; SIGTERM and SIGINT stop it cleanly."""
+
+    async def main() -> RunSummary:
+        if install_signals:
+            import signal
+
+            loop = asyncio.get_running_loop()
+            for signum in (signal.SIGTERM, signal.SIGINT):
+                loop.add_signal_handler(signum, daemon.stop)
+        return await daemon.run()
+
+    return asyncio.run(main())

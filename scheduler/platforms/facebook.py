@@ -1,0 +1,219 @@
+"""Facebook Pages: ``POST /{graph_version}/{page_id}/feed`` with the message and a Page token.
+
+The token travels in the JSON body (PLATFORMS.md §5.1), never in the URL, so it cannot end up
+in a proxy's or server's access log; reads send it as a bearer header. Errors are read by
+Graph code (``graph_errors``).
+
+Facebook has no idempotency key, so the time of every create request goes into the post's
+state before it is sent (``UNSETTLED``) and is cleared once an answer settles it. While it is
+set, an earlier request may have created the post: the page's ``published_posts`` are searched
+for the same message, created since then, before anything is sent again (§5.5).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import ClassVar
+
+import httpx
+
+from drafts.channels import ChannelBase, FacebookChannel
+from scheduler.outcomes import Failed, Outcome, Published, RetryAt, RetryLater, Unknown
+from scheduler.platforms.base import (
+    Attempted,
+    ChannelCheckError,
+    Credentials,
+    HttpRequest,
+    HttpResponse,
+    Identity,
+    PostJob,
+    SaveState,
+    send,
+)
+from scheduler.platforms.graph_errors import (
+    RECONNECT_CODES,
+    TEMPORARY_CODES,
+    THROTTLE_CODES,
+    classify,
+    parse_error,
+    read_failure,
+)
+from scheduler.retry import UnknownHandling
+
+API = "https://graph.facebook.com"
+WEB = "https://www.facebook.com"
+SERVICE = "Facebook"
+RECONNECT = "reconnect the page (a new Page access token)"
+UNSETTLED = "facebook_unsettled_since"
+# Our clock and Meta's disagree a little; an older identical post is not ours.
+CLOCK_SKEW = timedelta(minutes=2)
+# A post just created may take a moment to be listed; look again before sending anew.
+LISTING_GRACE = timedelta(minutes=1)
+LISTING_SIZE = 25
+
+
+class FacebookAdapter:
+    platform: ClassVar[str] = "facebook"
+    unknown_handling: ClassVar[UnknownHandling] = UnknownHandling.RECONCILE
+
+    def build(self, job: PostJob, channel: ChannelBase, secret: str) -> HttpRequest:
+        assert isinstance(channel, FacebookChannel)
+        return HttpRequest.with_json(
+            "POST",
+            f"{_api(channel)}/{channel.graph_version}/{channel.page_id}/feed",
+            {"message": job.text, "access_token": secret},
+        )
+
+    def displayed_text(self, request: HttpRequest) -> str:
+        return str(request.json()["message"])
+
+    async def publish(
+        self,
+        client: httpx.AsyncClient,
+        job: PostJob,
+        channel: ChannelBase,
+        credentials: Credentials,
+        now: datetime,
+        save: SaveState,
+    ) -> Attempted:
+        assert isinstance(channel, FacebookChannel)
+        if job.state.get(UNSETTLED):
+            earlier = await self.reconcile(client, job, channel, credentials, now)
+            if earlier is not None:
+                return Attempted(earlier)
+        await save({UNSETTLED: now.isoformat()})
+        response = await send(client, self.build(job, channel, credentials.secret))
+        if isinstance(response, HttpResponse):
+            outcome = read_answer(response, channel, now)
+        else:
+            outcome = response
+        return Attempted(outcome, settled(outcome))
+
+    async def reconcile(
+        self,
+        client: httpx.AsyncClient,
+        job: PostJob,
+        channel: ChannelBase,
+        credentials: Credentials,
+        now: datetime,
+    ) -> Outcome | None:
+        assert isinstance(channel, FacebookChannel)
+        since = _unsettled_since(job) or job.first_attempt_at or now
+        url = (
+            f"{_api(channel)}/{channel.graph_version}/{channel.page_id}/published_posts"
+            f"?fields=id,message,created_time&limit={LISTING_SIZE}"
+        )
+        response = await send(client, _get(url, credentials.secret))
+        if not isinstance(response, HttpResponse):
+            return RetryLater(f"could not list the page's posts to look for it: {_why(response)}")
+        return read_listing(response, job, channel, since, now)
+
+    async def identify(
+        self,
+        client: httpx.AsyncClient,
+        channel: ChannelBase,
+        credentials: Credentials,
+        now: datetime,
+    ) -> Identity:
+        assert isinstance(channel, FacebookChannel)
+        url = f"{_api(channel)}/{channel.graph_version}/me?fields=id,name"
+        response = await send(client, _get(url, credentials.secret))
+        if not isinstance(response, HttpResponse):
+            raise ChannelCheckError(f"unreachable: {_why(response)}")
+        body = response.json()
+        if response.status != 200 or not isinstance(body, dict):
+            error = parse_error(body)
+            detail = error.describe() if error else response.text(200)
+            raise ChannelCheckError(f"refused ({response.status}): {detail}")
+        if str(body.get("id")) != channel.page_id:
+            raise ChannelCheckError(
+                f"the token belongs to {body.get('name')} ({body.get('id')}), not page "
+                f"{channel.page_id}: use that page's Page access token"
+            )
+        return Identity(name=f"{body.get('name') or 'page'} (page {channel.page_id})")
+
+
+def read_answer(response: HttpResponse, channel: FacebookChannel, now: datetime) -> Outcome:
+    """A ``POST /{page}/feed`` answer as an outcome."""
+    body = response.json()
+    if 200 <= response.status < 300 and isinstance(body, dict) and body.get("id"):
+        post_id = str(body["id"])
+        return Published(post_id, post_url(channel, post_id), response.status)
+    return read_failure(response, now, service=SERVICE, reconnect=RECONNECT)
+
+
+def read_listing(
+    response: HttpResponse, job: PostJob, channel: FacebookChannel, since: datetime, now: datetime
+) -> Outcome | None:
+    """Whether the page's newest posts hold this post's message, created since ``since``.
+
+    None means it is not there and it is safe to send; a refusal to list means nobody can tell.
+    """
+    body = response.json()
+    if response.status != 200 or not isinstance(body, dict):
+        error = parse_error(body)
+        if error is not None and error.code in RECONNECT_CODES | THROTTLE_CODES | TEMPORARY_CODES:
+            return classify(error, response, now, service=SERVICE, reconnect=RECONNECT)
+        if error is None and response.status >= 500:
+            return RetryLater(f"Facebook could not list the page's posts ({response.status})")
+        detail = error.describe() if error else f"{response.status}: {response.text(200)}"
+        return Unknown(
+            f"Facebook would not list the page's posts ({detail}), so whether the earlier "
+            "attempt was published cannot be checked",
+            response.status,
+        )
+    for item in body.get("data") or []:
+        if not isinstance(item, dict) or item.get("message") != job.text:
+            continue
+        created = _graph_time(item.get("created_time"))
+        if created is not None and created >= since - CLOCK_SKEW and item.get("id"):
+            post_id = str(item["id"])
+            return Published(post_id, post_url(channel, post_id), response.status)
+    if now - since < LISTING_GRACE:
+        return RetryAt(
+            since + LISTING_GRACE,
+            "Facebook does not list the earlier attempt's post (yet); looking again before "
+            "sending anything",
+        )
+    return None
+
+
+def settled(outcome: Outcome) -> dict[str, str]:
+    """Clear the unsettled mark once an answer says whether the post exists."""
+    return {UNSETTLED: ""} if isinstance(outcome, Published | Failed | RetryAt) else {}
+
+
+def post_url(channel: FacebookChannel, post_id: str) -> str:
+    """The post's page: ``/{page}/posts/{post}`` for a ``{page}_{post}`` id."""
+    web = channel.base_url.rstrip("/") if channel.base_url else WEB
+    page, _, post = post_id.partition("_")
+    return f"{web}/{page}/posts/{post}" if post else f"{web}/{post_id}"
+
+
+def _api(channel: FacebookChannel) -> str:
+    return channel.base_url.rstrip("/") if channel.base_url else API
+
+
+def _get(url: str, secret: str) -> HttpRequest:
+    return HttpRequest("GET", url, {"Authorization": f"Bearer {secret}"})
+
+
+def _unsettled_since(job: PostJob) -> datetime | None:
+    value = job.state.get(UNSETTLED)
+    return datetime.fromisoformat(value) if value else None
+
+
+def _graph_time(value: object) -> datetime | None:
+    """Graph's ``2026-11-29T17:06:46+0000``."""
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _why(trouble: Outcome) -> str:
+    """The reason ``send`` gave for not returning a response (it never returns Published)."""
+    return "no answer" if isinstance(trouble, Published) else trouble.reason

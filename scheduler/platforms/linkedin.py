@@ -1,0 +1,380 @@
+"""LinkedIn: ``POST /rest/posts`` with the versioned headers and little-text commentary (§1).
+
+The commentary is ``escape_little(text)``: an unescaped reserved character makes LinkedIn cut
+the post there without an error, so the preview reads the commentary back the way LinkedIn
+does (``read_little``) and shows any cut.
+
+LinkedIn has no idempotency key, but for about ten minutes it refuses an identical post with
+422 ``DUPLICATE_POST`` naming the first one (§1.8). Before each create request its time goes
+into the post's state (``UNSETTLED``), cleared once an answer settles it. While it is set an
+earlier request may have created the post, and nothing new is sent until that is checked:
+within the window by resending the identical body (201: the earlier one never landed;
+``DUPLICATE_POST``: it did, with that URN), after it by finding the post among the author's
+newest. A ``DUPLICATE_POST`` to a request with nothing unsettled before it answers a post
+someone else made: the attempt fails, naming that post, and nothing is sent again.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, time, timedelta
+from typing import Any, ClassVar
+from urllib.parse import quote
+
+import httpx
+
+from drafts.channels import ChannelBase, LinkedInChannel
+from drafts.text_rules.linkedin import escape_little
+from scheduler.outcomes import Failed, Outcome, Published, RetryAt, RetryLater, Unknown
+from scheduler.platforms.base import (
+    Attempted,
+    ChannelCheckError,
+    Credentials,
+    HttpRequest,
+    HttpResponse,
+    Identity,
+    PostJob,
+    SaveState,
+    send,
+)
+from scheduler.rate_limits import reset_time
+from scheduler.retry import UnknownHandling
+
+API = "https://api.linkedin.com"
+WEB = "https://www.linkedin.com"
+RESTLI_PROTOCOL = "2.0.0"
+UNSETTLED = "linkedin_unsettled_since"
+THROTTLED = "linkedin_throttled_at"
+# LinkedIn refuses identical posts for 10 minutes; keep a margin for clock skew and the trip.
+DUPLICATE_WINDOW = timedelta(minutes=9)
+CLOCK_SKEW = timedelta(minutes=2)
+LISTING_SIZE = 10
+# A 429 without a daily limit named may be LinkedIn's infrastructure protection: wait a
+# while; a second one for the same post waits for the daily reset at midnight UTC (§1.6).
+FIRST_THROTTLE_WAIT = timedelta(minutes=15)
+REPEATED_THROTTLE = timedelta(days=1)
+DUPLICATE_URN = re.compile(r"urn:li:(?:share|ugcPost|activity):\d+")
+RESERVED = frozenset("|{}@[]()<>#*_~\\")
+_HASHTAG = re.compile(r"#[^\W_]+")
+_HASHTAG_TEMPLATE = re.compile(r"\{hashtag\|\\#\|([^}|]+)\}")
+_MENTION = re.compile(r"@\[([^\]]*)\]\(urn:li:(?:person|organization):[A-Za-z0-9_-]+\)")
+
+
+class LinkedInAdapter:
+    platform: ClassVar[str] = "linkedin"
+    unknown_handling: ClassVar[UnknownHandling] = UnknownHandling.RECONCILE
+
+    def build(self, job: PostJob, channel: ChannelBase, secret: str) -> HttpRequest:
+        assert isinstance(channel, LinkedInChannel)
+        return HttpRequest.with_json(
+            "POST",
+            _api(channel) + "/rest/posts",
+            {
+                "author": channel.author,
+                "commentary": escape_little(job.text),
+                "visibility": "PUBLIC",
+                "distribution": {
+                    "feedDistribution": "MAIN_FEED",
+                    "targetEntities": [],
+                    "thirdPartyDistributionChannels": [],
+                },
+                "lifecycleState": "PUBLISHED",
+                "isReshareDisabledByAuthor": False,
+            },
+            headers=_headers(channel, secret),
+        )
+
+    def displayed_text(self, request: HttpRequest) -> str:
+        return read_little(str(request.json()["commentary"]))
+
+    async def publish(
+        self,
+        client: httpx.AsyncClient,
+        job: PostJob,
+        channel: ChannelBase,
+        credentials: Credentials,
+        now: datetime,
+        save: SaveState,
+    ) -> Attempted:
+        assert isinstance(channel, LinkedInChannel)
+        if job.state.get(UNSETTLED):
+            earlier = await self.reconcile(client, job, channel, credentials, now)
+            if earlier is not None:
+                return Attempted(earlier, throttle_mark(earlier, now))
+        await save({UNSETTLED: now.isoformat()})
+        response = await send(client, self.build(job, channel, credentials.secret))
+        if isinstance(response, HttpResponse):
+            outcome = read_answer(response, channel, now, throttled_before=_throttled(job, now))
+        else:
+            outcome = response
+        return Attempted(outcome, {**settled(outcome), **throttle_mark(outcome, now)})
+
+    async def reconcile(
+        self,
+        client: httpx.AsyncClient,
+        job: PostJob,
+        channel: ChannelBase,
+        credentials: Credentials,
+        now: datetime,
+    ) -> Outcome | None:
+        assert isinstance(channel, LinkedInChannel)
+        value = job.state.get(UNSETTLED)
+        since = datetime.fromisoformat(value) if value else job.first_attempt_at or now
+        if now - since < DUPLICATE_WINDOW:
+            # The identical body is the question: LinkedIn names the post if it has it.
+            response = await send(client, self.build(job, channel, credentials.secret))
+            if not isinstance(response, HttpResponse):
+                return response
+            return read_answer(
+                response, channel, now, resend=True, throttled_before=_throttled(job, now)
+            )
+        url = (
+            f"{_api(channel)}/rest/posts?author={quote(channel.author, safe='')}"
+            f"&q=author&count={LISTING_SIZE}&sortBy=LAST_MODIFIED"
+        )
+        listing = await send(client, HttpRequest("GET", url, _headers(channel, credentials.secret)))
+        if not isinstance(listing, HttpResponse):
+            return RetryLater(f"could not list the author's posts to look for it: {_why(listing)}")
+        commentary = escape_little(job.text)
+        return read_listing(listing, channel, commentary, since, now)
+
+    async def identify(
+        self,
+        client: httpx.AsyncClient,
+        channel: ChannelBase,
+        credentials: Credentials,
+        now: datetime,
+    ) -> Identity:
+        assert isinstance(channel, LinkedInChannel)
+        secret = credentials.secret
+        if channel.author.startswith("urn:li:person:"):
+            request = HttpRequest(
+                "GET", _api(channel) + "/v2/userinfo", {"Authorization": f"Bearer {secret}"}
+            )
+        else:
+            # No organization lookup needed: one post of the page's checks token, version
+            # and the page role in one call.
+            request = HttpRequest(
+                "GET",
+                f"{_api(channel)}/rest/posts?author={quote(channel.author, safe='')}"
+                "&q=author&count=1",
+                _headers(channel, secret),
+            )
+        response = await send(client, request)
+        if not isinstance(response, HttpResponse):
+            raise ChannelCheckError(f"unreachable: {_why(response)}")
+        body = response.json()
+        if response.status != 200 or not isinstance(body, dict):
+            failed = read_answer(response, channel, now)
+            raise ChannelCheckError(getattr(failed, "reason", f"refused ({response.status})"))
+        if "sub" not in body:
+            return Identity(name=f"LinkedIn page {channel.author}")
+        member = f"urn:li:person:{body['sub']}"
+        if member != channel.author:
+            raise ChannelCheckError(
+                f"the token belongs to {body.get('name')} ({member}), not {channel.author}"
+            )
+        return Identity(name=f"{body.get('name') or 'member'} ({member})")
+
+
+def read_little(commentary: str) -> str:
+    """Little text as LinkedIn shows it: escapes undone, mentions and hashtags as their
+    text, and cut at the first reserved character that is neither escaped nor an element."""
+    shown: list[str] = []
+    i = 0
+    while i < len(commentary):
+        char = commentary[i]
+        if char == "\\" and i + 1 < len(commentary):
+            shown.append(commentary[i + 1])
+            i += 2
+            continue
+        element = _element(commentary, i)
+        if element is not None:
+            text, i = element
+            shown.append(text)
+            continue
+        if char in RESERVED:
+            break
+        shown.append(char)
+        i += 1
+    return "".join(shown)
+
+
+def _element(commentary: str, at: int) -> tuple[str, int] | None:
+    """A hashtag, hashtag template or mention starting at ``at``: its text and its end."""
+    char = commentary[at]
+    if char == "#" and (tag := _HASHTAG.match(commentary, at)):
+        return tag.group(0), tag.end()
+    if char == "{" and (template := _HASHTAG_TEMPLATE.match(commentary, at)):
+        return "#" + template.group(1), template.end()
+    if char == "@" and (mention := _MENTION.match(commentary, at)):
+        return mention.group(1), mention.end()
+    return None
+
+
+def read_answer(
+    response: HttpResponse,
+    channel: LinkedInChannel,
+    now: datetime,
+    *,
+    resend: bool = False,
+    throttled_before: bool = False,
+) -> Outcome:
+    """A ``POST /rest/posts`` answer as an outcome; ``resend`` when an earlier identical
+    request may have created the post, so a duplicate refusal names ours."""
+    status = response.status
+    urn = _header(response, "x-restli-id")
+    if status in (200, 201) and urn:
+        return Published(urn, post_url(channel, urn), status)
+    body = response.json()
+    message, code = _message(body, response)
+    if status == 426:
+        return Failed(
+            f"LinkedIn no longer serves API version {channel.version} ({message}): set "
+            "`version` for this channel in config.toml to a recent month (YYYYMM)",
+            status,
+        )
+    if status == 401:
+        return Failed(
+            f"LinkedIn refused the token ({message}); reconnect the channel: LinkedIn "
+            "access tokens last 60 days",
+            status,
+        )
+    if status == 403:
+        return Failed(
+            f"LinkedIn denied the post ({message}): the token needs w_organization_social "
+            "(a page, whose ADMINISTRATOR, CONTENT_ADMIN or DIRECT_SPONSORED_CONTENT_POSTER "
+            "the member must be) or w_member_social (a member)",
+            status,
+        )
+    if status == 422 and code == "DUPLICATE_POST":
+        return _duplicate(message, channel, resend, status)
+    if status == 429:
+        at = throttled_until(response, message, now, throttled_before=throttled_before)
+        return RetryAt(at, f"LinkedIn rate limit: {message}", status)
+    if status >= 500 or 200 <= status < 300:
+        return Unknown(f"LinkedIn answered {status} without a post id ({message})", status)
+    label = f"{status} {code}" if code else str(status)
+    return Failed(f"LinkedIn refused the post ({label}): {message}", status)
+
+
+def read_listing(
+    response: HttpResponse,
+    channel: LinkedInChannel,
+    commentary: str,
+    since: datetime,
+    now: datetime,
+) -> Outcome | None:
+    """Whether the author's newest posts hold this commentary, created since ``since``;
+    None when they do not (safe to send)."""
+    body = response.json()
+    if response.status == 200 and isinstance(body, dict):
+        earliest = (since - CLOCK_SKEW).timestamp() * 1000
+        for element in body.get("elements") or []:
+            if (
+                isinstance(element, dict)
+                and element.get("commentary") == commentary
+                and isinstance(element.get("createdAt"), int)
+                and element["createdAt"] >= earliest
+                and element.get("id")
+            ):
+                urn = str(element["id"])
+                return Published(urn, post_url(channel, urn), response.status)
+        return None
+    refused = read_answer(response, channel, now)
+    if isinstance(refused, Failed) and response.status not in (401, 426):
+        return Unknown(
+            "more than 9 minutes passed since the earlier attempt, so LinkedIn's duplicate "
+            f"check no longer tells, and the author's posts could not be read ({refused.reason})",
+            response.status,
+        )
+    if isinstance(refused, Unknown):
+        return RetryLater(
+            f"could not list the author's posts: {refused.reason}", refused.http_status
+        )
+    return refused
+
+
+def throttled_until(
+    response: HttpResponse, message: str, now: datetime, *, throttled_before: bool
+) -> datetime:
+    """When to try again after a 429: what a header says, else midnight UTC for a daily
+    limit or a repeated refusal, else a short wait."""
+    told = reset_time(response.headers, now)
+    if told is not None:
+        return told
+    if throttled_before or "DAY limit" in message:
+        return datetime.combine(now.astimezone(UTC).date() + timedelta(days=1), time(), UTC)
+    return now + FIRST_THROTTLE_WAIT
+
+
+def settled(outcome: Outcome) -> dict[str, str]:
+    """Clear the unsettled mark once an answer says whether the post exists."""
+    return {UNSETTLED: ""} if isinstance(outcome, Published | Failed | RetryAt) else {}
+
+
+def throttle_mark(outcome: Outcome, now: datetime) -> dict[str, str]:
+    """Remember a 429, so a second one waits for the daily reset."""
+    if isinstance(outcome, RetryAt) and outcome.http_status == 429:
+        return {THROTTLED: now.isoformat()}
+    return {}
+
+
+def post_url(channel: LinkedInChannel, urn: str) -> str:
+    web = channel.base_url.rstrip("/") if channel.base_url else WEB
+    return f"{web}/feed/update/{urn}/"
+
+
+def _duplicate(message: str, channel: LinkedInChannel, resend: bool, status: int) -> Outcome:
+    found = DUPLICATE_URN.search(message)
+    if resend:
+        if found is None:
+            return Unknown(f"LinkedIn reports a duplicate without naming it ({message})", status)
+        return Published(found.group(0), post_url(channel, found.group(0)), status)
+    existing = found.group(0) if found else "a recent post"
+    return Failed(
+        f"LinkedIn already has this exact post from this author: {existing}, made in the "
+        "last few minutes but not by this attempt; nothing was sent again. If that post is "
+        "this one, mark it published; otherwise change the text",
+        status,
+    )
+
+
+def _throttled(job: PostJob, now: datetime) -> bool:
+    value = job.state.get(THROTTLED)
+    return bool(value) and now - datetime.fromisoformat(str(value)) < REPEATED_THROTTLE
+
+
+def _message(body: Any, response: HttpResponse) -> tuple[str, str | None]:
+    """LinkedIn's error message and code (top-level, or the first input error's)."""
+    if not isinstance(body, dict):
+        return response.text(200) or "no message", None
+    code = body.get("code")
+    details = body.get("errorDetails")
+    if code is None and isinstance(details, dict):
+        errors = details.get("inputErrors") or []
+        if errors and isinstance(errors[0], dict):
+            code = errors[0].get("code")
+    message = body.get("message") or code or response.text(200) or "no message"
+    return str(message), str(code) if code else None
+
+
+def _headers(channel: LinkedInChannel, secret: str) -> dict[str, str]:
+    return {
+        "Authorization": f"Bearer {secret}",
+        "LinkedIn-Version": channel.version,
+        "X-Restli-Protocol-Version": RESTLI_PROTOCOL,
+    }
+
+
+def _header(response: HttpResponse, name: str) -> str | None:
+    return next((v for k, v in response.headers.items() if k.lower() == name), None)
+
+
+def _api(channel: LinkedInChannel) -> str:
+    return channel.base_url.rstrip("/") if channel.base_url else API
+
+
+def _why(trouble: Outcome) -> str:
+    """The reason ``send`` gave for not returning a response (it never returns Published)."""
+    return "no answer" if isinstance(trouble, Published) else trouble.reason

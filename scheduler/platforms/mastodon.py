@@ -1,0 +1,134 @@
+"""Mastodon: ``POST /api/v1/statuses`` with the variant's language and an ``Idempotency-Key``.
+
+The key is chosen once per post and kept, so a resend after an unknown outcome returns the
+status the first request created instead of a second one; Mastodon keeps keys for an hour
+(PLATFORMS.md §3.6), so past that a person must look.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import ClassVar
+
+import httpx
+
+from drafts.channels import ChannelBase, MastodonChannel
+from drafts.languages import primary_language
+from scheduler.outcomes import Failed, Outcome, Published, RetryAt, RetryLater, Unknown
+from scheduler.platforms.base import (
+    Attempted,
+    ChannelCheckError,
+    Credentials,
+    HttpRequest,
+    HttpResponse,
+    Identity,
+    PostJob,
+    SaveState,
+    send,
+)
+from scheduler.rate_limits import reset_time
+from scheduler.retry import UnknownHandling
+
+# Mastodon forgets idempotency keys after 3,600 s; leave a margin for clock skew.
+IDEMPOTENCY_WINDOW = timedelta(minutes=55)
+DEFAULT_RATE_LIMIT_WAIT = timedelta(minutes=5)
+
+
+class MastodonAdapter:
+    platform: ClassVar[str] = "mastodon"
+    unknown_handling: ClassVar[UnknownHandling] = UnknownHandling.RECONCILE
+
+    def build(self, job: PostJob, channel: ChannelBase, secret: str) -> HttpRequest:
+        assert isinstance(channel, MastodonChannel)
+        return HttpRequest.with_json(
+            "POST",
+            channel.base_url.rstrip("/") + "/api/v1/statuses",
+            {
+                "status": job.text,
+                "visibility": channel.visibility,
+                "language": primary_language(job.language),
+            },
+            headers={"Authorization": f"Bearer {secret}", "Idempotency-Key": job.idempotency_key},
+        )
+
+    def displayed_text(self, request: HttpRequest) -> str:
+        return str(request.json()["status"])
+
+    async def publish(
+        self,
+        client: httpx.AsyncClient,
+        job: PostJob,
+        channel: ChannelBase,
+        credentials: Credentials,
+        now: datetime,
+        save: SaveState,
+    ) -> Attempted:
+        response = await send(client, self.build(job, channel, credentials.secret))
+        if isinstance(response, HttpResponse):
+            return Attempted(read_status(response, now))
+        return Attempted(response)
+
+    async def reconcile(
+        self,
+        client: httpx.AsyncClient,
+        job: PostJob,
+        channel: ChannelBase,
+        credentials: Credentials,
+        now: datetime,
+    ) -> Outcome | None:
+        # Resending with the same key is the check: Mastodon answers with the existing status.
+        first = job.first_attempt_at
+        if first is not None and now - first > IDEMPOTENCY_WINDOW:
+            return Unknown(
+                "more than 55 minutes passed since the first attempt and Mastodon forgets "
+                "idempotency keys after an hour"
+            )
+        return None
+
+    async def identify(
+        self,
+        client: httpx.AsyncClient,
+        channel: ChannelBase,
+        credentials: Credentials,
+        now: datetime,
+    ) -> Identity:
+        assert isinstance(channel, MastodonChannel)
+        url = channel.base_url.rstrip("/") + "/api/v1/accounts/verify_credentials"
+        response = await send(
+            client, HttpRequest("GET", url, {"Authorization": f"Bearer {credentials.secret}"})
+        )
+        if not isinstance(response, HttpResponse):
+            raise ChannelCheckError(f"unreachable: {response.reason}")
+        body = response.json()
+        if response.status != 200 or not isinstance(body, dict):
+            message = _error_message(body, response)
+            raise ChannelCheckError(f"refused ({response.status}): {message}")
+        return Identity(name="@" + str(body.get("acct") or body.get("username")))
+
+
+def read_status(response: HttpResponse, now: datetime) -> Outcome:
+    """A ``POST /api/v1/statuses`` answer as an outcome."""
+    status = response.status
+    body = response.json()
+    if status == 200 and isinstance(body, dict) and body.get("id"):
+        return Published(str(body["id"]), _str_or_none(body.get("url")), status)
+    message = _error_message(body, response)
+    if status == 429:
+        at = reset_time(response.headers, now) or now + DEFAULT_RATE_LIMIT_WAIT
+        return RetryAt(at, f"rate limited: {message}", status)
+    if status in (401, 403):
+        return Failed(f"the token was refused ({status}): {message}; reconnect the account", status)
+    if status >= 500:
+        # Safe to resend: the Idempotency-Key makes a second create return the first.
+        return RetryLater(f"server error {status}: {message}", status)
+    return Failed(f"refused ({status}): {message}", status)
+
+
+def _error_message(body: object, response: HttpResponse) -> str:
+    if isinstance(body, dict) and isinstance(body.get("error"), str):
+        return str(body["error"])
+    return response.text(200) or "no message"
+
+
+def _str_or_none(value: object) -> str | None:
+    return str(value) if value else None

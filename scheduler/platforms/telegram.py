@@ -1,0 +1,261 @@
+"""Telegram: ``POST /bot{token}/sendMessage`` to a channel, as plain text (PLATFORMS.md §7).
+
+No ``parse_mode``: the text goes out exactly as written, with nothing to escape. Bots cannot
+read a channel's history and Telegram has no idempotency key, so an unknown outcome goes to a
+person. The bot token is part of the URL path: no outcome reason, check error or httpx log
+line this module produces or allows carries it.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any, ClassVar
+
+import httpx
+
+from drafts.channels import ChannelBase, TelegramChannel
+from scheduler.outcomes import Failed, Outcome, Published, RetryAt, RetryLater, Unknown
+from scheduler.platforms.base import (
+    Attempted,
+    ChannelCheckError,
+    Credentials,
+    HttpRequest,
+    HttpResponse,
+    Identity,
+    PostJob,
+    SaveState,
+    send,
+)
+from scheduler.rate_limits import reset_time
+from scheduler.retry import UnknownHandling
+
+API = "https://api.telegram.org"
+WEB = "https://t.me"
+DEFAULT_RATE_LIMIT_WAIT = timedelta(seconds=30)
+HIDDEN = "<token>"
+_TOKEN_IN_PATH = re.compile(r"/bot[^/\s\"'?#]+")
+_NUMERIC_CHAT = re.compile(r"-?\d+")
+# Bot tokens are "{bot id}:{secret}" in URL-safe characters; anything else could reshape the path.
+_TOKEN_SHAPE = re.compile(r"\d+:[A-Za-z0-9_-]+")
+
+
+class TelegramAdapter:
+    platform: ClassVar[str] = "telegram"
+    unknown_handling: ClassVar[UnknownHandling] = UnknownHandling.ASK_A_PERSON
+
+    def build(self, job: PostJob, channel: ChannelBase, secret: str) -> HttpRequest:
+        assert isinstance(channel, TelegramChannel)
+        return HttpRequest.with_json(
+            "POST",
+            method_url(channel, secret, "sendMessage"),
+            {"chat_id": chat_id_value(channel.chat_id), "text": job.text},
+        )
+
+    def displayed_text(self, request: HttpRequest) -> str:
+        return str(request.json()["text"])
+
+    async def publish(
+        self,
+        client: httpx.AsyncClient,
+        job: PostJob,
+        channel: ChannelBase,
+        credentials: Credentials,
+        now: datetime,
+        save: SaveState,
+    ) -> Attempted:
+        assert isinstance(channel, TelegramChannel)
+        if not _TOKEN_SHAPE.fullmatch(credentials.secret):
+            return Attempted(Failed(_malformed(channel)))
+        response = await send(client, self.build(job, channel, credentials.secret))
+        if isinstance(response, HttpResponse):
+            outcome = read_sent(response, channel, now)
+        else:
+            outcome = response
+        return Attempted(without_token(outcome, credentials.secret))
+
+    async def reconcile(
+        self,
+        client: httpx.AsyncClient,
+        job: PostJob,
+        channel: ChannelBase,
+        credentials: Credentials,
+        now: datetime,
+    ) -> Outcome | None:
+        return Unknown(
+            "Telegram bots cannot read a channel's messages and Telegram has no idempotency "
+            "key, so Tidings cannot tell whether the message went out"
+        )
+
+    async def identify(
+        self,
+        client: httpx.AsyncClient,
+        channel: ChannelBase,
+        credentials: Credentials,
+        now: datetime,
+    ) -> Identity:
+        assert isinstance(channel, TelegramChannel)
+        token = credentials.secret
+        if not _TOKEN_SHAPE.fullmatch(token):
+            raise ChannelCheckError(_malformed(channel))
+        request = HttpRequest("GET", method_url(channel, token, "getMe"))
+        response = await send(client, request)
+        if not isinstance(response, HttpResponse):
+            assert not isinstance(response, Published)  # getMe posts nothing
+            raise ChannelCheckError(hide_token(f"Telegram unreachable: {response.reason}", token))
+        body = _envelope(response)
+        result = body.get("result")
+        username = result.get("username") if isinstance(result, dict) else None
+        if response.status != 200 or body.get("ok") is not True or not username:
+            description = _description(body, response)
+            raise ChannelCheckError(
+                hide_token(
+                    f"Telegram refused the bot token ({response.status}): {description}", token
+                )
+            )
+        return Identity(name=f"@{username} → {channel.chat_id}")
+
+
+def method_url(channel: TelegramChannel, token: str, method: str) -> str:
+    """``{base}/bot{token}/{method}``."""
+    return f"{(channel.base_url or API).rstrip('/')}/bot{token}/{method}"
+
+
+def _malformed(channel: TelegramChannel) -> str:
+    return (
+        f"{channel.token_env} does not hold a Telegram bot token (digits, a colon, then "
+        "letters, digits, - and _, as @BotFather gives it)"
+    )
+
+
+def chat_id_value(chat_id: str) -> int | str:
+    """A numeric chat id as the integer Telegram expects, an ``@channelusername`` as it is."""
+    return int(chat_id) if _NUMERIC_CHAT.fullmatch(chat_id) else chat_id
+
+
+def read_sent(response: HttpResponse, channel: TelegramChannel, now: datetime) -> Outcome:
+    """A ``sendMessage`` answer as an outcome."""
+    status = response.status
+    body = _envelope(response)
+    if 200 <= status < 300 and body.get("ok") is True:
+        result = body.get("result")
+        if isinstance(result, dict) and isinstance(result.get("message_id"), int):
+            return _published(result, channel, status)
+        return Unknown(f"Telegram answered {status} without a message id", status)
+    description = _description(body, response)
+    parameters = body.get("parameters")
+    parameters = parameters if isinstance(parameters, dict) else {}
+    if status == 429:
+        wait = parameters.get("retry_after")
+        seconds = float(wait) if isinstance(wait, int | float) else None
+        at = reset_time(response.headers, now, retry_after_seconds=seconds)
+        at = at or now + DEFAULT_RATE_LIMIT_WAIT
+        return RetryAt(at, f"rate limited by Telegram: {description}", status)
+    if status == 401:
+        return Failed(
+            f"Telegram rejected the bot token (401 {description}): check {channel.token_env}",
+            status,
+        )
+    if status == 400 and "migrate_to_chat_id" in parameters:
+        moved = parameters["migrate_to_chat_id"]
+        return Failed(
+            f'Telegram refused the message (400): {description}; set chat_id = "{moved}"',
+            status,
+        )
+    if status == 404:
+        return Failed(
+            f"Telegram answered 404 ({description}): the bot token in {channel.token_env} "
+            "is malformed",
+            status,
+        )
+    if 200 <= status < 300:
+        return Unknown(f"Telegram answered {status} but not ok: {description}", status)
+    if status >= 500:
+        return Unknown(
+            f"Telegram answered {status} ({description}): the message may have been sent", status
+        )
+    return Failed(f"Telegram refused the message ({status}): {description}", status)
+
+
+def _published(result: Mapping[str, Any], channel: TelegramChannel, status: int) -> Published:
+    message_id = int(result["message_id"])
+    chat = result.get("chat")
+    chat = chat if isinstance(chat, dict) else {}
+    chat_ref = chat.get("id", channel.chat_id)
+    username = chat.get("username")
+    if not isinstance(username, str) or not username:
+        username = channel.chat_id[1:] if channel.chat_id.startswith("@") else None
+    return Published(
+        f"{chat_ref}/{message_id}", _link(channel, chat_ref, username, message_id), status
+    )
+
+
+def _link(
+    channel: TelegramChannel, chat_ref: object, username: str | None, message_id: int
+) -> str | None:
+    if channel.base_url:  # a stand-in API (the sandbox) serves posts under /t.me/
+        return f"{channel.base_url.rstrip('/')}/t.me/{username or chat_ref}/{message_id}"
+    if username:
+        return f"{WEB}/{username}/{message_id}"
+    internal = str(chat_ref)
+    if internal.startswith("-100"):  # a private channel: the link opens for its members
+        return f"{WEB}/c/{internal[4:]}/{message_id}"
+    return None
+
+
+def _envelope(response: HttpResponse) -> dict[str, Any]:
+    body = response.json()
+    return body if isinstance(body, dict) else {}
+
+
+def _description(body: Mapping[str, Any], response: HttpResponse) -> str:
+    description = body.get("description")
+    if isinstance(description, str) and description:
+        return description
+    return response.text(200) or "no description"
+
+
+def hide_token(text: str, token: str) -> str:
+    """``text`` with the bot token, and any ``/bot…`` path segment, replaced."""
+    if token:
+        text = text.replace(token, HIDDEN)
+    return _TOKEN_IN_PATH.sub(f"/bot{HIDDEN}", text)
+
+
+def without_token(outcome: Outcome, token: str) -> Outcome:
+    """``outcome`` with the bot token hidden from its reason."""
+    match outcome:
+        case Published():
+            return outcome
+        case RetryAt(at=at, reason=reason, http_status=status):
+            return RetryAt(at, hide_token(reason, token), status)
+        case RetryLater(reason=reason, http_status=status):
+            return RetryLater(hide_token(reason, token), status)
+        case Failed(reason=reason, http_status=status):
+            return Failed(hide_token(reason, token), status)
+        case Unknown(reason=reason, http_status=status, details=details):
+            return Unknown(hide_token(reason, token), status, details)
+    raise AssertionError(f"unhandled outcome {outcome!r}")
+
+
+class HideBotTokens(logging.Filter):
+    """Rewrites httpx's request log line, which shows the full URL, bot token included."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if "/bot" in message:
+            record.msg, record.args = _TOKEN_IN_PATH.sub(f"/bot{HIDDEN}", message), None
+        return True
+
+
+def hide_tokens_from_httpx_log() -> None:
+    """Install ``HideBotTokens`` on the ``httpx`` logger, once."""
+    httpx_logger = logging.getLogger("httpx")
+    if not any(isinstance(f, HideBotTokens) for f in httpx_logger.filters):
+        httpx_logger.addFilter(HideBotTokens())
+
+
+# httpx logs every request's URL at INFO; guard it before this module sends anything.
+hide_tokens_from_httpx_log()

@@ -1,0 +1,112 @@
+"""Webhooks: a JSON ``POST`` to a Slack- or Teams-style incoming webhook URL.
+
+The body is ``{"text": ...}``; with ``secret_env`` set, ``X-Tidings-Signature`` carries
+``sha256=`` and the hex HMAC of the exact body bytes. Webhooks have no way to ask whether a
+message arrived, so an unknown outcome goes to a person.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from datetime import datetime, timedelta
+from typing import ClassVar
+
+import httpx
+
+from drafts.channels import ChannelBase, WebhookChannel
+from scheduler.outcomes import Failed, Outcome, Published, RetryAt, RetryLater, Unknown
+from scheduler.platforms.base import (
+    Attempted,
+    Credentials,
+    HttpRequest,
+    HttpResponse,
+    Identity,
+    PostJob,
+    SaveState,
+    send,
+)
+from scheduler.rate_limits import reset_time
+from scheduler.retry import UnknownHandling
+
+SIGNATURE_HEADER = "X-Tidings-Signature"
+DEFAULT_RATE_LIMIT_WAIT = timedelta(minutes=1)
+# Gateways answer these before the receiver saw the request; other 5xx may come after it acted.
+NOT_RECEIVED = frozenset({502, 503})
+
+
+class WebhookAdapter:
+    platform: ClassVar[str] = "webhook"
+    unknown_handling: ClassVar[UnknownHandling] = UnknownHandling.ASK_A_PERSON
+
+    def build(self, job: PostJob, channel: ChannelBase, secret: str) -> HttpRequest:
+        assert isinstance(channel, WebhookChannel)
+        request = HttpRequest.with_json(
+            "POST",
+            channel.url,
+            {"text": job.text},
+            headers={"Idempotency-Key": job.idempotency_key, "X-Tidings-Post": str(job.post_id)},
+        )
+        if not secret:
+            return request
+        assert request.content is not None
+        digest = hmac.new(secret.encode("utf-8"), request.content, hashlib.sha256).hexdigest()
+        return HttpRequest(
+            method=request.method,
+            url=request.url,
+            headers={**request.headers, SIGNATURE_HEADER: f"sha256={digest}"},
+            content=request.content,
+        )
+
+    def displayed_text(self, request: HttpRequest) -> str:
+        return str(request.json()["text"])
+
+    async def publish(
+        self,
+        client: httpx.AsyncClient,
+        job: PostJob,
+        channel: ChannelBase,
+        credentials: Credentials,
+        now: datetime,
+        save: SaveState,
+    ) -> Attempted:
+        response = await send(client, self.build(job, channel, credentials.secret))
+        if isinstance(response, HttpResponse):
+            return Attempted(read_answer(response, job, now))
+        return Attempted(response)
+
+    async def reconcile(
+        self,
+        client: httpx.AsyncClient,
+        job: PostJob,
+        channel: ChannelBase,
+        credentials: Credentials,
+        now: datetime,
+    ) -> Outcome | None:
+        return Unknown("a webhook cannot be asked whether a message arrived")
+
+    async def identify(
+        self,
+        client: httpx.AsyncClient,
+        channel: ChannelBase,
+        credentials: Credentials,
+        now: datetime,
+    ) -> Identity:
+        # Incoming webhooks have no identity endpoint, and a test message would be a real post.
+        assert isinstance(channel, WebhookChannel)
+        return Identity(name=f"incoming webhook at {httpx.URL(channel.url).host}")
+
+
+def read_answer(response: HttpResponse, job: PostJob, now: datetime) -> Outcome:
+    status = response.status
+    message = response.text(200) or "no message"
+    if 200 <= status < 300:
+        return Published(f"webhook-{job.post_id}", None, status)
+    if status == 429:
+        at = reset_time(response.headers, now) or now + DEFAULT_RATE_LIMIT_WAIT
+        return RetryAt(at, f"rate limited: {message}", status)
+    if status in NOT_RECEIVED:
+        return RetryLater(f"gateway error {status}: {message}", status)
+    if status >= 500:
+        return Unknown(f"server error {status} ({message}): the receiver may have acted", status)
+    return Failed(f"refused ({status}): {message}", status)

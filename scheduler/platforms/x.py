@@ -1,0 +1,309 @@
+"""X: ``POST /2/tweets`` with the user's OAuth 2.0 access token (PLATFORMS.md §2).
+
+X has no idempotency key. What it has is a duplicate check: identical text from the same
+account answers ``403`` "duplicate content" (§2.6). So after an unknown outcome Tidings sends
+the identical text again: a ``201`` means the first request created nothing and this one
+posted; a duplicate answer means the first request most likely posted, but X does not say
+which post it is, so the post goes to a person rather than being called published without an
+id. A duplicate on a post's very first attempt is a genuine duplicate and fails.
+
+Two marks in the post's publish state tell these cases apart: ``x_sent_at``, saved before
+every create request and emptied once X's answer shows nothing was created (so a worker that
+stops mid-request leaves it set), and ``x_unknown_since``, the first attempt whose outcome was
+unknown. How long X remembers a text for its duplicate check is not documented, so past
+``RESEND_WINDOW`` after an unknown outcome nothing is sent again and a person decides.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import ClassVar
+
+import httpx
+
+from drafts.channels import ChannelBase, XChannel
+from scheduler.outcomes import Failed, Outcome, Published, RetryAt, RetryLater, Unknown
+from scheduler.platforms.base import (
+    Attempted,
+    ChannelCheckError,
+    Credentials,
+    HttpRequest,
+    HttpResponse,
+    Identity,
+    PostJob,
+    SaveState,
+    send,
+)
+from scheduler.platforms.x_oauth import AccessToken, api_base, can_renew, send_as_user
+from scheduler.rate_limits import reset_time
+from scheduler.retry import UnknownHandling
+
+WEB = "https://x.com"
+SENT_AT = "x_sent_at"
+UNKNOWN_SINCE = "x_unknown_since"
+# Resending later than this could post twice if X has forgotten the first text by then.
+RESEND_WINDOW = timedelta(hours=1)
+DEFAULT_RATE_LIMIT_WAIT = timedelta(minutes=15)
+_DAY_REMAINING = ("x-user-limit-24hour-remaining", "x-app-limit-24hour-remaining")
+
+TOO_LATE_TO_RESEND = (
+    "an earlier attempt's outcome is unknown and more than an hour has passed since, longer "
+    "than Tidings trusts X's duplicate check to stop a second post, so nothing was sent again"
+)
+DUPLICATE_OF_UNKNOWN = (
+    "X refused the identical text as a duplicate (403), so an earlier attempt most likely "
+    "created the post, but X does not say which post it is and Tidings did not post again: "
+    "find it on the account and mark this post published"
+)
+
+
+class XAdapter:
+    platform: ClassVar[str] = "x"
+    unknown_handling: ClassVar[UnknownHandling] = UnknownHandling.RECONCILE
+
+    def __init__(self) -> None:
+        # Sandbox links need the account's username: looked up once per API and channel.
+        self._usernames: dict[tuple[str, str], str] = {}
+
+    def build(self, job: PostJob, channel: ChannelBase, secret: str) -> HttpRequest:
+        assert isinstance(channel, XChannel)
+        return HttpRequest.with_json(
+            "POST",
+            api_base(channel) + "/2/tweets",
+            {"text": job.text},
+            headers={"Authorization": f"Bearer {secret}"},
+        )
+
+    def displayed_text(self, request: HttpRequest) -> str:
+        return str(request.json()["text"])
+
+    async def publish(
+        self,
+        client: httpx.AsyncClient,
+        job: PostJob,
+        channel: ChannelBase,
+        credentials: Credentials,
+        now: datetime,
+        save: SaveState,
+    ) -> Attempted:
+        assert isinstance(channel, XChannel)
+        unknown_since = _moment(job.state.get(UNKNOWN_SINCE))
+        if unknown_since is not None and now - unknown_since > RESEND_WINDOW:
+            return Attempted(Unknown(TOO_LATE_TO_RESEND))
+        sent_before = unknown_since is not None or bool(job.state.get(SENT_AT))
+        await save({SENT_AT: now.isoformat()})
+        outcome = await self._create(
+            client, job, channel, credentials, now, sent_before=sent_before
+        )
+        if isinstance(outcome, Unknown):
+            return Attempted(outcome, {} if unknown_since else {UNKNOWN_SINCE: now.isoformat()})
+        if isinstance(outcome, Published):
+            return Attempted(outcome)
+        # Refused, rate-limited or never arrived: this attempt created nothing.
+        return Attempted(outcome, {SENT_AT: ""})
+
+    async def reconcile(
+        self,
+        client: httpx.AsyncClient,
+        job: PostJob,
+        channel: ChannelBase,
+        credentials: Credentials,
+        now: datetime,
+    ) -> Outcome | None:
+        # Resending the identical text is the check; X's duplicate answer stops a second post.
+        assert isinstance(channel, XChannel)
+        since = _unknown_since(job)
+        if since is not None and now - since > RESEND_WINDOW:
+            return Unknown(TOO_LATE_TO_RESEND)
+        outcome = await self._create(client, job, channel, credentials, now, sent_before=True)
+        if isinstance(outcome, Failed):
+            # The earlier request's fate is still open; "failed" could hide a live post.
+            return Unknown(
+                f"an earlier attempt may have posted, and checking failed: {outcome.reason}",
+                outcome.http_status,
+            )
+        return outcome
+
+    async def identify(
+        self,
+        client: httpx.AsyncClient,
+        channel: ChannelBase,
+        credentials: Credentials,
+        now: datetime,
+    ) -> Identity:
+        assert isinstance(channel, XChannel)
+        response, token = await send_as_user(
+            client, channel, credentials, now, lambda value: _me_request(channel, value)
+        )
+        if not isinstance(response, HttpResponse):
+            assert not isinstance(response, Published)  # nothing is posted on the way here
+            raise ChannelCheckError(f"X could not be asked: {response.reason}")
+        username = _username(response)
+        if username is None or token is None:
+            message = problem_message(response.json(), response)
+            hint = _reconnect_hint(channel, credentials) if response.status == 401 else ""
+            raise ChannelCheckError(f"X refused ({response.status}): {message}{hint}")
+        self._usernames[(api_base(channel), channel.id)] = username
+        return Identity(name=f"@{username}", token_expires_at=token.expires_at)
+
+    async def _create(
+        self,
+        client: httpx.AsyncClient,
+        job: PostJob,
+        channel: XChannel,
+        credentials: Credentials,
+        now: datetime,
+        *,
+        sent_before: bool,
+    ) -> Outcome:
+        response, token = await send_as_user(
+            client, channel, credentials, now, lambda value: self.build(job, channel, value)
+        )
+        if not isinstance(response, HttpResponse):
+            return response
+        outcome = read_create(response, now, sent_before=sent_before)
+        if isinstance(outcome, Failed) and outcome.http_status == 401:
+            return Failed(outcome.reason + _reconnect_hint(channel, credentials), 401)
+        if isinstance(outcome, Published) and channel.base_url and token is not None:
+            link = await self._sandbox_link(client, channel, token, outcome.remote_id)
+            return replace(outcome, remote_url=link)
+        return outcome
+
+    async def _sandbox_link(
+        self, client: httpx.AsyncClient, channel: XChannel, token: AccessToken, tweet_id: str
+    ) -> str:
+        # x.com resolves /i/web/status/{id} for any account; a stand-in API (the sandbox)
+        # serves posts under /{username}/status/{id}, so it needs the username once.
+        base = api_base(channel)
+        username = self._usernames.get((base, channel.id))
+        if username is None:
+            response = await send(client, _me_request(channel, token.value))
+            if isinstance(response, HttpResponse) and (username := _username(response)):
+                self._usernames[(base, channel.id)] = username
+        if username is None:
+            return f"{base}/i/web/status/{tweet_id}"
+        return f"{base}/{username}/status/{tweet_id}"
+
+
+def read_create(response: HttpResponse, now: datetime, *, sent_before: bool) -> Outcome:
+    """A ``POST /2/tweets`` answer as an outcome; ``sent_before``: an earlier attempt of this
+    post went out, so a duplicate answer may be that attempt's post."""
+    status = response.status
+    body = response.json()
+    if 200 <= status < 300:
+        tweet_id = _tweet_id(body)
+        if tweet_id is None:
+            return Unknown(f"X answered {status} without a post id", status)
+        return Published(tweet_id, f"{WEB}/i/web/status/{tweet_id}", status)
+    message = problem_message(body, response)
+    if status == 401:
+        return Failed(f"X rejected the access token (401): {message}", status)
+    if status == 403 and is_duplicate(body):
+        if sent_before:
+            return Unknown(DUPLICATE_OF_UNKNOWN, status)
+        return Failed(
+            "X already has a post with exactly this text (403 duplicate content); "
+            "change the text to post it again",
+            status,
+        )
+    if status == 403:
+        return Failed(
+            f"X refused the post (403): {message}; check that the app may post "
+            "(tweet.write) and is not suspended",
+            status,
+        )
+    if status == 429:
+        at = reset_time(response.headers, now) or now + DEFAULT_RATE_LIMIT_WAIT
+        return RetryAt(at, f"rate limited by X ({_which_limit(response)}): {message}", status)
+    if status == 503:
+        # X's documented transient answer, given before anything is created.
+        return RetryLater(f"X is unavailable (503): {message}", status)
+    if status >= 500:
+        return Unknown(f"X answered {status} ({message}): the post may have been created", status)
+    return Failed(f"X refused the post ({status}): {message}", status)
+
+
+def is_duplicate(body: object) -> bool:
+    """Whether a 403 problem says the text duplicates an existing post."""
+    if not isinstance(body, dict):
+        return False
+    texts = [body.get("detail"), body.get("title")]
+    errors = body.get("errors")
+    if isinstance(errors, list):
+        texts += [error.get("message") for error in errors if isinstance(error, dict)]
+    return any(isinstance(text, str) and "duplicate" in text.lower() for text in texts)
+
+
+def problem_message(body: object, response: HttpResponse) -> str:
+    """The most specific message in a problem+json (or v1-style ``errors``) body."""
+    if isinstance(body, dict):
+        errors = body.get("errors")
+        if isinstance(errors, list) and errors and isinstance(errors[0], dict):
+            first = errors[0].get("message")
+            if isinstance(first, str) and first:
+                return first
+        for key in ("detail", "title"):
+            if isinstance(body.get(key), str) and body[key]:
+                return str(body[key])
+    return response.text(200) or "no message"
+
+
+def _which_limit(response: HttpResponse) -> str:
+    lowered = {key.lower(): value for key, value in response.headers.items()}
+    if any(lowered.get(name, "").strip() == "0" for name in _DAY_REMAINING):
+        return "the 24-hour posting cap"
+    return "the 15-minute window"
+
+
+def _reconnect_hint(channel: XChannel, credentials: Credentials) -> str:
+    if can_renew(channel, credentials):
+        return "; renewing it did not help: reconnect the account"
+    return (
+        f"; reconnect the account and put the new token in {channel.token_env} "
+        "(set refresh_token_env and client_id_env so Tidings renews it by itself)"
+    )
+
+
+def _me_request(channel: XChannel, token: str) -> HttpRequest:
+    return HttpRequest(
+        "GET", api_base(channel) + "/2/users/me", {"Authorization": f"Bearer {token}"}
+    )
+
+
+def _username(response: HttpResponse) -> str | None:
+    body = response.json()
+    if (
+        response.status != 200
+        or not isinstance(body, dict)
+        or not isinstance(body.get("data"), dict)
+    ):
+        return None
+    username = body["data"].get("username")
+    return username if isinstance(username, str) and username else None
+
+
+def _tweet_id(body: object) -> str | None:
+    if isinstance(body, dict) and isinstance(body.get("data"), dict):
+        tweet_id = body["data"].get("id")
+        if isinstance(tweet_id, str | int) and str(tweet_id):
+            return str(tweet_id)
+    return None
+
+
+def _unknown_since(job: PostJob) -> datetime | None:
+    # A worker that stopped mid-request left no outcome, only the time it sent.
+    return (
+        _moment(job.state.get(UNKNOWN_SINCE))
+        or _moment(job.state.get(SENT_AT))
+        or job.first_attempt_at
+    )
+
+
+def _moment(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None

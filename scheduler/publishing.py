@@ -1,0 +1,104 @@
+"""One attempt at one post: reconcile if the last outcome was unknown, send, decide what next."""
+
+from __future__ import annotations
+
+import os
+import random
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from datetime import datetime
+
+import httpx
+
+from drafts.channels import ChannelBase
+from drafts.errors import TidingsError
+from scheduler.claims import Claim, Result
+from scheduler.credentials import MissingSecret, scrub, secret_for
+from scheduler.outcomes import Failed, Published, Unknown
+from scheduler.platforms import adapter_for
+from scheduler.platforms.base import Adapter, Attempted, Credentials, PostJob, SaveState, Vault
+from scheduler.retry import Decision, RetryPolicy, UnknownHandling, decide
+
+
+async def attempt(
+    claim: Claim,
+    *,
+    channel: ChannelBase,
+    client: httpx.AsyncClient,
+    policy: RetryPolicy,
+    now: Callable[[], datetime],
+    rng: random.Random,
+    secrets: Sequence[str],
+    vault: Vault,
+    save_state: Callable[[int, Mapping[str, str]], Awaitable[None]],
+) -> Result:
+    """Publish ``claim`` once and return what to record; never raises for platform trouble."""
+    started = time.perf_counter()
+    adapter = adapter_for(claim.platform)
+    saved: dict[str, str] = {}
+
+    async def save(state: Mapping[str, str]) -> None:
+        saved.update(state)
+        await save_state(claim.post_id, state)
+
+    try:
+        attempted, unknown = await _run(adapter, claim, channel, client, now(), vault, save)
+    except TidingsError as error:  # a stored token that does not decrypt, a missing key
+        attempted, unknown = Attempted(Failed(str(error))), UnknownHandling.ASK_A_PERSON
+    outcome = attempted.outcome
+    failures = claim.failures + (0 if isinstance(outcome, Published) else 1)
+    decision = decide(
+        outcome, failures=failures, policy=policy, unknown=unknown, now=now(), rng=rng
+    )
+    decision = Decision(
+        attempt_outcome=decision.attempt_outcome,
+        status=decision.status,
+        reason=scrub(decision.reason, secrets),
+        retry_at=decision.retry_at,
+        reconcile=decision.reconcile,
+        window_until=decision.window_until,
+    )
+    return Result(
+        claim=claim,
+        decision=decision,
+        finished_at=now(),
+        duration_ms=round((time.perf_counter() - started) * 1000),
+        http_status=outcome.http_status,
+        remote_id=outcome.remote_id if isinstance(outcome, Published) else None,
+        remote_url=outcome.remote_url if isinstance(outcome, Published) else None,
+        state={**saved, **attempted.state},
+    )
+
+
+async def _run(
+    adapter: Adapter | None,
+    claim: Claim,
+    channel: ChannelBase,
+    client: httpx.AsyncClient,
+    now: datetime,
+    vault: Vault,
+    save: SaveState,
+) -> tuple[Attempted, UnknownHandling]:
+    if adapter is None:
+        reason = f"Tidings cannot publish to {claim.platform} yet"
+        return Attempted(Failed(reason)), UnknownHandling.ASK_A_PERSON
+    try:
+        credentials = Credentials(secret_for(channel), vault, os.environ)
+    except MissingSecret as error:
+        return Attempted(Failed(str(error))), adapter.unknown_handling
+    job = PostJob(
+        post_id=claim.post_id,
+        text=claim.text,
+        language=claim.language,
+        idempotency_key=claim.idempotency_key,
+        state=claim.state,
+        first_attempt_at=claim.first_attempt_at,
+    )
+    if claim.reconcile:
+        known = await adapter.reconcile(client, job, channel, credentials, now)
+        if isinstance(known, Unknown):
+            return Attempted(known), UnknownHandling.ASK_A_PERSON
+        if known is not None:
+            return Attempted(known), adapter.unknown_handling
+    attempted = await adapter.publish(client, job, channel, credentials, now, save)
+    return attempted, adapter.unknown_handling

@@ -1,0 +1,38 @@
+"""The sandbox: a local server that speaks the supported platforms' APIs on loopback.
+
+One server stands in for every platform (channels point their ``base_url`` at it), records
+what it accepted, shows it at ``/``, and misbehaves on demand for tests::
+
+    from scheduler.sandbox import running_sandbox
+
+    with running_sandbox() as sandbox:
+        sandbox.state.faults.add("status", "mastodon", status=503)
+        ...  # publish to sandbox.base_url
+        [post] = sandbox.state.posts("mastodon")
+
+Modules: ``state`` (what was received), ``faults`` (injection), ``exchange`` (the request
+wrapper every platform shares), one module per platform, ``page`` (HTML), ``control``
+(``/_sandbox/`` JSON routes), ``app`` and ``server``.
+"""
+
+from scheduler.sandbox.app import create_app
+from scheduler.sandbox.faults import PLATFORMS, Fault, FaultBook, FaultError, FaultKind
+from scheduler.sandbox.server import RunningSandbox, SandboxStartError, running_sandbox, serve
+from scheduler.sandbox.state import ReceivedPost, RequestRecord, SandboxState, Settings
+
+__all__ = [
+    "PLATFORMS",
+    "Fault",
+    "FaultBook",
+    "FaultError",
+    "FaultKind",
+    "ReceivedPost",
+    "RequestRecord",
+    "RunningSandbox",
+    "SandboxStartError",
+    "SandboxState",
+    "Settings",
+    "create_app",
+    "running_sandbox",
+    "serve",
+]

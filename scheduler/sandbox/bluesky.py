@@ -1,0 +1,307 @@
+"""Bluesky / AT Protocol: sessions, ``createRecord`` for posts, ``getRecord`` to check.
+
+Follows PLATFORMS.md §4: createSession gives JWT-shaped tokens whose expiry the sandbox
+tracks (an expired access token answers 400 ExpiredToken), refreshSession takes the refresh
+token as bearer and rotates both, createRecord validates an ``app.bsky.feed.post`` and
+honours a client-chosen TID rkey (a taken one answers 500), getRecord answers the record or
+400 RecordNotFound. ``RateLimit-*`` headers report epoch seconds.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from starlette.responses import Response
+from starlette.routing import BaseRoute
+
+from scheduler.sandbox.bluesky_records import display_facets, validate_post
+from scheduler.sandbox.exchange import (
+    AuthFailure,
+    Call,
+    Dialect,
+    epoch,
+    json_response,
+    route,
+)
+from scheduler.sandbox.faults import Fault
+from scheduler.sandbox.state import JSON, WindowStatus
+
+PLATFORM = "bluesky"
+POST_COLLECTION = "app.bsky.feed.post"
+TID_PATTERN = re.compile(r"[234567abcdefghij][234567abcdefghijklmnopqrstuvwxyz]{12}")
+_B32_SORTABLE = "234567abcdefghijklmnopqrstuvwxyz"
+# Names by status, from @atproto/xrpc.
+ERROR_NAMES = {
+    400: "InvalidRequest",
+    401: "AuthenticationRequired",
+    403: "Forbidden",
+    404: "XRPCNotSupported",
+    413: "PayloadTooLarge",
+    429: "RateLimitExceeded",
+    500: "InternalServerError",
+    501: "MethodNotImplemented",
+    502: "UpstreamFailure",
+    503: "NotEnoughResources",
+    504: "UpstreamTimeout",
+}
+# PDS write budget: 5,000 points per hour, a create costs 3.
+WRITE_LIMIT, WRITE_WINDOW_SECONDS, CREATE_COST = 5000, 3600, 3
+SESSION_LIMIT, SESSION_WINDOW_SECONDS = 30, 300
+
+
+def xrpc_error(status: int, name: str | None = None, message: str | None = None) -> Response:
+    """An XRPC error body ``{"error": Name, "message": text}``."""
+    error = name or ERROR_NAMES.get(status, "InternalServerError")
+    return json_response({"error": error, "message": message or error}, status)
+
+
+class BlueskyDialect(Dialect):
+    """XRPC errors, and IETF-draft ``RateLimit-*`` headers without an ``X-`` prefix."""
+
+    platform = PLATFORM
+
+    def error(self, status: int, message: str | None = None) -> Response:
+        return xrpc_error(status, message=message)
+
+    def auth_failed(self, failure: AuthFailure, path: str = "") -> Response:
+        if path.endswith("createSession"):
+            return xrpc_error(401, "AuthenticationRequired", "Invalid identifier or password")
+        if failure == "expired":
+            return xrpc_error(400, "ExpiredToken", "Token has expired")
+        if failure == "missing":
+            return xrpc_error(401, "AuthenticationRequired", "Authentication Required")
+        return xrpc_error(401, "InvalidToken", "Token could not be verified")
+
+    def rate_limited(self, call: Call, window: WindowStatus, fault: Fault | None) -> Response:
+        response = xrpc_error(429, "RateLimitExceeded", "Rate Limit Exceeded")
+        response.headers.update(self.limit_headers(call, window))
+        return response
+
+    def client_key(self, call: Call) -> str:
+        if call.request.url.path.endswith("createSession"):
+            return str((call.payload() or {}).get("identifier", ""))
+        return super().client_key(call)
+
+    def window(self, call: Call) -> WindowStatus | None:
+        if call.request.url.path.endswith("createSession"):
+            return call.state.hit_window(
+                PLATFORM, "sessions", limit=SESSION_LIMIT, seconds=SESSION_WINDOW_SECONDS
+            )
+        cost = CREATE_COST if call.request.url.path.endswith("createRecord") else 0
+        return call.state.hit_window(
+            PLATFORM, "writes", limit=WRITE_LIMIT, seconds=WRITE_WINDOW_SECONDS, cost=cost
+        )
+
+    def limit_headers(self, call: Call, window: WindowStatus) -> dict[str, str]:
+        seconds = SESSION_WINDOW_SECONDS if window.limit == SESSION_LIMIT else WRITE_WINDOW_SECONDS
+        return {
+            "RateLimit-Limit": str(window.limit),
+            "RateLimit-Remaining": str(max(window.remaining, 0)),
+            "RateLimit-Reset": epoch(window.reset_at),
+            "RateLimit-Policy": f"{window.limit};w={seconds}",
+        }
+
+
+DIALECT = BlueskyDialect()
+
+
+@dataclass
+class Session:
+    """What a token issued by the sandbox stands for."""
+
+    did: str
+    handle: str
+    scope: str
+    expires_at: datetime
+
+
+@dataclass
+class BlueskyStore:
+    """Issued tokens (by digest), records by (did, collection, rkey), the TID clock."""
+
+    tokens: dict[str, Session] = field(default_factory=dict)
+    records: dict[tuple[str, str, str], JSON] = field(default_factory=dict)
+    handles: dict[str, str] = field(default_factory=dict)
+    last_tid_us: int = 0
+
+
+def _b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _jwt(claims: JSON) -> str:
+    header = _b64url(json.dumps({"typ": "at+jwt", "alg": "HS256"}).encode())
+    payload = _b64url(json.dumps(claims, separators=(",", ":")).encode())
+    return f"{header}.{payload}.{_b64url(secrets.token_bytes(32))}"
+
+
+def did_for(handle: str) -> str:
+    """A stable ``did:plc`` for a handle, so a restarted sandbox gives the same one."""
+    digest = base64.b32encode(hashlib.sha256(handle.encode()).digest()).decode().lower()
+    return "did:plc:" + digest[:24]
+
+
+def next_tid(store: BlueskyStore, now: datetime) -> str:
+    """A TID: base32-sortable microseconds since the epoch plus a 10-bit clock id."""
+    micros = max(int(now.timestamp() * 1_000_000), store.last_tid_us + 1)
+    store.last_tid_us = micros
+    value = (micros << 10) | 0x1F
+    chars = []
+    for _ in range(13):
+        chars.append(_B32_SORTABLE[value & 31])
+        value >>= 5
+    return "".join(reversed(chars))
+
+
+def cid_for(record: JSON) -> str:
+    """A CIDv1 (dag-cbor, sha-256) string over the record's canonical JSON."""
+    digest = hashlib.sha256(json.dumps(record, sort_keys=True).encode()).digest()
+    raw = bytes([0x01, 0x71, 0x12, 0x20]) + digest
+    return "b" + base64.b32encode(raw).decode().lower().rstrip("=")
+
+
+def _issue(call: Call, did: str, handle: str) -> JSON:
+    store = call.state.store(BlueskyStore)
+    settings, now = call.state.settings, call.state.now()
+    pair: JSON = {"did": did, "handle": handle, "active": True}
+    for name, scope, ttl in (
+        ("accessJwt", "com.atproto.access", settings.bluesky_access_ttl),
+        ("refreshJwt", "com.atproto.refresh", settings.bluesky_refresh_ttl),
+    ):
+        expires = now + ttl
+        token = _jwt(
+            {"scope": scope, "sub": did, "aud": "did:web:sandbox.local",
+             "iat": int(now.timestamp()), "exp": int(expires.timestamp()),
+             "jti": secrets.token_hex(8)}
+        )  # fmt: skip
+        store.tokens[call.state.token_digest(token)] = Session(did, handle, scope, expires)
+        pair[name] = token
+    store.handles[handle] = did
+    return pair
+
+
+def _session(call: Call, scope: str) -> Session | Response:
+    """The session behind the bearer token, or the PDS's answer to a bad one."""
+    token = call.bearer()
+    if token is None:
+        return DIALECT.auth_failed("missing")
+    session = call.state.store(BlueskyStore).tokens.get(call.state.token_digest(token))
+    if session is None:
+        return DIALECT.auth_failed("revoked")
+    if session.scope != scope:
+        return xrpc_error(400, "InvalidToken", "Bad token scope")
+    if session.expires_at <= call.state.now():
+        return DIALECT.auth_failed("expired")
+    return session
+
+
+async def create_session(call: Call) -> Response:
+    """``com.atproto.server.createSession``: any identifier and non-empty password."""
+    body = call.payload() or {}
+    identifier, password = body.get("identifier"), body.get("password")
+    if not isinstance(identifier, str) or not identifier:
+        return xrpc_error(400, message='Input must have the property "identifier"')
+    if not isinstance(password, str) or not password:
+        return xrpc_error(400, message='Input must have the property "password"')
+    handle = identifier.split("@")[0] + ".bsky.social" if "@" in identifier else identifier
+    with call.state.lock:
+        session = _issue(call, did_for(handle), handle)
+    return json_response(session)
+
+
+async def refresh_session(call: Call) -> Response:
+    """``com.atproto.server.refreshSession``: the refresh token as bearer; rotates both."""
+    with call.state.lock:
+        found = _session(call, "com.atproto.refresh")
+        if isinstance(found, Response):
+            return found
+        store = call.state.store(BlueskyStore)
+        del store.tokens[call.state.token_digest(call.bearer() or "")]
+        return json_response(_issue(call, found.did, found.handle))
+
+
+async def create_record(call: Call) -> Response:
+    """``com.atproto.repo.createRecord`` for ``app.bsky.feed.post``."""
+    found = _session(call, "com.atproto.access")
+    if isinstance(found, Response):
+        return found
+    body = call.payload()
+    if body is None:
+        return xrpc_error(400, message="Request body must be a JSON object")
+    if body.get("repo") not in (found.did, found.handle):
+        return xrpc_error(401, "AuthenticationRequired", "Authentication Required")
+    if body.get("collection") != POST_COLLECTION:
+        return xrpc_error(400, message=f"The sandbox only stores {POST_COLLECTION} records")
+    record = body.get("record")
+    if not isinstance(record, dict):
+        return xrpc_error(400, message='Input must have the property "record"')
+    rkey = body.get("rkey")
+    if rkey is not None and (not isinstance(rkey, str) or not TID_PATTERN.fullmatch(rkey)):
+        return xrpc_error(400, message=f"Invalid {POST_COLLECTION} record key: must be a TID")
+    if body.get("validate", True) is not False:
+        problem = validate_post(record, POST_COLLECTION)
+        if problem is not None:
+            return xrpc_error(400, message=problem)
+    store = call.state.store(BlueskyStore)
+    with call.state.lock:
+        rkey = rkey or next_tid(store, call.state.now())
+        key = (found.did, POST_COLLECTION, rkey)
+        if key in store.records:
+            # The repo's tree refuses a second value at a key; the PDS surfaces it as a 500.
+            return xrpc_error(500, "InternalServerError", "Internal Server Error")
+        uri = f"at://{found.did}/{POST_COLLECTION}/{rkey}"
+        cid = cid_for(record)
+        store.records[key] = {"uri": uri, "cid": cid, "value": record}
+        text = record.get("text")
+        call.record_post(
+            channel=found.handle,
+            remote_id=uri,
+            permalink=f"/profile/{found.handle}/post/{rkey}",
+            text=text if isinstance(text, str) else "",
+            body=body,
+            details={
+                "rkey": rkey,
+                "cid": cid,
+                "language": (record.get("langs") or [None])[0],
+                "langs": record.get("langs"),
+                "facets": display_facets(record),
+                "embed": record.get("embed"),
+            },
+        )
+    return json_response(
+        {"uri": uri, "cid": cid, "commit": {"cid": cid_for({"commit": uri}), "rev": rkey},
+         "validationStatus": "valid"}
+    )  # fmt: skip
+
+
+async def get_record(call: Call) -> Response:
+    """``com.atproto.repo.getRecord``: 200 with the record, or 400 RecordNotFound."""
+    params = call.request.query_params
+    repo, collection, rkey = params.get("repo"), params.get("collection"), params.get("rkey")
+    if not repo or not collection or not rkey:
+        return xrpc_error(400, message="repo, collection and rkey are required")
+    store = call.state.store(BlueskyStore)
+    with call.state.lock:
+        did = store.handles.get(repo, repo)
+        found = store.records.get((did, collection, rkey))
+    if found is None:
+        return xrpc_error(
+            400, "RecordNotFound", f"Could not locate record: at://{did}/{collection}/{rkey}"
+        )
+    return json_response(found)
+
+
+def routes() -> list[BaseRoute]:
+    """Bluesky's XRPC routes, as on a PDS."""
+    return [
+        route(DIALECT, "/xrpc/com.atproto.server.createSession", create_session, ["POST"]),
+        route(DIALECT, "/xrpc/com.atproto.server.refreshSession", refresh_session, ["POST"]),
+        route(DIALECT, "/xrpc/com.atproto.repo.createRecord", create_record, ["POST"]),
+        route(DIALECT, "/xrpc/com.atproto.repo.getRecord", get_record, ["GET"]),
+    ]

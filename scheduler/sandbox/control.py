@@ -1,0 +1,90 @@
+"""The harness side of the sandbox under ``/_sandbox/``: what was received, faults, reset.
+
+These routes are for tests, the demo and benchmarks; they are not logged as requests.
+
+- ``GET /_sandbox/posts[?platform=x]``: accepted posts, oldest first.
+- ``GET /_sandbox/requests[?platform=x&path=substring]``: the request log, oldest first.
+- ``GET|POST|DELETE /_sandbox/faults``: list, add (one object or a list), clear faults.
+- ``GET|PATCH /_sandbox/settings``: read or change ``Settings`` fields.
+- ``POST /_sandbox/reset``: forget posts, requests, faults and sessions (settings stay).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from scheduler.sandbox.exchange import json_response, sandbox_state
+from scheduler.sandbox.faults import fault_from_json
+
+
+async def posts(request: Request) -> Response:
+    """Every accepted post as JSON."""
+    state = sandbox_state(request)
+    platform = request.query_params.get("platform")
+    return json_response({"posts": [p.to_json() for p in state.posts(platform)]})
+
+
+async def requests(request: Request) -> Response:
+    """The request log as JSON."""
+    state = sandbox_state(request)
+    found = state.requests(
+        request.query_params.get("platform"), path=request.query_params.get("path")
+    )
+    return json_response({"requests": [r.to_json() for r in found]})
+
+
+async def faults(request: Request) -> Response:
+    """List (GET), add (POST) or clear (DELETE) faults."""
+    state = sandbox_state(request)
+    if request.method == "DELETE":
+        state.faults.clear()
+        return json_response({"faults": []})
+    if request.method == "POST":
+        try:
+            data = json.loads(await request.body())
+            items = data if isinstance(data, list) else [data]
+            built = [fault_from_json(item, now=state.now()) for item in items]
+        except (ValueError, TypeError, AttributeError) as exc:
+            return json_response({"error": str(exc)}, 400)
+        added = [state.faults.add(fault) for fault in built]
+        return json_response({"faults": [f.to_json() for f in added]}, 201)
+    return json_response({"faults": [f.to_json() for f in state.faults.active()]})
+
+
+async def settings(request: Request) -> Response:
+    """Read (GET) or change (PATCH) the sandbox settings."""
+    state = sandbox_state(request)
+    if request.method == "PATCH":
+        try:
+            data = json.loads(await request.body())
+            if not isinstance(data, dict):
+                raise ValueError("settings must be a JSON object")
+            with state.lock:
+                # Validate on a copy first so a bad field changes nothing.
+                replace(state.settings).update(data)
+                state.settings.update(data)
+        except (ValueError, TypeError) as exc:
+            return json_response({"error": str(exc)}, 400)
+    return json_response(state.settings.to_json())
+
+
+async def reset(request: Request) -> Response:
+    """Forget everything received."""
+    sandbox_state(request).reset()
+    return json_response({"reset": True})
+
+
+def routes() -> list[BaseRoute]:
+    """The ``/_sandbox/`` routes."""
+    return [
+        Route("/_sandbox/posts", posts, methods=["GET"]),
+        Route("/_sandbox/requests", requests, methods=["GET"]),
+        Route("/_sandbox/faults", faults, methods=["GET", "POST", "DELETE"]),
+        Route("/_sandbox/settings", settings, methods=["GET", "PATCH"]),
+        Route("/_sandbox/reset", reset, methods=["POST"]),
+    ]

@@ -1,0 +1,306 @@
+"""LinkedIn Posts API: ``POST /rest/posts`` with versioned headers, little-text commentary.
+
+Follows PLATFORMS.md §1: ``LinkedIn-Version`` (YYYYMM) and ``X-Restli-Protocol-Version:
+2.0.0`` required, retired versions answer 426, success is 201 with the URN in
+``x-restli-id`` and an empty body, an identical post within 10 minutes answers 422
+DUPLICATE_POST naming the first one. Commentary is parsed as little text: escapes are
+undone for display, and an unescaped reserved character silently truncates the post there,
+as LinkedIn does.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from urllib.parse import unquote
+
+from starlette.responses import Response
+from starlette.routing import BaseRoute
+
+from scheduler.sandbox.exchange import AuthFailure, Call, Dialect, json_response, reason, route
+from scheduler.sandbox.faults import Fault
+from scheduler.sandbox.state import JSON, Settings, WindowStatus
+
+PLATFORM = "linkedin"
+RESERVED = frozenset("|{}@[]()<>#*_~\\")
+MAX_COMMENTARY = 3000
+VISIBILITIES = ("PUBLIC", "CONNECTIONS", "LOGGED_IN", "CONTAINER")
+_AUTHOR = re.compile(r"urn:li:(?:organization|person):[A-Za-z0-9_-]+")
+_HASHTAG = re.compile(r"#([^\W_]+)")
+_MENTION = re.compile(r"@\[([^\]]*)\]\((urn:li:(?:person|organization):[A-Za-z0-9_-]+)\)")
+_HASHTAG_TEMPLATE = re.compile(r"\{hashtag\|\\#\|([^}|]+)\}")
+
+
+@dataclass(frozen=True)
+class LittleText:
+    """Commentary as LinkedIn shows it: unescaped, maybe cut at an unescaped reserved char."""
+
+    display: str
+    truncated_at: int | None
+    mentions: list[str]
+
+
+def parse_little(commentary: str) -> LittleText:
+    """Read little text: ``\\x`` is a literal x; mentions and hashtags are elements."""
+    out: list[str] = []
+    mentions: list[str] = []
+    i = 0
+    while i < len(commentary):
+        char = commentary[i]
+        if char == "\\" and i + 1 < len(commentary):
+            out.append(commentary[i + 1])
+            i += 2
+            continue
+        element = None
+        if char == "#":
+            element = _HASHTAG.match(commentary, i)
+        elif char == "@":
+            element = _MENTION.match(commentary, i)
+        elif char == "{":
+            element = _HASHTAG_TEMPLATE.match(commentary, i)
+        if element is not None:
+            if char == "@":
+                out.append(element.group(1))
+                mentions.append(element.group(2))
+            else:
+                out.append("#" + element.group(1))
+            i = element.end()
+            continue
+        if char in RESERVED:
+            return LittleText("".join(out), i, mentions)
+        out.append(char)
+        i += 1
+    return LittleText("".join(out), None, mentions)
+
+
+def retired(version: str, settings: Settings, now: datetime) -> bool:
+    """Whether a ``LinkedIn-Version`` is not active: retired, or a month still to come."""
+    year, month = int(version[:4]), int(version[4:6])
+    asked = year * 12 + month - 1
+    current = now.year * 12 + now.month - 1
+    if asked > current or not 1 <= month <= 12:
+        return True
+    if settings.linkedin_retired_versions is not None:
+        return version in settings.linkedin_retired_versions
+    return asked < current - 12
+
+
+class LinkedInDialect(Dialect):
+    """LinkedIn errors: ``{"status", "code", "message"}`` (plus ``serviceErrorCode`` on auth)."""
+
+    platform = PLATFORM
+
+    def error(self, status: int, message: str | None = None) -> Response:
+        code = reason(status).upper().replace(" ", "_")
+        return json_response({"status": status, "code": code, "message": message or code}, status)
+
+    def auth_failed(self, failure: AuthFailure, path: str = "") -> Response:
+        message = {
+            "missing": "Empty oauth2_access_token",
+            "revoked": "Invalid access token",
+            "expired": "The token used in the request has expired",
+        }[failure]
+        return json_response(
+            {"status": 401, "serviceErrorCode": 65600, "code": "INVALID_ACCESS_TOKEN",
+             "message": message},
+            401,
+        )  # fmt: skip
+
+    def rate_limited(self, call: Call, window: WindowStatus, fault: Fault | None) -> Response:
+        # LinkedIn documents no reset header: limits reset at midnight UTC.
+        return json_response(
+            {"status": 429, "code": "TOO_MANY_REQUESTS",
+             "message": "Resource level throttle APPLICATION DAY limit for calls to this "
+             "resource is reached."},
+            429,
+        )  # fmt: skip
+
+
+DIALECT = LinkedInDialect()
+
+
+@dataclass
+class LinkedInStore:
+    """Recent posts by (author, commentary) for the duplicate check, and all posts by URN."""
+
+    recent: dict[tuple[str, str], tuple[datetime, str]] = field(default_factory=dict)
+    by_urn: dict[str, JSON] = field(default_factory=dict)
+
+
+def _check_headers(call: Call) -> Response | None:
+    if call.bearer() is None:
+        return DIALECT.auth_failed("missing")
+    version = call.request.headers.get("linkedin-version")
+    if not version:
+        return DIALECT.error(
+            400,
+            "A version must be present. Please specify a version by adding the "
+            "LinkedIn-Version header.",
+        )
+    if not re.fullmatch(r"\d{6}(\d{2})?", version):
+        return DIALECT.error(400, f"Invalid version format: {version}")
+    if retired(version, call.state.settings, call.state.now()):
+        return json_response(
+            {"status": 426, "code": "NONEXISTENT_VERSION",
+             "message": f"Requested version {version} is not active"},
+            426,
+        )  # fmt: skip
+    if call.request.headers.get("x-restli-protocol-version") != "2.0.0":
+        return DIALECT.error(400, "X-Restli-Protocol-Version header must be 2.0.0")
+    return None
+
+
+def _input_error(status: int, description: str, field_path: str, code: str) -> Response:
+    return json_response(
+        {
+            "errorDetailType": "com.linkedin.common.error.BadRequest",
+            "message": f"{description} at {field_path}",
+            "errorDetails": {
+                "inputErrors": [
+                    {"description": description,
+                     "input": {"inputPath": {"fieldPath": field_path}}, "code": code}
+                ]
+            },
+            "status": status,
+        },
+        status,
+    )  # fmt: skip
+
+
+def _validate(body: JSON) -> Response | None:
+    for name in ("author", "commentary", "visibility", "distribution", "lifecycleState"):
+        if name not in body:
+            return _input_error(422, "Field is required", f"/{name}", "MISSING_FIELD")
+    if not isinstance(body["author"], str) or not _AUTHOR.fullmatch(body["author"]):
+        return _input_error(422, "Invalid URN", "/author", "INVALID_URN_ID")
+    if not isinstance(body["commentary"], str):
+        return _input_error(422, "Expected a string", "/commentary", "INVALID_VALUE_FOR_FIELD")
+    if body["visibility"] not in VISIBILITIES:
+        return _input_error(422, "Invalid enum value", "/visibility", "INVALID_ENUM_VALUE")
+    distribution = body["distribution"]
+    if not isinstance(distribution, dict) or distribution.get("feedDistribution") not in (
+        "MAIN_FEED",
+        "NONE",
+    ):
+        return _input_error(
+            422, "Field is required", "/distribution/feedDistribution", "MISSING_FIELD"
+        )
+    if body["lifecycleState"] != "PUBLISHED":
+        return _input_error(
+            422, "Only PUBLISHED is accepted on create", "/lifecycleState", "INVALID_ENUM_VALUE"
+        )
+    if len(parse_little(body["commentary"]).display) > MAX_COMMENTARY:
+        return _input_error(
+            422, f"Length exceeds {MAX_COMMENTARY}", "/commentary", "FIELD_LENGTH_TOO_LONG"
+        )
+    return None
+
+
+async def create_post(call: Call) -> Response:
+    """``POST /rest/posts``: 201 with ``x-restli-id``, or the documented 4xx answers."""
+    refused = _check_headers(call)
+    if refused is not None:
+        return refused
+    body = call.payload()
+    if body is None:
+        return DIALECT.error(400, "Invalid JSON body")
+    invalid = _validate(body)
+    if invalid is not None:
+        return invalid
+    store = call.state.store(LinkedInStore)
+    now = call.state.now()
+    key = (body["author"], body["commentary"])
+    with call.state.lock:
+        earlier = store.recent.get(key)
+        if earlier is not None and now - earlier[0] < call.state.settings.linkedin_duplicate_window:
+            return _duplicate(earlier[1])
+        urn = f"urn:li:share:{call.state.next_id()}"
+        store.recent[key] = (now, urn)
+        little = parse_little(body["commentary"])
+        store.by_urn[urn] = {**body, "id": urn, "createdAt": int(now.timestamp() * 1000)}
+        call.record_post(
+            channel=body["author"],
+            remote_id=urn,
+            permalink=f"/feed/update/{urn}/",
+            text=little.display,
+            body=body,
+            details={
+                "version": call.request.headers.get("linkedin-version"),
+                "visibility": body["visibility"],
+                "truncated_at": little.truncated_at,
+                "mentions": little.mentions,
+                "article": (body.get("content") or {}).get("article"),
+            },
+        )
+    return Response(status_code=201, headers={"x-restli-id": urn})
+
+
+def _duplicate(urn: str) -> Response:
+    return json_response(
+        {
+            "errorDetailType": "com.linkedin.common.error.BadRequest",
+            "message": "com.linkedin.content.common.exception.BadRequestResponseException: "
+            f"Content is a duplicate of {urn}",
+            "errorDetails": {
+                "inputErrors": [
+                    {"description": "Duplicate post is detected", "input": {},
+                     "code": "DUPLICATE_POST"}
+                ]
+            },
+            "status": 422,
+        },
+        422,
+    )  # fmt: skip
+
+
+async def find_posts(call: Call) -> Response:
+    """``GET /rest/posts?q=author&author=URN``: the author's posts, newest first."""
+    refused = _check_headers(call)
+    if refused is not None:
+        return refused
+    params = call.request.query_params
+    if params.get("q") != "author" or not params.get("author"):
+        return DIALECT.error(400, "Finder q=author with an author parameter is required")
+    count = int(params.get("count", "10"))
+    store = call.state.store(LinkedInStore)
+    with call.state.lock:
+        found = [p for p in store.by_urn.values() if p["author"] == params["author"]]
+    found.sort(key=lambda p: p["createdAt"], reverse=True)
+    return json_response({"elements": found[:count], "paging": {"start": 0, "count": count}})
+
+
+async def get_post(call: Call) -> Response:
+    """``GET /rest/posts/{urn}`` (URL-encoded URN): one post, or 404."""
+    refused = _check_headers(call)
+    if refused is not None:
+        return refused
+    urn = unquote(call.request.path_params["urn"])
+    with call.state.lock:
+        post: Any = call.state.store(LinkedInStore).by_urn.get(urn)
+    if post is None:
+        return DIALECT.error(404, f"Post {urn} not found")
+    return json_response(post)
+
+
+async def userinfo(call: Call) -> Response:
+    """``GET /v2/userinfo``: the member behind the token (``sub`` makes a person URN)."""
+    if call.bearer() is None:
+        return DIALECT.auth_failed("missing")
+    member = call.state.settings.linkedin_member_id
+    return json_response(
+        {"sub": member, "name": "Sandbox Member", "given_name": "Sandbox",
+         "family_name": "Member", "locale": {"country": "KR", "language": "en"},
+         "email_verified": True},
+    )  # fmt: skip
+
+
+def routes() -> list[BaseRoute]:
+    """LinkedIn's routes on the ``api.linkedin.com`` paths."""
+    return [
+        route(DIALECT, "/rest/posts", create_post, ["POST"]),
+        route(DIALECT, "/rest/posts", find_posts, ["GET"]),
+        route(DIALECT, "/rest/posts/{urn}", get_post, ["GET"]),
+        route(DIALECT, "/v2/userinfo", userinfo, ["GET"]),
+    ]

@@ -1,0 +1,277 @@
+"""Mastodon: ``POST /api/v1/statuses`` with idempotency keys, the instance and account endpoints.
+
+Follows PLATFORMS.md §3: bearer auth, JSON or form bodies, 200 with a Status, 422 validation
+errors, ``Idempotency-Key`` honoured per token for an hour, ``X-RateLimit-*`` headers with
+an ISO 8601 reset on every answer, and length counted in graphemes with URLs as 23.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import regex
+from starlette.responses import Response
+from starlette.routing import BaseRoute
+
+from scheduler.sandbox.exchange import AuthFailure, Call, Dialect, json_response, reason, route
+from scheduler.sandbox.faults import Fault
+from scheduler.sandbox.state import JSON, WindowStatus
+
+PLATFORM = "mastodon"
+VISIBILITIES = ("public", "unlisted", "private", "direct")
+IDEMPOTENCY_TTL = timedelta(hours=1)
+CHARACTERS_RESERVED_PER_URL = 23
+# Per-token API budget from the Mastodon docs: 300 requests per 5 minutes.
+RATE_LIMIT, RATE_WINDOW_SECONDS = 300, 300
+
+# URLs with a protocol, as Mastodon's validator counts them (trailing punctuation excluded).
+_URL = re.compile(r"https?://[^\s<>\"]+[^\s<>\".,:;!?'\)\]]")
+_REMOTE_MENTION = re.compile(r"(?<![\w@])(@\w+)@[\w.-]+\w")
+_HASHTAG = re.compile(r"(?<![\w#])#(\w+)")
+# Languages Mastodon accepts with a region or script; anything else falls back silently.
+_REGIONAL_LANGUAGES = frozenset({"zh-CN", "zh-HK", "zh-TW", "pt-BR", "pt-PT", "es-AR", "es-MX"})
+
+
+def countable_length(text: str, spoiler_text: str = "") -> int:
+    """The length Mastodon checks: graphemes of CW plus text, each URL 23, remote mentions local."""
+    countable = _URL.sub("x" * CHARACTERS_RESERVED_PER_URL, text)
+    countable = _REMOTE_MENTION.sub(r"\1", countable)
+    return len(regex.findall(r"\X", spoiler_text + countable))
+
+
+def effective_language(sent: str | None) -> str:
+    """The language Mastodon stores: the one sent when it knows it, else the default ``en``."""
+    if sent and (re.fullmatch(r"[a-z]{2,3}", sent) or sent in _REGIONAL_LANGUAGES):
+        return sent
+    return "en"
+
+
+def status_html(text: str, base_url: str) -> str:
+    """The ``content`` Mastodon renders: escaped paragraphs, line breaks, links, hashtags."""
+    paragraphs = []
+    for paragraph in re.split(r"\n{2,}", text.strip()):
+        escaped = html.escape(paragraph, quote=False)
+        linked = _URL.sub(
+            lambda m: (
+                f'<a href="{m.group(0)}" rel="nofollow noopener" target="_blank">{m.group(0)}</a>'
+            ),
+            escaped,
+        )
+        tagged = _HASHTAG.sub(
+            lambda m: (
+                f'<a href="{base_url}/tags/{m.group(1).lower()}" class="mention hashtag" '
+                f'rel="tag">#<span>{m.group(1)}</span></a>'
+            ),
+            linked,
+        )
+        paragraphs.append("<p>" + tagged.replace("\n", "<br />") + "</p>")
+    return "".join(paragraphs)
+
+
+@dataclass
+class MastodonStore:
+    """Idempotency keys (per token digest) and the statuses they produced."""
+
+    by_key: dict[tuple[str, str], tuple[datetime, JSON]] = field(default_factory=dict)
+
+
+class MastodonDialect(Dialect):
+    """Mastodon answers errors as ``{"error": "..."}`` and rate limits with an ISO reset."""
+
+    platform = PLATFORM
+
+    def error(self, status: int, message: str | None = None) -> Response:
+        return json_response({"error": message or reason(status)}, status)
+
+    def auth_failed(self, failure: AuthFailure, path: str = "") -> Response:
+        # Mastodon tokens never expire; a dead token of any kind reads the same.
+        return json_response({"error": "The access token is invalid"}, 401)
+
+    def rate_limited(self, call: Call, window: WindowStatus, fault: Fault | None) -> Response:
+        response = json_response({"error": "Too many requests"}, 429)
+        response.headers.update(self.limit_headers(call, window))
+        return response
+
+    def window(self, call: Call) -> WindowStatus | None:
+        token = call.bearer() or "anonymous"
+        return call.state.hit_window(
+            PLATFORM,
+            call.state.token_digest(token),
+            limit=RATE_LIMIT,
+            seconds=RATE_WINDOW_SECONDS,
+        )
+
+    def limit_headers(self, call: Call, window: WindowStatus) -> dict[str, str]:
+        return {
+            "X-RateLimit-Limit": str(window.limit),
+            "X-RateLimit-Remaining": str(max(window.remaining, 0)),
+            # Ruby's iso8601(6): microseconds and a Z.
+            "X-RateLimit-Reset": window.reset_at.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        }
+
+
+DIALECT = MastodonDialect()
+
+
+def _account(call: Call) -> JSON:
+    username = call.state.settings.mastodon_username
+    return {
+        "id": "109000000000000001",
+        "username": username,
+        "acct": username,
+        "display_name": "Tidings sandbox",
+        "locked": False,
+        "bot": False,
+        "url": f"{call.base_url}/@{username}",
+        "avatar": "",
+        "note": "",
+        "followers_count": 0,
+        "following_count": 0,
+        "statuses_count": len(call.state.posts(PLATFORM)),
+    }
+
+
+def _invalid(message: str) -> Response:
+    return json_response({"error": f"Validation failed: {message}"}, 422)
+
+
+async def create_status(call: Call) -> Response:
+    """``POST /api/v1/statuses``: validate, dedupe by Idempotency-Key, store, answer a Status."""
+    token = call.bearer()
+    if token is None:
+        return DIALECT.auth_failed("missing")
+    payload = call.payload()
+    if payload is None:
+        return json_response({"error": "Invalid JSON or form body"}, 400)
+    store = call.state.store(MastodonStore)
+    key = call.request.headers.get("idempotency-key")
+    now = call.state.now()
+    store_key = (call.state.token_digest(token), key or "")
+    with call.state.lock:
+        if key:
+            found = store.by_key.get(store_key)
+            if found is not None and now - found[0] < IDEMPOTENCY_TTL:
+                return json_response(found[1])
+        problem = _validate(payload, call.state.settings.mastodon_max_characters)
+        if problem is not None:
+            return _invalid(problem)
+        status = _create(call, payload, key)
+        if key:
+            store.by_key[store_key] = (now, status)
+    return json_response(status)
+
+
+def _validate(payload: JSON, max_characters: int) -> str | None:
+    text = payload.get("status")
+    spoiler = payload.get("spoiler_text") or ""
+    if not isinstance(text, str) or not text.strip():
+        return "Text can't be blank"
+    if not isinstance(spoiler, str):
+        return "Spoiler text is invalid"
+    if countable_length(text, spoiler) > max_characters:
+        return f"Text character limit of {max_characters} exceeded"
+    visibility = payload.get("visibility", "public")
+    if visibility not in VISIBILITIES:
+        return "Visibility is not included in the list"
+    return None
+
+
+def _create(call: Call, payload: JSON, key: str | None) -> JSON:
+    text: str = payload["status"]
+    username = call.state.settings.mastodon_username
+    status_id = str(call.state.next_id())
+    permalink = f"/@{username}/{status_id}"
+    created_at = call.state.now()
+    language_sent = payload.get("language")
+    language = effective_language(language_sent if isinstance(language_sent, str) else None)
+    visibility = payload.get("visibility", "public")
+    spoiler = payload.get("spoiler_text") or ""
+    status: dict[str, Any] = {
+        "id": status_id,
+        "created_at": created_at.strftime("%Y-%m-%dT%H:%M:%S.") + f"{created_at:%f}"[:3] + "Z",
+        "in_reply_to_id": payload.get("in_reply_to_id"),
+        "in_reply_to_account_id": None,
+        "sensitive": bool(payload.get("sensitive")) or bool(spoiler),
+        "spoiler_text": spoiler,
+        "visibility": visibility,
+        "language": language,
+        "uri": f"{call.base_url}/users/{username}/statuses/{status_id}",
+        "url": call.base_url + permalink,
+        "replies_count": 0,
+        "reblogs_count": 0,
+        "favourites_count": 0,
+        "content": status_html(text, call.base_url),
+        "reblog": None,
+        "application": {"name": "Tidings", "website": None},
+        "account": _account(call),
+        "media_attachments": [],
+        "mentions": [],
+        "tags": [{"name": t.lower()} for t in _HASHTAG.findall(text)],
+        "emojis": [],
+        "card": None,
+        "poll": None,
+    }
+    call.record_post(
+        channel=f"@{username}",
+        remote_id=status_id,
+        permalink=permalink,
+        text=text,
+        body=payload,
+        details={
+            "language": language,
+            "language_sent": language_sent,
+            "visibility": visibility,
+            "spoiler_text": spoiler,
+            "idempotency_key": key,
+            "length": countable_length(text, spoiler),
+        },
+    )
+    return status
+
+
+async def instance(call: Call) -> Response:
+    """``GET /api/v2/instance``: the limits a client should count against."""
+    host = call.request.url.netloc
+    limit = call.state.settings.mastodon_max_characters
+    return json_response(
+        {
+            "domain": host,
+            "title": "Tidings sandbox",
+            "version": "4.3.0",
+            "source_url": "https://github.com/mastodon/mastodon",
+            "description": "A local stand-in for a Mastodon instance.",
+            "languages": ["en", "ko"],
+            "configuration": {
+                "urls": {"streaming": f"ws://{host}"},
+                "accounts": {"max_featured_tags": 10},
+                "statuses": {
+                    "max_characters": limit,
+                    "max_media_attachments": 4,
+                    "characters_reserved_per_url": CHARACTERS_RESERVED_PER_URL,
+                },
+            },
+            "registrations": {"enabled": False, "approval_required": False, "message": None},
+        }
+    )
+
+
+async def verify_credentials(call: Call) -> Response:
+    """``GET /api/v1/accounts/verify_credentials``: the account behind the token."""
+    if call.bearer() is None:
+        return DIALECT.auth_failed("missing")
+    account = _account(call)
+    account["source"] = {"privacy": "public", "sensitive": False, "language": "en", "note": ""}
+    return json_response(account)
+
+
+def routes() -> list[BaseRoute]:
+    """Mastodon's routes, mounted at the root like an instance."""
+    return [
+        route(DIALECT, "/api/v1/statuses", create_status, ["POST"]),
+        route(DIALECT, "/api/v2/instance", instance, ["GET"]),
+        route(DIALECT, "/api/v1/accounts/verify_credentials", verify_credentials, ["GET"]),
+    ]

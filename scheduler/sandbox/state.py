@@ -1,0 +1,358 @@
+"""What the sandbox received and remembers: posts, the request log, settings, platform bookkeeping.
+
+One ``SandboxState`` is shared by the server thread and the test or demo that started it,
+so every read and write goes through its lock. Secrets never enter it: requests are recorded
+with an auth *fingerprint* ("Bearer …(12 chars)"), and the per-platform stores key tokens by
+a salted digest that never leaves the process.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import threading
+from collections import deque
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
+
+from scheduler.sandbox.faults import Clock, FaultBook
+
+JSON = dict[str, Any]
+T = TypeVar("T")
+
+
+# Twitter's snowflake epoch; any fixed past instant would do, this one gives realistic ids.
+_SNOWFLAKE_EPOCH_MS = 1288834974657
+
+
+def utc_now() -> datetime:
+    """The current time, aware, in UTC."""
+    return datetime.now(UTC)
+
+
+@dataclass
+class Settings:
+    """How the sandbox behaves; change fields in-process or with ``PATCH /_sandbox/settings``."""
+
+    #: Added before every platform answer (benchmarks); a ``latency`` fault adds to it.
+    default_latency_ms: float = 0.0
+    #: Refuse with 429 when a rate window is used up; off so benchmarks can post freely.
+    enforce_rate_limits: bool = False
+    mastodon_max_characters: int = 500
+    mastodon_username: str = "demo"
+    #: ``None``: every version older than 12 months before this month is retired.
+    linkedin_retired_versions: frozenset[str] | None = None
+    linkedin_duplicate_window: timedelta = timedelta(minutes=10)
+    linkedin_member_id: str = "sandboxMember1"
+    x_username: str = "tidings_demo"
+    x_access_ttl: timedelta = timedelta(hours=2)
+    x_duplicate_window: timedelta = timedelta(hours=24)
+    bluesky_access_ttl: timedelta = timedelta(minutes=120)
+    bluesky_refresh_ttl: timedelta = timedelta(days=90)
+    #: The page a Page token belongs to, as ``GET /{version}/me`` reports it.
+    facebook_page_id: str = "100200300400500"
+    threads_user_id: str = "17841400000000001"
+    threads_username: str = "demo"
+    telegram_bot_username: str = "tidings_sandbox_bot"
+    #: Webhook name → signing secret; when set, posts record whether the signature verified.
+    webhook_secrets: dict[str, str] = field(default_factory=dict)
+    #: Read once, when the state is created.
+    max_logged_requests: int = 100_000
+
+    def update(self, data: Mapping[str, Any]) -> None:
+        """Apply JSON values: durations in seconds, version sets as lists; raises ValueError."""
+        by_name = {f.name: f for f in fields(self)}
+        for key, value in data.items():
+            if key not in by_name:
+                raise ValueError(f"unknown setting {key!r}")
+            current = getattr(self, key)
+            if isinstance(current, timedelta) or key.endswith(("_ttl", "_window")):
+                setattr(self, key, timedelta(seconds=float(value)))
+            elif key == "linkedin_retired_versions":
+                setattr(self, key, None if value is None else frozenset(str(v) for v in value))
+            elif key == "webhook_secrets":
+                setattr(self, key, {str(k): str(v) for k, v in dict(value).items()})
+            elif isinstance(current, bool):
+                if not isinstance(value, bool):
+                    raise ValueError(f"{key} must be true or false")
+                setattr(self, key, value)
+            elif isinstance(current, int | float):
+                setattr(self, key, type(current)(value))
+            else:
+                setattr(self, key, str(value))
+
+    def to_json(self) -> JSON:
+        """The settings as JSON; webhook secrets are shown by name only."""
+        out: JSON = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, timedelta):
+                value = value.total_seconds()
+            elif isinstance(value, frozenset) or f.name == "webhook_secrets":
+                value = sorted(value)
+            out[f.name] = value
+        return out
+
+
+@dataclass(frozen=True)
+class ReceivedPost:
+    """One post a platform API accepted, as the sandbox recorded it."""
+
+    seq: int
+    platform: str
+    #: The account, page, chat or hook it went to ("@demo", "urn:li:organization:1", ...).
+    channel: str
+    remote_id: str
+    #: Absolute URL of the sandbox page showing this post.
+    remote_url: str
+    #: Path part of ``remote_url``; the sandbox serves the post's page there.
+    permalink: str
+    #: The text as the platform would display it (unescaped, entities parsed).
+    text: str
+    #: The request body as sent (JSON or form fields), with any token fields removed.
+    body: JSON
+    #: Request headers that matter; never Authorization or cookies.
+    headers: dict[str, str]
+    #: "Bearer …(12 chars)", "access_token …(40 chars)", or None when none was sent.
+    auth: str | None
+    received_at: datetime
+    #: Platform specifics: language, visibility, facets, signature, truncation, ...
+    details: JSON = field(default_factory=dict)
+
+    def to_json(self) -> JSON:
+        """The post as ``GET /_sandbox/posts`` shows it."""
+        return {
+            "seq": self.seq,
+            "platform": self.platform,
+            "channel": self.channel,
+            "remote_id": self.remote_id,
+            "remote_url": self.remote_url,
+            "text": self.text,
+            "body": self.body,
+            "headers": self.headers,
+            "auth": self.auth,
+            "received_at": self.received_at.isoformat(),
+            "details": self.details,
+        }
+
+
+@dataclass
+class RequestRecord:
+    """One request the sandbox answered (or refused, or dropped)."""
+
+    seq: int
+    method: str
+    #: The path with any token in it (Telegram's ``/bot<token>/``) replaced.
+    path: str
+    #: Query parameters with token values replaced by ``<redacted>``.
+    query: dict[str, str]
+    #: ``None`` for the sandbox's own pages and for unknown paths.
+    platform: str | None
+    received_at: datetime
+    status: int | None = None
+    answered_at: datetime | None = None
+    #: The fault kind that shaped the answer, if one did.
+    fault: str | None = None
+    #: A request refused by a rate limit the client had already been told about.
+    early: bool = False
+
+    def to_json(self) -> JSON:
+        """The record as ``GET /_sandbox/requests`` shows it."""
+        return {
+            "seq": self.seq,
+            "method": self.method,
+            "path": self.path,
+            "query": self.query,
+            "platform": self.platform,
+            "received_at": self.received_at.isoformat(),
+            "answered_at": self.answered_at.isoformat() if self.answered_at else None,
+            "status": self.status,
+            "fault": self.fault,
+            "early": self.early,
+        }
+
+
+@dataclass(frozen=True)
+class WindowStatus:
+    """Where a rate window stands after a request: what rate-limit headers report."""
+
+    limit: int
+    remaining: int
+    reset_at: datetime
+
+    @property
+    def exhausted(self) -> bool:
+        """Whether the request that produced this status went over the limit."""
+        return self.remaining < 0
+
+
+@dataclass
+class _Window:
+    used: int
+    reset_at: datetime
+
+
+class SandboxState:
+    """Everything the sandbox received, its faults and settings; safe to use from any thread."""
+
+    def __init__(self, settings: Settings | None = None, *, clock: Clock | None = None) -> None:
+        self.settings = settings or Settings()
+        self.clock: Clock = clock or utc_now
+        self.lock = threading.RLock()
+        self.faults = FaultBook(self.clock)
+        self._salt = secrets.token_bytes(16)
+        self._posts: list[ReceivedPost] = []
+        self._by_permalink: dict[str, ReceivedPost] = {}
+        self._requests: deque[RequestRecord] = deque(maxlen=self.settings.max_logged_requests)
+        self._request_seq = 0
+        self._last_id = 0
+        self._stores: dict[type[Any], Any] = {}
+        self._windows: dict[tuple[str, str], _Window] = {}
+
+    def now(self) -> datetime:
+        """The sandbox's idea of the current time (aware UTC)."""
+        return self.clock()
+
+    def reset(self) -> None:
+        """Forget every post, request, fault, session and idempotency key; settings stay."""
+        with self.lock:
+            self._posts.clear()
+            self._by_permalink.clear()
+            self._requests.clear()
+            self._stores.clear()
+            self._windows.clear()
+            self.faults.clear()
+
+    # -- posts -------------------------------------------------------------------------------
+
+    def posts(self, platform: str | None = None) -> list[ReceivedPost]:
+        """Accepted posts, oldest first, optionally for one platform."""
+        with self.lock:
+            return [p for p in self._posts if platform is None or p.platform == platform]
+
+    def post_at(self, permalink: str) -> ReceivedPost | None:
+        """The post whose page lives at ``permalink`` (a path), if any."""
+        with self.lock:
+            return self._by_permalink.get(permalink)
+
+    def record_post(
+        self,
+        *,
+        platform: str,
+        channel: str,
+        remote_id: str,
+        base_url: str,
+        permalink: str,
+        text: str,
+        body: JSON,
+        headers: dict[str, str],
+        auth: str | None,
+        details: JSON | None = None,
+    ) -> ReceivedPost:
+        """Store a post the platform accepted and return it."""
+        with self.lock:
+            post = ReceivedPost(
+                seq=len(self._posts) + 1,
+                platform=platform,
+                channel=channel,
+                remote_id=remote_id,
+                remote_url=base_url.rstrip("/") + permalink,
+                permalink=permalink,
+                text=text,
+                body=body,
+                headers=headers,
+                auth=auth,
+                received_at=self.now(),
+                details=details or {},
+            )
+            self._posts.append(post)
+            self._by_permalink[permalink] = post
+            return post
+
+    # -- request log ---------------------------------------------------------------------------
+
+    def log_request(
+        self, *, method: str, path: str, query: dict[str, str], platform: str | None
+    ) -> RequestRecord:
+        """Start a request log entry; ``finish_request`` completes it."""
+        with self.lock:
+            self._request_seq += 1
+            record = RequestRecord(
+                seq=self._request_seq,
+                method=method,
+                path=path,
+                query=query,
+                platform=platform,
+                received_at=self.now(),
+            )
+            self._requests.append(record)
+            return record
+
+    def finish_request(
+        self, record: RequestRecord, status: int, *, fault: str | None = None, early: bool = False
+    ) -> None:
+        """Note how a logged request was answered."""
+        with self.lock:
+            record.status = status
+            record.answered_at = self.now()
+            record.fault = fault
+            record.early = early
+
+    def requests(
+        self, platform: str | None = None, *, path: str | None = None, method: str | None = None
+    ) -> list[RequestRecord]:
+        """Logged requests, oldest first; ``path`` matches a substring of the path."""
+        with self.lock:
+            return [
+                r
+                for r in self._requests
+                if (platform is None or r.platform == platform)
+                and (path is None or path in r.path)
+                and (method is None or r.method == method.upper())
+            ]
+
+    def early_requests(self, platform: str | None = None) -> list[RequestRecord]:
+        """Requests that arrived while a rate limit they had been told about still held."""
+        return [r for r in self.requests(platform) if r.early]
+
+    # -- platform bookkeeping --------------------------------------------------------------------
+
+    def store(self, kind: type[T]) -> T:
+        """The platform store of this class (created empty on first use, cleared by reset)."""
+        with self.lock:
+            found = self._stores.get(kind)
+            if found is None:
+                found = self._stores[kind] = kind()
+            return found
+
+    def next_id(self) -> int:
+        """A fresh, increasing, time-based 64-bit id (snowflake-like, unique across restarts)."""
+        with self.lock:
+            now_ms = int(self.now().timestamp() * 1000)
+            candidate = (now_ms - _SNOWFLAKE_EPOCH_MS) << 22
+            self._last_id = max(self._last_id + 1, candidate)
+            return self._last_id
+
+    def token_digest(self, token: str) -> str:
+        """A salted digest to recognise a token again without keeping it."""
+        return hashlib.sha256(self._salt + token.encode()).hexdigest()
+
+    def hit_window(
+        self, platform: str, key: str, *, limit: int, seconds: float, cost: int = 1
+    ) -> WindowStatus:
+        """Count a request against a fixed rate window and report what is left."""
+        now = self.now()
+        with self.lock:
+            window = self._windows.get((platform, key))
+            if window is None or window.reset_at <= now:
+                window = _Window(used=0, reset_at=now + timedelta(seconds=seconds))
+                self._windows[(platform, key)] = window
+            window.used += cost
+            return WindowStatus(limit, limit - window.used, window.reset_at)
+
+
+def fingerprint(scheme: str, secret: str) -> str:
+    """How a credential is shown: its kind and length, never its value."""
+    return f"{scheme} …({len(secret)} chars)"

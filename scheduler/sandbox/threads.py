@@ -1,0 +1,208 @@
+"""Threads API: a text container, then ``threads_publish``; container status to check.
+
+Follows PLATFORMS.md §6 on the ``graph.threads.net/v1.0`` paths: ``POST /{user}/threads``
+makes a ``FINISHED`` container, ``POST /{user}/threads_publish?creation_id=`` publishes it
+once (a second publish is an error and creates nothing) and turns it ``PUBLISHED``;
+``GET /{container}?fields=status`` reports that. Text is at most 500 characters, emoji
+counted in UTF-8 bytes, with at most 5 links.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import emoji
+import regex
+from starlette.responses import Response
+from starlette.routing import BaseRoute
+
+from scheduler.sandbox.exchange import Call, json_response, route
+from scheduler.sandbox.graph import GraphDialect, access_token, graph_error
+from scheduler.sandbox.state import JSON
+
+PLATFORM = "threads"
+MAX_TEXT = 500
+MAX_LINKS = 5
+CONTAINER_LIFETIME = timedelta(hours=24)
+PUBLISH_QUOTA, PUBLISH_WINDOW_SECONDS = 250, 86400
+_LINK = re.compile(r"https?://\S+|\b(?:[a-z0-9-]+\.)+[a-z]{2,}/\S*", re.IGNORECASE)
+
+
+class ThreadsDialect(GraphDialect):
+    """Threads answers errors like the Graph API."""
+
+    platform = PLATFORM
+
+
+DIALECT = ThreadsDialect()
+
+
+@dataclass
+class ThreadsStore:
+    """Containers and published media, by id."""
+
+    containers: dict[str, JSON] = field(default_factory=dict)
+    media: dict[str, JSON] = field(default_factory=dict)
+
+
+def text_length(text: str) -> int:
+    """Threads' count: characters, except that an emoji counts its UTF-8 bytes."""
+    return sum(len(g.encode()) if emoji.is_emoji(g) else len(g) for g in regex.findall(r"\X", text))
+
+
+def _user(call: Call) -> str:
+    user_id: str = call.request.path_params["user_id"]
+    return call.state.settings.threads_user_id if user_id == "me" else user_id
+
+
+def _graph_time(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%S+0000")
+
+
+async def create_container(call: Call) -> Response:
+    """``POST /v1.0/{user}/threads``: a TEXT container, ready at once."""
+    if access_token(call) is None:
+        return DIALECT.auth_failed("missing")
+    params = call.params()
+    media_type = params.get("media_type", "TEXT")
+    if media_type != "TEXT":
+        return graph_error(
+            400, 100, f"(#100) The sandbox only takes media_type TEXT, not {media_type}"
+        )
+    text = params.get("text")
+    if not isinstance(text, str) or not text.strip():
+        return graph_error(400, 100, "(#100) The parameter text is required for TEXT posts")
+    if text_length(text) > MAX_TEXT:
+        return graph_error(
+            400, 100, f"(#100) Param text must be at most {MAX_TEXT} characters long."
+        )
+    if len(_LINK.findall(text)) > MAX_LINKS:
+        return graph_error(
+            400, 100, "THREADS_API__LINK_LIMIT_EXCEEDED: a post may contain at most 5 links"
+        )
+    container_id = str(call.state.next_id())
+    with call.state.lock:
+        call.state.store(ThreadsStore).containers[container_id] = {
+            "id": container_id,
+            "user_id": _user(call),
+            "text": text,
+            "status": "FINISHED",
+            "created_at": call.state.now(),
+            "params": {k: v for k, v in params.items() if k != "access_token"},
+        }
+    return json_response({"id": container_id})
+
+
+async def publish(call: Call) -> Response:
+    """``POST /v1.0/{user}/threads_publish``: publish a FINISHED container exactly once."""
+    if access_token(call) is None:
+        return DIALECT.auth_failed("missing")
+    creation_id = call.params().get("creation_id")
+    if not creation_id:
+        return graph_error(400, 100, "(#100) The parameter creation_id is required")
+    store = call.state.store(ThreadsStore)
+    now = call.state.now()
+    with call.state.lock:
+        container = store.containers.get(str(creation_id))
+        if container is None:
+            return graph_error(400, 100, f"(#100) Media container {creation_id} does not exist")
+        if container["status"] == "FINISHED" and now - container["created_at"] > CONTAINER_LIFETIME:
+            container["status"] = "EXPIRED"
+        if container["status"] == "PUBLISHED":
+            return graph_error(400, 100, "(#100) The media container has already been published")
+        if container["status"] != "FINISHED":
+            return graph_error(400, 100, f"(#100) The media container is {container['status']}")
+        media_id = str(call.state.next_id())
+        shortcode = base64.urlsafe_b64encode(int(media_id).to_bytes(8, "big")).decode()[:11]
+        username = call.state.settings.threads_username
+        permalink = f"/@{username}/post/{shortcode}"
+        container["status"] = "PUBLISHED"
+        container["media_id"] = media_id
+        store.media[media_id] = {
+            "id": media_id,
+            "media_product_type": "THREADS",
+            "media_type": "TEXT_POST",
+            "text": container["text"],
+            "permalink": call.base_url + permalink,
+            "shortcode": shortcode,
+            "timestamp": _graph_time(now),
+            "username": username,
+            "owner": {"id": container["user_id"]},
+        }
+        call.record_post(
+            channel=container["user_id"],
+            remote_id=media_id,
+            permalink=permalink,
+            text=container["text"],
+            body=container["params"],
+            details={"container_id": container["id"], "shortcode": shortcode},
+        )
+    return json_response({"id": media_id})
+
+
+def _fields(call: Call, default: str) -> list[str]:
+    return [f for f in call.request.query_params.get("fields", default).split(",") if f]
+
+
+async def node(call: Call) -> Response:
+    """``GET /v1.0/{id}``: a container's status, a post's fields, or ``me``."""
+    if access_token(call) is None:
+        return DIALECT.auth_failed("missing")
+    node_id = call.request.path_params["node_id"]
+    store = call.state.store(ThreadsStore)
+    if node_id == "me":
+        settings = call.state.settings
+        return json_response(
+            {"id": settings.threads_user_id, "username": settings.threads_username}
+        )
+    with call.state.lock:
+        container = store.containers.get(node_id)
+        if container is not None:
+            age = call.state.now() - container["created_at"]
+            if container["status"] == "FINISHED" and age > CONTAINER_LIFETIME:
+                container["status"] = "EXPIRED"
+            found: JSON = {"id": node_id, "status": container["status"]}
+        elif node_id in store.media:
+            found = dict(store.media[node_id])
+        else:
+            return graph_error(400, 100, f"(#100) Object with ID '{node_id}' does not exist")
+    wanted = set(_fields(call, "id")) | {"id"}
+    return json_response({k: v for k, v in found.items() if k in wanted})
+
+
+async def user_threads(call: Call) -> Response:
+    """``GET /v1.0/{user}/threads``: published posts, newest first."""
+    if access_token(call) is None:
+        return DIALECT.auth_failed("missing")
+    user_id = _user(call)
+    wanted = set(_fields(call, "id")) | {"id"}
+    limit = int(call.request.query_params.get("limit", "25"))
+    with call.state.lock:
+        media = [m for m in call.state.store(ThreadsStore).media.values()
+                 if m["owner"]["id"] == user_id]  # fmt: skip
+    data = [{k: v for k, v in m.items() if k in wanted} for m in reversed(media)][:limit]
+    return json_response({"data": data, "paging": {}})
+
+
+async def publishing_limit(call: Call) -> Response:
+    """``GET /v1.0/{user}/threads_publishing_limit``: posts published in the last 24 hours."""
+    if access_token(call) is None:
+        return DIALECT.auth_failed("missing")
+    since = call.state.now() - timedelta(seconds=PUBLISH_WINDOW_SECONDS)
+    used = sum(1 for p in call.state.posts(PLATFORM) if p.received_at > since)
+    config = {"quota_total": PUBLISH_QUOTA, "quota_duration": PUBLISH_WINDOW_SECONDS}
+    return json_response({"data": [{"quota_usage": used, "config": config}]})
+
+
+def routes() -> list[BaseRoute]:
+    """Threads' routes on the ``graph.threads.net`` paths (version ``v1.0``)."""
+    return [
+        route(DIALECT, "/v1.0/{user_id}/threads", create_container, ["POST"]),
+        route(DIALECT, "/v1.0/{user_id}/threads", user_threads, ["GET"]),
+        route(DIALECT, "/v1.0/{user_id}/threads_publish", publish, ["POST"]),
+        route(DIALECT, "/v1.0/{user_id}/threads_publishing_limit", publishing_limit, ["GET"]),
+        route(DIALECT, "/v1.0/{node_id}", node, ["GET"]),
+    ]

@@ -1,0 +1,97 @@
+"""Generic incoming webhook (Slack/Teams style): ``POST /hooks/{name}`` with a JSON body.
+
+Answers ``200 ok`` as plain text. An ``X-Tidings-Signature: sha256=<hex>`` header is recorded,
+and checked against ``settings.webhook_secrets[name]`` when the test registered a secret.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from dataclasses import dataclass, field
+
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import BaseRoute
+
+from scheduler.sandbox.exchange import AuthFailure, Call, Dialect, epoch, reason, route
+from scheduler.sandbox.faults import Fault
+from scheduler.sandbox.state import WindowStatus
+
+PLATFORM = "webhook"
+SIGNATURE_HEADER = "x-tidings-signature"
+
+
+class WebhookDialect(Dialect):
+    """Incoming webhooks answer short plain-text codes, like Slack's."""
+
+    platform = PLATFORM
+
+    def error(self, status: int, message: str | None = None) -> Response:
+        code = message or reason(status).lower().replace(" ", "_")
+        return PlainTextResponse(code, status)
+
+    def auth_failed(self, failure: AuthFailure, path: str = "") -> Response:
+        # A deleted or disabled webhook URL; Slack answers 403 invalid_token / 404 no_service.
+        return PlainTextResponse("invalid_token", 403)
+
+    def rate_limited(self, call: Call, window: WindowStatus, fault: Fault | None) -> Response:
+        seconds = max(int(epoch(window.reset_at)) - int(call.state.now().timestamp()), 1)
+        return PlainTextResponse("rate_limited", 429, headers={"Retry-After": str(seconds)})
+
+    def client_key(self, call: Call) -> str:
+        # The hook's URL is its credential.
+        return str(call.request.path_params.get("name", ""))
+
+
+DIALECT = WebhookDialect()
+
+
+@dataclass
+class WebhookStore:
+    """A counter per hook name, to give each delivery an id and a page."""
+
+    delivered: dict[str, int] = field(default_factory=dict)
+
+
+def signature_for(secret: str, body: bytes) -> str:
+    """The header value a correct sender puts in ``X-Tidings-Signature``."""
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+async def deliver(call: Call) -> Response:
+    """``POST /hooks/{name}``: record the JSON message and answer ``ok``."""
+    name = call.request.path_params["name"]
+    try:
+        payload = json.loads(call.body)
+    except ValueError:
+        return PlainTextResponse("invalid_payload", 400)
+    if not isinstance(payload, dict):
+        return PlainTextResponse("invalid_payload", 400)
+    signature = call.request.headers.get(SIGNATURE_HEADER)
+    secret = call.state.settings.webhook_secrets.get(name)
+    valid: bool | None = None
+    if secret is not None:
+        valid = signature is not None and hmac.compare_digest(
+            signature, signature_for(secret, call.body)
+        )
+    store = call.state.store(WebhookStore)
+    with call.state.lock:
+        number = store.delivered.get(name, 0) + 1
+        store.delivered[name] = number
+    text = payload.get("text")
+    call.record_post(
+        channel=name,
+        remote_id=str(number),
+        permalink=f"/hooks/{name}/{number}",
+        text=text if isinstance(text, str) else json.dumps(payload, ensure_ascii=False),
+        body=payload,
+        details={"signature": signature, "signature_valid": valid},
+        auth="signed" if signature else None,
+    )
+    return PlainTextResponse("ok")
+
+
+def routes() -> list[BaseRoute]:
+    """The webhook route; any path below ``/hooks/`` names a hook."""
+    return [route(DIALECT, "/hooks/{name:path}", deliver, ["POST"])]

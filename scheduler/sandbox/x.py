@@ -1,0 +1,293 @@
+"""X API v2: ``POST /2/tweets``, OAuth 2.0 refresh with rotation, ``GET /2/users/me``.
+
+Follows PLATFORMS.md §2: 201 ``{"data":{"id","text"}}``, problem+json errors, identical text
+within a day answers 403 duplicate content, 280 weighted characters (twitter-text v3),
+``x-rate-limit-*`` and ``x-user-limit-24hour-*`` headers in epoch seconds. Tokens from the
+channel's config are accepted as they come; tokens the sandbox issued on refresh expire
+after ``settings.x_access_ttl`` and then answer 401. Refresh tokens are single-use.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+import secrets
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import emoji
+import regex
+from starlette.responses import Response
+from starlette.routing import BaseRoute
+
+from scheduler.sandbox.exchange import (
+    AuthFailure,
+    Call,
+    Dialect,
+    epoch,
+    json_response,
+    reason,
+    route,
+)
+from scheduler.sandbox.faults import Fault
+from scheduler.sandbox.state import JSON, WindowStatus
+
+PLATFORM = "x"
+MAX_WEIGHTED = 280
+URL_WEIGHT = 23
+USER_ID = "1700000000000000001"
+# The 15-minute user window and the 24-hour posting caps, as the headers report them.
+WINDOW_LIMIT, WINDOW_SECONDS = 100, 900
+DAY_LIMIT, DAY_SECONDS = 100, 86400
+APP_DAY_LIMIT = 10_000
+_LIGHT_RANGES = ((0, 4351), (8192, 8205), (8208, 8223), (8242, 8247))
+# twitter-text finds URLs with a scheme and bare domains on known TLDs.
+_URL = re.compile(
+    r"https?://[^\s]+[^\s.,:;!?'\")\]]"
+    r"|(?<![\w@.])(?:[a-z0-9-]+\.)+(?:com|org|net|edu|gov|io|co|ai|app|dev|me|info|biz|kr|jp"
+    r"|cn|uk|de|fr|eu|us|ca|au|ly|gl|tv|xyz|news|social|int)\b(?:/[^\s]*[^\s.,:;!?'\")\]])?",
+    re.IGNORECASE,
+)
+
+
+def weighted_length(text: str) -> int:
+    """The twitter-text v3 weighted length: URLs 23, emoji 2, light scripts 1, others 2."""
+    text = unicodedata.normalize("NFC", text)
+    total = 0
+    position = 0
+    for match in _URL.finditer(text):
+        total += _weigh(text[position : match.start()]) + URL_WEIGHT * 100
+        position = match.end()
+    total += _weigh(text[position:])
+    return total // 100
+
+
+def _weigh(text: str) -> int:
+    total = 0
+    for grapheme in regex.findall(r"\X", text):
+        if _is_emoji(grapheme):
+            total += 200
+            continue
+        for char in grapheme:
+            code = ord(char)
+            light = any(start <= code <= end for start, end in _LIGHT_RANGES)
+            total += 100 if light else 200
+    return total
+
+
+def _is_emoji(grapheme: str) -> bool:
+    # Text-default symbols such as © count by their code point unless sent as emoji.
+    presentation = any(ord(c) >= 0x1F000 or c in "\ufe0f\u20e3\u200d" for c in grapheme)
+    return presentation and bool(emoji.is_emoji(grapheme))
+
+
+def problem(status: int, detail: str, title: str | None = None) -> Response:
+    """A problem+json error body as the v2 API sends it."""
+    return json_response(
+        {"title": title or reason(status), "detail": detail, "type": "about:blank",
+         "status": status},
+        status,
+    )  # fmt: skip
+
+
+class XDialect(Dialect):
+    """Problem+json errors and the ``x-rate-limit-*`` / ``x-user-limit-24hour-*`` headers."""
+
+    platform = PLATFORM
+
+    def error(self, status: int, message: str | None = None) -> Response:
+        return problem(status, message or reason(status))
+
+    def auth_failed(self, failure: AuthFailure, path: str = "") -> Response:
+        return problem(401, "Unauthorized", "Unauthorized")
+
+    def rate_limited(self, call: Call, window: WindowStatus, fault: Fault | None) -> Response:
+        response = problem(429, "Too Many Requests", "Too Many Requests")
+        now = call.state.now()
+        if fault is not None and fault.scope == "day":
+            # The daily cap: the 15-minute window looks fine and resets first.
+            short = WindowStatus(WINDOW_LIMIT, WINDOW_LIMIT - 1, min(window.reset_at, now))
+            response.headers.update(self._headers(short, window))
+        else:
+            day = call.extra.get("day") or WindowStatus(DAY_LIMIT, DAY_LIMIT - 1, now)
+            response.headers.update(self._headers(window, day))
+        return response
+
+    def window(self, call: Call) -> WindowStatus | None:
+        key = call.state.token_digest(call.bearer() or "anonymous")
+        if call.request.method == "POST" and call.request.url.path == "/2/tweets":
+            call.extra["day"] = call.state.hit_window(
+                "x-day", key, limit=DAY_LIMIT, seconds=DAY_SECONDS
+            )
+        return call.state.hit_window(PLATFORM, key, limit=WINDOW_LIMIT, seconds=WINDOW_SECONDS)
+
+    def limit_headers(self, call: Call, window: WindowStatus) -> dict[str, str]:
+        day = call.extra.get("day")
+        return self._headers(window, day) if day else self._headers(window, None)
+
+    @staticmethod
+    def _headers(window: WindowStatus, day: WindowStatus | None) -> dict[str, str]:
+        headers = {
+            "x-rate-limit-limit": str(window.limit),
+            "x-rate-limit-remaining": str(max(window.remaining, 0)),
+            "x-rate-limit-reset": epoch(window.reset_at),
+        }
+        if day is not None:
+            headers |= {
+                "x-user-limit-24hour-limit": str(day.limit),
+                "x-user-limit-24hour-remaining": str(max(day.remaining, 0)),
+                "x-user-limit-24hour-reset": epoch(day.reset_at),
+                "x-app-limit-24hour-limit": str(APP_DAY_LIMIT),
+                "x-app-limit-24hour-remaining": str(APP_DAY_LIMIT - day.limit + day.remaining),
+                "x-app-limit-24hour-reset": epoch(day.reset_at),
+            }
+        return headers
+
+
+DIALECT = XDialect()
+
+
+@dataclass
+class XStore:
+    """Issued access tokens' expiry, spent refresh tokens (digests), recent texts per token."""
+
+    access_expiry: dict[str, datetime] = field(default_factory=dict)
+    spent_refresh: set[str] = field(default_factory=set)
+    recent: dict[tuple[str, str], datetime] = field(default_factory=dict)
+    tweets: list[JSON] = field(default_factory=list)
+
+
+def _token(call: Call) -> str | Response:
+    token = call.bearer()
+    if token is None:
+        return DIALECT.auth_failed("missing")
+    expiry = call.state.store(XStore).access_expiry.get(call.state.token_digest(token))
+    if expiry is not None and expiry <= call.state.now():
+        return DIALECT.auth_failed("expired")
+    return token
+
+
+async def create_tweet(call: Call) -> Response:
+    """``POST /2/tweets``: 201 with the id, or 400/401/403 as X answers."""
+    token = _token(call)
+    if isinstance(token, Response):
+        return token
+    body = call.payload()
+    text = body.get("text") if body is not None else None
+    if not isinstance(text, str) or not text:
+        return _invalid("text", "The `text` field is required unless media is attached.")
+    if weighted_length(text) > MAX_WEIGHTED:
+        return _invalid("text", "Your Tweet text is too long.")
+    assert body is not None
+    store = call.state.store(XStore)
+    now = call.state.now()
+    key = (call.state.token_digest(token), text)
+    with call.state.lock:
+        sent = store.recent.get(key)
+        if sent is not None and now - sent < call.state.settings.x_duplicate_window:
+            return problem(
+                403, "You are not allowed to create a Tweet with duplicate content.", "Forbidden"
+            )
+        tweet_id = str(call.state.next_id())
+        store.recent[key] = now
+        store.tweets.append({"id": tweet_id, "text": text, "created_at": _iso(now)})
+        username = call.state.settings.x_username
+        call.record_post(
+            channel=f"@{username}",
+            remote_id=tweet_id,
+            permalink=f"/{username}/status/{tweet_id}",
+            text=text,
+            body=body,
+            details={"weighted_length": weighted_length(text), "reply": body.get("reply")},
+        )
+    return json_response(
+        {"data": {"edit_history_tweet_ids": [tweet_id], "id": tweet_id, "text": text}}, 201
+    )
+
+
+def _invalid(parameter: str, message: str) -> Response:
+    return json_response(
+        {"errors": [{"parameters": {parameter: []}, "message": message}],
+         "title": "Invalid Request",
+         "detail": "One or more parameters to your request was invalid.",
+         "type": "https://api.twitter.com/2/problems/invalid-request"},
+        400,
+    )  # fmt: skip
+
+
+def _iso(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment:%f}"[:3] + "Z"
+
+
+def _oauth_error(error: str, description: str) -> Response:
+    return json_response({"error": error, "error_description": description}, 400)
+
+
+async def refresh_token(call: Call) -> Response:
+    """``POST /2/oauth2/token`` with ``grant_type=refresh_token``: new access and refresh token."""
+    form = call.payload() or {}
+    if form.get("grant_type") != "refresh_token":
+        return _oauth_error("invalid_request", "Only grant_type=refresh_token is supported here.")
+    old = form.get("refresh_token")
+    if not isinstance(old, str) or not old:
+        return _oauth_error("invalid_request", "Missing required parameter [refresh_token].")
+    if not form.get("client_id") and not _basic_client(call):
+        return _oauth_error("invalid_request", "Missing required parameter [client_id].")
+    store = call.state.store(XStore)
+    digest = call.state.token_digest(old)
+    with call.state.lock:
+        if digest in store.spent_refresh:
+            return _oauth_error("invalid_request", "Value passed for the token was invalid.")
+        store.spent_refresh.add(digest)
+        ttl = call.state.settings.x_access_ttl
+        access, refresh = secrets.token_urlsafe(40), secrets.token_urlsafe(40)
+        store.access_expiry[call.state.token_digest(access)] = call.state.now() + ttl
+    return json_response(
+        {"token_type": "bearer", "expires_in": int(ttl / timedelta(seconds=1)),
+         "access_token": access, "scope": "tweet.read tweet.write users.read offline.access",
+         "refresh_token": refresh},
+    )  # fmt: skip
+
+
+def _basic_client(call: Call) -> bool:
+    scheme, _, value = call.request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "basic":
+        return False
+    try:
+        return ":" in base64.b64decode(value).decode()
+    except ValueError:
+        return False
+
+
+async def users_me(call: Call) -> Response:
+    """``GET /2/users/me``: the account behind the token."""
+    token = _token(call)
+    if isinstance(token, Response):
+        return token
+    username = call.state.settings.x_username
+    return json_response({"data": {"id": USER_ID, "name": "Tidings sandbox", "username": username}})
+
+
+async def user_tweets(call: Call) -> Response:
+    """``GET /2/users/{id}/tweets``: the latest posts, newest first, to reconcile a timeout."""
+    token = _token(call)
+    if isinstance(token, Response):
+        return token
+    limit = int(call.request.query_params.get("max_results", "10"))
+    with call.state.lock:
+        tweets = list(reversed(call.state.store(XStore).tweets))[:limit]
+    meta: JSON = {"result_count": len(tweets)}
+    if tweets:
+        meta |= {"newest_id": tweets[0]["id"], "oldest_id": tweets[-1]["id"]}
+    return json_response({"data": tweets, "meta": meta} if tweets else {"meta": meta})
+
+
+def routes() -> list[BaseRoute]:
+    """X's routes on the ``api.x.com`` paths."""
+    return [
+        route(DIALECT, "/2/tweets", create_tweet, ["POST"]),
+        route(DIALECT, "/2/oauth2/token", refresh_token, ["POST"]),
+        route(DIALECT, "/2/users/me", users_me, ["GET"]),
+        route(DIALECT, "/2/users/{user_id}/tweets", user_tweets, ["GET"]),
+    ]

@@ -1,0 +1,185 @@
+"""``tidings demo``: the whole path from draft to published post, on this machine only.
+
+A throwaway SQLite database, the built-in sandbox standing in for the platforms, an author and
+a reviewer, two sample drafts (a city update in English, a hiring announcement in Korean and
+English), review, scheduling a few seconds ahead, the daemon, and the outcome table.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import tempfile
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+from sqlmodel import col, select
+
+from drafts.authoring import add_draft
+from drafts.config import Config, parse_config
+from drafts.draft_file import read_draft_file
+from drafts.lifecycle import FINAL_POST_STATUSES, PostStatus
+from drafts.models import Post, User
+from drafts.queueing import ScheduleRequest, schedule_draft
+from drafts.rendering import TemplateLibrary
+from drafts.review import approve, submit
+from drafts.storage import Database
+from drafts.timestamps import utcnow
+from drafts.users import Role, add_user
+from scheduler.daemon import Daemon, DaemonSettings
+from scheduler.sandbox.server import running_sandbox
+from tidings.cli.console import out, say
+
+DEMO_FILES = Path(__file__).resolve().parent.parent / "demo"
+DRAFT_FILES = ("city-update.toml", "hiring.toml")
+LEAD = timedelta(seconds=3)
+TIMEOUT_SECONDS = 60.0
+DEMO_SECRETS = {
+    "TIDINGS_DEMO_MASTODON_TOKEN": 24,
+    "TIDINGS_DEMO_WEBHOOK_SECRET": 24,
+}
+
+
+def demo(
+    keep_open: Annotated[
+        bool,
+        typer.Option("--keep-open", help="Keep the sandbox page up after the run, until Ctrl-C."),
+    ] = False,
+) -> None:
+    """Run the whole path on this machine: draft, review, schedule, publish to the sandbox."""
+    for name, size in DEMO_SECRETS.items():  # throwaway credentials, never shown
+        os.environ[name] = secrets.token_urlsafe(size)
+    with tempfile.TemporaryDirectory(prefix="tidings-demo-") as folder, running_sandbox() as box:
+        say(f"Sandbox: {box.base_url}/ (stands in for the platforms' APIs)")
+        config = parse_config(_config_text(box.base_url), Path(folder) / "config.toml")
+        database = Database(config.database_url)
+        database.migrate()
+        say(f"Database: {database.display_url} (throwaway)")
+        rows = _run(config, database)
+        database.dispose()
+        out.print(_outcome_table(rows))
+        if keep_open:
+            say(f"The sandbox shows what it received at {box.base_url}/ ; Ctrl-C to stop.")
+            _wait_for_ctrl_c()
+    if not rows or any(post.status != PostStatus.PUBLISHED for post in rows):
+        raise typer.Exit(1)
+    say(f"All {len(rows)} posts were published exactly once.")
+
+
+def _run(config: Config, database: Database) -> list[Post]:
+    library = TemplateLibrary.default()
+    now = utcnow()
+    with database.writing() as session:
+        author = add_user(session, name="mina", role=Role.AUTHOR, password_hash=None, actor=None)
+        reviewer = add_user(
+            session, name="joon", role=Role.REVIEWER, password_hash=None, actor=None
+        )
+    say("Users: mina (author), joon (reviewer)")
+    due = now + LEAD
+    for name in DRAFT_FILES:
+        _add_review_schedule(database, config, library, name, author, reviewer, due)
+    say(f"Running the daemon until every post is out (due in {LEAD.seconds} s) ...")
+    asyncio.run(_publish_until_done(config, database))
+    with database.reading() as session:
+        return list(session.exec(select(Post).order_by(col(Post.id))))
+
+
+def _add_review_schedule(
+    database: Database,
+    config: Config,
+    library: TemplateLibrary,
+    name: str,
+    author: User,
+    reviewer: User,
+    due: datetime,
+) -> None:
+    source = (DEMO_FILES / name).read_text(encoding="utf-8")
+    deadline = (utcnow() + timedelta(days=30)).date().isoformat()
+    source = source.replace("2099-01-15", deadline)
+    content = read_draft_file(source, name, config, utcnow())
+    with database.writing() as session:
+        draft = add_draft(session, content=content, author=author, config=config, library=library)
+        assert draft.id is not None
+        submit(session, draft_id=draft.id, actor=author, config=config)
+        approve(
+            session, draft_id=draft.id, reviewer=reviewer, comment="", config=config, now=utcnow()
+        )
+        schedule_draft(
+            session,
+            draft_id=draft.id,
+            request=ScheduleRequest(at=due),
+            actor=author,
+            config=config,
+            now=utcnow(),
+        )
+    say(f"Draft {draft.id} ({content.title}): added by mina, approved by joon, scheduled")
+
+
+async def _publish_until_done(config: Config, database: Database) -> None:
+    daemon = Daemon(config, database, settings=DaemonSettings(request_timeout=10.0))
+    task = asyncio.create_task(daemon.run())
+    deadline = time.monotonic() + TIMEOUT_SECONDS
+    while time.monotonic() < deadline and not task.done():
+        await asyncio.sleep(0.2)
+        if await asyncio.to_thread(_all_final, database):
+            break
+    daemon.stop()
+    await task
+
+
+def _all_final(database: Database) -> bool:
+    with database.reading() as session:
+        statuses = session.exec(select(Post.status)).all()
+    return bool(statuses) and all(status in FINAL_POST_STATUSES for status in statuses)
+
+
+def _outcome_table(posts: list[Post]) -> Table:
+    table = Table(title="Outcome", header_style="bold")
+    for column in ("post", "draft", "channel", "lang", "status", "where"):
+        table.add_column(column)
+    for post in posts:
+        style = "green" if post.status == PostStatus.PUBLISHED else "red"
+        table.add_row(
+            str(post.id),
+            str(post.draft_id),
+            post.channel,
+            post.language,
+            f"[{style}]{post.status}[/]",
+            post.remote_url or post.reason or "",
+        )
+    return table
+
+
+def _wait_for_ctrl_c() -> None:
+    try:
+        while True:
+            time.sleep(1)
+    except KeyboardInterrupt:
+        return
+
+
+def _config_text(base_url: str) -> str:
+    return f"""
+[tidings]
+timezone = "Asia/Seoul"
+database = "sqlite:///tidings-demo.db"
+
+[[channels]]
+id = "mastodon"
+platform = "mastodon"
+languages = ["en", "ko"]
+base_url = "{base_url}"
+token_env = "TIDINGS_DEMO_MASTODON_TOKEN"
+
+[[channels]]
+id = "team-chat"
+platform = "webhook"
+languages = ["en", "ko"]
+url = "{base_url}/hooks/comms"
+secret_env = "TIDINGS_DEMO_WEBHOOK_SECRET"
+"""

@@ -159,39 +159,56 @@ def _store(
     session: Session, draft_id: int, content: DraftContent, posts: list[RenderedPost]
 ) -> None:
     """Make the stored variants and posts match ``content``, keeping the rows that remain."""
-    variants_by_language: dict[str, Variant] = {}
-    variants = {
-        v.language: v for v in session.exec(select(Variant).where(Variant.draft_id == draft_id))
-    }
-    for variant in content.variants:
-        row = variants.pop(variant.language, None) or Variant(
-            draft_id=draft_id, language=variant.language
-        )
-        row.text = variant.text
-        row.fields = {name: _jsonable(value) for name, value in variant.fields.items()}
-        session.add(row)
-        variants_by_language[variant.language] = row
-    session.flush()
+    variant_ids = _store_variants(session, draft_id, content)
     stored = {
         (p.channel, p.language): p
         for p in session.exec(select(Post).where(Post.draft_id == draft_id))
     }
     for post in posts:
-        row = stored.pop((post.channel, post.language), None) or Post(
-            draft_id=draft_id,
-            channel=post.channel,
-            language=post.language,
-            status=PostStatus.PENDING,
-        )
-        row.variant_id = _id(variants_by_language[post.language])
-        row.platform = post.platform
-        row.text = post.text
-        row.length = post.length
-        row.length_limit = post.limit
+        row = stored.pop((post.channel, post.language), None)
+        if row is None:
+            row = Post(
+                draft_id=draft_id,
+                variant_id=variant_ids[post.language],
+                channel=post.channel,
+                platform=post.platform,
+                language=post.language,
+                text=post.text,
+                length=post.length,
+                status=PostStatus.PENDING,
+            )
+        row.variant_id = variant_ids[post.language]
+        row.platform, row.text = post.platform, post.text
+        row.length, row.length_limit = post.length, post.limit
         row.updated_at = utcnow()
         session.add(row)
-    for gone in [*stored.values(), *variants.values()]:
+    for gone in stored.values():
         session.delete(gone)
+    session.flush()
+    _drop_unused_variants(session, draft_id, set(variant_ids.values()))
+
+
+def _store_variants(session: Session, draft_id: int, content: DraftContent) -> dict[str, int]:
+    existing = {
+        v.language: v for v in session.exec(select(Variant).where(Variant.draft_id == draft_id))
+    }
+    ids = {}
+    for variant in content.variants:
+        row = existing.get(variant.language) or Variant(
+            draft_id=draft_id, language=variant.language
+        )
+        row.text = variant.text
+        row.fields = {name: _jsonable(value) for name, value in variant.fields.items()}
+        session.add(row)
+        session.flush()
+        ids[variant.language] = _id(row)
+    return ids
+
+
+def _drop_unused_variants(session: Session, draft_id: int, keep: set[int]) -> None:
+    for variant in session.exec(select(Variant).where(Variant.draft_id == draft_id)):
+        if variant.id not in keep:
+            session.delete(variant)
     session.flush()
 
 

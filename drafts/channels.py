@@ -28,6 +28,7 @@ class ChannelBase(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     id: str = Field(pattern=CHANNEL_ID_PATTERN)
+    platform: str
     languages: tuple[str, ...] = Field(min_length=1)
     slots: tuple[str, ...] = ()
     timezone: str | None = None

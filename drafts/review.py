@@ -191,7 +191,8 @@ def approved_as_they_stand(
     if not draft_ids:
         return set()
     drafts = {
-        draft.id: draft for draft in session.exec(select(Draft).where(col(Draft.id).in_(draft_ids)))
+        _id(draft): draft
+        for draft in session.exec(select(Draft).where(col(Draft.id).in_(draft_ids)))
     }
     posts: dict[int, list[Post]] = {}
     for post in session.exec(select(Post).where(col(Post.draft_id).in_(draft_ids))):

@@ -99,7 +99,7 @@ def _candidates(
     session: Session, now: datetime, channels: Sequence[str], limit: int
 ) -> list[tuple[Post, Draft]]:
     due = and_(col(Post.status).in_(CLAIMABLE), col(Post.attempt_at) <= now)
-    abandoned = and_(Post.status == PostStatus.PUBLISHING, col(Post.lease_until) < now)
+    abandoned = and_(col(Post.status) == PostStatus.PUBLISHING, col(Post.lease_until) < now)
     query = (
         select(Post, Draft)
         .join(Draft, col(Draft.id) == col(Post.draft_id))
@@ -296,7 +296,7 @@ def pending_work(session: Session, *, now: datetime) -> bool:
         .select_from(Post)
         .where(
             or_(
-                and_(Post.status == PostStatus.SCHEDULED, col(Post.attempt_at) <= now),
+                and_(col(Post.status) == PostStatus.SCHEDULED, col(Post.attempt_at) <= now),
                 col(Post.status).in_([PostStatus.RETRYING, PostStatus.PUBLISHING]),
             )
         )

@@ -132,7 +132,7 @@ class Daemon:
         clock = AsyncIOScheduler(timezone=UTC)
         clock.start()
         clock.add_job(
-            self._wake.set,
+            self._ring,
             "interval",
             seconds=self.settings.sweep.total_seconds(),
             id="sweep",
@@ -221,13 +221,17 @@ class Daemon:
             del self._in_flight[claim.post_id]
             self._wake.set()
 
+    async def _ring(self) -> None:
+        """The clock's job: a coroutine, so it runs on the event loop that owns the event."""
+        self._wake.set()
+
     def _arm(self, clock: AsyncIOScheduler, wake_at: datetime | None) -> None:
         if wake_at is None:
             if clock.get_job("next-due"):
                 clock.remove_job("next-due")
             return
         clock.add_job(
-            self._wake.set,
+            self._ring,
             "date",
             run_date=max(wake_at, self.now()),
             id="next-due",

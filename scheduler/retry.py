@@ -42,7 +42,7 @@ class RetryPolicy:
 
     def backoff(self, failures: int, rng: random.Random) -> timedelta:
         """Exponential in the number of failures so far, with jitter between half and full."""
-        ceiling = min(self.max_delay, self.base_delay * (2 ** max(failures - 1, 0)))
+        ceiling = min(self.max_delay, self.base_delay * (1 << max(failures - 1, 0)))
         return ceiling * rng.uniform(0.5, 1.0)
 
 

@@ -5,12 +5,12 @@ the review screen shows the first and flags any `problem`. Counting follows PLAT
 modules below hold one rule each:
 
 - `twitter`: X's weighted length (twitter-text v3);
-- `urls`: URLs found as twitter-text finds them, with their spans;
+- `urls`: URLs found as twitter-text finds them, with their spans (`tlds` lists the TLDs);
 - `emoji_sequences`: where a multi-code-point emoji starts and ends;
 - `graphemes`: grapheme clusters (Bluesky, Mastodon);
 - `mastodon`: Mastodon's countable text (URLs and remote mentions rewritten);
 - `linkedin`: LinkedIn's little-format escaping;
-- `platforms`: the count and limit of each platform.
+- `platforms`: the count and limit of each platform, as `measurement.Measurement`s.
 """
 
 from __future__ import annotations

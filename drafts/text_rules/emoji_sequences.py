@@ -7,7 +7,7 @@ X's rule comes from twitter-text 3 (`parseTweet.js`, Copyright 2018 Twitter, Inc
 2.0), which asks twemoji-parser for emoji: a list of the emoji Unicode recommends (RGI), in their
 qualified and unqualified spellings, matched longest first from the left. Here that list is the
 `emoji` package's, which follows current Unicode where twitter-text's bundled twemoji stopped at
-Emoji 11: newer sequences such as 🧑‍🤝‍🧑 count as one emoji here, as X's own apps show them, not
+Emoji 11: newer sequences such as 🧑‍🤝‍🧑 count as one emoji here, as current fonts draw them, not
 as their parts. What the list lacks falls apart as in twitter-text: 😀 ZWJ 😀 counts 2 + 1 + 2.
 """
 
@@ -22,7 +22,6 @@ import regex
 
 __all__ = ["presentation_spans", "sequence_spans"]
 
-_ZWJ = "\u200d"
 _END = ""  # marks, in the trie, that a known emoji ends at this node
 _Trie = dict[str, "_Trie"]
 

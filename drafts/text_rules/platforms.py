@@ -17,7 +17,17 @@ from drafts.text_rules.mastodon import countable_length
 from drafts.text_rules.measurement import Measurement, TextRules
 from drafts.text_rules.urls import extract_urls
 
-__all__ = ["MEASURES", "Measure"]
+__all__ = [
+    "BLUESKY_BYTE_LIMIT",
+    "BLUESKY_GRAPHEME_LIMIT",
+    "FACEBOOK_LIMIT",
+    "LINKEDIN_LIMIT",
+    "MEASURES",
+    "TELEGRAM_LIMIT",
+    "THREADS_LIMIT",
+    "THREADS_LINK_LIMIT",
+    "Measure",
+]
 
 Measure = Callable[[str, TextRules], tuple[Measurement, ...]]
 

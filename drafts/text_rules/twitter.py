@@ -9,10 +9,10 @@ counts 23; each emoji, however many code points, counts 2; any other code point 
 ranges of `config/v3.json` (Latin, Greek, Cyrillic, Hebrew, Arabic... up to U+10FF, and some
 General Punctuation) and 2 elsewhere (CJK, Hangul, astral planes).
 
-Where twitter-text's JavaScript and Java disagree, this follows the Java (X's servers run it):
-a URL counts over its span (the JavaScript skips only the length of the URL's text, which it
-shortens for a bare domain such as "x.рф.org/path"), and an emoji is one code point, never two
-UTF-16 halves that could each play a part in a URL. Emoji are those of the current Unicode list
+Where twitter-text's JavaScript and Java disagree, this follows the Java, which its
+TwitterTextParser says Twitter's backend uses: a URL counts over its span (the JavaScript skips
+only the length of the URL's text, which it shortens for a bare domain such as "x.рф.org/path"),
+and an emoji is one code point, never two UTF-16 halves that could each play a part in a URL. Emoji are those of the current Unicode list
 (see `emoji_sequences`), where twitter-text's bundled twemoji stopped at Emoji 11.
 """
 

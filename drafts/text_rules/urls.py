@@ -65,6 +65,7 @@ class UrlSyntax:
 
 @functools.cache
 def _compile(source: str) -> re.Pattern[str]:
+    """Patterns holding the TLD lists take some 30 ms each to compile: only on first use."""
     return re.compile(source)
 
 
@@ -130,7 +131,7 @@ _COUNTRY_TLD = rf"(?:{_alternatives(COUNTRY_TLDS)}{_TLD_END})"
 _PUNYCODE_TLD = r"(?:xn--[\-0-9a-z]+)"
 _TLD = rf"(?:{_GENERIC_TLD}|{_COUNTRY_TLD}|{_PUNYCODE_TLD})"
 _DOMAIN = rf"(?:{_SUBDOMAIN}*{_DOMAIN_NAME}{_TLD})"
-_ASCII_DOMAIN = UrlSyntax("ascii domain", rf"(?:(?:[\-a-z0-9{_LATIN_ACCENTS}]+)\.)+{_TLD}")
+_ASCII_DOMAIN = rf"(?:(?:[\-a-z0-9{_LATIN_ACCENTS}]+)\.)+{_TLD}"
 _PRECEDING_CHAR = rf"(?:[^A-Za-z0-9@＠$#＃{_INVALID_CHARS}]|[{_DIRECTIONAL_MARKERS}])"
 _PRECEDING = rf"(?:{_PRECEDING_CHAR}|^)"
 # A URL without protocol right after one of these is part of something else (a path, a file name).
@@ -251,7 +252,7 @@ def _without_protocol(text: str, match: re.Match[str]) -> list[Url]:
     domain_start = match.start("domain")
     spans = [
         (domain_start + part.start(), domain_start + part.end())
-        for part in _ASCII_DOMAIN.pattern.finditer(match["domain"])
+        for part in _compile(_ASCII_DOMAIN).finditer(match["domain"])
     ]
     if spans and match["path"]:
         spans[-1] = (spans[-1][0], match.end("url"))
@@ -260,7 +261,7 @@ def _without_protocol(text: str, match: re.Match[str]) -> list[Url]:
 
 def _is_valid_url(url: str, protocol: str, domain: str) -> bool:
     """twitter-text's isValidUrl: every DNS label fits once punycoded, and the URL isn't huge."""
-    if domain.startswith("xn--") and not _ASCII_DOMAIN.pattern.search(_fold_case(domain)):
+    if domain.startswith("xn--") and not _compile(_ASCII_DOMAIN).search(_fold_case(domain)):
         return False  # a punycode domain cannot also hold non-ASCII characters
     if not all(map(_label_fits, domain.split("."))):
         return False
@@ -313,7 +314,7 @@ def _matches(text: str, pattern: re.Pattern[str]) -> Iterator[re.Match[str]]:
 
 
 # The dots a TLD follows: every domain ends in one.
-_TLD_ANCHOR = UrlSyntax("tld anchor", rf"\.(?={_TLD})")
+_TLD_ANCHOR = rf"\.(?={_TLD})"
 # Domain labels, their dots, dashes and underscores: the run a domain must lie in.
 _DOMAIN_RUN = re.compile(f"[^{_PUNCT_OUTSIDE_DOMAINS}{_NOT_IN_DOMAINS}]+")
 _PROTOCOL_BEFORE = re.compile(r"[A-Za-z]+://\Z")
@@ -328,7 +329,7 @@ def _candidate_stretches(text: str) -> Iterator[tuple[int, int]]:
     that run; the URL starts inside the run before that dot, or at the protocol just before the
     run. The match itself starts one character earlier (its preceding character), or at 0.
     """
-    anchors = [anchor.start() for anchor in _TLD_ANCHOR.pattern.finditer(text)]
+    anchors = [anchor.start() for anchor in _compile(_TLD_ANCHOR).finditer(text)]
     if not anchors:
         return
     backwards = text[::-1]  # lets the run before an anchor be matched forwards, in C

@@ -179,7 +179,9 @@ class Adapter(Protocol):
         ...
 
 
-async def send(client: httpx.AsyncClient, request: HttpRequest) -> HttpResponse | Outcome:
+async def send(
+    client: httpx.AsyncClient, request: HttpRequest
+) -> HttpResponse | RetryLater | Unknown:
     """Send ``request``; a transport failure becomes an outcome that says whether the
     request can have reached the platform."""
     try:

@@ -105,7 +105,7 @@ class FacebookAdapter:
         )
         response = await send(client, _get(url, credentials.secret))
         if not isinstance(response, HttpResponse):
-            return RetryLater(f"could not list the page's posts to look for it: {_why(response)}")
+            return RetryLater(f"could not list the page's posts to look for it: {response.reason}")
         return read_listing(response, job, channel, since, now)
 
     async def identify(
@@ -119,7 +119,7 @@ class FacebookAdapter:
         url = f"{_api(channel)}/{channel.graph_version}/me?fields=id,name"
         response = await send(client, _get(url, credentials.secret))
         if not isinstance(response, HttpResponse):
-            raise ChannelCheckError(f"unreachable: {_why(response)}")
+            raise ChannelCheckError(f"unreachable: {response.reason}")
         body = response.json()
         if response.status != 200 or not isinstance(body, dict):
             error = parse_error(body)
@@ -212,8 +212,3 @@ def _graph_time(value: object) -> datetime | None:
     except ValueError:
         return None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-def _why(trouble: Outcome) -> str:
-    """The reason ``send`` gave for not returning a response (it never returns Published)."""
-    return "no answer" if isinstance(trouble, Published) else trouble.reason

@@ -134,7 +134,7 @@ class LinkedInAdapter:
         )
         listing = await send(client, HttpRequest("GET", url, _headers(channel, credentials.secret)))
         if not isinstance(listing, HttpResponse):
-            return RetryLater(f"could not list the author's posts to look for it: {_why(listing)}")
+            return RetryLater(f"could not list the author's posts to look for it: {listing.reason}")
         commentary = escape_little(job.text)
         return read_listing(listing, channel, commentary, since, now)
 
@@ -147,13 +147,14 @@ class LinkedInAdapter:
     ) -> Identity:
         assert isinstance(channel, LinkedInChannel)
         secret = credentials.secret
-        if channel.author.startswith("urn:li:person:"):
+        person = channel.author.startswith("urn:li:person:")
+        if person:
             request = HttpRequest(
                 "GET", _api(channel) + "/v2/userinfo", {"Authorization": f"Bearer {secret}"}
             )
         else:
-            # No organization lookup needed: one post of the page's checks token, version
-            # and the page role in one call.
+            # Reading one of the page's posts checks the token, the version and the page
+            # role in one call (it needs r_organization_social).
             request = HttpRequest(
                 "GET",
                 f"{_api(channel)}/rest/posts?author={quote(channel.author, safe='')}"
@@ -162,14 +163,17 @@ class LinkedInAdapter:
             )
         response = await send(client, request)
         if not isinstance(response, HttpResponse):
-            raise ChannelCheckError(f"unreachable: {_why(response)}")
+            raise ChannelCheckError(f"unreachable: {response.reason}")
         body = response.json()
+        if response.status in (401, 426):
+            raise ChannelCheckError(_reason(read_answer(response, channel, now)))
         if response.status != 200 or not isinstance(body, dict):
-            failed = read_answer(response, channel, now)
-            raise ChannelCheckError(getattr(failed, "reason", f"refused ({response.status})"))
-        if "sub" not in body:
+            message, _ = _message(body, response)
+            hint = "" if person else "; reading the page's posts needs r_organization_social"
+            raise ChannelCheckError(f"LinkedIn refused ({response.status}): {message}{hint}")
+        if not person:
             return Identity(name=f"LinkedIn page {channel.author}")
-        member = f"urn:li:person:{body['sub']}"
+        member = f"urn:li:person:{body.get('sub')}"
         if member != channel.author:
             raise ChannelCheckError(
                 f"the token belongs to {body.get('name')} ({member}), not {channel.author}"
@@ -227,7 +231,7 @@ def read_answer(
     if status in (200, 201) and urn:
         return Published(urn, post_url(channel, urn), status)
     body = response.json()
-    message, code = _message(body, response)
+    message, codes = _message(body, response)
     if status == 426:
         return Failed(
             f"LinkedIn no longer serves API version {channel.version} ({message}): set "
@@ -247,14 +251,14 @@ def read_answer(
             "the member must be) or w_member_social (a member)",
             status,
         )
-    if status == 422 and code == "DUPLICATE_POST":
+    if status == 422 and "DUPLICATE_POST" in codes:
         return _duplicate(message, channel, resend, status)
     if status == 429:
         at = throttled_until(response, message, now, throttled_before=throttled_before)
         return RetryAt(at, f"LinkedIn rate limit: {message}", status)
     if status >= 500 or 200 <= status < 300:
         return Unknown(f"LinkedIn answered {status} without a post id ({message})", status)
-    label = f"{status} {code}" if code else str(status)
+    label = " ".join([str(status), *codes[:1]])
     return Failed(f"LinkedIn refused the post ({label}): {message}", status)
 
 
@@ -345,18 +349,18 @@ def _throttled(job: PostJob, now: datetime) -> bool:
     return bool(value) and now - datetime.fromisoformat(str(value)) < REPEATED_THROTTLE
 
 
-def _message(body: Any, response: HttpResponse) -> tuple[str, str | None]:
-    """LinkedIn's error message and code (top-level, or the first input error's)."""
+def _message(body: Any, response: HttpResponse) -> tuple[str, list[str]]:
+    """LinkedIn's error message, and its codes: the top-level one and each input error's."""
     if not isinstance(body, dict):
-        return response.text(200) or "no message", None
-    code = body.get("code")
+        return response.text(200) or "no message", []
+    codes = [str(body["code"])] if body.get("code") else []
     details = body.get("errorDetails")
-    if code is None and isinstance(details, dict):
-        errors = details.get("inputErrors") or []
-        if errors and isinstance(errors[0], dict):
-            code = errors[0].get("code")
-    message = body.get("message") or code or response.text(200) or "no message"
-    return str(message), str(code) if code else None
+    if isinstance(details, dict):
+        for error in details.get("inputErrors") or []:
+            if isinstance(error, dict) and error.get("code"):
+                codes.append(str(error["code"]))
+    message = body.get("message") or " ".join(codes) or response.text(200) or "no message"
+    return str(message), codes
 
 
 def _headers(channel: LinkedInChannel, secret: str) -> dict[str, str]:
@@ -375,6 +379,5 @@ def _api(channel: LinkedInChannel) -> str:
     return channel.base_url.rstrip("/") if channel.base_url else API
 
 
-def _why(trouble: Outcome) -> str:
-    """The reason ``send`` gave for not returning a response (it never returns Published)."""
-    return "no answer" if isinstance(trouble, Published) else trouble.reason
+def _reason(outcome: Outcome) -> str:
+    return "published" if isinstance(outcome, Published) else outcome.reason

@@ -154,7 +154,7 @@ class ThreadsAdapter:
         url = f"{_api(channel)}/{VERSION}/me?fields=id,username"
         response = await send(client, _get(url, credentials.secret))
         if not isinstance(response, HttpResponse):
-            raise ChannelCheckError(f"unreachable: {_why(response)}")
+            raise ChannelCheckError(f"unreachable: {response.reason}")
         body = response.json()
         if response.status != 200 or not isinstance(body, dict):
             error = parse_error(body)
@@ -168,14 +168,14 @@ class ThreadsAdapter:
         return Identity(name=f"@{body.get('username')}")
 
 
-def read_container(response: HttpResponse | Outcome, now: datetime) -> str | Outcome:
+def read_container(response: HttpResponse | RetryLater | Unknown, now: datetime) -> str | Outcome:
     """The container id from step one, or what stopped it.
 
     A container is not a post: whatever happened to a request that got no clear answer,
     making another one later cannot post twice.
     """
     if not isinstance(response, HttpResponse):
-        return RetryLater(_why(response)) if isinstance(response, Unknown) else response
+        return RetryLater(f"making the container: {response.reason}")
     body = response.json()
     if response.status == 200 and isinstance(body, dict) and body.get("id"):
         return str(body["id"])
@@ -245,7 +245,7 @@ async def _container_status(
     response = await send(client, _get(url, secret))
     if not isinstance(response, HttpResponse):
         # Reading a status creates nothing, so any transport trouble is safe to retry.
-        return RetryLater(f"could not read container {container}'s status: {_why(response)}")
+        return RetryLater(f"could not read container {container}'s status: {response.reason}")
     return read_status(response, container, now)
 
 
@@ -264,7 +264,7 @@ async def _find_post(
     response = await send(client, _get(url, secret))
     if not isinstance(response, HttpResponse):
         return RetryLater(
-            f"container {container} is published; listing posts failed: {_why(response)}"
+            f"container {container} is published; listing posts failed: {response.reason}"
         )
     return find_in_listing(response, job, channel, container, now)
 
@@ -306,8 +306,3 @@ def _graph_time(value: object) -> datetime | None:
     except ValueError:
         return None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-def _why(trouble: Outcome) -> str:
-    """The reason ``send`` gave for not returning a response (it never returns Published)."""
-    return "no answer" if isinstance(trouble, Published) else trouble.reason

@@ -17,6 +17,7 @@ from scheduler.outcomes import Failed, Outcome, Published, RetryAt, RetryLater, 
 from scheduler.platforms import facebook, linkedin, threads
 from scheduler.platforms.base import (
     Attempted,
+    ChannelCheckError,
     Credentials,
     HttpResponse,
     PostJob,
@@ -817,3 +818,113 @@ def test_threads_reconcile_reads_the_container_status(
 
 def test_threads_reconcile_without_a_container_is_safe_to_send() -> None:
     assert reconcile(ThreadsAdapter(), THREADS, job(), ScriptedPlatform({})) is None
+
+
+# -- Identity checks -----------------------------------------------------------------------------
+
+
+def identify(
+    adapter: LinkedInAdapter | FacebookAdapter | ThreadsAdapter,
+    channel: LinkedInChannel | FacebookChannel | ThreadsChannel,
+    platform: ScriptedPlatform,
+) -> str:
+    """The identity's name, or the check's error message."""
+
+    async def check(client: httpx.AsyncClient) -> str:
+        try:
+            return (await adapter.identify(client, channel, CREDENTIALS, NOW)).name
+        except ChannelCheckError as error:
+            return f"error: {error}"
+
+    return run(platform, check)
+
+
+MEMBER = LINKEDIN.model_copy(update={"author": "urn:li:person:abc123"})
+
+
+@pytest.mark.parametrize(
+    ("channel", "script", "expected"),
+    [
+        (
+            MEMBER,
+            {("GET", "/v2/userinfo"): [reply(200, {"sub": "abc123", "name": "Min-ji Kim"})]},
+            "Min-ji Kim (urn:li:person:abc123)",
+        ),
+        (
+            MEMBER,
+            {("GET", "/v2/userinfo"): [reply(200, {"sub": "other", "name": "Someone"})]},
+            "error: the token belongs to Someone (urn:li:person:other), not urn:li:person:abc123",
+        ),
+        (
+            LINKEDIN,
+            {("GET", "/rest/posts"): [listing()]},
+            "LinkedIn page urn:li:organization:2414183",
+        ),
+        (
+            LINKEDIN,
+            {("GET", "/rest/posts"): [reply(403, {"status": 403, "code": "ACCESS_DENIED"})]},
+            "error: LinkedIn refused (403): ACCESS_DENIED; reading the page's posts needs "
+            "r_organization_social",
+        ),
+        (
+            LINKEDIN,
+            {
+                ("GET", "/rest/posts"): [
+                    reply(426, {"status": 426, "code": "NONEXISTENT_VERSION", "message": "x"})
+                ]
+            },
+            "error: LinkedIn no longer serves API version 202601 (x): set `version` for this "
+            "channel in config.toml to a recent month (YYYYMM)",
+        ),
+    ],
+)
+def test_linkedin_identify(
+    channel: LinkedInChannel, script: dict[tuple[str, str], list[Reply]], expected: str
+) -> None:
+    assert identify(LinkedInAdapter(), channel, ScriptedPlatform(script)) == expected
+
+
+def test_facebook_identify_wants_the_pages_own_token() -> None:
+    me = ("GET", "/v21.0/me")
+    right = ScriptedPlatform({me: [reply(200, {"id": "546349135390552", "name": "Harbour"})]})
+    assert identify(FacebookAdapter(), FACEBOOK, right) == "Harbour (page 546349135390552)"
+    wrong = ScriptedPlatform({me: [reply(200, {"id": "42", "name": "Min-ji Kim"})]})
+    assert identify(FacebookAdapter(), FACEBOOK, wrong).startswith(
+        "error: the token belongs to Min-ji Kim (42), not page 546349135390552"
+    )
+    dead = ScriptedPlatform({me: [reply(400, graph_error(190, 460))]})
+    assert identify(FacebookAdapter(), FACEBOOK, dead) == (
+        "error: refused (400): code 190/460: Message describing the error"
+    )
+
+
+def test_threads_identify_checks_the_user() -> None:
+    me = ("GET", "/v1.0/me")
+    right = ScriptedPlatform({me: [reply(200, {"id": "17841400000000001", "username": "demo"})]})
+    assert identify(ThreadsAdapter(), THREADS, right) == "@demo"
+    wrong = ScriptedPlatform({me: [reply(200, {"id": "1", "username": "other"})]})
+    assert identify(ThreadsAdapter(), THREADS, wrong).startswith(
+        "error: the token belongs to @other"
+    )
+
+
+def test_linkedin_duplicate_is_found_among_input_errors_whatever_the_top_code() -> None:
+    body = {**DUPLICATE_BODY, "code": "UNPROCESSABLE_ENTITY"}
+    outcome = linkedin.read_answer(answer(422, body), LINKEDIN, NOW, resend=True)
+    assert isinstance(outcome, Published)
+    assert outcome.remote_id == DUPLICATE_URN
+
+
+def test_threads_refused_publish_of_a_container_already_published_is_that_post() -> None:
+    already = reply(400, graph_error(100))
+    platform = ScriptedPlatform(
+        {
+            ("GET", f"/v1.0/{CONTAINER}"): [status("FINISHED"), status("PUBLISHED")],
+            ("POST", f"{USER}/threads_publish"): [already],
+            ("GET", f"{USER}/threads"): [threads_listing((MEDIA, EN, NOW))],
+        }
+    )
+    attempted, _ = publish(
+        ThreadsAdapter(), THREADS, job(state={threads.CONTAINER: CONTAINER}), platform
+    )
+    assert attempted.outcome == Published(MEDIA, PERMALINK, 200)

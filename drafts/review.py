@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -186,29 +187,39 @@ def approved_as_they_stand(
 
     The daemon asks this before sending anything (guarantee 1): the posts' hash must be the
     draft's content hash, and enough distinct reviewers must have approved that hash in the
-    current review round.
+    current review round. Plain column queries: this runs on every claim.
     """
     if not draft_ids:
         return set()
+    connection = session.connection()
     drafts = {
-        _id(draft): draft
-        for draft in session.exec(select(Draft).where(col(Draft.id).in_(draft_ids)))
+        draft_id: (review_round, digest)
+        for draft_id, review_round, digest in connection.execute(
+            select(Draft.id, Draft.review_round, Draft.content_hash).where(
+                col(Draft.id).in_(draft_ids)
+            )
+        )
     }
-    posts: dict[int, list[Post]] = {}
-    for post in session.exec(select(Post).where(col(Post.draft_id).in_(draft_ids))):
-        posts.setdefault(post.draft_id, []).append(post)
-    reviewers: dict[int, set[int]] = {}
-    for review in session.exec(
-        select(Review).where(col(Review.draft_id).in_(draft_ids), Review.decision == APPROVED)
+    posts: dict[int, list[Any]] = {}
+    for row in connection.execute(
+        select(Post.draft_id, Post.channel, Post.language, Post.text).where(
+            col(Post.draft_id).in_(draft_ids)
+        )
     ):
-        draft = drafts[review.draft_id]
-        if (review.review_round, review.content_hash) == (draft.review_round, draft.content_hash):
-            reviewers.setdefault(review.draft_id, set()).add(review.reviewer_id)
+        posts.setdefault(row.draft_id, []).append(row)
+    reviewers: dict[int, set[int]] = {}
+    for draft_id, reviewer_id, review_round, digest in connection.execute(
+        select(Review.draft_id, Review.reviewer_id, Review.review_round, Review.content_hash).where(
+            col(Review.draft_id).in_(draft_ids), col(Review.decision) == APPROVED
+        )
+    ):
+        if drafts.get(draft_id) == (review_round, digest):
+            reviewers.setdefault(draft_id, set()).add(reviewer_id)
     return {
         draft_id
-        for draft_id, draft in drafts.items()
+        for draft_id, (_, digest) in drafts.items()
         if len(reviewers.get(draft_id, ())) >= required_approvals
-        and content_hash(posts.get(draft_id, [])) == draft.content_hash
+        and content_hash(posts.get(draft_id, [])) == digest
     }
 
 

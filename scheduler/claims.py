@@ -5,6 +5,9 @@ IMMEDIATE`` on SQLite, ``FOR UPDATE SKIP LOCKED`` on PostgreSQL), gives them a l
 worker's name and records each attempt as started, all in one transaction that commits before
 any request is sent. A post whose lease ran out while its attempt was in flight was maybe sent:
 it is claimed again with ``reconcile`` set, so the platform is asked before anything is resent.
+
+This is the daemon's hot path, so it works in batches with Core statements: one claim or one
+batch of results costs a handful of statements, whatever the number of posts.
 """
 
 from __future__ import annotations
@@ -13,13 +16,16 @@ import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import and_, func, or_, update
+from sqlalchemy import and_, bindparam, case, func, insert, or_, update
+from sqlalchemy import select as core_select
+from sqlalchemy.engine import Connection
 from sqlmodel import Session, col, select
 
-from drafts.audit import DAEMON, record
+from drafts.audit import DAEMON
 from drafts.lifecycle import FINAL_POST_STATUSES, DraftStatus, PostStatus
-from drafts.models import Attempt, ChannelState, Draft, Post
+from drafts.models import Attempt, AuditEntry, ChannelState, Draft, Post
 from drafts.review import approved_as_they_stand
 from scheduler.retry import AttemptOutcome, Decision
 
@@ -27,13 +33,18 @@ CLAIMABLE = (PostStatus.SCHEDULED, PostStatus.RETRYING)
 FIRST_ATTEMPT_AT = "first_attempt_at"
 CRASHED = "the worker stopped while this request was in flight"
 
+post_table = Post.__table__  # type: ignore[attr-defined]
+attempt_table = Attempt.__table__  # type: ignore[attr-defined]
+audit_table = AuditEntry.__table__  # type: ignore[attr-defined]
+draft_table = Draft.__table__  # type: ignore[attr-defined]
+
 
 @dataclass(frozen=True)
 class Claim:
     """A post this worker now holds, with its attempt already recorded as started."""
 
     post_id: int
-    attempt_id: int
+    draft_id: int
     number: int
     channel: str
     platform: str
@@ -61,6 +72,29 @@ class Result:
     state: Mapping[str, str] = field(default_factory=dict)
 
 
+@dataclass
+class _Candidate:
+    post_id: int
+    draft_id: int
+    channel: str
+    platform: str
+    language: str
+    text: str
+    status: str
+    idempotency_key: str | None
+    publish_state: dict[str, Any]
+    failures: int
+    reconcile: bool
+    due_at: datetime | None
+    expires_at: datetime | None
+    draft_status: str
+
+
+def _core(session: Session) -> Connection:
+    """The session's connection: hot-path statements skip the ORM's per-statement work."""
+    return session.connection()
+
+
 def claim_due(
     session: Session,
     *,
@@ -79,172 +113,311 @@ def claim_due(
     if not open_channels:
         return []
     candidates = _candidates(session, now, open_channels, limit * 4)
-    approved = approved_as_they_stand(
-        session, {post.draft_id for post, _ in candidates}, required_approvals
-    )
+    if not candidates:
+        return []
+    approved = approved_as_they_stand(session, {c.draft_id for c in candidates}, required_approvals)
     left = dict(capacity)
-    claims: list[Claim] = []
-    for post, draft in candidates:
-        if len(claims) >= limit or left.get(post.channel, 0) <= 0:
+    chosen: list[_Candidate] = []
+    for candidate in candidates:
+        if len(chosen) >= limit or left.get(candidate.channel, 0) <= 0:
             continue
-        if _settle_without_sending(session, post, draft, approved, now):
+        if candidate.status == PostStatus.PUBLISHING:
+            _close_abandoned_attempt(session, candidate, now)
+        reason = _why_not_send(candidate, approved, now)
+        if reason is not None:
+            status, why = reason
+            _settle(session, candidate, status, why, now)
             continue
-        left[post.channel] -= 1
-        claims.append(_take(session, post, worker, now, lease))
-    session.flush()
-    return claims
+        left[candidate.channel] -= 1
+        chosen.append(candidate)
+    return _take(session, chosen, worker, now, lease)
 
 
 def _candidates(
     session: Session, now: datetime, channels: Sequence[str], limit: int
-) -> list[tuple[Post, Draft]]:
+) -> list[_Candidate]:
     due = and_(col(Post.status).in_(CLAIMABLE), col(Post.attempt_at) <= now)
     abandoned = and_(col(Post.status) == PostStatus.PUBLISHING, col(Post.lease_until) < now)
+    p, d = post_table.c, draft_table.c
     query = (
-        select(Post, Draft)
-        .join(Draft, col(Draft.id) == col(Post.draft_id))
+        core_select(
+            p.id,
+            p.draft_id,
+            p.channel,
+            p.platform,
+            p.language,
+            p.text,
+            p.status,
+            p.idempotency_key,
+            p.publish_state,
+            p.failures,
+            p.reconcile,
+            p.due_at,
+            d.expires_at,
+            d.status,
+        )
+        .join(draft_table, d.id == p.draft_id)
         .where(or_(due, abandoned), col(Post.channel).in_(channels))
         .order_by(col(Post.attempt_at), col(Post.id))
         .limit(limit)
-        .with_for_update(of=Post, skip_locked=True)  # SQLite: BEGIN IMMEDIATE already holds it
+        .with_for_update(of=post_table, skip_locked=True)  # SQLite: BEGIN IMMEDIATE holds it
     )
-    return list(session.exec(query).all())
+    rows: list[tuple[Any, ...]] = list(_core(session).execute(query).tuples())
+    return [_Candidate(*row) for row in rows]
 
 
-def _settle_without_sending(
-    session: Session, post: Post, draft: Draft, approved: set[int], now: datetime
-) -> bool:
-    """Expire or refuse a post that must not be sent; True if it was settled."""
-    if post.status == PostStatus.PUBLISHING:
-        _close_abandoned_attempt(session, post, now)
-    if draft.expires_at is not None and now >= draft.expires_at:
-        _settle(
-            session,
-            post,
-            PostStatus.EXPIRED,
-            f"due after the draft expired ({draft.expires_at:%Y-%m-%d %H:%M} UTC)",
+def _why_not_send(
+    candidate: _Candidate, approved: set[int], now: datetime
+) -> tuple[PostStatus, str] | None:
+    expires_at = candidate.expires_at
+    if expires_at is not None and now >= expires_at:
+        return PostStatus.EXPIRED, f"due after the draft expired ({expires_at:%Y-%m-%d %H:%M} UTC)"
+    if candidate.draft_status != DraftStatus.SCHEDULED or candidate.draft_id not in approved:
+        return PostStatus.FAILED, "not approved as it stands: it was not sent"
+    return None
+
+
+def _close_abandoned_attempt(session: Session, candidate: _Candidate, now: datetime) -> None:
+    found = (
+        _core(session)
+        .execute(
+            select(Attempt.number, Attempt.worker).where(
+                col(Attempt.post_id) == candidate.post_id, col(Attempt.outcome).is_(None)
+            )
         )
-        return True
-    if draft.status != DraftStatus.SCHEDULED or post.draft_id not in approved:
-        _settle(session, post, PostStatus.FAILED, "not approved as it stands: it was not sent")
-        return True
-    return False
-
-
-def _close_abandoned_attempt(session: Session, post: Post, now: datetime) -> None:
-    attempt = session.exec(
-        select(Attempt)
-        .where(Attempt.post_id == post.id, col(Attempt.outcome).is_(None))
-        .order_by(col(Attempt.number).desc())
-    ).first()
-    if attempt is not None:
-        attempt.outcome = AttemptOutcome.UNKNOWN
-        attempt.finished_at = now
-        attempt.error = CRASHED
-        post.reconcile = True
-        record(
-            session,
-            actor=DAEMON,
-            action="post.recover",
-            draft_id=post.draft_id,
-            post_id=post.id,
-            detail=f"attempt {attempt.number} by {attempt.worker}: {CRASHED}",
-        )
-
-
-def _settle(session: Session, post: Post, status: PostStatus, reason: str) -> None:
-    post.status, post.reason = status, reason
-    post.lease_owner = post.lease_until = post.attempt_at = None
-    record(
-        session,
-        actor=DAEMON,
-        action=f"post.{status}",
-        draft_id=post.draft_id,
-        post_id=post.id,
-        detail=reason,
+        .all()
     )
-    _finish_draft_if_done(session, post.draft_id)
+    for number, worker in found:
+        _core(session).execute(
+            update(attempt_table)
+            .where(attempt_table.c.post_id == candidate.post_id, attempt_table.c.number == number)
+            .values(outcome=AttemptOutcome.UNKNOWN, finished_at=now, error=CRASHED)
+        )
+        candidate.reconcile = True
+        _audit(
+            session,
+            [
+                (
+                    candidate.draft_id,
+                    candidate.post_id,
+                    "post.recover",
+                    f"attempt {number} by {worker}: {CRASHED}",
+                )
+            ],
+            DAEMON,
+            now,
+        )
 
 
-def _take(session: Session, post: Post, worker: str, now: datetime, lease: timedelta) -> Claim:
-    assert post.id is not None
-    if post.idempotency_key is None:
-        post.idempotency_key = uuid.uuid4().hex
-    state = dict(post.publish_state)
+def _settle(
+    session: Session, candidate: _Candidate, status: PostStatus, reason: str, now: datetime
+) -> None:
+    _core(session).execute(
+        update(post_table)
+        .where(post_table.c.id == candidate.post_id)
+        .values(
+            status=status,
+            reason=reason,
+            lease_owner=None,
+            lease_until=None,
+            attempt_at=None,
+            reconcile=candidate.reconcile,
+            updated_at=now,
+        )
+    )
+    _audit(
+        session, [(candidate.draft_id, candidate.post_id, f"post.{status}", reason)], DAEMON, now
+    )
+    _finish_drafts_if_done(session, {candidate.draft_id}, now)
+
+
+def _take(
+    session: Session, chosen: list[_Candidate], worker: str, now: datetime, lease: timedelta
+) -> list[Claim]:
+    if not chosen:
+        return []
+    numbers = _last_attempt_numbers(session, [c.post_id for c in chosen])
+    claims = [_claim(c, numbers.get(c.post_id, 0) + 1, now) for c in chosen]
+    _core(session).execute(
+        insert(attempt_table),
+        [
+            {"post_id": c.post_id, "number": c.number, "worker": worker, "started_at": now}
+            for c in claims
+        ],
+    )
+    _core(session).execute(
+        update(post_table)
+        .where(post_table.c.id == bindparam("claimed_id"))
+        .values(
+            status=PostStatus.PUBLISHING,
+            lease_owner=worker,
+            lease_until=now + lease,
+            idempotency_key=bindparam("key"),
+            publish_state=bindparam("state"),
+            reconcile=bindparam("reconcile_flag"),
+        ),
+        [
+            {
+                "claimed_id": c.post_id,
+                "key": c.idempotency_key,
+                "state": dict(c.state),
+                "reconcile_flag": c.reconcile,
+            }
+            for c in claims
+        ],
+    )
+    return claims
+
+
+def _claim(candidate: _Candidate, number: int, now: datetime) -> Claim:
+    state = {key: str(value) for key, value in candidate.publish_state.items()}
     state.setdefault(FIRST_ATTEMPT_AT, now.isoformat())
-    number = _last_attempt_number(session, post.id) + 1
-    attempt = Attempt(post_id=post.id, number=number, worker=worker, started_at=now)
-    session.add(attempt)
-    post.status = PostStatus.PUBLISHING
-    post.lease_owner, post.lease_until = worker, now + lease
-    post.publish_state = state
-    session.flush()
-    assert attempt.id is not None
     return Claim(
-        post_id=post.id,
-        attempt_id=attempt.id,
+        post_id=candidate.post_id,
+        draft_id=candidate.draft_id,
         number=number,
-        channel=post.channel,
-        platform=post.platform,
-        language=post.language,
-        text=post.text,
-        idempotency_key=post.idempotency_key,
-        state={k: str(v) for k, v in state.items()},
-        failures=post.failures,
-        reconcile=post.reconcile,
-        due_at=post.due_at,
+        channel=candidate.channel,
+        platform=candidate.platform,
+        language=candidate.language,
+        text=candidate.text,
+        idempotency_key=candidate.idempotency_key or uuid.uuid4().hex,
+        state=state,
+        failures=candidate.failures,
+        reconcile=candidate.reconcile,
+        due_at=candidate.due_at,
         first_attempt_at=datetime.fromisoformat(state[FIRST_ATTEMPT_AT]),
     )
 
 
-def _last_attempt_number(session: Session, post_id: int) -> int:
-    last = session.exec(select(func.max(Attempt.number)).where(Attempt.post_id == post_id)).one()
-    return int(last or 0)
-
-
-def record_results(session: Session, results: Iterable[Result], worker: str) -> None:
-    """Complete attempts and move their posts on; a lease another worker took over is left alone."""
-    for result in results:
-        _record(session, result, worker)
-
-
-def _record(session: Session, result: Result, worker: str) -> None:
-    claim, decision = result.claim, result.decision
-    attempt = session.get(Attempt, claim.attempt_id)
-    post = session.get(Post, claim.post_id)
-    assert attempt is not None
-    assert post is not None
-    attempt.finished_at = result.finished_at
-    attempt.outcome = decision.attempt_outcome
-    attempt.http_status = result.http_status
-    attempt.remote_id, attempt.remote_url = result.remote_id, result.remote_url
-    attempt.error = (
-        None if decision.attempt_outcome == AttemptOutcome.PUBLISHED else decision.reason
+def _last_attempt_numbers(session: Session, post_ids: Sequence[int]) -> dict[int, int]:
+    rows = _core(session).execute(
+        select(Attempt.post_id, func.max(Attempt.number))
+        .where(col(Attempt.post_id).in_(post_ids))
+        .group_by(col(Attempt.post_id))
     )
-    attempt.duration_ms = result.duration_ms
-    if post.lease_owner != worker or post.status != PostStatus.PUBLISHING:
-        return  # our lease ran out and another worker recovered the post: it decides now
-    post.publish_state = {**post.publish_state, **result.state}
-    post.status, post.reason = decision.status, decision.reason
-    post.lease_owner = post.lease_until = None
-    post.attempt_at = decision.retry_at
-    post.reconcile = decision.reconcile
-    if decision.attempt_outcome != AttemptOutcome.PUBLISHED and decision.window_until is None:
-        post.failures += 1
-    if decision.status == PostStatus.PUBLISHED:
-        post.remote_id, post.remote_url = result.remote_id, result.remote_url
-    if decision.window_until is not None:
-        _block_channel(session, post.channel, decision.window_until, decision.reason)
-    record(
+    return {post_id: int(number) for post_id, number in rows}
+
+
+def record_results(session: Session, results: Iterable[Result], worker: str, now: datetime) -> None:
+    """Complete attempts and move their posts on; a post another worker recovered meanwhile
+    (our lease ran out) keeps whatever that worker decided."""
+    results = list(results)
+    if not results:
+        return
+    _core(session).execute(
+        update(attempt_table)
+        .where(
+            attempt_table.c.post_id == bindparam("done_post"),
+            attempt_table.c.number == bindparam("done_number"),
+        )
+        .values(
+            finished_at=bindparam("finished"),
+            outcome=bindparam("attempt_outcome"),
+            http_status=bindparam("status_code"),
+            remote_id=bindparam("rid"),
+            remote_url=bindparam("rurl"),
+            error=bindparam("err"),
+            duration_ms=bindparam("ms"),
+        ),
+        [_attempt_row(result) for result in results],
+    )
+    owned = _still_ours(session, results, worker)
+    if owned:
+        _core(session).execute(_MOVE_POST, [_post_row(result, now) for result in owned])
+    for result in owned:
+        if result.decision.window_until is not None:
+            _block_channel(
+                session, result.claim.channel, result.decision.window_until, result.decision.reason
+            )
+    _audit(
         session,
-        actor=worker,
-        action=f"post.{decision.status}",
-        draft_id=post.draft_id,
-        post_id=post.id,
-        detail=f"attempt {claim.number}: {decision.reason}",
+        [
+            (
+                r.claim.draft_id,
+                r.claim.post_id,
+                f"post.{r.decision.status}",
+                f"attempt {r.claim.number}: {r.decision.reason}",
+            )
+            for r in owned
+        ],
+        worker,
+        now,
     )
-    if decision.status in FINAL_POST_STATUSES:
-        _finish_draft_if_done(session, post.draft_id)
+    finals = {r.claim.draft_id for r in owned if r.decision.status in FINAL_POST_STATUSES}
+    _finish_drafts_if_done(session, finals, now)
+
+
+def _attempt_row(result: Result) -> dict[str, Any]:
+    published = result.decision.attempt_outcome == AttemptOutcome.PUBLISHED
+    return {
+        "done_post": result.claim.post_id,
+        "done_number": result.claim.number,
+        "finished": result.finished_at,
+        "attempt_outcome": str(result.decision.attempt_outcome),
+        "status_code": result.http_status,
+        "rid": result.remote_id,
+        "rurl": result.remote_url,
+        "err": None if published else result.decision.reason,
+        "ms": result.duration_ms,
+    }
+
+
+def _still_ours(session: Session, results: list[Result], worker: str) -> list[Result]:
+    """The results whose posts this worker still holds (no one recovered them meanwhile)."""
+    held = {
+        post_id
+        for (post_id,) in _core(session).execute(
+            core_select(post_table.c.id).where(
+                post_table.c.id.in_([r.claim.post_id for r in results]),
+                post_table.c.lease_owner == worker,
+                post_table.c.status == PostStatus.PUBLISHING,
+            )
+        )
+    }
+    return [result for result in results if result.claim.post_id in held]
+
+
+_MOVE_POST = (
+    update(post_table)
+    .where(post_table.c.id == bindparam("moved_id"))
+    .values(
+        status=bindparam("new_status"),
+        reason=bindparam("why"),
+        lease_owner=None,
+        lease_until=None,
+        attempt_at=bindparam("retry_at"),
+        reconcile=bindparam("check_first"),
+        failures=bindparam("failed"),
+        publish_state=bindparam("state"),
+        remote_id=func.coalesce(
+            bindparam("rid", type_=post_table.c.remote_id.type), post_table.c.remote_id
+        ),
+        remote_url=func.coalesce(
+            bindparam("rurl", type_=post_table.c.remote_url.type), post_table.c.remote_url
+        ),
+        updated_at=bindparam("changed_at", type_=post_table.c.updated_at.type),
+    )
+)
+
+
+def _post_row(result: Result, now: datetime) -> dict[str, Any]:
+    claim, decision = result.claim, result.decision
+    counts_as_failure = (
+        decision.attempt_outcome != AttemptOutcome.PUBLISHED and decision.window_until is None
+    )
+    published = decision.status == PostStatus.PUBLISHED
+    return {
+        "moved_id": claim.post_id,
+        "new_status": str(decision.status),
+        "why": decision.reason,
+        "retry_at": decision.retry_at,
+        "check_first": decision.reconcile,
+        "failed": claim.failures + (1 if counts_as_failure else 0),
+        "state": {**claim.state, **result.state},
+        "rid": result.remote_id if published else None,
+        "rurl": result.remote_url if published else None,
+        "changed_at": now,
+    }
 
 
 def _block_channel(session: Session, channel: str, until: datetime, reason: str) -> None:
@@ -252,38 +425,99 @@ def _block_channel(session: Session, channel: str, until: datetime, reason: str)
     if state.blocked_until is None or state.blocked_until < until:
         state.blocked_until, state.reason = until, reason
     session.add(state)
+    session.flush()
 
 
-def _finish_draft_if_done(session: Session, draft_id: int) -> None:
-    statuses = session.exec(select(Post.status).where(Post.draft_id == draft_id)).all()
-    if all(status in FINAL_POST_STATUSES for status in statuses):
-        draft = session.get(Draft, draft_id)
-        if draft is not None and draft.status == DraftStatus.SCHEDULED:
-            draft.status = DraftStatus.DONE
-            record(session, actor=DAEMON, action="draft.done", draft_id=draft_id)
+def _finish_drafts_if_done(session: Session, draft_ids: set[int], now: datetime) -> None:
+    """Drafts whose posts are all final are done."""
+    if not draft_ids:
+        return
+    unfinished = func.sum(case((col(Post.status).notin_(FINAL_POST_STATUSES), 1), else_=0))
+    rows = _core(session).execute(
+        select(Post.draft_id)
+        .where(col(Post.draft_id).in_(draft_ids))
+        .group_by(col(Post.draft_id))
+        .having(func.coalesce(unfinished, 0) == 0)
+    )
+    done = [draft_id for (draft_id,) in rows]
+    if not done:
+        return
+    finished = (
+        _core(session)
+        .execute(
+            update(draft_table)
+            .where(draft_table.c.id.in_(done), draft_table.c.status == DraftStatus.SCHEDULED)
+            .values(status=DraftStatus.DONE, updated_at=now)
+            .returning(draft_table.c.id)
+        )
+        .scalars()
+        .all()
+    )
+    entries: list[tuple[int, int | None, str, str]] = [
+        (draft_id, None, "draft.done", "") for draft_id in finished
+    ]
+    _audit(session, entries, DAEMON, now)
+
+
+def _audit(
+    session: Session,
+    entries: Sequence[tuple[int, int | None, str, str]],
+    actor: str,
+    now: datetime,
+) -> None:
+    if entries:
+        _core(session).execute(
+            insert(audit_table),
+            [
+                {
+                    "at": now,
+                    "actor": actor,
+                    "action": action,
+                    "draft_id": draft_id,
+                    "post_id": post_id,
+                    "detail": detail,
+                }
+                for draft_id, post_id, action, detail in entries
+            ],
+        )
 
 
 def _blocked_channels(session: Session, now: datetime) -> set[str]:
-    rows = session.exec(select(ChannelState.channel).where(col(ChannelState.blocked_until) > now))
-    return set(rows)
+    rows = _core(session).execute(
+        select(ChannelState.channel).where(col(ChannelState.blocked_until) > now)
+    )
+    return {channel for (channel,) in rows}
 
 
 def next_wake(session: Session, *, now: datetime) -> datetime | None:
     """When something next becomes claimable: a due or retry time (after its channel's
     rate-limit window), or another worker's lease running out."""
-    rows = session.exec(
-        select(Post.channel, func.min(Post.attempt_at))
-        .where(col(Post.status).in_(CLAIMABLE))
-        .group_by(col(Post.channel))
-    ).all()
-    windows = {
-        state.channel: state.blocked_until
-        for state in session.exec(select(ChannelState).where(col(ChannelState.blocked_until) > now))
-    }
+    rows = (
+        _core(session)
+        .execute(
+            select(Post.channel, func.min(Post.attempt_at))
+            .where(col(Post.status).in_(CLAIMABLE))
+            .group_by(col(Post.channel))
+        )
+        .all()
+    )
+    windows: dict[str, datetime] = dict(
+        _core(session)
+        .execute(
+            select(ChannelState.channel, ChannelState.blocked_until).where(
+                col(ChannelState.blocked_until) > now
+            )
+        )
+        .all()
+    )
     times = [max(at, windows.get(channel) or at) for channel, at in rows if at is not None]
-    lease = session.exec(
-        select(func.min(Post.lease_until)).where(Post.status == PostStatus.PUBLISHING)
-    ).one()
+    lease = (
+        _core(session)
+        .execute(
+            select(func.min(Post.lease_until)).where(col(Post.status) == PostStatus.PUBLISHING)
+        )
+        .scalar()
+    )
     if lease is not None:
         times.append(lease)
     return min(times, default=None)
@@ -291,17 +525,21 @@ def next_wake(session: Session, *, now: datetime) -> datetime | None:
 
 def pending_work(session: Session, *, now: datetime) -> bool:
     """Whether a drain must go on: anything due now, any retry, any post in flight."""
-    busy = session.exec(
-        select(func.count())
-        .select_from(Post)
-        .where(
-            or_(
-                and_(col(Post.status) == PostStatus.SCHEDULED, col(Post.attempt_at) <= now),
-                col(Post.status).in_([PostStatus.RETRYING, PostStatus.PUBLISHING]),
+    busy = (
+        _core(session)
+        .execute(
+            select(Post.id)
+            .where(
+                or_(
+                    and_(col(Post.status) == PostStatus.SCHEDULED, col(Post.attempt_at) <= now),
+                    col(Post.status).in_([PostStatus.RETRYING, PostStatus.PUBLISHING]),
+                )
             )
+            .limit(1)
         )
-    ).one()
-    return int(busy) > 0
+        .first()
+    )
+    return busy is not None
 
 
 def save_publish_state(
@@ -318,8 +556,8 @@ def extend_leases(
 ) -> None:
     """Keep holding posts whose requests are still running."""
     if post_ids:
-        session.execute(
-            update(Post)
-            .where(col(Post.id).in_(post_ids), col(Post.lease_owner) == worker)
+        _core(session).execute(
+            update(post_table)
+            .where(post_table.c.id.in_(post_ids), post_table.c.lease_owner == worker)
             .values(lease_until=until)
         )

@@ -149,7 +149,9 @@ class Daemon:
             if self._in_flight:
                 await asyncio.gather(*self._in_flight.values(), return_exceptions=True)
             results, self._results = self._results, []
-            await self._db(lambda session: record_results(session, results, self.worker))
+            await self._db(
+                partial(record_results, results=results, worker=self.worker, now=self.now())
+            )
             watcher.cancel()
             heartbeat.cancel()
             clock.shutdown(wait=False)
@@ -172,17 +174,22 @@ class Daemon:
             )
             for claim in claims:
                 self._start(claim, client)
-            if self.drain and not self._in_flight and not claims and not pending:
-                return
-            self._arm(clock, wake_at)
+            if pending is False and not self._in_flight and not self._results:
+                return  # draining, and nothing was due, in flight or waiting to be recorded
+            if wake_at is not None or not self._in_flight:
+                self._arm(clock, wake_at)
             await self._wake.wait()
 
     def _cycle(
         self, session: Session, *, results: list[Result], capacity: dict[str, int], free: int
-    ) -> tuple[list[Claim], datetime | None, bool]:
-        """One transaction: record finished attempts, claim what is due, find the next wake."""
+    ) -> tuple[list[Claim], datetime | None, bool | None]:
+        """One transaction: record finished attempts, claim what is due, find the next wake.
+
+        At full capacity the next wake-up is a finished request, so the clock is left alone;
+        only an idle drain asks whether anything is left.
+        """
         now = self.now()
-        record_results(session, results, self.worker)
+        record_results(session, results, self.worker, now)
         claims = claim_due(
             session,
             worker=self.worker,
@@ -192,8 +199,11 @@ class Daemon:
             limit=free,
             required_approvals=self.config.review.required_approvals,
         )
-        pending = self.drain and pending_work(session, now=now)
-        return claims, next_wake(session, now=now), pending
+        at_capacity = len(claims) >= free
+        idle = not claims and free == self.settings.concurrency
+        wake_at = None if at_capacity else next_wake(session, now=now)
+        pending = pending_work(session, now=now) if self.drain and idle else None
+        return claims, wake_at, pending
 
     def _start(self, claim: Claim, client: httpx.AsyncClient) -> None:
         self._per_channel[claim.channel] += 1

@@ -14,6 +14,8 @@ log = logging.getLogger("tidings.attempts")
 
 
 def log_attempt(result: Result, worker: str) -> None:
+    if not log.isEnabledFor(logging.INFO):
+        return
     claim, decision = result.claim, result.decision
     line = {
         "event": "attempt",

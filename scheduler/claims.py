@@ -112,7 +112,7 @@ def claim_due(
     open_channels = [c for c, free in capacity.items() if free > 0 and c not in blocked]
     if not open_channels:
         return []
-    candidates = _candidates(session, now, open_channels, limit * 4)
+    candidates = _candidates(session, now, open_channels, limit * 2)
     if not candidates:
         return []
     approved = approved_as_they_stand(session, {c.draft_id for c in candidates}, required_approvals)

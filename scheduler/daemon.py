@@ -43,7 +43,7 @@ from scheduler.claims import (
     save_publish_state,
 )
 from scheduler.credentials import known_secrets
-from scheduler.publishing import attempt
+from scheduler.publishing import attempt, internal_error_result
 from scheduler.retry import RetryPolicy
 from scheduler.vault import DatabaseVault
 from scheduler.watch import watch_queue
@@ -223,6 +223,10 @@ class Daemon:
                 vault=self._vault,
                 save_state=self._save_state,
             )
+        except Exception as error:  # a bug of ours: the request may have gone out, so never resend
+            log.exception("attempt at post %s failed inside Tidings", claim.post_id)
+            result = internal_error_result(claim, error, self.now())
+        try:
             self._results.append(result)
             self.summary.outcomes[result.decision.attempt_outcome] += 1
             log_attempt(result, self.worker)

@@ -12,12 +12,13 @@ import httpx
 
 from drafts.channels import ChannelBase
 from drafts.errors import TidingsError
+from drafts.lifecycle import PostStatus
 from scheduler.claims import Claim, Result
 from scheduler.credentials import MissingSecret, scrub, secret_for
 from scheduler.outcomes import Failed, Published, Unknown
 from scheduler.platforms import adapter_for
 from scheduler.platforms.base import Adapter, Attempted, Credentials, PostJob, SaveState, Vault
-from scheduler.retry import Decision, RetryPolicy, UnknownHandling, decide
+from scheduler.retry import AttemptOutcome, Decision, RetryPolicy, UnknownHandling, decide
 
 
 async def attempt(
@@ -102,3 +103,15 @@ async def _run(
             return Attempted(known), adapter.unknown_handling
     attempted = await adapter.publish(client, job, channel, credentials, now, save)
     return attempted, adapter.unknown_handling
+
+
+def internal_error_result(claim: Claim, error: Exception, now: datetime) -> Result:
+    """An attempt that broke inside Tidings: whether the request went out is unknown, so a
+    person is asked rather than anything being sent again."""
+    reason = (
+        f"Tidings hit an internal error ({type(error).__name__}) during this attempt; "
+        "the request may or may not have reached the platform: check the channel, then mark "
+        "the post published or retry it, and please report the error"
+    )
+    decision = Decision(AttemptOutcome.UNKNOWN, PostStatus.NEEDS_ATTENTION, reason)
+    return Result(claim=claim, decision=decision, finished_at=now, duration_ms=0)

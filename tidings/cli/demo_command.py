@@ -39,10 +39,16 @@ DEMO_FILES = Path(__file__).resolve().parent.parent / "demo"
 DRAFT_FILES = ("city-update.toml", "hiring.toml")
 LEAD = timedelta(seconds=3)
 TIMEOUT_SECONDS = 60.0
-DEMO_SECRETS = {
-    "TIDINGS_DEMO_MASTODON_TOKEN": 24,
-    "TIDINGS_DEMO_WEBHOOK_SECRET": 24,
-}
+DEMO_SECRETS = (
+    "TIDINGS_DEMO_LINKEDIN_TOKEN",
+    "TIDINGS_DEMO_X_TOKEN",
+    "TIDINGS_DEMO_MASTODON_TOKEN",
+    "TIDINGS_DEMO_BLUESKY_PASSWORD",
+    "TIDINGS_DEMO_FACEBOOK_TOKEN",
+    "TIDINGS_DEMO_THREADS_TOKEN",
+    "TIDINGS_DEMO_WEBHOOK_SECRET",
+    "TIDINGS_SECRET_KEY",
+)
 
 
 def demo(
@@ -52,23 +58,30 @@ def demo(
     ] = False,
 ) -> None:
     """Run the whole path on this machine: draft, review, schedule, publish to the sandbox."""
-    for name, size in DEMO_SECRETS.items():  # throwaway credentials, never shown
-        os.environ[name] = secrets.token_urlsafe(size)
+    for name in DEMO_SECRETS:  # throwaway credentials, never shown
+        os.environ[name] = secrets.token_urlsafe(24)
+    bot_id = secrets.randbelow(10**9) + 10**8
+    os.environ["TIDINGS_DEMO_TELEGRAM_TOKEN"] = f"{bot_id}:{secrets.token_urlsafe(24)}"
     with tempfile.TemporaryDirectory(prefix="tidings-demo-") as folder, running_sandbox() as box:
         say(f"Sandbox: {box.base_url}/ (stands in for the platforms' APIs)")
-        config = parse_config(_config_text(box.base_url), Path(folder) / "config.toml")
+        version = (utcnow() - timedelta(days=31)).strftime("%Y%m")  # a LinkedIn version in service
+        config = parse_config(_config_text(box.base_url, version), Path(folder) / "config.toml")
         database = Database(config.database_url)
         database.migrate()
         say(f"Database: {database.display_url} (throwaway)")
         rows = _run(config, database)
         database.dispose()
         out.print(_outcome_table(rows))
+        received = len(box.state.posts())
         if keep_open:
             say(f"The sandbox shows what it received at {box.base_url}/ ; Ctrl-C to stop.")
             _wait_for_ctrl_c()
     if not rows or any(post.status != PostStatus.PUBLISHED for post in rows):
         raise typer.Exit(1)
-    say(f"All {len(rows)} posts were published exactly once.")
+    if received != len(rows):
+        say(f"The sandbox received {received} posts for {len(rows)} published: a duplicate!")
+        raise typer.Exit(1)
+    say(f"All {len(rows)} posts were published, and the sandbox received each exactly once.")
 
 
 def _run(config: Config, database: Database) -> list[Post]:
@@ -140,8 +153,9 @@ def _all_final(database: Database) -> bool:
 
 def _outcome_table(posts: list[Post]) -> Table:
     table = Table(title="Outcome", header_style="bold")
-    for column in ("post", "draft", "channel", "lang", "status", "where"):
+    for column in ("post", "draft", "channel", "lang", "status"):
         table.add_column(column)
+    table.add_column("where", overflow="fold")
     for post in posts:
         style = "green" if post.status == PostStatus.PUBLISHED else "red"
         table.add_row(
@@ -150,7 +164,9 @@ def _outcome_table(posts: list[Post]) -> Table:
             post.channel,
             post.language,
             f"[{style}]{post.status}[/]",
-            post.remote_url or post.reason or "",
+            post.remote_url
+            or (post.remote_id if post.status == PostStatus.PUBLISHED else post.reason)
+            or "",
         )
     return table
 
@@ -163,11 +179,28 @@ def _wait_for_ctrl_c() -> None:
         return
 
 
-def _config_text(base_url: str) -> str:
+def _config_text(base_url: str, linkedin_version: str) -> str:
+    """One channel per platform, every one of them pointed at the sandbox."""
     return f"""
 [tidings]
 timezone = "Asia/Seoul"
 database = "sqlite:///tidings-demo.db"
+
+[[channels]]
+id = "linkedin"
+platform = "linkedin"
+languages = ["en", "ko"]
+author = "urn:li:organization:2414183"
+token_env = "TIDINGS_DEMO_LINKEDIN_TOKEN"
+version = "{linkedin_version}"
+base_url = "{base_url}"
+
+[[channels]]
+id = "x-en"
+platform = "x"
+languages = ["en"]
+token_env = "TIDINGS_DEMO_X_TOKEN"
+base_url = "{base_url}"
 
 [[channels]]
 id = "mastodon"
@@ -175,6 +208,38 @@ platform = "mastodon"
 languages = ["en", "ko"]
 base_url = "{base_url}"
 token_env = "TIDINGS_DEMO_MASTODON_TOKEN"
+
+[[channels]]
+id = "bluesky"
+platform = "bluesky"
+languages = ["en", "ko"]
+handle = "tidings-demo.bsky.social"
+password_env = "TIDINGS_DEMO_BLUESKY_PASSWORD"
+base_url = "{base_url}"
+
+[[channels]]
+id = "facebook"
+platform = "facebook"
+languages = ["en"]
+page_id = "100000000000001"
+token_env = "TIDINGS_DEMO_FACEBOOK_TOKEN"
+base_url = "{base_url}"
+
+[[channels]]
+id = "threads"
+platform = "threads"
+languages = ["ko", "en"]
+user_id = "17841400000000001"
+token_env = "TIDINGS_DEMO_THREADS_TOKEN"
+base_url = "{base_url}"
+
+[[channels]]
+id = "telegram"
+platform = "telegram"
+languages = ["en", "ko"]
+chat_id = "@tidings_demo"
+token_env = "TIDINGS_DEMO_TELEGRAM_TOKEN"
+base_url = "{base_url}"
 
 [[channels]]
 id = "team-chat"

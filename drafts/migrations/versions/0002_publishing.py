@@ -28,6 +28,15 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("channel"),
     )
     op.create_table(
+        "credential",
+        sa.Column("channel", sa.String(length=40), nullable=False),
+        sa.Column("kind", sa.String(length=40), nullable=False),
+        sa.Column("ciphertext", sa.Text(), nullable=False),
+        sa.Column("expires_at", drafts.timestamps.AwareDateTime(timezone=True), nullable=True),
+        sa.Column("updated_at", drafts.timestamps.AwareDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("channel", "kind"),
+    )
+    op.create_table(
         "attempt",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("post_id", sa.Integer(), nullable=False),
@@ -78,4 +87,5 @@ def downgrade() -> None:
         batch_op.drop_column("attempt_at")
 
     op.drop_table("attempt")
+    op.drop_table("credential")
     op.drop_table("channel_state")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 
@@ -155,3 +156,47 @@ def test_global_options_work_after_the_command() -> None:
         "3",
     ]
     assert hoist_global_options(["queue", "--config=x.toml"]) == ["--config=x.toml", "queue"]
+
+
+KOREAN_HIRING = """
+kind = "hiring"
+title = "Programme officer"
+channels = ["linkedin", "x-ko"]
+[text]
+ko = \"\"\"
+🌟 채용 공고: 프로그램 오피서 🌟
+
+동아시아 도시 네트워크 사무국에서 기후 적응 사업을 함께 이끌어 갈 프로그램 오피서를 모십니다.
+회원 도시들과 함께 사업을 기획하고, 현장 사례를 정리하며, 국제 회의를 준비하는 일을 맡게 됩니다.
+
+🔹 근무지: 대한민국 서울
+🔹 지원 마감: 2099년 12월 15일
+🔹 자세한 내용과 지원 방법 🔗 https://example.org/jobs/programme-officer
+
+#채용 #기후행동 #서울
+\"\"\"
+"""
+
+
+def test_a_korean_post_that_fits_linkedin_but_not_x_is_refused(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (workdir / "ko.toml").write_text(KOREAN_HIRING, encoding="utf-8")
+    capsys.readouterr()
+    run(["draft", "add", "ko.toml", "--as", "mina", "--json"])
+    added = json.loads(capsys.readouterr().out)
+    linkedin, x = added["posts"]
+    assert linkedin["limit"] == 3000
+    assert linkedin["problems"] == []
+    assert x["limit"] == 280
+    assert x["length"] > 280  # Hangul weighs 2, the link 23
+    assert x["problems"] == [
+        f"{x['length']} weighted characters, over X's limit of 280 by {x['length'] - 280}"
+    ]
+    run(["draft", "show", str(added["id"])])
+    shown = capsys.readouterr().out
+    assert f"{x['length']} / 280 weighted characters" in shown
+    before = snapshot(workdir)
+    line = fails(["submit", str(added["id"]), "--as", "mina"], capsys)
+    assert f"x-ko (ko): {x['length']} weighted characters, over X's limit of 280" in line
+    assert snapshot(workdir) == before

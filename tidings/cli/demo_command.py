@@ -221,7 +221,7 @@ base_url = "{base_url}"
 id = "facebook"
 platform = "facebook"
 languages = ["en"]
-page_id = "100000000000001"
+page_id = "100200300400500"
 token_env = "TIDINGS_DEMO_FACEBOOK_TOKEN"
 base_url = "{base_url}"
 

@@ -18,6 +18,7 @@ from drafts.composing import RenderedPost, compose, content_hash
 from drafts.config import Config
 from drafts.draft_file import DraftContent
 from drafts.errors import NotFoundError, ReviewError
+from drafts.learned_limits import learned_limits
 from drafts.lifecycle import DraftStatus, PostStatus, require_action
 from drafts.models import Draft, Post, User, Variant
 from drafts.rendering import TemplateLibrary
@@ -49,7 +50,7 @@ def add_draft(
 ) -> Draft:
     """Store a new draft and its posts; the draft starts in status ``draft``."""
     require(author, Capability.WRITE)
-    posts = compose(content, config, library)
+    posts = compose(content, config, library, learned_limits(session))
     draft = Draft(
         status=DraftStatus.DRAFT,
         author_id=_id(author),
@@ -77,7 +78,7 @@ def edit_draft(
     draft = get_draft(session, draft_id)
     require_action(draft_id, draft.status, "edit")
     _refuse_if_publishing(session, draft_id)
-    posts = compose(content, config, library)
+    posts = compose(content, config, library, learned_limits(session))
     new_hash = content_hash(posts)
     changed = new_hash != draft.content_hash
     for key, value in _content_columns(content).items():

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Protocol
 
 from drafts.channels import Channel, MastodonChannel
@@ -44,7 +45,12 @@ class RenderedPost:
         return [p for m in self.measurements if (p := m.problem()) is not None]
 
 
-def compose(content: DraftContent, config: Config, library: TemplateLibrary) -> list[RenderedPost]:
+def compose(
+    content: DraftContent,
+    config: Config,
+    library: TemplateLibrary,
+    learned: Mapping[str, TextRules] = MappingProxyType({}),
+) -> list[RenderedPost]:
     """Every post the draft yields, in the order of its channels, then its languages."""
     if content.template:
         _check_template(content, library)
@@ -53,12 +59,16 @@ def compose(content: DraftContent, config: Config, library: TemplateLibrary) -> 
         channel = config.channel(channel_id)
         for variant in content.variants:
             if channel.takes(variant.language):
-                posts.append(_render(variant, channel, content.template, library))
+                posts.append(_render(variant, channel, content.template, library, learned))
     return posts
 
 
 def _render(
-    variant: VariantContent, channel: Channel, template: str | None, library: TemplateLibrary
+    variant: VariantContent,
+    channel: Channel,
+    template: str | None,
+    library: TemplateLibrary,
+    learned: Mapping[str, TextRules],
 ) -> RenderedPost:
     if template is None:
         assert variant.text is not None
@@ -70,12 +80,16 @@ def _render(
         platform=channel.platform,
         language=variant.language,
         text=text,
-        measurements=measure(channel.platform, text, text_rules(channel)),
+        measurements=measure(channel.platform, text, text_rules(channel, learned)),
     )
 
 
-def text_rules(channel: Channel) -> TextRules:
-    """The counting knobs a channel sets (a Mastodon instance's own limit)."""
+def text_rules(
+    channel: Channel, learned: Mapping[str, TextRules] = MappingProxyType({})
+) -> TextRules:
+    """The counting knobs for a channel: what its platform reported, else its configuration."""
+    if channel.id in learned:
+        return learned[channel.id]
     if isinstance(channel, MastodonChannel):
         return TextRules(
             max_characters=channel.max_characters,
@@ -84,10 +98,12 @@ def text_rules(channel: Channel) -> TextRules:
     return TextRules()
 
 
-def post_problems(post: PostText, config: Config) -> list[str]:
-    """What keeps a stored post from fitting its channel (re-measured: limits live in config)."""
+def post_problems(
+    post: PostText, config: Config, learned: Mapping[str, TextRules] = MappingProxyType({})
+) -> list[str]:
+    """What keeps a stored post from fitting its channel (re-measured: limits can change)."""
     channel = config.channel(post.channel)
-    measurements = measure(channel.platform, post.text, text_rules(channel))
+    measurements = measure(channel.platform, post.text, text_rules(channel, learned))
     return [p for m in measurements if (p := m.problem()) is not None]
 
 

@@ -137,6 +137,8 @@ class ChannelState(SQLModel, table=True):
     blocked_until: datetime | None = _when(nullable=True)
     reason: str | None = Field(default=None, sa_type=Text)
     updated_at: datetime = _now()
+    # What the platform said about counting (a Mastodon instance's max_characters), if asked.
+    text_limits: dict[str, int] | None = Field(default=None, sa_type=JSON)
 
 
 class Review(SQLModel, table=True):

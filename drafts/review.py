@@ -18,6 +18,7 @@ from drafts.authoring import draft_posts, get_draft
 from drafts.composing import content_hash, post_problems
 from drafts.config import Config
 from drafts.errors import ReviewError
+from drafts.learned_limits import learned_limits
 from drafts.lifecycle import DraftStatus, PostStatus, require_action
 from drafts.models import Draft, Post, Review, User
 from drafts.queueing import ScheduleRequest, schedule_draft
@@ -41,10 +42,11 @@ def submit(session: Session, *, draft_id: int, actor: User, config: Config) -> D
     require(actor, Capability.WRITE)
     draft = get_draft(session, draft_id)
     require_action(draft_id, draft.status, "submit")
+    learned = learned_limits(session)
     problems = [
         f"{post.channel} ({post.language}): {problem}"
         for post in draft_posts(session, draft_id)
-        for problem in post_problems(post, config)
+        for problem in post_problems(post, config, learned)
     ]
     if problems:
         listed = "; ".join(problems)

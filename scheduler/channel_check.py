@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 import httpx
@@ -14,6 +15,7 @@ from sqlmodel import Session
 
 from drafts.channels import ChannelBase
 from drafts.errors import TidingsError
+from drafts.learned_limits import remember_limits
 from drafts.storage import Database
 from scheduler.credentials import MissingSecret, secret_for
 from scheduler.platforms import adapter_for
@@ -31,6 +33,7 @@ class ChannelHealth:
     posts_as: str | None = None
     token_expires_at: datetime | None = None
     problem: str | None = None
+    text_limits: Mapping[str, int] | None = None
 
     def warning(self, now: datetime) -> str | None:
         if self.token_expires_at is not None and self.token_expires_at - now < EXPIRY_WARNING:
@@ -52,9 +55,13 @@ async def check_channels(
 
     vault = DatabaseVault(db)
     async with httpx.AsyncClient(timeout=timeout) as client:
-        return list(
-            await asyncio.gather(*(_check(channel, client, vault, now) for channel in channels))
+        checked = await asyncio.gather(
+            *(_check(channel, client, vault, now) for channel in channels)
         )
+    for health in checked:
+        if health.text_limits:
+            await db(partial(remember_limits, channel=health.channel, limits=health.text_limits))
+    return list(checked)
 
 
 async def _check(
@@ -75,6 +82,7 @@ async def _check(
         reachable=True,
         posts_as=identity.name,
         token_expires_at=identity.token_expires_at,
+        text_limits=identity.text_limits,
     )
 
 

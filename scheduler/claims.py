@@ -162,7 +162,7 @@ def _candidates(
         .limit(limit)
         .with_for_update(of=post_table, skip_locked=True)  # SQLite: BEGIN IMMEDIATE holds it
     )
-    rows: list[tuple[Any, ...]] = list(_core(session).execute(query).tuples())
+    rows: list[tuple[Any, ...]] = [tuple(row) for row in _core(session).execute(query)]
     return [_Candidate(*row) for row in rows]
 
 

@@ -124,6 +124,8 @@ class Identity:
 
     name: str
     token_expires_at: datetime | None = None
+    # Counting rules the platform reported about itself (a Mastodon instance's limits).
+    text_limits: Mapping[str, int] | None = None
 
 
 class ChannelCheckError(Exception):

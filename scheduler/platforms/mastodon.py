@@ -103,7 +103,27 @@ class MastodonAdapter:
         if response.status != 200 or not isinstance(body, dict):
             message = _error_message(body, response)
             raise ChannelCheckError(f"refused ({response.status}): {message}")
-        return Identity(name="@" + str(body.get("acct") or body.get("username")))
+        limits = await instance_limits(client, channel.base_url)
+        return Identity(
+            name="@" + str(body.get("acct") or body.get("username")), text_limits=limits
+        )
+
+
+async def instance_limits(client: httpx.AsyncClient, base_url: str) -> dict[str, int] | None:
+    """The instance's own status length and link reservation (``GET /api/v2/instance``), or
+    None when it does not say: the configured values stand then."""
+    response = await send(client, HttpRequest("GET", base_url.rstrip("/") + "/api/v2/instance"))
+    if not isinstance(response, HttpResponse) or response.status != 200:
+        return None
+    body = response.json()
+    statuses = body.get("configuration", {}).get("statuses", {}) if isinstance(body, dict) else {}
+    limit, per_url = statuses.get("max_characters"), statuses.get("characters_reserved_per_url")
+    if not isinstance(limit, int) or limit < 1:
+        return None
+    learned = {"max_characters": limit}
+    if isinstance(per_url, int) and per_url >= 0:
+        learned["characters_reserved_per_url"] = per_url
+    return learned
 
 
 def read_status(response: HttpResponse, now: datetime) -> Outcome:

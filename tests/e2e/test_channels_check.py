@@ -78,3 +78,45 @@ def test_every_platform_is_reachable_and_says_who_it_posts_as(
     rows = {row["channel"]: row for row in json.loads(missing.stdout)}
     assert rows["mastodon"]["reachable"] is False
     assert "TIDINGS_DEMO_MASTODON_TOKEN" in rows["mastodon"]["problem"]
+
+
+def test_a_mastodon_instance_limit_learned_by_the_check_is_used_for_counting(
+    sandbox: RunningSandbox,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from tidings.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("TIDINGS_T_TOKEN", secrets.token_urlsafe(24))
+    (tmp_path / "config.toml").write_text(
+        f'[[channels]]\nid = "social"\nplatform = "mastodon"\nlanguages = ["en"]\n'
+        f'base_url = "{sandbox.base_url}"\ntoken_env = "TIDINGS_T_TOKEN"\n'
+    )
+    long_text = "🌊 " + "The new sea wall walk is open. " * 20  # 623 graphemes
+    (tmp_path / "long.toml").write_text(
+        f'kind = "post"\ntitle = "Sea wall"\nchannels = ["social"]\n[text]\nen = "{long_text}"\n'
+    )
+
+    def run(*args: str) -> str:
+        capsys.readouterr()
+        try:
+            main([*args])
+        except SystemExit as exit_:
+            assert exit_.code in (0, None)
+        return capsys.readouterr().out
+
+    run("init")
+    run("user", "add", "mina", "--role", "author")
+    added = json.loads(run("draft", "add", "long.toml", "--as", "mina", "--json"))
+    assert added["posts"][0]["limit"] == 500
+    assert added["posts"][0]["problems"]
+
+    sandbox.state.settings.mastodon_max_characters = 1000
+    run("channels", "check")
+    shown = json.loads(run("draft", "show", str(added["id"]), "--json"))
+    assert (shown["posts"][0]["limit"], shown["posts"][0]["problems"]) == (1000, [])
+    run("submit", str(added["id"]), "--as", "mina")
+    again = json.loads(run("draft", "add", "long.toml", "--as", "mina", "--json"))
+    assert again["posts"][0]["limit"] == 1000

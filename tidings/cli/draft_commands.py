@@ -13,6 +13,7 @@ from rich.table import Table
 from drafts.authoring import add_draft, draft_posts, edit_draft, get_draft, list_drafts
 from drafts.draft_file import DraftContent, read_draft_file
 from drafts.errors import DraftError
+from drafts.learned_limits import learned_limits
 from drafts.review import approvals_of
 from drafts.times import show
 from tidings.cli.console import emit_json, out, say
@@ -55,12 +56,13 @@ def add(
             session, content=content, author=author, config=context.config, library=context.library
         )
         posts = draft_posts(session, draft.id or 0)
+        learned = learned_limits(session)
     if context.json:
-        emit_json(draft_json(draft, posts, context.config))
+        emit_json(draft_json(draft, posts, context.config, learned))
         return
     say(f"Added draft {draft.id}: {draft.title} ({len(posts)} posts).")
     for post in posts:
-        print_post(post, context.config, context.config.zone)
+        print_post(post, context.config, context.config.zone, learned)
     say(f"Next: tidings submit {draft.id}")
 
 
@@ -83,6 +85,7 @@ def edit(
             library=context.library,
         )
         posts = draft_posts(session, draft_id)
+        learned = learned_limits(session)
     draft = outcome.draft
     if context.json:
         emit_json(
@@ -90,6 +93,7 @@ def edit(
                 draft,
                 posts,
                 context.config,
+                learned,
                 changed=outcome.changed,
                 back_to_review=outcome.back_to_review,
             )
@@ -159,10 +163,13 @@ def show_(
         draft = get_draft(session, draft_id)
         posts = draft_posts(session, draft_id)
         approvals = approvals_of(session, draft)
+        learned = learned_limits(session)
     required = config.review.required_approvals
     if context.json:
         emit_json(
-            draft_json(draft, posts, config, approvals=approvals, required_approvals=required)
+            draft_json(
+                draft, posts, config, learned, approvals=approvals, required_approvals=required
+            )
         )
         return
     say(f"Draft {draft.id} · {draft.kind} · {draft.title}")
@@ -175,4 +182,4 @@ def show_(
     if draft.expires_at:
         say(f"expires: {show(draft.expires_at, config.zone)}")
     for post in posts:
-        print_post(post, config, config.zone)
+        print_post(post, config, config.zone, learned)

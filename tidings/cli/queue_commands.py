@@ -9,6 +9,7 @@ import typer
 
 from drafts.authoring import get_draft
 from drafts.errors import ScheduleError
+from drafts.learned_limits import learned_limits
 from drafts.queueing import ScheduleRequest, cancel_draft, schedule_draft, upcoming_posts
 from drafts.times import parse_time, show
 from drafts.timezones import zone
@@ -59,8 +60,9 @@ def schedule(
             upcoming_posts(session), key=lambda p: (p.due_at is None, p.due_at, p.id or 0)
         )
         mine = [p for p in posts if p.draft_id == draft_id]
+        learned = learned_limits(session)
     if context.json:
-        emit_json([post_json(post, config) for post in mine])
+        emit_json([post_json(post, config, learned=learned) for post in mine])
         return
     say(f"Draft {draft_id} scheduled:")
     for post in mine:
@@ -106,8 +108,9 @@ def queue(
     with context.reading() as session:
         posts = upcoming_posts(session, channel=channel)
         titles = {p.draft_id: get_draft(session, p.draft_id).title for p in posts}
+        learned = learned_limits(session)
     if context.json:
-        emit_json([post_json(post, config) for post in posts])
+        emit_json([post_json(post, config, learned=learned) for post in posts])
         return
     if not posts:
         say("Nothing is queued.")

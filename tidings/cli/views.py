@@ -4,19 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, tzinfo
+from types import MappingProxyType
 from typing import Any
 
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from drafts.composing import post_problems, text_rules
+from drafts.composing import text_rules
 from drafts.config import Config
+from drafts.learned_limits import LearnedLimits
 from drafts.models import Draft, Post
 from drafts.text_rules import measure
 from drafts.times import show
 from scheduler.preview import Preview, preview
 from tidings.cli.console import out
+
+NO_LIMITS: LearnedLimits = MappingProxyType({})
 
 PLATFORM_NAMES = {
     "linkedin": "LinkedIn",
@@ -35,11 +39,15 @@ def iso(instant: datetime | None) -> str | None:
     return instant.isoformat() if instant else None
 
 
-def post_json(post: Post, config: Config, *, with_request: bool = False) -> dict[str, Any]:
+def post_json(
+    post: Post, config: Config, *, with_request: bool = False, learned: LearnedLimits = NO_LIMITS
+) -> dict[str, Any]:
     extra: dict[str, Any] = {}
     if with_request:
         built = _preview(post, config)
         extra["request"] = built.request_json() if built else None
+    channel = config.channel(post.channel)
+    measurements = measure(post.platform, post.text, text_rules(channel, learned))
     return {
         "id": post.id,
         "draft_id": post.draft_id,
@@ -47,18 +55,24 @@ def post_json(post: Post, config: Config, *, with_request: bool = False) -> dict
         "platform": post.platform,
         "language": post.language,
         "text": post.text,
-        "length": post.length,
-        "limit": post.length_limit,
+        "length": measurements[0].length,  # measured now: an instance's limit can change
+        "limit": measurements[0].limit,
         "status": post.status,
         "due_at": iso(post.due_at),
         "remote_id": post.remote_id,
         "remote_url": post.remote_url,
-        "problems": post_problems(post, config),
+        "problems": [p for m in measurements if (p := m.problem()) is not None],
         **extra,
     }
 
 
-def draft_json(draft: Draft, posts: Sequence[Post], config: Config, **extra: Any) -> dict[str, Any]:
+def draft_json(
+    draft: Draft,
+    posts: Sequence[Post],
+    config: Config,
+    learned: LearnedLimits = NO_LIMITS,
+    **extra: Any,
+) -> dict[str, Any]:
     return {
         "id": draft.id,
         "status": draft.status,
@@ -71,14 +85,16 @@ def draft_json(draft: Draft, posts: Sequence[Post], config: Config, **extra: Any
         "expires_at": iso(draft.expires_at),
         "content_hash": draft.content_hash,
         **extra,
-        "posts": [post_json(post, config, with_request=True) for post in posts],
+        "posts": [post_json(post, config, with_request=True, learned=learned) for post in posts],
     }
 
 
-def print_post(post: Post, config: Config, zone: tzinfo) -> None:
+def print_post(
+    post: Post, config: Config, zone: tzinfo, learned: LearnedLimits = NO_LIMITS
+) -> None:
     """One post exactly as it will be sent, with its length against the platform's limit."""
     channel = config.channel(post.channel)
-    measurements = measure(post.platform, post.text, text_rules(channel))
+    measurements = measure(post.platform, post.text, text_rules(channel, learned))
     problems = [p for m in measurements if (p := m.problem()) is not None]
     counts = ", ".join(_count(m.length, m.limit, m.unit) for m in measurements)
     status = post.status + (f" at {show(post.due_at, zone)}" if post.due_at else "")

@@ -8,7 +8,6 @@ import typer
 
 from tidings.cli import (
     channel_commands,
-    demo_command,
     draft_commands,
     publish_commands,
     queue_commands,
@@ -60,4 +59,4 @@ app.command("queue")(queue_commands.queue)
 app.command("log")(publish_commands.log)
 app.command("run")(publish_commands.run)
 app.command("sandbox")(publish_commands.sandbox)
-app.command("demo")(demo_command.demo)
+app.command("demo")(publish_commands.demo)

@@ -12,17 +12,19 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
-from sqlmodel import Session
 
-from drafts.config import Config, config_path, load_config
 from drafts.errors import ReviewError
-from drafts.models import User
-from drafts.rendering import TemplateLibrary
-from drafts.storage import Database
-from drafts.timestamps import utcnow
-from drafts.users import find_user
+
+if TYPE_CHECKING:  # the heavy modules load on first use, so --help stays quick
+    from sqlmodel import Session
+
+    from drafts.config import Config
+    from drafts.models import User
+    from drafts.rendering import TemplateLibrary
+    from drafts.storage import Database
 
 
 @dataclass
@@ -34,17 +36,25 @@ class AppContext:
 
     @cached_property
     def config_path(self) -> Path:
+        from drafts.config import config_path
+
         return config_path(self.config_option)
 
     @cached_property
     def config(self) -> Config:
+        from drafts.config import load_config
+
         return load_config(self.config_path)
 
     @cached_property
     def library(self) -> TemplateLibrary:
+        from drafts.rendering import TemplateLibrary
+
         return TemplateLibrary.default(self.config.template_folders)
 
     def database(self, *, check: bool = True) -> Database:
+        from drafts.storage import Database
+
         if self._database is None:
             self._database = Database(self.config.database_url)
             if check:
@@ -67,6 +77,8 @@ class AppContext:
 
     def actor(self, session: Session) -> User:
         """The user this command acts as (``--as`` or ``$TIDINGS_USER``)."""
+        from drafts.users import find_user
+
         name = self.user_name
         if not name:
             raise ReviewError("as: say who you are with --as NAME or TIDINGS_USER=NAME")
@@ -76,6 +88,8 @@ class AppContext:
         return self.actor(session) if self.user_name else None
 
     def now(self) -> datetime:
+        from drafts.timestamps import utcnow
+
         return utcnow()
 
     def close(self) -> None:

@@ -13,8 +13,6 @@ from sqlmodel import col, select
 from drafts.errors import NotFoundError
 from drafts.models import Attempt, Post
 from drafts.times import show
-from scheduler.daemon import Daemon, run_forever
-from scheduler.sandbox.server import serve
 from tidings.cli.console import emit_json, out, say
 from tidings.cli.context import app_context
 from tidings.cli.views import iso
@@ -31,6 +29,8 @@ def run(
     ] = False,
 ) -> None:
     """Publish due, approved posts until stopped (SIGTERM/SIGINT finish in-flight work first)."""
+    from scheduler.daemon import Daemon, run_forever
+
     context = app_context(ctx)
     _log_attempts_to_stderr()
     daemon = Daemon(context.config, context.database(), drain=drain)
@@ -114,5 +114,19 @@ def sandbox(
     port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8900,
 ) -> None:
     """Serve the sandbox: the platforms' APIs on loopback, and a page of what they received."""
+    from scheduler.sandbox.server import serve
+
     say(f"Sandbox on http://{host}:{port}/ : point a channel's base_url here. Ctrl-C to stop.")
     serve(host, port)
+
+
+def demo(
+    keep_open: Annotated[
+        bool,
+        typer.Option("--keep-open", help="Keep the sandbox page up after the run, until Ctrl-C."),
+    ] = False,
+) -> None:
+    """Run the whole path on this machine: draft, review, schedule, publish to the sandbox."""
+    from tidings.demo.run import run_demo
+
+    run_demo(keep_open)

@@ -1,4 +1,5 @@
-"""``tidings demo``: the whole path from draft to published post, on this machine only.
+"""The demonstration behind ``tidings demo``: the whole path from draft to published post,
+on this machine only.
 
 A throwaway SQLite database, the built-in sandbox standing in for the platforms, an author and
 a reviewer, two sample drafts (a city update in English, a hiring announcement in Korean and
@@ -14,7 +15,6 @@ import tempfile
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Annotated
 
 import typer
 from rich.table import Table
@@ -35,7 +35,7 @@ from scheduler.daemon import Daemon, DaemonSettings
 from scheduler.sandbox.server import running_sandbox
 from tidings.cli.console import out, say
 
-DEMO_FILES = Path(__file__).resolve().parent.parent / "demo"
+DEMO_FILES = Path(__file__).resolve().parent
 DRAFT_FILES = ("city-update.toml", "hiring.toml")
 LEAD = timedelta(seconds=3)
 TIMEOUT_SECONDS = 60.0
@@ -51,13 +51,8 @@ DEMO_SECRETS = (
 )
 
 
-def demo(
-    keep_open: Annotated[
-        bool,
-        typer.Option("--keep-open", help="Keep the sandbox page up after the run, until Ctrl-C."),
-    ] = False,
-) -> None:
-    """Run the whole path on this machine: draft, review, schedule, publish to the sandbox."""
+def run_demo(keep_open: bool) -> None:
+    """Draft, review, schedule and publish to the sandbox; exit status 1 unless all went out."""
     for name in DEMO_SECRETS:  # throwaway credentials, never shown
         os.environ[name] = secrets.token_urlsafe(24)
     bot_id = secrets.randbelow(10**9) + 10**8

@@ -255,3 +255,39 @@ def test_a_post_due_later_is_published_on_time(
     assert arrived.received_at >= due.astimezone(UTC) - timedelta(milliseconds=5)
     assert posts(database, [post_id])[0].status == PostStatus.PUBLISHED
     assert isinstance(arrived.received_at, datetime)
+
+
+def test_a_post_scheduled_by_another_process_wakes_an_idle_daemon(
+    database: Database,
+    library: TemplateLibrary,
+    sandbox: RunningSandbox,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import asyncio
+    import threading
+
+    from scheduler.daemon import Daemon, DaemonSettings
+
+    config = sandbox_config(sandbox.base_url, monkeypatch)
+    # The sweep is an hour away: only the change notice can wake the daemon in time.
+    settings = DaemonSettings(request_timeout=2.0, sweep=timedelta(hours=1))
+    other = Database(database.url)  # another process's connection to the same database
+    queued: list[int] = []
+
+    def schedule_later() -> None:
+        time.sleep(0.5)
+        due = utcnow() + timedelta(milliseconds=300)
+        queued.extend(queue_posts(other, config, library, channels=["mastodon"], due=due))
+
+    async def run() -> None:
+        daemon = Daemon(config, database, settings=settings)
+        task = asyncio.create_task(daemon.run())
+        threading.Thread(target=schedule_later).start()
+        while not sandbox.state.posts("mastodon"):
+            await asyncio.sleep(0.02)
+        daemon.stop()
+        await task
+
+    asyncio.run(asyncio.wait_for(run(), timeout=10))
+    other.dispose()
+    assert posts(database, queued)[0].status == PostStatus.PUBLISHED

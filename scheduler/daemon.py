@@ -60,6 +60,7 @@ class DaemonSettings:
     request_timeout: float = 30.0
     watch_interval: float = 0.2
     retry_base_delay: timedelta = timedelta(seconds=2)
+    batch_window: float = 0.005  # seconds; see Daemon._gather_more_results
 
     @classmethod
     def from_config(cls, config: Config) -> DaemonSettings:
@@ -179,6 +180,15 @@ class Daemon:
             if wake_at is not None or not self._in_flight:
                 self._arm(clock, wake_at)
             await self._wake.wait()
+            await self._gather_more_results()
+
+    async def _gather_more_results(self) -> None:
+        """When woken by finished requests while most are still running, wait a moment for
+        more to finish, so that one transaction records a batch instead of one result."""
+        window = self.settings.batch_window
+        busy = len(self._in_flight) >= self.settings.concurrency // 2
+        if window > 0 and busy and not self._stopping.is_set():
+            await asyncio.sleep(window)
 
     def _cycle(
         self, session: Session, *, results: list[Result], capacity: dict[str, int], free: int

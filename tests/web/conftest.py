@@ -1,0 +1,191 @@
+"""Fixtures for the web app: the app over each test database, people who can log in, drafts,
+and an httpx client that talks to the app in-process (``httpx.ASGITransport``).
+
+Passwords are made when the test runs and hashed with cheap argon2 parameters, so logging in
+stays fast; the app verifies whatever parameters a hash carries.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import httpx
+import pytest
+from argon2 import PasswordHasher
+from starlette.applications import Starlette
+
+from drafts.authoring import add_draft, get_draft
+from drafts.config import Config
+from drafts.draft_file import read_draft_file
+from drafts.rendering import TemplateLibrary
+from drafts.review import submit
+from drafts.storage import Database
+from drafts.timestamps import utcnow
+from drafts.users import Role, add_user, find_user
+from tidings.web import auth
+from tidings.web.app import create_app
+from tidings.web.session_key import VAULT_SECRET_VARIABLE, WEB_SECRET_VARIABLE
+
+BASE_URL = "http://testserver"
+FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+# For tests of the web layer alone: the storage is covered on both backends by the others.
+SQLITE_ONLY = pytest.mark.parametrize("database", ["sqlite"], indirect=True)
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
+def web_secret(monkeypatch: pytest.MonkeyPatch) -> str:
+    secret = secrets.token_urlsafe(32)
+    monkeypatch.setenv(WEB_SECRET_VARIABLE, secret)
+    monkeypatch.delenv(VAULT_SECRET_VARIABLE, raising=False)
+    return secret
+
+
+@pytest.fixture
+def app(
+    config: Config, database: Database, web_secret: str, monkeypatch: pytest.MonkeyPatch
+) -> Starlette:
+    # Unknown names are checked against a decoy hash as costly as a real one; cheap here.
+    decoy = FAST_HASHER.hash(secrets.token_urlsafe(18))
+    monkeypatch.setattr(auth, "_decoy_hash", lambda: decoy)
+    return create_app(config, database)
+
+
+@dataclass(frozen=True)
+class Person:
+    name: str
+    password: str
+
+
+@pytest.fixture
+def people(database: Database) -> dict[str, Person]:
+    """An author (mina) and two reviewers (joon, ara), each with a fresh password."""
+    made = {}
+    with database.writing() as session:
+        for name, role in [("mina", Role.AUTHOR), ("joon", Role.REVIEWER), ("ara", Role.REVIEWER)]:
+            password = secrets.token_urlsafe(18)
+            add_user(
+                session,
+                name=name,
+                role=role,
+                password_hash=FAST_HASHER.hash(password),
+                actor=None,
+            )
+            made[name] = Person(name, password)
+    return made
+
+
+@dataclass(frozen=True)
+class Drafts:
+    """Adds free-text drafts as mina, on the channels that take their languages."""
+
+    database: Database
+    config: Config
+    library: TemplateLibrary
+
+    def add(
+        self,
+        text: dict[str, str] | None = None,
+        *,
+        title: str = "Riverside park reopens",
+        review: bool = True,
+        publish_at: str | None = None,
+    ) -> int:
+        """A new draft, sent to review unless ``review`` is False; returns its id."""
+        text = text or BILINGUAL
+        channels = [
+            channel.id
+            for channel in self.config.channels
+            if channel.id in CHANNELS and any(channel.takes(language) for language in text)
+        ]
+        lines = [
+            'kind = "update"',
+            f"title = {_toml(title)}",
+            f"channels = {json.dumps(channels)}",
+            *([f"publish_at = {_toml(publish_at)}"] if publish_at else []),
+            "[text]",
+            *(f"{language} = {_toml(body)}" for language, body in text.items()),
+        ]
+        content = read_draft_file("\n".join(lines), "web.toml", self.config, utcnow())
+        with self.database.writing() as session:
+            author = find_user(session, "mina")
+            draft = add_draft(
+                session, content=content, author=author, config=self.config, library=self.library
+            )
+            assert draft.id is not None
+            if review:
+                submit(session, draft_id=draft.id, actor=author, config=self.config)
+            return draft.id
+
+    def submit(self, draft_id: int) -> None:
+        with self.database.writing() as session:
+            author = find_user(session, "mina")
+            submit(session, draft_id=draft_id, actor=author, config=self.config)
+
+    def status(self, draft_id: int) -> str:
+        with self.database.reading() as session:
+            return get_draft(session, draft_id).status
+
+
+def _toml(text: str) -> str:
+    # A JSON string is a TOML basic string: the same quotes and escapes.
+    return json.dumps(text, ensure_ascii=False)
+
+
+CHANNELS = ("linkedin", "x-en", "x-ko")
+BILINGUAL = {
+    "en": "🌳 The riverside park is open again: new paths, more shade and a playground.",
+    "ko": "🌳 강변 공원이 다시 문을 열었습니다. 새 산책로와 그늘, 놀이터가 생겼습니다.",
+}
+
+
+@pytest.fixture
+def drafts(
+    database: Database, config: Config, library: TemplateLibrary, people: dict[str, Person]
+) -> Drafts:
+    return Drafts(database, config, library)
+
+
+def client(app: Starlette) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE_URL)
+
+
+def csrf_token(html: str) -> str:
+    found = TOKEN.search(html)
+    assert found, "no CSRF token on the page"
+    return found[1]
+
+
+async def log_in(browser: httpx.AsyncClient, person: Person) -> httpx.Response:
+    page = await browser.get("/login")
+    return await browser.post(
+        "/login",
+        data={
+            "name": person.name,
+            "password": person.password,
+            "csrf_token": csrf_token(page.text),
+        },
+    )
+
+
+@pytest.fixture
+async def as_mina(app: Starlette, people: dict[str, Person]) -> AsyncIterator[httpx.AsyncClient]:
+    async with client(app) as browser:
+        assert (await log_in(browser, people["mina"])).status_code == 303
+        yield browser
+
+
+@pytest.fixture
+async def as_joon(app: Starlette, people: dict[str, Person]) -> AsyncIterator[httpx.AsyncClient]:
+    async with client(app) as browser:
+        assert (await log_in(browser, people["joon"])).status_code == 303
+        yield browser

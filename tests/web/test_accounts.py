@@ -1,0 +1,161 @@
+"""Logging in and out, the session cookie, and keeping anonymous visitors out."""
+
+from __future__ import annotations
+
+import secrets
+
+import pytest
+from starlette.applications import Starlette
+
+from drafts.config import Config
+from drafts.errors import ConfigError
+from drafts.models import User
+from drafts.storage import Database
+from drafts.users import find_user
+from tests.web.conftest import FAST_HASHER, SQLITE_ONLY, Person, client, csrf_token, log_in
+from tidings.web.app import SESSION_COOKIE, create_app
+from tidings.web.session_key import VAULT_SECRET_VARIABLE, WEB_SECRET_VARIABLE, session_key
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_the_right_password_opens_the_inbox_with_a_safe_cookie(
+    app: Starlette, people: dict[str, Person]
+) -> None:
+    async with client(app) as browser:
+        response = await log_in(browser, people["joon"])
+        assert response.status_code == 303
+        assert response.headers["location"] == "/"
+        cookie = response.headers["set-cookie"].lower()
+        assert cookie.startswith(f"{SESSION_COOKIE}=")
+        assert "httponly" in cookie
+        assert "samesite=lax" in cookie
+        assert people["joon"].password not in response.headers["set-cookie"]
+        inbox = await browser.get("/")
+        assert inbox.status_code == 200
+        assert "joon · reviewer" in inbox.text
+
+
+@SQLITE_ONLY
+@pytest.mark.parametrize(
+    ("name", "password"),
+    [
+        ("joon", "not-his-password"),
+        ("joon", ""),
+        ("nobody", "whatever-password"),
+        ("Joon", None),  # names are exact
+    ],
+)
+async def test_a_wrong_name_or_password_is_refused(
+    app: Starlette, people: dict[str, Person], name: str, password: str | None
+) -> None:
+    async with client(app) as browser:
+        person = Person(name, password if password is not None else people["joon"].password)
+        response = await log_in(browser, person)
+        assert response.status_code == 400
+        assert "do not match an account" in response.text
+        assert 'value="' + name + '"' in response.text  # the name stays filled in
+        assert (await browser.get("/")).status_code == 303
+
+
+@SQLITE_ONLY
+async def test_a_user_without_a_password_cannot_log_in(
+    app: Starlette, database: Database, people: dict[str, Person]
+) -> None:
+    with database.writing() as session:
+        find_user(session, "ara").password_hash = None
+    async with client(app) as browser:
+        assert (await log_in(browser, people["ara"])).status_code == 400
+
+
+@SQLITE_ONLY
+@pytest.mark.parametrize("path", ["/", "/drafts/1", "/preferences", "/nowhere"])
+async def test_anonymous_visitors_are_sent_to_the_login_page(app: Starlette, path: str) -> None:
+    async with client(app) as browser:
+        response = await browser.get(path)
+        assert response.status_code == 303
+        location = response.headers["location"]
+        assert location.startswith("/login")
+        login = await browser.get(location)
+        assert login.status_code == 200
+        assert 'name="password"' in login.text
+
+
+@SQLITE_ONLY
+async def test_logging_in_returns_to_the_page_asked_for(
+    app: Starlette, people: dict[str, Person]
+) -> None:
+    async with client(app) as browser:
+        sent = await browser.get("/drafts/7")
+        assert sent.headers["location"] == "/login?next=%2Fdrafts%2F7"
+        page = await browser.get(sent.headers["location"])
+        person = people["joon"]
+        form = {"name": person.name, "password": person.password, "next": "/drafts/7"}
+        response = await browser.post("/login", data={**form, "csrf_token": csrf_token(page.text)})
+        assert response.headers["location"] == "/drafts/7"
+
+
+@SQLITE_ONLY
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/", "/\\evil.example"])
+async def test_logging_in_never_sends_anyone_to_another_site(
+    app: Starlette, people: dict[str, Person], target: str
+) -> None:
+    async with client(app) as browser:
+        page = await browser.get("/login")
+        person = people["joon"]
+        form = {"name": person.name, "password": person.password, "next": target}
+        response = await browser.post("/login", data={**form, "csrf_token": csrf_token(page.text)})
+        assert response.headers["location"] == "/"
+
+
+@SQLITE_ONLY
+async def test_logging_out_ends_the_session(app: Starlette, people: dict[str, Person]) -> None:
+    async with client(app) as browser:
+        await log_in(browser, people["joon"])
+        inbox = await browser.get("/")
+        response = await browser.post("/logout", data={"csrf_token": csrf_token(inbox.text)})
+        assert response.status_code == 303
+        assert response.headers["location"] == "/login"
+        assert "You have logged out." in (await browser.get("/login")).text
+        assert (await browser.get("/")).status_code == 303
+
+
+async def test_a_forged_or_stale_cookie_is_not_a_session(
+    app: Starlette, database: Database, people: dict[str, Person]
+) -> None:
+    async with client(app) as browser:
+        await log_in(browser, people["joon"])
+        cookie = browser.cookies[SESSION_COOKIE]
+    async with client(app) as forger:
+        forger.cookies.set(SESSION_COOKIE, cookie[:-4] + "AAAA")
+        assert (await forger.get("/")).status_code == 303
+    with database.writing() as session:  # a new password ends sessions opened with the old one
+        user = session.get(User, find_user(session, "joon").id)
+        assert user is not None
+        user.password_hash = FAST_HASHER.hash(secrets.token_urlsafe(18))
+    async with client(app) as old:
+        old.cookies.set(SESSION_COOKIE, cookie)
+        assert (await old.get("/")).status_code == 303
+
+
+@SQLITE_ONLY
+def test_the_app_refuses_to_start_without_a_signing_key(
+    config: Config, database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(WEB_SECRET_VARIABLE, raising=False)
+    monkeypatch.delenv(VAULT_SECRET_VARIABLE, raising=False)
+    with pytest.raises(ConfigError, match=f"^{WEB_SECRET_VARIABLE} is not set") as raised:
+        create_app(config, database)
+    assert "\n" not in str(raised.value)
+    monkeypatch.setenv(WEB_SECRET_VARIABLE, "short")
+    with pytest.raises(ConfigError, match="at least 16 characters"):
+        create_app(config, database)
+
+
+def test_the_signing_key_can_come_from_the_vault_key() -> None:
+    vault_key = secrets.token_urlsafe(32)
+    derived = session_key({VAULT_SECRET_VARIABLE: vault_key})
+    assert derived != vault_key
+    assert derived == session_key({VAULT_SECRET_VARIABLE: vault_key})
+    own = secrets.token_urlsafe(32)
+    assert session_key({WEB_SECRET_VARIABLE: own, VAULT_SECRET_VARIABLE: vault_key}) == own

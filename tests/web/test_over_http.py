@@ -1,0 +1,58 @@
+"""The app behind uvicorn on a loopback port, as a browser meets it: real cookies over HTTP."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+import uvicorn
+from starlette.applications import Starlette
+
+from drafts.lifecycle import DraftStatus
+from tests.web.conftest import SQLITE_ONLY, TOKEN, Drafts, Person
+
+
+@pytest.fixture
+def server_url(app: Starlette) -> Iterator[str]:
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(app, log_level="warning", lifespan="off", ws="none")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        assert time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.01)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+    sock.close()
+
+
+@SQLITE_ONLY
+def test_a_reviewer_logs_in_and_approves_over_http(
+    server_url: str, people: dict[str, Person], drafts: Drafts
+) -> None:
+    draft_id = drafts.add()
+    with httpx.Client(base_url=server_url) as browser:
+        assert browser.get("/").headers["location"] == "/login"
+        token = TOKEN.search(browser.get("/login").text)
+        assert token is not None
+        joon = people["joon"]
+        logged_in = browser.post(
+            "/login", data={"name": joon.name, "password": joon.password, "csrf_token": token[1]}
+        )
+        assert logged_in.status_code == 303
+        page = browser.get(f"/drafts/{draft_id}")
+        assert "강변 공원" in page.text
+        token = TOKEN.search(page.text)
+        assert token is not None
+        approved = browser.post(f"/drafts/{draft_id}/approve", data={"csrf_token": token[1]})
+        assert approved.status_code == 303
+    assert drafts.status(draft_id) == DraftStatus.APPROVED

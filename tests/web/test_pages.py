@@ -1,0 +1,223 @@
+"""The inbox and the draft page: what they show, how they escape it, and what they cost."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import httpx
+import pytest
+from sqlalchemy import event
+from starlette.applications import Starlette
+
+from drafts.config import Config
+from drafts.queueing import ScheduleRequest, schedule_draft
+from drafts.review import approve
+from drafts.storage import Database
+from drafts.times import show
+from drafts.timestamps import utcnow
+from drafts.users import find_user
+from tests.web.conftest import SQLITE_ONLY, Drafts, client, csrf_token
+
+pytestmark = pytest.mark.anyio
+
+SCRIPT = "<script>alert(1)</script>"
+
+
+async def test_the_inbox_lists_drafts_in_review_oldest_first(
+    as_joon: httpx.AsyncClient, drafts: Drafts
+) -> None:
+    first, second, third = (
+        drafts.add({"en": f"Update {n}"}, title=f"Update {n}", review=False) for n in (1, 2, 3)
+    )
+    not_submitted = drafts.add({"en": "Still a draft"}, title="Still a draft", review=False)
+    for draft_id in (third, first, second):
+        drafts.submit(draft_id)
+    page = await as_joon.get("/")
+    assert page.status_code == 200
+    listed = [int(found) for found in re.findall(r'<tr id="draft-(\d+)">', page.text)]
+    assert listed == [third, first, second]
+    assert f"/drafts/{not_submitted}" not in page.text
+    row = page.text.split(f'<tr id="draft-{third}">')[1].split("</tr>")[0]
+    assert "Update 3" in row
+    assert "<td>update</td>" in row
+    assert "<td>en</td>" in row
+    assert "linkedin, x-en" in row
+    assert "<td>mina</td>" in row
+    assert "KST" in row  # waiting since, in the viewer's timezone
+
+
+@SQLITE_ONLY
+async def test_an_empty_inbox_says_so(as_joon: httpx.AsyncClient) -> None:
+    assert "Nothing is waiting for review." in (await as_joon.get("/")).text
+
+
+async def test_a_script_in_a_draft_is_shown_as_text(
+    as_joon: httpx.AsyncClient, drafts: Drafts
+) -> None:
+    draft_id = drafts.add({"en": f"Look {SCRIPT} here"}, title=f"Title {SCRIPT}")
+    for path in ("/", f"/drafts/{draft_id}"):
+        page = await as_joon.get(path)
+        assert "<script" not in page.text
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text
+    page = await as_joon.get(f"/drafts/{draft_id}")
+    assert "Look &lt;script&gt;alert(1)&lt;/script&gt; here" in page.text
+
+
+async def test_korean_posts_render_with_their_language(
+    as_joon: httpx.AsyncClient, drafts: Drafts
+) -> None:
+    draft_id = drafts.add()
+    page = await as_joon.get(f"/drafts/{draft_id}")
+    assert page.headers["content-type"] == "text/html; charset=utf-8"
+    assert '<meta charset="utf-8">' in page.text
+    assert '<html lang="en">' in page.text
+    assert '<div class="post-text" lang="ko">🌳 강변 공원이 다시 문을 열었습니다.' in page.text
+    assert '<div class="post-text" lang="en">🌳 The riverside park' in page.text
+    cards = re.findall(r'<article class="post platform-(\w+)', page.text)
+    assert sorted(cards) == ["linkedin", "linkedin", "x", "x"]
+
+
+@SQLITE_ONLY
+async def test_each_post_shows_its_length_against_the_limit_and_its_problems(
+    as_joon: httpx.AsyncClient, drafts: Drafts
+) -> None:
+    long_korean = "가" * 150  # Hangul counts 2 on X: 300 weighted characters
+    draft_id = drafts.add({"ko": long_korean}, review=False)
+    page = await as_joon.get(f"/drafts/{draft_id}")
+    assert '<li class="over">300 / 280 weighted characters</li>' in page.text
+    assert '<p class="problem">300 weighted characters, over X&#39;s limit of 280 by 20</p>' in (
+        page.text
+    )
+    assert '<li class="fits">150 / 3,000 characters</li>' in page.text  # LinkedIn
+
+
+async def test_due_times_show_in_the_viewers_and_the_channels_timezone(
+    as_joon: httpx.AsyncClient, drafts: Drafts, database: Database, config: Config
+) -> None:
+    draft_id = drafts.add({"en": "See you at the park"})
+    at = (utcnow() + timedelta(days=10)).replace(hour=1, minute=0, second=0, microsecond=0)
+    with database.writing() as session:
+        joon = find_user(session, "joon")
+        approve(session, draft_id=draft_id, reviewer=joon, comment="", config=config, now=utcnow())
+        request = ScheduleRequest(at=at)
+        schedule_draft(
+            session, draft_id=draft_id, request=request, actor=joon, config=config, now=utcnow()
+        )
+    page = await as_joon.get(f"/drafts/{draft_id}")
+    seoul, london = show(at, ZoneInfo("Asia/Seoul")), show(at, ZoneInfo("Europe/London"))
+    x_card = page.text.split('<span class="post-channel">x-en</span>')[1].split("</article>")[0]
+    assert seoul in x_card
+    assert f'{london} <span class="muted">(Europe/London)</span>' in x_card
+    linkedin = page.text.split('<span class="post-channel">linkedin</span>')[1]
+    assert f'{seoul} <span class="muted">(Asia/Seoul)</span>' in linkedin.split("</article>")[0]
+
+    token = csrf_token(page.text)
+    saved = await as_joon.post(
+        "/preferences", data={"csrf_token": token, "timezone": "America/New_York"}
+    )
+    assert saved.status_code == 303
+    page = await as_joon.get(f"/drafts/{draft_id}")
+    assert show(at, ZoneInfo("America/New_York")) in page.text
+    assert "Times in America/New_York" in page.text
+
+
+@SQLITE_ONLY
+async def test_an_unknown_timezone_is_refused_by_name(as_joon: httpx.AsyncClient) -> None:
+    token = csrf_token((await as_joon.get("/preferences")).text)
+    response = await as_joon.post(
+        "/preferences", data={"csrf_token": token, "timezone": "Mars/Base"}
+    )
+    assert response.status_code == 400
+    assert "timezone: &#39;Mars/Base&#39; is not an IANA timezone" in response.text
+
+
+@contextmanager
+def counting_queries(database: Database) -> Iterator[list[str]]:
+    statements: list[str] = []
+
+    def count(*args: Any) -> None:
+        statements.append(args[2])
+
+    event.listen(database.engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(database.engine, "before_cursor_execute", count)
+
+
+async def test_pages_cost_the_same_queries_for_few_drafts_and_many(
+    as_joon: httpx.AsyncClient, drafts: Drafts, database: Database
+) -> None:
+    draft_id = drafts.add({"en": "One"}, title="One")
+    with counting_queries(database) as few:
+        assert (await as_joon.get("/")).status_code == 200
+    with counting_queries(database) as few_on_page:
+        assert (await as_joon.get(f"/drafts/{draft_id}")).status_code == 200
+    for n in range(5):
+        drafts.add({"en": f"More {n}", "ko": f"더 {n}"}, title=f"More {n}")
+    with counting_queries(database) as many:
+        page = await as_joon.get("/")
+    assert page.text.count('<tr id="draft-') == 6
+    assert len(many) == len(few)
+    with counting_queries(database) as many_on_page:  # three posts instead of two
+        assert (await as_joon.get(f"/drafts/{draft_id + 5}")).status_code == 200
+    assert len(many_on_page) == len(few_on_page)
+
+
+@SQLITE_ONLY
+async def test_pages_carry_security_headers_and_static_files_need_no_login(
+    app: Starlette, as_joon: httpx.AsyncClient
+) -> None:
+    page = await as_joon.get("/")
+    assert "default-src 'none'" in page.headers["content-security-policy"]
+    assert page.headers["x-frame-options"] == "DENY"
+    assert page.headers["cache-control"] == "no-store"
+    async with client(app) as anonymous:
+        css = await anonymous.get("/static/tidings.css")
+        assert css.status_code == 200
+        assert css.headers["content-type"].startswith("text/css")
+        assert "platform-bluesky" in css.text
+
+
+@SQLITE_ONLY
+async def test_a_bug_is_a_plain_500_page_without_a_traceback(
+    app: Starlette, people: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.web.conftest import log_in
+
+    def broken(*_: Any) -> None:
+        raise RuntimeError("secret internals")
+
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as browser:
+        await log_in(browser, people["joon"])
+        monkeypatch.setattr("tidings.web.inbox.load_inbox", broken)
+        response = await browser.get("/")
+    assert response.status_code == 500
+    assert "Tidings hit an internal error" in response.text
+    assert "secret internals" not in response.text
+    assert "Traceback" not in response.text
+
+
+async def test_the_inbox_comes_a_page_at_a_time(
+    as_joon: httpx.AsyncClient, drafts: Drafts, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("tidings.web.inbox.PAGE_SIZE", 2)
+    ids = [drafts.add({"en": f"Update {n}"}, title=f"Update {n}") for n in range(5)]
+
+    async def listed(query: str) -> list[int]:
+        page = await as_joon.get("/" + query)
+        assert "5 drafts wait for review" in page.text
+        return [int(found) for found in re.findall(r'<tr id="draft-(\d+)">', page.text)]
+
+    assert await listed("") == ids[:2]
+    assert await listed("?page=2") == ids[2:4]
+    assert await listed("?page=3") == ids[4:]
+    assert await listed("?page=99") == ids[4:]
+    assert await listed("?page=nope") == ids[:2]
+    assert 'href="/?page=2" rel="next"' in (await as_joon.get("/")).text

@@ -1,0 +1,118 @@
+"""Review decisions from the draft page, checked by the service layer, shown as pages."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from drafts.lifecycle import DraftStatus
+from tests.web.conftest import SQLITE_ONLY, Drafts, csrf_token
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_an_author_cannot_approve(as_mina: httpx.AsyncClient, drafts: Drafts) -> None:
+    draft_id = drafts.add()
+    page = await as_mina.get(f"/drafts/{draft_id}")
+    assert f'action="/drafts/{draft_id}/approve"' not in page.text
+    response = await as_mina.post(
+        f"/drafts/{draft_id}/approve", data={"csrf_token": csrf_token(page.text)}
+    )
+    assert response.status_code == 403
+    assert "mina is an author and may not review drafts" in response.text
+    assert "Traceback" not in response.text
+    assert drafts.status(draft_id) == DraftStatus.IN_REVIEW
+
+
+async def test_a_reviewer_approves_from_the_draft_page(
+    as_joon: httpx.AsyncClient, drafts: Drafts
+) -> None:
+    draft_id = drafts.add()
+    page = await as_joon.get(f"/drafts/{draft_id}")
+    assert page.status_code == 200
+    assert f'action="/drafts/{draft_id}/approve"' in page.text
+    response = await as_joon.post(
+        f"/drafts/{draft_id}/approve",
+        data={"csrf_token": csrf_token(page.text), "comment": "Lovely, thank you"},
+    )
+    assert response.status_code == 303
+    assert response.headers["location"] == f"/drafts/{draft_id}"
+    assert drafts.status(draft_id) == DraftStatus.APPROVED
+    after = await as_joon.get(f"/drafts/{draft_id}")
+    assert f"Draft {draft_id} approved." in after.text
+    assert "joon approved it" in after.text
+    assert "Lovely, thank you" in after.text
+    assert f'action="/drafts/{draft_id}/approve"' not in after.text  # nothing left to approve
+
+
+@SQLITE_ONLY
+async def test_approving_twice_is_refused_with_the_reason(
+    as_joon: httpx.AsyncClient, drafts: Drafts
+) -> None:
+    draft_id = drafts.add()
+    token = csrf_token((await as_joon.get(f"/drafts/{draft_id}")).text)
+    await as_joon.post(f"/drafts/{draft_id}/approve", data={"csrf_token": token})
+    again = await as_joon.post(f"/drafts/{draft_id}/approve", data={"csrf_token": token})
+    assert again.status_code == 403
+    assert "approve needs a draft that is in_review" in again.text
+
+
+async def test_requesting_changes_needs_a_comment(
+    as_joon: httpx.AsyncClient, drafts: Drafts
+) -> None:
+    draft_id = drafts.add()
+    token = csrf_token((await as_joon.get(f"/drafts/{draft_id}")).text)
+    empty = await as_joon.post(
+        f"/drafts/{draft_id}/request-changes", data={"csrf_token": token, "comment": "  "}
+    )
+    assert empty.status_code == 400
+    assert "comment: say what should change" in empty.text
+    assert drafts.status(draft_id) == DraftStatus.IN_REVIEW
+    sent = await as_joon.post(
+        f"/drafts/{draft_id}/request-changes",
+        data={"csrf_token": token, "comment": "Name the park <b>please</b>"},
+    )
+    assert sent.status_code == 303
+    assert drafts.status(draft_id) == DraftStatus.CHANGES_REQUESTED
+    page = await as_joon.get(f"/drafts/{draft_id}")
+    assert "Name the park &lt;b&gt;please&lt;/b&gt;" in page.text
+
+
+@SQLITE_ONLY
+async def test_an_unknown_draft_is_a_friendly_404(as_joon: httpx.AsyncClient) -> None:
+    token = csrf_token((await as_joon.get("/")).text)
+    page = await as_joon.get("/drafts/424242")
+    assert page.status_code == 404
+    assert "no draft 424242" in page.text
+    action = await as_joon.post("/drafts/424242/approve", data={"csrf_token": token})
+    assert action.status_code == 404
+    assert (await as_joon.get("/drafts/abc")).status_code == 404
+
+
+async def test_the_final_approval_schedules_a_draft_that_asks_for_the_next_slot(
+    as_joon: httpx.AsyncClient, drafts: Drafts
+) -> None:
+    draft_id = drafts.add({"en": "Join us in the park"}, publish_at="next-slot")
+    token = csrf_token((await as_joon.get(f"/drafts/{draft_id}")).text)
+    response = await as_joon.post(f"/drafts/{draft_id}/approve", data={"csrf_token": token})
+    assert response.status_code == 303
+    assert drafts.status(draft_id) == DraftStatus.SCHEDULED
+    page = await as_joon.get(f"/drafts/{draft_id}")
+    assert f"Draft {draft_id} approved and scheduled from " in page.text
+    assert page.text.count('<span class="status status-scheduled">scheduled</span>') == 3
+    assert "(Europe/London)" in page.text  # x-en's own timezone, beside the viewer's
+
+
+@SQLITE_ONLY
+async def test_an_approval_that_cannot_be_scheduled_changes_nothing(
+    as_joon: httpx.AsyncClient, drafts: Drafts
+) -> None:
+    draft_id = drafts.add({"ko": "공원에서 만나요"}, publish_at="next-slot")  # x-ko has no slots
+    token = csrf_token((await as_joon.get(f"/drafts/{draft_id}")).text)
+    response = await as_joon.post(
+        f"/drafts/{draft_id}/approve", data={"csrf_token": token, "comment": "좋아요"}
+    )
+    assert response.status_code == 400
+    assert "channel x-ko has no slots" in response.text
+    assert "좋아요</textarea>" in response.text  # the comment is kept for another try
+    assert drafts.status(draft_id) == DraftStatus.IN_REVIEW

@@ -1,0 +1,33 @@
+"""``tidings web``: the review and queue web app, served by uvicorn."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from tidings.cli.console import say
+from tidings.cli.context import app_context
+
+
+def web(
+    ctx: typer.Context,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8800,
+    secure_cookies: Annotated[
+        bool,
+        typer.Option(
+            "--secure-cookies", help="Send the session cookie over HTTPS only (behind TLS)."
+        ),
+    ] = False,
+) -> None:
+    """Serve the web app for reviewers and comms staff (needs TIDINGS_WEB_SECRET or
+    TIDINGS_SECRET_KEY to sign session cookies)."""
+    import uvicorn
+
+    from tidings.web.app import create_app
+
+    context = app_context(ctx)
+    app = create_app(context.config, context.database(), https_only=secure_cookies)
+    say(f"Tidings web on http://{host}:{port}/ (Ctrl-C stops it)")
+    uvicorn.run(app, host=host, port=port, log_level="info", server_header=False)

@@ -1,0 +1,109 @@
+"""The web app: ``create_app(config, database)`` builds the Starlette application.
+
+Requests pass, outermost first: security headers → the signed session cookie → the CSRF
+check on every unsafe request → the login check on every page but /login and /static →
+the routes. Errors become pages (``error_pages``), never tracebacks.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.datastructures import MutableHeaders
+from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.routing import BaseRoute, Mount
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from drafts.config import Config
+from drafts.storage import Database
+from tidings.web import auth, draft_page, inbox, preferences
+from tidings.web.auth import LoginRequired
+from tidings.web.context import WebContext
+from tidings.web.csrf import CsrfMiddleware
+from tidings.web.error_pages import error_app, error_handlers
+from tidings.web.pages import Pages
+from tidings.web.session_key import session_key
+
+STATIC = Path(__file__).resolve().parent / "static"
+SESSION_COOKIE = "tidings_session"
+SESSION_MAX_AGE = 7 * 24 * 60 * 60
+FORM_REFUSED = "This form has expired or did not come from Tidings: reload the page and try again."
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
+
+
+def create_app(
+    config: Config,
+    database: Database,
+    *,
+    secret_key: str | None = None,
+    https_only: bool = False,
+) -> Starlette:
+    """The web app over ``database``; the cookie key comes from the environment unless given.
+
+    Raises ``ConfigError`` (one line) when no key is set. ``https_only`` marks the session
+    cookie Secure, for a deployment behind HTTPS.
+    """
+    key = secret_key or session_key()
+    web = WebContext(config=config, database=database, pages=Pages())
+    routes: list[BaseRoute] = [
+        *auth.routes(web),
+        *inbox.routes(web),
+        *draft_page.routes(web),
+        *preferences.routes(web),
+        Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
+    ]
+    middleware = [
+        Middleware(SecurityHeaders),
+        Middleware(
+            SessionMiddleware,
+            secret_key=key,
+            session_cookie=SESSION_COOKIE,
+            max_age=SESSION_MAX_AGE,
+            same_site="lax",
+            https_only=https_only,
+        ),
+        Middleware(
+            CsrfMiddleware,
+            refuse=error_app(web.pages, 403, FORM_REFUSED),
+            too_large=error_app(web.pages, 413, "This form is too large to be read."),
+        ),
+        Middleware(LoginRequired, database=database, default_zone=config.zone),
+    ]
+    return Starlette(
+        routes=routes,
+        middleware=middleware,
+        exception_handlers=error_handlers(web.pages),
+    )
+
+
+class SecurityHeaders:
+    """Headers every response carries: a strict content policy, no framing, no sniffing;
+    pages (not static files) are never cached, as they show who is logged in."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        static = scope["path"].startswith("/static/")
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+                headers["X-Content-Type-Options"] = "nosniff"
+                headers["X-Frame-Options"] = "DENY"
+                headers["Referrer-Policy"] = "same-origin"
+                if not static:
+                    headers["Cache-Control"] = "no-store"
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)

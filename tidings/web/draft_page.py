@@ -1,0 +1,158 @@
+"""One draft's page (every post as its platform will show it) and the review decisions taken
+there. The decisions go through ``drafts.review``, which checks the role and the workflow; a
+refusal is shown on the page with the service's own words, never as a traceback.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from drafts.audit import history
+from drafts.authoring import draft_posts, get_draft
+from drafts.errors import NotFoundError, TidingsError
+from drafts.learned_limits import learned_limits
+from drafts.models import AuditEntry, Draft, User
+from drafts.review import Decision, approvals_of, approve, request_changes
+from drafts.times import show
+from drafts.timestamps import utcnow
+from tidings.web.auth import Viewer
+from tidings.web.context import WebContext, off_loop
+from tidings.web.error_pages import status_for
+from tidings.web.pages import flash
+from tidings.web.post_cards import PostCard, post_card
+
+NEED_COMMENT = "comment: say what should change"
+ACTION_WORDS = {
+    "draft.add": "wrote it",
+    "draft.edit": "edited it",
+    "draft.submit": "sent it to review",
+    "draft.approve": "approved it",
+    "draft.request-changes": "asked for changes",
+    "draft.schedule": "scheduled it",
+    "draft.cancel": "cancelled it",
+}
+
+
+@dataclass(frozen=True)
+class DraftView:
+    draft: Draft
+    author: str
+    approvals: int
+    required: int
+    cards: tuple[PostCard, ...]
+    history: tuple[AuditEntry, ...]
+
+
+def load_draft(web: WebContext, draft_id: int) -> DraftView:
+    """The draft, its posts as cards, its approvals and its history (NotFoundError if none)."""
+    with web.database.reading() as session:
+        draft = get_draft(session, draft_id)
+        posts = draft_posts(session, draft_id)
+        approvals = approvals_of(session, draft)
+        learned = learned_limits(session)
+        author = session.get(User, draft.author_id)
+        entries = history(session, draft_id=draft_id)
+    return DraftView(
+        draft=draft,
+        author=author.name if author is not None else "?",
+        approvals=approvals,
+        required=web.config.review.required_approvals,
+        cards=tuple(post_card(post, web.config, learned) for post in posts),
+        history=tuple(entries),
+    )
+
+
+def _acting_user(session_user: User | None, viewer: Viewer) -> User:
+    if session_user is None:
+        raise NotFoundError(f"unknown user {viewer.name!r}")
+    return session_user
+
+
+def decide_approve(web: WebContext, viewer: Viewer, draft_id: int, comment: str) -> Decision:
+    with web.database.writing() as session:
+        reviewer = _acting_user(session.get(User, viewer.id), viewer)
+        return approve(
+            session,
+            draft_id=draft_id,
+            reviewer=reviewer,
+            comment=comment,
+            config=web.config,
+            now=utcnow(),
+        )
+
+
+def decide_request_changes(web: WebContext, viewer: Viewer, draft_id: int, comment: str) -> Draft:
+    with web.database.writing() as session:
+        reviewer = _acting_user(session.get(User, viewer.id), viewer)
+        return request_changes(
+            session, draft_id=draft_id, reviewer=reviewer, comment=comment, config=web.config
+        )
+
+
+def approval_message(decision: Decision, viewer: Viewer) -> str:
+    draft_id = decision.draft.id
+    if decision.approvals < decision.required:
+        return (
+            f"Approval {decision.approvals} of {decision.required} recorded; "
+            f"draft {draft_id} stays in review."
+        )
+    if decision.scheduled_at is not None:
+        when = show(decision.scheduled_at, viewer.zone)
+        return f"Draft {draft_id} approved and scheduled from {when}."
+    return f"Draft {draft_id} approved. {decision.note}".strip()
+
+
+def routes(web: WebContext) -> list[Route]:
+    async def page(
+        request: Request, *, error: TidingsError | None = None, comment: str = "", action: str = ""
+    ) -> Response:
+        draft_id: int = request.path_params["draft_id"]
+        view = await off_loop(load_draft, web, draft_id)
+        return web.pages.render(
+            request,
+            "draft.html",
+            status=status_for(error) if error is not None else 200,
+            view=view,
+            error=str(error) if error is not None else None,
+            comment=comment,
+            action=action,
+            action_words=ACTION_WORDS,
+        )
+
+    async def show_draft(request: Request) -> Response:
+        return await page(request)
+
+    async def approve_draft(request: Request) -> Response:
+        draft_id: int = request.path_params["draft_id"]
+        comment = str((await request.form()).get("comment", ""))
+        viewer: Viewer = request.state.viewer
+        try:
+            decision = await off_loop(decide_approve, web, viewer, draft_id, comment)
+        except TidingsError as error:
+            return await page(request, error=error, comment=comment, action="approve")
+        flash(request, approval_message(decision, viewer))
+        return RedirectResponse(f"/drafts/{draft_id}", status_code=303)
+
+    async def send_back(request: Request) -> Response:
+        draft_id: int = request.path_params["draft_id"]
+        comment = str((await request.form()).get("comment", ""))
+        viewer: Viewer = request.state.viewer
+        if not comment.strip():
+            refusal = TidingsError(NEED_COMMENT)
+            return await page(request, error=refusal, comment=comment, action="request-changes")
+        try:
+            await off_loop(decide_request_changes, web, viewer, draft_id, comment)
+        except TidingsError as error:
+            return await page(request, error=error, comment=comment, action="request-changes")
+        flash(request, f"Draft {draft_id} went back to its author with your comment.")
+        return RedirectResponse(f"/drafts/{draft_id}", status_code=303)
+
+    return [
+        Route("/drafts/{draft_id:int}", show_draft, methods=["GET"]),
+        Route("/drafts/{draft_id:int}/approve", approve_draft, methods=["POST"]),
+        Route("/drafts/{draft_id:int}/request-changes", send_back, methods=["POST"]),
+    ]

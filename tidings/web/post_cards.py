@@ -1,0 +1,95 @@
+"""A post as its platform will show it: the text read back from the exact request the daemon
+would send (``scheduler.preview``, guarantee 4), measured by the platform's own rules now
+(an instance's limit can change after the post was stored).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from drafts.composing import text_rules
+from drafts.config import Config
+from drafts.errors import NotFoundError
+from drafts.learned_limits import LearnedLimits
+from drafts.models import Post
+from drafts.text_rules import measure
+from scheduler.preview import preview
+
+
+@dataclass(frozen=True)
+class Count:
+    """One count the platform applies: length against limit, and what is wrong if it fails."""
+
+    length: int
+    limit: int | None
+    unit: str
+    problem: str | None
+
+
+@dataclass(frozen=True)
+class PostCard:
+    id: int
+    channel: str
+    platform: str
+    platform_name: str
+    language: str
+    text: str
+    counts: tuple[Count, ...]
+    problems: tuple[str, ...]
+    status: str
+    due_at: datetime | None
+    channel_zone: ZoneInfo
+    remote_url: str | None
+
+    @property
+    def remote_link(self) -> str | None:
+        """The published post's address, if it is a web address (never a ``javascript:`` one)."""
+        url = self.remote_url
+        return url if url is not None and url.startswith(("https://", "http://")) else None
+
+
+def post_card(post: Post, config: Config, learned: LearnedLimits) -> PostCard:
+    """The card for ``post``; a channel gone from config.toml is shown as a problem."""
+    assert post.id is not None
+    try:
+        channel = config.channel(post.channel)
+    except NotFoundError:
+        return _orphan(post, config)
+    built = preview(post_id=post.id, text=post.text, language=post.language, channel=channel)
+    measurements = measure(post.platform, post.text, text_rules(channel, learned))
+    counts = tuple(Count(m.length, m.limit, m.unit, m.problem()) for m in measurements)
+    return PostCard(
+        id=post.id,
+        channel=post.channel,
+        platform=post.platform,
+        platform_name=measurements[0].platform,
+        language=post.language,
+        text=built.displayed if built is not None else post.text,
+        counts=counts,
+        problems=tuple(c.problem for c in counts if c.problem is not None),
+        status=post.status,
+        due_at=post.due_at,
+        channel_zone=channel.zone(config.zone),
+        remote_url=post.remote_url,
+    )
+
+
+def _orphan(post: Post, config: Config) -> PostCard:
+    assert post.id is not None
+    problem = f"channel {post.channel} is no longer in {config.path.name}"
+    return PostCard(
+        id=post.id,
+        channel=post.channel,
+        platform=post.platform,
+        platform_name=post.platform,
+        language=post.language,
+        text=post.text,
+        counts=(Count(post.length, post.length_limit, "characters", None),),
+        problems=(problem,),
+        status=post.status,
+        due_at=post.due_at,
+        channel_zone=config.zone,
+        remote_url=post.remote_url,
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import secrets
 from collections.abc import Sequence
 from datetime import datetime, timedelta
@@ -141,3 +142,49 @@ def drain(database: Database, config: Config, **settings: object) -> RunSummary:
 def posts(database: Database, post_ids: Sequence[int]) -> list[Post]:
     with database.reading() as session:
         return [session.get(Post, post_id) for post_id in post_ids]  # type: ignore[misc]
+
+
+def queue_drafts(
+    database: Database,
+    config: Config,
+    library: TemplateLibrary,
+    *,
+    channels: Sequence[str],
+    texts: dict[str, str],
+) -> int:
+    """One approved free-text draft with ``texts`` per language, already due; its id."""
+    now = utcnow()
+    before = now - timedelta(seconds=5)
+    body = "".join(f"{language} = {_toml_string(text)}\n" for language, text in texts.items())
+    source = (
+        f'kind = "post"\ntitle = "Everywhere"\nchannels = {_toml_list(channels)}\n[text]\n{body}'
+    )
+    content = read_draft_file(source, "draft.toml", config, before)
+    with database.writing() as session:
+        author = add_user(session, name="writer", role=Role.AUTHOR, password_hash=None, actor=None)
+        reviewer = add_user(
+            session, name="checker", role=Role.REVIEWER, password_hash=None, actor=None
+        )
+        draft = add_draft(session, content=content, author=author, config=config, library=library)
+        assert draft.id is not None
+        submit(session, draft_id=draft.id, actor=author, config=config)
+        approve(
+            session, draft_id=draft.id, reviewer=reviewer, comment="", config=config, now=before
+        )
+        schedule_draft(
+            session,
+            draft_id=draft.id,
+            request=ScheduleRequest(at=now - timedelta(seconds=1)),
+            actor=author,
+            config=config,
+            now=before,
+        )
+        return draft.id
+
+
+def _toml_string(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)  # a JSON string is a valid TOML basic string
+
+
+def _toml_list(items: Sequence[str]) -> str:
+    return "[" + ", ".join(_toml_string(item) for item in items) + "]"

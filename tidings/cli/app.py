@@ -14,6 +14,7 @@ from tidings.cli import (
     review_commands,
     setup_commands,
     user_commands,
+    web_commands,
 )
 from tidings.cli.context import AppContext
 
@@ -60,3 +61,4 @@ app.command("log")(publish_commands.log)
 app.command("run")(publish_commands.run)
 app.command("sandbox")(publish_commands.sandbox)
 app.command("demo")(publish_commands.demo)
+app.command("web")(web_commands.web)

@@ -1,0 +1,118 @@
+"""Guarantee 4 on every platform: what the reviewer previewed is what the platform shows.
+
+An English and a Korean post with a link, hashtags, emoji and LinkedIn's reserved characters go
+through the daemon to every platform in the sandbox; each arrives with the fields PLATFORMS.md
+documents, and the text the sandbox shows equals the stored post and its preview.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlmodel import select
+
+from drafts.config import Config, parse_config
+from drafts.lifecycle import PostStatus
+from drafts.models import Post
+from drafts.rendering import TemplateLibrary
+from drafts.storage import Database
+from scheduler.preview import preview
+from scheduler.sandbox.server import RunningSandbox, running_sandbox
+from tests.integration.publishing import drain
+from tidings.demo.run import DEMO_SECRETS, _config_text
+
+EN = "🌏 Seoul's (pilot) heat_map is live: https://example.org/heat-map?city=seoul #ClimateAction #Seoul 🙋🏽"
+KO = "🌏 서울 폭염 지도(시범)가 공개되었습니다 👨‍👩‍👧 https://example.org/heat-map #기후행동 #서울"
+
+
+@pytest.fixture
+def sandbox() -> Iterator[RunningSandbox]:
+    with running_sandbox() as running:
+        yield running
+
+
+@pytest.fixture
+def everywhere(sandbox: RunningSandbox, monkeypatch: pytest.MonkeyPatch) -> Config:
+    for name in DEMO_SECRETS:
+        monkeypatch.setenv(name, secrets.token_urlsafe(24))
+    monkeypatch.setenv("TIDINGS_DEMO_TELEGRAM_TOKEN", f"123456789:{secrets.token_urlsafe(24)}")
+    text = _config_text(sandbox.base_url, "202610").replace(
+        'languages = ["en"]', 'languages = ["en", "ko"]'
+    )
+    return parse_config(text, Path("config.toml"))
+
+
+def test_every_platform_shows_exactly_the_previewed_text(
+    database: Database, library: TemplateLibrary, sandbox: RunningSandbox, everywhere: Config
+) -> None:
+    from tests.integration.publishing import queue_drafts
+
+    channels = [channel.id for channel in everywhere.channels]
+    queue_drafts(database, everywhere, library, channels=channels, texts={"en": EN, "ko": KO})
+    drain(database, everywhere)
+
+    with database.reading() as session:
+        stored = list(session.exec(select(Post)))
+    assert len(stored) == 2 * len(channels)
+    assert {post.status for post in stored} == {PostStatus.PUBLISHED}
+    for post in stored:
+        channel = everywhere.channel(post.channel)
+        previewed = preview(
+            post_id=post.id or 0, text=post.text, language=post.language, channel=channel
+        )
+        assert previewed is not None
+        assert previewed.displayed == post.text
+        marker = {"en": "pilot", "ko": "시범"}[post.language]
+        (arrived,) = [
+            p
+            for p in sandbox.state.posts(post.platform)
+            if marker in json.dumps(p.body, ensure_ascii=False)
+        ]
+        assert arrived.text == post.text, (post.platform, post.language)
+        check_fields(post, arrived.body, arrived.headers, arrived.details)
+    assert len(sandbox.state.posts()) == len(stored)  # each exactly once
+
+
+def check_fields(post: Post, body: object, headers: dict[str, str], details: object) -> None:
+    assert isinstance(body, dict)
+    language = post.language
+    match post.platform:
+        case "linkedin":
+            assert body["author"].startswith("urn:li:organization:")
+            assert body["visibility"] == "PUBLIC"
+            assert body["lifecycleState"] == "PUBLISHED"
+            assert body["distribution"]["feedDistribution"] == "MAIN_FEED"
+            assert "\\(" in body["commentary"]
+            assert headers["x-restli-protocol-version"] == "2.0.0"
+        case "x":
+            assert body == {"text": post.text}
+        case "mastodon":
+            assert body["language"] == language
+            assert headers["idempotency-key"]
+        case "bluesky":
+            record = body["record"]
+            assert record["langs"] == [language]
+            encoded = record["text"].encode()
+            spans = {
+                encoded[f["index"]["byteStart"] : f["index"]["byteEnd"]].decode()
+                for f in record["facets"]
+            }
+            hashtags = {"en": {"#ClimateAction", "#Seoul"}, "ko": {"#기후행동", "#서울"}}[language]
+            assert hashtags <= spans
+            assert any(span.startswith("https://example.org/heat-map") for span in spans)
+        case "facebook":
+            assert body["message"] == post.text
+        case "threads":
+            assert body["media_type"] == "TEXT"
+        case "telegram":
+            assert "parse_mode" not in body
+            assert body["chat_id"] == "@tidings_demo"
+        case "webhook":
+            assert body == {"text": post.text}
+            assert headers["x-tidings-signature"].startswith("sha256=")
+    assert os.environ["TIDINGS_DEMO_X_TOKEN"] not in str(body) + str(headers) + str(details)

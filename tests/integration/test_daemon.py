@@ -291,3 +291,37 @@ def test_a_post_scheduled_by_another_process_wakes_an_idle_daemon(
     asyncio.run(asyncio.wait_for(run(), timeout=10))
     other.dispose()
     assert posts(database, queued)[0].status == PostStatus.PUBLISHED
+
+
+def test_a_person_settles_posts_that_need_attention(
+    database: Database,
+    library: TemplateLibrary,
+    sandbox: RunningSandbox,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from drafts.attention import mark_published, retry_post
+    from drafts.errors import ReviewError
+    from drafts.users import Role, add_user
+
+    config = sandbox_config(sandbox.base_url, monkeypatch)
+    first, second = queue_posts(database, config, library, channels=["team-chat"], count=2)
+    sandbox.state.faults.add("slow_after_accept", "webhook", seconds=1.5, times=2)
+    drain(database, config, request_timeout=0.5)
+    assert {p.status for p in posts(database, [first, second])} == {PostStatus.NEEDS_ATTENTION}
+
+    with database.writing() as session:
+        editor = add_user(session, name="sun", role=Role.AUTHOR, password_hash=None, actor=None)
+        mark_published(
+            session, post_id=first, url="https://chat.example/m/1", actor=editor, now=utcnow()
+        )
+        retry_post(session, post_id=second, actor=editor, now=utcnow())
+    with pytest.raises(ReviewError, match="is published"), database.writing() as session:
+        retry_post(session, post_id=first, actor=editor, now=utcnow())
+    drain(database, config)
+
+    marked, retried = posts(database, [first, second])
+    assert (marked.status, marked.remote_url) == (PostStatus.PUBLISHED, "https://chat.example/m/1")
+    assert retried.status == PostStatus.PUBLISHED
+    assert [a.outcome for a in attempts(database, second)] == ["unknown", "published"]
+    with database.reading() as session:
+        assert get_draft(session, marked.draft_id).status == DraftStatus.DONE

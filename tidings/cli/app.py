@@ -9,6 +9,7 @@ import typer
 from tidings.cli import (
     channel_commands,
     draft_commands,
+    post_commands,
     publish_commands,
     queue_commands,
     review_commands,
@@ -51,6 +52,7 @@ app.command("init")(setup_commands.init)
 app.add_typer(user_commands.app, name="user")
 app.add_typer(draft_commands.app, name="draft")
 app.add_typer(channel_commands.app, name="channels")
+app.add_typer(post_commands.app, name="post")
 app.command("submit")(review_commands.submit)
 app.command("approve")(review_commands.approve)
 app.command("request-changes")(review_commands.request_changes)

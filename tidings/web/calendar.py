@@ -1,0 +1,266 @@
+"""The calendar: one week of posts per channel (Monday to Sunday), in a chosen timezone.
+
+``GET /calendar?week=2026-W49&tz=Europe/London``. The week and the zone default to the
+viewer's (their preference, else ``[tidings] timezone``). One query reads the week: the posts
+whose ``due_at`` falls in the week's UTC range, with their drafts' titles. A published post
+is shown at its due time too, so an entry stays where it was planned.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlencode
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date
+from sqlalchemy import Select
+from sqlalchemy import select as select_columns
+from sqlmodel import col
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from drafts.config import Config
+from drafts.errors import TidingsError
+from drafts.lifecycle import PostStatus
+from drafts.models import Draft, Post
+from drafts.storage import Database
+from drafts.timestamps import utcnow
+from drafts.timezones import zone
+from tidings.web.auth import Viewer
+from tidings.web.context import WebContext, off_loop
+from tidings.web.pages import UI_LANGUAGE
+from tidings.web.preferences import timezone_names
+
+# What the calendar shows, in the order its legend lists them.
+SHOWN_STATUSES: tuple[PostStatus, ...] = (
+    PostStatus.SCHEDULED,
+    PostStatus.PUBLISHING,
+    PostStatus.RETRYING,
+    PostStatus.PUBLISHED,
+    PostStatus.FAILED,
+    PostStatus.NEEDS_ATTENTION,
+)
+STATUS_WORDS: dict[str, str] = {
+    PostStatus.SCHEDULED: "scheduled",
+    PostStatus.PUBLISHING: "publishing now",
+    PostStatus.RETRYING: "retrying",
+    PostStatus.PUBLISHED: "published",
+    PostStatus.FAILED: "failed",
+    PostStatus.NEEDS_ATTENTION: "needs attention",
+}
+_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
+FIRST_YEAR, LAST_YEAR = 1970, 9998
+
+
+@dataclass(frozen=True)
+class Week:
+    """An ISO week (Monday to Sunday) read in ``zone``."""
+
+    monday: date
+    zone: ZoneInfo
+
+    @property
+    def label(self) -> str:
+        year, number, _ = self.monday.isocalendar()
+        return f"{year}-W{number:02d}"
+
+    @property
+    def days(self) -> tuple[date, ...]:
+        return tuple(self.monday + timedelta(days=n) for n in range(7))
+
+    @property
+    def start(self) -> datetime:
+        """The week's first instant, in UTC."""
+        return _midnight(self.monday, self.zone)
+
+    @property
+    def end(self) -> datetime:
+        """The next week's first instant, in UTC (the range is ``[start, end)``)."""
+        return _midnight(self.monday + timedelta(days=7), self.zone)
+
+    def step(self, weeks: int) -> Week | None:
+        """The week ``weeks`` away, or None past the years the calendar shows."""
+        monday = self.monday + timedelta(weeks=weeks)
+        if not FIRST_YEAR <= monday.isocalendar()[0] <= LAST_YEAR:
+            return None
+        return Week(monday, self.zone)
+
+
+def _midnight(day: date, tz: ZoneInfo) -> datetime:
+    # fold=0: where clocks skip midnight, the day starts at the jump; where midnight repeats,
+    # at its first occurrence. Either way every instant of the day falls after it.
+    return datetime.combine(day, time(0), tzinfo=tz).astimezone(UTC)
+
+
+def week_of(instant: datetime, tz: ZoneInfo) -> Week:
+    """The week ``instant`` falls in, in ``tz``."""
+    local = instant.astimezone(tz).date()
+    return Week(local - timedelta(days=local.weekday()), tz)
+
+
+def parse_week(text: str, tz: ZoneInfo) -> Week:
+    """``2026-W49`` as a ``Week``; ``TidingsError`` (one line) when it names none."""
+    found = _WEEK.match(text.strip())
+    if found is None:
+        raise TidingsError(f"week: {text!r} is not a week such as 2026-W49")
+    year, number = int(found[1]), int(found[2])
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise TidingsError(f"week: {text!r} is outside {FIRST_YEAR}–{LAST_YEAR}")
+    try:
+        monday = date.fromisocalendar(year, number, 1)
+    except ValueError:
+        raise TidingsError(f"week: {year} has no week {number}") from None
+    return Week(monday, tz)
+
+
+def parse_zone(text: str) -> ZoneInfo:
+    try:
+        return zone(text.strip())
+    except ValueError as error:
+        raise TidingsError(f"tz: {error}") from None
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One post in the calendar."""
+
+    post_id: int
+    draft_id: int
+    title: str
+    channel: str
+    language: str
+    status: str
+    due_at: datetime
+    local: datetime  # due_at in the calendar's zone
+
+    @property
+    def status_words(self) -> str:
+        return STATUS_WORDS.get(self.status, self.status)
+
+
+@dataclass(frozen=True)
+class ChannelRow:
+    channel: str
+    platform: str
+    configured: bool
+    days: tuple[tuple[Entry, ...], ...]  # seven, Monday first
+
+
+@dataclass(frozen=True)
+class CalendarView:
+    week: Week
+    previous: Week | None
+    next: Week | None
+    current: Week  # the week of today, in the calendar's zone
+    today: date
+    rows: tuple[ChannelRow, ...]
+    posts: int
+
+
+def _week_query(week: Week) -> Select[Any]:
+    return (
+        select_columns(
+            col(Post.id),
+            col(Post.draft_id),
+            col(Draft.title),
+            col(Post.channel),
+            col(Post.platform),
+            col(Post.language),
+            col(Post.status),
+            col(Post.due_at),
+        )
+        .join(Draft, col(Draft.id) == col(Post.draft_id))
+        .where(
+            col(Post.status).in_([str(status) for status in SHOWN_STATUSES]),
+            col(Post.due_at) >= week.start,
+            col(Post.due_at) < week.end,
+        )
+        .order_by(col(Post.due_at), col(Post.channel), col(Post.language), col(Post.id))
+    )
+
+
+def load_calendar(database: Database, config: Config, week: Week, now: datetime) -> CalendarView:
+    """The week's posts, a row per configured channel (and one per channel no longer configured
+    that still has posts in the week)."""
+    with database.reading() as session:
+        rows = session.connection().execute(_week_query(week)).all()
+    tz = week.zone
+    cells: dict[str, list[list[Entry]]] = {}
+    platforms = {channel.id: channel.platform for channel in config.channels}
+    for row in rows:
+        local = row.due_at.astimezone(tz)
+        day = (local.date() - week.monday).days
+        if not 0 <= day < 7:  # cannot happen for [start, end); kept out rather than misplaced
+            continue
+        platforms.setdefault(row.channel, row.platform)
+        entry = Entry(
+            post_id=row.id,
+            draft_id=row.draft_id,
+            title=row.title,
+            channel=row.channel,
+            language=row.language,
+            status=row.status,
+            due_at=row.due_at,
+            local=local,
+        )
+        cells.setdefault(row.channel, [[] for _ in range(7)])[day].append(entry)
+    configured = [channel.id for channel in config.channels]
+    gone = sorted(set(cells) - set(configured))
+    empty: list[list[Entry]] = [[] for _ in range(7)]
+    channel_rows = tuple(
+        ChannelRow(
+            channel=channel,
+            platform=platforms[channel],
+            configured=channel in configured,
+            days=tuple(tuple(day) for day in cells.get(channel, empty)),
+        )
+        for channel in [*configured, *gone]
+    )
+    return CalendarView(
+        week=week,
+        previous=week.step(-1),
+        next=week.step(1),
+        current=week_of(now, tz),
+        today=now.astimezone(tz).date(),
+        rows=channel_rows,
+        posts=len(rows),
+    )
+
+
+def day_heading(day: date) -> str:
+    """``Mon 30 Nov``, in the interface language."""
+    return str(format_date(day, "EEE d MMM", locale=UI_LANGUAGE))
+
+
+def week_link(week: Week, chosen_zone: str | None) -> str:
+    query = {"week": week.label, **({"tz": chosen_zone} if chosen_zone else {})}
+    return "/calendar?" + urlencode(query, safe="/")
+
+
+def routes(web: WebContext) -> list[Route]:
+    async def calendar(request: Request) -> Response:
+        viewer: Viewer = request.state.viewer
+        asked_zone = request.query_params.get("tz", "").strip()
+        tz = parse_zone(asked_zone) if asked_zone else viewer.zone
+        asked_week = request.query_params.get("week", "").strip()
+        now = utcnow()
+        week = parse_week(asked_week, tz) if asked_week else week_of(now, tz)
+        view = await off_loop(load_calendar, web.database, web.config, week, now)
+        return web.pages.render(
+            request,
+            "calendar.html",
+            view=view,
+            zone=tz,
+            chosen_zone=tz.key if asked_zone else None,
+            zones=timezone_names(),
+            statuses=SHOWN_STATUSES,
+            status_words=STATUS_WORDS,
+            day_heading=day_heading,
+            week_link=week_link,
+        )
+
+    return [Route("/calendar", calendar, methods=["GET"])]

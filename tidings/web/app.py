@@ -19,7 +19,16 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from drafts.config import Config
 from drafts.storage import Database
-from tidings.web import auth, draft_page, inbox, preferences
+from tidings.web import (
+    auth,
+    calendar,
+    channels_page,
+    compose,
+    draft_page,
+    inbox,
+    outcomes,
+    preferences,
+)
 from tidings.web.auth import LoginRequired
 from tidings.web.context import WebContext
 from tidings.web.csrf import CsrfMiddleware
@@ -55,7 +64,11 @@ def create_app(
         *auth.routes(web),
         *inbox.routes(web),
         *draft_page.routes(web),
+        *compose.routes(web),
         *preferences.routes(web),
+        *calendar.routes(web),
+        *outcomes.routes(web),
+        *channels_page.routes(web),
         Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
     ]
     middleware = [

@@ -9,10 +9,10 @@ is shown at its due time too, so an entry stays where it was planned.
 from __future__ import annotations
 
 import re
-from urllib.parse import urlencode
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
@@ -161,7 +161,7 @@ class CalendarView:
     posts: int
 
 
-def _week_query(week: Week) -> Select[Any]:
+def _week_query(week: Week) -> Select[*tuple[Any, ...]]:
     return (
         select_columns(
             col(Post.id),

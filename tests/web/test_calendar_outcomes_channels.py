@@ -1,0 +1,393 @@
+"""The calendar (a week per channel, in a chosen timezone), a post's outcomes (attempts in plain
+words, settling a post that needs attention) and the channels page (with and without a check)."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import httpx
+import pytest
+from sqlmodel import select
+
+from drafts.authoring import draft_posts, get_draft
+from drafts.config import Config
+from drafts.lifecycle import DraftStatus, PostStatus
+from drafts.models import Attempt, AuditEntry, Post
+from drafts.review import approve
+from drafts.storage import Database
+from drafts.timestamps import utcnow
+from drafts.users import find_user
+from scheduler.sandbox.server import running_sandbox
+from tests.conftest import TEST_CONFIG, make_config
+from tests.web.conftest import SQLITE_ONLY, Drafts, Person, client, csrf_token, log_in
+from tidings.web import channels_page
+from tidings.web.app import create_app
+from tidings.web.calendar import week_of
+
+pytestmark = pytest.mark.anyio
+
+LONDON, SEOUL = ZoneInfo("Europe/London"), ZoneInfo("Asia/Seoul")
+WORKER = "web-test-worker"
+
+
+def next_sunday_evening(weeks_ahead: int = 2) -> datetime:
+    """A Sunday at 20:00 UTC some weeks ahead: still Sunday in London, Monday in Seoul."""
+    day = utcnow().date() + timedelta(weeks=weeks_ahead)
+    day += timedelta(days=(6 - day.weekday()) % 7)
+    return datetime(day.year, day.month, day.day, 20, 0, tzinfo=UTC)
+
+
+def scheduled(
+    drafts: Drafts, database: Database, config: Config, due: datetime
+) -> tuple[int, list[Post]]:
+    """An English draft (linkedin and x-en) approved by joon and so scheduled at ``due``."""
+    draft_id = drafts.add({"en": "The library opens late on Sundays"}, publish_at=due.isoformat())
+    with database.writing() as session:
+        joon = find_user(session, "joon")
+        approve(session, draft_id=draft_id, reviewer=joon, comment="", config=config, now=utcnow())
+    with database.reading() as session:
+        posts = draft_posts(session, draft_id)
+    assert {p.status for p in posts} == {PostStatus.SCHEDULED}
+    return draft_id, posts
+
+
+def day_of(html: str, channel: str, post_id: int) -> str | None:
+    """The ``data-day`` of the calendar cell in ``channel``'s row that holds post ``post_id``."""
+    row = html.split(f'<tr id="channel-{channel}">', 1)[1].split("</tr>", 1)[0]
+    for day, cell in re.findall(r'<td data-day="([0-9-]+)">(.*?)</td>', row, flags=re.S):
+        if f'id="entry-{post_id}"' in cell:
+            return str(day)
+    return None
+
+
+def link(html: str, rel: str) -> str:
+    found = re.search(rf'<a href="([^"]+)" rel="{rel}">', html)
+    assert found, f"no {rel} link"
+    return found[1].replace("&amp;", "&")
+
+
+async def test_a_scheduled_post_sits_on_its_day_in_the_chosen_timezone(
+    as_joon: httpx.AsyncClient, drafts: Drafts, database: Database, config: Config
+) -> None:
+    due = next_sunday_evening()
+    draft_id, posts = scheduled(drafts, database, config, due)
+    linkedin = next(p for p in posts if p.channel == "linkedin")
+    assert linkedin.id is not None
+    london_week, seoul_week = week_of(due, LONDON), week_of(due, SEOUL)
+    assert seoul_week.monday == london_week.monday + timedelta(weeks=1)
+
+    # London: still Sunday, the last column of its week.
+    page = await as_joon.get(f"/calendar?week={london_week.label}&tz=Europe/London")
+    assert page.status_code == 200
+    sunday = due.astimezone(LONDON).date()
+    assert day_of(page.text, "linkedin", linkedin.id) == sunday.isoformat()
+    entry = page.text.split(f'id="entry-{linkedin.id}"', 1)[1].split("</div>", 1)[0]
+    assert f">{due.astimezone(LONDON):%H:%M}</time>" in entry
+    assert f'<a href="/drafts/{draft_id}">Riverside park reopens</a>' in entry
+    assert 'class="status status-scheduled"' in entry
+    assert f'href="/posts/{linkedin.id}"' in entry
+    assert 'id="channel-x-en"' in page.text and 'id="channel-mastodon"' in page.text
+
+    # Seoul: already Monday, the first column of the next week; its week before is empty.
+    page = await as_joon.get(f"/calendar?week={london_week.label}&tz=Asia/Seoul")
+    assert day_of(page.text, "linkedin", linkedin.id) is None
+    assert "Nothing is scheduled or published this week." in page.text
+    page = await as_joon.get(link(page.text, "next"))
+    assert f"{seoul_week.label}</span></h1>" in page.text
+    assert link(page.text, "prev").endswith("&tz=Asia/Seoul")  # the zone stays chosen
+    monday = due.astimezone(SEOUL).date()
+    assert monday == sunday + timedelta(days=1)
+    assert day_of(page.text, "linkedin", linkedin.id) == monday.isoformat()
+    assert f">{due.astimezone(SEOUL):%H:%M}</time>" in page.text
+    back = await as_joon.get(link(page.text, "prev"))
+    assert day_of(back.text, "linkedin", linkedin.id) is None
+
+    # Without tz, the viewer's zone (here config's, Asia/Seoul); published posts stay put.
+    with database.writing() as session:
+        stored = session.get(Post, linkedin.id)
+        assert stored is not None
+        stored.status, stored.remote_url = PostStatus.PUBLISHED, "https://example.org/p/1"
+    page = await as_joon.get(f"/calendar?week={seoul_week.label}")
+    assert "times in Asia/Seoul" in page.text
+    assert day_of(page.text, "linkedin", linkedin.id) == monday.isoformat()
+    entry = page.text.split(f'id="entry-{linkedin.id}"', 1)[1].split("</div>", 1)[0]
+    assert 'class="status status-published"' in entry
+    assert '<span class="status status-needs_attention">needs attention</span>' in page.text
+
+
+@SQLITE_ONLY
+async def test_the_calendar_refuses_a_week_or_zone_it_cannot_read(
+    as_joon: httpx.AsyncClient,
+) -> None:
+    this_week = await as_joon.get("/calendar")
+    assert this_week.status_code == 200
+    assert f"{week_of(utcnow(), SEOUL).label}" in this_week.text
+    for query, message in [
+        ("week=2026-W60", "week: 2026 has no week 60"),
+        ("week=next", "week: &#39;next&#39; is not a week such as 2026-W49"),
+        ("tz=Mars/Olympus", "tz: &#39;Mars/Olympus&#39; is not an IANA timezone"),
+    ]:
+        page = await as_joon.get(f"/calendar?{query}")
+        assert page.status_code == 400, query
+        assert message in page.text
+        assert "Traceback" not in page.text
+
+
+def add_attempts(database: Database, post_id: int, *rows: dict[str, object]) -> None:
+    started = utcnow() - timedelta(minutes=10)
+    with database.writing() as session:
+        for number, row in enumerate(rows, start=1):
+            at = started + timedelta(minutes=number)
+            session.add(
+                Attempt(
+                    post_id=post_id,
+                    number=number,
+                    worker=WORKER,
+                    started_at=at,
+                    finished_at=at + timedelta(milliseconds=int(str(row.get("duration_ms", 0)))),
+                    **row,  # type: ignore[arg-type]
+                )
+            )
+
+
+def settle(database: Database, post_id: int, status: PostStatus, reason: str) -> None:
+    """Leave the post as the daemon would after its last attempt."""
+    with database.writing() as session:
+        post = session.get(Post, post_id)
+        assert post is not None
+        post.status, post.reason, post.attempt_at = status, reason, None
+        draft = get_draft(session, post.draft_id)
+        draft.status = DraftStatus.DONE
+
+
+@SQLITE_ONLY
+async def test_a_post_shows_every_attempt_in_plain_words(
+    as_joon: httpx.AsyncClient, drafts: Drafts, database: Database, config: Config
+) -> None:
+    draft_id, posts = scheduled(drafts, database, config, next_sunday_evening())
+    post_id = posts[0].id
+    assert post_id is not None
+    remote = "https://social.example/@city/1234"
+    add_attempts(
+        database,
+        post_id,
+        {"outcome": "retry", "http_status": 503, "duration_ms": 240, "error": "HTTP 503 <busy>"},
+        {
+            "outcome": "published",
+            "http_status": 200,
+            "duration_ms": 1500,
+            "remote_id": "1234",
+            "remote_url": remote,
+        },
+    )
+    settle(database, post_id, PostStatus.PUBLISHED, "published")
+    page = await as_joon.get(f"/posts/{post_id}")
+    assert page.status_code == 200
+    assert f'<a href="/drafts/{draft_id}">Riverside park reopens</a>' in page.text
+    first = page.text.split('<tr id="attempt-1">', 1)[1].split("</tr>", 1)[0]
+    assert "did not go through; was tried again (see the next attempt)" in first
+    assert "503 Service Unavailable" in first
+    assert "240 ms" in first
+    assert "HTTP 503 &lt;busy&gt;" in first
+    second = page.text.split('<tr id="attempt-2">', 1)[1].split("</tr>", 1)[0]
+    assert "<td>published</td>" in second
+    assert "200 OK" in second and "1.5 s" in second
+    assert f'<a href="{remote}" rel="noopener noreferrer">' in second
+    assert "A person needs to check" not in page.text
+    assert f'action="/posts/{post_id}/retry"' not in page.text  # nothing to settle
+
+    # The last attempt of a retrying post says when the next one comes.
+    retry_at = utcnow() + timedelta(minutes=5)
+    with database.writing() as session:
+        post = session.get(Post, post_id)
+        assert post is not None
+        post.status, post.attempt_at = PostStatus.RETRYING, retry_at
+        attempt = session.exec(
+            select(Attempt).where(Attempt.post_id == post_id, Attempt.number == 2)
+        ).one()
+        attempt.outcome, attempt.remote_url, attempt.http_status = "retry", None, 429
+    page = await as_joon.get(f"/posts/{post_id}")
+    second = page.text.split('<tr id="attempt-2">', 1)[1].split("</tr>", 1)[0]
+    local = retry_at.astimezone(SEOUL)
+    assert f"will try again at {local:%Y-%m-%d %H:%M} KST" in second
+    assert "429 Too Many Requests" in second
+
+
+def needs_attention_post(drafts: Drafts, database: Database, config: Config) -> tuple[int, int]:
+    draft_id, posts = scheduled(drafts, database, config, next_sunday_evening())
+    post_id = posts[0].id
+    assert post_id is not None
+    add_attempts(
+        database,
+        post_id,
+        {"outcome": "unknown", "duration_ms": 500, "error": "read timed out after sending"},
+    )
+    settle(
+        database,
+        post_id,
+        PostStatus.NEEDS_ATTENTION,
+        "read timed out after sending; the post may or may not be live",
+    )
+    return draft_id, post_id
+
+
+def post_row(database: Database, post_id: int) -> Post:
+    with database.reading() as session:
+        post = session.get(Post, post_id)
+        assert post is not None
+        return post
+
+
+@SQLITE_ONLY
+async def test_a_post_that_needs_attention_is_marked_published_with_its_address(
+    as_joon: httpx.AsyncClient, drafts: Drafts, database: Database, config: Config
+) -> None:
+    _, post_id = needs_attention_post(drafts, database, config)
+    listed = await as_joon.get("/attention")
+    assert f'<tr id="attention-{post_id}">' in listed.text
+    assert f'<a href="/posts/{post_id}">' in listed.text
+
+    page = await as_joon.get(f"/posts/{post_id}")
+    banner = page.text.split('class="error attention-banner"', 1)[1].split("</section>", 1)[0]
+    assert "A person needs to check this post" in banner
+    assert "Open the linkedin channel on linkedin" in banner
+    assert "The library opens late on Sundays" in banner
+    assert "read timed out after sending" in banner
+    assert "no clear answer: it may or may not have been posted, so a person must check" in (
+        page.text
+    )
+    token = csrf_token(page.text)
+
+    bad = await as_joon.post(
+        f"/posts/{post_id}/mark-published", data={"csrf_token": token, "url": "javascript:x"}
+    )
+    assert bad.status_code == 400
+    assert "url: give the post&#39;s address, starting with https://" in bad.text
+    assert 'value="javascript:x"' in bad.text  # kept for correcting
+    assert post_row(database, post_id).status == PostStatus.NEEDS_ATTENTION
+
+    url = "https://www.linkedin.com/feed/update/urn:li:share:1"
+    done = await as_joon.post(
+        f"/posts/{post_id}/mark-published", data={"csrf_token": token, "url": url}
+    )
+    assert done.status_code == 303
+    assert done.headers["location"] == f"/posts/{post_id}"
+    post = post_row(database, post_id)
+    assert (post.status, post.remote_url) == (PostStatus.PUBLISHED, url)
+    after = await as_joon.get(f"/posts/{post_id}")
+    assert f"Post {post_id} is marked published at {url}." in after.text
+    assert "A person needs to check" not in after.text
+    assert "joon marked it published" in after.text
+    assert f'id="attention-{post_id}"' not in (await as_joon.get("/attention")).text
+
+    again = await as_joon.post(f"/posts/{post_id}/retry", data={"csrf_token": token})
+    assert again.status_code == 403
+    assert "only a post that needs attention or failed can be settled" in again.text
+    with database.reading() as session:
+        actions = session.exec(select(AuditEntry.action).where(AuditEntry.post_id == post_id)).all()
+    assert actions.count("post.mark-published") == 1
+
+
+@SQLITE_ONLY
+async def test_retry_queues_a_post_that_needs_attention_again(
+    as_mina: httpx.AsyncClient, drafts: Drafts, database: Database, config: Config
+) -> None:
+    draft_id, post_id = needs_attention_post(drafts, database, config)
+    page = await as_mina.get(f"/posts/{post_id}")
+    assert "sending it again could post it twice" in page.text
+    response = await as_mina.post(
+        f"/posts/{post_id}/retry", data={"csrf_token": csrf_token(page.text)}
+    )
+    assert response.status_code == 303
+    post = post_row(database, post_id)
+    assert post.status == PostStatus.SCHEDULED
+    assert post.reason == "retry requested by mina"
+    assert post.attempt_at is not None and post.attempt_at <= utcnow()
+    assert drafts.status(draft_id) == DraftStatus.SCHEDULED
+    after = await as_mina.get(f"/posts/{post_id}")
+    assert f"Post {post_id} is queued again" in after.text
+    assert "Next try" in after.text
+
+
+@SQLITE_ONLY
+async def test_settling_without_the_csrf_token_is_refused(
+    as_joon: httpx.AsyncClient, drafts: Drafts, database: Database, config: Config
+) -> None:
+    _, post_id = needs_attention_post(drafts, database, config)
+    refused = [
+        await as_joon.post(
+            f"/posts/{post_id}/mark-published", data={"url": "https://example.org/p/1"}
+        ),
+        await as_joon.post(f"/posts/{post_id}/retry"),
+        await as_joon.post(f"/posts/{post_id}/retry", data={"csrf_token": "forged"}),
+    ]
+    assert [response.status_code for response in refused] == [403, 403, 403]
+    assert post_row(database, post_id).status == PostStatus.NEEDS_ATTENTION
+    assert (await as_joon.get("/posts/999999")).status_code == 404
+
+
+@SQLITE_ONLY
+async def test_the_channels_page_is_fast_and_does_not_check_unasked(
+    as_mina: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def no_network(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the plain channels page must not call the platforms")
+
+    monkeypatch.setattr(channels_page, "check_channels", no_network)
+    page = await as_mina.get("/channels")
+    assert page.status_code == 200
+    row = page.text.split('<tr id="channel-x-en">', 1)[1].split("</tr>", 1)[0]
+    assert "<td>x</td>" in row
+    assert "<td>en</td>" in row
+    assert "mon-fri 10:00" in row
+    assert "Europe/London" in row
+    assert "not checked yet" in row
+    linkedin = page.text.split('<tr id="channel-linkedin">', 1)[1].split("</tr>", 1)[0]
+    assert "Asia/Seoul" in linkedin and "(default)" in linkedin
+    assert "mon-fri 09:30, mon-fri 14:00" in linkedin
+    assert 'href="/channels?check=1"' in page.text
+
+
+@SQLITE_ONLY
+async def test_checking_the_channels_asks_the_sandbox(
+    database: Database,
+    people: dict[str, Person],
+    web_secret: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("TIDINGS_WEB_T_MASTODON", secrets.token_urlsafe(24))
+    for name in ("LINKEDIN_TOKEN", "X_TOKEN", "X_KO_TOKEN", "BLUESKY_PASSWORD"):
+        monkeypatch.delenv(f"TIDINGS_TEST_{name}", raising=False)  # only the sandbox is asked
+    with running_sandbox() as sandbox:
+        text = TEST_CONFIG.replace(
+            'base_url = "http://127.0.0.1:9"', f'base_url = "{sandbox.base_url}"'
+        )
+        text = text.replace("TIDINGS_TEST_MASTODON_TOKEN", "TIDINGS_WEB_T_MASTODON")
+        config = make_config(text)
+        async with client(create_app(config, database)) as browser:
+            assert (await log_in(browser, people["joon"])).status_code == 303
+            page = await browser.get("/channels?check=1")
+    assert page.status_code == 200
+    assert "Checked at" in page.text
+    mastodon = page.text.split('<tr id="channel-mastodon">', 1)[1].split("</tr>", 1)[0]
+    assert '<span class="fits">yes</span>' in mastodon
+    assert "@demo" in mastodon
+    x_en = page.text.split('<tr id="channel-x-en">', 1)[1].split("</tr>", 1)[0]
+    assert '<span class="problem">no</span>' in x_en
+    assert "TIDINGS_TEST_X_TOKEN" in x_en
+    assert "cannot be reached" in page.text
+    assert "not checked yet" not in page.text
+
+
+def test_week_navigation_crosses_years() -> None:
+    week = week_of(datetime(2026, 12, 31, 12, tzinfo=UTC), SEOUL)
+    assert week.label == "2026-W53"
+    following = week.step(1)
+    assert following is not None and following.label == "2027-W01"
+    assert following.monday == date(2027, 1, 4)
+    assert week.start == datetime(2026, 12, 27, 15, tzinfo=UTC)  # Monday 00:00 KST
+    assert week.end - week.start == timedelta(days=7)
+    assert len(week.days) == 7

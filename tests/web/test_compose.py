@@ -1,0 +1,342 @@
+"""Compose: authors write drafts in the browser through the CLI's own path, preview, submit,
+edit and schedule them; refusals come back as the form with what was typed."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import httpx
+import pytest
+
+from drafts.authoring import draft_posts, list_drafts
+from drafts.config import Config
+from drafts.lifecycle import DraftStatus
+from drafts.models import Post
+from drafts.rendering import TemplateLibrary
+from drafts.review import approve
+from drafts.storage import Database
+from drafts.timestamps import utcnow
+from drafts.users import find_user
+from tests.web.conftest import SQLITE_ONLY, Drafts, csrf_token
+from tidings.web.compose_form import dump_toml, template_fields
+
+pytestmark = pytest.mark.anyio
+
+CARD = re.compile(r'<article class="post platform-(\w+)')
+DEADLINE = (utcnow() + timedelta(days=30)).date().isoformat()
+HIRING: dict[str, Any] = {
+    "kind": "hiring",
+    "title": "Communications officer, Seoul office",
+    "channel": ["linkedin", "x-en"],
+    "template": "hiring",
+    "template_shown": "hiring",
+    "language": ["ko", "en"],
+    "field:position:en": "Communications Officer",
+    "field:position:ko": "커뮤니케이션 담당관",
+    "field:location:en": "Seoul, Republic of Korea",
+    "field:location:ko": "대한민국 서울",
+    "field:deadline": DEADLINE,
+    "field:link": "https://example.org/jobs/communications-officer",
+    "field:summary:en": "You will tell our member cities' climate stories.",
+    "field:summary:ko": "회원 도시들의 기후 이야기를 전하는 일을 맡게 됩니다.",
+    "field:hashtags": "Hiring\nSeoul",
+}
+
+
+async def post_form(
+    browser: httpx.AsyncClient, path: str, action: str, fields: dict[str, Any]
+) -> httpx.Response:
+    token = csrf_token((await browser.get(path)).text)
+    return await browser.post(path, data={**fields, "action": action, "csrf_token": token})
+
+
+def stored_drafts(database: Database) -> list[tuple[int, str]]:
+    with database.reading() as session:
+        return [(draft.id or 0, draft.status) for draft in list_drafts(session)]
+
+
+def posts_of(database: Database, draft_id: int) -> list[Post]:
+    with database.reading() as session:
+        return draft_posts(session, draft_id)
+
+
+async def test_an_author_composes_previews_and_submits_a_bilingual_hiring_draft(
+    as_mina: httpx.AsyncClient, database: Database
+) -> None:
+    blank = await as_mina.get("/compose")
+    assert blank.status_code == 200
+    assert '<a href="/compose" aria-current="page">Compose</a>' in blank.text
+    assert 'value="linkedin" data-languages="en ko"' in blank.text
+    assert "x · en" in blank.text  # each channel shows the languages it takes
+    assert "<option>hiring</option>" in blank.text
+
+    chosen = {key: HIRING[key] for key in ("kind", "title", "channel", "template")}
+    fields = await post_form(as_mina, "/compose", "refresh", chosen)
+    assert fields.status_code == 200
+    assert '<input type="date" name="field:deadline" value="">' in fields.text
+    assert 'name="field:position:ko"' in fields.text
+    assert '<textarea name="field:hashtags" rows="3"></textarea>' in fields.text
+    assert 'name="language" value="en" checked' in fields.text
+    assert 'name="language" value="ko" checked' in fields.text
+
+    preview = await post_form(as_mina, "/compose", "preview", HIRING)
+    assert preview.status_code == 200, preview.text
+    assert sorted(CARD.findall(preview.text)) == ["linkedin", "linkedin", "x"]
+    assert preview.text.count('<li class="fits">') == 3
+    assert "커뮤니케이션 담당관 포지션에 함께할 분을 모십니다." in preview.text
+    assert "Join us as our new Communications Officer." in preview.text
+    assert "weighted characters</li>" in preview.text  # X counts its own way
+    assert stored_drafts(database) == []  # a preview saves nothing
+
+    submitted = await post_form(as_mina, "/compose", "submit", HIRING)
+    assert submitted.status_code == 303, submitted.text
+    [(draft_id, status)] = stored_drafts(database)
+    assert submitted.headers["location"] == f"/drafts/{draft_id}"
+    assert status == DraftStatus.IN_REVIEW
+    posts = {(post.channel, post.language): post.text for post in posts_of(database, draft_id)}
+    assert sorted(posts) == [("linkedin", "en"), ("linkedin", "ko"), ("x-en", "en")]
+    assert "근무지: 대한민국 서울" in posts["linkedin", "ko"]
+    assert "기후 이야기" in posts["linkedin", "ko"]
+    assert "climate stories" not in posts["x-en", "en"]  # the template leaves it out on X
+    assert posts["x-en", "en"].endswith("#Hiring #Seoul")
+    page = await as_mina.get(submitted.headers["location"])
+    assert f"Added draft {draft_id}: Communications officer, Seoul office (3 posts)." in page.text
+    assert "Sent to review." in page.text
+
+    edit = await as_mina.get(f"/drafts/{draft_id}/edit")
+    assert edit.status_code == 200
+    assert 'name="field:position:ko" value="커뮤니케이션 담당관"' in edit.text
+    assert f'name="field:deadline" value="{DEADLINE}"' in edit.text
+    assert ">Hiring\nSeoul</textarea>" in edit.text
+    assert edit.text.count('<article class="post platform-') == 3
+
+
+@SQLITE_ONLY
+async def test_a_missing_template_field_is_named_and_the_typed_values_stay(
+    as_mina: httpx.AsyncClient, database: Database
+) -> None:
+    typed = {key: value for key, value in HIRING.items() if not key.startswith("field:position")}
+    for action in ("preview", "save"):
+        response = await post_form(as_mina, "/compose", action, typed)
+        assert response.status_code == 400
+        assert "fields.position: required by template hiring" in response.text
+        assert 'name="field:location:ko" value="대한민국 서울"' in response.text
+        assert f'name="field:deadline" value="{DEADLINE}"' in response.text
+        assert 'name="title" value="Communications officer, Seoul office"' in response.text
+        assert "Traceback" not in response.text
+    assert "Nothing was saved." in response.text
+    assert stored_drafts(database) == []
+    assert '<script src="/static/compose.js" defer></script>' in response.text
+    script = await as_mina.get("/static/compose.js")
+    assert script.status_code == 200
+    assert "javascript" in script.headers["content-type"]
+
+
+@SQLITE_ONLY
+async def test_a_reviewer_may_not_compose(
+    as_joon: httpx.AsyncClient, drafts: Drafts, database: Database
+) -> None:
+    draft_id = drafts.add()
+    assert 'href="/compose"' not in (await as_joon.get("/")).text
+    for path in ("/compose", f"/drafts/{draft_id}/edit"):
+        page = await as_joon.get(path)
+        assert page.status_code == 403
+        assert "joon is a reviewer and may not write drafts" in page.text
+    token = csrf_token((await as_joon.get("/")).text)
+    refused = await as_joon.post("/compose", data={**HIRING, "action": "save", "csrf_token": token})
+    assert refused.status_code == 403
+    assert "may not write drafts" in refused.text
+    assert [status for _, status in stored_drafts(database)] == [DraftStatus.IN_REVIEW]
+
+
+@SQLITE_ONLY
+async def test_a_form_without_the_csrf_token_is_refused(
+    as_mina: httpx.AsyncClient, drafts: Drafts, database: Database
+) -> None:
+    draft_id = drafts.add(review=False)
+    refused = [
+        await as_mina.post("/compose", data={**HIRING, "action": "save"}),
+        await as_mina.post("/compose", data={**HIRING, "action": "save", "csrf_token": "x"}),
+        await as_mina.post(f"/drafts/{draft_id}/edit", data={**HIRING, "action": "save"}),
+        await as_mina.post(f"/drafts/{draft_id}/schedule", data={"when": "next-slot"}),
+    ]
+    assert [response.status_code for response in refused] == [403] * 4
+    assert stored_drafts(database) == [(draft_id, DraftStatus.DRAFT)]
+
+
+@SQLITE_ONLY
+async def test_editing_an_approved_draft_sends_it_back_to_review(
+    as_mina: httpx.AsyncClient, drafts: Drafts, database: Database, config: Config
+) -> None:
+    draft_id = drafts.add({"en": "The park opens on Monday."})
+    with database.writing() as session:
+        joon = find_user(session, "joon")
+        approve(session, draft_id=draft_id, reviewer=joon, comment="", config=config, now=utcnow())
+    edit = await as_mina.get(f"/drafts/{draft_id}/edit")
+    assert edit.status_code == 200
+    assert ">The park opens on Monday.</textarea>" in edit.text
+    assert "sends this draft back to review" in edit.text
+    assert f'action="/drafts/{draft_id}/schedule"' in edit.text
+    assert 'value="submit"' not in edit.text  # an approved draft is not submitted again
+
+    typed = {
+        "kind": "update",
+        "title": "Riverside park reopens",
+        "channel": ["linkedin", "x-en"],
+        "text:en": "The park opens on Tuesday.",
+    }
+    saved = await post_form(as_mina, f"/drafts/{draft_id}/edit", "save", typed)
+    assert saved.status_code == 303
+    assert saved.headers["location"] == f"/drafts/{draft_id}/edit"
+    assert drafts.status(draft_id) == DraftStatus.IN_REVIEW
+    assert {post.text for post in posts_of(database, draft_id)} == {"The park opens on Tuesday."}
+    page = await as_mina.get(saved.headers["location"])
+    assert f"Draft {draft_id} changed: back in review; its earlier approvals no longer count." in (
+        page.text
+    )
+    assert f'action="/drafts/{draft_id}/schedule"' not in page.text
+
+
+@SQLITE_ONLY
+async def test_korean_over_the_limit_on_x_is_shown_and_not_sent_to_review(
+    as_mina: httpx.AsyncClient, database: Database
+) -> None:
+    typed = {
+        "kind": "update",
+        "title": "공원 소식",
+        "channel": ["linkedin", "x-ko"],
+        "text:ko": "가" * 150,  # Hangul counts 2 on X: 300 weighted characters
+    }
+    preview = await post_form(as_mina, "/compose", "preview", typed)
+    assert preview.status_code == 200
+    assert '<li class="over">300 / 280 weighted characters</li>' in preview.text
+    assert "300 weighted characters, over X&#39;s limit of 280 by 20" in preview.text
+    assert '<li class="fits">150 / 3,000 characters</li>' in preview.text
+
+    refused = await post_form(as_mina, "/compose", "submit", typed)
+    [(draft_id, status)] = stored_drafts(database)
+    assert refused.status_code == 403
+    assert (
+        f"draft {draft_id} cannot be submitted: x-ko (ko): 300 weighted characters, "
+        "over X&#39;s limit of 280 by 20"
+    ) in refused.text
+    assert (
+        f"Added draft {draft_id}: 공원 소식 (2 posts). It was not sent to review." in refused.text
+    )
+    assert f'action="/drafts/{draft_id}/edit"' in refused.text  # saved: another try edits it
+    assert status == DraftStatus.DRAFT
+
+
+@SQLITE_ONLY
+async def test_an_approved_draft_is_scheduled_at_a_time_or_in_the_next_slot(
+    as_mina: httpx.AsyncClient, drafts: Drafts, database: Database, config: Config
+) -> None:
+    first, second = drafts.add({"en": "First"}), drafts.add({"en": "Second"})
+    with database.writing() as session:
+        joon = find_user(session, "joon")
+        for draft_id in (first, second):
+            approve(
+                session, draft_id=draft_id, reviewer=joon, comment="", config=config, now=utcnow()
+            )
+    page = await as_mina.get(f"/drafts/{first}/edit")
+    token = csrf_token(page.text)
+    empty = await as_mina.post(
+        f"/drafts/{first}/schedule", data={"csrf_token": token, "when": "at", "at": ""}
+    )
+    assert empty.status_code == 400
+    assert "at: give a time, or choose each channel&#39;s next free slot" in empty.text
+
+    seoul = ZoneInfo("Asia/Seoul")
+    at = (datetime.now(seoul) + timedelta(days=3)).replace(
+        hour=9, minute=15, second=0, microsecond=0
+    )
+    local = at.strftime("%Y-%m-%dT%H:%M")
+    timed = await as_mina.post(
+        f"/drafts/{first}/schedule", data={"csrf_token": token, "when": "at", "at": local}
+    )
+    assert timed.status_code == 303
+    assert {post.due_at for post in posts_of(database, first)} == {at.astimezone(UTC)}
+    slotted = await as_mina.post(
+        f"/drafts/{second}/schedule", data={"csrf_token": token, "when": "next-slot"}
+    )
+    assert slotted.status_code == 303
+    assert drafts.status(first) == drafts.status(second) == DraftStatus.SCHEDULED
+    page = await as_mina.get(f"/drafts/{second}")
+    assert f"Draft {second} scheduled from " in page.text
+
+
+@SQLITE_ONLY
+async def test_times_are_read_in_the_viewers_timezone(
+    as_mina: httpx.AsyncClient, database: Database
+) -> None:
+    token = csrf_token((await as_mina.get("/preferences")).text)
+    await as_mina.post("/preferences", data={"csrf_token": token, "timezone": "America/New_York"})
+    year = utcnow().year + 1
+    typed = {
+        "kind": "update",
+        "title": "Spring clean",
+        "channel": ["x-en"],
+        "text:en": "Spring clean in the park",
+        "publish_at": f"{year}-03-14T02:30",  # the hour New York skips
+    }
+    gap = await post_form(as_mina, "/compose", "save", typed)
+    assert gap.status_code == 400
+    assert f"publish_at: {year}-03-14 02:30 does not exist in America/New_York" in gap.text
+    assert f'name="publish_at" value="{year}-03-14T02:30"' in gap.text
+
+    typed |= {"publish_at": f"{year}-06-01T09:00", "expires_at": f"{year}-06-30T18:00"}
+    saved = await post_form(as_mina, "/compose", "save", typed)
+    assert saved.status_code == 303
+    [(draft_id, _)] = stored_drafts(database)
+    with database.reading() as session:
+        draft = list_drafts(session)[0]
+    assert draft.publish_at == datetime(year, 6, 1, 13, 0, tzinfo=UTC)  # 9:00 EDT
+    assert draft.expires_at == datetime(year, 6, 30, 22, 0, tzinfo=UTC)
+    edit = await as_mina.get(f"/drafts/{draft_id}/edit")
+    assert f'name="publish_at" value="{year}-06-01T09:00"' in edit.text
+    assert "times in America/New_York" in edit.text
+
+    typed |= {"next_slot": "1"}
+    await post_form(as_mina, f"/drafts/{draft_id}/edit", "save", typed)
+    with database.reading() as session:
+        draft = list_drafts(session)[0]
+    assert draft.publish_next_slot
+    assert draft.publish_at is None
+
+
+def test_the_draft_file_writer_round_trips_what_forms_hold() -> None:
+    data: dict[str, Any] = {
+        "kind": "update",
+        "title": 'Quotes " and \\ back\tslash\nnew line \x7f \x00 """',
+        "channels": ["linkedin", "x-en"],
+        "publish_at": "2026-12-01 10:00 Asia/Seoul",
+        "expires_at": datetime(2026, 12, 31, 23, 59, tzinfo=ZoneInfo("Asia/Seoul")),
+        "fields": {
+            "deadline": date(2026, 12, 15),
+            "count": 12,
+            "ratio": 0.5,
+            "points": ["one", "두 번째"],
+            "empty": [],
+            "position": {"en": "Officer", "ko": "담당관", "zh-Hant": "專員"},
+            "key with space": True,
+        },
+    }
+    assert tomllib.loads(dump_toml(data)) == data
+
+
+def test_template_fields_are_read_from_the_template(library: TemplateLibrary) -> None:
+    fields = {field.name: field for field in template_fields(library, "hiring")}
+    assert list(fields)[:4] == ["position", "location", "deadline", "link"]
+    assert fields["deadline"].kind == "date"
+    assert fields["hashtags"].kind == "list"
+    assert fields["summary"].kind == "prose"
+    assert fields["position"].required is True
+    assert fields["organisation"].required is False
+    assert "space is tight" in fields["summary"].hint
+    update = {field.name: field.kind for field in template_fields(library, "update")}
+    assert update["points"] == "list"
+    assert template_fields(library, "no-such-template") == ()

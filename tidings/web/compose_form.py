@@ -1,0 +1,462 @@
+"""The compose form: what a template asks for, the form's values, and the draft file they make.
+
+The web app writes the same draft file an author would write for ``tidings draft add`` and
+reads it back with ``read_draft_file``, so every check and every message is the CLI's. Form
+values are text; each template field's kind (read from how the template uses it) says how the
+text becomes a TOML value: a list (one item a line), a date, a number, or a string. A value
+that does not parse is written as the string typed, for the template to refuse by name.
+
+Form names: ``kind``, ``title``, ``channel`` (repeated), ``template``, ``language`` (repeated,
+with a template), ``field:NAME`` (the same for every language), ``field:NAME:LANG`` (one
+language), ``text:LANG`` (free text), ``publish_at`` and ``expires_at`` (``datetime-local``, in
+the viewer's timezone), ``next_slot``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import tomllib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+import jinja2
+from jinja2 import nodes
+
+from drafts.draft_file import NEXT_SLOT
+from drafts.errors import DraftError
+from drafts.models import Draft
+from drafts.rendering import TEMPLATE_SUFFIX, TemplateLibrary
+from drafts.times import localize
+
+FieldKind = Literal["text", "prose", "list", "date", "datetime", "number"]
+FILTER_KINDS: dict[str, FieldKind] = {
+    "hashtags": "list",
+    "date": "date",
+    "datetime": "datetime",
+    "number": "number",
+}
+_DOC = re.compile(r"\{#(.*?)#\}", re.DOTALL)
+_DOC_FIELD = re.compile(r"^\s+([A-Za-z_]\w*)\s{2,}(\S.*)$")
+_PROSE = re.compile(r"\b(paragraph|sentences?)\b")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+@dataclass(frozen=True)
+class TemplateField:
+    """A field a template reads: how it is typed, whether it is required, and what it is for."""
+
+    name: str
+    kind: FieldKind
+    required: bool | None  # None: the template does not say
+    hint: str
+
+
+def template_fields(library: TemplateLibrary, template: str) -> tuple[TemplateField, ...]:
+    """The fields ``template`` reads in any of its languages, documented ones first.
+
+    Nothing for a template that does not exist or does not parse: the service says why when
+    the draft is previewed or saved.
+    """
+    try:
+        languages = library.languages(template)
+    except DraftError:
+        return ()
+    order: list[str] = []
+    kinds: dict[str, FieldKind] = {}
+    docs: dict[str, tuple[bool | None, str]] = {}
+    for language in languages:
+        source = _template_source(library, template, language)
+        try:
+            names = library.fields(template, language)
+            tree = jinja2.Environment().parse(source or "")
+        except (DraftError, jinja2.TemplateError):
+            continue
+        for documented, about in _documented(source or "", names).items():
+            docs.setdefault(documented, about)
+        order.extend(_in_order(tree, names))
+        kinds = {**_kinds(tree, names), **kinds}
+    names_in_order = [*docs, *(name for name in dict.fromkeys(order) if name not in docs)]
+    return tuple(
+        TemplateField(
+            name=name,
+            kind=_kind(kinds.get(name, "text"), docs.get(name, (None, ""))[1]),
+            required=docs.get(name, (None, ""))[0],
+            hint=docs.get(name, (None, ""))[1],
+        )
+        for name in names_in_order
+    )
+
+
+def _template_source(library: TemplateLibrary, template: str, language: str) -> str | None:
+    """The text of the file the library renders (the first folder that has it wins)."""
+    for folder in library.search_path:
+        path = folder / f"{template}.{language}{TEMPLATE_SUFFIX}"
+        if path.is_file():
+            try:
+                return path.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                return None
+    return None
+
+
+def _documented(source: str, names: frozenset[str]) -> dict[str, tuple[bool | None, str]]:
+    """Fields described in the template's opening comment: required or optional, and a hint."""
+    found = _DOC.search(source)
+    if found is None:
+        return {}
+    documented: dict[str, tuple[bool | None, str]] = {}
+    section: bool | None = None
+    last: str | None = None
+    for line in found[1].splitlines():
+        heading = line.strip().lower()
+        if heading.startswith("required fields"):
+            section, last = True, None
+            continue
+        if heading.startswith("optional fields"):
+            section, last = False, None
+            continue
+        if heading.startswith("set by the renderer") or not heading:
+            section, last = None, None
+            continue
+        entry = _DOC_FIELD.match(line)
+        if entry and entry[1] in names:
+            last = entry[1]
+            documented[last] = (section, entry[2].strip())
+        elif last is not None and line.startswith("    "):
+            required, hint = documented[last]
+            documented[last] = (required, f"{hint} {line.strip()}")
+    return documented
+
+
+def _in_order(tree: nodes.Template, names: frozenset[str]) -> list[str]:
+    return [node.name for node in tree.find_all(nodes.Name) if node.name in names]
+
+
+def _kinds(tree: nodes.Template, names: frozenset[str]) -> dict[str, FieldKind]:
+    kinds: dict[str, FieldKind] = {}
+    for loop in tree.find_all(nodes.For):
+        if isinstance(loop.iter, nodes.Name) and loop.iter.name in names:
+            kinds[loop.iter.name] = "list"
+    for applied in tree.find_all(nodes.Filter):
+        kind = FILTER_KINDS.get(applied.name)
+        if kind and isinstance(applied.node, nodes.Name) and applied.node.name in names:
+            kinds.setdefault(applied.node.name, kind)
+    return kinds
+
+
+def _kind(kind: FieldKind, hint: str) -> FieldKind:
+    return "prose" if kind == "text" and _PROSE.search(hint) else kind
+
+
+@dataclass
+class FieldInput:
+    """What was typed for one field: a value for every language, and per-language ones."""
+
+    shared: str = ""
+    per_language: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def differs(self) -> bool:
+        return any(value.strip() for value in self.per_language.values())
+
+
+@dataclass
+class ComposeForm:
+    """The compose form's values, as typed (or as read from a stored draft)."""
+
+    kind: str = "update"
+    title: str = ""
+    channels: list[str] = field(default_factory=list)
+    template: str = ""
+    template_shown: str = ""  # the template whose fields the form showed when it was sent
+    languages: list[str] = field(default_factory=list)
+    fields: dict[str, FieldInput] = field(default_factory=dict)
+    text: dict[str, str] = field(default_factory=dict)
+    publish_at: str = ""
+    next_slot: bool = False
+    expires_at: str = ""
+
+    @classmethod
+    def posted(cls, form: Mapping[str, Any], lists: Mapping[str, list[str]]) -> ComposeForm:
+        """The form as sent: ``form`` holds each name's value, ``lists`` each name's values."""
+
+        def one(name: str) -> str:
+            value = form.get(name, "")
+            return _newlines(value) if isinstance(value, str) else ""
+
+        values = cls(
+            kind=one("kind"),
+            title=one("title"),
+            channels=list(dict.fromkeys(lists.get("channel", []))),
+            template=one("template").strip(),
+            template_shown=one("template_shown").strip(),
+            languages=list(dict.fromkeys(lists.get("language", []))),
+            publish_at=one("publish_at").strip(),
+            next_slot=bool(one("next_slot")),
+            expires_at=one("expires_at").strip(),
+        )
+        for name in form:
+            prefix, _, rest = name.partition(":")
+            if prefix == "field" and rest:
+                field_name, _, language = rest.partition(":")
+                typed = values.fields.setdefault(field_name, FieldInput())
+                if language:
+                    typed.per_language[language] = one(name)
+                else:
+                    typed.shared = one(name)
+            elif prefix == "text" and rest:
+                values.text[rest] = one(name)
+        return values
+
+    @classmethod
+    def of_draft(cls, draft: Draft, zone: ZoneInfo) -> ComposeForm:
+        """The form for editing ``draft``, from its stored columns and its draft file."""
+        try:
+            source = tomllib.loads(draft.source)
+        except tomllib.TOMLDecodeError:
+            source = {}
+        fields: dict[str, FieldInput] = {}
+        for name, value in dict(source.get("fields", {})).items():
+            if isinstance(value, dict):
+                per_language = {str(tag): _as_text(item) for tag, item in value.items()}
+                fields[name] = FieldInput(per_language=per_language)
+            else:
+                fields[name] = FieldInput(shared=_as_text(value))
+        text = {str(tag): str(body) for tag, body in dict(source.get("text", {})).items()}
+        return cls(
+            kind=draft.kind,
+            title=draft.title,
+            channels=list(draft.channels),
+            template=draft.template or "",
+            template_shown=draft.template or "",
+            languages=list(draft.languages) if draft.template else [],
+            fields=fields,
+            text=text,
+            publish_at=local_input(draft.publish_at, zone),
+            next_slot=draft.publish_next_slot,
+            expires_at=local_input(draft.expires_at, zone),
+        )
+
+
+def local_input(instant: datetime | None, zone: ZoneInfo) -> str:
+    """An instant as a ``datetime-local`` value in ``zone`` (seconds only when there are some)."""
+    if instant is None:
+        return ""
+    local = instant.astimezone(zone)
+    return local.strftime("%Y-%m-%dT%H:%M:%S" if local.second else "%Y-%m-%dT%H:%M")
+
+
+def draft_source(
+    form: ComposeForm,
+    fields: Sequence[TemplateField],
+    text_languages: Iterable[str],
+    zone: ZoneInfo,
+) -> str:
+    """The draft file the form stands for.
+
+    With a template: its fields (only those it reads) for the checked languages. Without one:
+    the text of every language in ``text_languages`` that has some. Times are read in
+    ``zone``, the viewer's.
+    """
+    data: dict[str, Any] = {"kind": form.kind, "title": form.title.strip()}
+    if form.template:
+        data["template"] = form.template
+    data["channels"] = list(form.channels)
+    if form.template and form.languages:
+        data["languages"] = list(form.languages)
+    if form.next_slot:
+        data["publish_at"] = NEXT_SLOT
+    elif form.publish_at:
+        data["publish_at"] = _wall_time(form.publish_at, zone, "publish_at")
+    if form.expires_at:
+        data["expires_at"] = _wall_time(form.expires_at, zone, "expires_at")
+    if form.template:
+        values = {}
+        for wanted in fields:
+            value = _field_value(form.fields.get(wanted.name), wanted.kind, form.languages, zone)
+            if value is not None:
+                values[wanted.name] = value
+        data["fields"] = values
+    else:
+        data["text"] = {
+            language: body
+            for language in text_languages
+            if (body := form.text.get(language, "")).strip()
+        }
+    return dump_toml(data)
+
+
+def _wall_time(value: str, zone: ZoneInfo, key: str) -> str | datetime:
+    """A ``datetime-local`` value as the draft file writes it: the time and the timezone's name,
+    or (for a zone ``parse_time`` cannot name) the instant it is."""
+    clock = value.replace("T", " ", 1)
+    if "/" in zone.key or zone.key == "UTC":
+        return f"{clock} {zone.key}"
+    try:
+        return localize(datetime.fromisoformat(value), zone)
+    except ValueError as error:
+        raise DraftError(f"{key}: {error}") from None
+
+
+def _field_value(
+    typed: FieldInput | None, kind: FieldKind, languages: Sequence[str], zone: ZoneInfo
+) -> Any:
+    """The TOML value of one field: one value, a table of per-language ones, or None (left out).
+
+    A language without a value of its own takes the one for every language. A list left empty
+    is an empty list (the built-in templates take ``hashtags = []``).
+    """
+    typed = typed or FieldInput()
+    shared = _parse(typed.shared, kind, zone)
+    if shared is None and kind == "list":
+        shared = []
+    own = {
+        language: parsed
+        for language in languages
+        if (parsed := _parse(typed.per_language.get(language, ""), kind, zone)) is not None
+    }
+    if own and shared is not None:
+        return {language: own.get(language, shared) for language in languages}
+    return own or shared
+
+
+def _parse(text: str, kind: FieldKind, zone: ZoneInfo) -> Any:
+    if kind == "list":
+        items = [line.strip() for line in text.splitlines() if line.strip()]
+        return items or None
+    value = text.strip()
+    if not value:
+        return None
+    if kind in {"date", "datetime"}:
+        return _when(value, zone)
+    if kind == "number":
+        return _number(value)
+    return value
+
+
+def _when(value: str, zone: ZoneInfo) -> date | datetime | str:
+    """A date, or a date and time (a time without an offset is in ``zone``); else the text."""
+    try:
+        if _DATE.match(value):
+            return date.fromisoformat(value)
+        instant = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    if instant.tzinfo is None:
+        try:
+            return localize(instant, zone).astimezone(zone)
+        except ValueError:
+            return value
+    return instant
+
+
+def _number(value: str) -> int | float | str:
+    for convert in (int, float):
+        try:
+            number = convert(value)
+        except ValueError:
+            continue
+        if isinstance(number, float) and not math.isfinite(number):
+            return value
+        return number
+    return value
+
+
+def field_kind(kind: FieldKind, typed: FieldInput | None) -> FieldKind:
+    """How to show a field: a date field holding a time is shown as text, keeping the time."""
+    if kind != "date" or typed is None:
+        return kind
+    values = [typed.shared, *typed.per_language.values()]
+    if any(value.strip() and not _DATE.match(value.strip()) for value in values):
+        return "datetime"
+    return kind
+
+
+def _as_text(value: Any) -> str:
+    """A value from a draft file as the form shows it."""
+    if isinstance(value, list):
+        return "\n".join(_as_text(item) for item in value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    return str(value)
+
+
+def _newlines(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+# --- TOML ---------------------------------------------------------------------------------
+
+_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+_ESCAPES = {
+    '"': '\\"',
+    "\\": "\\\\",
+    "\b": "\\b",
+    "\t": "\\t",
+    "\n": "\\n",
+    "\f": "\\f",
+    "\r": "\\r",
+}
+
+
+def dump_toml(data: Mapping[str, Any]) -> str:
+    """``data`` as TOML: plain keys first, then one ``[table]`` per mapping of the top level.
+
+    Values may be strings, booleans, integers, finite floats, dates, datetimes, lists of
+    these, and (inside a table) mappings of these, written as inline tables.
+    """
+    lines = [f"{_key(key)} = {_value(value)}" for key, value in data.items() if not _table(value)]
+    for key, value in data.items():
+        if _table(value):
+            lines += ["", f"[{_key(key)}]"]
+            lines += [f"{_key(name)} = {_value(item)}" for name, item in value.items()]
+    return "\n".join(lines) + "\n"
+
+
+def _table(value: Any) -> bool:
+    return isinstance(value, Mapping)
+
+
+def _key(key: str) -> str:
+    return key if _BARE_KEY.match(key) else _string(key)
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, str):
+        return _string(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"TOML has no {value}")
+        return repr(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_value(item) for item in value) + "]"
+    if isinstance(value, Mapping):
+        return "{ " + ", ".join(f"{_key(k)} = {_value(v)}" for k, v in value.items()) + " }"
+    raise TypeError(f"cannot write {type(value).__name__} as TOML")
+
+
+def _string(text: str) -> str:
+    """A TOML basic string: quotes, backslashes and control characters escaped."""
+    escaped = []
+    for char in text:
+        if char in _ESCAPES:
+            escaped.append(_ESCAPES[char])
+        elif ord(char) < 0x20 or ord(char) == 0x7F:
+            escaped.append(f"\\u{ord(char):04x}")
+        else:
+            escaped.append(char)
+    return '"' + "".join(escaped) + '"'

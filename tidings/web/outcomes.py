@@ -1,0 +1,354 @@
+"""Outcomes: what happened to one post (every attempt, in plain words), and what a person does
+about a post the daemon could not settle.
+
+``GET /posts/{id}`` shows the post, its draft and channel, its status and reason, and every
+attempt. A post that needs attention (or failed) carries a banner saying what to check and two
+forms: mark it published with its address, or retry it. Both go through ``drafts.attention``,
+which checks the role and the status. ``GET /attention`` lists every such post, newest first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from http import HTTPStatus
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Select, func
+from sqlalchemy import select as select_columns
+from sqlmodel import col, select
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from drafts.attention import SETTLEABLE, mark_published, retry_post
+from drafts.config import Config
+from drafts.errors import NotFoundError, TidingsError
+from drafts.lifecycle import PostStatus
+from drafts.models import Attempt, AuditEntry, Draft, Post, User
+from drafts.storage import Database
+from drafts.times import show
+from drafts.timestamps import utcnow
+from drafts.users import Capability
+from tidings.web.auth import Viewer
+from tidings.web.context import WebContext, off_loop
+from tidings.web.error_pages import status_for
+from tidings.web.pages import flash
+
+ATTENTION_LIMIT = 200
+MAX_URL_LENGTH = 1000  # the width of Post.remote_url
+NEED_URL = "url: give the post's address, starting with https://"
+URL_TOO_LONG = f"url: an address of at most {MAX_URL_LENGTH} characters"
+ACTION_WORDS = {
+    "post.mark-published": "marked it published",
+    "post.retry": "asked for it to be sent again",
+    "post.published": "published it",
+    "post.retrying": "will try it again",
+    "post.failed": "gave up on it",
+    "post.needs_attention": "asked a person to check it",
+    "post.expired": "let it expire",
+}
+
+
+def web_address(url: str | None) -> str | None:
+    """``url`` if it is a web address to link to (never a ``javascript:`` one)."""
+    return url if url is not None and url.startswith(("https://", "http://")) else None
+
+
+@dataclass(frozen=True)
+class AttemptView:
+    """One attempt, told in plain words."""
+
+    number: int
+    worker: str
+    started_at: datetime
+    finished_at: datetime | None
+    outcome: str | None
+    summary: str
+    http_status: str | None
+    duration: str | None
+    remote_link: str | None
+    remote_id: str | None
+    error: str | None
+
+
+@dataclass(frozen=True)
+class PostView:
+    post: Post
+    draft_title: str
+    draft_status: str
+    platform_name: str
+    channel_zone: ZoneInfo
+    channel_configured: bool
+    attempts: tuple[AttemptView, ...]
+    history: tuple[AuditEntry, ...]
+
+    @property
+    def settleable(self) -> bool:
+        return self.post.status in SETTLEABLE
+
+    @property
+    def remote_link(self) -> str | None:
+        return web_address(self.post.remote_url)
+
+    @property
+    def last_attempt(self) -> AttemptView | None:
+        return self.attempts[-1] if self.attempts else None
+
+
+def http_words(code: int | None) -> str | None:
+    """``503 Service Unavailable``; the number alone when it is not a standard one."""
+    if code is None:
+        return None
+    try:
+        return f"{code} {HTTPStatus(code).phrase}"
+    except ValueError:
+        return str(code)
+
+
+def duration_words(milliseconds: int | None) -> str | None:
+    if milliseconds is None:
+        return None
+    if milliseconds < 1000:
+        return f"{milliseconds} ms"
+    return f"{milliseconds / 1000:.1f} s"
+
+
+def attempt_summary(attempt: Attempt, post: Post, is_last: bool, zone: ZoneInfo) -> str:
+    """What one attempt came to, as a person would say it."""
+    outcome = attempt.outcome
+    if outcome is None:
+        return "in progress: sent, waiting for the platform's answer"
+    if outcome == "published":
+        return "published"
+    if outcome == "failed":
+        return "failed; it will not be tried again by itself"
+    later = "was tried again (see the next attempt)"
+    if outcome == "retry":
+        if not is_last:
+            return f"did not go through; {later}"
+        if post.status == PostStatus.RETRYING and post.attempt_at is not None:
+            return f"did not go through; will try again at {show(post.attempt_at, zone)}"
+        return "did not go through; was to be tried again"
+    if outcome == "unknown":
+        if not is_last:
+            return f"no clear answer: it may or may not have been posted; {later}"
+        if post.status == PostStatus.RETRYING and post.attempt_at is not None:
+            when = show(post.attempt_at, zone)
+            return (
+                "no clear answer: it may or may not have been posted; Tidings asks the "
+                f"platform at {when} before sending anything again"
+            )
+        if post.status == PostStatus.NEEDS_ATTENTION:
+            return "no clear answer: it may or may not have been posted, so a person must check"
+        return "no clear answer: it may or may not have been posted"
+    return outcome
+
+
+def _attempt_view(attempt: Attempt, post: Post, is_last: bool, zone: ZoneInfo) -> AttemptView:
+    return AttemptView(
+        number=attempt.number,
+        worker=attempt.worker,
+        started_at=attempt.started_at,
+        finished_at=attempt.finished_at,
+        outcome=attempt.outcome,
+        summary=attempt_summary(attempt, post, is_last, zone),
+        http_status=http_words(attempt.http_status),
+        duration=duration_words(attempt.duration_ms),
+        remote_link=web_address(attempt.remote_url),
+        remote_id=attempt.remote_id,
+        error=attempt.error,
+    )
+
+
+def load_post(database: Database, config: Config, post_id: int, zone: ZoneInfo) -> PostView:
+    """The post, its draft's title, its attempts (first first) and its audit entries."""
+    with database.reading() as session:
+        found = session.exec(
+            select(Post, Draft.title, Draft.status)
+            .join(Draft, col(Draft.id) == col(Post.draft_id))
+            .where(Post.id == post_id)
+        ).first()
+        if found is None:
+            raise NotFoundError(f"no post {post_id}")
+        post, title, draft_status = found
+        attempts = list(
+            session.exec(
+                select(Attempt).where(Attempt.post_id == post_id).order_by(col(Attempt.number))
+            )
+        )
+        entries = list(
+            session.exec(
+                select(AuditEntry).where(AuditEntry.post_id == post_id).order_by(col(AuditEntry.id))
+            )
+        )
+    try:
+        channel = config.channel(post.channel)
+        channel_zone, configured = channel.zone(config.zone), True
+    except NotFoundError:
+        channel_zone, configured = config.zone, False
+    views = tuple(
+        _attempt_view(attempt, post, number == len(attempts) - 1, zone)
+        for number, attempt in enumerate(attempts)
+    )
+    return PostView(
+        post=post,
+        draft_title=title,
+        draft_status=draft_status,
+        platform_name=post.platform,
+        channel_zone=channel_zone,
+        channel_configured=configured,
+        attempts=views,
+        history=tuple(entries),
+    )
+
+
+@dataclass(frozen=True)
+class AttentionEntry:
+    post_id: int
+    draft_id: int
+    title: str
+    channel: str
+    language: str
+    status: str
+    reason: str | None
+    since: datetime
+    due_at: datetime | None
+
+
+@dataclass(frozen=True)
+class AttentionList:
+    entries: tuple[AttentionEntry, ...]
+    total: int
+
+
+def _attention_query() -> Select[*tuple[Any, ...]]:
+    return (
+        select_columns(
+            col(Post.id),
+            col(Post.draft_id),
+            col(Draft.title),
+            col(Post.channel),
+            col(Post.language),
+            col(Post.status),
+            col(Post.reason),
+            col(Post.updated_at),
+            col(Post.due_at),
+        )
+        .join(Draft, col(Draft.id) == col(Post.draft_id))
+        .where(col(Post.status).in_([str(status) for status in SETTLEABLE]))
+        .order_by(col(Post.updated_at).desc(), col(Post.id).desc())
+        .limit(ATTENTION_LIMIT)
+    )
+
+
+def load_attention(database: Database) -> AttentionList:
+    """The posts that need attention or failed, the most recently changed first."""
+    with database.reading() as session:
+        total = session.exec(
+            select(func.count())
+            .select_from(Post)
+            .where(col(Post.status).in_([str(status) for status in SETTLEABLE]))
+        ).one()
+        rows = session.connection().execute(_attention_query()).all()
+    entries = tuple(
+        AttentionEntry(
+            post_id=row.id,
+            draft_id=row.draft_id,
+            title=row.title,
+            channel=row.channel,
+            language=row.language,
+            status=row.status,
+            reason=row.reason,
+            since=row.updated_at,
+            due_at=row.due_at,
+        )
+        for row in rows
+    )
+    return AttentionList(entries=entries, total=total)
+
+
+def _acting_user(session_user: User | None, viewer: Viewer) -> User:
+    if session_user is None:
+        raise NotFoundError(f"unknown user {viewer.name!r}")
+    return session_user
+
+
+def settle_published(database: Database, viewer: Viewer, post_id: int, url: str) -> Post:
+    with database.writing() as session:
+        actor = _acting_user(session.get(User, viewer.id), viewer)
+        return mark_published(session, post_id=post_id, url=url, actor=actor, now=utcnow())
+
+
+def settle_retry(database: Database, viewer: Viewer, post_id: int) -> Post:
+    with database.writing() as session:
+        actor = _acting_user(session.get(User, viewer.id), viewer)
+        return retry_post(session, post_id=post_id, actor=actor, now=utcnow())
+
+
+def check_url(url: str) -> str | None:
+    """What is wrong with the address a person typed, before the service sees it."""
+    if not url.startswith(("https://", "http://")) or len(url) <= len("https://"):
+        return NEED_URL
+    if len(url) > MAX_URL_LENGTH:
+        return URL_TOO_LONG
+    if any(character.isspace() for character in url):
+        return "url: an address has no spaces"
+    return None
+
+
+def routes(web: WebContext) -> list[Route]:
+    async def page(
+        request: Request, *, error: str | None = None, status: int = 200, url: str = ""
+    ) -> Response:
+        post_id: int = request.path_params["post_id"]
+        viewer: Viewer = request.state.viewer
+        view = await off_loop(load_post, web.database, web.config, post_id, viewer.zone)
+        return web.pages.render(
+            request,
+            "outcomes.html",
+            status=status,
+            attention=None,
+            view=view,
+            error=error,
+            url=url,
+            may_settle=viewer.may(Capability.QUEUE),
+            action_words=ACTION_WORDS,
+        )
+
+    async def show_post(request: Request) -> Response:
+        return await page(request)
+
+    async def published(request: Request) -> Response:
+        post_id: int = request.path_params["post_id"]
+        url = str((await request.form()).get("url", "")).strip()
+        problem = check_url(url)
+        if problem is not None:
+            return await page(request, error=problem, status=400, url=url)
+        try:
+            await off_loop(settle_published, web.database, request.state.viewer, post_id, url)
+        except TidingsError as error:
+            return await page(request, error=str(error), status=status_for(error), url=url)
+        flash(request, f"Post {post_id} is marked published at {url}.")
+        return RedirectResponse(f"/posts/{post_id}", status_code=303)
+
+    async def retry(request: Request) -> Response:
+        post_id: int = request.path_params["post_id"]
+        try:
+            await off_loop(settle_retry, web.database, request.state.viewer, post_id)
+        except TidingsError as error:
+            return await page(request, error=str(error), status=status_for(error))
+        flash(request, f"Post {post_id} is queued again; a running daemon sends it now.")
+        return RedirectResponse(f"/posts/{post_id}", status_code=303)
+
+    async def attention(request: Request) -> Response:
+        listed = await off_loop(load_attention, web.database)
+        return web.pages.render(request, "outcomes.html", attention=listed, limit=ATTENTION_LIMIT)
+
+    return [
+        Route("/posts/{post_id:int}", show_post, methods=["GET"]),
+        Route("/posts/{post_id:int}/mark-published", published, methods=["POST"]),
+        Route("/posts/{post_id:int}/retry", retry, methods=["POST"]),
+        Route("/attention", attention, methods=["GET"]),
+    ]

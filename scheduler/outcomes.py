@@ -28,6 +28,8 @@ class RetryAt:
     at: datetime
     reason: str
     http_status: int | None = None
+    # A rate limit holds the whole channel back; a wait that concerns one post does not.
+    channel_wide: bool = True
 
 
 @dataclass(frozen=True)

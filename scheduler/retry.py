@@ -71,10 +71,11 @@ def decide(
     match outcome:
         case Published():
             return Decision(AttemptOutcome.PUBLISHED, PostStatus.PUBLISHED, "published")
-        case RetryAt(at=at, reason=reason):
+        case RetryAt(at=at, reason=reason, channel_wide=channel_wide):
             at = max(at, now)
+            window = at if channel_wide else None
             return Decision(
-                AttemptOutcome.RETRY, PostStatus.RETRYING, reason, retry_at=at, window_until=at
+                AttemptOutcome.RETRY, PostStatus.RETRYING, reason, retry_at=at, window_until=window
             )
         case RetryLater(reason=reason):
             if failures >= policy.max_attempts:

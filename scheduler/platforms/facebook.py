@@ -174,6 +174,7 @@ def read_listing(
             since + LISTING_GRACE,
             "Facebook does not list the earlier attempt's post (yet); looking again before "
             "sending anything",
+            channel_wide=False,
         )
     return None
 

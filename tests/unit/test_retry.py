@@ -93,3 +93,16 @@ def test_unknown_asking_a_person_explains_what_to_check() -> None:
     )
     assert "mark it published or retry it" in decision.reason
     assert decision.retry_at is None
+
+
+def test_a_wait_for_one_post_does_not_hold_back_the_channel() -> None:
+    later = NOW + timedelta(minutes=1)
+    decision = decide(
+        RetryAt(later, "not listed yet", channel_wide=False),
+        failures=1,
+        policy=POLICY,
+        unknown=ASK,
+        now=NOW,
+        rng=random.Random(),
+    )
+    assert (decision.retry_at, decision.window_until) == (later, None)

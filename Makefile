@@ -5,12 +5,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit clean
+.PHONY: demo test lint typecheck unit browser clean
 
 demo: $(INSTALLED)
 	$(BIN)/tidings demo
 
-test: $(INSTALLED) lint typecheck
+test: $(INSTALLED) browser lint typecheck
 	$(BIN)/pytest
 
 lint: $(INSTALLED)
@@ -25,6 +25,20 @@ $(INSTALLED): pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet --editable '.[test]'
 	touch $(INSTALLED)
+
+# The browser tests (tests/browser) drive Debian's Chromium through the playwright package
+# (the test extra); its fonts-noto-cjk draws Korean. Installed from Debian when missing, with
+# sudo unless root; nothing is done, and nothing printed, once both are there. Never
+# `playwright install`: no browser is downloaded.
+CHROMIUM := /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+browser:
+	@test -x $(CHROMIUM) && dpkg-query -W -f='$${Status}' fonts-noto-cjk 2>/dev/null | grep -q 'ok installed' || { \
+		echo "Installing Debian's chromium and fonts-noto-cjk for the browser tests"; \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-noto-cjk >/dev/null; }
+	@test -x $(CHROMIUM) || { echo "$(CHROMIUM) is missing: install Debian's chromium" >&2; exit 1; }
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -35,6 +35,7 @@ class User(SQLModel, table=True):
     name: str = Field(sa_type=String(64), unique=True, nullable=False)
     role: str = Field(sa_type=String(16), nullable=False)
     password_hash: str | None = Field(default=None, sa_type=String(255))
+    language: str | None = Field(default=None, sa_type=String(35))  # BCP 47; the web UI's
     created_at: datetime = _now()
 
 

@@ -12,6 +12,7 @@ from drafts.errors import TidingsError
 from drafts.users import add_user, list_users, parse_role
 from tidings.cli.console import emit_json, say
 from tidings.cli.context import app_context
+from tidings.web.translations import parse_language
 
 app = typer.Typer(help="Add and list users.", no_args_is_help=True)
 
@@ -26,10 +27,18 @@ def add(
     password_stdin: Annotated[
         bool, typer.Option("--password-stdin", help="Read a password for the web UI from stdin.")
     ] = False,
+    language: Annotated[
+        str | None,
+        typer.Option(
+            "--language",
+            help="The web UI's language: en or ko (unset: the browser's, else English).",
+        ),
+    ] = None,
 ) -> None:
     """Add a user. Once an admin exists, only admins may add users (pass --as ADMIN)."""
     context = app_context(ctx)
     parsed_role = parse_role(role)
+    interface_language = parse_language(language) if language is not None else None
     password_hash = _read_password() if password_stdin else None
     with context.writing() as session:
         user = add_user(
@@ -39,10 +48,14 @@ def add(
             password_hash=password_hash,
             actor=context.optional_actor(session),
         )
+        if interface_language is not None:
+            user.language = interface_language
+            session.add(user)
     if context.json:
-        emit_json({"id": user.id, "name": user.name, "role": user.role})
+        emit_json({"id": user.id, "name": user.name, "role": user.role, "language": user.language})
     else:
-        say(f"Added {user.name} ({user.role}).")
+        shown = f", {user.language}" if user.language else ""
+        say(f"Added {user.name} ({user.role}{shown}).")
 
 
 def _read_password() -> str:

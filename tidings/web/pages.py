@@ -1,29 +1,51 @@
-"""Server-rendered pages: the Jinja2 environment and what every page's template receives.
+"""Server-rendered pages: the Jinja2 environments and what every page's template receives.
 
 Autoescaping is on for every template, whatever its name: text from drafts is shown as text.
-Interface strings go through ``_()`` (Jinja2's i18n extension, null translations until the
-Babel catalogues exist), so they can be extracted and translated without touching templates.
+Interface strings go through ``_()`` and ``{% trans %}`` (Jinja2's i18n extension) and are
+translated from the Babel catalogues in ``tidings/web/locale`` (``translations``). There is one
+environment per interface language, each with its catalogue installed, so concurrent requests
+in different languages never share a catalogue; a request gets the viewer's language
+(``User.language``, read with one primary-key query per page, so a choice made in another
+browser shows at once), else the browser's ``Accept-Language``, else English.
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from datetime import datetime, tzinfo
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from babel.dates import format_timedelta
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import BaseLoader, Environment, FileSystemLoader, StrictUndefined
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import select
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 import drafts
 from drafts.errors import ConfigError
+from drafts.models import User
+from drafts.storage import Database
 from drafts.times import show
 from drafts.timestamps import utcnow
 from tidings.web.csrf import FIELD, csrf_token
+from tidings.web.translations import (
+    DEFAULT_LANGUAGE,
+    LANGUAGES,
+    accepted_language,
+    interface_language,
+    translations,
+)
 
 FLASH = "flash"
-UI_LANGUAGE = "en"
+SESSION_USER = "user"  # auth.USER: the logged-in user's id (auth imports this module)
+UI_LANGUAGE = DEFAULT_LANGUAGE  # the source language of the interface strings
+_NOT_LOADED = object()
+
+log = logging.getLogger("tidings.web")
 
 
 def web_templates() -> Path:
@@ -37,38 +59,83 @@ def web_templates() -> Path:
     raise ConfigError(f"templates: web page templates not found (looked in {searched})")
 
 
-class Pages:
-    """Renders a named page template into an HTML response."""
+def page_environment(loader: BaseLoader, language: str) -> Environment:
+    """The environment that renders pages in ``language``, its catalogue installed."""
+    env = Environment(
+        loader=loader,
+        autoescape=True,
+        undefined=StrictUndefined,
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
+    env.filters["when"] = when
+    env.filters["waited"] = partial(waited, language=language)
+    return env
 
-    def __init__(self, folder: Path | None = None) -> None:
-        self.env = Environment(
-            loader=FileSystemLoader(folder or web_templates()),
-            autoescape=True,
-            undefined=StrictUndefined,
-            extensions=["jinja2.ext.i18n"],
-            trim_blocks=True,
-            lstrip_blocks=True,
-        )
-        self.env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
-        self.env.filters["when"] = when
-        self.env.filters["waited"] = waited
+
+class Pages:
+    """Renders a named page template into an HTML response, in the request's language.
+
+    ``database`` (or ``use_database``) is where a viewer's chosen language is read; without
+    one, every page follows the browser's ``Accept-Language``.
+    """
+
+    def __init__(self, folder: Path | None = None, *, database: Database | None = None) -> None:
+        loader = FileSystemLoader(folder or web_templates())
+        self.environments = {language: page_environment(loader, language) for language in LANGUAGES}
+        self.env = self.environments[DEFAULT_LANGUAGE]
+        self.database = database
+
+    def use_database(self, database: Database) -> None:
+        self.database = database
+
+    def language(self, request: Request) -> str:
+        """The interface language for this request (one of ``translations.LANGUAGES``)."""
+        viewer = getattr(request.state, "viewer", None)
+        # A viewer loaded with its language saves the query; ``Viewer`` does not carry it yet.
+        chosen = getattr(viewer, "language", _NOT_LOADED)
+        if chosen is _NOT_LOADED:
+            session = request.scope.get("session")
+            # Without a viewer (a page refused before the login check), the session's user.
+            user_id = viewer.id if viewer is not None else (session or {}).get(SESSION_USER)
+            chosen = self.chosen_language(user_id) if isinstance(user_id, int) else None
+        language = interface_language(chosen if isinstance(chosen, str) else None)
+        return language or accepted_language(request.headers.get("accept-language"))
+
+    def chosen_language(self, user_id: int) -> str | None:
+        """The language tag the user chose, if any (one primary-key read)."""
+        if self.database is None:
+            return None
+        try:
+            with self.database.reading() as db:
+                return db.exec(select(User.language).where(User.id == user_id)).first()
+        except SQLAlchemyError:  # an error page still renders, in the browser's language
+            log.warning("web: could not read the interface language of user %s", user_id)
+            return None
+
+    def gettext(self, request: Request) -> Callable[[str], str]:
+        """``gettext`` in this request's language, for messages made in Python (flashes)."""
+        return translations(self.language(request)).gettext
 
     def render(
         self, request: Request, template: str, /, *, status: int = 200, **context: Any
     ) -> HTMLResponse:
         """The page ``template`` with ``context`` and what every page shows (viewer, token, flash)."""
         session = request.scope.get("session")  # absent only on a page for a failure outside it
+        language = self.language(request)
         page = {
             "path": request.url.path,
             "viewer": getattr(request.state, "viewer", None),
             "csrf_field": FIELD,
             "csrf_token": csrf_token(session) if session is not None else "",
             "flash": session.pop(FLASH, None) if session is not None else None,
-            "ui_language": UI_LANGUAGE,
+            "ui_language": language,
             "now": utcnow(),
             **context,
         }
-        html = self.env.get_template(template).render(page)
+        html = self.environments[language].get_template(template).render(page)
         return HTMLResponse(html, status_code=status)
 
 
@@ -82,6 +149,6 @@ def when(instant: datetime | None, zone: tzinfo) -> str:
     return show(instant, zone) if instant is not None else "–"
 
 
-def waited(since: datetime, now: datetime) -> str:
-    """How long ago ``since`` was, in words (``3 days``)."""
-    return str(format_timedelta(now - since, locale=UI_LANGUAGE, threshold=1.0))
+def waited(since: datetime, now: datetime, language: str = UI_LANGUAGE) -> str:
+    """How long ago ``since`` was, in words (``3 days``, ``3일``)."""
+    return str(format_timedelta(now - since, locale=language, threshold=1.0))

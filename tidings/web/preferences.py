@@ -1,7 +1,9 @@
-"""The viewer's preferences, kept in their session: the timezone times are shown in.
+"""The viewer's preferences: the timezone times are shown in (kept in their session) and the
+language of the interface (saved on their user, ``User.language``).
 
 Every page shows a due time in the viewer's timezone and in the channel's; the viewer's
-defaults to ``[tidings] timezone``.
+defaults to ``[tidings] timezone``. The interface language defaults to the browser's
+``Accept-Language`` (English or Korean), else English.
 """
 
 from __future__ import annotations
@@ -13,10 +15,14 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from drafts.errors import NotFoundError, TidingsError
+from drafts.models import User
+from drafts.storage import Database
 from drafts.timezones import zone
-from tidings.web.auth import TIMEZONE, safe_next
-from tidings.web.context import WebContext
+from tidings.web.auth import TIMEZONE, Viewer, safe_next
+from tidings.web.context import WebContext, off_loop
 from tidings.web.pages import flash
+from tidings.web.translations import LANGUAGE_NAMES, parse_language, translations
 
 
 @cache
@@ -24,28 +30,67 @@ def timezone_names() -> tuple[str, ...]:
     return tuple(sorted(name for name in available_timezones() if "/" in name or name == "UTC"))
 
 
+def save_language(database: Database, user_id: int, language: str) -> None:
+    """Store ``language`` as the user's interface language."""
+    with database.writing() as session:
+        user = session.get(User, user_id)
+        if user is None:
+            raise NotFoundError(f"no user {user_id}")
+        user.language = language
+        session.add(user)
+
+
 def routes(web: WebContext) -> list[Route]:
-    async def preferences(request: Request) -> Response:
+    web.pages.use_database(web.database)  # where each viewer's chosen language is read
+
+    def form_page(
+        request: Request,
+        *,
+        status: int = 200,
+        error: str | None = None,
+        chosen: str | None = None,
+        language: str | None = None,
+    ) -> Response:
         return web.pages.render(
-            request, "preferences.html", zones=timezone_names(), error=None, chosen=None
+            request,
+            "preferences.html",
+            status=status,
+            zones=timezone_names(),
+            error=error,
+            chosen=chosen,
+            languages=tuple(LANGUAGE_NAMES.items()),
+            chosen_language=language,  # None: the page's own language is shown as chosen
         )
 
+    async def preferences(request: Request) -> Response:
+        return form_page(request)
+
     async def save(request: Request) -> Response:
+        viewer: Viewer = request.state.viewer
         form = await request.form()
         name = str(form.get("timezone", "")).strip()
+        asked = form.get("language")
+        typed_language = str(asked).strip() if asked is not None else None
         try:
             zone(name)
         except ValueError as error:
-            return web.pages.render(
+            return form_page(
                 request,
-                "preferences.html",
                 status=400,
-                zones=timezone_names(),
                 error=f"timezone: {error}",
                 chosen=name,
+                language=typed_language,
             )
+        language: str | None = None
+        if typed_language is not None:
+            try:
+                language = parse_language(typed_language)
+            except TidingsError as error:
+                return form_page(request, status=400, error=str(error), chosen=name)
+            await off_loop(save_language, web.database, viewer.id, language)
         request.session[TIMEZONE] = name
-        flash(request, f"Times are now shown in {name}.")
+        _ = translations(language or web.pages.language(request)).gettext
+        flash(request, _("Saved. Times are now shown in %(zone)s.") % {"zone": name})
         return RedirectResponse(safe_next(str(form.get("next", ""))), status_code=303)
 
     return [

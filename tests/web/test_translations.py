@@ -1,0 +1,394 @@
+"""The interface in English and Korean: the catalogues are complete and compiled, each user sees
+their own language, the preferences page switches it, and a browser's Accept-Language decides
+for anyone who has not chosen."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from babel.messages.catalog import Catalog
+from babel.messages.extract import extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
+from babel.messages.mofile import read_mo
+from babel.messages.pofile import read_po
+from sqlalchemy.exc import OperationalError
+from starlette.applications import Starlette
+from starlette.requests import Request
+
+from drafts.models import User
+from drafts.storage import Database
+from drafts.users import find_user
+from tests.conftest import TEST_CONFIG
+from tests.web.conftest import SQLITE_ONLY, Drafts, Person, client, csrf_token, log_in
+from tidings.cli import main
+from tidings.web.pages import Pages
+from tidings.web.translations import LOCALE_FOLDER, accepted_language, translations
+
+ROOT = Path(__file__).resolve().parents[2]
+PO = LOCALE_FOLDER / "ko" / "LC_MESSAGES" / "messages.po"
+MO = LOCALE_FOLDER / "ko" / "LC_MESSAGES" / "messages.mo"
+POT = LOCALE_FOLDER / "messages.pot"
+KOREAN = "ko-KR,ko;q=0.9,en-US;q=0.8,en;q=0.7"
+
+pytestmark = pytest.mark.anyio
+
+
+# --- the catalogues ----------------------------------------------------------------------
+
+
+def read_catalog(path: Path) -> Catalog:
+    with path.open("rb") as file:
+        return read_po(file) if path.suffix in {".po", ".pot"} else read_mo(file)
+
+
+def extracted_ids() -> set[str | tuple[str, ...]]:
+    """Every message in the source, extracted as ``babel.cfg`` says (as pybabel would)."""
+    with (LOCALE_FOLDER / "babel.cfg").open(encoding="utf-8") as file:
+        method_map, options_map = parse_mapping_cfg(file)
+    found: set[str | tuple[str, ...]] = set()
+    for _file, _line, message, _comments, _context in extract_from_dir(
+        ROOT, method_map, options_map
+    ):
+        found.add(tuple(message) if isinstance(message, list | tuple) else message)
+    return found
+
+
+def message_ids(catalog: Catalog) -> set[str | tuple[str, ...]]:
+    return set(entries(catalog))
+
+
+def entries(catalog: Catalog) -> dict[str | tuple[str, ...], tuple[str, ...]]:
+    """Each message's id (singular, or singular and plural) and its translations."""
+    return {
+        message.id if isinstance(message.id, str) else tuple(message.id): (
+            (message.string,) if isinstance(message.string, str) else tuple(message.string)
+        )
+        for message in catalog
+        if message.id
+    }
+
+
+def test_every_message_in_the_source_is_in_the_catalogues() -> None:
+    extracted = extracted_ids()
+    assert "Review inbox" in extracted  # the extraction reads the templates
+    assert "Saved. Times are now shown in %(zone)s." in extracted  # and the Python modules
+    missing_from_po = extracted - message_ids(read_catalog(PO))
+    assert not missing_from_po, f"not in messages.po (see locale/README.md): {missing_from_po}"
+    assert message_ids(read_catalog(POT)) == extracted, "messages.pot is stale: extract again"
+
+
+def test_every_message_is_translated_and_consistent() -> None:
+    catalog = read_catalog(PO)
+    assert catalog.locale is not None and str(catalog.locale) == "ko"
+    assert not catalog.obsolete, f"obsolete entries in messages.po: {list(catalog.obsolete)}"
+    for message in catalog:
+        if not message.id:
+            continue
+        assert not message.fuzzy, f"fuzzy: {message.id!r}"
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        assert all(strings), f"untranslated: {message.id!r}"
+    problems = [(message.id, [str(e) for e in errors]) for message, errors in catalog.check()]
+    assert problems == []  # placeholders (python-format) match between msgid and msgstr
+
+
+def test_the_compiled_catalogue_matches_the_po_file() -> None:
+    po, mo = read_catalog(PO), read_catalog(MO)
+    stale = "messages.mo is stale: run pybabel compile (see locale/README.md)"
+    assert entries(mo) == entries(po), stale
+    assert mo.plural_forms == po.plural_forms == "nplurals=1; plural=0;", stale
+
+
+def test_the_korean_catalogue_loads() -> None:
+    korean = translations("ko")
+    assert korean.gettext("Review inbox") == "검토함"
+    assert (
+        korean.ngettext(
+            "One post needs a person.", "%(count)s posts need a person, the most recent first.", 3
+        )
+        == "확인이 필요한 게시물 %(count)s개 (최근 순)"
+    )
+    assert translations("en").gettext("Review inbox") == "Review inbox"
+
+
+@pytest.mark.parametrize(
+    ("header", "language"),
+    [
+        (KOREAN, "ko"),
+        ("en-US,en;q=0.9,ko;q=0.8", "en"),
+        ("fr-FR,fr;q=0.9,ko;q=0.5", "ko"),
+        ("fr-FR,fr;q=0.9", "en"),
+        ("ko;q=0, en;q=0.1", "en"),
+        ("de;q=0.5, ko-KR;q=0.7", "ko"),
+        ("", "en"),
+        (None, "en"),
+        ("*", "en"),
+        ("ko;q=x", "en"),
+    ],
+)
+def test_accept_language_picks_the_best_offered_language(header: str | None, language: str) -> None:
+    assert accepted_language(header) == language
+
+
+@dataclass(frozen=True)
+class LoadedViewer:
+    """A viewer that carries its language (as ``auth.Viewer`` may, loaded with the user)."""
+
+    id: int
+    language: str | None
+
+
+@dataclass(frozen=True)
+class PlainViewer:
+    """A viewer without its language, as ``auth.Viewer`` is now: the page reads it."""
+
+    id: int
+
+
+def request_for(viewer: object | None, accept: str | None = None) -> Request:
+    headers = [(b"accept-language", accept.encode())] if accept else []
+    scope = {"type": "http", "method": "GET", "path": "/", "headers": headers, "session": {}}
+    scope["state"] = {"viewer": viewer} if viewer is not None else {}
+    return Request(scope)
+
+
+def test_the_language_comes_from_the_viewer_then_the_browser_then_english() -> None:
+    pages = Pages()  # no database: nothing to read a choice from
+    assert pages.language(request_for(LoadedViewer(1, "ko"))) == "ko"
+    assert pages.language(request_for(LoadedViewer(1, "ko-KR"), "en")) == "ko"
+    assert pages.language(request_for(LoadedViewer(1, None), KOREAN)) == "ko"
+    assert pages.language(request_for(LoadedViewer(1, "fr"), "en-GB")) == "en"
+    assert pages.language(request_for(None, KOREAN)) == "ko"
+    assert pages.language(request_for(None)) == "en"
+
+
+@SQLITE_ONLY
+def test_a_database_failure_falls_back_to_the_browser(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pages = Pages(database=database)
+
+    @contextmanager
+    def broken() -> Iterator[None]:
+        raise OperationalError("SELECT", {}, Exception("the database is down"))
+        yield
+
+    monkeypatch.setattr(database, "reading", broken)
+    assert pages.language(request_for(PlainViewer(1), KOREAN)) == "ko"
+
+
+# --- pages in each language --------------------------------------------------------------
+
+
+def set_language(database: Database, name: str, language: str | None) -> None:
+    with database.writing() as session:
+        user = find_user(session, name)
+        user.language = language
+        session.add(user)
+
+
+def stored_language(database: Database, name: str) -> str | None:
+    with database.reading() as session:
+        return find_user(session, name).language
+
+
+@pytest.fixture
+async def korean_joon(
+    app: Starlette, people: dict[str, Person], database: Database
+) -> AsyncIterator[httpx.AsyncClient]:
+    set_language(database, "joon", "ko")
+    async with client(app) as browser:
+        assert (await log_in(browser, people["joon"])).status_code == 303
+        yield browser
+
+
+async def test_a_korean_user_sees_the_inbox_and_draft_page_in_korean(
+    korean_joon: httpx.AsyncClient, drafts: Drafts
+) -> None:
+    draft_id = drafts.add()
+    inbox = await korean_joon.get("/")
+    assert inbox.status_code == 200
+    assert '<html lang="ko">' in inbox.text
+    assert "<h1>검토함</h1>" in inbox.text
+    assert "검토를 기다리는 초안 1개 (오래 기다린 순)" in inbox.text
+    assert ">작성자</th>" in inbox.text
+    assert ">로그아웃</button>" in inbox.text
+    assert "Review inbox" not in inbox.text
+
+    page = await korean_joon.get(f"/drafts/{draft_id}")
+    assert page.status_code == 200
+    assert "이 초안 편집" in page.text
+    assert "승인 0/1" in page.text
+    assert ">승인</button>" in page.text
+    assert ">수정 요청</button>" in page.text
+    assert "<h2>기록</h2>" in page.text
+    assert "강변 공원" in page.text  # the draft's own text is never translated
+    assert "Request changes" not in page.text
+
+
+@SQLITE_ONLY
+async def test_an_english_user_sees_english(as_mina: httpx.AsyncClient, drafts: Drafts) -> None:
+    draft_id = drafts.add()
+    inbox = await as_mina.get("/", headers={"Accept-Language": KOREAN})
+    assert '<html lang="ko">' in inbox.text  # mina chose nothing yet: her browser asks Korean
+    token = csrf_token(inbox.text)
+    saved = await as_mina.post(
+        "/preferences", data={"csrf_token": token, "timezone": "Asia/Seoul", "language": "en"}
+    )
+    assert saved.status_code == 303
+    inbox = await as_mina.get("/", headers={"Accept-Language": KOREAN})  # her choice wins
+    assert '<html lang="en">' in inbox.text
+    assert "<h1>Review inbox</h1>" in inbox.text
+    assert "One draft waits for review." in inbox.text
+    assert ">Author</th>" in inbox.text
+    assert "검토함" not in inbox.text
+    page = await as_mina.get(f"/drafts/{draft_id}", headers={"Accept-Language": KOREAN})
+    assert "Edit this draft" in page.text
+    assert "<h2>History</h2>" in page.text
+    assert "이 초안 편집" not in page.text
+
+
+@SQLITE_ONLY
+async def test_without_a_choice_or_header_the_interface_is_english(
+    as_joon: httpx.AsyncClient,
+) -> None:
+    inbox = await as_joon.get("/")
+    assert '<html lang="en">' in inbox.text
+    assert "Nothing is waiting for review." in inbox.text
+
+
+@SQLITE_ONLY
+async def test_switching_language_in_preferences(
+    app: Starlette, as_joon: httpx.AsyncClient, people: dict[str, Person], database: Database
+) -> None:
+    form = await as_joon.get("/preferences")
+    assert '<select name="language">' in form.text
+    assert '<option value="ko" lang="ko">한국어</option>' in form.text
+    assert '<option value="en" lang="en" selected>English</option>' in form.text
+
+    saved = await as_joon.post(
+        "/preferences",
+        data={"csrf_token": csrf_token(form.text), "timezone": "Asia/Seoul", "language": "ko"},
+    )
+    assert saved.status_code == 303
+    assert stored_language(database, "joon") == "ko"
+    inbox = await as_joon.get("/")
+    assert "저장했습니다. 이제 시간을 Asia/Seoul 기준으로 표시합니다." in inbox.text
+    assert "<h1>검토함</h1>" in inbox.text
+    form = await as_joon.get("/preferences")
+    assert "<h1>환경 설정</h1>" in form.text
+    assert '<option value="ko" lang="ko" selected>한국어</option>' in form.text
+
+    async with client(app) as elsewhere:  # a new login reads the choice from the user
+        await log_in(elsewhere, people["joon"])
+        assert "<h1>검토함</h1>" in (await elsewhere.get("/")).text
+
+    back = await as_joon.post(
+        "/preferences",
+        data={"csrf_token": csrf_token(form.text), "timezone": "Asia/Seoul", "language": "en"},
+    )
+    assert back.status_code == 303
+    assert stored_language(database, "joon") == "en"
+    inbox = await as_joon.get("/")
+    assert "Saved. Times are now shown in Asia/Seoul." in inbox.text
+    assert "<h1>Review inbox</h1>" in inbox.text
+
+
+@SQLITE_ONLY
+async def test_a_language_not_offered_is_refused(
+    as_joon: httpx.AsyncClient, database: Database
+) -> None:
+    token = csrf_token((await as_joon.get("/preferences")).text)
+    refused = await as_joon.post(
+        "/preferences", data={"csrf_token": token, "timezone": "Asia/Seoul", "language": "fr"}
+    )
+    assert refused.status_code == 400
+    assert "language: &#39;fr&#39; is not one of en, ko" in refused.text
+    assert stored_language(database, "joon") is None
+
+
+@SQLITE_ONLY
+async def test_the_language_is_not_changed_without_the_csrf_token(
+    as_joon: httpx.AsyncClient, database: Database
+) -> None:
+    refused = await as_joon.post("/preferences", data={"timezone": "Asia/Seoul", "language": "ko"})
+    assert refused.status_code == 403
+    assert stored_language(database, "joon") is None
+
+
+@SQLITE_ONLY
+async def test_accept_language_decides_for_visitors_and_users_without_a_choice(
+    app: Starlette, people: dict[str, Person], database: Database
+) -> None:
+    async with client(app) as browser:
+        login = await browser.get("/login", headers={"Accept-Language": KOREAN})
+        assert '<html lang="ko">' in login.text
+        assert "<h1>로그인</h1>" in login.text
+        assert ">비밀번호" in login.text
+        english = await browser.get("/login", headers={"Accept-Language": "en-GB,en;q=0.9"})
+        assert "<h1>Log in</h1>" in english.text
+
+        await log_in(browser, people["ara"])
+        inbox = await browser.get("/", headers={"Accept-Language": KOREAN})
+        assert "<h1>검토함</h1>" in inbox.text
+        inbox = await browser.get("/", headers={"Accept-Language": "fr"})
+        assert "<h1>Review inbox</h1>" in inbox.text
+
+    set_language(database, "ara", "en")
+    async with client(app) as browser:
+        await log_in(browser, people["ara"])
+        inbox = await browser.get("/", headers={"Accept-Language": KOREAN})
+        assert "<h1>Review inbox</h1>" in inbox.text
+
+
+@SQLITE_ONLY
+async def test_other_pages_answer_in_korean(korean_joon: httpx.AsyncClient, drafts: Drafts) -> None:
+    drafts.add()
+    expected = {
+        "/calendar": "이번 주에 예약되거나 게시된 게시물이 없습니다.",
+        "/attention": "확인할 게시물이 없습니다.",
+        "/channels": "지금 채널 확인",
+        "/nowhere": "검토함으로 돌아가기",
+    }
+    for path, words in expected.items():
+        page = await korean_joon.get(path)
+        assert words in page.text, path
+
+
+# --- the command line --------------------------------------------------------------------
+
+
+def run(args: list[str]) -> None:
+    try:
+        main(args)
+    except SystemExit as exit_:
+        if exit_.code not in (0, None):
+            raise
+
+
+def test_user_add_takes_the_interface_language(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name in ("TIDINGS_CONFIG", "TIDINGS_USER"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "config.toml").write_text(
+        TEST_CONFIG.replace("sqlite:///unused.db", "sqlite:///tidings.db"), encoding="utf-8"
+    )
+    run(["init"])
+    run(["user", "add", "sora", "--role", "author", "--language", "ko"])
+    assert "Added sora (author, ko)." in capsys.readouterr().out
+    with pytest.raises(SystemExit) as refused:
+        main(["user", "add", "yuna", "--role", "author", "--language", "fr"])
+    assert refused.value.code == 1
+    assert "language: 'fr' is not one of en, ko" in capsys.readouterr().err
+    with sqlite3.connect(tmp_path / "tidings.db") as db:
+        rows = db.execute(
+            f"SELECT name, language FROM {User.__tablename__} ORDER BY name"
+        ).fetchall()
+    assert rows == [("sora", "ko")]

@@ -32,7 +32,7 @@ from drafts.timestamps import utcnow
 from drafts.timezones import zone
 from tidings.web.auth import Viewer
 from tidings.web.context import WebContext, off_loop
-from tidings.web.pages import UI_LANGUAGE
+from tidings.web.pages import UI_LANGUAGE, when
 from tidings.web.preferences import timezone_names
 
 # What the calendar shows, in the order its legend lists them.
@@ -136,6 +136,10 @@ class Entry:
     status: str
     due_at: datetime
     local: datetime  # due_at in the calendar's zone
+    # Formatted once here: hundreds of entries a week make per-entry template filters costly.
+    due_iso: str
+    due_shown: str
+    clock: str
 
     @property
     def status_words(self) -> str:
@@ -206,6 +210,9 @@ def load_calendar(database: Database, config: Config, week: Week, now: datetime)
             status=row.status,
             due_at=row.due_at,
             local=local,
+            due_iso=row.due_at.isoformat(),
+            due_shown=when(row.due_at, local.tzinfo or UTC),
+            clock=local.strftime("%H:%M"),
         )
         cells.setdefault(row.channel, [[] for _ in range(7)])[day].append(entry)
     configured = [channel.id for channel in config.channels]

@@ -40,10 +40,6 @@ class RenderedPost:
     def limit(self) -> int | None:
         return self.measurements[0].limit
 
-    @property
-    def problems(self) -> list[str]:
-        return [p for m in self.measurements if (p := m.problem()) is not None]
-
 
 def compose(
     content: DraftContent,

@@ -6,6 +6,7 @@ import os
 import random
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 
 import httpx
@@ -15,7 +16,7 @@ from drafts.errors import TidingsError
 from drafts.lifecycle import PostStatus
 from scheduler.claims import Claim, Result
 from scheduler.credentials import MissingSecret, scrub, secret_for
-from scheduler.outcomes import Failed, Published, Unknown
+from scheduler.outcomes import Failed, Published, RetryAt, RetryLater, Unknown
 from scheduler.platforms import adapter_for
 from scheduler.platforms.base import Adapter, Attempted, Credentials, PostJob, SaveState, Vault
 from scheduler.retry import AttemptOutcome, Decision, RetryPolicy, UnknownHandling, decide
@@ -43,21 +44,23 @@ async def attempt(
         await save_state(claim.post_id, state)
 
     try:
-        attempted, unknown = await _run(adapter, claim, channel, client, now(), vault, save)
+        attempted, unknown, unsettled = await _run(
+            adapter, claim, channel, client, now(), vault, save
+        )
     except TidingsError as error:  # a stored token that does not decrypt, a missing key
         attempted, unknown = Attempted(Failed(str(error))), UnknownHandling.ASK_A_PERSON
+        unsettled = claim.reconcile
     outcome = attempted.outcome
     failures = claim.failures + (0 if isinstance(outcome, Published) else 1)
     decision = decide(
         outcome, failures=failures, policy=policy, unknown=unknown, now=now(), rng=rng
     )
-    decision = Decision(
-        attempt_outcome=decision.attempt_outcome,
-        status=decision.status,
+    # A post whose earlier send is still unsettled is checked again before any resend.
+    keep_checking = unsettled and decision.status == PostStatus.RETRYING
+    decision = replace(
+        decision,
         reason=scrub(decision.reason, secrets),
-        retry_at=decision.retry_at,
-        reconcile=decision.reconcile,
-        window_until=decision.window_until,
+        reconcile=decision.reconcile or keep_checking,
     )
     return Result(
         claim=claim,
@@ -79,14 +82,16 @@ async def _run(
     now: datetime,
     vault: Vault,
     save: SaveState,
-) -> tuple[Attempted, UnknownHandling]:
+) -> tuple[Attempted, UnknownHandling, bool]:
+    """The attempt, how its platform handles unknown outcomes, and whether an earlier send is
+    still unsettled (the platform's check could not yet tell whether it posted)."""
     if adapter is None:
         reason = f"Tidings cannot publish to {claim.platform} yet"
-        return Attempted(Failed(reason)), UnknownHandling.ASK_A_PERSON
+        return Attempted(Failed(reason)), UnknownHandling.ASK_A_PERSON, False
     try:
         credentials = Credentials(secret_for(channel), vault, os.environ)
     except MissingSecret as error:
-        return Attempted(Failed(str(error))), adapter.unknown_handling
+        return Attempted(Failed(str(error))), adapter.unknown_handling, claim.reconcile
     job = PostJob(
         post_id=claim.post_id,
         text=claim.text,
@@ -98,11 +103,12 @@ async def _run(
     if claim.reconcile:
         known = await adapter.reconcile(client, job, channel, credentials, now)
         if isinstance(known, Unknown):
-            return Attempted(known), UnknownHandling.ASK_A_PERSON
+            return Attempted(known), UnknownHandling.ASK_A_PERSON, True
         if known is not None:
-            return Attempted(known), adapter.unknown_handling
+            still_open = isinstance(known, RetryAt | RetryLater)
+            return Attempted(known), adapter.unknown_handling, still_open
     attempted = await adapter.publish(client, job, channel, credentials, now, save)
-    return attempted, adapter.unknown_handling
+    return attempted, adapter.unknown_handling, False
 
 
 def internal_error_result(claim: Claim, error: Exception, now: datetime) -> Result:

@@ -1,0 +1,96 @@
+"""The engine keeps checking an unsettled send: a retry decided by the platform's check (it
+could not tell yet whether the earlier request posted) leads to another check, not a resend."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import ClassVar
+
+import httpx
+import pytest
+
+from drafts.channels import WebhookChannel
+from drafts.lifecycle import PostStatus
+from scheduler import platforms
+from scheduler.claims import Claim
+from scheduler.outcomes import Outcome, Published, RetryLater
+from scheduler.platforms.base import Attempted, StoredSecret
+from scheduler.publishing import attempt
+from scheduler.retry import RetryPolicy, UnknownHandling
+
+NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+CHANNEL = WebhookChannel(
+    id="hook", platform="webhook", languages=("en",), url="http://127.0.0.1:9/h"
+)
+
+
+class CheckingPlatform:
+    """A platform whose check cannot tell yet; it records what the engine asked of it."""
+
+    platform: ClassVar[str] = "webhook"
+    unknown_handling: ClassVar[UnknownHandling] = UnknownHandling.RECONCILE
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    async def reconcile(self, *_: object) -> Outcome | None:
+        self.calls.append("reconcile")
+        return RetryLater("the platform does not list the earlier post yet")
+
+    async def publish(self, *_: object) -> Attempted:
+        self.calls.append("publish")
+        return Attempted(Published("1"))
+
+
+class NoVault:
+    async def load(self, channel: str, kind: str) -> StoredSecret | None:
+        return None
+
+    async def save(self, channel: str, kind: str, value: str, expires_at: datetime | None) -> None:
+        return None
+
+
+def claim(*, reconcile: bool) -> Claim:
+    return Claim(
+        post_id=1,
+        draft_id=1,
+        number=2,
+        channel="hook",
+        platform="webhook",
+        language="en",
+        text="t",
+        idempotency_key="k",
+        state={},
+        failures=1,
+        reconcile=reconcile,
+        due_at=NOW,
+        first_attempt_at=NOW,
+    )
+
+
+async def no_save(post_id: int, state: Mapping[str, str]) -> None:
+    return None
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("anyio_backend", ["asyncio"])
+async def test_an_unsettled_check_stays_a_check(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = CheckingPlatform()
+    monkeypatch.setitem(platforms.ADAPTERS, "webhook", fake)
+    async with httpx.AsyncClient() as client:
+        result = await attempt(
+            claim(reconcile=True),
+            channel=CHANNEL,
+            client=client,
+            policy=RetryPolicy(),
+            now=lambda: NOW,
+            rng=random.Random(1),
+            secrets=[],
+            vault=NoVault(),
+            save_state=no_save,
+        )
+    assert fake.calls == ["reconcile"]  # nothing was resent
+    assert result.decision.status == PostStatus.RETRYING
+    assert result.decision.reconcile  # the next attempt checks again first

@@ -5,12 +5,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit browser clean
+.PHONY: demo test lint typecheck unit browser assets clean
 
-demo: $(INSTALLED)
+demo: $(INSTALLED) assets
 	$(BIN)/tidings demo
 
-test: $(INSTALLED) browser lint typecheck
+test: $(INSTALLED) assets browser lint typecheck
 	$(BIN)/pytest
 
 lint: $(INSTALLED)
@@ -25,6 +25,11 @@ $(INSTALLED): pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet --editable '.[test]'
 	touch $(INSTALLED)
+
+# The web app serves htmx from /static/vendor, fetched from the npm registry at the version and
+# integrity package-lock.json pins (no Node.js needed; nothing is fetched once it is there).
+assets:
+	@$(PYTHON) tools/npm_assets.py
 
 # The browser tests (tests/browser) drive Debian's Chromium through the playwright package
 # (the test extra); its fonts-noto-cjk draws Korean. Installed from Debian when missing, with
@@ -41,4 +46,4 @@ browser:
 	@test -x $(CHROMIUM) || { echo "$(CHROMIUM) is missing: install Debian's chromium" >&2; exit 1; }
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) tidings/web/static/vendor .mypy_cache .ruff_cache .pytest_cache

@@ -3,7 +3,8 @@ web app behind uvicorn on a loopback port over a fresh SQLite database.
 
 One Chromium serves all the browser tests; every test gets a fresh browser context (its own
 cookies), which may only reach the app: any other request is aborted, and counted, so nothing
-leaves the machine and a page that asks for a CDN fails its test. Chromium is Debian's
+leaves the machine and a page that asks for a CDN fails its test. An error in the browser's
+console (a script failing, the content policy refusing something) fails the test too. Chromium is Debian's
 ``/usr/bin/chromium`` (``make test`` installs it), never a browser Playwright downloads; when it
 cannot start, every test here fails with the reason.
 
@@ -32,6 +33,7 @@ from argon2 import PasswordHasher
 from playwright.sync_api import (
     Browser,
     BrowserContext,
+    ConsoleMessage,
     Error,
     Page,
     Playwright,
@@ -247,6 +249,7 @@ class Browsing:
     origin: str
     blocked: list[str]
     opened: list[BrowserContext]
+    console_errors: list[str]
 
     def open(self, **options: Any) -> BrowserContext:
         context = self.chromium.new_context(
@@ -259,8 +262,14 @@ class Browsing:
         context.set_default_timeout(ACTION_TIMEOUT_MS)
         context.set_default_navigation_timeout(ACTION_TIMEOUT_MS)
         context.route("**/*", self._only_the_app)
+        context.on("console", self._note_error)
         self.opened.append(context)
         return context
+
+    def _note_error(self, message: ConsoleMessage) -> None:
+        """A script error or a refusal by the content policy; not a page answered 4xx on purpose."""
+        if message.type == "error" and not message.text.startswith("Failed to load resource"):
+            self.console_errors.append(message.text)
 
     def _only_the_app(self, route: Route) -> None:
         url = route.request.url
@@ -273,12 +282,14 @@ class Browsing:
 
 @pytest.fixture
 def browsing(chromium: Browser, server_url: str) -> Iterator[Browsing]:
-    browsing = Browsing(chromium, server_url, blocked=[], opened=[])
+    browsing = Browsing(chromium, server_url, blocked=[], opened=[], console_errors=[])
     yield browsing
     for context in browsing.opened:
         context.close()
     blocked = browsing.blocked
     assert not blocked, f"pages asked for something besides the app (blocked): {blocked}"
+    errors = browsing.console_errors
+    assert not errors, f"the browser console showed errors: {errors}"
 
 
 @pytest.fixture

@@ -65,9 +65,14 @@ def test_an_author_composes_and_a_reviewer_approves_into_the_calendar(
     page.get_by_label("linkedin").check()
     page.get_by_label("x-en").check()
     page.get_by_label("Text in en").fill(ENGLISH)
+    # The previews follow the typing (htmx), each post counted against its platform's limit.
+    live = page.locator("#live-preview")
     page.get_by_label("Text in ko").press_sequentially(KOREAN[:6])
-    expect(page.locator("#count-ko")).to_contain_text("6 characters")
+    expect(live.locator('.post-text[lang="ko"]')).to_have_text(KOREAN[:6])
+    korean_card = live.locator("article.post", has=page.locator('.post-text[lang="ko"]'))
+    expect(korean_card.locator(".counts")).to_contain_text("6 / 3,000")
     page.get_by_label("Text in ko").fill(KOREAN)
+    expect(live.locator('.post-text[lang="ko"]')).to_have_text(KOREAN)
     due = (datetime.now(SEOUL) + timedelta(hours=3)).replace(second=0, microsecond=0)
     page.get_by_label("Publish at, once approved").fill(due.strftime("%Y-%m-%dT%H:%M"))
 

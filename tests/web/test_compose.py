@@ -21,7 +21,7 @@ from drafts.review import approve
 from drafts.storage import Database
 from drafts.timestamps import utcnow
 from drafts.users import find_user
-from tests.web.conftest import SQLITE_ONLY, Drafts, csrf_token
+from tests.web.conftest import SQLITE_ONLY, Drafts, client, csrf_token
 from tidings.web.compose_form import dump_toml, template_fields
 
 pytestmark = pytest.mark.anyio
@@ -340,3 +340,73 @@ def test_template_fields_are_read_from_the_template(library: TemplateLibrary) ->
     update = {field.name: field.kind for field in template_fields(library, "update")}
     assert update["points"] == "list"
     assert template_fields(library, "no-such-template") == ()
+
+
+async def live_preview(browser: httpx.AsyncClient, fields: dict[str, Any]) -> httpx.Response:
+    """What htmx sends as the author types: the whole form, to /compose/preview."""
+    token = csrf_token((await browser.get("/compose")).text)
+    return await browser.post(
+        "/compose/preview", data={**fields, "csrf_token": token}, headers={"HX-Request": "true"}
+    )
+
+
+@SQLITE_ONLY
+async def test_the_live_preview_counts_each_post_as_typed_and_stores_nothing(
+    as_mina: httpx.AsyncClient, database: Database
+) -> None:
+    page = (await as_mina.get("/compose")).text
+    assert 'hx-post="/compose/preview"' in page
+    assert '<script src="/static/vendor/htmx.org/htmx.min.js" defer></script>' in page
+    typed = {
+        "kind": "update",
+        "title": "공원 소식",
+        "channel": ["linkedin", "x-ko"],
+        "text:ko": "가" * 150,  # Hangul counts 2 on X: 300 weighted characters
+    }
+    answer = await live_preview(as_mina, typed)
+    assert answer.status_code == 200
+    assert "<html" not in answer.text  # the previews alone, to go into the page
+    assert CARD.findall(answer.text) == ["linkedin", "x"]
+    assert '<li class="over">300 / 280 weighted characters</li>' in answer.text
+    assert "300 weighted characters, over X&#39;s limit of 280 by 20" in answer.text
+    assert '<li class="fits">150 / 3,000 characters</li>' in answer.text
+
+    shorter = await live_preview(as_mina, {**typed, "text:ko": "가" * 20})
+    assert '<li class="fits">40 / 280 weighted characters</li>' in shorter.text
+    assert stored_drafts(database) == []
+
+
+@SQLITE_ONLY
+async def test_the_live_preview_says_what_is_missing(as_mina: httpx.AsyncClient) -> None:
+    untitled = await live_preview(
+        as_mina, {"kind": "update", "title": "", "channel": ["linkedin"], "text:en": "Hello"}
+    )
+    assert untitled.status_code == 200
+    assert '<p class="error" id="preview-error">title:' in untitled.text
+    assert CARD.findall(untitled.text) == []
+
+    chosen = {key: HIRING[key] for key in ("kind", "title", "channel", "template")}
+    unshown = await live_preview(as_mina, chosen)  # the template's fields are not on the form yet
+    assert "Fill in the template&#39;s fields to see its posts." in unshown.text
+
+
+@SQLITE_ONLY
+async def test_the_live_preview_is_for_writers_with_a_session(
+    as_joon: httpx.AsyncClient, app: Any
+) -> None:
+    token = csrf_token((await as_joon.get("/")).text)
+    typed = {"kind": "update", "title": "Hi", "channel": ["linkedin"], "text:en": "Hello"}
+    refused = await as_joon.post("/compose/preview", data={**typed, "csrf_token": token})
+    assert refused.status_code == 403
+
+    async with client(app) as anonymous:  # a session that ended while its page was open
+        asked = await anonymous.post("/compose/preview", data={**typed, "csrf_token": token})
+        assert asked.status_code == 403  # htmx swaps no 4xx answer in: the page stays as typed
+
+
+@SQLITE_ONLY
+async def test_htmx_is_served_from_the_app(as_mina: httpx.AsyncClient) -> None:
+    script = await as_mina.get("/static/vendor/htmx.org/htmx.min.js")
+    assert script.status_code == 200
+    assert script.headers["content-type"].startswith(("text/javascript", "application/javascript"))
+    assert "htmx" in script.text

@@ -7,6 +7,7 @@ the routes. Errors become pages (``error_pages``), never tracebacks.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from starlette.applications import Starlette
@@ -28,6 +29,7 @@ from tidings.web import (
     inbox,
     outcomes,
     preferences,
+    users_page,
 )
 from tidings.web.auth import LoginRequired
 from tidings.web.context import WebContext
@@ -35,14 +37,20 @@ from tidings.web.csrf import CsrfMiddleware
 from tidings.web.error_pages import error_app, error_handlers
 from tidings.web.pages import Pages
 from tidings.web.session_key import session_key
+from tidings.web.translations import N_
 
 STATIC = Path(__file__).resolve().parent / "static"
+HTMX = STATIC / "vendor" / "htmx.org" / "htmx.min.js"  # fetched by `make assets`
 SESSION_COOKIE = "tidings_session"
 SESSION_MAX_AGE = 7 * 24 * 60 * 60
-FORM_REFUSED = "This form has expired or did not come from Tidings: reload the page and try again."
+FORM_REFUSED = N_(
+    "This form has expired or did not come from Tidings: reload the page and try again."
+)
+FORM_TOO_LARGE = N_("This form is too large to be read.")
+log = logging.getLogger("tidings.web")
 CONTENT_SECURITY_POLICY = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 )
 
 
@@ -59,6 +67,11 @@ def create_app(
     cookie Secure, for a deployment behind HTTPS.
     """
     key = secret_key or session_key()
+    if not HTMX.is_file():
+        log.warning(
+            "web: %s is missing (run `make assets`): previews update only when Preview is pressed",
+            HTMX,
+        )
     web = WebContext(config=config, database=database, pages=Pages())
     routes: list[BaseRoute] = [
         *auth.routes(web),
@@ -69,6 +82,7 @@ def create_app(
         *calendar.routes(web),
         *outcomes.routes(web),
         *channels_page.routes(web),
+        *users_page.routes(web),
         Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
     ]
     middleware = [
@@ -84,7 +98,7 @@ def create_app(
         Middleware(
             CsrfMiddleware,
             refuse=error_app(web.pages, 403, FORM_REFUSED),
-            too_large=error_app(web.pages, 413, "This form is too large to be read."),
+            too_large=error_app(web.pages, 413, FORM_TOO_LARGE),
         ),
         Middleware(LoginRequired, database=database, default_zone=config.zone),
     ]

@@ -8,6 +8,10 @@ are checked by the services (``drafts.users.require``), never from the page.
 One form, several buttons (``action``): ``refresh`` shows the fields of the chosen template,
 ``preview`` renders every post without saving, ``save`` stores the draft, ``submit`` stores it
 and sends it to review. An approved draft is scheduled from its edit page.
+
+As the author types, htmx posts the form to ``/compose/preview``, which answers with the
+previews alone (every post's card, its counts against its platform's limits, its problems):
+the same composing as the Preview button, without a page load.
 """
 
 from __future__ import annotations
@@ -334,6 +338,26 @@ class ComposePages:
             zone=zone.key,
         )
 
+    def preview(
+        self,
+        request: Request,
+        *,
+        cards: tuple[PostCard, ...] = (),
+        timing: PostTiming | None = None,
+        error: str | None = None,
+        note: str | None = None,
+    ) -> Response:
+        """The live preview: the posts as typed, or why there are none yet."""
+        return self.web.pages.render(
+            request,
+            "_live_preview.html",
+            cards=cards,
+            draft=timing,
+            previewed=True,
+            error=error,
+            note=note,
+        )
+
     def _row(self, form: ComposeForm, wanted: TemplateField, languages: list[str]) -> FieldRow:
         typed = form.fields.get(wanted.name)
         per_language = typed.per_language if typed is not None else {}
@@ -427,6 +451,25 @@ def routes(web: WebContext) -> list[Route]:
         flash(request, f"{saved.message} Sent to review.")
         return RedirectResponse(f"/drafts/{saved.draft_id}", status_code=303)
 
+    async def live_preview(request: Request) -> Response:
+        """The previews alone, for the compose form as typed (htmx asks as the author types)."""
+        viewer: Viewer = request.state.viewer
+        check_writer(viewer)
+        form = _posted(await request.form())
+        if form.template != form.template_shown:
+            return pages.preview(request, note="Fill in the template's fields to see its posts.")
+        fields = pages.fields(form)
+        try:
+            _source, content = read_content(
+                web, form, fields, pages.text_languages(form), viewer.zone
+            )
+            cards = await off_loop(preview_cards, web, library, content)
+        except TidingsError as error:
+            return pages.preview(request, error=str(error))
+        return pages.preview(
+            request, cards=cards, timing=PostTiming(content.publish_at, content.publish_next_slot)
+        )
+
     async def schedule_page(request: Request) -> Response:
         viewer: Viewer = request.state.viewer
         draft_id: int = request.path_params["draft_id"]
@@ -458,6 +501,7 @@ def routes(web: WebContext) -> list[Route]:
     return [
         Route("/compose", new_draft, methods=["GET"]),
         Route("/compose", compose_new, methods=["POST"]),
+        Route("/compose/preview", live_preview, methods=["POST"]),
         Route("/drafts/{draft_id:int}/edit", edit_page, methods=["GET"]),
         Route("/drafts/{draft_id:int}/edit", compose_edit, methods=["POST"]),
         Route("/drafts/{draft_id:int}/schedule", schedule_page, methods=["POST"]),

@@ -152,6 +152,9 @@ class Review(SQLModel, table=True):
     comment: str = Field(default="", sa_type=Text, nullable=False)
     content_hash: str = Field(sa_type=String(64), nullable=False)
     review_round: int = Field(nullable=False)
+    # The posts as the reviewer saw them ({"channel", "language", "text"} each), so a later
+    # page can show what changed since; None for reviews recorded before migration 0005.
+    posts_seen: list[dict[str, str]] | None = Field(default=None, sa_type=JSON)
     created_at: datetime = _now()
 
 

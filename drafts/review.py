@@ -69,8 +69,8 @@ def approve(
     current = _current_approvals(session, draft)
     if reviewer.id in current:
         raise ReviewError(f"{reviewer.name} has already approved draft {draft_id} as it stands")
-    _verify_hash(session, draft)
-    session.add(_review(draft, reviewer, APPROVED, comment))
+    posts = _verified_posts(session, draft)
+    session.add(_review(draft, reviewer, APPROVED, comment, posts))
     approvals = len(current) + 1
     required = config.review.required_approvals
     record(
@@ -122,9 +122,10 @@ def request_changes(
     draft = get_draft(session, draft_id)
     require_action(draft_id, draft.status, "request-changes")
     _refuse_self_approval(session, draft, reviewer, config)
-    session.add(_review(draft, reviewer, CHANGES_REQUESTED, comment))
+    posts = draft_posts(session, draft_id)
+    session.add(_review(draft, reviewer, CHANGES_REQUESTED, comment, posts))
     draft.status = DraftStatus.CHANGES_REQUESTED
-    for post in draft_posts(session, draft_id):
+    for post in posts:
         post.status, post.due_at, post.attempt_at = PostStatus.PENDING, None, None
     record(
         session,
@@ -164,13 +165,15 @@ def _current_approvals(session: Session, draft: Draft) -> set[int]:
     return {review.reviewer_id for review in reviews}
 
 
-def _verify_hash(session: Session, draft: Draft) -> None:
-    # The stored posts are what will be sent; the hash the reviewer approves must be theirs.
-    if content_hash(draft_posts(session, _id(draft))) != draft.content_hash:
+def _verified_posts(session: Session, draft: Draft) -> list[Post]:
+    """The stored posts, which are what will be sent: the hash approved must be theirs."""
+    posts = draft_posts(session, _id(draft))
+    if content_hash(posts) != draft.content_hash:
         raise ReviewError(f"draft {draft.id}: stored posts do not match its content hash")
+    return posts
 
 
-def _review(draft: Draft, reviewer: User, decision: str, comment: str) -> Review:
+def _review(draft: Draft, reviewer: User, decision: str, comment: str, posts: list[Post]) -> Review:
     assert reviewer.id is not None
     return Review(
         draft_id=_id(draft),
@@ -179,6 +182,10 @@ def _review(draft: Draft, reviewer: User, decision: str, comment: str) -> Review
         comment=comment.strip(),
         content_hash=draft.content_hash,
         review_round=draft.review_round,
+        posts_seen=[
+            {"channel": post.channel, "language": post.language, "text": post.text}
+            for post in posts
+        ],
     )
 
 

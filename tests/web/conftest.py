@@ -18,9 +18,9 @@ import pytest
 from argon2 import PasswordHasher
 from starlette.applications import Starlette
 
-from drafts.authoring import add_draft, get_draft
+from drafts.authoring import add_draft, edit_draft, get_draft
 from drafts.config import Config
-from drafts.draft_file import read_draft_file
+from drafts.draft_file import DraftContent, read_draft_file
 from drafts.rendering import TemplateLibrary
 from drafts.review import submit
 from drafts.storage import Database
@@ -101,7 +101,33 @@ class Drafts:
         publish_at: str | None = None,
     ) -> int:
         """A new draft, sent to review unless ``review`` is False; returns its id."""
-        text = text or BILINGUAL
+        content = self.content(text or BILINGUAL, title, publish_at)
+        with self.database.writing() as session:
+            author = find_user(session, "mina")
+            draft = add_draft(
+                session, content=content, author=author, config=self.config, library=self.library
+            )
+            assert draft.id is not None
+            if review:
+                submit(session, draft_id=draft.id, actor=author, config=self.config)
+            return draft.id
+
+    def edit(
+        self, draft_id: int, text: dict[str, str], *, title: str = "Riverside park reopens"
+    ) -> None:
+        """mina replaces the draft's text, as ``tidings draft edit`` would."""
+        content = self.content(text, title, None)
+        with self.database.writing() as session:
+            edit_draft(
+                session,
+                draft_id=draft_id,
+                content=content,
+                editor=find_user(session, "mina"),
+                config=self.config,
+                library=self.library,
+            )
+
+    def content(self, text: dict[str, str], title: str, publish_at: str | None) -> DraftContent:
         channels = [
             channel.id
             for channel in self.config.channels
@@ -115,16 +141,7 @@ class Drafts:
             "[text]",
             *(f"{language} = {_toml(body)}" for language, body in text.items()),
         ]
-        content = read_draft_file("\n".join(lines), "web.toml", self.config, utcnow())
-        with self.database.writing() as session:
-            author = find_user(session, "mina")
-            draft = add_draft(
-                session, content=content, author=author, config=self.config, library=self.library
-            )
-            assert draft.id is not None
-            if review:
-                submit(session, draft_id=draft.id, actor=author, config=self.config)
-            return draft.id
+        return read_draft_file("\n".join(lines), "web.toml", self.config, utcnow())
 
     def submit(self, draft_id: int) -> None:
         with self.database.writing() as session:

@@ -116,3 +116,42 @@ async def test_an_approval_that_cannot_be_scheduled_changes_nothing(
     assert "channel x-ko has no slots" in response.text
     assert "좋아요</textarea>" in response.text  # the comment is kept for another try
     assert drafts.status(draft_id) == DraftStatus.IN_REVIEW
+
+
+async def test_after_an_edit_the_page_shows_what_changed_since_the_approval(
+    as_joon: httpx.AsyncClient, drafts: Drafts
+) -> None:
+    draft_id = drafts.add({"en": "The park opens on Monday.", "ko": "공원은 월요일에 문을 엽니다."})
+    page = await as_joon.get(f"/drafts/{draft_id}")
+    assert "Changed since" not in page.text  # nobody has decided yet
+    await as_joon.post(f"/drafts/{draft_id}/approve", data={"csrf_token": csrf_token(page.text)})
+    assert "Changed since" not in (await as_joon.get(f"/drafts/{draft_id}")).text
+
+    drafts.edit(
+        draft_id, {"en": "The park opens on <b>Tuesday</b>.", "ko": "공원은 월요일에 문을 엽니다."}
+    )
+    assert drafts.status(draft_id) == DraftStatus.IN_REVIEW
+    after = (await as_joon.get(f"/drafts/{draft_id}")).text
+    changes = after.split('<section class="changes"')[1].split("</section>")[0]
+    assert "Changed since joon approved it" in changes
+    assert (
+        '<p class="diff" lang="en">The park opens on <del>Monday</del>'
+        "<ins>&lt;b&gt;Tuesday&lt;/b&gt;</ins>.</p>"
+    ) in changes
+    assert 'lang="ko"' not in changes  # the Korean post reads as approved: not listed
+    assert changes.count('class="post-change change-changed"') == 2  # LinkedIn and X in English
+
+
+@SQLITE_ONLY
+async def test_changes_are_shown_since_a_request_for_changes_when_none_approved(
+    as_joon: httpx.AsyncClient, drafts: Drafts
+) -> None:
+    draft_id = drafts.add({"en": "Doors open at nine."})
+    token = csrf_token((await as_joon.get(f"/drafts/{draft_id}")).text)
+    await as_joon.post(
+        f"/drafts/{draft_id}/request-changes", data={"csrf_token": token, "comment": "Say where."}
+    )
+    drafts.edit(draft_id, {"en": "Doors open at nine at the east gate."})
+    page = (await as_joon.get(f"/drafts/{draft_id}")).text
+    assert "Changed since joon asked for changes" in page
+    assert "nine<ins> at the east gate</ins>." in page

@@ -13,6 +13,7 @@ from starlette.routing import Route
 
 from drafts.audit import history
 from drafts.authoring import draft_posts, get_draft
+from drafts.changes import Changes, changes_since_review
 from drafts.errors import NotFoundError, TidingsError
 from drafts.learned_limits import learned_limits
 from drafts.models import AuditEntry, Draft, User
@@ -45,10 +46,12 @@ class DraftView:
     required: int
     cards: tuple[PostCard, ...]
     history: tuple[AuditEntry, ...]
+    changes: Changes | None
 
 
 def load_draft(web: WebContext, draft_id: int) -> DraftView:
-    """The draft, its posts as cards, its approvals and its history (NotFoundError if none)."""
+    """The draft, its posts as cards, its approvals, its history and what changed since the
+    last review decision (NotFoundError if none)."""
     with web.database.reading() as session:
         draft = get_draft(session, draft_id)
         posts = draft_posts(session, draft_id)
@@ -56,6 +59,7 @@ def load_draft(web: WebContext, draft_id: int) -> DraftView:
         learned = learned_limits(session)
         author = session.get(User, draft.author_id)
         entries = history(session, draft_id=draft_id)
+        changes = changes_since_review(session, draft, posts)
     return DraftView(
         draft=draft,
         author=author.name if author is not None else "?",
@@ -63,6 +67,7 @@ def load_draft(web: WebContext, draft_id: int) -> DraftView:
         required=web.config.review.required_approvals,
         cards=tuple(post_card(post, web.config, learned) for post in posts),
         history=tuple(entries),
+        changes=changes,
     )
 
 

@@ -1,0 +1,59 @@
+"""What changed since a review: word by word within a post, and posts new or gone."""
+
+from __future__ import annotations
+
+from drafts.changes import Change, Piece, compare, word_diff
+from drafts.models import Post
+
+
+def post(channel: str, language: str, text: str) -> Post:
+    return Post(
+        draft_id=1, variant_id=1, channel=channel, platform="x", language=language, text=text
+    )
+
+
+def test_only_the_changed_words_are_marked() -> None:
+    assert word_diff("The park opens on Monday at 9.", "The park opens on Tuesday at 9.") == (
+        Piece("The park opens on "),
+        Piece("Monday", Change.REMOVED),
+        Piece("Tuesday", Change.ADDED),
+        Piece(" at 9."),
+    )
+
+
+def test_korean_words_added_between_others() -> None:
+    assert word_diff("강변 공원이 다시 열었습니다.", "강변 공원이 월요일에 다시 열었습니다.") == (
+        Piece("강변 공원이"),
+        Piece(" 월요일에", Change.ADDED),
+        Piece(" 다시 열었습니다."),
+    )
+
+
+def test_the_pieces_rebuild_both_texts() -> None:
+    before = "🌳 New paths\n🎪 A stage for #SummerNights\nhttps://example.org/a"
+    after = "🌳 New paths and benches\n🎪 A stage for #SummerNights 2027\nhttps://example.org/b"
+    pieces = word_diff(before, after)
+    assert "".join(p.text for p in pieces if p.change != Change.ADDED) == before
+    assert "".join(p.text for p in pieces if p.change != Change.REMOVED) == after
+
+
+def test_posts_are_matched_by_channel_and_language() -> None:
+    seen = [
+        {"channel": "linkedin", "language": "en", "text": "Same text."},
+        {"channel": "linkedin", "language": "ko", "text": "예전 글입니다."},
+        {"channel": "x-en", "language": "en", "text": "Dropped."},
+    ]
+    now = [
+        post("linkedin", "en", "Same text."),
+        post("linkedin", "ko", "새 글입니다."),
+        post("mastodon", "en", "New here."),
+    ]
+    changes = compare(seen, now)
+    assert [(c.channel, c.language, c.change) for c in changes] == [
+        ("linkedin", "ko", Change.CHANGED),
+        ("mastodon", "en", Change.ADDED),
+        ("x-en", "en", Change.REMOVED),
+    ]
+    assert changes[1].pieces == (Piece("New here.", Change.ADDED),)
+    assert changes[2].pieces == (Piece("Dropped.", Change.REMOVED),)
+    assert compare(seen[:1], now[:1]) == ()

@@ -21,8 +21,9 @@ from sqlmodel import Session, col, select
 from drafts.models import Draft, Post, Review, User
 from drafts.review import APPROVED
 
-# A word, a run of spaces, or one sign: a changed word shows alone, its spaces untouched.
-_TOKEN = re.compile(r"\w+|\s+|[^\w\s]")
+# A number, a word, a run of spaces, or one sign: a changed word shows alone, its spaces
+# untouched, and a date's number apart from the Korean unit after it (``18일`` → ``17일``).
+_TOKEN = re.compile(r"\d+|[^\W\d]+|\s+|[^\w\s]")
 
 
 class Change(StrEnum):

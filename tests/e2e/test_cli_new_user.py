@@ -84,6 +84,9 @@ def test_the_tour_from_the_readme(tidings: Tidings) -> None:
     (tidings.folder / "hiring.toml").write_text(HIRING.replace("2099-12-18", "2099-12-17"))
     edited = tidings("draft", "edit", draft_id, "hiring.toml", "--as", "mina").stdout
     assert "back in review" in edited
+    changed = tidings("draft", "show", draft_id).stdout
+    assert "Changed since joon approved it" in changed
+    assert changed.count("[-18-]{+17+}") == 3  # the deadline, in each of the three posts
     tidings("approve", draft_id, "--as", "joon")
     tidings("schedule", draft_id, "--next-slot", "--as", "mina")
 

@@ -11,6 +11,7 @@ import typer
 from rich.table import Table
 
 from drafts.authoring import add_draft, draft_posts, edit_draft, get_draft, list_drafts
+from drafts.changes import changes_since_review
 from drafts.draft_file import DraftContent, read_draft_file
 from drafts.errors import DraftError
 from drafts.learned_limits import learned_limits
@@ -18,7 +19,7 @@ from drafts.review import approvals_of
 from drafts.times import show
 from tidings.cli.console import emit_json, out, say
 from tidings.cli.context import AppContext, app_context
-from tidings.cli.views import draft_json, print_post
+from tidings.cli.views import draft_json, print_changes, print_post
 
 app = typer.Typer(help="Add, list, show and edit drafts.", no_args_is_help=True)
 
@@ -164,6 +165,7 @@ def show_(
         posts = draft_posts(session, draft_id)
         approvals = approvals_of(session, draft)
         learned = learned_limits(session)
+        changes = changes_since_review(session, draft, posts)
     required = config.review.required_approvals
     if context.json:
         emit_json(
@@ -183,3 +185,5 @@ def show_(
         say(f"expires: {show(draft.expires_at, config.zone)}")
     for post in posts:
         print_post(post, config, config.zone, learned)
+    if changes is not None:
+        print_changes(changes, config.zone)

@@ -11,10 +11,12 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from drafts.changes import Change, Changes
 from drafts.composing import text_rules
 from drafts.config import Config
 from drafts.learned_limits import LearnedLimits
 from drafts.models import Draft, Post
+from drafts.review import APPROVED
 from drafts.text_rules import measure
 from drafts.times import show
 from scheduler.preview import Preview, preview
@@ -22,6 +24,11 @@ from tidings.cli.console import out
 
 NO_LIMITS: LearnedLimits = MappingProxyType({})
 
+CHANGE_WORDS = {
+    Change.ADDED: "new post",
+    Change.REMOVED: "no longer posted",
+    Change.CHANGED: "text changed",
+}
 PLATFORM_NAMES = {
     "linkedin": "LinkedIn",
     "x": "X",
@@ -106,6 +113,26 @@ def print_post(
     built = _preview(post, config)
     body = Text(built.displayed if built else post.text)
     out.print(Panel(body, title=title, title_align="left", subtitle=verdict, subtitle_align="left"))
+
+
+def print_changes(changes: Changes, zone: tzinfo) -> None:
+    """What changed since the last review decision, in wdiff's marks (``[-old-]{+new+}``), which
+    read the same with colours or without."""
+    verb = "approved it" if changes.decision == APPROVED else "asked for changes"
+    out.print(Text(f"Changed since {changes.reviewer} {verb} ({show(changes.at, zone)}):"))
+    for post in changes.posts:
+        out.print(Text(f"  {post.channel} ({post.language}): {CHANGE_WORDS[post.change]}"))
+        line = Text("    ")
+        for piece in post.pieces:
+            if piece.change == Change.REMOVED:
+                line.append(f"[-{piece.text}-]", style="red strike")
+            elif piece.change == Change.ADDED:
+                line.append(f"{{+{piece.text}+}}", style="green")
+            else:
+                line.append(piece.text)
+        out.print(line)
+    if not changes.posts:
+        out.print(Text("  The posts read the same; only their order or timing changed."))
 
 
 def _preview(post: Post, config: Config) -> Preview | None:

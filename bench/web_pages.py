@@ -159,6 +159,7 @@ class Fixture:
     draft_id: int  # in review, on every channel, in both languages: the largest draft page
     post_id: int  # a post with several attempts and a history
     summary: str
+    channels: list[str]
 
 
 def fill(
@@ -246,7 +247,8 @@ def fill(
         attempts = session.exec(select(func.count()).select_from(Attempt)).one()
     shown = ", ".join(f"{n} {status}" for status, n in sorted(statuses.items()))
     summary = f"{count} drafts ({shown}), {posts} posts, {attempts} attempts"
-    return Fixture(draft_id=showcase, post_id=attempts_post, summary=summary)
+    channels = [channel.id for channel in config.channels]
+    return Fixture(showcase, attempts_post, summary, channels)
 
 
 def pick_channels(config: Config, languages: list[str], rng: random.Random) -> list[str]:
@@ -407,6 +409,15 @@ def measure(base: str, fixture: Fixture, requests: int, warmup: int) -> list[Tim
     def get(path: str) -> Callable[[], httpx.Response]:
         return lambda: viewer.get(path)
 
+    typed = {  # what htmx sends as an author types: a bilingual post for every channel
+        "csrf_token": token_of(viewer.get("/compose").text),
+        "kind": "update",
+        "title": "Riverside park reopens",
+        "channel": fixture.channels,
+        "text:en": "🌳 The riverside park is open again: new paths and shade. #Parks https://example.org/park",
+        "text:ko": "🌳 강변 공원이 다시 문을 열었습니다. 새 산책로와 그늘이 생겼습니다. #공원",
+    }
+
     draft, post = fixture.draft_id, fixture.post_id
     pages: list[tuple[str, int, Callable[[], None] | None, Callable[[], httpx.Response]]] = [
         ("login page (GET /login)", 200, fresh_visitor, lambda: anonymous.get("/login")),
@@ -419,6 +430,12 @@ def measure(base: str, fixture: Fixture, requests: int, warmup: int) -> list[Tim
         ("inbox (GET /)", 200, None, get("/")),
         ("draft page", 200, None, get(f"/drafts/{draft}")),
         ("compose", 200, None, get("/compose")),
+        (
+            "live preview (POST /compose/preview)",
+            200,
+            None,
+            lambda: viewer.post("/compose/preview", data=typed, headers={"HX-Request": "true"}),
+        ),
         ("edit", 200, None, get(f"/drafts/{draft}/edit")),
         ("calendar (this week)", 200, None, get("/calendar")),
         ("post outcomes", 200, None, get(f"/posts/{post}")),

@@ -43,7 +43,6 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from argon2 import PasswordHasher  # noqa: E402
 from sqlalchemy import func  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 from sqlmodel import Session, select  # noqa: E402
@@ -59,7 +58,7 @@ from drafts.rendering import TemplateLibrary  # noqa: E402
 from drafts.review import approve, request_changes, submit  # noqa: E402
 from drafts.storage import Database  # noqa: E402
 from drafts.timestamps import utcnow  # noqa: E402
-from drafts.users import Role, add_user  # noqa: E402
+from drafts.users import Role, add_user, hash_password  # noqa: E402
 
 POSTGRES_ADMIN = os.environ.get(
     "TIDINGS_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -174,7 +173,7 @@ def fill(
             session,
             name=ADMIN,
             role=Role.ADMIN,
-            password_hash=PasswordHasher().hash(PASSWORD),  # the production parameters
+            password_hash=hash_password(PASSWORD),  # the production parameters
             actor=None,
         )
         admin.language = language
@@ -441,6 +440,7 @@ def measure(base: str, fixture: Fixture, requests: int, warmup: int) -> list[Tim
         ("post outcomes", 200, None, get(f"/posts/{post}")),
         ("needs attention", 200, None, get("/attention")),
         ("channels (no check)", 200, None, get("/channels")),
+        ("users", 200, None, get("/users")),
     ]
     results = [Timings(name, expected, times=[]) for name, expected, _, _ in pages]
     for round_number in range(warmup + requests):

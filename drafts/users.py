@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 
+from argon2 import PasswordHasher
 from sqlmodel import Session, select
 
 from drafts.audit import record
@@ -32,6 +33,16 @@ CAPABILITIES: dict[Role, frozenset[Capability]] = {
 }
 
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+MIN_PASSWORD_LENGTH = 10
+MAX_PASSWORD_LENGTH = 4096  # the web login refuses longer ones before hashing
+LAST_ADMIN = "keep at least one admin"
+
+# The one hasher for new passwords (the CLI and the web): argon2id with the OWASP Password
+# Storage Cheat Sheet's minimum (m=19 MiB, t=2, p=1), about 40 ms a hash on two cores; argon2-cffi
+# has no profile with these figures. Hashes made with other parameters still verify, and a
+# login rehashes them (``PASSWORDS.check_needs_rehash``).
+# https://cheatsheetseries.owasp.org/cheatsheets/Password_Storage_Cheat_Sheet.html#argon2id
+PASSWORDS = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
 
 
 def require(user: User, capability: Capability) -> None:
@@ -89,4 +100,45 @@ def add_user(
     record(
         session, actor=actor.name if actor else name, action="user.add", detail=f"{name} ({role})"
     )
+    return user
+
+
+def hash_password(password: str) -> str:
+    """The hash to store for ``password``; ``TidingsError`` when it is too short or too long."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise TidingsError(f"password: use at least {MIN_PASSWORD_LENGTH} characters")
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise TidingsError(f"password: use at most {MAX_PASSWORD_LENGTH} characters")
+    return PASSWORDS.hash(password)
+
+
+def change_role(session: Session, *, name: str, role: Role, actor: User) -> User:
+    """Give ``name`` another role (admins only); the last admin keeps theirs."""
+    require(actor, Capability.MANAGE_USERS)
+    user = find_user(session, name)
+    if user.role == role:
+        return user
+    if user.role == Role.ADMIN and _admins(session) <= 1:
+        raise TidingsError(f"role: {name} is the only admin; {LAST_ADMIN}")
+    before = user.role
+    user.role = role
+    session.add(user)
+    record(session, actor=actor.name, action="user.role", detail=f"{name} ({before} → {role})")
+    return user
+
+
+def _admins(session: Session) -> int:
+    # Locks the admin rows on PostgreSQL, so two admins demoting each other at once cannot
+    # both pass; SQLite's BEGIN IMMEDIATE already serializes writers.
+    admins = select(User.id).where(User.role == Role.ADMIN).with_for_update()
+    return len(session.exec(admins).all())
+
+
+def set_password(session: Session, *, name: str, password_hash: str, actor: User) -> User:
+    """Replace ``name``'s password hash (admins only); their web sessions end with the old one."""
+    require(actor, Capability.MANAGE_USERS)
+    user = find_user(session, name)
+    user.password_hash = password_hash
+    session.add(user)
+    record(session, actor=actor.name, action="user.password", detail=name)
     return user

@@ -111,7 +111,7 @@ async def test_a_scheduled_post_sits_on_its_day_in_the_chosen_timezone(
         assert stored is not None
         stored.status, stored.remote_url = PostStatus.PUBLISHED, "https://example.org/p/1"
     page = await as_joon.get(f"/calendar?week={seoul_week.label}")
-    assert "times in Asia/Seoul" in page.text
+    assert "Times are shown in Asia/Seoul." in page.text
     assert day_of(page.text, "linkedin", linkedin.id) == monday.isoformat()
     entry = page.text.split(f'id="entry-{linkedin.id}"', 1)[1].split("</div>", 1)[0]
     assert 'class="status status-published"' in entry

@@ -6,17 +6,13 @@ import sys
 from typing import Annotated
 
 import typer
-from argon2 import PasswordHasher
 
-from drafts.errors import TidingsError
-from drafts.users import add_user, list_users, parse_role
+from drafts.users import add_user, hash_password, list_users, parse_role
 from tidings.cli.console import emit_json, say
 from tidings.cli.context import app_context
 from tidings.web.translations import parse_language
 
 app = typer.Typer(help="Add and list users.", no_args_is_help=True)
-
-MIN_PASSWORD_LENGTH = 10
 
 
 @app.command("add")
@@ -59,10 +55,7 @@ def add(
 
 
 def _read_password() -> str:
-    password = sys.stdin.readline().rstrip("\n")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise TidingsError(f"password: use at least {MIN_PASSWORD_LENGTH} characters")
-    return PasswordHasher().hash(password)
+    return hash_password(sys.stdin.readline().rstrip("\n"))
 
 
 @app.command("list")

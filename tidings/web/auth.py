@@ -5,6 +5,10 @@ The session cookie (signed, HttpOnly, SameSite=Lax) holds the user's id and a fi
 their password hash: a new password ends every session opened with the old one. Roles are
 not trusted from the cookie; every page loads the user afresh, and every action asks the
 service layer, which checks the role itself.
+
+Passwords are checked with ``drafts.users.PASSWORDS``; a hash made with other parameters is
+replaced on a successful login, and the new session is sealed with the new hash. Repeated
+failed logins are refused for a while (``login_throttle``), with status 429.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import math
 from collections.abc import MutableMapping
 from dataclasses import dataclass
 from functools import cache
@@ -19,7 +24,6 @@ from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -30,9 +34,18 @@ from drafts.errors import NotFoundError
 from drafts.models import User
 from drafts.storage import Database
 from drafts.timezones import zone
-from drafts.users import CAPABILITIES, Capability, Role, find_user
+from drafts.users import (
+    CAPABILITIES,
+    MAX_PASSWORD_LENGTH,
+    PASSWORDS,
+    Capability,
+    Role,
+    find_user,
+)
 from tidings.web.context import WebContext, off_loop
+from tidings.web.login_throttle import LoginThrottle
 from tidings.web.pages import flash
+from tidings.web.translations import N_, translations
 
 log = logging.getLogger("tidings.web")
 
@@ -41,8 +54,7 @@ SEAL = "seal"
 TIMEZONE = "timezone"
 PUBLIC_PATHS = frozenset({"/login"})
 PUBLIC_PREFIXES = ("/static/",)
-MAX_PASSWORD_LENGTH = 4096
-WRONG = "That name and password do not match an account that may log in here."
+WRONG = N_("That name and password do not match an account that may log in here.")
 
 
 @dataclass(frozen=True)
@@ -94,18 +106,17 @@ def _zone(session: MutableMapping[str, Any], default: ZoneInfo) -> ZoneInfo:
 
 
 @cache
-def _hasher() -> PasswordHasher:
-    return PasswordHasher()
-
-
-@cache
 def _decoy_hash() -> str:
     # Verified against when the name is unknown, so a wrong name costs as long as a wrong password.
-    return _hasher().hash("no account has this password")
+    return PASSWORDS.hash("no account has this password")
 
 
 def authenticate(database: Database, name: str, password: str) -> tuple[int, str] | None:
-    """The user's id and session seal if ``password`` is theirs, else None."""
+    """The user's id and session seal if ``password`` is theirs, else None.
+
+    A hash made with other parameters than ``PASSWORDS`` is replaced by a new one, which the
+    seal then fingerprints.
+    """
     if not password or len(password) > MAX_PASSWORD_LENGTH:
         return None
     with database.reading() as db:
@@ -115,12 +126,39 @@ def authenticate(database: Database, name: str, password: str) -> tuple[int, str
             user = None
     password_hash = user.password_hash if user is not None else None
     try:
-        _hasher().verify(password_hash or _decoy_hash(), password)
+        PASSWORDS.verify(password_hash or _decoy_hash(), password)
     except (VerificationError, InvalidHashError):
         return None
     if user is None or user.id is None or password_hash is None:
         return None
+    if PASSWORDS.check_needs_rehash(password_hash):
+        password_hash = _rehash(database, user.id, password_hash, password)
+        if password_hash is None:
+            return None
     return user.id, fingerprint(password_hash)
+
+
+def _rehash(database: Database, user_id: int, old_hash: str, password: str) -> str | None:
+    """The user's hash once ``password`` is stored hashed with today's parameters in place of
+    ``old_hash``. If another request changed the hash first (a login rehashing it too, or a new
+    password), that one is returned if ``password`` matches it, else None."""
+    new_hash = PASSWORDS.hash(password)
+    with database.writing() as db:
+        user = db.get(User, user_id)
+        stored = user.password_hash if user is not None else None
+        if user is not None and stored == old_hash:
+            user.password_hash = stored = new_hash
+            db.add(user)
+    if stored == new_hash:
+        log.info("web login: rehashed the password of user %s", user_id)
+        return new_hash
+    if stored is None:
+        return None
+    try:
+        PASSWORDS.verify(stored, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    return stored
 
 
 def safe_next(target: str | None) -> str:
@@ -131,6 +169,8 @@ def safe_next(target: str | None) -> str:
 
 
 def routes(web: WebContext) -> list[Route]:
+    throttle = LoginThrottle()
+
     async def login_page(request: Request) -> Response:
         target = safe_next(request.query_params.get("next"))
         if USER in request.session:
@@ -142,20 +182,39 @@ def routes(web: WebContext) -> list[Route]:
         name = str(form.get("name", "")).strip()
         password = str(form.get("password", ""))
         target = safe_next(str(form.get("next", "")))
+        address = request.client.host if request.client is not None else ""
+        wait = throttle.admit(name, address)
+        if wait > 0:
+            log.warning("web login throttled")
+            minutes = math.ceil(wait / 60)
+            ngettext = translations(web.pages.language(request)).ngettext
+            error = ngettext(
+                "Too many failed logins; try again in %(minutes)s minute.",
+                "Too many failed logins; try again in %(minutes)s minutes.",
+                minutes,
+            ) % {"minutes": minutes}
+            response = web.pages.render(
+                request, "login.html", status=429, next=target, name=name, error=error
+            )
+            response.headers["Retry-After"] = str(math.ceil(wait))
+            return response
         found = await off_loop(authenticate, web.database, name, password)
         if found is None:
             log.info("web login refused")  # not the name typed: it may be a password
+            wrong = web.pages.gettext(request)(WRONG)
             return web.pages.render(
-                request, "login.html", status=400, next=target, name=name, error=WRONG
+                request, "login.html", status=400, next=target, name=name, error=wrong
             )
+        throttle.succeeded(name, address)
         request.session.clear()
         request.session[USER], request.session[SEAL] = found
         log.info("web login: %s", name)
         return RedirectResponse(target, status_code=303)
 
     async def logout(request: Request) -> Response:
+        _ = web.pages.gettext(request)  # the language of the user logging out
         request.session.clear()
-        flash(request, "You have logged out.")
+        flash(request, _("You have logged out."))
         return RedirectResponse("/login", status_code=303)
 
     return [

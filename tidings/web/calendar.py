@@ -3,19 +3,22 @@
 ``GET /calendar?week=2026-W49&tz=Europe/London``. The week and the zone default to the
 viewer's (their preference, else ``[tidings] timezone``). One query reads the week: the posts
 whose ``due_at`` falls in the week's UTC range, with their drafts' titles. A published post
-is shown at its due time too, so an entry stays where it was planned.
+is shown at its due time too, so an entry stays where it was planned. Dates and status words
+are in the viewer's interface language.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import partial
 from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date
+from babel.dates import format_interval, format_skeleton
 from sqlalchemy import Select
 from sqlalchemy import select as select_columns
 from sqlmodel import col
@@ -33,7 +36,9 @@ from drafts.timezones import zone
 from tidings.web.auth import Viewer
 from tidings.web.context import WebContext, off_loop
 from tidings.web.pages import UI_LANGUAGE, when
-from tidings.web.preferences import timezone_names
+from tidings.web.preferences import NOT_A_ZONE, timezone_names
+from tidings.web.translations import N_
+from tidings.web.vocabulary import translated
 
 # What the calendar shows, in the order its legend lists them.
 SHOWN_STATUSES: tuple[PostStatus, ...] = (
@@ -45,12 +50,12 @@ SHOWN_STATUSES: tuple[PostStatus, ...] = (
     PostStatus.NEEDS_ATTENTION,
 )
 STATUS_WORDS: dict[str, str] = {
-    PostStatus.SCHEDULED: "scheduled",
-    PostStatus.PUBLISHING: "publishing now",
-    PostStatus.RETRYING: "retrying",
-    PostStatus.PUBLISHED: "published",
-    PostStatus.FAILED: "failed",
-    PostStatus.NEEDS_ATTENTION: "needs attention",
+    PostStatus.SCHEDULED: N_("scheduled"),
+    PostStatus.PUBLISHING: N_("publishing now"),
+    PostStatus.RETRYING: N_("retrying"),
+    PostStatus.PUBLISHED: N_("published"),
+    PostStatus.FAILED: N_("failed"),
+    PostStatus.NEEDS_ATTENTION: N_("needs attention"),
 }
 _WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 FIRST_YEAR, LAST_YEAR = 1970, 9998
@@ -102,26 +107,31 @@ def week_of(instant: datetime, tz: ZoneInfo) -> Week:
     return Week(local - timedelta(days=local.weekday()), tz)
 
 
-def parse_week(text: str, tz: ZoneInfo) -> Week:
-    """``2026-W49`` as a ``Week``; ``TidingsError`` (one line) when it names none."""
+def parse_week(text: str, tz: ZoneInfo, gettext: Callable[[str], str]) -> Week:
+    """``2026-W49`` as a ``Week``; ``TidingsError`` (one line, in ``gettext``'s language)
+    when it names none."""
     found = _WEEK.match(text.strip())
     if found is None:
-        raise TidingsError(f"week: {text!r} is not a week such as 2026-W49")
+        message = gettext("week: %(text)s is not a week such as 2026-W49")
+        raise TidingsError(message % {"text": repr(text)})
     year, number = int(found[1]), int(found[2])
     if not FIRST_YEAR <= year <= LAST_YEAR:
-        raise TidingsError(f"week: {text!r} is outside {FIRST_YEAR}–{LAST_YEAR}")
+        message = gettext("week: %(text)s is outside %(first)s–%(last)s")
+        raise TidingsError(message % {"text": repr(text), "first": FIRST_YEAR, "last": LAST_YEAR})
     try:
         monday = date.fromisocalendar(year, number, 1)
     except ValueError:
-        raise TidingsError(f"week: {year} has no week {number}") from None
+        message = gettext("week: %(year)s has no week %(number)s")
+        raise TidingsError(message % {"year": year, "number": number}) from None
     return Week(monday, tz)
 
 
-def parse_zone(text: str) -> ZoneInfo:
+def parse_zone(text: str, gettext: Callable[[str], str]) -> ZoneInfo:
+    """The zone named in ``?tz=``; ``TidingsError`` (in ``gettext``'s language) otherwise."""
     try:
         return zone(text.strip())
-    except ValueError as error:
-        raise TidingsError(f"tz: {error}") from None
+    except ValueError:
+        raise TidingsError(gettext(NOT_A_ZONE) % {"field": "tz", "name": repr(text)}) from None
 
 
 @dataclass(frozen=True)
@@ -140,10 +150,6 @@ class Entry:
     due_iso: str
     due_shown: str
     clock: str
-
-    @property
-    def status_words(self) -> str:
-        return STATUS_WORDS.get(self.status, self.status)
 
 
 @dataclass(frozen=True)
@@ -238,9 +244,14 @@ def load_calendar(database: Database, config: Config, week: Week, now: datetime)
     )
 
 
-def day_heading(day: date) -> str:
-    """``Mon 30 Nov``, in the interface language."""
-    return str(format_date(day, "EEE d MMM", locale=UI_LANGUAGE))
+def day_heading(day: date, language: str = UI_LANGUAGE) -> str:
+    """The day as a column heads it, in ``language``: ``Mon, Nov 30``, ``11월 30일 (월)``."""
+    return str(format_skeleton("MMMEd", day, locale=language))
+
+
+def week_title(week: Week, language: str = UI_LANGUAGE) -> str:
+    """The week's dates, in ``language``: ``Nov 30 – Dec 6, 2026``, ``2026년 11월 30일~12월 6일``."""
+    return str(format_interval(week.days[0], week.days[-1], "yMMMd", locale=language))
 
 
 def week_link(week: Week, chosen_zone: str | None) -> str:
@@ -251,12 +262,14 @@ def week_link(week: Week, chosen_zone: str | None) -> str:
 def routes(web: WebContext) -> list[Route]:
     async def calendar(request: Request) -> Response:
         viewer: Viewer = request.state.viewer
+        _ = web.pages.gettext(request)
         asked_zone = request.query_params.get("tz", "").strip()
-        tz = parse_zone(asked_zone) if asked_zone else viewer.zone
+        tz = parse_zone(asked_zone, _) if asked_zone else viewer.zone
         asked_week = request.query_params.get("week", "").strip()
         now = utcnow()
-        week = parse_week(asked_week, tz) if asked_week else week_of(now, tz)
+        week = parse_week(asked_week, tz, _) if asked_week else week_of(now, tz)
         view = await off_loop(load_calendar, web.database, web.config, week, now)
+        language = web.pages.language(request)
         return web.pages.render(
             request,
             "calendar.html",
@@ -265,8 +278,10 @@ def routes(web: WebContext) -> list[Route]:
             chosen_zone=tz.key if asked_zone else None,
             zones=timezone_names(),
             statuses=SHOWN_STATUSES,
-            status_words=STATUS_WORDS,
-            day_heading=day_heading,
+            # Translated once a page: a week can hold hundreds of entries.
+            status_words=translated(STATUS_WORDS, _),
+            week_title=week_title(week, language),
+            day_heading=partial(day_heading, language=language),
             week_link=week_link,
         )
 

@@ -1,6 +1,9 @@
 """Error pages: a refusal a user can act on is one clear line with the status that says why;
 anything else is a bug, logged, and shown as a plain page without a traceback.
 
+Titles and the web layer's own messages are shown in the viewer's language; a service-layer
+refusal (``TidingsError``, such as ``draft 3: …``) is shown as raised, in English.
+
     NotFoundError → 404    ReviewError (role or workflow) → 403    other TidingsError → 400
 """
 
@@ -16,18 +19,24 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from drafts.errors import NotFoundError, ReviewError, TidingsError
 from tidings.web.pages import Pages
+from tidings.web.translations import N_
 
 log = logging.getLogger("tidings.web")
 
 TITLES = {
-    400: "This request cannot be carried out",
-    403: "Not allowed",
-    404: "Not found",
-    405: "Not allowed",
-    413: "Too large",
-    500: "Something went wrong",
+    400: N_("This request cannot be carried out"),
+    403: N_("Not allowed"),
+    404: N_("Not found"),
+    405: N_("Not allowed"),
+    413: N_("Too large"),
+    500: N_("Something went wrong"),
 }
-HTTP_MESSAGES = {404: "There is no page here.", 405: "This page does not take that request."}
+UNTITLED = N_("Error")
+HTTP_MESSAGES = {
+    404: N_("There is no page here."),
+    405: N_("This page does not take that request."),
+}
+INTERNAL_ERROR = N_("Tidings hit an internal error; it has been logged.")
 
 
 def status_for(error: TidingsError) -> int:
@@ -40,16 +49,18 @@ def status_for(error: TidingsError) -> int:
 
 
 def error_page(pages: Pages, request: Request, status: int, message: str) -> Response:
-    return pages.render(
-        request, "error.html", status=status, title=TITLES.get(status, "Error"), message=message
-    )
+    """The error page for ``status``, its title translated; ``message`` is shown as given."""
+    title = pages.gettext(request)(TITLES.get(status, UNTITLED))
+    return pages.render(request, "error.html", status=status, title=title, message=message)
 
 
 def error_app(pages: Pages, status: int, message: str) -> ASGIApp:
-    """An ASGI app that answers every request with this error page (for middleware)."""
+    """An ASGI app that answers every request with this error page (for middleware);
+    ``message`` is an English source string (marked with ``N_``), translated per request."""
 
     async def answer(scope: Scope, receive: Receive, send: Send) -> None:
-        response = error_page(pages, Request(scope, receive), status, message)
+        request = Request(scope, receive)
+        response = error_page(pages, request, status, pages.gettext(request)(message))
         await response(scope, receive, send)
 
     return answer
@@ -64,13 +75,14 @@ def error_handlers(pages: Pages) -> dict[Any, Any]:
 
     async def http_error(request: Request, error: Exception) -> Response:
         assert isinstance(error, HTTPException)
-        text = HTTP_MESSAGES.get(error.status_code, str(error.detail))
+        known = HTTP_MESSAGES.get(error.status_code)
+        text = pages.gettext(request)(known) if known is not None else str(error.detail)
         response = error_page(pages, request, error.status_code, text)
         response.headers.update(error.headers or {})
         return response
 
     async def bug(request: Request, error: Exception) -> Response:
         log.error("internal error on %s %s", request.method, request.url.path, exc_info=error)
-        return error_page(pages, request, 500, "Tidings hit an internal error; it has been logged.")
+        return error_page(pages, request, 500, pages.gettext(request)(INTERNAL_ERROR))
 
     return {TidingsError: user_error, HTTPException: http_error, Exception: bug}

@@ -5,10 +5,14 @@ about a post the daemon could not settle.
 attempt. A post that needs attention (or failed) carries a banner saying what to check and two
 forms: mark it published with its address, or retry it. Both go through ``drafts.attention``,
 which checks the role and the status. ``GET /attention`` lists every such post, newest first.
+
+What the page says in Python (attempt summaries, history, flashes, the address check) is in
+the viewer's language; refusals from ``drafts.attention`` stay as raised.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from http import HTTPStatus
@@ -35,20 +39,25 @@ from tidings.web.auth import Viewer
 from tidings.web.context import WebContext, off_loop
 from tidings.web.error_pages import status_for
 from tidings.web.pages import flash
+from tidings.web.translations import N_
+from tidings.web.vocabulary import translated
 
 ATTENTION_LIMIT = 200
 MAX_URL_LENGTH = 1000  # the width of Post.remote_url
-NEED_URL = "url: give the post's address, starting with https://"
-URL_TOO_LONG = f"url: an address of at most {MAX_URL_LENGTH} characters"
+NEED_URL = N_("url: give the post's address, starting with https://")
+URL_TOO_LONG = N_("url: an address of at most %(limit)s characters")
+URL_WITH_SPACE = N_("url: an address has no spaces")
+# What a history line says after the actor's name.
 ACTION_WORDS = {
-    "post.mark-published": "marked it published",
-    "post.retry": "asked for it to be sent again",
-    "post.published": "published it",
-    "post.retrying": "will try it again",
-    "post.failed": "gave up on it",
-    "post.needs_attention": "asked a person to check it",
-    "post.expired": "let it expire",
+    "post.mark-published": N_("marked it published"),
+    "post.retry": N_("asked for it to be sent again"),
+    "post.published": N_("published it"),
+    "post.retrying": N_("will try it again"),
+    "post.failed": N_("gave up on it"),
+    "post.needs_attention": N_("asked a person to check it"),
+    "post.expired": N_("let it expire"),
 }
+Gettext = Callable[[str], str]
 
 
 def web_address(url: str | None) -> str | None:
@@ -107,63 +116,78 @@ def http_words(code: int | None) -> str | None:
         return str(code)
 
 
-def duration_words(milliseconds: int | None) -> str | None:
+def duration_words(milliseconds: int | None, gettext: Gettext) -> str | None:
     if milliseconds is None:
         return None
     if milliseconds < 1000:
-        return f"{milliseconds} ms"
-    return f"{milliseconds / 1000:.1f} s"
+        return gettext("%(milliseconds)s ms") % {"milliseconds": milliseconds}
+    return gettext("%(seconds)s s") % {"seconds": f"{milliseconds / 1000:.1f}"}
 
 
-def attempt_summary(attempt: Attempt, post: Post, is_last: bool, zone: ZoneInfo) -> str:
-    """What one attempt came to, as a person would say it."""
+def attempt_summary(
+    attempt: Attempt, post: Post, is_last: bool, zone: ZoneInfo, gettext: Gettext
+) -> str:
+    """What one attempt came to, as a person would say it (in ``gettext``'s language)."""
     outcome = attempt.outcome
     if outcome is None:
-        return "in progress: sent, waiting for the platform's answer"
+        return gettext("in progress: sent, waiting for the platform's answer")
     if outcome == "published":
-        return "published"
+        return gettext("published")
     if outcome == "failed":
-        return "failed; it will not be tried again by itself"
-    later = "was tried again (see the next attempt)"
+        return gettext("failed; it will not be tried again by itself")
+    retry_due = post.status == PostStatus.RETRYING and post.attempt_at is not None
+    when = {"when": show(post.attempt_at, zone) if post.attempt_at is not None else ""}
     if outcome == "retry":
         if not is_last:
-            return f"did not go through; {later}"
-        if post.status == PostStatus.RETRYING and post.attempt_at is not None:
-            return f"did not go through; will try again at {show(post.attempt_at, zone)}"
-        return "did not go through; was to be tried again"
+            return gettext("did not go through; was tried again (see the next attempt)")
+        if retry_due:
+            return gettext("did not go through; will try again at %(when)s") % when
+        return gettext("did not go through; was to be tried again")
     if outcome == "unknown":
         if not is_last:
-            return f"no clear answer: it may or may not have been posted; {later}"
-        if post.status == PostStatus.RETRYING and post.attempt_at is not None:
-            when = show(post.attempt_at, zone)
+            return gettext(
+                "no clear answer: it may or may not have been posted; was tried again "
+                "(see the next attempt)"
+            )
+        if retry_due:
             return (
-                "no clear answer: it may or may not have been posted; Tidings asks the "
-                f"platform at {when} before sending anything again"
+                gettext(
+                    "no clear answer: it may or may not have been posted; Tidings asks the "
+                    "platform at %(when)s before sending anything again"
+                )
+                % when
             )
         if post.status == PostStatus.NEEDS_ATTENTION:
-            return "no clear answer: it may or may not have been posted, so a person must check"
-        return "no clear answer: it may or may not have been posted"
+            return gettext(
+                "no clear answer: it may or may not have been posted, so a person must check"
+            )
+        return gettext("no clear answer: it may or may not have been posted")
     return outcome
 
 
-def _attempt_view(attempt: Attempt, post: Post, is_last: bool, zone: ZoneInfo) -> AttemptView:
+def _attempt_view(
+    attempt: Attempt, post: Post, is_last: bool, zone: ZoneInfo, gettext: Gettext
+) -> AttemptView:
     return AttemptView(
         number=attempt.number,
         worker=attempt.worker,
         started_at=attempt.started_at,
         finished_at=attempt.finished_at,
         outcome=attempt.outcome,
-        summary=attempt_summary(attempt, post, is_last, zone),
+        summary=attempt_summary(attempt, post, is_last, zone, gettext),
         http_status=http_words(attempt.http_status),
-        duration=duration_words(attempt.duration_ms),
+        duration=duration_words(attempt.duration_ms, gettext),
         remote_link=web_address(attempt.remote_url),
         remote_id=attempt.remote_id,
         error=attempt.error,
     )
 
 
-def load_post(database: Database, config: Config, post_id: int, zone: ZoneInfo) -> PostView:
-    """The post, its draft's title, its attempts (first first) and its audit entries."""
+def load_post(
+    database: Database, config: Config, post_id: int, zone: ZoneInfo, gettext: Gettext
+) -> PostView:
+    """The post, its draft's title, its attempts (first first, told in ``gettext``'s
+    language) and its audit entries."""
     with database.reading() as session:
         found = session.exec(
             select(Post, Draft.title, Draft.status)
@@ -189,7 +213,7 @@ def load_post(database: Database, config: Config, post_id: int, zone: ZoneInfo) 
     except NotFoundError:
         channel_zone, configured = config.zone, False
     views = tuple(
-        _attempt_view(attempt, post, number == len(attempts) - 1, zone)
+        _attempt_view(attempt, post, number == len(attempts) - 1, zone, gettext)
         for number, attempt in enumerate(attempts)
     )
     return PostView(
@@ -287,14 +311,14 @@ def settle_retry(database: Database, viewer: Viewer, post_id: int) -> Post:
         return retry_post(session, post_id=post_id, actor=actor, now=utcnow())
 
 
-def check_url(url: str) -> str | None:
+def check_url(url: str, gettext: Gettext) -> str | None:
     """What is wrong with the address a person typed, before the service sees it."""
     if not url.startswith(("https://", "http://")) or len(url) <= len("https://"):
-        return NEED_URL
+        return gettext(NEED_URL)
     if len(url) > MAX_URL_LENGTH:
-        return URL_TOO_LONG
+        return gettext(URL_TOO_LONG) % {"limit": MAX_URL_LENGTH}
     if any(character.isspace() for character in url):
-        return "url: an address has no spaces"
+        return gettext(URL_WITH_SPACE)
     return None
 
 
@@ -304,7 +328,8 @@ def routes(web: WebContext) -> list[Route]:
     ) -> Response:
         post_id: int = request.path_params["post_id"]
         viewer: Viewer = request.state.viewer
-        view = await off_loop(load_post, web.database, web.config, post_id, viewer.zone)
+        _ = web.pages.gettext(request)
+        view = await off_loop(load_post, web.database, web.config, post_id, viewer.zone, _)
         return web.pages.render(
             request,
             "outcomes.html",
@@ -314,7 +339,7 @@ def routes(web: WebContext) -> list[Route]:
             error=error,
             url=url,
             may_settle=viewer.may(Capability.QUEUE),
-            action_words=ACTION_WORDS,
+            action_words=translated(ACTION_WORDS, _),
         )
 
     async def show_post(request: Request) -> Response:
@@ -323,14 +348,17 @@ def routes(web: WebContext) -> list[Route]:
     async def published(request: Request) -> Response:
         post_id: int = request.path_params["post_id"]
         url = str((await request.form()).get("url", "")).strip()
-        problem = check_url(url)
+        _ = web.pages.gettext(request)
+        problem = check_url(url, _)
         if problem is not None:
             return await page(request, error=problem, status=400, url=url)
         try:
             await off_loop(settle_published, web.database, request.state.viewer, post_id, url)
         except TidingsError as error:
             return await page(request, error=str(error), status=status_for(error), url=url)
-        flash(request, f"Post {post_id} is marked published at {url}.")
+        flash(
+            request, _("Post %(id)s is marked published at %(url)s.") % {"id": post_id, "url": url}
+        )
         return RedirectResponse(f"/posts/{post_id}", status_code=303)
 
     async def retry(request: Request) -> Response:
@@ -339,7 +367,9 @@ def routes(web: WebContext) -> list[Route]:
             await off_loop(settle_retry, web.database, request.state.viewer, post_id)
         except TidingsError as error:
             return await page(request, error=str(error), status=status_for(error))
-        flash(request, f"Post {post_id} is queued again; a running daemon sends it now.")
+        _ = web.pages.gettext(request)
+        queued = _("Post %(id)s is queued again; a running daemon sends it now.")
+        flash(request, queued % {"id": post_id})
         return RedirectResponse(f"/posts/{post_id}", status_code=303)
 
     async def attention(request: Request) -> Response:

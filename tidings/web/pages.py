@@ -39,10 +39,18 @@ from tidings.web.translations import (
     interface_language,
     translations,
 )
+from tidings.web.vocabulary import (
+    DRAFT_STATUS_WORDS,
+    POST_STATUS_WORDS,
+    ROLE_WORDS,
+    shown,
+    translated,
+)
 
 FLASH = "flash"
 SESSION_USER = "user"  # auth.USER: the logged-in user's id (auth imports this module)
 UI_LANGUAGE = DEFAULT_LANGUAGE  # the source language of the interface strings
+LANGUAGE_STATE = "ui_language"  # where ``Pages.language`` keeps its answer for the request
 _NOT_LOADED = object()
 
 log = logging.getLogger("tidings.web")
@@ -69,9 +77,14 @@ def page_environment(loader: BaseLoader, language: str) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
+    catalogue = translations(language)
+    env.install_gettext_translations(catalogue, newstyle=True)  # type: ignore[attr-defined]
     env.filters["when"] = when
     env.filters["waited"] = partial(waited, language=language)
+    # Stored values (``scheduled``, ``in_review``, ``reviewer``) in words of this language.
+    env.filters["post_status"] = shown(translated(POST_STATUS_WORDS, catalogue.gettext))
+    env.filters["draft_status"] = shown(translated(DRAFT_STATUS_WORDS, catalogue.gettext))
+    env.filters["role"] = shown(translated(ROLE_WORDS, catalogue.gettext))
     return env
 
 
@@ -92,7 +105,15 @@ class Pages:
         self.database = database
 
     def language(self, request: Request) -> str:
-        """The interface language for this request (one of ``translations.LANGUAGES``)."""
+        """The interface language for this request (one of ``translations.LANGUAGES``); found
+        once per request (a route's messages and its page ask again)."""
+        found = getattr(request.state, LANGUAGE_STATE, None)
+        if not isinstance(found, str):
+            found = self._language(request)
+            setattr(request.state, LANGUAGE_STATE, found)
+        return found
+
+    def _language(self, request: Request) -> str:
         viewer = getattr(request.state, "viewer", None)
         # A viewer loaded with its language saves the query; ``Viewer`` does not carry it yet.
         chosen = getattr(viewer, "language", _NOT_LOADED)
@@ -116,7 +137,8 @@ class Pages:
             return None
 
     def gettext(self, request: Request) -> Callable[[str], str]:
-        """``gettext`` in this request's language, for messages made in Python (flashes)."""
+        """``gettext`` in this request's language, for messages made in Python (flashes, error
+        pages, words put together by a route); placeholders are named: ``%(id)s``."""
         return translations(self.language(request)).gettext
 
     def render(

@@ -1,10 +1,14 @@
 """A post as its platform will show it: the text read back from the exact request the daemon
 would send (``scheduler.preview``, guarantee 4), measured by the platform's own rules now
 (an instance's limit can change after the post was stored).
+
+Given the request's ``gettext``, a card's units and the web layer's own problem are in the
+viewer's language; the platform rules' verdicts (``drafts.text_rules``) stay as they are made.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -16,6 +20,19 @@ from drafts.learned_limits import LearnedLimits
 from drafts.models import Post
 from drafts.text_rules import measure
 from scheduler.preview import preview
+from tidings.web.translations import N_
+
+# The units ``drafts.text_rules`` counts in, as a card names them.
+UNIT_WORDS = {
+    "characters": N_("characters"),
+    "weighted characters": N_("weighted characters"),
+    "graphemes": N_("graphemes"),
+}
+ORPHAN = N_("channel %(channel)s is no longer in %(file)s")
+
+
+def _english(message: str) -> str:
+    return message
 
 
 @dataclass(frozen=True)
@@ -50,16 +67,24 @@ class PostCard:
         return url if url is not None and url.startswith(("https://", "http://")) else None
 
 
-def post_card(post: Post, config: Config, learned: LearnedLimits) -> PostCard:
+def post_card(
+    post: Post,
+    config: Config,
+    learned: LearnedLimits,
+    *,
+    gettext: Callable[[str], str] = _english,
+) -> PostCard:
     """The card for ``post``; a channel gone from config.toml is shown as a problem."""
     assert post.id is not None
     try:
         channel = config.channel(post.channel)
     except NotFoundError:
-        return _orphan(post, config)
+        return _orphan(post, config, gettext)
     built = preview(post_id=post.id, text=post.text, language=post.language, channel=channel)
     measurements = measure(post.platform, post.text, text_rules(channel, learned))
-    counts = tuple(Count(m.length, m.limit, m.unit, m.problem()) for m in measurements)
+    counts = tuple(
+        Count(m.length, m.limit, _unit(m.unit, gettext), m.problem()) for m in measurements
+    )
     return PostCard(
         id=post.id,
         channel=post.channel,
@@ -76,9 +101,14 @@ def post_card(post: Post, config: Config, learned: LearnedLimits) -> PostCard:
     )
 
 
-def _orphan(post: Post, config: Config) -> PostCard:
+def _unit(unit: str, gettext: Callable[[str], str]) -> str:
+    word = UNIT_WORDS.get(unit)
+    return gettext(word) if word is not None else unit
+
+
+def _orphan(post: Post, config: Config, gettext: Callable[[str], str]) -> PostCard:
     assert post.id is not None
-    problem = f"channel {post.channel} is no longer in {config.path.name}"
+    problem = gettext(ORPHAN) % {"channel": post.channel, "file": config.path.name}
     return PostCard(
         id=post.id,
         channel=post.channel,
@@ -86,7 +116,7 @@ def _orphan(post: Post, config: Config) -> PostCard:
         platform_name=post.platform,
         language=post.language,
         text=post.text,
-        counts=(Count(post.length, post.length_limit, "characters", None),),
+        counts=(Count(post.length, post.length_limit, _unit("characters", gettext), None),),
         problems=(problem,),
         status=post.status,
         due_at=post.due_at,

@@ -22,7 +22,11 @@ from drafts.timezones import zone
 from tidings.web.auth import TIMEZONE, Viewer, safe_next
 from tidings.web.context import WebContext, off_loop
 from tidings.web.pages import flash
-from tidings.web.translations import LANGUAGE_NAMES, parse_language, translations
+from tidings.web.translations import LANGUAGE_NAMES, LANGUAGES, N_, parse_language, translations
+
+# A zone asked for by name (``field`` is the form field or query parameter) that does not exist.
+NOT_A_ZONE = N_("%(field)s: %(name)s is not an IANA timezone (like Asia/Seoul, Europe/Berlin)")
+NOT_A_LANGUAGE = N_("language: %(text)s is not one of %(offered)s")
 
 
 @cache
@@ -73,11 +77,12 @@ def routes(web: WebContext) -> list[Route]:
         typed_language = str(asked).strip() if asked is not None else None
         try:
             zone(name)
-        except ValueError as error:
+        except ValueError:
+            problem = web.pages.gettext(request)(NOT_A_ZONE)
             return form_page(
                 request,
                 status=400,
-                error=f"timezone: {error}",
+                error=problem % {"field": "timezone", "name": repr(name)},
                 chosen=name,
                 language=typed_language,
             )
@@ -85,8 +90,11 @@ def routes(web: WebContext) -> list[Route]:
         if typed_language is not None:
             try:
                 language = parse_language(typed_language)
-            except TidingsError as error:
-                return form_page(request, status=400, error=str(error), chosen=name)
+            except TidingsError:
+                problem = web.pages.gettext(request)(NOT_A_LANGUAGE)
+                offered = ", ".join(LANGUAGES)
+                error = problem % {"text": repr(typed_language), "offered": offered}
+                return form_page(request, status=400, error=error, chosen=name)
             await off_loop(save_language, web.database, viewer.id, language)
         request.session[TIMEZONE] = name
         _ = translations(language or web.pages.language(request)).gettext

@@ -1,0 +1,299 @@
+"""What routes say in Python follows the viewer's language: flash messages, error pages, the
+calendar's dates and status words, a post's outcome (attempts, history, the address check).
+
+Each Korean check has its English twin, so a message that is only ever English, or only ever
+Korean, fails here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+
+from drafts.config import Config
+from drafts.lifecycle import PostStatus
+from drafts.models import Attempt, Post
+from drafts.storage import Database
+from drafts.users import find_user
+from tests.web.conftest import SQLITE_ONLY, Drafts, Person, client, csrf_token, log_in
+from tests.web.test_calendar_outcomes_channels import (
+    needs_attention_post,
+    next_sunday_evening,
+    scheduled,
+)
+from tidings.web.calendar import Week, day_heading, week_of, week_title
+from tidings.web.outcomes import attempt_summary
+from tidings.web.translations import translations
+
+pytestmark = pytest.mark.anyio
+
+SEOUL = ZoneInfo("Asia/Seoul")
+WEEK_49 = Week(date(2026, 11, 30), SEOUL)  # Monday 30 November to Sunday 6 December 2026
+
+
+def set_language(database: Database, name: str, language: str) -> None:
+    with database.writing() as session:
+        user = find_user(session, name)
+        user.language = language
+        session.add(user)
+
+
+@pytest.fixture
+async def korean(
+    app: Starlette, people: dict[str, Person], database: Database
+) -> AsyncIterator[httpx.AsyncClient]:
+    """joon (a reviewer) with Korean chosen, in a browser that asks for nothing."""
+    set_language(database, "joon", "ko")
+    async with client(app) as browser:
+        assert (await log_in(browser, people["joon"])).status_code == 303
+        yield browser
+
+
+@pytest.fixture
+async def english(
+    app: Starlette, people: dict[str, Person], database: Database
+) -> AsyncIterator[httpx.AsyncClient]:
+    """ara (a reviewer) with English chosen, in a browser that asks for Korean: her choice wins."""
+    set_language(database, "ara", "en")
+    async with client(app) as browser:
+        browser.headers["Accept-Language"] = "ko-KR,ko;q=0.9"
+        assert (await log_in(browser, people["ara"])).status_code == 303
+        yield browser
+
+
+# --- dates and sentences, without the app --------------------------------------------------
+
+
+def test_day_headings_and_week_titles_are_dates_in_the_language() -> None:
+    monday, sunday = WEEK_49.days[0], WEEK_49.days[-1]
+    assert day_heading(monday, "en") == "Mon, Nov 30"
+    assert day_heading(sunday, "en") == "Sun, Dec 6"
+    assert day_heading(monday, "ko") == "11월 30일 (월)"
+    assert day_heading(sunday, "ko") == "12월 6일 (일)"
+    assert week_title(WEEK_49, "en") == "Nov 30\u2009–\u2009Dec 6, 2026"  # CLDR's thin spaces
+    assert week_title(WEEK_49, "ko") == "2026년 11월 30일~12월 6일"
+    turn = week_of(datetime(2026, 12, 31, 12, tzinfo=UTC), SEOUL)  # across two years
+    assert week_title(turn, "ko") == "2026년 12월 28일~2027년 1월 3일"
+
+
+def test_an_attempt_is_told_in_the_language() -> None:
+    retry_at = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)
+    post = Post(
+        id=1,
+        draft_id=1,
+        variant_id=1,
+        channel="x-ko",
+        platform="x",
+        language="ko",
+        text="…",
+        length=1,
+        status=PostStatus.RETRYING,
+        attempt_at=retry_at,
+    )
+    attempt = Attempt(post_id=1, number=1, worker="w", started_at=retry_at, outcome="retry")
+    english = attempt_summary(attempt, post, True, SEOUL, translations("en").gettext)
+    korean = attempt_summary(attempt, post, True, SEOUL, translations("ko").gettext)
+    assert english == "did not go through; will try again at 2026-12-01 10:00 KST"
+    assert korean == "전송되지 않았습니다. 다시 시도 시각: 2026-12-01 10:00 KST"
+
+
+# --- flash messages ------------------------------------------------------------------------
+
+
+@SQLITE_ONLY
+async def test_logging_out_says_so_in_the_users_language(
+    korean: httpx.AsyncClient, english: httpx.AsyncClient
+) -> None:
+    for browser, said, not_said in [
+        (korean, "로그아웃했습니다.", "You have logged out."),
+        (english, "You have logged out.", "로그아웃했습니다."),
+    ]:
+        page = await browser.get("/")
+        out = await browser.post("/logout", data={"csrf_token": csrf_token(page.text)})
+        assert out.status_code == 303
+        login = await browser.get("/login", headers={"Accept-Language": "fr"})
+        assert f'<p class="flash" role="status">{said}</p>' in login.text
+        assert not_said not in login.text
+
+
+@SQLITE_ONLY
+async def test_settling_a_post_is_told_in_the_users_language(
+    korean: httpx.AsyncClient,
+    english: httpx.AsyncClient,
+    drafts: Drafts,
+    database: Database,
+    config: Config,
+) -> None:
+    _, first = needs_attention_post(drafts, database, config)
+    _, second = needs_attention_post(drafts, database, config)
+    url = "https://www.linkedin.com/feed/update/urn:li:share:7"
+
+    page = await korean.get(f"/posts/{first}")
+    token = csrf_token(page.text)
+    bad = await korean.post(
+        f"/posts/{first}/mark-published", data={"csrf_token": token, "url": "ftp://x"}
+    )
+    assert bad.status_code == 400
+    assert "url: https://로 시작하는 게시물 주소를 입력하세요" in bad.text
+    done = await korean.post(
+        f"/posts/{first}/mark-published", data={"csrf_token": token, "url": url}
+    )
+    assert done.status_code == 303
+    after = await korean.get(f"/posts/{first}")
+    assert f"게시물 {first}: {url} 주소에 게시된 것으로 표시했습니다." in after.text
+    assert "joon 게시됨으로 표시" in after.text  # the history's action words
+    assert '<span class="status status-published">게시됨</span>' in after.text
+    assert "marked it published" not in after.text
+
+    queued = await korean.post(f"/posts/{second}/retry", data={"csrf_token": token})
+    assert queued.status_code == 303
+    after = await korean.get(f"/posts/{second}")
+    assert f"게시물 {second}: 다시 대기열에 넣었습니다." in after.text
+    assert "joon 다시 보내기 요청" in after.text
+    assert "is queued again" not in after.text
+
+    # ara, in English, reads the same history in English.
+    page = await english.get(f"/posts/{second}")
+    assert "joon asked for it to be sent again" in page.text
+    assert "다시 보내기 요청" not in page.text
+
+
+# --- error pages ---------------------------------------------------------------------------
+
+
+@SQLITE_ONLY
+async def test_error_pages_are_in_the_users_language(
+    korean: httpx.AsyncClient, english: httpx.AsyncClient
+) -> None:
+    missing = await korean.get("/nowhere")
+    assert missing.status_code == 404
+    assert "<h1>찾을 수 없음</h1>" in missing.text
+    assert "이 주소에는 페이지가 없습니다." in missing.text
+    refused = await korean.post("/preferences", data={"timezone": "Asia/Seoul"})  # no token
+    assert refused.status_code == 403
+    assert "<h1>허용되지 않음</h1>" in refused.text
+    assert "이 양식은 만료되었거나 Tidings에서 온 것이 아닙니다." in refused.text
+    wrong_method = await korean.get("/logout")
+    assert wrong_method.status_code == 405
+    assert "이 페이지는 이런 요청을 받지 않습니다." in wrong_method.text
+    bad_week = await korean.get("/calendar?week=2026-W60")
+    assert bad_week.status_code == 400
+    assert "<h1>요청을 처리할 수 없습니다</h1>" in bad_week.text
+    assert "week: 2026년에는 60주차가 없습니다" in bad_week.text
+
+    missing = await english.get("/nowhere")
+    assert "<h1>Not found</h1>" in missing.text
+    assert "There is no page here." in missing.text
+    refused = await english.post("/preferences", data={"timezone": "Asia/Seoul"})
+    assert "<h1>Not allowed</h1>" in refused.text
+    assert "This form has expired or did not come from Tidings" in refused.text
+    bad_week = await english.get("/calendar?week=2026-W60")
+    assert "week: 2026 has no week 60" in bad_week.text
+
+
+@SQLITE_ONLY
+async def test_a_visitor_gets_the_login_refusal_in_the_browsers_language(
+    app: Starlette, people: dict[str, Person]
+) -> None:
+    async with client(app) as browser:
+        page = await browser.get("/login", headers={"Accept-Language": "ko"})
+        refused = await browser.post(
+            "/login",
+            data={"name": "joon", "password": "not it", "csrf_token": csrf_token(page.text)},
+            headers={"Accept-Language": "ko"},
+        )
+        assert refused.status_code == 400
+        assert "이 이름과 비밀번호로 여기에 로그인할 수 있는 계정이 없습니다." in refused.text
+
+
+# --- the calendar and a post's outcome -----------------------------------------------------
+
+
+@SQLITE_ONLY
+async def test_the_calendar_shows_dates_and_statuses_in_the_users_language(
+    korean: httpx.AsyncClient,
+    english: httpx.AsyncClient,
+    drafts: Drafts,
+    database: Database,
+    config: Config,
+) -> None:
+    page = await korean.get(f"/calendar?week={WEEK_49.label}")
+    assert '<time datetime="2026-11-30">11월 30일 (월)</time>' in page.text
+    assert "<h1>캘린더 2026년 11월 30일~12월 6일" in page.text
+    assert "시간은 Asia/Seoul 기준으로 표시합니다." in page.text
+    assert '<span class="status status-needs_attention">확인 필요</span>' in page.text  # legend
+    assert "needs attention" not in page.text
+    page = await english.get(f"/calendar?week={WEEK_49.label}")
+    assert '<time datetime="2026-11-30">Mon, Nov 30</time>' in page.text
+    assert "<h1>Calendar Nov 30\u2009–\u2009Dec 6, 2026" in page.text
+    assert '<span class="status status-needs_attention">needs attention</span>' in page.text
+
+    due = next_sunday_evening()
+    _, posts = scheduled(drafts, database, config, due)
+    week = week_of(due, SEOUL).label
+    entry = f'id="entry-{posts[0].id}"'
+    for browser, word in [(korean, "예약됨"), (english, "scheduled")]:
+        page = await browser.get(f"/calendar?week={week}")
+        shown = page.text.split(entry, 1)[1].split("</div>", 1)[0]
+        assert f">{word}</a>" in shown
+
+
+@SQLITE_ONLY
+async def test_a_post_needing_attention_is_told_in_the_users_language(
+    korean: httpx.AsyncClient,
+    english: httpx.AsyncClient,
+    drafts: Drafts,
+    database: Database,
+    config: Config,
+) -> None:
+    _, post_id = needs_attention_post(drafts, database, config)
+    page = await korean.get(f"/posts/{post_id}")
+    assert '<span class="status status-needs_attention">확인 필요</span>' in page.text
+    assert ", 완료</span>" in page.text  # the draft's status (done)
+    attempt = page.text.split('<tr id="attempt-1">', 1)[1].split("</tr>", 1)[0]
+    assert (
+        "응답이 분명하지 않음: 게시되었을 수도, 아닐 수도 있으니 담당자가 확인해야 합니다"
+        in attempt
+    )
+    assert "<td>500ms</td>" in attempt
+    assert "joon · 검토자" in page.text  # the role beside the name
+    listed = await korean.get("/attention")
+    row = listed.text.split(f'<tr id="attention-{post_id}">', 1)[1].split("</tr>", 1)[0]
+    assert ">확인 필요</span>" in row
+
+    page = await english.get(f"/posts/{post_id}")
+    assert '<span class="status status-needs_attention">needs attention</span>' in page.text
+    assert ", done</span>" in page.text
+    attempt = page.text.split('<tr id="attempt-1">', 1)[1].split("</tr>", 1)[0]
+    assert "no clear answer: it may or may not have been posted, so a person must check" in (
+        attempt
+    )
+    assert "<td>500 ms</td>" in attempt
+    assert "ara · reviewer" in page.text
+
+
+@SQLITE_ONLY
+async def test_a_retry_time_is_told_in_the_users_language(
+    korean: httpx.AsyncClient,
+    drafts: Drafts,
+    database: Database,
+    config: Config,
+) -> None:
+    _, post_id = needs_attention_post(drafts, database, config)
+    retry_at = datetime.now(UTC) + timedelta(minutes=5)
+    with database.writing() as session:
+        post = session.get(Post, post_id)
+        assert post is not None
+        post.status, post.attempt_at = PostStatus.RETRYING, retry_at
+    page = await korean.get(f"/posts/{post_id}")
+    local = retry_at.astimezone(SEOUL)
+    assert (
+        f"Tidings가 다시 보내기 전에 플랫폼에 확인합니다 (확인 시각: {local:%Y-%m-%d %H:%M} KST)"
+        in (page.text)
+    )
+    assert '<span class="status status-retrying">재시도 중</span>' in page.text

@@ -1,0 +1,187 @@
+"""The users page, for admins: every user (role, interface language, when added, whether they
+have a password), and forms to add a user, change a role and reset a password.
+
+Every request, reading or writing, passes the service's own role check first
+(``drafts.users.require``), so any other role gets the 403 page. The changes themselves are
+the service's (``add_user``, ``change_role``, ``set_password``), which check the role again
+and write the audit log. A form that cannot be carried out shows the page again with one line
+naming the field, and changes nothing. A new password ends the user's open sessions (their
+seal fingerprints the old hash); an admin who resets their own keeps the session they are in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from drafts.errors import TidingsError
+from drafts.models import User
+from drafts.storage import Database
+from drafts.users import (
+    Capability,
+    Role,
+    add_user,
+    change_role,
+    hash_password,
+    list_users,
+    parse_role,
+    require,
+    set_password,
+)
+from tidings.web.auth import SEAL, Viewer, fingerprint
+from tidings.web.context import WebContext, off_loop
+from tidings.web.error_pages import status_for
+from tidings.web.pages import flash
+from tidings.web.translations import LANGUAGE_NAMES, N_
+from tidings.web.vocabulary import ROLE_WORDS
+
+DIFFERENT_PASSWORDS = N_("password: the two passwords typed differ")
+
+
+@dataclass(frozen=True)
+class UserRow:
+    """One user as the page lists them (never their hash)."""
+
+    name: str
+    role: str
+    language: str | None  # the language's own name; None: the browser's
+    created_at: datetime
+    has_password: bool
+
+
+def check_admin(viewer: Viewer) -> User:
+    """The viewer as the acting user; a ``ReviewError`` (403) for a role that may not manage users."""
+    actor = User(id=viewer.id, name=viewer.name, role=viewer.role)
+    require(actor, Capability.MANAGE_USERS)
+    return actor
+
+
+def load_rows(database: Database) -> tuple[UserRow, ...]:
+    with database.reading() as session:
+        return tuple(
+            UserRow(
+                name=user.name,
+                role=user.role,
+                language=LANGUAGE_NAMES.get(user.language or ""),
+                created_at=user.created_at,
+                has_password=user.password_hash is not None,
+            )
+            for user in list_users(session)
+        )
+
+
+def typed_twice(form: FormData) -> str | None:
+    """The password typed in both fields, or None when the two differ."""
+    password = str(form.get("password", ""))
+    return password if password == str(form.get("password_again", "")) else None
+
+
+def routes(web: WebContext) -> list[Route]:
+    async def page(
+        request: Request,
+        *,
+        status: int = 200,
+        error: TidingsError | str | None = None,
+        added: FormData | None = None,
+    ) -> Response:
+        """The page; after a refusal, its one line (a service error as raised, or a line of our
+        own) and, when the add form was sent, that form as typed (never a password)."""
+        if isinstance(error, TidingsError):
+            status = status_for(error)
+        rows = await off_loop(load_rows, web.database)
+        return web.pages.render(
+            request,
+            "users.html",
+            status=status,
+            users=rows,
+            roles=tuple(Role),
+            error=str(error) if error is not None else None,
+            typed_name=str(added.get("name", "")).strip() if added is not None else "",
+            typed_role=str(added.get("role", "")) if added is not None else Role.AUTHOR,
+        )
+
+    async def users(request: Request) -> Response:
+        check_admin(request.state.viewer)
+        return await page(request)
+
+    async def add(request: Request) -> Response:
+        actor = check_admin(request.state.viewer)
+        form = await request.form()
+        name = str(form.get("name", "")).strip()
+        _ = web.pages.gettext(request)
+        password = typed_twice(form)
+        if password is None:
+            return await page(request, status=400, error=_(DIFFERENT_PASSWORDS), added=form)
+        try:
+            role = parse_role(str(form.get("role", "")))
+            password_hash = await off_loop(hash_password, password)
+            await off_loop(_add, web.database, name, role, password_hash, actor)
+        except TidingsError as error:
+            return await page(request, error=error, added=form)
+        words = {"name": name, "role": _(ROLE_WORDS[role])}
+        flash(request, _("Added %(name)s (%(role)s).") % words)
+        return RedirectResponse("/users", status_code=303)
+
+    async def change(request: Request) -> Response:
+        actor = check_admin(request.state.viewer)
+        form = await request.form()
+        name = str(form.get("name", ""))
+        try:
+            role = parse_role(str(form.get("role", "")))
+            await off_loop(_change_role, web.database, name, role, actor)
+        except TidingsError as error:
+            return await page(request, error=error)
+        _ = web.pages.gettext(request)
+        words = {"name": name, "role": _(ROLE_WORDS[role])}
+        flash(request, _("%(name)s now has the role %(role)s.") % words)
+        return RedirectResponse("/users", status_code=303)
+
+    async def reset(request: Request) -> Response:
+        viewer: Viewer = request.state.viewer
+        actor = check_admin(viewer)
+        form = await request.form()
+        name = str(form.get("name", ""))
+        _ = web.pages.gettext(request)
+        password = typed_twice(form)
+        if password is None:
+            return await page(request, status=400, error=_(DIFFERENT_PASSWORDS))
+        try:
+            password_hash = await off_loop(hash_password, password)
+            await off_loop(_set_password, web.database, name, password_hash, actor)
+        except TidingsError as error:
+            return await page(request, error=error)
+        if name == viewer.name:  # the session they are in goes on; their others end
+            request.session[SEAL] = fingerprint(password_hash)
+        flash(
+            request,
+            _("Saved a new password for %(name)s; sessions opened with the old one have ended.")
+            % {"name": name},
+        )
+        return RedirectResponse("/users", status_code=303)
+
+    return [
+        Route("/users", users, methods=["GET"]),
+        Route("/users", add, methods=["POST"]),
+        Route("/users/role", change, methods=["POST"]),
+        Route("/users/password", reset, methods=["POST"]),
+    ]
+
+
+def _add(database: Database, name: str, role: Role, password_hash: str, actor: User) -> None:
+    with database.writing() as session:
+        add_user(session, name=name, role=role, password_hash=password_hash, actor=actor)
+
+
+def _change_role(database: Database, name: str, role: Role, actor: User) -> None:
+    with database.writing() as session:
+        change_role(session, name=name, role=role, actor=actor)
+
+
+def _set_password(database: Database, name: str, password_hash: str, actor: User) -> None:
+    with database.writing() as session:
+        set_password(session, name=name, password_hash=password_hash, actor=actor)

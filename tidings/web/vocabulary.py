@@ -1,0 +1,54 @@
+"""The words pages show for values Tidings stores (a post's or a draft's status, a role), marked
+for extraction here and translated once per interface language (``pages.page_environment``
+installs them as the ``post_status``, ``draft_status`` and ``role`` filters).
+
+A value not in its table is shown as stored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from drafts.lifecycle import DraftStatus, PostStatus
+from drafts.users import Role
+from tidings.web.translations import N_
+
+POST_STATUS_WORDS: dict[str, str] = {
+    PostStatus.PENDING: N_("pending"),
+    PostStatus.SCHEDULED: N_("scheduled"),
+    PostStatus.PUBLISHING: N_("publishing"),
+    PostStatus.RETRYING: N_("retrying"),
+    PostStatus.PUBLISHED: N_("published"),
+    PostStatus.FAILED: N_("failed"),
+    PostStatus.NEEDS_ATTENTION: N_("needs attention"),
+    PostStatus.EXPIRED: N_("expired"),
+    PostStatus.CANCELLED: N_("cancelled"),
+}
+DRAFT_STATUS_WORDS: dict[str, str] = {
+    DraftStatus.DRAFT: N_("draft"),
+    DraftStatus.IN_REVIEW: N_("in review"),
+    DraftStatus.CHANGES_REQUESTED: N_("changes requested"),
+    DraftStatus.APPROVED: N_("approved"),
+    DraftStatus.SCHEDULED: N_("scheduled"),
+    DraftStatus.DONE: N_("done"),
+    DraftStatus.CANCELLED: N_("cancelled"),
+}
+ROLE_WORDS: dict[str, str] = {
+    Role.AUTHOR: N_("author"),
+    Role.REVIEWER: N_("reviewer"),
+    Role.ADMIN: N_("admin"),
+}
+
+
+def translated(words: Mapping[str, str], gettext: Callable[[str], str]) -> dict[str, str]:
+    """``words`` with each word translated by ``gettext`` (keys unchanged)."""
+    return {value: gettext(word) for value, word in words.items()}
+
+
+def shown(words: Mapping[str, str]) -> Callable[[str], str]:
+    """A function from a stored value to its word in ``words``, else the value itself."""
+
+    def word(value: str) -> str:
+        return words.get(value, value)
+
+    return word

@@ -88,7 +88,7 @@ def test_an_author_composes_and_a_reviewer_approves_into_the_calendar(
     expect(page.get_by_role("status")).to_contain_text("Sent to review.")
     draft_id = draft_id_in(page)
     status = page.locator(".draft-facts .status")
-    expect(status).to_have_text("in_review")
+    expect(status).to_have_text("in review")
     assert drafts.status(draft_id) == DraftStatus.IN_REVIEW
 
     # The author is offered no approval, and a hand-made one is refused with the reason.
@@ -99,7 +99,7 @@ def test_an_author_composes_and_a_reviewer_approves_into_the_calendar(
     assert answer.value.status == 403
     expect(page.get_by_role("alert")).to_contain_text("mina is an author and may not review drafts")
     page.goto(f"/drafts/{draft_id}")
-    expect(status).to_have_text("in_review")
+    expect(status).to_have_text("in review")
     assert drafts.status(draft_id) == DraftStatus.IN_REVIEW
     log_out(page)
 

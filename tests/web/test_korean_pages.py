@@ -1,5 +1,6 @@
 """What routes say in Python follows the viewer's language: flash messages, error pages, the
-calendar's dates and status words, a post's outcome (attempts, history, the address check).
+calendar's dates and status words, a post's outcome (attempts, history, the address check),
+compose's and the draft page's flashes, history words and post cards.
 
 Each Korean check has its English twin, so a message that is only ever English, or only ever
 Korean, fails here.
@@ -26,6 +27,7 @@ from tests.web.test_calendar_outcomes_channels import (
     next_sunday_evening,
     scheduled,
 )
+from tests.web.test_compose import post_form
 from tidings.web.calendar import Week, day_heading, week_of, week_title
 from tidings.web.outcomes import attempt_summary
 from tidings.web.translations import translations
@@ -161,6 +163,112 @@ async def test_settling_a_post_is_told_in_the_users_language(
     page = await english.get(f"/posts/{second}")
     assert "joon asked for it to be sent again" in page.text
     assert "다시 보내기 요청" not in page.text
+
+
+@SQLITE_ONLY
+async def test_saving_a_draft_is_told_in_the_authors_language(
+    app: Starlette, people: dict[str, Person], database: Database
+) -> None:
+    async with client(app) as mina:  # an author; her browser asks for Korean throughout
+        mina.headers["Accept-Language"] = "ko-KR,ko;q=0.9"
+        assert (await log_in(mina, people["mina"])).status_code == 303
+        typed = {"kind": "update", "title": "공원 소식", "channel": ["linkedin", "x-ko"]}
+
+        set_language(database, "mina", "ko")
+        korean = {**typed, "text:ko": "공원이 월요일에 다시 문을 엽니다."}
+        preview = await post_form(mina, "/compose", "preview", korean)
+        assert '<span class="status status-preview">미리 보기</span>' in preview.text
+        saved = await post_form(mina, "/compose", "save", korean)
+        assert saved.status_code == 303
+        draft_id = int(saved.headers["location"].split("/")[2])
+        page = await mina.get(saved.headers["location"])
+        flashed = f"초안 {draft_id}: 추가했습니다 (공원 소식, 게시물 2개)."
+        assert f'<p class="flash" role="status">{flashed}</p>' in page.text
+        assert '<span class="status status-draft">초안</span></h1>' in page.text
+        assert '<span class="status status-pending">대기</span>' in page.text  # a post card
+        assert " / 3,000 자</li>" in page.text  # LinkedIn counts characters
+        assert " / 280 자 (가중치 적용)</li>" in page.text  # X weighs them
+        assert "characters</li>" not in page.text
+        again = await post_form(mina, f"/drafts/{draft_id}/edit", "save", korean)
+        page = await mina.get(again.headers["location"])
+        assert f"초안 {draft_id}: 저장했습니다. 게시물은 바뀌지 않았습니다 (상태 유지: 초안)." in (
+            page.text
+        )
+        assert "did not change" not in page.text
+
+        set_language(database, "mina", "en")  # her choice wins over the browser's
+        saved = await post_form(mina, f"/drafts/{draft_id}/edit", "save", korean)
+        page = await mina.get(saved.headers["location"])
+        flashed = f"Draft {draft_id}: saved; the posts did not change (still draft)."
+        assert f'<p class="flash" role="status">{flashed}</p>' in page.text
+        assert '<span class="status status-pending">pending</span>' in page.text
+        assert " / 3,000 characters</li>" in page.text
+        assert " / 280 weighted characters</li>" in page.text
+        assert "자</li>" not in page.text
+
+
+@SQLITE_ONLY
+async def test_review_decisions_are_told_in_the_reviewers_language(
+    korean: httpx.AsyncClient, english: httpx.AsyncClient, drafts: Drafts
+) -> None:
+    due = (datetime.now(SEOUL) + timedelta(days=3)).replace(
+        hour=9, minute=15, second=0, microsecond=0
+    )
+    shown = f"{due:%Y-%m-%d %H:%M} KST"
+    first, second = (drafts.add(publish_at=due.isoformat()) for _ in range(2))
+
+    approved = await approve_on_page(korean, first)
+    assert f"초안 {first}: 승인되어 {shown}부터 예약되었습니다." in approved
+    history = approved.split('<section class="history">', 1)[1]
+    assert "mina 검토 요청" in history  # the history's action words
+    assert "joon 승인" in history
+    assert "approved it" not in history
+    assert '<span class="status status-scheduled">예약됨</span>' in approved  # the draft's facts
+    assert " / 3,000 자</li>" in approved  # a post card's unit
+    assert "characters</li>" not in approved
+
+    approved = await approve_on_page(english, second)
+    assert f"Draft {second} approved and scheduled from {shown}." in approved
+    history = approved.split('<section class="history">', 1)[1]
+    assert "mina sent it to review" in history
+    assert "ara approved it" in history
+    assert " / 3,000 characters</li>" in approved
+
+    # Sending a draft back: the comment it needs, the flash, and the draft's new status.
+    for browser, refused, sent_back, status in [
+        (
+            korean,
+            "comment: 수정할 내용을 적으세요",
+            "의견과 함께 작성자에게 돌려보냈습니다",
+            "수정 요청됨",
+        ),
+        (
+            english,
+            "comment: say what should change",
+            "went back to its author",
+            "changes requested",
+        ),
+    ]:
+        draft_id = drafts.add()
+        token = csrf_token((await browser.get(f"/drafts/{draft_id}")).text)
+        path = f"/drafts/{draft_id}/request-changes"
+        empty = await browser.post(path, data={"csrf_token": token})
+        assert empty.status_code == 400
+        assert refused in empty.text
+        back = await browser.post(path, data={"csrf_token": token, "comment": "Shorter, please"})
+        assert back.status_code == 303
+        page = (await browser.get(f"/drafts/{draft_id}")).text
+        assert sent_back in page
+        facts = page.split('<p class="draft-facts">', 1)[1].split("</p>", 1)[0]
+        assert f'<span class="status status-changes_requested">{status}</span>' in facts
+
+
+async def approve_on_page(browser: httpx.AsyncClient, draft_id: int) -> str:
+    """Approves the draft from its page; the page shown after, with the flash."""
+    token = csrf_token((await browser.get(f"/drafts/{draft_id}")).text)
+    answer = await browser.post(f"/drafts/{draft_id}/approve", data={"csrf_token": token})
+    assert answer.status_code == 303
+    return (await browser.get(f"/drafts/{draft_id}")).text
 
 
 # --- error pages ---------------------------------------------------------------------------

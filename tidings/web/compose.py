@@ -12,11 +12,14 @@ and sends it to review. An approved draft is scheduled from its edit page.
 As the author types, htmx posts the form to ``/compose/preview``, which answers with the
 previews alone (every post's card, its counts against its platform's limits, its problems):
 the same composing as the Preview button, without a page load.
+
+What the page says in Python (flashes, notes, the post cards' units) is in the viewer's
+language; the services' refusals stay as made.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -54,13 +57,16 @@ from tidings.web.context import WebContext, off_loop
 from tidings.web.error_pages import status_for
 from tidings.web.pages import flash
 from tidings.web.post_cards import PostCard, post_card
+from tidings.web.translations import N_
+from tidings.web.vocabulary import DRAFT_STATUS_WORDS
 
 FILE_NAME = "form"  # how read_draft_file names the draft in its messages; not shown
 ACTIONS = ("refresh", "preview", "save", "submit")
 SUBMITTABLE = frozenset({DraftStatus.DRAFT, DraftStatus.CHANGES_REQUESTED})
 SCHEDULABLE = frozenset({DraftStatus.APPROVED, DraftStatus.SCHEDULED})
 REVIEWED = frozenset({DraftStatus.IN_REVIEW, DraftStatus.APPROVED, DraftStatus.SCHEDULED})
-NEED_TIME = "at: give a time, or choose each channel's next free slot"
+NEED_TIME = N_("at: give a time, or choose each channel's next free slot")
+Gettext = Callable[[str], str]
 
 
 @dataclass(frozen=True)
@@ -117,12 +123,14 @@ def check_writer(viewer: Viewer) -> None:
     require(User(id=viewer.id, name=viewer.name, role=viewer.role), Capability.WRITE)
 
 
-def load_stored(web: WebContext, draft_id: int) -> Stored:
+def load_stored(web: WebContext, draft_id: int, gettext: Gettext) -> Stored:
+    """The draft and its posts' cards, in ``gettext``'s language."""
     with web.database.reading() as session:
         draft = get_draft(session, draft_id)
         posts = draft_posts(session, draft_id)
         learned = learned_limits(session)
-    return Stored(draft, tuple(post_card(post, web.config, learned) for post in posts))
+    cards = tuple(post_card(post, web.config, learned, gettext=gettext) for post in posts)
+    return Stored(draft, cards)
 
 
 def read_content(
@@ -142,9 +150,10 @@ def read_content(
 
 
 def preview_cards(
-    web: WebContext, library: TemplateLibrary, content: DraftContent
+    web: WebContext, library: TemplateLibrary, content: DraftContent, gettext: Gettext
 ) -> tuple[PostCard, ...]:
-    """Every post the content yields, as its card, without storing anything."""
+    """Every post the content yields, as its card (in ``gettext``'s language), without storing
+    anything."""
     with web.database.reading() as session:
         learned = learned_limits(session)
     rendered = compose(content, web.config, library, learned)
@@ -164,6 +173,7 @@ def preview_cards(
             ),
             web.config,
             learned,
+            gettext=gettext,
         )
         for number, post in enumerate(rendered, start=1)
     )
@@ -181,8 +191,10 @@ def save(
     viewer: Viewer,
     draft_id: int | None,
     content: DraftContent,
+    gettext: Gettext,
 ) -> Saved:
-    """Add the draft, or replace a stored draft's content; says what happened as the CLI does."""
+    """Add the draft, or replace a stored draft's content; says what happened as the CLI does,
+    in ``gettext``'s language."""
     with web.database.writing() as session:
         user = _acting_user(session.get(User, viewer.id), viewer)
         if draft_id is None:
@@ -191,7 +203,8 @@ def save(
             )
             assert draft.id is not None
             posts = len(draft_posts(session, draft.id))
-            message = f"Added draft {draft.id}: {draft.title} ({posts} posts)."
+            added = gettext("Added draft %(id)s: %(title)s (%(count)s posts).")
+            message = added % {"id": draft.id, "title": draft.title, "count": posts}
             return Saved(draft.id, draft.status, message)
         outcome = edit_draft(
             session,
@@ -202,15 +215,16 @@ def save(
             library=library,
         )
         status = outcome.draft.status
+    words = {"id": draft_id, "status": gettext(DRAFT_STATUS_WORDS[status])}
     if not outcome.changed:
-        message = f"Draft {draft_id}: saved; the posts did not change (still {status})."
+        message = gettext("Draft %(id)s: saved; the posts did not change (still %(status)s).")
     elif outcome.back_to_review:
-        message = (
-            f"Draft {draft_id} changed: back in review; its earlier approvals no longer count."
+        message = gettext(
+            "Draft %(id)s changed: back in review; its earlier approvals no longer count."
         )
     else:
-        message = f"Draft {draft_id} changed (status {status})."
-    return Saved(draft_id, status, message)
+        message = gettext("Draft %(id)s changed (status %(status)s).")
+    return Saved(draft_id, status, message % words)
 
 
 def send_to_review(web: WebContext, viewer: Viewer, draft_id: int) -> None:
@@ -219,12 +233,15 @@ def send_to_review(web: WebContext, viewer: Viewer, draft_id: int) -> None:
         submit(session, draft_id=draft_id, actor=user, config=web.config)
 
 
-def schedule_request(when: str, at: str, zone: ZoneInfo, now: datetime) -> ScheduleRequest:
-    """The schedule form as a request: each channel's next slot, or a time in ``zone``."""
+def schedule_request(
+    when: str, at: str, zone: ZoneInfo, now: datetime, gettext: Gettext
+) -> ScheduleRequest:
+    """The schedule form as a request: each channel's next slot, or a time in ``zone``; a
+    missing time is refused in ``gettext``'s language."""
     if when == "next-slot":
         return ScheduleRequest(next_slot=True)
     if not at.strip():
-        raise ScheduleError(NEED_TIME)
+        raise ScheduleError(gettext(NEED_TIME))
     try:
         return ScheduleRequest(at=parse_time(at, zone, now))
     except ValueError as error:
@@ -398,7 +415,8 @@ def routes(web: WebContext) -> list[Route]:
     async def edit_page(request: Request) -> Response:
         viewer: Viewer = request.state.viewer
         check_writer(viewer)
-        stored = await off_loop(load_stored, web, request.path_params["draft_id"])
+        _ = web.pages.gettext(request)
+        stored = await off_loop(load_stored, web, request.path_params["draft_id"], _)
         form = ComposeForm.of_draft(stored.draft, viewer.zone)
         return pages.render(request, form, stored=stored, cards=stored.cards, timing=stored.draft)
 
@@ -415,7 +433,8 @@ def routes(web: WebContext) -> list[Route]:
         form = _posted(data)
         action = str(data.get("action", "preview"))
         action = action if action in ACTIONS else "preview"
-        stored = await off_loop(load_stored, web, draft_id) if draft_id is not None else None
+        _ = web.pages.gettext(request)
+        stored = await off_loop(load_stored, web, draft_id, _) if draft_id is not None else None
 
         def again(**shown: Any) -> Response:
             """The form as typed, over the stored draft's posts (if any) unless told otherwise."""
@@ -426,17 +445,19 @@ def routes(web: WebContext) -> list[Route]:
         if action == "refresh":
             return again()
         if form.template != form.template_shown:  # chosen, but its fields were not shown yet
-            what = f"the fields of template {form.template}" if form.template else "the text"
-            return again(note=f"Fill in {what}, then preview or save.")
+            if form.template:
+                fill_in = _("Fill in the fields of template %(template)s, then preview or save.")
+                return again(note=fill_in % {"template": form.template})
+            return again(note=_("Fill in the text, then preview or save."))
         fields = pages.fields(form)
         languages = pages.text_languages(form)
         try:
             source, content = read_content(web, form, fields, languages, viewer.zone)
             if action == "preview":
-                cards = await off_loop(preview_cards, web, library, content)
+                cards = await off_loop(preview_cards, web, library, content, _)
                 timing = PostTiming(content.publish_at, content.publish_next_slot)
                 return again(cards=cards, timing=timing, previewed=True, source=source)
-            saved = await off_loop(save, web, library, viewer, draft_id, content)
+            saved = await off_loop(save, web, library, viewer, draft_id, content, _)
         except TidingsError as error:
             return again(error=error, nothing_saved=action != "preview")
         if action == "save" or saved.status not in SUBMITTABLE:
@@ -446,9 +467,11 @@ def routes(web: WebContext) -> list[Route]:
             await off_loop(send_to_review, web, viewer, saved.draft_id)
         except TidingsError as error:
             # The draft is saved: the page becomes its edit page, with the reason.
-            stored = await off_loop(load_stored, web, saved.draft_id)
-            return again(error=error, note=f"{saved.message} It was not sent to review.")
-        flash(request, f"{saved.message} Sent to review.")
+            stored = await off_loop(load_stored, web, saved.draft_id, _)
+            not_sent = _("It was not sent to review.")
+            return again(error=error, note=f"{saved.message} {not_sent}")
+        sent = _("Sent to review.")
+        flash(request, f"{saved.message} {sent}")
         return RedirectResponse(f"/drafts/{saved.draft_id}", status_code=303)
 
     async def live_preview(request: Request) -> Response:
@@ -456,14 +479,15 @@ def routes(web: WebContext) -> list[Route]:
         viewer: Viewer = request.state.viewer
         check_writer(viewer)
         form = _posted(await request.form())
+        _ = web.pages.gettext(request)
         if form.template != form.template_shown:
-            return pages.preview(request, note="Fill in the template's fields to see its posts.")
+            return pages.preview(request, note=_("Fill in the template's fields to see its posts."))
         fields = pages.fields(form)
         try:
             _source, content = read_content(
                 web, form, fields, pages.text_languages(form), viewer.zone
             )
-            cards = await off_loop(preview_cards, web, library, content)
+            cards = await off_loop(preview_cards, web, library, content, _)
         except TidingsError as error:
             return pages.preview(request, error=str(error))
         return pages.preview(
@@ -476,13 +500,14 @@ def routes(web: WebContext) -> list[Route]:
         data = await request.form()
         at = str(data.get("at", ""))
         now = utcnow()
+        _ = web.pages.gettext(request)
         try:
-            wanted = schedule_request(str(data.get("when", "at")), at, viewer.zone, now)
+            wanted = schedule_request(str(data.get("when", "at")), at, viewer.zone, now, _)
             scheduled = await off_loop(schedule, web, viewer, draft_id, wanted, now)
         except TidingsError as error:
             if isinstance(error, NotFoundError) or not viewer.may(Capability.WRITE):
                 raise
-            stored = await off_loop(load_stored, web, draft_id)
+            stored = await off_loop(load_stored, web, draft_id, _)
             form = ComposeForm.of_draft(stored.draft, viewer.zone)
             return pages.render(
                 request,
@@ -494,8 +519,12 @@ def routes(web: WebContext) -> list[Route]:
                 schedule_error=error,
             )
         earliest = scheduled.earliest
-        when = f" from {show(earliest, viewer.zone)}" if earliest is not None else ""
-        flash(request, f"Draft {draft_id} scheduled{when}.")
+        if earliest is None:
+            done = _("Draft %(id)s scheduled.") % {"id": draft_id}
+        else:
+            when = show(earliest, viewer.zone)
+            done = _("Draft %(id)s scheduled from %(when)s.") % {"id": draft_id, "when": when}
+        flash(request, done)
         return RedirectResponse(f"/drafts/{draft_id}", status_code=303)
 
     return [

@@ -1,10 +1,14 @@
 """One draft's page (every post as its platform will show it) and the review decisions taken
 there. The decisions go through ``drafts.review``, which checks the role and the workflow; a
 refusal is shown on the page with the service's own words, never as a traceback.
+
+What the page says in Python (flashes, history words, the post cards' units) is in the
+viewer's language; the service's refusals and notes stay as made.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from starlette.requests import Request
@@ -25,17 +29,11 @@ from tidings.web.context import WebContext, off_loop
 from tidings.web.error_pages import status_for
 from tidings.web.pages import flash
 from tidings.web.post_cards import PostCard, post_card
+from tidings.web.translations import N_
+from tidings.web.vocabulary import ACTION_WORDS, translated
 
-NEED_COMMENT = "comment: say what should change"
-ACTION_WORDS = {
-    "draft.add": "wrote it",
-    "draft.edit": "edited it",
-    "draft.submit": "sent it to review",
-    "draft.approve": "approved it",
-    "draft.request-changes": "asked for changes",
-    "draft.schedule": "scheduled it",
-    "draft.cancel": "cancelled it",
-}
+NEED_COMMENT = N_("comment: say what should change")
+Gettext = Callable[[str], str]
 
 
 @dataclass(frozen=True)
@@ -49,9 +47,9 @@ class DraftView:
     changes: Changes | None
 
 
-def load_draft(web: WebContext, draft_id: int) -> DraftView:
-    """The draft, its posts as cards, its approvals, its history and what changed since the
-    last review decision (NotFoundError if none)."""
+def load_draft(web: WebContext, draft_id: int, gettext: Gettext) -> DraftView:
+    """The draft, its posts as cards (in ``gettext``'s language), its approvals, its history
+    and what changed since the last review decision (NotFoundError if none)."""
     with web.database.reading() as session:
         draft = get_draft(session, draft_id)
         posts = draft_posts(session, draft_id)
@@ -65,7 +63,7 @@ def load_draft(web: WebContext, draft_id: int) -> DraftView:
         author=author.name if author is not None else "?",
         approvals=approvals,
         required=web.config.review.required_approvals,
-        cards=tuple(post_card(post, web.config, learned) for post in posts),
+        cards=tuple(post_card(post, web.config, learned, gettext=gettext) for post in posts),
         history=tuple(entries),
         changes=changes,
     )
@@ -98,17 +96,21 @@ def decide_request_changes(web: WebContext, viewer: Viewer, draft_id: int, comme
         )
 
 
-def approval_message(decision: Decision, viewer: Viewer) -> str:
+def approval_message(decision: Decision, viewer: Viewer, gettext: Gettext) -> str:
+    """What an approval came to, in ``gettext``'s language (the service's note as made)."""
     draft_id = decision.draft.id
     if decision.approvals < decision.required:
-        return (
-            f"Approval {decision.approvals} of {decision.required} recorded; "
-            f"draft {draft_id} stays in review."
+        recorded = gettext(
+            "Approval %(count)s of %(required)s recorded; draft %(id)s stays in review."
         )
+        counts = {"count": decision.approvals, "required": decision.required}
+        return recorded % {**counts, "id": draft_id}
     if decision.scheduled_at is not None:
         when = show(decision.scheduled_at, viewer.zone)
-        return f"Draft {draft_id} approved and scheduled from {when}."
-    return f"Draft {draft_id} approved. {decision.note}".strip()
+        scheduled = gettext("Draft %(id)s approved and scheduled from %(when)s.")
+        return scheduled % {"id": draft_id, "when": when}
+    approved = gettext("Draft %(id)s approved.") % {"id": draft_id}
+    return f"{approved} {decision.note}".strip()
 
 
 def routes(web: WebContext) -> list[Route]:
@@ -116,7 +118,8 @@ def routes(web: WebContext) -> list[Route]:
         request: Request, *, error: TidingsError | None = None, comment: str = "", action: str = ""
     ) -> Response:
         draft_id: int = request.path_params["draft_id"]
-        view = await off_loop(load_draft, web, draft_id)
+        _ = web.pages.gettext(request)
+        view = await off_loop(load_draft, web, draft_id, _)
         return web.pages.render(
             request,
             "draft.html",
@@ -125,7 +128,7 @@ def routes(web: WebContext) -> list[Route]:
             error=str(error) if error is not None else None,
             comment=comment,
             action=action,
-            action_words=ACTION_WORDS,
+            action_words=translated(ACTION_WORDS, _),
         )
 
     async def show_draft(request: Request) -> Response:
@@ -139,21 +142,23 @@ def routes(web: WebContext) -> list[Route]:
             decision = await off_loop(decide_approve, web, viewer, draft_id, comment)
         except TidingsError as error:
             return await page(request, error=error, comment=comment, action="approve")
-        flash(request, approval_message(decision, viewer))
+        flash(request, approval_message(decision, viewer, web.pages.gettext(request)))
         return RedirectResponse(f"/drafts/{draft_id}", status_code=303)
 
     async def send_back(request: Request) -> Response:
         draft_id: int = request.path_params["draft_id"]
         comment = str((await request.form()).get("comment", ""))
         viewer: Viewer = request.state.viewer
+        _ = web.pages.gettext(request)
         if not comment.strip():
-            refusal = TidingsError(NEED_COMMENT)
+            refusal = TidingsError(_(NEED_COMMENT))
             return await page(request, error=refusal, comment=comment, action="request-changes")
         try:
             await off_loop(decide_request_changes, web, viewer, draft_id, comment)
         except TidingsError as error:
             return await page(request, error=error, comment=comment, action="request-changes")
-        flash(request, f"Draft {draft_id} went back to its author with your comment.")
+        sent_back = _("Draft %(id)s went back to its author with your comment.")
+        flash(request, sent_back % {"id": draft_id})
         return RedirectResponse(f"/drafts/{draft_id}", status_code=303)
 
     return [

@@ -40,23 +40,13 @@ from tidings.web.context import WebContext, off_loop
 from tidings.web.error_pages import status_for
 from tidings.web.pages import flash
 from tidings.web.translations import N_
-from tidings.web.vocabulary import translated
+from tidings.web.vocabulary import ACTION_WORDS, translated
 
 ATTENTION_LIMIT = 200
 MAX_URL_LENGTH = 1000  # the width of Post.remote_url
 NEED_URL = N_("url: give the post's address, starting with https://")
 URL_TOO_LONG = N_("url: an address of at most %(limit)s characters")
 URL_WITH_SPACE = N_("url: an address has no spaces")
-# What a history line says after the actor's name.
-ACTION_WORDS = {
-    "post.mark-published": N_("marked it published"),
-    "post.retry": N_("asked for it to be sent again"),
-    "post.published": N_("published it"),
-    "post.retrying": N_("will try it again"),
-    "post.failed": N_("gave up on it"),
-    "post.needs_attention": N_("asked a person to check it"),
-    "post.expired": N_("let it expire"),
-}
 Gettext = Callable[[str], str]
 
 

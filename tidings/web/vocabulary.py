@@ -1,6 +1,7 @@
-"""The words pages show for values Tidings stores (a post's or a draft's status, a role), marked
-for extraction here and translated once per interface language (``pages.page_environment``
-installs them as the ``post_status``, ``draft_status`` and ``role`` filters).
+"""The words pages show for values Tidings stores (a post's or a draft's status, a role, a history
+entry's action), marked for extraction here and translated once per interface language
+(``pages.page_environment`` installs the first three as the ``post_status``, ``draft_status`` and
+``role`` filters; the draft and post pages pass ``ACTION_WORDS`` translated for the request).
 
 A value not in its table is shown as stored.
 """
@@ -37,6 +38,24 @@ ROLE_WORDS: dict[str, str] = {
     Role.AUTHOR: N_("author"),
     Role.REVIEWER: N_("reviewer"),
     Role.ADMIN: N_("admin"),
+}
+
+# What a history line says after the actor's name; a draft's history holds its posts' entries too.
+ACTION_WORDS: dict[str, str] = {
+    "draft.add": N_("wrote it"),
+    "draft.edit": N_("edited it"),
+    "draft.submit": N_("sent it to review"),
+    "draft.approve": N_("approved it"),
+    "draft.request-changes": N_("asked for changes"),
+    "draft.schedule": N_("scheduled it"),
+    "draft.cancel": N_("cancelled it"),
+    "post.mark-published": N_("marked it published"),
+    "post.retry": N_("asked for it to be sent again"),
+    "post.published": N_("published it"),
+    "post.retrying": N_("will try it again"),
+    "post.failed": N_("gave up on it"),
+    "post.needs_attention": N_("asked a person to check it"),
+    "post.expired": N_("let it expire"),
 }
 
 

@@ -48,6 +48,8 @@ def test_web_serves_the_app_with_uvicorn(
     assert isinstance(served["app"], Starlette)
     assert (served["host"], served["port"]) == ("127.0.0.1", 8123)
     assert "http://127.0.0.1:8123/" in result.output
+    for env in served["app"].state.pages.environments.values():  # compiled before serving
+        assert {name for _loader, name in env.cache} >= set(env.list_templates(["html"]))
 
 
 def test_web_refuses_to_start_without_a_signing_key(

@@ -27,9 +27,12 @@ def web(
     import uvicorn
 
     from tidings.web.app import create_app
+    from tidings.web.post_cards import warm_up
 
     context = app_context(ctx)
     app = create_app(context.config, context.database(), https_only=secure_cookies)
+    app.state.pages.compile_all()  # the first visitor of each page waits for no compiling
+    warm_up(context.config)
     say(f"Tidings web on http://{host}:{port}/ (Ctrl-C stops it)")
     # Everything loaded so far lives as long as the server: keep it out of the collector's
     # full passes, which otherwise walk it during requests (the calendar's p95 tail).

@@ -102,11 +102,13 @@ def create_app(
         ),
         Middleware(LoginRequired, database=database, default_zone=config.zone),
     ]
-    return Starlette(
+    app = Starlette(
         routes=routes,
         middleware=middleware,
         exception_handlers=error_handlers(web.pages),
     )
+    app.state.pages = web.pages
+    return app
 
 
 class SecurityHeaders:

@@ -101,6 +101,12 @@ class Pages:
         self.env = self.environments[DEFAULT_LANGUAGE]
         self.database = database
 
+    def compile_all(self) -> None:
+        """Compiles every page template in every language now, so no visitor waits for it."""
+        for env in self.environments.values():
+            for name in env.list_templates(extensions=["html"]):
+                env.get_template(name)
+
     def use_database(self, database: Database) -> None:
         self.database = database
 

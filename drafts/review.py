@@ -34,7 +34,7 @@ class Decision:
     approvals: int
     required: int
     scheduled_at: datetime | None = None
-    note: str = ""
+    publish_at_passed: bool = False  # approved, but its publish_at went by: schedule it anew
 
 
 def submit(session: Session, *, draft_id: int, actor: User, config: Config) -> Draft:
@@ -100,8 +100,7 @@ def _schedule_on_approval(
     elif draft.publish_at is not None and draft.publish_at > now:
         request = ScheduleRequest(at=draft.publish_at)
     elif draft.publish_at is not None:
-        note = "publish_at has passed; schedule it with `tidings schedule`"
-        return Decision(draft=draft, approvals=approvals, required=required, note=note)
+        return Decision(draft=draft, approvals=approvals, required=required, publish_at_passed=True)
     else:
         return Decision(draft=draft, approvals=approvals, required=required)
     scheduled = schedule_draft(

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import httpx
 import pytest
 
+from drafts.authoring import get_draft
 from drafts.lifecycle import DraftStatus
+from drafts.storage import Database
+from drafts.timestamps import utcnow
 from tests.web.conftest import SQLITE_ONLY, Drafts, csrf_token
 
 pytestmark = pytest.mark.anyio
@@ -155,3 +160,20 @@ async def test_changes_are_shown_since_a_request_for_changes_when_none_approved(
     page = (await as_joon.get(f"/drafts/{draft_id}")).text
     assert "Changed since joon asked for changes" in page
     assert "nine<ins> at the east gate</ins>." in page
+
+
+@SQLITE_ONLY
+async def test_an_approval_after_the_publish_time_says_to_schedule_it_anew(
+    as_joon: httpx.AsyncClient, drafts: Drafts, database: Database
+) -> None:
+    later = (utcnow() + timedelta(days=2)).strftime("%Y-%m-%d %H:%M")
+    draft_id = drafts.add({"en": "The fair opens at noon."}, publish_at=later)
+    with database.writing() as session:  # the review took longer than planned
+        get_draft(session, draft_id).publish_at = utcnow() - timedelta(hours=1)
+    token = csrf_token((await as_joon.get(f"/drafts/{draft_id}")).text)
+    await as_joon.post(f"/drafts/{draft_id}/approve", data={"csrf_token": token})
+    page = (await as_joon.get(f"/drafts/{draft_id}")).text
+    assert (
+        f"Draft {draft_id} approved; its publish time has passed: schedule it from its edit page."
+    ) in page
+    assert drafts.status(draft_id) == DraftStatus.APPROVED

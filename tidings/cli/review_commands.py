@@ -68,9 +68,8 @@ def approve(
         when = show(decision.scheduled_at, context.config.zone)
         say(f"Draft {draft_id} approved and scheduled from {when}.")
     else:
-        say(
-            f"Draft {draft_id} approved. {decision.note or f'Next: tidings schedule {draft_id} --next-slot'}"
-        )
+        passed = "Its publish_at has passed. " if decision.publish_at_passed else ""
+        say(f"Draft {draft_id} approved. {passed}Next: tidings schedule {draft_id} --next-slot")
 
 
 def request_changes(

@@ -3,7 +3,7 @@ there. The decisions go through ``drafts.review``, which checks the role and the
 refusal is shown on the page with the service's own words, never as a traceback.
 
 What the page says in Python (flashes, history words, the post cards' units) is in the
-viewer's language; the service's refusals and notes stay as made.
+viewer's language; the service's refusals stay as made.
 """
 
 from __future__ import annotations
@@ -97,7 +97,7 @@ def decide_request_changes(web: WebContext, viewer: Viewer, draft_id: int, comme
 
 
 def approval_message(decision: Decision, viewer: Viewer, gettext: Gettext) -> str:
-    """What an approval came to, in ``gettext``'s language (the service's note as made)."""
+    """What an approval came to, in ``gettext``'s language."""
     draft_id = decision.draft.id
     if decision.approvals < decision.required:
         recorded = gettext(
@@ -109,8 +109,12 @@ def approval_message(decision: Decision, viewer: Viewer, gettext: Gettext) -> st
         when = show(decision.scheduled_at, viewer.zone)
         scheduled = gettext("Draft %(id)s approved and scheduled from %(when)s.")
         return scheduled % {"id": draft_id, "when": when}
-    approved = gettext("Draft %(id)s approved.") % {"id": draft_id}
-    return f"{approved} {decision.note}".strip()
+    if decision.publish_at_passed:
+        passed = gettext(
+            "Draft %(id)s approved; its publish time has passed: schedule it from its edit page."
+        )
+        return passed % {"id": draft_id}
+    return gettext("Draft %(id)s approved.") % {"id": draft_id}
 
 
 def routes(web: WebContext) -> list[Route]:

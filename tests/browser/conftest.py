@@ -42,11 +42,11 @@ from playwright.sync_api import (
     sync_playwright,
 )
 
-from drafts.authoring import add_draft, get_draft
+from drafts.authoring import add_draft, edit_draft, get_draft
 from drafts.config import Config
-from drafts.draft_file import read_draft_file
+from drafts.draft_file import DraftContent, read_draft_file
 from drafts.rendering import TemplateLibrary
-from drafts.review import submit
+from drafts.review import approve, submit
 from drafts.storage import Database
 from drafts.timestamps import utcnow
 from drafts.users import Role, add_user, find_user
@@ -338,15 +338,7 @@ class Drafts:
 
     def add(self, title: str, text: dict[str, str]) -> int:
         """A free-text draft on every channel that takes one of its languages, sent to review."""
-        channels = [c.id for c in self.config.channels if any(c.takes(lang) for lang in text)]
-        lines = [
-            'kind = "update"',
-            f"title = {json.dumps(title, ensure_ascii=False)}",
-            f"channels = {json.dumps(channels)}",
-            "[text]",
-            *(f"{lang} = {json.dumps(body, ensure_ascii=False)}" for lang, body in text.items()),
-        ]
-        content = read_draft_file("\n".join(lines), "browser.toml", self.config, utcnow())
+        content = self._content(title, text)
         with self.database.writing() as session:
             author = find_user(session, "mina")
             draft = add_draft(
@@ -356,9 +348,49 @@ class Drafts:
             submit(session, draft_id=draft.id, actor=author, config=self.config)
             return draft.id
 
+    def _content(self, title: str, text: dict[str, str]) -> DraftContent:
+        channels = [c.id for c in self.config.channels if any(c.takes(lang) for lang in text)]
+        lines = [
+            'kind = "update"',
+            f"title = {json.dumps(title, ensure_ascii=False)}",
+            f"channels = {json.dumps(channels)}",
+            "[text]",
+            *(f"{lang} = {json.dumps(body, ensure_ascii=False)}" for lang, body in text.items()),
+        ]
+        return read_draft_file("\n".join(lines), "browser.toml", self.config, utcnow())
+
     def status(self, draft_id: int) -> str:
         with self.database.reading() as session:
             return get_draft(session, draft_id).status
+
+    def approve(self, draft_id: int, reviewer: str) -> None:
+        with self.database.writing() as session:
+            approve(
+                session,
+                draft_id=draft_id,
+                reviewer=find_user(session, reviewer),
+                comment="",
+                config=self.config,
+                now=utcnow(),
+            )
+
+    def edit(self, draft_id: int, text: dict[str, str]) -> None:
+        """mina replaces the draft's text (its title and channels stay)."""
+        with self.database.writing() as session:
+            draft = get_draft(session, draft_id)
+            content = self._content(draft.title, text)
+            edit_draft(
+                session,
+                draft_id=draft_id,
+                content=content,
+                editor=find_user(session, "mina"),
+                config=self.config,
+                library=self.library,
+            )
+
+    def set_language(self, name: str, language: str) -> None:
+        with self.database.writing() as session:
+            find_user(session, name).language = language
 
 
 @pytest.fixture

@@ -212,3 +212,29 @@ def test_a_script_in_a_draft_shows_as_text(
     assert markup in page.locator("main").inner_text()
     assert page.locator("main script").count() == 0
     assert dialogs == []
+
+
+def test_a_korean_reviewer_sees_what_changed_since_the_approval(
+    page: Page, people: dict[str, Person], drafts: Drafts
+) -> None:
+    draft_id = drafts.add(
+        "Night market · 야시장",
+        {"en": "The night market opens on Friday.", "ko": "야시장은 금요일에 문을 엽니다."},
+    )
+    drafts.set_language("joon", "ko")
+    drafts.approve(draft_id, "joon")
+    drafts.edit(
+        draft_id,
+        {"en": "The night market opens on Saturday.", "ko": "야시장은 토요일 저녁에 문을 엽니다."},
+    )
+
+    log_in(page, people["joon"])
+    expect(page.get_by_role("heading", name="검토함")).to_be_visible()  # the inbox, in Korean
+    page.locator(f"#draft-{draft_id}").get_by_role("link").first.click()
+    changes = page.locator("section.changes")
+    expect(changes.get_by_role("heading")).to_contain_text("joon 님이 승인한 뒤 바뀐 내용")
+    korean = changes.locator('.diff[lang="ko"]')
+    expect(korean.locator("del")).to_have_text("금요일에")  # a word with its particle
+    expect(korean.locator("ins")).to_have_text("토요일 저녁에")
+    expect(changes.locator('.diff[lang="en"] ins').first).to_have_text("Saturday")
+    screenshot(page, "draft-changes-ko")

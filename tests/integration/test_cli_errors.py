@@ -115,6 +115,11 @@ ARGUMENT_ERRORS = [
     (["queue", "--tz", "Mars/Olympus"], "tz: 'Mars/Olympus' is not an IANA timezone"),
     (["queue", "--channel", "nope"], "unknown channel 'nope'"),
     (["--config", "elsewhere.toml", "queue"], "elsewhere.toml: no configuration file here"),
+    # Mistyped command lines: Click's complaint, as one line naming the command.
+    (["draft", "show", "one"], "tidings draft show: Invalid value for 'ID'"),
+    (["web", "--port", "http"], "tidings web: Invalid value for '--port'"),
+    (["schedule", "1", "--nxt-slot", "--as", "mina"], "No such option: --nxt-slot"),
+    (["shedule", "1"], "tidings: No such command 'shedule'"),
 ]
 
 

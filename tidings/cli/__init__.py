@@ -6,6 +6,11 @@ import os
 import sys
 import traceback
 
+from typer import Abort
+
+# Typer vendors Click from 0.26 on; its usage errors have no public name (pinned in pyproject).
+from typer._click.exceptions import NoArgsIsHelpError, UsageError
+
 from drafts.errors import TidingsError
 from tidings.cli.app import app
 from tidings.cli.console import fail
@@ -18,10 +23,15 @@ def main(argv: list[str] | None = None) -> None:
     """Run the command line: user errors become one line on stderr and exit status 1."""
     args = hoist_global_options(sys.argv[1:] if argv is None else argv)
     try:
-        app(args=args, prog_name="tidings")
+        code = app(args=args, prog_name="tidings", standalone_mode=False)
     except TidingsError as error:
         fail(str(error))
-    except KeyboardInterrupt:
+    except NoArgsIsHelpError as error:  # `tidings draft`: which draft command? its help says
+        error.show()
+        raise SystemExit(1) from None
+    except UsageError as error:  # a mistyped command line, said as our other errors are
+        fail(usage_problem(error))
+    except (KeyboardInterrupt, Abort):
         fail("interrupted")
     except Exception as error:  # a bug: say so in one line, keep the traceback for whoever debugs
         if os.environ.get("TIDINGS_DEBUG"):
@@ -30,6 +40,17 @@ def main(argv: list[str] | None = None) -> None:
             f"internal error ({type(error).__name__}: {error}); "
             "run again with TIDINGS_DEBUG=1 for the traceback and please report it"
         )
+
+    if isinstance(code, int) and code:
+        raise SystemExit(code)
+
+
+def usage_problem(error: UsageError) -> str:
+    """Click's complaint as one line naming the command: ``tidings draft show: Invalid value
+    for 'ID': … (tidings draft show --help)``."""
+    command = error.ctx.command_path if error.ctx is not None else "tidings"
+    message = " ".join(error.format_message().split())
+    return f"{command}: {message} (see {command} --help)"
 
 
 def hoist_global_options(args: list[str]) -> list[str]:

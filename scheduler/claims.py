@@ -31,6 +31,9 @@ from scheduler.retry import AttemptOutcome, Decision
 
 CLAIMABLE = (PostStatus.SCHEDULED, PostStatus.RETRYING)
 FIRST_ATTEMPT_AT = "first_attempt_at"
+# When a create request last went out (or may have): stored before it goes, so a check after
+# an unknown outcome looks for the post from then on, whatever the platform.
+LAST_SENT_AT = "last_sent_at"
 CRASHED = "the worker stopped while this request was in flight"
 
 post_table = Post.__table__  # type: ignore[attr-defined]
@@ -56,6 +59,7 @@ class Claim:
     reconcile: bool
     due_at: datetime | None
     first_attempt_at: datetime | None
+    last_sent_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -272,6 +276,9 @@ def _take(
 def _claim(candidate: _Candidate, number: int, now: datetime) -> Claim:
     state = {key: str(value) for key, value in candidate.publish_state.items()}
     state.setdefault(FIRST_ATTEMPT_AT, now.isoformat())
+    if not candidate.reconcile:  # this attempt sends at once: the claim stores when, first
+        state[LAST_SENT_AT] = now.isoformat()
+    last_sent = state.get(LAST_SENT_AT)
     return Claim(
         post_id=candidate.post_id,
         draft_id=candidate.draft_id,
@@ -286,6 +293,7 @@ def _claim(candidate: _Candidate, number: int, now: datetime) -> Claim:
         reconcile=candidate.reconcile,
         due_at=candidate.due_at,
         first_attempt_at=datetime.fromisoformat(state[FIRST_ATTEMPT_AT]),
+        last_sent_at=datetime.fromisoformat(last_sent) if last_sent else None,
     )
 
 

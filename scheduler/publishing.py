@@ -14,7 +14,7 @@ import httpx
 from drafts.channels import ChannelBase
 from drafts.errors import TidingsError
 from drafts.lifecycle import PostStatus
-from scheduler.claims import Claim, Result
+from scheduler.claims import LAST_SENT_AT, Claim, Result
 from scheduler.credentials import MissingSecret, scrub, secret_for
 from scheduler.outcomes import Failed, Published, RetryAt, RetryLater, Unknown
 from scheduler.platforms import adapter_for
@@ -99,6 +99,7 @@ async def _run(
         idempotency_key=claim.idempotency_key,
         state=claim.state,
         first_attempt_at=claim.first_attempt_at,
+        last_sent_at=claim.last_sent_at,
     )
     if claim.reconcile:
         known = await adapter.reconcile(client, job, channel, credentials, now)
@@ -107,6 +108,7 @@ async def _run(
         if known is not None:
             still_open = isinstance(known, RetryAt | RetryLater)
             return Attempted(known), adapter.unknown_handling, still_open
+        await save({LAST_SENT_AT: now.isoformat()})  # sending anew: stored before it goes
     attempted = await adapter.publish(client, job, channel, credentials, now, save)
     return attempted, adapter.unknown_handling, False
 

@@ -75,6 +75,7 @@ class PostJob:
     idempotency_key: str
     state: Mapping[str, str] = field(default_factory=dict)
     first_attempt_at: datetime | None = None
+    last_sent_at: datetime | None = None  # the last create request: a check looks from then
 
 
 @dataclass(frozen=True)

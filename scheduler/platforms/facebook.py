@@ -4,10 +4,10 @@ The token travels in the JSON body (PLATFORMS.md §5.1), never in the URL, so it
 in a proxy's or server's access log; reads send it as a bearer header. Errors are read by
 Graph code (``graph_errors``).
 
-Facebook has no idempotency key, so the time of every create request goes into the post's
-state before it is sent (``UNSETTLED``) and is cleared once an answer settles it. While it is
-set, an earlier request may have created the post: the page's ``published_posts`` are searched
-for the same message, created since then, before anything is sent again (§5.5).
+Facebook has no idempotency key. After an unknown outcome the engine asks ``reconcile`` before
+anything is sent again: the page's ``published_posts`` are searched for the same message,
+created since the last create request (``PostJob.last_sent_at``) (§5.5). A "temporary" Graph
+error to a create request is such an unknown outcome: the post may exist all the same.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import ClassVar
 import httpx
 
 from drafts.channels import ChannelBase, FacebookChannel
-from scheduler.outcomes import Failed, Outcome, Published, RetryAt, RetryLater, Unknown
+from scheduler.outcomes import Outcome, Published, RetryAt, RetryLater, Unknown
 from scheduler.platforms.base import (
     Attempted,
     ChannelCheckError,
@@ -44,7 +44,6 @@ API = "https://graph.facebook.com"
 WEB = "https://www.facebook.com"
 SERVICE = "Facebook"
 RECONNECT = "reconnect the page (a new Page access token)"
-UNSETTLED = "facebook_unsettled_since"
 # Our clock and Meta's disagree a little; an older identical post is not ours.
 CLOCK_SKEW = timedelta(minutes=2)
 # A post just created may take a moment to be listed; look again before sending anew.
@@ -77,17 +76,10 @@ class FacebookAdapter:
         save: SaveState,
     ) -> Attempted:
         assert isinstance(channel, FacebookChannel)
-        if job.state.get(UNSETTLED):
-            earlier = await self.reconcile(client, job, channel, credentials, now)
-            if earlier is not None:
-                return Attempted(earlier)
-        await save({UNSETTLED: now.isoformat()})
         response = await send(client, self.build(job, channel, credentials.secret))
         if isinstance(response, HttpResponse):
-            outcome = read_answer(response, channel, now)
-        else:
-            outcome = response
-        return Attempted(outcome, settled(outcome))
+            return Attempted(read_answer(response, channel, now))
+        return Attempted(response)
 
     async def reconcile(
         self,
@@ -98,7 +90,7 @@ class FacebookAdapter:
         now: datetime,
     ) -> Outcome | None:
         assert isinstance(channel, FacebookChannel)
-        since = _unsettled_since(job) or job.first_attempt_at or now
+        since = job.last_sent_at or job.first_attempt_at or now
         url = (
             f"{_api(channel)}/{channel.graph_version}/{channel.page_id}/published_posts"
             f"?fields=id,message,created_time&limit={LISTING_SIZE}"
@@ -139,7 +131,10 @@ def read_answer(response: HttpResponse, channel: FacebookChannel, now: datetime)
     if 200 <= response.status < 300 and isinstance(body, dict) and body.get("id"):
         post_id = str(body["id"])
         return Published(post_id, post_url(channel, post_id), response.status)
-    return read_failure(response, now, service=SERVICE, reconnect=RECONNECT)
+    failure = read_failure(response, now, service=SERVICE, reconnect=RECONNECT)
+    if isinstance(failure, RetryLater):  # a temporary error after sending: it may have posted
+        return Unknown(f"{failure.reason}, so whether it posted is unclear", failure.http_status)
+    return failure
 
 
 def read_listing(
@@ -179,11 +174,6 @@ def read_listing(
     return None
 
 
-def settled(outcome: Outcome) -> dict[str, str]:
-    """Clear the unsettled mark once an answer says whether the post exists."""
-    return {UNSETTLED: ""} if isinstance(outcome, Published | Failed | RetryAt) else {}
-
-
 def post_url(channel: FacebookChannel, post_id: str) -> str:
     """The post's page: ``/{page}/posts/{post}`` for a ``{page}_{post}`` id."""
     web = channel.base_url.rstrip("/") if channel.base_url else WEB
@@ -197,11 +187,6 @@ def _api(channel: FacebookChannel) -> str:
 
 def _get(url: str, secret: str) -> HttpRequest:
     return HttpRequest("GET", url, {"Authorization": f"Bearer {secret}"})
-
-
-def _unsettled_since(job: PostJob) -> datetime | None:
-    value = job.state.get(UNSETTLED)
-    return datetime.fromisoformat(value) if value else None
 
 
 def _graph_time(value: object) -> datetime | None:

@@ -5,13 +5,12 @@ the post there without an error, so the preview reads the commentary back the wa
 does (``read_little``) and shows any cut.
 
 LinkedIn has no idempotency key, but for about ten minutes it refuses an identical post with
-422 ``DUPLICATE_POST`` naming the first one (§1.8). Before each create request its time goes
-into the post's state (``UNSETTLED``), cleared once an answer settles it. While it is set an
-earlier request may have created the post, and nothing new is sent until that is checked:
-within the window by resending the identical body (201: the earlier one never landed;
+422 ``DUPLICATE_POST`` naming the first one (§1.8). After an unknown outcome the engine asks
+``reconcile`` before anything is sent again: within the window of the last create request
+(``PostJob.last_sent_at``) by resending the identical body (201: the earlier one never landed;
 ``DUPLICATE_POST``: it did, with that URN), after it by finding the post among the author's
-newest. A ``DUPLICATE_POST`` to a request with nothing unsettled before it answers a post
-someone else made: the attempt fails, naming that post, and nothing is sent again.
+newest. A ``DUPLICATE_POST`` to a first request answers a post someone else made: the attempt
+fails, naming that post, and nothing is sent again.
 """
 
 from __future__ import annotations
@@ -43,7 +42,6 @@ from scheduler.retry import UnknownHandling
 API = "https://api.linkedin.com"
 WEB = "https://www.linkedin.com"
 RESTLI_PROTOCOL = "2.0.0"
-UNSETTLED = "linkedin_unsettled_since"
 THROTTLED = "linkedin_throttled_at"
 # LinkedIn refuses identical posts for 10 minutes; keep a margin for clock skew and the trip.
 DUPLICATE_WINDOW = timedelta(minutes=9)
@@ -97,17 +95,12 @@ class LinkedInAdapter:
         save: SaveState,
     ) -> Attempted:
         assert isinstance(channel, LinkedInChannel)
-        if job.state.get(UNSETTLED):
-            earlier = await self.reconcile(client, job, channel, credentials, now)
-            if earlier is not None:
-                return Attempted(earlier, throttle_mark(earlier, now))
-        await save({UNSETTLED: now.isoformat()})
         response = await send(client, self.build(job, channel, credentials.secret))
         if isinstance(response, HttpResponse):
             outcome = read_answer(response, channel, now, throttled_before=_throttled(job, now))
         else:
             outcome = response
-        return Attempted(outcome, {**settled(outcome), **throttle_mark(outcome, now)})
+        return Attempted(outcome, throttle_mark(outcome, now))
 
     async def reconcile(
         self,
@@ -118,8 +111,7 @@ class LinkedInAdapter:
         now: datetime,
     ) -> Outcome | None:
         assert isinstance(channel, LinkedInChannel)
-        value = job.state.get(UNSETTLED)
-        since = datetime.fromisoformat(value) if value else job.first_attempt_at or now
+        since = job.last_sent_at or job.first_attempt_at or now
         if now - since < DUPLICATE_WINDOW:
             # The identical body is the question: LinkedIn names the post if it has it.
             response = await send(client, self.build(job, channel, credentials.secret))
@@ -310,11 +302,6 @@ def throttled_until(
     if throttled_before or "DAY limit" in message:
         return datetime.combine(now.astimezone(UTC).date() + timedelta(days=1), time(), UTC)
     return now + FIRST_THROTTLE_WAIT
-
-
-def settled(outcome: Outcome) -> dict[str, str]:
-    """Clear the unsettled mark once an answer says whether the post exists."""
-    return {UNSETTLED: ""} if isinstance(outcome, Published | Failed | RetryAt) else {}
 
 
 def throttle_mark(outcome: Outcome, now: datetime) -> dict[str, str]:

@@ -14,7 +14,7 @@ import pytest
 from drafts.channels import FacebookChannel, LinkedInChannel, ThreadsChannel
 from drafts.text_rules.linkedin import escape_little
 from scheduler.outcomes import Failed, Published, RetryAt, Unknown
-from scheduler.platforms import facebook, linkedin, threads
+from scheduler.platforms import threads
 from scheduler.platforms.base import Attempted, Credentials, PostJob, StoredSecret
 from scheduler.platforms.facebook import FacebookAdapter
 from scheduler.platforms.linkedin import LinkedInAdapter
@@ -96,7 +96,9 @@ def threads_channel(sandbox: RunningSandbox) -> ThreadsChannel:
     )
 
 
-def job(text: str, state: Mapping[str, str] | None = None) -> PostJob:
+def job(
+    text: str, state: Mapping[str, str] | None = None, sent_at: datetime | None = None
+) -> PostJob:
     return PostJob(
         post_id=1,
         text=text,
@@ -104,6 +106,7 @@ def job(text: str, state: Mapping[str, str] | None = None) -> PostJob:
         idempotency_key="k",
         state=dict(state or {}),
         first_attempt_at=datetime.now(UTC) - timedelta(seconds=1),
+        last_sent_at=sent_at,
     )
 
 
@@ -158,7 +161,7 @@ def test_linkedin_reserved_characters_arrive_escaped_and_show_as_previewed(
     assert post.text == RESERVED_TEXT == previewed
     assert post.details["truncated_at"] is None
     assert post.headers["x-restli-protocol-version"] == "2.0.0"
-    assert {**saved.state, **attempted.state} == {linkedin.UNSETTLED: ""}
+    assert {**saved.state, **attempted.state} == {}
 
 
 def test_linkedin_retired_version_fails_and_says_what_to_change(sandbox: RunningSandbox) -> None:
@@ -173,14 +176,12 @@ def test_linkedin_retired_version_fails_and_says_what_to_change(sandbox: Running
 def test_linkedin_unknown_outcome_reconciles_to_the_same_post(sandbox: RunningSandbox) -> None:
     adapter, channel = LinkedInAdapter(), linkedin_channel(sandbox)
     sandbox.state.faults.add("slow_after_accept", "linkedin", seconds=SLOW)
-    saved = Saved()
+    sent_at = datetime.now(UTC)  # what the engine stores before the request
 
-    first = publish(adapter, channel, job("Harbour walk (day 2) #walk"), saved, PATIENCE)
+    first = publish(adapter, channel, job("Harbour walk (day 2) #walk"), Saved(), PATIENCE)
     assert isinstance(first.outcome, Unknown)
-    state = {**saved.state, **first.state}
-    assert state[linkedin.UNSETTLED]  # still unsettled: the next step must check
 
-    after = job("Harbour walk (day 2) #walk", state)
+    after = job("Harbour walk (day 2) #walk", first.state, sent_at)
     now = datetime.now(UTC)
     known = run(lambda client: adapter.reconcile(client, after, channel, CREDENTIALS, now))
 
@@ -240,12 +241,11 @@ def test_facebook_unknown_outcome_is_found_among_published_posts(
 ) -> None:
     adapter, channel = FacebookAdapter(), facebook_channel(sandbox)
     sandbox.state.faults.add("slow_after_accept", "facebook", seconds=SLOW)
-    saved = Saved()
-    first = publish(adapter, channel, job("Page news"), saved, PATIENCE)
+    sent_at = datetime.now(UTC)  # what the engine stores before the request
+    first = publish(adapter, channel, job("Page news"), Saved(), PATIENCE)
     assert isinstance(first.outcome, Unknown)
 
-    after = job("Page news", {**saved.state, **first.state})
-    assert after.state[facebook.UNSETTLED]
+    after = job("Page news", first.state, sent_at)
     now = datetime.now(UTC)
     known = run(lambda client: adapter.reconcile(client, after, channel, CREDENTIALS, now))
 

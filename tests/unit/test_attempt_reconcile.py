@@ -1,12 +1,13 @@
 """The engine keeps checking an unsettled send: a retry decided by the platform's check (it
-could not tell yet whether the earlier request posted) leads to another check, not a resend."""
+could not tell yet whether the earlier request posted) leads to another check, not a resend;
+and the time of every send is stored before it goes, so a check looks from the right moment."""
 
 from __future__ import annotations
 
 import random
 from collections.abc import Mapping
-from datetime import UTC, datetime
-from typing import ClassVar
+from datetime import UTC, datetime, timedelta
+from typing import Any, ClassVar
 
 import httpx
 import pytest
@@ -14,7 +15,7 @@ import pytest
 from drafts.channels import WebhookChannel
 from drafts.lifecycle import PostStatus
 from scheduler import platforms
-from scheduler.claims import Claim
+from scheduler.claims import LAST_SENT_AT, Claim, _Candidate, _claim
 from scheduler.outcomes import Outcome, Published, RetryLater
 from scheduler.platforms.base import Attempted, StoredSecret
 from scheduler.publishing import attempt
@@ -94,3 +95,67 @@ async def test_an_unsettled_check_stays_a_check(monkeypatch: pytest.MonkeyPatch)
     assert fake.calls == ["reconcile"]  # nothing was resent
     assert result.decision.status == PostStatus.RETRYING
     assert result.decision.reconcile  # the next attempt checks again first
+
+
+class FindsNothing(CheckingPlatform):
+    """A platform whose check finds no earlier post: sending anew is safe."""
+
+    async def reconcile(self, *_: object) -> Outcome | None:
+        self.calls.append("reconcile")
+        return None
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("anyio_backend", ["asyncio"])
+async def test_a_resend_after_a_check_is_timed_before_it_goes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fake = FindsNothing()
+    monkeypatch.setitem(platforms.ADAPTERS, "webhook", fake)
+
+    async def save(post_id: int, state: Mapping[str, str]) -> None:
+        fake.calls.append(f"save {dict(state)}")
+
+    async with httpx.AsyncClient() as client:
+        result = await attempt(
+            claim(reconcile=True),
+            channel=CHANNEL,
+            client=client,
+            policy=RetryPolicy(),
+            now=lambda: NOW,
+            rng=random.Random(1),
+            secrets=[],
+            vault=NoVault(),
+            save_state=save,
+        )
+    # A later check looks for the post from this send on: its time is stored before it goes.
+    assert fake.calls == ["reconcile", f"save { {LAST_SENT_AT: NOW.isoformat()} }", "publish"]
+    assert result.decision.status == PostStatus.PUBLISHED
+
+
+def candidate(*, reconcile: bool, state: dict[str, Any]) -> _Candidate:
+    return _Candidate(
+        post_id=1,
+        draft_id=1,
+        channel="hook",
+        platform="webhook",
+        language="en",
+        text="t",
+        status=PostStatus.RETRYING,
+        idempotency_key="k",
+        publish_state=state,
+        failures=1,
+        reconcile=reconcile,
+        due_at=NOW,
+        expires_at=None,
+        draft_status="scheduled",
+    )
+
+
+def test_a_claim_that_sends_at_once_stores_when_and_a_check_keeps_the_last_send() -> None:
+    earlier = (NOW - timedelta(hours=2)).isoformat()
+    sending = _claim(candidate(reconcile=False, state={LAST_SENT_AT: earlier}), 2, NOW)
+    assert sending.state[LAST_SENT_AT] == NOW.isoformat()  # written with the claim, first
+    checking = _claim(candidate(reconcile=True, state={LAST_SENT_AT: earlier}), 3, NOW)
+    assert checking.state[LAST_SENT_AT] == earlier
+    assert checking.last_sent_at == NOW - timedelta(hours=2)  # what the check looks from

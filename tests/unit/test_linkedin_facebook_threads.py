@@ -70,14 +70,18 @@ class MemoryVault:
 CREDENTIALS = Credentials(TOKEN, MemoryVault())
 
 
-def job(text: str = EN, state: Mapping[str, str] | None = None) -> PostJob:
+def job(
+    text: str = EN, state: Mapping[str, str] | None = None, sent_at: datetime | None = None
+) -> PostJob:
+    """A post to publish; ``sent_at``: when its last create request went out (the engine's)."""
     return PostJob(
         post_id=3,
         text=text,
         language="en",
         idempotency_key="k",
         state=dict(state or {}),
-        first_attempt_at=NOW - timedelta(seconds=30),
+        first_attempt_at=NOW - timedelta(days=1),
+        last_sent_at=sent_at,
     )
 
 
@@ -369,21 +373,19 @@ def test_linkedin_second_throttle_waits_for_midnight() -> None:
 # -- LinkedIn: publishing and re-checking --------------------------------------------------------
 
 
-def test_linkedin_marks_the_send_before_it_and_clears_it_after_an_answer() -> None:
+def test_linkedin_publish_sends_once() -> None:
     platform = ScriptedPlatform(
         {("POST", "/rest/posts"): [reply(201, None, {"x-restli-id": "urn:li:share:1"})]}
     )
     attempted, saves = publish(LinkedInAdapter(), LINKEDIN, job(), platform)
-    assert saves.saved == [({linkedin.UNSETTLED: NOW.isoformat()}, 0)]
     assert isinstance(attempted.outcome, Published)
-    assert attempted.state == {linkedin.UNSETTLED: ""}
+    assert (saves.saved, attempted.state, len(platform.requests)) == ([], {}, 1)
 
 
-def test_linkedin_unknown_keeps_the_mark() -> None:
+def test_linkedin_timeout_is_unknown() -> None:
     platform = ScriptedPlatform({("POST", "/rest/posts"): [timeout]})
     attempted, _ = publish(LinkedInAdapter(), LINKEDIN, job(), platform)
     assert isinstance(attempted.outcome, Unknown)
-    assert attempted.state == {}
 
 
 def test_linkedin_first_attempt_duplicate_fails_without_resending() -> None:
@@ -396,23 +398,13 @@ def test_linkedin_first_attempt_duplicate_fails_without_resending() -> None:
 
 def test_linkedin_reconcile_resends_the_identical_body_within_the_window() -> None:
     platform = ScriptedPlatform({("POST", "/rest/posts"): [reply(422, DUPLICATE_BODY)]})
-    unsettled = job(state={linkedin.UNSETTLED: (NOW - timedelta(minutes=3)).isoformat()})
+    unsettled = job(sent_at=NOW - timedelta(minutes=3))  # the first attempt was a day ago
     outcome = reconcile(LinkedInAdapter(), LINKEDIN, unsettled, platform)
     assert isinstance(outcome, Published)
     assert outcome.remote_id == DUPLICATE_URN
     assert (
         platform.requests[0].content == LinkedInAdapter().build(unsettled, LINKEDIN, TOKEN).content
     )
-
-
-def test_linkedin_publish_after_an_unsettled_send_asks_first() -> None:
-    """A reconcile that ended in a rate limit leaves the mark: the next publish re-checks."""
-    platform = ScriptedPlatform({("POST", "/rest/posts"): [reply(422, DUPLICATE_BODY)]})
-    unsettled = job(state={linkedin.UNSETTLED: (NOW - timedelta(minutes=2)).isoformat()})
-    attempted, saves = publish(LinkedInAdapter(), LINKEDIN, unsettled, platform)
-    assert isinstance(attempted.outcome, Published)
-    assert attempted.outcome.remote_id == DUPLICATE_URN
-    assert saves.saved == []
 
 
 def listing(*elements: dict[str, object]) -> httpx.Response:
@@ -464,7 +456,7 @@ def test_linkedin_reconcile_past_the_window_lists_the_authors_posts(
     reply_: httpx.Response, expected: object
 ) -> None:
     platform = ScriptedPlatform({("GET", "/rest/posts"): [reply_]})
-    unsettled = job(state={linkedin.UNSETTLED: (NOW - timedelta(minutes=30)).isoformat()})
+    unsettled = job(sent_at=NOW - timedelta(minutes=30))
     outcome = reconcile(LinkedInAdapter(), LINKEDIN, unsettled, platform)
     if expected is None or isinstance(expected, Published):
         assert outcome == expected
@@ -526,8 +518,8 @@ THROTTLED_LATER = NOW + timedelta(minutes=15)
         (answer(400, graph_error(341)), RetryAt, THROTTLED_LATER),
         (answer(403, graph_error(368)), Failed, "will not retry on its own"),
         (answer(400, graph_error(506)), Failed, "identical to the previous one"),
-        (answer(500, graph_error(1)), RetryLater, "temporary"),
-        (answer(503, graph_error(2)), RetryLater, "temporary"),
+        (answer(500, graph_error(1)), Unknown, "whether it posted is unclear"),
+        (answer(503, graph_error(2)), Unknown, "temporary"),
         (answer(403, graph_error(10)), Failed, "permission"),
         (answer(403, graph_error(200)), Failed, "permission"),
         (answer(403, graph_error(299)), Failed, "permission"),
@@ -573,12 +565,11 @@ def test_facebook_post_url_follows_base_url() -> None:
 # -- Facebook: publishing and re-checking --------------------------------------------------------
 
 
-def test_facebook_marks_the_send_and_keeps_the_mark_when_unknown() -> None:
+def test_facebook_502_is_unknown_and_the_token_stays_out_of_the_url() -> None:
     platform = ScriptedPlatform({("POST", "/v21.0/546349135390552/feed"): [reply(502)]})
     attempted, saves = publish(FacebookAdapter(), FACEBOOK, job(), platform)
-    assert saves.saved == [({facebook.UNSETTLED: NOW.isoformat()}, 0)]
     assert isinstance(attempted.outcome, Unknown)
-    assert attempted.state == {}
+    assert (saves.saved, attempted.state) == ([], {})
     assert platform.requests[0].url.query == b""
 
 
@@ -607,7 +598,7 @@ def test_facebook_reconcile_looks_for_the_message_among_recent_posts(
 ) -> None:
     path = "/v21.0/546349135390552/published_posts"
     platform = ScriptedPlatform({("GET", path): [reply_]})
-    unsettled = job(state={facebook.UNSETTLED: (NOW - timedelta(minutes=10)).isoformat()})
+    unsettled = job(sent_at=NOW - timedelta(minutes=10))
     outcome = reconcile(FacebookAdapter(), FACEBOOK, unsettled, platform)
     if expected is None:
         assert outcome is None
@@ -624,26 +615,9 @@ def test_facebook_gives_a_new_post_a_moment_to_be_listed() -> None:
     path = "/v21.0/546349135390552/published_posts"
     platform = ScriptedPlatform({("GET", path): [feed()]})
     sent_at = NOW - timedelta(seconds=5)
-    outcome = reconcile(
-        FacebookAdapter(), FACEBOOK, job(state={facebook.UNSETTLED: sent_at.isoformat()}), platform
-    )
+    outcome = reconcile(FacebookAdapter(), FACEBOOK, job(sent_at=sent_at), platform)
     assert isinstance(outcome, RetryAt)
     assert outcome.at == sent_at + facebook.LISTING_GRACE
-
-
-def test_facebook_publish_after_an_unsettled_send_checks_then_sends() -> None:
-    platform = ScriptedPlatform(
-        {
-            ("GET", "/v21.0/546349135390552/published_posts"): [feed()],
-            ("POST", "/v21.0/546349135390552/feed"): [reply(200, {"id": FB_POST})],
-        }
-    )
-    unsettled = job(state={facebook.UNSETTLED: (NOW - timedelta(hours=1)).isoformat()})
-    attempted, saves = publish(FacebookAdapter(), FACEBOOK, unsettled, platform)
-    assert [r.method for r in platform.requests] == ["GET", "POST"]
-    assert saves.saved == [({facebook.UNSETTLED: NOW.isoformat()}, 1)]
-    assert isinstance(attempted.outcome, Published)
-    assert attempted.state == {facebook.UNSETTLED: ""}
 
 
 # -- Threads -------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ import pytest
 from sqlmodel import select
 
 from drafts.authoring import get_draft
+from drafts.config import Config
 from drafts.lifecycle import DraftStatus, PostStatus
 from drafts.models import Attempt, ChannelState, Post
 from drafts.rendering import TemplateLibrary
@@ -27,6 +28,12 @@ from tests.integration.publishing import drain, posts, queue_posts, sandbox_conf
 def sandbox() -> Iterator[RunningSandbox]:
     with running_sandbox() as running:
         yield running
+
+
+@pytest.fixture
+def config(sandbox: RunningSandbox, monkeypatch: pytest.MonkeyPatch) -> Config:
+    """Two Mastodon accounts and a webhook on this test's sandbox."""
+    return sandbox_config(sandbox.base_url, monkeypatch)
 
 
 def attempts(database: Database, post_id: int) -> list[Attempt]:
@@ -43,9 +50,8 @@ def test_published_with_language_and_idempotency_key(
     database: Database,
     library: TemplateLibrary,
     sandbox: RunningSandbox,
-    monkeypatch: pytest.MonkeyPatch,
+    config: Config,
 ) -> None:
-    config = sandbox_config(sandbox.base_url, monkeypatch)
     ids = queue_posts(
         database, config, library, channels=["mastodon", "team-chat"], languages=["en", "ko"]
     )
@@ -71,9 +77,8 @@ def test_two_503s_then_success(
     database: Database,
     library: TemplateLibrary,
     sandbox: RunningSandbox,
-    monkeypatch: pytest.MonkeyPatch,
+    config: Config,
 ) -> None:
-    config = sandbox_config(sandbox.base_url, monkeypatch)
     (post_id,) = queue_posts(database, config, library, channels=["mastodon"])
     sandbox.state.faults.add("status", "mastodon", status=503, times=2)
     drain(database, config, retry_base_delay=timedelta(milliseconds=50))
@@ -118,9 +123,8 @@ def test_read_timeout_after_the_post_was_stored(
     database: Database,
     library: TemplateLibrary,
     sandbox: RunningSandbox,
-    monkeypatch: pytest.MonkeyPatch,
+    config: Config,
 ) -> None:
-    config = sandbox_config(sandbox.base_url, monkeypatch)
     mastodon_id, hook_id = queue_posts(
         database, config, library, channels=["mastodon", "team-chat"]
     )
@@ -145,9 +149,8 @@ def test_a_dropped_connection_after_accepting_is_an_unknown_outcome(
     database: Database,
     library: TemplateLibrary,
     sandbox: RunningSandbox,
-    monkeypatch: pytest.MonkeyPatch,
+    config: Config,
 ) -> None:
-    config = sandbox_config(sandbox.base_url, monkeypatch)
     (post_id,) = queue_posts(database, config, library, channels=["mastodon"])
     sandbox.state.faults.add("drop_after_accept", "mastodon")
     drain(database, config)
@@ -159,9 +162,8 @@ def test_a_revoked_token_fails_with_the_platforms_message(
     database: Database,
     library: TemplateLibrary,
     sandbox: RunningSandbox,
-    monkeypatch: pytest.MonkeyPatch,
+    config: Config,
 ) -> None:
-    config = sandbox_config(sandbox.base_url, monkeypatch)
     (post_id,) = queue_posts(database, config, library, channels=["mastodon"])
     sandbox.state.faults.add("revoked", "mastodon")
     drain(database, config)
@@ -177,8 +179,8 @@ def test_a_missing_secret_fails_without_sending(
     library: TemplateLibrary,
     sandbox: RunningSandbox,
     monkeypatch: pytest.MonkeyPatch,
+    config: Config,
 ) -> None:
-    config = sandbox_config(sandbox.base_url, monkeypatch)
     (post_id,) = queue_posts(database, config, library, channels=["mastodon"])
     monkeypatch.delenv("TIDINGS_T_MASTODON")
     drain(database, config)
@@ -191,9 +193,8 @@ def test_posts_due_after_expiry_are_expired_not_sent(
     database: Database,
     library: TemplateLibrary,
     sandbox: RunningSandbox,
-    monkeypatch: pytest.MonkeyPatch,
+    config: Config,
 ) -> None:
-    config = sandbox_config(sandbox.base_url, monkeypatch)
     soon = utcnow() + timedelta(seconds=1)
     (post_id,) = queue_posts(
         database,
@@ -214,9 +215,8 @@ def test_an_edit_after_scheduling_is_never_published(
     database: Database,
     library: TemplateLibrary,
     sandbox: RunningSandbox,
-    monkeypatch: pytest.MonkeyPatch,
+    config: Config,
 ) -> None:
-    config = sandbox_config(sandbox.base_url, monkeypatch)
     (post_id,) = queue_posts(database, config, library, channels=["mastodon"])
     with database.writing() as session:  # someone changes the text behind the workflow's back
         stored = session.get(Post, post_id)
@@ -232,9 +232,8 @@ def test_a_post_due_later_is_published_on_time(
     database: Database,
     library: TemplateLibrary,
     sandbox: RunningSandbox,
-    monkeypatch: pytest.MonkeyPatch,
+    config: Config,
 ) -> None:
-    config = sandbox_config(sandbox.base_url, monkeypatch)
     due = utcnow() + timedelta(milliseconds=700)
     (post_id,) = queue_posts(database, config, library, channels=["mastodon"], due=due)
     # A drain does not wait for future posts: run a daemon that stops once it is out.
@@ -261,14 +260,13 @@ def test_a_post_scheduled_by_another_process_wakes_an_idle_daemon(
     database: Database,
     library: TemplateLibrary,
     sandbox: RunningSandbox,
-    monkeypatch: pytest.MonkeyPatch,
+    config: Config,
 ) -> None:
     import asyncio
     import threading
 
     from scheduler.daemon import Daemon, DaemonSettings
 
-    config = sandbox_config(sandbox.base_url, monkeypatch)
     # The sweep is an hour away: only the change notice can wake the daemon in time.
     settings = DaemonSettings(request_timeout=2.0, sweep=timedelta(hours=1))
     other = Database(database.url)  # another process's connection to the same database
@@ -297,13 +295,12 @@ def test_a_person_settles_posts_that_need_attention(
     database: Database,
     library: TemplateLibrary,
     sandbox: RunningSandbox,
-    monkeypatch: pytest.MonkeyPatch,
+    config: Config,
 ) -> None:
     from drafts.attention import mark_published, retry_post
     from drafts.errors import ReviewError
     from drafts.users import Role, add_user
 
-    config = sandbox_config(sandbox.base_url, monkeypatch)
     first, second = queue_posts(database, config, library, channels=["team-chat"], count=2)
     sandbox.state.faults.add("slow_after_accept", "webhook", seconds=1.5, times=2)
     drain(database, config, request_timeout=0.5)

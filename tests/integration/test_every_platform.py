@@ -116,3 +116,36 @@ def check_fields(post: Post, body: object, headers: dict[str, str], details: obj
             assert body == {"text": post.text}
             assert headers["x-tidings-signature"].startswith("sha256=")
     assert os.environ["TIDINGS_DEMO_X_TOKEN"] not in str(body) + str(headers) + str(details)
+
+
+# What each platform's check makes of a send whose answer came too late (PLATFORMS.md "how to
+# tell whether a timed-out request posted"): found and marked published, or a person is asked.
+LATE_ANSWER = {
+    "linkedin": PostStatus.PUBLISHED,  # the identical body again: DUPLICATE_POST names it
+    "x": PostStatus.NEEDS_ATTENTION,  # X's duplicate refusal does not name the post
+    "mastodon": PostStatus.PUBLISHED,  # the same Idempotency-Key returns the status
+    "bluesky": PostStatus.PUBLISHED,  # the record key chosen before sending
+    "facebook": PostStatus.PUBLISHED,  # found among the page's posts since the send
+    "threads": PostStatus.PUBLISHED,  # the container's status
+    "telegram": PostStatus.NEEDS_ATTENTION,  # nothing to ask
+    "webhook": PostStatus.NEEDS_ATTENTION,  # nothing to ask
+}
+
+
+def test_a_late_answer_never_posts_twice_on_any_platform(
+    database: Database, library: TemplateLibrary, sandbox: RunningSandbox, everywhere: Config
+) -> None:
+    from tests.integration.publishing import queue_drafts
+
+    channels = [channel.id for channel in everywhere.channels]
+    queue_drafts(database, everywhere, library, channels=channels, texts={"en": EN})
+    sandbox.state.faults.add("slow_after_accept", None, seconds=1.5, times=len(channels))
+    drain(database, everywhere, request_timeout=0.5)
+
+    with database.reading() as session:
+        stored = list(session.exec(select(Post)))
+    assert {post.platform: post.status for post in stored} == LATE_ANSWER
+    for post in stored:
+        assert len(sandbox.state.posts(post.platform)) == 1, post.platform  # never twice
+        if post.status == PostStatus.PUBLISHED:
+            assert post.remote_id == sandbox.state.posts(post.platform)[0].remote_id

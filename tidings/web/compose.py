@@ -449,14 +449,12 @@ def routes(web: WebContext) -> list[Route]:
                 fill_in = _("Fill in the fields of template %(template)s, then preview or save.")
                 return again(note=fill_in % {"template": form.template})
             return again(note=_("Fill in the text, then preview or save."))
-        fields = pages.fields(form)
-        languages = pages.text_languages(form)
         try:
-            source, content = read_content(web, form, fields, languages, viewer.zone)
             if action == "preview":
-                cards = await off_loop(preview_cards, web, library, content, _)
-                timing = PostTiming(content.publish_at, content.publish_next_slot)
+                source, cards, timing = await preview_of(form, viewer, _)
                 return again(cards=cards, timing=timing, previewed=True, source=source)
+            languages = pages.text_languages(form)
+            _source, content = read_content(web, form, pages.fields(form), languages, viewer.zone)
             saved = await off_loop(save, web, library, viewer, draft_id, content, _)
         except TidingsError as error:
             return again(error=error, nothing_saved=action != "preview")
@@ -482,17 +480,20 @@ def routes(web: WebContext) -> list[Route]:
         _ = web.pages.gettext(request)
         if form.template != form.template_shown:
             return pages.preview(request, note=_("Fill in the template's fields to see its posts."))
-        fields = pages.fields(form)
         try:
-            _source, content = read_content(
-                web, form, fields, pages.text_languages(form), viewer.zone
-            )
-            cards = await off_loop(preview_cards, web, library, content, _)
+            _source, cards, timing = await preview_of(form, viewer, _)
         except TidingsError as error:
             return pages.preview(request, error=str(error))
-        return pages.preview(
-            request, cards=cards, timing=PostTiming(content.publish_at, content.publish_next_slot)
-        )
+        return pages.preview(request, cards=cards, timing=timing)
+
+    async def preview_of(
+        form: ComposeForm, viewer: Viewer, gettext: Gettext
+    ) -> tuple[str, tuple[PostCard, ...], PostTiming]:
+        """The form's draft file, its posts' cards and their timing, storing nothing."""
+        languages = pages.text_languages(form)
+        source, content = read_content(web, form, pages.fields(form), languages, viewer.zone)
+        cards = await off_loop(preview_cards, web, library, content, gettext)
+        return source, cards, PostTiming(content.publish_at, content.publish_next_slot)
 
     async def schedule_page(request: Request) -> Response:
         viewer: Viewer = request.state.viewer

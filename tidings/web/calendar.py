@@ -37,8 +37,7 @@ from tidings.web.auth import Viewer
 from tidings.web.context import WebContext, off_loop
 from tidings.web.pages import UI_LANGUAGE, when
 from tidings.web.preferences import NOT_A_ZONE, timezone_names
-from tidings.web.translations import N_
-from tidings.web.vocabulary import translated
+from tidings.web.vocabulary import POST_STATUS_WORDS, translated
 
 # What the calendar shows, in the order its legend lists them.
 SHOWN_STATUSES: tuple[PostStatus, ...] = (
@@ -49,14 +48,7 @@ SHOWN_STATUSES: tuple[PostStatus, ...] = (
     PostStatus.FAILED,
     PostStatus.NEEDS_ATTENTION,
 )
-STATUS_WORDS: dict[str, str] = {
-    PostStatus.SCHEDULED: N_("scheduled"),
-    PostStatus.PUBLISHING: N_("publishing now"),
-    PostStatus.RETRYING: N_("retrying"),
-    PostStatus.PUBLISHED: N_("published"),
-    PostStatus.FAILED: N_("failed"),
-    PostStatus.NEEDS_ATTENTION: N_("needs attention"),
-}
+STATUS_WORDS: dict[str, str] = {status: POST_STATUS_WORDS[status] for status in SHOWN_STATUSES}
 _WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 FIRST_YEAR, LAST_YEAR = 1970, 9998
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 import httpx
@@ -26,29 +25,9 @@ from tests.integration.sandbox_fixtures import (
     TOKEN,
     bluesky_create,
     bluesky_login,
-    fresh,
     linkedin_body,
     linkedin_headers,
-    sandbox_and_client,
 )
-
-
-@pytest.fixture(scope="module")
-def served() -> Iterator[tuple[RunningSandbox, httpx.Client]]:
-    with sandbox_and_client() as pair:
-        yield pair
-
-
-@pytest.fixture
-def sandbox(served: tuple[RunningSandbox, httpx.Client]) -> RunningSandbox:
-    fresh(served[0])
-    return served[0]
-
-
-@pytest.fixture
-def client(served: tuple[RunningSandbox, httpx.Client], sandbox: RunningSandbox) -> httpx.Client:
-    return served[1]
-
 
 # -- Mastodon ---------------------------------------------------------------------------------
 

@@ -158,6 +158,32 @@ class Review(SQLModel, table=True):
     created_at: datetime = _now()
 
 
+class DraftRevision(SQLModel, table=True):
+    """The posts of a draft as they stood under one content hash, kept so that a reviewer whose
+    page went stale can be shown what changed since they opened it."""
+
+    __tablename__ = "draft_revision"
+    __table_args__ = (UniqueConstraint("draft_id", "content_hash"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    draft_id: int = _parent("draft")
+    content_hash: str = Field(sa_type=String(64), nullable=False)
+    posts: list[dict[str, str]] = Field(default_factory=list, sa_type=JSON, nullable=False)
+    created_at: datetime = _now()
+
+
+class WebSession(SQLModel, table=True):
+    """One signed-in browser. The cookie holds a random key; only its SHA-256 is stored, so
+    logging out, a new password, a role change or removing the user ends every copy at once."""
+
+    __tablename__ = "web_session"
+
+    key_hash: str = Field(sa_type=String(64), primary_key=True)
+    user_id: int = _parent("user")
+    created_at: datetime = _now()
+    expires_at: datetime = _when(index=True)
+
+
 class AuditEntry(SQLModel, table=True):
     """Who did what to which draft or post, and when. Never updated, never deleted."""
 

@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 from drafts.audit import record
 from drafts.errors import NotFoundError, ReviewError, TidingsError
 from drafts.models import User
+from drafts.web_sessions import end_user_sessions
 
 
 class Role(StrEnum):
@@ -113,7 +114,8 @@ def hash_password(password: str) -> str:
 
 
 def change_role(session: Session, *, name: str, role: Role, actor: User) -> User:
-    """Give ``name`` another role (admins only); the last admin keeps theirs."""
+    """Give ``name`` another role (admins only); the last admin keeps theirs. Their web sessions
+    end: whoever holds one logs in again under the new role."""
     require(actor, Capability.MANAGE_USERS)
     user = find_user(session, name)
     if user.role == role:
@@ -123,6 +125,8 @@ def change_role(session: Session, *, name: str, role: Role, actor: User) -> User
     before = user.role
     user.role = role
     session.add(user)
+    assert user.id is not None
+    end_user_sessions(session, user_id=user.id)
     record(session, actor=actor.name, action="user.role", detail=f"{name} ({before} → {role})")
     return user
 
@@ -135,10 +139,12 @@ def _admins(session: Session) -> int:
 
 
 def set_password(session: Session, *, name: str, password_hash: str, actor: User) -> User:
-    """Replace ``name``'s password hash (admins only); their web sessions end with the old one."""
+    """Replace ``name``'s password hash (admins only); every web session of theirs ends."""
     require(actor, Capability.MANAGE_USERS)
     user = find_user(session, name)
     user.password_hash = password_hash
     session.add(user)
+    assert user.id is not None
+    end_user_sessions(session, user_id=user.id)
     record(session, actor=actor.name, action="user.password", detail=name)
     return user

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 
+import httpx
 import pytest
+from sqlmodel import select
 from starlette.applications import Starlette
 
 from drafts.config import Config
 from drafts.errors import ConfigError
-from drafts.models import User
+from drafts.models import User, WebSession
 from drafts.storage import Database
+from drafts.timestamps import utcnow
 from drafts.users import find_user
-from tests.web.conftest import FAST_HASHER, SQLITE_ONLY, Person, client, csrf_token, log_in
+from drafts.web_sessions import LIFETIME
+from tests.web.conftest import SQLITE_ONLY, Person, client, csrf_token, log_in
 from tidings.web.app import SESSION_COOKIE, create_app
 from tidings.web.session_key import VAULT_SECRET_VARIABLE, WEB_SECRET_VARIABLE, session_key
 
@@ -120,22 +125,94 @@ async def test_logging_out_ends_the_session(app: Starlette, people: dict[str, Pe
         assert (await browser.get("/")).status_code == 303
 
 
-async def test_a_forged_or_stale_cookie_is_not_a_session(
-    app: Starlette, database: Database, people: dict[str, Person]
-) -> None:
+async def test_a_forged_cookie_is_not_a_session(app: Starlette, people: dict[str, Person]) -> None:
     async with client(app) as browser:
         await log_in(browser, people["joon"])
         cookie = browser.cookies[SESSION_COOKIE]
     async with client(app) as forger:
         forger.cookies.set(SESSION_COOKIE, cookie[:-4] + "AAAA")
         assert (await forger.get("/")).status_code == 303
-    with database.writing() as session:  # a new password ends sessions opened with the old one
-        user = session.get(User, find_user(session, "joon").id)
-        assert user is not None
-        user.password_hash = FAST_HASHER.hash(secrets.token_urlsafe(18))
-    async with client(app) as old:
-        old.cookies.set(SESSION_COOKIE, cookie)
-        assert (await old.get("/")).status_code == 303
+
+
+async def replayed(app: Starlette, cookie: str) -> httpx.Response:
+    """The inbox, asked for by another browser holding a copy of ``cookie``."""
+    async with client(app) as copy:
+        copy.cookies.set(SESSION_COOKIE, cookie)
+        return await copy.get("/")
+
+
+async def test_logging_out_ends_every_copy_of_the_cookie(
+    app: Starlette, database: Database, people: dict[str, Person]
+) -> None:
+    async with client(app) as browser:
+        await log_in(browser, people["joon"])
+        cookie = browser.cookies[SESSION_COOKIE]
+        assert (await replayed(app, cookie)).status_code == 200
+        inbox = await browser.get("/")
+        await browser.post("/logout", data={"csrf_token": csrf_token(inbox.text)})
+    refused = await replayed(app, cookie)
+    assert refused.status_code == 303
+    assert refused.headers["location"] == "/login"
+    assert sessions(database) == []
+
+
+@SQLITE_ONLY
+async def test_the_session_key_is_stored_hashed_and_a_new_login_replaces_it(
+    app: Starlette, database: Database, people: dict[str, Person]
+) -> None:
+    async with client(app) as browser:
+        await log_in(browser, people["joon"])
+        first = browser.cookies[SESSION_COOKIE]
+        [(key_hash, user_id)] = sessions(database)
+        assert user_id == user_ids(database)["joon"]
+        assert key_hash not in first  # the cookie carries the key, the database its hash
+        ara = {"name": "ara", "password": people["ara"].password}
+        token = csrf_token((await browser.get("/")).text)  # the login page sends joon on
+        await browser.post("/login", data={**ara, "csrf_token": token})
+        assert "ara · reviewer" in (await browser.get("/")).text
+    assert (await replayed(app, first)).status_code == 303
+    assert [user for _, user in sessions(database)] == [user_ids(database)["ara"]]
+
+
+@SQLITE_ONLY
+async def test_a_session_ends_seven_days_after_logging_in(
+    app: Starlette, database: Database, people: dict[str, Person]
+) -> None:
+    async with client(app) as browser:
+        await log_in(browser, people["joon"])
+        cookie = browser.cookies[SESSION_COOKIE]
+    with database.reading() as session:
+        opened = session.exec(select(WebSession)).one()
+    assert opened.expires_at - opened.created_at == LIFETIME == timedelta(days=7)
+    with database.writing() as session:
+        session.exec(select(WebSession)).one().expires_at = utcnow() - timedelta(seconds=1)
+    assert (await replayed(app, cookie)).status_code == 303
+    async with client(app) as browser:  # a login clears out sessions that have ended
+        await log_in(browser, people["ara"])
+    assert [user for _, user in sessions(database)] == [user_ids(database)["ara"]]
+
+
+async def test_removing_a_user_ends_their_sessions(
+    app: Starlette, database: Database, people: dict[str, Person]
+) -> None:
+    async with client(app) as browser:
+        await log_in(browser, people["joon"])
+        cookie = browser.cookies[SESSION_COOKIE]
+    with database.writing() as session:
+        session.delete(find_user(session, "joon"))
+    assert (await replayed(app, cookie)).status_code == 303
+    assert sessions(database) == []  # the rows went with the user
+
+
+def sessions(database: Database) -> list[tuple[str, int]]:
+    """Every stored session: its key's hash and its user."""
+    with database.reading() as session:
+        return [(s.key_hash, s.user_id) for s in session.exec(select(WebSession))]
+
+
+def user_ids(database: Database) -> dict[str, int | None]:
+    with database.reading() as session:
+        return {user.name: user.id for user in session.exec(select(User))}
 
 
 @SQLITE_ONLY

@@ -123,7 +123,7 @@ async def test_the_sixth_login_for_a_name_is_refused_unchecked_until_the_window_
     checked: list[str] = []
     authenticate = auth.authenticate
 
-    def counting(database: Database, name: str, password: str) -> tuple[int, str] | None:
+    def counting(database: Database, name: str, password: str) -> int | None:
         checked.append(name)
         return authenticate(database, name, password)
 

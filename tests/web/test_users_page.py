@@ -20,6 +20,7 @@ from drafts.errors import ReviewError
 from drafts.models import AuditEntry, User
 from drafts.storage import Database
 from drafts.users import PASSWORDS, Role, add_user, change_role, find_user, set_password
+from drafts.web_sessions import open_session, session_user
 from tests.conftest import TEST_CONFIG
 from tests.web.conftest import FAST_HASHER, SQLITE_ONLY, Person, client, csrf_token, log_in
 from tidings.cli import main
@@ -130,6 +131,28 @@ async def test_other_roles_are_refused_every_part_of_the_page(
     assert actions(database) == logged
 
 
+@pytest.mark.parametrize("change", ["password", "role"])
+def test_the_service_ends_the_users_sessions_on_a_new_password_or_role(
+    database: Database, people: dict[str, Person], sora: Person, change: str
+) -> None:
+    """For every caller of the service, the CLI included, not only the users page."""
+    with database.writing() as session:
+        mina, admin = find_user(session, "mina"), find_user(session, "sora")
+        assert mina.id is not None and admin.id is not None
+        keys = [open_session(session, user_id=mina.id) for _ in range(2)]
+        kept = open_session(session, user_id=admin.id)
+    with database.writing() as session:
+        admin = find_user(session, "sora")
+        if change == "password":
+            new_hash = FAST_HASHER.hash(NEW_PASSWORD)
+            set_password(session, name="mina", password_hash=new_hash, actor=admin)
+        else:
+            change_role(session, name="mina", role=Role.REVIEWER, actor=admin)
+    with database.reading() as session:
+        assert [session_user(session, key=key) for key in keys] == [None, None]
+        assert session_user(session, key=kept) is not None
+
+
 @SQLITE_ONLY
 def test_the_service_checks_the_role_itself(database: Database, people: dict[str, Person]) -> None:
     with database.writing() as session:
@@ -200,8 +223,12 @@ async def test_a_wrong_add_form_names_its_field_and_changes_nothing(
 # --- roles ---------------------------------------------------------------------------------
 
 
-async def test_a_new_role_applies_to_the_users_open_session(
-    as_sora: httpx.AsyncClient, as_mina: httpx.AsyncClient, database: Database
+async def test_a_new_role_ends_the_users_sessions(
+    app: Starlette,
+    as_sora: httpx.AsyncClient,
+    as_mina: httpx.AsyncClient,
+    database: Database,
+    people: dict[str, Person],
 ) -> None:
     assert (await as_mina.get("/compose")).status_code == 200
     response = await send(as_sora, "/users/role", {"name": "mina", "role": "reviewer"})
@@ -209,7 +236,11 @@ async def test_a_new_role_applies_to_the_users_open_session(
     assert "mina now has the role reviewer." in (await as_sora.get("/users")).text
     assert users(database)["mina"][0] == "reviewer"
     assert ("sora", "user.role", "mina (author → reviewer)") in actions(database)
-    assert (await as_mina.get("/compose")).status_code == 403  # the cookie carries no role
+    ended = await as_mina.get("/compose")
+    assert (ended.status_code, ended.headers["location"]) == (303, "/login?next=%2Fcompose")
+    async with client(app) as browser:  # logged in again, under the new role
+        assert (await log_in(browser, people["mina"])).status_code == 303
+        assert (await browser.get("/compose")).status_code == 403
 
 
 @SQLITE_ONLY
@@ -331,7 +362,7 @@ async def test_a_login_replaces_a_hash_made_with_other_parameters(
         assert new_hash is not None
         assert new_hash.startswith(PRODUCTION_PARAMETERS)
         assert not PASSWORDS.check_needs_rehash(new_hash)
-        assert (await browser.get("/")).status_code == 200  # sealed with the new hash
+        assert (await browser.get("/")).status_code == 200
         cookie = browser.cookies[SESSION_COOKIE]
     async with client(app) as again:
         assert (await log_in(again, people["joon"])).status_code == 303

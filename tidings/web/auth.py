@@ -1,20 +1,18 @@
 """Accounts: logging in with a user's argon2 password hash, logging out, and keeping
 anonymous visitors out of every page but the login page.
 
-The session cookie (signed, HttpOnly, SameSite=Lax) holds the user's id and a fingerprint of
-their password hash: a new password ends every session opened with the old one. Roles are
-not trusted from the cookie; every page loads the user afresh, and every action asks the
-service layer, which checks the role itself.
+The session cookie (signed, HttpOnly, SameSite=Lax) holds the key of a session kept in the
+database (``drafts.web_sessions``): every request loads the user through it, so logging out, a
+new password, a new role or removing the user ends every copy of the cookie at once. Roles are
+not trusted from the cookie; every action asks the service layer, which checks the role itself.
 
 Passwords are checked with ``drafts.users.PASSWORDS``; a hash made with other parameters is
-replaced on a successful login, and the new session is sealed with the new hash. Repeated
-failed logins are refused for a while (``login_throttle``), with status 429.
+replaced on a successful login. Repeated failed logins are refused for a while
+(``login_throttle``), with status 429.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import logging
 import math
 from collections.abc import MutableMapping
@@ -42,6 +40,7 @@ from drafts.users import (
     Role,
     find_user,
 )
+from drafts.web_sessions import end_session, open_session, session_user
 from tidings.web.context import WebContext, off_loop
 from tidings.web.login_throttle import LoginThrottle
 from tidings.web.pages import flash
@@ -49,8 +48,8 @@ from tidings.web.translations import N_, translations
 
 log = logging.getLogger("tidings.web")
 
-USER = "user"
-SEAL = "seal"
+USER = "user"  # the user's id: only to choose the language of a page shown before the login check
+KEY = "key"  # the session's key: the login check looks it up in the database
 TIMEZONE = "timezone"
 PUBLIC_PATHS = frozenset({"/login"})
 PUBLIC_PREFIXES = ("/static/",)
@@ -75,24 +74,32 @@ class Viewer:
         return self.may(Capability.REVIEW)
 
 
-def fingerprint(password_hash: str) -> str:
-    return hashlib.sha256(password_hash.encode("utf-8")).hexdigest()[:32]
-
-
 def load_viewer(
     database: Database, session: MutableMapping[str, Any], default_zone: ZoneInfo
 ) -> Viewer | None:
-    """The session's user, or None when it names nobody who may still log in."""
-    user_id, seal = session.get(USER), session.get(SEAL)
-    if not isinstance(user_id, int) or not isinstance(seal, str):
+    """The user whose session the cookie holds, or None when that session has ended."""
+    key = session.get(KEY)
+    if not isinstance(key, str):
         return None
     with database.reading() as db:
-        user = db.get(User, user_id)
-    if user is None or user.password_hash is None:
+        user = session_user(db, key=key)
+    if user is None or user.id is None:
         return None
-    if not hmac.compare_digest(seal, fingerprint(user.password_hash)):
-        return None
-    return Viewer(id=user_id, name=user.name, role=user.role, zone=_zone(session, default_zone))
+    return Viewer(id=user.id, name=user.name, role=user.role, zone=_zone(session, default_zone))
+
+
+def begin_session(database: Database, user_id: int, replacing: object = None) -> str:
+    """The key of a new session for ``user_id``; the session ``replacing`` (the key this
+    browser held before, if any) ends, so a new login leaves no second session behind."""
+    with database.writing() as db:
+        if isinstance(replacing, str):
+            end_session(db, key=replacing)
+        return open_session(db, user_id=user_id)
+
+
+def _end_session(database: Database, key: str) -> None:
+    with database.writing() as db:
+        end_session(db, key=key)
 
 
 def _zone(session: MutableMapping[str, Any], default: ZoneInfo) -> ZoneInfo:
@@ -111,11 +118,10 @@ def _decoy_hash() -> str:
     return PASSWORDS.hash("no account has this password")
 
 
-def authenticate(database: Database, name: str, password: str) -> tuple[int, str] | None:
-    """The user's id and session seal if ``password`` is theirs, else None.
+def authenticate(database: Database, name: str, password: str) -> int | None:
+    """The user's id if ``password`` is theirs, else None.
 
-    A hash made with other parameters than ``PASSWORDS`` is replaced by a new one, which the
-    seal then fingerprints.
+    A hash made with other parameters than ``PASSWORDS`` is replaced by a new one.
     """
     if not password or len(password) > MAX_PASSWORD_LENGTH:
         return None
@@ -131,11 +137,10 @@ def authenticate(database: Database, name: str, password: str) -> tuple[int, str
         return None
     if user is None or user.id is None or password_hash is None:
         return None
-    if PASSWORDS.check_needs_rehash(password_hash):
-        password_hash = _rehash(database, user.id, password_hash, password)
-        if password_hash is None:
-            return None
-    return user.id, fingerprint(password_hash)
+    stale = PASSWORDS.check_needs_rehash(password_hash)
+    if stale and _rehash(database, user.id, password_hash, password) is None:
+        return None  # a new password was set meanwhile, and this one is not it
+    return user.id
 
 
 def _rehash(database: Database, user_id: int, old_hash: str, password: str) -> str | None:
@@ -173,7 +178,7 @@ def routes(web: WebContext) -> list[Route]:
 
     async def login_page(request: Request) -> Response:
         target = safe_next(request.query_params.get("next"))
-        if USER in request.session:
+        if KEY in request.session:
             return RedirectResponse(target, status_code=303)
         return web.pages.render(request, "login.html", next=target, name="", error=None)
 
@@ -198,21 +203,25 @@ def routes(web: WebContext) -> list[Route]:
             )
             response.headers["Retry-After"] = str(math.ceil(wait))
             return response
-        found = await off_loop(authenticate, web.database, name, password)
-        if found is None:
+        user_id = await off_loop(authenticate, web.database, name, password)
+        if user_id is None:
             log.info("web login refused")  # not the name typed: it may be a password
             wrong = web.pages.gettext(request)(WRONG)
             return web.pages.render(
                 request, "login.html", status=400, next=target, name=name, error=wrong
             )
         throttle.succeeded(name, address)
+        key = await off_loop(begin_session, web.database, user_id, request.session.get(KEY))
         request.session.clear()
-        request.session[USER], request.session[SEAL] = found
+        request.session[USER], request.session[KEY] = user_id, key
         log.info("web login: %s", name)
         return RedirectResponse(target, status_code=303)
 
     async def logout(request: Request) -> Response:
         _ = web.pages.gettext(request)  # the language of the user logging out
+        key = request.session.get(KEY)
+        if isinstance(key, str):
+            await off_loop(_end_session, web.database, key)
         request.session.clear()
         flash(request, _("You have logged out."))
         return RedirectResponse("/login", status_code=303)
@@ -238,10 +247,10 @@ class LoginRequired:
             return
         session = scope["session"]
         viewer = None
-        if USER in session:
+        if KEY in session:
             viewer = await off_loop(load_viewer, self.database, session, self.default_zone)
         if viewer is None:
-            for key in (USER, SEAL):
+            for key in (USER, KEY):
                 session.pop(key, None)
             await RedirectResponse(_login_url(scope), status_code=303)(scope, receive, send)
             return

@@ -5,8 +5,8 @@ Every request, reading or writing, passes the service's own role check first
 (``drafts.users.require``), so any other role gets the 403 page. The changes themselves are
 the service's (``add_user``, ``change_role``, ``set_password``), which check the role again
 and write the audit log. A form that cannot be carried out shows the page again with one line
-naming the field, and changes nothing. A new password ends the user's open sessions (their
-seal fingerprints the old hash); an admin who resets their own keeps the session they are in.
+naming the field, and changes nothing. A new password or a new role ends every session of the
+user's (the service does); an admin who changes their own keeps the session they are in.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from drafts.users import (
     require,
     set_password,
 )
-from tidings.web.auth import SEAL, Viewer, fingerprint
+from tidings.web.auth import KEY, Viewer, begin_session
 from tidings.web.context import WebContext, off_loop
 from tidings.web.error_pages import status_for
 from tidings.web.pages import flash
@@ -128,7 +128,8 @@ def routes(web: WebContext) -> list[Route]:
         return RedirectResponse("/users", status_code=303)
 
     async def change(request: Request) -> Response:
-        actor = check_admin(request.state.viewer)
+        viewer: Viewer = request.state.viewer
+        actor = check_admin(viewer)
         form = await request.form()
         name = str(form.get("name", ""))
         try:
@@ -136,6 +137,8 @@ def routes(web: WebContext) -> list[Route]:
             await off_loop(_change_role, web.database, name, role, actor)
         except TidingsError as error:
             return await page(request, error=error)
+        if name == viewer.name:
+            await stay_logged_in(request, viewer)
         _ = web.pages.gettext(request)
         words = {"name": name, "role": _(ROLE_WORDS[role])}
         flash(request, _("%(name)s now has the role %(role)s.") % words)
@@ -155,14 +158,18 @@ def routes(web: WebContext) -> list[Route]:
             await off_loop(_set_password, web.database, name, password_hash, actor)
         except TidingsError as error:
             return await page(request, error=error)
-        if name == viewer.name:  # the session they are in goes on; their others end
-            request.session[SEAL] = fingerprint(password_hash)
+        if name == viewer.name:
+            await stay_logged_in(request, viewer)
         flash(
             request,
             _("Saved a new password for %(name)s; sessions opened with the old one have ended.")
             % {"name": name},
         )
         return RedirectResponse("/users", status_code=303)
+
+    async def stay_logged_in(request: Request, viewer: Viewer) -> None:
+        # The service ended every session of the viewer's; the one they act from goes on.
+        request.session[KEY] = await off_loop(begin_session, web.database, viewer.id)
 
     return [
         Route("/users", users, methods=["GET"]),

@@ -22,6 +22,7 @@ from drafts.times import show
 from drafts.timestamps import utcnow
 from drafts.users import find_user
 from tests.web.conftest import SQLITE_ONLY, Drafts, client, csrf_token
+from tidings.web.app import create_app
 
 pytestmark = pytest.mark.anyio
 
@@ -180,11 +181,26 @@ async def test_pages_carry_security_headers_and_static_files_need_no_login(
     assert "default-src 'none'" in page.headers["content-security-policy"]
     assert page.headers["x-frame-options"] == "DENY"
     assert page.headers["cache-control"] == "no-store"
+    assert "strict-transport-security" not in page.headers  # maybe no TLS: HSTS would lock out
     async with client(app) as anonymous:
         css = await anonymous.get("/static/tidings.css")
         assert css.status_code == 200
         assert css.headers["content-type"].startswith("text/css")
         assert "platform-bluesky" in css.text
+
+
+@SQLITE_ONLY
+async def test_secure_cookies_come_with_strict_transport_security(
+    config: Config, database: Database, web_secret: str
+) -> None:
+    app = create_app(config, database, https_only=True)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="https://testserver") as browser:
+        login = await browser.get("/login")
+        assert "; secure" in login.headers["set-cookie"].lower()
+        for response in (login, await browser.get("/static/tidings.css"), await browser.get("/")):
+            hsts = response.headers["strict-transport-security"]
+            assert hsts == "max-age=31536000", response.url
 
 
 @SQLITE_ONLY

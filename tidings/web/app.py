@@ -20,6 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from drafts.config import Config
 from drafts.storage import Database
+from drafts.web_sessions import LIFETIME
 from tidings.web import (
     auth,
     calendar,
@@ -42,7 +43,7 @@ from tidings.web.translations import N_
 STATIC = Path(__file__).resolve().parent / "static"
 HTMX = STATIC / "vendor" / "htmx.org" / "htmx.min.js"  # fetched by `make assets`
 SESSION_COOKIE = "tidings_session"
-SESSION_MAX_AGE = 7 * 24 * 60 * 60
+SESSION_MAX_AGE = int(LIFETIME.total_seconds())  # the cookie goes when its session ends
 FORM_REFUSED = N_(
     "This form has expired or did not come from Tidings: reload the page and try again."
 )
@@ -52,6 +53,9 @@ CONTENT_SECURITY_POLICY = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 )
+# Behind TLS, browsers keep to HTTPS for a year. Without includeSubDomains: Tidings may be served
+# from an organisation's own domain, and an app must not bind every site under it to HTTPS.
+STRICT_TRANSPORT_SECURITY = "max-age=31536000"
 
 
 def create_app(
@@ -64,7 +68,7 @@ def create_app(
     """The web app over ``database``; the cookie key comes from the environment unless given.
 
     Raises ``ConfigError`` (one line) when no key is set. ``https_only`` marks the session
-    cookie Secure, for a deployment behind HTTPS.
+    cookie Secure and has browsers keep to HTTPS (HSTS), for a deployment behind HTTPS.
     """
     key = secret_key or session_key()
     if not HTMX.is_file():
@@ -86,7 +90,7 @@ def create_app(
         Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
     ]
     middleware = [
-        Middleware(SecurityHeaders),
+        Middleware(SecurityHeaders, https_only=https_only),
         Middleware(
             SessionMiddleware,
             secret_key=key,
@@ -113,10 +117,12 @@ def create_app(
 
 class SecurityHeaders:
     """Headers every response carries: a strict content policy, no framing, no sniffing;
-    pages (not static files) are never cached, as they show who is logged in."""
+    pages (not static files) are never cached, as they show who is logged in. ``https_only``
+    adds Strict-Transport-Security."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, *, https_only: bool = False) -> None:
         self.app = app
+        self.https_only = https_only
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -131,6 +137,8 @@ class SecurityHeaders:
                 headers["X-Content-Type-Options"] = "nosniff"
                 headers["X-Frame-Options"] = "DENY"
                 headers["Referrer-Policy"] = "same-origin"
+                if self.https_only:
+                    headers["Strict-Transport-Security"] = STRICT_TRANSPORT_SECURITY
                 if not static:
                     headers["Cache-Control"] = "no-store"
             await send(message)

@@ -22,6 +22,7 @@ from drafts.learned_limits import learned_limits
 from drafts.lifecycle import DraftStatus, PostStatus, require_action
 from drafts.models import Draft, Post, User, Variant
 from drafts.rendering import TemplateLibrary
+from drafts.revisions import keep_revision
 from drafts.timestamps import utcnow
 from drafts.users import Capability, require
 
@@ -60,6 +61,7 @@ def add_draft(
     session.add(draft)
     session.flush()
     _store(session, _id(draft), content, posts)
+    keep_revision(session, _id(draft), posts)
     record(session, actor=author.name, action="draft.add", draft_id=draft.id, detail=content.title)
     return draft
 
@@ -95,6 +97,7 @@ def edit_draft(
         draft.status = DraftStatus.IN_REVIEW
         draft.review_round += 1
     _store(session, draft_id, content, posts)
+    keep_revision(session, draft_id, posts)
     if back_to_review:
         _unschedule(session, draft_id)
     else:

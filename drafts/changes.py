@@ -20,6 +20,7 @@ from sqlmodel import Session, col, select
 
 from drafts.models import Draft, Post, Review, User
 from drafts.review import APPROVED
+from drafts.revisions import revision_texts
 
 # A number, a word, a run of spaces, or one sign: a changed word shows alone, its spaces
 # untouched, and a date's number apart from the Korean unit after it (``18일`` → ``17일``).
@@ -115,6 +116,16 @@ def changes_since_review(session: Session, draft: Draft, posts: Sequence[Post]) 
         at=review.created_at,
         posts=compare(review.posts_seen, posts),
     )
+
+
+def changes_since_seen(
+    session: Session, draft: Draft, posts: Sequence[Post], seen: str
+) -> tuple[PostChange, ...] | None:
+    """What changed since the draft had the content hash ``seen`` (a reviewer's stale page), or
+    None when that content is not known (it predates kept revisions)."""
+    assert draft.id is not None
+    before = revision_texts(session, draft.id, seen)
+    return None if before is None else compare(before, posts)
 
 
 def _last_decision(session: Session, draft: Draft) -> Review | None:

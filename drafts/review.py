@@ -22,10 +22,25 @@ from drafts.learned_limits import learned_limits
 from drafts.lifecycle import DraftStatus, PostStatus, require_action
 from drafts.models import Draft, Post, Review, User
 from drafts.queueing import ScheduleRequest, schedule_draft
+from drafts.revisions import seen_texts
 from drafts.users import Capability, require
 
 APPROVED = "approved"
 CHANGES_REQUESTED = "changes_requested"
+# The fewest hex digits of a content hash that a reviewer may quote as what they saw: 64 bits,
+# too many for an author to find other content whose hash starts the same.
+SEEN_DIGITS = 16
+
+
+class StaleReview(ReviewError):
+    """The reviewer decided on content the draft no longer has."""
+
+    def __init__(self, draft_id: int, seen: str, current: str) -> None:
+        super().__init__(
+            f"draft {draft_id} changed since you opened it (you saw {seen[:SEEN_DIGITS]}, "
+            f"it is now {current[:SEEN_DIGITS]}): read it again before approving"
+        )
+        self.draft_id, self.seen, self.current = draft_id, seen, current
 
 
 @dataclass(frozen=True)
@@ -58,12 +73,25 @@ def submit(session: Session, *, draft_id: int, actor: User, config: Config) -> D
 
 
 def approve(
-    session: Session, *, draft_id: int, reviewer: User, comment: str, config: Config, now: datetime
+    session: Session,
+    *,
+    draft_id: int,
+    reviewer: User,
+    comment: str,
+    config: Config,
+    now: datetime,
+    seen: str | None = None,
 ) -> Decision:
     """Record an approval of the current content; enough of them approve the draft, and a
-    draft that carries ``publish_at`` is then scheduled there if that is still ahead."""
+    draft that carries ``publish_at`` is then scheduled there if that is still ahead.
+
+    ``seen`` is the content hash (or its first ``SEEN_DIGITS`` or more hex digits) of what the
+    reviewer read: if the draft changed since, nothing is recorded and ``StaleReview`` says so.
+    """
     require(reviewer, Capability.REVIEW)
     draft = get_draft(session, draft_id)
+    if seen is not None:
+        _refuse_stale(draft, seen)
     require_action(draft_id, draft.status, "approve")
     _refuse_self_approval(session, draft, reviewer, config)
     current = _current_approvals(session, draft)
@@ -142,6 +170,17 @@ def contributors(session: Session, draft: Draft) -> set[str]:
     return {entry.actor for entry in entries if entry.action in {"draft.add", "draft.edit"}}
 
 
+def _refuse_stale(draft: Draft, seen: str) -> None:
+    seen = seen.strip().lower()
+    if len(seen) < SEEN_DIGITS or len(seen) > 64 or any(c not in "0123456789abcdef" for c in seen):
+        raise ReviewError(
+            f"seen: {seen[:70]!r} is not a content hash (at least {SEEN_DIGITS} hex digits, "
+            "as `tidings draft show` prints it)"
+        )
+    if not draft.content_hash.startswith(seen):
+        raise StaleReview(_id(draft), seen, draft.content_hash)
+
+
 def _refuse_self_approval(session: Session, draft: Draft, reviewer: User, config: Config) -> None:
     if config.review.allow_self_approval:
         return
@@ -181,10 +220,7 @@ def _review(draft: Draft, reviewer: User, decision: str, comment: str, posts: li
         comment=comment.strip(),
         content_hash=draft.content_hash,
         review_round=draft.review_round,
-        posts_seen=[
-            {"channel": post.channel, "language": post.language, "text": post.text}
-            for post in posts
-        ],
+        posts_seen=seen_texts(posts),
     )
 
 

@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 
 from drafts.audit import history
 from drafts.authoring import add_draft, draft_posts, edit_draft, get_draft
+from drafts.changes import changes_since_seen
 from drafts.config import Config
 from drafts.draft_file import read_draft_file
 from drafts.errors import ReviewError, ScheduleError
@@ -17,7 +18,7 @@ from drafts.lifecycle import DraftStatus, PostStatus
 from drafts.models import Draft, User
 from drafts.queueing import ScheduleRequest, cancel_draft, schedule_draft, upcoming_posts
 from drafts.rendering import TemplateLibrary
-from drafts.review import approve, request_changes, submit
+from drafts.review import SEEN_DIGITS, StaleReview, approvals_of, approve, request_changes, submit
 from drafts.storage import Database
 from drafts.users import Role, add_user
 from tests.conftest import TEST_CONFIG, make_config
@@ -130,6 +131,79 @@ def test_review_round_trip_binds_approval_to_content(
         "draft.edit",
         "draft.approve",
     ]
+
+
+def test_an_approval_of_content_the_draft_no_longer_has_is_refused(
+    database: Database, config: Config, library: TemplateLibrary, people: dict[str, User]
+) -> None:
+    mina, joon = people["mina"], people["joon"]
+    draft_id = add(database, config, library, mina)
+    with database.writing() as session:
+        seen = submit(session, draft_id=draft_id, actor=mina, config=config).content_hash
+    edited = HIRING.replace("Tidings Test Network", "Tidings Network")
+    with database.writing() as session:  # the author edits while the reviewer reads
+        edit_draft(
+            session,
+            draft_id=draft_id,
+            content=hiring(config, edited),
+            editor=mina,
+            config=config,
+            library=library,
+        )
+
+    for quoted in (seen, seen[:SEEN_DIGITS]):
+        with (
+            pytest.raises(StaleReview, match=f"draft {draft_id} changed since you opened it"),
+            database.writing() as session,
+        ):
+            approve(
+                session,
+                draft_id=draft_id,
+                reviewer=joon,
+                comment="",
+                config=config,
+                now=NOW,
+                seen=quoted,
+            )
+    assert status(database, draft_id) == DraftStatus.IN_REVIEW
+    with database.reading() as session:
+        draft = get_draft(session, draft_id)
+        assert approvals_of(session, draft) == 0
+        changes = changes_since_seen(session, draft, draft_posts(session, draft_id), seen)
+        current = draft.content_hash
+    assert changes is not None
+    assert {(c.channel, c.language) for c in changes} == {
+        ("linkedin", "ko"),
+        ("linkedin", "en"),
+        ("x-en", "en"),
+    }
+    removed = [p.text for c in changes for p in c.pieces if p.change == "removed"]
+    assert removed == [" Test"] * 3
+
+    with (
+        pytest.raises(ReviewError, match="seen: 'abc' is not a content hash"),
+        database.writing() as session,
+    ):
+        approve(
+            session,
+            draft_id=draft_id,
+            reviewer=joon,
+            comment="",
+            config=config,
+            now=NOW,
+            seen="abc",
+        )
+    with database.writing() as session:
+        decision = approve(
+            session,
+            draft_id=draft_id,
+            reviewer=joon,
+            comment="",
+            config=config,
+            now=NOW,
+            seen=current[:SEEN_DIGITS].upper(),
+        )
+    assert decision.draft.status == DraftStatus.APPROVED
 
 
 def test_self_approval_is_refused_even_for_admins_unless_allowed(

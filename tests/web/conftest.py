@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import httpx
 import pytest
 from argon2 import PasswordHasher
+from bs4 import BeautifulSoup, Tag
 from starlette.applications import Starlette
 
 from drafts.authoring import add_draft, edit_draft, get_draft
@@ -174,6 +175,26 @@ def drafts(
 
 def client(app: Starlette) -> httpx.AsyncClient:
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE_URL)
+
+
+def parse(html: str) -> BeautifulSoup:
+    """The page as a browser reads it: tests find things by structure, not by markup."""
+    return BeautifulSoup(html, "html.parser")
+
+
+def form_fields(html: str, action: str) -> dict[str, str]:
+    """What the browser would send from the page's form that posts to ``action``: its named
+    inputs (boxes only when checked) and text areas, with the values the page filled in."""
+    form = parse(html).find("form", attrs={"action": action})
+    assert isinstance(form, Tag), f"no form posting to {action} on the page"
+    fields = {}
+    for field in form.find_all(["input", "textarea"]):
+        name = field.get("name")
+        unchecked = field.get("type") in {"checkbox", "radio"} and not field.has_attr("checked")
+        if isinstance(name, str) and not unchecked:
+            value = field.get_text() if field.name == "textarea" else field.get("value", "")
+            fields[name] = str(value)
+    return fields
 
 
 def csrf_token(html: str) -> str:

@@ -21,7 +21,15 @@ from drafts.lifecycle import PostStatus
 from drafts.models import Attempt, Post
 from drafts.storage import Database
 from drafts.users import find_user
-from tests.web.conftest import SQLITE_ONLY, Drafts, Person, client, csrf_token, log_in
+from tests.web.conftest import (
+    SQLITE_ONLY,
+    Drafts,
+    Person,
+    client,
+    csrf_token,
+    form_fields,
+    log_in,
+)
 from tests.web.test_calendar_outcomes_channels import (
     needs_attention_post,
     next_sunday_evening,
@@ -265,8 +273,10 @@ async def test_review_decisions_are_told_in_the_reviewers_language(
 
 async def approve_on_page(browser: httpx.AsyncClient, draft_id: int) -> str:
     """Approves the draft from its page; the page shown after, with the flash."""
-    token = csrf_token((await browser.get(f"/drafts/{draft_id}")).text)
-    answer = await browser.post(f"/drafts/{draft_id}/approve", data={"csrf_token": token})
+    page = (await browser.get(f"/drafts/{draft_id}")).text
+    answer = await browser.post(
+        f"/drafts/{draft_id}/approve", data=form_fields(page, f"/drafts/{draft_id}/approve")
+    )
     assert answer.status_code == 303
     return (await browser.get(f"/drafts/{draft_id}")).text
 

@@ -13,7 +13,7 @@ import uvicorn
 from starlette.applications import Starlette
 
 from drafts.lifecycle import DraftStatus
-from tests.web.conftest import SQLITE_ONLY, TOKEN, Drafts, Person
+from tests.web.conftest import SQLITE_ONLY, TOKEN, Drafts, Person, form_fields
 
 
 @pytest.fixture
@@ -51,8 +51,7 @@ def test_a_reviewer_logs_in_and_approves_over_http(
         assert logged_in.status_code == 303
         page = browser.get(f"/drafts/{draft_id}")
         assert "강변 공원" in page.text
-        token = TOKEN.search(page.text)
-        assert token is not None
-        approved = browser.post(f"/drafts/{draft_id}/approve", data={"csrf_token": token[1]})
+        form = form_fields(page.text, f"/drafts/{draft_id}/approve")
+        approved = browser.post(f"/drafts/{draft_id}/approve", data=form)
         assert approved.status_code == 303
     assert drafts.status(draft_id) == DraftStatus.APPROVED

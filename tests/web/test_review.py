@@ -6,12 +6,13 @@ from datetime import timedelta
 
 import httpx
 import pytest
+from bs4 import Tag
 
 from drafts.authoring import get_draft
 from drafts.lifecycle import DraftStatus
 from drafts.storage import Database
 from drafts.timestamps import utcnow
-from tests.web.conftest import SQLITE_ONLY, Drafts, csrf_token
+from tests.web.conftest import SQLITE_ONLY, Drafts, csrf_token, form_fields, parse
 
 pytestmark = pytest.mark.anyio
 
@@ -35,10 +36,9 @@ async def test_a_reviewer_approves_from_the_draft_page(
     draft_id = drafts.add()
     page = await as_joon.get(f"/drafts/{draft_id}")
     assert page.status_code == 200
-    assert f'action="/drafts/{draft_id}/approve"' in page.text
+    form = form_fields(page.text, f"/drafts/{draft_id}/approve")
     response = await as_joon.post(
-        f"/drafts/{draft_id}/approve",
-        data={"csrf_token": csrf_token(page.text), "comment": "Lovely, thank you"},
+        f"/drafts/{draft_id}/approve", data=form | {"comment": "Lovely, thank you"}
     )
     assert response.status_code == 303
     assert response.headers["location"] == f"/drafts/{draft_id}"
@@ -55,9 +55,11 @@ async def test_approving_twice_is_refused_with_the_reason(
     as_joon: httpx.AsyncClient, drafts: Drafts
 ) -> None:
     draft_id = drafts.add()
-    token = csrf_token((await as_joon.get(f"/drafts/{draft_id}")).text)
-    await as_joon.post(f"/drafts/{draft_id}/approve", data={"csrf_token": token})
-    again = await as_joon.post(f"/drafts/{draft_id}/approve", data={"csrf_token": token})
+    form = form_fields(
+        (await as_joon.get(f"/drafts/{draft_id}")).text, f"/drafts/{draft_id}/approve"
+    )
+    await as_joon.post(f"/drafts/{draft_id}/approve", data=form)
+    again = await as_joon.post(f"/drafts/{draft_id}/approve", data=form)
     assert again.status_code == 403
     assert "approve needs a draft that is in_review" in again.text
 
@@ -98,8 +100,10 @@ async def test_the_final_approval_schedules_a_draft_that_asks_for_the_next_slot(
     as_joon: httpx.AsyncClient, drafts: Drafts
 ) -> None:
     draft_id = drafts.add({"en": "Join us in the park"}, publish_at="next-slot")
-    token = csrf_token((await as_joon.get(f"/drafts/{draft_id}")).text)
-    response = await as_joon.post(f"/drafts/{draft_id}/approve", data={"csrf_token": token})
+    form = form_fields(
+        (await as_joon.get(f"/drafts/{draft_id}")).text, f"/drafts/{draft_id}/approve"
+    )
+    response = await as_joon.post(f"/drafts/{draft_id}/approve", data=form)
     assert response.status_code == 303
     assert drafts.status(draft_id) == DraftStatus.SCHEDULED
     page = await as_joon.get(f"/drafts/{draft_id}")
@@ -113,10 +117,10 @@ async def test_an_approval_that_cannot_be_scheduled_changes_nothing(
     as_joon: httpx.AsyncClient, drafts: Drafts
 ) -> None:
     draft_id = drafts.add({"ko": "공원에서 만나요"}, publish_at="next-slot")  # x-ko has no slots
-    token = csrf_token((await as_joon.get(f"/drafts/{draft_id}")).text)
-    response = await as_joon.post(
-        f"/drafts/{draft_id}/approve", data={"csrf_token": token, "comment": "좋아요"}
+    form = form_fields(
+        (await as_joon.get(f"/drafts/{draft_id}")).text, f"/drafts/{draft_id}/approve"
     )
+    response = await as_joon.post(f"/drafts/{draft_id}/approve", data=form | {"comment": "좋아요"})
     assert response.status_code == 400
     assert "channel x-ko has no slots" in response.text
     assert "좋아요</textarea>" in response.text  # the comment is kept for another try
@@ -129,7 +133,9 @@ async def test_after_an_edit_the_page_shows_what_changed_since_the_approval(
     draft_id = drafts.add({"en": "The park opens on Monday.", "ko": "공원은 월요일에 문을 엽니다."})
     page = await as_joon.get(f"/drafts/{draft_id}")
     assert "Changed since" not in page.text  # nobody has decided yet
-    await as_joon.post(f"/drafts/{draft_id}/approve", data={"csrf_token": csrf_token(page.text)})
+    await as_joon.post(
+        f"/drafts/{draft_id}/approve", data=form_fields(page.text, f"/drafts/{draft_id}/approve")
+    )
     assert "Changed since" not in (await as_joon.get(f"/drafts/{draft_id}")).text
 
     drafts.edit(
@@ -137,14 +143,18 @@ async def test_after_an_edit_the_page_shows_what_changed_since_the_approval(
     )
     assert drafts.status(draft_id) == DraftStatus.IN_REVIEW
     after = (await as_joon.get(f"/drafts/{draft_id}")).text
-    changes = after.split('<section class="changes"')[1].split("</section>")[0]
-    assert "Changed since joon approved it" in changes
-    assert (
-        '<p class="diff" lang="en">The park opens on <del>Monday</del>'
-        "<ins>&lt;b&gt;Tuesday&lt;/b&gt;</ins>.</p>"
-    ) in changes
-    assert 'lang="ko"' not in changes  # the Korean post reads as approved: not listed
-    assert changes.count('class="post-change change-changed"') == 2  # LinkedIn and X in English
+    changes = parse(after).find("section", attrs={"aria-labelledby": "changes-heading"})
+    assert isinstance(changes, Tag)
+    assert "Changed since joon approved it" in changes.h2.get_text()
+    diffs = changes.find_all("p", class_="diff")
+    assert [diff["lang"] for diff in diffs] == ["en", "en"]  # LinkedIn and X; Korean as approved
+    assert [str(child) for child in diffs[0].children] == [
+        "The park opens on ",
+        "<del>Monday</del>",
+        "<ins>&lt;b&gt;Tuesday&lt;/b&gt;</ins>",
+        ".",
+    ]
+    assert len(changes.find_all(class_="change-changed")) == 2
 
 
 @SQLITE_ONLY
@@ -170,10 +180,54 @@ async def test_an_approval_after_the_publish_time_says_to_schedule_it_anew(
     draft_id = drafts.add({"en": "The fair opens at noon."}, publish_at=later)
     with database.writing() as session:  # the review took longer than planned
         get_draft(session, draft_id).publish_at = utcnow() - timedelta(hours=1)
-    token = csrf_token((await as_joon.get(f"/drafts/{draft_id}")).text)
-    await as_joon.post(f"/drafts/{draft_id}/approve", data={"csrf_token": token})
+    form = form_fields(
+        (await as_joon.get(f"/drafts/{draft_id}")).text, f"/drafts/{draft_id}/approve"
+    )
+    await as_joon.post(f"/drafts/{draft_id}/approve", data=form)
     page = (await as_joon.get(f"/drafts/{draft_id}")).text
     assert (
         f"Draft {draft_id} approved; its publish time has passed: schedule it from its edit page."
     ) in page
     assert drafts.status(draft_id) == DraftStatus.APPROVED
+
+
+async def test_an_approval_from_a_page_opened_before_an_edit_is_refused_with_the_diff(
+    as_joon: httpx.AsyncClient, drafts: Drafts
+) -> None:
+    draft_id = drafts.add({"en": "Donations help the park: see the notice board."})
+    opened = await as_joon.get(f"/drafts/{draft_id}")
+    form = form_fields(opened.text, f"/drafts/{draft_id}/approve")
+    drafts.edit(draft_id, {"en": "Donations help the park: WIRE MONEY to https://evil.example/pay"})
+
+    refused = await as_joon.post(f"/drafts/{draft_id}/approve", data=form | {"comment": "ok"})
+    assert refused.status_code == 409
+    assert f"draft {draft_id} changed since you opened it" in refused.text
+    assert drafts.status(draft_id) == DraftStatus.IN_REVIEW
+    section = parse(refused.text).find("section", attrs={"aria-labelledby": "since-opened-heading"})
+    assert isinstance(section, Tag), "no 'changed since you opened this page' section"
+    removed = " ".join(node.get_text() for node in section.find_all("del"))
+    added = " ".join(node.get_text() for node in section.find_all("ins"))
+    assert ("notice board" in removed, "WIRE MONEY" in added, "evil" in added) == (
+        True,
+        True,
+        True,
+    )
+    # The page now shows, and binds its form to, the content as it stands: approving it works.
+    again = form_fields(refused.text, f"/drafts/{draft_id}/approve")
+    assert again["seen"] != form["seen"]
+    assert again["comment"] == "ok"
+    approved = await as_joon.post(f"/drafts/{draft_id}/approve", data=again)
+    assert approved.status_code == 303
+    assert drafts.status(draft_id) == DraftStatus.APPROVED
+
+
+@SQLITE_ONLY
+async def test_an_approval_that_does_not_say_what_it_saw_is_refused(
+    as_joon: httpx.AsyncClient, drafts: Drafts
+) -> None:
+    draft_id = drafts.add()
+    token = csrf_token((await as_joon.get(f"/drafts/{draft_id}")).text)
+    answer = await as_joon.post(f"/drafts/{draft_id}/approve", data={"csrf_token": token})
+    assert answer.status_code == 403
+    assert "is not a content hash" in answer.text
+    assert drafts.status(draft_id) == DraftStatus.IN_REVIEW

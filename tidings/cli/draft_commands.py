@@ -15,7 +15,7 @@ from drafts.changes import changes_since_review
 from drafts.draft_file import DraftContent, read_draft_file
 from drafts.errors import DraftError
 from drafts.learned_limits import learned_limits
-from drafts.review import approvals_of
+from drafts.review import SEEN_DIGITS, approvals_of
 from drafts.times import show
 from tidings.cli.console import emit_json, out, say
 from tidings.cli.context import AppContext, app_context
@@ -176,6 +176,8 @@ def show_(
         return
     say(f"Draft {draft.id} · {draft.kind} · {draft.title}")
     say(f"status: {draft.status} (approvals {approvals} of {required})")
+    seen = draft.content_hash[:SEEN_DIGITS]
+    say(f"content: {seen} (approve exactly this: tidings approve {draft.id} --seen {seen})")
     say(f"languages: {', '.join(draft.languages)} · channels: {', '.join(draft.channels)}")
     if draft.publish_next_slot:
         say("publish: in the next free slot once approved")

@@ -6,12 +6,16 @@ from typing import Annotated
 
 import typer
 
+from drafts.authoring import draft_posts, get_draft
+from drafts.changes import changes_since_seen
+from drafts.review import SEEN_DIGITS, StaleReview
 from drafts.review import approve as approve_draft
 from drafts.review import request_changes as request_draft_changes
 from drafts.review import submit as submit_draft
 from drafts.times import show
-from tidings.cli.console import emit_json, say
-from tidings.cli.context import app_context
+from tidings.cli.console import emit_json, err, say
+from tidings.cli.context import AppContext, app_context
+from tidings.cli.views import print_post_changes
 
 DraftId = Annotated[int, typer.Argument(metavar="ID", help="The draft.")]
 
@@ -33,18 +37,34 @@ def approve(
     ctx: typer.Context,
     draft_id: DraftId,
     comment: Annotated[str, typer.Option(help="A note for the author.")] = "",
+    seen: Annotated[
+        str | None,
+        typer.Option(
+            metavar="HASH",
+            help="The content hash `tidings draft show` printed: refused if the draft changed since.",
+        ),
+    ] = None,
 ) -> None:
-    """Approve a draft as it stands now (as a reviewer who did not write it)."""
+    """Approve a draft as it stands now (as a reviewer who did not write it).
+
+    With --seen, only the content you read is approved; without it, the command says which
+    content it approved.
+    """
     context = app_context(ctx)
-    with context.writing() as session:
-        decision = approve_draft(
-            session,
-            draft_id=draft_id,
-            reviewer=context.actor(session),
-            comment=comment,
-            config=context.config,
-            now=context.now(),
-        )
+    try:
+        with context.writing() as session:
+            decision = approve_draft(
+                session,
+                draft_id=draft_id,
+                reviewer=context.actor(session),
+                comment=comment,
+                config=context.config,
+                now=context.now(),
+                seen=seen,
+            )
+    except StaleReview as stale:
+        _print_changes_since(context, stale)
+        raise
     draft = decision.draft
     if context.json:
         emit_json(
@@ -56,9 +76,11 @@ def approve(
                 "scheduled_at": decision.scheduled_at.isoformat()
                 if decision.scheduled_at
                 else None,
+                "content_hash": draft.content_hash,
             }
         )
         return
+    say(f"You approved content {draft.content_hash[:SEEN_DIGITS]} of draft {draft_id}.")
     if decision.approvals < decision.required:
         say(
             f"Approval {decision.approvals} of {decision.required} recorded; "
@@ -70,6 +92,17 @@ def approve(
     else:
         passed = "Its publish_at has passed. " if decision.publish_at_passed else ""
         say(f"Draft {draft_id} approved. {passed}Next: tidings schedule {draft_id} --next-slot")
+
+
+def _print_changes_since(context: AppContext, stale: StaleReview) -> None:
+    """What changed since the reviewer's content, on stderr before the refusal."""
+    with context.reading() as session:
+        draft = get_draft(session, stale.draft_id)
+        changes = changes_since_seen(
+            session, draft, draft_posts(session, stale.draft_id), stale.seen
+        )
+    if changes is not None:
+        print_post_changes(changes, f"Changed since {stale.seen[:SEEN_DIGITS]}:", err)
 
 
 def request_changes(

@@ -7,11 +7,12 @@ from datetime import datetime, tzinfo
 from types import MappingProxyType
 from typing import Any
 
+from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from drafts.changes import Change, Changes
+from drafts.changes import Change, Changes, PostChange
 from drafts.composing import text_rules
 from drafts.config import Config
 from drafts.learned_limits import LearnedLimits
@@ -119,9 +120,15 @@ def print_changes(changes: Changes, zone: tzinfo) -> None:
     """What changed since the last review decision, in wdiff's marks (``[-old-]{+new+}``), which
     read the same with colours or without."""
     verb = "approved it" if changes.decision == APPROVED else "asked for changes"
-    out.print(Text(f"Changed since {changes.reviewer} {verb} ({show(changes.at, zone)}):"))
-    for post in changes.posts:
-        out.print(Text(f"  {post.channel} ({post.language}): {CHANGE_WORDS[post.change]}"))
+    heading = f"Changed since {changes.reviewer} {verb} ({show(changes.at, zone)}):"
+    print_post_changes(changes.posts, heading, out)
+
+
+def print_post_changes(posts: Sequence[PostChange], heading: str, console: Console) -> None:
+    """Posts that are new, gone or changed under ``heading``, a changed text in wdiff's marks."""
+    console.print(Text(heading))
+    for post in posts:
+        console.print(Text(f"  {post.channel} ({post.language}): {CHANGE_WORDS[post.change]}"))
         line = Text("    ")
         for piece in post.pieces:
             if piece.change == Change.REMOVED:
@@ -130,9 +137,9 @@ def print_changes(changes: Changes, zone: tzinfo) -> None:
                 line.append(f"{{+{piece.text}+}}", style="green")
             else:
                 line.append(piece.text)
-        out.print(line)
-    if not changes.posts:
-        out.print(Text("  The posts read the same; only their order or timing changed."))
+        console.print(line)
+    if not posts:
+        console.print(Text("  The posts read the same; only their order or timing changed."))
 
 
 def _preview(post: Post, config: Config) -> Preview | None:

@@ -17,11 +17,11 @@ from starlette.routing import Route
 
 from drafts.audit import history
 from drafts.authoring import draft_posts, get_draft
-from drafts.changes import Changes, changes_since_review
+from drafts.changes import Changes, PostChange, changes_since_review, changes_since_seen
 from drafts.errors import NotFoundError, TidingsError
 from drafts.learned_limits import learned_limits
 from drafts.models import AuditEntry, Draft, User
-from drafts.review import Decision, approvals_of, approve, request_changes
+from drafts.review import Decision, StaleReview, approvals_of, approve, request_changes
 from drafts.times import show
 from drafts.timestamps import utcnow
 from tidings.web.auth import Viewer
@@ -45,11 +45,16 @@ class DraftView:
     cards: tuple[PostCard, ...]
     history: tuple[AuditEntry, ...]
     changes: Changes | None
+    # After a stale approval: what changed since the reviewer opened the page (None if unknown).
+    since_opened: tuple[PostChange, ...] | None = None
 
 
-def load_draft(web: WebContext, draft_id: int, gettext: Gettext) -> DraftView:
+def load_draft(
+    web: WebContext, draft_id: int, gettext: Gettext, seen: str | None = None
+) -> DraftView:
     """The draft, its posts as cards (in ``gettext``'s language), its approvals, its history
-    and what changed since the last review decision (NotFoundError if none)."""
+    and what changed since the last review decision (NotFoundError if none); with ``seen``,
+    also what changed since the draft had that content hash."""
     with web.database.reading() as session:
         draft = get_draft(session, draft_id)
         posts = draft_posts(session, draft_id)
@@ -58,6 +63,7 @@ def load_draft(web: WebContext, draft_id: int, gettext: Gettext) -> DraftView:
         author = session.get(User, draft.author_id)
         entries = history(session, draft_id=draft_id)
         changes = changes_since_review(session, draft, posts)
+        since_opened = changes_since_seen(session, draft, posts, seen) if seen else None
     return DraftView(
         draft=draft,
         author=author.name if author is not None else "?",
@@ -66,6 +72,7 @@ def load_draft(web: WebContext, draft_id: int, gettext: Gettext) -> DraftView:
         cards=tuple(post_card(post, web.config, learned, gettext=gettext) for post in posts),
         history=tuple(entries),
         changes=changes,
+        since_opened=since_opened,
     )
 
 
@@ -75,7 +82,10 @@ def _acting_user(session_user: User | None, viewer: Viewer) -> User:
     return session_user
 
 
-def decide_approve(web: WebContext, viewer: Viewer, draft_id: int, comment: str) -> Decision:
+def decide_approve(
+    web: WebContext, viewer: Viewer, draft_id: int, comment: str, seen: str
+) -> Decision:
+    """Approve the content the page showed (its hash ``seen``), never anything newer."""
     with web.database.writing() as session:
         reviewer = _acting_user(session.get(User, viewer.id), viewer)
         return approve(
@@ -85,6 +95,7 @@ def decide_approve(web: WebContext, viewer: Viewer, draft_id: int, comment: str)
             comment=comment,
             config=web.config,
             now=utcnow(),
+            seen=seen,
         )
 
 
@@ -119,11 +130,16 @@ def approval_message(decision: Decision, viewer: Viewer, gettext: Gettext) -> st
 
 def routes(web: WebContext) -> list[Route]:
     async def page(
-        request: Request, *, error: TidingsError | None = None, comment: str = "", action: str = ""
+        request: Request,
+        *,
+        error: TidingsError | None = None,
+        comment: str = "",
+        action: str = "",
+        seen: str | None = None,
     ) -> Response:
         draft_id: int = request.path_params["draft_id"]
         _ = web.pages.gettext(request)
-        view = await off_loop(load_draft, web, draft_id, _)
+        view = await off_loop(load_draft, web, draft_id, _, seen)
         return web.pages.render(
             request,
             "draft.html",
@@ -140,10 +156,13 @@ def routes(web: WebContext) -> list[Route]:
 
     async def approve_draft(request: Request) -> Response:
         draft_id: int = request.path_params["draft_id"]
-        comment = str((await request.form()).get("comment", ""))
+        form = await request.form()
+        comment, seen = str(form.get("comment", "")), str(form.get("seen", ""))
         viewer: Viewer = request.state.viewer
         try:
-            decision = await off_loop(decide_approve, web, viewer, draft_id, comment)
+            decision = await off_loop(decide_approve, web, viewer, draft_id, comment, seen)
+        except StaleReview as stale:
+            return await page(request, error=stale, comment=comment, action="approve", seen=seen)
         except TidingsError as error:
             return await page(request, error=error, comment=comment, action="approve")
         flash(request, approval_message(decision, viewer, web.pages.gettext(request)))

@@ -4,7 +4,8 @@ anything else is a bug, logged, and shown as a plain page without a traceback.
 Titles and the web layer's own messages are shown in the viewer's language; a service-layer
 refusal (``TidingsError``, such as ``draft 3: …``) is shown as raised, in English.
 
-    NotFoundError → 404    ReviewError (role or workflow) → 403    other TidingsError → 400
+    NotFoundError → 404    StaleReview → 409    ReviewError (role or workflow) → 403
+    other TidingsError → 400
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from drafts.errors import NotFoundError, ReviewError, TidingsError
+from drafts.review import StaleReview
 from tidings.web.pages import Pages
 from tidings.web.translations import N_
 
@@ -28,6 +30,7 @@ TITLES = {
     403: N_("Not allowed"),
     404: N_("Not found"),
     405: N_("Not allowed"),
+    409: N_("Changed in the meantime"),
     413: N_("Too large"),
     500: N_("Something went wrong"),
 }
@@ -43,6 +46,8 @@ def status_for(error: TidingsError) -> int:
     """The HTTP status that says why an action was refused."""
     if isinstance(error, NotFoundError):
         return 404
+    if isinstance(error, StaleReview):
+        return 409
     if isinstance(error, ReviewError):
         return 403
     return 400

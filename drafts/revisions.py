@@ -1,0 +1,49 @@
+"""Every content a draft has had, kept by its content hash.
+
+A review page carries the hash of the posts it showed. When the draft changed before the
+reviewer decided, the approval is refused (guarantee 1), and the kept revision lets the page
+show exactly what changed since that reviewer opened it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col, select
+
+from drafts.composing import PostText, content_hash
+from drafts.models import DraftRevision
+from drafts.timestamps import utcnow
+
+
+def keep_revision(session: Session, draft_id: int, posts: Sequence[PostText]) -> None:
+    """Remember ``posts`` under their content hash (once: a hash always names the same posts)."""
+    row = {
+        "draft_id": draft_id,
+        "content_hash": content_hash(posts),
+        "posts": seen_texts(posts),
+        "created_at": utcnow(),
+    }
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = insert(DraftRevision).values(**row).on_conflict_do_nothing()
+    session.execute(statement)
+
+
+def revision_texts(session: Session, draft_id: int, digest: str) -> list[dict[str, str]] | None:
+    """The posts the draft had under the hash ``digest`` starts, or None if it never had one
+    (or had several: too short a prefix names no single revision)."""
+    revisions = session.exec(
+        select(DraftRevision)
+        .where(
+            DraftRevision.draft_id == draft_id,
+            col(DraftRevision.content_hash).startswith(digest, autoescape=True),
+        )
+        .limit(2)
+    ).all()
+    return revisions[0].posts if len(revisions) == 1 else None
+
+
+def seen_texts(posts: Sequence[PostText]) -> list[dict[str, str]]:
+    """The posts as a reviewer reads them: channel, language and text each."""
+    return [{"channel": p.channel, "language": p.language, "text": p.text} for p in posts]

@@ -1,10 +1,12 @@
-"""The configuration in ``config.toml``: where the database is, how review works, the channels.
+"""The configuration in ``config.toml``: where the database is, how review works, the web
+app's proxies, the channels.
 
 Found at ``--config PATH``, else ``$TIDINGS_CONFIG``, else ``./config.toml``.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import tomllib
 from collections.abc import Mapping
@@ -57,12 +59,34 @@ class SchedulerSettings(_Section):
     request_timeout: float = Field(default=30, gt=0, le=600)  # seconds to wait for a platform
 
 
+class WebSettings(_Section):
+    """``tidings web``. ``trusted_proxies``: the addresses and networks of the reverse proxies
+    whose ``X-Forwarded-For`` and ``X-Forwarded-Proto`` are believed; none by default, as any
+    client could otherwise send them (and escape the login throttle's count per address)."""
+
+    trusted_proxies: tuple[str, ...] = ()
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _addresses_or_networks(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for entry in value:
+            try:
+                # As uvicorn reads them: a network with no host bits set, else one address.
+                ipaddress.ip_network(entry) if "/" in entry else ipaddress.ip_address(entry)
+            except ValueError:
+                raise ValueError(
+                    f"{entry!r} is not an IP address or network (e.g. 127.0.0.1 or 10.0.0.0/8)"
+                ) from None
+        return value
+
+
 class Config(_Section):
     """The whole configuration file, validated."""
 
     tidings: GeneralSettings = GeneralSettings()
     review: ReviewSettings = ReviewSettings()
     scheduler: SchedulerSettings = SchedulerSettings()
+    web: WebSettings = WebSettings()
     channels: tuple[Channel, ...] = ()
     path: Path = Path("config.toml")
 

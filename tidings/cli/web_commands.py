@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import gc
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
+from drafts.config import WebSettings
 from tidings.cli.console import say
 from tidings.cli.context import app_context
 
@@ -18,7 +19,8 @@ def web(
     secure_cookies: Annotated[
         bool,
         typer.Option(
-            "--secure-cookies", help="Send the session cookie over HTTPS only (behind TLS)."
+            "--secure-cookies",
+            help="Send the session cookie over HTTPS only, and HSTS (behind TLS).",
         ),
     ] = False,
 ) -> None:
@@ -38,4 +40,19 @@ def web(
     # full passes, which otherwise walk it during requests (the calendar's p95 tail).
     gc.collect()
     gc.freeze()
-    uvicorn.run(app, host=host, port=port, log_level="info", server_header=False)
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_level="info",
+        server_header=False,
+        **forwarding(context.config.web),
+    )
+
+
+def forwarding(settings: WebSettings) -> dict[str, Any]:
+    """uvicorn's options for ``X-Forwarded-For`` and ``-Proto``: believed from the configured
+    ``trusted_proxies`` only. Left to itself uvicorn believes any client on 127.0.0.1 (or
+    ``$FORWARDED_ALLOW_IPS``), and a forged address escapes the login throttle."""
+    proxies = list(settings.trusted_proxies)
+    return {"proxy_headers": bool(proxies), "forwarded_allow_ips": proxies}

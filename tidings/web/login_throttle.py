@@ -4,10 +4,10 @@ checked, until the oldest counted failure leaves the window. A successful login 
 name's count (not the address's: one right password does not excuse a run of guesses).
 
 Counts live in memory, per process: a restart forgets them, and each ``tidings web`` process
-counts on its own. The address is the one uvicorn reports: behind a reverse proxy that is the
-client's only when uvicorn trusts the proxy's ``X-Forwarded-For`` (it does for 127.0.0.1 by
-default, ``FORWARDED_ALLOW_IPS`` otherwise); else every visitor shares the proxy's address and
-its count.
+counts on its own. The address is the one uvicorn reports: the connection's, or, when the
+connection comes from one of ``[web] trusted_proxies``, the client address that proxy put in
+``X-Forwarded-For`` (``tidings web`` has uvicorn believe no one else's). Behind a proxy that is
+not trusted, every visitor shares the proxy's address and its count.
 """
 
 from __future__ import annotations

@@ -5,7 +5,8 @@
     ├── DraftError           a draft file, its fields, templates, languages or channels
     ├── ReviewError          a transition the review workflow forbids, or a role that may not act
     ├── ScheduleError        a bad time, timezone or slot, or a time the draft cannot take
-    └── NotFoundError        an unknown draft, post or user
+    ├── NotFoundError        an unknown draft, post or user
+    └── StorageError         the database refused or could not carry out an operation
 
 Anything else that escapes is a bug.
 """
@@ -33,3 +34,7 @@ class ScheduleError(TidingsError):
 
 class NotFoundError(TidingsError):
     """A named draft, post or user does not exist."""
+
+
+class StorageError(TidingsError):
+    """The database refused or could not carry out an operation; said without SQL or values."""

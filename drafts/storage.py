@@ -2,7 +2,8 @@
 
 SQLite runs in WAL mode with a busy timeout, and every write transaction starts with
 ``BEGIN IMMEDIATE`` so that two writers queue on the lock instead of failing half-way;
-PostgreSQL (psycopg 3) runs the same code.
+PostgreSQL (psycopg 3) runs the same code. A database error leaves a session as a
+``TidingsError`` in plain words: SQLAlchemy's own text quotes the SQL and its parameters.
 """
 
 from __future__ import annotations
@@ -13,13 +14,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlmodel import Session
 
 if TYPE_CHECKING:
     from alembic.config import Config as AlembicConfig
 
-from drafts.errors import ConfigError
+from drafts.errors import ConfigError, StorageError, TidingsError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 BUSY_TIMEOUT_MS = 10_000
@@ -38,20 +39,35 @@ class Database:
     @contextmanager
     def writing(self) -> Iterator[Session]:
         """A transaction that may write: committed when the block ends, rolled back on error."""
-        with Session(self._writer, expire_on_commit=False) as session, session.begin():
+        with (
+            self._plain_errors(),
+            Session(self._writer, expire_on_commit=False) as session,
+            session.begin(),
+        ):
             yield session
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
         """A transaction that only reads."""
-        with Session(self.engine, expire_on_commit=False) as session, session.begin():
+        with (
+            self._plain_errors(),
+            Session(self.engine, expire_on_commit=False) as session,
+            session.begin(),
+        ):
             yield session
+
+    @contextmanager
+    def _plain_errors(self) -> Iterator[None]:
+        try:
+            yield
+        except DBAPIError as error:
+            raise plain_error(error, self.display_path) from None
 
     def migrate(self) -> str:
         """Create the schema or upgrade it to the latest revision; return that revision."""
         from alembic import command
 
-        with self.engine.begin() as connection:
+        with self._plain_errors(), self.engine.begin() as connection:
             config = _alembic_config()
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
@@ -64,7 +80,10 @@ class Database:
             with self.engine.connect() as connection:
                 return MigrationContext.configure(connection).get_current_revision()
         except OperationalError as error:
-            raise ConfigError(f"database {self.display_url}: cannot open: {error.orig}") from None
+            reason = driver_message(error)
+            raise ConfigError(f"database {self.display_url}: cannot open: {reason}") from None
+        except DBAPIError as error:
+            raise plain_error(error, self.display_path) from None
 
     def check_schema(self) -> None:
         """Refuse to work on a database that is missing or not at the latest schema."""
@@ -81,8 +100,30 @@ class Database:
         """The URL without any password."""
         return self.engine.url.render_as_string(hide_password=True)
 
+    @property
+    def display_path(self) -> str:
+        """The SQLite file, or the URL without any password."""
+        return (self.engine.url.database or "") if self.is_sqlite else self.display_url
+
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def plain_error(error: DBAPIError, database: str) -> TidingsError:
+    """What went wrong, in the driver's words, without the SQL and parameters (a draft's
+    text, a user's name) that SQLAlchemy's message quotes."""
+    reason = driver_message(error)
+    if reason == "file is not a database":  # SQLite, opening some other kind of file
+        return ConfigError(f"database: {database} is not a Tidings database ({reason})")
+    return StorageError(f"database: {reason}")
+
+
+def driver_message(error: DBAPIError) -> str:
+    """The first line of the driver's own message (PostgreSQL's detail lines quote values)."""
+    diagnostic = getattr(error.orig, "diag", None)
+    primary = getattr(diagnostic, "message_primary", None)
+    lines = str(primary or error.orig).strip().splitlines()
+    return lines[0] if lines else type(error.orig).__name__
 
 
 QUEUE_CHANNEL = "tidings_queue"

@@ -26,7 +26,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 import drafts
-from drafts.errors import ConfigError
+from drafts.errors import ConfigError, StorageError
 from drafts.models import User
 from drafts.storage import Database
 from drafts.times import show
@@ -138,7 +138,8 @@ class Pages:
         try:
             with self.database.reading() as db:
                 return db.exec(select(User.language).where(User.id == user_id)).first()
-        except SQLAlchemyError:  # an error page still renders, in the browser's language
+        except (StorageError, SQLAlchemyError):
+            # An error page still renders, in the browser's language.
             log.warning("web: could not read the interface language of user %s", user_id)
             return None
 

@@ -17,7 +17,7 @@ from drafts.channels import ChannelBase
 from drafts.errors import TidingsError
 from drafts.learned_limits import remember_limits
 from drafts.storage import Database
-from scheduler.credentials import MissingSecret, secret_for
+from scheduler.credentials import MissingSecret, scrub, secret_for
 from scheduler.platforms import adapter_for
 from scheduler.platforms.base import ChannelCheckError, Credentials
 from scheduler.vault import DatabaseVault
@@ -75,7 +75,7 @@ async def _check(
         credentials = Credentials(secret_for(channel), vault, os.environ)
         identity = await adapter.identify(client, channel, credentials, now)
     except (MissingSecret, ChannelCheckError, TidingsError) as error:
-        return unreachable(str(error))
+        return unreachable(scrub(str(error)))  # a platform's refusal may quote the token
     return ChannelHealth(
         channel=channel.id,
         platform=channel.platform,

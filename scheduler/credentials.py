@@ -1,11 +1,27 @@
-"""Secrets come from the environment variables a channel names, and never go anywhere else."""
+"""Secrets come from the environment variables a channel names (and the vault), are checked
+when read, and never go anywhere else.
+
+Every secret value the process reads is remembered, so that ``scrub`` can take it out of any
+text that is stored or printed (an attempt's error, a post's reason, a log line, a channel
+check), whatever put it there: a platform echoing a token back, or a library quoting a header.
+"""
 
 from __future__ import annotations
 
+import json
 import os
-from collections.abc import Iterable
+import threading
+from collections.abc import Iterable, Iterator, Mapping
 
 from drafts.channels import ChannelBase, WebhookChannel
+from drafts.errors import ConfigError
+
+REDACTED = "[secret]"
+# Shorter values would scrub ordinary words; no platform issues tokens this short.
+MIN_SCRUBBED_LENGTH = 4
+
+_known: set[str] = set()
+_known_lock = threading.Lock()  # the daemon reads the vault on its database thread
 
 
 class MissingSecret(Exception):
@@ -13,29 +29,62 @@ class MissingSecret(Exception):
 
 
 def secret_for(channel: ChannelBase) -> str:
-    """The channel's secret (token, app password, signing key); webhooks may have none."""
+    """The channel's secret (token, app password, signing key); webhooks may have none.
+
+    ``ConfigError`` naming the variable when its value cannot be a secret (see ``checked``)."""
     name = channel.secret_variable
     if name is None:
         return ""
-    value = os.environ.get(name, "")
+    value = checked(name, os.environ.get(name, ""))
     if not value and not isinstance(channel, WebhookChannel):
         raise MissingSecret(f"the environment variable {name} (channel {channel.id}) is not set")
     return value
 
 
-def known_secrets(channels: Iterable[ChannelBase]) -> list[str]:
-    """Every secret value in use, for scrubbing text before it is logged or stored."""
-    values = []
+def checked(name: str, value: str) -> str:
+    """``value``, read from the variable ``name``, remembered for scrubbing.
+
+    A value with a control character (a line break copied along with a token) or with spaces
+    around it is a ``ConfigError`` naming ``name`` and never showing the value: no platform
+    issues such a secret, and HTTP refuses it in a header, quoting the header back."""
+    remember(value)
+    if any(ord(character) < 0x20 or 0x7F <= ord(character) < 0xA0 for character in value):
+        raise ConfigError(f"{name}: holds a line break or another control character")
+    if value != value.strip():
+        raise ConfigError(f"{name}: begins or ends with a space")
+    return value
+
+
+def check_credentials(
+    channels: Iterable[ChannelBase], environment: Mapping[str, str] = os.environ
+) -> None:
+    """Read every variable the channels name, so that a malformed secret is a ``ConfigError``
+    before anything is claimed, and every secret is known to ``scrub`` from the start."""
     for channel in channels:
-        name = channel.secret_variable
-        value = os.environ.get(name, "") if name else ""
-        if len(value) >= 4:
-            values.append(value)
-    return values
+        for name in _variables(channel):
+            checked(name, environment.get(name, ""))
 
 
-def scrub(text: str, secrets: Iterable[str]) -> str:
-    """``text`` with every known secret replaced, in case a platform echoed one back."""
+def _variables(channel: ChannelBase) -> Iterator[str]:
+    """The environment variables a channel names (``token_env``, ``refresh_token_env``, ...)."""
+    for key in type(channel).model_fields:
+        name = getattr(channel, key)
+        if key.endswith("_env") and isinstance(name, str):
+            yield name
+
+
+def remember(value: str) -> None:
+    """Know ``value`` as a secret from now on, as written and as error messages quote it."""
+    quoted = (json.dumps(value)[1:-1], repr(value)[1:-1], repr(value.encode("utf-8"))[2:-1])
+    forms = {value, value.strip(), *quoted}
+    with _known_lock:
+        _known.update(form for form in forms if len(form) >= MIN_SCRUBBED_LENGTH)
+
+
+def scrub(text: str) -> str:
+    """``text`` with every secret this process has read replaced by ``[secret]``."""
+    with _known_lock:
+        secrets = sorted(_known, key=len, reverse=True)  # a secret inside another goes last
     for secret in secrets:
-        text = text.replace(secret, "[secret]")
+        text = text.replace(secret, REDACTED)
     return text

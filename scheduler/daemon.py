@@ -16,6 +16,7 @@ import logging
 import os
 import random
 import socket
+import traceback
 from collections import Counter
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -42,7 +43,7 @@ from scheduler.claims import (
     record_results,
     save_publish_state,
 )
-from scheduler.credentials import known_secrets
+from scheduler.credentials import check_credentials, scrub
 from scheduler.publishing import attempt, internal_error_result
 from scheduler.retry import RetryPolicy
 from scheduler.vault import DatabaseVault
@@ -111,7 +112,7 @@ class Daemon:
         self._client = client
         self._rng = rng or random.Random()
         self._channels = {channel.id: channel for channel in config.channels}
-        self._secrets = known_secrets(config.channels)
+        check_credentials(config.channels)
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tidings-db")
         self._in_flight: dict[int, asyncio.Task[None]] = {}
         self._per_channel: Counter[str] = Counter()
@@ -229,12 +230,12 @@ class Daemon:
                 policy=self.policy,
                 now=self.now,
                 rng=self._rng,
-                secrets=self._secrets,
                 vault=self._vault,
                 save_state=self._save_state,
             )
         except Exception as error:  # a bug of ours: the request may have gone out, so never resend
-            log.exception("attempt at post %s failed inside Tidings", claim.post_id)
+            trace = scrub(traceback.format_exc())  # an exception may quote a header or a URL
+            log.error("attempt at post %s failed inside Tidings\n%s", claim.post_id, trace)
             result = internal_error_result(claim, error, self.now())
         try:
             self._results.append(result)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import random
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 from datetime import datetime
 
@@ -30,7 +30,6 @@ async def attempt(
     policy: RetryPolicy,
     now: Callable[[], datetime],
     rng: random.Random,
-    secrets: Sequence[str],
     vault: Vault,
     save_state: Callable[[int, Mapping[str, str]], Awaitable[None]],
 ) -> Result:
@@ -59,7 +58,7 @@ async def attempt(
     keep_checking = unsettled and decision.status == PostStatus.RETRYING
     decision = replace(
         decision,
-        reason=scrub(decision.reason, secrets),
+        reason=scrub(decision.reason),
         reconcile=decision.reconcile or keep_checking,
     )
     return Result(

@@ -23,6 +23,7 @@ from sqlmodel import Session
 from drafts.errors import ConfigError
 from drafts.models import StoredCredential
 from drafts.timestamps import utcnow
+from scheduler.credentials import remember
 from scheduler.platforms.base import StoredSecret
 
 KEY_VARIABLE = "TIDINGS_SECRET_KEY"
@@ -47,6 +48,7 @@ class Sealer:
                 f"{KEY_VARIABLE} is not set: it encrypts the tokens Tidings stores "
                 '(make one with: python -c "import secrets; print(secrets.token_urlsafe(32))")'
             )
+        remember(passphrase)
         return cls(passphrase)
 
     def seal(self, value: str, *, channel: str, kind: str) -> str:
@@ -109,9 +111,12 @@ class DatabaseVault:
         sealer = self._key()
         found = await self._db(partial(load_secret, sealer=sealer, channel=channel, kind=kind))
         assert found is None or isinstance(found, StoredSecret)
+        if found is not None:
+            remember(found.value)
         return found
 
     async def save(self, channel: str, kind: str, value: str, expires_at: datetime | None) -> None:
+        remember(value)
         sealer = self._key()
         await self._db(
             partial(

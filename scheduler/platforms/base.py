@@ -17,7 +17,8 @@ from typing import Any, ClassVar, Protocol
 import httpx
 
 from drafts.channels import ChannelBase
-from scheduler.outcomes import Outcome, RetryLater, Unknown
+from scheduler.credentials import checked
+from scheduler.outcomes import Failed, Outcome, RetryLater, Unknown
 from scheduler.retry import UnknownHandling
 
 
@@ -115,8 +116,9 @@ class Credentials:
     environment: Mapping[str, str] = field(default_factory=dict)
 
     def env(self, name: str | None) -> str:
-        """Another environment variable the channel names (a refresh token, a client id)."""
-        return self.environment.get(name, "") if name else ""
+        """Another environment variable the channel names (a refresh token, a client id),
+        checked as ``scheduler.credentials.checked`` does."""
+        return checked(name, self.environment.get(name, "")) if name else ""
 
 
 @dataclass(frozen=True)
@@ -184,13 +186,20 @@ class Adapter(Protocol):
 
 async def send(
     client: httpx.AsyncClient, request: HttpRequest
-) -> HttpResponse | RetryLater | Unknown:
+) -> HttpResponse | RetryLater | Failed | Unknown:
     """Send ``request``; a transport failure becomes an outcome that says whether the
     request can have reached the platform."""
     try:
-        response = await client.request(
+        built = client.build_request(
             request.method, request.url, headers=dict(request.headers), content=request.content
         )
+    except (httpx.InvalidURL, ValueError) as error:  # a malformed URL, a non-ASCII header
+        return _not_written(error)
+    try:
+        response = await client.send(built)
+    except (httpx.UnsupportedProtocol, httpx.LocalProtocolError) as error:
+        # h11 refuses a header value with a line break before writing a byte of the request.
+        return _not_written(error)
     except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as error:
         return RetryLater(f"could not connect: {_describe(error)}")
     except (httpx.ReadTimeout, httpx.WriteTimeout) as error:
@@ -202,6 +211,13 @@ async def send(
     )
 
 
+def _not_written(error: Exception) -> Failed:
+    """Nothing reached the platform, and the same request would be refused again. The error's
+    own text quotes what it refused (an ``Authorization`` header, token and all): only its
+    name is kept."""
+    return Failed(f"not sent: the request could not be written ({type(error).__name__})")
+
+
 def _describe(error: httpx.HTTPError) -> str:
-    # httpx messages never carry headers or bodies, so no token can leak through them.
+    # Past writing, httpx's messages name the failure rather than quote the request.
     return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__

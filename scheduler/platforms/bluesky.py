@@ -28,6 +28,7 @@ from urllib.parse import urlencode, urlsplit
 import httpx
 
 from drafts.channels import BlueskyChannel, ChannelBase
+from scheduler.credentials import remember
 from scheduler.outcomes import Failed, Outcome, Published, RetryAt, RetryLater, Unknown
 from scheduler.platforms.base import (
     Attempted,
@@ -331,6 +332,8 @@ class Session:
         if not all(isinstance(value, str) and value for value in fields):
             return None
         did, access, refresh = (str(value) for value in fields)
+        remember(access)  # a session's tokens are secrets like the app password
+        remember(refresh)
         handle = data.get("handle")
         return cls(
             identifier, did, handle if isinstance(handle, str) else identifier, access, refresh

@@ -168,12 +168,16 @@ class ThreadsAdapter:
         return Identity(name=f"@{body.get('username')}")
 
 
-def read_container(response: HttpResponse | RetryLater | Unknown, now: datetime) -> str | Outcome:
+def read_container(
+    response: HttpResponse | RetryLater | Failed | Unknown, now: datetime
+) -> str | Outcome:
     """The container id from step one, or what stopped it.
 
     A container is not a post: whatever happened to a request that got no clear answer,
     making another one later cannot post twice.
     """
+    if isinstance(response, Failed):  # never written: the same request would fail again
+        return response
     if not isinstance(response, HttpResponse):
         return RetryLater(f"making the container: {response.reason}")
     body = response.json()

@@ -88,7 +88,6 @@ async def test_an_unsettled_check_stays_a_check(monkeypatch: pytest.MonkeyPatch)
             policy=RetryPolicy(),
             now=lambda: NOW,
             rng=random.Random(1),
-            secrets=[],
             vault=NoVault(),
             save_state=no_save,
         )
@@ -124,7 +123,6 @@ async def test_a_resend_after_a_check_is_timed_before_it_goes(
             policy=RetryPolicy(),
             now=lambda: NOW,
             rng=random.Random(1),
-            secrets=[],
             vault=NoVault(),
             save_state=save,
         )

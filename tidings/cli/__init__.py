@@ -12,6 +12,7 @@ from typer import Abort
 from typer._click.exceptions import NoArgsIsHelpError, UsageError
 
 from drafts.errors import TidingsError
+from scheduler.credentials import scrub
 from tidings.cli.app import app
 from tidings.cli.console import fail
 
@@ -25,7 +26,7 @@ def main(argv: list[str] | None = None) -> None:
     try:
         code = app(args=args, prog_name="tidings", standalone_mode=False)
     except TidingsError as error:
-        fail(str(error))
+        fail(scrub(str(error)))
     except NoArgsIsHelpError as error:  # `tidings draft`: which draft command? its help says
         error.show()
         raise SystemExit(1) from None
@@ -37,8 +38,8 @@ def main(argv: list[str] | None = None) -> None:
         if os.environ.get("TIDINGS_DEBUG"):
             traceback.print_exc()
         fail(
-            f"internal error ({type(error).__name__}: {error}); "
-            "run again with TIDINGS_DEBUG=1 for the traceback and please report it"
+            scrub(f"internal error ({type(error).__name__}: {error}); ")
+            + "run again with TIDINGS_DEBUG=1 for the traceback and please report it"
         )
 
     if isinstance(code, int) and code:

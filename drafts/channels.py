@@ -8,6 +8,7 @@ Each platform has its own model so that a misspelled or missing key is reported 
 from __future__ import annotations
 
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -34,6 +35,11 @@ class ChannelBase(BaseModel):
     timezone: str | None = None
     base_url: str | None = Field(default=None, pattern=r"^https?://[^\s]+$")
     max_in_flight: int = Field(default=8, ge=1, le=256)  # requests at once to this channel
+
+    @field_validator("base_url", mode="before")
+    @classmethod
+    def _base_url_without_credentials(cls, value: object) -> object:
+        return refuse_credentials(value)
 
     @field_validator("languages")
     @classmethod
@@ -80,6 +86,17 @@ class ChannelBase(BaseModel):
 
 
 EnvName = Annotated[str, Field(pattern=ENV_NAME_PATTERN)]
+
+
+def refuse_credentials(url: object) -> object:
+    """``url`` unchanged, unless it carries ``user:password@``: httpx would send that as Basic
+    auth on every request, unseen. Runs before the URL's pattern, whose error would quote it."""
+    if isinstance(url, str) and "@" in urlsplit(url).netloc:
+        raise ValueError(
+            "holds a user name or password (user:password@): Tidings would send it to the "
+            "platform; give credentials in the channel's *_env keys instead"
+        )
+    return url
 
 
 class LinkedInChannel(ChannelBase):
@@ -135,6 +152,11 @@ class WebhookChannel(ChannelBase):
     platform: Literal["webhook"]
     url: str = Field(pattern=r"^https?://[^\s]+$")
     secret_env: EnvName | None = None
+
+    @field_validator("url", mode="before")
+    @classmethod
+    def _url_without_credentials(cls, value: object) -> object:
+        return refuse_credentials(value)
 
 
 Channel = Annotated[

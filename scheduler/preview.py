@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
-from drafts.channels import ChannelBase
+from drafts.channels import ChannelBase, WebhookChannel
 from scheduler.platforms import adapter_for
 from scheduler.platforms.base import HttpRequest, PostJob
 
 PLACEHOLDER = "<secret>"
+REDACTED = "<redacted>"
+HIDDEN = "***"
 _SECRET_HEADERS = frozenset({"authorization"})
 
 
@@ -23,16 +26,17 @@ class Preview:
 
     request: HttpRequest
     displayed: str
+    secret_path: bool = False  # a webhook: its path is its token (Slack, Discord, Teams)
 
     def request_json(self) -> dict[str, Any]:
         """The request with every secret masked, for people and JSON output."""
         headers = {
-            name: ("<redacted>" if name.lower() in _SECRET_HEADERS else value)
+            name: (REDACTED if name.lower() in _SECRET_HEADERS else value)
             for name, value in self.request.headers.items()
         }
         return {
             "method": self.request.method,
-            "url": self.request.url.replace(PLACEHOLDER, "<redacted>"),
+            "url": redact_url(self.request.url.replace(PLACEHOLDER, REDACTED), self.secret_path),
             "headers": headers,
             "body": self.request.json(),
         }
@@ -45,4 +49,20 @@ def preview(*, post_id: int, text: str, language: str, channel: ChannelBase) -> 
         return None
     job = PostJob(post_id=post_id, text=text, language=language, idempotency_key="preview")
     request = adapter.build(job, channel, PLACEHOLDER)
-    return Preview(request=request, displayed=adapter.displayed_text(request))
+    webhook = isinstance(channel, WebhookChannel)
+    return Preview(request=request, displayed=adapter.displayed_text(request), secret_path=webhook)
+
+
+def redact_url(url: str, secret_path: bool = False) -> str:
+    """``url`` as people may see it: a user name and password, every query value and the
+    fragment become ``***`` (an incoming webhook's token often sits in its query), and with
+    ``secret_path`` the path too. The scheme, host and port stay: where it goes."""
+    parts = urlsplit(url)
+    netloc = parts.netloc
+    if "@" in netloc:
+        netloc = f"{HIDDEN}@{netloc.rpartition('@')[2]}"
+    pairs = (piece.partition("=") for piece in parts.query.split("&")) if parts.query else ()
+    query = "&".join(f"{name}={HIDDEN}" if equals else HIDDEN for name, equals, _ in pairs)
+    path = f"/{HIDDEN}" if secret_path and parts.path.strip("/") else parts.path
+    fragment = HIDDEN if parts.fragment else ""
+    return urlunsplit((parts.scheme, netloc, path, query, fragment))

@@ -60,16 +60,30 @@ class Changes:
 
 
 def word_diff(before: str, after: str) -> tuple[Piece, ...]:
-    """``after`` against ``before``: shared runs, and runs removed or added, in reading order."""
+    """``after`` against ``before``: shared runs, and runs removed or added, in reading order.
+
+    A space shared between two changed words belongs to the change, so a rewritten phrase reads
+    as one removal and one addition instead of alternating words.
+    """
     old, new = _TOKEN.findall(before), _TOKEN.findall(after)
-    pieces: list[Piece] = []
     matcher = difflib.SequenceMatcher(a=old, b=new, autojunk=False)
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        if tag == "equal":
-            _append(pieces, "".join(old[i1:i2]), None)
-            continue
-        _append(pieces, "".join(old[i1:i2]), Change.REMOVED)
-        _append(pieces, "".join(new[j1:j2]), Change.ADDED)
+    runs = [
+        ("".join(old[i1:i2]), "".join(new[j1:j2]), tag == "equal")
+        for tag, i1, i2, j1, j2 in matcher.get_opcodes()
+    ]
+    pieces: list[Piece] = []
+    removed = added = ""
+    for index, (was, now, equal) in enumerate(runs):
+        between_changes = 0 < index < len(runs) - 1 and was.isspace()
+        if equal and not between_changes:
+            _append(pieces, removed, Change.REMOVED)
+            _append(pieces, added, Change.ADDED)
+            removed = added = ""
+            _append(pieces, was, None)
+        else:
+            removed, added = removed + was, added + now
+    _append(pieces, removed, Change.REMOVED)
+    _append(pieces, added, Change.ADDED)
     return tuple(pieces)
 
 

@@ -238,3 +238,50 @@ def test_a_korean_reviewer_sees_what_changed_since_the_approval(
     expect(korean.locator("ins")).to_have_text("토요일 저녁에")
     expect(changes.locator('.diff[lang="en"] ins').first).to_have_text("Saturday")
     screenshot(page, "draft-changes-ko")
+
+
+def test_a_page_opened_before_an_edit_cannot_approve_the_new_text(
+    page: Page, people: dict[str, Person], drafts: Drafts
+) -> None:
+    draft_id = drafts.add(
+        "Spring volunteers · 봄 자원봉사자",
+        {
+            "en": "Volunteers meet at the library at ten.",
+            "ko": "자원봉사자는 열 시에 도서관에서 만납니다.",
+        },
+    )
+    log_in(page, people["joon"])
+    page.goto(f"/drafts/{draft_id}")
+    expect(page.locator('.post-text[lang="en"]').first).to_contain_text("at the library")
+
+    # While the reviewer reads, the author rewrites the English post.
+    drafts.edit(
+        draft_id,
+        {
+            "en": "Volunteers: WIRE MONEY to https://evil.example/pay now.",
+            "ko": "자원봉사자는 열 시에 도서관에서 만납니다.",
+        },
+    )
+    page.get_by_label("Comment for the author").fill("Looks right")
+    with page.expect_response(f"**/drafts/{draft_id}/approve") as answer:
+        page.get_by_role("button", name="Approve").click()
+    assert answer.value.status == 409
+    expect(page.get_by_role("alert")).to_contain_text(
+        f"draft {draft_id} changed since you opened it"
+    )
+    since = page.locator("section.since-opened")
+    expect(since.get_by_role("heading")).to_have_text("Changed since you opened this page")
+    expect(since.locator('.diff[lang="en"]').first).to_contain_text("WIRE MONEY")
+    expect(since.locator('.diff[lang="en"] ins', has_text="WIRE")).not_to_have_count(0)
+    expect(since.locator('.diff[lang="ko"]')).to_have_count(0)  # the Korean post is as it was
+    expect(page.locator('.post-text[lang="en"]').first).to_contain_text("evil.example")
+    assert drafts.status(draft_id) == DraftStatus.IN_REVIEW
+    screenshot(page, "draft-stale-approval")
+
+    # Having now read the new text, the reviewer asks for changes instead.
+    page.get_by_label("What should change").fill(
+        "This is not ours: please remove the payment text."
+    )
+    page.get_by_role("button", name="Request changes").click()
+    expect(page.get_by_role("status")).to_contain_text(f"Draft {draft_id} went back to its author")
+    assert drafts.status(draft_id) == DraftStatus.CHANGES_REQUESTED

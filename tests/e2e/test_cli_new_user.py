@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -59,6 +60,13 @@ def tidings(tmp_path: Path) -> Tidings:
     return Tidings(tmp_path)
 
 
+def seen_hash(shown: str) -> str:
+    """The content hash ``tidings draft show`` prints for ``approve --seen``."""
+    found = re.search(r"^content: ([0-9a-f]{16}) ", shown, re.MULTILINE)
+    assert found, shown
+    return found[1]
+
+
 def test_the_tour_from_the_readme(tidings: Tidings) -> None:
     assert "Created the database" in tidings("init").stdout
     tidings("user", "add", "mina", "--role", "author")
@@ -75,6 +83,7 @@ def test_the_tour_from_the_readme(tidings: Tidings) -> None:
     ]
     shown = tidings("draft", "show", draft_id).stdout
     assert "weighted characters" in shown and "/ 280" in shown
+    first_seen = seen_hash(shown)
 
     tidings("--as", "mina", "submit", draft_id)
     refused = tidings("approve", draft_id, "--as", "mina", code=1)
@@ -87,7 +96,16 @@ def test_the_tour_from_the_readme(tidings: Tidings) -> None:
     changed = tidings("draft", "show", draft_id).stdout
     assert "Changed since joon approved it" in changed
     assert changed.count("[-18-]{+17+}") == 3  # the deadline, in each of the three posts
-    tidings("approve", draft_id, "--as", "joon")
+    # A reviewer who read the draft before the edit cannot approve the new text by mistake.
+    stale = tidings("approve", draft_id, "--as", "joon", "--seen", first_seen, code=1)
+    assert stale.stdout == ""
+    assert stale.stderr.count("[-18-]{+17+}") == 3
+    assert stale.stderr.splitlines()[-1].startswith(
+        f"error: draft {draft_id} changed since you opened it"
+    )
+    now_seen = seen_hash(changed)
+    approved = tidings("approve", draft_id, "--as", "joon", "--seen", now_seen).stdout
+    assert f"You approved content {now_seen} of draft {draft_id}." in approved
     tidings("schedule", draft_id, "--next-slot", "--as", "mina")
 
     queue = tidings.json("queue")

@@ -29,6 +29,17 @@ def test_korean_words_added_between_others() -> None:
     )
 
 
+def test_a_rewritten_phrase_reads_as_one_removal_and_one_addition() -> None:
+    assert word_diff(
+        "Volunteers meet at the library at ten.", "Volunteers: send money to this account now."
+    ) == (
+        Piece("Volunteers"),
+        Piece(" meet at the library at ten", Change.REMOVED),
+        Piece(": send money to this account now", Change.ADDED),
+        Piece("."),
+    )
+
+
 def test_the_pieces_rebuild_both_texts() -> None:
     before = "🌳 New paths\n🎪 A stage for #SummerNights\nhttps://example.org/a"
     after = "🌳 New paths and benches\n🎪 A stage for #SummerNights 2027\nhttps://example.org/b"

@@ -14,7 +14,7 @@ from sqlmodel import Session
 from drafts.audit import record
 from drafts.errors import NotFoundError, ReviewError
 from drafts.lifecycle import DraftStatus, PostStatus
-from drafts.models import Draft, Post, User
+from drafts.models import Draft, Post, User, could_be_id
 from drafts.storage import signal_queue_change
 from drafts.users import Capability, require
 
@@ -61,7 +61,7 @@ def retry_post(session: Session, *, post_id: int, actor: User, now: datetime) ->
 
 
 def _settleable(session: Session, post_id: int) -> Post:
-    post = session.get(Post, post_id)
+    post = session.get(Post, post_id) if could_be_id(post_id) else None
     if post is None:
         raise NotFoundError(f"no post {post_id}")
     if post.status not in SETTLEABLE:

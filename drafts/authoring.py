@@ -3,6 +3,10 @@
 An edit that changes what reviewers saw (the content hash) sends an approved or scheduled
 draft back to review and unschedules its posts: an approval covers the hash it saw, never
 later edits.
+
+Who edits what: any author or admin may edit any draft that is not publishing (a small team
+shares its drafts, as in a shared workspace of other schedulers); an edit of someone else's
+draft names that author in the audit log, and whoever edited a draft may not approve it.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from drafts.draft_file import DraftContent
 from drafts.errors import NotFoundError, ReviewError
 from drafts.learned_limits import learned_limits
 from drafts.lifecycle import DraftStatus, PostStatus, require_action
-from drafts.models import Draft, Post, User, Variant
+from drafts.models import Draft, Post, User, Variant, could_be_id
 from drafts.rendering import TemplateLibrary
 from drafts.revisions import keep_revision
 from drafts.timestamps import utcnow
@@ -35,7 +39,7 @@ class EditOutcome:
 
 
 def get_draft(session: Session, draft_id: int) -> Draft:
-    draft = session.get(Draft, draft_id)
+    draft = session.get(Draft, draft_id) if could_be_id(draft_id) else None
     if draft is None:
         raise NotFoundError(f"no draft {draft_id}")
     return draft
@@ -105,6 +109,9 @@ def edit_draft(
     detail = "content changed" if changed else "no change to the posts"
     if back_to_review:
         detail += "; back to review, posts unscheduled"
+    if draft.author_id != editor.id:
+        author = session.get(User, draft.author_id)
+        detail += f"; a draft by {author.name if author else '?'}"
     record(session, actor=editor.name, action="draft.edit", draft_id=draft_id, detail=detail)
     return EditOutcome(draft=draft, changed=changed, back_to_review=back_to_review)
 

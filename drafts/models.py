@@ -13,6 +13,15 @@ from sqlmodel import Field, SQLModel
 
 from drafts.timestamps import AwareDateTime, utcnow
 
+# Ids are INTEGER columns, 32 bits on PostgreSQL: a larger number names no row, and as a query's
+# parameter it would overflow (PostgreSQL's 32 bits, SQLite's 64) instead of finding nothing.
+MAX_ID = 2**31 - 1
+
+
+def could_be_id(number: int) -> bool:
+    """Whether ``number`` (typed by someone) could be a stored row's id."""
+    return 1 <= number <= MAX_ID
+
 
 def _when(*, nullable: bool = False, index: bool = False) -> Any:
     return Field(sa_type=AwareDateTime, nullable=nullable, index=index)

@@ -11,7 +11,7 @@ from rich.table import Table
 from sqlmodel import col, select
 
 from drafts.errors import NotFoundError
-from drafts.models import Attempt, Post
+from drafts.models import Attempt, Post, could_be_id
 from drafts.times import show
 from tidings.cli.console import emit_json, out, say
 from tidings.cli.context import app_context
@@ -58,7 +58,7 @@ def log(
     """Attempts to publish, newest first."""
     context = app_context(ctx)
     with context.reading() as session:
-        if post is not None and session.get(Post, post) is None:
+        if post is not None and (not could_be_id(post) or session.get(Post, post) is None):
             raise NotFoundError(f"no post {post}")
         query = select(Attempt, Post).join(Post, col(Post.id) == col(Attempt.post_id))
         if post is not None:

@@ -30,7 +30,7 @@ from drafts.attention import SETTLEABLE, mark_published, retry_post
 from drafts.config import Config
 from drafts.errors import NotFoundError, TidingsError
 from drafts.lifecycle import PostStatus
-from drafts.models import Attempt, AuditEntry, Draft, Post, User
+from drafts.models import Attempt, AuditEntry, Draft, Post, User, could_be_id
 from drafts.storage import Database
 from drafts.times import show
 from drafts.timestamps import utcnow
@@ -178,6 +178,8 @@ def load_post(
 ) -> PostView:
     """The post, its draft's title, its attempts (first first, told in ``gettext``'s
     language) and its audit entries."""
+    if not could_be_id(post_id):
+        raise NotFoundError(f"no post {post_id}")
     with database.reading() as session:
         found = session.exec(
             select(Post, Draft.title, Draft.status)

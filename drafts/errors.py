@@ -7,6 +7,7 @@
     ├── ScheduleError        a bad time, timezone or slot, or a time the draft cannot take
     ├── NotFoundError        an unknown draft, post or user
     └── StorageError         the database refused or could not carry out an operation
+        └── StorageUnavailable   it cannot for now: the disk is full, the file read-only, ...
 
 Anything else that escapes is a bug.
 """
@@ -38,3 +39,9 @@ class NotFoundError(TidingsError):
 
 class StorageError(TidingsError):
     """The database refused or could not carry out an operation; said without SQL or values."""
+
+
+class StorageUnavailable(StorageError):
+    """The database cannot carry out any work for now (the disk is full, the file is read-only
+    or locked, the server is unreachable): nothing was changed, and the same work may succeed
+    once that is fixed."""

@@ -4,10 +4,13 @@ SQLite runs in WAL mode with a busy timeout, and every write transaction starts 
 ``BEGIN IMMEDIATE`` so that two writers queue on the lock instead of failing half-way;
 PostgreSQL (psycopg 3) runs the same code. A database error leaves a session as a
 ``TidingsError`` in plain words: SQLAlchemy's own text quotes the SQL and its parameters.
+Trouble that passes (a full disk, a read-only file, a lost connection) is a
+``StorageUnavailable``, which the daemon waits out instead of stopping.
 """
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,7 +23,7 @@ from sqlmodel import Session
 if TYPE_CHECKING:
     from alembic.config import Config as AlembicConfig
 
-from drafts.errors import ConfigError, StorageError, TidingsError
+from drafts.errors import ConfigError, StorageError, StorageUnavailable, TidingsError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 BUSY_TIMEOUT_MS = 10_000
@@ -115,7 +118,46 @@ def plain_error(error: DBAPIError, database: str) -> TidingsError:
     reason = driver_message(error)
     if reason == "file is not a database":  # SQLite, opening some other kind of file
         return ConfigError(f"database: {database} is not a Tidings database ({reason})")
+    trouble = unavailable_because(error)
+    if trouble is not None:
+        return StorageUnavailable(f"database {database}: {trouble}")
     return StorageError(f"database: {reason}")
+
+
+# SQLite's primary result codes (an extended code keeps its primary one in the low byte).
+_SQLITE_TROUBLE = {
+    5: "the database is locked by another process",  # SQLITE_BUSY
+    6: "the database is locked by another process",  # SQLITE_LOCKED
+    8: "the database file is read-only",  # SQLITE_READONLY
+    10: "the disk cannot be written or read (disk I/O error)",  # SQLITE_IOERR
+    13: "the disk is full",  # SQLITE_FULL
+}
+# PostgreSQL's SQLSTATE codes for the same troubles; class 08 is a lost connection.
+_POSTGRES_TROUBLE = {
+    "53100": "the disk is full",
+    "25006": "the database is read-only",
+    "55P03": "the database is locked by another process",
+    "57P01": "the database server shut down",
+    "57P02": "the database server shut down",
+    "57P03": "the database server is not accepting connections yet",
+}
+_CONNECTION_LOST = "the connection to the database was lost"
+
+
+def unavailable_because(error: DBAPIError) -> str | None:
+    """Why the database cannot do any work for now (the disk is full, the file is read-only,
+    the connection dropped), or None for an error that retrying would not cure."""
+    if isinstance(error.orig, sqlite3.Error):
+        code = error.orig.sqlite_errorcode
+        return _SQLITE_TROUBLE.get(code & 0xFF) if isinstance(code, int) else None
+    state = getattr(error.orig, "sqlstate", None)
+    if state in _POSTGRES_TROUBLE:
+        return _POSTGRES_TROUBLE[state]
+    # A server that cannot be reached at all answers with no SQLSTATE.
+    unreachable = isinstance(error, OperationalError) and state is None
+    if error.connection_invalidated or unreachable or str(state).startswith("08"):
+        return _CONNECTION_LOST
+    return None
 
 
 def driver_message(error: DBAPIError) -> str:

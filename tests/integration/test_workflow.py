@@ -243,6 +243,9 @@ def test_an_editor_may_not_approve_what_they_edited(
         submit(session, draft_id=draft_id, actor=editor, config=config)
     with pytest.raises(ReviewError, match="wrote or edited"), database.writing() as session:
         approve(session, draft_id=draft_id, reviewer=editor, comment="", config=config, now=NOW)
+    with database.reading() as session:
+        edits = [e for e in history(session, draft_id=draft_id) if e.action == "draft.edit"]
+    assert [(e.actor, e.detail) for e in edits] == [("sun", "content changed; a draft by mina")]
 
 
 def test_two_required_approvals_need_two_reviewers(

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from tidings.cli.console import emit_json, out
 from tidings.cli.context import app_context
@@ -83,7 +84,7 @@ def check(
             table.add_row(
                 r.channel,
                 r.platform,
-                "[green]yes[/]" if r.reachable else "[red]no[/]",
+                Text("yes", style="green") if r.reachable else Text("no", style="red"),
                 r.posts_as or "-",
                 iso(r.token_expires_at) or "unknown",
                 r.problem or r.warning(now) or "",

@@ -13,7 +13,7 @@ from sqlmodel import col, select
 from drafts.errors import NotFoundError
 from drafts.models import Attempt, Post, could_be_id
 from drafts.times import show
-from tidings.cli.console import emit_json, out, say
+from tidings.cli.console import InertLogFormatter, emit_json, out, say
 from tidings.cli.context import app_context
 from tidings.cli.views import iso
 
@@ -43,7 +43,7 @@ def run(
 
 def _log_attempts_to_stderr() -> None:
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(message)s"))
+    handler.setFormatter(InertLogFormatter("%(message)s"))
     attempts = logging.getLogger("tidings.attempts")
     attempts.addHandler(handler)
     attempts.setLevel(logging.INFO)

@@ -6,6 +6,7 @@ from itertools import groupby
 from typing import Annotated
 
 import typer
+from rich.text import Text
 
 from drafts.authoring import get_draft
 from drafts.errors import ScheduleError
@@ -117,5 +118,5 @@ def queue(
         return
     by_channel = sorted(posts, key=lambda p: (p.channel, p.due_at, p.id))
     for channel_id, group in groupby(by_channel, key=lambda p: p.channel):
-        out.print(f"[bold]{channel_id}[/]")
+        out.print(Text(channel_id, style="bold"))
         out.print(queue_table(list(group), shown_zone, titles))

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import typer
 from rich.table import Table
+from rich.text import Text
 from sqlmodel import col, select
 
 from drafts.authoring import add_draft
@@ -158,7 +159,7 @@ def _outcome_table(posts: list[Post]) -> Table:
             str(post.draft_id),
             post.channel,
             post.language,
-            f"[{style}]{post.status}[/]",
+            Text(post.status, style=style),
             post.remote_url
             or (post.remote_id if post.status == PostStatus.PUBLISHED else post.reason)
             or "",

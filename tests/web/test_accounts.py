@@ -225,7 +225,7 @@ def test_the_app_refuses_to_start_without_a_signing_key(
         create_app(config, database)
     assert "\n" not in str(raised.value)
     monkeypatch.setenv(WEB_SECRET_VARIABLE, "short")
-    with pytest.raises(ConfigError, match="at least 16 characters"):
+    with pytest.raises(ConfigError, match="shorter than 32 characters"):
         create_app(config, database)
 
 

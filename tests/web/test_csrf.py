@@ -8,7 +8,7 @@ from starlette.applications import Starlette
 from starlette.routing import Route
 
 from drafts.lifecycle import DraftStatus
-from tests.web.conftest import SQLITE_ONLY, Drafts, Person, client, csrf_token
+from tests.web.conftest import SQLITE_ONLY, Drafts, Person, client, csrf_token, form_fields
 
 pytestmark = pytest.mark.anyio
 
@@ -47,8 +47,10 @@ async def test_the_token_of_another_session_does_not_count(
 async def test_the_token_may_come_in_a_header(as_joon: httpx.AsyncClient, drafts: Drafts) -> None:
     draft_id = drafts.add()
     token = csrf_token((await as_joon.get("/")).text)
+    page = (await as_joon.get(f"/drafts/{draft_id}")).text
+    seen = form_fields(page, f"/drafts/{draft_id}/approve")["seen"]
     response = await as_joon.post(
-        f"/drafts/{draft_id}/approve", headers={"X-CSRF-Token": token}, content=b""
+        f"/drafts/{draft_id}/approve", headers={"X-CSRF-Token": token}, data={"seen": seen}
     )
     assert response.status_code == 303
     assert drafts.status(draft_id) == DraftStatus.APPROVED

@@ -25,6 +25,7 @@ class Capability(StrEnum):
     REVIEW = "review drafts"
     QUEUE = "schedule or cancel drafts"
     MANAGE_USERS = "manage users"
+    CHECK_CHANNELS = "check channels"  # each check is an authenticated call to every platform
 
 
 CAPABILITIES: dict[Role, frozenset[Capability]] = {

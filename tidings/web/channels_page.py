@@ -3,15 +3,18 @@ health, as ``tidings channels check`` reports it.
 
 The check calls every platform, so the plain page never runs it: ``GET /channels`` reads the
 configuration and one small table (rate-limit windows) and shows "not checked yet";
-``GET /channels?check=1`` runs ``scheduler.channel_check.check_channels`` for this request.
-Every logged-in role (author, reviewer, admin) may look.
+``GET /channels?check=1`` runs ``scheduler.channel_check.check_channels``. Every logged-in role
+(author, reviewer, admin) may look; only admins may check (others get the 403 page), and at
+most once a minute per process: each check is an authenticated call to every platform, so a
+check asked for sooner shows the last one's results and when the next may run.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import datetime
+import asyncio
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlmodel import col, select
@@ -21,13 +24,15 @@ from starlette.routing import Route
 
 from drafts.channels import ChannelBase
 from drafts.config import Config
-from drafts.models import ChannelState
+from drafts.models import ChannelState, User
 from drafts.storage import Database
 from drafts.timestamps import utcnow
+from drafts.users import Capability, require
 from scheduler.channel_check import ChannelHealth, check_channels
 from tidings.web.context import WebContext, off_loop
 
 CHECK_TIMEOUT = 10.0  # seconds per request to a platform: the page waits for the slowest
+CHECK_INTERVAL = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -57,6 +62,7 @@ class ChannelsPage:
     channels: tuple[ChannelView, ...]
     checked: bool
     checked_at: datetime
+    next_check_at: datetime | None = None  # set when this showed an earlier check's results
 
     @property
     def unreachable(self) -> int:
@@ -74,15 +80,49 @@ def rate_windows(database: Database, now: datetime) -> dict[str, tuple[datetime,
     }
 
 
+Health = dict[str, ChannelHealth]
+
+
+@dataclass(frozen=True)
+class Checked:
+    """One check's results, when it ran, and, if they were reused, when the next may run."""
+
+    health: Health
+    at: datetime
+    next_at: datetime | None
+
+
+@dataclass
+class CheckThrottle:
+    """At most one channel check per ``interval`` in this process; requests in between get the
+    last one's results. Checks take turns, so requests that arrive together make one."""
+
+    interval: timedelta = CHECK_INTERVAL
+    clock: Callable[[], datetime] = utcnow
+    _last: tuple[Health, datetime] | None = field(default=None, init=False)
+    _turn: asyncio.Lock = field(default_factory=asyncio.Lock, init=False)
+
+    async def check(self, run: Callable[[], Awaitable[Health]]) -> Checked:
+        async with self._turn:
+            now = self.clock()
+            if self._last is not None and now - self._last[1] < self.interval:
+                health, at = self._last
+                return Checked(health, at, at + self.interval)
+            self._last = (await run(), now)
+            return Checked(self._last[0], now, None)
+
+
 def channels_page(
     config: Config,
     windows: Mapping[str, tuple[datetime, str | None]],
-    health: Mapping[str, ChannelHealth] | None,
+    checked: Checked | None,
     now: datetime,
 ) -> ChannelsPage:
+    health = checked.health if checked is not None else None
+
     def view(channel: ChannelBase) -> ChannelView:
         window = windows.get(channel.id)
-        checked = health.get(channel.id) if health is not None else None
+        found = health.get(channel.id) if health is not None else None
         return ChannelView(
             id=channel.id,
             platform=channel.platform,
@@ -92,13 +132,14 @@ def channels_page(
             zone_is_default=channel.timezone is None,
             blocked_until=window[0] if window else None,
             blocked_reason=window[1] if window else None,
-            health=_health_view(checked, now) if checked is not None else None,
+            health=_health_view(found, now) if found is not None else None,
         )
 
     return ChannelsPage(
         channels=tuple(view(channel) for channel in config.channels),
-        checked=health is not None,
-        checked_at=now,
+        checked=checked is not None,
+        checked_at=checked.at if checked is not None else now,
+        next_check_at=checked.next_at if checked is not None else None,
     )
 
 
@@ -113,17 +154,25 @@ def _health_view(health: ChannelHealth, now: datetime) -> HealthView:
 
 
 def routes(web: WebContext) -> list[Route]:
+    throttle = CheckThrottle()
+
+    async def run_check() -> Health:
+        results = await check_channels(
+            list(web.config.channels), web.database, utcnow(), timeout=CHECK_TIMEOUT
+        )
+        return {result.channel: result for result in results}
+
     async def channels(request: Request) -> Response:
-        now = utcnow()
-        run_check = request.query_params.get("check") == "1"
-        health: dict[str, ChannelHealth] | None = None
-        if run_check:
-            results = await check_channels(
-                list(web.config.channels), web.database, now, timeout=CHECK_TIMEOUT
+        checked: Checked | None = None
+        if request.query_params.get("check") == "1":
+            viewer = request.state.viewer
+            require(
+                User(id=viewer.id, name=viewer.name, role=viewer.role), Capability.CHECK_CHANNELS
             )
-            health = {result.channel: result for result in results}
+            checked = await throttle.check(run_check)
+        now = utcnow()
         windows = await off_loop(rate_windows, web.database, now)
-        page = channels_page(web.config, windows, health, now)
+        page = channels_page(web.config, windows, checked, now)
         return web.pages.render(request, "channels.html", page=page)
 
     return [Route("/channels", channels, methods=["GET"])]

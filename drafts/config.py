@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import ipaddress
 import os
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from drafts.channels import Channel
 from drafts.errors import ConfigError, NotFoundError
 from drafts.timezones import zone
+from drafts.text_files import load_toml, utf8_text
 from drafts.validation import describe
 
 
@@ -135,20 +135,16 @@ def config_path(explicit: str | None) -> Path:
 def load_config(path: Path) -> Config:
     """Read and validate the configuration file at ``path``."""
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except FileNotFoundError:
         raise ConfigError(f"{path}: no configuration file here (run `tidings init`)") from None
     except OSError as error:
         raise ConfigError(f"{path}: cannot read: {error.strerror}") from None
-    return parse_config(text, path)
+    return parse_config(utf8_text(data, str(path), ConfigError), path)
 
 
 def parse_config(text: str, path: Path) -> Config:
-    try:
-        data: dict[str, Any] = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"{path}: not valid TOML: {error}") from None
-    return _validate(data, path)
+    return _validate(load_toml(text, str(path), ConfigError), path)
 
 
 def _validate(data: Mapping[str, Any], path: Path) -> Config:

@@ -19,7 +19,6 @@ or a template with fields, where any field may be a table of per-language values
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -31,7 +30,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from drafts.config import Config
 from drafts.errors import DraftError, TidingsError
 from drafts.languages import check_language_tag
-from drafts.times import end_of_day, localize, parse_time
+from drafts.times import end_of_day, in_calendar, localize, parse_time
+from drafts.text_files import load_toml
 from drafts.validation import describe
 
 KINDS = ("update", "hiring", "event", "post")
@@ -101,10 +101,7 @@ class DraftContent:
 
 def read_draft_file(source: str, name: str, config: Config, now: datetime) -> DraftContent:
     """Parse and check a draft file's text; ``name`` is how errors refer to it."""
-    try:
-        data = tomllib.loads(source)
-    except tomllib.TOMLDecodeError as error:
-        raise DraftError(f"{name}: not valid TOML: {error}") from None
+    data = load_toml(source, name, DraftError)
     try:
         parsed = DraftFile.model_validate(data)
     except ValidationError as error:
@@ -196,13 +193,16 @@ def _expires_at(value: TimeValue | None, tz: ZoneInfo) -> datetime | None:
         return None
     if isinstance(value, datetime | str):
         return _instant(value, tz, None, "expires_at")
-    return end_of_day(value, tz)
+    try:
+        return end_of_day(value, tz)
+    except ValueError as error:
+        raise DraftError(f"expires_at: {error}") from None
 
 
 def _instant(value: datetime | str, tz: ZoneInfo, now: datetime | None, key: str) -> datetime:
     try:
         if isinstance(value, datetime):
-            return localize(value, tz) if value.tzinfo is None else value
+            return localize(value, tz) if value.tzinfo is None else in_calendar(value)
         if now is None and value.startswith("+"):
             raise ValueError("give a date and time, not a relative time")
         return parse_time(value, tz, now or datetime.now(tz))

@@ -23,7 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -40,6 +40,7 @@ from jinja2.runtime import Context
 from jinja2.sandbox import SandboxedEnvironment
 
 from drafts.errors import ConfigError, DraftError
+from drafts.text_files import not_utf8
 
 TEMPLATE_SUFFIX = ".txt.j2"
 RENDERER_VARIABLES = frozenset({"language", "platform"})
@@ -72,7 +73,7 @@ class TemplateLibrary:
             if not folder.is_dir():
                 raise ConfigError(f"templates: {folder} is not a folder")
         self.search_path = tuple(search_path)
-        self._loader = jinja2.FileSystemLoader(self.search_path, encoding="utf-8")
+        self._loader = _Utf8Loader(self.search_path, encoding="utf-8")
         self._env = SandboxedEnvironment(
             loader=self._loader,
             undefined=jinja2.StrictUndefined,
@@ -189,6 +190,18 @@ class TemplateLibrary:
             return self._env.get_template(name)
         except jinja2.TemplateSyntaxError as error:
             raise _syntax_error(error) from None
+
+
+class _Utf8Loader(jinja2.FileSystemLoader):
+    """Loads templates from folders; a file that is not UTF-8 is a DraftError naming it."""
+
+    def get_source(
+        self, environment: jinja2.Environment, template: str
+    ) -> tuple[str, str, Callable[[], bool]]:
+        try:
+            return super().get_source(environment, template)
+        except UnicodeDecodeError as problem:
+            raise DraftError(not_utf8(f"template {template}", problem)) from None
 
 
 def tidy(text: str) -> str:

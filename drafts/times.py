@@ -3,7 +3,8 @@
 Accepted: ``2026-12-01 10:00`` (in the default zone), ``2026-12-01T10:00:00+09:00`` or ``…Z``,
 ``2026-12-01 10:00 Europe/Paris`` (an IANA zone after the time), and ``+30m``, ``+2h``, ``+1d``
 (from now). A wall-clock time that a daylight-saving change skips or repeats is refused with
-the reason, because guessing would move a post by an hour.
+the reason, because guessing would move a post by an hour. A time is taken only a day inside
+the calendar's years 1 to 9999, so that every timezone can show it.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from drafts.timezones import zone
 
 _RELATIVE = re.compile(r"^\+(\d+)\s*([mhd])$")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days"}
+_EARLIEST = datetime.min.replace(tzinfo=UTC) + timedelta(days=1)
+_LATEST = datetime.max.replace(tzinfo=UTC) - timedelta(days=1)
 
 
 def parse_time(text: str, default_zone: ZoneInfo, now: datetime) -> datetime:
@@ -24,7 +27,10 @@ def parse_time(text: str, default_zone: ZoneInfo, now: datetime) -> datetime:
     relative = _RELATIVE.match(text)
     if relative:
         amount, unit = int(relative[1]), _UNITS[relative[2]]
-        return (now + timedelta(**{unit: amount})).astimezone(UTC)
+        try:
+            return in_calendar(now + timedelta(**{unit: amount}))
+        except OverflowError:
+            raise ValueError(f"{text!r} is past the year 9999") from None
     clock, zone_name = text, ""
     if _has_zone_suffix(text):
         clock, zone_name = text.rsplit(" ", 1)
@@ -37,7 +43,7 @@ def parse_time(text: str, default_zone: ZoneInfo, now: datetime) -> datetime:
     if parsed.tzinfo is not None:
         if zone_name:
             raise ValueError(f"{text!r} gives both an offset and a timezone; give one")
-        return parsed.astimezone(UTC)
+        return in_calendar(parsed)
     return localize(parsed, zone(zone_name) if zone_name else default_zone)
 
 
@@ -57,7 +63,19 @@ def localize(wall: datetime, tz: ZoneInfo) -> datetime:
                 f"add an offset such as {_offset(first)} or {_offset(second)}"
             )
         raise ValueError(f"{wall:%Y-%m-%d %H:%M} does not exist in {tz.key} (clocks go forward)")
-    return first.astimezone(UTC)
+    return in_calendar(first)
+
+
+def in_calendar(instant: datetime) -> datetime:
+    """``instant`` in UTC; ``ValueError`` when some timezone could not show it."""
+    try:
+        utc = instant.astimezone(UTC)
+    except OverflowError:
+        utc = None
+    if utc is None or not _EARLIEST <= utc <= _LATEST:
+        when = instant.isoformat(sep=" ", timespec="minutes")
+        raise ValueError(f"{when} is out of range (give a time between 0001-01-02 and 9999-12-30)")
+    return utc
 
 
 def _round_trips(aware: datetime) -> bool:

@@ -85,3 +85,113 @@ def test_a_post_id_past_any_column_is_no_post(
     for huge in HUGE_IDS:
         line = refused([arg.format(id=huge) for arg in command], database, capsys)
         assert line == f"error: no post {huge}"
+
+
+def nested(depth: int, opening: str = "[", closing: str = "]") -> str:
+    return opening * depth + "1" + closing * depth
+
+
+HIRING = """
+kind = "hiring"
+title = "Programme officer"
+template = "hiring"
+channels = ["linkedin"]
+languages = ["en", "ko"]
+[fields]
+position = { en = "Programme Officer", ko = "프로그램 오피서" }
+location = "Seoul"
+deadline = 2099-12-18
+link = "https://example.org/jobs/po"
+"""
+
+BAD_DRAFT_FILES = [
+    (GOOD + f"publish_at = {nested(500)}\n", "not valid TOML: nested too deeply"),
+    (HIRING + f"team = {nested(400, '{a = ', '}')}\n", "not valid TOML: nested too deeply"),
+    (HIRING.replace('"Seoul"', nested(40)), "fields.location: nested more than 32 levels deep"),
+    (GOOD.replace("Riverside", "River\\u0000side"), "title: holds a NUL character"),
+    (GOOD.replace("open again", "open\\u0000again"), "text.en: holds a NUL character"),
+    (
+        HIRING.replace("프로그램", "\\u001b[2J"),
+        "fields.position.ko: holds the control character U+001B",
+    ),
+    (GOOD.replace("en = ", '"e\\u0000n" = '), "text.'e\\x00n': the key holds a NUL character"),
+    ('publish_at = "+99999999h"' + GOOD, "publish_at: '+99999999h' is past the year 9999"),
+    (
+        "publish_at = 9999-12-31T23:59:59-12:00" + GOOD,
+        "publish_at: 9999-12-31 23:59-12:00 is out of range",
+    ),
+    ("expires_at = 9999-12-31" + GOOD, "expires_at: 9999-12-31 23:59+09:00 is out of range"),
+    (
+        "expires_at = 0001-01-01T00:00:00Z" + GOOD,
+        "expires_at: 0001-01-01 00:00+00:00 is out of range",
+    ),
+]
+
+
+@pytest.mark.parametrize(("source", "expected"), BAD_DRAFT_FILES)
+def test_a_hostile_draft_file_is_refused_by_name(
+    workdir: Path,
+    database: Database,
+    capsys: pytest.CaptureFixture[str],
+    source: str,
+    expected: str,
+) -> None:
+    (workdir / "bad.toml").write_text(source, encoding="utf-8")
+    for command in (["draft", "add"], ["draft", "edit", "1"]):
+        line = refused([*command, "bad.toml", "--as", "mina"], database, capsys)
+        assert line.startswith("error: bad.toml: ") and expected in line, line
+
+
+def test_a_draft_file_that_is_not_utf8_names_the_byte(
+    workdir: Path, database: Database, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (workdir / "bad.toml").write_bytes(GOOD.encode() + b'\nsummary = "caf\xe9"\n')
+    line = refused(["draft", "add", "bad.toml", "--as", "mina"], database, capsys)
+    position = len(GOOD.encode()) + len(b'\nsummary = "caf')
+    assert line == f"error: bad.toml: not UTF-8 text (byte 0xe9 at position {position})"
+
+
+def test_a_config_that_is_not_utf8_names_the_byte(
+    workdir: Path, database: Database, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = workdir / "config.toml"
+    config.write_bytes(b"# \xff\n" + config.read_bytes())
+    line = refused(["queue"], database, capsys)
+    assert line == "error: config.toml: not UTF-8 text (byte 0xff at position 2)"
+
+
+def test_a_template_that_is_not_utf8_names_the_file(
+    workdir: Path, database: Database, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (workdir / "mine").mkdir()
+    (workdir / "mine" / "hiring.en.txt.j2").write_bytes(b"Join us \xff {{ position }}\n")
+    config = workdir / "config.toml"
+    config.write_text(
+        config.read_text(encoding="utf-8").replace("[tidings]", '[tidings]\ntemplates = "mine"'),
+        encoding="utf-8",
+    )
+    (workdir / "hiring.toml").write_text(HIRING, encoding="utf-8")
+    line = refused(["draft", "add", "hiring.toml", "--as", "mina"], database, capsys)
+    assert line == (
+        "error: hiring.toml: template hiring.en.txt.j2: not UTF-8 text (byte 0xff at position 8)"
+    )
+
+
+@pytest.mark.parametrize("database", ["sqlite"], indirect=True)
+def test_a_database_file_that_is_not_sqlite_is_not_a_tidings_database(
+    workdir: Path, database: Database, capsys: pytest.CaptureFixture[str]
+) -> None:
+    impostor = workdir / "passwd"
+    impostor.write_text("root:x:0:0:root:/root:/bin/bash\n", encoding="utf-8")
+    config = workdir / "config.toml"
+    config.write_text(
+        config.read_text(encoding="utf-8").replace(database.url, f"sqlite:///{impostor}"),
+        encoding="utf-8",
+    )
+    for command in (["queue"], ["init"], ["draft", "add", "good.toml", "--as", "mina"]):
+        line = fails(command, capsys)
+        assert (
+            line
+            == f"error: database: {impostor} is not a Tidings database (file is not a database)"
+        )
+    assert impostor.read_text(encoding="utf-8") == "root:x:0:0:root:/root:/bin/bash\n"

@@ -17,6 +17,7 @@ from drafts.errors import DraftError
 from drafts.learned_limits import learned_limits
 from drafts.review import SEEN_DIGITS, approvals_of
 from drafts.times import show
+from drafts.text_files import utf8_text
 from tidings.cli.console import emit_json, out, say
 from tidings.cli.context import AppContext, app_context
 from tidings.cli.views import draft_json, print_changes, print_post
@@ -26,11 +27,12 @@ app = typer.Typer(help="Add, list, show and edit drafts.", no_args_is_help=True)
 
 def _read(context: AppContext, path: Path) -> DraftContent:
     try:
-        source = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except FileNotFoundError:
         raise DraftError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise DraftError(f"{path}: cannot read: {error}") from None
+    except OSError as error:
+        raise DraftError(f"{path}: cannot read: {error.strerror}") from None
+    source = utf8_text(data, str(path), DraftError)
     return read_draft_file(source, str(path), context.config, context.now())
 
 

@@ -47,7 +47,8 @@ def reset_time(
 
 
 def _refusing_window(lowered: Mapping[str, str], now: datetime) -> datetime | None:
-    used_up, open_ = [], []
+    used_up: list[datetime] = []
+    open_: list[datetime] = []
     for reset_name, remaining_name in WINDOWS:
         reset = parse_reset(lowered[reset_name], now) if reset_name in lowered else None
         if reset is not None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Protocol
@@ -20,6 +20,7 @@ from drafts.draft_file import DraftContent, VariantContent
 from drafts.errors import DraftError
 from drafts.rendering import TemplateLibrary
 from drafts.text_rules import Measurement, TextRules, measure
+from drafts.text_rules.hidden import hidden_characters
 
 
 @dataclass(frozen=True)
@@ -97,10 +98,18 @@ def text_rules(
 def post_problems(
     post: PostText, config: Config, learned: Mapping[str, TextRules] = MappingProxyType({})
 ) -> list[str]:
-    """What keeps a stored post from fitting its channel (re-measured: limits can change)."""
+    """What keeps a stored post from going out as its author sees it (re-measured: limits can
+    change)."""
     channel = config.channel(post.channel)
     measurements = measure(channel.platform, post.text, text_rules(channel, learned))
-    return [p for m in measurements if (p := m.problem()) is not None]
+    return text_problems(post.text, measurements)
+
+
+def text_problems(text: str, measurements: Iterable[Measurement]) -> list[str]:
+    """Each count of ``text`` its platform refuses, then each character in it that readers
+    cannot see (``drafts.text_rules.hidden``)."""
+    over = [p for m in measurements if (p := m.problem()) is not None]
+    return over + [hidden.problem() for hidden in hidden_characters(text)]
 
 
 def _check_template(content: DraftContent, library: TemplateLibrary) -> None:

@@ -8,6 +8,7 @@ modules below hold one rule each:
 - `urls`: URLs found as twitter-text finds them, with their spans (`tlds` lists the TLDs);
 - `emoji_sequences`: where a multi-code-point emoji starts and ends;
 - `graphemes`: grapheme clusters (Bluesky, Mastodon);
+- `hidden`: characters readers cannot see (bidi controls, zero width characters);
 - `mastodon`: Mastodon's countable text (URLs and remote mentions rewritten);
 - `linkedin`: LinkedIn's little-format escaping;
 - `platforms`: the count and limit of each platform, as `measurement.Measurement`s.

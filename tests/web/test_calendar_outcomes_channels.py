@@ -94,7 +94,7 @@ async def test_a_scheduled_post_sits_on_its_day_in_the_chosen_timezone(
     assert day_of(page.text, "linkedin", linkedin.id) == sunday.isoformat()
     entry = page.text.split(f'id="entry-{linkedin.id}"', 1)[1].split("</div>", 1)[0]
     assert f">{due.astimezone(LONDON):%H:%M}</time>" in entry
-    assert f'<a href="/drafts/{draft_id}">Riverside park reopens</a>' in entry
+    assert f'<a href="/drafts/{draft_id}"><bdi>Riverside park reopens</bdi></a>' in entry
     assert 'class="status status-scheduled"' in entry
     assert f'href="/posts/{linkedin.id}"' in entry
     assert 'id="channel-x-en"' in page.text and 'id="channel-mastodon"' in page.text
@@ -194,7 +194,7 @@ async def test_a_post_shows_every_attempt_in_plain_words(
     settle(database, post_id, PostStatus.PUBLISHED, "published")
     page = await as_joon.get(f"/posts/{post_id}")
     assert page.status_code == 200
-    assert f'<a href="/drafts/{draft_id}">Riverside park reopens</a>' in page.text
+    assert f'<a href="/drafts/{draft_id}"><bdi>Riverside park reopens</bdi></a>' in page.text
     first = page.text.split('<tr id="attempt-1">', 1)[1].split("</tr>", 1)[0]
     assert "did not go through; was tried again (see the next attempt)" in first
     assert "503 Service Unavailable" in first

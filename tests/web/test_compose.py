@@ -79,7 +79,7 @@ async def test_an_author_composes_previews_and_submits_a_bilingual_hiring_draft(
     assert fields.status_code == 200
     assert '<input type="date" name="field:deadline" value="">' in fields.text
     assert 'name="field:position:ko"' in fields.text
-    assert '<textarea name="field:hashtags" rows="3"></textarea>' in fields.text
+    assert '<textarea name="field:hashtags" rows="3" dir="auto"></textarea>' in fields.text
     assert 'name="language" value="en" checked' in fields.text
     assert 'name="language" value="ko" checked' in fields.text
 
@@ -104,7 +104,10 @@ async def test_an_author_composes_previews_and_submits_a_bilingual_hiring_draft(
     assert "climate stories" not in posts["x-en", "en"]  # the template leaves it out on X
     assert posts["x-en", "en"].endswith("#Hiring #Seoul")
     page = await as_mina.get(submitted.headers["location"])
-    assert f"Added draft {draft_id}: Communications officer, Seoul office (3 posts)." in page.text
+    assert (
+        f"Added draft {draft_id}: \u2068Communications officer, Seoul office\u2069 (3 posts)."
+        in page.text
+    )
     assert "Sent to review." in page.text
 
     edit = await as_mina.get(f"/drafts/{draft_id}/edit")
@@ -225,9 +228,34 @@ async def test_korean_over_the_limit_on_x_is_shown_and_not_sent_to_review(
         "over X&#39;s limit of 280 by 20"
     ) in refused.text
     assert (
-        f"Added draft {draft_id}: 공원 소식 (2 posts). It was not sent to review." in refused.text
+        f"Added draft {draft_id}: \u2068공원 소식\u2069 (2 posts). It was not sent to review."
+        in refused.text
     )
     assert f'action="/drafts/{draft_id}/edit"' in refused.text  # saved: another try edits it
+    assert status == DraftStatus.DRAFT
+
+
+@SQLITE_ONLY
+async def test_a_hidden_override_is_shown_in_the_preview_and_refused_at_submit(
+    as_mina: httpx.AsyncClient, database: Database
+) -> None:
+    typed = {
+        "kind": "update",
+        "title": "Invoice",
+        "channel": ["linkedin"],
+        "text:en": "Our invoice: \u202efdp.exe",  # reads "Our invoice: exe.pdf"
+    }
+    problem = (
+        "contains an invisible right-to-left override (U+202E) at character 14, "
+        "which changes the order readers see"
+    )
+    preview = await post_form(as_mina, "/compose", "preview", typed)
+    assert f'<p class="problem">{problem}</p>' in preview.text
+
+    refused = await post_form(as_mina, "/compose", "submit", typed)
+    [(draft_id, status)] = stored_drafts(database)
+    assert refused.status_code == 403
+    assert f"draft {draft_id} cannot be submitted: linkedin (en): {problem}" in refused.text
     assert status == DraftStatus.DRAFT
 
 

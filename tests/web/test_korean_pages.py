@@ -190,7 +190,7 @@ async def test_saving_a_draft_is_told_in_the_authors_language(
         assert saved.status_code == 303
         draft_id = int(saved.headers["location"].split("/")[2])
         page = await mina.get(saved.headers["location"])
-        flashed = f"초안 {draft_id}: 추가했습니다 (공원 소식, 게시물 2개)."
+        flashed = f"초안 {draft_id}: 추가했습니다 (\u2068공원 소식\u2069, 게시물 2개)."
         assert f'<p class="flash" role="status">{flashed}</p>' in page.text
         assert '<span class="status status-draft">초안</span></h1>' in page.text
         assert '<span class="status status-pending">대기</span>' in page.text  # a post card

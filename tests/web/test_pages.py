@@ -80,8 +80,11 @@ async def test_korean_posts_render_with_their_language(
     assert page.headers["content-type"] == "text/html; charset=utf-8"
     assert '<meta charset="utf-8">' in page.text
     assert '<html lang="en">' in page.text
-    assert '<div class="post-text" lang="ko">🌳 강변 공원이 다시 문을 열었습니다.' in page.text
-    assert '<div class="post-text" lang="en">🌳 The riverside park' in page.text
+    assert (
+        '<div class="post-text" lang="ko" dir="auto">🌳 강변 공원이 다시 문을 열었습니다.'
+        in page.text
+    )
+    assert '<div class="post-text" lang="en" dir="auto">🌳 The riverside park' in page.text
     cards = re.findall(r'<article class="post platform-(\w+)', page.text)
     assert sorted(cards) == ["linkedin", "linkedin", "x", "x"]
 

@@ -13,7 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from drafts.changes import Change, Changes, PostChange
-from drafts.composing import text_rules
+from drafts.composing import text_problems, text_rules
 from drafts.config import Config
 from drafts.learned_limits import LearnedLimits
 from drafts.models import Draft, Post
@@ -69,7 +69,7 @@ def post_json(
         "due_at": iso(post.due_at),
         "remote_id": post.remote_id,
         "remote_url": post.remote_url,
-        "problems": [p for m in measurements if (p := m.problem()) is not None],
+        "problems": text_problems(post.text, measurements),
         **extra,
     }
 
@@ -100,20 +100,23 @@ def draft_json(
 def print_post(
     post: Post, config: Config, zone: tzinfo, learned: LearnedLimits = NO_LIMITS
 ) -> None:
-    """One post exactly as it will be sent, with its length against the platform's limit."""
+    """One post exactly as it will be sent, with its length against the platform's limit and,
+    under it, each of its problems."""
     channel = config.channel(post.channel)
     measurements = measure(post.platform, post.text, text_rules(channel, learned))
-    problems = [p for m in measurements if (p := m.problem()) is not None]
+    problems = text_problems(post.text, measurements)
     counts = ", ".join(_count(m.length, m.limit, m.unit) for m in measurements)
     status = post.status + (f" at {show(post.due_at, zone)}" if post.due_at else "")
     title = (
         f"#{post.id} {post.channel} · {PLATFORM_NAMES[post.platform]} · {post.language} · {status}"
     )
     verdict = Text(f"{counts}  ", style="red" if problems else "green")
-    verdict.append("✗ " + "; ".join(problems) if problems else "✓ fits")
+    verdict.append(f"✗ {len(problems)} problem(s)" if problems else "✓ fits")
     built = _preview(post, config)
     body = Text(built.displayed if built else post.text)
     out.print(Panel(body, title=title, title_align="left", subtitle=verdict, subtitle_align="left"))
+    for problem in problems:  # below the panel, where no border cuts a long one short
+        out.print(Text(f"  ✗ {problem}", style="red"))
 
 
 def print_changes(changes: Changes, zone: tzinfo) -> None:

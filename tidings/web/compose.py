@@ -55,7 +55,7 @@ from tidings.web.compose_form import (
 )
 from tidings.web.context import WebContext, off_loop
 from tidings.web.error_pages import status_for
-from tidings.web.pages import flash
+from tidings.web.pages import flash, isolated
 from tidings.web.post_cards import PostCard, post_card
 from tidings.web.translations import N_
 from tidings.web.vocabulary import DRAFT_STATUS_WORDS
@@ -204,7 +204,7 @@ def save(
             assert draft.id is not None
             posts = len(draft_posts(session, draft.id))
             added = gettext("Added draft %(id)s: %(title)s (%(count)s posts).")
-            message = added % {"id": draft.id, "title": draft.title, "count": posts}
+            message = added % {"id": draft.id, "title": isolated(draft.title), "count": posts}
             return Saved(draft.id, draft.status, message)
         outcome = edit_draft(
             session,

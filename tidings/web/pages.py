@@ -80,6 +80,7 @@ def page_environment(loader: BaseLoader, language: str) -> Environment:
     catalogue = translations(language)
     env.install_gettext_translations(catalogue, newstyle=True)  # type: ignore[attr-defined]
     env.filters["when"] = when
+    env.filters["isolated"] = isolated
     env.filters["waited"] = partial(waited, language=language)
     # Stored values (``scheduled``, ``in_review``, ``reviewer``) in words of this language.
     env.filters["post_status"] = shown(translated(POST_STATUS_WORDS, catalogue.gettext))
@@ -171,6 +172,13 @@ class Pages:
 def flash(request: Request, message: str) -> None:
     """A one-line message for the next page this visitor sees (after a redirect)."""
     request.session[FLASH] = message
+
+
+def isolated(text: str) -> str:
+    """``text`` between FIRST STRONG ISOLATE and POP DIRECTIONAL ISOLATE (U+2068, U+2069), for
+    text a person typed set where no ``<bdi>`` can go (a page's title, a sentence made in
+    Python): its direction, and any override in it, stays inside and reorders nothing around."""
+    return f"\u2068{text}\u2069"
 
 
 def when(instant: datetime | None, zone: tzinfo) -> str:

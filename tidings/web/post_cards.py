@@ -2,8 +2,9 @@
 would send (``scheduler.preview``, guarantee 4), measured by the platform's own rules now
 (an instance's limit can change after the post was stored).
 
-Given the request's ``gettext``, a card's units and the web layer's own problem are in the
-viewer's language; the platform rules' verdicts (``drafts.text_rules``) stay as they are made.
+Given the request's ``gettext``, a card's units, the characters readers cannot see and the web
+layer's own problem are in the viewer's language; the platform rules' verdicts
+(``drafts.text_rules``) stay as they are made.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from drafts.config import Config
 from drafts.errors import NotFoundError
 from drafts.learned_limits import LearnedLimits
 from drafts.models import Post
-from drafts.text_rules import measure
+from drafts.text_rules import hidden, measure
 from scheduler.preview import preview
 from tidings.web.translations import N_
 
@@ -29,6 +30,25 @@ UNIT_WORDS = {
     "graphemes": N_("graphemes"),
 }
 ORPHAN = N_("channel %(channel)s is no longer in %(file)s")
+# ``drafts.text_rules.hidden``'s problems, as a card says them.
+HIDDEN_WORDS = {
+    hidden.REORDERS: N_(
+        "contains an invisible %(name)s (%(code)s) at character %(position)s, "
+        "which changes the order readers see"
+    ),
+    hidden.REORDERS_SEVERAL: N_(
+        "contains an invisible %(name)s (%(code)s) at character %(position)s (%(count)s in all), "
+        "which changes the order readers see"
+    ),
+    hidden.HIDES: N_(
+        "contains an invisible %(name)s (%(code)s) at character %(position)s, "
+        "which readers do not see but platforms count"
+    ),
+    hidden.HIDES_SEVERAL: N_(
+        "contains an invisible %(name)s (%(code)s) at character %(position)s (%(count)s in all), "
+        "which readers do not see but platforms count"
+    ),
+}
 
 
 def _english(message: str) -> str:
@@ -85,6 +105,10 @@ def post_card(
     counts = tuple(
         Count(m.length, m.limit, _unit(m.unit, gettext), m.problem()) for m in measurements
     )
+    unseen = tuple(
+        gettext(HIDDEN_WORDS[found.message]) % found.words
+        for found in hidden.hidden_characters(post.text)
+    )
     return PostCard(
         id=post.id,
         channel=post.channel,
@@ -93,7 +117,7 @@ def post_card(
         language=post.language,
         text=built.displayed if built is not None else post.text,
         counts=counts,
-        problems=tuple(c.problem for c in counts if c.problem is not None),
+        problems=tuple(c.problem for c in counts if c.problem is not None) + unseen,
         status=post.status,
         due_at=post.due_at,
         channel_zone=channel.zone(config.zone),

@@ -30,6 +30,7 @@ CHANGES_REQUESTED = "changes_requested"
 # The fewest hex digits of a content hash that a reviewer may quote as what they saw: 64 bits,
 # too many for an author to find other content whose hash starts the same.
 SEEN_DIGITS = 16
+SUBMIT_ACTION = "draft.submit"  # the audit entry of a submission: the inbox dates reviews by it
 
 
 class StaleReview(ReviewError):
@@ -68,7 +69,7 @@ def submit(session: Session, *, draft_id: int, actor: User, config: Config) -> D
         raise ReviewError(f"draft {draft_id} cannot be submitted: {listed}")
     draft.status = DraftStatus.IN_REVIEW
     draft.review_round += 1
-    record(session, actor=actor.name, action="draft.submit", draft_id=draft_id)
+    record(session, actor=actor.name, action=SUBMIT_ACTION, draft_id=draft_id)
     return draft
 
 

@@ -1,0 +1,123 @@
+"""The review inbox (``drafts.inbox``) on SQLite and on PostgreSQL: who waits longest, and pages."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlmodel import select
+
+from drafts.authoring import add_draft, edit_draft
+from drafts.config import Config
+from drafts.draft_file import DraftContent, read_draft_file
+from drafts.inbox import review_inbox
+from drafts.models import Post, User
+from drafts.rendering import TemplateLibrary
+from drafts.review import submit
+from drafts.storage import Database
+from drafts.timestamps import utcnow
+from drafts.users import Role, add_user
+
+
+@pytest.fixture
+def mina(database: Database) -> User:
+    with database.writing() as session:
+        return add_user(session, name="mina", role=Role.AUTHOR, password_hash=None, actor=None)
+
+
+def content(config: Config, title: str, text: str = "The park opens on Tuesday.") -> DraftContent:
+    source = "\n".join(
+        [
+            'kind = "update"',
+            f"title = {json.dumps(title)}",
+            'channels = ["linkedin", "x-en"]',
+            "[text]",
+            f"en = {json.dumps(text)}",
+        ]
+    )
+    return read_draft_file(source, "inbox.toml", config, utcnow())
+
+
+def add(
+    database: Database, config: Config, library: TemplateLibrary, author: User, title: str
+) -> int:
+    with database.writing() as session:
+        draft = add_draft(
+            session, content=content(config, title), author=author, config=config, library=library
+        )
+        assert draft.id is not None
+        return draft.id
+
+
+def send_to_review(database: Database, config: Config, author: User, draft_id: int) -> None:
+    with database.writing() as session:
+        submit(session, draft_id=draft_id, actor=author, config=config)
+
+
+def listed(database: Database, page: int = 1, size: int = 50) -> list[int]:
+    with database.reading() as session:
+        return [entry.id for entry in review_inbox(session, page=page, size=size).entries]
+
+
+def test_the_longest_waiting_come_first_and_an_edit_restarts_the_wait(
+    database: Database, config: Config, library: TemplateLibrary, mina: User
+) -> None:
+    first, second, third = (add(database, config, library, mina, f"Update {n}") for n in (1, 2, 3))
+    add(database, config, library, mina, "Still a draft")
+    for draft_id in (third, first, second):
+        send_to_review(database, config, mina, draft_id)
+    assert listed(database) == [third, first, second]
+
+    with database.writing() as session:  # edited in review: it waits from the edit
+        edit_draft(
+            session,
+            draft_id=third,
+            content=content(config, "Update 3", "The park opens on Wednesday."),
+            editor=mina,
+            config=config,
+            library=library,
+        )
+    assert listed(database) == [first, second, third]
+
+
+def test_an_entry_names_its_author_and_counts_its_posts_over_their_limit(
+    database: Database, config: Config, library: TemplateLibrary, mina: User
+) -> None:
+    draft_id = add(database, config, library, mina, "Riverside park reopens")
+    send_to_review(database, config, mina, draft_id)
+    with database.writing() as session:  # a limit learned lower after the draft was sent
+        post = session.exec(
+            select(Post).where(Post.draft_id == draft_id, Post.channel == "x-en")
+        ).one()
+        post.length_limit = 10
+    with database.reading() as session:
+        page = review_inbox(session, page=1, size=50)
+    [entry] = page.entries
+    assert (entry.title, entry.kind, entry.author) == ("Riverside park reopens", "update", "mina")
+    assert entry.languages == ("en",)
+    assert entry.channels == ("linkedin", "x-en")
+    assert (entry.posts, entry.over_limit) == (2, 1)
+    assert entry.waiting_since.tzinfo is not None
+    assert (page.waiting, page.number, page.pages) == (1, 1, 1)
+
+
+def test_the_inbox_comes_a_page_at_a_time(
+    database: Database, config: Config, library: TemplateLibrary, mina: User
+) -> None:
+    ids = [add(database, config, library, mina, f"Update {n}") for n in range(5)]
+    for draft_id in ids:
+        send_to_review(database, config, mina, draft_id)
+    assert listed(database, page=1, size=2) == ids[:2]
+    assert listed(database, page=2, size=2) == ids[2:4]
+    assert listed(database, page=3, size=2) == ids[4:]
+    assert listed(database, page=99, size=2) == ids[4:]  # clamped to the last
+    assert listed(database, page=0, size=2) == ids[:2]  # and to the first
+    with database.reading() as session:
+        page = review_inbox(session, page=2, size=2)
+    assert (page.waiting, page.number, page.pages) == (5, 2, 3)
+
+
+def test_an_empty_inbox_has_one_empty_page(database: Database) -> None:
+    with database.reading() as session:
+        page = review_inbox(session, page=3, size=50)
+    assert (page.entries, page.waiting, page.number, page.pages) == ((), 0, 1, 1)

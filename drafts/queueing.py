@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import islice
+from typing import Any
 
+from sqlalchemy import Select
+from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
 from drafts.audit import record
@@ -161,6 +165,48 @@ def upcoming_posts(session: Session, *, channel: str | None = None) -> list[Post
     if channel is not None:
         query = query.where(Post.channel == channel)
     return list(session.exec(query.order_by(col(Post.due_at), col(Post.id))))
+
+
+@dataclass(frozen=True)
+class PlannedPost:
+    """A post where a calendar places it: its due time, channel and status, and its draft's title."""
+
+    id: int
+    draft_id: int
+    title: str
+    channel: str
+    platform: str
+    language: str
+    status: str
+    due_at: datetime
+
+
+def posts_due_between(
+    session: Session, *, start: datetime, end: datetime, statuses: Iterable[str]
+) -> list[PlannedPost]:
+    """The posts in ``statuses`` due in ``[start, end)``, by due time, then channel, language
+    and id. One query, of the columns a ``PlannedPost`` holds (a published post keeps the due
+    time it was planned for)."""
+    query: Select[*tuple[Any, ...]] = (
+        select_columns(
+            col(Post.id),
+            col(Post.draft_id),
+            col(Draft.title),
+            col(Post.channel),
+            col(Post.platform),
+            col(Post.language),
+            col(Post.status),
+            col(Post.due_at),
+        )
+        .join(Draft, col(Draft.id) == col(Post.draft_id))
+        .where(
+            col(Post.status).in_([str(status) for status in statuses]),
+            col(Post.due_at) >= start,
+            col(Post.due_at) < end,
+        )
+        .order_by(col(Post.due_at), col(Post.channel), col(Post.language), col(Post.id))
+    )
+    return [PlannedPost(*row) for row in session.connection().execute(query)]
 
 
 def _post_id(post: Post) -> int:

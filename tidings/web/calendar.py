@@ -1,10 +1,10 @@
 """The calendar: one week of posts per channel (Monday to Sunday), in a chosen timezone.
 
 ``GET /calendar?week=2026-W49&tz=Europe/London``. The week and the zone default to the
-viewer's (their preference, else ``[tidings] timezone``). One query reads the week: the posts
-whose ``due_at`` falls in the week's UTC range, with their drafts' titles. A published post
-is shown at its due time too, so an entry stays where it was planned. Dates and status words
-are in the viewer's interface language.
+viewer's (their preference, else ``[tidings] timezone``). One query reads the week
+(``drafts.queueing.posts_due_between``): the posts whose ``due_at`` falls in the week's UTC
+range, with their drafts' titles. A published post is shown at its due time too, so an entry
+stays where it was planned. Dates and status words are in the viewer's interface language.
 """
 
 from __future__ import annotations
@@ -14,14 +14,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import partial
-from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_interval, format_skeleton
-from sqlalchemy import Select
-from sqlalchemy import select as select_columns
-from sqlmodel import col
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -29,7 +25,7 @@ from starlette.routing import Route
 from drafts.config import Config
 from drafts.errors import TidingsError
 from drafts.lifecycle import PostStatus
-from drafts.models import Draft, Post
+from drafts.queueing import posts_due_between
 from drafts.storage import Database
 from drafts.timestamps import utcnow
 from drafts.timezones import zone
@@ -163,56 +159,34 @@ class CalendarView:
     posts: int
 
 
-def _week_query(week: Week) -> Select[*tuple[Any, ...]]:
-    return (
-        select_columns(
-            col(Post.id),
-            col(Post.draft_id),
-            col(Draft.title),
-            col(Post.channel),
-            col(Post.platform),
-            col(Post.language),
-            col(Post.status),
-            col(Post.due_at),
-        )
-        .join(Draft, col(Draft.id) == col(Post.draft_id))
-        .where(
-            col(Post.status).in_([str(status) for status in SHOWN_STATUSES]),
-            col(Post.due_at) >= week.start,
-            col(Post.due_at) < week.end,
-        )
-        .order_by(col(Post.due_at), col(Post.channel), col(Post.language), col(Post.id))
-    )
-
-
 def load_calendar(database: Database, config: Config, week: Week, now: datetime) -> CalendarView:
     """The week's posts, a row per configured channel (and one per channel no longer configured
     that still has posts in the week)."""
     with database.reading() as session:
-        rows = session.connection().execute(_week_query(week)).all()
+        posts = posts_due_between(session, start=week.start, end=week.end, statuses=SHOWN_STATUSES)
     tz = week.zone
     cells: dict[str, list[list[Entry]]] = {}
-    platforms = {channel.id: channel.platform for channel in config.channels}
-    for row in rows:
-        local = row.due_at.astimezone(tz)
+    platforms: dict[str, str] = {channel.id: channel.platform for channel in config.channels}
+    for post in posts:
+        local = post.due_at.astimezone(tz)
         day = (local.date() - week.monday).days
         if not 0 <= day < 7:  # cannot happen for [start, end); kept out rather than misplaced
             continue
-        platforms.setdefault(row.channel, row.platform)
+        platforms.setdefault(post.channel, post.platform)
         entry = Entry(
-            post_id=row.id,
-            draft_id=row.draft_id,
-            title=row.title,
-            channel=row.channel,
-            language=row.language,
-            status=row.status,
-            due_at=row.due_at,
+            post_id=post.id,
+            draft_id=post.draft_id,
+            title=post.title,
+            channel=post.channel,
+            language=post.language,
+            status=post.status,
+            due_at=post.due_at,
             local=local,
-            due_iso=row.due_at.isoformat(),
-            due_shown=when(row.due_at, local.tzinfo or UTC),
+            due_iso=post.due_at.isoformat(),
+            due_shown=when(post.due_at, local.tzinfo or UTC),
             clock=local.strftime("%H:%M"),
         )
-        cells.setdefault(row.channel, [[] for _ in range(7)])[day].append(entry)
+        cells.setdefault(post.channel, [[] for _ in range(7)])[day].append(entry)
     configured = [channel.id for channel in config.channels]
     gone = sorted(set(cells) - set(configured))
     empty: list[list[Entry]] = [[] for _ in range(7)]
@@ -232,7 +206,7 @@ def load_calendar(database: Database, config: Config, week: Week, now: datetime)
         current=week_of(now, tz),
         today=now.astimezone(tz).date(),
         rows=channel_rows,
-        posts=len(rows),
+        posts=len(posts),
     )
 
 

@@ -1,0 +1,98 @@
+"""The week's posts (``drafts.queueing.posts_due_between``) on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from drafts.authoring import add_draft, draft_posts
+from drafts.config import Config
+from drafts.draft_file import read_draft_file
+from drafts.lifecycle import PostStatus
+from drafts.models import Post, User
+from drafts.queueing import PlannedPost, posts_due_between
+from drafts.rendering import TemplateLibrary
+from drafts.storage import Database
+from drafts.users import Role, add_user
+
+MONDAY = datetime(2026, 11, 30, tzinfo=UTC)
+SHOWN = (PostStatus.SCHEDULED, PostStatus.PUBLISHED, PostStatus.NEEDS_ATTENTION)
+
+
+@pytest.fixture
+def mina(database: Database) -> User:
+    with database.writing() as session:
+        return add_user(session, name="mina", role=Role.AUTHOR, password_hash=None, actor=None)
+
+
+def posts_of(
+    database: Database, config: Config, library: TemplateLibrary, author: User, title: str
+) -> dict[tuple[str, str], int]:
+    """A new draft's post ids by (channel, language): linkedin in en and ko, x-en."""
+    source = "\n".join(
+        [
+            'kind = "update"',
+            f"title = {json.dumps(title)}",
+            'channels = ["linkedin", "x-en"]',
+            "[text]",
+            'en = "The park opens on Tuesday."',
+            'ko = "공원이 화요일에 문을 엽니다."',
+        ]
+    )
+    content = read_draft_file(source, "week.toml", config, MONDAY)
+    with database.writing() as session:
+        draft = add_draft(session, content=content, author=author, config=config, library=library)
+        assert draft.id is not None
+        return {(p.channel, p.language): p.id or 0 for p in draft_posts(session, draft.id)}
+
+
+def plan(database: Database, post_id: int, status: PostStatus, due: datetime) -> None:
+    with database.writing() as session:
+        post = session.get(Post, post_id)
+        assert post is not None
+        post.status, post.due_at = status, due
+
+
+def test_the_weeks_posts_come_in_time_order_with_their_drafts_titles(
+    database: Database, config: Config, library: TemplateLibrary, mina: User
+) -> None:
+    park = posts_of(database, config, library, mina, "Riverside park reopens")
+    library_hours = posts_of(database, config, library, mina, "Library hours")
+    noon = MONDAY + timedelta(hours=3)
+    plan(database, park["x-en", "en"], PostStatus.SCHEDULED, noon)
+    plan(database, park["linkedin", "ko"], PostStatus.PUBLISHED, noon)
+    plan(database, park["linkedin", "en"], PostStatus.NEEDS_ATTENTION, noon)
+    plan(database, library_hours["linkedin", "en"], PostStatus.SCHEDULED, MONDAY)  # the start
+    plan(database, library_hours["x-en", "en"], PostStatus.SCHEDULED, MONDAY + timedelta(days=7))
+    plan(database, library_hours["linkedin", "ko"], PostStatus.CANCELLED, noon)
+
+    with database.reading() as session:
+        week = posts_due_between(
+            session, start=MONDAY, end=MONDAY + timedelta(days=7), statuses=SHOWN
+        )
+    # The next Monday is the end, outside; a cancelled post is not asked for.
+    assert [(p.title, p.channel, p.language, p.status) for p in week] == [
+        ("Library hours", "linkedin", "en", "scheduled"),
+        ("Riverside park reopens", "linkedin", "en", "needs_attention"),
+        ("Riverside park reopens", "linkedin", "ko", "published"),
+        ("Riverside park reopens", "x-en", "en", "scheduled"),
+    ]
+    first = week[0]
+    assert first == PlannedPost(
+        id=library_hours["linkedin", "en"],
+        draft_id=first.draft_id,
+        title="Library hours",
+        channel="linkedin",
+        platform="linkedin",
+        language="en",
+        status="scheduled",
+        due_at=MONDAY,
+    )
+    assert week[1].due_at == noon and week[1].due_at.tzinfo is not None
+
+
+def test_a_week_without_posts_is_empty(database: Database) -> None:
+    with database.reading() as session:
+        assert posts_due_between(session, start=MONDAY, end=MONDAY, statuses=SHOWN) == []

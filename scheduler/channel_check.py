@@ -67,15 +67,14 @@ async def check_channels(
 async def _check(
     channel: ChannelBase, client: httpx.AsyncClient, vault: DatabaseVault, now: datetime
 ) -> ChannelHealth:
-    adapter = adapter_for(channel.platform)
-    unreachable = _health_failing(channel)
-    if adapter is None:
-        return unreachable(f"Tidings cannot publish to {channel.platform} yet")
     try:
         credentials = Credentials(secret_for(channel), vault, os.environ)
-        identity = await adapter.identify(client, channel, credentials, now)
+        identity = await adapter_for(channel).identify(client, channel, credentials, now)
     except (MissingSecret, ChannelCheckError, TidingsError) as error:
-        return unreachable(scrub(str(error)))  # a platform's refusal may quote the token
+        # A platform's refusal may quote the token.
+        return ChannelHealth(
+            channel.id, channel.platform, reachable=False, problem=scrub(str(error))
+        )
     return ChannelHealth(
         channel=channel.id,
         platform=channel.platform,
@@ -84,10 +83,3 @@ async def _check(
         token_expires_at=identity.token_expires_at,
         text_limits=identity.text_limits,
     )
-
-
-def _health_failing(channel: ChannelBase) -> Callable[[str], ChannelHealth]:
-    def failing(problem: str) -> ChannelHealth:
-        return ChannelHealth(channel.id, channel.platform, reachable=False, problem=problem)
-
-    return failing

@@ -52,3 +52,5 @@ class Unknown:
 
 
 Outcome = Published | RetryAt | RetryLater | Failed | Unknown
+NotPublished = RetryAt | RetryLater | Failed | Unknown
+"""Every outcome but ``Published``: each says why in its ``reason``."""

@@ -42,11 +42,9 @@ class Preview:
         }
 
 
-def preview(*, post_id: int, text: str, language: str, channel: ChannelBase) -> Preview | None:
-    """The request the daemon would send for this post, or None if no adapter exists yet."""
-    adapter = adapter_for(channel.platform)
-    if adapter is None:
-        return None
+def preview(*, post_id: int, text: str, language: str, channel: ChannelBase) -> Preview:
+    """The request the daemon would send for this post."""
+    adapter = adapter_for(channel)
     job = PostJob(post_id=post_id, text=text, language=language, idempotency_key="preview")
     request = adapter.build(job, channel, PLACEHOLDER)
     webhook = isinstance(channel, WebhookChannel)

@@ -18,7 +18,15 @@ from scheduler.claims import LAST_SENT_AT, Claim, Result
 from scheduler.credentials import MissingSecret, scrub, secret_for
 from scheduler.outcomes import Failed, Published, RetryAt, RetryLater, Unknown
 from scheduler.platforms import adapter_for
-from scheduler.platforms.base import Adapter, Attempted, Credentials, PostJob, SaveState, Vault
+from scheduler.platforms.base import (
+    Adapter,
+    Attempted,
+    C,
+    Credentials,
+    PostJob,
+    SaveState,
+    Vault,
+)
 from scheduler.retry import AttemptOutcome, Decision, RetryPolicy, UnknownHandling, decide
 
 
@@ -35,7 +43,7 @@ async def attempt(
 ) -> Result:
     """Publish ``claim`` once and return what to record; never raises for platform trouble."""
     started = time.perf_counter()
-    adapter = adapter_for(claim.platform)
+    adapter = adapter_for(channel)
     saved: dict[str, str] = {}
 
     async def save(state: Mapping[str, str]) -> None:
@@ -74,9 +82,9 @@ async def attempt(
 
 
 async def _run(
-    adapter: Adapter | None,
+    adapter: Adapter[C],
     claim: Claim,
-    channel: ChannelBase,
+    channel: C,
     client: httpx.AsyncClient,
     now: datetime,
     vault: Vault,
@@ -84,9 +92,12 @@ async def _run(
 ) -> tuple[Attempted, UnknownHandling, bool]:
     """The attempt, how its platform handles unknown outcomes, and whether an earlier send is
     still unsettled (the platform's check could not yet tell whether it posted)."""
-    if adapter is None:
-        reason = f"Tidings cannot publish to {claim.platform} yet"
-        return Attempted(Failed(reason)), UnknownHandling.ASK_A_PERSON, False
+    if channel.platform != claim.platform:  # config.toml moved the channel to another platform
+        reason = (
+            f"channel {channel.id} publishes to {channel.platform} now, and this post was "
+            f"written for {claim.platform}: nothing was sent"
+        )
+        return Attempted(Failed(reason)), UnknownHandling.ASK_A_PERSON, claim.reconcile
     try:
         credentials = Credentials(secret_for(channel), vault, os.environ)
     except MissingSecret as error:

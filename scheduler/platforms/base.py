@@ -3,23 +3,41 @@
 The builder turns a post and its channel into the exact request (method, URL, headers, body);
 the review preview, the length check and the daemon all call it. The reader turns a response
 into an ``Outcome``. Only ``send`` touches the network, through the ``httpx.AsyncClient`` the
-daemon hands in (tests point ``base_url`` at the loopback sandbox).
+daemon hands in; a channel's ``base_url`` says where that is (a staging server, or the loopback
+server tests use), and an adapter builds the same requests and links whatever it is.
+
+``Adapter[C]`` is generic in its channel type: ``scheduler.platforms.adapter_for`` checks a
+channel's type once, where an adapter is chosen, so no adapter checks what it was given. The
+steps every adapter shares live here: the API origin, sending and reading an answer, the wait
+after a rate limit that names no reset, and reading an identity endpoint's answer.
 """
 
 from __future__ import annotations
 
 import json
+from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any, ClassVar, Protocol
+from datetime import datetime, timedelta
+from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 import httpx
 
 from drafts.channels import ChannelBase
 from scheduler.credentials import checked
-from scheduler.outcomes import Failed, Outcome, RetryLater, Unknown
+from scheduler.outcomes import Failed, NotPublished, Outcome, RetryLater, Unknown
+from scheduler.rate_limits import reset_time
 from scheduler.retry import UnknownHandling
+
+C = TypeVar("C", bound=ChannelBase)
+
+NoAnswer = RetryLater | Failed | Unknown
+"""Why ``send`` has no answer: never written (Failed), never arrived (RetryLater), or lost
+after it went out (Unknown)."""
+
+# A rate limit that names no reset waits this long: the longest short window the platforms
+# document (X's 15 minutes, a quarter of Meta's hour), so a refusal is not asked again too soon.
+DEFAULT_RATE_LIMIT_WAIT = timedelta(minutes=15)
 
 
 @dataclass(frozen=True)
@@ -135,58 +153,96 @@ class ChannelCheckError(Exception):
     """A channel's identity endpoint refused or could not be reached; the message says why."""
 
 
-class Adapter(Protocol):
-    """One platform: how to publish to it and what it offers when an outcome is unknown."""
+class Adapter(ABC, Generic[C]):
+    """One platform: how to publish to it and what it offers when an outcome is unknown.
+
+    ``channel_type`` is the channel model it takes; ``adapter_for`` only hands it those."""
 
     platform: ClassVar[str]
     unknown_handling: ClassVar[UnknownHandling]
+    channel_type: type[C]
 
-    def build(self, job: PostJob, channel: ChannelBase, secret: str) -> HttpRequest:
+    @abstractmethod
+    def build(self, job: PostJob, channel: C, secret: str) -> HttpRequest:
         """The request that creates the post: pure, shared with the preview."""
-        ...
 
+    @abstractmethod
     def displayed_text(self, request: HttpRequest) -> str:
         """The text the platform will show for this request (what reviewers see)."""
-        ...
 
+    @abstractmethod
     async def publish(
         self,
         client: httpx.AsyncClient,
         job: PostJob,
-        channel: ChannelBase,
+        channel: C,
         credentials: Credentials,
         now: datetime,
         save: SaveState,
     ) -> Attempted:
         """Send, and read what came back. Ids chosen before sending go through ``save`` first."""
-        ...
 
+    @abstractmethod
     async def reconcile(
         self,
         client: httpx.AsyncClient,
         job: PostJob,
-        channel: ChannelBase,
+        channel: C,
         credentials: Credentials,
         now: datetime,
     ) -> Outcome | None:
         """After an unknown outcome: the post's fate if the platform can tell, None when it is
         safe to send again, or ``Unknown`` when nobody can tell without a person."""
-        ...
 
+    @abstractmethod
     async def identify(
-        self,
-        client: httpx.AsyncClient,
-        channel: ChannelBase,
-        credentials: Credentials,
-        now: datetime,
+        self, client: httpx.AsyncClient, channel: C, credentials: Credentials, now: datetime
     ) -> Identity:
         """Call the channel's identity endpoint; ``ChannelCheckError`` when it fails."""
-        ...
 
 
-async def send(
-    client: httpx.AsyncClient, request: HttpRequest
-) -> HttpResponse | RetryLater | Failed | Unknown:
+def api_origin(channel: ChannelBase, api: str) -> str:
+    """Where the channel's API requests go: its ``base_url`` if set, else the platform's ``api``
+    origin; request paths are appended to it unchanged."""
+    return (channel.base_url or api).rstrip("/")
+
+
+def bearer(token: str) -> dict[str, str]:
+    """The ``Authorization`` header for a bearer token."""
+    return {"Authorization": f"Bearer {token}"}
+
+
+def rate_limited_until(
+    headers: Mapping[str, str], now: datetime, *, retry_after_seconds: float | None = None
+) -> datetime:
+    """When to ask again after a rate limit: what the answer says (``rate_limits.reset_time``),
+    else ``DEFAULT_RATE_LIMIT_WAIT`` from now."""
+    told = reset_time(headers, now, retry_after_seconds=retry_after_seconds)
+    return told or now + DEFAULT_RATE_LIMIT_WAIT
+
+
+async def send_and_read(
+    client: httpx.AsyncClient, request: HttpRequest, read: Callable[[HttpResponse], Outcome]
+) -> Outcome:
+    """Send ``request`` and read its answer with ``read``; without one, why there is none."""
+    response = await send(client, request)
+    return read(response) if isinstance(response, HttpResponse) else response
+
+
+def identity_answer(
+    response: HttpResponse | NotPublished, refusal: Callable[[HttpResponse], str]
+) -> dict[str, Any]:
+    """The JSON object an identity endpoint answered with; a ``ChannelCheckError`` saying it
+    could not be reached, or ``refusal(response)`` for any other answer than 200 with one."""
+    if not isinstance(response, HttpResponse):
+        raise ChannelCheckError(f"unreachable: {response.reason}")
+    body = response.json()
+    if response.status != 200 or not isinstance(body, dict):
+        raise ChannelCheckError(refusal(response))
+    return body
+
+
+async def send(client: httpx.AsyncClient, request: HttpRequest) -> HttpResponse | NoAnswer:
     """Send ``request``; a transport failure becomes an outcome that says whether the
     request can have reached the platform."""
     try:

@@ -12,14 +12,15 @@ error to a create request is such an unknown outcome: the post may exist all the
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import ClassVar
 
 import httpx
 
-from drafts.channels import ChannelBase, FacebookChannel
+from drafts.channels import FacebookChannel
 from scheduler.outcomes import Outcome, Published, RetryAt, RetryLater, Unknown
 from scheduler.platforms.base import (
+    Adapter,
     Attempted,
     ChannelCheckError,
     Credentials,
@@ -28,15 +29,17 @@ from scheduler.platforms.base import (
     Identity,
     PostJob,
     SaveState,
+    api_origin,
+    bearer,
+    identity_answer,
     send,
+    send_and_read,
 )
 from scheduler.platforms.graph_errors import (
-    RECONNECT_CODES,
-    TEMPORARY_CODES,
-    THROTTLE_CODES,
-    classify,
-    parse_error,
+    graph_time,
     read_failure,
+    refused_identity,
+    refused_read,
 )
 from scheduler.retry import UnknownHandling
 
@@ -51,15 +54,15 @@ LISTING_GRACE = timedelta(minutes=1)
 LISTING_SIZE = 25
 
 
-class FacebookAdapter:
+class FacebookAdapter(Adapter[FacebookChannel]):
     platform: ClassVar[str] = "facebook"
     unknown_handling: ClassVar[UnknownHandling] = UnknownHandling.RECONCILE
+    channel_type = FacebookChannel
 
-    def build(self, job: PostJob, channel: ChannelBase, secret: str) -> HttpRequest:
-        assert isinstance(channel, FacebookChannel)
+    def build(self, job: PostJob, channel: FacebookChannel, secret: str) -> HttpRequest:
         return HttpRequest.with_json(
             "POST",
-            f"{_api(channel)}/{channel.graph_version}/{channel.page_id}/feed",
+            f"{_graph(channel)}/{channel.page_id}/feed",
             {"message": job.text, "access_token": secret},
         )
 
@@ -70,32 +73,30 @@ class FacebookAdapter:
         self,
         client: httpx.AsyncClient,
         job: PostJob,
-        channel: ChannelBase,
+        channel: FacebookChannel,
         credentials: Credentials,
         now: datetime,
         save: SaveState,
     ) -> Attempted:
-        assert isinstance(channel, FacebookChannel)
-        response = await send(client, self.build(job, channel, credentials.secret))
-        if isinstance(response, HttpResponse):
-            return Attempted(read_answer(response, channel, now))
-        return Attempted(response)
+        request = self.build(job, channel, credentials.secret)
+        return Attempted(
+            await send_and_read(client, request, lambda answer: read_answer(answer, channel, now))
+        )
 
     async def reconcile(
         self,
         client: httpx.AsyncClient,
         job: PostJob,
-        channel: ChannelBase,
+        channel: FacebookChannel,
         credentials: Credentials,
         now: datetime,
     ) -> Outcome | None:
-        assert isinstance(channel, FacebookChannel)
         since = job.last_sent_at or job.first_attempt_at or now
         url = (
-            f"{_api(channel)}/{channel.graph_version}/{channel.page_id}/published_posts"
+            f"{_graph(channel)}/{channel.page_id}/published_posts"
             f"?fields=id,message,created_time&limit={LISTING_SIZE}"
         )
-        response = await send(client, _get(url, credentials.secret))
+        response = await send(client, HttpRequest("GET", url, bearer(credentials.secret)))
         if not isinstance(response, HttpResponse):
             return RetryLater(f"could not list the page's posts to look for it: {response.reason}")
         return read_listing(response, job, channel, since, now)
@@ -103,20 +104,13 @@ class FacebookAdapter:
     async def identify(
         self,
         client: httpx.AsyncClient,
-        channel: ChannelBase,
+        channel: FacebookChannel,
         credentials: Credentials,
         now: datetime,
     ) -> Identity:
-        assert isinstance(channel, FacebookChannel)
-        url = f"{_api(channel)}/{channel.graph_version}/me?fields=id,name"
-        response = await send(client, _get(url, credentials.secret))
-        if not isinstance(response, HttpResponse):
-            raise ChannelCheckError(f"unreachable: {response.reason}")
-        body = response.json()
-        if response.status != 200 or not isinstance(body, dict):
-            error = parse_error(body)
-            detail = error.describe() if error else response.text(200)
-            raise ChannelCheckError(f"refused ({response.status}): {detail}")
+        url = f"{_graph(channel)}/me?fields=id,name"
+        response = await send(client, HttpRequest("GET", url, bearer(credentials.secret)))
+        body = identity_answer(response, refused_identity)
         if str(body.get("id")) != channel.page_id:
             raise ChannelCheckError(
                 f"the token belongs to {body.get('name')} ({body.get('id')}), not page "
@@ -146,21 +140,18 @@ def read_listing(
     """
     body = response.json()
     if response.status != 200 or not isinstance(body, dict):
-        error = parse_error(body)
-        if error is not None and error.code in RECONNECT_CODES | THROTTLE_CODES | TEMPORARY_CODES:
-            return classify(error, response, now, service=SERVICE, reconnect=RECONNECT)
-        if error is None and response.status >= 500:
-            return RetryLater(f"Facebook could not list the page's posts ({response.status})")
-        detail = error.describe() if error else f"{response.status}: {response.text(200)}"
-        return Unknown(
-            f"Facebook would not list the page's posts ({detail}), so whether the earlier "
-            "attempt was published cannot be checked",
-            response.status,
+        return refused_read(
+            response,
+            now,
+            service=SERVICE,
+            reconnect=RECONNECT,
+            reading="list the page's posts",
+            unsettled="so whether the earlier attempt was published cannot be checked",
         )
     for item in body.get("data") or []:
         if not isinstance(item, dict) or item.get("message") != job.text:
             continue
-        created = _graph_time(item.get("created_time"))
+        created = graph_time(item.get("created_time"))
         if created is not None and created >= since - CLOCK_SKEW and item.get("id"):
             post_id = str(item["id"])
             return Published(post_id, post_url(channel, post_id), response.status)
@@ -181,20 +172,6 @@ def post_url(channel: FacebookChannel, post_id: str) -> str:
     return f"{web}/{page}/posts/{post}" if post else f"{web}/{post_id}"
 
 
-def _api(channel: FacebookChannel) -> str:
-    return channel.base_url.rstrip("/") if channel.base_url else API
-
-
-def _get(url: str, secret: str) -> HttpRequest:
-    return HttpRequest("GET", url, {"Authorization": f"Bearer {secret}"})
-
-
-def _graph_time(value: object) -> datetime | None:
-    """Graph's ``2026-11-29T17:06:46+0000``."""
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+def _graph(channel: FacebookChannel) -> str:
+    """The Graph API at the channel's pinned version."""
+    return f"{api_origin(channel, API)}/{channel.graph_version}"

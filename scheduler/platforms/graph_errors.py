@@ -1,4 +1,5 @@
-"""Reading Meta Graph API errors, shared by Facebook Pages and Threads (PLATFORMS.md §5.2, §6).
+"""Reading Meta Graph API answers, shared by Facebook Pages and Threads (PLATFORMS.md §5.2, §6):
+errors, refused reads and identity checks, and Graph's times.
 
 Graph errors are ``{"error": {message, type, code, error_subcode, fbtrace_id}}`` and the HTTP
 status says little (throttling usually comes as 400), so outcomes follow ``error.code``:
@@ -21,10 +22,10 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from scheduler.outcomes import Failed, Outcome, RetryAt, RetryLater, Unknown
-from scheduler.platforms.base import HttpResponse
+from scheduler.platforms.base import DEFAULT_RATE_LIMIT_WAIT, HttpResponse
 from scheduler.rate_limits import reset_time
 
 RECONNECT_CODES = frozenset({102, 104, 190})
@@ -32,8 +33,6 @@ THROTTLE_CODES = frozenset({4, 17, 32, 341, 613, 80001})
 TEMPORARY_CODES = frozenset({1, 2})
 POLICY_BLOCK_CODE = 368
 DUPLICATE_CODE = 506
-# No usage header: Meta's throttles are counted over an hour, so a quarter of it is a fair wait.
-DEFAULT_THROTTLE_WAIT = timedelta(minutes=15)
 USAGE_HEADER = "x-business-use-case-usage"
 
 
@@ -118,6 +117,44 @@ def read_failure(response: HttpResponse, now: datetime, *, service: str, reconne
     return Failed(f"{service} refused the request ({response.status}): {message}", response.status)
 
 
+def refused_read(
+    response: HttpResponse,
+    now: datetime,
+    *,
+    service: str,
+    reconnect: str,
+    reading: str,
+    unsettled: str,
+) -> Outcome:
+    """What a refused read (a listing, a status: it creates nothing) means: a token, throttle
+    or temporary Graph error as ``classify`` has it, a 5xx without one a retry, and anything
+    else ``Unknown``, saying what could not be read (``reading``) and what that leaves open."""
+    error = parse_error(response.json())
+    if error is not None and error.code in RECONNECT_CODES | THROTTLE_CODES | TEMPORARY_CODES:
+        return classify(error, response, now, service=service, reconnect=reconnect)
+    if error is None and response.status >= 500:
+        return RetryLater(f"{service} could not {reading} ({response.status})")
+    detail = error.describe() if error else f"{response.status}: {response.text(200)}"
+    return Unknown(f"{service} would not {reading} ({detail}), {unsettled}", response.status)
+
+
+def refused_identity(response: HttpResponse) -> str:
+    """Why an identity check (``GET /me``) was refused, for ``channels check``."""
+    error = parse_error(response.json())
+    return f"refused ({response.status}): {error.describe() if error else response.text(200)}"
+
+
+def graph_time(value: object) -> datetime | None:
+    """Graph's ``2026-11-29T17:06:46+0000``, or None when ``value`` is not one."""
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
 def throttled_until(headers: Mapping[str, str], now: datetime) -> datetime:
     """When a throttled token may call again: the latest time any header names, else a default."""
     candidates = [
@@ -125,7 +162,7 @@ def throttled_until(headers: Mapping[str, str], now: datetime) -> datetime:
         for moment in (regain_access(headers, now), reset_time(headers, now))
         if moment is not None
     ]
-    return max(candidates, default=now + DEFAULT_THROTTLE_WAIT)
+    return max(candidates, default=now + DEFAULT_RATE_LIMIT_WAIT)
 
 
 def regain_access(headers: Mapping[str, str], now: datetime) -> datetime | None:

@@ -22,10 +22,11 @@ from urllib.parse import quote
 
 import httpx
 
-from drafts.channels import ChannelBase, LinkedInChannel
+from drafts.channels import LinkedInChannel
 from drafts.text_rules.linkedin import escape_little
 from scheduler.outcomes import Failed, Outcome, Published, RetryAt, RetryLater, Unknown
 from scheduler.platforms.base import (
+    Adapter,
     Attempted,
     ChannelCheckError,
     Credentials,
@@ -34,7 +35,12 @@ from scheduler.platforms.base import (
     Identity,
     PostJob,
     SaveState,
+    api_origin,
+    bearer,
+    identity_answer,
+    rate_limited_until,
     send,
+    send_and_read,
 )
 from scheduler.rate_limits import reset_time
 from scheduler.retry import UnknownHandling
@@ -47,9 +53,8 @@ THROTTLED = "linkedin_throttled_at"
 DUPLICATE_WINDOW = timedelta(minutes=9)
 CLOCK_SKEW = timedelta(minutes=2)
 LISTING_SIZE = 10
-# A 429 without a daily limit named may be LinkedIn's infrastructure protection: wait a
-# while; a second one for the same post waits for the daily reset at midnight UTC (§1.6).
-FIRST_THROTTLE_WAIT = timedelta(minutes=15)
+# A 429 without a daily limit named may be LinkedIn's infrastructure protection: it waits the
+# default while; a second one for the same post waits for the daily reset at midnight UTC (§1.6).
 REPEATED_THROTTLE = timedelta(days=1)
 DUPLICATE_URN = re.compile(r"urn:li:(?:share|ugcPost|activity):\d+")
 RESERVED = frozenset("|{}@[]()<>#*_~\\")
@@ -58,15 +63,15 @@ _HASHTAG_TEMPLATE = re.compile(r"\{hashtag\|\\#\|([^}|]+)\}")
 _MENTION = re.compile(r"@\[([^\]]*)\]\(urn:li:(?:person|organization):[A-Za-z0-9_-]+\)")
 
 
-class LinkedInAdapter:
+class LinkedInAdapter(Adapter[LinkedInChannel]):
     platform: ClassVar[str] = "linkedin"
     unknown_handling: ClassVar[UnknownHandling] = UnknownHandling.RECONCILE
+    channel_type = LinkedInChannel
 
-    def build(self, job: PostJob, channel: ChannelBase, secret: str) -> HttpRequest:
-        assert isinstance(channel, LinkedInChannel)
+    def build(self, job: PostJob, channel: LinkedInChannel, secret: str) -> HttpRequest:
         return HttpRequest.with_json(
             "POST",
-            _api(channel) + "/rest/posts",
+            api_origin(channel, API) + "/rest/posts",
             {
                 "author": channel.author,
                 "commentary": escape_little(job.text),
@@ -89,41 +94,37 @@ class LinkedInAdapter:
         self,
         client: httpx.AsyncClient,
         job: PostJob,
-        channel: ChannelBase,
+        channel: LinkedInChannel,
         credentials: Credentials,
         now: datetime,
         save: SaveState,
     ) -> Attempted:
-        assert isinstance(channel, LinkedInChannel)
-        response = await send(client, self.build(job, channel, credentials.secret))
-        if isinstance(response, HttpResponse):
-            outcome = read_answer(response, channel, now, throttled_before=_throttled(job, now))
-        else:
-            outcome = response
+        outcome = await send_and_read(
+            client,
+            self.build(job, channel, credentials.secret),
+            lambda answer: read_answer(answer, channel, now, throttled_before=_throttled(job, now)),
+        )
         return Attempted(outcome, throttle_mark(outcome, now))
 
     async def reconcile(
         self,
         client: httpx.AsyncClient,
         job: PostJob,
-        channel: ChannelBase,
+        channel: LinkedInChannel,
         credentials: Credentials,
         now: datetime,
     ) -> Outcome | None:
-        assert isinstance(channel, LinkedInChannel)
         since = job.last_sent_at or job.first_attempt_at or now
         if now - since < DUPLICATE_WINDOW:
             # The identical body is the question: LinkedIn names the post if it has it.
-            response = await send(client, self.build(job, channel, credentials.secret))
-            if not isinstance(response, HttpResponse):
-                return response
-            return read_answer(
-                response, channel, now, resend=True, throttled_before=_throttled(job, now)
+            return await send_and_read(
+                client,
+                self.build(job, channel, credentials.secret),
+                lambda answer: read_answer(
+                    answer, channel, now, resend=True, throttled_before=_throttled(job, now)
+                ),
             )
-        url = (
-            f"{_api(channel)}/rest/posts?author={quote(channel.author, safe='')}"
-            f"&q=author&count={LISTING_SIZE}&sortBy=LAST_MODIFIED"
-        )
+        url = _author_posts(channel) + f"&count={LISTING_SIZE}&sortBy=LAST_MODIFIED"
         listing = await send(client, HttpRequest("GET", url, _headers(channel, credentials.secret)))
         if not isinstance(listing, HttpResponse):
             return RetryLater(f"could not list the author's posts to look for it: {listing.reason}")
@@ -133,36 +134,29 @@ class LinkedInAdapter:
     async def identify(
         self,
         client: httpx.AsyncClient,
-        channel: ChannelBase,
+        channel: LinkedInChannel,
         credentials: Credentials,
         now: datetime,
     ) -> Identity:
-        assert isinstance(channel, LinkedInChannel)
         secret = credentials.secret
         person = channel.author.startswith("urn:li:person:")
         if person:
-            request = HttpRequest(
-                "GET", _api(channel) + "/v2/userinfo", {"Authorization": f"Bearer {secret}"}
-            )
+            request = HttpRequest("GET", api_origin(channel, API) + "/v2/userinfo", bearer(secret))
         else:
             # Reading one of the page's posts checks the token, the version and the page
             # role in one call (it needs r_organization_social).
             request = HttpRequest(
-                "GET",
-                f"{_api(channel)}/rest/posts?author={quote(channel.author, safe='')}"
-                "&q=author&count=1",
-                _headers(channel, secret),
+                "GET", _author_posts(channel) + "&count=1", _headers(channel, secret)
             )
-        response = await send(client, request)
-        if not isinstance(response, HttpResponse):
-            raise ChannelCheckError(f"unreachable: {response.reason}")
-        body = response.json()
-        if response.status in (401, 426):
-            raise ChannelCheckError(_reason(read_answer(response, channel, now)))
-        if response.status != 200 or not isinstance(body, dict):
-            message, _ = _message(body, response)
+
+        def refusal(response: HttpResponse) -> str:
+            if response.status in (401, 426):
+                return _reason(read_answer(response, channel, now))
+            message, _ = _message(response.json(), response)
             hint = "" if person else "; reading the page's posts needs r_organization_social"
-            raise ChannelCheckError(f"LinkedIn refused ({response.status}): {message}{hint}")
+            return f"LinkedIn refused ({response.status}): {message}{hint}"
+
+        body = identity_answer(await send(client, request), refusal)
         if not person:
             return Identity(name=f"LinkedIn page {channel.author}")
         member = f"urn:li:person:{body.get('sub')}"
@@ -295,13 +289,11 @@ def throttled_until(
     response: HttpResponse, message: str, now: datetime, *, throttled_before: bool
 ) -> datetime:
     """When to try again after a 429: what a header says, else midnight UTC for a daily
-    limit or a repeated refusal, else a short wait."""
-    told = reset_time(response.headers, now)
-    if told is not None:
-        return told
+    limit or a repeated refusal, else the default wait."""
     if throttled_before or "DAY limit" in message:
-        return datetime.combine(now.astimezone(UTC).date() + timedelta(days=1), time(), UTC)
-    return now + FIRST_THROTTLE_WAIT
+        midnight = datetime.combine(now.astimezone(UTC).date() + timedelta(days=1), time(), UTC)
+        return reset_time(response.headers, now) or midnight
+    return rate_limited_until(response.headers, now)
 
 
 def throttle_mark(outcome: Outcome, now: datetime) -> dict[str, str]:
@@ -350,9 +342,14 @@ def _message(body: Any, response: HttpResponse) -> tuple[str, list[str]]:
     return str(message), codes
 
 
+def _author_posts(channel: LinkedInChannel) -> str:
+    """``GET /rest/posts`` finding the author's posts (§1.8): add ``count`` and the order."""
+    return f"{api_origin(channel, API)}/rest/posts?author={quote(channel.author, safe='')}&q=author"
+
+
 def _headers(channel: LinkedInChannel, secret: str) -> dict[str, str]:
     return {
-        "Authorization": f"Bearer {secret}",
+        **bearer(secret),
         "LinkedIn-Version": channel.version,
         "X-Restli-Protocol-Version": RESTLI_PROTOCOL,
     }
@@ -360,10 +357,6 @@ def _headers(channel: LinkedInChannel, secret: str) -> dict[str, str]:
 
 def _header(response: HttpResponse, name: str) -> str | None:
     return next((v for k, v in response.headers.items() if k.lower() == name), None)
-
-
-def _api(channel: LinkedInChannel) -> str:
-    return channel.base_url.rstrip("/") if channel.base_url else API
 
 
 def _reason(outcome: Outcome) -> str:

@@ -12,43 +12,46 @@ from typing import ClassVar
 
 import httpx
 
-from drafts.channels import ChannelBase, MastodonChannel
+from drafts.channels import MastodonChannel
 from drafts.languages import primary_language
 from scheduler.outcomes import Failed, Outcome, Published, RetryAt, RetryLater, Unknown
 from scheduler.platforms.base import (
+    Adapter,
     Attempted,
-    ChannelCheckError,
     Credentials,
     HttpRequest,
     HttpResponse,
     Identity,
     PostJob,
     SaveState,
+    api_origin,
+    bearer,
+    identity_answer,
+    rate_limited_until,
     send,
+    send_and_read,
 )
-from scheduler.rate_limits import reset_time
 from scheduler.retry import UnknownHandling
 
 # Mastodon forgets idempotency keys after 3,600 s; leave a margin for clock skew.
 IDEMPOTENCY_WINDOW = timedelta(minutes=55)
-DEFAULT_RATE_LIMIT_WAIT = timedelta(minutes=5)
 
 
-class MastodonAdapter:
+class MastodonAdapter(Adapter[MastodonChannel]):
     platform: ClassVar[str] = "mastodon"
     unknown_handling: ClassVar[UnknownHandling] = UnknownHandling.RECONCILE
+    channel_type = MastodonChannel
 
-    def build(self, job: PostJob, channel: ChannelBase, secret: str) -> HttpRequest:
-        assert isinstance(channel, MastodonChannel)
+    def build(self, job: PostJob, channel: MastodonChannel, secret: str) -> HttpRequest:
         return HttpRequest.with_json(
             "POST",
-            channel.base_url.rstrip("/") + "/api/v1/statuses",
+            _instance(channel) + "/api/v1/statuses",
             {
                 "status": job.text,
                 "visibility": channel.visibility,
                 "language": primary_language(job.language),
             },
-            headers={"Authorization": f"Bearer {secret}", "Idempotency-Key": job.idempotency_key},
+            headers={**bearer(secret), "Idempotency-Key": job.idempotency_key},
         )
 
     def displayed_text(self, request: HttpRequest) -> str:
@@ -58,21 +61,21 @@ class MastodonAdapter:
         self,
         client: httpx.AsyncClient,
         job: PostJob,
-        channel: ChannelBase,
+        channel: MastodonChannel,
         credentials: Credentials,
         now: datetime,
         save: SaveState,
     ) -> Attempted:
-        response = await send(client, self.build(job, channel, credentials.secret))
-        if isinstance(response, HttpResponse):
-            return Attempted(read_status(response, now))
-        return Attempted(response)
+        request = self.build(job, channel, credentials.secret)
+        return Attempted(
+            await send_and_read(client, request, lambda answer: read_status(answer, now))
+        )
 
     async def reconcile(
         self,
         client: httpx.AsyncClient,
         job: PostJob,
-        channel: ChannelBase,
+        channel: MastodonChannel,
         credentials: Credentials,
         now: datetime,
     ) -> Outcome | None:
@@ -88,31 +91,27 @@ class MastodonAdapter:
     async def identify(
         self,
         client: httpx.AsyncClient,
-        channel: ChannelBase,
+        channel: MastodonChannel,
         credentials: Credentials,
         now: datetime,
     ) -> Identity:
-        assert isinstance(channel, MastodonChannel)
-        url = channel.base_url.rstrip("/") + "/api/v1/accounts/verify_credentials"
-        response = await send(
-            client, HttpRequest("GET", url, {"Authorization": f"Bearer {credentials.secret}"})
+        url = _instance(channel) + "/api/v1/accounts/verify_credentials"
+        response = await send(client, HttpRequest("GET", url, bearer(credentials.secret)))
+        account = identity_answer(
+            response, lambda refused: f"refused ({refused.status}): {_error_message(refused)}"
         )
-        if not isinstance(response, HttpResponse):
-            raise ChannelCheckError(f"unreachable: {response.reason}")
-        body = response.json()
-        if response.status != 200 or not isinstance(body, dict):
-            message = _error_message(body, response)
-            raise ChannelCheckError(f"refused ({response.status}): {message}")
-        limits = await instance_limits(client, channel.base_url)
+        limits = await instance_limits(client, channel)
         return Identity(
-            name="@" + str(body.get("acct") or body.get("username")), text_limits=limits
+            name="@" + str(account.get("acct") or account.get("username")), text_limits=limits
         )
 
 
-async def instance_limits(client: httpx.AsyncClient, base_url: str) -> dict[str, int] | None:
+async def instance_limits(
+    client: httpx.AsyncClient, channel: MastodonChannel
+) -> dict[str, int] | None:
     """The instance's own status length and link reservation (``GET /api/v2/instance``), or
     None when it does not say: the configured values stand then."""
-    response = await send(client, HttpRequest("GET", base_url.rstrip("/") + "/api/v2/instance"))
+    response = await send(client, HttpRequest("GET", _instance(channel) + "/api/v2/instance"))
     if not isinstance(response, HttpResponse) or response.status != 200:
         return None
     body = response.json()
@@ -132,10 +131,11 @@ def read_status(response: HttpResponse, now: datetime) -> Outcome:
     body = response.json()
     if status == 200 and isinstance(body, dict) and body.get("id"):
         return Published(str(body["id"]), _str_or_none(body.get("url")), status)
-    message = _error_message(body, response)
+    message = _error_message(response)
     if status == 429:
-        at = reset_time(response.headers, now) or now + DEFAULT_RATE_LIMIT_WAIT
-        return RetryAt(at, f"rate limited: {message}", status)
+        return RetryAt(
+            rate_limited_until(response.headers, now), f"rate limited: {message}", status
+        )
     if status in (401, 403):
         return Failed(f"the token was refused ({status}): {message}; reconnect the account", status)
     if status >= 500:
@@ -144,7 +144,13 @@ def read_status(response: HttpResponse, now: datetime) -> Outcome:
     return Failed(f"refused ({status}): {message}", status)
 
 
-def _error_message(body: object, response: HttpResponse) -> str:
+def _instance(channel: MastodonChannel) -> str:
+    # The instance is the API: base_url is required, there is no public default.
+    return api_origin(channel, channel.base_url)
+
+
+def _error_message(response: HttpResponse) -> str:
+    body = response.json()
     if isinstance(body, dict) and isinstance(body.get("error"), str):
         return str(body["error"])
     return response.text(200) or "no message"

@@ -11,14 +11,15 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, ClassVar
 
 import httpx
 
-from drafts.channels import ChannelBase, TelegramChannel
+from drafts.channels import TelegramChannel
 from scheduler.outcomes import Failed, Outcome, Published, RetryAt, RetryLater, Unknown
 from scheduler.platforms.base import (
+    Adapter,
     Attempted,
     ChannelCheckError,
     Credentials,
@@ -27,14 +28,16 @@ from scheduler.platforms.base import (
     Identity,
     PostJob,
     SaveState,
+    api_origin,
+    identity_answer,
+    rate_limited_until,
     send,
+    send_and_read,
 )
-from scheduler.rate_limits import reset_time
 from scheduler.retry import UnknownHandling
 
 API = "https://api.telegram.org"
 WEB = "https://t.me"
-DEFAULT_RATE_LIMIT_WAIT = timedelta(seconds=30)
 HIDDEN = "<token>"
 _TOKEN_IN_PATH = re.compile(r"/bot[^/\s\"'?#]+")
 _NUMERIC_CHAT = re.compile(r"-?\d+")
@@ -42,12 +45,12 @@ _NUMERIC_CHAT = re.compile(r"-?\d+")
 _TOKEN_SHAPE = re.compile(r"\d+:[A-Za-z0-9_-]+")
 
 
-class TelegramAdapter:
+class TelegramAdapter(Adapter[TelegramChannel]):
     platform: ClassVar[str] = "telegram"
     unknown_handling: ClassVar[UnknownHandling] = UnknownHandling.ASK_A_PERSON
+    channel_type = TelegramChannel
 
-    def build(self, job: PostJob, channel: ChannelBase, secret: str) -> HttpRequest:
-        assert isinstance(channel, TelegramChannel)
+    def build(self, job: PostJob, channel: TelegramChannel, secret: str) -> HttpRequest:
         return HttpRequest.with_json(
             "POST",
             method_url(channel, secret, "sendMessage"),
@@ -61,26 +64,24 @@ class TelegramAdapter:
         self,
         client: httpx.AsyncClient,
         job: PostJob,
-        channel: ChannelBase,
+        channel: TelegramChannel,
         credentials: Credentials,
         now: datetime,
         save: SaveState,
     ) -> Attempted:
-        assert isinstance(channel, TelegramChannel)
         if not _TOKEN_SHAPE.fullmatch(credentials.secret):
             return Attempted(Failed(_malformed(channel)))
-        response = await send(client, self.build(job, channel, credentials.secret))
-        if isinstance(response, HttpResponse):
-            outcome = read_sent(response, channel, now)
-        else:
-            outcome = response
+        request = self.build(job, channel, credentials.secret)
+        outcome = await send_and_read(
+            client, request, lambda answer: read_sent(answer, channel, now)
+        )
         return Attempted(without_token(outcome, credentials.secret))
 
     async def reconcile(
         self,
         client: httpx.AsyncClient,
         job: PostJob,
-        channel: ChannelBase,
+        channel: TelegramChannel,
         credentials: Credentials,
         now: datetime,
     ) -> Outcome | None:
@@ -92,35 +93,33 @@ class TelegramAdapter:
     async def identify(
         self,
         client: httpx.AsyncClient,
-        channel: ChannelBase,
+        channel: TelegramChannel,
         credentials: Credentials,
         now: datetime,
     ) -> Identity:
-        assert isinstance(channel, TelegramChannel)
         token = credentials.secret
         if not _TOKEN_SHAPE.fullmatch(token):
             raise ChannelCheckError(_malformed(channel))
-        request = HttpRequest("GET", method_url(channel, token, "getMe"))
-        response = await send(client, request)
-        if not isinstance(response, HttpResponse):
-            assert not isinstance(response, Published)  # getMe posts nothing
-            raise ChannelCheckError(hide_token(f"Telegram unreachable: {response.reason}", token))
-        body = _envelope(response)
+        response = await send(client, HttpRequest("GET", method_url(channel, token, "getMe")))
+        try:
+            body = identity_answer(response, _refused_token)
+        except ChannelCheckError as error:
+            raise ChannelCheckError(hide_token(f"Telegram {error}", token)) from None
         result = body.get("result")
         username = result.get("username") if isinstance(result, dict) else None
-        if response.status != 200 or body.get("ok") is not True or not username:
-            description = _description(body, response)
-            raise ChannelCheckError(
-                hide_token(
-                    f"Telegram refused the bot token ({response.status}): {description}", token
-                )
-            )
+        if body.get("ok") is not True or not username:
+            raise ChannelCheckError("Telegram answered getMe without the bot's username")
         return Identity(name=f"@{username} → {channel.chat_id}")
 
 
 def method_url(channel: TelegramChannel, token: str, method: str) -> str:
     """``{base}/bot{token}/{method}``."""
-    return f"{(channel.base_url or API).rstrip('/')}/bot{token}/{method}"
+    return f"{api_origin(channel, API)}/bot{token}/{method}"
+
+
+def _refused_token(response: HttpResponse) -> str:
+    description = _description(_envelope(response), response)
+    return f"refused the bot token ({response.status}): {description}"
 
 
 def _malformed(channel: TelegramChannel) -> str:
@@ -150,8 +149,7 @@ def read_sent(response: HttpResponse, channel: TelegramChannel, now: datetime) -
     if status == 429:
         wait = parameters.get("retry_after")
         seconds = float(wait) if isinstance(wait, int | float) else None
-        at = reset_time(response.headers, now, retry_after_seconds=seconds)
-        at = at or now + DEFAULT_RATE_LIMIT_WAIT
+        at = rate_limited_until(response.headers, now, retry_after_seconds=seconds)
         return RetryAt(at, f"rate limited by Telegram: {description}", status)
     if status == 401:
         return Failed(

@@ -13,32 +13,35 @@ made again. Tokens go in the JSON body or a bearer header, never in the URL.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import ClassVar
 from urllib.parse import quote
 
 import httpx
 
-from drafts.channels import ChannelBase, ThreadsChannel
+from drafts.channels import ThreadsChannel
 from scheduler.outcomes import Failed, Outcome, Published, RetryLater, Unknown
 from scheduler.platforms.base import (
+    Adapter,
     Attempted,
     ChannelCheckError,
     Credentials,
     HttpRequest,
     HttpResponse,
     Identity,
+    NoAnswer,
     PostJob,
     SaveState,
+    api_origin,
+    bearer,
+    identity_answer,
     send,
 )
 from scheduler.platforms.graph_errors import (
-    RECONNECT_CODES,
-    TEMPORARY_CODES,
-    THROTTLE_CODES,
-    classify,
-    parse_error,
+    graph_time,
     read_failure,
+    refused_identity,
+    refused_read,
 )
 from scheduler.retry import UnknownHandling
 
@@ -53,16 +56,16 @@ LISTING_SIZE = 25
 UNUSABLE = frozenset({"ERROR", "EXPIRED"})
 
 
-class ThreadsAdapter:
+class ThreadsAdapter(Adapter[ThreadsChannel]):
     platform: ClassVar[str] = "threads"
     unknown_handling: ClassVar[UnknownHandling] = UnknownHandling.RECONCILE
+    channel_type = ThreadsChannel
 
-    def build(self, job: PostJob, channel: ChannelBase, secret: str) -> HttpRequest:
+    def build(self, job: PostJob, channel: ThreadsChannel, secret: str) -> HttpRequest:
         """Step one, the container: it carries the text the post will show."""
-        assert isinstance(channel, ThreadsChannel)
         return HttpRequest.with_json(
             "POST",
-            f"{_api(channel)}/{VERSION}/{channel.user_id}/threads",
+            f"{_graph(channel)}/{channel.user_id}/threads",
             {"media_type": "TEXT", "text": job.text, "access_token": secret},
         )
 
@@ -70,7 +73,7 @@ class ThreadsAdapter:
         """Step two: publish the container."""
         return HttpRequest.with_json(
             "POST",
-            f"{_api(channel)}/{VERSION}/{channel.user_id}/threads_publish"
+            f"{_graph(channel)}/{channel.user_id}/threads_publish"
             f"?creation_id={quote(container_id)}",
             {"access_token": secret},
         )
@@ -82,12 +85,11 @@ class ThreadsAdapter:
         self,
         client: httpx.AsyncClient,
         job: PostJob,
-        channel: ChannelBase,
+        channel: ThreadsChannel,
         credentials: Credentials,
         now: datetime,
         save: SaveState,
     ) -> Attempted:
-        assert isinstance(channel, ThreadsChannel)
         secret = credentials.secret
         container = job.state.get(CONTAINER) or None
         if container is not None:
@@ -125,11 +127,10 @@ class ThreadsAdapter:
         self,
         client: httpx.AsyncClient,
         job: PostJob,
-        channel: ChannelBase,
+        channel: ThreadsChannel,
         credentials: Credentials,
         now: datetime,
     ) -> Outcome | None:
-        assert isinstance(channel, ThreadsChannel)
         container = job.state.get(CONTAINER)
         if not container:
             # Nothing is published without a saved container: no publish request went out.
@@ -146,20 +147,13 @@ class ThreadsAdapter:
     async def identify(
         self,
         client: httpx.AsyncClient,
-        channel: ChannelBase,
+        channel: ThreadsChannel,
         credentials: Credentials,
         now: datetime,
     ) -> Identity:
-        assert isinstance(channel, ThreadsChannel)
-        url = f"{_api(channel)}/{VERSION}/me?fields=id,username"
-        response = await send(client, _get(url, credentials.secret))
-        if not isinstance(response, HttpResponse):
-            raise ChannelCheckError(f"unreachable: {response.reason}")
-        body = response.json()
-        if response.status != 200 or not isinstance(body, dict):
-            error = parse_error(body)
-            detail = error.describe() if error else response.text(200)
-            raise ChannelCheckError(f"refused ({response.status}): {detail}")
+        url = f"{_graph(channel)}/me?fields=id,username"
+        response = await send(client, HttpRequest("GET", url, bearer(credentials.secret)))
+        body = identity_answer(response, refused_identity)
         if channel.user_id not in ("me", str(body.get("id"))):
             raise ChannelCheckError(
                 f"the token belongs to @{body.get('username')} ({body.get('id')}), not user "
@@ -168,9 +162,7 @@ class ThreadsAdapter:
         return Identity(name=f"@{body.get('username')}")
 
 
-def read_container(
-    response: HttpResponse | RetryLater | Failed | Unknown, now: datetime
-) -> str | Outcome:
+def read_container(response: HttpResponse | NoAnswer, now: datetime) -> str | Outcome:
     """The container id from step one, or what stopped it.
 
     A container is not a post: whatever happened to a request that got no clear answer,
@@ -194,16 +186,13 @@ def read_status(response: HttpResponse, container: str, now: datetime) -> str | 
     body = response.json()
     if response.status == 200 and isinstance(body, dict) and isinstance(body.get("status"), str):
         return str(body["status"])
-    error = parse_error(body)
-    if error is not None and error.code in RECONNECT_CODES | THROTTLE_CODES | TEMPORARY_CODES:
-        return classify(error, response, now, service=SERVICE, reconnect=RECONNECT)
-    if error is None and response.status >= 500:
-        return RetryLater(f"Threads could not report container {container} ({response.status})")
-    detail = error.describe() if error else f"{response.status}: {response.text(200)}"
-    return Unknown(
-        f"Threads would not report the status of container {container} ({detail}), so whether "
-        "it was published cannot be told",
-        response.status,
+    return refused_read(
+        response,
+        now,
+        service=SERVICE,
+        reconnect=RECONNECT,
+        reading=f"report the status of container {container}",
+        unsettled="so whether it was published cannot be told",
     )
 
 
@@ -213,14 +202,13 @@ def find_in_listing(
     """The published post among the profile's newest: same text, created since the first attempt."""
     body = response.json()
     if response.status != 200 or not isinstance(body, dict):
-        error = parse_error(body)
-        if error is not None and error.code in RECONNECT_CODES | THROTTLE_CODES | TEMPORARY_CODES:
-            return classify(error, response, now, service=SERVICE, reconnect=RECONNECT)
-        detail = error.describe() if error else f"{response.status}: {response.text(200)}"
-        return Unknown(
-            f"Threads reports container {container} published but would not list the "
-            f"profile's posts to find it ({detail})",
-            response.status,
+        return refused_read(
+            response,
+            now,
+            service=SERVICE,
+            reconnect=RECONNECT,
+            reading="list the profile's posts",
+            unsettled=f"though it reports container {container} published",
         )
     since = (job.first_attempt_at or now) - CLOCK_SKEW
     matches = [
@@ -229,7 +217,7 @@ def find_in_listing(
         if isinstance(item, dict)
         and item.get("id")
         and item.get("text") == job.text
-        and (created := _graph_time(item.get("timestamp"))) is not None
+        and (created := graph_time(item.get("timestamp"))) is not None
         and created >= since
     ]
     if not matches:
@@ -245,8 +233,8 @@ def find_in_listing(
 async def _container_status(
     client: httpx.AsyncClient, channel: ThreadsChannel, container: str, secret: str, now: datetime
 ) -> str | Outcome:
-    url = f"{_api(channel)}/{VERSION}/{quote(container)}?fields=status,error_message"
-    response = await send(client, _get(url, secret))
+    url = f"{_graph(channel)}/{quote(container)}?fields=status,error_message"
+    response = await send(client, HttpRequest("GET", url, bearer(secret)))
     if not isinstance(response, HttpResponse):
         # Reading a status creates nothing, so any transport trouble is safe to retry.
         return RetryLater(f"could not read container {container}'s status: {response.reason}")
@@ -262,10 +250,10 @@ async def _find_post(
     now: datetime,
 ) -> Outcome:
     url = (
-        f"{_api(channel)}/{VERSION}/{channel.user_id}/threads"
+        f"{_graph(channel)}/{channel.user_id}/threads"
         f"?fields=id,text,timestamp,permalink&limit={LISTING_SIZE}"
     )
-    response = await send(client, _get(url, secret))
+    response = await send(client, HttpRequest("GET", url, bearer(secret)))
     if not isinstance(response, HttpResponse):
         return RetryLater(
             f"container {container} is published; listing posts failed: {response.reason}"
@@ -277,8 +265,8 @@ async def _permalink(
     client: httpx.AsyncClient, channel: ThreadsChannel, media_id: str, secret: str
 ) -> str | None:
     """The post's public URL; the post exists whether or not this lookup works."""
-    url = f"{_api(channel)}/{VERSION}/{quote(media_id)}?fields=permalink"
-    response = await send(client, _get(url, secret))
+    url = f"{_graph(channel)}/{quote(media_id)}?fields=permalink"
+    response = await send(client, HttpRequest("GET", url, bearer(secret)))
     if not isinstance(response, HttpResponse) or response.status != 200:
         return None
     body = response.json()
@@ -294,19 +282,5 @@ def _waiting(status: str | Outcome, container: str) -> Outcome:
     return Unknown(f"container {container} has a status Tidings does not know: {status}")
 
 
-def _api(channel: ThreadsChannel) -> str:
-    return channel.base_url.rstrip("/") if channel.base_url else API
-
-
-def _get(url: str, secret: str) -> HttpRequest:
-    return HttpRequest("GET", url, {"Authorization": f"Bearer {secret}"})
-
-
-def _graph_time(value: object) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+def _graph(channel: ThreadsChannel) -> str:
+    return f"{api_origin(channel, API)}/{VERSION}"

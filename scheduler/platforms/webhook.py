@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import ClassVar
 
 import httpx
 
-from drafts.channels import ChannelBase, WebhookChannel
+from drafts.channels import WebhookChannel
 from scheduler.outcomes import Failed, Outcome, Published, RetryAt, RetryLater, Unknown
 from scheduler.platforms.base import (
+    Adapter,
     Attempted,
     Credentials,
     HttpRequest,
@@ -24,23 +25,22 @@ from scheduler.platforms.base import (
     Identity,
     PostJob,
     SaveState,
-    send,
+    rate_limited_until,
+    send_and_read,
 )
-from scheduler.rate_limits import reset_time
 from scheduler.retry import UnknownHandling
 
 SIGNATURE_HEADER = "X-Tidings-Signature"
-DEFAULT_RATE_LIMIT_WAIT = timedelta(minutes=1)
 # Gateways answer these before the receiver saw the request; other 5xx may come after it acted.
 NOT_RECEIVED = frozenset({502, 503})
 
 
-class WebhookAdapter:
+class WebhookAdapter(Adapter[WebhookChannel]):
     platform: ClassVar[str] = "webhook"
     unknown_handling: ClassVar[UnknownHandling] = UnknownHandling.ASK_A_PERSON
+    channel_type = WebhookChannel
 
-    def build(self, job: PostJob, channel: ChannelBase, secret: str) -> HttpRequest:
-        assert isinstance(channel, WebhookChannel)
+    def build(self, job: PostJob, channel: WebhookChannel, secret: str) -> HttpRequest:
         request = HttpRequest.with_json(
             "POST",
             channel.url,
@@ -65,21 +65,21 @@ class WebhookAdapter:
         self,
         client: httpx.AsyncClient,
         job: PostJob,
-        channel: ChannelBase,
+        channel: WebhookChannel,
         credentials: Credentials,
         now: datetime,
         save: SaveState,
     ) -> Attempted:
-        response = await send(client, self.build(job, channel, credentials.secret))
-        if isinstance(response, HttpResponse):
-            return Attempted(read_answer(response, job, now))
-        return Attempted(response)
+        request = self.build(job, channel, credentials.secret)
+        return Attempted(
+            await send_and_read(client, request, lambda answer: read_answer(answer, job, now))
+        )
 
     async def reconcile(
         self,
         client: httpx.AsyncClient,
         job: PostJob,
-        channel: ChannelBase,
+        channel: WebhookChannel,
         credentials: Credentials,
         now: datetime,
     ) -> Outcome | None:
@@ -88,12 +88,11 @@ class WebhookAdapter:
     async def identify(
         self,
         client: httpx.AsyncClient,
-        channel: ChannelBase,
+        channel: WebhookChannel,
         credentials: Credentials,
         now: datetime,
     ) -> Identity:
         # Incoming webhooks have no identity endpoint, and a test message would be a real post.
-        assert isinstance(channel, WebhookChannel)
         return Identity(name=f"incoming webhook at {httpx.URL(channel.url).host}")
 
 
@@ -103,8 +102,9 @@ def read_answer(response: HttpResponse, job: PostJob, now: datetime) -> Outcome:
     if 200 <= status < 300:
         return Published(f"webhook-{job.post_id}", None, status)
     if status == 429:
-        at = reset_time(response.headers, now) or now + DEFAULT_RATE_LIMIT_WAIT
-        return RetryAt(at, f"rate limited: {message}", status)
+        return RetryAt(
+            rate_limited_until(response.headers, now), f"rate limited: {message}", status
+        )
     if status in NOT_RECEIVED:
         return RetryLater(f"gateway error {status}: {message}", status)
     if status >= 500:

@@ -18,13 +18,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import httpx
 
-from drafts.channels import ChannelBase, XChannel
+from drafts.channels import XChannel
 from scheduler.outcomes import Failed, Outcome, Published, RetryAt, RetryLater, Unknown
 from scheduler.platforms.base import (
+    Adapter,
     Attempted,
     ChannelCheckError,
     Credentials,
@@ -33,10 +34,12 @@ from scheduler.platforms.base import (
     Identity,
     PostJob,
     SaveState,
+    bearer,
+    identity_answer,
+    rate_limited_until,
     send,
 )
 from scheduler.platforms.x_oauth import AccessToken, api_base, can_renew, send_as_user
-from scheduler.rate_limits import reset_time
 from scheduler.retry import UnknownHandling
 
 WEB = "https://x.com"
@@ -44,7 +47,6 @@ SENT_AT = "x_sent_at"
 UNKNOWN_SINCE = "x_unknown_since"
 # Resending later than this could post twice if X has forgotten the first text by then.
 RESEND_WINDOW = timedelta(hours=1)
-DEFAULT_RATE_LIMIT_WAIT = timedelta(minutes=15)
 _DAY_REMAINING = ("x-user-limit-24hour-remaining", "x-app-limit-24hour-remaining")
 
 TOO_LATE_TO_RESEND = (
@@ -58,21 +60,18 @@ DUPLICATE_OF_UNKNOWN = (
 )
 
 
-class XAdapter:
+class XAdapter(Adapter[XChannel]):
     platform: ClassVar[str] = "x"
     unknown_handling: ClassVar[UnknownHandling] = UnknownHandling.RECONCILE
+    channel_type = XChannel
 
     def __init__(self) -> None:
         # Sandbox links need the account's username: looked up once per API and channel.
         self._usernames: dict[tuple[str, str], str] = {}
 
-    def build(self, job: PostJob, channel: ChannelBase, secret: str) -> HttpRequest:
-        assert isinstance(channel, XChannel)
+    def build(self, job: PostJob, channel: XChannel, secret: str) -> HttpRequest:
         return HttpRequest.with_json(
-            "POST",
-            api_base(channel) + "/2/tweets",
-            {"text": job.text},
-            headers={"Authorization": f"Bearer {secret}"},
+            "POST", api_base(channel) + "/2/tweets", {"text": job.text}, headers=bearer(secret)
         )
 
     def displayed_text(self, request: HttpRequest) -> str:
@@ -82,12 +81,11 @@ class XAdapter:
         self,
         client: httpx.AsyncClient,
         job: PostJob,
-        channel: ChannelBase,
+        channel: XChannel,
         credentials: Credentials,
         now: datetime,
         save: SaveState,
     ) -> Attempted:
-        assert isinstance(channel, XChannel)
         unknown_since = _moment(job.state.get(UNKNOWN_SINCE))
         if unknown_since is not None and now - unknown_since > RESEND_WINDOW:
             return Attempted(Unknown(TOO_LATE_TO_RESEND))
@@ -107,12 +105,11 @@ class XAdapter:
         self,
         client: httpx.AsyncClient,
         job: PostJob,
-        channel: ChannelBase,
+        channel: XChannel,
         credentials: Credentials,
         now: datetime,
     ) -> Outcome | None:
         # Resending the identical text is the check; X's duplicate answer stops a second post.
-        assert isinstance(channel, XChannel)
         since = _unknown_since(job)
         if since is not None and now - since > RESEND_WINDOW:
             return Unknown(TOO_LATE_TO_RESEND)
@@ -128,22 +125,23 @@ class XAdapter:
     async def identify(
         self,
         client: httpx.AsyncClient,
-        channel: ChannelBase,
+        channel: XChannel,
         credentials: Credentials,
         now: datetime,
     ) -> Identity:
-        assert isinstance(channel, XChannel)
         response, token = await send_as_user(
             client, channel, credentials, now, lambda value: _me_request(channel, value)
         )
-        if not isinstance(response, HttpResponse):
-            assert not isinstance(response, Published)  # nothing is posted on the way here
-            raise ChannelCheckError(f"X could not be asked: {response.reason}")
-        username = _username(response)
+
+        def refusal(refused: HttpResponse) -> str:
+            message = problem_message(refused.json(), refused)
+            hint = _reconnect_hint(channel, credentials) if refused.status == 401 else ""
+            return f"X refused ({refused.status}): {message}{hint}"
+
+        me = identity_answer(response, refusal)
+        username = _username(me)
         if username is None or token is None:
-            message = problem_message(response.json(), response)
-            hint = _reconnect_hint(channel, credentials) if response.status == 401 else ""
-            raise ChannelCheckError(f"X refused ({response.status}): {message}{hint}")
+            raise ChannelCheckError("X answered /2/users/me without the account's username")
         self._usernames[(api_base(channel), channel.id)] = username
         return Identity(name=f"@{username}", token_expires_at=token.expires_at)
 
@@ -179,7 +177,9 @@ class XAdapter:
         username = self._usernames.get((base, channel.id))
         if username is None:
             response = await send(client, _me_request(channel, token.value))
-            if isinstance(response, HttpResponse) and (username := _username(response)):
+            if isinstance(response, HttpResponse) and response.status == 200:
+                username = _username(response.json())
+            if username is not None:
                 self._usernames[(base, channel.id)] = username
         if username is None:
             return f"{base}/i/web/status/{tweet_id}"
@@ -214,7 +214,7 @@ def read_create(response: HttpResponse, now: datetime, *, sent_before: bool) -> 
             status,
         )
     if status == 429:
-        at = reset_time(response.headers, now) or now + DEFAULT_RATE_LIMIT_WAIT
+        at = rate_limited_until(response.headers, now)
         return RetryAt(at, f"rate limited by X ({_which_limit(response)}): {message}", status)
     if status == 503:
         # X's documented transient answer, given before anything is created.
@@ -266,20 +266,13 @@ def _reconnect_hint(channel: XChannel, credentials: Credentials) -> str:
 
 
 def _me_request(channel: XChannel, token: str) -> HttpRequest:
-    return HttpRequest(
-        "GET", api_base(channel) + "/2/users/me", {"Authorization": f"Bearer {token}"}
-    )
+    return HttpRequest("GET", api_base(channel) + "/2/users/me", bearer(token))
 
 
-def _username(response: HttpResponse) -> str | None:
-    body = response.json()
-    if (
-        response.status != 200
-        or not isinstance(body, dict)
-        or not isinstance(body.get("data"), dict)
-    ):
-        return None
-    username = body["data"].get("username")
+def _username(me: dict[str, Any]) -> str | None:
+    """The username in a ``GET /2/users/me`` answer."""
+    data = me.get("data")
+    username = data.get("username") if isinstance(data, dict) else None
     return username if isinstance(username, str) and username else None
 
 

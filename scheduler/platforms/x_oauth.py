@@ -21,9 +21,16 @@ from urllib.parse import urlencode
 import httpx
 
 from drafts.channels import XChannel
-from scheduler.outcomes import Failed, Outcome, Published, RetryAt, RetryLater
-from scheduler.platforms.base import Credentials, HttpRequest, HttpResponse, send
-from scheduler.rate_limits import reset_time
+from scheduler.outcomes import Failed, RetryAt, RetryLater
+from scheduler.platforms.base import (
+    Credentials,
+    HttpRequest,
+    HttpResponse,
+    NoAnswer,
+    api_origin,
+    rate_limited_until,
+    send,
+)
 
 API = "https://api.x.com"
 ACCESS = "x_access"
@@ -32,7 +39,9 @@ REFRESH = "x_refresh"
 ACCESS_LIFETIME = timedelta(hours=2)
 # Renew a little early rather than send a token that expires while the request is in flight.
 EXPIRY_MARGIN = timedelta(minutes=1)
-DEFAULT_RATE_LIMIT_WAIT = timedelta(minutes=15)
+
+NoToken = RetryAt | RetryLater | Failed
+"""Why no access token could be had: rate-limited, X unreachable, or refused (reconnect)."""
 
 _turns: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, asyncio.Lock]] = (
     weakref.WeakKeyDictionary()
@@ -56,7 +65,7 @@ class Renewed:
 
 
 def api_base(channel: XChannel) -> str:
-    return (channel.base_url or API).rstrip("/")
+    return api_origin(channel, API)
 
 
 def can_renew(channel: XChannel, credentials: Credentials) -> bool:
@@ -70,7 +79,7 @@ async def send_as_user(
     credentials: Credentials,
     now: datetime,
     request_for: Callable[[str], HttpRequest],
-) -> tuple[HttpResponse | Outcome, AccessToken | None]:
+) -> tuple[HttpResponse | NoAnswer | NoToken, AccessToken | None]:
     """Send ``request_for(token)``; when X answers 401 and the channel can renew, renew once
     and send again. Returns the answer (or why there is none) and the token last used."""
     token = await current_token(client, channel, credentials, now)
@@ -92,7 +101,7 @@ async def send_as_user(
 
 async def current_token(
     client: httpx.AsyncClient, channel: XChannel, credentials: Credentials, now: datetime
-) -> AccessToken | Outcome:
+) -> AccessToken | NoToken:
     """The access token to send: the stored one while it lasts, renewed once it has expired."""
     stored = await credentials.vault.load(channel.id, ACCESS)
     if stored is None:
@@ -111,7 +120,7 @@ async def renew(
     now: datetime,
     *,
     rejected: str,
-) -> AccessToken | Outcome:
+) -> AccessToken | NoToken:
     """A fresh access token in place of ``rejected``, or the outcome explaining why not."""
     locks = _turns.setdefault(asyncio.get_running_loop(), {})
     async with locks.setdefault(channel.id, asyncio.Lock()):
@@ -136,7 +145,7 @@ async def _stored_instead_of(
 
 async def _renew_now(
     client: httpx.AsyncClient, channel: XChannel, credentials: Credentials, now: datetime
-) -> AccessToken | Outcome:
+) -> AccessToken | NoToken:
     stored = await credentials.vault.load(channel.id, REFRESH)
     candidates = [stored.value] if stored else []
     # After a reconnect the environment holds a new refresh token while the vault keeps the
@@ -171,11 +180,10 @@ async def _exchange(
     credentials: Credentials,
     refresh_token: str,
     now: datetime,
-) -> Renewed | Outcome:
+) -> Renewed | NoToken:
     request = refresh_request(channel, credentials, refresh_token)
     response = await send(client, request)
     if not isinstance(response, HttpResponse):
-        assert not isinstance(response, Published)  # send() answers or explains, never posts
         # Nothing was posted; if X did spend the refresh token, the next renewal says so.
         return RetryLater(f"could not renew the X access token: {response.reason}")
     return read_token_answer(response, channel, now)
@@ -197,7 +205,7 @@ def refresh_request(channel: XChannel, credentials: Credentials, refresh_token: 
 
 def read_token_answer(
     response: HttpResponse, channel: XChannel, now: datetime
-) -> Renewed | Outcome:
+) -> Renewed | NoToken:
     """The token endpoint's answer; reasons never quote its body, which may hold tokens."""
     status = response.status
     body = response.json()
@@ -211,7 +219,7 @@ def read_token_answer(
         )
     message = _oauth_message(body)
     if status == 429:
-        at = reset_time(response.headers, now) or now + DEFAULT_RATE_LIMIT_WAIT
+        at = rate_limited_until(response.headers, now)
         return RetryAt(at, f"X rate-limited renewing the access token: {message}", status)
     if status >= 500:
         return RetryLater(f"X could not renew the access token ({status}): {message}", status)

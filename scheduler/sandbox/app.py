@@ -24,14 +24,16 @@ from scheduler.sandbox import (
 from scheduler.sandbox.state import SandboxState
 
 _ANY_METHOD = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+# One module per platform, routed in this order: literal paths first, and Threads'
+# /v1.0/... before Facebook's /{graph_version}/...
+PLATFORM_MODULES = (mastodon, webhook, linkedin, bluesky, x, telegram, threads, facebook)
 
 
 def create_app(state: SandboxState | None = None) -> Starlette:
     """Build the sandbox app around ``state`` (a fresh one when omitted)."""
     routes: list[BaseRoute] = [Route("/", page.index, methods=["GET"])]
     routes += control.routes()
-    # Literal platform paths first; Threads' /v1.0/... before Facebook's /{graph_version}/...
-    for module in (mastodon, webhook, linkedin, bluesky, x, telegram, threads, facebook):
+    for module in PLATFORM_MODULES:
         routes += module.routes()
     # Last: post pages at the paths their APIs returned, and a logged 404 for anything else.
     routes.append(Route("/{path:path}", page.permalink, methods=_ANY_METHOD))

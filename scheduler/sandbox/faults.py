@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, get_args
 
+from drafts.channels import PLATFORMS
+
 FaultKind = Literal[
     "latency",
     "status",
@@ -38,8 +40,6 @@ FaultKind = Literal[
 ]
 FAULT_KINDS: frozenset[str] = frozenset(get_args(FaultKind))
 Clock = Callable[[], datetime]
-#: Platform names, in the order the sandbox page lists them.
-PLATFORMS = ("mastodon", "webhook", "linkedin", "bluesky", "x", "telegram", "facebook", "threads")
 
 #: Faults decided before the platform handler runs; they create nothing.
 BEFORE_KINDS: frozenset[FaultKind] = frozenset({"status", "revoked", "expired"})

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
@@ -32,6 +33,7 @@ class CheckingPlatform:
 
     platform: ClassVar[str] = "webhook"
     unknown_handling: ClassVar[UnknownHandling] = UnknownHandling.RECONCILE
+    channel_type = WebhookChannel
 
     def __init__(self) -> None:
         self.calls: list[str] = []
@@ -129,6 +131,30 @@ async def test_a_resend_after_a_check_is_timed_before_it_goes(
     # A later check looks for the post from this send on: its time is stored before it goes.
     assert fake.calls == ["reconcile", f"save { {LAST_SENT_AT: NOW.isoformat()} }", "publish"]
     assert result.decision.status == PostStatus.PUBLISHED
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("anyio_backend", ["asyncio"])
+async def test_a_post_written_for_another_platform_is_not_sent(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fake = CheckingPlatform()
+    monkeypatch.setitem(platforms.ADAPTERS, "webhook", fake)
+    written_for_x = replace(claim(reconcile=False), platform="x")
+    async with httpx.AsyncClient() as client:
+        result = await attempt(
+            written_for_x,
+            channel=CHANNEL,  # config.toml now makes "hook" a webhook
+            client=client,
+            policy=RetryPolicy(),
+            now=lambda: NOW,
+            rng=random.Random(1),
+            vault=NoVault(),
+            save_state=no_save,
+        )
+    assert fake.calls == []
+    assert result.decision.status == PostStatus.FAILED
+    assert "publishes to webhook now" in result.decision.reason
 
 
 def candidate(*, reconcile: bool, state: dict[str, Any]) -> _Candidate:

@@ -11,17 +11,17 @@ import pytest
 
 from drafts.channels import BlueskyChannel
 from scheduler.outcomes import Failed, Outcome, Published, RetryAt, RetryLater, Unknown
-from scheduler.platforms.base import HttpResponse, PostJob
+from scheduler.platforms.base import DEFAULT_RATE_LIMIT_WAIT, HttpResponse, PostJob
 from scheduler.platforms.bluesky import (
     BlueskyAdapter,
     created_at,
-    jwt_expiry,
     public_url,
     read_created,
     read_record,
-    session_problem,
 )
 from scheduler.platforms.bluesky_facets import find_facets
+from scheduler.platforms.bluesky_sessions import jwt_expiry
+from scheduler.platforms.bluesky_xrpc import session_problem
 from scheduler.platforms.tid import TidClock, is_tid, tid_from
 
 NOW = datetime(2026, 12, 1, 9, 0, 0, 123456, tzinfo=UTC)
@@ -267,9 +267,11 @@ URI = f"at://{DID}/app.bsky.feed.post/{RKEY}"
             ),
         ),
         (
-            error(429, "RateLimitExceeded", "slow down"),
+            error(429, "RateLimitExceeded", "slow down"),  # no reset named: the default wait
             RetryAt(
-                NOW + timedelta(minutes=5), "rate limited (429 RateLimitExceeded: slow down)", 429
+                NOW + DEFAULT_RATE_LIMIT_WAIT,
+                "rate limited (429 RateLimitExceeded: slow down)",
+                429,
             ),
         ),
         (

@@ -11,7 +11,7 @@ import pytest
 
 from drafts.channels import MastodonChannel, WebhookChannel
 from scheduler.outcomes import Failed, Outcome, Published, RetryAt, RetryLater, Unknown
-from scheduler.platforms.base import HttpResponse, PostJob
+from scheduler.platforms.base import DEFAULT_RATE_LIMIT_WAIT, HttpResponse, PostJob
 from scheduler.platforms.mastodon import MastodonAdapter, read_status
 from scheduler.platforms.webhook import WebhookAdapter, read_answer
 
@@ -59,8 +59,8 @@ def answer(status: int, body: object, headers: dict[str, str] | None = None) -> 
             RetryAt(NOW + timedelta(minutes=5), "rate limited: Too many requests", 429),
         ),
         (
-            answer(429, {"error": "slow down"}),
-            RetryAt(NOW + timedelta(minutes=5), "rate limited: slow down", 429),
+            answer(429, {"error": "slow down"}),  # no reset named: the default wait
+            RetryAt(NOW + DEFAULT_RATE_LIMIT_WAIT, "rate limited: slow down", 429),
         ),
         (
             answer(503, {"error": "Service Unavailable"}),

@@ -1,5 +1,5 @@
 """What a person does about a post the daemon could not settle: mark it published (with its
-URL) after checking the channel, or send it again.
+URL) after checking the channel, or send it again; and the list of such posts.
 
 Retrying a post whose outcome was unknown can post it twice; that is the person's call to make,
 after looking, and the audit log records who made it.
@@ -7,9 +7,13 @@ after looking, and the audit log records who made it.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlmodel import Session
+from sqlalchemy import Select, func
+from sqlalchemy import select as select_columns
+from sqlmodel import Session, col, select
 
 from drafts.audit import record
 from drafts.errors import NotFoundError, ReviewError
@@ -69,3 +73,69 @@ def _settleable(session: Session, post_id: int) -> Post:
             f"post {post_id} is {post.status}; only a post that needs attention or failed can be settled"
         )
     return post
+
+
+@dataclass(frozen=True)
+class AttentionEntry:
+    """A post to settle, with its draft's title, why it stopped, and since when."""
+
+    post_id: int
+    draft_id: int
+    title: str
+    channel: str
+    language: str
+    status: str
+    reason: str | None
+    since: datetime
+    due_at: datetime | None
+
+
+@dataclass(frozen=True)
+class AttentionList:
+    entries: tuple[AttentionEntry, ...]
+    total: int  # every post to settle, though ``entries`` stops at the limit
+
+
+def attention_list(session: Session, *, limit: int) -> AttentionList:
+    """The posts that need attention or failed, the most recently changed first (at most
+    ``limit``), and how many there are."""
+    settleable = [str(status) for status in SETTLEABLE]
+    total = session.exec(
+        select(func.count()).select_from(Post).where(col(Post.status).in_(settleable))
+    ).one()
+    rows = session.connection().execute(_attention_query(settleable, limit)).all()
+    entries = tuple(
+        AttentionEntry(
+            post_id=row.id,
+            draft_id=row.draft_id,
+            title=row.title,
+            channel=row.channel,
+            language=row.language,
+            status=row.status,
+            reason=row.reason,
+            since=row.updated_at,
+            due_at=row.due_at,
+        )
+        for row in rows
+    )
+    return AttentionList(entries=entries, total=total)
+
+
+def _attention_query(statuses: list[str], limit: int) -> Select[*tuple[Any, ...]]:
+    return (
+        select_columns(
+            col(Post.id),
+            col(Post.draft_id),
+            col(Draft.title),
+            col(Post.channel),
+            col(Post.language),
+            col(Post.status),
+            col(Post.reason),
+            col(Post.updated_at),
+            col(Post.due_at),
+        )
+        .join(Draft, col(Draft.id) == col(Post.draft_id))
+        .where(col(Post.status).in_(statuses))
+        .order_by(col(Post.updated_at).desc(), col(Post.id).desc())
+        .limit(limit)
+    )

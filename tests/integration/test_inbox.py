@@ -2,51 +2,30 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from sqlmodel import select
 
-from drafts.authoring import add_draft, edit_draft
+from drafts.authoring import edit_draft
 from drafts.config import Config
-from drafts.draft_file import DraftContent, read_draft_file
 from drafts.inbox import review_inbox
 from drafts.models import Post, User
 from drafts.rendering import TemplateLibrary
 from drafts.review import submit
 from drafts.storage import Database
-from drafts.timestamps import utcnow
-from drafts.users import Role, add_user
+from tests.integration.drafting import add_author, add_content, free_text
+
+ENGLISH = {"en": "The park opens on Tuesday."}
 
 
 @pytest.fixture
 def mina(database: Database) -> User:
-    with database.writing() as session:
-        return add_user(session, name="mina", role=Role.AUTHOR, password_hash=None, actor=None)
-
-
-def content(config: Config, title: str, text: str = "The park opens on Tuesday.") -> DraftContent:
-    source = "\n".join(
-        [
-            'kind = "update"',
-            f"title = {json.dumps(title)}",
-            'channels = ["linkedin", "x-en"]',
-            "[text]",
-            f"en = {json.dumps(text)}",
-        ]
-    )
-    return read_draft_file(source, "inbox.toml", config, utcnow())
+    return add_author(database)
 
 
 def add(
     database: Database, config: Config, library: TemplateLibrary, author: User, title: str
 ) -> int:
-    with database.writing() as session:
-        draft = add_draft(
-            session, content=content(config, title), author=author, config=config, library=library
-        )
-        assert draft.id is not None
-        return draft.id
+    return add_content(database, config, library, author, free_text(config, title, ENGLISH))[0]
 
 
 def send_to_review(database: Database, config: Config, author: User, draft_id: int) -> None:
@@ -72,7 +51,7 @@ def test_the_longest_waiting_come_first_and_an_edit_restarts_the_wait(
         edit_draft(
             session,
             draft_id=third,
-            content=content(config, "Update 3", "The park opens on Wednesday."),
+            content=free_text(config, "Update 3", {"en": "The park opens on Wednesday."}),
             editor=mina,
             config=config,
             library=library,

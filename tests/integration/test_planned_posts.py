@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from drafts.authoring import add_draft, draft_posts
 from drafts.config import Config
-from drafts.draft_file import read_draft_file
 from drafts.lifecycle import PostStatus
 from drafts.models import Post, User
 from drafts.queueing import PlannedPost, posts_due_between
 from drafts.rendering import TemplateLibrary
 from drafts.storage import Database
-from drafts.users import Role, add_user
+from tests.integration.drafting import add_author, add_content, free_text
 
 MONDAY = datetime(2026, 11, 30, tzinfo=UTC)
 SHOWN = (PostStatus.SCHEDULED, PostStatus.PUBLISHED, PostStatus.NEEDS_ATTENTION)
@@ -23,29 +20,14 @@ SHOWN = (PostStatus.SCHEDULED, PostStatus.PUBLISHED, PostStatus.NEEDS_ATTENTION)
 
 @pytest.fixture
 def mina(database: Database) -> User:
-    with database.writing() as session:
-        return add_user(session, name="mina", role=Role.AUTHOR, password_hash=None, actor=None)
+    return add_author(database)
 
 
 def posts_of(
     database: Database, config: Config, library: TemplateLibrary, author: User, title: str
 ) -> dict[tuple[str, str], int]:
     """A new draft's post ids by (channel, language): linkedin in en and ko, x-en."""
-    source = "\n".join(
-        [
-            'kind = "update"',
-            f"title = {json.dumps(title)}",
-            'channels = ["linkedin", "x-en"]',
-            "[text]",
-            'en = "The park opens on Tuesday."',
-            'ko = "공원이 화요일에 문을 엽니다."',
-        ]
-    )
-    content = read_draft_file(source, "week.toml", config, MONDAY)
-    with database.writing() as session:
-        draft = add_draft(session, content=content, author=author, config=config, library=library)
-        assert draft.id is not None
-        return {(p.channel, p.language): p.id or 0 for p in draft_posts(session, draft.id)}
+    return add_content(database, config, library, author, free_text(config, title, now=MONDAY))[1]
 
 
 def plan(database: Database, post_id: int, status: PostStatus, due: datetime) -> None:

@@ -8,10 +8,9 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
-from sqlmodel import col, select
 
-from drafts.errors import NotFoundError
-from drafts.models import Attempt, Post, could_be_id
+from drafts.attempts import attempt_log
+from drafts.models import Attempt, Post
 from drafts.times import show
 from tidings.cli.console import InertLogFormatter, emit_json, out, say
 from tidings.cli.context import app_context
@@ -58,14 +57,7 @@ def log(
     """Attempts to publish, newest first."""
     context = app_context(ctx)
     with context.reading() as session:
-        if post is not None and (not could_be_id(post) or session.get(Post, post) is None):
-            raise NotFoundError(f"no post {post}")
-        query = select(Attempt, Post).join(Post, col(Post.id) == col(Attempt.post_id))
-        if post is not None:
-            query = query.where(Attempt.post_id == post)
-        rows = session.exec(
-            query.order_by(col(Attempt.started_at).desc(), col(Attempt.id).desc()).limit(limit)
-        ).all()
+        rows = attempt_log(session, post_id=post, limit=limit)
     if context.json:
         emit_json([attempt_json(attempt, row_post) for attempt, row_post in rows])
         return

@@ -5,6 +5,8 @@ about a post the daemon could not settle.
 attempt. A post that needs attention (or failed) carries a banner saying what to check and two
 forms: mark it published with its address, or retry it. Both go through ``drafts.attention``,
 which checks the role and the status. ``GET /attention`` lists every such post, newest first.
+The post and the list are read by the service (``drafts.attempts.post_record``,
+``drafts.attention.attention_list``); this module tells them in words.
 
 What the page says in Python (attempt summaries, history, flashes, the address check) is in
 the viewer's language; refusals from ``drafts.attention`` stay as raised.
@@ -16,21 +18,24 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from http import HTTPStatus
-from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, func
-from sqlalchemy import select as select_columns
-from sqlmodel import col, select
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from drafts.attention import SETTLEABLE, mark_published, retry_post
+from drafts.attempts import post_record
+from drafts.attention import (
+    SETTLEABLE,
+    AttentionList,
+    attention_list,
+    mark_published,
+    retry_post,
+)
 from drafts.config import Config
 from drafts.errors import NotFoundError, TidingsError
 from drafts.lifecycle import PostStatus
-from drafts.models import Attempt, AuditEntry, Draft, Post, User, could_be_id
+from drafts.models import Attempt, AuditEntry, Post, User
 from drafts.storage import Database
 from drafts.times import show
 from drafts.timestamps import utcnow
@@ -178,27 +183,9 @@ def load_post(
 ) -> PostView:
     """The post, its draft's title, its attempts (first first, told in ``gettext``'s
     language) and its audit entries."""
-    if not could_be_id(post_id):
-        raise NotFoundError(f"no post {post_id}")
     with database.reading() as session:
-        found = session.exec(
-            select(Post, Draft.title, Draft.status)
-            .join(Draft, col(Draft.id) == col(Post.draft_id))
-            .where(Post.id == post_id)
-        ).first()
-        if found is None:
-            raise NotFoundError(f"no post {post_id}")
-        post, title, draft_status = found
-        attempts = list(
-            session.exec(
-                select(Attempt).where(Attempt.post_id == post_id).order_by(col(Attempt.number))
-            )
-        )
-        entries = list(
-            session.exec(
-                select(AuditEntry).where(AuditEntry.post_id == post_id).order_by(col(AuditEntry.id))
-            )
-        )
+        record = post_record(session, post_id=post_id)
+    post, attempts = record.post, record.attempts
     try:
         channel = config.channel(post.channel)
         channel_zone, configured = channel.zone(config.zone), True
@@ -210,79 +197,20 @@ def load_post(
     )
     return PostView(
         post=post,
-        draft_title=title,
-        draft_status=draft_status,
+        draft_title=record.draft_title,
+        draft_status=record.draft_status,
         platform_name=post.platform,
         channel_zone=channel_zone,
         channel_configured=configured,
         attempts=views,
-        history=tuple(entries),
-    )
-
-
-@dataclass(frozen=True)
-class AttentionEntry:
-    post_id: int
-    draft_id: int
-    title: str
-    channel: str
-    language: str
-    status: str
-    reason: str | None
-    since: datetime
-    due_at: datetime | None
-
-
-@dataclass(frozen=True)
-class AttentionList:
-    entries: tuple[AttentionEntry, ...]
-    total: int
-
-
-def _attention_query() -> Select[*tuple[Any, ...]]:
-    return (
-        select_columns(
-            col(Post.id),
-            col(Post.draft_id),
-            col(Draft.title),
-            col(Post.channel),
-            col(Post.language),
-            col(Post.status),
-            col(Post.reason),
-            col(Post.updated_at),
-            col(Post.due_at),
-        )
-        .join(Draft, col(Draft.id) == col(Post.draft_id))
-        .where(col(Post.status).in_([str(status) for status in SETTLEABLE]))
-        .order_by(col(Post.updated_at).desc(), col(Post.id).desc())
-        .limit(ATTENTION_LIMIT)
+        history=record.history,
     )
 
 
 def load_attention(database: Database) -> AttentionList:
     """The posts that need attention or failed, the most recently changed first."""
     with database.reading() as session:
-        total = session.exec(
-            select(func.count())
-            .select_from(Post)
-            .where(col(Post.status).in_([str(status) for status in SETTLEABLE]))
-        ).one()
-        rows = session.connection().execute(_attention_query()).all()
-    entries = tuple(
-        AttentionEntry(
-            post_id=row.id,
-            draft_id=row.draft_id,
-            title=row.title,
-            channel=row.channel,
-            language=row.language,
-            status=row.status,
-            reason=row.reason,
-            since=row.updated_at,
-            due_at=row.due_at,
-        )
-        for row in rows
-    )
-    return AttentionList(entries=entries, total=total)
+        return attention_list(session, limit=ATTENTION_LIMIT)
 
 
 def _acting_user(session_user: User | None, viewer: Viewer) -> User:

@@ -74,6 +74,15 @@ def find_user(session: Session, name: str) -> User:
     return user
 
 
+def acting_user(session: Session, *, user_id: int, name: str) -> User:
+    """The user a logged-in session acts as, read in this transaction; ``NotFoundError``
+    naming ``name`` if they were removed since."""
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFoundError(f"unknown user {name!r}")
+    return user
+
+
 def list_users(session: Session) -> list[User]:
     return list(session.exec(select(User).order_by(User.name)))
 

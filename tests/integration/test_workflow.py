@@ -13,14 +13,14 @@ from drafts.authoring import add_draft, draft_posts, edit_draft, get_draft
 from drafts.changes import changes_since_seen
 from drafts.config import Config
 from drafts.draft_file import read_draft_file
-from drafts.errors import ReviewError, ScheduleError
+from drafts.errors import NotFoundError, ReviewError, ScheduleError
 from drafts.lifecycle import DraftStatus, PostStatus
 from drafts.models import Draft, User
 from drafts.queueing import ScheduleRequest, cancel_draft, schedule_draft, upcoming_posts
 from drafts.rendering import TemplateLibrary
 from drafts.review import SEEN_DIGITS, StaleReview, approvals_of, approve, request_changes, submit
 from drafts.storage import Database
-from drafts.users import Role, add_user
+from drafts.users import Role, acting_user, add_user
 from tests.conftest import TEST_CONFIG, make_config
 
 NOW = datetime(2026, 11, 30, 0, 0, tzinfo=UTC)  # Monday 09:00 in Seoul
@@ -460,6 +460,20 @@ def test_only_admins_add_users_once_an_admin_exists(database: Database) -> None:
         add_user(session, name="x", role=Role.AUTHOR, password_hash=None, actor=author)
     with database.reading() as session:
         assert len(session.exec(select(User)).all()) == 2
+
+
+def test_a_session_acts_as_its_user_as_stored_now(
+    database: Database, people: dict[str, User]
+) -> None:
+    mina = people["mina"]
+    assert mina.id is not None
+    with database.writing() as session:
+        acting = acting_user(session, user_id=mina.id, name="mina")
+        assert (acting.name, acting.role) == ("mina", Role.AUTHOR)
+    with database.writing() as session:  # removed while still logged in somewhere
+        session.delete(acting_user(session, user_id=mina.id, name="mina"))
+    with pytest.raises(NotFoundError, match="unknown user 'mina'"), database.reading() as session:
+        acting_user(session, user_id=mina.id, name="mina")
 
 
 def test_times_come_back_aware_in_utc(

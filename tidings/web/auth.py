@@ -23,6 +23,7 @@ from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from argon2.exceptions import InvalidHashError, VerificationError
+from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
@@ -38,6 +39,7 @@ from drafts.users import (
     PASSWORDS,
     Capability,
     Role,
+    acting_user,
     find_user,
 )
 from drafts.web_sessions import end_session, open_session, session_user
@@ -72,6 +74,16 @@ class Viewer:
     @property
     def may_review(self) -> bool:
         return self.may(Capability.REVIEW)
+
+    @property
+    def user(self) -> User:
+        """The viewer as an unsaved ``User`` (id, name, role), for the services' role checks."""
+        return User(id=self.id, name=self.name, role=self.role)
+
+    def acting(self, session: Session) -> User:
+        """The viewer's user as stored now, to act as in ``session`` (``NotFoundError`` if
+        they were removed since the page loaded)."""
+        return acting_user(session, user_id=self.id, name=self.name)
 
 
 def load_viewer(

@@ -24,7 +24,7 @@ from starlette.routing import Route
 
 from drafts.channels import ChannelBase
 from drafts.config import Config
-from drafts.models import ChannelState, User
+from drafts.models import ChannelState
 from drafts.storage import Database
 from drafts.timestamps import utcnow
 from drafts.users import Capability, require
@@ -166,9 +166,7 @@ def routes(web: WebContext) -> list[Route]:
         checked: Checked | None = None
         if request.query_params.get("check") == "1":
             viewer = request.state.viewer
-            require(
-                User(id=viewer.id, name=viewer.name, role=viewer.role), Capability.CHECK_CHANNELS
-            )
+            require(viewer.user, Capability.CHECK_CHANNELS)
             checked = await throttle.check(run_check)
         now = utcnow()
         windows = await off_loop(rate_windows, web.database, now)

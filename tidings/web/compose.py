@@ -36,7 +36,7 @@ from drafts.draft_file import KINDS, DraftContent, read_draft_file
 from drafts.errors import DraftError, NotFoundError, ScheduleError, TidingsError
 from drafts.learned_limits import learned_limits
 from drafts.lifecycle import DraftStatus
-from drafts.models import Draft, Post, User
+from drafts.models import Draft, Post
 from drafts.queueing import Scheduled, ScheduleRequest, schedule_draft
 from drafts.rendering import TemplateLibrary
 from drafts.review import submit
@@ -120,7 +120,7 @@ class Saved:
 
 def check_writer(viewer: Viewer) -> None:
     """The service's own role check: a ``ReviewError`` (403) for a role that may not write."""
-    require(User(id=viewer.id, name=viewer.name, role=viewer.role), Capability.WRITE)
+    require(viewer.user, Capability.WRITE)
 
 
 def load_stored(web: WebContext, draft_id: int, gettext: Gettext) -> Stored:
@@ -179,12 +179,6 @@ def preview_cards(
     )
 
 
-def _acting_user(session_user: User | None, viewer: Viewer) -> User:
-    if session_user is None:
-        raise NotFoundError(f"unknown user {viewer.name!r}")
-    return session_user
-
-
 def save(
     web: WebContext,
     library: TemplateLibrary,
@@ -196,7 +190,7 @@ def save(
     """Add the draft, or replace a stored draft's content; says what happened as the CLI does,
     in ``gettext``'s language."""
     with web.database.writing() as session:
-        user = _acting_user(session.get(User, viewer.id), viewer)
+        user = viewer.acting(session)
         if draft_id is None:
             draft = add_draft(
                 session, content=content, author=user, config=web.config, library=library
@@ -229,7 +223,7 @@ def save(
 
 def send_to_review(web: WebContext, viewer: Viewer, draft_id: int) -> None:
     with web.database.writing() as session:
-        user = _acting_user(session.get(User, viewer.id), viewer)
+        user = viewer.acting(session)
         submit(session, draft_id=draft_id, actor=user, config=web.config)
 
 
@@ -252,7 +246,7 @@ def schedule(
     web: WebContext, viewer: Viewer, draft_id: int, request: ScheduleRequest, now: datetime
 ) -> Scheduled:
     with web.database.writing() as session:
-        user = _acting_user(session.get(User, viewer.id), viewer)
+        user = viewer.acting(session)
         return schedule_draft(
             session, draft_id=draft_id, request=request, actor=user, config=web.config, now=now
         )

@@ -18,7 +18,7 @@ from starlette.routing import Route
 from drafts.audit import history
 from drafts.authoring import draft_posts, get_draft
 from drafts.changes import Changes, PostChange, changes_since_review, changes_since_seen
-from drafts.errors import NotFoundError, TidingsError
+from drafts.errors import TidingsError
 from drafts.learned_limits import learned_limits
 from drafts.models import AuditEntry, Draft, User
 from drafts.review import Decision, StaleReview, approvals_of, approve, request_changes
@@ -76,18 +76,12 @@ def load_draft(
     )
 
 
-def _acting_user(session_user: User | None, viewer: Viewer) -> User:
-    if session_user is None:
-        raise NotFoundError(f"unknown user {viewer.name!r}")
-    return session_user
-
-
 def decide_approve(
     web: WebContext, viewer: Viewer, draft_id: int, comment: str, seen: str
 ) -> Decision:
     """Approve the content the page showed (its hash ``seen``), never anything newer."""
     with web.database.writing() as session:
-        reviewer = _acting_user(session.get(User, viewer.id), viewer)
+        reviewer = viewer.acting(session)
         return approve(
             session,
             draft_id=draft_id,
@@ -101,7 +95,7 @@ def decide_approve(
 
 def decide_request_changes(web: WebContext, viewer: Viewer, draft_id: int, comment: str) -> Draft:
     with web.database.writing() as session:
-        reviewer = _acting_user(session.get(User, viewer.id), viewer)
+        reviewer = viewer.acting(session)
         return request_changes(
             session, draft_id=draft_id, reviewer=reviewer, comment=comment, config=web.config
         )

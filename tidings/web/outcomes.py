@@ -35,7 +35,7 @@ from drafts.attention import (
 from drafts.config import Config
 from drafts.errors import NotFoundError, TidingsError
 from drafts.lifecycle import PostStatus
-from drafts.models import Attempt, AuditEntry, Post, User
+from drafts.models import Attempt, AuditEntry, Post
 from drafts.storage import Database
 from drafts.times import show
 from drafts.timestamps import utcnow
@@ -213,21 +213,15 @@ def load_attention(database: Database) -> AttentionList:
         return attention_list(session, limit=ATTENTION_LIMIT)
 
 
-def _acting_user(session_user: User | None, viewer: Viewer) -> User:
-    if session_user is None:
-        raise NotFoundError(f"unknown user {viewer.name!r}")
-    return session_user
-
-
 def settle_published(database: Database, viewer: Viewer, post_id: int, url: str) -> Post:
     with database.writing() as session:
-        actor = _acting_user(session.get(User, viewer.id), viewer)
+        actor = viewer.acting(session)
         return mark_published(session, post_id=post_id, url=url, actor=actor, now=utcnow())
 
 
 def settle_retry(database: Database, viewer: Viewer, post_id: int) -> Post:
     with database.writing() as session:
-        actor = _acting_user(session.get(User, viewer.id), viewer)
+        actor = viewer.acting(session)
         return retry_post(session, post_id=post_id, actor=actor, now=utcnow())
 
 

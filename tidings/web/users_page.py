@@ -56,7 +56,7 @@ class UserRow:
 
 def check_admin(viewer: Viewer) -> User:
     """The viewer as the acting user; a ``ReviewError`` (403) for a role that may not manage users."""
-    actor = User(id=viewer.id, name=viewer.name, role=viewer.role)
+    actor = viewer.user
     require(actor, Capability.MANAGE_USERS)
     return actor
 

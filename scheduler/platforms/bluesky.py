@@ -166,9 +166,8 @@ class BlueskyAdapter(Adapter[BlueskyChannel]):
 
 
 def public_url(channel: BlueskyChannel, rkey: str) -> str:
-    """The post's page: bsky.app, or the channel's own server (a sandbox, a staging PDS)."""
-    site = channel.base_url.rstrip("/") if channel.base_url else PUBLIC_APP
-    return f"{site}/profile/{channel.handle}/post/{rkey}"
+    """The post's page on bsky.app, whichever server holds the account."""
+    return f"{PUBLIC_APP}/profile/{channel.handle}/post/{rkey}"
 
 
 def created_at(now: datetime) -> str:

@@ -80,7 +80,7 @@ class FacebookAdapter(Adapter[FacebookChannel]):
     ) -> Attempted:
         request = self.build(job, channel, credentials.secret)
         return Attempted(
-            await send_and_read(client, request, lambda answer: read_answer(answer, channel, now))
+            await send_and_read(client, request, lambda answer: read_answer(answer, now))
         )
 
     async def reconcile(
@@ -99,7 +99,7 @@ class FacebookAdapter(Adapter[FacebookChannel]):
         response = await send(client, HttpRequest("GET", url, bearer(credentials.secret)))
         if not isinstance(response, HttpResponse):
             return RetryLater(f"could not list the page's posts to look for it: {response.reason}")
-        return read_listing(response, job, channel, since, now)
+        return read_listing(response, job, since, now)
 
     async def identify(
         self,
@@ -119,12 +119,12 @@ class FacebookAdapter(Adapter[FacebookChannel]):
         return Identity(name=f"{body.get('name') or 'page'} (page {channel.page_id})")
 
 
-def read_answer(response: HttpResponse, channel: FacebookChannel, now: datetime) -> Outcome:
+def read_answer(response: HttpResponse, now: datetime) -> Outcome:
     """A ``POST /{page}/feed`` answer as an outcome."""
     body = response.json()
     if 200 <= response.status < 300 and isinstance(body, dict) and body.get("id"):
         post_id = str(body["id"])
-        return Published(post_id, post_url(channel, post_id), response.status)
+        return Published(post_id, post_url(post_id), response.status)
     failure = read_failure(response, now, service=SERVICE, reconnect=RECONNECT)
     if isinstance(failure, RetryLater):  # a temporary error after sending: it may have posted
         return Unknown(f"{failure.reason}, so whether it posted is unclear", failure.http_status)
@@ -132,7 +132,7 @@ def read_answer(response: HttpResponse, channel: FacebookChannel, now: datetime)
 
 
 def read_listing(
-    response: HttpResponse, job: PostJob, channel: FacebookChannel, since: datetime, now: datetime
+    response: HttpResponse, job: PostJob, since: datetime, now: datetime
 ) -> Outcome | None:
     """Whether the page's newest posts hold this post's message, created since ``since``.
 
@@ -154,7 +154,7 @@ def read_listing(
         created = graph_time(item.get("created_time"))
         if created is not None and created >= since - CLOCK_SKEW and item.get("id"):
             post_id = str(item["id"])
-            return Published(post_id, post_url(channel, post_id), response.status)
+            return Published(post_id, post_url(post_id), response.status)
     if now - since < LISTING_GRACE:
         return RetryAt(
             since + LISTING_GRACE,
@@ -165,11 +165,10 @@ def read_listing(
     return None
 
 
-def post_url(channel: FacebookChannel, post_id: str) -> str:
-    """The post's page: ``/{page}/posts/{post}`` for a ``{page}_{post}`` id."""
-    web = channel.base_url.rstrip("/") if channel.base_url else WEB
+def post_url(post_id: str) -> str:
+    """The post's page on facebook.com: ``/{page}/posts/{post}`` for a ``{page}_{post}`` id."""
     page, _, post = post_id.partition("_")
-    return f"{web}/{page}/posts/{post}" if post else f"{web}/{post_id}"
+    return f"{WEB}/{page}/posts/{post}" if post else f"{WEB}/{post_id}"
 
 
 def _graph(channel: FacebookChannel) -> str:

@@ -215,7 +215,7 @@ def read_answer(
     status = response.status
     urn = _header(response, "x-restli-id")
     if status in (200, 201) and urn:
-        return Published(urn, post_url(channel, urn), status)
+        return Published(urn, post_url(urn), status)
     body = response.json()
     message, codes = _message(body, response)
     if status == 426:
@@ -238,7 +238,7 @@ def read_answer(
             status,
         )
     if status == 422 and "DUPLICATE_POST" in codes:
-        return _duplicate(message, channel, resend, status)
+        return _duplicate(message, resend, status)
     if status == 429:
         at = throttled_until(response, message, now, throttled_before=throttled_before)
         return RetryAt(at, f"LinkedIn rate limit: {message}", status)
@@ -269,7 +269,7 @@ def read_listing(
                 and element.get("id")
             ):
                 urn = str(element["id"])
-                return Published(urn, post_url(channel, urn), response.status)
+                return Published(urn, post_url(urn), response.status)
         return None
     refused = read_answer(response, channel, now)
     if isinstance(refused, Failed) and response.status not in (401, 426):
@@ -303,17 +303,17 @@ def throttle_mark(outcome: Outcome, now: datetime) -> dict[str, str]:
     return {}
 
 
-def post_url(channel: LinkedInChannel, urn: str) -> str:
-    web = channel.base_url.rstrip("/") if channel.base_url else WEB
-    return f"{web}/feed/update/{urn}/"
+def post_url(urn: str) -> str:
+    """The post's page on linkedin.com."""
+    return f"{WEB}/feed/update/{urn}/"
 
 
-def _duplicate(message: str, channel: LinkedInChannel, resend: bool, status: int) -> Outcome:
+def _duplicate(message: str, resend: bool, status: int) -> Outcome:
     found = DUPLICATE_URN.search(message)
     if resend:
         if found is None:
             return Unknown(f"LinkedIn reports a duplicate without naming it ({message})", status)
-        return Published(found.group(0), post_url(channel, found.group(0)), status)
+        return Published(found.group(0), post_url(found.group(0)), status)
     existing = found.group(0) if found else "a recent post"
     return Failed(
         f"LinkedIn already has this exact post from this author: {existing}, made in the "

@@ -185,16 +185,12 @@ def _published(result: Mapping[str, Any], channel: TelegramChannel, status: int)
     username = chat.get("username")
     if not isinstance(username, str) or not username:
         username = channel.chat_id[1:] if channel.chat_id.startswith("@") else None
-    return Published(
-        f"{chat_ref}/{message_id}", _link(channel, chat_ref, username, message_id), status
-    )
+    return Published(f"{chat_ref}/{message_id}", _link(chat_ref, username, message_id), status)
 
 
-def _link(
-    channel: TelegramChannel, chat_ref: object, username: str | None, message_id: int
-) -> str | None:
-    if channel.base_url:  # a stand-in API (the sandbox) serves posts under /t.me/
-        return f"{channel.base_url.rstrip('/')}/t.me/{username or chat_ref}/{message_id}"
+def _link(chat_ref: object, username: str | None, message_id: int) -> str | None:
+    """The message's t.me link: by the channel's username, else a private channel's ``/c/``
+    link (it opens for members); other chats have none."""
     if username:
         return f"{WEB}/{username}/{message_id}"
     internal = str(chat_ref)

@@ -16,7 +16,6 @@ unknown. How long X remembers a text for its duplicate check is not documented, 
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
@@ -37,9 +36,8 @@ from scheduler.platforms.base import (
     bearer,
     identity_answer,
     rate_limited_until,
-    send,
 )
-from scheduler.platforms.x_oauth import AccessToken, api_base, can_renew, send_as_user
+from scheduler.platforms.x_oauth import api_base, can_renew, send_as_user
 from scheduler.retry import UnknownHandling
 
 WEB = "https://x.com"
@@ -64,10 +62,6 @@ class XAdapter(Adapter[XChannel]):
     platform: ClassVar[str] = "x"
     unknown_handling: ClassVar[UnknownHandling] = UnknownHandling.RECONCILE
     channel_type = XChannel
-
-    def __init__(self) -> None:
-        # Sandbox links need the account's username: looked up once per API and channel.
-        self._usernames: dict[tuple[str, str], str] = {}
 
     def build(self, job: PostJob, channel: XChannel, secret: str) -> HttpRequest:
         return HttpRequest.with_json(
@@ -142,7 +136,6 @@ class XAdapter(Adapter[XChannel]):
         username = _username(me)
         if username is None or token is None:
             raise ChannelCheckError("X answered /2/users/me without the account's username")
-        self._usernames[(api_base(channel), channel.id)] = username
         return Identity(name=f"@{username}", token_expires_at=token.expires_at)
 
     async def _create(
@@ -155,7 +148,7 @@ class XAdapter(Adapter[XChannel]):
         *,
         sent_before: bool,
     ) -> Outcome:
-        response, token = await send_as_user(
+        response, _ = await send_as_user(
             client, channel, credentials, now, lambda value: self.build(job, channel, value)
         )
         if not isinstance(response, HttpResponse):
@@ -163,27 +156,7 @@ class XAdapter(Adapter[XChannel]):
         outcome = read_create(response, now, sent_before=sent_before)
         if isinstance(outcome, Failed) and outcome.http_status == 401:
             return Failed(outcome.reason + _reconnect_hint(channel, credentials), 401)
-        if isinstance(outcome, Published) and channel.base_url and token is not None:
-            link = await self._sandbox_link(client, channel, token, outcome.remote_id)
-            return replace(outcome, remote_url=link)
         return outcome
-
-    async def _sandbox_link(
-        self, client: httpx.AsyncClient, channel: XChannel, token: AccessToken, tweet_id: str
-    ) -> str:
-        # x.com resolves /i/web/status/{id} for any account; a stand-in API (the sandbox)
-        # serves posts under /{username}/status/{id}, so it needs the username once.
-        base = api_base(channel)
-        username = self._usernames.get((base, channel.id))
-        if username is None:
-            response = await send(client, _me_request(channel, token.value))
-            if isinstance(response, HttpResponse) and response.status == 200:
-                username = _username(response.json())
-            if username is not None:
-                self._usernames[(base, channel.id)] = username
-        if username is None:
-            return f"{base}/i/web/status/{tweet_id}"
-        return f"{base}/{username}/status/{tweet_id}"
 
 
 def read_create(response: HttpResponse, now: datetime, *, sent_before: bool) -> Outcome:

@@ -15,8 +15,9 @@ wrapper every platform shares), one module per platform, ``page`` (HTML), ``cont
 (``/_sandbox/`` JSON routes), ``app`` and ``server``.
 """
 
+from drafts.channels import PLATFORMS
 from scheduler.sandbox.app import create_app
-from scheduler.sandbox.faults import PLATFORMS, Fault, FaultBook, FaultError, FaultKind
+from scheduler.sandbox.faults import Fault, FaultBook, FaultError, FaultKind
 from scheduler.sandbox.server import RunningSandbox, SandboxStartError, running_sandbox, serve
 from scheduler.sandbox.state import ReceivedPost, RequestRecord, SandboxState, Settings
 

@@ -33,6 +33,7 @@ from scheduler.sandbox.faults import Fault
 from scheduler.sandbox.state import JSON, WindowStatus
 
 PLATFORM = "bluesky"
+PUBLIC_APP = "https://bsky.app"
 POST_COLLECTION = "app.bsky.feed.post"
 TID_PATTERN = re.compile(r"[234567abcdefghij][234567abcdefghijklmnopqrstuvwxyz]{12}")
 _B32_SORTABLE = "234567abcdefghijklmnopqrstuvwxyz"
@@ -262,7 +263,7 @@ async def create_record(call: Call) -> Response:
         call.record_post(
             channel=found.handle,
             remote_id=uri,
-            permalink=f"/profile/{found.handle}/post/{rkey}",
+            url=f"{PUBLIC_APP}/profile/{found.handle}/post/{rkey}",
             text=text if isinstance(text, str) else "",
             body=body,
             details={

@@ -170,19 +170,20 @@ class Call:
         *,
         channel: str,
         remote_id: str,
-        permalink: str,
+        url: str,
         text: str,
         body: JSON,
         details: JSON | None = None,
         auth: str | None = None,
     ) -> ReceivedPost:
-        """Store the post this request created; after-accept faults then apply to it."""
+        """Store the post this request created, seen at ``url`` (its public URL, or one on the
+        sandbox); after-accept faults then apply to it."""
         post = self.state.record_post(
             platform=self.dialect.platform,
             channel=channel,
             remote_id=remote_id,
             base_url=self.base_url,
-            permalink=permalink,
+            url=url,
             text=text,
             body={k: v for k, v in body.items() if k not in SECRET_FIELDS},
             headers=self.recorded_headers(),

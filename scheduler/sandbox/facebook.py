@@ -22,6 +22,7 @@ from scheduler.sandbox.graph import GraphDialect, access_token, graph_error
 from scheduler.sandbox.state import JSON
 
 PLATFORM = "facebook"
+WEB = "https://www.facebook.com"
 MAX_MESSAGE = 63206
 
 
@@ -102,7 +103,7 @@ async def publish(call: Call) -> Response:
         call.record_post(
             channel=page_id,
             remote_id=post_id,
-            permalink=f"/{page_id}/posts/{post_id.split('_')[1]}",
+            url=f"{WEB}/{page_id}/posts/{post_id.split('_')[1]}",
             text=message or "",
             body=dict(params),
             details={

@@ -24,6 +24,7 @@ from scheduler.sandbox.faults import Fault
 from scheduler.sandbox.state import JSON, Settings, WindowStatus
 
 PLATFORM = "linkedin"
+WEB = "https://www.linkedin.com"
 RESERVED = frozenset("|{}@[]()<>#*_~\\")
 MAX_COMMENTARY = 3000
 VISIBILITIES = ("PUBLIC", "CONNECTIONS", "LOGGED_IN", "CONTAINER")
@@ -223,7 +224,7 @@ async def create_post(call: Call) -> Response:
         call.record_post(
             channel=body["author"],
             remote_id=urn,
-            permalink=f"/feed/update/{urn}/",
+            url=f"{WEB}/feed/update/{urn}/",
             text=little.display,
             body=body,
             details={

@@ -218,7 +218,7 @@ def _create(call: Call, payload: JSON, key: str | None) -> JSON:
     call.record_post(
         channel=f"@{username}",
         remote_id=status_id,
-        permalink=permalink,
+        url=call.base_url + permalink,
         text=text,
         body=payload,
         details={

@@ -1,8 +1,9 @@
 """The sandbox's web pages: what each platform received, newest first, and one page per post.
 
 Every value from a request is HTML-escaped; text is shown as text (``white-space: pre-wrap``),
-never interpreted. Each post's page lives at the URL its API returned (or the public web
-path the platform uses), so a ``remote_url`` pointing into the sandbox opens it.
+never interpreted. A post's page lives at its public URL's host and path on the sandbox
+(``https://t.me/news/5`` at ``/t.me/news/5``, ``state.page_path``), so each platform's link to it
+leads there once its origin is replaced by the sandbox's.
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
+from drafts.channels import PLATFORMS
 from scheduler.sandbox.exchange import json_response, redact_query, sandbox_state
-from scheduler.sandbox.faults import PLATFORMS
 from scheduler.sandbox.state import ReceivedPost, RequestRecord
 
 _STYLE = """
@@ -47,7 +48,8 @@ def _post_summary(post: ReceivedPost, *, link: bool = True) -> str:
     heading = f'<a href="{escape(post.permalink)}">{title}</a>' if link else title
     return (
         f"<article><div class='meta'>{escape(post.platform)} · {escape(post.channel)} · "
-        f"{heading} · {escape(post.received_at.isoformat(timespec='seconds'))}</div>"
+        f"{heading} · {escape(post.received_at.isoformat(timespec='seconds'))}<br>"
+        f"{escape(post.remote_url)}</div>"
         f"<div class='text'{lang_attr}>{escape(post.text)}</div>{_warnings(post)}"
         f"{_facets(post)}</article>"
     )

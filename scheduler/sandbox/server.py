@@ -19,7 +19,7 @@ import uvicorn
 
 from scheduler.sandbox.app import create_app
 from scheduler.sandbox.exchange import ConnectionDropped
-from scheduler.sandbox.state import SandboxState
+from scheduler.sandbox.state import SandboxState, page_path
 
 _STARTUP_TIMEOUT_SECONDS = 10.0
 
@@ -40,6 +40,10 @@ class RunningSandbox:
     def url(self, path: str) -> str:
         """An absolute URL on the sandbox (``sandbox.url("/api/v1/statuses")``)."""
         return self.base_url + path
+
+    def page_for(self, remote_url: str) -> str:
+        """The sandbox's page of the post a platform links at ``remote_url``."""
+        return self.url(page_path(remote_url, self.base_url))
 
 
 class _HideDeliberateDrops(logging.Filter):

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 from scheduler.sandbox.faults import Clock, FaultBook
 
@@ -105,9 +106,11 @@ class ReceivedPost:
     #: The account, page, chat or hook it went to ("@demo", "urn:li:organization:1", ...).
     channel: str
     remote_id: str
-    #: Absolute URL of the sandbox page showing this post.
+    #: Where the post can be seen, as the platform links it (``https://x.com/i/web/status/1``),
+    #: or a URL on the sandbox itself where the platform has none (a webhook delivery) or lives
+    #: there (a Mastodon instance).
     remote_url: str
-    #: Path part of ``remote_url``; the sandbox serves the post's page there.
+    #: Where the sandbox serves the post's page: ``page_path(remote_url)``.
     permalink: str
     #: The text as the platform would display it (unescaped, entities parsed).
     text: str
@@ -244,21 +247,23 @@ class SandboxState:
         channel: str,
         remote_id: str,
         base_url: str,
-        permalink: str,
+        url: str,
         text: str,
         body: JSON,
         headers: dict[str, str],
         auth: str | None,
         details: JSON | None = None,
     ) -> ReceivedPost:
-        """Store a post the platform accepted and return it."""
+        """Store a post the platform accepted, seen at ``url`` (see ``ReceivedPost.remote_url``),
+        and return it; ``base_url`` is the sandbox origin the request came to."""
+        permalink = page_path(url, base_url)
         with self.lock:
             post = ReceivedPost(
                 seq=len(self._posts) + 1,
                 platform=platform,
                 channel=channel,
                 remote_id=remote_id,
-                remote_url=base_url.rstrip("/") + permalink,
+                remote_url=url,
                 permalink=permalink,
                 text=text,
                 body=body,
@@ -351,6 +356,16 @@ class SandboxState:
                 self._windows[(platform, key)] = window
             window.used += cost
             return WindowStatus(limit, limit - window.used, window.reset_at)
+
+
+def page_path(url: str, origin: str) -> str:
+    """Where the sandbox serves the page of a post seen at ``url``: a platform's public URL
+    under its host (``https://t.me/news/5`` at ``/t.me/news/5``), so every platform's public
+    paths live side by side; a URL on the sandbox itself (``origin``) at its own path."""
+    parts = urlsplit(url)
+    if url.startswith(origin.rstrip("/") + "/"):
+        return parts.path
+    return f"/{parts.netloc}{parts.path}"
 
 
 def fingerprint(scheme: str, secret: str) -> str:

@@ -21,6 +21,7 @@ from scheduler.sandbox.state import JSON, WindowStatus
 
 PLATFORM = "telegram"
 MAX_UTF16 = 4096
+WEB = "https://t.me"
 _TOKEN_IN_PATH = re.compile(r"^/bot[^/]*")
 _HTML_TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9-]*(?:\s[^>]*)?>")
 _MARKDOWN_V2_RESERVED = set("_*[]()~`>#+-=|{}.!")
@@ -115,6 +116,17 @@ def _chat(chat_id: str) -> JSON:
     return {"id": int(chat_id), "title": f"Chat {chat_id}", "type": "channel"}
 
 
+def _message_url(call: Call, chat: JSON, message_id: int) -> str:
+    """A channel message's t.me link: by username, else a private channel's ``/c/`` link; a
+    chat with neither has no public link, so its page is the sandbox's own."""
+    if chat.get("username"):
+        return f"{WEB}/{chat['username']}/{message_id}"
+    internal = str(chat["id"])
+    if internal.startswith("-100"):
+        return f"{WEB}/c/{internal[4:]}/{message_id}"
+    return f"{call.base_url}/t.me/{internal}/{message_id}"
+
+
 async def send_message(call: Call) -> Response:
     """``sendMessage``: the sent Message, or a 400 explaining what is wrong."""
     if not call.request.path_params["token"]:
@@ -144,11 +156,10 @@ async def send_message(call: Call) -> Response:
         message_id = store.last_message_id.get(chat_id, 0) + 1
         store.last_message_id[chat_id] = message_id
         now = call.state.now()
-        name = chat.get("username") or str(chat["id"])
         call.record_post(
             channel=chat_id,
             remote_id=str(message_id),
-            permalink=f"/t.me/{name}/{message_id}",
+            url=_message_url(call, chat, message_id),
             text=shown,
             body=payload,
             details={"parse_mode": payload.get("parse_mode"), "chat": chat},

@@ -24,6 +24,7 @@ from scheduler.sandbox.graph import GraphDialect, access_token, graph_error
 from scheduler.sandbox.state import JSON
 
 PLATFORM = "threads"
+WEB = "https://www.threads.net"
 MAX_TEXT = 500
 MAX_LINKS = 5
 CONTAINER_LIFETIME = timedelta(hours=24)
@@ -118,7 +119,7 @@ async def publish(call: Call) -> Response:
         media_id = str(call.state.next_id())
         shortcode = base64.urlsafe_b64encode(int(media_id).to_bytes(8, "big")).decode()[:11]
         username = call.state.settings.threads_username
-        permalink = f"/@{username}/post/{shortcode}"
+        permalink = f"{WEB}/@{username}/post/{shortcode}"
         container["status"] = "PUBLISHED"
         container["media_id"] = media_id
         store.media[media_id] = {
@@ -126,7 +127,7 @@ async def publish(call: Call) -> Response:
             "media_product_type": "THREADS",
             "media_type": "TEXT_POST",
             "text": container["text"],
-            "permalink": call.base_url + permalink,
+            "permalink": permalink,
             "shortcode": shortcode,
             "timestamp": _graph_time(now),
             "username": username,
@@ -135,7 +136,7 @@ async def publish(call: Call) -> Response:
         call.record_post(
             channel=container["user_id"],
             remote_id=media_id,
-            permalink=permalink,
+            url=permalink,
             text=container["text"],
             body=container["params"],
             details={"container_id": container["id"], "shortcode": shortcode},

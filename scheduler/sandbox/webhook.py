@@ -83,7 +83,7 @@ async def deliver(call: Call) -> Response:
     call.record_post(
         channel=name,
         remote_id=str(number),
-        permalink=f"/hooks/{name}/{number}",
+        url=f"{call.base_url}/hooks/{name}/{number}",
         text=text if isinstance(text, str) else json.dumps(payload, ensure_ascii=False),
         body=payload,
         details={"signature": signature, "signature_valid": valid},

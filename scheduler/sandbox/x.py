@@ -34,6 +34,8 @@ from scheduler.sandbox.faults import Fault
 from scheduler.sandbox.state import JSON, WindowStatus
 
 PLATFORM = "x"
+#: x.com links a post by id alone, whoever wrote it.
+WEB = "https://x.com"
 MAX_WEIGHTED = 280
 URL_WEIGHT = 23
 USER_ID = "1700000000000000001"
@@ -196,7 +198,7 @@ async def create_tweet(call: Call) -> Response:
         call.record_post(
             channel=f"@{username}",
             remote_id=tweet_id,
-            permalink=f"/{username}/status/{tweet_id}",
+            url=f"{WEB}/i/web/status/{tweet_id}",
             text=text,
             body=body,
             details={"weighted_length": weighted_length(text), "reply": body.get("reply")},

@@ -158,12 +158,10 @@ def test_a_post_is_published_with_its_facets_language_and_card(
     assert is_tid(saved["rkey"]) and saved["repo"].startswith("did:plc:")
     assert post.details["rkey"] == saved["rkey"]
     assert attempted.outcome == Published(
-        post.remote_id,
-        f"{publisher.sandbox.base_url}/profile/tidings.test/post/{saved['rkey']}",
-        200,
+        post.remote_id, f"https://bsky.app/profile/tidings.test/post/{saved['rkey']}", 200
     )
     assert post.remote_id == f"at://{saved['repo']}/app.bsky.feed.post/{saved['rkey']}"
-    assert attempted.outcome.remote_url == post.remote_url
+    assert attempted.outcome.remote_url == post.remote_url  # the sandbox serves that page
     assert post.text == text
     assert post.details["langs"] == [language]
     assert [(f["kind"], f["text"], f["target"]) for f in post.details["facets"]] == facets

@@ -7,12 +7,14 @@ documents, and the text the sandbox shows equals the stored post and its preview
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from sqlmodel import select
 
@@ -75,7 +77,32 @@ def test_every_platform_shows_exactly_the_previewed_text(
         ]
         assert arrived.text == post.text, (post.platform, post.language)
         check_fields(post, arrived.body, arrived.headers, arrived.details)
+        check_link(post, arrived.remote_url, sandbox)
     assert len(sandbox.state.posts()) == len(stored)  # each exactly once
+
+
+# Where each platform shows a post: its public site, whatever base_url the API is at. A
+# Mastodon status lives on its instance, which the sandbox is; a webhook delivery has no page.
+PUBLIC_SITES = {
+    "linkedin": "https://www.linkedin.com/feed/update/urn:li:share:",
+    "x": "https://x.com/i/web/status/",
+    "bluesky": "https://bsky.app/profile/tidings-demo.bsky.social/post/",
+    "facebook": "https://www.facebook.com/100200300400500/posts/",
+    "threads": "https://www.threads.net/@demo/post/",
+    "telegram": "https://t.me/tidings_demo/",
+}
+
+
+def check_link(post: Post, link_in_the_sandbox: str, sandbox: RunningSandbox) -> None:
+    """The post's link is the platform's public one, and the sandbox serves a page there."""
+    if post.platform == "webhook":
+        assert post.remote_url is None
+        return
+    site = PUBLIC_SITES.get(post.platform, f"{sandbox.base_url}/@demo/")
+    assert post.remote_url is not None and post.remote_url.startswith(site), post.remote_url
+    assert post.remote_url == link_in_the_sandbox
+    page = httpx.get(sandbox.page_for(post.remote_url))
+    assert page.status_code == 200 and html.escape(post.text) in page.text
 
 
 def check_fields(post: Post, body: object, headers: dict[str, str], details: object) -> None:

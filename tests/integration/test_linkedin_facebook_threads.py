@@ -154,9 +154,9 @@ def test_linkedin_reserved_characters_arrive_escaped_and_show_as_previewed(
 
     [post] = sandbox.state.posts("linkedin")
     assert attempted.outcome == Published(
-        post.remote_id, f"{sandbox.base_url}/feed/update/{post.remote_id}/", 201
+        post.remote_id, f"https://www.linkedin.com/feed/update/{post.remote_id}/", 201
     )
-    assert attempted.outcome.remote_url == post.remote_url
+    assert attempted.outcome.remote_url == post.remote_url  # the sandbox serves that page
     assert post.body["commentary"] == escape_little(RESERVED_TEXT)
     assert post.text == RESERVED_TEXT == previewed
     assert post.details["truncated_at"] is None
@@ -187,7 +187,7 @@ def test_linkedin_unknown_outcome_reconciles_to_the_same_post(sandbox: RunningSa
 
     [post] = sandbox.state.posts("linkedin")
     assert known == Published(
-        post.remote_id, f"{sandbox.base_url}/feed/update/{post.remote_id}/", 422
+        post.remote_id, f"https://www.linkedin.com/feed/update/{post.remote_id}/", 422
     )
     assert len(sandbox.state.requests("linkedin", path="/rest/posts", method="POST")) == 2
 

@@ -135,11 +135,8 @@ def test_x_posts_and_links_to_the_post(sandbox: RunningSandbox) -> None:
     outcome = attempted.outcome
     [post] = sandbox.state.posts("x")
     assert post.text == KOREAN
-    assert outcome == Published(
-        post.remote_id, f"{sandbox.base_url}/tidings_demo/status/{post.remote_id}", 201
-    )
-    assert outcome.remote_url is not None
-    assert httpx.get(outcome.remote_url).status_code == 200
+    assert outcome == Published(post.remote_id, f"https://x.com/i/web/status/{post.remote_id}", 201)
+    assert httpx.get(sandbox.page_for(outcome.remote_url)).status_code == 200
 
 
 def test_x_renews_with_rotation_and_keeps_the_new_refresh_token(sandbox: RunningSandbox) -> None:
@@ -276,8 +273,9 @@ def test_telegram_posts_and_links_to_the_message(sandbox: RunningSandbox, chat_i
     outcome = attempted.outcome
     assert isinstance(outcome, Published)
     assert outcome.remote_id.endswith("/1")
-    assert outcome.remote_url == sandbox.base_url + post.permalink
-    assert httpx.get(outcome.remote_url).status_code == 200
+    assert outcome.remote_url == post.remote_url
+    assert outcome.remote_url.startswith("https://t.me/")
+    assert httpx.get(sandbox.page_for(outcome.remote_url)).status_code == 200
 
 
 def test_telegram_rate_limit_waits_retry_after(sandbox: RunningSandbox) -> None:

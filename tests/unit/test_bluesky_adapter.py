@@ -212,7 +212,8 @@ def test_created_at_is_utc_with_milliseconds() -> None:
 
 def test_public_urls() -> None:
     assert public_url(CHANNEL, RKEY) == f"https://bsky.app/profile/tidings.test/post/{RKEY}"
-    assert public_url(STAGING, RKEY) == f"http://127.0.0.1:9/profile/tidings.test/post/{RKEY}"
+    # A staging server (base_url) takes the requests; the post's page is still bsky.app's.
+    assert public_url(STAGING, RKEY) == f"https://bsky.app/profile/tidings.test/post/{RKEY}"
 
 
 def jwt(claims: dict[str, object]) -> str:
@@ -248,7 +249,7 @@ URI = f"at://{DID}/app.bsky.feed.post/{RKEY}"
     [
         (
             answer(200, {"uri": URI, "cid": "bafy", "validationStatus": "valid"}),
-            Published(URI, f"http://127.0.0.1:9/profile/tidings.test/post/{RKEY}", 200),
+            Published(URI, f"https://bsky.app/profile/tidings.test/post/{RKEY}", 200),
         ),
         (
             answer(200, {"cid": "bafy"}),

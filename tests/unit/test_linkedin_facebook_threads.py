@@ -250,11 +250,12 @@ def test_reading_little_text_as_linkedin_shows_it() -> None:
     )
 
 
-def test_linkedin_base_url_replaces_the_api_and_the_post_page() -> None:
+def test_linkedin_base_url_replaces_the_api_and_never_the_post_page() -> None:
     channel = LINKEDIN.model_copy(update={"base_url": "http://127.0.0.1:9/"})
     assert LinkedInAdapter().build(job(), channel, "").url == "http://127.0.0.1:9/rest/posts"
-    assert linkedin.post_url(channel, "urn:li:share:1") == (
-        "http://127.0.0.1:9/feed/update/urn:li:share:1/"
+    created = answer(201, headers={"x-restli-id": "urn:li:share:1"})
+    assert linkedin.read_answer(created, channel, NOW) == Published(
+        "urn:li:share:1", "https://www.linkedin.com/feed/update/urn:li:share:1/", 201
     )
 
 
@@ -531,7 +532,7 @@ THROTTLED_LATER = NOW + timedelta(minutes=15)
     ],
 )
 def test_reading_facebook_answers(response: HttpResponse, kind: type, detail: object) -> None:
-    outcome = facebook.read_answer(response, FACEBOOK, NOW)
+    outcome = facebook.read_answer(response, NOW)
     assert type(outcome) is kind
     if isinstance(outcome, Published):
         assert (outcome.remote_id, outcome.remote_url) == (FB_POST, detail)
@@ -548,7 +549,7 @@ def test_facebook_throttle_waits_as_the_usage_header_says() -> None:
         ]
     }
     response = answer(400, graph_error(32), {"X-Business-Use-Case-Usage": json.dumps(usage)})
-    outcome = facebook.read_answer(response, FACEBOOK, NOW)
+    outcome = facebook.read_answer(response, NOW)
     assert isinstance(outcome, RetryAt)
     assert outcome.at == NOW + timedelta(minutes=7)
     assert regain_access({"x-business-use-case-usage": "not json"}, NOW) is None
@@ -556,10 +557,12 @@ def test_facebook_throttle_waits_as_the_usage_header_says() -> None:
     assert regain_access({"X-Business-Use-Case-Usage": json.dumps(zero)}, NOW) is None
 
 
-def test_facebook_post_url_follows_base_url() -> None:
+def test_facebook_base_url_replaces_the_api_and_never_the_post_page() -> None:
     channel = FACEBOOK.model_copy(update={"base_url": "http://127.0.0.1:9"})
-    assert facebook.post_url(channel, "1_2") == "http://127.0.0.1:9/1/posts/2"
-    assert facebook.post_url(FACEBOOK, "12") == "https://www.facebook.com/12"
+    request = FacebookAdapter().build(job(), channel, "")
+    assert request.url == "http://127.0.0.1:9/v21.0/546349135390552/feed"
+    assert facebook.post_url("1_2") == "https://www.facebook.com/1/posts/2"
+    assert facebook.post_url("12") == "https://www.facebook.com/12"
 
 
 # -- Facebook: publishing and re-checking --------------------------------------------------------

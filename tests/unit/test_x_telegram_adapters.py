@@ -533,12 +533,12 @@ def test_reading_telegram_answers(
     assert read_sent(response, channel, NOW) == expected
 
 
-def test_telegram_links_point_at_the_sandbox_page_when_base_url_is_set() -> None:
+def test_a_base_url_moves_the_telegram_api_and_never_the_message_link() -> None:
     channel = TELEGRAM.model_copy(update={"base_url": "http://127.0.0.1:9"})
+    request = TelegramAdapter().build(job(), channel, BOT_TOKEN)
+    assert request.url == f"http://127.0.0.1:9/bot{BOT_TOKEN}/sendMessage"
     outcome = read_sent(answer(200, SENT), channel, NOW)
-    assert outcome == Published(
-        "-1001234567890/1234", "http://127.0.0.1:9/t.me/mychannel/1234", 200
-    )
+    assert outcome == Published("-1001234567890/1234", "https://t.me/mychannel/1234", 200)
 
 
 def test_the_bot_token_is_hidden_from_reasons_and_logs() -> None:

@@ -13,6 +13,7 @@ import os
 import secrets
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -67,7 +68,8 @@ def run_demo(keep_open: bool) -> None:
         say(f"Database: {database.display_url} (throwaway)")
         rows = _run(config, database)
         database.dispose()
-        out.print(_outcome_table(rows))
+        out.print(_outcome_table(rows, box.page_for))
+        say("Each link opens the sandbox's copy of the post's page on its platform.")
         received = len(box.state.posts())
         if keep_open:
             say(f"The sandbox shows what it received at {box.base_url}/ ; Ctrl-C to stop.")
@@ -147,7 +149,8 @@ def _all_final(database: Database) -> bool:
     return bool(statuses) and all(status in FINAL_POST_STATUSES for status in statuses)
 
 
-def _outcome_table(posts: list[Post]) -> Table:
+def _outcome_table(posts: list[Post], page_for: Callable[[str], str]) -> Table:
+    """One row a post; ``page_for`` turns a platform's link into the sandbox's page of it."""
     table = Table(title="Outcome", header_style="bold")
     for column in ("post", "draft", "channel", "lang", "status"):
         table.add_column(column)
@@ -160,7 +163,7 @@ def _outcome_table(posts: list[Post]) -> Table:
             post.channel,
             post.language,
             Text(post.status, style=style),
-            post.remote_url
+            (page_for(post.remote_url) if post.remote_url else None)
             or (post.remote_id if post.status == PostStatus.PUBLISHED else post.reason)
             or "",
         )

@@ -152,7 +152,8 @@ def test_linkedin_created_with_urn_header_and_unescaped_display(
     assert post.text == "Launch (v2) a_b #not Acme #real ok!"
     assert (post.remote_id, post.channel) == (urn, ORG)
     assert post.details["truncated_at"] is None
-    assert client.get(f"/feed/update/{urn}/").status_code == 200
+    assert post.remote_url == f"https://www.linkedin.com/feed/update/{urn}/"
+    assert client.get(f"/www.linkedin.com/feed/update/{urn}/").status_code == 200
     assert client.get("/v2/userinfo", headers=AUTH).json()["sub"]
 
 
@@ -443,7 +444,8 @@ def test_facebook_feed_post_and_consecutive_duplicate(
     assert first.status_code == 200
     page_id, post_id = first.json()["id"].split("_")
     assert page_id == "546349135390552"
-    assert client.get(f"/546349135390552/posts/{post_id}").status_code == 200
+    page = f"/www.facebook.com/546349135390552/posts/{post_id}"
+    assert client.get(page).status_code == 200
 
     duplicate = client.post(path, json={"message": "Page news", "access_token": TOKEN})
     assert duplicate.status_code == 400
@@ -484,6 +486,8 @@ def test_threads_container_publish_once_and_status(
     [post] = sandbox.state.posts("threads")
     assert (post.remote_id, post.text) == (published.json()["id"], "스레드")
     media = client.get(f"/v1.0/{post.remote_id}", params={**token, "fields": "permalink,text"})
-    assert client.get(media.json()["permalink"]).status_code == 200
+    permalink = media.json()["permalink"]
+    assert permalink.startswith("https://www.threads.net/@demo/post/")
+    assert client.get(sandbox.page_for(permalink)).status_code == 200
     too_long = client.post("/v1.0/me/threads", params={**token, "text": "a" * 501})
     assert too_long.status_code == 400

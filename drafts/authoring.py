@@ -28,7 +28,7 @@ from drafts.models import Draft, Post, User, Variant, could_be_id
 from drafts.rendering import TemplateLibrary
 from drafts.revisions import keep_revision
 from drafts.timestamps import utcnow
-from drafts.users import Capability, require
+from drafts.users import Capability, name_of, require
 
 
 @dataclass(frozen=True)
@@ -110,8 +110,7 @@ def edit_draft(
     if back_to_review:
         detail += "; back to review, posts unscheduled"
     if draft.author_id != editor.id:
-        author = session.get(User, draft.author_id)
-        detail += f"; a draft by {author.name if author else '?'}"
+        detail += f"; a draft by {name_of(session, draft.author_id)}"
     record(session, actor=editor.name, action="draft.edit", draft_id=draft_id, detail=detail)
     return EditOutcome(draft=draft, changed=changed, back_to_review=back_to_review)
 

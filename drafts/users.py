@@ -83,6 +83,27 @@ def acting_user(session: Session, *, user_id: int, name: str) -> User:
     return user
 
 
+def name_of(session: Session, user_id: int) -> str:
+    """The user's name, or ``?`` for one removed since."""
+    user = session.get(User, user_id)
+    return user.name if user is not None else "?"
+
+
+def chosen_language(session: Session, *, user_id: int) -> str | None:
+    """The interface language the user chose, if any (one primary-key read)."""
+    return session.exec(select(User.language).where(User.id == user_id)).first()
+
+
+def set_language(session: Session, *, user_id: int, language: str) -> User:
+    """Store ``language`` as the user's interface language."""
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFoundError(f"no user {user_id}")
+    user.language = language
+    session.add(user)
+    return user
+
+
 def list_users(session: Session) -> list[User]:
     return list(session.exec(select(User).order_by(User.name)))
 
@@ -121,6 +142,21 @@ def hash_password(password: str) -> str:
     if len(password) > MAX_PASSWORD_LENGTH:
         raise TidingsError(f"password: use at most {MAX_PASSWORD_LENGTH} characters")
     return PASSWORDS.hash(password)
+
+
+def replace_password_hash(
+    session: Session, *, user_id: int, old_hash: str, new_hash: str
+) -> str | None:
+    """Store ``new_hash`` in place of ``old_hash`` (the same password, hashed anew); the hash
+    the user has afterwards: ``new_hash``, or another set meanwhile, left as it is (None if the
+    user has none, or is gone)."""
+    user = session.get(User, user_id)
+    if user is None:
+        return None
+    if user.password_hash == old_hash:
+        user.password_hash = new_hash
+        session.add(user)
+    return user.password_hash
 
 
 def change_role(session: Session, *, name: str, role: Role, actor: User) -> User:

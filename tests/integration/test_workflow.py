@@ -20,7 +20,15 @@ from drafts.queueing import ScheduleRequest, cancel_draft, schedule_draft, upcom
 from drafts.rendering import TemplateLibrary
 from drafts.review import SEEN_DIGITS, StaleReview, approvals_of, approve, request_changes, submit
 from drafts.storage import Database
-from drafts.users import Role, acting_user, add_user
+from drafts.users import (
+    Role,
+    acting_user,
+    add_user,
+    chosen_language,
+    name_of,
+    replace_password_hash,
+    set_language,
+)
 from tests.conftest import TEST_CONFIG, make_config
 
 NOW = datetime(2026, 11, 30, 0, 0, tzinfo=UTC)  # Monday 09:00 in Seoul
@@ -474,6 +482,32 @@ def test_a_session_acts_as_its_user_as_stored_now(
         session.delete(acting_user(session, user_id=mina.id, name="mina"))
     with pytest.raises(NotFoundError, match="unknown user 'mina'"), database.reading() as session:
         acting_user(session, user_id=mina.id, name="mina")
+
+
+def test_a_users_language_and_password_hash_are_kept(
+    database: Database, people: dict[str, User]
+) -> None:
+    mina = people["mina"]
+    assert mina.id is not None
+    with database.writing() as session:
+        assert chosen_language(session, user_id=mina.id) is None
+        set_language(session, user_id=mina.id, language="ko")
+        assert replace_password_hash(session, user_id=mina.id, old_hash="a", new_hash="b") is None
+    with database.writing() as session:
+        assert chosen_language(session, user_id=mina.id) == "ko"
+        stored = session.get(User, mina.id)
+        assert stored is not None
+        stored.password_hash = "a"
+    with database.writing() as session:
+        assert replace_password_hash(session, user_id=mina.id, old_hash="a", new_hash="b") == "b"
+    with database.writing() as session:  # another login rehashed it first: theirs stays
+        assert replace_password_hash(session, user_id=mina.id, old_hash="a", new_hash="c") == "b"
+    with pytest.raises(NotFoundError, match="no user 999"), database.writing() as session:
+        set_language(session, user_id=999, language="ko")
+    with database.reading() as session:
+        assert replace_password_hash(session, user_id=999, old_hash="a", new_hash="b") is None
+        assert name_of(session, mina.id) == "mina"
+        assert name_of(session, 999) == "?"
 
 
 def test_times_come_back_aware_in_utc(

@@ -41,6 +41,7 @@ from drafts.users import (
     Role,
     acting_user,
     find_user,
+    replace_password_hash,
 )
 from drafts.web_sessions import end_session, open_session, session_user
 from tidings.web.context import WebContext, off_loop
@@ -161,11 +162,7 @@ def _rehash(database: Database, user_id: int, old_hash: str, password: str) -> s
     password), that one is returned if ``password`` matches it, else None."""
     new_hash = PASSWORDS.hash(password)
     with database.writing() as db:
-        user = db.get(User, user_id)
-        stored = user.password_hash if user is not None else None
-        if user is not None and stored == old_hash:
-            user.password_hash = stored = new_hash
-            db.add(user)
+        stored = replace_password_hash(db, user_id=user_id, old_hash=old_hash, new_hash=new_hash)
     if stored == new_hash:
         log.info("web login: rehashed the password of user %s", user_id)
         return new_hash

@@ -17,14 +17,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlmodel import col, select
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from drafts.channels import ChannelBase
 from drafts.config import Config
-from drafts.models import ChannelState
+from drafts.rate_windows import open_windows
 from drafts.storage import Database
 from drafts.timestamps import utcnow
 from drafts.users import Capability, require
@@ -72,12 +71,7 @@ class ChannelsPage:
 def rate_windows(database: Database, now: datetime) -> dict[str, tuple[datetime, str | None]]:
     """Channels inside a rate-limit window now: until when, and why."""
     with database.reading() as session:
-        rows = session.exec(select(ChannelState).where(col(ChannelState.blocked_until) > now)).all()
-    return {
-        row.channel: (row.blocked_until, row.reason)
-        for row in rows
-        if row.blocked_until is not None
-    }
+        return open_windows(session, now=now)
 
 
 Health = dict[str, ChannelHealth]

@@ -20,10 +20,11 @@ from drafts.authoring import draft_posts, get_draft
 from drafts.changes import Changes, PostChange, changes_since_review, changes_since_seen
 from drafts.errors import TidingsError
 from drafts.learned_limits import learned_limits
-from drafts.models import AuditEntry, Draft, User
+from drafts.models import AuditEntry, Draft
 from drafts.review import Decision, StaleReview, approvals_of, approve, request_changes
 from drafts.times import show
 from drafts.timestamps import utcnow
+from drafts.users import name_of
 from tidings.web.auth import Viewer
 from tidings.web.context import WebContext, off_loop
 from tidings.web.error_pages import status_for
@@ -60,13 +61,13 @@ def load_draft(
         posts = draft_posts(session, draft_id)
         approvals = approvals_of(session, draft)
         learned = learned_limits(session)
-        author = session.get(User, draft.author_id)
+        author = name_of(session, draft.author_id)
         entries = history(session, draft_id=draft_id)
         changes = changes_since_review(session, draft, posts)
         since_opened = changes_since_seen(session, draft, posts, seen) if seen else None
     return DraftView(
         draft=draft,
-        author=author.name if author is not None else "?",
+        author=author,
         approvals=approvals,
         required=web.config.review.required_approvals,
         cards=tuple(post_card(post, web.config, learned, gettext=gettext) for post in posts),

@@ -21,16 +21,15 @@ from typing import Any
 from babel.dates import format_timedelta
 from jinja2 import BaseLoader, Environment, FileSystemLoader, StrictUndefined
 from sqlalchemy.exc import SQLAlchemyError
-from sqlmodel import select
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 import drafts
 from drafts.errors import ConfigError, StorageError
-from drafts.models import User
 from drafts.storage import Database
 from drafts.times import show
 from drafts.timestamps import utcnow
+from drafts.users import chosen_language
 from tidings.web.csrf import FIELD, csrf_token
 from tidings.web.translations import (
     DEFAULT_LANGUAGE,
@@ -138,7 +137,7 @@ class Pages:
             return None
         try:
             with self.database.reading() as db:
-                return db.exec(select(User.language).where(User.id == user_id)).first()
+                return chosen_language(db, user_id=user_id)
         except (StorageError, SQLAlchemyError):
             # An error page still renders, in the browser's language.
             log.warning("web: could not read the interface language of user %s", user_id)

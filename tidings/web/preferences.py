@@ -15,10 +15,10 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from drafts.errors import NotFoundError, TidingsError
-from drafts.models import User
+from drafts.errors import TidingsError
 from drafts.storage import Database
 from drafts.timezones import zone
+from drafts.users import set_language
 from tidings.web.auth import TIMEZONE, Viewer, safe_next
 from tidings.web.context import WebContext, off_loop
 from tidings.web.pages import flash
@@ -37,11 +37,7 @@ def timezone_names() -> tuple[str, ...]:
 def save_language(database: Database, user_id: int, language: str) -> None:
     """Store ``language`` as the user's interface language."""
     with database.writing() as session:
-        user = session.get(User, user_id)
-        if user is None:
-            raise NotFoundError(f"no user {user_id}")
-        user.language = language
-        session.add(user)
+        set_language(session, user_id=user_id, language=language)
 
 
 def routes(web: WebContext) -> list[Route]:

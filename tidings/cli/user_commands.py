@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from drafts.users import add_user, hash_password, list_users, parse_role
+from drafts.users import add_user, hash_password, list_users, parse_role, set_language
 from tidings.cli.console import emit_json, say
 from tidings.cli.context import app_context
 from tidings.web.translations import parse_language
@@ -45,8 +45,8 @@ def add(
             actor=context.optional_actor(session),
         )
         if interface_language is not None:
-            user.language = interface_language
-            session.add(user)
+            assert user.id is not None  # add_user flushed the new row
+            set_language(session, user_id=user.id, language=interface_language)
     if context.json:
         emit_json({"id": user.id, "name": user.name, "role": user.role, "language": user.language})
     else:

@@ -1,8 +1,9 @@
 """The web app: ``create_app(config, database)`` builds the Starlette application.
 
-Requests pass, outermost first: security headers → the signed session cookie → the CSRF
-check on every unsafe request → the login check on every page but /login and /static →
-the routes. Errors become pages (``error_pages``), never tracebacks.
+Requests pass, outermost first: security headers → the signed session cookie → the 500 page
+for a bug → the CSRF check on every unsafe request → no NUL in a query or form → the login
+check on every page but /login and /static → the routes. Errors become pages
+(``error_pages``), never tracebacks.
 """
 
 from __future__ import annotations
@@ -35,7 +36,8 @@ from tidings.web import (
 from tidings.web.auth import LoginRequired
 from tidings.web.context import WebContext
 from tidings.web.csrf import CsrfMiddleware
-from tidings.web.error_pages import error_app, error_handlers
+from tidings.web.error_pages import InternalErrors, error_app, error_handlers
+from tidings.web.form_text import RefuseNul
 from tidings.web.pages import Pages
 from tidings.web.session_key import session_key
 from tidings.web.translations import N_
@@ -99,11 +101,13 @@ def create_app(
             same_site="lax",
             https_only=https_only,
         ),
+        Middleware(InternalErrors, pages=web.pages),
         Middleware(
             CsrfMiddleware,
             refuse=error_app(web.pages, 403, FORM_REFUSED),
             too_large=error_app(web.pages, 413, FORM_TOO_LARGE),
         ),
+        Middleware(RefuseNul, pages=web.pages),
         Middleware(LoginRequired, database=database, default_zone=config.zone),
     ]
     app = Starlette(

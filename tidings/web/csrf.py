@@ -21,7 +21,7 @@ HEADER = b"x-csrf-token"
 SESSION_KEY = "csrf"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 MAX_FORM_BYTES = 1024 * 1024
-_FORM_TYPE = b"application/x-www-form-urlencoded"
+FORM_TYPE = b"application/x-www-form-urlencoded"
 
 
 def csrf_token(session: MutableMapping[str, Any]) -> str:
@@ -49,7 +49,7 @@ class CsrfMiddleware:
         if scope["type"] != "http" or scope["method"] in SAFE_METHODS:
             await self.app(scope, receive, send)
             return
-        body = await _read_body(receive)
+        body = await read_body(receive)
         if body is None:
             await self.too_large(scope, receive, send)
             return
@@ -60,10 +60,10 @@ class CsrfMiddleware:
         ):
             await self.refuse(scope, receive, send)
             return
-        await self.app(scope, _replay(body, receive), send)
+        await self.app(scope, replay(body, receive), send)
 
 
-async def _read_body(receive: Receive) -> bytes | None:
+async def read_body(receive: Receive) -> bytes | None:
     """The whole request body, or None once it passes ``MAX_FORM_BYTES``."""
     chunks: list[bytes] = []
     size = 0
@@ -85,7 +85,7 @@ def _token_in(scope: Scope, body: bytes) -> str | None:
     if HEADER in headers:
         return headers[HEADER].decode("latin-1")
     content_type = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
-    if content_type != _FORM_TYPE:
+    if content_type != FORM_TYPE:
         return None
     try:
         values = parse_qs(body.decode("utf-8"), keep_blank_values=True).get(FIELD, [])
@@ -94,7 +94,7 @@ def _token_in(scope: Scope, body: bytes) -> str | None:
     return values[0] if len(values) == 1 else None
 
 
-def _replay(body: bytes, receive: Receive) -> Receive:
+def replay(body: bytes, receive: Receive) -> Receive:
     sent = False
 
     async def replay() -> Message:

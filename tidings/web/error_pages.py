@@ -16,7 +16,7 @@ from typing import Any
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from drafts.errors import NotFoundError, ReviewError, TidingsError
 from drafts.review import StaleReview
@@ -72,7 +72,7 @@ def error_app(pages: Pages, status: int, message: str) -> ASGIApp:
 
 
 def error_handlers(pages: Pages) -> dict[Any, Any]:
-    """Starlette exception handlers for user errors, HTTP errors and bugs."""
+    """Starlette exception handlers for user errors and HTTP errors (bugs: ``InternalErrors``)."""
 
     async def user_error(request: Request, error: Exception) -> Response:
         assert isinstance(error, TidingsError)
@@ -86,8 +86,38 @@ def error_handlers(pages: Pages) -> dict[Any, Any]:
         response.headers.update(error.headers or {})
         return response
 
-    async def bug(request: Request, error: Exception) -> Response:
-        log.error("internal error on %s %s", request.method, request.url.path, exc_info=error)
-        return error_page(pages, request, 500, pages.gettext(request)(INTERNAL_ERROR))
+    return {TidingsError: user_error, HTTPException: http_error}
 
-    return {TidingsError: user_error, HTTPException: http_error, Exception: bug}
+
+class InternalErrors:
+    """Answers a bug with the 500 page, logged, and keeps the connection.
+
+    Starlette's own handler for ``Exception`` answers and then raises the error again for the
+    server, and uvicorn closes the connection of a request that raised. An error after the
+    response began (half a page is out) is left to the server, which can only cut it short.
+    """
+
+    def __init__(self, app: ASGIApp, *, pages: Pages) -> None:
+        self.app = app
+        self.pages = pages
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watched(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watched)
+        except Exception as error:
+            if started:
+                raise
+            request = Request(scope)
+            log.error("internal error on %s %s", request.method, request.url.path, exc_info=error)
+            message = self.pages.gettext(request)(INTERNAL_ERROR)
+            await error_page(self.pages, request, 500, message)(scope, receive, send)

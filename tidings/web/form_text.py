@@ -1,0 +1,62 @@
+"""No NUL reaches a route: a query or a form holding one is refused with 400, naming the field.
+
+PostgreSQL cannot store NUL in text, and no field of ours means one: refused here, before any
+route reads the request, it cannot become a database error in a login, a comment or a user's
+name. Other control characters are the services' to judge (a draft file refuses them by key).
+Forms are URL-encoded (``csrf`` refuses other bodies without a header); the body, already read
+and capped there, is replayed to the app unchanged.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl
+
+from starlette.requests import Request
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from tidings.web.csrf import FORM_TYPE, SAFE_METHODS, read_body, replay
+from tidings.web.error_pages import error_page
+from tidings.web.pages import Pages
+from tidings.web.translations import N_
+
+HOLDS_NUL = N_("%(field)s: holds a NUL character")
+
+
+class RefuseNul:
+    """Answers 400 to a request whose query or URL-encoded form holds NUL in a name or value."""
+
+    def __init__(self, app: ASGIApp, *, pages: Pages) -> None:
+        self.app = app
+        self.pages = pages
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        body = b""
+        if scope["method"] not in SAFE_METHODS and _is_form(scope):
+            body = await read_body(receive) or b""
+            receive = replay(body, receive)
+        field = _field_with_nul(scope["query_string"]) or _field_with_nul(body)
+        if field is None:
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope, receive)
+        message = self.pages.gettext(request)(HOLDS_NUL) % {"field": field}
+        await error_page(self.pages, request, 400, message)(scope, receive, send)
+
+
+def _is_form(scope: Scope) -> bool:
+    headers: dict[bytes, bytes] = dict(scope["headers"])
+    return headers.get(b"content-type", b"").split(b";")[0].strip().lower() == FORM_TYPE
+
+
+def _field_with_nul(encoded: bytes) -> str | None:
+    """The name of the first field holding NUL (shown with it as ``\\x00``), if any."""
+    if b"%00" not in encoded and b"\0" not in encoded:
+        return None
+    pairs = parse_qsl(encoded.decode("utf-8", "replace"), keep_blank_values=True)
+    for name, value in pairs:
+        if "\0" in name or "\0" in value:
+            return name.replace("\0", "\\x00")
+    return None

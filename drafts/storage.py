@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 from sqlmodel import Session
 
 if TYPE_CHECKING:
@@ -197,6 +198,7 @@ def _alembic_config() -> AlembicConfig:
 
 
 def _create_engine(url: str) -> Engine:
+    _check_url(url)
     if not url.startswith("sqlite"):
         return create_engine(url, pool_pre_ping=True)
     path = url.removeprefix("sqlite:///")
@@ -206,6 +208,16 @@ def _create_engine(url: str) -> Engine:
     event.listen(engine, "connect", _configure_sqlite)
     event.listen(engine, "begin", _begin_sqlite)
     return engine
+
+
+def _check_url(url: str) -> None:
+    """Refuse a URL SQLAlchemy cannot read, or a database name that holds NUL (``%00``)."""
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError) as error:  # its messages quote no password
+        raise ConfigError(f"database: not a database URL ({error})") from None
+    if "\0" in (parsed.database or ""):
+        raise ConfigError("database: the database name holds a NUL character")
 
 
 def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:

@@ -9,7 +9,10 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import StatementError
 
+from drafts.errors import StorageError
+from drafts.models import User
 from drafts.storage import Database
 from tests.conftest import TEST_CONFIG
 from tests.integration.test_cli_errors import GOOD, fails, run
@@ -195,3 +198,51 @@ def test_a_database_file_that_is_not_sqlite_is_not_a_tidings_database(
             == f"error: database: {impostor} is not a Tidings database (file is not a database)"
         )
     assert impostor.read_text(encoding="utf-8") == "root:x:0:0:root:/root:/bin/bash\n"
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        (
+            "postgresql+psycopg://mina:s3cret@db.example:port/tidings",
+            "database: not a database URL (invalid literal for int() with base 10: 'port')",
+        ),
+        ("sqlite:///tidings%00.db", "database: the database name holds a NUL character"),
+    ],
+)
+def test_a_database_url_that_cannot_be_read_is_named(
+    workdir: Path, database: Database, capsys: pytest.CaptureFixture[str], url: str, expected: str
+) -> None:
+    config = workdir / "config.toml"
+    config.write_text(
+        config.read_text(encoding="utf-8").replace(database.url, url), encoding="utf-8"
+    )
+    for command in (["queue"], ["init"]):
+        assert fails(command, capsys) == f"error: {expected}"
+
+
+def test_a_database_refusal_is_said_without_sql_or_values(database: Database) -> None:
+    def add_mina_twice() -> None:
+        with database.writing() as session:
+            for _ in range(2):
+                session.add(User(name="mina", role="author", password_hash="argon2-secret-hash"))
+                session.flush()
+
+    with pytest.raises(StorageError) as refused:
+        add_mina_twice()
+    message = str(refused.value)
+    assert message.startswith("database: ") and "unique" in message.lower()
+    assert not any(word in message for word in (*SQL_WORDS, "argon2-secret-hash", "\n"))
+
+
+@pytest.mark.usefixtures("workdir")
+def test_a_bug_in_the_database_layer_prints_no_sql(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def broken(*_: object, **__: object) -> None:
+        raise StatementError("broken", "SELECT title FROM draft", {"title": "a draft's text"}, None)
+
+    monkeypatch.setattr("tidings.cli.draft_commands.list_drafts", broken)
+    line = fails(["draft", "list"], capsys)
+    assert line.startswith("error: internal error (StatementError); run again with")
+    assert "SELECT" not in line and "a draft's text" not in line

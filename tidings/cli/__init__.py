@@ -38,12 +38,21 @@ def main(argv: list[str] | None = None) -> None:
         if os.environ.get("TIDINGS_DEBUG"):
             traceback.print_exc()
         fail(
-            scrub(f"internal error ({type(error).__name__}: {error}); ")
+            scrub(f"internal error ({bug_summary(error)}); ")
             + "run again with TIDINGS_DEBUG=1 for the traceback and please report it"
         )
 
     if isinstance(code, int) and code:
         raise SystemExit(code)
+
+
+def bug_summary(error: Exception) -> str:
+    """The bug's type and message; only the type for SQLAlchemy's errors, whose message quotes
+    the SQL and its parameters (a draft's text, a user's name)."""
+    name = type(error).__name__
+    if type(error).__module__.startswith("sqlalchemy."):
+        return name
+    return f"{name}: {error}"
 
 
 def usage_problem(error: UsageError) -> str:

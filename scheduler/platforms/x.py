@@ -1,11 +1,14 @@
 """X: ``POST /2/tweets`` with the user's OAuth 2.0 access token (PLATFORMS.md §2).
 
-X has no idempotency key. What it has is a duplicate check: identical text from the same
-account answers ``403`` "duplicate content" (§2.6). So after an unknown outcome Tidings sends
-the identical text again: a ``201`` means the first request created nothing and this one
-posted; a duplicate answer means the first request most likely posted, but X does not say
-which post it is, so the post goes to a person rather than being called published without an
-id. A duplicate on a post's very first attempt is a genuine duplicate and fails.
+X has no idempotency key. After an unknown outcome Tidings first looks for the post among the
+account's recent posts (``x_timeline``): exactly one with its text since the first attempt is
+the post, published with that id; two or more go to a person. When they settle nothing, X's
+duplicate check is the question: identical text from the same account answers ``403``
+"duplicate content" (§2.6), so the identical text is sent again. A ``201`` means the first
+request created nothing and this one posted; a duplicate answer means the first request most
+likely posted, and the recent posts are read again to find it; if they still cannot say which
+post it is, a person decides rather than the post being called published without an id. A
+duplicate on a post's very first attempt is a genuine duplicate and fails.
 
 Two marks in the post's publish state tell these cases apart: ``x_sent_at``, saved before
 every create request and emptied once X's answer shows nothing was created (so a worker that
@@ -38,9 +41,9 @@ from scheduler.platforms.base import (
     rate_limited_until,
 )
 from scheduler.platforms.x_oauth import api_base, can_renew, send_as_user
+from scheduler.platforms.x_timeline import NotFound, find_sent, me_request, post_url
 from scheduler.retry import UnknownHandling
 
-WEB = "https://x.com"
 SENT_AT = "x_sent_at"
 UNKNOWN_SINCE = "x_unknown_since"
 # Resending later than this could post twice if X has forgotten the first text by then.
@@ -48,8 +51,9 @@ RESEND_WINDOW = timedelta(hours=1)
 _DAY_REMAINING = ("x-user-limit-24hour-remaining", "x-app-limit-24hour-remaining")
 
 TOO_LATE_TO_RESEND = (
-    "an earlier attempt's outcome is unknown and more than an hour has passed since, longer "
-    "than Tidings trusts X's duplicate check to stop a second post, so nothing was sent again"
+    "an earlier attempt's outcome is unknown, the account's recent posts did not settle it, and "
+    "more than an hour has passed since, longer than Tidings trusts X's duplicate check to stop "
+    "a second post, so nothing was sent again"
 )
 DUPLICATE_OF_UNKNOWN = (
     "X refused the identical text as a duplicate (403), so an earlier attempt most likely "
@@ -103,7 +107,10 @@ class XAdapter(Adapter[XChannel]):
         credentials: Credentials,
         now: datetime,
     ) -> Outcome | None:
-        # Resending the identical text is the check; X's duplicate answer stops a second post.
+        found = await find_sent(client, job, channel, credentials, now)
+        if not isinstance(found, NotFound):
+            return found
+        # Resending the identical text is the check left; X's duplicate answer stops a second post.
         since = _unknown_since(job)
         if since is not None and now - since > RESEND_WINDOW:
             return Unknown(TOO_LATE_TO_RESEND)
@@ -124,7 +131,7 @@ class XAdapter(Adapter[XChannel]):
         now: datetime,
     ) -> Identity:
         response, token = await send_as_user(
-            client, channel, credentials, now, lambda value: _me_request(channel, value)
+            client, channel, credentials, now, lambda value: me_request(channel, value)
         )
 
         def refusal(refused: HttpResponse) -> str:
@@ -153,6 +160,10 @@ class XAdapter(Adapter[XChannel]):
         )
         if not isinstance(response, HttpResponse):
             return response
+        if sent_before and response.status == 403 and is_duplicate(response.json()):
+            # An earlier attempt most likely made the post: the account's posts may say which.
+            found = await find_sent(client, job, channel, credentials, now)
+            return Unknown(DUPLICATE_OF_UNKNOWN, 403) if isinstance(found, NotFound) else found
         outcome = read_create(response, now, sent_before=sent_before)
         if isinstance(outcome, Failed) and outcome.http_status == 401:
             return Failed(outcome.reason + _reconnect_hint(channel, credentials), 401)
@@ -168,7 +179,7 @@ def read_create(response: HttpResponse, now: datetime, *, sent_before: bool) -> 
         tweet_id = _tweet_id(body)
         if tweet_id is None:
             return Unknown(f"X answered {status} without a post id", status)
-        return Published(tweet_id, f"{WEB}/i/web/status/{tweet_id}", status)
+        return Published(tweet_id, post_url(tweet_id), status)
     message = problem_message(body, response)
     if status == 401:
         return Failed(f"X rejected the access token (401): {message}", status)
@@ -236,10 +247,6 @@ def _reconnect_hint(channel: XChannel, credentials: Credentials) -> str:
         f"; reconnect the account and put the new token in {channel.token_env} "
         "(set refresh_token_env and client_id_env so Tidings renews it by itself)"
     )
-
-
-def _me_request(channel: XChannel, token: str) -> HttpRequest:
-    return HttpRequest("GET", api_base(channel) + "/2/users/me", bearer(token))
 
 
 def _username(me: dict[str, Any]) -> str | None:

@@ -272,13 +272,30 @@ async def users_me(call: Call) -> Response:
 
 
 async def user_tweets(call: Call) -> Response:
-    """``GET /2/users/{id}/tweets``: the latest posts, newest first, to reconcile a timeout."""
+    """``GET /2/users/{id}/tweets``: the account's latest posts, newest first (§2.6).
+
+    ``max_results`` is 5 to 100 (default 10); each post has ``id``, ``text`` and
+    ``edit_history_tweet_ids``, and ``created_at`` only when ``tweet.fields`` asks for it. The
+    sandbox has one account, ``USER_ID``: any other id has no posts here."""
     token = _token(call)
     if isinstance(token, Response):
         return token
-    limit = int(call.request.query_params.get("max_results", "10"))
+    query = call.request.query_params
+    limit = query.get("max_results", "10")
+    if not limit.isdigit() or not 5 <= int(limit) <= 100:
+        return _invalid(
+            "max_results",
+            f"The `max_results` query parameter value [{limit}] is not between 5 and 100",
+        )
+    fields = set(query.get("tweet.fields", "").split(","))
     with call.state.lock:
-        tweets = list(reversed(call.state.store(XStore).tweets))[:limit]
+        stored = call.state.store(XStore).tweets
+        mine = stored if call.request.path_params["user_id"] == USER_ID else []
+        tweets = [
+            {"id": t["id"], "text": t["text"], "edit_history_tweet_ids": [t["id"]]}
+            | ({"created_at": t["created_at"]} if "created_at" in fields else {})
+            for t in reversed(mine[-int(limit) :])
+        ]
     meta: JSON = {"result_count": len(tweets)}
     if tweets:
         meta |= {"newest_id": tweets[0]["id"], "oldest_id": tweets[-1]["id"]}

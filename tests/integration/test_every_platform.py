@@ -149,7 +149,7 @@ def check_fields(post: Post, body: object, headers: dict[str, str], details: obj
 # tell whether a timed-out request posted"): found and marked published, or a person is asked.
 LATE_ANSWER = {
     "linkedin": PostStatus.PUBLISHED,  # the identical body again: DUPLICATE_POST names it
-    "x": PostStatus.NEEDS_ATTENTION,  # X's duplicate refusal does not name the post
+    "x": PostStatus.PUBLISHED,  # the one recent post of the account with this text
     "mastodon": PostStatus.PUBLISHED,  # the same Idempotency-Key returns the status
     "bluesky": PostStatus.PUBLISHED,  # the record key chosen before sending
     "facebook": PostStatus.PUBLISHED,  # found among the page's posts since the send

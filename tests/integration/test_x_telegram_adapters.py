@@ -16,7 +16,7 @@ from drafts.channels import TelegramChannel, XChannel
 from scheduler.outcomes import Failed, Outcome, Published, RetryAt, RetryLater, Unknown
 from scheduler.platforms.base import Credentials, PostJob, StoredSecret
 from scheduler.platforms.telegram import TelegramAdapter
-from scheduler.platforms.x import DUPLICATE_OF_UNKNOWN, SENT_AT, UNKNOWN_SINCE, XAdapter
+from scheduler.platforms.x import SENT_AT, UNKNOWN_SINCE, XAdapter
 from scheduler.platforms.x_oauth import ACCESS, REFRESH
 from scheduler.sandbox import RunningSandbox, Settings, running_sandbox
 
@@ -185,7 +185,7 @@ def test_x_daily_cap_waits_for_the_24_hour_reset(sandbox: RunningSandbox) -> Non
     assert sandbox.state.posts("x") == []
 
 
-def test_x_unknown_outcome_is_reconciled_without_a_second_post(sandbox: RunningSandbox) -> None:
+def test_x_unknown_outcome_is_found_among_the_recent_posts(sandbox: RunningSandbox) -> None:
     channel, vault, saved = x_channel(sandbox), MemoryVault(), Saved()
     sandbox.state.faults.add("slow_after_accept", "x", seconds=3)
     now = datetime.now(UTC)
@@ -202,9 +202,34 @@ def test_x_unknown_outcome_is_reconciled_without_a_second_post(sandbox: RunningS
             c, job(KOREAN, state), channel, x_credentials(vault), now + timedelta(seconds=1)
         )
     )
-    assert checked == Unknown(DUPLICATE_OF_UNKNOWN, 403)
-    assert "mark this post published" in checked.reason
-    assert len(sandbox.state.posts("x")) == 1
+    [post] = sandbox.state.posts("x")
+    assert checked == Published(post.remote_id, post.remote_url, 200)
+    assert sandbox.state.requests("x", path="/2/tweets", method="POST")[1:] == []  # not resent
+
+
+def test_x_two_identical_recent_posts_are_left_to_a_person(sandbox: RunningSandbox) -> None:
+    channel, vault, saved = x_channel(sandbox), MemoryVault(), Saved()
+    sandbox.state.faults.add("slow_after_accept", "x", seconds=3)
+    now = datetime.now(UTC)
+    lost = run(
+        lambda c: XAdapter().publish(c, job(KOREAN), channel, x_credentials(vault), now, saved),
+        timeout=0.3,
+    )
+    # Meanwhile someone posts the same text by hand, with a token of their own.
+    by_hand = httpx.post(
+        sandbox.url("/2/tweets"), json={"text": KOREAN}, headers={"Authorization": "Bearer hand"}
+    )
+    assert by_hand.status_code == 201
+
+    state = {**saved.state, **lost.state}
+    checked = run(
+        lambda c: XAdapter().reconcile(
+            c, job(KOREAN, state), channel, x_credentials(vault), now + timedelta(seconds=1)
+        )
+    )
+    assert isinstance(checked, Unknown)
+    assert "2 posts with exactly this text" in checked.reason
+    assert len(sandbox.state.posts("x")) == 2  # nothing more was sent
 
 
 def test_x_first_attempt_duplicate_fails(sandbox: RunningSandbox) -> None:

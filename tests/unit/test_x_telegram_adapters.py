@@ -51,6 +51,7 @@ from scheduler.platforms.x_oauth import (
     read_token_answer,
     refresh_request,
 )
+from scheduler.platforms.x_timeline import TIMELINE_SIZE, NotFound, read_timeline
 
 T = TypeVar("T")
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
@@ -771,18 +772,42 @@ def test_a_duplicate_is_ours_only_if_an_earlier_create_may_have_posted(
         assert attempted.state == first_unknown
 
 
-def test_a_late_resend_after_an_unknown_outcome_sends_nothing() -> None:
-    def refuse(request: httpx.Request) -> httpx.Response:
-        raise AssertionError("nothing may be sent")
+class XAccount:
+    """X with an account (id 1) whose recent posts are ``posts``, newest first; a create
+    answers ``create`` in turn, and is refused as unexpected when there is none left."""
 
+    def __init__(self, *posts: dict[str, str], create: list[httpx.Response] | None = None) -> None:
+        self.posts = list(posts)
+        self.create = create or []
+        self.requests: list[str] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(f"{request.method} {request.url.path}")
+        if request.url.path == "/2/users/me":
+            return httpx.Response(200, json={"data": {"id": "1", "username": "tidings"}})
+        if request.url.path == "/2/users/1/tweets":
+            assert request.url.params["tweet.fields"] == "created_at"
+            return httpx.Response(200, json={"data": self.posts, "meta": {}} if self.posts else {})
+        if request.url.path == "/2/tweets" and self.create:
+            return self.create.pop(0)
+        raise AssertionError(f"nothing may be posted: {request.method} {request.url}")
+
+
+def tweet(tweet_id: str, text: str = ENGLISH, made: datetime = NOW) -> dict[str, str]:
+    return {"id": tweet_id, "text": text, "created_at": made.isoformat().replace("+00:00", "Z")}
+
+
+def test_a_late_resend_after_an_unknown_outcome_sends_nothing() -> None:
     since = {UNKNOWN_SINCE: (NOW - timedelta(hours=2)).isoformat()}
+    x = XAccount()
     attempted = run_x(
-        refuse, lambda c: XAdapter().publish(c, job(state=since), X, credentials(), NOW, no_save)
+        x, lambda c: XAdapter().publish(c, job(state=since), X, credentials(), NOW, no_save)
     )
     assert attempted.outcome == Unknown(TOO_LATE_TO_RESEND)
     late = PostJob(7, ENGLISH, "en", "k", {}, first_attempt_at=NOW - timedelta(hours=2))
-    outcome = run_x(refuse, lambda c: XAdapter().reconcile(c, late, X, credentials(), NOW))
+    outcome = run_x(x, lambda c: XAdapter().reconcile(c, late, X, credentials(), NOW))
     assert outcome == Unknown(TOO_LATE_TO_RESEND)
+    assert "POST /2/tweets" not in x.requests
 
 
 @pytest.mark.parametrize(
@@ -794,14 +819,77 @@ def test_a_late_resend_after_an_unknown_outcome_sends_nothing() -> None:
         (503, {"title": "Service Unavailable"}, RetryLater),
     ],
 )
-def test_reconcile_resends_and_reads_the_answer(status: int, body: object, expected: type) -> None:
+def test_reconcile_resends_when_the_recent_posts_do_not_have_it(
+    status: int, body: object, expected: type
+) -> None:
+    x = XAccount(tweet("9", "another text"), create=[httpx.Response(status, json=body)])
+    recent = job(state={SENT_AT: NOW.isoformat()})
+    outcome = run_x(x, lambda c: XAdapter().reconcile(c, recent, X, credentials(), NOW))
+    assert isinstance(outcome, expected)
+    assert x.requests[:3] == ["GET /2/users/me", "GET /2/users/1/tweets", "POST /2/tweets"]
+
+
+def test_reconcile_finds_the_post_among_the_recent_ones_and_sends_nothing() -> None:
+    x = XAccount(
+        tweet("12"), tweet("11", "another text"), tweet("10", made=NOW - timedelta(hours=1))
+    )
+    recent = job(state={SENT_AT: NOW.isoformat()})
+    later = NOW + timedelta(minutes=1)
+    outcome = run_x(x, lambda c: XAdapter().reconcile(c, recent, X, credentials(), later))
+    assert outcome == Published("12", "https://x.com/i/web/status/12", 200)
+    assert x.requests == ["GET /2/users/me", "GET /2/users/1/tweets"]
+
+
+def test_a_duplicate_answer_to_a_resend_is_settled_by_the_recent_posts() -> None:
+    x = XAccount(create=[httpx.Response(403, json=DUPLICATE)])
+    listed_late = tweet("12")  # the timeline lags behind the post at first
+
     def handler(request: httpx.Request) -> httpx.Response:
-        assert request.url.path == "/2/tweets"
-        return httpx.Response(status, json=body)
+        answered = x(request)
+        if request.url.path == "/2/tweets":
+            x.posts.append(listed_late)
+        return answered
 
     recent = job(state={SENT_AT: NOW.isoformat()})
     outcome = run_x(handler, lambda c: XAdapter().reconcile(c, recent, X, credentials(), NOW))
-    assert isinstance(outcome, expected)
+    assert outcome == Published("12", "https://x.com/i/web/status/12", 200)
+
+
+LINKED = "Release 2.0 is out https://example.com/r2 #release"
+
+
+def mine(tweet_id: str, made: datetime = NOW) -> dict[str, str]:
+    return tweet(tweet_id, LINKED, made)
+
+
+@pytest.mark.parametrize(
+    ("posts", "expected"),
+    [
+        ([mine("5")], Published("5", "https://x.com/i/web/status/5", 200)),
+        ([tweet("5", "Release 2.0 is out https://t.co/AbC123xYz #release")], Published),  # t.co
+        ([mine("5", NOW - timedelta(minutes=1))], Published),  # the clocks differ a little
+        ([mine("6"), mine("5")], Unknown),  # two identical posts: which is this one?
+        ([], NotFound),
+        ([tweet("5", "Release 2.0 is out #release")], NotFound),  # another text
+        ([mine("5", NOW - timedelta(minutes=10))], NotFound),  # made before the first attempt
+        ([{"id": "5", "text": LINKED}], NotFound),  # no time: not known to be since then
+        # A full page made since the first attempt: another match may lie beyond it.
+        ([tweet(str(n), f"other {n}") for n in range(TIMELINE_SIZE - 1)] + [mine("5")], NotFound),
+    ],
+)
+def test_reading_the_accounts_recent_posts(posts: list[dict[str, str]], expected: object) -> None:
+    found = read_timeline(answer(200, {"data": posts, "meta": {}}), LINKED, since=NOW)
+    if isinstance(expected, type):
+        assert isinstance(found, expected), found
+    else:
+        assert found == expected
+    if isinstance(found, Unknown):
+        assert "6, 5" in found.reason
+
+
+def test_recent_posts_that_cannot_be_read_settle_nothing() -> None:
+    refused = read_timeline(answer(403, FORBIDDEN), LINKED, since=NOW)
+    assert refused == NotFound("X would not list the account's posts (403)")
 
 
 def test_x_identify_names_the_account_and_the_token_expiry() -> None:

@@ -331,7 +331,8 @@ def test_x_created_shape_headers_and_duplicate(
     for name in ("x-rate-limit-reset", "x-user-limit-24hour-reset"):
         assert int(response.headers[name]) > int(time.time())
     assert response.headers["x-user-limit-24hour-remaining"] == "99"
-    assert client.get(sandbox.state.posts("x")[0].permalink).status_code == 200
+    assert sandbox.state.posts("x")[0].remote_url == f"https://x.com/i/web/status/{data['id']}"
+    assert client.get(f"/x.com/i/web/status/{data['id']}").status_code == 200
 
     again = client.post(
         "/2/tweets", json={"text": "Hello https://example.com/launch"}, headers=AUTH
@@ -348,6 +349,25 @@ def test_x_created_shape_headers_and_duplicate(
     assert too_long.json()["errors"][0]["message"] == "Your Tweet text is too long."
     assert client.post("/2/tweets", json={"text": "no token"}).status_code == 401
     assert client.get("/2/users/me", headers=AUTH).json()["data"]["username"] == "tidings_demo"
+
+
+def test_x_lists_the_accounts_recent_posts_as_documented(client: httpx.Client) -> None:
+    for text in ("first", "second", "third"):
+        assert client.post("/2/tweets", json={"text": text}, headers=AUTH).status_code == 201
+    me = client.get("/2/users/me", headers=AUTH).json()["data"]["id"]
+
+    def listed(**query: str) -> httpx.Response:
+        return client.get(f"/2/users/{me}/tweets", params=query, headers=AUTH)
+
+    newest = listed(max_results="5").json()
+    assert [post["text"] for post in newest["data"]] == ["third", "second", "first"]
+    assert set(newest["data"][0]) == {"id", "text", "edit_history_tweet_ids"}
+    assert newest["meta"]["result_count"] == 3
+    timed = listed(max_results="5", **{"tweet.fields": "created_at"}).json()["data"]
+    assert all(post["created_at"].endswith("Z") for post in timed)
+    assert listed(max_results="4").status_code == 400  # 5 to 100
+    assert client.get("/2/users/42/tweets", headers=AUTH).json() == {"meta": {"result_count": 0}}
+    assert client.get(f"/2/users/{me}/tweets").status_code == 401
 
 
 @pytest.mark.parametrize(

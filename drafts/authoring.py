@@ -24,6 +24,7 @@ from drafts.draft_file import DraftContent
 from drafts.errors import NotFoundError, ReviewError
 from drafts.learned_limits import learned_limits
 from drafts.lifecycle import DraftStatus, PostStatus, require_action
+from drafts.messages import EDIT_BACK_TO_REVIEW, EDIT_CHANGED, EDIT_UNCHANGED
 from drafts.models import Draft, Post, User, Variant, could_be_id
 from drafts.rendering import TemplateLibrary
 from drafts.revisions import keep_revision
@@ -36,6 +37,14 @@ class EditOutcome:
     draft: Draft
     changed: bool
     back_to_review: bool
+
+    @property
+    def message(self) -> str:
+        """What the edit came to, one of ``drafts.messages``' sentences, with ``%(id)s`` and
+        ``%(status)s`` to fill in."""
+        if not self.changed:
+            return EDIT_UNCHANGED
+        return EDIT_BACK_TO_REVIEW if self.back_to_review else EDIT_CHANGED
 
 
 def get_draft(session: Session, draft_id: int) -> Draft:

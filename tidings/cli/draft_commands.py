@@ -15,9 +15,10 @@ from drafts.changes import changes_since_review
 from drafts.draft_file import DraftContent, read_draft_file
 from drafts.errors import DraftError
 from drafts.learned_limits import learned_limits
+from drafts.messages import DRAFT_ADDED
 from drafts.review import SEEN_DIGITS, approvals_of
-from drafts.times import show
 from drafts.text_files import utf8_text
+from drafts.times import show
 from tidings.cli.console import emit_json, out, say
 from tidings.cli.context import AppContext, app_context
 from tidings.cli.views import draft_json, print_changes, print_post
@@ -63,7 +64,7 @@ def add(
     if context.json:
         emit_json(draft_json(draft, posts, context.config, learned))
         return
-    say(f"Added draft {draft.id}: {draft.title} ({len(posts)} posts).")
+    say(DRAFT_ADDED % {"id": draft.id, "title": draft.title, "count": len(posts)})
     for post in posts:
         print_post(post, context.config, context.config.zone, learned)
     say(f"Next: tidings submit {draft.id}")
@@ -102,12 +103,7 @@ def edit(
             )
         )
         return
-    if not outcome.changed:
-        say(f"Draft {draft_id}: saved; the posts did not change (still {draft.status}).")
-    elif outcome.back_to_review:
-        say(f"Draft {draft_id} changed: back in review; its earlier approvals no longer count.")
-    else:
-        say(f"Draft {draft_id} changed (status {draft.status}).")
+    say(outcome.message % {"id": draft_id, "status": draft.status})
 
 
 @app.command("list")

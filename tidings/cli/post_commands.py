@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from drafts.messages import QUEUED_AGAIN
 from tidings.cli.console import emit_json, say
 from tidings.cli.context import app_context
 
@@ -45,4 +46,4 @@ def retry_command(ctx: typer.Context, post_id: PostId) -> None:
     if context.json:
         emit_json({"id": post.id, "status": post.status})
     else:
-        say(f"Post {post_id} is queued again; a running daemon sends it now.")
+        say(QUEUED_AGAIN % {"id": post_id})

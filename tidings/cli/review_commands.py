@@ -8,6 +8,7 @@ import typer
 
 from drafts.authoring import draft_posts, get_draft
 from drafts.changes import changes_since_seen
+from drafts.messages import APPROVAL_RECORDED, APPROVED_AND_SCHEDULED, SENT_BACK
 from drafts.review import SEEN_DIGITS, StaleReview
 from drafts.review import approve as approve_draft
 from drafts.review import request_changes as request_draft_changes
@@ -82,13 +83,11 @@ def approve(
         return
     say(f"You approved content {draft.content_hash[:SEEN_DIGITS]} of draft {draft_id}.")
     if decision.approvals < decision.required:
-        say(
-            f"Approval {decision.approvals} of {decision.required} recorded; "
-            f"draft {draft_id} stays in review."
-        )
+        counts = {"count": decision.approvals, "required": decision.required}
+        say(APPROVAL_RECORDED % {**counts, "id": draft_id})
     elif decision.scheduled_at:
         when = show(decision.scheduled_at, context.config.zone)
-        say(f"Draft {draft_id} approved and scheduled from {when}.")
+        say(APPROVED_AND_SCHEDULED % {"id": draft_id, "when": when})
     else:
         passed = "Its publish_at has passed. " if decision.publish_at_passed else ""
         say(f"Draft {draft_id} approved. {passed}Next: tidings schedule {draft_id} --next-slot")
@@ -123,4 +122,4 @@ def request_changes(
     if context.json:
         emit_json({"id": draft.id, "status": draft.status})
     else:
-        say(f"Draft {draft_id} went back to its author with your comment.")
+        say(SENT_BACK % {"id": draft_id})

@@ -36,6 +36,7 @@ from drafts.draft_file import KINDS, DraftContent, read_draft_file
 from drafts.errors import DraftError, NotFoundError, ScheduleError, TidingsError
 from drafts.learned_limits import learned_limits
 from drafts.lifecycle import DraftStatus
+from drafts.messages import DRAFT_ADDED
 from drafts.models import Draft, Post
 from drafts.queueing import Scheduled, ScheduleRequest, schedule_draft
 from drafts.rendering import TemplateLibrary
@@ -197,7 +198,7 @@ def save(
             )
             assert draft.id is not None
             posts = len(draft_posts(session, draft.id))
-            added = gettext("Added draft %(id)s: %(title)s (%(count)s posts).")
+            added = gettext(DRAFT_ADDED)
             message = added % {"id": draft.id, "title": isolated(draft.title), "count": posts}
             return Saved(draft.id, draft.status, message)
         outcome = edit_draft(
@@ -210,15 +211,7 @@ def save(
         )
         status = outcome.draft.status
     words = {"id": draft_id, "status": gettext(DRAFT_STATUS_WORDS[status])}
-    if not outcome.changed:
-        message = gettext("Draft %(id)s: saved; the posts did not change (still %(status)s).")
-    elif outcome.back_to_review:
-        message = gettext(
-            "Draft %(id)s changed: back in review; its earlier approvals no longer count."
-        )
-    else:
-        message = gettext("Draft %(id)s changed (status %(status)s).")
-    return Saved(draft_id, status, message % words)
+    return Saved(draft_id, status, gettext(outcome.message) % words)
 
 
 def send_to_review(web: WebContext, viewer: Viewer, draft_id: int) -> None:

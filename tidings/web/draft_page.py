@@ -20,6 +20,7 @@ from drafts.authoring import draft_posts, get_draft
 from drafts.changes import Changes, PostChange, changes_since_review, changes_since_seen
 from drafts.errors import TidingsError
 from drafts.learned_limits import learned_limits
+from drafts.messages import APPROVAL_RECORDED, APPROVED_AND_SCHEDULED, SENT_BACK
 from drafts.models import AuditEntry, Draft
 from drafts.review import Decision, StaleReview, approvals_of, approve, request_changes
 from drafts.times import show
@@ -106,14 +107,12 @@ def approval_message(decision: Decision, viewer: Viewer, gettext: Gettext) -> st
     """What an approval came to, in ``gettext``'s language."""
     draft_id = decision.draft.id
     if decision.approvals < decision.required:
-        recorded = gettext(
-            "Approval %(count)s of %(required)s recorded; draft %(id)s stays in review."
-        )
+        recorded = gettext(APPROVAL_RECORDED)
         counts = {"count": decision.approvals, "required": decision.required}
         return recorded % {**counts, "id": draft_id}
     if decision.scheduled_at is not None:
         when = show(decision.scheduled_at, viewer.zone)
-        scheduled = gettext("Draft %(id)s approved and scheduled from %(when)s.")
+        scheduled = gettext(APPROVED_AND_SCHEDULED)
         return scheduled % {"id": draft_id, "when": when}
     if decision.publish_at_passed:
         passed = gettext(
@@ -175,8 +174,7 @@ def routes(web: WebContext) -> list[Route]:
             await off_loop(decide_request_changes, web, viewer, draft_id, comment)
         except TidingsError as error:
             return await page(request, error=error, comment=comment, action="request-changes")
-        sent_back = _("Draft %(id)s went back to its author with your comment.")
-        flash(request, sent_back % {"id": draft_id})
+        flash(request, _(SENT_BACK) % {"id": draft_id})
         return RedirectResponse(f"/drafts/{draft_id}", status_code=303)
 
     return [

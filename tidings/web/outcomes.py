@@ -35,6 +35,7 @@ from drafts.attention import (
 from drafts.config import Config
 from drafts.errors import NotFoundError, TidingsError
 from drafts.lifecycle import PostStatus
+from drafts.messages import QUEUED_AGAIN
 from drafts.models import Attempt, AuditEntry, Post
 from drafts.storage import Database
 from drafts.times import show
@@ -282,8 +283,7 @@ def routes(web: WebContext) -> list[Route]:
         except TidingsError as error:
             return await page(request, error=str(error), status=status_for(error))
         _ = web.pages.gettext(request)
-        queued = _("Post %(id)s is queued again; a running daemon sends it now.")
-        flash(request, queued % {"id": post_id})
+        flash(request, _(QUEUED_AGAIN) % {"id": post_id})
         return RedirectResponse(f"/posts/{post_id}", status_code=303)
 
     async def attention(request: Request) -> Response:

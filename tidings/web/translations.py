@@ -19,6 +19,10 @@ from babel.support import NullTranslations, Translations
 
 from drafts.errors import TidingsError
 
+# Marks a message for extraction without translating it: for text made once (a module's table
+# of words, the services' sentences) and translated where it is shown.
+from drafts.messages import N_ as N_
+
 LOCALE_FOLDER = Path(__file__).resolve().parent / "locale"
 DOMAIN = "messages"
 DEFAULT_LANGUAGE = "en"
@@ -29,12 +33,6 @@ LANGUAGES: tuple[str, ...] = tuple(LANGUAGE_NAMES)
 _ACCEPT_ITEM = re.compile(
     r"^\s*([A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*|\*)\s*(?:;\s*q\s*=\s*([^\s;,]*))?\s*$"
 )
-
-
-def N_(message: str) -> str:
-    """Marks ``message`` for extraction without translating it here: for text made once (a
-    module's table of words) and translated where it is shown, with the request's ``gettext``."""
-    return message
 
 
 @cache

@@ -45,6 +45,8 @@ def _field_path(loc: Sequence[int | str], data: Mapping[str, Any]) -> str:
             continue
         elif isinstance(node, Mapping) and node.get("platform") == step:
             continue  # pydantic names the union member it tried; the user wrote no such key
+        elif node is not None and not isinstance(node, Mapping):
+            continue  # the member of a plain union (publish_at.str): no key either
         else:
             parts.append(step)
             node = None

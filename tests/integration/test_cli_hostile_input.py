@@ -118,6 +118,7 @@ BAD_DRAFT_FILES = [
         "fields.position.ko: holds the control character U+001B",
     ),
     (GOOD.replace("en = ", '"e\\u0000n" = '), "text.'e\\x00n': the key holds a NUL character"),
+    ("publish_at = [1]" + GOOD, "bad.toml: publish_at: Input should be a valid string"),
     ('publish_at = "+99999999h"' + GOOD, "publish_at: '+99999999h' is past the year 9999"),
     (
         "publish_at = 9999-12-31T23:59:59-12:00" + GOOD,

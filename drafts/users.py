@@ -117,7 +117,7 @@ def add_user(
     actor: User | None,
 ) -> User:
     """Add a user. Once an admin exists, only an admin may add users; until then anyone may."""
-    if not re.match(NAME_PATTERN, name):
+    if not re.fullmatch(NAME_PATTERN, name):  # re.match lets "$" pass a final line break
         raise TidingsError(f"name: {name!r} must be 1-64 letters, digits, '.', '_' or '-'")
     if session.exec(select(User).where(User.name == name)).first():
         raise TidingsError(f"name: a user called {name!r} already exists")

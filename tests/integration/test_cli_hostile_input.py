@@ -247,3 +247,18 @@ def test_a_bug_in_the_database_layer_prints_no_sql(
     line = fails(["draft", "list"], capsys)
     assert line.startswith("error: internal error (StatementError); run again with")
     assert "SELECT" not in line and "a draft's text" not in line
+
+
+@pytest.mark.usefixtures("workdir")
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["user", "add", "zed\n", "--role", "author"], "name: 'zed\\n' must be 1-64 letters"),
+        (["schedule", "1", "--at", "+99999999h", "--as", "mina"], "at: '+99999999h' is past"),
+        (["schedule", "1", "--at", "9999-12-31 23:00", "--as", "mina"], "is out of range"),
+    ],
+)
+def test_a_hostile_argument_is_refused_by_name(
+    database: Database, capsys: pytest.CaptureFixture[str], args: list[str], expected: str
+) -> None:
+    assert expected in refused(args, database, capsys)

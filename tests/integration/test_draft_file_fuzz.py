@@ -21,11 +21,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import tomli_w
 import typer.main
 
 from tests.conftest import TEST_CONFIG
 from tidings.cli import main
-from tidings.web.compose_form import dump_toml
 
 SEED = 20261203
 FILES = 300
@@ -370,7 +370,7 @@ def mutated_files(rng: random.Random, count: int) -> list[bytes]:
             mutations = [odd_text] if kind < 0.3 else rng.choices(STRUCTURAL, k=rng.randint(1, 2))
             for mutate in mutations:
                 mutate(parsed, rng)
-            data = dump_toml(parsed).encode()
+            data = tomli_w.dumps(parsed).encode()
         if kind >= 0.7 or rng.random() < 0.15:  # text: the parser's turn
             for _ in range(rng.randint(1, 2)):
                 if data:

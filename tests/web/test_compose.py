@@ -11,18 +11,19 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
+import tomli_w
 
 from drafts.authoring import draft_posts, list_drafts
 from drafts.config import Config
 from drafts.lifecycle import DraftStatus
 from drafts.models import Post
-from drafts.rendering import TemplateLibrary
 from drafts.review import approve
 from drafts.storage import Database
+from drafts.template_fields import TemplateField
 from drafts.timestamps import utcnow
 from drafts.users import find_user
 from tests.web.conftest import SQLITE_ONLY, Drafts, client, csrf_token
-from tidings.web.compose_form import dump_toml, template_fields
+from tidings.web.compose_form import ComposeForm, FieldInput, draft_source
 
 pytestmark = pytest.mark.anyio
 
@@ -337,6 +338,7 @@ async def test_times_are_read_in_the_viewers_timezone(
 
 
 def test_the_draft_file_writer_round_trips_what_forms_hold() -> None:
+    """tomli-w, which ``compose_form.draft_source`` writes with, and tomllib agree."""
     data: dict[str, Any] = {
         "kind": "update",
         "title": 'Quotes " and \\ back\tslash\nnew line \x7f \x00 """',
@@ -353,21 +355,48 @@ def test_the_draft_file_writer_round_trips_what_forms_hold() -> None:
             "key with space": True,
         },
     }
-    assert tomllib.loads(dump_toml(data)) == data
+    assert tomllib.loads(tomli_w.dumps(data)) == data
 
 
-def test_template_fields_are_read_from_the_template(library: TemplateLibrary) -> None:
-    fields = {field.name: field for field in template_fields(library, "hiring")}
-    assert list(fields)[:4] == ["position", "location", "deadline", "link"]
-    assert fields["deadline"].kind == "date"
-    assert fields["hashtags"].kind == "list"
-    assert fields["summary"].kind == "prose"
-    assert fields["position"].required is True
-    assert fields["organisation"].required is False
-    assert "space is tight" in fields["summary"].hint
-    update = {field.name: field.kind for field in template_fields(library, "update")}
-    assert update["points"] == "list"
-    assert template_fields(library, "no-such-template") == ()
+def test_the_form_becomes_the_draft_file_it_stands_for() -> None:
+    title = 'Quotes " and \\ back\tslash \x7f """'
+    form = ComposeForm(
+        kind="hiring",
+        title=f"  {title} ",
+        channels=["linkedin", "x-en"],
+        template="hiring",
+        languages=["en", "zh-Hant"],
+        fields={
+            "position": FieldInput(shared="Officer", per_language={"zh-Hant": "專員"}),
+            "deadline": FieldInput(shared="2026-12-15"),
+            "hashtags": FieldInput(shared="Hiring\n\nSeoul\n"),
+            "count": FieldInput(shared="12"),
+            "unread": FieldInput(shared="left out: the template does not read it"),
+        },
+        expires_at="2026-12-31T23:59",
+    )
+    wanted = [
+        TemplateField("position", "text", True, ""),
+        TemplateField("deadline", "date", True, ""),
+        TemplateField("hashtags", "list", False, ""),
+        TemplateField("count", "number", False, ""),
+        TemplateField("link", "text", True, ""),
+    ]
+    source = draft_source(form, wanted, [], ZoneInfo("Asia/Seoul"))
+    assert tomllib.loads(source) == {
+        "kind": "hiring",
+        "title": title,
+        "template": "hiring",
+        "channels": ["linkedin", "x-en"],
+        "languages": ["en", "zh-Hant"],
+        "expires_at": "2026-12-31 23:59 Asia/Seoul",
+        "fields": {
+            "position": {"en": "Officer", "zh-Hant": "專員"},
+            "deadline": date(2026, 12, 15),
+            "hashtags": ["Hiring", "Seoul"],
+            "count": 12,
+        },
+    }
 
 
 async def live_preview(browser: httpx.AsyncClient, fields: dict[str, Any]) -> httpx.Response:

@@ -41,19 +41,12 @@ from drafts.models import Draft, Post
 from drafts.queueing import Scheduled, ScheduleRequest, schedule_draft
 from drafts.rendering import TemplateLibrary
 from drafts.review import submit
+from drafts.template_fields import FieldKind, TemplateField, template_fields
 from drafts.times import parse_time, show
 from drafts.timestamps import utcnow
 from drafts.users import Capability, require
 from tidings.web.auth import Viewer
-from tidings.web.compose_form import (
-    ComposeForm,
-    FieldKind,
-    TemplateField,
-    draft_source,
-    field_kind,
-    local_input,
-    template_fields,
-)
+from tidings.web.compose_form import ComposeForm, draft_source, field_kind, local_input
 from tidings.web.context import WebContext, off_loop
 from tidings.web.error_pages import status_for
 from tidings.web.pages import flash, isolated

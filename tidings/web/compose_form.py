@@ -1,10 +1,11 @@
-"""The compose form: what a template asks for, the form's values, and the draft file they make.
+"""The compose form: the form's values, and the draft file they make.
 
-The web app writes the same draft file an author would write for ``tidings draft add`` and
-reads it back with ``read_draft_file``, so every check and every message is the CLI's. Form
-values are text; each template field's kind (read from how the template uses it) says how the
-text becomes a TOML value: a list (one item a line), a date, a number, or a string. A value
-that does not parse is written as the string typed, for the template to refuse by name.
+The web app writes the same draft file an author would write for ``tidings draft add`` (with
+tomli-w) and reads it back with ``read_draft_file``, so every check and every message is the
+CLI's. Form values are text; each template field's kind (``drafts.template_fields``: read from
+how the template uses it) says how the text becomes a TOML value: a list (one item a line), a
+date, a number, or a string. A value that does not parse is written as the string typed, for
+the template to refuse by name.
 
 Form names: ``kind``, ``title``, ``channel`` (repeated), ``template``, ``language`` (repeated,
 with a template), ``field:NAME`` (the same for every language), ``field:NAME:LANG`` (one
@@ -20,136 +21,18 @@ import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
-from typing import Any, Literal
+from typing import Any
 from zoneinfo import ZoneInfo
 
-import jinja2
-from jinja2 import nodes
+import tomli_w
 
 from drafts.draft_file import NEXT_SLOT
 from drafts.errors import DraftError
 from drafts.models import Draft
-from drafts.rendering import TEMPLATE_SUFFIX, TemplateLibrary
+from drafts.template_fields import FieldKind, TemplateField
 from drafts.times import localize
 
-FieldKind = Literal["text", "prose", "list", "date", "datetime", "number"]
-FILTER_KINDS: dict[str, FieldKind] = {
-    "hashtags": "list",
-    "date": "date",
-    "datetime": "datetime",
-    "number": "number",
-}
-_DOC = re.compile(r"\{#(.*?)#\}", re.DOTALL)
-_DOC_FIELD = re.compile(r"^\s+([A-Za-z_]\w*)\s{2,}(\S.*)$")
-_PROSE = re.compile(r"\b(paragraph|sentences?)\b")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-
-@dataclass(frozen=True)
-class TemplateField:
-    """A field a template reads: how it is typed, whether it is required, and what it is for."""
-
-    name: str
-    kind: FieldKind
-    required: bool | None  # None: the template does not say
-    hint: str
-
-
-def template_fields(library: TemplateLibrary, template: str) -> tuple[TemplateField, ...]:
-    """The fields ``template`` reads in any of its languages, documented ones first.
-
-    Nothing for a template that does not exist or does not parse: the service says why when
-    the draft is previewed or saved.
-    """
-    try:
-        languages = library.languages(template)
-    except DraftError:
-        return ()
-    order: list[str] = []
-    kinds: dict[str, FieldKind] = {}
-    docs: dict[str, tuple[bool | None, str]] = {}
-    for language in languages:
-        source = _template_source(library, template, language)
-        try:
-            names = library.fields(template, language)
-            tree = jinja2.Environment().parse(source or "")
-        except (DraftError, jinja2.TemplateError):
-            continue
-        for documented, about in _documented(source or "", names).items():
-            docs.setdefault(documented, about)
-        order.extend(_in_order(tree, names))
-        kinds = {**_kinds(tree, names), **kinds}
-    names_in_order = [*docs, *(name for name in dict.fromkeys(order) if name not in docs)]
-    return tuple(
-        TemplateField(
-            name=name,
-            kind=_kind(kinds.get(name, "text"), docs.get(name, (None, ""))[1]),
-            required=docs.get(name, (None, ""))[0],
-            hint=docs.get(name, (None, ""))[1],
-        )
-        for name in names_in_order
-    )
-
-
-def _template_source(library: TemplateLibrary, template: str, language: str) -> str | None:
-    """The text of the file the library renders (the first folder that has it wins)."""
-    for folder in library.search_path:
-        path = folder / f"{template}.{language}{TEMPLATE_SUFFIX}"
-        if path.is_file():
-            try:
-                return path.read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError):
-                return None
-    return None
-
-
-def _documented(source: str, names: frozenset[str]) -> dict[str, tuple[bool | None, str]]:
-    """Fields described in the template's opening comment: required or optional, and a hint."""
-    found = _DOC.search(source)
-    if found is None:
-        return {}
-    documented: dict[str, tuple[bool | None, str]] = {}
-    section: bool | None = None
-    last: str | None = None
-    for line in found[1].splitlines():
-        heading = line.strip().lower()
-        if heading.startswith("required fields"):
-            section, last = True, None
-            continue
-        if heading.startswith("optional fields"):
-            section, last = False, None
-            continue
-        if heading.startswith("set by the renderer") or not heading:
-            section, last = None, None
-            continue
-        entry = _DOC_FIELD.match(line)
-        if entry and entry[1] in names:
-            last = entry[1]
-            documented[last] = (section, entry[2].strip())
-        elif last is not None and line.startswith("    "):
-            required, hint = documented[last]
-            documented[last] = (required, f"{hint} {line.strip()}")
-    return documented
-
-
-def _in_order(tree: nodes.Template, names: frozenset[str]) -> list[str]:
-    return [node.name for node in tree.find_all(nodes.Name) if node.name in names]
-
-
-def _kinds(tree: nodes.Template, names: frozenset[str]) -> dict[str, FieldKind]:
-    kinds: dict[str, FieldKind] = {}
-    for loop in tree.find_all(nodes.For):
-        if isinstance(loop.iter, nodes.Name) and loop.iter.name in names:
-            kinds[loop.iter.name] = "list"
-    for applied in tree.find_all(nodes.Filter):
-        kind = FILTER_KINDS.get(applied.name)
-        if kind and isinstance(applied.node, nodes.Name) and applied.node.name in names:
-            kinds.setdefault(applied.node.name, kind)
-    return kinds
-
-
-def _kind(kind: FieldKind, hint: str) -> FieldKind:
-    return "prose" if kind == "text" and _PROSE.search(hint) else kind
 
 
 @dataclass
@@ -287,7 +170,7 @@ def draft_source(
             for language in text_languages
             if (body := form.text.get(language, "")).strip()
         }
-    return dump_toml(data)
+    return tomli_w.dumps(data)
 
 
 def _wall_time(value: str, zone: ZoneInfo, key: str) -> str | datetime:
@@ -389,74 +272,3 @@ def _as_text(value: Any) -> str:
 
 def _newlines(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
-
-
-# --- TOML ---------------------------------------------------------------------------------
-
-_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
-_ESCAPES = {
-    '"': '\\"',
-    "\\": "\\\\",
-    "\b": "\\b",
-    "\t": "\\t",
-    "\n": "\\n",
-    "\f": "\\f",
-    "\r": "\\r",
-}
-
-
-def dump_toml(data: Mapping[str, Any]) -> str:
-    """``data`` as TOML: plain keys first, then one ``[table]`` per mapping of the top level.
-
-    Values may be strings, booleans, integers, finite floats, dates, datetimes, lists of
-    these, and (inside a table) mappings of these, written as inline tables.
-    """
-    lines = [f"{_key(key)} = {_value(value)}" for key, value in data.items() if not _table(value)]
-    for key, value in data.items():
-        if _table(value):
-            lines += ["", f"[{_key(key)}]"]
-            lines += [f"{_key(name)} = {_value(item)}" for name, item in value.items()]
-    return "\n".join(lines) + "\n"
-
-
-def _table(value: Any) -> bool:
-    return isinstance(value, Mapping)
-
-
-def _key(key: str) -> str:
-    return key if _BARE_KEY.match(key) else _string(key)
-
-
-def _value(value: Any) -> str:
-    if isinstance(value, str):
-        return _string(value)
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            raise ValueError(f"TOML has no {value}")
-        return repr(value)
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, list | tuple):
-        return "[" + ", ".join(_value(item) for item in value) + "]"
-    if isinstance(value, Mapping):
-        return "{ " + ", ".join(f"{_key(k)} = {_value(v)}" for k, v in value.items()) + " }"
-    raise TypeError(f"cannot write {type(value).__name__} as TOML")
-
-
-def _string(text: str) -> str:
-    """A TOML basic string: quotes, backslashes and control characters escaped."""
-    escaped = []
-    for char in text:
-        if char in _ESCAPES:
-            escaped.append(_ESCAPES[char])
-        elif ord(char) < 0x20 or ord(char) == 0x7F:
-            escaped.append(f"\\u{ord(char):04x}")
-        else:
-            escaped.append(char)
-    return '"' + "".join(escaped) + '"'

@@ -1,0 +1,138 @@
+"""What a post template asks for: the fields it reads, how each is typed, whether it is required,
+and what it is for, read from the template itself (for a form that writes draft files).
+
+A field's kind comes from how the template uses it: a loop over it or the ``hashtags`` filter
+makes a list, the ``date``/``datetime``/``number`` filters their kinds, and a hint that speaks
+of a paragraph or sentences makes prose. Whether it is required, and its hint, come from the
+template's opening comment (its "Required fields:" and "Optional fields:" sections).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+import jinja2
+from jinja2 import nodes
+
+from drafts.errors import DraftError
+from drafts.rendering import TEMPLATE_SUFFIX, TemplateLibrary
+
+FieldKind = Literal["text", "prose", "list", "date", "datetime", "number"]
+FILTER_KINDS: dict[str, FieldKind] = {
+    "hashtags": "list",
+    "date": "date",
+    "datetime": "datetime",
+    "number": "number",
+}
+_DOC = re.compile(r"\{#(.*?)#\}", re.DOTALL)
+_DOC_FIELD = re.compile(r"^\s+([A-Za-z_]\w*)\s{2,}(\S.*)$")
+_PROSE = re.compile(r"\b(paragraph|sentences?)\b")
+
+
+@dataclass(frozen=True)
+class TemplateField:
+    """A field a template reads: how it is typed, whether it is required, and what it is for."""
+
+    name: str
+    kind: FieldKind
+    required: bool | None  # None: the template does not say
+    hint: str
+
+
+def template_fields(library: TemplateLibrary, template: str) -> tuple[TemplateField, ...]:
+    """The fields ``template`` reads in any of its languages, documented ones first.
+
+    Nothing for a template that does not exist or does not parse: the service says why when
+    the draft is previewed or saved.
+    """
+    try:
+        languages = library.languages(template)
+    except DraftError:
+        return ()
+    order: list[str] = []
+    kinds: dict[str, FieldKind] = {}
+    docs: dict[str, tuple[bool | None, str]] = {}
+    for language in languages:
+        source = _template_source(library, template, language)
+        try:
+            names = library.fields(template, language)
+            tree = jinja2.Environment().parse(source or "")
+        except (DraftError, jinja2.TemplateError):
+            continue
+        for documented, about in _documented(source or "", names).items():
+            docs.setdefault(documented, about)
+        order.extend(_in_order(tree, names))
+        kinds = {**_kinds(tree, names), **kinds}
+    names_in_order = [*docs, *(name for name in dict.fromkeys(order) if name not in docs)]
+    return tuple(
+        TemplateField(
+            name=name,
+            kind=_kind(kinds.get(name, "text"), docs.get(name, (None, ""))[1]),
+            required=docs.get(name, (None, ""))[0],
+            hint=docs.get(name, (None, ""))[1],
+        )
+        for name in names_in_order
+    )
+
+
+def _template_source(library: TemplateLibrary, template: str, language: str) -> str | None:
+    """The text of the file the library renders (the first folder that has it wins)."""
+    for folder in library.search_path:
+        path = folder / f"{template}.{language}{TEMPLATE_SUFFIX}"
+        if path.is_file():
+            try:
+                return path.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                return None
+    return None
+
+
+def _documented(source: str, names: frozenset[str]) -> dict[str, tuple[bool | None, str]]:
+    """Fields described in the template's opening comment: required or optional, and a hint."""
+    found = _DOC.search(source)
+    if found is None:
+        return {}
+    documented: dict[str, tuple[bool | None, str]] = {}
+    section: bool | None = None
+    last: str | None = None
+    for line in found[1].splitlines():
+        heading = line.strip().lower()
+        if heading.startswith("required fields"):
+            section, last = True, None
+            continue
+        if heading.startswith("optional fields"):
+            section, last = False, None
+            continue
+        if heading.startswith("set by the renderer") or not heading:
+            section, last = None, None
+            continue
+        entry = _DOC_FIELD.match(line)
+        if entry and entry[1] in names:
+            last = entry[1]
+            documented[last] = (section, entry[2].strip())
+        elif last is not None and line.startswith("    "):
+            required, hint = documented[last]
+            documented[last] = (required, f"{hint} {line.strip()}")
+    return documented
+
+
+def _in_order(tree: nodes.Template, names: frozenset[str]) -> list[str]:
+    return [node.name for node in tree.find_all(nodes.Name) if node.name in names]
+
+
+def _kinds(tree: nodes.Template, names: frozenset[str]) -> dict[str, FieldKind]:
+    kinds: dict[str, FieldKind] = {}
+    for loop in tree.find_all(nodes.For):
+        if isinstance(loop.iter, nodes.Name) and loop.iter.name in names:
+            kinds[loop.iter.name] = "list"
+    for applied in tree.find_all(nodes.Filter):
+        kind = FILTER_KINDS.get(applied.name)
+        if kind and isinstance(applied.node, nodes.Name) and applied.node.name in names:
+            kinds.setdefault(applied.node.name, kind)
+    return kinds
+
+
+def _kind(kind: FieldKind, hint: str) -> FieldKind:
+    return "prose" if kind == "text" and _PROSE.search(hint) else kind

@@ -184,7 +184,7 @@ def _publish_at(
     else:
         raise DraftError('publish_at: give a date and a time, or "next-slot"')
     if instant <= now:
-        raise DraftError(f"publish_at: {value} is in the past")
+        raise DraftError(f"publish_at: {str(value).strip()} is in the past")
     return instant, False
 
 

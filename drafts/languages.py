@@ -16,10 +16,15 @@ _LANGTAG = re.compile(
     re.VERBOSE,
 )
 
+# RFC 5646 4.4.1: a field of 35 characters holds every tag in practice; the columns are that size.
+MAX_TAG_LENGTH = 35
+
 
 def check_language_tag(tag: str) -> str:
     """Return ``tag`` if it is a well-formed BCP 47 language tag, else raise ``ValueError``."""
-    if not _LANGTAG.match(tag):
+    if len(tag) > MAX_TAG_LENGTH:
+        raise ValueError(f"a tag of {len(tag)} characters is too long (at most {MAX_TAG_LENGTH})")
+    if not _LANGTAG.fullmatch(tag):  # match would let "$" pass a final line break
         raise ValueError(f"{tag!r} is not a BCP 47 language tag (like en, ko, zh-Hans, pt-BR)")
     return tag
 

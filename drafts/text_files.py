@@ -2,9 +2,9 @@
 
 Every file must be UTF-8. In TOML, values nest at most ``MAX_DEPTH`` levels: the parser and
 everything that walks a value recurse, and a file of a thousand ``[`` must not exhaust the
-stack. Keys and strings hold no control character but tab and line breaks: PostgreSQL cannot
-store NUL, a terminal obeys escape sequences, and no post needs either. Every problem is one
-line that names the file and the key.
+stack. Strings hold no control character but tab and line breaks, and keys none at all:
+PostgreSQL cannot store NUL, a terminal obeys escape sequences, a key is quoted into one-line
+messages, and no post needs any of them. Every problem is one line naming the file and key.
 """
 
 from __future__ import annotations
@@ -47,10 +47,10 @@ def load_toml(text: str, name: str, error: type[TidingsError]) -> dict[str, Any]
     return data
 
 
-def control_character(text: str) -> str | None:
-    """How to name the first control character in ``text`` other than tab and line breaks."""
+def control_character(text: str, allowed: frozenset[str] = ALLOWED_CONTROLS) -> str | None:
+    """How to name the first control character in ``text`` that is not ``allowed``."""
     for char in text:
-        if char not in ALLOWED_CONTROLS and unicodedata.category(char) == "Cc":
+        if char not in allowed and unicodedata.category(char) == "Cc":
             return "a NUL character" if char == "\0" else f"the control character U+{ord(char):04X}"
     return None
 
@@ -67,7 +67,8 @@ def _first_problem(data: dict[str, Any]) -> str | None:
             return f"{path}: holds {found}"
         if isinstance(value, dict):
             for key, item in reversed(value.items()):
-                if found := control_character(key):
+                # Keys are names, quoted into messages: not even a line break.
+                if found := control_character(key, allowed=frozenset()):
                     return f"{_join(path, repr(key))}: the key holds {found}"
                 inner = _join(path, key)
                 stack.append((inner, inner if depth < 2 else under, item, depth + 1))

@@ -119,6 +119,13 @@ BAD_DRAFT_FILES = [
     ),
     (GOOD.replace("en = ", '"e\\u0000n" = '), "text.'e\\x00n': the key holds a NUL character"),
     ("publish_at = [1]" + GOOD, "bad.toml: publish_at: Input should be a valid string"),
+    ('publish_at = "2020-01-01 10:00\\n"' + GOOD, "publish_at: 2020-01-01 10:00 is in the past"),
+    (
+        HIRING + '"post\\nion" = "x"',
+        "fields.'post\\nion': the key holds the control character U+000A",
+    ),
+    (HIRING.replace('["en", "ko"]', '["en\\n", "ko"]'), "languages: 'en\\n' is not a BCP 47"),
+    (HIRING.replace('"ko"]', f'"ko{"-abcdefgh" * 4}"]'), "a tag of 38 characters is too long"),
     ('publish_at = "+99999999h"' + GOOD, "publish_at: '+99999999h' is past the year 9999"),
     (
         "publish_at = 9999-12-31T23:59:59-12:00" + GOOD,

@@ -140,6 +140,8 @@ TIME_VALUES: list[Any] = [
     "+99999999h",
     "+99999999999999999999d",
     "2020-01-01 10:00",
+    "2020-01-01 10:00\n",
+    "\n2099-12-01 10:00\t",
     "2099-12-01 10:00 Mars/Olympus",
     "2099-03-29 02:30 Europe/Paris",
     "2099-10-25 02:30 Europe/Paris",
@@ -249,9 +251,9 @@ def delete_key(data: dict[str, Any], rng: random.Random) -> None:
 
 def add_unknown_key(data: dict[str, Any], rng: random.Random) -> None:
     tables = [data, *(v for v in data.values() if isinstance(v, dict))]
-    rng.choice(tables)[rng.choice(["colour", "titel", "postion", "Kind", "ko", "en-GB"])] = (
-        rng.choice(NASTY_VALUES)
-    )
+    rng.choice(tables)[
+        rng.choice(["colour", "titel", "postion", "Kind", "ko", "en-GB", "en\n", "a\tb"])
+    ] = rng.choice(NASTY_VALUES)
 
 
 def swap_values(data: dict[str, Any], rng: random.Random) -> None:

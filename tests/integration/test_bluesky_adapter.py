@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import math
-from collections.abc import Coroutine, Iterator, Mapping
+from collections.abc import Coroutine, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
@@ -19,12 +19,11 @@ from scheduler.platforms.base import (
     Credentials,
     Identity,
     PostJob,
-    StoredSecret,
 )
 from scheduler.platforms.bluesky import BlueskyAdapter
 from scheduler.platforms.tid import is_tid
-from scheduler.sandbox import RunningSandbox, running_sandbox
-from tests.integration.sandbox_fixtures import fresh
+from scheduler.sandbox import RunningSandbox
+from tests.fakes import MemoryVault, job
 
 T = TypeVar("T")
 PASSWORD = "app-pass-word-1234"
@@ -32,21 +31,6 @@ ENGLISH = "🌏 Join us: https://example.org/forum. #climate #seoul2026"
 KOREAN = (
     "🌏 서울 기후 포럼 👨‍👩‍👧 🇰🇷 https://example.org/ko/forum 에서 만나요! #기후위기, #서울2026"
 )
-
-
-class MemoryVault:
-    """The vault protocol in a dict: what the adapter stored, and how often."""
-
-    def __init__(self) -> None:
-        self.values: dict[tuple[str, str], StoredSecret] = {}
-        self.saves = 0
-
-    async def load(self, channel: str, kind: str) -> StoredSecret | None:
-        return self.values.get((channel, kind))
-
-    async def save(self, channel: str, kind: str, value: str, expires_at: datetime | None) -> None:
-        self.values[(channel, kind)] = StoredSecret(value, expires_at)
-        self.saves += 1
 
 
 class Publisher:
@@ -101,10 +85,6 @@ def run(work: Coroutine[Any, Any, T]) -> T:
     return asyncio.run(asyncio.wait_for(work, timeout=10))
 
 
-def job(text: str = ENGLISH, language: str = "en", **state: str) -> PostJob:
-    return PostJob(post_id=1, text=text, language=language, idempotency_key="k", state=state)
-
-
 def resent(original: PostJob, publisher: Publisher) -> PostJob:
     """The job again, with the state the daemon kept from the attempts so far."""
     state = dict(original.state)
@@ -113,16 +93,9 @@ def resent(original: PostJob, publisher: Publisher) -> PostJob:
     return PostJob(original.post_id, original.text, original.language, "k", state)
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[RunningSandbox]:
-    with running_sandbox() as sandbox:
-        yield sandbox
-
-
 @pytest.fixture
-def publisher(server: RunningSandbox) -> Publisher:
-    fresh(server)
-    return Publisher(server)
+def publisher(sandbox: RunningSandbox) -> Publisher:
+    return Publisher(sandbox)
 
 
 @pytest.mark.parametrize(
@@ -151,7 +124,7 @@ def publisher(server: RunningSandbox) -> Publisher:
 def test_a_post_is_published_with_its_facets_language_and_card(
     publisher: Publisher, text: str, language: str, facets: list[tuple[str, str, str]]
 ) -> None:
-    attempted = run(publisher.publish(job(text, language)))
+    attempted = run(publisher.publish(job(text, language=language)))
 
     [post] = publisher.sandbox.state.posts("bluesky")
     [saved] = publisher.saved
@@ -177,7 +150,7 @@ def test_one_session_serves_many_posts_and_survives_a_restart(publisher: Publish
 
     assert publisher.calls("com.atproto.server.createSession") == 1
     assert len(publisher.sandbox.state.posts("bluesky")) == 4
-    [stored] = publisher.vault.values.values()
+    [stored] = publisher.vault.secrets.values()
     assert PASSWORD not in stored.value
     assert stored.expires_at is not None
     assert stored.expires_at > datetime.now(UTC) + timedelta(days=80)  # the refresh token's
@@ -250,7 +223,7 @@ def test_a_rate_limit_says_retry_at_its_reset(publisher: Publisher) -> None:
         "rate_limit", "bluesky", path="createRecord", reset_in=30
     )
 
-    outcome = run(publisher.publish(job())).outcome
+    outcome = run(publisher.publish(job(ENGLISH))).outcome
 
     assert fault.reset_at is not None
     reset = datetime.fromtimestamp(math.ceil(fault.reset_at.timestamp()), UTC)
@@ -265,7 +238,7 @@ def test_a_timeout_after_the_post_was_stored_is_unknown_and_reconcile_finds_it(
     publisher.sandbox.state.faults.add(
         "slow_after_accept", "bluesky", path="createRecord", seconds=3
     )
-    first = job()
+    first = job(ENGLISH)
 
     outcome = run(publisher.publish(first, read_timeout=0.3)).outcome
 
@@ -280,7 +253,7 @@ def test_a_resend_with_the_same_key_finds_the_post_instead_of_duplicating_it(
     publisher: Publisher,
 ) -> None:
     publisher.sandbox.state.faults.add("drop_after_accept", "bluesky", path="createRecord")
-    first = job(KOREAN, "ko")
+    first = job(KOREAN, language="ko")
     assert isinstance(run(publisher.publish(first)).outcome, Unknown)
 
     # Sent again without reconciling: the repository refuses the key, getRecord finds the post.
@@ -295,8 +268,10 @@ def test_reconcile_of_a_key_never_stored_says_send_again(publisher: Publisher) -
     run(publisher.publish(job("makes the session and the repo")))
     did = publisher.saved[0]["repo"]
 
-    assert run(publisher.reconcile(job(rkey="3lbxzxbmhy22c", repo=did))) is None
-    assert run(publisher.reconcile(job())) is None  # no key kept: nothing was ever sent
+    assert (
+        run(publisher.reconcile(job(ENGLISH, state={"rkey": "3lbxzxbmhy22c", "repo": did}))) is None
+    )
+    assert run(publisher.reconcile(job(ENGLISH))) is None  # no key kept: nothing was ever sent
 
 
 def test_identify_names_the_account_and_when_its_session_expires(publisher: Publisher) -> None:
@@ -330,4 +305,4 @@ def test_identify_reports_a_refused_login_without_the_password(publisher: Publis
     assert "401 AuthenticationRequired" in str(raised.value)
     assert "check the app password in TIDINGS_T_BSKY" in str(raised.value)
     assert PASSWORD not in str(raised.value)
-    assert publisher.vault.values == {}
+    assert publisher.vault.secrets == {}

@@ -18,9 +18,10 @@ from drafts.lifecycle import PostStatus
 from scheduler import platforms
 from scheduler.claims import LAST_SENT_AT, Claim, _Candidate, _claim
 from scheduler.outcomes import Outcome, Published, RetryLater
-from scheduler.platforms.base import Attempted, StoredSecret
+from scheduler.platforms.base import Attempted
 from scheduler.publishing import attempt
 from scheduler.retry import RetryPolicy, UnknownHandling
+from tests.fakes import MemoryVault
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 CHANNEL = WebhookChannel(
@@ -45,14 +46,6 @@ class CheckingPlatform:
     async def publish(self, *_: object) -> Attempted:
         self.calls.append("publish")
         return Attempted(Published("1"))
-
-
-class NoVault:
-    async def load(self, channel: str, kind: str) -> StoredSecret | None:
-        return None
-
-    async def save(self, channel: str, kind: str, value: str, expires_at: datetime | None) -> None:
-        return None
 
 
 def claim(*, reconcile: bool) -> Claim:
@@ -90,7 +83,7 @@ async def test_an_unsettled_check_stays_a_check(monkeypatch: pytest.MonkeyPatch)
             policy=RetryPolicy(),
             now=lambda: NOW,
             rng=random.Random(1),
-            vault=NoVault(),
+            vault=MemoryVault(),
             save_state=no_save,
         )
     assert fake.calls == ["reconcile"]  # nothing was resent
@@ -125,7 +118,7 @@ async def test_a_resend_after_a_check_is_timed_before_it_goes(
             policy=RetryPolicy(),
             now=lambda: NOW,
             rng=random.Random(1),
-            vault=NoVault(),
+            vault=MemoryVault(),
             save_state=save,
         )
     # A later check looks for the post from this send on: its time is stored before it goes.
@@ -149,7 +142,7 @@ async def test_a_post_written_for_another_platform_is_not_sent(
             policy=RetryPolicy(),
             now=lambda: NOW,
             rng=random.Random(1),
-            vault=NoVault(),
+            vault=MemoryVault(),
             save_state=no_save,
         )
     assert fake.calls == []

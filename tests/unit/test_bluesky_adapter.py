@@ -11,7 +11,7 @@ import pytest
 
 from drafts.channels import BlueskyChannel
 from scheduler.outcomes import Failed, Outcome, Published, RetryAt, RetryLater, Unknown
-from scheduler.platforms.base import DEFAULT_RATE_LIMIT_WAIT, HttpResponse, PostJob
+from scheduler.platforms.base import DEFAULT_RATE_LIMIT_WAIT, HttpResponse
 from scheduler.platforms.bluesky import (
     BlueskyAdapter,
     created_at,
@@ -23,6 +23,7 @@ from scheduler.platforms.bluesky_facets import find_facets
 from scheduler.platforms.bluesky_sessions import jwt_expiry
 from scheduler.platforms.bluesky_xrpc import session_problem
 from scheduler.platforms.tid import TidClock, is_tid, tid_from
+from tests.fakes import answer, job
 
 NOW = datetime(2026, 12, 1, 9, 0, 0, 123456, tzinfo=UTC)
 CHANNEL = BlueskyChannel(
@@ -149,13 +150,13 @@ def test_tids_strictly_increase_even_when_the_clock_stands_still_or_steps_back()
 # --- the request -------------------------------------------------------------------------------
 
 
-def job(text: str = ENGLISH, language: str = "en", **state: str) -> PostJob:
-    return PostJob(post_id=7, text=text, language=language, idempotency_key="k", state=state)
-
-
 def test_create_record_request_field_by_field() -> None:
     request = BlueskyAdapter().build(
-        job(KOREAN, "ko-KR", rkey=RKEY, repo=DID, created_at="2026-12-01T09:00:00.123Z"),
+        job(
+            KOREAN,
+            language="ko-KR",
+            state={"rkey": RKEY, "repo": DID, "created_at": "2026-12-01T09:00:00.123Z"},
+        ),
         STAGING,
         "access-jwt",
     )
@@ -189,15 +190,17 @@ def test_create_record_request_field_by_field() -> None:
 
 
 def test_a_post_without_links_or_tags_has_neither_facets_nor_card() -> None:
-    request = BlueskyAdapter().build(job("plain words", rkey=RKEY, repo=DID), CHANNEL, "t")
+    request = BlueskyAdapter().build(
+        job("plain words", state={"rkey": RKEY, "repo": DID}), CHANNEL, "t"
+    )
     assert request.url == "https://bsky.social/xrpc/com.atproto.repo.createRecord"
     assert set(request.json()["record"]) == {"$type", "text", "createdAt", "langs"}
 
 
 def test_the_preview_build_is_pure_and_uses_placeholders() -> None:
     adapter = BlueskyAdapter()
-    first = adapter.build(job(), CHANNEL, "<secret>")
-    assert first == adapter.build(job(), CHANNEL, "<secret>")
+    first = adapter.build(job(ENGLISH), CHANNEL, "<secret>")
+    assert first == adapter.build(job(ENGLISH), CHANNEL, "<secret>")
     body = first.json()
     assert (body["repo"], body["rkey"]) == ("tidings.test", "2222222222222")
     assert body["record"]["createdAt"] == "1970-01-01T00:00:00.000Z"
@@ -231,10 +234,6 @@ def test_jwt_expiry_reads_exp_without_the_signature() -> None:
 
 
 # --- answers -----------------------------------------------------------------------------------
-
-
-def answer(status: int, body: object, headers: dict[str, str] | None = None) -> HttpResponse:
-    return HttpResponse(status, headers or {}, json.dumps(body).encode())
 
 
 def error(status: int, name: str, message: str) -> HttpResponse:
@@ -339,7 +338,7 @@ def test_which_answers_call_for_a_new_session(response: HttpResponse, expected: 
     assert session_problem(response) == expected
 
 
-SENT = job(rkey=RKEY, repo=DID)
+SENT = job(ENGLISH, state={"rkey": RKEY, "repo": DID})
 
 
 @pytest.mark.parametrize(

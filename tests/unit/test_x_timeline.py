@@ -1,0 +1,61 @@
+"""Reading the X account's recent posts to find a post whose answer was lost (PLATFORMS.md §2.6)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from scheduler.outcomes import Published, Unknown
+from scheduler.platforms.x_timeline import TIMELINE_SIZE, NotFound, read_timeline
+from tests.fakes import answer
+
+NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+FORBIDDEN = {
+    "detail": "You are not permitted to perform this action.",
+    "type": "about:blank",
+    "title": "Forbidden",
+    "status": 403,
+}
+
+
+def tweet(tweet_id: str, text: str, made: datetime = NOW) -> dict[str, str]:
+    """A post as ``GET /2/users/{id}/tweets?tweet.fields=created_at`` lists it."""
+    return {"id": tweet_id, "text": text, "created_at": made.isoformat().replace("+00:00", "Z")}
+
+
+LINKED = "Release 2.0 is out https://example.com/r2 #release"
+
+
+def mine(tweet_id: str, made: datetime = NOW) -> dict[str, str]:
+    return tweet(tweet_id, LINKED, made)
+
+
+@pytest.mark.parametrize(
+    ("posts", "expected"),
+    [
+        ([mine("5")], Published("5", "https://x.com/i/web/status/5", 200)),
+        ([tweet("5", "Release 2.0 is out https://t.co/AbC123xYz #release")], Published),  # t.co
+        ([mine("5", NOW - timedelta(minutes=1))], Published),  # the clocks differ a little
+        ([mine("6"), mine("5")], Unknown),  # two identical posts: which is this one?
+        ([], NotFound),
+        ([tweet("5", "Release 2.0 is out #release")], NotFound),  # another text
+        ([mine("5", NOW - timedelta(minutes=10))], NotFound),  # made before the first attempt
+        ([{"id": "5", "text": LINKED}], NotFound),  # no time: not known to be since then
+        # A full page made since the first attempt: another match may lie beyond it.
+        ([tweet(str(n), f"other {n}") for n in range(TIMELINE_SIZE - 1)] + [mine("5")], NotFound),
+    ],
+)
+def test_reading_the_accounts_recent_posts(posts: list[dict[str, str]], expected: object) -> None:
+    found = read_timeline(answer(200, {"data": posts, "meta": {}}), LINKED, since=NOW)
+    if isinstance(expected, type):
+        assert isinstance(found, expected), found
+    else:
+        assert found == expected
+    if isinstance(found, Unknown):
+        assert "6, 5" in found.reason
+
+
+def test_recent_posts_that_cannot_be_read_settle_nothing() -> None:
+    refused = read_timeline(answer(403, FORBIDDEN), LINKED, since=NOW)
+    assert refused == NotFound("X would not list the account's posts (403)")

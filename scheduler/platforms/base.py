@@ -200,6 +200,19 @@ class Adapter(ABC, Generic[C]):
     ) -> Identity:
         """Call the channel's identity endpoint; ``ChannelCheckError`` when it fails."""
 
+    async def send_and_read(
+        self,
+        client: httpx.AsyncClient,
+        job: PostJob,
+        channel: C,
+        secret: str,
+        read: Callable[[HttpResponse], Outcome],
+    ) -> Outcome:
+        """Send the request ``build`` makes and read the answer with ``read``; without an
+        answer, why there is none."""
+        response = await send(client, self.build(job, channel, secret))
+        return read(response) if isinstance(response, HttpResponse) else response
+
 
 def api_origin(channel: ChannelBase, api: str) -> str:
     """Where the channel's API requests go: its ``base_url`` if set, else the platform's ``api``
@@ -219,14 +232,6 @@ def rate_limited_until(
     else ``DEFAULT_RATE_LIMIT_WAIT`` from now."""
     told = reset_time(headers, now, retry_after_seconds=retry_after_seconds)
     return told or now + DEFAULT_RATE_LIMIT_WAIT
-
-
-async def send_and_read(
-    client: httpx.AsyncClient, request: HttpRequest, read: Callable[[HttpResponse], Outcome]
-) -> Outcome:
-    """Send ``request`` and read its answer with ``read``; without one, why there is none."""
-    response = await send(client, request)
-    return read(response) if isinstance(response, HttpResponse) else response
 
 
 def identity_answer(

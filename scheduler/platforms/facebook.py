@@ -33,7 +33,6 @@ from scheduler.platforms.base import (
     bearer,
     identity_answer,
     send,
-    send_and_read,
 )
 from scheduler.platforms.graph_errors import (
     graph_time,
@@ -78,9 +77,10 @@ class FacebookAdapter(Adapter[FacebookChannel]):
         now: datetime,
         save: SaveState,
     ) -> Attempted:
-        request = self.build(job, channel, credentials.secret)
         return Attempted(
-            await send_and_read(client, request, lambda answer: read_answer(answer, now))
+            await self.send_and_read(
+                client, job, channel, credentials.secret, lambda answer: read_answer(answer, now)
+            )
         )
 
     async def reconcile(

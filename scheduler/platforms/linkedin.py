@@ -40,7 +40,6 @@ from scheduler.platforms.base import (
     identity_answer,
     rate_limited_until,
     send,
-    send_and_read,
 )
 from scheduler.rate_limits import reset_time
 from scheduler.retry import UnknownHandling
@@ -99,9 +98,11 @@ class LinkedInAdapter(Adapter[LinkedInChannel]):
         now: datetime,
         save: SaveState,
     ) -> Attempted:
-        outcome = await send_and_read(
+        outcome = await self.send_and_read(
             client,
-            self.build(job, channel, credentials.secret),
+            job,
+            channel,
+            credentials.secret,
             lambda answer: read_answer(answer, channel, now, throttled_before=_throttled(job, now)),
         )
         return Attempted(outcome, throttle_mark(outcome, now))
@@ -117,9 +118,11 @@ class LinkedInAdapter(Adapter[LinkedInChannel]):
         since = job.last_sent_at or job.first_attempt_at or now
         if now - since < DUPLICATE_WINDOW:
             # The identical body is the question: LinkedIn names the post if it has it.
-            return await send_and_read(
+            return await self.send_and_read(
                 client,
-                self.build(job, channel, credentials.secret),
+                job,
+                channel,
+                credentials.secret,
                 lambda answer: read_answer(
                     answer, channel, now, resend=True, throttled_before=_throttled(job, now)
                 ),

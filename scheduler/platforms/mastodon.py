@@ -29,7 +29,6 @@ from scheduler.platforms.base import (
     identity_answer,
     rate_limited_until,
     send,
-    send_and_read,
 )
 from scheduler.retry import UnknownHandling
 
@@ -66,9 +65,10 @@ class MastodonAdapter(Adapter[MastodonChannel]):
         now: datetime,
         save: SaveState,
     ) -> Attempted:
-        request = self.build(job, channel, credentials.secret)
         return Attempted(
-            await send_and_read(client, request, lambda answer: read_status(answer, now))
+            await self.send_and_read(
+                client, job, channel, credentials.secret, lambda answer: read_status(answer, now)
+            )
         )
 
     async def reconcile(

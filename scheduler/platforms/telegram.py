@@ -32,7 +32,6 @@ from scheduler.platforms.base import (
     identity_answer,
     rate_limited_until,
     send,
-    send_and_read,
 )
 from scheduler.retry import UnknownHandling
 
@@ -71,9 +70,8 @@ class TelegramAdapter(Adapter[TelegramChannel]):
     ) -> Attempted:
         if not _TOKEN_SHAPE.fullmatch(credentials.secret):
             return Attempted(Failed(_malformed(channel)))
-        request = self.build(job, channel, credentials.secret)
-        outcome = await send_and_read(
-            client, request, lambda answer: read_sent(answer, channel, now)
+        outcome = await self.send_and_read(
+            client, job, channel, credentials.secret, lambda answer: read_sent(answer, channel, now)
         )
         return Attempted(without_token(outcome, credentials.secret))
 

@@ -26,7 +26,6 @@ from scheduler.platforms.base import (
     PostJob,
     SaveState,
     rate_limited_until,
-    send_and_read,
 )
 from scheduler.retry import UnknownHandling
 
@@ -70,9 +69,14 @@ class WebhookAdapter(Adapter[WebhookChannel]):
         now: datetime,
         save: SaveState,
     ) -> Attempted:
-        request = self.build(job, channel, credentials.secret)
         return Attempted(
-            await send_and_read(client, request, lambda answer: read_answer(answer, job, now))
+            await self.send_and_read(
+                client,
+                job,
+                channel,
+                credentials.secret,
+                lambda answer: read_answer(answer, job, now),
+            )
         )
 
     async def reconcile(

@@ -6,16 +6,20 @@ wake-up loses nothing: the next cycle claims whatever is due by then. Changes ma
 processes wake it too (``PRAGMA data_version`` on SQLite, ``LISTEN`` on PostgreSQL).
 
 Every database call runs on one thread of its own, so the event loop never blocks on it and
-writes from this process never contend with each other.
+writes from this process never contend with each other. A database that cannot take writes for
+now (a full disk, a read-only file, a lost connection) is waited out, never a reason to stop:
+see ``scheduler.storage_outage``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import random
 import socket
+import time
 import traceback
 from collections import Counter
 from collections.abc import Callable, Mapping
@@ -30,6 +34,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlmodel import Session
 
 from drafts.config import Config
+from drafts.errors import StorageUnavailable
 from drafts.storage import Database
 from drafts.timestamps import utcnow
 from scheduler.attempt_log import log_attempt
@@ -46,6 +51,7 @@ from scheduler.claims import (
 from scheduler.credentials import check_credentials, scrub
 from scheduler.publishing import attempt, internal_error_result
 from scheduler.retry import RetryPolicy
+from scheduler.storage_outage import StorageOutage
 from scheduler.vault import DatabaseVault
 from scheduler.watch import watch_queue
 
@@ -62,6 +68,7 @@ class DaemonSettings:
     watch_interval: float = 0.2
     retry_base_delay: timedelta = timedelta(seconds=2)
     batch_window: float = 0.005  # seconds; see Daemon._gather_more_results
+    storage_retry: timedelta = timedelta(seconds=1)  # the first wait when the database refuses
 
     @classmethod
     def from_config(cls, config: Config) -> DaemonSettings:
@@ -119,12 +126,16 @@ class Daemon:
         self._results: list[Result] = []
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
-        self._vault = DatabaseVault(self._db)
+        self._stopped_at: float | None = None
+        self._outage = StorageOutage(self.settings.storage_retry.total_seconds())
+        self._vault = DatabaseVault(self._keep_books)
 
     def stop(self) -> None:
         """Stop claiming; in-flight requests finish and are recorded before ``run`` returns."""
         self._stopping.set()
         self._wake.set()
+        if self._stopped_at is None:
+            self._stopped_at = time.monotonic()
 
     async def run(self) -> RunSummary:
         client = self._client or httpx.AsyncClient(
@@ -150,10 +161,7 @@ class Daemon:
         finally:
             if self._in_flight:
                 await asyncio.gather(*self._in_flight.values(), return_exceptions=True)
-            results, self._results = self._results, []
-            await self._db(
-                partial(record_results, results=results, worker=self.worker, now=self.now())
-            )
+            await self._record_before_exit()
             watcher.cancel()
             heartbeat.cancel()
             clock.shutdown(wait=False)
@@ -171,9 +179,15 @@ class Daemon:
                 for channel_id, channel in self._channels.items()
             }
             free = self.settings.concurrency - len(self._in_flight)
-            claims, wake_at, pending = await self._db(
-                partial(self._cycle, results=results, capacity=capacity, free=free)
-            )
+            try:
+                claims, wake_at, pending = await self._db(
+                    partial(self._cycle, results=results, capacity=capacity, free=free)
+                )
+            except StorageUnavailable as error:
+                self._results[:0] = results  # kept until the database takes them
+                await self._pause(self._outage.failed(error))
+                continue
+            self._outage.ended()
             for claim in claims:
                 self._start(claim, client)
             if pending is False and not self._in_flight and not self._results:
@@ -182,6 +196,31 @@ class Daemon:
                 self._arm(clock, wake_at)
             await self._wake.wait()
             await self._gather_more_results()
+
+    async def _pause(self, seconds: float) -> None:
+        """Wait ``seconds``, or less if the daemon is told to stop meanwhile."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), seconds)
+
+    async def _record_before_exit(self) -> None:
+        """Record the last results, waiting out a database outage for up to one lease; after
+        that, each result still unrecorded is logged, and its post (left publishing) is checked
+        with its platform by the next daemon before anything is sent again."""
+        results, self._results = self._results, []
+        try:
+            await self._keep_books(
+                lambda session: record_results(session, results, self.worker, self.now())
+            )
+        except StorageUnavailable as error:
+            for result in results:
+                log.error(
+                    "post %s: attempt %s ended %s%s, but %s: not recorded",
+                    result.claim.post_id,
+                    result.claim.number,
+                    result.decision.attempt_outcome,
+                    f" ({result.remote_url or result.remote_id})" if result.remote_id else "",
+                    error,
+                )
 
     async def _gather_more_results(self) -> None:
         """When woken by finished requests while most are still running, wait a moment for
@@ -272,14 +311,34 @@ class Daemon:
             if self._in_flight:
                 until = self.now() + self.settings.lease
                 ids = list(self._in_flight)
-                await self._db(
-                    partial(extend_leases, worker=self.worker, post_ids=ids, until=until)
-                )
+                try:
+                    await self._db(
+                        partial(extend_leases, worker=self.worker, post_ids=ids, until=until)
+                    )
+                except StorageUnavailable as error:  # the next beat tries again
+                    self._outage.failed(error)
 
     async def _save_state(self, post_id: int, state: Mapping[str, str]) -> None:
-        await self._db(
+        await self._keep_books(
             partial(save_publish_state, post_id=post_id, worker=self.worker, state=state)
         )
+
+    async def _keep_books(self, work: Callable[[Session], T]) -> T:
+        """``work`` in a transaction, tried again while the database cannot take it; given up
+        (StorageUnavailable) only once the daemon was told to stop a lease ago."""
+        while True:
+            try:
+                done = await self._db(work)
+            except StorageUnavailable as error:
+                wait = self._outage.failed(error)
+                stopped = self._stopped_at
+                lease = self.settings.lease.total_seconds()
+                if stopped is not None and time.monotonic() + wait > stopped + lease:
+                    raise
+                await asyncio.sleep(wait)
+                continue
+            self._outage.ended()
+            return done
 
     async def _db(self, work: Callable[[Session], T]) -> T:
         loop = asyncio.get_running_loop()

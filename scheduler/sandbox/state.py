@@ -132,6 +132,7 @@ class ReceivedPost:
             "channel": self.channel,
             "remote_id": self.remote_id,
             "remote_url": self.remote_url,
+            "page": self.permalink,
             "text": self.text,
             "body": self.body,
             "headers": self.headers,

@@ -331,8 +331,10 @@ def test_x_created_shape_headers_and_duplicate(
     for name in ("x-rate-limit-reset", "x-user-limit-24hour-reset"):
         assert int(response.headers[name]) > int(time.time())
     assert response.headers["x-user-limit-24hour-remaining"] == "99"
-    assert sandbox.state.posts("x")[0].remote_url == f"https://x.com/i/web/status/{data['id']}"
-    assert client.get(f"/x.com/i/web/status/{data['id']}").status_code == 200
+    [listed] = client.get("/_sandbox/posts", params={"platform": "x"}).json()["posts"]
+    assert listed["remote_url"] == f"https://x.com/i/web/status/{data['id']}"
+    assert listed["page"] == f"/x.com/i/web/status/{data['id']}"  # the public path, on the sandbox
+    assert client.get(listed["page"]).status_code == 200
 
     again = client.post(
         "/2/tweets", json={"text": "Hello https://example.com/launch"}, headers=AUTH

@@ -9,7 +9,6 @@ from __future__ import annotations
 import random
 
 import pytest
-import regex
 
 from drafts.text_rules import DEFAULT_RULES, PLATFORMS, Measurement, TextRules, measure
 from drafts.text_rules.graphemes import count_graphemes
@@ -372,15 +371,32 @@ def test_url_search_shortcut_finds_what_a_full_scan_finds(syntax: UrlSyntax) -> 
 
 # --- graphemes --------------------------------------------------------------------------------
 
-GRAPHEME_PIECES = ["a", "e", "\u0301", "\u200d", "\U0001f468", "\ufe0f", "\U0001f3fd", " "]
-GRAPHEME_PIECES += ["\U0001f1f0", "\U0001f1f7", "\r", "\n", "\u1100", "\u1161", "\u11a8", "가"]
-GRAPHEME_PIECES += ["\u0915", "\u094d", "\u0937", "\u0600", "\U000e0067", "\U0001f3f4", "abcdefg"]
+# Lines of Unicode's GraphemeBreakTest.txt (UAX #29), one for each rule a post meets, written as
+# the clusters the file's ÷ marks cut the text into.
+GRAPHEME_BREAK_TEST = [
+    ["\r\n"],  # GB3: CR × LF
+    ["\n", "\u0301"],  # GB4: ÷ after a control
+    ["a\u0308"],  # GB9: × Extend
+    ["a\u200d"],  # GB9: × ZWJ
+    ["a\u0903"],  # GB9a: × SpacingMark
+    ["\u0600 "],  # GB9b: Prepend ×
+    ["\u1100\u1100"],  # GB6: L × L
+    ["\u1100\uac00"],  # GB6: L × LV
+    ["\uac00\u11a8"],  # GB7: LV × T
+    ["\uac01\u11a8"],  # GB8: LVT × T
+    ["\u11a8", "\u1100"],  # GB999: T ÷ L
+    ["\U0001f1e6\U0001f1e7", "\U0001f1e8"],  # GB12/13: regional indicators in pairs
+    ["\U0001f476\U0001f3ff\u0308\u200d\U0001f476\U0001f3ff"],  # GB11: emoji ZWJ emoji
+    ["\U0001f6d1\u200d\U0001f6d1"],  # GB11
+    ["a\u200d", "\U0001f6d1"],  # GB11 needs a pictograph before the ZWJ
+    ["\u0915\u094d\u0924"],  # GB9c: an Indic conjunct
+    ["\u0915\u094d\u200d\u0924"],  # GB9c
+]
 
 
-def test_grapheme_count_matches_full_segmentation() -> None:
-    cluster = regex.compile(r"\X")
-    for text in _random_texts(11, 3000, GRAPHEME_PIECES, 60):
-        assert count_graphemes(text) == len(cluster.findall(text)), text
+@pytest.mark.parametrize("clusters", GRAPHEME_BREAK_TEST, ids=ascii)
+def test_grapheme_break_conformance(clusters: list[str]) -> None:
+    assert count_graphemes("".join(clusters)) == len(clusters)
 
 
 @pytest.mark.parametrize(

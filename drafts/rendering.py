@@ -4,8 +4,9 @@ A template is a file ``{kind}.{language}.txt.j2`` (``hiring.ko.txt.j2``) in one 
 folders. Folders are searched in order and the first file found wins, so a user folder can replace
 one language of a built-in template and keep the others.
 
-Templates run in Jinja2's sandbox and must be given every field they print: a missing field is a
-DraftError naming it, never an empty string. Besides the draft's fields, every template receives
+Templates run in Jinja2's sandbox, within the limits of ``drafts.render_limits`` (output size,
+render time), and must be given every field they print: a missing field is a DraftError naming
+it, never an empty string. Besides the draft's fields, every template receives
 ``language`` (a BCP 47 tag) and ``platform`` (``x``, ``linkedin``...), and these filters, which
 format for the render's language:
 
@@ -37,9 +38,9 @@ from babel.numbers import format_decimal
 from jinja2 import meta
 from jinja2.exceptions import SecurityError
 from jinja2.runtime import Context
-from jinja2.sandbox import SandboxedEnvironment
 
 from drafts.errors import ConfigError, DraftError
+from drafts.render_limits import RENDER_SECONDS, LimitedSandbox, render_within_limits
 from drafts.text_files import not_utf8
 
 TEMPLATE_SUFFIX = ".txt.j2"
@@ -67,14 +68,18 @@ def builtin_templates() -> Path:
 class TemplateLibrary:
     """The post templates found in a search path, rendered in a shared sandboxed environment."""
 
-    def __init__(self, search_path: Sequence[Path]) -> None:
-        """Search ``search_path`` in order: user folders first, then the built-in one."""
+    def __init__(
+        self, search_path: Sequence[Path], *, render_seconds: float = RENDER_SECONDS
+    ) -> None:
+        """Search ``search_path`` in order: user folders first, then the built-in one; a render
+        that takes longer than ``render_seconds`` is refused."""
         for folder in search_path:
             if not folder.is_dir():
                 raise ConfigError(f"templates: {folder} is not a folder")
         self.search_path = tuple(search_path)
+        self.render_seconds = render_seconds
         self._loader = _Utf8Loader(self.search_path, encoding="utf-8")
-        self._env = SandboxedEnvironment(
+        self._env = LimitedSandbox(
             loader=self._loader,
             undefined=jinja2.StrictUndefined,
             autoescape=False,  # plain text for social platforms, never HTML
@@ -151,7 +156,7 @@ class TemplateLibrary:
         context = {**fields, "language": language, "platform": platform}
         where = f"template {template} ({language})"
         try:
-            text = compiled.render(context)
+            text = render_within_limits(compiled, context, seconds=self.render_seconds)
         except SecurityError as error:
             raise DraftError(f"{where}: blocked by the sandbox: {error}") from None
         except jinja2.UndefinedError as error:
@@ -159,9 +164,16 @@ class TemplateLibrary:
             if missing:
                 raise DraftError(f"fields.{missing['name']}: required by {where}") from None
             raise DraftError(_runtime_error(where, compiled.filename, error)) from None
-        except DraftError as error:  # a filter refused a value
+        except DraftError as error:  # a filter refused a value, or a limit was reached
             raise DraftError(f"{where}: {error}") from None
-        except (jinja2.TemplateError, TypeError, ValueError, LookupError, ArithmeticError) as error:
+        except (
+            jinja2.TemplateError,
+            TypeError,
+            ValueError,
+            LookupError,
+            ArithmeticError,
+            RecursionError,  # a macro that calls itself without end
+        ) as error:
             # Templates are user content: their mistakes get one line, not a traceback.
             raise DraftError(_runtime_error(where, compiled.filename, error)) from None
         return tidy(text)

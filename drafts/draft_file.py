@@ -36,6 +36,10 @@ from drafts.validation import describe
 
 KINDS = ("update", "hiring", "event", "post")
 NEXT_SLOT = "next-slot"
+# Far above any post (Facebook's 63,206 characters is the longest limit), and low enough that
+# checking, rendering and previewing a draft stays quick.
+MAX_FILE_BYTES = 256 * 1024
+MAX_TEXT_CHARACTERS = 50_000
 
 TimeValue = str | datetime | date
 
@@ -101,6 +105,11 @@ class DraftContent:
 
 def read_draft_file(source: str, name: str, config: Config, now: datetime) -> DraftContent:
     """Parse and check a draft file's text; ``name`` is how errors refer to it."""
+    size = len(source.encode("utf-8"))
+    if size > MAX_FILE_BYTES:
+        raise DraftError(
+            f"{name}: {size:,} bytes; a draft file may hold at most {MAX_FILE_BYTES:,} (256 KiB)"
+        )
     data = load_toml(source, name, DraftError)
     try:
         parsed = DraftFile.model_validate(data)
@@ -113,6 +122,7 @@ def read_draft_file(source: str, name: str, config: Config, now: datetime) -> Dr
 
 
 def _check(parsed: DraftFile, source: str, config: Config, now: datetime) -> DraftContent:
+    _check_lengths({"text": parsed.text, "fields": parsed.fields})
     languages = _languages(parsed)
     _check_channels(parsed.channels, languages, config)
     publish_at, next_slot = _publish_at(parsed.publish_at, config.zone, now)
@@ -133,6 +143,21 @@ def _check(parsed: DraftFile, source: str, config: Config, now: datetime) -> Dra
         variants=tuple(_variant(parsed, language, languages) for language in languages),
         source=source,
     )
+
+
+def _check_lengths(value: Any, key: str = "") -> None:
+    """A DraftError naming the first text or field value longer than ``MAX_TEXT_CHARACTERS``."""
+    if isinstance(value, str) and len(value) > MAX_TEXT_CHARACTERS:
+        raise DraftError(
+            f"{key}: {len(value):,} characters; a text or field may hold at most "
+            f"{MAX_TEXT_CHARACTERS:,}"
+        )
+    if isinstance(value, dict):
+        for name, item in value.items():
+            _check_lengths(item, f"{key}.{name}" if key else name)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _check_lengths(item, f"{key}[{index}]")
 
 
 def _languages(parsed: DraftFile) -> tuple[str, ...]:

@@ -41,6 +41,7 @@ from jinja2.runtime import Context
 
 from drafts.errors import ConfigError, DraftError
 from drafts.render_limits import RENDER_SECONDS, LimitedSandbox, render_within_limits
+from drafts.shipped import shipped_path
 from drafts.text_files import not_utf8
 
 TEMPLATE_SUFFIX = ".txt.j2"
@@ -55,14 +56,9 @@ _BLANK_RUN = re.compile(r"\n{3,}")
 def builtin_templates() -> Path:
     """The folder of post templates shipped with Tidings, in a wheel or in a checkout."""
     here = Path(__file__).resolve().parent
-    # The wheel is looked at first: in site-packages, parent.parent is site-packages itself,
-    # where a top-level "templates" folder could belong to another distribution.
-    candidates = (here / "templates" / "posts", here.parent / "templates" / "posts")
-    for folder in candidates:
-        if folder.is_dir():
-            return folder
-    searched = ", ".join(str(folder) for folder in candidates)
-    raise ConfigError(f"templates: built-in post templates not found (looked in {searched})")
+    return shipped_path(
+        here, in_wheel="templates/posts", in_checkout="templates/posts", what="post templates"
+    )
 
 
 class TemplateLibrary:

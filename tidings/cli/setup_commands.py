@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 
+from drafts.shipped import shipped_path
 from tidings.cli.console import emit_json, say
 from tidings.cli.context import app_context
 
@@ -47,7 +48,6 @@ def init(ctx: typer.Context) -> None:
 def example_config() -> Path:
     """The commented example configuration shipped with Tidings."""
     package = Path(__file__).resolve().parent.parent
-    for candidate in (package / "config.example.toml", package.parent / "config.toml"):
-        if candidate.exists():
-            return candidate
-    raise FileNotFoundError("the example config.toml is missing from this installation")
+    return shipped_path(
+        package, in_wheel="config.example.toml", in_checkout="config.toml", what="config.toml"
+    )

@@ -24,11 +24,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
-import drafts
-from drafts.errors import ConfigError, StorageError
+from drafts.errors import StorageError
+from drafts.shipped import shipped_path
 from drafts.storage import Database
-from drafts.times import show
-from drafts.timestamps import utcnow
+from drafts.times import show, utcnow
 from drafts.users import chosen_language
 from tidings.web.csrf import FIELD, csrf_token
 from tidings.web.translations import (
@@ -56,14 +55,11 @@ log = logging.getLogger("tidings.web")
 
 
 def web_templates() -> Path:
-    """The folder of page templates, in a wheel (``drafts/templates``) or in a checkout."""
-    package = Path(drafts.__file__).resolve().parent
-    candidates = (package / "templates" / "web", package.parent / "templates" / "web")
-    for folder in candidates:
-        if folder.is_dir():
-            return folder
-    searched = ", ".join(str(folder) for folder in candidates)
-    raise ConfigError(f"templates: web page templates not found (looked in {searched})")
+    """The folder of page templates, in a wheel (beside this package) or in a checkout."""
+    here = Path(__file__).resolve().parent
+    return shipped_path(
+        here, in_wheel="templates", in_checkout="templates/web", what="web page templates"
+    )
 
 
 def page_environment(loader: BaseLoader, language: str) -> Environment:

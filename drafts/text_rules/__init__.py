@@ -22,6 +22,7 @@ from drafts.text_rules.platforms import MEASURES
 __all__ = ["DEFAULT_RULES", "PLATFORMS", "Measurement", "TextRules", "measure"]
 
 DEFAULT_RULES = TextRules()
+# The platforms of drafts.channels.PLATFORMS, each with its measures (a test checks they agree).
 PLATFORMS: tuple[str, ...] = tuple(MEASURES)
 
 

@@ -56,10 +56,16 @@ LISTING_SIZE = 10
 # default while; a second one for the same post waits for the daily reset at midnight UTC (§1.6).
 REPEATED_THROTTLE = timedelta(days=1)
 DUPLICATE_URN = re.compile(r"urn:li:(?:share|ugcPost|activity):\d+")
-RESERVED = frozenset("|{}@[]()<>#*_~\\")
-_HASHTAG = re.compile(r"#[^\W_]+")
-_HASHTAG_TEMPLATE = re.compile(r"\{hashtag\|\\#\|([^}|]+)\}")
-_MENTION = re.compile(r"@\[([^\]]*)\]\(urn:li:(?:person|organization):[A-Za-z0-9_-]+\)")
+# Little text, as LinkedIn reads it (§1.4): each piece is shown as its captured groups, or as
+# written when it has none.
+_ESCAPED = r"\\(.)"  # the character itself
+_HASHTAG = r"#[^\W_]+"  # as written
+_TEMPLATE = r"\{hashtag\|\\(#)\|([^}|]+)\}"  # "#" and its word
+_MENTION = r"@\[([^\]]*)\]\(urn:li:(?:person|organization):[A-Za-z0-9_-]+\)"  # the name
+_PLAIN = r"[^|{}@\[\]()<>#*_~\\]+"
+# Everything up to the first reserved character that is neither escaped nor an element.
+_UNTIL_CUT = re.compile(f"(?:{_ESCAPED}|{_HASHTAG}|{_TEMPLATE}|{_MENTION}|{_PLAIN})*+", re.DOTALL)
+_SHOWN_OTHERWISE = re.compile(f"{_ESCAPED}|{_TEMPLATE}|{_MENTION}", re.DOTALL)
 
 
 class LinkedInAdapter(Adapter[LinkedInChannel]):
@@ -173,36 +179,10 @@ class LinkedInAdapter(Adapter[LinkedInChannel]):
 def read_little(commentary: str) -> str:
     """Little text as LinkedIn shows it: escapes undone, mentions and hashtags as their
     text, and cut at the first reserved character that is neither escaped nor an element."""
-    shown: list[str] = []
-    i = 0
-    while i < len(commentary):
-        char = commentary[i]
-        if char == "\\" and i + 1 < len(commentary):
-            shown.append(commentary[i + 1])
-            i += 2
-            continue
-        element = _element(commentary, i)
-        if element is not None:
-            text, i = element
-            shown.append(text)
-            continue
-        if char in RESERVED:
-            break
-        shown.append(char)
-        i += 1
-    return "".join(shown)
-
-
-def _element(commentary: str, at: int) -> tuple[str, int] | None:
-    """A hashtag, hashtag template or mention starting at ``at``: its text and its end."""
-    char = commentary[at]
-    if char == "#" and (tag := _HASHTAG.match(commentary, at)):
-        return tag.group(0), tag.end()
-    if char == "{" and (template := _HASHTAG_TEMPLATE.match(commentary, at)):
-        return "#" + template.group(1), template.end()
-    if char == "@" and (mention := _MENTION.match(commentary, at)):
-        return mention.group(1), mention.end()
-    return None
+    shown = _UNTIL_CUT.match(commentary)
+    assert shown is not None  # the pattern matches the empty text too
+    # re.split gives the text between pieces and each piece's groups (None where unmatched).
+    return "".join(filter(None, _SHOWN_OTHERWISE.split(shown[0])))
 
 
 def read_answer(

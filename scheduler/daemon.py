@@ -214,7 +214,8 @@ class Daemon:
         except StorageUnavailable as error:
             for result in results:
                 log.error(
-                    "post %s: attempt %s ended %s%s, but %s: not recorded",
+                    "post %s: attempt %s ended %s%s but was not recorded (%s); the next daemon "
+                    "checks the post before anything is sent again",
                     result.claim.post_id,
                     result.claim.number,
                     result.decision.attempt_outcome,

@@ -32,7 +32,7 @@ class StorageOutage:
         if self._since is None:
             self._since = time.monotonic()
             log.warning(
-                "%s: the daemon keeps the results of what it sent in memory, claims nothing "
+                "%s; the daemon keeps the results of what it sent in memory, claims nothing "
                 "new, and retries until the database takes writes again",
                 error,
             )

@@ -52,8 +52,7 @@ def post_json(
 ) -> dict[str, Any]:
     extra: dict[str, Any] = {}
     if with_request:
-        built = _preview(post, config)
-        extra["request"] = built.request_json() if built else None
+        extra["request"] = _preview(post, config).request_json()
     channel = config.channel(post.channel)
     measurements = measure(post.platform, post.text, text_rules(channel, learned))
     return {
@@ -112,8 +111,7 @@ def print_post(
     )
     verdict = Text(f"{counts}  ", style="red" if problems else "green")
     verdict.append(f"✗ {len(problems)} problem(s)" if problems else "✓ fits")
-    built = _preview(post, config)
-    body = Text(built.displayed if built else post.text)
+    body = Text(_preview(post, config).displayed)
     out.print(Panel(body, title=title, title_align="left", subtitle=verdict, subtitle_align="left"))
     for problem in problems:  # below the panel, where no border cuts a long one short
         out.print(Text(f"  ✗ {problem}", style="red"))
@@ -145,7 +143,7 @@ def print_post_changes(posts: Sequence[PostChange], heading: str, console: Conso
         console.print(Text("  The posts read the same; only their order or timing changed."))
 
 
-def _preview(post: Post, config: Config) -> Preview | None:
+def _preview(post: Post, config: Config) -> Preview:
     """The text as read back from the exact request the daemon would send (guarantee 4)."""
     assert post.id is not None
     return preview(

@@ -115,7 +115,7 @@ def post_card(
         platform=post.platform,
         platform_name=measurements[0].platform,
         language=post.language,
-        text=built.displayed if built is not None else post.text,
+        text=built.displayed,
         counts=counts,
         problems=tuple(c.problem for c in counts if c.problem is not None) + unseen,
         status=post.status,

@@ -1,6 +1,6 @@
 """Channels inside a rate-limit window: the daemon holds their posts until the window ends.
 
-The daemon opens a window when a platform answers 429 (``scheduler.claims``); people see the
+The daemon opens a window when a platform answers 429 (``scheduler.recording``); people see the
 windows still running on the web's channels page.
 """
 

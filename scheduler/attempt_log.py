@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import logging
 
-from scheduler.claims import Result
+from scheduler.attempt_data import Result
 
 log = logging.getLogger("tidings.attempts")
 

@@ -36,20 +36,14 @@ from sqlmodel import Session
 from drafts.config import Config
 from drafts.errors import StorageUnavailable
 from drafts.storage import Database
-from drafts.timestamps import utcnow
+from drafts.times import utcnow
+from scheduler.attempt_data import Claim, Result
 from scheduler.attempt_log import log_attempt
-from scheduler.claims import (
-    Claim,
-    Result,
-    claim_due,
-    extend_leases,
-    next_wake,
-    pending_work,
-    record_results,
-    save_publish_state,
-)
+from scheduler.claiming import claim_due, extend_leases, save_publish_state
 from scheduler.credentials import check_credentials, scrub
+from scheduler.due import next_wake, pending_work
 from scheduler.publishing import attempt, internal_error_result
+from scheduler.recording import record_results
 from scheduler.retry import RetryPolicy
 from scheduler.storage_outage import StorageOutage
 from scheduler.vault import DatabaseVault

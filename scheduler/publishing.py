@@ -14,7 +14,7 @@ import httpx
 from drafts.channels import ChannelBase
 from drafts.errors import TidingsError
 from drafts.lifecycle import PostStatus
-from scheduler.claims import LAST_SENT_AT, Claim, Result
+from scheduler.attempt_data import LAST_SENT_AT, Claim, Result
 from scheduler.credentials import MissingSecret, scrub, secret_for
 from scheduler.outcomes import Failed, Published, RetryAt, RetryLater, Unknown
 from scheduler.platforms import adapter_for

@@ -16,7 +16,8 @@ import pytest
 from drafts.channels import WebhookChannel
 from drafts.lifecycle import PostStatus
 from scheduler import platforms
-from scheduler.claims import LAST_SENT_AT, Claim, _Candidate, _claim
+from scheduler.attempt_data import LAST_SENT_AT, Claim
+from scheduler.claiming import _Candidate, _claim
 from scheduler.outcomes import Outcome, Published, RetryLater
 from scheduler.platforms.base import Attempted
 from scheduler.publishing import attempt

@@ -1,0 +1,53 @@
+"""What the attempt step is handed and what it hands back: plain data, no SQL.
+
+Claiming (``scheduler.claiming``) makes a ``Claim``; the attempt (``scheduler.publishing``)
+turns it into a ``Result``; recording (``scheduler.recording``) writes the result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from scheduler.retry import Decision
+
+# Publish-state keys the claim keeps for every platform. When the first attempt was claimed:
+FIRST_ATTEMPT_AT = "first_attempt_at"
+# When a create request last went out (or may have): stored before it goes, so a check after
+# an unknown outcome looks for the post from then on, whatever the platform.
+LAST_SENT_AT = "last_sent_at"
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A post this worker now holds, with its attempt already recorded as started."""
+
+    post_id: int
+    draft_id: int
+    number: int
+    channel: str
+    platform: str
+    language: str
+    text: str
+    idempotency_key: str
+    state: Mapping[str, str]
+    failures: int
+    reconcile: bool
+    due_at: datetime | None
+    first_attempt_at: datetime | None
+    last_sent_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Result:
+    """What one attempt came to, ready to be recorded."""
+
+    claim: Claim
+    decision: Decision
+    finished_at: datetime
+    duration_ms: int
+    http_status: int | None = None
+    remote_id: str | None = None
+    remote_url: str | None = None
+    state: Mapping[str, str] = field(default_factory=dict)

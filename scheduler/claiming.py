@@ -1,0 +1,282 @@
+"""Claiming due posts: the database decides who publishes a post.
+
+A claim takes due posts atomically (``BEGIN IMMEDIATE`` on SQLite, ``FOR UPDATE SKIP LOCKED``
+on PostgreSQL), gives them a lease in this worker's name and records each attempt as started,
+all in one transaction that commits before any request is sent. A post whose lease ran out
+while its attempt was in flight was maybe sent: it is claimed again with ``reconcile`` set, so
+the platform is asked before anything is resent. A due post that may no longer be sent (its
+draft expired, or is no longer approved as it stands) is settled here instead of claimed.
+
+While it holds a post, the worker extends its lease and saves the ids an adapter chose.
+
+This is the daemon's hot path, so it works in batches with Core statements: one claim costs a
+handful of statements, whatever the number of posts.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, bindparam, func, insert, or_, update
+from sqlalchemy import select as core_select
+from sqlmodel import Session, col, select
+
+from drafts.audit import DAEMON, Entry, record_batch
+from drafts.completion import finish_drafts
+from drafts.lifecycle import DraftStatus, PostStatus
+from drafts.models import Attempt, Draft, Post
+from drafts.review import approved_as_they_stand
+from scheduler.attempt_data import FIRST_ATTEMPT_AT, LAST_SENT_AT, Claim
+from scheduler.due import CLAIMABLE, blocked_channels
+from scheduler.retry import AttemptOutcome
+
+CRASHED = "the worker stopped while this request was in flight"
+
+post_table = Post.__table__  # type: ignore[attr-defined]
+attempt_table = Attempt.__table__  # type: ignore[attr-defined]
+draft_table = Draft.__table__  # type: ignore[attr-defined]
+
+
+@dataclass
+class _Candidate:
+    post_id: int
+    draft_id: int
+    channel: str
+    platform: str
+    language: str
+    text: str
+    status: str
+    idempotency_key: str | None
+    publish_state: dict[str, Any]
+    failures: int
+    reconcile: bool
+    due_at: datetime | None
+    expires_at: datetime | None
+    draft_status: str
+
+
+def claim_due(
+    session: Session,
+    *,
+    worker: str,
+    now: datetime,
+    lease: timedelta,
+    capacity: Mapping[str, int],
+    limit: int,
+    required_approvals: int,
+) -> list[Claim]:
+    """Claim up to ``limit`` due posts, at most ``capacity[channel]`` per channel."""
+    if limit <= 0:
+        return []
+    blocked = blocked_channels(session, now)
+    open_channels = [c for c, free in capacity.items() if free > 0 and c not in blocked]
+    if not open_channels:
+        return []
+    candidates = _candidates(session, now, open_channels, limit * 2)
+    if not candidates:
+        return []
+    approved = approved_as_they_stand(session, {c.draft_id for c in candidates}, required_approvals)
+    left = dict(capacity)
+    chosen: list[_Candidate] = []
+    for candidate in candidates:
+        if len(chosen) >= limit or left.get(candidate.channel, 0) <= 0:
+            continue
+        if candidate.status == PostStatus.PUBLISHING:
+            _close_abandoned_attempt(session, candidate, now)
+        reason = _why_not_send(candidate, approved, now)
+        if reason is not None:
+            status, why = reason
+            _settle(session, candidate, status, why, now)
+            continue
+        left[candidate.channel] -= 1
+        chosen.append(candidate)
+    return _take(session, chosen, worker, now, lease)
+
+
+def _candidates(
+    session: Session, now: datetime, channels: Sequence[str], limit: int
+) -> list[_Candidate]:
+    due = and_(col(Post.status).in_(CLAIMABLE), col(Post.attempt_at) <= now)
+    abandoned = and_(col(Post.status) == PostStatus.PUBLISHING, col(Post.lease_until) < now)
+    p, d = post_table.c, draft_table.c
+    query = (
+        core_select(
+            p.id,
+            p.draft_id,
+            p.channel,
+            p.platform,
+            p.language,
+            p.text,
+            p.status,
+            p.idempotency_key,
+            p.publish_state,
+            p.failures,
+            p.reconcile,
+            p.due_at,
+            d.expires_at,
+            d.status,
+        )
+        .join(draft_table, d.id == p.draft_id)
+        .where(or_(due, abandoned), col(Post.channel).in_(channels))
+        .order_by(col(Post.attempt_at), col(Post.id))
+        .limit(limit)
+        .with_for_update(of=post_table, skip_locked=True)  # SQLite: BEGIN IMMEDIATE holds it
+    )
+    rows: list[tuple[Any, ...]] = [tuple(row) for row in session.connection().execute(query)]
+    return [_Candidate(*row) for row in rows]
+
+
+def _why_not_send(
+    candidate: _Candidate, approved: set[int], now: datetime
+) -> tuple[PostStatus, str] | None:
+    expires_at = candidate.expires_at
+    if expires_at is not None and now >= expires_at:
+        return PostStatus.EXPIRED, f"due after the draft expired ({expires_at:%Y-%m-%d %H:%M} UTC)"
+    if candidate.draft_status != DraftStatus.SCHEDULED or candidate.draft_id not in approved:
+        return PostStatus.FAILED, "not approved as it stands: it was not sent"
+    return None
+
+
+def _close_abandoned_attempt(session: Session, candidate: _Candidate, now: datetime) -> None:
+    connection = session.connection()
+    found = connection.execute(
+        select(Attempt.number, Attempt.worker).where(
+            col(Attempt.post_id) == candidate.post_id, col(Attempt.outcome).is_(None)
+        )
+    ).all()
+    for number, worker in found:
+        connection.execute(
+            update(attempt_table)
+            .where(attempt_table.c.post_id == candidate.post_id, attempt_table.c.number == number)
+            .values(outcome=AttemptOutcome.UNKNOWN, finished_at=now, error=CRASHED)
+        )
+        candidate.reconcile = True
+        recovered = f"attempt {number} by {worker}: {CRASHED}"
+        record_batch(
+            session,
+            [Entry(candidate.draft_id, candidate.post_id, "post.recover", recovered)],
+            actor=DAEMON,
+            at=now,
+        )
+
+
+def _settle(
+    session: Session, candidate: _Candidate, status: PostStatus, reason: str, now: datetime
+) -> None:
+    session.connection().execute(
+        update(post_table)
+        .where(post_table.c.id == candidate.post_id)
+        .values(
+            status=status,
+            reason=reason,
+            lease_owner=None,
+            lease_until=None,
+            attempt_at=None,
+            reconcile=candidate.reconcile,
+            updated_at=now,
+        )
+    )
+    record_batch(
+        session,
+        [Entry(candidate.draft_id, candidate.post_id, f"post.{status}", reason)],
+        actor=DAEMON,
+        at=now,
+    )
+    finish_drafts(session, {candidate.draft_id}, actor=DAEMON, now=now)
+
+
+def _take(
+    session: Session, chosen: list[_Candidate], worker: str, now: datetime, lease: timedelta
+) -> list[Claim]:
+    if not chosen:
+        return []
+    connection = session.connection()
+    numbers = _last_attempt_numbers(session, [c.post_id for c in chosen])
+    claims = [_claim(c, numbers.get(c.post_id, 0) + 1, now) for c in chosen]
+    connection.execute(
+        insert(attempt_table),
+        [
+            {"post_id": c.post_id, "number": c.number, "worker": worker, "started_at": now}
+            for c in claims
+        ],
+    )
+    connection.execute(
+        update(post_table)
+        .where(post_table.c.id == bindparam("claimed_id"))
+        .values(
+            status=PostStatus.PUBLISHING,
+            lease_owner=worker,
+            lease_until=now + lease,
+            idempotency_key=bindparam("key"),
+            publish_state=bindparam("state"),
+            reconcile=bindparam("reconcile_flag"),
+        ),
+        [
+            {
+                "claimed_id": c.post_id,
+                "key": c.idempotency_key,
+                "state": dict(c.state),
+                "reconcile_flag": c.reconcile,
+            }
+            for c in claims
+        ],
+    )
+    return claims
+
+
+def _claim(candidate: _Candidate, number: int, now: datetime) -> Claim:
+    state = {key: str(value) for key, value in candidate.publish_state.items()}
+    state.setdefault(FIRST_ATTEMPT_AT, now.isoformat())
+    if not candidate.reconcile:  # this attempt sends at once: the claim stores when, first
+        state[LAST_SENT_AT] = now.isoformat()
+    last_sent = state.get(LAST_SENT_AT)
+    return Claim(
+        post_id=candidate.post_id,
+        draft_id=candidate.draft_id,
+        number=number,
+        channel=candidate.channel,
+        platform=candidate.platform,
+        language=candidate.language,
+        text=candidate.text,
+        idempotency_key=candidate.idempotency_key or uuid.uuid4().hex,
+        state=state,
+        failures=candidate.failures,
+        reconcile=candidate.reconcile,
+        due_at=candidate.due_at,
+        first_attempt_at=datetime.fromisoformat(state[FIRST_ATTEMPT_AT]),
+        last_sent_at=datetime.fromisoformat(last_sent) if last_sent else None,
+    )
+
+
+def _last_attempt_numbers(session: Session, post_ids: Sequence[int]) -> dict[int, int]:
+    rows = session.connection().execute(
+        select(Attempt.post_id, func.max(Attempt.number))
+        .where(col(Attempt.post_id).in_(post_ids))
+        .group_by(col(Attempt.post_id))
+    )
+    return {post_id: int(number) for post_id, number in rows}
+
+
+def save_publish_state(
+    session: Session, *, post_id: int, worker: str, state: Mapping[str, str]
+) -> None:
+    """Persist ids an adapter chose (a record key, a container id) before it sends a request."""
+    post = session.get(Post, post_id)
+    if post is not None and post.lease_owner == worker:
+        post.publish_state = {**post.publish_state, **state}
+
+
+def extend_leases(
+    session: Session, *, worker: str, post_ids: Sequence[int], until: datetime
+) -> None:
+    """Keep holding posts whose requests are still running."""
+    if post_ids:
+        session.connection().execute(
+            update(post_table)
+            .where(post_table.c.id.in_(post_ids), post_table.c.lease_owner == worker)
+            .values(lease_until=until)
+        )

@@ -1,0 +1,70 @@
+"""The daemon's questions about time: which channels are held by a rate-limit window, when
+something next becomes claimable, and whether a drain must go on.
+
+Read-only Core statements, asked in every cycle of the daemon's loop (``Daemon._cycle``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import and_, func, or_
+from sqlmodel import Session, col, select
+
+from drafts.lifecycle import PostStatus
+from drafts.models import ChannelState, Post
+
+# Posts a claim may take once their time has come.
+CLAIMABLE = (PostStatus.SCHEDULED, PostStatus.RETRYING)
+
+
+def blocked_channels(session: Session, now: datetime) -> set[str]:
+    """The channels inside a rate-limit window at ``now``: nothing is claimed for them."""
+    rows = session.connection().execute(
+        select(ChannelState.channel).where(col(ChannelState.blocked_until) > now)
+    )
+    return {channel for (channel,) in rows}
+
+
+def next_wake(session: Session, *, now: datetime) -> datetime | None:
+    """When something next becomes claimable: a due or retry time (after its channel's
+    rate-limit window), or another worker's lease running out."""
+    connection = session.connection()
+    rows = connection.execute(
+        select(Post.channel, func.min(Post.attempt_at))
+        .where(col(Post.status).in_(CLAIMABLE))
+        .group_by(col(Post.channel))
+    ).all()
+    windows: dict[str, datetime] = dict(
+        connection.execute(
+            select(ChannelState.channel, ChannelState.blocked_until).where(
+                col(ChannelState.blocked_until) > now
+            )
+        ).all()
+    )
+    times = [max(at, windows.get(channel) or at) for channel, at in rows if at is not None]
+    lease = connection.execute(
+        select(func.min(Post.lease_until)).where(col(Post.status) == PostStatus.PUBLISHING)
+    ).scalar()
+    if lease is not None:
+        times.append(lease)
+    return min(times, default=None)
+
+
+def pending_work(session: Session, *, now: datetime) -> bool:
+    """Whether a drain must go on: anything due now, any retry, any post in flight."""
+    busy = (
+        session.connection()
+        .execute(
+            select(Post.id)
+            .where(
+                or_(
+                    and_(col(Post.status) == PostStatus.SCHEDULED, col(Post.attempt_at) <= now),
+                    col(Post.status).in_([PostStatus.RETRYING, PostStatus.PUBLISHING]),
+                )
+            )
+            .limit(1)
+        )
+        .first()
+    )
+    return busy is not None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -13,7 +13,6 @@ from drafts.lifecycle import DraftStatus, PostStatus
 from drafts.models import Draft, Post
 from drafts.rendering import TemplateLibrary
 from drafts.storage import Database
-from drafts.times import utcnow
 from tests.integration.publishing import posts, queue_posts, sandbox_config
 
 UNUSED_ORIGIN = "http://127.0.0.1:9"  # nothing is sent here
@@ -32,7 +31,7 @@ def test_a_draft_is_done_once_its_last_post_is_final(
     config = sandbox_config(UNUSED_ORIGIN, monkeypatch)
     first, second = queue_posts(database, config, library, channels=["mastodon", "team-chat"])
     draft_id = posts(database, [first])[0].draft_id
-    now = utcnow() + timedelta(minutes=1)
+    now = datetime.now(UTC) + timedelta(minutes=1)
 
     set_status(database, first, PostStatus.PUBLISHED)
     with database.writing() as session:
@@ -64,7 +63,7 @@ def test_a_draft_no_longer_scheduled_is_left_as_it_is(
         assert draft is not None
         draft.status = DraftStatus.CANCELLED
     with database.writing() as session:
-        finish_drafts(session, {draft_id}, actor=DAEMON, now=utcnow())
+        finish_drafts(session, {draft_id}, actor=DAEMON, now=datetime.now(UTC))
     with database.reading() as session:
         assert get_draft(session, draft_id).status == DraftStatus.CANCELLED
         assert all(e.action != "draft.done" for e in history(session, draft_id=draft_id))

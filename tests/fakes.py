@@ -1,5 +1,5 @@
-"""Test doubles every test shares, in one place (STYLE.md pattern 14): a vault in memory, a post
-to publish, the ``save`` callback, a platform's answers, a scripted platform behind
+"""Test doubles every test shares, in one place (STYLE.md pattern 14): a clock that moves only when
+told, a vault in memory, a post to publish, the ``save`` callback, a platform's answers, a scripted platform behind
 ``httpx.MockTransport`` that refuses any request it was not told to expect, and runs of an
 adapter's steps against it.
 """
@@ -32,6 +32,21 @@ from scheduler.platforms.base import (
 T = TypeVar("T")
 Handler = Callable[[httpx.Request], httpx.Response]
 Reply = httpx.Response | Handler
+
+
+class Clock:
+    """An aware time that moves only when a test moves it: hand it where a ``now`` is taken
+    (``Daemon(now=...)``, ``SandboxState(clock=...)``) instead of sleeping on the real clock."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self.now = start or datetime.now(UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        """Move on by ``timedelta(**delta)``."""
+        self.now += timedelta(**delta)
 
 
 class MemoryVault:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 import pytest
@@ -126,15 +126,21 @@ def queue_posts(
     return post_ids
 
 
-def drain(database: Database, config: Config, **settings: object) -> RunSummary:
-    """Run one daemon until nothing is due or retrying."""
+def drain(
+    database: Database,
+    config: Config,
+    *,
+    now: Callable[[], datetime] = utcnow,
+    **settings: object,
+) -> RunSummary:
+    """Run one daemon until nothing is due or retrying; it takes the time from ``now``."""
     defaults: dict[str, object] = {
         "concurrency": 8,
         "lease": timedelta(seconds=30),
         "request_timeout": 2.0,
     }
     daemon = Daemon(
-        config, database, drain=True, settings=DaemonSettings(**{**defaults, **settings})
+        config, database, drain=True, settings=DaemonSettings(**{**defaults, **settings}), now=now
     )  # type: ignore[arg-type]
     return asyncio.run(daemon.run())
 

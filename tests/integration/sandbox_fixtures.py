@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 
-from scheduler.sandbox import RunningSandbox, Settings, running_sandbox
+from scheduler.sandbox import RunningSandbox, SandboxState, Settings, running_sandbox
 
 TOKEN = "sandbox-test-token-0123456789"
 OTHER_TOKEN = "another-test-token-9876543210"
@@ -23,10 +23,12 @@ RKEY = "3lbxzxbmhy22c"
 
 
 @contextmanager
-def sandbox_and_client() -> Iterator[tuple[RunningSandbox, httpx.Client]]:
-    """One sandbox and one client for a test module."""
+def sandbox_and_client(
+    state: SandboxState | None = None,
+) -> Iterator[tuple[RunningSandbox, httpx.Client]]:
+    """One sandbox (serving ``state``, default a fresh one) and one client talking to it."""
     with (
-        running_sandbox() as sandbox,
+        running_sandbox(state) as sandbox,
         httpx.Client(base_url=sandbox.base_url, timeout=5.0) as client,
     ):
         yield sandbox, client

@@ -21,6 +21,7 @@ from drafts.rendering import TemplateLibrary
 from drafts.storage import Database
 from drafts.timestamps import utcnow
 from scheduler.sandbox.server import RunningSandbox, running_sandbox
+from tests.fakes import Clock
 from tests.integration.publishing import drain, posts, queue_posts, sandbox_config
 
 
@@ -195,17 +196,17 @@ def test_posts_due_after_expiry_are_expired_not_sent(
     sandbox: RunningSandbox,
     config: Config,
 ) -> None:
-    soon = utcnow() + timedelta(seconds=1)
+    expires_at = utcnow() + timedelta(seconds=1)
     (post_id,) = queue_posts(
         database,
         config,
         library,
         channels=["mastodon"],
         due=utcnow() + timedelta(milliseconds=300),
-        expires_at=soon,
+        expires_at=expires_at,
     )
-    time.sleep(1.2)  # the daemon was down past the deadline
-    drain(database, config)
+    later = Clock(expires_at + timedelta(milliseconds=200))  # the daemon was down past it
+    drain(database, config, now=later)
     (post,) = posts(database, [post_id])
     assert post.status == PostStatus.EXPIRED and "expired" in (post.reason or "")
     assert received(sandbox, "mastodon") == []
@@ -273,7 +274,7 @@ def test_a_post_scheduled_by_another_process_wakes_an_idle_daemon(
     queued: list[int] = []
 
     def schedule_later() -> None:
-        time.sleep(0.5)
+        time.sleep(0.5)  # the daemon goes idle first: nothing outside it can tell when it has
         due = utcnow() + timedelta(milliseconds=300)
         queued.extend(queue_posts(other, config, library, channels=["mastodon"], due=due))
 

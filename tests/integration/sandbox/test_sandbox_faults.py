@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from scheduler.sandbox import FaultError, RunningSandbox, SandboxState
+from tests.fakes import Clock
 from tests.integration.sandbox_fixtures import (
     AUTH,
     RKEY,
@@ -23,6 +24,7 @@ from tests.integration.sandbox_fixtures import (
     bluesky_login,
     linkedin_body,
     linkedin_headers,
+    sandbox_and_client,
 )
 
 
@@ -112,23 +114,28 @@ def test_status_429_over_http_carries_each_platform_reset(
     assert sandbox.state.posts() == []
 
 
-def test_rate_limit_refuses_until_reset_and_flags_early_requests(
-    sandbox: RunningSandbox, client: httpx.Client
-) -> None:
-    fault = sandbox.state.faults.add("rate_limit", "x", reset_in=0.4)
-    told = client.post("/2/tweets", json={"text": "first"}, headers=AUTH)
-    impatient = client.post("/2/tweets", json={"text": "again"}, headers=AUTH)
+def test_rate_limit_refuses_until_reset_and_flags_early_requests() -> None:
+    clock = Clock()
+    with sandbox_and_client(SandboxState(clock=clock)) as (sandbox, client):
+        fault = sandbox.state.faults.add("rate_limit", "x", reset_in=0.4)
+        told = client.post("/2/tweets", json={"text": "first"}, headers=AUTH)
+        impatient = client.post("/2/tweets", json={"text": "again"}, headers=AUTH)
 
-    assert (told.status_code, impatient.status_code) == (429, 429)
-    assert told.headers["x-rate-limit-remaining"] == "0"
-    assert int(told.headers["x-rate-limit-reset"]) >= int(fault.reset_at.timestamp())  # type: ignore[union-attr]
-    assert [r.seq for r in sandbox.state.early_requests("x")] == [
-        sandbox.state.requests("x")[1].seq
-    ]
+        assert (told.status_code, impatient.status_code) == (429, 429)
+        assert told.headers["x-rate-limit-remaining"] == "0"
+        assert int(told.headers["x-rate-limit-reset"]) >= int(fault.reset_at.timestamp())  # type: ignore[union-attr]
+        assert [r.seq for r in sandbox.state.early_requests("x")] == [
+            sandbox.state.requests("x")[1].seq
+        ]
 
-    time.sleep(0.45)
-    assert client.post("/2/tweets", json={"text": "after reset"}, headers=AUTH).status_code == 201
-    assert len(sandbox.state.early_requests()) == 1
+        clock.advance(seconds=0.39)
+        still = client.post("/2/tweets", json={"text": "just before"}, headers=AUTH)
+        assert still.status_code == 429 and len(sandbox.state.early_requests()) == 2
+
+        clock.advance(seconds=0.02)
+        after = client.post("/2/tweets", json={"text": "after reset"}, headers=AUTH)
+        assert after.status_code == 201
+        assert len(sandbox.state.early_requests()) == 2
 
 
 def test_rate_limit_earliness_is_per_client(sandbox: RunningSandbox, client: httpx.Client) -> None:

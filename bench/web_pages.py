@@ -57,7 +57,7 @@ from drafts.queueing import ScheduleRequest, schedule_draft  # noqa: E402
 from drafts.rendering import TemplateLibrary  # noqa: E402
 from drafts.review import approve, request_changes, submit  # noqa: E402
 from drafts.storage import Database  # noqa: E402
-from drafts.timestamps import utcnow  # noqa: E402
+from drafts.times import utcnow  # noqa: E402
 from drafts.users import Role, add_user, hash_password  # noqa: E402
 
 POSTGRES_ADMIN = os.environ.get(

@@ -28,7 +28,7 @@ from drafts.messages import EDIT_BACK_TO_REVIEW, EDIT_CHANGED, EDIT_UNCHANGED
 from drafts.models import Draft, Post, User, Variant, could_be_id
 from drafts.rendering import TemplateLibrary
 from drafts.revisions import keep_revision
-from drafts.timestamps import utcnow
+from drafts.times import utcnow
 from drafts.users import Capability, name_of, require
 
 

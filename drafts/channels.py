@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from drafts.languages import check_language_tag
 from drafts.slots import Slot, parse_slot
-from drafts.timezones import zone
+from drafts.times import zone
 
 PLATFORMS = ("linkedin", "x", "mastodon", "bluesky", "facebook", "threads", "telegram", "webhook")
 

@@ -17,8 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from drafts.channels import Channel
 from drafts.errors import ConfigError, NotFoundError
-from drafts.timezones import zone
 from drafts.text_files import load_toml, utf8_text
+from drafts.times import zone
 from drafts.validation import describe
 
 

@@ -30,8 +30,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from drafts.config import Config
 from drafts.errors import DraftError, TidingsError
 from drafts.languages import check_language_tag
-from drafts.times import end_of_day, in_calendar, localize, parse_time
 from drafts.text_files import load_toml
+from drafts.times import end_of_day, in_calendar, localize, parse_time
 from drafts.validation import describe
 
 KINDS = ("update", "hiring", "event", "post")

@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 
 from drafts.models import ChannelState
 from drafts.text_rules import TextRules
-from drafts.timestamps import utcnow
+from drafts.times import utcnow
 
 LearnedLimits = Mapping[str, TextRules]
 

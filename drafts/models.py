@@ -11,7 +11,8 @@ from typing import Any
 from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from drafts.timestamps import AwareDateTime, utcnow
+from drafts.times import utcnow
+from drafts.timestamps import AwareDateTime
 
 # Ids are INTEGER columns, 32 bits on PostgreSQL: a larger number names no row, and as a query's
 # parameter it would overflow (PostgreSQL's 32 bits, SQLite's 64) instead of finding nothing.

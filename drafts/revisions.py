@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 
 from drafts.composing import PostText, content_hash
 from drafts.models import DraftRevision
-from drafts.timestamps import utcnow
+from drafts.times import utcnow
 
 
 def keep_revision(session: Session, draft_id: int, posts: Sequence[PostText]) -> None:

@@ -1,8 +1,9 @@
-"""Reading times that people type, and showing times in the zone they think in.
+"""Time in Tidings: now, IANA zones, reading the times people type, showing times in their zone.
 
-Accepted: ``2026-12-01 10:00`` (in the default zone), ``2026-12-01T10:00:00+09:00`` or ``…Z``,
-``2026-12-01 10:00 Europe/Paris`` (an IANA zone after the time), and ``+30m``, ``+2h``, ``+1d``
-(from now). A wall-clock time that a daylight-saving change skips or repeats is refused with
+Every instant is aware and in UTC (``utcnow``; drafts.timestamps stores them so); the zone is
+kept beside it for display (``show``). Times people type are accepted as ``2026-12-01 10:00``
+(in the default zone), ``2026-12-01T10:00:00+09:00`` or ``…Z``, ``2026-12-01 10:00 Europe/Paris``
+(an IANA zone after the time), and ``+30m``, ``+2h``, ``+1d`` (from now). A wall-clock time that a daylight-saving change skips or repeats is refused with
 the reason, because guessing would move a post by an hour. A time is taken only a day inside
 the calendar's years 1 to 9999, so that every timezone can show it.
 """
@@ -11,14 +12,29 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
-from zoneinfo import ZoneInfo
-
-from drafts.timezones import zone
+from functools import cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 _RELATIVE = re.compile(r"^\+(\d+)\s*([mhd])$")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days"}
 _EARLIEST = datetime.min.replace(tzinfo=UTC) + timedelta(days=1)
 _LATEST = datetime.max.replace(tzinfo=UTC) - timedelta(days=1)
+
+
+def utcnow() -> datetime:
+    """Now, aware, in UTC."""
+    return datetime.now(UTC)
+
+
+@cache
+def zone(name: str) -> ZoneInfo:
+    """The IANA zone called ``name``, looked up once; ``ValueError`` if there is none."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"{name!r} is not an IANA timezone (like Asia/Seoul, Europe/Berlin)"
+        ) from None
 
 
 def parse_time(text: str, default_zone: ZoneInfo, now: datetime) -> datetime:

@@ -1,4 +1,8 @@
-"""Aware datetimes in the database: UTC in storage, naive values refused at the boundary."""
+"""The database's column type for instants: UTC in storage, naive values refused at the boundary.
+
+The models use it, and so do the released migrations (``drafts.timestamps.AwareDateTime``), which
+are never edited: this module keeps that name. Everything else about time is in drafts.times.
+"""
 
 from __future__ import annotations
 
@@ -33,8 +37,3 @@ class AwareDateTime(TypeDecorator[datetime]):
             return None
         assert isinstance(value, datetime)
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-def utcnow() -> datetime:
-    """Now, aware, in UTC."""
-    return datetime.now(UTC)

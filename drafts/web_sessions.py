@@ -17,7 +17,7 @@ from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
 from drafts.models import User, WebSession
-from drafts.timestamps import utcnow
+from drafts.times import utcnow
 
 LIFETIME = timedelta(days=7)
 

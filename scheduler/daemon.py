@@ -36,7 +36,7 @@ from sqlmodel import Session
 from drafts.config import Config
 from drafts.errors import StorageUnavailable
 from drafts.storage import Database
-from drafts.timestamps import utcnow
+from drafts.times import utcnow
 from scheduler.attempt_data import Claim, Result
 from scheduler.attempt_log import log_attempt
 from scheduler.claiming import claim_due, extend_leases, save_publish_state

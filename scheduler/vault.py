@@ -22,7 +22,7 @@ from sqlmodel import Session
 
 from drafts.errors import ConfigError
 from drafts.models import StoredCredential
-from drafts.timestamps import utcnow
+from drafts.times import utcnow
 from scheduler.credentials import remember
 from scheduler.platforms.base import StoredSecret
 

@@ -48,7 +48,7 @@ from drafts.draft_file import DraftContent, read_draft_file
 from drafts.rendering import TemplateLibrary
 from drafts.review import approve, submit
 from drafts.storage import Database
-from drafts.timestamps import utcnow
+from drafts.times import utcnow
 from drafts.users import Role, add_user, find_user
 from tests.conftest import make_config, sqlite_database
 from tidings.web import auth

@@ -13,7 +13,7 @@ from drafts.draft_file import DraftContent, read_draft_file
 from drafts.models import User
 from drafts.rendering import TemplateLibrary
 from drafts.storage import Database
-from drafts.timestamps import utcnow
+from drafts.times import utcnow
 from drafts.users import Role, add_user
 
 PARK = {"en": "The park opens on Tuesday.", "ko": "공원이 화요일에 문을 엽니다."}

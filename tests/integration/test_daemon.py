@@ -19,7 +19,7 @@ from drafts.lifecycle import DraftStatus, PostStatus
 from drafts.models import Attempt, ChannelState, Post
 from drafts.rendering import TemplateLibrary
 from drafts.storage import Database
-from drafts.timestamps import utcnow
+from drafts.times import utcnow
 from scheduler.sandbox.server import RunningSandbox, running_sandbox
 from tests.fakes import Clock
 from tests.integration.publishing import drain, posts, queue_posts, sandbox_config

@@ -18,7 +18,7 @@ from drafts.lifecycle import PostStatus
 from drafts.models import Attempt
 from drafts.rendering import TemplateLibrary
 from drafts.storage import Database
-from drafts.timestamps import utcnow
+from drafts.times import utcnow
 from scheduler.outcomes import Failed
 from scheduler.platforms.base import HttpRequest, send
 from scheduler.platforms.x_oauth import ACCESS

@@ -8,8 +8,7 @@ from itertools import islice
 import pytest
 
 from drafts.slots import Slot, occurrences, parse_slot
-from drafts.times import parse_time
-from drafts.timezones import zone
+from drafts.times import parse_time, zone
 
 SEOUL, PARIS = zone("Asia/Seoul"), zone("Europe/Paris")
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)

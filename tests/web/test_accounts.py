@@ -14,7 +14,7 @@ from drafts.config import Config
 from drafts.errors import ConfigError
 from drafts.models import User, WebSession
 from drafts.storage import Database
-from drafts.timestamps import utcnow
+from drafts.times import utcnow
 from drafts.users import find_user
 from drafts.web_sessions import LIFETIME
 from tests.web.conftest import SQLITE_ONLY, Person, client, csrf_token, log_in

@@ -18,7 +18,7 @@ from drafts.lifecycle import DraftStatus, PostStatus
 from drafts.models import Attempt, AuditEntry, Post
 from drafts.review import approve
 from drafts.storage import Database
-from drafts.timestamps import utcnow
+from drafts.times import utcnow
 from drafts.users import Role, add_user, find_user
 from scheduler.sandbox.server import running_sandbox
 from tests.conftest import TEST_CONFIG, make_config

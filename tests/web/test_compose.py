@@ -20,7 +20,7 @@ from drafts.models import Post
 from drafts.review import approve
 from drafts.storage import Database
 from drafts.template_fields import TemplateField
-from drafts.timestamps import utcnow
+from drafts.times import utcnow
 from drafts.users import find_user
 from tests.web.conftest import SQLITE_ONLY, Drafts, client, csrf_token
 from tidings.web.compose_form import ComposeForm, FieldInput, draft_source

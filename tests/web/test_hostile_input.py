@@ -16,7 +16,7 @@ from drafts.authoring import list_drafts
 from drafts.config import Config
 from drafts.review import approve
 from drafts.storage import Database
-from drafts.timestamps import utcnow
+from drafts.times import utcnow
 from drafts.users import find_user
 from tests.web.conftest import SQLITE_ONLY, Drafts, Person, client, csrf_token
 from tests.web.test_over_http import server_url  # noqa: F401 (a fixture)

@@ -18,8 +18,7 @@ from drafts.config import Config
 from drafts.queueing import ScheduleRequest, schedule_draft
 from drafts.review import approve
 from drafts.storage import Database
-from drafts.times import show
-from drafts.timestamps import utcnow
+from drafts.times import show, utcnow
 from drafts.users import find_user
 from tests.web.conftest import SQLITE_ONLY, Drafts, client, csrf_token
 from tidings.web.app import create_app

@@ -11,7 +11,7 @@ from bs4 import Tag
 from drafts.authoring import get_draft
 from drafts.lifecycle import DraftStatus
 from drafts.storage import Database
-from drafts.timestamps import utcnow
+from drafts.times import utcnow
 from tests.web.conftest import SQLITE_ONLY, Drafts, csrf_token, form_fields, parse
 
 pytestmark = pytest.mark.anyio

@@ -88,7 +88,7 @@ class AppContext:
         return self.actor(session) if self.user_name else None
 
     def now(self) -> datetime:
-        from drafts.timestamps import utcnow
+        from drafts.times import utcnow
 
         return utcnow()
 

@@ -12,8 +12,7 @@ from drafts.authoring import get_draft
 from drafts.errors import ScheduleError
 from drafts.learned_limits import learned_limits
 from drafts.queueing import ScheduleRequest, cancel_draft, schedule_draft, upcoming_posts
-from drafts.times import parse_time, show
-from drafts.timezones import zone
+from drafts.times import parse_time, show, zone
 from tidings.cli.console import emit_json, out, say
 from tidings.cli.context import app_context
 from tidings.cli.views import post_json, queue_table

@@ -31,7 +31,7 @@ from drafts.queueing import ScheduleRequest, schedule_draft
 from drafts.rendering import TemplateLibrary
 from drafts.review import approve, submit
 from drafts.storage import Database
-from drafts.timestamps import utcnow
+from drafts.times import utcnow
 from drafts.users import Role, add_user
 from scheduler.daemon import Daemon, DaemonSettings
 from scheduler.sandbox.server import running_sandbox

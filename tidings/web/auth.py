@@ -32,7 +32,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from drafts.errors import NotFoundError
 from drafts.models import User
 from drafts.storage import Database
-from drafts.timezones import zone
+from drafts.times import zone
 from drafts.users import (
     CAPABILITIES,
     MAX_PASSWORD_LENGTH,

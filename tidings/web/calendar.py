@@ -27,8 +27,7 @@ from drafts.errors import TidingsError
 from drafts.lifecycle import PostStatus
 from drafts.queueing import posts_due_between
 from drafts.storage import Database
-from drafts.timestamps import utcnow
-from drafts.timezones import zone
+from drafts.times import utcnow, zone
 from tidings.web.auth import Viewer
 from tidings.web.context import WebContext, off_loop
 from tidings.web.pages import UI_LANGUAGE, when

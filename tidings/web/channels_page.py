@@ -25,7 +25,7 @@ from drafts.channels import ChannelBase
 from drafts.config import Config
 from drafts.rate_windows import open_windows
 from drafts.storage import Database
-from drafts.timestamps import utcnow
+from drafts.times import utcnow
 from drafts.users import Capability, require
 from scheduler.channel_check import ChannelHealth, check_channels
 from tidings.web.context import WebContext, off_loop

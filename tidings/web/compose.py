@@ -42,8 +42,7 @@ from drafts.queueing import Scheduled, ScheduleRequest, schedule_draft
 from drafts.rendering import TemplateLibrary
 from drafts.review import submit
 from drafts.template_fields import FieldKind, TemplateField, template_fields
-from drafts.times import parse_time, show
-from drafts.timestamps import utcnow
+from drafts.times import parse_time, show, utcnow
 from drafts.users import Capability, require
 from tidings.web.auth import Viewer
 from tidings.web.compose_form import ComposeForm, draft_source, field_kind, local_input

@@ -23,8 +23,7 @@ from drafts.learned_limits import learned_limits
 from drafts.messages import APPROVAL_RECORDED, APPROVED_AND_SCHEDULED, SENT_BACK
 from drafts.models import AuditEntry, Draft
 from drafts.review import Decision, StaleReview, approvals_of, approve, request_changes
-from drafts.times import show
-from drafts.timestamps import utcnow
+from drafts.times import show, utcnow
 from drafts.users import name_of
 from tidings.web.auth import Viewer
 from tidings.web.context import WebContext, off_loop

@@ -38,8 +38,7 @@ from drafts.lifecycle import PostStatus
 from drafts.messages import QUEUED_AGAIN
 from drafts.models import Attempt, AuditEntry, Post
 from drafts.storage import Database
-from drafts.times import show
-from drafts.timestamps import utcnow
+from drafts.times import show, utcnow
 from drafts.users import Capability
 from tidings.web.auth import Viewer
 from tidings.web.context import WebContext, off_loop

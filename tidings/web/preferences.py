@@ -17,7 +17,7 @@ from starlette.routing import Route
 
 from drafts.errors import TidingsError
 from drafts.storage import Database
-from drafts.timezones import zone
+from drafts.times import zone
 from drafts.users import set_language
 from tidings.web.auth import TIMEZONE, Viewer, safe_next
 from tidings.web.context import WebContext, off_loop

@@ -1,15 +1,24 @@
-"""The errors Tidings raises for anything a user can get wrong.
+"""The errors Tidings raises for anything a user can get wrong, or meet.
 
     TidingsError             any error a user can act on; its message is one line that names the field
     ├── ConfigError          config.toml, environment variables, the database URL or schema
+    │   └── MissingSecret        a variable a channel names is not set (scheduler.credentials)
     ├── DraftError           a draft file, its fields, templates, languages or channels
     ├── ReviewError          a transition the review workflow forbids, or a role that may not act
+    │   └── StaleReview          the draft changed since the reviewer read it (drafts.review)
     ├── ScheduleError        a bad time, timezone or slot, or a time the draft cannot take
     ├── NotFoundError        an unknown draft, post or user
+    ├── PlatformError        a platform refused a channel's credentials or could not be reached
+    │   ├── ChannelCheckError    the channel's identity check failed (scheduler.platforms.base)
+    │   └── SessionError         no Bluesky session could be had (scheduler.platforms.bluesky_sessions)
+    ├── SandboxError         the sandbox was asked for a fault it cannot inject, or did not start
+    │   ├── FaultError           a fault description it cannot use (scheduler.sandbox.faults)
+    │   └── SandboxStartError    its server did not come up (scheduler.sandbox.server)
     └── StorageError         the database refused or could not carry out an operation
         └── StorageUnavailable   it cannot for now: the disk is full, the file read-only, ...
 
-Anything else that escapes is a bug.
+The subclasses named with a module live beside the code that raises them. Anything else that
+escapes is a bug.
 """
 
 
@@ -35,6 +44,15 @@ class ScheduleError(TidingsError):
 
 class NotFoundError(TidingsError):
     """A named draft, post or user does not exist."""
+
+
+class PlatformError(TidingsError):
+    """A platform refused a channel's credentials or could not be reached; the message says
+    which channel and what the platform answered."""
+
+
+class SandboxError(TidingsError):
+    """The sandbox cannot do what it was asked (an unusable fault) or did not start."""
 
 
 class StorageError(TidingsError):

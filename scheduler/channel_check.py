@@ -17,9 +17,9 @@ from drafts.channels import ChannelBase
 from drafts.errors import TidingsError
 from drafts.learned_limits import remember_limits
 from drafts.storage import Database
-from scheduler.credentials import MissingSecret, scrub, secret_for
+from scheduler.credentials import scrub, secret_for
 from scheduler.platforms import adapter_for
-from scheduler.platforms.base import ChannelCheckError, Credentials
+from scheduler.platforms.base import Credentials
 from scheduler.vault import DatabaseVault
 
 EXPIRY_WARNING = timedelta(days=7)
@@ -70,7 +70,7 @@ async def _check(
     try:
         credentials = Credentials(secret_for(channel), vault, os.environ)
         identity = await adapter_for(channel).identify(client, channel, credentials, now)
-    except (MissingSecret, ChannelCheckError, TidingsError) as error:
+    except TidingsError as error:
         # A platform's refusal may quote the token.
         return ChannelHealth(
             channel.id, channel.platform, reachable=False, problem=scrub(str(error))

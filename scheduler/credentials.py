@@ -24,7 +24,7 @@ _known: set[str] = set()
 _known_lock = threading.Lock()  # the daemon reads the vault on its database thread
 
 
-class MissingSecret(Exception):
+class MissingSecret(ConfigError):
     """The environment variable a channel names is not set."""
 
 

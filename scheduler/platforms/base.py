@@ -24,6 +24,7 @@ from typing import Any, ClassVar, Generic, Protocol, TypeVar
 import httpx
 
 from drafts.channels import ChannelBase
+from drafts.errors import PlatformError
 from scheduler.credentials import checked
 from scheduler.outcomes import Failed, NotPublished, Outcome, RetryLater, Unknown
 from scheduler.rate_limits import reset_time
@@ -149,7 +150,7 @@ class Identity:
     text_limits: Mapping[str, int] | None = None
 
 
-class ChannelCheckError(Exception):
+class ChannelCheckError(PlatformError):
     """A channel's identity endpoint refused or could not be reached; the message says why."""
 
 

@@ -21,6 +21,7 @@ from typing import Any
 import httpx
 
 from drafts.channels import BlueskyChannel
+from drafts.errors import PlatformError
 from scheduler.credentials import remember
 from scheduler.outcomes import Failed, NotPublished, RetryAt, RetryLater
 from scheduler.platforms.base import (
@@ -39,7 +40,7 @@ SESSION_KIND = "bluesky_session"
 EXPIRY_MARGIN = timedelta(seconds=30)
 
 
-class SessionError(Exception):
+class SessionError(PlatformError):
     """No session could be had; ``outcome`` says what that means for the post."""
 
     def __init__(self, outcome: NotPublished) -> None:

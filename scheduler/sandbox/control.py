@@ -19,7 +19,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from scheduler.sandbox.exchange import json_response, sandbox_state
-from scheduler.sandbox.faults import fault_from_json
+from scheduler.sandbox.faults import FaultError, fault_from_json
 
 
 async def posts(request: Request) -> Response:
@@ -49,7 +49,7 @@ async def faults(request: Request) -> Response:
             data = json.loads(await request.body())
             items = data if isinstance(data, list) else [data]
             built = [fault_from_json(item, now=state.now()) for item in items]
-        except (ValueError, TypeError, AttributeError) as exc:
+        except (FaultError, ValueError, TypeError, AttributeError) as exc:
             return json_response({"error": str(exc)}, 400)
         added = [state.faults.add(fault) for fault in built]
         return json_response({"faults": [f.to_json() for f in added]}, 201)

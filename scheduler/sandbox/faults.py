@@ -28,6 +28,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, get_args
 
 from drafts.channels import PLATFORMS
+from drafts.errors import SandboxError
 
 FaultKind = Literal[
     "latency",
@@ -47,7 +48,7 @@ BEFORE_KINDS: frozenset[FaultKind] = frozenset({"status", "revoked", "expired"})
 AFTER_ACCEPT_KINDS: frozenset[FaultKind] = frozenset({"drop_after_accept", "slow_after_accept"})
 
 
-class FaultError(ValueError):
+class FaultError(SandboxError):
     """A fault description that cannot be used (unknown kind, bad field)."""
 
 

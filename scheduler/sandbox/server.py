@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import uvicorn
 
+from drafts.errors import SandboxError
 from scheduler.sandbox.app import create_app
 from scheduler.sandbox.exchange import ConnectionDropped
 from scheduler.sandbox.state import SandboxState, page_path
@@ -24,7 +25,7 @@ from scheduler.sandbox.state import SandboxState, page_path
 _STARTUP_TIMEOUT_SECONDS = 10.0
 
 
-class SandboxStartError(RuntimeError):
+class SandboxStartError(SandboxError):
     """The sandbox server did not come up."""
 
 

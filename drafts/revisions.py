@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from drafts.composing import PostText, content_hash
@@ -25,6 +24,10 @@ def keep_revision(session: Session, draft_id: int, posts: Sequence[PostText]) ->
         "posts": seen_texts(posts),
         "created_at": utcnow(),
     }
+    # The dialect's own insert (for "on conflict do nothing"), imported when first needed: the
+    # command line loads this module for every command, most of which never write a revision.
+    from sqlalchemy.dialects import postgresql, sqlite
+
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     statement = insert(DraftRevision).values(**row).on_conflict_do_nothing()
     session.execute(statement)

@@ -34,6 +34,7 @@ from tidings.web.session_key import VAULT_SECRET_VARIABLE, WEB_SECRET_VARIABLE
 BASE_URL = "http://testserver"
 FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+_HTML_SPACE = re.compile(r"[ \t\n\r\f]+")
 # For tests of the web layer alone: the storage is covered on both backends by the others.
 SQLITE_ONLY = pytest.mark.parametrize("database", ["sqlite"], indirect=True)
 
@@ -180,6 +181,46 @@ def client(app: Starlette) -> httpx.AsyncClient:
 def parse(html: str) -> BeautifulSoup:
     """The page as a browser reads it: tests find things by structure, not by markup."""
     return BeautifulSoup(html, "html.parser")
+
+
+Page = str | Tag
+
+
+def _root(page: Page) -> Tag:
+    return parse(page) if isinstance(page, str) else page
+
+
+def text(node: Tag) -> str:
+    """What a reader sees in ``node``: its text, each run of white space read as one space (as
+    HTML does: spaces, tabs and line breaks, never a thin or no-break space)."""
+    return _HTML_SPACE.sub(" ", node.get_text()).strip(" ")
+
+
+def elements(page: Page, selector: str) -> list[Tag]:
+    """The elements the CSS ``selector`` matches in ``page`` (a page's HTML or a part of it)."""
+    return list(_root(page).select(selector))
+
+
+def one(page: Page, selector: str) -> Tag:
+    """The one element the CSS ``selector`` matches in ``page``."""
+    found = elements(page, selector)
+    assert len(found) == 1, f"{len(found)} elements match {selector!r}"
+    return found[0]
+
+
+def texts(page: Page, selector: str) -> list[str]:
+    """The text of each element the CSS ``selector`` matches in ``page``, in page order."""
+    return [text(node) for node in elements(page, selector)]
+
+
+def cells(row: Tag) -> list[str]:
+    """The text of each cell of a table row."""
+    return [text(cell) for cell in row.find_all("td")]
+
+
+def has_form(page: Page, action: str) -> bool:
+    """Whether ``page`` has a form that posts to ``action``."""
+    return _root(page).find("form", attrs={"action": action}) is not None
 
 
 def form_fields(html: str, action: str) -> dict[str, str]:

@@ -3,7 +3,6 @@ words, settling a post that needs attention) and the channels page (with and wit
 
 from __future__ import annotations
 
-import re
 import secrets
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -27,9 +26,16 @@ from tests.web.conftest import (
     SQLITE_ONLY,
     Drafts,
     Person,
+    cells,
     client,
     csrf_token,
+    elements,
+    form_fields,
+    has_form,
     log_in,
+    one,
+    text,
+    texts,
 )
 from tidings.web import channels_page
 from tidings.web.app import create_app
@@ -64,17 +70,33 @@ def scheduled(
 
 def day_of(html: str, channel: str, post_id: int) -> str | None:
     """The ``data-day`` of the calendar cell in ``channel``'s row that holds post ``post_id``."""
-    row = html.split(f'<tr id="channel-{channel}">', 1)[1].split("</tr>", 1)[0]
-    for day, cell in re.findall(r'<td data-day="([0-9-]+)">(.*?)</td>', row, flags=re.S):
-        if f'id="entry-{post_id}"' in cell:
-            return str(day)
-    return None
+    days = [str(cell["data-day"]) for cell in elements(html, f"#channel-{channel} td[data-day]")]
+    holding = [day for day in days if elements(html, f'td[data-day="{day}"] #entry-{post_id}')]
+    return holding[0] if holding else None
 
 
 def link(html: str, rel: str) -> str:
-    found = re.search(rf'<a href="([^"]+)" rel="{rel}">', html)
-    assert found, f"no {rel} link"
-    return found[1].replace("&amp;", "&")
+    """Where the page's link with ``rel`` goes."""
+    return str(one(html, f'a[rel="{rel}"]')["href"])
+
+
+def entry(html: str, post_id: int) -> tuple[str, str, str, str]:
+    """Post ``post_id`` on the calendar: its time, its draft's link and title, its status."""
+    found = one(html, f"#entry-{post_id}")
+    draft = one(found, "a:has(bdi)")
+    status = one(found, "a.status")
+    assert status["href"] == f"/posts/{post_id}"
+    return (
+        text(one(found, "time")),
+        f"{draft['href']} {text(draft)}",
+        status["class"][1],
+        text(status),
+    )
+
+
+def row_of(html: str, row_id: str) -> list[str]:
+    """The cells of the table row ``row_id``."""
+    return cells(one(html, f"tr#{row_id}"))
 
 
 async def test_a_scheduled_post_sits_on_its_day_in_the_chosen_timezone(
@@ -92,24 +114,25 @@ async def test_a_scheduled_post_sits_on_its_day_in_the_chosen_timezone(
     assert page.status_code == 200
     sunday = due.astimezone(LONDON).date()
     assert day_of(page.text, "linkedin", linkedin.id) == sunday.isoformat()
-    entry = page.text.split(f'id="entry-{linkedin.id}"', 1)[1].split("</div>", 1)[0]
-    assert f">{due.astimezone(LONDON):%H:%M}</time>" in entry
-    assert f'<a href="/drafts/{draft_id}"><bdi>Riverside park reopens</bdi></a>' in entry
-    assert 'class="status status-scheduled"' in entry
-    assert f'href="/posts/{linkedin.id}"' in entry
-    assert 'id="channel-x-en"' in page.text and 'id="channel-mastodon"' in page.text
+    assert entry(page.text, linkedin.id) == (
+        f"{due.astimezone(LONDON):%H:%M}",
+        f"/drafts/{draft_id} Riverside park reopens",
+        "status-scheduled",
+        "scheduled",
+    )
+    assert elements(page.text, "tr#channel-x-en") and elements(page.text, "tr#channel-mastodon")
 
     # Seoul: already Monday, the first column of the next week; its week before is empty.
     page = await as_joon.get(f"/calendar?week={london_week.label}&tz=Asia/Seoul")
     assert day_of(page.text, "linkedin", linkedin.id) is None
     assert "Nothing is scheduled or published this week." in page.text
     page = await as_joon.get(link(page.text, "next"))
-    assert f"{seoul_week.label}</span></h1>" in page.text
+    assert text(one(page.text, "h1 .muted")) == seoul_week.label
     assert link(page.text, "prev").endswith("&tz=Asia/Seoul")  # the zone stays chosen
     monday = due.astimezone(SEOUL).date()
     assert monday == sunday + timedelta(days=1)
     assert day_of(page.text, "linkedin", linkedin.id) == monday.isoformat()
-    assert f">{due.astimezone(SEOUL):%H:%M}</time>" in page.text
+    assert entry(page.text, linkedin.id)[0] == f"{due.astimezone(SEOUL):%H:%M}"
     back = await as_joon.get(link(page.text, "prev"))
     assert day_of(back.text, "linkedin", linkedin.id) is None
 
@@ -121,9 +144,9 @@ async def test_a_scheduled_post_sits_on_its_day_in_the_chosen_timezone(
     page = await as_joon.get(f"/calendar?week={seoul_week.label}")
     assert "Times are shown in Asia/Seoul." in page.text
     assert day_of(page.text, "linkedin", linkedin.id) == monday.isoformat()
-    entry = page.text.split(f'id="entry-{linkedin.id}"', 1)[1].split("</div>", 1)[0]
-    assert 'class="status status-published"' in entry
-    assert '<span class="status status-needs_attention">needs attention</span>' in page.text
+    assert entry(page.text, linkedin.id)[2] == "status-published"
+    legend = texts(page.text, ".legend .status.status-needs_attention")
+    assert legend == ["needs attention"]
 
 
 @SQLITE_ONLY
@@ -194,18 +217,29 @@ async def test_a_post_shows_every_attempt_in_plain_words(
     settle(database, post_id, PostStatus.PUBLISHED, "published")
     page = await as_joon.get(f"/posts/{post_id}")
     assert page.status_code == 200
-    assert f'<a href="/drafts/{draft_id}"><bdi>Riverside park reopens</bdi></a>' in page.text
-    first = page.text.split('<tr id="attempt-1">', 1)[1].split("</tr>", 1)[0]
-    assert "did not go through; was tried again (see the next attempt)" in first
-    assert "503 Service Unavailable" in first
-    assert "240 ms" in first
-    assert "HTTP 503 &lt;busy&gt;" in first
-    second = page.text.split('<tr id="attempt-2">', 1)[1].split("</tr>", 1)[0]
-    assert "<td>published</td>" in second
-    assert "200 OK" in second and "1.5 s" in second
-    assert f'<a href="{remote}" rel="noopener noreferrer">' in second
+    draft = one(page.text, f'a[href="/drafts/{draft_id}"]')
+    assert text(one(draft, "bdi")) == "Riverside park reopens"
+    number, _, took, summary, status, _, error = row_of(page.text, "attempt-1")
+    assert (number, took, status, error) == (
+        "1",
+        "240 ms",
+        "503 Service Unavailable",
+        "HTTP 503 <busy>",
+    )
+    assert summary == "did not go through; was tried again (see the next attempt)"
+    number, _, took, summary, status, where, error = row_of(page.text, "attempt-2")
+    assert (number, took, summary, status, where, error) == (
+        "2",
+        "1.5 s",
+        "published",
+        "200 OK",
+        remote,
+        "–",
+    )
+    published = one(page.text, "tr#attempt-2 a")
+    assert (published["href"], published["rel"]) == (remote, ["noopener", "noreferrer"])
     assert "A person needs to check" not in page.text
-    assert f'action="/posts/{post_id}/retry"' not in page.text  # nothing to settle
+    assert not has_form(page.text, f"/posts/{post_id}/retry")  # nothing to settle
 
     # The last attempt of a retrying post says when the next one comes.
     retry_at = utcnow() + timedelta(minutes=5)
@@ -218,10 +252,10 @@ async def test_a_post_shows_every_attempt_in_plain_words(
         ).one()
         attempt.outcome, attempt.remote_url, attempt.http_status = "retry", None, 429
     page = await as_joon.get(f"/posts/{post_id}")
-    second = page.text.split('<tr id="attempt-2">', 1)[1].split("</tr>", 1)[0]
+    _, _, _, summary, status, _, _ = row_of(page.text, "attempt-2")
     local = retry_at.astimezone(SEOUL)
-    assert f"will try again at {local:%Y-%m-%d %H:%M} KST" in second
-    assert "429 Too Many Requests" in second
+    assert f"will try again at {local:%Y-%m-%d %H:%M} KST" in summary
+    assert status == "429 Too Many Requests"
 
 
 def needs_attention_post(drafts: Drafts, database: Database, config: Config) -> tuple[int, int]:
@@ -255,11 +289,11 @@ async def test_a_post_that_needs_attention_is_marked_published_with_its_address(
 ) -> None:
     _, post_id = needs_attention_post(drafts, database, config)
     listed = await as_joon.get("/attention")
-    assert f'<tr id="attention-{post_id}">' in listed.text
-    assert f'<a href="/posts/{post_id}">' in listed.text
+    listed_link = one(listed.text, f'tr#attention-{post_id} a[href="/posts/{post_id}"]')
+    assert text(listed_link) == f"Post {post_id}"
 
     page = await as_joon.get(f"/posts/{post_id}")
-    banner = page.text.split('class="error attention-banner"', 1)[1].split("</section>", 1)[0]
+    banner = text(one(page.text, 'section[aria-labelledby="check-heading"]'))
     assert "A person needs to check this post" in banner
     assert "Open the linkedin channel on linkedin" in banner
     assert "The library opens late on Sundays" in banner
@@ -273,8 +307,9 @@ async def test_a_post_that_needs_attention_is_marked_published_with_its_address(
         f"/posts/{post_id}/mark-published", data={"csrf_token": token, "url": "javascript:x"}
     )
     assert bad.status_code == 400
-    assert "url: give the post&#39;s address, starting with https://" in bad.text
-    assert 'value="javascript:x"' in bad.text  # kept for correcting
+    assert "url: give the post's address, starting with https://" in texts(bad.text, ".error")
+    kept = form_fields(bad.text, f"/posts/{post_id}/mark-published")
+    assert kept["url"] == "javascript:x"  # kept for correcting
     assert post_row(database, post_id).status == PostStatus.NEEDS_ATTENTION
 
     url = "https://www.linkedin.com/feed/update/urn:li:share:1"
@@ -289,7 +324,7 @@ async def test_a_post_that_needs_attention_is_marked_published_with_its_address(
     assert f"Post {post_id} is marked published at {url}." in after.text
     assert "A person needs to check" not in after.text
     assert "joon marked it published" in after.text
-    assert f'id="attention-{post_id}"' not in (await as_joon.get("/attention")).text
+    assert elements((await as_joon.get("/attention")).text, f"#attention-{post_id}") == []
 
     again = await as_joon.post(f"/posts/{post_id}/retry", data={"csrf_token": token})
     assert again.status_code == 403
@@ -347,16 +382,12 @@ async def test_the_channels_page_is_fast_and_does_not_check_unasked(
     monkeypatch.setattr(channels_page, "check_channels", no_network)
     page = await as_mina.get("/channels")
     assert page.status_code == 200
-    row = page.text.split('<tr id="channel-x-en">', 1)[1].split("</tr>", 1)[0]
-    assert "<td>x</td>" in row
-    assert "<td>en</td>" in row
-    assert "mon-fri 10:00" in row
-    assert "Europe/London" in row
-    assert "not checked yet" in row
-    linkedin = page.text.split('<tr id="channel-linkedin">', 1)[1].split("</tr>", 1)[0]
-    assert "Asia/Seoul" in linkedin and "(default)" in linkedin
-    assert "mon-fri 09:30, mon-fri 14:00" in linkedin
-    assert 'href="/channels?check=1"' not in page.text  # only admins check
+    platform, languages, slots, zone, health, _ = row_of(page.text, "channel-x-en")
+    assert (platform, languages, slots, zone) == ("x", "en", "mon-fri 10:00", "Europe/London")
+    assert health == "not checked yet"
+    _, _, slots, zone, _, _ = row_of(page.text, "channel-linkedin")
+    assert (slots, zone) == ("mon-fri 09:30, mon-fri 14:00", "Asia/Seoul (default)")
+    assert elements(page.text, 'a[href="/channels?check=1"]') == []  # only admins check
 
 
 @SQLITE_ONLY
@@ -388,12 +419,10 @@ async def test_checking_the_channels_asks_the_sandbox(
             page = await browser.get("/channels?check=1")
     assert page.status_code == 200
     assert "Checked at" in page.text
-    mastodon = page.text.split('<tr id="channel-mastodon">', 1)[1].split("</tr>", 1)[0]
-    assert '<span class="fits">yes</span>' in mastodon
-    assert "@demo" in mastodon
-    x_en = page.text.split('<tr id="channel-x-en">', 1)[1].split("</tr>", 1)[0]
-    assert '<span class="problem">no</span>' in x_en
-    assert "TIDINGS_TEST_X_TOKEN" in x_en
+    assert texts(page.text, "tr#channel-mastodon .fits") == ["yes"]
+    assert "@demo" in row_of(page.text, "channel-mastodon")
+    assert texts(page.text, "tr#channel-x-en span.problem") == ["no"]
+    assert "TIDINGS_TEST_X_TOKEN" in row_of(page.text, "channel-x-en")[-1]
     assert "cannot be reached" in page.text
     assert "not checked yet" not in page.text
 

@@ -25,10 +25,14 @@ from tests.web.conftest import (
     SQLITE_ONLY,
     Drafts,
     Person,
+    cells,
     client,
     csrf_token,
     form_fields,
     log_in,
+    one,
+    text,
+    texts,
 )
 from tests.web.test_calendar_outcomes_channels import (
     needs_attention_post,
@@ -44,6 +48,20 @@ pytestmark = pytest.mark.anyio
 
 SEOUL = ZoneInfo("Asia/Seoul")
 WEEK_49 = Week(date(2026, 11, 30), SEOUL)  # Monday 30 November to Sunday 6 December 2026
+
+
+def flashes(html: str) -> list[str]:
+    """What the page's flash says, once an action is done."""
+    return texts(html, 'p.flash[role="status"]')
+
+
+def heading(html: str) -> str:
+    return text(one(html, "h1"))
+
+
+def counted(html: str, ending: str) -> bool:
+    """Whether a post card counts its length in a line ending with ``ending``."""
+    return any(count.endswith(ending) for count in texts(html, "article.post .counts li"))
 
 
 def set_language(database: Database, name: str, language: str) -> None:
@@ -127,7 +145,7 @@ async def test_logging_out_says_so_in_the_users_language(
         out = await browser.post("/logout", data={"csrf_token": csrf_token(page.text)})
         assert out.status_code == 303
         login = await browser.get("/login", headers={"Accept-Language": "fr"})
-        assert f'<p class="flash" role="status">{said}</p>' in login.text
+        assert flashes(login.text) == [said]
         assert not_said not in login.text
 
 
@@ -157,7 +175,7 @@ async def test_settling_a_post_is_told_in_the_users_language(
     after = await korean.get(f"/posts/{first}")
     assert f"게시물 {first}: {url} 주소에 게시된 것으로 표시했습니다." in after.text
     assert "joon 게시됨으로 표시" in after.text  # the history's action words
-    assert '<span class="status status-published">게시됨</span>' in after.text
+    assert "게시됨" in texts(after.text, "span.status-published")
     assert "marked it published" not in after.text
 
     queued = await korean.post(f"/posts/{second}/retry", data={"csrf_token": token})
@@ -185,18 +203,18 @@ async def test_saving_a_draft_is_told_in_the_authors_language(
         set_language(database, "mina", "ko")
         korean = {**typed, "text:ko": "공원이 월요일에 다시 문을 엽니다."}
         preview = await post_form(mina, "/compose", "preview", korean)
-        assert '<span class="status status-preview">미리 보기</span>' in preview.text
+        assert "미리 보기" in texts(preview.text, "span.status-preview")
         saved = await post_form(mina, "/compose", "save", korean)
         assert saved.status_code == 303
         draft_id = int(saved.headers["location"].split("/")[2])
         page = await mina.get(saved.headers["location"])
         flashed = f"초안 {draft_id}: 추가했습니다 (\u2068공원 소식\u2069, 게시물 2개)."
-        assert f'<p class="flash" role="status">{flashed}</p>' in page.text
-        assert '<span class="status status-draft">초안</span></h1>' in page.text
-        assert '<span class="status status-pending">대기</span>' in page.text  # a post card
-        assert " / 3,000 자</li>" in page.text  # LinkedIn counts characters
-        assert " / 280 자 (가중치 적용)</li>" in page.text  # X weighs them
-        assert "characters</li>" not in page.text
+        assert flashes(page.text) == [flashed]
+        assert texts(page.text, "h1 span.status-draft") == ["초안"]
+        assert "대기" in texts(page.text, "article.post span.status-pending")  # a post card
+        assert counted(page.text, " / 3,000 자")  # LinkedIn counts characters
+        assert counted(page.text, " / 280 자 (가중치 적용)")  # X weighs them
+        assert not counted(page.text, "characters")
         again = await post_form(mina, f"/drafts/{draft_id}/edit", "save", korean)
         page = await mina.get(again.headers["location"])
         assert f"초안 {draft_id}: 저장했습니다. 게시물은 바뀌지 않았습니다 (상태 유지: 초안)." in (
@@ -208,11 +226,11 @@ async def test_saving_a_draft_is_told_in_the_authors_language(
         saved = await post_form(mina, f"/drafts/{draft_id}/edit", "save", korean)
         page = await mina.get(saved.headers["location"])
         flashed = f"Draft {draft_id}: saved; the posts did not change (still draft)."
-        assert f'<p class="flash" role="status">{flashed}</p>' in page.text
-        assert '<span class="status status-pending">pending</span>' in page.text
-        assert " / 3,000 characters</li>" in page.text
-        assert " / 280 weighted characters</li>" in page.text
-        assert "자</li>" not in page.text
+        assert flashes(page.text) == [flashed]
+        assert "pending" in texts(page.text, "article.post span.status-pending")
+        assert counted(page.text, " / 3,000 characters")
+        assert counted(page.text, " / 280 weighted characters")
+        assert not counted(page.text, "자")
 
 
 @SQLITE_ONLY
@@ -227,20 +245,20 @@ async def test_review_decisions_are_told_in_the_reviewers_language(
 
     approved = await approve_on_page(korean, first)
     assert f"초안 {first}: 승인되어 {shown}부터 예약되었습니다." in approved
-    history = approved.split('<section class="history">', 1)[1]
+    history = text(one(approved, "section.history"))
     assert "mina 검토 요청" in history  # the history's action words
     assert "joon 승인" in history
     assert "approved it" not in history
-    assert '<span class="status status-scheduled">예약됨</span>' in approved  # the draft's facts
-    assert " / 3,000 자</li>" in approved  # a post card's unit
-    assert "characters</li>" not in approved
+    assert texts(approved, ".draft-facts span.status-scheduled") == ["예약됨"]
+    assert counted(approved, " / 3,000 자")  # a post card's unit
+    assert not counted(approved, "characters")
 
     approved = await approve_on_page(english, second)
     assert f"Draft {second} approved and scheduled from {shown}." in approved
-    history = approved.split('<section class="history">', 1)[1]
+    history = text(one(approved, "section.history"))
     assert "mina sent it to review" in history
     assert "ara approved it" in history
-    assert " / 3,000 characters</li>" in approved
+    assert counted(approved, " / 3,000 characters")
 
     # Sending a draft back: the comment it needs, the flash, and the draft's new status.
     for browser, refused, sent_back, status in [
@@ -267,8 +285,7 @@ async def test_review_decisions_are_told_in_the_reviewers_language(
         assert back.status_code == 303
         page = (await browser.get(f"/drafts/{draft_id}")).text
         assert sent_back in page
-        facts = page.split('<p class="draft-facts">', 1)[1].split("</p>", 1)[0]
-        assert f'<span class="status status-changes_requested">{status}</span>' in facts
+        assert texts(page, ".draft-facts span.status-changes_requested") == [status]
 
 
 async def approve_on_page(browser: httpx.AsyncClient, draft_id: int) -> str:
@@ -290,25 +307,25 @@ async def test_error_pages_are_in_the_users_language(
 ) -> None:
     missing = await korean.get("/nowhere")
     assert missing.status_code == 404
-    assert "<h1>찾을 수 없음</h1>" in missing.text
+    assert heading(missing.text) == "찾을 수 없음"
     assert "이 주소에는 페이지가 없습니다." in missing.text
     refused = await korean.post("/preferences", data={"timezone": "Asia/Seoul"})  # no token
     assert refused.status_code == 403
-    assert "<h1>허용되지 않음</h1>" in refused.text
+    assert heading(refused.text) == "허용되지 않음"
     assert "이 양식은 만료되었거나 Tidings에서 온 것이 아닙니다." in refused.text
     wrong_method = await korean.get("/logout")
     assert wrong_method.status_code == 405
     assert "이 페이지는 이런 요청을 받지 않습니다." in wrong_method.text
     bad_week = await korean.get("/calendar?week=2026-W60")
     assert bad_week.status_code == 400
-    assert "<h1>요청을 처리할 수 없습니다</h1>" in bad_week.text
+    assert heading(bad_week.text) == "요청을 처리할 수 없습니다"
     assert "week: 2026년에는 60주차가 없습니다" in bad_week.text
 
     missing = await english.get("/nowhere")
-    assert "<h1>Not found</h1>" in missing.text
+    assert heading(missing.text) == "Not found"
     assert "There is no page here." in missing.text
     refused = await english.post("/preferences", data={"timezone": "Asia/Seoul"})
-    assert "<h1>Not allowed</h1>" in refused.text
+    assert heading(refused.text) == "Not allowed"
     assert "This form has expired or did not come from Tidings" in refused.text
     bad_week = await english.get("/calendar?week=2026-W60")
     assert "week: 2026 has no week 60" in bad_week.text
@@ -341,24 +358,22 @@ async def test_the_calendar_shows_dates_and_statuses_in_the_users_language(
     config: Config,
 ) -> None:
     page = await korean.get(f"/calendar?week={WEEK_49.label}")
-    assert '<time datetime="2026-11-30">11월 30일 (월)</time>' in page.text
-    assert "<h1>캘린더 2026년 11월 30일~12월 6일" in page.text
+    assert text(one(page.text, 'time[datetime="2026-11-30"]')) == "11월 30일 (월)"
+    assert heading(page.text).startswith("캘린더 2026년 11월 30일~12월 6일 ")
     assert "시간은 Asia/Seoul 기준으로 표시합니다." in page.text
-    assert '<span class="status status-needs_attention">확인 필요</span>' in page.text  # legend
+    assert texts(page.text, ".legend span.status-needs_attention") == ["확인 필요"]
     assert "needs attention" not in page.text
     page = await english.get(f"/calendar?week={WEEK_49.label}")
-    assert '<time datetime="2026-11-30">Mon, Nov 30</time>' in page.text
-    assert "<h1>Calendar Nov 30\u2009–\u2009Dec 6, 2026" in page.text
-    assert '<span class="status status-needs_attention">needs attention</span>' in page.text
+    assert text(one(page.text, 'time[datetime="2026-11-30"]')) == "Mon, Nov 30"
+    assert heading(page.text).startswith("Calendar Nov 30\u2009–\u2009Dec 6, 2026 ")
+    assert texts(page.text, ".legend span.status-needs_attention") == ["needs attention"]
 
     due = next_sunday_evening()
     _, posts = scheduled(drafts, database, config, due)
     week = week_of(due, SEOUL).label
-    entry = f'id="entry-{posts[0].id}"'
     for browser, word in [(korean, "예약됨"), (english, "scheduled")]:
         page = await browser.get(f"/calendar?week={week}")
-        shown = page.text.split(entry, 1)[1].split("</div>", 1)[0]
-        assert f">{word}</a>" in shown
+        assert text(one(page.text, f"#entry-{posts[0].id} a.status")) == word
 
 
 @SQLITE_ONLY
@@ -371,27 +386,27 @@ async def test_a_post_needing_attention_is_told_in_the_users_language(
 ) -> None:
     _, post_id = needs_attention_post(drafts, database, config)
     page = await korean.get(f"/posts/{post_id}")
-    assert '<span class="status status-needs_attention">확인 필요</span>' in page.text
-    assert ", 완료</span>" in page.text  # the draft's status (done)
-    attempt = page.text.split('<tr id="attempt-1">', 1)[1].split("</tr>", 1)[0]
+    assert texts(page.text, ".draft-facts span.status-needs_attention") == ["확인 필요"]
+    draft_facts = text(one(page.text, ".draft-facts a + .muted"))
+    assert draft_facts.endswith(", 완료")  # the draft's status (done)
+    attempt = cells(one(page.text, "tr#attempt-1"))
     assert (
         "응답이 분명하지 않음: 게시되었을 수도, 아닐 수도 있으니 담당자가 확인해야 합니다"
         in attempt
     )
-    assert "<td>500ms</td>" in attempt
+    assert "500ms" in attempt
     assert "joon · 검토자" in page.text  # the role beside the name
     listed = await korean.get("/attention")
-    row = listed.text.split(f'<tr id="attention-{post_id}">', 1)[1].split("</tr>", 1)[0]
-    assert ">확인 필요</span>" in row
+    assert texts(listed.text, f"tr#attention-{post_id} span.status") == ["확인 필요"]
 
     page = await english.get(f"/posts/{post_id}")
-    assert '<span class="status status-needs_attention">needs attention</span>' in page.text
-    assert ", done</span>" in page.text
-    attempt = page.text.split('<tr id="attempt-1">', 1)[1].split("</tr>", 1)[0]
+    assert texts(page.text, ".draft-facts span.status-needs_attention") == ["needs attention"]
+    assert text(one(page.text, ".draft-facts a + .muted")).endswith(", done")
+    attempt = cells(one(page.text, "tr#attempt-1"))
     assert "no clear answer: it may or may not have been posted, so a person must check" in (
         attempt
     )
-    assert "<td>500 ms</td>" in attempt
+    assert "500 ms" in attempt
     assert "ara · reviewer" in page.text
 
 
@@ -414,4 +429,4 @@ async def test_a_retry_time_is_told_in_the_users_language(
         f"Tidings가 다시 보내기 전에 플랫폼에 확인합니다 (확인 시각: {local:%Y-%m-%d %H:%M} KST)"
         in (page.text)
     )
-    assert '<span class="status status-retrying">재시도 중</span>' in page.text
+    assert "재시도 중" in texts(page.text, "span.status-retrying")

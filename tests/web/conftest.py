@@ -86,6 +86,14 @@ def people(database: Database) -> dict[str, Person]:
     return made
 
 
+def set_language(database: Database, name: str, language: str | None) -> None:
+    """The interface language ``name`` chose (None: none, the browser's then)."""
+    with database.writing() as session:
+        user = find_user(session, name)
+        user.language = language
+        session.add(user)
+
+
 @dataclass(frozen=True)
 class Drafts:
     """Adds free-text drafts as mina, on the channels that take their languages."""
@@ -211,6 +219,11 @@ def one(page: Page, selector: str) -> Tag:
 def texts(page: Page, selector: str) -> list[str]:
     """The text of each element the CSS ``selector`` matches in ``page``, in page order."""
     return [text(node) for node in elements(page, selector)]
+
+
+def heading(page: Page) -> str:
+    """What the page's one ``h1`` says."""
+    return text(one(page, "h1"))
 
 
 def cells(row: Tag) -> list[str]:

@@ -20,7 +20,6 @@ from drafts.config import Config
 from drafts.lifecycle import PostStatus
 from drafts.models import Attempt, Post
 from drafts.storage import Database
-from drafts.users import find_user
 from tests.web.conftest import (
     SQLITE_ONLY,
     Drafts,
@@ -29,8 +28,10 @@ from tests.web.conftest import (
     client,
     csrf_token,
     form_fields,
+    heading,
     log_in,
     one,
+    set_language,
     text,
     texts,
 )
@@ -55,20 +56,9 @@ def flashes(html: str) -> list[str]:
     return texts(html, 'p.flash[role="status"]')
 
 
-def heading(html: str) -> str:
-    return text(one(html, "h1"))
-
-
 def counted(html: str, ending: str) -> bool:
     """Whether a post card counts its length in a line ending with ``ending``."""
     return any(count.endswith(ending) for count in texts(html, "article.post .counts li"))
-
-
-def set_language(database: Database, name: str, language: str) -> None:
-    with database.writing() as session:
-        user = find_user(session, name)
-        user.language = language
-        session.add(user)
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ Each platform has its own model so that a misspelled or missing key is reported 
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -27,6 +27,9 @@ class ChannelBase(BaseModel):
     """What every channel declares, whatever its platform."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+    # Whether Tidings renews this platform's tokens itself (X's OAuth 2.0 tokens, Bluesky's
+    # sessions) and keeps them in the vault, which opens only with TIDINGS_SECRET_KEY.
+    keeps_tokens: ClassVar[bool] = False
 
     id: str = Field(pattern=CHANNEL_ID_PATTERN)
     platform: str
@@ -107,6 +110,7 @@ class LinkedInChannel(ChannelBase):
 
 
 class XChannel(ChannelBase):
+    keeps_tokens: ClassVar[bool] = True
     platform: Literal["x"]
     token_env: EnvName
     refresh_token_env: EnvName | None = None
@@ -124,6 +128,7 @@ class MastodonChannel(ChannelBase):
 
 
 class BlueskyChannel(ChannelBase):
+    keeps_tokens: ClassVar[bool] = True
     platform: Literal["bluesky"]
     handle: str = Field(min_length=3)
     password_env: EnvName

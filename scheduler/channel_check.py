@@ -14,10 +14,10 @@ import httpx
 from sqlmodel import Session
 
 from drafts.channels import ChannelBase
-from drafts.errors import TidingsError
+from drafts.errors import ConfigError, TidingsError
 from drafts.learned_limits import remember_limits
 from drafts.storage import Database
-from scheduler.credentials import scrub, secret_for
+from scheduler.credentials import scrub, secret_for, vault_key_problem
 from scheduler.platforms import adapter_for
 from scheduler.platforms.base import Credentials
 from scheduler.vault import DatabaseVault
@@ -69,6 +69,8 @@ async def _check(
 ) -> ChannelHealth:
     try:
         credentials = Credentials(secret_for(channel), vault, os.environ)
+        if problem := vault_key_problem([channel]):  # before any request, as tidings run says it
+            raise ConfigError(problem)
         identity = await adapter_for(channel).identify(client, channel, credentials, now)
     except TidingsError as error:
         # A platform's refusal may quote the token.

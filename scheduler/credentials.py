@@ -16,6 +16,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from drafts.channels import ChannelBase, WebhookChannel
 from drafts.errors import ConfigError
 
+VAULT_KEY = "TIDINGS_SECRET_KEY"
+MIN_VAULT_KEY_LENGTH = 16
 REDACTED = "[secret]"
 # Shorter values would scrub ordinary words; no platform issues tokens this short.
 MIN_SCRUBBED_LENGTH = 4
@@ -58,11 +60,44 @@ def checked(name: str, value: str) -> str:
 def check_credentials(
     channels: Iterable[ChannelBase], environment: Mapping[str, str] = os.environ
 ) -> None:
-    """Read every variable the channels name, so that a malformed secret is a ``ConfigError``
-    before anything is claimed, and every secret is known to ``scrub`` from the start."""
+    """Read every variable the channels name, so that a malformed secret, or a vault key that
+    channels keeping tokens cannot do without, is a ``ConfigError`` before anything is claimed,
+    and every secret is known to ``scrub`` from the start."""
+    channels = list(channels)
     for channel in channels:
         for name in _variables(channel):
             checked(name, environment.get(name, ""))
+    if problem := vault_key_problem(channels, environment):
+        raise ConfigError(problem)
+
+
+def vault_key_problem(
+    channels: Iterable[ChannelBase], environment: Mapping[str, str] = os.environ
+) -> str | None:
+    """One line saying why ``TIDINGS_SECRET_KEY`` cannot open the vault and naming the channels
+    among ``channels`` that keep tokens there; None when it can, or none of them needs it.
+
+    Without it every post to those channels would fail when it is due, one by one."""
+    keeping = [channel.id for channel in channels if channel.keeps_tokens]
+    trouble = vault_key_trouble(environment)
+    if not keeping or trouble is None:
+        return None
+    if len(keeping) == 1:
+        needs = f"channel {keeping[0]} keeps refreshed tokens in the vault and needs it"
+    else:
+        needs = f"channels {', '.join(keeping)} keep refreshed tokens in the vault and need it"
+    return f"{VAULT_KEY}: {trouble}; {needs}"
+
+
+def vault_key_trouble(environment: Mapping[str, str] = os.environ) -> str | None:
+    """Why ``TIDINGS_SECRET_KEY`` cannot open the vault (``not set``, ``shorter than 16
+    characters``), or None when it can."""
+    key = environment.get(VAULT_KEY, "")
+    if not key:
+        return "not set"
+    if len(key) < MIN_VAULT_KEY_LENGTH:
+        return f"shorter than {MIN_VAULT_KEY_LENGTH} characters"
+    return None
 
 
 def _variables(channel: ChannelBase) -> Iterator[str]:

@@ -23,11 +23,9 @@ from sqlmodel import Session
 from drafts.errors import ConfigError
 from drafts.models import StoredCredential
 from drafts.times import utcnow
-from scheduler.credentials import remember
+from scheduler.credentials import MIN_VAULT_KEY_LENGTH, VAULT_KEY, remember
 from scheduler.platforms.base import StoredSecret
 
-KEY_VARIABLE = "TIDINGS_SECRET_KEY"
-MIN_KEY_LENGTH = 16
 _NONCE_BYTES = 12
 
 
@@ -35,17 +33,17 @@ class Sealer:
     """Encrypts and decrypts vault values with one key."""
 
     def __init__(self, passphrase: str) -> None:
-        if len(passphrase) < MIN_KEY_LENGTH:
-            raise ConfigError(f"{KEY_VARIABLE}: use at least {MIN_KEY_LENGTH} characters")
+        if len(passphrase) < MIN_VAULT_KEY_LENGTH:
+            raise ConfigError(f"{VAULT_KEY}: use at least {MIN_VAULT_KEY_LENGTH} characters")
         key = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"tidings-vault-v1", info=b"aes-gcm")
         self._aead = AESGCM(key.derive(passphrase.encode("utf-8")))
 
     @classmethod
     def from_environment(cls) -> Sealer:
-        passphrase = os.environ.get(KEY_VARIABLE, "")
+        passphrase = os.environ.get(VAULT_KEY, "")
         if not passphrase:
             raise ConfigError(
-                f"{KEY_VARIABLE} is not set: it encrypts the tokens Tidings stores "
+                f"{VAULT_KEY} is not set: it encrypts the tokens Tidings stores "
                 '(make one with: python -c "import secrets; print(secrets.token_urlsafe(32))")'
             )
         remember(passphrase)
@@ -62,7 +60,7 @@ class Sealer:
             plain = self._aead.decrypt(raw[:_NONCE_BYTES], raw[_NONCE_BYTES:], _aad(channel, kind))
         except InvalidTag:
             raise ConfigError(
-                f"stored {kind} for channel {channel} does not decrypt: {KEY_VARIABLE} changed?"
+                f"stored {kind} for channel {channel} does not decrypt: {VAULT_KEY} changed?"
             ) from None
         return plain.decode("utf-8")
 

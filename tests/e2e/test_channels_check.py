@@ -81,6 +81,35 @@ def test_every_platform_is_reachable_and_says_who_it_posts_as(
     assert "TIDINGS_DEMO_MASTODON_TOKEN" in rows["mastodon"]["problem"]
 
 
+def test_channels_that_keep_tokens_say_the_vault_key_is_missing_before_asking_the_platform(
+    sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    (tmp_path / "config.toml").write_text(_config_text(sandbox.base_url, "202610"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TIDINGS_")}
+    env |= {name: secrets.token_urlsafe(24) for name in DEMO_SECRETS}
+    env["TIDINGS_DEMO_TELEGRAM_TOKEN"] = f"123456789:{secrets.token_urlsafe(24)}"
+    del env["TIDINGS_SECRET_KEY"]
+    subprocess.run(
+        [sys.executable, "-m", "tidings", "init"],
+        cwd=tmp_path,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+
+    done = check(tmp_path, env)
+    assert done.returncode == 1
+    rows = {row["channel"]: row for row in json.loads(done.stdout)}
+    for channel in ("x-en", "bluesky"):
+        assert rows[channel]["reachable"] is False
+        assert rows[channel]["problem"] == (
+            f"TIDINGS_SECRET_KEY: not set; channel {channel} keeps refreshed tokens in the "
+            "vault and needs it"
+        )
+    assert sandbox.state.requests("x") == sandbox.state.requests("bluesky") == []
+    assert all(row["reachable"] for name, row in rows.items() if name not in ("x-en", "bluesky"))
+
+
 def test_a_mastodon_instance_limit_learned_by_the_check_is_used_for_counting(
     sandbox: RunningSandbox,
     tmp_path: Path,

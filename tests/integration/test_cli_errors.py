@@ -152,6 +152,42 @@ def test_a_broken_config_names_the_key(workdir: Path, capsys: pytest.CaptureFixt
     assert "channels[1] (x-en)" in line and "token" in line
 
 
+def test_run_refuses_to_start_without_the_vault_key_naming_the_channels_that_need_it(
+    workdir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("TIDINGS_SECRET_KEY", raising=False)
+    before = snapshot(workdir)
+    assert fails(["run", "--drain"], capsys) == (
+        "error: TIDINGS_SECRET_KEY: not set; channels x-en, x-ko, bluesky keep refreshed tokens "
+        "in the vault and need it"
+    )
+    monkeypatch.setenv("TIDINGS_SECRET_KEY", "fifteen chars!!")
+    assert fails(["run", "--drain"], capsys).startswith(
+        "error: TIDINGS_SECRET_KEY: shorter than 16 characters; channels x-en, x-ko, bluesky"
+    )
+    assert snapshot(workdir) == before
+
+
+def test_submit_warns_when_a_channel_lacks_the_vault_key_and_submits(
+    workdir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("TIDINGS_SECRET_KEY", raising=False)
+    (workdir / "everywhere.toml").write_text(
+        GOOD.replace('["linkedin"]', '["linkedin", "x-en", "bluesky"]'), encoding="utf-8"
+    )
+    run(["draft", "add", "everywhere.toml", "--as", "mina"])
+    capsys.readouterr()
+    run(["submit", "2", "--as", "mina"])
+    said = capsys.readouterr()
+    assert said.out == "Draft 2 is in review.\n"
+    assert said.err == (
+        "warning: TIDINGS_SECRET_KEY: not set; channels x-en, bluesky keep refreshed tokens in "
+        "the vault and need it\n"
+    )
+    run(["submit", "1", "--as", "mina"])  # LinkedIn keeps no tokens: nothing to say
+    assert capsys.readouterr().err == ""
+
+
 def test_global_options_work_after_the_command() -> None:
     assert hoist_global_options(["approve", "3", "--as", "joon", "--json"]) == [
         "--as",

@@ -19,11 +19,12 @@ from drafts.models import Attempt
 from drafts.rendering import TemplateLibrary
 from drafts.storage import Database
 from drafts.times import utcnow
+from scheduler.credentials import VAULT_KEY
 from scheduler.outcomes import Failed
 from scheduler.platforms.base import HttpRequest, send
 from scheduler.platforms.x_oauth import ACCESS
 from scheduler.sandbox.server import RunningSandbox, running_sandbox
-from scheduler.vault import KEY_VARIABLE, Sealer, save_secret
+from scheduler.vault import Sealer, save_secret
 from tests.conftest import make_config
 from tests.integration.publishing import drain, posts, queue_posts
 
@@ -70,7 +71,7 @@ def test_a_stored_token_with_a_line_break_fails_the_post_without_leaking_it(
     # The vault's tokens come from the platform and are not checked at start like the
     # environment's: the request itself is refused, and the token must not follow into errors.
     monkeypatch.setenv("TIDINGS_T_X", secrets.token_urlsafe(24))
-    monkeypatch.setenv(KEY_VARIABLE, secrets.token_urlsafe(32))
+    monkeypatch.setenv(VAULT_KEY, secrets.token_urlsafe(32))
     config: Config = make_config(
         f'[[channels]]\nid = "x"\nplatform = "x"\nlanguages = ["en"]\n'
         f'base_url = "{sandbox.base_url}"\ntoken_env = "TIDINGS_T_X"\n'

@@ -6,9 +6,16 @@ import secrets
 
 import pytest
 
-from drafts.channels import XChannel
+from drafts.channels import BlueskyChannel, MastodonChannel, XChannel
 from drafts.errors import ConfigError
-from scheduler.credentials import REDACTED, check_credentials, checked, remember, scrub
+from scheduler.credentials import (
+    REDACTED,
+    check_credentials,
+    checked,
+    remember,
+    scrub,
+    vault_key_problem,
+)
 
 
 @pytest.mark.parametrize(
@@ -40,10 +47,44 @@ def test_every_variable_a_channel_names_is_checked() -> None:
         refresh_token_env="X_REFRESH",
         client_id_env="X_CLIENT",
     )
-    fine = {"X_TOKEN": secrets.token_urlsafe(24), "X_CLIENT": "client-id"}
+    fine = {
+        "X_TOKEN": secrets.token_urlsafe(24),
+        "X_CLIENT": "client-id",
+        "TIDINGS_SECRET_KEY": secrets.token_urlsafe(32),
+    }
     check_credentials([channel], fine)
     with pytest.raises(ConfigError, match=r"^X_REFRESH: holds a line break"):
         check_credentials([channel], {**fine, "X_REFRESH": secrets.token_urlsafe(24) + "\n"})
+
+
+def test_channels_that_keep_tokens_need_the_vault_key_before_the_daemon_starts() -> None:
+    x = XChannel(id="x-en", platform="x", languages=("en",), token_env="X_TOKEN")
+    bluesky = BlueskyChannel(
+        id="bluesky",
+        platform="bluesky",
+        languages=("en",),
+        handle="a.bsky.social",
+        password_env="BSKY",
+    )
+    mastodon = MastodonChannel(
+        id="social",
+        platform="mastodon",
+        languages=("en",),
+        base_url="https://m.example",
+        token_env="M_TOKEN",
+    )
+    check_credentials([mastodon], {})  # nothing keeps tokens: no key needed
+    check_credentials([x, bluesky, mastodon], {"TIDINGS_SECRET_KEY": "sixteen chars!!!"})
+    with pytest.raises(ConfigError) as raised:
+        check_credentials([x, mastodon, bluesky], {})
+    assert str(raised.value) == (
+        "TIDINGS_SECRET_KEY: not set; channels x-en, bluesky keep refreshed tokens in the vault "
+        "and need it"
+    )
+    assert vault_key_problem([bluesky], {"TIDINGS_SECRET_KEY": "fifteen chars!!"}) == (
+        "TIDINGS_SECRET_KEY: shorter than 16 characters; channel bluesky keeps refreshed tokens "
+        "in the vault and needs it"
+    )
 
 
 def test_an_error_quoting_a_secret_is_scrubbed_however_it_is_quoted() -> None:

@@ -391,6 +391,24 @@ async def test_the_channels_page_is_fast_and_does_not_check_unasked(
     assert elements(page.text, 'a[href="/channels?check=1"]') == []  # only admins check
 
 
+async def test_the_channels_page_says_a_missing_vault_key_without_a_check(
+    as_mina: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("TIDINGS_SECRET_KEY", raising=False)
+    page = await as_mina.get("/channels")
+    for channel in ("x-en", "x-ko", "bluesky"):
+        *_, health, notes = row_of(page.text, f"channel-{channel}")
+        assert health == "not checked yet"
+        assert notes == (
+            f"TIDINGS_SECRET_KEY: not set; channel {channel} keeps refreshed tokens in the vault "
+            "and needs it"
+        )
+    assert row_of(page.text, "channel-mastodon")[-1] == ""  # it keeps no tokens
+    monkeypatch.setenv("TIDINGS_SECRET_KEY", secrets.token_urlsafe(32))
+    page = await as_mina.get("/channels")
+    assert row_of(page.text, "channel-x-en")[-1] == ""
+
+
 @SQLITE_ONLY
 async def test_checking_the_channels_asks_the_sandbox(
     database: Database,

@@ -85,6 +85,11 @@ def fail(message: str) -> NoReturn:
     raise SystemExit(1)
 
 
+def warn(message: str) -> None:
+    """Print one line on stderr about something that will go wrong later; nothing stops."""
+    err.print(f"[bold yellow]warning:[/] {escape(message)}", markup=True, highlight=False)
+
+
 def say(message: str) -> None:
     out.print(message, markup=False)
 

@@ -14,7 +14,8 @@ from drafts.review import approve as approve_draft
 from drafts.review import request_changes as request_draft_changes
 from drafts.review import submit as submit_draft
 from drafts.times import show
-from tidings.cli.console import emit_json, err, say
+from scheduler.credentials import vault_key_problem
+from tidings.cli.console import emit_json, err, say, warn
 from tidings.cli.context import AppContext, app_context
 from tidings.cli.views import print_post_changes
 
@@ -22,12 +23,18 @@ DraftId = Annotated[int, typer.Argument(metavar="ID", help="The draft.")]
 
 
 def submit(ctx: typer.Context, draft_id: DraftId) -> None:
-    """Send a draft to review (refused, with every problem, if a post does not fit its channel)."""
+    """Send a draft to review (refused, with every problem, if a post does not fit its channel).
+
+    A channel that cannot publish from here for want of the vault key is warned about, not
+    refused: the key matters where ``tidings run`` runs, and review can go on meanwhile."""
     context = app_context(ctx)
     with context.writing() as session:
         draft = submit_draft(
             session, draft_id=draft_id, actor=context.actor(session), config=context.config
         )
+    targeted = [channel for channel in context.config.channels if channel.id in draft.channels]
+    if problem := vault_key_problem(targeted):
+        warn(problem)
     if context.json:
         emit_json({"id": draft.id, "status": draft.status})
     else:

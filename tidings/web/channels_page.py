@@ -1,5 +1,6 @@
 """The channels page: each configured channel (platform, languages, slots, timezone) and its
-health, as ``tidings channels check`` reports it.
+health, as ``tidings channels check`` reports it; a vault key that channels need and the web's
+environment lacks is said before any check (the daemon would refuse to start without it).
 
 The check calls every platform, so the plain page never runs it: ``GET /channels`` reads the
 configuration and one small table (rate-limit windows) and shows "not checked yet";
@@ -28,6 +29,7 @@ from drafts.storage import Database
 from drafts.times import utcnow
 from drafts.users import Capability, require
 from scheduler.channel_check import ChannelHealth, check_channels
+from scheduler.credentials import vault_key_problem
 from tidings.web.context import WebContext, off_loop
 
 CHECK_TIMEOUT = 10.0  # seconds per request to a platform: the page waits for the slowest
@@ -54,6 +56,8 @@ class ChannelView:
     blocked_until: datetime | None  # a rate-limit window still running
     blocked_reason: str | None
     health: HealthView | None  # None: not checked on this request
+    # Known without a check: the vault key this channel needs is missing where the web runs.
+    key_problem: str | None = None
 
 
 @dataclass(frozen=True)
@@ -117,6 +121,7 @@ def channels_page(
     def view(channel: ChannelBase) -> ChannelView:
         window = windows.get(channel.id)
         found = health.get(channel.id) if health is not None else None
+        key_problem = vault_key_problem([channel])
         return ChannelView(
             id=channel.id,
             platform=channel.platform,
@@ -127,6 +132,7 @@ def channels_page(
             blocked_until=window[0] if window else None,
             blocked_reason=window[1] if window else None,
             health=_health_view(found, now) if found is not None else None,
+            key_problem=None if found is not None and found.problem == key_problem else key_problem,
         )
 
     return ChannelsPage(

@@ -3,66 +3,24 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import TEST_CONFIG
-from tidings.cli import hoist_global_options, main
-
-GOOD = """
-kind = "update"
-title = "Riverside park reopens"
-channels = ["linkedin"]
-[text]
-en = "🌳 The riverside park is open again. #Parks"
-ko = "🌳 강변 공원이 다시 문을 열었습니다. #공원"
-"""
+from tests.integration.command_line import GOOD, fails, run, snapshot, use_folder
+from tidings.cli import hoist_global_options
 
 
 @pytest.fixture
 def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    for name in ("TIDINGS_CONFIG", "TIDINGS_USER"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / "config.toml").write_text(
-        TEST_CONFIG.replace("sqlite:///unused.db", "sqlite:///tidings.db"), encoding="utf-8"
-    )
+    use_folder(tmp_path, monkeypatch)
     run(["init"])
     run(["user", "add", "mina", "--role", "author"])
     run(["user", "add", "joon", "--role", "reviewer"])
     (tmp_path / "good.toml").write_text(GOOD, encoding="utf-8")
     run(["draft", "add", "good.toml", "--as", "mina"])
     return tmp_path
-
-
-def run(args: list[str]) -> None:
-    try:
-        main(args)
-    except SystemExit as exit_:
-        if exit_.code not in (0, None):
-            raise
-
-
-def snapshot(folder: Path) -> tuple[object, ...]:
-    with sqlite3.connect(folder / "tidings.db") as db:
-        return tuple(
-            db.execute(f"SELECT * FROM {table} ORDER BY id").fetchall()
-            for table in ("user", "draft", "variant", "post", "review", "audit_log")
-        )
-
-
-def fails(args: list[str], capsys: pytest.CaptureFixture[str]) -> str:
-    capsys.readouterr()
-    with pytest.raises(SystemExit) as exit_:
-        main(args)
-    assert exit_.value.code == 1
-    captured = capsys.readouterr()
-    assert captured.out == ""
-    lines = captured.err.strip().splitlines()
-    assert len(lines) == 1, captured.err
-    return lines[0]
 
 
 DRAFT_ERRORS = [

@@ -15,7 +15,7 @@ from drafts.errors import StorageError
 from drafts.models import User
 from drafts.storage import Database
 from tests.conftest import TEST_CONFIG
-from tests.integration.test_cli_errors import GOOD, fails, run
+from tests.integration.command_line import GOOD, fails, run, use_folder
 
 TABLES = ("user", "draft", "variant", "post", "review", "audit_log")
 HUGE_IDS = ("99999999999999999999", str(2**63), str(2**31))
@@ -25,11 +25,7 @@ SQL_WORDS = ("SELECT", "INSERT", "UPDATE", "[SQL", "[parameters", "Traceback")
 @pytest.fixture
 def workdir(database: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A folder with config.toml on the test's database, two users and draft 1."""
-    for name in ("TIDINGS_CONFIG", "TIDINGS_USER"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.chdir(tmp_path)
-    config = TEST_CONFIG.replace("sqlite:///unused.db", database.url)
-    (tmp_path / "config.toml").write_text(config, encoding="utf-8")
+    use_folder(tmp_path, monkeypatch, TEST_CONFIG.replace("sqlite:///unused.db", database.url))
     run(["user", "add", "mina", "--role", "author"])
     run(["user", "add", "joon", "--role", "reviewer"])
     (tmp_path / "good.toml").write_text(GOOD, encoding="utf-8")

@@ -29,9 +29,9 @@ from drafts.rendering import TemplateLibrary
 from drafts.storage import Database
 from scheduler.daemon import Daemon, DaemonSettings
 from scheduler.sandbox.server import RunningSandbox, running_sandbox
-from tests.conftest import TEST_CONFIG, sqlite_database
+from tests.conftest import sqlite_database
+from tests.integration.command_line import fails, run, snapshot, use_folder
 from tests.integration.publishing import drain, queue_drafts, sandbox_config
-from tests.integration.test_cli_errors import fails, run, snapshot
 
 SECRET_WORDS = "the harbour fund's unannounced budget"
 LONG_DRAFT = f"""
@@ -65,12 +65,7 @@ def every_new_connection(listener: Any) -> Iterator[None]:
 
 @pytest.fixture
 def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    for name in ("TIDINGS_CONFIG", "TIDINGS_USER"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / "config.toml").write_text(
-        TEST_CONFIG.replace("sqlite:///unused.db", "sqlite:///tidings.db"), encoding="utf-8"
-    )
+    use_folder(tmp_path, monkeypatch)
     run(["init"])
     run(["user", "add", "mina", "--role", "author"])
     (tmp_path / "long.toml").write_text(LONG_DRAFT, encoding="utf-8")

@@ -24,7 +24,7 @@ import pytest
 import tomli_w
 import typer.main
 
-from tests.conftest import TEST_CONFIG
+from tests.integration.command_line import use_folder
 from tidings.cli import main
 
 SEED = 20261203
@@ -393,15 +393,10 @@ class Tally:
 
 @pytest.fixture
 def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    for name in ("TIDINGS_CONFIG", "TIDINGS_USER"):
-        monkeypatch.delenv(name, raising=False)
+    use_folder(tmp_path, monkeypatch)
     # typer builds the command tree on every call, once per process for a real `tidings`; built
     # once here, the same tree serves the test's hundreds of calls in one process.
     monkeypatch.setattr(typer.main, "get_command", functools.cache(typer.main.get_command))
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / "config.toml").write_text(
-        TEST_CONFIG.replace("sqlite:///unused.db", "sqlite:///tidings.db"), encoding="utf-8"
-    )
     for args in (["init"], ["user", "add", "mina", "--role", "author"]):
         main(args)
     (tmp_path / "seed.toml").write_text(SEEDS[0], encoding="utf-8")

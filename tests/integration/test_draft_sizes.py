@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 
 from drafts.draft_file import MAX_FILE_BYTES, MAX_TEXT_CHARACTERS
-from tests.conftest import TEST_CONFIG
-from tests.integration.test_cli_errors import fails, run, snapshot
+from tests.integration.command_line import fails, run, snapshot, use_folder
 
 PARAGRAPH = "The riverside park is open again, with a new boardwalk. #Parks\n"
 
@@ -29,12 +28,7 @@ def hiring(summary_ko: str) -> str:
 
 @pytest.fixture
 def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    for name in ("TIDINGS_CONFIG", "TIDINGS_USER"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / "config.toml").write_text(
-        TEST_CONFIG.replace("sqlite:///unused.db", "sqlite:///tidings.db"), encoding="utf-8"
-    )
+    use_folder(tmp_path, monkeypatch)
     run(["init"])
     run(["user", "add", "mina", "--role", "author"])
     return tmp_path

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.integration.command_line import use_folder
 from tidings.cli import main
 
 WEBHOOK_TOKEN = "wh-query-token-5f1d2c"
@@ -39,10 +40,7 @@ def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, 
 
 @pytest.fixture
 def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    for name in ("TIDINGS_CONFIG", "TIDINGS_USER"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
+    return use_folder(tmp_path, monkeypatch, config=None)  # each test writes its own
 
 
 def test_draft_show_and_channels_list_never_print_a_webhooks_token(

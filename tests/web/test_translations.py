@@ -24,7 +24,7 @@ from starlette.requests import Request
 from drafts.models import User
 from drafts.storage import Database
 from drafts.users import find_user
-from tests.conftest import TEST_CONFIG
+from tests.integration.command_line import run, use_folder
 from tests.web.conftest import (
     SQLITE_ONLY,
     Drafts,
@@ -380,23 +380,10 @@ async def test_other_pages_answer_in_korean(korean_joon: httpx.AsyncClient, draf
 # --- the command line --------------------------------------------------------------------
 
 
-def run(args: list[str]) -> None:
-    try:
-        main(args)
-    except SystemExit as exit_:
-        if exit_.code not in (0, None):
-            raise
-
-
 def test_user_add_takes_the_interface_language(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    for name in ("TIDINGS_CONFIG", "TIDINGS_USER"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / "config.toml").write_text(
-        TEST_CONFIG.replace("sqlite:///unused.db", "sqlite:///tidings.db"), encoding="utf-8"
-    )
+    use_folder(tmp_path, monkeypatch)
     run(["init"])
     run(["user", "add", "sora", "--role", "author", "--language", "ko"])
     assert "Added sora (author, ko)." in capsys.readouterr().out

@@ -21,7 +21,7 @@ from drafts.models import AuditEntry, User
 from drafts.storage import Database
 from drafts.users import PASSWORDS, Role, add_user, change_role, find_user, set_password
 from drafts.web_sessions import open_session, session_user
-from tests.conftest import TEST_CONFIG
+from tests.integration.command_line import run, use_folder
 from tests.web.conftest import (
     FAST_HASHER,
     SQLITE_ONLY,
@@ -422,12 +422,7 @@ def store_hash(database: Database, name: str, password_hash: str) -> None:
 def test_the_cli_hashes_with_the_same_hasher(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    for variable in ("TIDINGS_CONFIG", "TIDINGS_USER"):
-        monkeypatch.delenv(variable, raising=False)
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / "config.toml").write_text(
-        TEST_CONFIG.replace("sqlite:///unused.db", "sqlite:///tidings.db"), encoding="utf-8"
-    )
+    use_folder(tmp_path, monkeypatch)
     run(["init"])
     monkeypatch.setattr("sys.stdin", io.StringIO("too short\n"))
     with pytest.raises(SystemExit) as refused:
@@ -445,11 +440,3 @@ def test_the_cli_hashes_with_the_same_hasher(
     assert stored is not None
     assert stored.startswith(PRODUCTION_PARAMETERS)
     assert PASSWORDS.verify(stored, NEW_PASSWORD)
-
-
-def run(args: list[str]) -> None:
-    try:
-        main(args)
-    except SystemExit as exit_:
-        if exit_.code not in (0, None):
-            raise

@@ -17,9 +17,6 @@ from __future__ import annotations
 import json
 import secrets
 import signal
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,8 +25,6 @@ from typing import Any
 
 import greenlet  # type: ignore[import-untyped]  # Playwright's sync API runs on it
 import pytest
-import uvicorn
-from argon2 import PasswordHasher
 from playwright.sync_api import (
     Browser,
     BrowserContext,
@@ -49,8 +44,9 @@ from drafts.rendering import TemplateLibrary
 from drafts.review import approve, submit
 from drafts.storage import Database
 from drafts.times import utcnow
-from drafts.users import Role, add_user, find_user
+from drafts.users import Role, find_user
 from tests.conftest import make_config, sqlite_database
+from tests.web.conftest import FAST_HASHER, Person, add_people, serving
 from tidings.web import auth
 from tidings.web.app import create_app
 from tidings.web.session_key import VAULT_SECRET_VARIABLE, WEB_SECRET_VARIABLE
@@ -67,7 +63,6 @@ CHROMIUM_ARGS = [
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 ACTION_TIMEOUT_MS = 5_000  # each click, fill, navigation and expectation
 TEST_TIMEOUT_S = 30  # the whole test, setup and teardown included
-FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 
 CONFIG = """
 [tidings]
@@ -186,28 +181,10 @@ def database(sqlite_template: Path, tmp_path: Path) -> Iterator[Database]:
     db.dispose()
 
 
-@dataclass(frozen=True)
-class Person:
-    name: str
-    password: str
-
-
 @pytest.fixture
 def people(database: Database) -> dict[str, Person]:
     """An author (mina) and a reviewer (joon), each with a password made now."""
-    made = {}
-    with database.writing() as session:
-        for name, role in [("mina", Role.AUTHOR), ("joon", Role.REVIEWER)]:
-            password = secrets.token_urlsafe(18)
-            add_user(
-                session,
-                name=name,
-                role=role,
-                password_hash=FAST_HASHER.hash(password),
-                actor=None,
-            )
-            made[name] = Person(name, password)
-    return made
+    return add_people(database, {"mina": Role.AUTHOR, "joon": Role.REVIEWER})
 
 
 @pytest.fixture
@@ -219,23 +196,8 @@ def server_url(
     monkeypatch.delenv(VAULT_SECRET_VARIABLE, raising=False)
     decoy = FAST_HASHER.hash(secrets.token_urlsafe(18))  # unknown names: cheap here too
     monkeypatch.setattr(auth, "_decoy_hash", lambda: decoy)
-    app = create_app(config, database)
-
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off", ws="none"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert thread.is_alive(), "uvicorn stopped before it started serving"
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.01)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
-    sock.close()
+    with serving(create_app(config, database)) as origin:
+        yield origin
 
 
 # --- a browser context per test -------------------------------------------------------------

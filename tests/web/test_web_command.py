@@ -5,9 +5,6 @@ from __future__ import annotations
 
 import secrets
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,7 +19,7 @@ from typer.testing import CliRunner
 
 from drafts.errors import ConfigError
 from tests.conftest import TEST_CONFIG
-from tests.web.conftest import FAST_HASHER, TOKEN
+from tests.web.conftest import FAST_HASHER, TOKEN, serving
 from tidings.cli.app import root
 from tidings.cli.web_commands import web
 from tidings.web import auth
@@ -85,23 +82,8 @@ def served(config_file: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[httpx
     result = CliRunner().invoke(command_line(), ["--config", str(config_file), "web"])
     assert result.exit_code == 0, result.output
     app = started.pop("app")
-    config = uvicorn.Config(app, **{**started, "log_level": "warning"}, lifespan="off", ws="none")
-    server = uvicorn.Server(config)
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.01)
-    try:
-        with httpx.Client(base_url=f"http://127.0.0.1:{sock.getsockname()[1]}") as browser:
-            yield browser
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
+    with serving(app, **started) as origin, httpx.Client(base_url=origin) as browser:
+        yield browser
 
 
 def failed_login(browser: httpx.Client, name: str, forwarded_for: str) -> int:

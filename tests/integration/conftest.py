@@ -8,7 +8,10 @@ from collections.abc import Iterator
 
 import pytest
 
+from drafts.models import User
+from drafts.storage import Database
 from scheduler.sandbox import RunningSandbox, running_sandbox
+from tests.integration.drafting import add_author
 from tests.integration.sandbox_fixtures import fresh
 
 
@@ -24,3 +27,9 @@ def sandbox(module_sandbox: RunningSandbox) -> RunningSandbox:
     """The module's sandbox, emptied and back to its default settings for this test."""
     fresh(module_sandbox)
     return module_sandbox
+
+
+@pytest.fixture
+def mina(database: Database) -> User:
+    """An author, added as ``tidings user add`` adds one."""
+    return add_author(database)

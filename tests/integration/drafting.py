@@ -44,6 +44,19 @@ def free_text(
     return read_draft_file(source, "draft.toml", config, now or utcnow())
 
 
+def add_posts(
+    database: Database,
+    config: Config,
+    library: TemplateLibrary,
+    author: User,
+    title: str,
+    now: datetime | None = None,
+) -> dict[tuple[str, str], int]:
+    """A new free-text draft titled ``title`` (PARK, on linkedin and x-en, read at ``now``):
+    its posts' ids by (channel, language)."""
+    return add_content(database, config, library, author, free_text(config, title, now=now))[1]
+
+
 def add_content(
     database: Database,
     config: Config,

@@ -17,20 +17,9 @@ from drafts.lifecycle import PostStatus
 from drafts.models import Attempt, Post, User
 from drafts.rendering import TemplateLibrary
 from drafts.storage import Database
-from tests.integration.drafting import add_author, add_content, free_text
+from tests.integration.drafting import add_posts
 
 STARTED = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def mina(database: Database) -> User:
-    return add_author(database)
-
-
-def posts_of(
-    database: Database, config: Config, library: TemplateLibrary, author: User, title: str
-) -> dict[tuple[str, str], int]:
-    return add_content(database, config, library, author, free_text(config, title))[1]
 
 
 def tried(database: Database, post_id: int, *outcomes: str, minute: int = 0) -> None:
@@ -58,7 +47,7 @@ def leave(database: Database, post_id: int, status: PostStatus, *, at: datetime)
 def test_a_post_comes_with_its_attempts_and_its_history(
     database: Database, config: Config, library: TemplateLibrary, mina: User
 ) -> None:
-    posts = posts_of(database, config, library, mina, "Riverside park reopens")
+    posts = add_posts(database, config, library, mina, "Riverside park reopens")
     post_id, other = posts["linkedin", "en"], posts["x-en", "en"]
     tried(database, post_id, "retry", "published")
     tried(database, other, "failed")
@@ -82,7 +71,7 @@ def test_a_post_comes_with_its_attempts_and_its_history(
 def test_the_attempt_log_is_newest_first_for_every_post_or_one(
     database: Database, config: Config, library: TemplateLibrary, mina: User
 ) -> None:
-    posts = posts_of(database, config, library, mina, "Riverside park reopens")
+    posts = add_posts(database, config, library, mina, "Riverside park reopens")
     linkedin, x = posts["linkedin", "en"], posts["x-en", "en"]
     tried(database, linkedin, "retry", "published")
     tried(database, x, "unknown", minute=10)
@@ -105,8 +94,8 @@ def test_the_attempt_log_is_newest_first_for_every_post_or_one(
 def test_the_attention_list_is_the_most_recently_changed_first(
     database: Database, config: Config, library: TemplateLibrary, mina: User
 ) -> None:
-    park = posts_of(database, config, library, mina, "Riverside park reopens")
-    hours = posts_of(database, config, library, mina, "Library hours")
+    park = add_posts(database, config, library, mina, "Riverside park reopens")
+    hours = add_posts(database, config, library, mina, "Library hours")
     leave(database, park["linkedin", "en"], PostStatus.NEEDS_ATTENTION, at=STARTED)
     leave(database, park["x-en", "en"], PostStatus.FAILED, at=STARTED + timedelta(hours=2))
     leave(

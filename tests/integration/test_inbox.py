@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 from sqlmodel import select
 
 from drafts.authoring import edit_draft
@@ -12,14 +11,9 @@ from drafts.models import Post, User
 from drafts.rendering import TemplateLibrary
 from drafts.review import submit
 from drafts.storage import Database
-from tests.integration.drafting import add_author, add_content, free_text
+from tests.integration.drafting import add_content, free_text
 
 ENGLISH = {"en": "The park opens on Tuesday."}
-
-
-@pytest.fixture
-def mina(database: Database) -> User:
-    return add_author(database)
 
 
 def add(

@@ -4,30 +4,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
 from drafts.config import Config
 from drafts.lifecycle import PostStatus
 from drafts.models import Post, User
 from drafts.queueing import PlannedPost, posts_due_between
 from drafts.rendering import TemplateLibrary
 from drafts.storage import Database
-from tests.integration.drafting import add_author, add_content, free_text
+from tests.integration.drafting import add_posts
 
 MONDAY = datetime(2026, 11, 30, tzinfo=UTC)
 SHOWN = (PostStatus.SCHEDULED, PostStatus.PUBLISHED, PostStatus.NEEDS_ATTENTION)
-
-
-@pytest.fixture
-def mina(database: Database) -> User:
-    return add_author(database)
-
-
-def posts_of(
-    database: Database, config: Config, library: TemplateLibrary, author: User, title: str
-) -> dict[tuple[str, str], int]:
-    """A new draft's post ids by (channel, language): linkedin in en and ko, x-en."""
-    return add_content(database, config, library, author, free_text(config, title, now=MONDAY))[1]
 
 
 def plan(database: Database, post_id: int, status: PostStatus, due: datetime) -> None:
@@ -40,8 +26,8 @@ def plan(database: Database, post_id: int, status: PostStatus, due: datetime) ->
 def test_the_weeks_posts_come_in_time_order_with_their_drafts_titles(
     database: Database, config: Config, library: TemplateLibrary, mina: User
 ) -> None:
-    park = posts_of(database, config, library, mina, "Riverside park reopens")
-    library_hours = posts_of(database, config, library, mina, "Library hours")
+    park = add_posts(database, config, library, mina, "Riverside park reopens", now=MONDAY)
+    library_hours = add_posts(database, config, library, mina, "Library hours", now=MONDAY)
     noon = MONDAY + timedelta(hours=3)
     plan(database, park["x-en", "en"], PostStatus.SCHEDULED, noon)
     plan(database, park["linkedin", "ko"], PostStatus.PUBLISHED, noon)

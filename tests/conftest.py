@@ -15,6 +15,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from sqlalchemy.engine import make_url
+from sqlmodel import SQLModel
 
 from drafts.config import Config, parse_config
 from drafts.rendering import TemplateLibrary
@@ -162,3 +163,13 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Databas
     db.dispose()
     with _admin_connection() as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def everything_stored(database: Database) -> str:
+    """Every row of every table, as text: where a secret must not be found."""
+    with database.reading() as session:
+        return "\n".join(
+            repr(tuple(row))
+            for table in SQLModel.metadata.sorted_tables
+            for row in session.execute(table.select())
+        )

@@ -248,6 +248,11 @@ def x_credentials(vault: MemoryVault | None = None, secret: str = "env-access") 
     return Credentials(secret, vault or MemoryVault(), X_ENVIRONMENT)
 
 
+def tweet(tweet_id: str, text: str, made: datetime) -> dict[str, str]:
+    """A post as X lists it in ``GET /2/users/{id}/tweets?tweet.fields=created_at``."""
+    return {"id": tweet_id, "text": text, "created_at": made.isoformat().replace("+00:00", "Z")}
+
+
 class FakeX:
     """Answers like X: a token endpoint that rotates, a create and /2/users/me that know which
     access tokens are ``valid``; ``calls`` lists the paths asked for."""

@@ -13,13 +13,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlmodel import SQLModel
 
 from drafts.config import load_config
 from drafts.lifecycle import PostStatus
 from drafts.rendering import TemplateLibrary
 from drafts.storage import Database
 from scheduler.sandbox.server import RunningSandbox, running_sandbox
+from tests.conftest import everything_stored
 from tests.integration.publishing import posts, queue_posts
 
 TOKEN_VARIABLE = "TIDINGS_E2E_MASTODON_TOKEN"
@@ -42,15 +42,6 @@ def tidings(folder: Path, env: dict[str, str], *args: str) -> subprocess.Complet
         timeout=60,
         check=False,
     )
-
-
-def everything_stored(database: Database) -> str:
-    with database.reading() as session:
-        return "\n".join(
-            repr(tuple(row))
-            for table in SQLModel.metadata.sorted_tables
-            for row in session.execute(table.select())
-        )
 
 
 def test_a_token_with_a_line_break_is_a_config_error_and_never_shown(

@@ -11,7 +11,7 @@ from datetime import timedelta
 
 import httpx
 import pytest
-from sqlmodel import SQLModel, select
+from sqlmodel import select
 
 from drafts.config import Config
 from drafts.lifecycle import PostStatus
@@ -25,7 +25,7 @@ from scheduler.platforms.base import HttpRequest, send
 from scheduler.platforms.x_oauth import ACCESS
 from scheduler.sandbox.server import RunningSandbox, running_sandbox
 from scheduler.vault import Sealer, save_secret
-from tests.conftest import make_config
+from tests.conftest import everything_stored, make_config
 from tests.integration.publishing import drain, posts, queue_posts
 
 
@@ -33,16 +33,6 @@ from tests.integration.publishing import drain, posts, queue_posts
 def sandbox() -> Iterator[RunningSandbox]:
     with running_sandbox() as running:
         yield running
-
-
-def everything_stored(database: Database) -> str:
-    """Every row of every table, as text."""
-    with database.reading() as session:
-        return "\n".join(
-            repr(tuple(row))
-            for table in SQLModel.metadata.sorted_tables
-            for row in session.execute(table.select())
-        )
 
 
 def test_a_header_with_a_line_break_is_not_sent_and_not_quoted(sandbox: RunningSandbox) -> None:

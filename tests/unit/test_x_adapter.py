@@ -35,6 +35,7 @@ from tests.fakes import (
     Saved,
     answer,
     run_against,
+    tweet,
     x_credentials,
 )
 
@@ -279,10 +280,6 @@ class XAccount:
         raise AssertionError(f"nothing may be posted: {request.method} {request.url}")
 
 
-def tweet(tweet_id: str, text: str = ENGLISH, made: datetime = NOW) -> dict[str, str]:
-    return {"id": tweet_id, "text": text, "created_at": made.isoformat().replace("+00:00", "Z")}
-
-
 def test_a_late_resend_after_an_unknown_outcome_sends_nothing() -> None:
     since = {UNKNOWN_SINCE: (NOW - timedelta(hours=2)).isoformat()}
     x = XAccount()
@@ -311,7 +308,7 @@ def test_a_late_resend_after_an_unknown_outcome_sends_nothing() -> None:
 def test_reconcile_resends_when_the_recent_posts_do_not_have_it(
     status: int, body: object, expected: type
 ) -> None:
-    x = XAccount(tweet("9", "another text"), create=[httpx.Response(status, json=body)])
+    x = XAccount(tweet("9", "another text", NOW), create=[httpx.Response(status, json=body)])
     recent = job(ENGLISH, state={SENT_AT: NOW.isoformat()})
     outcome = run_against(x, lambda c: XAdapter().reconcile(c, recent, X, x_credentials(), NOW))
     assert isinstance(outcome, expected)
@@ -320,7 +317,9 @@ def test_reconcile_resends_when_the_recent_posts_do_not_have_it(
 
 def test_reconcile_finds_the_post_among_the_recent_ones_and_sends_nothing() -> None:
     x = XAccount(
-        tweet("12"), tweet("11", "another text"), tweet("10", made=NOW - timedelta(hours=1))
+        tweet("12", ENGLISH, NOW),
+        tweet("11", "another text", NOW),
+        tweet("10", ENGLISH, NOW - timedelta(hours=1)),
     )
     recent = job(ENGLISH, state={SENT_AT: NOW.isoformat()})
     later = NOW + timedelta(minutes=1)
@@ -331,7 +330,7 @@ def test_reconcile_finds_the_post_among_the_recent_ones_and_sends_nothing() -> N
 
 def test_a_duplicate_answer_to_a_resend_is_settled_by_the_recent_posts() -> None:
     x = XAccount(create=[httpx.Response(403, json=DUPLICATE)])
-    listed_late = tweet("12")  # the timeline lags behind the post at first
+    listed_late = tweet("12", ENGLISH, NOW)  # the timeline lags behind the post at first
 
     def handler(request: httpx.Request) -> httpx.Response:
         answered = x(request)

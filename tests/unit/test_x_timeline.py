@@ -8,7 +8,7 @@ import pytest
 
 from scheduler.outcomes import Published, Unknown
 from scheduler.platforms.x_timeline import TIMELINE_SIZE, NotFound, read_timeline
-from tests.fakes import answer
+from tests.fakes import answer, tweet
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 FORBIDDEN = {
@@ -17,11 +17,6 @@ FORBIDDEN = {
     "title": "Forbidden",
     "status": 403,
 }
-
-
-def tweet(tweet_id: str, text: str, made: datetime = NOW) -> dict[str, str]:
-    """A post as ``GET /2/users/{id}/tweets?tweet.fields=created_at`` lists it."""
-    return {"id": tweet_id, "text": text, "created_at": made.isoformat().replace("+00:00", "Z")}
 
 
 LINKED = "Release 2.0 is out https://example.com/r2 #release"
@@ -35,15 +30,19 @@ def mine(tweet_id: str, made: datetime = NOW) -> dict[str, str]:
     ("posts", "expected"),
     [
         ([mine("5")], Published("5", "https://x.com/i/web/status/5", 200)),
-        ([tweet("5", "Release 2.0 is out https://t.co/AbC123xYz #release")], Published),  # t.co
+        # t.co in place of the link
+        ([tweet("5", "Release 2.0 is out https://t.co/AbC123xYz #release", NOW)], Published),
         ([mine("5", NOW - timedelta(minutes=1))], Published),  # the clocks differ a little
         ([mine("6"), mine("5")], Unknown),  # two identical posts: which is this one?
         ([], NotFound),
-        ([tweet("5", "Release 2.0 is out #release")], NotFound),  # another text
+        ([tweet("5", "Release 2.0 is out #release", NOW)], NotFound),  # another text
         ([mine("5", NOW - timedelta(minutes=10))], NotFound),  # made before the first attempt
         ([{"id": "5", "text": LINKED}], NotFound),  # no time: not known to be since then
         # A full page made since the first attempt: another match may lie beyond it.
-        ([tweet(str(n), f"other {n}") for n in range(TIMELINE_SIZE - 1)] + [mine("5")], NotFound),
+        (
+            [tweet(str(n), f"other {n}", NOW) for n in range(TIMELINE_SIZE - 1)] + [mine("5")],
+            NotFound,
+        ),
     ],
 )
 def test_reading_the_accounts_recent_posts(posts: list[dict[str, str]], expected: object) -> None:

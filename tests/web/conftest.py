@@ -219,6 +219,13 @@ def drafts(
     return Drafts(database, config, library)
 
 
+@pytest.fixture
+def server_url(app: Starlette) -> Iterator[str]:
+    """The test's app behind uvicorn on a loopback port: its origin."""
+    with serving(app) as origin:
+        yield origin
+
+
 def client(app: Starlette) -> httpx.AsyncClient:
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE_URL)
 
@@ -292,6 +299,14 @@ def csrf_token(html: str) -> str:
     found = TOKEN.search(html)
     assert found, "no CSRF token on the page"
     return found[1]
+
+
+async def post_form(
+    browser: httpx.AsyncClient, path: str, action: str, fields: dict[str, Any]
+) -> httpx.Response:
+    """Send the compose form at ``path`` with ``fields``, pressing the button ``action``."""
+    token = csrf_token((await browser.get(path)).text)
+    return await browser.post(path, data={**fields, "action": action, "csrf_token": token})
 
 
 async def log_in(browser: httpx.AsyncClient, person: Person) -> httpx.Response:

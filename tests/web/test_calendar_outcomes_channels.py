@@ -11,14 +11,12 @@ import httpx
 import pytest
 from sqlmodel import select
 
-from drafts.authoring import draft_posts, get_draft
 from drafts.config import Config
 from drafts.lifecycle import DraftStatus, PostStatus
 from drafts.models import Attempt, AuditEntry, Post
-from drafts.review import approve
 from drafts.storage import Database
 from drafts.times import utcnow
-from drafts.users import Role, add_user, find_user
+from drafts.users import Role, add_user
 from scheduler.sandbox.server import running_sandbox
 from tests.conftest import TEST_CONFIG, make_config
 from tests.web.conftest import (
@@ -38,6 +36,13 @@ from tests.web.conftest import (
     text,
     texts,
 )
+from tests.web.scheduling import (
+    add_attempts,
+    needs_attention_post,
+    next_sunday_evening,
+    scheduled,
+    settle,
+)
 from tidings.web import channels_page
 from tidings.web.app import create_app
 from tidings.web.calendar import week_of
@@ -45,28 +50,6 @@ from tidings.web.calendar import week_of
 pytestmark = pytest.mark.anyio
 
 LONDON, SEOUL = ZoneInfo("Europe/London"), ZoneInfo("Asia/Seoul")
-WORKER = "web-test-worker"
-
-
-def next_sunday_evening(weeks_ahead: int = 2) -> datetime:
-    """A Sunday at 20:00 UTC some weeks ahead: still Sunday in London, Monday in Seoul."""
-    day = utcnow().date() + timedelta(weeks=weeks_ahead)
-    day += timedelta(days=(6 - day.weekday()) % 7)
-    return datetime(day.year, day.month, day.day, 20, 0, tzinfo=UTC)
-
-
-def scheduled(
-    drafts: Drafts, database: Database, config: Config, due: datetime
-) -> tuple[int, list[Post]]:
-    """An English draft (linkedin and x-en) approved by joon and so scheduled at ``due``."""
-    draft_id = drafts.add({"en": "The library opens late on Sundays"}, publish_at=due.isoformat())
-    with database.writing() as session:
-        joon = find_user(session, "joon")
-        approve(session, draft_id=draft_id, reviewer=joon, comment="", config=config, now=utcnow())
-    with database.reading() as session:
-        posts = draft_posts(session, draft_id)
-    assert {p.status for p in posts} == {PostStatus.SCHEDULED}
-    return draft_id, posts
 
 
 def day_of(html: str, channel: str, post_id: int) -> str | None:
@@ -168,33 +151,6 @@ async def test_the_calendar_refuses_a_week_or_zone_it_cannot_read(
         assert "Traceback" not in page.text
 
 
-def add_attempts(database: Database, post_id: int, *rows: dict[str, object]) -> None:
-    started = utcnow() - timedelta(minutes=10)
-    with database.writing() as session:
-        for number, row in enumerate(rows, start=1):
-            at = started + timedelta(minutes=number)
-            session.add(
-                Attempt(
-                    post_id=post_id,
-                    number=number,
-                    worker=WORKER,
-                    started_at=at,
-                    finished_at=at + timedelta(milliseconds=int(str(row.get("duration_ms", 0)))),
-                    **row,  # type: ignore[arg-type]
-                )
-            )
-
-
-def settle(database: Database, post_id: int, status: PostStatus, reason: str) -> None:
-    """Leave the post as the daemon would after its last attempt."""
-    with database.writing() as session:
-        post = session.get(Post, post_id)
-        assert post is not None
-        post.status, post.reason, post.attempt_at = status, reason, None
-        draft = get_draft(session, post.draft_id)
-        draft.status = DraftStatus.DONE
-
-
 @SQLITE_ONLY
 async def test_a_post_shows_every_attempt_in_plain_words(
     as_joon: httpx.AsyncClient, drafts: Drafts, database: Database, config: Config
@@ -257,24 +213,6 @@ async def test_a_post_shows_every_attempt_in_plain_words(
     local = retry_at.astimezone(SEOUL)
     assert f"will try again at {local:%Y-%m-%d %H:%M} KST" in summary
     assert status == "429 Too Many Requests"
-
-
-def needs_attention_post(drafts: Drafts, database: Database, config: Config) -> tuple[int, int]:
-    draft_id, posts = scheduled(drafts, database, config, next_sunday_evening())
-    post_id = posts[0].id
-    assert post_id is not None
-    add_attempts(
-        database,
-        post_id,
-        {"outcome": "unknown", "duration_ms": 500, "error": "read timed out after sending"},
-    )
-    settle(
-        database,
-        post_id,
-        PostStatus.NEEDS_ATTENTION,
-        "read timed out after sending; the post may or may not be live",
-    )
-    return draft_id, post_id
 
 
 def post_row(database: Database, post_id: int) -> Post:

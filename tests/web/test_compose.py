@@ -31,6 +31,7 @@ from tests.web.conftest import (
     has_form,
     one,
     parse,
+    post_form,
     text,
     texts,
 )
@@ -56,13 +57,6 @@ HIRING: dict[str, Any] = {
     "field:summary:ko": "회원 도시들의 기후 이야기를 전하는 일을 맡게 됩니다.",
     "field:hashtags": "Hiring\nSeoul",
 }
-
-
-async def post_form(
-    browser: httpx.AsyncClient, path: str, action: str, fields: dict[str, Any]
-) -> httpx.Response:
-    token = csrf_token((await browser.get(path)).text)
-    return await browser.post(path, data={**fields, "action": action, "csrf_token": token})
 
 
 def platforms(html: str) -> list[str]:

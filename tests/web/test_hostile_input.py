@@ -19,7 +19,6 @@ from drafts.storage import Database
 from drafts.times import utcnow
 from drafts.users import find_user
 from tests.web.conftest import SQLITE_ONLY, Drafts, Person, client, csrf_token, parse, text
-from tests.web.test_over_http import server_url  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.anyio
 
@@ -122,7 +121,7 @@ async def test_a_nul_in_a_login_a_comment_or_a_query_is_refused_by_field(
 
 @SQLITE_ONLY
 def test_a_bug_answers_the_500_page_and_keeps_the_connection(
-    server_url: str,  # noqa: F811 (the fixture imported above)
+    server_url: str,
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:

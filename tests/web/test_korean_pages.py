@@ -31,16 +31,12 @@ from tests.web.conftest import (
     heading,
     log_in,
     one,
+    post_form,
     set_language,
     text,
     texts,
 )
-from tests.web.test_calendar_outcomes_channels import (
-    needs_attention_post,
-    next_sunday_evening,
-    scheduled,
-)
-from tests.web.test_compose import post_form
+from tests.web.scheduling import needs_attention_post, next_sunday_evening, scheduled
 from tidings.web.calendar import Week, day_heading, week_of, week_title
 from tidings.web.outcomes import attempt_summary
 from tidings.web.translations import translations

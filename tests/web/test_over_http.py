@@ -2,20 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import httpx
-import pytest
-from starlette.applications import Starlette
 
 from drafts.lifecycle import DraftStatus
-from tests.web.conftest import SQLITE_ONLY, TOKEN, Drafts, Person, form_fields, serving
-
-
-@pytest.fixture
-def server_url(app: Starlette) -> Iterator[str]:
-    with serving(app) as origin:
-        yield origin
+from tests.web.conftest import SQLITE_ONLY, TOKEN, Drafts, Person, form_fields
 
 
 @SQLITE_ONLY

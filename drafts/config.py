@@ -6,6 +6,7 @@ Found at ``--config PATH``, else ``$TIDINGS_CONFIG``, else ``./config.toml``.
 
 from __future__ import annotations
 
+import difflib
 import ipaddress
 import os
 from collections.abc import Mapping
@@ -123,8 +124,10 @@ class Config(_Section):
         for channel in self.channels:
             if channel.id == channel_id:
                 return channel
-        known = ", ".join(c.id for c in self.channels) or "none"
-        raise NotFoundError(f"unknown channel {channel_id!r} (channels: {known})")
+        known = [c.id for c in self.channels]
+        close = difflib.get_close_matches(channel_id, known, n=1)
+        hint = f"did you mean {close[0]}?" if close else f"channels: {', '.join(known) or 'none'}"
+        raise NotFoundError(f"unknown channel {channel_id!r} ({hint})")
 
 
 def config_path(explicit: str | None) -> Path:

@@ -15,24 +15,28 @@ or a template with fields, where any field may be a table of per-language values
     languages = ["ko", "en"]
     [fields]
     location = { en = "Seoul", ko = "서울" }
+
+Every problem a file has is reported at once, each with its field, in one line:
+``hiring.toml: 2 problems: kind: 'tweetstorm' is not a kind: update, hiring, event or post;
+channels: unknown channel 'linkdin' (did you mean linkedin?)``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from drafts.config import Config
-from drafts.errors import DraftError, TidingsError
+from drafts.errors import DraftError, NotFoundError, TidingsError
 from drafts.languages import check_language_tag
 from drafts.text_files import load_toml
 from drafts.times import end_of_day, in_calendar, localize, parse_time
-from drafts.validation import describe
+from drafts.validation import one_line, problems
 
 KINDS = ("update", "hiring", "event", "post")
 NEXT_SLOT = "next-slot"
@@ -42,6 +46,7 @@ MAX_FILE_BYTES = 256 * 1024
 MAX_TEXT_CHARACTERS = 50_000
 
 TimeValue = str | datetime | date
+T = TypeVar("T")
 
 
 class DraftFile(BaseModel):
@@ -104,45 +109,91 @@ class DraftContent:
 
 
 def read_draft_file(source: str, name: str, config: Config, now: datetime) -> DraftContent:
-    """Parse and check a draft file's text; ``name`` is how errors refer to it."""
+    """Parse and check a draft file's text; ``name`` is how errors refer to it.
+
+    A ``DraftError`` names every problem found: those of the keys as written, then those of
+    what they name (channels, languages, times) wherever the keys they need were readable."""
     size = len(source.encode("utf-8"))
     if size > MAX_FILE_BYTES:
         raise DraftError(
             f"{name}: {size:,} bytes; a draft file may hold at most {MAX_FILE_BYTES:,} (256 KiB)"
         )
     data = load_toml(source, name, DraftError)
+    found: list[str] = []
+    refused: set[str] = set()
     try:
         parsed = DraftFile.model_validate(data)
     except ValidationError as error:
-        raise DraftError(describe(error, name, data)) from None
-    try:
-        return _check(parsed, source, config, now)
-    except TidingsError as error:
-        raise DraftError(f"{name}: {error}") from None
+        found += problems(error, data)
+        refused = {str(each["loc"][0]) for each in error.errors()}
+        # The keys pydantic took, unvalidated again, so that what they name is checked too.
+        readable = {key: value for key, value in data.items() if key not in refused}
+        parsed = DraftFile.model_construct(**readable)
+    content = _check(parsed, refused, source, config, now, found)
+    if content is None:
+        raise DraftError(one_line(name, found))
+    return content
 
 
-def _check(parsed: DraftFile, source: str, config: Config, now: datetime) -> DraftContent:
-    _check_lengths({"text": parsed.text, "fields": parsed.fields})
-    languages = _languages(parsed)
-    _check_channels(parsed.channels, languages, config)
-    publish_at, next_slot = _publish_at(parsed.publish_at, config.zone, now)
-    expires_at = _expires_at(parsed.expires_at, config.zone)
+def _check(
+    parsed: DraftFile,
+    refused: set[str],
+    source: str,
+    config: Config,
+    now: datetime,
+    found: list[str],
+) -> DraftContent | None:
+    """The checked content, or None with every problem added to ``found``; a check whose keys
+    were ``refused`` as written is skipped."""
+
+    def readable(*keys: str) -> bool:
+        return refused.isdisjoint(keys)
+
+    if readable("text", "fields"):
+        _attempt(found, lambda: _check_lengths({"text": parsed.text, "fields": parsed.fields}))
+    languages = None
+    if readable("template", "text", "languages", "fields"):
+        languages = _attempt(found, lambda: _languages(parsed))
+    if readable("channels"):
+        found += _channel_problems(parsed.channels, languages, config)
+    publish = None
+    if readable("publish_at"):
+        publish = _attempt(found, lambda: _publish_at(parsed.publish_at, config.zone, now))
+    expires_at = None
+    if readable("expires_at"):
+        expires_at = _attempt(found, lambda: _expires_at(parsed.expires_at, config.zone))
     if expires_at is not None and expires_at <= now:
-        raise DraftError("expires_at: is already in the past")
-    if publish_at and expires_at and publish_at >= expires_at:
-        raise DraftError("publish_at: is not before expires_at")
+        found.append("expires_at: is already in the past")
+    elif publish and publish[0] and expires_at and publish[0] >= expires_at:
+        found.append("publish_at: is not before expires_at")
+    variants = None
+    if languages is not None:
+        variants = _attempt(
+            found, lambda: tuple(_variant(parsed, language, languages) for language in languages)
+        )
+    if found or languages is None or publish is None or variants is None:
+        return None
     return DraftContent(
         kind=parsed.kind,
         title=parsed.title.strip(),
         template=parsed.template,
         channels=tuple(parsed.channels),
         languages=languages,
-        publish_at=publish_at,
-        publish_next_slot=next_slot,
+        publish_at=publish[0],
+        publish_next_slot=publish[1],
         expires_at=expires_at,
-        variants=tuple(_variant(parsed, language, languages) for language in languages),
+        variants=variants,
         source=source,
     )
+
+
+def _attempt(found: list[str], check: Callable[[], T]) -> T | None:
+    """What ``check`` returns, or None with the problem it raised added to ``found``."""
+    try:
+        return check()
+    except TidingsError as error:
+        found.append(str(error))
+        return None
 
 
 def _check_lengths(value: Any, key: str = "") -> None:
@@ -181,20 +232,32 @@ def _languages(parsed: DraftFile) -> tuple[str, ...]:
     return tuple(parsed.languages or written)
 
 
-def _check_channels(channel_ids: list[str], languages: tuple[str, ...], config: Config) -> None:
+def _channel_problems(
+    channel_ids: list[str], languages: tuple[str, ...] | None, config: Config
+) -> list[str]:
+    """Each unknown channel, or else the first channel and language that do not meet; the
+    languages are left alone when they could not be read (None)."""
     if len(set(channel_ids)) != len(channel_ids):
-        raise DraftError("channels: lists a channel twice")
-    channels = [config.channel(channel_id) for channel_id in channel_ids]
+        return ["channels: lists a channel twice"]
+    channels, unknown = [], []
+    for channel_id in channel_ids:
+        try:
+            channels.append(config.channel(channel_id))
+        except NotFoundError as error:
+            unknown.append(f"channels: {error}")
+    if unknown or languages is None:
+        return unknown
     for channel in channels:
         if not any(channel.takes(language) for language in languages):
-            raise DraftError(
+            return [
                 f"channels: {channel.id} takes {', '.join(channel.languages)}, "
                 f"but this draft is in {', '.join(languages)}"
-            )
+            ]
     for language in languages:
         if not any(channel.takes(language) for channel in channels):
             takes = "; ".join(f"{c.id} takes {', '.join(c.languages)}" for c in channels)
-            raise DraftError(f"languages: no targeted channel takes {language} ({takes})")
+            return [f"languages: no targeted channel takes {language} ({takes})"]
+    return []
 
 
 def _publish_at(

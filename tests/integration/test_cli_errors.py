@@ -25,9 +25,19 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 DRAFT_ERRORS = [
     ('kind = "update"\ntitle = "x"\nchannels = ["linkedin"\n', "not valid TOML"),
-    (GOOD.replace('["linkedin"]', '["linkdin"]'), "unknown channel 'linkdin'"),
+    (
+        GOOD.replace('["linkedin"]', '["linkdin"]'),
+        "bad.toml: channels: unknown channel 'linkdin' (did you mean linkedin?)",
+    ),
     (GOOD.replace("ko = ", "ja = "), "languages: no targeted channel takes ja"),
-    (GOOD.replace('kind = "update"', 'kind = "upd"'), "kind:"),
+    (
+        GOOD.replace('kind = "update"', 'kind = "tweetstorm"'),
+        "bad.toml: kind: 'tweetstorm' is not a kind: update, hiring, event or post",
+    ),
+    (
+        GOOD.replace('kind = "update"', 'kind = "upd"'),
+        "kind: 'upd' is not a kind: update, hiring, event or post (did you mean update?)",
+    ),
     (GOOD.replace("title", "titel"), "titel: unknown key"),
     (
         'kind = "hiring"\ntitle = "t"\ntemplate = "hiring"\nchannels = ["linkedin"]\n'
@@ -72,6 +82,7 @@ ARGUMENT_ERRORS = [
     (["schedule", "1", "--at", "next tuesday", "--as", "mina"], "at: 'next tuesday' is not a time"),
     (["queue", "--tz", "Mars/Olympus"], "tz: 'Mars/Olympus' is not an IANA timezone"),
     (["queue", "--channel", "nope"], "unknown channel 'nope'"),
+    (["queue", "--channel", "mastodn"], "unknown channel 'mastodn' (did you mean mastodon?)"),
     (["--config", "elsewhere.toml", "queue"], "elsewhere.toml: no configuration file here"),
     # Mistyped command lines: Click's complaint, as one line naming the command.
     (["draft", "show", "one"], "tidings draft show: Invalid value for 'ID'"),
@@ -108,6 +119,62 @@ def test_a_broken_config_names_the_key(workdir: Path, capsys: pytest.CaptureFixt
     )
     line = fails(["queue"], capsys)
     assert "channels[1] (x-en)" in line and "token" in line
+
+
+CONFIG_ERRORS = [
+    (
+        ('platform = "mastodon"', 'platform = "mastadon"'),
+        "config.toml: channels[3] (mastodon).platform: 'mastadon' is not a platform: linkedin, "
+        "x, mastodon, bluesky, facebook, threads, telegram or webhook (did you mean mastodon?)",
+    ),
+    (
+        ("max_characters = 500", 'visibility = "everyone"'),
+        "config.toml: channels[3] (mastodon).visibility: 'everyone' is not a visibility: "
+        "public, unlisted, private or direct",
+    ),
+    (
+        ("allow_self_approval = false", 'allow_self_approval = "maybe"'),
+        "config.toml: review.allow_self_approval: 'maybe' is not true or false",
+    ),
+    (
+        ('timezone = "Asia/Seoul"', 'timezone = "Asia/Soul"'),
+        "config.toml: tidings.timezone: 'Asia/Soul' is not an IANA timezone",
+    ),
+]
+
+
+@pytest.mark.parametrize(("change", "expected"), CONFIG_ERRORS)
+def test_a_config_value_outside_its_choices_is_named_with_them(
+    workdir: Path, capsys: pytest.CaptureFixture[str], change: tuple[str, str], expected: str
+) -> None:
+    before = snapshot(workdir)
+    config = workdir / "config.toml"
+    config.write_text(config.read_text(encoding="utf-8").replace(*change, 1), encoding="utf-8")
+    assert fails(["queue"], capsys).startswith(f"error: {expected}")
+    assert snapshot(workdir) == before
+
+
+def test_a_draft_file_with_three_problems_names_them_all_in_one_line(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = snapshot(workdir)
+    (workdir / "hiring.toml").write_text(
+        GOOD.replace('kind = "update"', 'kind = "tweetstorm"\npublish_at = "tomorrow-ish"').replace(
+            '["linkedin"]', '["linkdin"]'
+        ),
+        encoding="utf-8",
+    )
+    assert fails(["draft", "add", "hiring.toml", "--as", "mina"], capsys) == (
+        "error: hiring.toml: 3 problems: "
+        "kind: 'tweetstorm' is not a kind: update, hiring, event or post; "
+        "channels: unknown channel 'linkdin' (did you mean linkedin?); "
+        "publish_at: 'tomorrow-ish' is not a time such as '2026-12-01 10:00', "
+        "'2026-12-01T10:00+09:00' or '+2h'"
+    )
+    assert fails(["draft", "edit", "1", "hiring.toml", "--as", "mina"], capsys).startswith(
+        "error: hiring.toml: 3 problems: kind: 'tweetstorm'"
+    )
+    assert snapshot(workdir) == before
 
 
 def test_run_refuses_to_start_without_the_vault_key_naming_the_channels_that_need_it(

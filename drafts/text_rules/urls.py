@@ -13,6 +13,10 @@ line. The search around them is ours and finds the same matches faster: see `_ma
 Two syntaxes are offered. `TWITTER` is twitter-text's own. `MASTODON` is how Mastodon's server
 widens it (its `config/initializers/twitter_regex.rb`): a few more protocols, and paths and queries
 that run on to the next space or bracket, so it measures the same URL spans Mastodon does.
+
+The module is longer than most (about 440 lines) on purpose: twitter-text's regular expressions
+and the search that runs them are one port, kept whole so that it can be read beside
+twitter-text's sources; split, the patterns would lose the code that says what they match.
 """
 
 from __future__ import annotations

@@ -7,7 +7,8 @@ are checked by the services (``drafts.users.require``), never from the page.
 
 One form, several buttons (``action``): ``refresh`` shows the fields of the chosen template,
 ``preview`` renders every post without saving, ``save`` stores the draft, ``submit`` stores it
-and sends it to review. An approved draft is scheduled from its edit page.
+and sends it to review. An approved draft is scheduled from its edit page. The routes here
+decide what happens; ``compose_page`` builds the page that shows it.
 
 As the author types, htmx posts the form to ``/compose/preview``, which answers with the
 previews alone (every post's card, its counts against its platform's limits, its problems):
@@ -35,19 +36,18 @@ from drafts.composing import compose
 from drafts.draft_file import KINDS, DraftContent, read_draft_file
 from drafts.errors import DraftError, NotFoundError, ScheduleError, TidingsError
 from drafts.learned_limits import learned_limits
-from drafts.lifecycle import DraftStatus
 from drafts.messages import DRAFT_ADDED
-from drafts.models import Draft, Post
+from drafts.models import Post
 from drafts.queueing import Scheduled, ScheduleRequest, schedule_draft
 from drafts.rendering import TemplateLibrary
 from drafts.review import submit
-from drafts.template_fields import FieldKind, TemplateField, template_fields
+from drafts.template_fields import TemplateField
 from drafts.times import parse_time, show, utcnow
 from drafts.users import Capability, require
 from tidings.web.auth import Viewer
-from tidings.web.compose_form import ComposeForm, draft_source, field_kind, local_input
+from tidings.web.compose_form import ComposeForm, draft_source
+from tidings.web.compose_page import SUBMITTABLE, ComposePages, PostTiming, Stored
 from tidings.web.context import WebContext, off_loop
-from tidings.web.error_pages import status_for
 from tidings.web.pages import flash, isolated
 from tidings.web.post_cards import PostCard, post_card
 from tidings.web.translations import N_
@@ -55,53 +55,8 @@ from tidings.web.vocabulary import DRAFT_STATUS_WORDS
 
 FILE_NAME = "form"  # how read_draft_file names the draft in its messages; not shown
 ACTIONS = ("refresh", "preview", "save", "submit")
-SUBMITTABLE = frozenset({DraftStatus.DRAFT, DraftStatus.CHANGES_REQUESTED})
-SCHEDULABLE = frozenset({DraftStatus.APPROVED, DraftStatus.SCHEDULED})
-REVIEWED = frozenset({DraftStatus.IN_REVIEW, DraftStatus.APPROVED, DraftStatus.SCHEDULED})
 NEED_TIME = N_("at: give a time, or choose each channel's next free slot")
 Gettext = Callable[[str], str]
-
-
-@dataclass(frozen=True)
-class ChannelChoice:
-    id: str
-    platform: str
-    languages: tuple[str, ...]
-    checked: bool
-
-
-@dataclass(frozen=True)
-class FieldRow:
-    """One template field as the form shows it."""
-
-    name: str
-    kind: FieldKind
-    required: bool | None
-    hint: str
-    shared: str
-    per_language: tuple[tuple[str, str], ...]
-    differs: bool
-
-
-@dataclass(frozen=True)
-class PostTiming:
-    """When the previewed posts would go out: what ``_post_card.html`` reads from a draft."""
-
-    publish_at: datetime | None
-    publish_next_slot: bool
-
-
-@dataclass(frozen=True)
-class Stored:
-    """A stored draft and its posts as cards."""
-
-    draft: Draft
-    cards: tuple[PostCard, ...]
-
-    @property
-    def id(self) -> int:
-        assert self.draft.id is not None
-        return self.draft.id
 
 
 @dataclass(frozen=True)
@@ -234,139 +189,6 @@ def schedule(
         user = viewer.acting(session)
         return schedule_draft(
             session, draft_id=draft_id, request=request, actor=user, config=web.config, now=now
-        )
-
-
-def _ordered(*groups: Sequence[str]) -> list[str]:
-    return list(dict.fromkeys(item for group in groups for item in group))
-
-
-class ComposePages:
-    """Builds the compose page from a form, whatever happened to it."""
-
-    def __init__(self, web: WebContext, library: TemplateLibrary) -> None:
-        self.web = web
-        self.library = library
-
-    def all_languages(self) -> list[str]:
-        return _ordered(*(channel.languages for channel in self.web.config.channels))
-
-    def offered_languages(self, form: ComposeForm) -> list[str]:
-        """The languages the chosen channels take, or every channel's before any is chosen."""
-        chosen = [c.languages for c in self.web.config.channels if c.id in form.channels]
-        return _ordered(*chosen) or self.all_languages()
-
-    def text_languages(self, form: ComposeForm) -> list[str]:
-        typed = [language for language, body in form.text.items() if body.strip()]
-        return _ordered(self.offered_languages(form), typed)
-
-    def template_languages(self, form: ComposeForm) -> tuple[list[str], list[str]]:
-        """The languages offered for the template, and those checked."""
-        try:
-            exists_in = self.library.languages(form.template)
-        except DraftError:
-            exists_in = []
-        offered = [tag for tag in self.offered_languages(form) if tag in exists_in] or exists_in
-        offered = _ordered(offered, form.languages)
-        checked = form.languages if form.template == form.template_shown else offered
-        return offered, checked
-
-    def fields(self, form: ComposeForm) -> tuple[TemplateField, ...]:
-        return template_fields(self.library, form.template) if form.template else ()
-
-    def render(
-        self,
-        request: Request,
-        form: ComposeForm,
-        *,
-        stored: Stored | None = None,
-        cards: tuple[PostCard, ...] = (),
-        timing: PostTiming | Draft | None = None,
-        previewed: bool = False,
-        source: str | None = None,
-        error: TidingsError | None = None,
-        nothing_saved: bool = False,
-        note: str | None = None,
-        schedule_at: str = "",
-        schedule_error: TidingsError | None = None,
-    ) -> Response:
-        config = self.web.config
-        offered, checked = self.template_languages(form) if form.template else ([], [])
-        if form.template:
-            form.languages = checked
-        rows = tuple(self._row(form, wanted, offered) for wanted in self.fields(form))
-        channels = tuple(
-            ChannelChoice(c.id, c.platform, c.languages, c.id in form.channels)
-            for c in config.channels
-        )
-        text_languages = self.text_languages(form)
-        failure = error or schedule_error
-        status = DraftStatus(stored.draft.status) if stored is not None else None
-        zone: ZoneInfo = request.state.viewer.zone
-        if stored is not None and not schedule_at:
-            schedule_at = local_input(stored.draft.publish_at, zone)
-        return self.web.pages.render(
-            request,
-            "compose.html",
-            status=status_for(failure) if failure is not None else 200,
-            form=form,
-            stored=stored,
-            action_url=f"/drafts/{stored.id}/edit" if stored is not None else "/compose",
-            kinds=KINDS,
-            templates=self.library.kinds(),
-            channels=channels,
-            template_languages=[(tag, tag in checked) for tag in offered],
-            field_rows=rows,
-            text_languages=[(tag, form.text.get(tag, "")) for tag in text_languages],
-            carried_text=[(tag, body) for tag, body in form.text.items() if body.strip()],
-            cards=cards,
-            draft=timing,
-            previewed=previewed,
-            source=source,
-            error=str(error) if error is not None else None,
-            nothing_saved=nothing_saved,
-            note=note,
-            may_submit=status is None or status in SUBMITTABLE,
-            back_to_review=status in REVIEWED,
-            may_schedule=status in SCHEDULABLE,
-            schedule_at=schedule_at,
-            schedule_error=str(schedule_error) if schedule_error is not None else None,
-            zone=zone.key,
-        )
-
-    def preview(
-        self,
-        request: Request,
-        *,
-        cards: tuple[PostCard, ...] = (),
-        timing: PostTiming | None = None,
-        error: str | None = None,
-        note: str | None = None,
-    ) -> Response:
-        """The live preview: the posts as typed, or why there are none yet."""
-        return self.web.pages.render(
-            request,
-            "_live_preview.html",
-            cards=cards,
-            draft=timing,
-            previewed=True,
-            error=error,
-            note=note,
-        )
-
-    def _row(self, form: ComposeForm, wanted: TemplateField, languages: list[str]) -> FieldRow:
-        typed = form.fields.get(wanted.name)
-        per_language = typed.per_language if typed is not None else {}
-        return FieldRow(
-            name=wanted.name,
-            kind=field_kind(wanted.kind, typed),
-            required=wanted.required,
-            hint=wanted.hint,
-            shared=typed.shared if typed is not None else "",
-            per_language=tuple(
-                (tag, per_language.get(tag, "")) for tag in _ordered(languages, list(per_language))
-            ),
-            differs=typed.differs if typed is not None else False,
         )
 
 

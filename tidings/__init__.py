@@ -1,1 +1,2 @@
-"""The front doors of Tidings: the command line (and, later, the web app) over the service layer."""
+"""The front doors of Tidings over the service layer (``drafts``, ``scheduler``): the command
+line (``tidings.cli``), the web app (``tidings.web``) and the demonstration (``tidings.demo``)."""

@@ -20,6 +20,7 @@ from sqlmodel import SQLModel
 from drafts.config import Config, parse_config
 from drafts.rendering import TemplateLibrary
 from drafts.storage import Database
+from scheduler.sandbox import RunningSandbox, running_sandbox
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "TIDINGS_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -77,6 +78,14 @@ password_env = "TIDINGS_TEST_BLUESKY_PASSWORD"
 
 def make_config(text: str = TEST_CONFIG, *, path: Path = Path("config.toml")) -> Config:
     return parse_config(text, path)
+
+
+@pytest.fixture
+def sandbox() -> Iterator[RunningSandbox]:
+    """The platforms' sandbox on a loopback port, started for this test alone (the integration
+    tests share one per module instead: see tests/integration/conftest.py)."""
+    with running_sandbox() as running:
+        yield running
 
 
 @pytest.fixture

@@ -8,20 +8,13 @@ import os
 import secrets
 import subprocess
 import sys
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
-from scheduler.sandbox.server import RunningSandbox, running_sandbox
+from scheduler.sandbox.server import RunningSandbox
 from tidings.demo.run import DEMO_SECRETS, _config_text
-
-
-@pytest.fixture
-def sandbox() -> Iterator[RunningSandbox]:
-    with running_sandbox() as running:
-        yield running
 
 
 def check(folder: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import signal
 import time
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,15 +17,9 @@ from drafts.lifecycle import PostStatus
 from drafts.models import Attempt, Post
 from drafts.rendering import TemplateLibrary
 from drafts.storage import Database
-from scheduler.sandbox.server import RunningSandbox, running_sandbox
+from scheduler.sandbox.server import RunningSandbox
 from tests.e2e.daemons import start_daemon, wait_until, write_config
 from tests.integration.publishing import queue_posts, sandbox_config
-
-
-@pytest.fixture
-def sandbox() -> Iterator[RunningSandbox]:
-    with running_sandbox() as running:
-        yield running
 
 
 def database_url(database: Database) -> str:

@@ -16,17 +16,11 @@ import pytest
 
 from drafts.rendering import TemplateLibrary
 from drafts.storage import Database
-from scheduler.sandbox.server import RunningSandbox, running_sandbox
+from scheduler.sandbox.server import RunningSandbox
 from tests.e2e.daemons import start_daemon, wait_until, write_config
 from tests.integration.publishing import queue_posts, sandbox_config
 
 SECRETS = ("TIDINGS_T_MASTODON", "TIDINGS_T_MASTODON_B", "TIDINGS_T_HOOK")
-
-
-@pytest.fixture
-def sandbox() -> Iterator[RunningSandbox]:
-    with running_sandbox() as running:
-        yield running
 
 
 @pytest.fixture

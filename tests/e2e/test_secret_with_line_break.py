@@ -9,27 +9,18 @@ import os
 import secrets
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from drafts.config import load_config
 from drafts.lifecycle import PostStatus
 from drafts.rendering import TemplateLibrary
 from drafts.storage import Database
-from scheduler.sandbox.server import RunningSandbox, running_sandbox
+from scheduler.sandbox.server import RunningSandbox
 from tests.conftest import everything_stored
 from tests.integration.publishing import posts, queue_posts
 
 TOKEN_VARIABLE = "TIDINGS_E2E_MASTODON_TOKEN"
 PROBLEM = f"{TOKEN_VARIABLE}: holds a line break or another control character"
-
-
-@pytest.fixture
-def sandbox() -> Iterator[RunningSandbox]:
-    with running_sandbox() as running:
-        yield running
 
 
 def tidings(folder: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:

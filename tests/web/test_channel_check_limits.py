@@ -4,13 +4,12 @@ minute; a token with a line break shows as a problem naming its variable, never 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator
 
 import pytest
 
 from drafts.storage import Database
 from drafts.users import Role, add_user
-from scheduler.sandbox.server import RunningSandbox, running_sandbox
+from scheduler.sandbox.server import RunningSandbox
 from tests.conftest import TEST_CONFIG, make_config
 from tests.web.conftest import (
     FAST_HASHER,
@@ -28,12 +27,6 @@ from tidings.web.app import create_app
 pytestmark = pytest.mark.anyio
 
 TOKEN_VARIABLE = "TIDINGS_WEB_T_MASTODON"
-
-
-@pytest.fixture
-def sandbox() -> Iterator[RunningSandbox]:
-    with running_sandbox() as running:
-        yield running
 
 
 @pytest.fixture

@@ -18,7 +18,15 @@ from drafts.lifecycle import DraftStatus, PostStatus
 from drafts.models import Draft, User
 from drafts.queueing import ScheduleRequest, cancel_draft, schedule_draft, upcoming_posts
 from drafts.rendering import TemplateLibrary
-from drafts.review import SEEN_DIGITS, StaleReview, approvals_of, approve, request_changes, submit
+from drafts.review import (
+    SEEN_DIGITS,
+    Decision,
+    StaleReview,
+    approvals_of,
+    approve,
+    request_changes,
+    submit,
+)
 from drafts.storage import Database
 from drafts.users import (
     Role,
@@ -159,12 +167,9 @@ def test_an_approval_of_content_the_draft_no_longer_has_is_refused(
             library=library,
         )
 
-    for quoted in (seen, seen[:SEEN_DIGITS]):
-        with (
-            pytest.raises(StaleReview, match=f"draft {draft_id} changed since you opened it"),
-            database.writing() as session,
-        ):
-            approve(
+    def approve_seen(quoted: str) -> Decision:
+        with database.writing() as session:
+            return approve(
                 session,
                 draft_id=draft_id,
                 reviewer=joon,
@@ -173,6 +178,10 @@ def test_an_approval_of_content_the_draft_no_longer_has_is_refused(
                 now=NOW,
                 seen=quoted,
             )
+
+    for quoted in (seen, seen[:SEEN_DIGITS]):
+        with pytest.raises(StaleReview, match=f"draft {draft_id} changed since you opened it"):
+            approve_seen(quoted)
     assert status(database, draft_id) == DraftStatus.IN_REVIEW
     with database.reading() as session:
         draft = get_draft(session, draft_id)
@@ -188,30 +197,9 @@ def test_an_approval_of_content_the_draft_no_longer_has_is_refused(
     removed = [p.text for c in changes for p in c.pieces if p.change == "removed"]
     assert removed == [" Test"] * 3
 
-    with (
-        pytest.raises(ReviewError, match="seen: 'abc' is not a content hash"),
-        database.writing() as session,
-    ):
-        approve(
-            session,
-            draft_id=draft_id,
-            reviewer=joon,
-            comment="",
-            config=config,
-            now=NOW,
-            seen="abc",
-        )
-    with database.writing() as session:
-        decision = approve(
-            session,
-            draft_id=draft_id,
-            reviewer=joon,
-            comment="",
-            config=config,
-            now=NOW,
-            seen=current[:SEEN_DIGITS].upper(),
-        )
-    assert decision.draft.status == DraftStatus.APPROVED
+    with pytest.raises(ReviewError, match="seen: 'abc' is not a content hash"):
+        approve_seen("abc")
+    assert approve_seen(current[:SEEN_DIGITS].upper()).draft.status == DraftStatus.APPROVED
 
 
 def test_self_approval_is_refused_even_for_admins_unless_allowed(

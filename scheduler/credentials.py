@@ -23,6 +23,9 @@ REDACTED = "[secret]"
 MIN_SCRUBBED_LENGTH = 4
 
 _known: set[str] = set()
+# ``_known`` longest first (a secret inside another goes last), rebuilt only when it grows:
+# ``scrub`` runs for every attempt and every logged error.
+_longest_first: tuple[str, ...] = ()
 _known_lock = threading.Lock()  # the daemon reads the vault on its database thread
 
 
@@ -112,14 +115,17 @@ def remember(value: str) -> None:
     """Know ``value`` as a secret from now on, as written and as error messages quote it."""
     quoted = (json.dumps(value)[1:-1], repr(value)[1:-1], repr(value.encode("utf-8"))[2:-1])
     forms = {value, value.strip(), *quoted}
+    global _longest_first
     with _known_lock:
-        _known.update(form for form in forms if len(form) >= MIN_SCRUBBED_LENGTH)
+        new = {form for form in forms if len(form) >= MIN_SCRUBBED_LENGTH} - _known
+        if not new:
+            return
+        _known.update(new)
+        _longest_first = tuple(sorted(_known, key=len, reverse=True))
 
 
 def scrub(text: str) -> str:
     """``text`` with every secret this process has read replaced by ``[secret]``."""
-    with _known_lock:
-        secrets = sorted(_known, key=len, reverse=True)  # a secret inside another goes last
-    for secret in secrets:
+    for secret in _longest_first:
         text = text.replace(secret, REDACTED)
     return text

@@ -16,14 +16,13 @@ from drafts.lifecycle import DraftStatus, PostStatus
 from drafts.models import Attempt, AuditEntry, Post
 from drafts.storage import Database
 from drafts.times import utcnow
-from drafts.users import Role, add_user
+from drafts.users import Role
 from scheduler.sandbox.server import running_sandbox
 from tests.conftest import TEST_CONFIG, make_config
 from tests.web.conftest import (
-    FAST_HASHER,
     SQLITE_ONLY,
     Drafts,
-    Person,
+    add_people,
     cells,
     client,
     csrf_token,
@@ -353,15 +352,7 @@ async def test_checking_the_channels_asks_the_sandbox(
     web_secret: str,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    admin = Person("hana", secrets.token_urlsafe(18))
-    with database.writing() as session:
-        add_user(
-            session,
-            name=admin.name,
-            role=Role.ADMIN,
-            password_hash=FAST_HASHER.hash(admin.password),
-            actor=None,
-        )
+    admin = add_people(database, {"hana": Role.ADMIN})["hana"]
     monkeypatch.setenv("TIDINGS_WEB_T_MASTODON", secrets.token_urlsafe(24))
     for name in ("LINKEDIN_TOKEN", "X_TOKEN", "X_KO_TOKEN", "BLUESKY_PASSWORD"):
         monkeypatch.delenv(f"TIDINGS_TEST_{name}", raising=False)  # only the sandbox is asked

@@ -8,13 +8,13 @@ import secrets
 import pytest
 
 from drafts.storage import Database
-from drafts.users import Role, add_user
+from drafts.users import Role
 from scheduler.sandbox.server import RunningSandbox
 from tests.conftest import TEST_CONFIG, make_config
 from tests.web.conftest import (
-    FAST_HASHER,
     SQLITE_ONLY,
     Person,
+    add_people,
     client,
     elements,
     log_in,
@@ -31,16 +31,7 @@ TOKEN_VARIABLE = "TIDINGS_WEB_T_MASTODON"
 
 @pytest.fixture
 def admin(database: Database) -> Person:
-    password = secrets.token_urlsafe(18)
-    with database.writing() as session:
-        add_user(
-            session,
-            name="hana",
-            role=Role.ADMIN,
-            password_hash=FAST_HASHER.hash(password),
-            actor=None,
-        )
-    return Person("hana", password)
+    return add_people(database, {"hana": Role.ADMIN})["hana"]
 
 
 def sandbox_app(database: Database, sandbox: RunningSandbox, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]

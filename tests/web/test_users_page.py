@@ -6,7 +6,6 @@ and the web hash with it, and a login replaces a hash made with other parameters
 from __future__ import annotations
 
 import io
-import secrets
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -19,13 +18,14 @@ from starlette.applications import Starlette
 from drafts.errors import ReviewError
 from drafts.models import AuditEntry, User
 from drafts.storage import Database
-from drafts.users import PASSWORDS, Role, add_user, change_role, find_user, set_password
+from drafts.users import PASSWORDS, Role, change_role, find_user, set_password
 from drafts.web_sessions import open_session, session_user
 from tests.integration.command_line import run, use_folder
 from tests.web.conftest import (
     FAST_HASHER,
     SQLITE_ONLY,
     Person,
+    add_people,
     client,
     csrf_token,
     elements,
@@ -47,16 +47,7 @@ PRODUCTION_PARAMETERS = "$argon2id$v=19$m=19456,t=2,p=1$"
 @pytest.fixture
 def sora(database: Database, people: dict[str, Person]) -> Person:
     """An admin, added after the author and the reviewers."""
-    password = secrets.token_urlsafe(18)
-    with database.writing() as session:
-        add_user(
-            session,
-            name="sora",
-            role=Role.ADMIN,
-            password_hash=FAST_HASHER.hash(password),
-            actor=None,
-        )
-    return Person("sora", password)
+    return add_people(database, {"sora": Role.ADMIN})["sora"]
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ and the time of every send is stored before it goes, so a check looks from the r
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
@@ -16,7 +16,7 @@ import pytest
 from drafts.channels import WebhookChannel
 from drafts.lifecycle import PostStatus
 from scheduler import platforms
-from scheduler.attempt_data import LAST_SENT_AT, Claim
+from scheduler.attempt_data import LAST_SENT_AT, Claim, Result
 from scheduler.claiming import _Candidate, _claim
 from scheduler.outcomes import Outcome, Published, RetryLater
 from scheduler.platforms.base import Attempted
@@ -71,22 +71,32 @@ async def no_save(post_id: int, state: Mapping[str, str]) -> None:
     return None
 
 
-@pytest.mark.anyio
-@pytest.mark.parametrize("anyio_backend", ["asyncio"])
-async def test_an_unsettled_check_stays_a_check(monkeypatch: pytest.MonkeyPatch) -> None:
-    fake = CheckingPlatform()
+async def attempted_on(
+    fake: CheckingPlatform,
+    claimed: Claim,
+    monkeypatch: pytest.MonkeyPatch,
+    save_state: Callable[[int, Mapping[str, str]], Awaitable[None]] = no_save,
+) -> Result:
+    """One attempt at ``claimed`` on the "hook" channel, with ``fake`` as the webhook adapter."""
     monkeypatch.setitem(platforms.ADAPTERS, "webhook", fake)
     async with httpx.AsyncClient() as client:
-        result = await attempt(
-            claim(reconcile=True),
+        return await attempt(
+            claimed,
             channel=CHANNEL,
             client=client,
             policy=RetryPolicy(),
             now=lambda: NOW,
             rng=random.Random(1),
             vault=MemoryVault(),
-            save_state=no_save,
+            save_state=save_state,
         )
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("anyio_backend", ["asyncio"])
+async def test_an_unsettled_check_stays_a_check(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = CheckingPlatform()
+    result = await attempted_on(fake, claim(reconcile=True), monkeypatch)
     assert fake.calls == ["reconcile"]  # nothing was resent
     assert result.decision.status == PostStatus.RETRYING
     assert result.decision.reconcile  # the next attempt checks again first
@@ -106,22 +116,11 @@ async def test_a_resend_after_a_check_is_timed_before_it_goes(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     fake = FindsNothing()
-    monkeypatch.setitem(platforms.ADAPTERS, "webhook", fake)
 
     async def save(post_id: int, state: Mapping[str, str]) -> None:
         fake.calls.append(f"save {dict(state)}")
 
-    async with httpx.AsyncClient() as client:
-        result = await attempt(
-            claim(reconcile=True),
-            channel=CHANNEL,
-            client=client,
-            policy=RetryPolicy(),
-            now=lambda: NOW,
-            rng=random.Random(1),
-            vault=MemoryVault(),
-            save_state=save,
-        )
+    result = await attempted_on(fake, claim(reconcile=True), monkeypatch, save_state=save)
     # A later check looks for the post from this send on: its time is stored before it goes.
     assert fake.calls == ["reconcile", f"save { {LAST_SENT_AT: NOW.isoformat()} }", "publish"]
     assert result.decision.status == PostStatus.PUBLISHED
@@ -133,19 +132,9 @@ async def test_a_post_written_for_another_platform_is_not_sent(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     fake = CheckingPlatform()
-    monkeypatch.setitem(platforms.ADAPTERS, "webhook", fake)
     written_for_x = replace(claim(reconcile=False), platform="x")
-    async with httpx.AsyncClient() as client:
-        result = await attempt(
-            written_for_x,
-            channel=CHANNEL,  # config.toml now makes "hook" a webhook
-            client=client,
-            policy=RetryPolicy(),
-            now=lambda: NOW,
-            rng=random.Random(1),
-            vault=MemoryVault(),
-            save_state=no_save,
-        )
+    # config.toml now makes "hook" a webhook
+    result = await attempted_on(fake, written_for_x, monkeypatch)
     assert fake.calls == []
     assert result.decision.status == PostStatus.FAILED
     assert "publishes to webhook now" in result.decision.reason

@@ -35,7 +35,7 @@ import jinja2
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_datetime, format_time
 from babel.numbers import format_decimal
-from jinja2 import meta
+from jinja2 import meta, nodes
 from jinja2.exceptions import SecurityError
 from jinja2.runtime import Context
 
@@ -109,13 +109,17 @@ class TemplateLibrary:
 
     def fields(self, template: str, language: str) -> frozenset[str]:
         """Every field the template reads, required or optional (not ``language``/``platform``)."""
+        return fields_read(self.parsed(template, language)[1])
+
+    def parsed(self, template: str, language: str) -> tuple[str, nodes.Template]:
+        """The source of the file ``render`` uses and its syntax tree; a DraftError if there is
+        no such file or it does not parse."""
         name = self._name(template, language)
         source, filename, _ = self._loader.get_source(self._env, name)
         try:
-            tree = self._env.parse(source, name, filename)
+            return source, self._env.parse(source, name, filename)
         except jinja2.TemplateSyntaxError as error:
             raise _syntax_error(error) from None
-        return frozenset(meta.find_undeclared_variables(tree) - RENDERER_VARIABLES)
 
     def unknown_fields(
         self, template: str, languages: Iterable[str], given: Iterable[str]
@@ -210,6 +214,11 @@ class _Utf8Loader(jinja2.FileSystemLoader):
             return super().get_source(environment, template)
         except UnicodeDecodeError as problem:
             raise DraftError(not_utf8(f"template {template}", problem)) from None
+
+
+def fields_read(tree: nodes.Template) -> frozenset[str]:
+    """The fields a parsed template reads (not ``language``/``platform``)."""
+    return frozenset(meta.find_undeclared_variables(tree) - RENDERER_VARIABLES)
 
 
 def tidy(text: str) -> str:

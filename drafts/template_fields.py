@@ -13,11 +13,10 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-import jinja2
 from jinja2 import nodes
 
 from drafts.errors import DraftError
-from drafts.rendering import TEMPLATE_SUFFIX, TemplateLibrary
+from drafts.rendering import TemplateLibrary, fields_read
 
 FieldKind = Literal["text", "prose", "list", "date", "datetime", "number"]
 FILTER_KINDS: dict[str, FieldKind] = {
@@ -55,13 +54,12 @@ def template_fields(library: TemplateLibrary, template: str) -> tuple[TemplateFi
     kinds: dict[str, FieldKind] = {}
     docs: dict[str, tuple[bool | None, str]] = {}
     for language in languages:
-        source = _template_source(library, template, language)
         try:
-            names = library.fields(template, language)
-            tree = jinja2.Environment().parse(source or "")
-        except (DraftError, jinja2.TemplateError):
+            source, tree = library.parsed(template, language)
+        except DraftError:
             continue
-        for documented, about in _documented(source or "", names).items():
+        names = fields_read(tree)
+        for documented, about in _documented(source, names).items():
             docs.setdefault(documented, about)
         order.extend(_in_order(tree, names))
         kinds = {**_kinds(tree, names), **kinds}
@@ -75,18 +73,6 @@ def template_fields(library: TemplateLibrary, template: str) -> tuple[TemplateFi
         )
         for name in names_in_order
     )
-
-
-def _template_source(library: TemplateLibrary, template: str, language: str) -> str | None:
-    """The text of the file the library renders (the first folder that has it wins)."""
-    for folder in library.search_path:
-        path = folder / f"{template}.{language}{TEMPLATE_SUFFIX}"
-        if path.is_file():
-            try:
-                return path.read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError):
-                return None
-    return None
 
 
 def _documented(source: str, names: frozenset[str]) -> dict[str, tuple[bool | None, str]]:

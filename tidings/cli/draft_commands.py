@@ -175,7 +175,7 @@ def show_(
     say(f"Draft {draft.id} · {draft.kind} · {draft.title}")
     say(f"status: {draft.status} (approvals {approvals} of {required})")
     seen = draft.content_hash[:SEEN_DIGITS]
-    say(f"content: {seen} (approve exactly this: tidings approve {draft.id} --seen {seen})")
+    say(f"content: {seen} (tidings approve {draft.id} --seen {seen})")
     say(f"languages: {', '.join(draft.languages)} · channels: {', '.join(draft.channels)}")
     if draft.publish_next_slot:
         say("publish: in the next free slot once approved")

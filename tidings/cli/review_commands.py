@@ -55,8 +55,7 @@ def approve(
 ) -> None:
     """Approve a draft as it stands now (as a reviewer who did not write it).
 
-    With --seen, only the content you read is approved; without it, the command says which
-    content it approved.
+    With --seen, only the content you read: refused if the draft changed since.
     """
     context = app_context(ctx)
     try:

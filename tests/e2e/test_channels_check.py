@@ -17,6 +17,26 @@ from scheduler.sandbox.server import RunningSandbox
 from tidings.demo.run import DEMO_SECRETS, _config_text
 
 
+def demo_environment(folder: Path, sandbox: RunningSandbox) -> dict[str, str]:
+    """Write the demo's config.toml for the sandbox into ``folder``; return an environment with
+    every demo secret made now and no other TIDINGS_ variable."""
+    (folder / "config.toml").write_text(_config_text(sandbox.base_url, "202610"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TIDINGS_")}
+    env |= {name: secrets.token_urlsafe(24) for name in DEMO_SECRETS}
+    env["TIDINGS_DEMO_TELEGRAM_TOKEN"] = f"123456789:{secrets.token_urlsafe(24)}"
+    return env
+
+
+def init(folder: Path, env: dict[str, str]) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "tidings", "init"],
+        cwd=folder,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+
+
 def check(folder: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "tidings", "channels", "check", "--json"],
@@ -32,17 +52,8 @@ def check(folder: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]
 def test_every_platform_is_reachable_and_says_who_it_posts_as(
     sandbox: RunningSandbox, tmp_path: Path
 ) -> None:
-    (tmp_path / "config.toml").write_text(_config_text(sandbox.base_url, "202610"))
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TIDINGS_")}
-    env |= {name: secrets.token_urlsafe(24) for name in DEMO_SECRETS}
-    env["TIDINGS_DEMO_TELEGRAM_TOKEN"] = f"123456789:{secrets.token_urlsafe(24)}"
-    subprocess.run(
-        [sys.executable, "-m", "tidings", "init"],
-        cwd=tmp_path,
-        env=env,
-        check=True,
-        capture_output=True,
-    )
+    env = demo_environment(tmp_path, sandbox)
+    init(tmp_path, env)
     sandbox.state.settings.bluesky_refresh_ttl = timedelta(days=3)
 
     done = check(tmp_path, env)
@@ -77,18 +88,9 @@ def test_every_platform_is_reachable_and_says_who_it_posts_as(
 def test_channels_that_keep_tokens_say_the_vault_key_is_missing_before_asking_the_platform(
     sandbox: RunningSandbox, tmp_path: Path
 ) -> None:
-    (tmp_path / "config.toml").write_text(_config_text(sandbox.base_url, "202610"))
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TIDINGS_")}
-    env |= {name: secrets.token_urlsafe(24) for name in DEMO_SECRETS}
-    env["TIDINGS_DEMO_TELEGRAM_TOKEN"] = f"123456789:{secrets.token_urlsafe(24)}"
+    env = demo_environment(tmp_path, sandbox)
     del env["TIDINGS_SECRET_KEY"]
-    subprocess.run(
-        [sys.executable, "-m", "tidings", "init"],
-        cwd=tmp_path,
-        env=env,
-        check=True,
-        capture_output=True,
-    )
+    init(tmp_path, env)
 
     done = check(tmp_path, env)
     assert done.returncode == 1

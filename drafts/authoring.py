@@ -65,16 +65,17 @@ def add_draft(
     """Store a new draft and its posts; the draft starts in status ``draft``."""
     require(author, Capability.WRITE)
     posts = compose(content, config, library, learned_limits(session))
+    digest = content_hash(posts)
     draft = Draft(
         status=DraftStatus.DRAFT,
         author_id=_id(author),
-        content_hash=content_hash(posts),
+        content_hash=digest,
         **_content_columns(content),
     )
     session.add(draft)
     session.flush()
     _store(session, _id(draft), content, posts)
-    keep_revision(session, _id(draft), posts)
+    keep_revision(session, _id(draft), digest, posts)
     record(session, actor=author.name, action="draft.add", draft_id=draft.id, detail=content.title)
     return draft
 
@@ -110,7 +111,7 @@ def edit_draft(
         draft.status = DraftStatus.IN_REVIEW
         draft.review_round += 1
     _store(session, draft_id, content, posts)
-    keep_revision(session, draft_id, posts)
+    keep_revision(session, draft_id, new_hash, posts)
     if back_to_review:
         _unschedule(session, draft_id)
     else:

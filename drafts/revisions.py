@@ -11,16 +11,17 @@ from collections.abc import Sequence
 
 from sqlmodel import Session, col, select
 
-from drafts.composing import PostText, content_hash
+from drafts.composing import PostText
 from drafts.models import DraftRevision
 from drafts.times import utcnow
 
 
-def keep_revision(session: Session, draft_id: int, posts: Sequence[PostText]) -> None:
-    """Remember ``posts`` under their content hash (once: a hash always names the same posts)."""
+def keep_revision(session: Session, draft_id: int, digest: str, posts: Sequence[PostText]) -> None:
+    """Remember ``posts`` under ``digest``, their content hash (once: a hash always names the
+    same posts)."""
     row = {
         "draft_id": draft_id,
-        "content_hash": content_hash(posts),
+        "content_hash": digest,
         "posts": seen_texts(posts),
         "created_at": utcnow(),
     }

@@ -112,7 +112,8 @@ def print_post(
     verdict = Text(f"{counts}  ", style="red" if problems else "green")
     verdict.append(f"✗ {len(problems)} problem(s)" if problems else "✓ fits")
     body = Text(_preview(post, config).displayed)
-    out.print(Panel(body, title=title, title_align="left", subtitle=verdict, subtitle_align="left"))
+    panel = Panel(body, title=title, title_align="left", subtitle=verdict, subtitle_align="left")
+    out.print(panel, soft_wrap=False)  # the console's soft wrap would crop the text at the border
     for problem in problems:  # below the panel, where no border cuts a long one short
         out.print(Text(f"  ✗ {problem}", style="red"))
 

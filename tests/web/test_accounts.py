@@ -133,10 +133,15 @@ async def test_logging_out_ends_the_session(app: Starlette, people: dict[str, Pe
         assert (await browser.get("/")).status_code == 303
 
 
-async def test_a_forged_cookie_is_not_a_session(app: Starlette, people: dict[str, Person]) -> None:
+async def session_cookie(app: Starlette, person: Person) -> str:
+    """The session cookie a browser gets by logging in as ``person``."""
     async with client(app) as browser:
-        await log_in(browser, people["joon"])
-        cookie = browser.cookies[SESSION_COOKIE]
+        await log_in(browser, person)
+        return browser.cookies[SESSION_COOKIE]
+
+
+async def test_a_forged_cookie_is_not_a_session(app: Starlette, people: dict[str, Person]) -> None:
+    cookie = await session_cookie(app, people["joon"])
     async with client(app) as forger:
         forger.cookies.set(SESSION_COOKIE, cookie[:-4] + "AAAA")
         assert (await forger.get("/")).status_code == 303
@@ -186,9 +191,7 @@ async def test_the_session_key_is_stored_hashed_and_a_new_login_replaces_it(
 async def test_a_session_ends_seven_days_after_logging_in(
     app: Starlette, database: Database, people: dict[str, Person]
 ) -> None:
-    async with client(app) as browser:
-        await log_in(browser, people["joon"])
-        cookie = browser.cookies[SESSION_COOKIE]
+    cookie = await session_cookie(app, people["joon"])
     with database.reading() as session:
         opened = session.exec(select(WebSession)).one()
     assert opened.expires_at - opened.created_at == LIFETIME == timedelta(days=7)
@@ -203,9 +206,7 @@ async def test_a_session_ends_seven_days_after_logging_in(
 async def test_removing_a_user_ends_their_sessions(
     app: Starlette, database: Database, people: dict[str, Person]
 ) -> None:
-    async with client(app) as browser:
-        await log_in(browser, people["joon"])
-        cookie = browser.cookies[SESSION_COOKIE]
+    cookie = await session_cookie(app, people["joon"])
     with database.writing() as session:
         session.delete(find_user(session, "joon"))
     assert (await replayed(app, cookie)).status_code == 303

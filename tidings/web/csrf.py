@@ -84,14 +84,19 @@ def _token_in(scope: Scope, body: bytes) -> str | None:
     headers: dict[bytes, bytes] = dict(scope["headers"])
     if HEADER in headers:
         return headers[HEADER].decode("latin-1")
-    content_type = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
-    if content_type != FORM_TYPE:
+    if not is_form(scope):
         return None
     try:
         values = parse_qs(body.decode("utf-8"), keep_blank_values=True).get(FIELD, [])
     except UnicodeDecodeError:
         return None
     return values[0] if len(values) == 1 else None
+
+
+def is_form(scope: Scope) -> bool:
+    """Whether the request's body is a URL-encoded form."""
+    headers: dict[bytes, bytes] = dict(scope["headers"])
+    return headers.get(b"content-type", b"").split(b";")[0].strip().lower() == FORM_TYPE
 
 
 def replay(body: bytes, receive: Receive) -> Receive:

@@ -14,7 +14,7 @@ from urllib.parse import parse_qsl
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from tidings.web.csrf import FORM_TYPE, SAFE_METHODS, read_body, replay
+from tidings.web.csrf import SAFE_METHODS, is_form, read_body, replay
 from tidings.web.error_pages import error_page
 from tidings.web.pages import Pages
 from tidings.web.translations import N_
@@ -34,7 +34,7 @@ class RefuseNul:
             await self.app(scope, receive, send)
             return
         body = b""
-        if scope["method"] not in SAFE_METHODS and _is_form(scope):
+        if scope["method"] not in SAFE_METHODS and is_form(scope):
             body = await read_body(receive) or b""
             receive = replay(body, receive)
         field = _field_with_nul(scope["query_string"]) or _field_with_nul(body)
@@ -44,11 +44,6 @@ class RefuseNul:
         request = Request(scope, receive)
         message = self.pages.gettext(request)(HOLDS_NUL) % {"field": field}
         await error_page(self.pages, request, 400, message)(scope, receive, send)
-
-
-def _is_form(scope: Scope) -> bool:
-    headers: dict[bytes, bytes] = dict(scope["headers"])
-    return headers.get(b"content-type", b"").split(b";")[0].strip().lower() == FORM_TYPE
 
 
 def _field_with_nul(encoded: bytes) -> str | None:

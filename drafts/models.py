@@ -8,7 +8,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlmodel import Field, SQLModel
 
 from drafts.times import utcnow
@@ -150,6 +160,8 @@ class ChannelState(SQLModel, table=True):
     updated_at: datetime = _now()
     # What the platform said about counting (a Mastodon instance's max_characters), if asked.
     text_limits: dict[str, int] | None = Field(default=None, sa_type=JSON)
+    # What it said about images (a Mastodon instance's image_size_limit, ...), if asked.
+    media_limits: dict[str, Any] | None = Field(default=None, sa_type=JSON)
 
 
 class Review(SQLModel, table=True):
@@ -192,6 +204,51 @@ class WebSession(SQLModel, table=True):
     user_id: int = _parent("user")
     created_at: datetime = _now()
     expires_at: datetime = _when(index=True)
+
+
+class MediaBlob(SQLModel, table=True):
+    """One image, cleaned of metadata, stored once under the SHA-256 of its bytes and never
+    changed (``drafts.media_store`` says why the database holds them)."""
+
+    __tablename__ = "media_blob"
+
+    sha256: str = Field(sa_type=String(64), primary_key=True)
+    content_type: str = Field(sa_type=String(32), nullable=False)
+    width: int = Field(nullable=False)
+    height: int = Field(nullable=False)
+    size: int = Field(nullable=False)  # bytes
+    data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    created_at: datetime = _now()
+
+
+class MediaVariant(SQLModel, table=True):
+    """A platform's version of an image, made once: ``profile`` names the limits it meets."""
+
+    __tablename__ = "media_variant"
+
+    source_sha256: str = Field(sa_type=String(64), primary_key=True)
+    profile: str = Field(sa_type=String(200), primary_key=True)
+    sha256: str = Field(sa_type=String(64), nullable=False)
+    change: str | None = Field(default=None, sa_type=Text)
+
+
+class PostMedia(SQLModel, table=True):
+    """One image one post sends, in order: the version its platform gets, and the alt text in
+    the post's language."""
+
+    __tablename__ = "post_media"
+
+    post_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("post.id", ondelete="CASCADE"), primary_key=True, nullable=False
+        )
+    )
+    position: int = Field(primary_key=True)
+    sha256: str = Field(sa_type=String(64), nullable=False, index=True)
+    original_sha256: str = Field(sa_type=String(64), nullable=False)
+    alt: str = Field(default="", sa_type=Text, nullable=False)
+    # What was done to the original for this platform ("downsized ... for bluesky"), or None.
+    change: str | None = Field(default=None, sa_type=Text)
 
 
 class AuditEntry(SQLModel, table=True):

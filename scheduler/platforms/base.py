@@ -19,12 +19,14 @@ from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 import httpx
 
 from drafts.channels import ChannelBase
 from drafts.errors import PlatformError
+from drafts.media import EXTENSIONS
 from scheduler.credentials import checked
 from scheduler.outcomes import Failed, NotPublished, Outcome, RetryLater, Unknown
 from scheduler.rate_limits import reset_time
@@ -86,6 +88,35 @@ class HttpResponse:
 
 
 @dataclass(frozen=True)
+class JobImage:
+    """One image a post sends, as its platform gets it (``drafts.media.PostImage``)."""
+
+    sha256: str
+    content_type: str
+    width: int
+    height: int
+    bytes: int
+    alt: str
+    # A local file holding exactly these bytes, to stream uploads from (None in a preview).
+    path: Path | None = None
+    # A signed link where ``tidings web`` serves the bytes ([media] public_url), if set.
+    url: str | None = None
+
+    @property
+    def filename(self) -> str:
+        return f"{self.sha256[:16]}.{EXTENSIONS[self.content_type]}"
+
+    def data(self) -> bytes:
+        """The bytes, read whole: only for bodies a platform wants in one piece."""
+        return self.local_path().read_bytes()
+
+    def local_path(self) -> Path:
+        if self.path is None:
+            raise ValueError(f"image {self.sha256[:16]} has no local file (a preview)")
+        return self.path
+
+
+@dataclass(frozen=True)
 class PostJob:
     """What an adapter needs to publish one post (no database, no secrets)."""
 
@@ -96,6 +127,7 @@ class PostJob:
     state: Mapping[str, str] = field(default_factory=dict)
     first_attempt_at: datetime | None = None
     last_sent_at: datetime | None = None  # the last create request: a check looks from then
+    images: tuple[JobImage, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ a salted digest that never leaves the process.
 from __future__ import annotations
 
 import hashlib
+import io
 import secrets
 import threading
 from collections import deque
@@ -142,6 +143,64 @@ class ReceivedPost:
         }
 
 
+@dataclass(frozen=True)
+class ReceivedImage:
+    """An image a platform API received, as the sandbox decoded it."""
+
+    sha256: str
+    platform: str
+    content_type: str  # what the request said
+    format: str | None  # what Pillow found in the bytes (None: not an image)
+    width: int
+    height: int
+    bytes: int
+    #: Metadata found in the bytes: "exif", "gps", "xmp" (Tidings must send none).
+    metadata: tuple[str, ...]
+    data: bytes = field(repr=False)
+
+    def to_json(self) -> JSON:
+        return {
+            "sha256": self.sha256,
+            "platform": self.platform,
+            "content_type": self.content_type,
+            "format": self.format,
+            "width": self.width,
+            "height": self.height,
+            "bytes": self.bytes,
+            "metadata": list(self.metadata),
+        }
+
+
+def inspect_image(platform: str, data: bytes, content_type: str) -> ReceivedImage:
+    """What ``data`` is: its format, pixels and any metadata it carries."""
+    from PIL import Image, UnidentifiedImageError
+
+    found: list[str] = []
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            fmt, (width, height) = image.format, image.size
+            exif = image.getexif()
+            if len(exif):
+                found.append("exif")
+            if exif.get_ifd(0x8825):
+                found.append("gps")
+            if "xmp" in image.info or "XML:com.adobe.xmp" in image.info:
+                found.append("xmp")
+    except (UnidentifiedImageError, OSError, ValueError):
+        fmt, width, height = None, 0, 0
+    return ReceivedImage(
+        sha256=hashlib.sha256(data).hexdigest(),
+        platform=platform,
+        content_type=content_type,
+        format=fmt,
+        width=width,
+        height=height,
+        bytes=len(data),
+        metadata=tuple(found),
+        data=data,
+    )
+
+
 @dataclass
 class RequestRecord:
     """One request the sandbox answered (or refused, or dropped)."""
@@ -214,6 +273,7 @@ class SandboxState:
         self._last_id = 0
         self._stores: dict[type[Any], Any] = {}
         self._windows: dict[tuple[str, str], _Window] = {}
+        self._images: dict[str, ReceivedImage] = {}
 
     def now(self) -> datetime:
         """The sandbox's idea of the current time (aware UTC)."""
@@ -227,6 +287,7 @@ class SandboxState:
             self._requests.clear()
             self._stores.clear()
             self._windows.clear()
+            self._images.clear()
             self.faults.clear()
 
     # -- posts -------------------------------------------------------------------------------
@@ -276,6 +337,23 @@ class SandboxState:
             self._posts.append(post)
             self._by_permalink[permalink] = post
             return post
+
+    # -- images --------------------------------------------------------------------------------
+
+    def receive_image(self, *, platform: str, data: bytes, content_type: str) -> ReceivedImage:
+        """Keep an uploaded (or fetched) image and say what it is; kept once per SHA-256."""
+        image = inspect_image(platform, data, content_type)
+        with self.lock:
+            return self._images.setdefault(image.sha256, image)
+
+    def images(self, platform: str | None = None) -> list[ReceivedImage]:
+        """Every image received, optionally for one platform."""
+        with self.lock:
+            return [i for i in self._images.values() if platform in (None, i.platform)]
+
+    def image(self, sha256: str) -> ReceivedImage | None:
+        with self.lock:
+            return self._images.get(sha256)
 
     # -- request log ---------------------------------------------------------------------------
 

@@ -1,0 +1,195 @@
+"""The media store: every image kept once, cleaned, under the SHA-256 of its bytes.
+
+Images live in the database (``media_blob``), not in a folder beside it, because a Tidings
+deployment is its database: a backup of the SQLite file or a ``pg_dump`` carries the images
+with the drafts that approved them, and a web app and a daemon on different hosts of one
+PostgreSQL deployment read the same bytes with no shared disk to set up. Rows are never
+updated, so a reader needs no lock. The daemon does not hold images in memory while it
+publishes: it copies each one once to a local spool file and streams uploads from there
+(``scheduler.media_spool``).
+
+Everything is cleaned on the way in, with Pillow: the orientation EXIF asks for is applied to
+the pixels, then the image is re-encoded without EXIF, GPS or XMP (the ICC colour profile
+stays: it is no one's secret and colours depend on it). A GIF keeps its first frame, as PNG.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image, ImageOps, UnidentifiedImageError
+from sqlmodel import Session, col, select
+
+from drafts.errors import DraftError
+from drafts.media import StoredImage
+from drafts.models import MediaBlob
+
+# A phone photo is 3–12 MB; a file far larger is a mistake (a video, an unexported RAW).
+MAX_FILE_BYTES = 40 * 1024 * 1024
+# 50 megapixels: above any camera most teams own, below what would take a daemon's memory
+# (decoded RGBA, 200 MB). Pillow's own bomb check would only warn below 89 megapixels.
+MAX_PIXELS = 50_000_000
+# Formats as Pillow names them (MPO: a phone's multi-picture JPEG).
+_TAKEN = {"JPEG": "image/jpeg", "MPO": "image/jpeg", "PNG": "image/png", "GIF": "image/png"}
+_TAKEN["WEBP"] = "image/webp"
+JPEG_QUALITY = 92
+
+
+class MediaError(DraftError):
+    """An image that cannot be taken: the message names the file and the problem."""
+
+
+@dataclass(frozen=True)
+class CleanImage:
+    """An image ready to store: its bytes, and how the store describes them."""
+
+    stored: StoredImage
+    data: bytes
+
+
+def read_beside(folder: Path, relative: str) -> bytes:
+    """The bytes of ``relative``, a file inside ``folder`` (the draft file's); a MediaError
+    naming it when it is elsewhere, missing, unreadable or too large."""
+    base = folder.resolve()
+    path = (base / relative).resolve()
+    if not path.is_relative_to(base):
+        raise MediaError(f"{relative}: outside the draft's folder; put the image beside the draft")
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise MediaError(
+                f"{relative}: {size:,} bytes; an image may have at most {MAX_FILE_BYTES:,}"
+            )
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise MediaError(f"{relative}: no such file") from None
+    except IsADirectoryError:
+        raise MediaError(f"{relative}: is a folder, not an image") from None
+    except OSError as error:
+        raise MediaError(f"{relative}: cannot read: {error.strerror}") from None
+
+
+def clean(data: bytes, name: str) -> CleanImage:
+    """``data`` decoded, turned upright and re-encoded without metadata; a MediaError naming
+    ``name`` for anything that is not a whole JPEG, PNG, GIF or WebP of a sane size."""
+    if not data:
+        raise MediaError(f"{name}: the file is empty")
+    if len(data) > MAX_FILE_BYTES:
+        raise MediaError(
+            f"{name}: {len(data):,} bytes; an image may have at most {MAX_FILE_BYTES:,}"
+        )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            return _clean(data, name)
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+            raise MediaError(
+                f"{name}: too many pixels to be a photo (a decompression bomb?)"
+            ) from None
+        except UnidentifiedImageError:
+            raise MediaError(
+                f"{name}: not an image Tidings takes (JPEG, PNG, GIF or WebP)"
+            ) from None
+        except (OSError, SyntaxError, ValueError) as error:
+            raise MediaError(f"{name}: a broken or truncated image ({error})") from None
+
+
+def _clean(data: bytes, name: str) -> CleanImage:
+    with Image.open(io.BytesIO(data)) as opened:
+        content_type = _TAKEN.get(opened.format or "")
+        if content_type is None:
+            raise MediaError(
+                f"{name}: a {opened.format} image; Tidings takes JPEG, PNG, GIF or WebP"
+            )
+        width, height = opened.size
+        if width * height > MAX_PIXELS:
+            raise MediaError(
+                f"{name}: {width}×{height} pixels; an image may have at most "
+                f"{MAX_PIXELS // 1_000_000} megapixels"
+            )
+        opened.seek(0)  # a GIF's or an MPO's first frame
+        opened.load()
+        upright = ImageOps.exif_transpose(opened)
+    icc = opened.info.get("icc_profile")
+    return encode(upright, content_type, icc)
+
+
+def encode(image: Image.Image, content_type: str, icc: bytes | None = None) -> CleanImage:
+    """``image`` encoded as ``content_type`` with no metadata but its colour profile; the same
+    pixels give the same bytes."""
+    image.info = {}
+    options: dict[str, object] = {"icc_profile": icc} if icc else {}
+    out = io.BytesIO()
+    if content_type == "image/jpeg":
+        image = _opaque(image)
+        image.save(out, "JPEG", quality=JPEG_QUALITY, optimize=True, **options)
+    elif content_type == "image/png":
+        if image.mode not in {"1", "L", "LA", "P", "RGB", "RGBA"}:
+            image = image.convert("RGBA")
+        image.save(out, "PNG", optimize=False, **options)
+    else:
+        image.save(out, "WEBP", quality=90, method=4, **options)
+    data = out.getvalue()
+    stored = StoredImage(
+        sha256=hashlib.sha256(data).hexdigest(),
+        content_type=content_type,
+        width=image.width,
+        height=image.height,
+        bytes=len(data),
+    )
+    return CleanImage(stored=stored, data=data)
+
+
+def _opaque(image: Image.Image) -> Image.Image:
+    """``image`` as JPEG can hold it: RGB or grey, transparency laid on white."""
+    if image.mode in {"RGB", "L"}:
+        return image
+    if image.mode in {"RGBA", "LA", "P", "PA"} or "transparency" in image.info:
+        rgba = image.convert("RGBA")
+        white = Image.new("RGB", rgba.size, (255, 255, 255))
+        white.paste(rgba, mask=rgba.getchannel("A"))
+        return white
+    return image.convert("RGB")
+
+
+def keep(session: Session, image: CleanImage) -> StoredImage:
+    """Store ``image`` unless it is there already; either way, how the store describes it."""
+    if session.get(MediaBlob, image.stored.sha256) is None:
+        s = image.stored
+        session.add(
+            MediaBlob(
+                sha256=s.sha256,
+                content_type=s.content_type,
+                width=s.width,
+                height=s.height,
+                size=s.bytes,
+                data=image.data,
+            )
+        )
+        session.flush()
+    return image.stored
+
+
+def stored_image(session: Session, sha256: str) -> StoredImage | None:
+    """The stored image with this SHA-256, described without reading its bytes."""
+    row = session.exec(
+        select(
+            MediaBlob.sha256,
+            MediaBlob.content_type,
+            MediaBlob.width,
+            MediaBlob.height,
+            MediaBlob.size,
+        ).where(col(MediaBlob.sha256) == sha256)
+    ).first()
+    if row is None:
+        return None
+    return StoredImage(*row)
+
+
+def image_bytes(session: Session, sha256: str) -> bytes | None:
+    """The bytes of the stored image with this SHA-256."""
+    return session.exec(select(MediaBlob.data).where(col(MediaBlob.sha256) == sha256)).first()

@@ -4,6 +4,7 @@
     ├── ConfigError          config.toml, environment variables, the database URL or schema
     │   └── MissingSecret        a variable a channel names is not set (scheduler.credentials)
     ├── DraftError           a draft file, its fields, templates, languages or channels
+    │   └── MediaError           an image that cannot be taken, named by its file (drafts.media_store)
     ├── ReviewError          a transition the review workflow forbids, or a role that may not act
     │   └── StaleReview          the draft changed since the reviewer read it (drafts.review)
     ├── ScheduleError        a bad time, timezone or slot, or a time the draft cannot take

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PIL import Image, ImageOps, UnidentifiedImageError
+from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
 from drafts.errors import DraftError
@@ -176,18 +177,10 @@ def keep(session: Session, image: CleanImage) -> StoredImage:
 
 def stored_image(session: Session, sha256: str) -> StoredImage | None:
     """The stored image with this SHA-256, described without reading its bytes."""
-    row = session.exec(
-        select(
-            MediaBlob.sha256,
-            MediaBlob.content_type,
-            MediaBlob.width,
-            MediaBlob.height,
-            MediaBlob.size,
-        ).where(col(MediaBlob.sha256) == sha256)
-    ).first()
+    row = session.get(MediaBlob, sha256, options=[defer(MediaBlob.data)])  # type: ignore[arg-type]
     if row is None:
         return None
-    return StoredImage(*row)
+    return StoredImage(row.sha256, row.content_type, row.width, row.height, row.size)
 
 
 def image_bytes(session: Session, sha256: str) -> bytes | None:

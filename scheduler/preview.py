@@ -12,7 +12,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from drafts.channels import ChannelBase, WebhookChannel
 from scheduler.platforms import adapter_for
-from scheduler.platforms.base import HttpRequest, PostJob
+from scheduler.platforms.base import HttpRequest, JobImage, PostJob
 
 PLACEHOLDER = "<secret>"
 REDACTED = "<redacted>"
@@ -27,6 +27,8 @@ class Preview:
     request: HttpRequest
     displayed: str
     secret_path: bool = False  # a webhook: its path is its token (Slack, Discord, Teams)
+    # What goes out right after ``request`` (``Adapter.follow_ups``), with what each shows.
+    follow_ups: tuple[tuple[HttpRequest, str], ...] = ()
 
     def request_json(self) -> dict[str, Any]:
         """The request with every secret masked, for people and JSON output."""
@@ -42,13 +44,32 @@ class Preview:
         }
 
 
-def preview(*, post_id: int, text: str, language: str, channel: ChannelBase) -> Preview:
-    """The request the daemon would send for this post."""
+def preview(
+    *,
+    post_id: int,
+    text: str,
+    language: str,
+    channel: ChannelBase,
+    images: tuple[JobImage, ...] = (),
+) -> Preview:
+    """The request the daemon would send for this post (images not uploaded yet: where an
+    uploaded id will go, the request says ``<image N>``)."""
     adapter = adapter_for(channel)
-    job = PostJob(post_id=post_id, text=text, language=language, idempotency_key="preview")
+    job = PostJob(
+        post_id=post_id, text=text, language=language, idempotency_key="preview", images=images
+    )
     request = adapter.build(job, channel, PLACEHOLDER)
+    follow_ups = tuple(
+        (each, adapter.displayed_text(each))
+        for each in adapter.follow_ups(job, channel, PLACEHOLDER)
+    )
     webhook = isinstance(channel, WebhookChannel)
-    return Preview(request=request, displayed=adapter.displayed_text(request), secret_path=webhook)
+    return Preview(
+        request=request,
+        displayed=adapter.displayed_text(request),
+        secret_path=webhook,
+        follow_ups=follow_ups,
+    )
 
 
 def redact_url(url: str, secret_path: bool = False) -> str:

@@ -106,10 +106,6 @@ class JobImage:
     def filename(self) -> str:
         return f"{self.sha256[:16]}.{EXTENSIONS[self.content_type]}"
 
-    def data(self) -> bytes:
-        """The bytes, read whole: only for bodies a platform wants in one piece."""
-        return self.local_path().read_bytes()
-
     def local_path(self) -> Path:
         if self.path is None:
             raise ValueError(f"image {self.sha256[:16]} has no local file (a preview)")
@@ -202,6 +198,11 @@ class Adapter(ABC, Generic[C]):
     @abstractmethod
     def displayed_text(self, request: HttpRequest) -> str:
         """The text the platform will show for this request (what reviewers see)."""
+
+    def follow_ups(self, job: PostJob, channel: C, secret: str) -> tuple[HttpRequest, ...]:
+        """Requests that publish the rest of the post right after ``build``'s (Telegram's text
+        after photos whose caption cannot hold it): pure, shown in the preview too."""
+        return ()
 
     @abstractmethod
     async def publish(

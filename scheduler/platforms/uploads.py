@@ -20,7 +20,7 @@ from pathlib import Path
 import httpx
 
 from scheduler.outcomes import Failed, RetryLater, Unknown
-from scheduler.platforms.base import HttpRequest, HttpResponse, JobImage, send
+from scheduler.platforms.base import HttpRequest, HttpResponse, JobImage, PostJob, send
 
 CHUNK_BYTES = 64 * 1024
 
@@ -108,6 +108,20 @@ async def send_small(
     if isinstance(answer, Unknown):
         return RetryLater(f"{answer.reason}; nothing was posted")
     return answer
+
+
+def placeholder(position: int) -> str:
+    """What a preview's request says where the id of image ``position`` (from 1) will go."""
+    return f"<image {position}>"
+
+
+def attached_ids(job: PostJob) -> list[str]:
+    """The platform ids of the job's images, in order, from its publish state; a placeholder
+    for each not uploaded yet (a preview)."""
+    return [
+        job.state.get(media_key(image)) or placeholder(position)
+        for position, image in enumerate(job.images, start=1)
+    ]
 
 
 def media_key(image: JobImage) -> str:

@@ -2,7 +2,7 @@
 
 Requests pass, outermost first: security headers → the signed session cookie → the 500 page
 for a bug → the CSRF check on every unsafe request → no NUL in a query or form → the login
-check on every page but /login and /static → the routes. Errors become pages
+check on every page but /login, /static and the signed /media links → the routes. Errors become pages
 (``error_pages``), never tracebacks.
 """
 
@@ -22,6 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from drafts.config import Config
 from drafts.storage import Database
 from drafts.web_sessions import LIFETIME
+from scheduler.media_links import media_link_key
 from tidings.web import (
     auth,
     calendar,
@@ -29,6 +30,7 @@ from tidings.web import (
     compose,
     draft_page,
     inbox,
+    media,
     outcomes,
     preferences,
     users_page,
@@ -69,10 +71,12 @@ def create_app(
 ) -> Starlette:
     """The web app over ``database``; the cookie key comes from the environment unless given.
 
-    Raises ``ConfigError`` (one line) when no key is set. ``https_only`` marks the session
+    Raises ``ConfigError`` (one line) when no key is set (the same variables give the key of
+    the media links the daemon signs). ``https_only`` marks the session
     cookie Secure and has browsers keep to HTTPS (HSTS), for a deployment behind HTTPS.
     """
     key = secret_key or session_key()
+    link_key = media_link_key()
     if not HTMX.is_file():
         log.warning(
             "web: %s is missing (run `make assets`): previews update only when Preview is pressed",
@@ -89,6 +93,7 @@ def create_app(
         *outcomes.routes(web),
         *channels_page.routes(web),
         *users_page.routes(web),
+        *media.routes(web, link_key),
         Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
     ]
     middleware = [
@@ -121,8 +126,9 @@ def create_app(
 
 class SecurityHeaders:
     """Headers every response carries: a strict content policy, no framing, no sniffing;
-    pages (not static files) are never cached, as they show who is logged in. ``https_only``
-    adds Strict-Transport-Security."""
+    pages (not static files) are never cached, as they show who is logged in, unless the route
+    says how to cache what it serves (an image, ``media``). ``https_only`` adds
+    Strict-Transport-Security."""
 
     def __init__(self, app: ASGIApp, *, https_only: bool = False) -> None:
         self.app = app
@@ -144,7 +150,7 @@ class SecurityHeaders:
                 if self.https_only:
                     headers["Strict-Transport-Security"] = STRICT_TRANSPORT_SECURITY
                 if not static:
-                    headers["Cache-Control"] = "no-store"
+                    headers.setdefault("Cache-Control", "no-store")
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

@@ -1,5 +1,6 @@
 """Accounts: logging in with a user's argon2 password hash, logging out, and keeping
-anonymous visitors out of every page but the login page.
+anonymous visitors out of every page but the login page (and the signed media links
+platforms fetch, ``media``).
 
 The session cookie (signed, HttpOnly, SameSite=Lax) holds the key of a session kept in the
 database (``drafts.web_sessions``): every request loads the user through it, so logging out, a
@@ -55,7 +56,7 @@ USER = "user"  # the user's id: only to choose the language of a page shown befo
 KEY = "key"  # the session's key: the login check looks it up in the database
 TIMEZONE = "timezone"
 PUBLIC_PATHS = frozenset({"/login"})
-PUBLIC_PREFIXES = ("/static/",)
+PUBLIC_PREFIXES = ("/static/", "/media/")
 WRONG = N_("That name and password do not match an account that may log in here.")
 
 

@@ -3,25 +3,43 @@
 Each session holds one random token; every form sends it back as the hidden field
 ``csrf_token`` (scripts may send the ``X-CSRF-Token`` header instead). The middleware checks
 every unsafe request before any route sees it, so a route cannot forget: a missing or wrong
-token gets 403. Forms are URL-encoded; other bodies must use the header.
+token gets 403. Forms are URL-encoded, or multipart when they carry images (compose); other
+bodies must use the header.
+
+A URL-encoded body is read into memory, up to ``MAX_FORM_BYTES``. A multipart one may hold
+``MAX_IMAGES`` photos, so it is spooled to a temporary file instead (up to
+``MAX_UPLOAD_BYTES``), read once for its text fields (the token; ``form_text`` checks them for
+NUL), and replayed from the file.
 """
 
 from __future__ import annotations
 
 import hmac
 import secrets
-from collections.abc import MutableMapping
-from typing import Any
+from collections.abc import AsyncIterator, MutableMapping
+from tempfile import SpooledTemporaryFile
+from typing import IO, Any
 from urllib.parse import parse_qs
 
+from starlette.datastructures import Headers
+from starlette.formparsers import MultiPartException, MultiPartParser
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from drafts.media import MAX_IMAGES
+from drafts.media_store import MAX_FILE_BYTES
 
 FIELD = "csrf_token"
 HEADER = b"x-csrf-token"
 SESSION_KEY = "csrf"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 MAX_FORM_BYTES = 1024 * 1024
+# A compose form with as many images as a draft holds, each as large as the store takes.
+MAX_UPLOAD_BYTES = MAX_IMAGES * MAX_FILE_BYTES + MAX_FORM_BYTES
 FORM_TYPE = b"application/x-www-form-urlencoded"
+MULTIPART_TYPE = b"multipart/form-data"
+# Where a multipart body's text fields are left for the middlewares after this one.
+TEXT_FIELDS = "tidings.text_fields"
+_CHUNK = 64 * 1024
 
 
 def csrf_token(session: MutableMapping[str, Any]) -> str:
@@ -49,18 +67,53 @@ class CsrfMiddleware:
         if scope["type"] != "http" or scope["method"] in SAFE_METHODS:
             await self.app(scope, receive, send)
             return
+        if content_type(scope) == MULTIPART_TYPE:
+            await self._multipart(scope, receive, send)
+            return
         body = await read_body(receive)
         if body is None:
             await self.too_large(scope, receive, send)
             return
-        expected = scope["session"].get(SESSION_KEY)
-        given = _token_in(scope, body)
-        if not (isinstance(expected, str) and expected and given) or not hmac.compare_digest(
-            expected.encode(), given.encode()
-        ):
+        if not _matches(scope, _token_in(scope, body)):
             await self.refuse(scope, receive, send)
             return
         await self.app(scope, replay(body, receive), send)
+
+    async def _multipart(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if _expected(scope) is None:  # no form of ours was shown: refused before reading
+            await self.refuse(scope, receive, send)
+            return
+        declared = Headers(scope=scope).get("content-length", "")
+        if declared.isdigit() and int(declared) > MAX_UPLOAD_BYTES:
+            await self.too_large(scope, receive, send)
+            return
+        spool = await spool_body(receive, MAX_UPLOAD_BYTES)
+        if spool is None:
+            await self.too_large(scope, receive, send)
+            return
+        with spool:
+            fields = await _text_fields(scope, spool)
+            values = [value for name, value in fields or () if name == FIELD]
+            given = _header_token(scope) or (values[0] if len(values) == 1 else None)
+            if fields is None or not _matches(scope, given):
+                await self.refuse(scope, receive, send)
+                return
+            scope[TEXT_FIELDS] = fields
+            await self.app(scope, replay_file(spool, receive), send)
+
+
+def _expected(scope: Scope) -> str | None:
+    """The session's token, if it has one."""
+    token = scope["session"].get(SESSION_KEY)
+    return token if isinstance(token, str) and token else None
+
+
+def _matches(scope: Scope, given: str | None) -> bool:
+    """Whether the session has a token and ``given`` is it."""
+    expected = _expected(scope)
+    if expected is None or not given:
+        return False
+    return hmac.compare_digest(expected.encode(), given.encode())
 
 
 async def read_body(receive: Receive) -> bytes | None:
@@ -80,10 +133,73 @@ async def read_body(receive: Receive) -> bytes | None:
             return b"".join(chunks)
 
 
-def _token_in(scope: Scope, body: bytes) -> str | None:
+async def spool_body(receive: Receive, limit: int) -> IO[bytes] | None:
+    """The whole request body in a temporary file (in memory while small), or None once it
+    passes ``limit``."""
+    spool: IO[bytes] = SpooledTemporaryFile(max_size=MAX_FORM_BYTES)  # noqa: SIM115 (returned)
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            spool.close()
+            return None
+        spool.write(chunk)
+        if not message.get("more_body", False):
+            break
+    spool.seek(0)
+    return spool
+
+
+async def _text_fields(scope: Scope, spool: IO[bytes]) -> list[tuple[str, str]] | None:
+    """The multipart body's text fields (names and values, files left out), or None when it
+    is not a readable multipart body."""
+
+    async def chunks() -> AsyncIterator[bytes]:
+        while chunk := spool.read(_CHUNK):
+            yield chunk
+
+    parser = MultiPartParser(Headers(scope=scope), chunks())  # type: ignore[arg-type]
+    try:
+        form = await parser.parse()
+    except MultiPartException:
+        return None
+    finally:
+        spool.seek(0)
+    await form.close()
+    return [(name, value) for name, value in form.multi_items() if isinstance(value, str)]
+
+
+def replay_file(spool: IO[bytes], receive: Receive) -> Receive:
+    """``receive`` for the app: the spooled body again, in chunks, then the client's own."""
+    spool.seek(0, 2)
+    remaining = spool.tell()
+    spool.seek(0)
+    done = False
+
+    async def replay() -> Message:
+        nonlocal remaining, done
+        if done:
+            return await receive()
+        chunk = spool.read(_CHUNK)
+        remaining -= len(chunk)
+        done = remaining <= 0
+        return {"type": "http.request", "body": chunk, "more_body": not done}
+
+    return replay
+
+
+def _header_token(scope: Scope) -> str | None:
     headers: dict[bytes, bytes] = dict(scope["headers"])
-    if HEADER in headers:
-        return headers[HEADER].decode("latin-1")
+    return headers[HEADER].decode("latin-1") if HEADER in headers else None
+
+
+def _token_in(scope: Scope, body: bytes) -> str | None:
+    if (header := _header_token(scope)) is not None:
+        return header
     if not is_form(scope):
         return None
     try:
@@ -95,8 +211,13 @@ def _token_in(scope: Scope, body: bytes) -> str | None:
 
 def is_form(scope: Scope) -> bool:
     """Whether the request's body is a URL-encoded form."""
+    return content_type(scope) == FORM_TYPE
+
+
+def content_type(scope: Scope) -> bytes:
+    """The request body's media type, lower case, without parameters."""
     headers: dict[bytes, bytes] = dict(scope["headers"])
-    return headers.get(b"content-type", b"").split(b";")[0].strip().lower() == FORM_TYPE
+    return headers.get(b"content-type", b"").split(b";")[0].strip().lower()
 
 
 def replay(body: bytes, receive: Receive) -> Receive:

@@ -3,18 +3,20 @@
 PostgreSQL cannot store NUL in text, and no field of ours means one: refused here, before any
 route reads the request, it cannot become a database error in a login, a comment or a user's
 name. Other control characters are the services' to judge (a draft file refuses them by key).
-Forms are URL-encoded (``csrf`` refuses other bodies without a header); the body, already read
-and capped there, is replayed to the app unchanged.
+A URL-encoded body, already read and capped by ``csrf``, is replayed to the app unchanged; a
+multipart one's text fields are those ``csrf`` read (``TEXT_FIELDS``). Other bodies carry no
+form (``csrf`` refuses them without a header).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from urllib.parse import parse_qsl
 
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from tidings.web.csrf import SAFE_METHODS, is_form, read_body, replay
+from tidings.web.csrf import SAFE_METHODS, TEXT_FIELDS, is_form, read_body, replay
 from tidings.web.error_pages import error_page
 from tidings.web.pages import Pages
 from tidings.web.translations import N_
@@ -23,7 +25,7 @@ HOLDS_NUL = N_("%(field)s: holds a NUL character")
 
 
 class RefuseNul:
-    """Answers 400 to a request whose query or URL-encoded form holds NUL in a name or value."""
+    """Answers 400 to a request whose query or form holds NUL in a name or value."""
 
     def __init__(self, app: ASGIApp, *, pages: Pages) -> None:
         self.app = app
@@ -37,7 +39,11 @@ class RefuseNul:
         if scope["method"] not in SAFE_METHODS and is_form(scope):
             body = await read_body(receive) or b""
             receive = replay(body, receive)
-        field = _field_with_nul(scope["query_string"]) or _field_with_nul(body)
+        field = (
+            _field_with_nul(scope["query_string"])
+            or _field_with_nul(body)
+            or _named_with_nul(scope.get(TEXT_FIELDS, ()))
+        )
         if field is None:
             await self.app(scope, receive, send)
             return
@@ -50,7 +56,10 @@ def _field_with_nul(encoded: bytes) -> str | None:
     """The name of the first field holding NUL (shown with it as ``\\x00``), if any."""
     if b"%00" not in encoded and b"\0" not in encoded:
         return None
-    pairs = parse_qsl(encoded.decode("utf-8", "replace"), keep_blank_values=True)
+    return _named_with_nul(parse_qsl(encoded.decode("utf-8", "replace"), keep_blank_values=True))
+
+
+def _named_with_nul(pairs: Iterable[tuple[str, str]]) -> str | None:
     for name, value in pairs:
         if "\0" in name or "\0" in value:
             return name.replace("\0", "\\x00")

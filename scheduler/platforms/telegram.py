@@ -4,6 +4,11 @@ No ``parse_mode``: the text goes out exactly as written, with nothing to escape.
 read a channel's history and Telegram has no idempotency key, so an unknown outcome goes to a
 person. The bot token is part of the URL path: no outcome reason, check error or httpx log
 line this module produces or allows carries it.
+
+A post with images is a photo message (``telegram_photos``), and when its caption cannot hold
+the text, a text message right after it. Each goes out once: the photo message's id is saved
+in the publish state before the text is sent, so an attempt after a failed text sends only
+the text. The post's id and link are the photo message's.
 """
 
 from __future__ import annotations
@@ -11,13 +16,22 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime
 from typing import Any, ClassVar
 
 import httpx
 
 from drafts.channels import TelegramChannel
-from scheduler.outcomes import Failed, Outcome, Published, RetryAt, RetryLater, Unknown
+from scheduler.outcomes import (
+    Failed,
+    NotPublished,
+    Outcome,
+    Published,
+    RetryAt,
+    RetryLater,
+    Unknown,
+)
 from scheduler.platforms.base import (
     Adapter,
     Attempted,
@@ -33,6 +47,13 @@ from scheduler.platforms.base import (
     rate_limited_until,
     send,
 )
+from scheduler.platforms.telegram_photos import (
+    displayed_caption,
+    fits_caption,
+    photo_form,
+    preview_request,
+)
+from scheduler.platforms.uploads import send_form
 from scheduler.retry import UnknownHandling
 
 API = "https://api.telegram.org"
@@ -42,6 +63,9 @@ _TOKEN_IN_PATH = re.compile(r"/bot[^/\s\"'?#]+")
 _NUMERIC_CHAT = re.compile(r"-?\d+")
 # Bot tokens are "{bot id}:{secret}" in URL-safe characters; anything else could reshape the path.
 _TOKEN_SHAPE = re.compile(r"\d+:[A-Za-z0-9_-]+")
+# Publish state: the photo message of a post whose text still has to follow it.
+PHOTOS_SENT = "telegram:photos"
+PHOTOS_URL = "telegram:photos_url"
 
 
 class TelegramAdapter(Adapter[TelegramChannel]):
@@ -50,14 +74,21 @@ class TelegramAdapter(Adapter[TelegramChannel]):
     channel_type = TelegramChannel
 
     def build(self, job: PostJob, channel: TelegramChannel, secret: str) -> HttpRequest:
-        return HttpRequest.with_json(
-            "POST",
-            method_url(channel, secret, "sendMessage"),
-            {"chat_id": chat_id_value(channel.chat_id), "text": job.text},
-        )
+        if not job.images:
+            return text_message(job, channel, secret)
+        form = photo_form(job, chat_id_value(channel.chat_id))
+        return preview_request(form, method_url(channel, secret, form.method))
+
+    def follow_ups(
+        self, job: PostJob, channel: TelegramChannel, secret: str
+    ) -> tuple[HttpRequest, ...]:
+        if job.images and not fits_caption(job.text):
+            return (text_message(job, channel, secret),)
+        return ()
 
     def displayed_text(self, request: HttpRequest) -> str:
-        return str(request.json()["text"])
+        body = request.json()
+        return str(body["text"]) if "text" in body else displayed_caption(body)
 
     async def publish(
         self,
@@ -68,12 +99,43 @@ class TelegramAdapter(Adapter[TelegramChannel]):
         now: datetime,
         save: SaveState,
     ) -> Attempted:
-        if not _TOKEN_SHAPE.fullmatch(credentials.secret):
+        token = credentials.secret
+        if not _TOKEN_SHAPE.fullmatch(token):
             return Attempted(Failed(_malformed(channel)))
-        outcome = await self.send_and_read(
-            client, job, channel, credentials.secret, lambda answer: read_sent(answer, channel, now)
-        )
-        return Attempted(without_token(outcome, credentials.secret))
+        if job.images:
+            outcome = await self._publish_photos(client, job, channel, token, now, save)
+        else:
+            outcome = await self.send_and_read(
+                client, job, channel, token, lambda answer: read_sent(answer, channel, now)
+            )
+        return Attempted(without_token(outcome, token))
+
+    async def _publish_photos(
+        self,
+        client: httpx.AsyncClient,
+        job: PostJob,
+        channel: TelegramChannel,
+        token: str,
+        now: datetime,
+        save: SaveState,
+    ) -> Outcome:
+        """The photo message unless an earlier attempt sent it, then the text that follows."""
+        photos = photos_sent(job.state)
+        if photos is None:
+            form = photo_form(job, chat_id_value(channel.chat_id))
+            url = method_url(channel, token, form.method)
+            answer = await send_form(client, url, form.text_fields(), form.files)
+            sent = read_sent(answer, channel, now) if isinstance(answer, HttpResponse) else answer
+            if not isinstance(sent, Published):
+                return sent
+            photos = sent
+        for request in self.follow_ups(job, channel, token):
+            await save(remember_photos(photos))  # before the text goes: it must not repeat them
+            answer = await send(client, request)
+            text = read_sent(answer, channel, now) if isinstance(answer, HttpResponse) else answer
+            if not isinstance(text, Published):
+                return after_photos(text, photos)
+        return photos
 
     async def reconcile(
         self,
@@ -132,12 +194,44 @@ def chat_id_value(chat_id: str) -> int | str:
     return int(chat_id) if _NUMERIC_CHAT.fullmatch(chat_id) else chat_id
 
 
+def text_message(job: PostJob, channel: TelegramChannel, token: str) -> HttpRequest:
+    """``sendMessage`` with the post's text."""
+    return HttpRequest.with_json(
+        "POST",
+        method_url(channel, token, "sendMessage"),
+        {"chat_id": chat_id_value(channel.chat_id), "text": job.text},
+    )
+
+
+def photos_sent(state: Mapping[str, str]) -> Published | None:
+    """The photo message an earlier attempt sent (its text did not follow), if any."""
+    remote_id = state.get(PHOTOS_SENT)
+    if not remote_id:
+        return None
+    return Published(remote_id, state.get(PHOTOS_URL) or None)
+
+
+def remember_photos(photos: Published) -> dict[str, str]:
+    """The publish state that says the photo message went out."""
+    return {PHOTOS_SENT: photos.remote_id, PHOTOS_URL: photos.remote_url or ""}
+
+
+def after_photos(text: NotPublished, photos: Published) -> NotPublished:
+    """Why the text did not follow the photos, saying that they are live: a person who looks
+    finds them, and the next attempt sends only the text."""
+    where = photos.remote_url or photos.remote_id
+    return replace(text, reason=f"the photos went out ({where}), the text after them not yet: "
+                                f"{text.reason}")  # fmt: skip
+
+
 def read_sent(response: HttpResponse, channel: TelegramChannel, now: datetime) -> Outcome:
-    """A ``sendMessage`` answer as an outcome."""
+    """A ``sendMessage``, ``sendPhoto`` or ``sendMediaGroup`` answer as an outcome."""
     status = response.status
     body = _envelope(response)
     if 200 <= status < 300 and body.get("ok") is True:
         result = body.get("result")
+        if isinstance(result, list) and result:  # an album: its messages, the first is the post
+            result = result[0]
         if isinstance(result, dict) and isinstance(result.get("message_id"), int):
             return _published(result, channel, status)
         return Unknown(f"Telegram answered {status} without a message id", status)

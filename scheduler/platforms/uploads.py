@@ -12,7 +12,8 @@ many posts with large images publish at once (``bench/images.py``).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -20,7 +21,14 @@ from pathlib import Path
 import httpx
 
 from scheduler.outcomes import Failed, RetryLater, Unknown
-from scheduler.platforms.base import HttpRequest, HttpResponse, JobImage, PostJob, send
+from scheduler.platforms.base import (
+    HttpRequest,
+    HttpResponse,
+    JobImage,
+    NoAnswer,
+    PostJob,
+    send,
+)
 
 CHUNK_BYTES = 64 * 1024
 
@@ -79,6 +87,28 @@ async def send_upload(
     return answer
 
 
+async def send_form(
+    client: httpx.AsyncClient,
+    url: str,
+    fields: Mapping[str, str],
+    files: Sequence[tuple[str, JobImage]],
+) -> HttpResponse | NoAnswer:
+    """``POST`` a multipart form of ``fields`` and one part per image (name, image), each
+    streamed from its spool file. Unlike ``send_upload``, an answer lost after sending is
+    ``Unknown``: such a form may be the post itself (Telegram's ``sendPhoto``)."""
+    try:
+        with ExitStack() as stack:
+            parts = [
+                (name, (image.filename, stack.enter_context(image.local_path().open("rb")),
+                        image.content_type))
+                for name, image in files
+            ]  # fmt: skip
+            request = client.build_request("POST", url, data=dict(fields), files=parts)
+            return await _send_built(client, request)
+    except OSError as error:  # nothing complete was sent: the platform acted on nothing
+        return RetryLater(f"could not read an image to send: {error.strerror}")
+
+
 async def _send_built(
     client: httpx.AsyncClient, request: httpx.Request
 ) -> HttpResponse | RetryLater | Failed | Unknown:
@@ -87,7 +117,7 @@ async def _send_built(
     except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as error:
         return RetryLater(f"could not connect: {type(error).__name__}")
     except httpx.HTTPError as error:
-        return Unknown(f"the upload broke off ({type(error).__name__})")
+        return Unknown(f"no whole answer after sending ({type(error).__name__})")
     return HttpResponse(
         status=response.status_code, headers=response.headers, body=response.content
     )

@@ -3,6 +3,12 @@
 The body is ``{"text": ...}``; with ``secret_env`` set, ``X-Tidings-Signature`` carries
 ``sha256=`` and the hex HMAC of the exact body bytes. Webhooks have no way to ask whether a
 message arrived, so an unknown outcome goes to a person.
+
+A post with images adds ``"media"``: one entry per image, in order (``media_entry``). The
+bytes do not travel in the payload; ``url`` is where ``tidings web`` serves them under a
+signed, expiring link when ``[media] public_url`` is set, and ``null`` otherwise (the key is
+always there, so a receiver checks one value). A post without images sends no ``media`` key,
+so text-only payloads stay exactly as before.
 """
 
 from __future__ import annotations
@@ -10,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from datetime import datetime
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import httpx
 
@@ -23,6 +29,7 @@ from scheduler.platforms.base import (
     HttpRequest,
     HttpResponse,
     Identity,
+    JobImage,
     PostJob,
     SaveState,
     rate_limited_until,
@@ -40,10 +47,13 @@ class WebhookAdapter(Adapter[WebhookChannel]):
     channel_type = WebhookChannel
 
     def build(self, job: PostJob, channel: WebhookChannel, secret: str) -> HttpRequest:
+        body: dict[str, Any] = {"text": job.text}
+        if job.images:
+            body["media"] = [media_entry(image) for image in job.images]
         request = HttpRequest.with_json(
             "POST",
             channel.url,
-            {"text": job.text},
+            body,
             headers={"Idempotency-Key": job.idempotency_key, "X-Tidings-Post": str(job.post_id)},
         )
         if not secret:
@@ -98,6 +108,18 @@ class WebhookAdapter(Adapter[WebhookChannel]):
     ) -> Identity:
         # Incoming webhooks have no identity endpoint, and a test message would be a real post.
         return Identity(name=f"incoming webhook at {httpx.URL(channel.url).host}")
+
+
+def media_entry(image: JobImage) -> dict[str, Any]:
+    """One image of the payload's ``media`` list (PRODUCT.md "Images", webhook)."""
+    return {
+        "url": image.url,
+        "sha256": image.sha256,
+        "content_type": image.content_type,
+        "alt": image.alt,
+        "width": image.width,
+        "height": image.height,
+    }
 
 
 def read_answer(response: HttpResponse, job: PostJob, now: datetime) -> Outcome:

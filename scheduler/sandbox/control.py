@@ -3,6 +3,9 @@
 These routes are for tests, the demo and benchmarks; they are not logged as requests.
 
 - ``GET /_sandbox/posts[?platform=x]``: accepted posts, oldest first.
+- ``GET /_sandbox/images[?platform=x]``: ``{"images": [...]}``, every image received (once per
+  SHA-256), as ``ReceivedImage.to_json``: format, pixels, bytes and any metadata found.
+- ``GET /_sandbox/images/{sha256}``: that image's bytes, as received.
 - ``GET /_sandbox/requests[?platform=x&path=substring]``: the request log, oldest first.
 - ``GET|POST|DELETE /_sandbox/faults``: list, add (one object or a list), clear faults.
 - ``GET|PATCH /_sandbox/settings``: read or change ``Settings`` fields.
@@ -18,8 +21,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from drafts.media import EXTENSIONS
 from scheduler.sandbox.exchange import json_response, sandbox_state
 from scheduler.sandbox.faults import FaultError, fault_from_json
+from scheduler.sandbox.state import ReceivedImage
 
 
 async def posts(request: Request) -> Response:
@@ -27,6 +32,32 @@ async def posts(request: Request) -> Response:
     state = sandbox_state(request)
     platform = request.query_params.get("platform")
     return json_response({"posts": [p.to_json() for p in state.posts(platform)]})
+
+
+async def images(request: Request) -> Response:
+    """Every received image as JSON (not its bytes)."""
+    found = sandbox_state(request).images(request.query_params.get("platform"))
+    return json_response({"images": [image.to_json() for image in found]})
+
+
+async def image(request: Request) -> Response:
+    """One received image's bytes, or 404."""
+    sha256 = request.path_params["sha256"]
+    found = sandbox_state(request).image(sha256)
+    if found is None:
+        return json_response({"error": f"The sandbox received no image {sha256}"}, 404)
+    return Response(
+        found.data, media_type=served_type(found), headers={"X-Content-Type-Options": "nosniff"}
+    )
+
+
+def served_type(image: ReceivedImage) -> str:
+    """The content type its upload declared when it is an image type Tidings sends and the
+    bytes decoded; else bytes that no browser should render (a page of the sandbox's own
+    origin must not run what a client uploaded)."""
+    if image.format is not None and image.content_type in EXTENSIONS:
+        return image.content_type
+    return "application/octet-stream"
 
 
 async def requests(request: Request) -> Response:
@@ -83,6 +114,8 @@ def routes() -> list[BaseRoute]:
     """The ``/_sandbox/`` routes."""
     return [
         Route("/_sandbox/posts", posts, methods=["GET"]),
+        Route("/_sandbox/images", images, methods=["GET"]),
+        Route("/_sandbox/images/{sha256}", image, methods=["GET"]),
         Route("/_sandbox/requests", requests, methods=["GET"]),
         Route("/_sandbox/faults", faults, methods=["GET", "POST", "DELETE"]),
         Route("/_sandbox/settings", settings, methods=["GET", "PATCH"]),

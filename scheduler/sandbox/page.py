@@ -1,7 +1,10 @@
 """The sandbox's web pages: what each platform received, newest first, and one page per post.
 
 Every value from a request is HTML-escaped; text is shown as text (``white-space: pre-wrap``),
-never interpreted. A post's page lives at its public URL's host and path on the sandbox
+never interpreted. A post whose ``details["images"]`` lists images (``sha256``, ``alt``,
+``width``, ``height``, ``content_type``, and ``url`` for a webhook's) shows each as a thumbnail
+with its alt text, pixels and bytes, served from ``/_sandbox/images/{sha256}`` when the sandbox
+received the bytes, so a person running the demo sees what each platform got. A post's page lives at its public URL's host and path on the sandbox
 (``https://t.me/news/5`` at ``/t.me/news/5``, ``state.page_path``), so each platform's link to it
 leads there once its origin is replaced by the sandbox's.
 """
@@ -17,7 +20,7 @@ from starlette.responses import HTMLResponse, Response
 
 from drafts.channels import PLATFORMS
 from scheduler.sandbox.exchange import json_response, redact_query, sandbox_state
-from scheduler.sandbox.state import ReceivedPost, RequestRecord
+from scheduler.sandbox.state import ReceivedPost, RequestRecord, SandboxState
 
 _STYLE = """
 body { font-family: system-ui, "Apple SD Gothic Neo", "Noto Sans KR", "Malgun Gothic", sans-serif;
@@ -28,6 +31,10 @@ article { border: 1px solid #dde; border-radius: 6px; padding: .6rem .9rem; marg
 .meta { color: #5a6275; font-size: .85rem; }
 table { border-collapse: collapse; font-size: .85rem; } td, th { padding: .15rem .5rem; text-align: left; }
 pre { background: #f5f6f8; padding: .6rem; overflow-x: auto; white-space: pre-wrap; }
+.images { display: flex; flex-wrap: wrap; gap: .6rem; margin: .4rem 0; }
+figure { margin: 0; max-width: 14rem; }
+figure img { display: block; max-width: 14rem; max-height: 10rem; border: 1px solid #dde; }
+figcaption { font-size: .85rem; overflow-wrap: anywhere; }
 """
 
 
@@ -41,7 +48,7 @@ def _document(title: str, body: str, *, status: int = 200, refresh: int | None =
     return HTMLResponse(page, status)
 
 
-def _post_summary(post: ReceivedPost, *, link: bool = True) -> str:
+def _post_summary(post: ReceivedPost, state: SandboxState, *, link: bool = True) -> str:
     language = post.details.get("language") or ""
     lang_attr = f' lang="{escape(str(language))}"' if language else ""
     title = escape(post.remote_id)
@@ -50,8 +57,44 @@ def _post_summary(post: ReceivedPost, *, link: bool = True) -> str:
         f"<article><div class='meta'>{escape(post.platform)} · {escape(post.channel)} · "
         f"{heading} · {escape(post.received_at.isoformat(timespec='seconds'))}<br>"
         f"{escape(post.remote_url)}</div>"
-        f"<div class='text'{lang_attr}>{escape(post.text)}</div>{_warnings(post)}"
-        f"{_facets(post)}</article>"
+        f"<div class='text'{lang_attr}>{escape(post.text)}</div>"
+        f"{_images(post, state, lang_attr)}{_warnings(post)}{_facets(post)}</article>"
+    )
+
+
+def _images(post: ReceivedPost, state: SandboxState, lang_attr: str) -> str:
+    """The post's images as thumbnails, each captioned with its alt text, pixels and bytes."""
+    entries = post.details.get("images")
+    if not isinstance(entries, list) or not entries:
+        return ""
+    figures = "".join(
+        _figure(entry, state, lang_attr) for entry in entries if isinstance(entry, dict)
+    )
+    return f"<div class='images'>{figures}</div>"
+
+
+def _figure(entry: dict[str, Any], state: SandboxState, lang_attr: str) -> str:
+    sha256 = str(entry.get("sha256") or "")
+    alt = str(entry.get("alt") or "")
+    received = state.image(sha256)
+    url = str(entry.get("url") or "")
+    source = f"/_sandbox/images/{sha256}" if received else url if url.startswith("http") else ""
+    width = received.width if received else entry.get("width")
+    height = received.height if received else entry.get("height")
+    facts = [f"{width}×{height} px"]
+    facts.append(f"{received.bytes:,} bytes" if received else "bytes not received")
+    facts.append(str(entry.get("content_type") or (received.content_type if received else "")))
+    if received and received.metadata:
+        facts.append("⚠ carries " + ", ".join(received.metadata))
+    thumbnail = (
+        f"<a href='{escape(source)}'><img src='{escape(source)}' alt='{escape(alt)}'></a>"
+        if source
+        else ""
+    )
+    said = escape(alt) if alt else "<em>no alt text</em>"
+    return (
+        f"<figure>{thumbnail}<figcaption><span{lang_attr}>{said}</span><br>"
+        f"<span class='meta'>{escape(' · '.join(facts))}</span></figcaption></figure>"
     )
 
 
@@ -105,7 +148,7 @@ async def index(request: Request) -> Response:
         posts = state.posts(platform)
         if not posts:
             continue
-        articles = "".join(_post_summary(p) for p in reversed(posts))
+        articles = "".join(_post_summary(p, state) for p in reversed(posts))
         sections.append(f"<section><h2>{escape(platform)} ({len(posts)})</h2>{articles}</section>")
     if not sections:
         sections.append("<p>Nothing received yet.</p>")
@@ -114,6 +157,7 @@ async def index(request: Request) -> Response:
     body = (
         "<h1>Tidings sandbox</h1><p class='meta'>Posts the platform APIs accepted on this "
         "server. JSON: <a href='/_sandbox/posts'>/_sandbox/posts</a>, "
+        "<a href='/_sandbox/images'>/_sandbox/images</a>, "
         "<a href='/_sandbox/requests'>/_sandbox/requests</a>.</p>"
         + "".join(sections)
         + "<h2>Latest requests</h2><table><tr><th>time</th><th>platform</th><th>method</th>"
@@ -147,7 +191,7 @@ async def permalink(request: Request) -> Response:
     body = json.dumps(post.body, ensure_ascii=False, indent=2, default=str)
     html_body = (
         f"<p class='meta'><a href='/'>All posts</a></p><h1>{escape(post.platform)} post "
-        f"{escape(post.remote_id)}</h1>{_post_summary(post, link=False)}"
+        f"{escape(post.remote_id)}</h1>{_post_summary(post, state, link=False)}"
         f"<h2>Details</h2><pre>{escape(details)}</pre>"
         f"<h2>Request headers</h2><p class='meta'>Auth: {escape(post.auth or 'none')}</p>"
         f"<pre>{escape(headers)}</pre><h2>Request body</h2><pre>{escape(body)}</pre>"

@@ -2,6 +2,10 @@
 
 Answers ``200 ok`` as plain text. An ``X-Tidings-Signature: sha256=<hex>`` header is recorded,
 and checked against ``settings.webhook_secrets[name]`` when the test registered a secret.
+
+A payload's ``media`` entries (Tidings' images: ``url``, ``sha256``, ``content_type``, ``alt``,
+``width``, ``height``) are recorded as the post's ``details["images"]``; a webhook carries no
+image bytes, so the sandbox's pages show an entry from its ``url`` when it has one.
 """
 
 from __future__ import annotations
@@ -10,13 +14,14 @@ import hashlib
 import hmac
 import json
 from dataclasses import dataclass, field
+from typing import Any
 
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute
 
 from scheduler.sandbox.exchange import AuthFailure, Call, Dialect, epoch, reason, route
 from scheduler.sandbox.faults import Fault
-from scheduler.sandbox.state import WindowStatus
+from scheduler.sandbox.state import JSON, WindowStatus
 
 PLATFORM = "webhook"
 SIGNATURE_HEADER = "x-tidings-signature"
@@ -86,10 +91,21 @@ async def deliver(call: Call) -> Response:
         url=f"{call.base_url}/hooks/{name}/{number}",
         text=text if isinstance(text, str) else json.dumps(payload, ensure_ascii=False),
         body=payload,
-        details={"signature": signature, "signature_valid": valid},
+        details=_details(signature, valid, payload.get("media")),
         auth="signed" if signature else None,
     )
     return PlainTextResponse("ok")
+
+
+def _details(signature: str | None, valid: bool | None, media: Any) -> JSON:
+    """What the post records of the delivery: its signature, and its images if it has some."""
+    details: JSON = {"signature": signature, "signature_valid": valid}
+    if isinstance(media, list):
+        fields = ("url", "sha256", "content_type", "alt", "width", "height")
+        details["images"] = [
+            {name: entry.get(name) for name in fields} for entry in media if isinstance(entry, dict)
+        ]
+    return details
 
 
 def routes() -> list[BaseRoute]:

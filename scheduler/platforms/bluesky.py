@@ -10,19 +10,33 @@ at a key (a 500), and ``getRecord`` with the key tells whether a post exists (§
 A link gets a card (``app.bsky.embed.external``). Bluesky does not fetch pages for cards and
 Tidings must not reach out to the page either, so the card is titled with the link's host and
 has no description; the facets that make links and hashtags work are in ``bluesky_facets``.
+
+Images are uploaded as blobs before the record is created, and the record embeds them in the
+card's place (``bluesky_images``); the blobs are kept in the publish state, so a retry reuses
+them and creates the record under the same key.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any, ClassVar
 from urllib.parse import urlencode, urlsplit
 
 import httpx
 
 from drafts.channels import BlueskyChannel
-from scheduler.outcomes import Failed, Outcome, Published, RetryAt, RetryLater, Unknown
+from scheduler.outcomes import (
+    Failed,
+    NotPublished,
+    Outcome,
+    Published,
+    RetryAt,
+    RetryLater,
+    Unknown,
+)
 from scheduler.platforms.base import (
     Adapter,
     Attempted,
@@ -31,6 +45,7 @@ from scheduler.platforms.base import (
     HttpRequest,
     HttpResponse,
     Identity,
+    JobImage,
     PostJob,
     SaveState,
     bearer,
@@ -38,9 +53,19 @@ from scheduler.platforms.base import (
     send,
 )
 from scheduler.platforms.bluesky_facets import find_facets
-from scheduler.platforms.bluesky_sessions import SessionError, Sessions
+from scheduler.platforms.bluesky_images import (
+    blob_missing,
+    forget_blobs,
+    images_embed,
+    oversized,
+    read_uploaded,
+    remember_blob,
+    upload_request,
+)
+from scheduler.platforms.bluesky_sessions import Session, SessionError, Sessions
 from scheduler.platforms.bluesky_xrpc import describe, session_problem, xrpc_error, xrpc_url
 from scheduler.platforms.tid import next_tid
+from scheduler.platforms.uploads import send_upload, uploaded_id
 from scheduler.retry import UnknownHandling
 
 PUBLIC_APP = "https://bsky.app"
@@ -50,6 +75,9 @@ RKEY, REPO, CREATED_AT = "rkey", "repo", "created_at"
 # What a preview shows before a post has a key or a send time (the TID of the epoch).
 PLACEHOLDER_RKEY = "2222222222222"
 PLACEHOLDER_CREATED_AT = "1970-01-01T00:00:00.000Z"
+
+Sending = Callable[[str], Awaitable[HttpResponse | NotPublished]]
+"""One request sent under an access token."""
 
 
 class BlueskyAdapter(Adapter[BlueskyChannel]):
@@ -67,7 +95,10 @@ class BlueskyAdapter(Adapter[BlueskyChannel]):
             "collection": POST_COLLECTION,
             "rkey": job.state.get(RKEY) or PLACEHOLDER_RKEY,
             "record": post_record(
-                job.text, job.language, job.state.get(CREATED_AT) or PLACEHOLDER_CREATED_AT
+                job.text,
+                job.language,
+                job.state.get(CREATED_AT) or PLACEHOLDER_CREATED_AT,
+                images_embed(job) if job.images else None,
             ),
         }
         return HttpRequest.with_json(
@@ -89,34 +120,75 @@ class BlueskyAdapter(Adapter[BlueskyChannel]):
         now: datetime,
         save: SaveState,
     ) -> Attempted:
+        too_large = oversized(job.images)
+        if too_large is not None:
+            return Attempted(too_large)
         try:
-            session = await self._sessions.current(client, channel, credentials, now)
+            return await self._publish(client, job, channel, credentials, now, save)
         except SessionError as error:
             return Attempted(error.outcome)
+
+    async def _publish(
+        self,
+        client: httpx.AsyncClient,
+        job: PostJob,
+        channel: BlueskyChannel,
+        credentials: Credentials,
+        now: datetime,
+        save: SaveState,
+    ) -> Attempted:
+        """Upload the images that have no live blob, keep the record key, then create the
+        record; each id is saved before the next request goes out."""
+        access = _Access(self._sessions, client, channel, credentials, now)
+        await access.begin()
+        uploaded = await self._upload_images(client, job, channel, access, now, save)
+        if not isinstance(uploaded, PostJob):
+            return Attempted(uploaded)
+        job = uploaded
         sent_before = RKEY in job.state
         keys = {
             RKEY: job.state.get(RKEY) or next_tid(now),
-            REPO: job.state.get(REPO) or session.did,
+            REPO: job.state.get(REPO) or access.session.did,
         }
         if any(job.state.get(name) != value for name, value in keys.items()):
             await save(keys)
         job = replace(job, state={**job.state, **keys, CREATED_AT: created_at(now)})
-        response = await send(client, self.build(job, channel, session.access_jwt))
-        problem = session_problem(response) if isinstance(response, HttpResponse) else None
-        if problem is not None:
-            try:
-                session = await self._sessions.renew(
-                    client, channel, credentials, now, stale=session, login=problem == "refused"
-                )
-            except SessionError as error:
-                return Attempted(error.outcome)
-            response = await send(client, self.build(job, channel, session.access_jwt))
+        response = await access.send(lambda token: send(client, self.build(job, channel, token)))
         if not isinstance(response, HttpResponse):
             return Attempted(response)
         if sent_before and response.status == 500:
             # The repository answers a taken key with a 500: an earlier attempt may have posted.
             return Attempted(await self._after_collision(client, job, channel, response))
+        if blob_missing(response):
+            reason = f"the server no longer has an image ({describe(response)}); nothing was posted"
+            return Attempted(RetryLater(reason, 400), forget_blobs(job, now))
         return Attempted(read_created(response, channel, now))
+
+    async def _upload_images(
+        self,
+        client: httpx.AsyncClient,
+        job: PostJob,
+        channel: BlueskyChannel,
+        access: _Access,
+        now: datetime,
+        save: SaveState,
+    ) -> PostJob | RetryAt | RetryLater | Failed | Unknown:
+        """The job with a live blob for each image in its state, each new one saved as soon as
+        the server answered; or why an upload did not work (nothing is posted then)."""
+        state = dict(job.state)
+        for position, image in enumerate(job.images, start=1):
+            if uploaded_id(state, image, now) is not None:
+                continue
+            answer = await access.send(partial(_upload_blob, client, channel, image))
+            if not isinstance(answer, HttpResponse):
+                return replace(answer, reason=f"image {position} upload: {answer.reason}")
+            blob = read_uploaded(answer, position, now)
+            if not isinstance(blob, dict):
+                return blob
+            kept = remember_blob(image, blob, now)
+            await save(kept)
+            state.update(kept)
+        return replace(job, state=state)
 
     async def reconcile(
         self,
@@ -162,6 +234,57 @@ class BlueskyAdapter(Adapter[BlueskyChannel]):
         return found
 
 
+class _Access:
+    """The channel's session for one attempt: a request refused for its session is sent once
+    more under a renewed one (``SessionError`` when none can be had)."""
+
+    def __init__(
+        self,
+        sessions: Sessions,
+        client: httpx.AsyncClient,
+        channel: BlueskyChannel,
+        credentials: Credentials,
+        now: datetime,
+    ) -> None:
+        self._sessions = sessions
+        self._client = client
+        self._channel = channel
+        self._credentials = credentials
+        self._now = now
+        self._session: Session | None = None
+
+    @property
+    def session(self) -> Session:
+        assert self._session is not None, "begin() first"
+        return self._session
+
+    async def begin(self) -> None:
+        self._session = await self._sessions.current(
+            self._client, self._channel, self._credentials, self._now
+        )
+
+    async def send(self, sending: Sending) -> HttpResponse | NotPublished:
+        response = await sending(self.session.access_jwt)
+        problem = session_problem(response) if isinstance(response, HttpResponse) else None
+        if problem is None:
+            return response
+        self._session = await self._sessions.renew(
+            self._client,
+            self._channel,
+            self._credentials,
+            self._now,
+            stale=self.session,
+            login=problem == "refused",
+        )
+        return await sending(self.session.access_jwt)
+
+
+async def _upload_blob(
+    client: httpx.AsyncClient, channel: BlueskyChannel, image: JobImage, token: str
+) -> HttpResponse | RetryLater | Failed:
+    return await send_upload(client, upload_request(channel, image, token))
+
+
 # --- the request -------------------------------------------------------------------------------
 
 
@@ -177,8 +300,12 @@ def created_at(now: datetime) -> str:
     return now.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def post_record(text: str, language: str, created: str) -> dict[str, Any]:
-    """The ``app.bsky.feed.post`` record: text, time, language, facets and a link card."""
+def post_record(
+    text: str, language: str, created: str, images: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The ``app.bsky.feed.post`` record: text, time, language, facets, and the ``images``
+    embed or else a link card (a record has one embed: images take the place of the card,
+    and the link's facet keeps it clickable)."""
     record: dict[str, Any] = {
         "$type": POST_COLLECTION,
         "text": text,
@@ -189,7 +316,9 @@ def post_record(text: str, language: str, created: str) -> dict[str, Any]:
     if facets:
         record["facets"] = [facet.to_json() for facet in facets]
     link = next((facet.value for facet in facets if facet.kind == "link"), None)
-    if link is not None:
+    if images is not None:
+        record["embed"] = images
+    elif link is not None:
         record["embed"] = link_card(link)
     return record
 

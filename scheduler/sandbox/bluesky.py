@@ -4,7 +4,8 @@ Follows PLATFORMS.md §4: createSession gives JWT-shaped tokens whose expiry the
 tracks (an expired access token answers 400 ExpiredToken), refreshSession takes the refresh
 token as bearer and rotates both, createRecord validates an ``app.bsky.feed.post`` and
 honours a client-chosen TID rkey (a taken one answers 500), getRecord answers the record or
-400 RecordNotFound. ``RateLimit-*`` headers report epoch seconds.
+400 RecordNotFound. ``RateLimit-*`` headers report epoch seconds. uploadBlob and the images a
+post embeds are in ``bluesky_blobs``.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from datetime import datetime
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
+from scheduler.sandbox.bluesky_blobs import embedded_images, upload_blob
 from scheduler.sandbox.bluesky_records import display_facets, validate_post
 from scheduler.sandbox.exchange import (
     AuthFailure,
@@ -249,6 +251,11 @@ async def create_record(call: Call) -> Response:
         problem = validate_post(record, POST_COLLECTION)
         if problem is not None:
             return xrpc_error(400, message=problem)
+        images = embedded_images(call, found.did, record)
+        if isinstance(images, Response):
+            return images
+    else:
+        images = []
     store = call.state.store(BlueskyStore)
     with call.state.lock:
         rkey = rkey or next_tid(store, call.state.now())
@@ -273,12 +280,21 @@ async def create_record(call: Call) -> Response:
                 "langs": record.get("langs"),
                 "facets": display_facets(record),
                 "embed": record.get("embed"),
+                "images": images,
             },
         )
     return json_response(
         {"uri": uri, "cid": cid, "commit": {"cid": cid_for({"commit": uri}), "rev": rkey},
          "validationStatus": "valid"}
     )  # fmt: skip
+
+
+async def upload_blob_route(call: Call) -> Response:
+    """``com.atproto.repo.uploadBlob`` under the session's account."""
+    found = _session(call, "com.atproto.access")
+    if isinstance(found, Response):
+        return found
+    return upload_blob(call, found.did)
 
 
 async def get_record(call: Call) -> Response:
@@ -305,4 +321,5 @@ def routes() -> list[BaseRoute]:
         route(DIALECT, "/xrpc/com.atproto.server.refreshSession", refresh_session, ["POST"]),
         route(DIALECT, "/xrpc/com.atproto.repo.createRecord", create_record, ["POST"]),
         route(DIALECT, "/xrpc/com.atproto.repo.getRecord", get_record, ["GET"]),
+        route(DIALECT, "/xrpc/com.atproto.repo.uploadBlob", upload_blob_route, ["POST"]),
     ]

@@ -4,6 +4,11 @@ Messages follow @atproto/lexicon ("Record/text must not be longer than 300 graph
 prefixed as the PDS prefixes them ("Invalid app.bsky.feed.post record: ..."). The facet
 bounds check (byte offsets inside the UTF-8 text, on character boundaries) is the sandbox's
 own strictness: the PDS stores such facets, but clients then render them wrongly.
+
+An ``app.bsky.embed.images`` embed is checked against its lexicon (at most 4 images, each a
+blob of an ``image/*`` type with a string ``alt``), and, the sandbox's own strictness again,
+must give each image's ``aspectRatio``: the lexicon makes it optional, but without it
+clients cannot lay the post out before the image loads.
 """
 
 from __future__ import annotations
@@ -19,6 +24,8 @@ from scheduler.sandbox.state import JSON
 MAX_GRAPHEMES = 300
 MAX_BYTES = 3000
 MAX_LANGS = 3
+MAX_IMAGES = 4
+EMBED_IMAGES = "app.bsky.embed.images"
 FEATURES = {
     "app.bsky.richtext.facet#mention": ("mention", "did"),
     "app.bsky.richtext.facet#link": ("link", "uri"),
@@ -69,6 +76,57 @@ def _problem(record: JSON) -> str | None:
             problem = _facet_problem(facet, text.encode(), f"Record/facets/{i}")
             if problem is not None:
                 return problem
+    embed = record.get("embed")
+    if isinstance(embed, dict) and embed.get("$type") == EMBED_IMAGES:
+        return _images_problem(embed)
+    return None
+
+
+def _images_problem(embed: JSON) -> str | None:
+    images = embed.get("images")
+    if not isinstance(images, list):
+        return 'Record/embed must have the property "images"'
+    if len(images) > MAX_IMAGES:
+        return f"Record/embed/images must not have more than {MAX_IMAGES} elements"
+    for i, entry in enumerate(images):
+        path = f"Record/embed/images/{i}"
+        if not isinstance(entry, dict):
+            return f"{path} must be an object"
+        problem = _blob_problem(entry.get("image"), f"{path}/image")
+        if problem is not None:
+            return problem
+        if not isinstance(entry.get("alt"), str):
+            return f'{path} must have the property "alt"'
+        problem = _ratio_problem(entry.get("aspectRatio"), f"{path}/aspectRatio")
+        if problem is not None:
+            return problem
+    return None
+
+
+def _blob_problem(blob: Any, path: str) -> str | None:
+    if not isinstance(blob, dict) or blob.get("$type") != "blob":
+        return f"{path} should be a blob ref"
+    ref = blob.get("ref")
+    if not isinstance(ref, dict) or not isinstance(ref.get("$link"), str):
+        return f"{path} should be a blob ref"
+    mime = blob.get("mimeType")
+    if not isinstance(mime, str) or not mime.startswith("image/"):
+        return f"{path} mimeType must be one of image/*"
+    size = blob.get("size")
+    if not isinstance(size, int) or isinstance(size, bool) or size < 0:
+        return f"{path} should be a blob ref"
+    return None
+
+
+def _ratio_problem(ratio: Any, path: str) -> str | None:
+    if not isinstance(ratio, dict):
+        return f"{path} is required by the sandbox: give each image's width and height"
+    for name in ("width", "height"):
+        value = ratio.get(name)
+        if not isinstance(value, int) or isinstance(value, bool):
+            return f'{path} must have the property "{name}"'
+        if value < 1:
+            return f"{path}/{name} can not be less than 1"
     return None
 
 

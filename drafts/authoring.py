@@ -11,6 +11,7 @@ draft names that author in the audit log, and whoever edited a draft may not app
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
@@ -18,14 +19,16 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from drafts.audit import record
-from drafts.composing import RenderedPost, compose, content_hash
+from drafts.composing import RenderedPost, compose, content_hash, rendered_images
 from drafts.config import Config
 from drafts.draft_file import DraftContent
 from drafts.errors import NotFoundError, ReviewError
 from drafts.learned_limits import learned_limits
 from drafts.lifecycle import DraftStatus, PostStatus, require_action
+from drafts.media_store import CleanImage, keep
 from drafts.messages import EDIT_BACK_TO_REVIEW, EDIT_CHANGED, EDIT_UNCHANGED
 from drafts.models import Draft, Post, User, Variant, could_be_id
+from drafts.post_media import store_post_images
 from drafts.rendering import TemplateLibrary
 from drafts.revisions import keep_revision
 from drafts.times import utcnow
@@ -61,11 +64,13 @@ def add_draft(
     author: User,
     config: Config,
     library: TemplateLibrary,
+    images: Sequence[CleanImage] = (),
 ) -> Draft:
-    """Store a new draft and its posts; the draft starts in status ``draft``."""
+    """Store a new draft and its posts; the draft starts in status ``draft``. ``images`` are
+    the cleaned files its ``[[media]]`` entries name (``drafts.media_files.read_media``)."""
     require(author, Capability.WRITE)
-    posts = compose(content, config, library, learned_limits(session))
-    digest = content_hash(posts)
+    posts = _compose(session, content, config, library, images)
+    digest = content_hash(posts, rendered_images(posts))
     draft = Draft(
         status=DraftStatus.DRAFT,
         author_id=_id(author),
@@ -75,7 +80,7 @@ def add_draft(
     session.add(draft)
     session.flush()
     _store(session, _id(draft), content, posts)
-    keep_revision(session, _id(draft), digest, posts)
+    keep_revision(session, _id(draft), digest, posts, rendered_images(posts))
     record(session, actor=author.name, action="draft.add", draft_id=draft.id, detail=content.title)
     return draft
 
@@ -88,14 +93,16 @@ def edit_draft(
     editor: User,
     config: Config,
     library: TemplateLibrary,
+    images: Sequence[CleanImage] = (),
 ) -> EditOutcome:
-    """Replace a draft's content; a reviewed draft whose posts changed goes back to review."""
+    """Replace a draft's content; a reviewed draft whose posts changed (their text, or the
+    bytes or alt text of an image) goes back to review."""
     require(editor, Capability.WRITE)
     draft = get_draft(session, draft_id)
     require_action(draft_id, draft.status, "edit")
     _refuse_if_publishing(session, draft_id)
-    posts = compose(content, config, library, learned_limits(session))
-    new_hash = content_hash(posts)
+    posts = _compose(session, content, config, library, images)
+    new_hash = content_hash(posts, rendered_images(posts))
     changed = new_hash != draft.content_hash
     for key, value in _content_columns(content).items():
         setattr(draft, key, value)
@@ -111,7 +118,7 @@ def edit_draft(
         draft.status = DraftStatus.IN_REVIEW
         draft.review_round += 1
     _store(session, draft_id, content, posts)
-    keep_revision(session, draft_id, new_hash, posts)
+    keep_revision(session, draft_id, new_hash, posts, rendered_images(posts))
     if back_to_review:
         _unschedule(session, draft_id)
     else:
@@ -123,6 +130,23 @@ def edit_draft(
         detail += f"; a draft by {name_of(session, draft.author_id)}"
     record(session, actor=editor.name, action="draft.edit", draft_id=draft_id, detail=detail)
     return EditOutcome(draft=draft, changed=changed, back_to_review=back_to_review)
+
+
+def _compose(
+    session: Session,
+    content: DraftContent,
+    config: Config,
+    library: TemplateLibrary,
+    images: Sequence[CleanImage],
+) -> list[RenderedPost]:
+    for image in images:
+        keep(session, image)
+    planner = None
+    if content.media:
+        from drafts.media_plan import StoredMedia  # TEMPORARY: module-level once it lands
+
+        planner = StoredMedia(session)
+    return compose(content, config, library, learned_limits(session), planner)
 
 
 def draft_posts(session: Session, draft_id: int) -> list[Post]:
@@ -202,6 +226,8 @@ def _store(
         row.length, row.length_limit = post.length, post.limit
         row.updated_at = utcnow()
         session.add(row)
+        session.flush()
+        store_post_images(session, _id(row), post.images)
     for gone in stored.values():
         session.delete(gone)
     session.flush()
@@ -242,7 +268,7 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def _id(row: Draft | Variant | User) -> int:
+def _id(row: Draft | Variant | User | Post) -> int:
     assert row.id is not None
     return row.id
 

@@ -10,14 +10,15 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import MappingProxyType
-from typing import Protocol
+from typing import Any, Protocol
 
 from drafts.channels import Channel, MastodonChannel
 from drafts.config import Config
 from drafts.draft_file import DraftContent, VariantContent
 from drafts.errors import DraftError
+from drafts.media import MediaRef, PostImage
 from drafts.rendering import TemplateLibrary
 from drafts.text_rules import Measurement, TextRules, measure
 from drafts.text_rules.hidden import hidden_characters
@@ -32,6 +33,7 @@ class RenderedPost:
     language: str
     text: str
     measurements: tuple[Measurement, ...]
+    images: tuple[PostImage, ...] = ()
 
     @property
     def length(self) -> int:
@@ -42,21 +44,40 @@ class RenderedPost:
         return self.measurements[0].limit
 
 
+class MediaPlanner(Protocol):
+    """Decides the version of an image a channel gets (``drafts.media_plan``)."""
+
+    def plan(self, ref: MediaRef, channel: Channel, language: str) -> PostImage: ...
+
+
 def compose(
     content: DraftContent,
     config: Config,
     library: TemplateLibrary,
     learned: Mapping[str, TextRules] = MappingProxyType({}),
+    planner: MediaPlanner | None = None,
 ) -> list[RenderedPost]:
-    """Every post the draft yields, in the order of its channels, then its languages."""
+    """Every post the draft yields, in the order of its channels, then its languages, each
+    with the images its channel carries as its platform will get them (``planner`` decides;
+    a draft with images needs one)."""
     if content.template:
         _check_template(content, library)
+    if content.media and planner is None:
+        raise DraftError("media: images need the media store (this command cannot take them)")
     posts = []
     for channel_id in content.channels:
         channel = config.channel(channel_id)
         for variant in content.variants:
             if channel.takes(variant.language):
-                posts.append(_render(variant, channel, content.template, library, learned))
+                post = _render(variant, channel, content.template, library, learned)
+                if planner is not None:
+                    images = tuple(
+                        planner.plan(ref, channel, variant.language)
+                        for ref in content.media
+                        if ref.carried_by(channel.id)
+                    )
+                    post = replace(post, images=images)
+                posts.append(post)
     return posts
 
 
@@ -130,8 +151,25 @@ class PostText(Protocol):
     def text(self) -> str: ...
 
 
-def content_hash(posts: Sequence[PostText]) -> str:
-    """A fingerprint of exactly what reviewers see: every post's channel, language and text."""
-    rows = sorted([post.channel, post.language, post.text] for post in posts)
-    encoded = json.dumps(rows, ensure_ascii=False, separators=(",", ":"))
+ImageRows = Mapping[tuple[str, str], Sequence[PostImage]]
+"""Each post's images, by (channel, language)."""
+
+
+def content_hash(posts: Sequence[PostText], images: ImageRows = MappingProxyType({})) -> str:
+    """A fingerprint of exactly what reviewers see: every post's channel, language and text,
+    and the bytes (SHA-256) and alt text of each image it sends. A post without images hashes
+    as it did before images existed, so approvals given then still hold."""
+    rows: list[list[Any]] = []
+    for post in posts:
+        row: list[Any] = [post.channel, post.language, post.text]
+        sent = images.get((post.channel, post.language))
+        if sent:
+            row.append([image.hash_row() for image in sent])
+        rows.append(row)
+    encoded = json.dumps(sorted(rows), ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(encoded.encode("utf-8")).hexdigest()
+
+
+def rendered_images(posts: Sequence[RenderedPost]) -> dict[tuple[str, str], Sequence[PostImage]]:
+    """The images of freshly composed posts, as ``content_hash`` takes them."""
+    return {(post.channel, post.language): post.images for post in posts if post.images}

@@ -12,6 +12,7 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -81,6 +82,29 @@ class WebSettings(_Section):
         return value
 
 
+class MediaSettings(_Section):
+    """``[media]``. ``require_alt``: an image without alt text in a post's language keeps the
+    draft from review. ``public_url``: where ``tidings web`` serves approved images under signed
+    links (``https://tidings.example.org/media``); Threads fetches images from there."""
+
+    require_alt: bool = True
+    public_url: str | None = None
+
+    @field_validator("public_url")
+    @classmethod
+    def _web_address(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in {"http", "https"} or not parts.hostname:
+            raise ValueError(
+                "give the address where `tidings web` serves /media, like https://tidings.example.org/media"
+            )
+        if parts.query or parts.fragment:
+            raise ValueError("give an address without ?query or #fragment")
+        return value.rstrip("/")
+
+
 class Config(_Section):
     """The whole configuration file, validated."""
 
@@ -88,6 +112,7 @@ class Config(_Section):
     review: ReviewSettings = ReviewSettings()
     scheduler: SchedulerSettings = SchedulerSettings()
     web: WebSettings = WebSettings()
+    media: MediaSettings = MediaSettings()
     channels: tuple[Channel, ...] = ()
     path: Path = Path("config.toml")
 

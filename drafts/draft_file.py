@@ -34,6 +34,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from drafts.config import Config
 from drafts.errors import DraftError, NotFoundError, TidingsError
 from drafts.languages import check_language_tag
+from drafts.media import MAX_IMAGES, MediaRef
 from drafts.text_files import load_toml
 from drafts.times import end_of_day, in_calendar, localize, parse_time
 from drafts.validation import one_line, problems
@@ -47,6 +48,17 @@ MAX_TEXT_CHARACTERS = 50_000
 
 TimeValue = str | datetime | date
 T = TypeVar("T")
+
+
+class MediaEntry(BaseModel):
+    """One ``[[media]]`` entry as written: a file beside the draft, or a stored image."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    file: str | None = Field(default=None, min_length=1, max_length=500)
+    sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
+    alt: str | dict[str, str] = ""
+    channels: list[str] | None = Field(default=None, min_length=1)
 
 
 class DraftFile(BaseModel):
@@ -63,6 +75,7 @@ class DraftFile(BaseModel):
     expires_at: TimeValue | None = None
     fields: dict[str, Any] = {}
     text: dict[str, str] = {}
+    media: list[MediaEntry] = Field(default=[], max_length=MAX_IMAGES)
 
     @field_validator("languages")
     @classmethod
@@ -106,6 +119,7 @@ class DraftContent:
     expires_at: datetime | None
     variants: tuple[VariantContent, ...]
     source: str
+    media: tuple[MediaRef, ...] = ()
 
 
 def read_draft_file(source: str, name: str, config: Config, now: datetime) -> DraftContent:
@@ -171,7 +185,10 @@ def _check(
         variants = _attempt(
             found, lambda: tuple(_variant(parsed, language, languages) for language in languages)
         )
-    if found or languages is None or publish is None or variants is None:
+    media: tuple[MediaRef, ...] | None = ()
+    if readable("media", "channels") and languages is not None:
+        media = _attempt(found, lambda: _media(parsed, languages))
+    if found or languages is None or publish is None or variants is None or media is None:
         return None
     return DraftContent(
         kind=parsed.kind,
@@ -184,6 +201,7 @@ def _check(
         expires_at=expires_at,
         variants=variants,
         source=source,
+        media=media,
     )
 
 
@@ -309,6 +327,44 @@ def _variant(parsed: DraftFile, language: str, languages: tuple[str, ...]) -> Va
             name: _field_value(name, value, language, languages)
             for name, value in parsed.fields.items()
         },
+    )
+
+
+def _media(parsed: DraftFile, languages: tuple[str, ...]) -> tuple[MediaRef, ...]:
+    return tuple(
+        _media_ref(f"media[{index}]", entry, languages, tuple(parsed.channels))
+        for index, entry in enumerate(parsed.media)
+    )
+
+
+def _media_ref(
+    key: str, entry: MediaEntry, languages: tuple[str, ...], channels: tuple[str, ...]
+) -> MediaRef:
+    if (entry.file is None) == (entry.sha256 is None):
+        raise DraftError(
+            f'{key}: give file = "photos/name.jpg" (beside the draft), not both or none'
+        )
+    if isinstance(entry.alt, str):
+        alt = dict.fromkeys(languages, entry.alt.strip())
+    else:
+        for tag in entry.alt:
+            if tag not in languages:
+                raise DraftError(
+                    f"{key}.alt.{tag}: {tag} is not one of the draft's languages "
+                    f"({', '.join(languages)})"
+                )
+        alt = {tag: text.strip() for tag, text in entry.alt.items()}
+    for channel in entry.channels or ():
+        if channel not in channels:
+            raise DraftError(
+                f"{key}.channels: {channel} is not one of the draft's channels "
+                f"({', '.join(channels)})"
+            )
+    return MediaRef(
+        file=entry.file,
+        sha256=entry.sha256,
+        alt=alt,
+        channels=tuple(entry.channels) if entry.channels else None,
     )
 
 

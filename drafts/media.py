@@ -68,6 +68,7 @@ class PostImage:
     alt: str
     original: str  # the SHA-256 of the image as the author gave it
     change: str | None = None  # what was done to the original for this platform, if anything
+    name: str = ""  # the file the draft named, if it named one
 
     def hash_row(self) -> list[str]:
         """What approval binds: the bytes that go out and their alt text."""
@@ -83,6 +84,7 @@ class PostImage:
             "bytes": self.image.bytes,
             "alt": self.alt,
             "remote_id": remote_id,
+            "file": self.name or None,
             "original_sha256": self.original,
             "change": self.change,
         }

@@ -176,7 +176,7 @@ class Review(SQLModel, table=True):
     review_round: int = Field(nullable=False)
     # The posts as the reviewer saw them ({"channel", "language", "text"} each), so a later
     # page can show what changed since; None for reviews recorded before migration 0005.
-    posts_seen: list[dict[str, str]] | None = Field(default=None, sa_type=JSON)
+    posts_seen: list[dict[str, Any]] | None = Field(default=None, sa_type=JSON)
     created_at: datetime = _now()
 
 
@@ -190,7 +190,7 @@ class DraftRevision(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     draft_id: int = _parent("draft")
     content_hash: str = Field(sa_type=String(64), nullable=False)
-    posts: list[dict[str, str]] = Field(default_factory=list, sa_type=JSON, nullable=False)
+    posts: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON, nullable=False)
     created_at: datetime = _now()
 
 
@@ -249,6 +249,7 @@ class PostMedia(SQLModel, table=True):
     alt: str = Field(default="", sa_type=Text, nullable=False)
     # What was done to the original for this platform ("downsized ... for bluesky"), or None.
     change: str | None = Field(default=None, sa_type=Text)
+    name: str = Field(default="", sa_type=String(500), nullable=False)  # the file the draft named
 
 
 class AuditEntry(SQLModel, table=True):

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from drafts.audit import history, record
@@ -20,7 +21,9 @@ from drafts.config import Config
 from drafts.errors import ReviewError
 from drafts.learned_limits import learned_limits
 from drafts.lifecycle import DraftStatus, PostStatus, require_action
+from drafts.media import PostImage
 from drafts.models import Draft, Post, Review, User
+from drafts.post_media import images_by_post, stored_image_rows
 from drafts.queueing import ScheduleRequest, schedule_draft
 from drafts.revisions import seen_texts
 from drafts.users import Capability, require
@@ -59,11 +62,13 @@ def submit(session: Session, *, draft_id: int, actor: User, config: Config) -> D
     draft = get_draft(session, draft_id)
     require_action(draft_id, draft.status, "submit")
     learned = learned_limits(session)
+    posts = draft_posts(session, draft_id)
     problems = [
         f"{post.channel} ({post.language}): {problem}"
-        for post in draft_posts(session, draft_id)
+        for post in posts
         for problem in post_problems(post, config, learned)
     ]
+    problems += _image_problems(session, posts, config)
     if problems:
         listed = "; ".join(problems)
         raise ReviewError(f"draft {draft_id} cannot be submitted: {listed}")
@@ -151,7 +156,8 @@ def request_changes(
     require_action(draft_id, draft.status, "request-changes")
     _refuse_self_approval(session, draft, reviewer, config)
     posts = draft_posts(session, draft_id)
-    session.add(_review(draft, reviewer, CHANGES_REQUESTED, comment, posts))
+    seen = seen_texts(posts, stored_image_rows(session, posts))
+    session.add(_review(draft, reviewer, CHANGES_REQUESTED, comment, seen))
     draft.status = DraftStatus.CHANGES_REQUESTED
     for post in posts:
         post.status, post.due_at, post.attempt_at = PostStatus.PENDING, None, None
@@ -204,15 +210,19 @@ def _current_approvals(session: Session, draft: Draft) -> set[int]:
     return {review.reviewer_id for review in reviews}
 
 
-def _verified_posts(session: Session, draft: Draft) -> list[Post]:
-    """The stored posts, which are what will be sent: the hash approved must be theirs."""
+def _verified_posts(session: Session, draft: Draft) -> list[dict[str, Any]]:
+    """The stored posts, which are what will be sent, as the reviewer saw them: the hash
+    approved must be theirs."""
     posts = draft_posts(session, _id(draft))
-    if content_hash(posts) != draft.content_hash:
+    images = stored_image_rows(session, posts)
+    if content_hash(posts, images) != draft.content_hash:
         raise ReviewError(f"draft {draft.id}: stored posts do not match its content hash")
-    return posts
+    return seen_texts(posts, images)
 
 
-def _review(draft: Draft, reviewer: User, decision: str, comment: str, posts: list[Post]) -> Review:
+def _review(
+    draft: Draft, reviewer: User, decision: str, comment: str, posts: list[dict[str, Any]]
+) -> Review:
     assert reviewer.id is not None
     return Review(
         draft_id=_id(draft),
@@ -221,7 +231,7 @@ def _review(draft: Draft, reviewer: User, decision: str, comment: str, posts: li
         comment=comment.strip(),
         content_hash=draft.content_hash,
         review_round=draft.review_round,
-        posts_seen=seen_texts(posts),
+        posts_seen=posts,
     )
 
 
@@ -246,12 +256,18 @@ def approved_as_they_stand(
         )
     }
     posts: dict[int, list[Any]] = {}
+    post_keys: dict[int, tuple[int, str, str]] = {}
     for row in connection.execute(
-        select(Post.draft_id, Post.channel, Post.language, Post.text).where(
-            col(Post.draft_id).in_(draft_ids)
-        )
+        core_select(Post.id, Post.draft_id, Post.channel, Post.language)  # type: ignore[call-overload]
+        .add_columns(Post.text)
+        .where(col(Post.draft_id).in_(draft_ids))
     ):
         posts.setdefault(row.draft_id, []).append(row)
+        post_keys[row.id] = (row.draft_id, row.channel, row.language)
+    images: dict[int, dict[tuple[str, str], list[PostImage]]] = {}
+    for post_id, sent in images_by_post(session, post_keys).items():
+        draft_id, channel, language = post_keys[post_id]
+        images.setdefault(draft_id, {})[(channel, language)] = sent
     reviewers: dict[int, set[int]] = {}
     for draft_id, reviewer_id, review_round, digest in connection.execute(
         select(Review.draft_id, Review.reviewer_id, Review.review_round, Review.content_hash).where(
@@ -264,13 +280,35 @@ def approved_as_they_stand(
         draft_id
         for draft_id, (_, digest) in drafts.items()
         if len(reviewers.get(draft_id, ())) >= required_approvals
-        and content_hash(posts.get(draft_id, [])) == digest
+        and content_hash(posts.get(draft_id, []), images.get(draft_id, {})) == digest
     }
 
 
 def approvals_of(session: Session, draft: Draft) -> int:
     """How many distinct reviewers approved the draft as it stands."""
     return len(_current_approvals(session, draft))
+
+
+def _image_problems(session: Session, posts: list[Post], config: Config) -> list[str]:
+    images = images_by_post(session, [_post_id(post) for post in posts])
+    if not images:
+        return []
+    from drafts.media_limits import learned_media_limits  # TEMPORARY: module-level
+    from drafts.media_plan import image_problems  # TEMPORARY: module-level
+
+    learned = learned_media_limits(session)
+    return [
+        f"{post.channel} ({post.language}): {problem}"
+        for post in posts
+        for problem in image_problems(
+            images.get(_post_id(post), []), config.channel(post.channel), config, learned
+        )
+    ]
+
+
+def _post_id(post: Post) -> int:
+    assert post.id is not None
+    return post.id
 
 
 def _id(draft: Draft) -> int:

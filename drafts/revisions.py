@@ -8,21 +8,29 @@ show exactly what changed since that reviewer opened it.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from types import MappingProxyType
+from typing import Any
 
 from sqlmodel import Session, col, select
 
-from drafts.composing import PostText
+from drafts.composing import ImageRows, PostText
 from drafts.models import DraftRevision
 from drafts.times import utcnow
 
 
-def keep_revision(session: Session, draft_id: int, digest: str, posts: Sequence[PostText]) -> None:
-    """Remember ``posts`` under ``digest``, their content hash (once: a hash always names the
-    same posts)."""
+def keep_revision(
+    session: Session,
+    draft_id: int,
+    digest: str,
+    posts: Sequence[PostText],
+    images: ImageRows = MappingProxyType({}),
+) -> None:
+    """Remember ``posts`` and their ``images`` under ``digest``, their content hash (once: a
+    hash always names the same posts)."""
     row = {
         "draft_id": draft_id,
         "content_hash": digest,
-        "posts": seen_texts(posts),
+        "posts": seen_texts(posts, images),
         "created_at": utcnow(),
     }
     # The dialect's own insert (for "on conflict do nothing"), imported when first needed: the
@@ -34,7 +42,7 @@ def keep_revision(session: Session, draft_id: int, digest: str, posts: Sequence[
     session.execute(statement)
 
 
-def revision_texts(session: Session, draft_id: int, digest: str) -> list[dict[str, str]] | None:
+def revision_texts(session: Session, draft_id: int, digest: str) -> list[dict[str, Any]] | None:
     """The posts the draft had under the hash ``digest`` starts, or None if it never had one
     (or had several: too short a prefix names no single revision)."""
     revisions = session.exec(
@@ -48,6 +56,20 @@ def revision_texts(session: Session, draft_id: int, digest: str) -> list[dict[st
     return revisions[0].posts if len(revisions) == 1 else None
 
 
-def seen_texts(posts: Sequence[PostText]) -> list[dict[str, str]]:
-    """The posts as a reviewer reads them: channel, language and text each."""
-    return [{"channel": p.channel, "language": p.language, "text": p.text} for p in posts]
+def seen_texts(
+    posts: Sequence[PostText], images: ImageRows = MappingProxyType({})
+) -> list[dict[str, Any]]:
+    """The posts as a reviewer reads them: channel, language and text each, and ``media`` (the
+    JSON of each image it sends) for a post with images."""
+    seen: list[dict[str, Any]] = []
+    for post in posts:
+        entry: dict[str, Any] = {
+            "channel": post.channel,
+            "language": post.language,
+            "text": post.text,
+        }
+        sent = images.get((post.channel, post.language))
+        if sent:
+            entry["media"] = [image.to_json() for image in sent]
+        seen.append(entry)
+    return seen

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from drafts.media import PostImage
 from scheduler.retry import Decision
 
 # Publish-state keys the claim keeps for every platform. When the first attempt was claimed:
@@ -37,6 +38,7 @@ class Claim:
     due_at: datetime | None
     first_attempt_at: datetime | None
     last_sent_at: datetime | None = None
+    images: tuple[PostImage, ...] = ()  # what the post sends, as approved
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,9 @@ from sqlmodel import Session, col, select
 from drafts.audit import DAEMON, Entry, record_batch
 from drafts.completion import finish_drafts
 from drafts.lifecycle import DraftStatus, PostStatus
+from drafts.media import PostImage
 from drafts.models import Attempt, Draft, Post
+from drafts.post_media import images_by_post
 from drafts.review import approved_as_they_stand
 from scheduler.attempt_data import FIRST_ATTEMPT_AT, LAST_SENT_AT, Claim
 from scheduler.due import CLAIMABLE, blocked_channels
@@ -196,7 +198,11 @@ def _take(
         return []
     connection = session.connection()
     numbers = _last_attempt_numbers(session, [c.post_id for c in chosen])
-    claims = [_claim(c, numbers.get(c.post_id, 0) + 1, now) for c in chosen]
+    images = images_by_post(session, [c.post_id for c in chosen])
+    claims = [
+        _claim(c, numbers.get(c.post_id, 0) + 1, now, tuple(images.get(c.post_id, ())))
+        for c in chosen
+    ]
     connection.execute(
         insert(attempt_table),
         [
@@ -228,7 +234,9 @@ def _take(
     return claims
 
 
-def _claim(candidate: _Candidate, number: int, now: datetime) -> Claim:
+def _claim(
+    candidate: _Candidate, number: int, now: datetime, images: tuple[PostImage, ...] = ()
+) -> Claim:
     state = {key: str(value) for key, value in candidate.publish_state.items()}
     state.setdefault(FIRST_ATTEMPT_AT, now.isoformat())
     if not candidate.reconcile:  # this attempt sends at once: the claim stores when, first
@@ -249,6 +257,7 @@ def _claim(candidate: _Candidate, number: int, now: datetime) -> Claim:
         due_at=candidate.due_at,
         first_attempt_at=datetime.fromisoformat(state[FIRST_ATTEMPT_AT]),
         last_sent_at=datetime.fromisoformat(last_sent) if last_sent else None,
+        images=images,
     )
 
 

@@ -42,6 +42,8 @@ from scheduler.attempt_log import log_attempt
 from scheduler.claiming import claim_due, extend_leases, save_publish_state
 from scheduler.credentials import check_credentials, scrub
 from scheduler.due import next_wake, pending_work
+from scheduler.media_spool import MediaSpool, media_links
+from scheduler.platforms.base import JobImage
 from scheduler.publishing import attempt, internal_error_result
 from scheduler.recording import record_results
 from scheduler.retry import RetryPolicy
@@ -123,6 +125,8 @@ class Daemon:
         self._stopped_at: float | None = None
         self._outage = StorageOutage(self.settings.storage_retry.total_seconds())
         self._vault = DatabaseVault(self._keep_books)
+        self._links = media_links(config)
+        self._spool = MediaSpool()
 
     def stop(self) -> None:
         """Stop claiming; in-flight requests finish and are recorded before ``run`` returns."""
@@ -162,6 +166,7 @@ class Daemon:
             if self._client is None:
                 await client.aclose()
             self._executor.shutdown(wait=True)
+            self._spool.remove()
         return self.summary
 
     async def _loop(self, client: httpx.AsyncClient, clock: AsyncIOScheduler) -> None:
@@ -257,6 +262,7 @@ class Daemon:
 
     async def _publish(self, claim: Claim, client: httpx.AsyncClient) -> None:
         try:
+            images = await self._job_images(claim)
             result = await attempt(
                 claim,
                 channel=self._channels[claim.channel],
@@ -266,6 +272,7 @@ class Daemon:
                 rng=self._rng,
                 vault=self._vault,
                 save_state=self._save_state,
+                images=images,
             )
         except Exception as error:  # a bug of ours: the request may have gone out, so never resend
             trace = scrub(traceback.format_exc())  # an exception may quote a header or a URL
@@ -279,6 +286,13 @@ class Daemon:
             self._per_channel[claim.channel] -= 1
             del self._in_flight[claim.post_id]
             self._wake.set()
+
+    async def _job_images(self, claim: Claim) -> tuple[JobImage, ...]:
+        """The claim's images copied to the spool (one by one, on the database thread) and
+        ready to upload."""
+        for sha256 in self._spool.missing([each.image.sha256 for each in claim.images]):
+            await self._keep_books(partial(self._spool.fill, sha256=sha256))
+        return self._spool.job_images(claim.images, self._links, self.now())
 
     async def _ring(self) -> None:
         """The clock's job: a coroutine, so it runs on the event loop that owns the event."""

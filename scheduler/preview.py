@@ -6,11 +6,13 @@ adapter would send; secrets are replaced by a placeholder that never leaves this
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from drafts.channels import ChannelBase, WebhookChannel
+from drafts.media import PostImage
 from scheduler.platforms import adapter_for
 from scheduler.platforms.base import HttpRequest, JobImage, PostJob
 
@@ -69,6 +71,21 @@ def preview(
         displayed=adapter.displayed_text(request),
         secret_path=webhook,
         follow_ups=follow_ups,
+    )
+
+
+def preview_images(images: Sequence[PostImage]) -> tuple[JobImage, ...]:
+    """``images`` as an adapter gets them before they are uploaded: no file, no link."""
+    return tuple(
+        JobImage(
+            sha256=each.image.sha256,
+            content_type=each.image.content_type,
+            width=each.image.width,
+            height=each.image.height,
+            bytes=each.image.bytes,
+            alt=each.alt,
+        )
+        for each in images
     )
 
 

@@ -23,6 +23,7 @@ from scheduler.platforms.base import (
     Attempted,
     C,
     Credentials,
+    JobImage,
     PostJob,
     SaveState,
     Vault,
@@ -40,8 +41,10 @@ async def attempt(
     rng: random.Random,
     vault: Vault,
     save_state: Callable[[int, Mapping[str, str]], Awaitable[None]],
+    images: tuple[JobImage, ...] = (),
 ) -> Result:
-    """Publish ``claim`` once and return what to record; never raises for platform trouble."""
+    """Publish ``claim`` once, with ``images`` (its images as the adapter gets them), and
+    return what to record; never raises for platform trouble."""
     started = time.perf_counter()
     adapter = adapter_for(channel)
     saved: dict[str, str] = {}
@@ -52,7 +55,7 @@ async def attempt(
 
     try:
         attempted, unknown, unsettled = await _run(
-            adapter, claim, channel, client, now(), vault, save
+            adapter, claim, channel, client, now(), vault, save, images
         )
     except TidingsError as error:  # a stored token that does not decrypt, a missing key
         attempted, unknown = Attempted(Failed(str(error))), UnknownHandling.ASK_A_PERSON
@@ -89,6 +92,7 @@ async def _run(
     now: datetime,
     vault: Vault,
     save: SaveState,
+    images: tuple[JobImage, ...],
 ) -> tuple[Attempted, UnknownHandling, bool]:
     """The attempt, how its platform handles unknown outcomes, and whether an earlier send is
     still unsettled (the platform's check could not yet tell whether it posted)."""
@@ -98,6 +102,9 @@ async def _run(
             f"written for {claim.platform}: nothing was sent"
         )
         return Attempted(Failed(reason)), UnknownHandling.ASK_A_PERSON, claim.reconcile
+    if len(images) != len(claim.images):  # never send a post without the images approved
+        reason = "the post's images were not ready to upload: nothing was sent"
+        return Attempted(RetryLater(reason)), adapter.unknown_handling, claim.reconcile
     try:
         credentials = Credentials(secret_for(channel), vault, os.environ)
     except MissingSecret as error:
@@ -110,6 +117,7 @@ async def _run(
         state=claim.state,
         first_attempt_at=claim.first_attempt_at,
         last_sent_at=claim.last_sent_at,
+        images=images,
     )
     if claim.reconcile:
         known = await adapter.reconcile(client, job, channel, credentials, now)

@@ -156,7 +156,12 @@ def attached_ids(job: PostJob) -> list[str]:
 
 def media_key(image: JobImage) -> str:
     """The publish-state key under which an uploaded image's platform id is kept."""
-    return f"media:{image.sha256}"
+    return state_key(image.sha256)
+
+
+def state_key(sha256: str) -> str:
+    """``media_key`` for the image with this SHA-256."""
+    return f"media:{sha256}"
 
 
 def uploaded_id(state: Mapping[str, str], image: JobImage, now: datetime) -> str | None:

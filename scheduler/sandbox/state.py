@@ -8,6 +8,7 @@ a salted digest that never leaves the process.
 
 from __future__ import annotations
 
+import builtins
 import hashlib
 import io
 import secrets
@@ -44,6 +45,9 @@ class Settings:
     enforce_rate_limits: bool = False
     mastodon_max_characters: int = 500
     mastodon_username: str = "demo"
+    #: "Still processing" answers a new Mastodon upload gives (its 202, then 206 to each poll)
+    #: before it is ready; 0: the upload answers 200, ready at once.
+    mastodon_media_processing: int = 0
     #: ``None``: every version older than 12 months before this month is retired.
     linkedin_retired_versions: frozenset[str] | None = None
     linkedin_duplicate_window: timedelta = timedelta(minutes=10)
@@ -51,6 +55,8 @@ class Settings:
     x_username: str = "tidings_demo"
     x_access_ttl: timedelta = timedelta(hours=2)
     x_duplicate_window: timedelta = timedelta(hours=24)
+    #: How long an uploaded X media id may be attached (its ``expires_after_secs``).
+    x_media_ttl: timedelta = timedelta(hours=24)
     bluesky_access_ttl: timedelta = timedelta(minutes=120)
     bluesky_refresh_ttl: timedelta = timedelta(days=90)
     #: The page a Page token belongs to, as ``GET /{version}/me`` reports it.
@@ -156,7 +162,7 @@ class ReceivedImage:
     bytes: int
     #: Metadata found in the bytes: "exif", "gps", "xmp" (Tidings must send none).
     metadata: tuple[str, ...]
-    data: bytes = field(repr=False)
+    data: builtins.bytes = field(repr=False)
 
     def to_json(self) -> JSON:
         return {

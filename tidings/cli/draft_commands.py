@@ -15,7 +15,10 @@ from drafts.changes import changes_since_review
 from drafts.draft_file import DraftContent, read_draft_file
 from drafts.errors import DraftError
 from drafts.learned_limits import learned_limits
+from drafts.media_files import read_media
+from drafts.media_store import CleanImage
 from drafts.messages import DRAFT_ADDED
+from drafts.post_media import images_by_post
 from drafts.review import SEEN_DIGITS, approvals_of
 from drafts.text_files import utf8_text
 from drafts.times import show
@@ -26,7 +29,8 @@ from tidings.cli.views import draft_json, print_changes, print_post
 app = typer.Typer(help="Add, list, show and edit drafts.", no_args_is_help=True)
 
 
-def _read(context: AppContext, path: Path) -> DraftContent:
+def _read(context: AppContext, path: Path) -> tuple[DraftContent, list[CleanImage]]:
+    """The draft file's content and the images it names, read from beside it and cleaned."""
     try:
         data = path.read_bytes()
     except FileNotFoundError:
@@ -34,7 +38,8 @@ def _read(context: AppContext, path: Path) -> DraftContent:
     except OSError as error:
         raise DraftError(f"{path}: cannot read: {error.strerror}") from None
     source = utf8_text(data, str(path), DraftError)
-    return read_draft_file(source, str(path), context.config, context.now())
+    content = read_draft_file(source, str(path), context.config, context.now())
+    return read_media(content, path.parent, str(path))
 
 
 @contextmanager
@@ -53,20 +58,26 @@ def add(
 ) -> None:
     """Add a draft from a draft file; prints its posts with their lengths."""
     context = app_context(ctx)
-    content = _read(context, file)
+    content, cleaned = _read(context, file)
     with context.writing() as session, _naming(file):
         author = context.actor(session)
         draft = add_draft(
-            session, content=content, author=author, config=context.config, library=context.library
+            session,
+            content=content,
+            author=author,
+            config=context.config,
+            library=context.library,
+            images=cleaned,
         )
         posts = draft_posts(session, draft.id or 0)
         learned = learned_limits(session)
+        images = images_by_post(session, [post.id or 0 for post in posts])
     if context.json:
-        emit_json(draft_json(draft, posts, context.config, learned))
+        emit_json(draft_json(draft, posts, context.config, learned, images))
         return
     say(DRAFT_ADDED % {"id": draft.id, "title": draft.title, "count": len(posts)})
     for post in posts:
-        print_post(post, context.config, context.config.zone, learned)
+        print_post(post, context.config, context.config.zone, learned, images.get(post.id or 0, ()))
     say(f"Next: tidings submit {draft.id}")
 
 
@@ -78,7 +89,7 @@ def edit(
 ) -> None:
     """Replace a draft's content. A reviewed draft whose posts change goes back to review."""
     context = app_context(ctx)
-    content = _read(context, file)
+    content, cleaned = _read(context, file)
     with context.writing() as session, _naming(file):
         outcome = edit_draft(
             session,
@@ -87,9 +98,11 @@ def edit(
             editor=context.actor(session),
             config=context.config,
             library=context.library,
+            images=cleaned,
         )
         posts = draft_posts(session, draft_id)
         learned = learned_limits(session)
+        images = images_by_post(session, [post.id or 0 for post in posts])
     draft = outcome.draft
     if context.json:
         emit_json(
@@ -98,6 +111,7 @@ def edit(
                 posts,
                 context.config,
                 learned,
+                images,
                 changed=outcome.changed,
                 back_to_review=outcome.back_to_review,
             )
@@ -164,11 +178,18 @@ def show_(
         approvals = approvals_of(session, draft)
         learned = learned_limits(session)
         changes = changes_since_review(session, draft, posts)
+        images = images_by_post(session, [post.id or 0 for post in posts])
     required = config.review.required_approvals
     if context.json:
         emit_json(
             draft_json(
-                draft, posts, config, learned, approvals=approvals, required_approvals=required
+                draft,
+                posts,
+                config,
+                learned,
+                images,
+                approvals=approvals,
+                required_approvals=required,
             )
         )
         return
@@ -184,6 +205,6 @@ def show_(
     if draft.expires_at:
         say(f"expires: {show(draft.expires_at, config.zone)}")
     for post in posts:
-        print_post(post, config, config.zone, learned)
+        print_post(post, config, config.zone, learned, images.get(post.id or 0, ()))
     if changes is not None:
         print_changes(changes, config.zone)

@@ -11,6 +11,7 @@ from rich.text import Text
 from drafts.authoring import get_draft
 from drafts.errors import ScheduleError
 from drafts.learned_limits import learned_limits
+from drafts.post_media import images_by_post
 from drafts.queueing import ScheduleRequest, cancel_draft, schedule_draft, upcoming_posts
 from drafts.times import parse_time, show, zone
 from tidings.cli.console import emit_json, out, say
@@ -61,8 +62,14 @@ def schedule(
         )
         mine = [p for p in posts if p.draft_id == draft_id]
         learned = learned_limits(session)
+        images = images_by_post(session, [p.id or 0 for p in mine])
     if context.json:
-        emit_json([post_json(post, config, learned=learned) for post in mine])
+        emit_json(
+            [
+                post_json(post, config, images=images.get(post.id or 0, ()), learned=learned)
+                for post in mine
+            ]
+        )
         return
     say(f"Draft {draft_id} scheduled:")
     for post in mine:
@@ -109,8 +116,14 @@ def queue(
         posts = upcoming_posts(session, channel=channel)
         titles = {p.draft_id: get_draft(session, p.draft_id).title for p in posts}
         learned = learned_limits(session)
+        images = images_by_post(session, [p.id or 0 for p in posts])
     if context.json:
-        emit_json([post_json(post, config, learned=learned) for post in posts])
+        emit_json(
+            [
+                post_json(post, config, images=images.get(post.id or 0, ()), learned=learned)
+                for post in posts
+            ]
+        )
         return
     if not posts:
         say("Nothing is queued.")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, tzinfo
 from types import MappingProxyType
 from typing import Any
@@ -16,14 +16,17 @@ from drafts.changes import Change, Changes, PostChange
 from drafts.composing import text_problems, text_rules
 from drafts.config import Config
 from drafts.learned_limits import LearnedLimits
+from drafts.media import PostImage
 from drafts.models import Draft, Post
 from drafts.review import APPROVED
 from drafts.text_rules import measure
 from drafts.times import show
-from scheduler.preview import Preview, preview
+from scheduler.platforms.uploads import state_key
+from scheduler.preview import Preview, preview, preview_images
 from tidings.cli.console import out
 
 NO_LIMITS: LearnedLimits = MappingProxyType({})
+NO_IMAGES: Mapping[int, Sequence[PostImage]] = MappingProxyType({})
 
 CHANGE_WORDS = {
     Change.ADDED: "new post",
@@ -48,11 +51,16 @@ def iso(instant: datetime | None) -> str | None:
 
 
 def post_json(
-    post: Post, config: Config, *, with_request: bool = False, learned: LearnedLimits = NO_LIMITS
+    post: Post,
+    config: Config,
+    *,
+    images: Sequence[PostImage] = (),
+    with_request: bool = False,
+    learned: LearnedLimits = NO_LIMITS,
 ) -> dict[str, Any]:
     extra: dict[str, Any] = {}
     if with_request:
-        extra["request"] = _preview(post, config).request_json()
+        extra["request"] = _preview(post, config, images).request_json()
     channel = config.channel(post.channel)
     measurements = measure(post.platform, post.text, text_rules(channel, learned))
     return {
@@ -69,6 +77,10 @@ def post_json(
         "remote_id": post.remote_id,
         "remote_url": post.remote_url,
         "problems": text_problems(post.text, measurements),
+        "media": [
+            image.to_json(remote_id=post.publish_state.get(state_key(image.image.sha256)))
+            for image in images
+        ],
         **extra,
     }
 
@@ -78,6 +90,7 @@ def draft_json(
     posts: Sequence[Post],
     config: Config,
     learned: LearnedLimits = NO_LIMITS,
+    images: Mapping[int, Sequence[PostImage]] = NO_IMAGES,
     **extra: Any,
 ) -> dict[str, Any]:
     return {
@@ -92,15 +105,28 @@ def draft_json(
         "expires_at": iso(draft.expires_at),
         "content_hash": draft.content_hash,
         **extra,
-        "posts": [post_json(post, config, with_request=True, learned=learned) for post in posts],
+        "posts": [
+            post_json(
+                post,
+                config,
+                images=images.get(post.id or 0, ()),
+                with_request=True,
+                learned=learned,
+            )
+            for post in posts
+        ],
     }
 
 
 def print_post(
-    post: Post, config: Config, zone: tzinfo, learned: LearnedLimits = NO_LIMITS
+    post: Post,
+    config: Config,
+    zone: tzinfo,
+    learned: LearnedLimits = NO_LIMITS,
+    images: Sequence[PostImage] = (),
 ) -> None:
-    """One post exactly as it will be sent, with its length against the platform's limit and,
-    under it, each of its problems."""
+    """One post exactly as it will be sent, with its length against the platform's limit, its
+    images as the platform gets them and, under it, each of its problems."""
     channel = config.channel(post.channel)
     measurements = measure(post.platform, post.text, text_rules(channel, learned))
     problems = text_problems(post.text, measurements)
@@ -111,11 +137,33 @@ def print_post(
     )
     verdict = Text(f"{counts}  ", style="red" if problems else "green")
     verdict.append(f"✗ {len(problems)} problem(s)" if problems else "✓ fits")
-    body = Text(_preview(post, config).displayed)
+    shown = _preview(post, config, images)
+    body = Text(shown.displayed)
+    for _, follow_up in shown.follow_ups:
+        body.append("\n\n— then, as its own message —\n", style="dim")
+        body.append(follow_up)
+    for line in image_lines(images, post.platform):
+        body.append("\n" + line, style="cyan")
     panel = Panel(body, title=title, title_align="left", subtitle=verdict, subtitle_align="left")
     out.print(panel, soft_wrap=False)  # the console's soft wrap would crop the text at the border
     for problem in problems:  # below the panel, where no border cuts a long one short
         out.print(Text(f"  ✗ {problem}", style="red"))
+
+
+def image_lines(images: Sequence[PostImage], platform: str) -> list[str]:
+    """Each image as people check it: which file, the version sent, its alt text, and what was
+    changed for this platform."""
+    lines = []
+    for number, each in enumerate(images, start=1):
+        name = each.name or f"image {each.original[:12]}"
+        lines.append(f"🖼 {number}. {name} · {each.image.describe()}")
+        if platform == "telegram":
+            lines.append("   alt text: not shown on Telegram")
+        else:
+            lines.append(f"   alt: {each.alt}" if each.alt else "   alt: (none)")
+        if each.change:
+            lines.append(f"   {each.change}")
+    return lines
 
 
 def print_changes(changes: Changes, zone: tzinfo) -> None:
@@ -144,7 +192,7 @@ def print_post_changes(posts: Sequence[PostChange], heading: str, console: Conso
         console.print(Text("  The posts read the same; only their order or timing changed."))
 
 
-def _preview(post: Post, config: Config) -> Preview:
+def _preview(post: Post, config: Config, images: Sequence[PostImage] = ()) -> Preview:
     """The text as read back from the exact request the daemon would send (guarantee 4)."""
     assert post.id is not None
     return preview(
@@ -152,6 +200,7 @@ def _preview(post: Post, config: Config) -> Preview:
         text=post.text,
         language=post.language,
         channel=config.channel(post.channel),
+        images=preview_images(images),
     )
 
 

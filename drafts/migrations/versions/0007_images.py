@@ -47,6 +47,7 @@ def upgrade() -> None:
         sa.Column("original_sha256", sa.String(length=64), nullable=False),
         sa.Column("alt", sa.Text(), nullable=False),
         sa.Column("change", sa.Text(), nullable=True),
+        sa.Column("name", sa.String(length=500), nullable=False),
         sa.ForeignKeyConstraint(["post_id"], ["post.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("post_id", "position"),
     )

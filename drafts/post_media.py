@@ -1,0 +1,72 @@
+"""The images each stored post sends: kept beside the post, read back for previews, the
+content hash, the daemon and the signed links."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy import select
+from sqlmodel import Session, col, delete
+
+from drafts.composing import ImageRows
+from drafts.media import PostImage, StoredImage
+from drafts.models import MediaBlob, Post, PostMedia
+
+_post_media = PostMedia.__table__  # type: ignore[attr-defined]
+_media_blob = MediaBlob.__table__  # type: ignore[attr-defined]
+
+
+def store_post_images(session: Session, post_id: int, images: Sequence[PostImage]) -> None:
+    """Make ``post_id``'s images exactly ``images``, in order."""
+    session.exec(delete(PostMedia).where(col(PostMedia.post_id) == post_id))
+    for position, image in enumerate(images):
+        session.add(
+            PostMedia(
+                post_id=post_id,
+                position=position,
+                sha256=image.image.sha256,
+                original_sha256=image.original,
+                alt=image.alt,
+                change=image.change,
+                name=image.name,
+            )
+        )
+    session.flush()
+
+
+def images_by_post(session: Session, post_ids: Iterable[int]) -> dict[int, list[PostImage]]:
+    """Each post's images in order; a post without images is absent."""
+    ids = list(post_ids)
+    if not ids:
+        return {}
+    m, b = _post_media.c, _media_blob.c
+    query = (
+        select(m.post_id, m.alt, m.original_sha256, m.change, m.name)
+        .add_columns(b.sha256, b.content_type, b.width, b.height, b.size)
+        .join(_media_blob, b.sha256 == m.sha256)
+        .where(m.post_id.in_(ids))
+        .order_by(m.post_id, m.position)
+    )
+    found: dict[int, list[PostImage]] = {}
+    for row in session.connection().execute(query):
+        image = StoredImage(row.sha256, row.content_type, row.width, row.height, row.size)
+        found.setdefault(row.post_id, []).append(
+            PostImage(
+                image=image,
+                alt=row.alt,
+                original=row.original_sha256,
+                change=row.change,
+                name=row.name,
+            )
+        )
+    return found
+
+
+def stored_image_rows(session: Session, posts: Sequence[Post]) -> ImageRows:
+    """The images of stored posts, as ``drafts.composing.content_hash`` takes them."""
+    by_id = images_by_post(session, [post.id for post in posts if post.id is not None])
+    return {
+        (post.channel, post.language): by_id[post.id]
+        for post in posts
+        if post.id is not None and post.id in by_id
+    }

@@ -40,7 +40,10 @@ from scheduler.platforms.base import (
     identity_answer,
     rate_limited_until,
 )
+from scheduler.platforms.uploads import attached_ids
+from scheduler.platforms.x_media import upload_images
 from scheduler.platforms.x_oauth import api_base, can_renew, send_as_user
+from scheduler.platforms.x_problems import is_duplicate, problem_message
 from scheduler.platforms.x_timeline import NotFound, find_sent, me_request, post_url
 from scheduler.retry import UnknownHandling
 
@@ -68,8 +71,11 @@ class XAdapter(Adapter[XChannel]):
     channel_type = XChannel
 
     def build(self, job: PostJob, channel: XChannel, secret: str) -> HttpRequest:
+        body: dict[str, Any] = {"text": job.text}
+        if job.images:
+            body["media"] = {"media_ids": attached_ids(job)}
         return HttpRequest.with_json(
-            "POST", api_base(channel) + "/2/tweets", {"text": job.text}, headers=bearer(secret)
+            "POST", api_base(channel) + "/2/tweets", body, headers=bearer(secret)
         )
 
     def displayed_text(self, request: HttpRequest) -> str:
@@ -87,6 +93,10 @@ class XAdapter(Adapter[XChannel]):
         unknown_since = _moment(job.state.get(UNKNOWN_SINCE))
         if unknown_since is not None and now - unknown_since > RESEND_WINDOW:
             return Attempted(Unknown(TOO_LATE_TO_RESEND))
+        uploaded = await upload_images(client, job, channel, credentials, now, save)
+        if not isinstance(uploaded, PostJob):
+            return Attempted(uploaded)  # an image is missing: nothing was sent to post
+        job = uploaded
         sent_before = unknown_since is not None or bool(job.state.get(SENT_AT))
         await save({SENT_AT: now.isoformat()})
         outcome = await self._create(
@@ -206,31 +216,6 @@ def read_create(response: HttpResponse, now: datetime, *, sent_before: bool) -> 
     if status >= 500:
         return Unknown(f"X answered {status} ({message}): the post may have been created", status)
     return Failed(f"X refused the post ({status}): {message}", status)
-
-
-def is_duplicate(body: object) -> bool:
-    """Whether a 403 problem says the text duplicates an existing post."""
-    if not isinstance(body, dict):
-        return False
-    texts = [body.get("detail"), body.get("title")]
-    errors = body.get("errors")
-    if isinstance(errors, list):
-        texts += [error.get("message") for error in errors if isinstance(error, dict)]
-    return any(isinstance(text, str) and "duplicate" in text.lower() for text in texts)
-
-
-def problem_message(body: object, response: HttpResponse) -> str:
-    """The most specific message in a problem+json (or v1-style ``errors``) body."""
-    if isinstance(body, dict):
-        errors = body.get("errors")
-        if isinstance(errors, list) and errors and isinstance(errors[0], dict):
-            first = errors[0].get("message")
-            if isinstance(first, str) and first:
-                return first
-        for key in ("detail", "title"):
-            if isinstance(body.get(key), str) and body[key]:
-                return str(body[key])
-    return response.text(200) or "no message"
 
 
 def _which_limit(response: HttpResponse) -> str:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import weakref
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlencode
@@ -82,10 +82,24 @@ async def send_as_user(
 ) -> tuple[HttpResponse | NoAnswer | NoToken, AccessToken | None]:
     """Send ``request_for(token)``; when X answers 401 and the channel can renew, renew once
     and send again. Returns the answer (or why there is none) and the token last used."""
+    return await as_user(
+        client, channel, credentials, now, lambda token: send(client, request_for(token))
+    )
+
+
+async def as_user(
+    client: httpx.AsyncClient,
+    channel: XChannel,
+    credentials: Credentials,
+    now: datetime,
+    exchange: Callable[[str], Awaitable[HttpResponse | NoAnswer]],
+) -> tuple[HttpResponse | NoAnswer | NoToken, AccessToken | None]:
+    """``send_as_user`` for any way of sending (an image upload streams its body): run
+    ``exchange(token)``, renewing the token once if X answers 401."""
     token = await current_token(client, channel, credentials, now)
     if not isinstance(token, AccessToken):
         return token, None
-    response = await send(client, request_for(token.value))
+    response = await exchange(token.value)
     if (
         isinstance(response, HttpResponse)
         and response.status == 401
@@ -95,7 +109,7 @@ async def send_as_user(
         if not isinstance(renewed, AccessToken):
             return renewed, None
         token = renewed
-        response = await send(client, request_for(token.value))
+        response = await exchange(token.value)
     return response, token
 
 

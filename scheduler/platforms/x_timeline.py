@@ -5,7 +5,10 @@ post has the text, not which. The account's recent posts (``GET /2/users/{id}/tw
 from ``GET /2/users/me``) say which: exactly one post with this text created since the post's
 first attempt is this post. More than one means someone must look; none, or a page too full
 to tell, or posts that cannot be read, settles nothing (``NotFound``), and the duplicate check
-is what is left. Texts are compared with their URLs set aside: X may show them as t.co links.
+is what is left. Texts are compared with their URLs set aside: X may show them as t.co links,
+and shows a post with images with one more link at its end, to its media (a listed post's
+``text`` ends " https://t.co/…" though none was written: seen in lockdown-systems/cyd#393;
+docs.x.com does not say).
 """
 
 from __future__ import annotations
@@ -76,21 +79,24 @@ async def find_sent(
     )
     if not isinstance(posts, HttpResponse):
         return NotFound(f"the account's posts could not be read: {posts.reason}")
-    return read_timeline(posts, job.text, since=job.first_attempt_at or now)
+    since = job.first_attempt_at or now
+    return read_timeline(posts, job.text, since=since, with_media=bool(job.images))
 
 
 def read_timeline(
-    response: HttpResponse, text: str, *, since: datetime
+    response: HttpResponse, text: str, *, since: datetime, with_media: bool = False
 ) -> Published | Unknown | NotFound:
     """Which of the posts in a ``GET /2/users/{id}/tweets`` answer has ``text``, created since
-    ``since`` (the first attempt)."""
+    ``since`` (the first attempt); ``with_media``: the post attaches images, so X may show
+    their link after the text."""
     body = response.json()
     if response.status != 200 or not isinstance(body, dict):
         return NotFound(f"X would not list the account's posts ({response.status})")
     listed = [post for post in body.get("data") or [] if isinstance(post, dict)]
     earliest = since - CLOCK_SKEW
     recent = [post for post in listed if (made := _made(post)) is not None and made >= earliest]
-    matches = [str(post["id"]) for post in recent if post.get("id") and _same(post, text)]
+    shown = _shown_forms(text, with_media)
+    matches = [str(post["id"]) for post in recent if post.get("id") and _same(post, shown)]
     if len(matches) > 1:
         return Unknown(
             f"X shows {len(matches)} posts with exactly this text since the first attempt "
@@ -123,9 +129,15 @@ def _made(post: dict[str, Any]) -> datetime | None:
     return made if made.tzinfo is not None else None
 
 
-def _same(post: dict[str, Any], text: str) -> bool:
-    shown = post.get("text")
-    return isinstance(shown, str) and _without_urls(shown) == _without_urls(text)
+def _shown_forms(text: str, with_media: bool) -> set[str]:
+    """How X may list ``text``, URLs set aside: as written, or followed by its media's link."""
+    written = _without_urls(text)
+    return {written, f"{written} {_URL}"} if with_media else {written}
+
+
+def _same(post: dict[str, Any], shown: set[str]) -> bool:
+    listed = post.get("text")
+    return isinstance(listed, str) and _without_urls(listed) in shown
 
 
 def _without_urls(text: str) -> str:

@@ -1,4 +1,5 @@
-"""X API v2: ``POST /2/tweets``, OAuth 2.0 refresh with rotation, ``GET /2/users/me``.
+"""X API v2: ``POST /2/tweets``, OAuth 2.0 refresh with rotation, ``GET /2/users/me``, and the
+media a post attaches (``x_media``).
 
 Follows PLATFORMS.md §2: 201 ``{"data":{"id","text"}}``, problem+json errors, identical text
 within a day answers 403 duplicate content, 280 weighted characters (twitter-text v3),
@@ -13,6 +14,7 @@ import base64
 import re
 import secrets
 import unicodedata
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -32,6 +34,7 @@ from scheduler.sandbox.exchange import (
 )
 from scheduler.sandbox.faults import Fault
 from scheduler.sandbox.state import JSON, WindowStatus
+from scheduler.sandbox.x_media import attached, media_metadata, upload_media
 
 PLATFORM = "x"
 #: x.com links a post by id alone, whoever wrote it.
@@ -182,6 +185,9 @@ async def create_tweet(call: Call) -> Response:
     if weighted_length(text) > MAX_WEIGHTED:
         return _invalid("text", "Your Tweet text is too long.")
     assert body is not None
+    images = attached(call, body["media"]) if "media" in body else []
+    if isinstance(images, Response):
+        return images
     store = call.state.store(XStore)
     now = call.state.now()
     key = (call.state.token_digest(token), text)
@@ -201,11 +207,27 @@ async def create_tweet(call: Call) -> Response:
             url=f"{WEB}/i/web/status/{tweet_id}",
             text=text,
             body=body,
-            details={"weighted_length": weighted_length(text), "reply": body.get("reply")},
+            details={
+                "weighted_length": weighted_length(text),
+                "reply": body.get("reply"),
+                "images": [image.described() for image in images],
+            },
         )
     return json_response(
         {"data": {"edit_history_tweet_ids": [tweet_id], "id": tweet_id, "text": text}}, 201
     )
+
+
+def _as_user(
+    handler: Callable[[Call], Awaitable[Response]],
+) -> Callable[[Call], Awaitable[Response]]:
+    """``handler`` for a request that needs a live user token."""
+
+    async def checked(call: Call) -> Response:
+        token = _token(call)
+        return token if isinstance(token, Response) else await handler(call)
+
+    return checked
 
 
 def _invalid(parameter: str, message: str) -> Response:
@@ -309,4 +331,6 @@ def routes() -> list[BaseRoute]:
         route(DIALECT, "/2/oauth2/token", refresh_token, ["POST"]),
         route(DIALECT, "/2/users/me", users_me, ["GET"]),
         route(DIALECT, "/2/users/{user_id}/tweets", user_tweets, ["GET"]),
+        route(DIALECT, "/2/media/upload", _as_user(upload_media), ["POST"]),
+        route(DIALECT, "/2/media/metadata", _as_user(media_metadata), ["POST"]),
     ]

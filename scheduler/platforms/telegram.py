@@ -135,6 +135,7 @@ class TelegramAdapter(Adapter[TelegramChannel]):
             text = read_sent(answer, channel, now) if isinstance(answer, HttpResponse) else answer
             if not isinstance(text, Published):
                 return after_photos(text, photos)
+            photos = replace(photos, http_status=text.http_status)  # this attempt's answer
         return photos
 
     async def reconcile(

@@ -259,17 +259,19 @@ async def _form(call: Call) -> tuple[JSON, dict[str, tuple[bytes, str]]]:
     urlencoded body's fields and no parts."""
     if "multipart/form-data" not in call.request.headers.get("content-type", ""):
         return call.payload() or {}, {}
-    try:
-        form = await call.request.form()  # Starlette parses the body read once by the wrapper
-    except HTTPException:
-        return {}, {}
     fields: JSON = {}
     files: dict[str, tuple[bytes, str]] = {}
-    for name, value in form.multi_items():
-        if isinstance(value, UploadFile):
-            files[name] = (await value.read(), value.content_type or "application/octet-stream")
-        else:
-            fields[name] = value
+    try:
+        # Starlette parses the body the wrapper read; leaving the block closes the parts.
+        async with call.request.form() as form:
+            for name, value in form.multi_items():
+                if isinstance(value, UploadFile):
+                    content_type = value.content_type or "application/octet-stream"
+                    files[name] = (await value.read(), content_type)
+                else:
+                    fields[name] = value
+    except HTTPException:  # not a multipart body after all
+        return {}, {}
     return fields, files
 
 

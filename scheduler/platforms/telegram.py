@@ -63,6 +63,9 @@ _TOKEN_IN_PATH = re.compile(r"/bot[^/\s\"'?#]+")
 _NUMERIC_CHAT = re.compile(r"-?\d+")
 # Bot tokens are "{bot id}:{secret}" in URL-safe characters; anything else could reshape the path.
 _TOKEN_SHAPE = re.compile(r"\d+:[A-Za-z0-9_-]+")
+# An album can fail part-way, with a 400, after some of its photos went out ("Bad Request: failed
+# to send message #1 with the error message ...", rubenlagus/TelegramBots#1520): not a refusal.
+_PART_OF_ALBUM = re.compile(r"failed to send message #\d+")
 # Publish state: the photo message of a post whose text still has to follow it.
 PHOTOS_SENT = "telegram:photos"
 PHOTOS_URL = "telegram:photos_url"
@@ -266,6 +269,12 @@ def read_sent(response: HttpResponse, channel: TelegramChannel, now: datetime) -
     if status >= 500:
         return Unknown(
             f"Telegram answered {status} ({description}): the message may have been sent", status
+        )
+    if _PART_OF_ALBUM.search(description):
+        return Unknown(
+            f"Telegram failed part-way through the album ({status}: {description}): some of "
+            "its photos may be live",
+            status,
         )
     return Failed(f"Telegram refused the message ({status}): {description}", status)
 

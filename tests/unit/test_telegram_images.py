@@ -1,16 +1,21 @@
 """Telegram's requests for a post with images, as the review preview shows them: sendPhoto or
 sendMediaGroup with the text as caption while it fits 1,024 characters, and the text as its
-own sendMessage right after when it does not."""
+own sendMessage right after when it does not; and an album that failed part-way."""
 
 from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
 
 import pytest
 
 from drafts.channels import TelegramChannel
-from scheduler.platforms.base import JobImage, PostJob
-from scheduler.platforms.telegram import TelegramAdapter
+from scheduler.outcomes import Failed, Unknown
+from scheduler.platforms.base import HttpResponse, JobImage, PostJob
+from scheduler.platforms.telegram import TelegramAdapter, read_sent
 from scheduler.preview import preview
 
+NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 BOT_TOKEN = "123456:ABC-DEF1234ghIkl-zyx57W2v1u123ew11"
 API = f"https://api.telegram.org/bot{BOT_TOKEN}"
 TELEGRAM = TelegramChannel(
@@ -101,3 +106,21 @@ def test_the_preview_shows_the_photos_then_the_message_without_the_token() -> No
     assert message.url.endswith("/sendMessage")
     assert displayed == long_text
     assert BOT_TOKEN not in shown.request.url + message.url
+
+
+def test_an_album_that_failed_part_way_is_unknown_not_refused() -> None:
+    # As reported in rubenlagus/TelegramBots#1520: some photos were sent, the answer is a 400.
+    description = (
+        'Bad Request: failed to send message #1 with the error message "Too Many Requests: '
+        'retry after 8"'
+    )
+    answer = HttpResponse(
+        400, {}, json.dumps({"ok": False, "error_code": 400, "description": description}).encode()
+    )
+    outcome = read_sent(answer, TELEGRAM, NOW)
+    assert isinstance(outcome, Unknown)
+    assert "some of its photos may be live" in outcome.reason
+    refused = HttpResponse(
+        400, {}, b'{"ok":false,"error_code":400,"description":"Bad Request: chat not found"}'
+    )
+    assert isinstance(read_sent(refused, TELEGRAM, NOW), Failed)

@@ -14,7 +14,7 @@ import secrets
 import tempfile
 import time
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import typer
@@ -23,9 +23,10 @@ from rich.text import Text
 from sqlmodel import col, select
 
 from drafts.authoring import add_draft
-from drafts.config import Config, parse_config
+from drafts.config import Config, MediaSettings, parse_config
 from drafts.draft_file import read_draft_file
 from drafts.lifecycle import FINAL_POST_STATUSES, PostStatus
+from drafts.media_files import read_media
 from drafts.models import Post, User
 from drafts.queueing import ScheduleRequest, schedule_draft
 from drafts.rendering import TemplateLibrary
@@ -36,9 +37,13 @@ from drafts.users import Role, add_user
 from scheduler.daemon import Daemon, DaemonSettings
 from scheduler.sandbox.server import running_sandbox
 from tidings.cli.console import out, say
+from tidings.demo.photo import draw_photo
+from tidings.web.app import create_app
+from tidings.web.in_thread import serving
 
 DEMO_FILES = Path(__file__).resolve().parent
-DRAFT_FILES = ("city-update.toml", "hiring.toml")
+DRAFT_FILES = ("city-update.toml", "hiring.toml", "volunteer-day.toml")
+PHOTO = "photos/planting-day.jpg"  # what volunteer-day.toml names, drawn into the demo folder
 LEAD = timedelta(seconds=3)
 TIMEOUT_SECONDS = 60.0
 DEMO_SECRETS = (
@@ -66,11 +71,16 @@ def run_demo(keep_open: bool) -> None:
         database = Database(config.database_url)
         database.migrate()
         say(f"Database: {database.display_url} (throwaway)")
-        rows = _run(config, database)
+        with serving(create_app(config, database)) as web:
+            # Threads fetches images: from `tidings web`'s signed media links, as in production.
+            config = config.model_copy(update={"media": MediaSettings(public_url=f"{web}/media")})
+            say(f"Web app: {web}/ (serves the approved photo to Threads under a signed link)")
+            rows = _run(config, database, Path(folder))
         database.dispose()
         out.print(_outcome_table(rows, box.page_for))
         say("Each link opens the sandbox's copy of the post's page on its platform.")
         received = len(box.state.posts())
+        images = box.state.images()
         if keep_open:
             say(f"The sandbox shows what it received at {box.base_url}/ ; Ctrl-C to stop.")
             _wait_for_ctrl_c()
@@ -80,20 +90,25 @@ def run_demo(keep_open: bool) -> None:
         say(f"The sandbox received {received} posts for {len(rows)} published: a duplicate!")
         raise typer.Exit(1)
     say(f"All {len(rows)} posts were published, and the sandbox received each exactly once.")
+    carried = sorted({kind for image in images for kind in image.metadata})
+    say(
+        f"The platforms received {len(images)} image files (the photo, or the version a "
+        f"platform's limits called for); metadata in them: {', '.join(carried) or 'none'}."
+    )
 
 
-def _run(config: Config, database: Database) -> list[Post]:
+def _run(config: Config, database: Database, folder: Path) -> list[Post]:
     library = TemplateLibrary.default()
-    now = utcnow()
     with database.writing() as session:
         author = add_user(session, name="mina", role=Role.AUTHOR, password_hash=None, actor=None)
         reviewer = add_user(
             session, name="joon", role=Role.REVIEWER, password_hash=None, actor=None
         )
     say("Users: mina (author), joon (reviewer)")
-    due = now + LEAD
+    (folder / PHOTO).parent.mkdir(parents=True, exist_ok=True)
+    draw_photo(folder / PHOTO)
     for name in DRAFT_FILES:
-        _add_review_schedule(database, config, library, name, author, reviewer, due)
+        _add_review_schedule(database, config, library, name, author, reviewer, folder)
     say(f"Running the daemon until every post is out (due in {LEAD.seconds} s) ...")
     asyncio.run(_publish_until_done(config, database))
     with database.reading() as session:
@@ -107,14 +122,22 @@ def _add_review_schedule(
     name: str,
     author: User,
     reviewer: User,
-    due: datetime,
+    folder: Path,
 ) -> None:
     source = (DEMO_FILES / name).read_text(encoding="utf-8")
     deadline = (utcnow() + timedelta(days=30)).date().isoformat()
     source = source.replace("2099-01-15", deadline)
     content = read_draft_file(source, name, config, utcnow())
+    content, images = read_media(content, folder, name)
     with database.writing() as session:
-        draft = add_draft(session, content=content, author=author, config=config, library=library)
+        draft = add_draft(
+            session,
+            content=content,
+            author=author,
+            config=config,
+            library=library,
+            images=images,
+        )
         assert draft.id is not None
         submit(session, draft_id=draft.id, actor=author, config=config)
         approve(
@@ -123,7 +146,7 @@ def _add_review_schedule(
         schedule_draft(
             session,
             draft_id=draft.id,
-            request=ScheduleRequest(at=due),
+            request=ScheduleRequest(at=utcnow() + LEAD),
             actor=author,
             config=config,
             now=utcnow(),

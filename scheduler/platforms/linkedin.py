@@ -11,13 +11,19 @@ LinkedIn has no idempotency key, but for about ten minutes it refuses an identic
 ``DUPLICATE_POST``: it did, with that URN), after it by finding the post among the author's
 newest. A ``DUPLICATE_POST`` to a first request answers a post someone else made: the attempt
 fails, naming that post, and nothing is sent again.
+
+A post's images are uploaded first (``linkedin_images``), each URN saved as soon as its bytes
+arrived, and the post waits, briefly, until LinkedIn has processed them. The URNs stay in the
+publish state with no end: each attempt asks LinkedIn about them before posting, and uploads
+again one LinkedIn no longer has. So the body is built from the saved state, and a resend
+to reconcile is the identical body, images included.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, time, timedelta
-from typing import Any, ClassVar
+from datetime import datetime, timedelta
+from typing import ClassVar
 from urllib.parse import quote
 
 import httpx
@@ -38,15 +44,19 @@ from scheduler.platforms.base import (
     api_origin,
     bearer,
     identity_answer,
-    rate_limited_until,
     send,
 )
-from scheduler.rate_limits import reset_time
+from scheduler.platforms.linkedin_images import ImageWait, post_content, prepare_images
+from scheduler.platforms.linkedin_rest import (
+    API,
+    error_message,
+    response_header,
+    rest_headers,
+    throttled_until,
+)
 from scheduler.retry import UnknownHandling
 
-API = "https://api.linkedin.com"
 WEB = "https://www.linkedin.com"
-RESTLI_PROTOCOL = "2.0.0"
 THROTTLED = "linkedin_throttled_at"
 # LinkedIn refuses identical posts for 10 minutes; keep a margin for clock skew and the trip.
 DUPLICATE_WINDOW = timedelta(minutes=9)
@@ -73,23 +83,30 @@ class LinkedInAdapter(Adapter[LinkedInChannel]):
     unknown_handling: ClassVar[UnknownHandling] = UnknownHandling.RECONCILE
     channel_type = LinkedInChannel
 
+    def __init__(self, wait: ImageWait | None = None) -> None:
+        self.wait = wait or ImageWait()
+
     def build(self, job: PostJob, channel: LinkedInChannel, secret: str) -> HttpRequest:
+        body = {
+            "author": channel.author,
+            "commentary": escape_little(job.text),
+            "visibility": "PUBLIC",
+            "distribution": {
+                "feedDistribution": "MAIN_FEED",
+                "targetEntities": [],
+                "thirdPartyDistributionChannels": [],
+            },
+            "lifecycleState": "PUBLISHED",
+            "isReshareDisabledByAuthor": False,
+        }
+        content = post_content(job)
+        if content is not None:
+            body["content"] = content
         return HttpRequest.with_json(
             "POST",
             api_origin(channel, API) + "/rest/posts",
-            {
-                "author": channel.author,
-                "commentary": escape_little(job.text),
-                "visibility": "PUBLIC",
-                "distribution": {
-                    "feedDistribution": "MAIN_FEED",
-                    "targetEntities": [],
-                    "thirdPartyDistributionChannels": [],
-                },
-                "lifecycleState": "PUBLISHED",
-                "isReshareDisabledByAuthor": False,
-            },
-            headers=_headers(channel, secret),
+            body,
+            headers=rest_headers(channel, secret),
         )
 
     def displayed_text(self, request: HttpRequest) -> str:
@@ -104,6 +121,12 @@ class LinkedInAdapter(Adapter[LinkedInChannel]):
         now: datetime,
         save: SaveState,
     ) -> Attempted:
+        prepared = await prepare_images(
+            client, job, channel, credentials.secret, now, save, self.wait
+        )
+        if isinstance(prepared, Attempted):
+            return prepared
+        job = prepared
         outcome = await self.send_and_read(
             client,
             job,
@@ -134,7 +157,9 @@ class LinkedInAdapter(Adapter[LinkedInChannel]):
                 ),
             )
         url = _author_posts(channel) + f"&count={LISTING_SIZE}&sortBy=LAST_MODIFIED"
-        listing = await send(client, HttpRequest("GET", url, _headers(channel, credentials.secret)))
+        listing = await send(
+            client, HttpRequest("GET", url, rest_headers(channel, credentials.secret))
+        )
         if not isinstance(listing, HttpResponse):
             return RetryLater(f"could not list the author's posts to look for it: {listing.reason}")
         commentary = escape_little(job.text)
@@ -155,13 +180,13 @@ class LinkedInAdapter(Adapter[LinkedInChannel]):
             # Reading one of the page's posts checks the token, the version and the page
             # role in one call (it needs r_organization_social).
             request = HttpRequest(
-                "GET", _author_posts(channel) + "&count=1", _headers(channel, secret)
+                "GET", _author_posts(channel) + "&count=1", rest_headers(channel, secret)
             )
 
         def refusal(response: HttpResponse) -> str:
             if response.status in (401, 426):
                 return _reason(read_answer(response, channel, now))
-            message, _ = _message(response.json(), response)
+            message, _ = error_message(response.json(), response)
             hint = "" if person else "; reading the page's posts needs r_organization_social"
             return f"LinkedIn refused ({response.status}): {message}{hint}"
 
@@ -196,11 +221,11 @@ def read_answer(
     """A ``POST /rest/posts`` answer as an outcome; ``resend`` when an earlier identical
     request may have created the post, so a duplicate refusal names ours."""
     status = response.status
-    urn = _header(response, "x-restli-id")
+    urn = response_header(response, "x-restli-id")
     if status in (200, 201) and urn:
         return Published(urn, post_url(urn), status)
     body = response.json()
-    message, codes = _message(body, response)
+    message, codes = error_message(body, response)
     if status == 426:
         return Failed(
             f"LinkedIn no longer serves API version {channel.version} ({message}): set "
@@ -268,17 +293,6 @@ def read_listing(
     return refused
 
 
-def throttled_until(
-    response: HttpResponse, message: str, now: datetime, *, throttled_before: bool
-) -> datetime:
-    """When to try again after a 429: what a header says, else midnight UTC for a daily
-    limit or a repeated refusal, else the default wait."""
-    if throttled_before or "DAY limit" in message:
-        midnight = datetime.combine(now.astimezone(UTC).date() + timedelta(days=1), time(), UTC)
-        return reset_time(response.headers, now) or midnight
-    return rate_limited_until(response.headers, now)
-
-
 def throttle_mark(outcome: Outcome, now: datetime) -> dict[str, str]:
     """Remember a 429, so a second one waits for the daily reset."""
     if isinstance(outcome, RetryAt) and outcome.http_status == 429:
@@ -311,35 +325,9 @@ def _throttled(job: PostJob, now: datetime) -> bool:
     return bool(value) and now - datetime.fromisoformat(str(value)) < REPEATED_THROTTLE
 
 
-def _message(body: Any, response: HttpResponse) -> tuple[str, list[str]]:
-    """LinkedIn's error message, and its codes: the top-level one and each input error's."""
-    if not isinstance(body, dict):
-        return response.text(200) or "no message", []
-    codes = [str(body["code"])] if body.get("code") else []
-    details = body.get("errorDetails")
-    if isinstance(details, dict):
-        for error in details.get("inputErrors") or []:
-            if isinstance(error, dict) and error.get("code"):
-                codes.append(str(error["code"]))
-    message = body.get("message") or " ".join(codes) or response.text(200) or "no message"
-    return str(message), codes
-
-
 def _author_posts(channel: LinkedInChannel) -> str:
     """``GET /rest/posts`` finding the author's posts (§1.8): add ``count`` and the order."""
     return f"{api_origin(channel, API)}/rest/posts?author={quote(channel.author, safe='')}&q=author"
-
-
-def _headers(channel: LinkedInChannel, secret: str) -> dict[str, str]:
-    return {
-        **bearer(secret),
-        "LinkedIn-Version": channel.version,
-        "X-Restli-Protocol-Version": RESTLI_PROTOCOL,
-    }
-
-
-def _header(response: HttpResponse, name: str) -> str | None:
-    return next((v for k, v in response.headers.items() if k.lower() == name), None)
 
 
 def _reason(outcome: Outcome) -> str:

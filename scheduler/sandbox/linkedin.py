@@ -5,7 +5,8 @@ Follows PLATFORMS.md §1: ``LinkedIn-Version`` (YYYYMM) and ``X-Restli-Protocol-
 ``x-restli-id`` and an empty body, an identical post within 10 minutes answers 422
 DUPLICATE_POST naming the first one. Commentary is parsed as little text: escapes are
 undone for display, and an unescaped reserved character silently truncates the post there,
-as LinkedIn does.
+as LinkedIn does. Images (the Images API, and the ones a post names) are kept in
+``linkedin_images``; ``altText`` is plain text, recorded as sent.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from starlette.routing import BaseRoute
 
 from scheduler.sandbox.exchange import AuthFailure, Call, Dialect, json_response, reason, route
 from scheduler.sandbox.faults import Fault
+from scheduler.sandbox.linkedin_images import UPLOAD_PATH, attached, receive, register, status_of
 from scheduler.sandbox.state import JSON, Settings, WindowStatus
 
 PLATFORM = "linkedin"
@@ -210,6 +212,10 @@ async def create_post(call: Call) -> Response:
     invalid = _validate(body)
     if invalid is not None:
         return invalid
+    images = attached(call.state, body)
+    if isinstance(images, tuple):
+        problem, field_path = images
+        return _input_error(422, problem, field_path, "INVALID_VALUE_FOR_FIELD")
     store = call.state.store(LinkedInStore)
     now = call.state.now()
     key = (body["author"], body["commentary"])
@@ -233,6 +239,8 @@ async def create_post(call: Call) -> Response:
                 "truncated_at": little.truncated_at,
                 "mentions": little.mentions,
                 "article": (body.get("content") or {}).get("article"),
+                "content": next(iter(body.get("content") or {}), None),
+                "images": images,
             },
         )
     return Response(status_code=201, headers={"x-restli-id": urn})
@@ -285,6 +293,44 @@ async def get_post(call: Call) -> Response:
     return json_response(post)
 
 
+async def initialize_image(call: Call) -> Response:
+    """``POST /rest/images?action=initializeUpload``: the upload URL and the image's URN."""
+    refused = _check_headers(call)
+    if refused is not None:
+        return refused
+    if call.request.query_params.get("action") != "initializeUpload":
+        return DIALECT.error(400, "The only action on /rest/images is initializeUpload")
+    request = (call.payload() or {}).get("initializeUploadRequest")
+    owner = request.get("owner") if isinstance(request, dict) else None
+    if not isinstance(owner, str) or not _AUTHOR.fullmatch(owner):
+        return _input_error(422, "Invalid URN", "/initializeUploadRequest/owner", "INVALID_URN_ID")
+    value = register(call.state, owner, call.base_url, call.state.now())
+    return json_response({"value": value})
+
+
+async def upload_image(call: Call) -> Response:
+    """``PUT`` to an upload URL: the image's bytes, with the bearer token (as LinkedIn's
+    sample sends it)."""
+    if call.bearer() is None:
+        return DIALECT.auth_failed("missing")
+    content_type = call.request.headers.get("content-type", "")
+    if not receive(call.state, call.request.path_params["token"], call.body, content_type):
+        return DIALECT.error(404, "No upload is waiting at this URL")
+    return Response(status_code=201)
+
+
+async def get_image(call: Call) -> Response:
+    """``GET /rest/images/{urn}`` (URL-encoded URN): the image and its ``status``."""
+    refused = _check_headers(call)
+    if refused is not None:
+        return refused
+    urn = unquote(call.request.path_params["urn"])
+    image = status_of(call.state, urn)
+    if image is None:
+        return DIALECT.error(404, f"Image {urn} not found")
+    return json_response(image)
+
+
 async def userinfo(call: Call) -> Response:
     """``GET /v2/userinfo``: the member behind the token (``sub`` makes a person URN)."""
     if call.bearer() is None:
@@ -303,5 +349,8 @@ def routes() -> list[BaseRoute]:
         route(DIALECT, "/rest/posts", create_post, ["POST"]),
         route(DIALECT, "/rest/posts", find_posts, ["GET"]),
         route(DIALECT, "/rest/posts/{urn}", get_post, ["GET"]),
+        route(DIALECT, "/rest/images", initialize_image, ["POST"]),
+        route(DIALECT, "/rest/images/{urn}", get_image, ["GET"]),
+        route(DIALECT, UPLOAD_PATH + "/{token}", upload_image, ["PUT"]),
         route(DIALECT, "/v2/userinfo", userinfo, ["GET"]),
     ]

@@ -1,0 +1,56 @@
+"""Calling LinkedIn's versioned REST API: the headers every call takes, reading its error
+answers, and when a 429 lifts (PLATFORMS.md §1).
+
+Shared by the post (``linkedin``) and the image upload (``linkedin_images``).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
+
+from drafts.channels import LinkedInChannel
+from scheduler.platforms.base import HttpResponse, bearer, rate_limited_until
+from scheduler.rate_limits import reset_time
+
+API = "https://api.linkedin.com"
+RESTLI_PROTOCOL = "2.0.0"
+
+
+def rest_headers(channel: LinkedInChannel, secret: str) -> dict[str, str]:
+    """The bearer token, the channel's ``LinkedIn-Version`` and the Rest.li protocol."""
+    return {
+        **bearer(secret),
+        "LinkedIn-Version": channel.version,
+        "X-Restli-Protocol-Version": RESTLI_PROTOCOL,
+    }
+
+
+def error_message(body: Any, response: HttpResponse) -> tuple[str, list[str]]:
+    """LinkedIn's error message, and its codes: the top-level one and each input error's."""
+    if not isinstance(body, dict):
+        return response.text(200) or "no message", []
+    codes = [str(body["code"])] if body.get("code") else []
+    details = body.get("errorDetails")
+    if isinstance(details, dict):
+        for error in details.get("inputErrors") or []:
+            if isinstance(error, dict) and error.get("code"):
+                codes.append(str(error["code"]))
+    message = body.get("message") or " ".join(codes) or response.text(200) or "no message"
+    return str(message), codes
+
+
+def response_header(response: HttpResponse, name: str) -> str | None:
+    """A header of the answer, whatever its case (``name`` in lower case)."""
+    return next((v for k, v in response.headers.items() if k.lower() == name), None)
+
+
+def throttled_until(
+    response: HttpResponse, message: str, now: datetime, *, throttled_before: bool
+) -> datetime:
+    """When to try again after a 429: what a header says, else midnight UTC for a daily
+    limit or a repeated refusal, else the default wait."""
+    if throttled_before or "DAY limit" in message:
+        midnight = datetime.combine(now.astimezone(UTC).date() + timedelta(days=1), time(), UTC)
+        return reset_time(response.headers, now) or midnight
+    return rate_limited_until(response.headers, now)

@@ -10,18 +10,21 @@ publishes: it copies each one once to a local spool file and streams uploads fro
 
 Everything is cleaned on the way in, with Pillow: the orientation EXIF asks for is applied to
 the pixels, then the image is re-encoded without EXIF, GPS or XMP (the ICC colour profile
-stays: it is no one's secret and colours depend on it). A GIF keeps its first frame, as PNG.
+stays while it describes the pixels written: it is no one's secret and colours depend on it).
+A GIF keeps its first frame, as PNG, and its transparent colour as alpha; a CMYK print file
+becomes RGB. Only regular files inside the draft's folder are read.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
+import stat
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
@@ -38,6 +41,8 @@ MAX_PIXELS = 50_000_000
 _TAKEN = {"JPEG": "image/jpeg", "MPO": "image/jpeg", "PNG": "image/png", "GIF": "image/png"}
 _TAKEN["WEBP"] = "image/webp"
 JPEG_QUALITY = 92
+WEBP_QUALITY = 90
+_SRGB = ImageCms.createProfile("sRGB")
 
 
 class MediaError(DraftError):
@@ -56,11 +61,21 @@ def read_beside(folder: Path, relative: str) -> bytes:
     """The bytes of ``relative``, a file inside ``folder`` (the draft file's); a MediaError
     naming it when it is elsewhere, missing, unreadable or too large."""
     base = folder.resolve()
-    path = (base / relative).resolve()
+    try:
+        path = (base / relative).resolve()
+    except ValueError:  # a NUL character, which no file name holds
+        raise MediaError(f"{relative}: not a file name (it holds a NUL character)") from None
+    except RuntimeError:  # Python 3.11's word for a loop of symbolic links
+        raise MediaError(f"{relative}: a loop of symbolic links") from None
     if not path.is_relative_to(base):
         raise MediaError(f"{relative}: outside the draft's folder; put the image beside the draft")
     try:
-        size = path.stat().st_size
+        status = path.stat()
+        if stat.S_ISDIR(status.st_mode):
+            raise MediaError(f"{relative}: is a folder, not an image")
+        if not stat.S_ISREG(status.st_mode):  # a pipe or a device would never end
+            raise MediaError(f"{relative}: not a regular file")
+        size = status.st_size
         if size > MAX_FILE_BYTES:
             raise MediaError(
                 f"{relative}: {size:,} bytes; an image may have at most {MAX_FILE_BYTES:,}"
@@ -68,8 +83,6 @@ def read_beside(folder: Path, relative: str) -> bytes:
         return path.read_bytes()
     except FileNotFoundError:
         raise MediaError(f"{relative}: no such file") from None
-    except IsADirectoryError:
-        raise MediaError(f"{relative}: is a folder, not an image") from None
     except OSError as error:
         raise MediaError(f"{relative}: cannot read: {error.strerror}") from None
 
@@ -84,6 +97,8 @@ def clean(data: bytes, name: str) -> CleanImage:
             f"{name}: {len(data):,} bytes; an image may have at most {MAX_FILE_BYTES:,}"
         )
     with warnings.catch_warnings():
+        # Corrupt EXIF only costs the orientation: the metadata is dropped either way.
+        warnings.simplefilter("ignore", UserWarning)
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
             return _clean(data, name)
@@ -119,21 +134,28 @@ def _clean(data: bytes, name: str) -> CleanImage:
     return encode(upright, content_type, icc)
 
 
-def encode(image: Image.Image, content_type: str, icc: bytes | None = None) -> CleanImage:
-    """``image`` encoded as ``content_type`` with no metadata but its colour profile; the same
-    pixels give the same bytes."""
-    image.info = {}
+def encode(
+    image: Image.Image,
+    content_type: str,
+    icc: bytes | None = None,
+    *,
+    quality: int | None = None,
+) -> CleanImage:
+    """``image`` encoded as ``content_type`` with no metadata but its colour profile, at
+    ``quality`` for JPEG and WebP (the store's own when None); the same pixels give the same
+    bytes. ``image.info`` is emptied."""
+    image, icc = _displayable(image, icc)
     options: dict[str, object] = {"icc_profile": icc} if icc else {}
     out = io.BytesIO()
     if content_type == "image/jpeg":
         image = _opaque(image)
-        image.save(out, "JPEG", quality=JPEG_QUALITY, optimize=True, **options)
+        image.save(out, "JPEG", quality=quality or JPEG_QUALITY, optimize=True, **options)
     elif content_type == "image/png":
         if image.mode not in {"1", "L", "LA", "P", "RGB", "RGBA"}:
             image = image.convert("RGBA")
         image.save(out, "PNG", optimize=False, **options)
     else:
-        image.save(out, "WEBP", quality=90, method=4, **options)
+        image.save(out, "WEBP", quality=quality or WEBP_QUALITY, method=4, **options)
     data = out.getvalue()
     stored = StoredImage(
         sha256=hashlib.sha256(data).hexdigest(),
@@ -145,11 +167,47 @@ def encode(image: Image.Image, content_type: str, icc: bytes | None = None) -> C
     return CleanImage(stored=stored, data=data)
 
 
+def _displayable(image: Image.Image, icc: bytes | None) -> tuple[Image.Image, bytes | None]:
+    """``image`` in a mode every format here writes, with nothing left in ``info`` (where
+    Pillow keeps EXIF and XMP), and the colour profile that still describes its pixels."""
+    if "transparency" in image.info:  # a GIF's or PNG's transparent colour, kept as alpha
+        image = image.convert("RGBA")
+    elif image.mode in {"I", "I;16", "I;16B", "I;16L"}:  # 16-bit grey, which convert() clips
+        image = image.convert("I").point(lambda value: value * (1 / 256)).convert("L")
+    elif image.mode == "CMYK":
+        return _cmyk_to_rgb(image, icc), None
+    image.info = {}  # on the caller's image when unconverted: a copy would double the memory
+    if icc and _profile_space(icc) != ("GRAY" if image.mode in {"L", "LA"} else "RGB "):
+        icc = None  # a profile for other pixels would show wrong colours
+    return image, icc
+
+
+def _cmyk_to_rgb(image: Image.Image, icc: bytes | None) -> Image.Image:
+    """A print-ready CMYK image as RGB pixels, through its own profile when it has one."""
+    rgb: Image.Image | None = None
+    if icc and _profile_space(icc) == "CMYK":
+        try:
+            source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+            rgb = ImageCms.profileToProfile(image, source, _SRGB, outputMode="RGB")
+        except (ImageCms.PyCMSError, OSError, ValueError):
+            rgb = None  # an unreadable profile: the plain conversion below
+    if rgb is None:
+        rgb = image.convert("RGB")
+    rgb.info = {}
+    return rgb
+
+
+def _profile_space(icc: bytes) -> str:
+    """The colour space an ICC profile describes ("RGB ", "GRAY", "CMYK"...): bytes 16-19 of
+    its header (ICC.1:2022 section 7.2.6)."""
+    return icc[16:20].decode("latin-1")
+
+
 def _opaque(image: Image.Image) -> Image.Image:
     """``image`` as JPEG can hold it: RGB or grey, transparency laid on white."""
     if image.mode in {"RGB", "L"}:
         return image
-    if image.mode in {"RGBA", "LA", "P", "PA"} or "transparency" in image.info:
+    if image.mode in {"RGBA", "LA", "P", "PA"}:
         rgba = image.convert("RGBA")
         white = Image.new("RGB", rgba.size, (255, 255, 255))
         white.paste(rgba, mask=rgba.getchannel("A"))

@@ -331,9 +331,11 @@ def _variant(parsed: DraftFile, language: str, languages: tuple[str, ...]) -> Va
 
 
 def _media(parsed: DraftFile, languages: tuple[str, ...]) -> tuple[MediaRef, ...]:
+    # After another key was refused, ``parsed`` was constructed unvalidated: entries are tables.
+    entries = [MediaEntry.model_validate(entry) for entry in parsed.media]
     return tuple(
         _media_ref(f"media[{index}]", entry, languages, tuple(parsed.channels))
-        for index, entry in enumerate(parsed.media)
+        for index, entry in enumerate(entries)
     )
 
 

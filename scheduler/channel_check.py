@@ -16,6 +16,7 @@ from sqlmodel import Session
 from drafts.channels import ChannelBase
 from drafts.errors import ConfigError, TidingsError
 from drafts.learned_limits import remember_limits
+from drafts.media_limits import remember_media_limits
 from drafts.storage import Database
 from scheduler.credentials import scrub, secret_for, vault_key_problem
 from scheduler.platforms import adapter_for
@@ -34,6 +35,7 @@ class ChannelHealth:
     token_expires_at: datetime | None = None
     problem: str | None = None
     text_limits: Mapping[str, int] | None = None
+    media_limits: Mapping[str, Any] | None = None
 
     def warning(self, now: datetime) -> str | None:
         if self.token_expires_at is not None and self.token_expires_at - now < EXPIRY_WARNING:
@@ -61,6 +63,10 @@ async def check_channels(
     for health in checked:
         if health.text_limits:
             await db(partial(remember_limits, channel=health.channel, limits=health.text_limits))
+        if health.media_limits:
+            await db(
+                partial(remember_media_limits, channel=health.channel, limits=health.media_limits)
+            )
     return list(checked)
 
 
@@ -84,4 +90,5 @@ async def _check(
         posts_as=identity.name,
         token_expires_at=identity.token_expires_at,
         text_limits=identity.text_limits,
+        media_limits=identity.media_limits,
     )

@@ -176,6 +176,7 @@ class Identity:
     token_expires_at: datetime | None = None
     # Counting rules the platform reported about itself (a Mastodon instance's limits).
     text_limits: Mapping[str, int] | None = None
+    media_limits: Mapping[str, Any] | None = None  # what it takes in images (Mastodon's)
 
 
 class ChannelCheckError(PlatformError):

@@ -2,13 +2,14 @@
 
 The key is chosen once per post and kept, so a resend after an unknown outcome returns the
 status the first request created instead of a second one; Mastodon keeps keys for an hour
-(PLATFORMS.md §3.6), so past that a person must look.
+(PLATFORMS.md §3.6), so past that a person must look. Images are uploaded and processed first
+(``mastodon_media``) and the status names them in ``media_ids``; a resend names the same ids.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import httpx
 
@@ -24,12 +25,13 @@ from scheduler.platforms.base import (
     Identity,
     PostJob,
     SaveState,
-    api_origin,
     bearer,
     identity_answer,
     rate_limited_until,
     send,
 )
+from scheduler.platforms.mastodon_media import error_message, instance_url, upload_images
+from scheduler.platforms.uploads import attached_ids
 from scheduler.retry import UnknownHandling
 
 # Mastodon forgets idempotency keys after 3,600 s; leave a margin for clock skew.
@@ -42,14 +44,17 @@ class MastodonAdapter(Adapter[MastodonChannel]):
     channel_type = MastodonChannel
 
     def build(self, job: PostJob, channel: MastodonChannel, secret: str) -> HttpRequest:
+        body: dict[str, Any] = {
+            "status": job.text,
+            "visibility": channel.visibility,
+            "language": primary_language(job.language),
+        }
+        if job.images:
+            body["media_ids"] = attached_ids(job)
         return HttpRequest.with_json(
             "POST",
-            _instance(channel) + "/api/v1/statuses",
-            {
-                "status": job.text,
-                "visibility": channel.visibility,
-                "language": primary_language(job.language),
-            },
+            instance_url(channel) + "/api/v1/statuses",
+            body,
             headers={**bearer(secret), "Idempotency-Key": job.idempotency_key},
         )
 
@@ -65,9 +70,16 @@ class MastodonAdapter(Adapter[MastodonChannel]):
         now: datetime,
         save: SaveState,
     ) -> Attempted:
+        uploaded = await upload_images(client, job, channel, credentials.secret, now, save)
+        if not isinstance(uploaded, PostJob):
+            return Attempted(uploaded)  # an image is not ready: nothing was sent to post
         return Attempted(
             await self.send_and_read(
-                client, job, channel, credentials.secret, lambda answer: read_status(answer, now)
+                client,
+                uploaded,
+                channel,
+                credentials.secret,
+                lambda answer: read_status(answer, now),
             )
         )
 
@@ -95,27 +107,36 @@ class MastodonAdapter(Adapter[MastodonChannel]):
         credentials: Credentials,
         now: datetime,
     ) -> Identity:
-        url = _instance(channel) + "/api/v1/accounts/verify_credentials"
+        url = instance_url(channel) + "/api/v1/accounts/verify_credentials"
         response = await send(client, HttpRequest("GET", url, bearer(credentials.secret)))
         account = identity_answer(
-            response, lambda refused: f"refused ({refused.status}): {_error_message(refused)}"
+            response, lambda refused: f"refused ({refused.status}): {error_message(refused)}"
         )
-        limits = await instance_limits(client, channel)
+        configuration = await instance_configuration(client, channel)
         return Identity(
-            name="@" + str(account.get("acct") or account.get("username")), text_limits=limits
+            name="@" + str(account.get("acct") or account.get("username")),
+            text_limits=text_limits(configuration),
+            media_limits=media_limits(configuration),
         )
 
 
-async def instance_limits(
+async def instance_configuration(
     client: httpx.AsyncClient, channel: MastodonChannel
-) -> dict[str, int] | None:
-    """The instance's own status length and link reservation (``GET /api/v2/instance``), or
-    None when it does not say: the configured values stand then."""
-    response = await send(client, HttpRequest("GET", _instance(channel) + "/api/v2/instance"))
+) -> dict[str, Any]:
+    """The ``configuration`` the instance reports about itself (``GET /api/v2/instance``);
+    empty when it does not say."""
+    response = await send(client, HttpRequest("GET", instance_url(channel) + "/api/v2/instance"))
     if not isinstance(response, HttpResponse) or response.status != 200:
-        return None
+        return {}
     body = response.json()
-    statuses = body.get("configuration", {}).get("statuses", {}) if isinstance(body, dict) else {}
+    configuration = body.get("configuration") if isinstance(body, dict) else None
+    return configuration if isinstance(configuration, dict) else {}
+
+
+def text_limits(configuration: dict[str, Any]) -> dict[str, int] | None:
+    """The instance's own status length and link reservation, or None when it does not say:
+    the configured values stand then."""
+    statuses = _section(configuration, "statuses")
     limit, per_url = statuses.get("max_characters"), statuses.get("characters_reserved_per_url")
     if not isinstance(limit, int) or limit < 1:
         return None
@@ -125,13 +146,43 @@ async def instance_limits(
     return learned
 
 
+def media_limits(configuration: dict[str, Any]) -> dict[str, Any] | None:
+    """What the instance takes in images, as ``GET /api/v2/instance`` reports it
+    (docs.joinmastodon.org/entities/Instance ``configuration[media_attachments]`` and
+    ``[statuses][max_media_attachments]``; ``description_limit`` is not in that page, but
+    Mastodon's own InstanceSerializer reports it):
+    only the values it reports, or None when it reports none."""
+    media = _section(configuration, "media_attachments")
+    learned: dict[str, Any] = {
+        name: media[name]
+        for name in ("image_size_limit", "image_matrix_limit", "description_limit")
+        if _positive(media.get(name))
+    }
+    types = media.get("supported_mime_types")
+    if isinstance(types, list) and all(isinstance(each, str) for each in types):
+        learned["supported_mime_types"] = list(types)
+    most = _section(configuration, "statuses").get("max_media_attachments")
+    if _positive(most):
+        learned["max_media_attachments"] = most
+    return learned or None
+
+
+def _section(configuration: dict[str, Any], name: str) -> dict[str, Any]:
+    section = configuration.get(name)
+    return section if isinstance(section, dict) else {}
+
+
+def _positive(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+
+
 def read_status(response: HttpResponse, now: datetime) -> Outcome:
     """A ``POST /api/v1/statuses`` answer as an outcome."""
     status = response.status
     body = response.json()
     if status == 200 and isinstance(body, dict) and body.get("id"):
         return Published(str(body["id"]), _str_or_none(body.get("url")), status)
-    message = _error_message(response)
+    message = error_message(response)
     if status == 429:
         return RetryAt(
             rate_limited_until(response.headers, now), f"rate limited: {message}", status
@@ -142,18 +193,6 @@ def read_status(response: HttpResponse, now: datetime) -> Outcome:
         # Safe to resend: the Idempotency-Key makes a second create return the first.
         return RetryLater(f"server error {status}: {message}", status)
     return Failed(f"refused ({status}): {message}", status)
-
-
-def _instance(channel: MastodonChannel) -> str:
-    # The instance is the API: base_url is required, there is no public default.
-    return api_origin(channel, channel.base_url)
-
-
-def _error_message(response: HttpResponse) -> str:
-    body = response.json()
-    if isinstance(body, dict) and isinstance(body.get("error"), str):
-        return str(body["error"])
-    return response.text(200) or "no message"
 
 
 def _str_or_none(value: object) -> str | None:

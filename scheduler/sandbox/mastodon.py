@@ -1,4 +1,5 @@
-"""Mastodon: ``POST /api/v1/statuses`` with idempotency keys, the instance and account endpoints.
+"""Mastodon: ``POST /api/v1/statuses`` with idempotency keys, the instance and account endpoints,
+and the media a status attaches (``mastodon_media``).
 
 Follows PLATFORMS.md §3: bearer auth, JSON or form bodies, 200 with a Status, 422 validation
 errors, ``Idempotency-Key`` honoured per token for an hour, ``X-RateLimit-*`` headers with
@@ -19,6 +20,14 @@ from starlette.routing import BaseRoute
 
 from scheduler.sandbox.exchange import AuthFailure, Call, Dialect, json_response, reason, route
 from scheduler.sandbox.faults import Fault
+from scheduler.sandbox.mastodon_media import (
+    MAX_MEDIA_ATTACHMENTS,
+    MastodonMedia,
+    attached,
+    media_limits,
+    media_status,
+    upload_media,
+)
 from scheduler.sandbox.state import JSON, WindowStatus
 
 PLATFORM = "mastodon"
@@ -156,19 +165,22 @@ async def create_status(call: Call) -> Response:
             found = store.by_key.get(store_key)
             if found is not None and now - found[0] < IDEMPOTENCY_TTL:
                 return json_response(found[1])
-        problem = _validate(payload, call.state.settings.mastodon_max_characters)
+        media = attached(call, payload["media_ids"]) if "media_ids" in payload else []
+        if isinstance(media, Response):
+            return media
+        problem = _validate(payload, call.state.settings.mastodon_max_characters, bool(media))
         if problem is not None:
             return _invalid(problem)
-        status = _create(call, payload, key)
+        status = _create(call, payload, key, media)
         if key:
             store.by_key[store_key] = (now, status)
     return json_response(status)
 
 
-def _validate(payload: JSON, max_characters: int) -> str | None:
-    text = payload.get("status")
+def _validate(payload: JSON, max_characters: int, with_media: bool) -> str | None:
+    text = payload.get("status", "" if with_media else None)
     spoiler = payload.get("spoiler_text") or ""
-    if not isinstance(text, str) or not text.strip():
+    if not isinstance(text, str) or not (text.strip() or with_media):
         return "Text can't be blank"
     if not isinstance(spoiler, str):
         return "Spoiler text is invalid"
@@ -180,8 +192,8 @@ def _validate(payload: JSON, max_characters: int) -> str | None:
     return None
 
 
-def _create(call: Call, payload: JSON, key: str | None) -> JSON:
-    text: str = payload["status"]
+def _create(call: Call, payload: JSON, key: str | None, media: list[MastodonMedia]) -> JSON:
+    text: str = payload.get("status", "")
     username = call.state.settings.mastodon_username
     status_id = str(call.state.next_id())
     permalink = f"/@{username}/{status_id}"
@@ -208,7 +220,7 @@ def _create(call: Call, payload: JSON, key: str | None) -> JSON:
         "reblog": None,
         "application": {"name": "Tidings", "website": None},
         "account": _account(call),
-        "media_attachments": [],
+        "media_attachments": [each.entity(call) for each in media],
         "mentions": [],
         "tags": [{"name": t.lower()} for t in _HASHTAG.findall(text)],
         "emojis": [],
@@ -228,8 +240,11 @@ def _create(call: Call, payload: JSON, key: str | None) -> JSON:
             "spoiler_text": spoiler,
             "idempotency_key": key,
             "length": countable_length(text, spoiler),
+            "images": [each.described() for each in media],
         },
     )
+    for each in media:
+        each.status_id = status_id
     return status
 
 
@@ -250,9 +265,10 @@ async def instance(call: Call) -> Response:
                 "accounts": {"max_featured_tags": 10},
                 "statuses": {
                     "max_characters": limit,
-                    "max_media_attachments": 4,
+                    "max_media_attachments": MAX_MEDIA_ATTACHMENTS,
                     "characters_reserved_per_url": CHARACTERS_RESERVED_PER_URL,
                 },
+                "media_attachments": media_limits(),
             },
             "registrations": {"enabled": False, "approval_required": False, "message": None},
         }
@@ -274,4 +290,6 @@ def routes() -> list[BaseRoute]:
         route(DIALECT, "/api/v1/statuses", create_status, ["POST"]),
         route(DIALECT, "/api/v2/instance", instance, ["GET"]),
         route(DIALECT, "/api/v1/accounts/verify_credentials", verify_credentials, ["GET"]),
+        route(DIALECT, "/api/v2/media", upload_media, ["POST"]),
+        route(DIALECT, "/api/v1/media/{id}", media_status, ["GET"]),
     ]

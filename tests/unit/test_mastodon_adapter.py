@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
 from drafts.channels import MastodonChannel
 from scheduler.outcomes import Failed, Outcome, Published, RetryAt, RetryLater
-from scheduler.platforms.base import DEFAULT_RATE_LIMIT_WAIT, HttpResponse
-from scheduler.platforms.mastodon import MastodonAdapter, read_status
+from scheduler.platforms.base import DEFAULT_RATE_LIMIT_WAIT, HttpResponse, JobImage
+from scheduler.platforms.mastodon import MastodonAdapter, media_limits, read_status
+from scheduler.platforms.uploads import media_key
+from scheduler.preview import preview
 from tests.fakes import answer, job
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
@@ -67,3 +71,79 @@ def test_mastodon_request_carries_language_and_idempotency_key() -> None:
 )
 def test_reading_mastodon_answers(response: HttpResponse, expected: Outcome) -> None:
     assert read_status(response, NOW) == expected
+
+
+IMAGES = (
+    JobImage("a" * 64, "image/jpeg", 1600, 1200, 412_000, "서울 시청 앞 광장"),
+    JobImage("b" * 64, "image/png", 800, 600, 90_000, "포럼 참가자들"),
+)
+
+
+def test_mastodon_request_with_images_previews_where_their_ids_will_go() -> None:
+    shown = preview(post_id=1, text=JOB.text, language="ko-KR", channel=MASTODON, images=IMAGES)
+
+    assert shown.request_json()["body"] == {
+        "status": JOB.text,
+        "visibility": "public",
+        "language": "ko",
+        "media_ids": ["<image 1>", "<image 2>"],
+    }
+    assert shown.request_json()["headers"]["Idempotency-Key"] == "preview"
+
+
+def test_mastodon_request_names_the_ids_the_images_were_uploaded_as() -> None:
+    uploaded = {media_key(IMAGES[0]): "110001", media_key(IMAGES[1]): "110002"}
+    post = replace(JOB, state=uploaded, images=IMAGES)
+
+    request = MastodonAdapter().build(post, MASTODON, "secret-token")
+
+    assert request.json()["media_ids"] == ["110001", "110002"]
+    assert request.headers["Idempotency-Key"] == JOB.idempotency_key
+
+
+# configuration of GET /api/v2/instance, as docs.joinmastodon.org/entities/Instance shows it
+CONFIGURATION = {
+    "statuses": {"max_characters": 500, "max_media_attachments": 4},
+    "media_attachments": {
+        "supported_mime_types": ["image/jpeg", "image/png", "video/mp4"],
+        "image_size_limit": 10485760,
+        "image_matrix_limit": 16777216,
+        "video_size_limit": 41943040,
+        "description_limit": 1500,
+    },
+}
+
+
+@pytest.mark.parametrize(
+    ("configuration", "expected"),
+    [
+        (
+            CONFIGURATION,
+            {
+                "image_size_limit": 10485760,
+                "image_matrix_limit": 16777216,
+                "description_limit": 1500,
+                "supported_mime_types": ["image/jpeg", "image/png", "video/mp4"],
+                "max_media_attachments": 4,
+            },
+        ),
+        # An instance older than the description limit, saying little else.
+        (
+            {"media_attachments": {"image_size_limit": 8388608}},
+            {"image_size_limit": 8388608},
+        ),
+        # Values of the wrong kind are not limits.
+        (
+            {
+                "media_attachments": {"image_size_limit": "10MB", "supported_mime_types": [1]},
+                "statuses": {"max_media_attachments": True},
+            },
+            None,
+        ),
+        ({}, None),
+    ],
+)
+def test_the_instance_media_limits(
+    configuration: dict[str, Any], expected: dict[str, Any] | None
+) -> None:
+    assert media_limits(configuration) == expected

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from functools import partial
 
@@ -16,7 +17,14 @@ import pytest
 
 from drafts.channels import XChannel
 from scheduler.outcomes import Failed, Outcome, Published, RetryAt, RetryLater, Unknown
-from scheduler.platforms.base import ChannelCheckError, HttpResponse, PostJob, StoredSecret
+from scheduler.platforms.base import (
+    ChannelCheckError,
+    HttpResponse,
+    JobImage,
+    PostJob,
+    StoredSecret,
+)
+from scheduler.platforms.uploads import media_key
 from scheduler.platforms.x import (
     DUPLICATE_OF_UNKNOWN,
     SENT_AT,
@@ -26,6 +34,7 @@ from scheduler.platforms.x import (
     read_create,
 )
 from scheduler.platforms.x_oauth import ACCESS
+from scheduler.preview import preview
 from tests import fakes
 from tests.fakes import (
     X_CREATED,
@@ -70,6 +79,32 @@ def test_x_request_is_the_documented_create(text: str) -> None:
 def test_x_request_follows_the_channel_base_url() -> None:
     channel = X.model_copy(update={"base_url": "http://127.0.0.1:9/"})
     assert XAdapter().build(job(ENGLISH), channel, "t").url == "http://127.0.0.1:9/2/tweets"
+
+
+def image(sha: str, alt: str) -> JobImage:
+    return JobImage(sha * 64, "image/jpeg", 1600, 1200, 412_000, alt)
+
+
+IMAGES = (image("a", "서울 시청 앞 광장"), image("b", "A crowd at the forum"))
+
+
+def test_x_request_with_images_previews_where_their_ids_will_go() -> None:
+    shown = preview(post_id=1, text=ENGLISH, language="en", channel=X, images=IMAGES)
+
+    assert shown.request_json()["body"] == {
+        "text": ENGLISH,
+        "media": {"media_ids": ["<image 1>", "<image 2>"]},
+    }
+    assert shown.displayed == ENGLISH
+
+
+def test_x_request_names_the_ids_the_images_were_uploaded_as() -> None:
+    uploaded = {media_key(IMAGES[0]): "1880028106020515840", media_key(IMAGES[1]): "188002"}
+    post = replace(job(ENGLISH, state=uploaded), images=IMAGES)
+
+    request = XAdapter().build(post, X, "t")
+
+    assert request.json()["media"] == {"media_ids": ["1880028106020515840", "188002"]}
 
 
 # -- reading X answers --------------------------------------------------------------------

@@ -58,3 +58,25 @@ def test_reading_the_accounts_recent_posts(posts: list[dict[str, str]], expected
 def test_recent_posts_that_cannot_be_read_settle_nothing() -> None:
     refused = read_timeline(answer(403, FORBIDDEN), LINKED, since=NOW)
     assert refused == NotFound("X would not list the account's posts (403)")
+
+
+WITH_MEDIA_LINK = "Release 2.0 is out https://t.co/AbC123xYz #release https://t.co/Pic0Of1t"
+
+
+@pytest.mark.parametrize(
+    ("listed", "with_media", "expected"),
+    [
+        # X lists a post with images with its media link after the text.
+        (WITH_MEDIA_LINK, True, Published),
+        (LINKED, True, Published),
+        # Without images, one more link is another text.
+        (WITH_MEDIA_LINK, False, NotFound),
+        (WITH_MEDIA_LINK + " https://t.co/Another1", True, NotFound),
+    ],
+)
+def test_a_post_with_images_is_found_with_its_media_link(
+    listed: str, with_media: bool, expected: type
+) -> None:
+    posts = {"data": [tweet("5", listed, NOW)], "meta": {}}
+    found = read_timeline(answer(200, posts), LINKED, since=NOW, with_media=with_media)
+    assert isinstance(found, expected), found

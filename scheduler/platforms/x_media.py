@@ -171,4 +171,7 @@ def _refused(response: HttpResponse, now: datetime, what: str) -> NotPublished:
         return RetryAt(at, f"rate limited by X for {what}: {message}", status)
     if status >= 500:
         return RetryLater(f"X answered {status} to {what} ({message}); nothing was posted", status)
+    if status == 403:
+        # Uploads need the media.write scope besides tweet.write (PLATFORMS.md §10.3).
+        message += "; check that the account was connected with the media.write scope"
     return Failed(f"X refused {what} ({status}): {message}", status)

@@ -269,7 +269,7 @@ async def refresh_token(call: Call) -> Response:
         store.access_expiry[call.state.token_digest(access)] = call.state.now() + ttl
     return json_response(
         {"token_type": "bearer", "expires_in": int(ttl / timedelta(seconds=1)),
-         "access_token": access, "scope": "tweet.read tweet.write users.read offline.access",
+         "access_token": access, "scope": "tweet.read tweet.write users.read offline.access media.write",
          "refresh_token": refresh},
     )  # fmt: skip
 

@@ -215,6 +215,19 @@ def test_alt_text_x_refuses_fails_naming_the_image(
     assert on_x.sandbox.state.posts("x") == []
 
 
+def test_an_upload_x_forbids_fails_naming_the_image_and_the_scope(
+    on_x: Channel, photos: tuple[JobImage, JobImage]
+) -> None:
+    on_x.sandbox.state.faults.add("status", "x", path=UPLOADS, status=403)
+
+    attempted = on_x.publish(photos)
+
+    assert isinstance(attempted.outcome, Failed)
+    assert attempted.outcome.reason.startswith("X refused the upload of image 1 (403): ")
+    assert attempted.outcome.reason.endswith("connected with the media.write scope")
+    assert on_x.answers(TWEETS) == []
+
+
 def test_a_read_timeout_after_the_post_was_created_posts_nothing_twice(
     on_x: Channel, photos: tuple[JobImage, JobImage]
 ) -> None:

@@ -7,8 +7,9 @@ As docs.joinmastodon.org/methods/media describes them: the upload is multipart (
 for media that are not the caller's. How many "processing" answers an upload gives is
 ``settings.mastodon_media_processing``. A status refuses media it cannot attach with a 422, as
 Mastodon's ``PostStatusService#validate_media!`` does: not found, already attached, not
-processed yet, or more than the instance allows. Media belong to the token that uploaded them
-(a Mastodon token is one account and never changes).
+processed yet, or more than the instance allows (the messages are Mastodon's English locale
+as remembered, not checked word for word). Media belong to the token that uploaded them (a
+Mastodon token is one account and never changes).
 """
 
 from __future__ import annotations

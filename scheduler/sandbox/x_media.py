@@ -5,6 +5,7 @@ As docs.x.com describes them: the upload is multipart (``media``, ``media_catego
 answers ``data.id`` with ``data.expires_after_secs`` (``settings.x_media_ttl``); the alt text
 is ``{"id", "metadata": {"alt_text": {"text"}}}``, at most 1,000 characters; a post attaches
 up to four images, and an unknown or expired id is refused with "Your media IDs are invalid."
+(X's words as peers' trackers quote them, e.g. tweepy#2016; docs.x.com gives no message).
 Every token is the sandbox's one account here (as ``/2/users/me`` says), so media belong to
 that account rather than to the token that uploaded them: a token renewed between the upload
 and the post may attach them, as on X.

@@ -1,13 +1,17 @@
 """Facebook Pages: ``POST /{graph_version}/{page_id}/feed`` with the message and a Page token.
 
-The token travels in the JSON body (PLATFORMS.md §5.1), never in the URL, so it cannot end up
-in a proxy's or server's access log; reads send it as a bearer header. Errors are read by
-Graph code (``graph_errors``).
+A post with one image is a photo post instead, and one with several attaches photos uploaded
+unpublished first (``facebook_photos``).
+
+The token travels in the body (JSON, or the photo form's fields) (PLATFORMS.md §5.1), never
+in the URL, so it cannot end up in a proxy's or server's access log; reads send it as a
+bearer header. Errors are read by Graph code (``graph_errors``).
 
 Facebook has no idempotency key. After an unknown outcome the engine asks ``reconcile`` before
 anything is sent again: the page's ``published_posts`` are searched for the same message,
-created since the last create request (``PostJob.last_sent_at``) (§5.5). A "temporary" Graph
-error to a create request is such an unknown outcome: the post may exist all the same.
+created since the last create request (``PostJob.last_sent_at``) (§5.5); a photo post is
+listed there too, its caption as its message. A "temporary" Graph error to a create request
+is such an unknown outcome: the post may exist all the same.
 """
 
 from __future__ import annotations
@@ -34,6 +38,12 @@ from scheduler.platforms.base import (
     identity_answer,
     send,
 )
+from scheduler.platforms.facebook_photos import (
+    feed_post,
+    photo_post,
+    send_photo_post,
+    upload_unpublished,
+)
 from scheduler.platforms.graph_errors import (
     graph_time,
     read_failure,
@@ -59,14 +69,14 @@ class FacebookAdapter(Adapter[FacebookChannel]):
     channel_type = FacebookChannel
 
     def build(self, job: PostJob, channel: FacebookChannel, secret: str) -> HttpRequest:
-        return HttpRequest.with_json(
-            "POST",
-            f"{_graph(channel)}/{channel.page_id}/feed",
-            {"message": job.text, "access_token": secret},
-        )
+        """The feed post, or the photo post when the post has one image."""
+        if len(job.images) == 1:
+            return photo_post(job, _photos(channel), secret)
+        return feed_post(job, f"{_graph(channel)}/{channel.page_id}/feed", secret)
 
     def displayed_text(self, request: HttpRequest) -> str:
-        return str(request.json()["message"])
+        body = request.json()
+        return str(body["message"] if "message" in body else body["caption"])
 
     async def publish(
         self,
@@ -77,9 +87,21 @@ class FacebookAdapter(Adapter[FacebookChannel]):
         now: datetime,
         save: SaveState,
     ) -> Attempted:
+        secret = credentials.secret
+        if len(job.images) == 1:
+            request = self.build(job, channel, secret)
+            answer = await send_photo_post(client, request, job.images[0])
+            return Attempted(
+                read_answer(answer, now) if isinstance(answer, HttpResponse) else answer
+            )
+        uploaded = await upload_unpublished(
+            client, job, _photos(channel), secret, now, save, service=SERVICE, reconnect=RECONNECT
+        )
+        if not isinstance(uploaded, PostJob):
+            return Attempted(uploaded)
         return Attempted(
             await self.send_and_read(
-                client, job, channel, credentials.secret, lambda answer: read_answer(answer, now)
+                client, uploaded, channel, secret, lambda answer: read_answer(answer, now)
             )
         )
 
@@ -120,10 +142,11 @@ class FacebookAdapter(Adapter[FacebookChannel]):
 
 
 def read_answer(response: HttpResponse, now: datetime) -> Outcome:
-    """A ``POST /{page}/feed`` answer as an outcome."""
+    """A ``POST /{page}/feed`` answer, or a photo post's, as an outcome: a photo post's is
+    ``{id, post_id}`` (the photo, the post), a feed post's ``{id}``."""
     body = response.json()
     if 200 <= response.status < 300 and isinstance(body, dict) and body.get("id"):
-        post_id = str(body["id"])
+        post_id = str(body.get("post_id") or body["id"])
         return Published(post_id, post_url(post_id), response.status)
     failure = read_failure(response, now, service=SERVICE, reconnect=RECONNECT)
     if isinstance(failure, RetryLater):  # a temporary error after sending: it may have posted
@@ -149,7 +172,8 @@ def read_listing(
             unsettled="so whether the earlier attempt was published cannot be checked",
         )
     for item in body.get("data") or []:
-        if not isinstance(item, dict) or item.get("message") != job.text:
+        # A photo post without a caption is listed without a message.
+        if not isinstance(item, dict) or (item.get("message") or "") != job.text:
             continue
         created = graph_time(item.get("created_time"))
         if created is not None and created >= since - CLOCK_SKEW and item.get("id"):
@@ -174,3 +198,7 @@ def post_url(post_id: str) -> str:
 def _graph(channel: FacebookChannel) -> str:
     """The Graph API at the channel's pinned version."""
     return f"{api_origin(channel, API)}/{channel.graph_version}"
+
+
+def _photos(channel: FacebookChannel) -> str:
+    return f"{_graph(channel)}/{channel.page_id}/photos"

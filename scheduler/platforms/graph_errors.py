@@ -14,17 +14,18 @@ status says little (throttling usually comes as 400), so outcomes follow ``error
     anything else          validation and the like                 Failed, with Meta's message
 
 A 5xx without a Graph error body came from somewhere before or after Meta decided, so it is
-``Unknown`` for a request that creates something.
+``Unknown`` for a request that creates a post; for one that posts nothing (an image upload, a
+media container) it is only a reason to try again (``refused_upload``).
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
-from scheduler.outcomes import Failed, Outcome, RetryAt, RetryLater, Unknown
+from scheduler.outcomes import Failed, NotPublished, Outcome, RetryAt, RetryLater, Unknown
 from scheduler.platforms.base import DEFAULT_RATE_LIMIT_WAIT, HttpResponse
 from scheduler.rate_limits import reset_time
 
@@ -64,7 +65,7 @@ def parse_error(body: object) -> GraphError | None:
 
 def classify(
     error: GraphError, response: HttpResponse, now: datetime, *, service: str, reconnect: str
-) -> Outcome:
+) -> NotPublished:
     """What a Graph error means for the post; ``service`` names the platform in reasons."""
     status = response.status
     code = error.code
@@ -99,7 +100,9 @@ def classify(
     return Failed(f"{service} refused the request ({error.describe()})", status)
 
 
-def read_failure(response: HttpResponse, now: datetime, *, service: str, reconnect: str) -> Outcome:
+def read_failure(
+    response: HttpResponse, now: datetime, *, service: str, reconnect: str
+) -> NotPublished:
     """A non-success answer to a request that creates something."""
     error = parse_error(response.json())
     if error is not None:
@@ -115,6 +118,18 @@ def read_failure(response: HttpResponse, now: datetime, *, service: str, reconne
             response.status,
         )
     return Failed(f"{service} refused the request ({response.status}): {message}", response.status)
+
+
+def refused_upload(
+    response: HttpResponse, now: datetime, *, service: str, reconnect: str, what: str
+) -> NotPublished:
+    """A refused request that posts nothing (an image upload, a media container), with the
+    reason saying what was refused (``what``: "uploading image 2"): read as ``read_failure``
+    reads it, except that an unclear answer is a retry, since nothing can have been posted."""
+    outcome = read_failure(response, now, service=service, reconnect=reconnect)
+    if isinstance(outcome, Unknown):
+        return RetryLater(f"{what}: {outcome.reason}; nothing was posted", outcome.http_status)
+    return replace(outcome, reason=f"{what}: {outcome.reason}")
 
 
 def refused_read(

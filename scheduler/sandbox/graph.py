@@ -1,8 +1,9 @@
-"""What Facebook's Graph API and the Threads API share: error bodies, tokens, throttling.
+"""What Facebook's Graph API and the Threads API share: error bodies, tokens, throttling, forms.
 
 Errors are ``{"error": {message, type, code, error_subcode, fbtrace_id}}``; the HTTP status
 is usually 400 whatever went wrong, so clients must branch on ``code`` (PLATFORMS.md §5.2).
-Tokens come as ``access_token`` (query or body) or as a bearer header.
+Tokens come as ``access_token`` (query or body, a multipart form's field too) or as a bearer
+header.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from starlette.responses import Response
 
 from scheduler.sandbox.exchange import AuthFailure, Call, Dialect, json_response
 from scheduler.sandbox.faults import Fault
+from scheduler.sandbox.forms import FormFile, read_form
 from scheduler.sandbox.state import JSON, WindowStatus
 
 # code, type and message a status fault maps to; Graph has no error per HTTP status.
@@ -52,12 +54,22 @@ def graph_error(
     return json_response({"error": error}, status)
 
 
-def access_token(call: Call) -> str | None:
-    """The token from ``access_token`` (query or body) or a bearer header."""
-    token = call.params().get("access_token")
+def access_token(call: Call, params: JSON | None = None) -> str | None:
+    """The token from ``access_token`` (query or body; in ``params`` when the caller read
+    them, as ``graph_form`` does a multipart form) or a bearer header."""
+    token = (call.params() if params is None else params).get("access_token")
     if isinstance(token, str) and token:
         return token
     return call.bearer()
+
+
+async def graph_form(call: Call) -> tuple[JSON, dict[str, FormFile]]:
+    """The request's parameters as Graph reads them (query, overlaid by the body: JSON,
+    url-encoded or a multipart form's text fields) and a multipart form's files by name."""
+    if not call.request.headers.get("content-type", "").startswith("multipart/form-data"):
+        return call.params(), {}
+    fields, files = await read_form(call)
+    return {**call.request.query_params, **fields}, files
 
 
 class GraphDialect(Dialect):

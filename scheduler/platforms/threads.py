@@ -1,4 +1,8 @@
-"""Threads: a TEXT container (``POST /v1.0/{user}/threads``), then ``threads_publish`` (§6).
+"""Threads: a container (``POST /v1.0/{user}/threads``), then ``threads_publish`` (§6).
+
+The container is ``TEXT``, or for a post with images an ``IMAGE`` or ``CAROUSEL`` container
+that Meta fetches the images into (``threads_containers``): an image post waits a little,
+within the attempt, for Meta to finish, and is tried again later when it has not.
 
 The container id is saved in the post's state before the publish request goes out, so the
 container's ``status`` can always say what became of it: ``PUBLISHED`` (done: the post is
@@ -14,6 +18,7 @@ made again. Tokens go in the JSON body or a bearer header, never in the URL.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import partial
 from typing import ClassVar
 from urllib.parse import quote
 
@@ -32,7 +37,6 @@ from scheduler.platforms.base import (
     NoAnswer,
     PostJob,
     SaveState,
-    api_origin,
     bearer,
     identity_answer,
     send,
@@ -43,17 +47,27 @@ from scheduler.platforms.graph_errors import (
     refused_identity,
     refused_read,
 )
+from scheduler.platforms.threads_containers import (
+    CONTAINER_WAITS,
+    FINISHED,
+    PUBLISHED,
+    RECONNECT,
+    SERVICE,
+    UNUSABLE,
+    Status,
+    carousel_items,
+    graph,
+    missing_link,
+    post_container,
+    settled,
+    status_of,
+    until_ready,
+)
 from scheduler.retry import UnknownHandling
 
-API = "https://graph.threads.net"
-VERSION = "v1.0"
-SERVICE = "Threads"
-RECONNECT = "reconnect the Threads account (tokens last 60 days unless refreshed)"
 CONTAINER = "container_id"
 CLOCK_SKEW = timedelta(minutes=2)
 LISTING_SIZE = 25
-# Container statuses after which a new container is needed: it was never published.
-UNUSABLE = frozenset({"ERROR", "EXPIRED"})
 
 
 class ThreadsAdapter(Adapter[ThreadsChannel]):
@@ -61,25 +75,24 @@ class ThreadsAdapter(Adapter[ThreadsChannel]):
     unknown_handling: ClassVar[UnknownHandling] = UnknownHandling.RECONCILE
     channel_type = ThreadsChannel
 
+    def __init__(self, container_waits: tuple[float, ...] = CONTAINER_WAITS) -> None:
+        #: Seconds between reads of an image container's status within one attempt.
+        self.container_waits = container_waits
+
     def build(self, job: PostJob, channel: ThreadsChannel, secret: str) -> HttpRequest:
-        """Step one, the container: it carries the text the post will show."""
-        return HttpRequest.with_json(
-            "POST",
-            f"{_graph(channel)}/{channel.user_id}/threads",
-            {"media_type": "TEXT", "text": job.text, "access_token": secret},
-        )
+        """Step one, the container: it carries the text and images the post will show."""
+        return post_container(job, channel, secret)
 
     def build_publish(self, channel: ThreadsChannel, container_id: str, secret: str) -> HttpRequest:
         """Step two: publish the container."""
         return HttpRequest.with_json(
             "POST",
-            f"{_graph(channel)}/{channel.user_id}/threads_publish"
-            f"?creation_id={quote(container_id)}",
+            f"{graph(channel)}/{channel.user_id}/threads_publish?creation_id={quote(container_id)}",
             {"access_token": secret},
         )
 
     def displayed_text(self, request: HttpRequest) -> str:
-        return str(request.json()["text"])
+        return str(request.json().get("text", ""))
 
     async def publish(
         self,
@@ -91,22 +104,9 @@ class ThreadsAdapter(Adapter[ThreadsChannel]):
         save: SaveState,
     ) -> Attempted:
         secret = credentials.secret
-        container = job.state.get(CONTAINER) or None
-        if container is not None:
-            status = await _container_status(client, channel, container, secret, now)
-            if status == "PUBLISHED":
-                return Attempted(await _find_post(client, job, channel, container, secret, now))
-            if isinstance(status, str) and status in UNUSABLE:
-                container = None
-            elif status != "FINISHED":
-                return Attempted(_waiting(status, container))
-        if container is None:
-            created = await send(client, self.build(job, channel, secret))
-            container_or_outcome = read_container(created, now)
-            if not isinstance(container_or_outcome, str):
-                return Attempted(container_or_outcome)
-            container = container_or_outcome
-            await save({CONTAINER: container})
+        container = await self._ready_container(client, job, channel, secret, now, save)
+        if not isinstance(container, str):
+            return Attempted(container)
         answer = await send(client, self.build_publish(channel, container, secret))
         if not isinstance(answer, HttpResponse):
             return Attempted(answer)
@@ -118,10 +118,67 @@ class ThreadsAdapter(Adapter[ThreadsChannel]):
         outcome = read_failure(answer, now, service=SERVICE, reconnect=RECONNECT)
         if isinstance(outcome, Failed):
             # A refused publish of a container that is PUBLISHED means an earlier one won.
-            status = await _container_status(client, channel, container, secret, now)
-            if status == "PUBLISHED":
+            status = await status_of(client, channel, container, secret, now)
+            if isinstance(status, Status) and status.value == PUBLISHED:
                 return Attempted(await _find_post(client, job, channel, container, secret, now))
         return Attempted(outcome)
+
+    async def _ready_container(
+        self,
+        client: httpx.AsyncClient,
+        job: PostJob,
+        channel: ThreadsChannel,
+        secret: str,
+        now: datetime,
+        save: SaveState,
+    ) -> str | Outcome:
+        """The id of a ``FINISHED`` container to publish: the saved one, unless it is unusable,
+        else a new one; or what became of the post (published already, failed, not ready)."""
+        container = job.state.get(CONTAINER) or None
+        status: Status | Outcome | None = None
+        if container is not None:
+            status = await status_of(client, channel, container, secret, now)
+            if isinstance(status, Status) and status.value in UNUSABLE:
+                container, status = None, None
+        if container is None:
+            made = await self._new_container(client, job, channel, secret, now, save)
+            if not isinstance(made, str):
+                return made
+            container = made
+            if not job.images:
+                status = Status(FINISHED)  # a text container is ready at once
+        waits = self.container_waits if job.images else ()
+        poll = partial(status_of, client, channel, container, secret, now)
+        status = await until_ready(poll, status, waits)
+        if isinstance(status, Status) and status.value == PUBLISHED:
+            return await _find_post(client, job, channel, container, secret, now)
+        return settled(status, container, _holds(job)) or container
+
+    async def _new_container(
+        self,
+        client: httpx.AsyncClient,
+        job: PostJob,
+        channel: ThreadsChannel,
+        secret: str,
+        now: datetime,
+        save: SaveState,
+    ) -> str | Outcome:
+        """Make the post's container (a carousel's items first) and save its id."""
+        missing = missing_link(job)
+        if missing is not None:
+            return missing
+        if len(job.images) > 1:
+            items = await carousel_items(
+                client, job, channel, secret, now, save, self.container_waits
+            )
+            if not isinstance(items, PostJob):
+                return items
+            job = items
+        created = await send(client, self.build(job, channel, secret))
+        container = read_container(created, now)
+        if isinstance(container, str):
+            await save({CONTAINER: container})
+        return container
 
     async def reconcile(
         self,
@@ -135,14 +192,14 @@ class ThreadsAdapter(Adapter[ThreadsChannel]):
         if not container:
             # Nothing is published without a saved container: no publish request went out.
             return None
-        status = await _container_status(client, channel, container, credentials.secret, now)
-        if status == "PUBLISHED":
+        status = await status_of(client, channel, container, credentials.secret, now)
+        if isinstance(status, Status) and status.value == PUBLISHED:
             return await _find_post(client, job, channel, container, credentials.secret, now)
-        if status == "FINISHED" or (isinstance(status, str) and status in UNUSABLE):
+        if isinstance(status, Status) and (status.value == FINISHED or status.value in UNUSABLE):
             # publish() takes it from here: it publishes a FINISHED container, and replaces
             # an ERROR or EXPIRED one with a new container first.
             return None
-        return _waiting(status, container)
+        return settled(status, container, _holds(job))
 
     async def identify(
         self,
@@ -151,7 +208,7 @@ class ThreadsAdapter(Adapter[ThreadsChannel]):
         credentials: Credentials,
         now: datetime,
     ) -> Identity:
-        url = f"{_graph(channel)}/me?fields=id,username"
+        url = f"{graph(channel)}/me?fields=id,username"
         response = await send(client, HttpRequest("GET", url, bearer(credentials.secret)))
         body = identity_answer(response, refused_identity)
         if channel.user_id not in ("me", str(body.get("id"))):
@@ -181,21 +238,6 @@ def read_container(response: HttpResponse | NoAnswer, now: datetime) -> str | Ou
     return outcome
 
 
-def read_status(response: HttpResponse, container: str, now: datetime) -> str | Outcome:
-    """A container's ``status`` (``GET /{container}?fields=status``), or an outcome if unreadable."""
-    body = response.json()
-    if response.status == 200 and isinstance(body, dict) and isinstance(body.get("status"), str):
-        return str(body["status"])
-    return refused_read(
-        response,
-        now,
-        service=SERVICE,
-        reconnect=RECONNECT,
-        reading=f"report the status of container {container}",
-        unsettled="so whether it was published cannot be told",
-    )
-
-
 def find_in_listing(
     response: HttpResponse, job: PostJob, channel: ThreadsChannel, container: str, now: datetime
 ) -> Outcome:
@@ -216,7 +258,7 @@ def find_in_listing(
         for item in body.get("data") or []
         if isinstance(item, dict)
         and item.get("id")
-        and item.get("text") == job.text
+        and (item.get("text") or "") == job.text  # an image post may have no text
         and (created := graph_time(item.get("timestamp"))) is not None
         and created >= since
     ]
@@ -230,17 +272,6 @@ def find_in_listing(
     return Published(str(oldest["id"]), str(url) if url else None, response.status)
 
 
-async def _container_status(
-    client: httpx.AsyncClient, channel: ThreadsChannel, container: str, secret: str, now: datetime
-) -> str | Outcome:
-    url = f"{_graph(channel)}/{quote(container)}?fields=status,error_message"
-    response = await send(client, HttpRequest("GET", url, bearer(secret)))
-    if not isinstance(response, HttpResponse):
-        # Reading a status creates nothing, so any transport trouble is safe to retry.
-        return RetryLater(f"could not read container {container}'s status: {response.reason}")
-    return read_status(response, container, now)
-
-
 async def _find_post(
     client: httpx.AsyncClient,
     job: PostJob,
@@ -250,7 +281,7 @@ async def _find_post(
     now: datetime,
 ) -> Outcome:
     url = (
-        f"{_graph(channel)}/{channel.user_id}/threads"
+        f"{graph(channel)}/{channel.user_id}/threads"
         f"?fields=id,text,timestamp,permalink&limit={LISTING_SIZE}"
     )
     response = await send(client, HttpRequest("GET", url, bearer(secret)))
@@ -265,7 +296,7 @@ async def _permalink(
     client: httpx.AsyncClient, channel: ThreadsChannel, media_id: str, secret: str
 ) -> str | None:
     """The post's public URL; the post exists whether or not this lookup works."""
-    url = f"{_graph(channel)}/{quote(media_id)}?fields=permalink"
+    url = f"{graph(channel)}/{quote(media_id)}?fields=permalink"
     response = await send(client, HttpRequest("GET", url, bearer(secret)))
     if not isinstance(response, HttpResponse) or response.status != 200:
         return None
@@ -274,13 +305,8 @@ async def _permalink(
     return str(link) if link else None
 
 
-def _waiting(status: str | Outcome, container: str) -> Outcome:
-    if not isinstance(status, str):
-        return status
-    if status == "IN_PROGRESS":
-        return RetryLater(f"container {container} is still being prepared")
-    return Unknown(f"container {container} has a status Tidings does not know: {status}")
-
-
-def _graph(channel: ThreadsChannel) -> str:
-    return f"{api_origin(channel, API)}/{VERSION}"
+def _holds(job: PostJob) -> str:
+    """What the post's container holds, as reasons name it."""
+    if not job.images:
+        return "the post"
+    return "image 1" if len(job.images) == 1 else "the carousel"

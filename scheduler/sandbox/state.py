@@ -63,6 +63,8 @@ class Settings:
     facebook_page_id: str = "100200300400500"
     threads_user_id: str = "17841400000000001"
     threads_username: str = "demo"
+    #: Status reads a Threads image or carousel container answers IN_PROGRESS before FINISHED.
+    threads_container_polls: int = 0
     telegram_bot_username: str = "tidings_sandbox_bot"
     #: Webhook name → signing secret; when set, posts record whether the signature verified.
     webhook_secrets: dict[str, str] = field(default_factory=dict)

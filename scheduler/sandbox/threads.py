@@ -1,10 +1,15 @@
-"""Threads API: a text container, then ``threads_publish``; container status to check.
+"""Threads API: a container, then ``threads_publish``; container status to check.
 
 Follows PLATFORMS.md §6 on the ``graph.threads.net/v1.0`` paths: ``POST /{user}/threads``
-makes a ``FINISHED`` container, ``POST /{user}/threads_publish?creation_id=`` publishes it
-once (a second publish is an error and creates nothing) and turns it ``PUBLISHED``;
-``GET /{container}?fields=status`` reports that. Text is at most 500 characters, emoji
-counted in UTF-8 bytes, with at most 5 links.
+makes a container, ``POST /{user}/threads_publish?creation_id=`` publishes a ``FINISHED``
+one once (a second publish is an error and creates nothing) and turns it ``PUBLISHED``;
+``GET /{container}?fields=status,error_message`` reports that. Text is at most 500
+characters, emoji counted in UTF-8 bytes, with at most 5 links.
+
+A ``TEXT`` container is ``FINISHED`` at once. An ``IMAGE`` container (with ``image_url`` and
+``alt_text``; ``is_carousel_item=true`` for a carousel's item) and a ``CAROUSEL`` container
+(``children``: 2 to 20 item ids) take processing, and an image is fetched from its link as
+Meta does (``threads_media``). A published post lists its images in ``details["images"]``.
 """
 
 from __future__ import annotations
@@ -22,12 +27,19 @@ from starlette.routing import BaseRoute
 from scheduler.sandbox.exchange import Call, json_response, route
 from scheduler.sandbox.graph import GraphDialect, access_token, graph_error
 from scheduler.sandbox.state import JSON
+from scheduler.sandbox.threads_media import (
+    CONTAINER_LIFETIME,
+    fetched_image,
+    new_status,
+    read_status,
+    status_of,
+)
 
 PLATFORM = "threads"
 WEB = "https://www.threads.net"
 MAX_TEXT = 500
 MAX_LINKS = 5
-CONTAINER_LIFETIME = timedelta(hours=24)
+CAROUSEL_ITEMS = range(2, 21)
 PUBLISH_QUOTA, PUBLISH_WINDOW_SECONDS = 250, 86400
 _LINK = re.compile(r"https?://\S+|\b(?:[a-z0-9-]+\.)+[a-z]{2,}/\S*", re.IGNORECASE)
 
@@ -64,18 +76,55 @@ def _graph_time(moment: datetime) -> str:
 
 
 async def create_container(call: Call) -> Response:
-    """``POST /v1.0/{user}/threads``: a TEXT container, ready at once."""
+    """``POST /v1.0/{user}/threads``: a TEXT, IMAGE or CAROUSEL container."""
     if access_token(call) is None:
         return DIALECT.auth_failed("missing")
     params = call.params()
     media_type = params.get("media_type", "TEXT")
-    if media_type != "TEXT":
-        return graph_error(
-            400, 100, f"(#100) The sandbox only takes media_type TEXT, not {media_type}"
-        )
     text = params.get("text")
-    if not isinstance(text, str) or not text.strip():
+    if media_type == "TEXT" and (not isinstance(text, str) or not text.strip()):
         return graph_error(400, 100, "(#100) The parameter text is required for TEXT posts")
+    refused = _refused_text(text)
+    if refused is not None:
+        return refused
+    container: JSON = {
+        "user_id": _user(call),
+        "media_type": media_type,
+        "text": text or "",
+        "status": "FINISHED",
+        "created_at": call.state.now(),
+        "params": {k: v for k, v in params.items() if k != "access_token"},
+    }
+    if media_type == "IMAGE":
+        if not isinstance(params.get("image_url"), str):
+            return graph_error(400, 100, "(#100) The parameter image_url is required for IMAGE")
+        image = await fetched_image(call.state, params["image_url"])
+        if image is not None:
+            image["alt"] = str(params.get("alt_text") or "")
+        container["status"], container["error_message"] = new_status(call.state, image)
+        container["image"] = image
+        container["is_carousel_item"] = str(params.get("is_carousel_item")).lower() == "true"
+    elif media_type == "CAROUSEL":
+        children = _children(call, params.get("children"))
+        if isinstance(children, Response):
+            return children
+        container["children"] = children
+        container["status"], container["error_message"] = new_status(call.state, {})
+    elif media_type != "TEXT":
+        return graph_error(400, 100, f"(#100) The sandbox takes no media_type {media_type}")
+    container["polls_left"] = call.state.settings.threads_container_polls
+    container_id = str(call.state.next_id())
+    with call.state.lock:
+        call.state.store(ThreadsStore).containers[container_id] = {"id": container_id, **container}
+    return json_response({"id": container_id})
+
+
+def _refused_text(text: object) -> Response | None:
+    """Why Threads would refuse a container's text, if it would."""
+    if text is None:
+        return None
+    if not isinstance(text, str):
+        return graph_error(400, 100, "(#100) Param text must be a string")
     if text_length(text) > MAX_TEXT:
         return graph_error(
             400, 100, f"(#100) Param text must be at most {MAX_TEXT} characters long."
@@ -84,17 +133,22 @@ async def create_container(call: Call) -> Response:
         return graph_error(
             400, 100, "THREADS_API__LINK_LIMIT_EXCEEDED: a post may contain at most 5 links"
         )
-    container_id = str(call.state.next_id())
+    return None
+
+
+def _children(call: Call, value: object) -> list[str] | Response:
+    """A carousel's item container ids (comma-separated, or a JSON list): 2 to 20 of this
+    user's unpublished carousel items."""
+    ids = value.split(",") if isinstance(value, str) else value
+    if not isinstance(ids, list) or len(ids) not in CAROUSEL_ITEMS:
+        return graph_error(400, 100, "(#100) children must list 2 to 20 carousel items")
+    containers = call.state.store(ThreadsStore).containers
     with call.state.lock:
-        call.state.store(ThreadsStore).containers[container_id] = {
-            "id": container_id,
-            "user_id": _user(call),
-            "text": text,
-            "status": "FINISHED",
-            "created_at": call.state.now(),
-            "params": {k: v for k, v in params.items() if k != "access_token"},
-        }
-    return json_response({"id": container_id})
+        for each in ids:
+            item = containers.get(str(each).strip())
+            if item is None or item["user_id"] != _user(call) or not item.get("is_carousel_item"):
+                return graph_error(400, 100, f"(#100) {each} is not a carousel item container")
+    return [str(each).strip() for each in ids]
 
 
 async def publish(call: Call) -> Response:
@@ -112,20 +166,22 @@ async def publish(call: Call) -> Response:
             return graph_error(400, 100, f"(#100) Media container {creation_id} does not exist")
         if container["status"] == "FINISHED" and now - container["created_at"] > CONTAINER_LIFETIME:
             container["status"] = "EXPIRED"
-        if container["status"] == "PUBLISHED":
+        status, _ = status_of(store.containers, container)
+        if status == "PUBLISHED":
             return graph_error(400, 100, "(#100) The media container has already been published")
-        if container["status"] != "FINISHED":
-            return graph_error(400, 100, f"(#100) The media container is {container['status']}")
+        if status != "FINISHED" or container.get("is_carousel_item"):
+            return graph_error(400, 100, f"(#100) The media container is {status}")
         media_id = str(call.state.next_id())
         shortcode = base64.urlsafe_b64encode(int(media_id).to_bytes(8, "big")).decode()[:11]
         username = call.state.settings.threads_username
         permalink = f"{WEB}/@{username}/post/{shortcode}"
         container["status"] = "PUBLISHED"
         container["media_id"] = media_id
+        images = _images(store.containers, container)
         store.media[media_id] = {
             "id": media_id,
             "media_product_type": "THREADS",
-            "media_type": "TEXT_POST",
+            "media_type": _MEDIA_TYPES[container["media_type"]],
             "text": container["text"],
             "permalink": permalink,
             "shortcode": shortcode,
@@ -139,9 +195,20 @@ async def publish(call: Call) -> Response:
             url=permalink,
             text=container["text"],
             body=container["params"],
-            details={"container_id": container["id"], "shortcode": shortcode},
+            details={"container_id": container["id"], "shortcode": shortcode, "images": images},
         )
     return json_response({"id": media_id})
+
+
+# What a published post's ``media_type`` says, by its container's.
+_MEDIA_TYPES = {"TEXT": "TEXT_POST", "IMAGE": "IMAGE", "CAROUSEL": "CAROUSEL_ALBUM"}
+
+
+def _images(containers: dict[str, JSON], container: JSON) -> list[JSON]:
+    """The images a container publishes, in order (none for text)."""
+    if "children" in container:
+        return [containers[child]["image"] for child in container["children"]]
+    return [container["image"]] if container.get("image") else []
 
 
 def _fields(call: Call, default: str) -> list[str]:
@@ -162,10 +229,11 @@ async def node(call: Call) -> Response:
     with call.state.lock:
         container = store.containers.get(node_id)
         if container is not None:
-            age = call.state.now() - container["created_at"]
-            if container["status"] == "FINISHED" and age > CONTAINER_LIFETIME:
-                container["status"] = "EXPIRED"
-            found: JSON = {"id": node_id, "status": container["status"]}
+            read_status(store.containers, container, call.state.now())
+            status, error_message = status_of(store.containers, container)
+            found: JSON = {"id": node_id, "status": status}
+            if error_message:
+                found["error_message"] = error_message
         elif node_id in store.media:
             found = dict(store.media[node_id])
         else:

@@ -25,6 +25,7 @@ from drafts.draft_file import DraftContent
 from drafts.errors import NotFoundError, ReviewError
 from drafts.learned_limits import learned_limits
 from drafts.lifecycle import DraftStatus, PostStatus, require_action
+from drafts.media_plan import StoredMedia
 from drafts.media_store import CleanImage, keep
 from drafts.messages import EDIT_BACK_TO_REVIEW, EDIT_CHANGED, EDIT_UNCHANGED
 from drafts.models import Draft, Post, User, Variant, could_be_id
@@ -141,11 +142,7 @@ def _compose(
 ) -> list[RenderedPost]:
     for image in images:
         keep(session, image)
-    planner = None
-    if content.media:
-        from drafts.media_plan import StoredMedia  # TEMPORARY: module-level once it lands
-
-        planner = StoredMedia(session)
+    planner = StoredMedia(session) if content.media else None
     return compose(content, config, library, learned_limits(session), planner)
 
 

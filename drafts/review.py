@@ -22,6 +22,8 @@ from drafts.errors import ReviewError
 from drafts.learned_limits import learned_limits
 from drafts.lifecycle import DraftStatus, PostStatus, require_action
 from drafts.media import PostImage
+from drafts.media_limits import learned_media_limits
+from drafts.media_plan import image_problems
 from drafts.models import Draft, Post, Review, User
 from drafts.post_media import images_by_post, stored_image_rows
 from drafts.queueing import ScheduleRequest, schedule_draft
@@ -293,9 +295,6 @@ def _image_problems(session: Session, posts: list[Post], config: Config) -> list
     images = images_by_post(session, [_post_id(post) for post in posts])
     if not images:
         return []
-    from drafts.media_limits import learned_media_limits  # TEMPORARY: module-level
-    from drafts.media_plan import image_problems  # TEMPORARY: module-level
-
     learned = learned_media_limits(session)
     return [
         f"{post.channel} ({post.language}): {problem}"

@@ -23,6 +23,7 @@ from drafts.config import Config
 from drafts.errors import StorageError
 from drafts.media import PostImage, StoredImage
 from drafts.media_store import image_bytes
+from scheduler.media_links import LINK_LIFETIME, media_link_key, signed_url
 from scheduler.platforms.base import JobImage
 
 
@@ -79,8 +80,6 @@ class MediaSpool:
 def media_links(config: Config) -> MediaLinks | None:
     """The signer of public image links, if ``[media] public_url`` is set; a ConfigError
     naming the variable when no key to sign with is set."""
-    from scheduler.media_links import media_link_key  # TEMPORARY: module-level
-
     public_url = config.media.public_url
     return MediaLinks(public_url, media_link_key(os.environ)) if public_url else None
 
@@ -93,6 +92,4 @@ class MediaLinks:
     key: bytes
 
     def url(self, image: StoredImage, now: datetime) -> str:
-        from scheduler.media_links import LINK_LIFETIME, signed_url  # TEMPORARY: module-level
-
         return signed_url(self.public_url, image, now + LINK_LIFETIME, self.key)

@@ -28,7 +28,7 @@ def draw_photo(path: Path) -> None:
         _shrub(draw, rng)
     for index in range(9):
         _volunteer(draw, 260 + index * 300, 1350 + (index % 3) * 90, VESTS[index % len(VESTS)])
-    image = Image.blend(image, Image.effect_noise((WIDTH, HEIGHT), 40).convert("RGB"), 0.12)
+    image = Image.blend(image, Image.effect_noise((WIDTH, HEIGHT), 40).convert("RGB"), 0.3)
     image = image.filter(ImageFilter.SMOOTH)
     exif = image.getexif()
     exif[0x010F], exif[0x0110] = "Demo Phone", "Model 7"  # Make, Model

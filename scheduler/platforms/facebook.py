@@ -10,7 +10,8 @@ bearer header. Errors are read by Graph code (``graph_errors``).
 Facebook has no idempotency key. After an unknown outcome the engine asks ``reconcile`` before
 anything is sent again: the page's ``published_posts`` are searched for the same message,
 created since the last create request (``PostJob.last_sent_at``) (§5.5); a photo post is
-listed there too, its caption as its message. A "temporary" Graph error to a create request
+listed there too, its caption as its message (❓ as pages show it; the Page Post reference only
+says ``message`` is the post's status message). A "temporary" Graph error to a create request
 is such an unknown outcome: the post may exist all the same.
 """
 

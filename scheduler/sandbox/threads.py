@@ -96,22 +96,16 @@ async def create_container(call: Call) -> Response:
         "params": {k: v for k, v in params.items() if k != "access_token"},
     }
     if media_type == "IMAGE":
-        if not isinstance(params.get("image_url"), str):
-            return graph_error(400, 100, "(#100) The parameter image_url is required for IMAGE")
-        image = await fetched_image(call.state, params["image_url"])
-        if image is not None:
-            image["alt"] = str(params.get("alt_text") or "")
-        container["status"], container["error_message"] = new_status(call.state, image)
-        container["image"] = image
-        container["is_carousel_item"] = str(params.get("is_carousel_item")).lower() == "true"
+        media = await _image(call, params)
     elif media_type == "CAROUSEL":
-        children = _children(call, params.get("children"))
-        if isinstance(children, Response):
-            return children
-        container["children"] = children
-        container["status"], container["error_message"] = new_status(call.state, {})
-    elif media_type != "TEXT":
+        media = _carousel(call, params.get("children"))
+    elif media_type == "TEXT":
+        media = {}
+    else:
         return graph_error(400, 100, f"(#100) The sandbox takes no media_type {media_type}")
+    if isinstance(media, Response):
+        return media
+    container.update(media)
     container["polls_left"] = call.state.settings.threads_container_polls
     container_id = str(call.state.next_id())
     with call.state.lock:
@@ -136,19 +130,39 @@ def _refused_text(text: object) -> Response | None:
     return None
 
 
-def _children(call: Call, value: object) -> list[str] | Response:
-    """A carousel's item container ids (comma-separated, or a JSON list): 2 to 20 of this
-    user's unpublished carousel items."""
-    ids = value.split(",") if isinstance(value, str) else value
+async def _image(call: Call, params: JSON) -> JSON | Response:
+    """An IMAGE container's fields: its image, fetched from ``image_url`` as Meta does, with
+    its alt text, and the status that fetch leaves it in."""
+    url = params.get("image_url")
+    if not isinstance(url, str):
+        return graph_error(400, 100, "(#100) The parameter image_url is required for IMAGE")
+    image = await fetched_image(call.state, url)
+    if image is not None:
+        image["alt"] = str(params.get("alt_text") or "")
+    status, error_message = new_status(call.state, fetched=image is not None)
+    return {
+        "image": image,
+        "status": status,
+        "error_message": error_message,
+        "is_carousel_item": str(params.get("is_carousel_item")).lower() == "true",
+    }
+
+
+def _carousel(call: Call, children: object) -> JSON | Response:
+    """A CAROUSEL container's fields: its items (comma-separated ids, or a JSON list: 2 to 20
+    of this user's carousel item containers) and its status."""
+    ids = children.split(",") if isinstance(children, str) else children
     if not isinstance(ids, list) or len(ids) not in CAROUSEL_ITEMS:
         return graph_error(400, 100, "(#100) children must list 2 to 20 carousel items")
+    items = [str(each).strip() for each in ids]
     containers = call.state.store(ThreadsStore).containers
     with call.state.lock:
-        for each in ids:
-            item = containers.get(str(each).strip())
+        for each in items:
+            item = containers.get(each)
             if item is None or item["user_id"] != _user(call) or not item.get("is_carousel_item"):
                 return graph_error(400, 100, f"(#100) {each} is not a carousel item container")
-    return [str(each).strip() for each in ids]
+    status, error_message = new_status(call.state)
+    return {"children": items, "status": status, "error_message": error_message}
 
 
 async def publish(call: Call) -> Response:

@@ -69,9 +69,10 @@ async def _download(url: str) -> tuple[bytes, str]:
         return data, response.headers.get("content-type", "application/octet-stream")
 
 
-def new_status(state: SandboxState, image: JSON | None) -> tuple[str, str | None]:
-    """A new media container's status and error message."""
-    if image is None:
+def new_status(state: SandboxState, *, fetched: bool = True) -> tuple[str, str | None]:
+    """A new media container's status and error message: ``ERROR`` when its image could not
+    be fetched, else in progress for as many reads as the settings say."""
+    if not fetched:
         return "ERROR", FETCH_FAILED
     return ("IN_PROGRESS" if state.settings.threads_container_polls > 0 else "FINISHED"), None
 

@@ -39,7 +39,8 @@ class StoredImage:
 
     def describe(self) -> str:
         """``1600×1200 JPEG, 412 KB``: what people are shown of it."""
-        return f"{self.width}×{self.height} {self.extension.upper()}, {size_text(self.bytes)}"
+        kind = self.content_type.removeprefix("image/").upper()
+        return f"{self.width}×{self.height} {kind}, {size_text(self.bytes)}"
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ many posts with large images publish at once (``bench/images.py``).
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -162,6 +163,19 @@ def media_key(image: JobImage) -> str:
 def state_key(sha256: str) -> str:
     """``media_key`` for the image with this SHA-256."""
     return f"media:{sha256}"
+
+
+def remote_media_id(state: Mapping[str, str], sha256: str) -> str | None:
+    """The platform's id of an uploaded image, as people and JSON see it: the id kept, or a
+    Bluesky blob's content id (its whole blob object is what is kept)."""
+    kept = state.get(state_key(sha256))
+    if not kept or not kept.startswith("{"):
+        return kept or None
+    try:
+        link = json.loads(kept)["ref"]["$link"]
+    except (ValueError, KeyError, TypeError):
+        return None
+    return link if isinstance(link, str) else None
 
 
 def uploaded_id(state: Mapping[str, str], image: JobImage, now: datetime) -> str | None:

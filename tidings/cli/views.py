@@ -21,7 +21,7 @@ from drafts.models import Draft, Post
 from drafts.review import APPROVED
 from drafts.text_rules import measure
 from drafts.times import show
-from scheduler.platforms.uploads import state_key
+from scheduler.platforms.uploads import remote_media_id
 from scheduler.preview import Preview, preview, preview_images
 from tidings.cli.console import out
 
@@ -78,7 +78,7 @@ def post_json(
         "remote_url": post.remote_url,
         "problems": text_problems(post.text, measurements),
         "media": [
-            image.to_json(remote_id=post.publish_state.get(state_key(image.image.sha256)))
+            image.to_json(remote_id=remote_media_id(post.publish_state, image.image.sha256))
             for image in images
         ],
         **extra,

@@ -5,20 +5,28 @@ draft page compares the posts now with those of the last approval (else the last
 changes): each post, matched by channel and language, is new, gone, or changed, and a changed
 text is shown word by word (``difflib`` over words, spaces and signs), so a reviewer reads only
 what moved instead of the whole post again.
+
+A post's images count too (the approval binds their bytes and alt text): matched in order by
+the image the author gave, each is added, removed, replaced (other bytes in its place: a new
+picture, or a new version of it for the platform) or has new alt text, shown word by word.
 """
 
 from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from types import MappingProxyType
+from typing import Any
 
 from sqlmodel import Session, col, select
 
+from drafts.composing import ImageRows
 from drafts.models import Draft, Post, Review, User
+from drafts.post_media import stored_image_rows
 from drafts.review import APPROVED
 from drafts.revisions import revision_texts
 
@@ -31,6 +39,7 @@ class Change(StrEnum):
     ADDED = "added"
     REMOVED = "removed"
     CHANGED = "changed"
+    REPLACED = "replaced"  # an image: other bytes in its place
 
 
 @dataclass(frozen=True)
@@ -42,11 +51,31 @@ class Piece:
 
 
 @dataclass(frozen=True)
+class ImageChange:
+    """One image of a post that is new, gone, replaced, or has new alt text (``CHANGED``).
+
+    ``number`` is its place in the post (counting from 1; a removed image's place before),
+    ``sha256`` the bytes it sends (a removed image's: those it sent), ``was`` the bytes it
+    replaced, and ``alt`` its alt text, word by word against the old one."""
+
+    number: int
+    change: Change
+    sha256: str
+    alt: tuple[Piece, ...]
+    was: str | None = None
+
+
+@dataclass(frozen=True)
 class PostChange:
     channel: str
     language: str
     change: Change
     pieces: tuple[Piece, ...]
+    images: tuple[ImageChange, ...] = ()
+
+    @property
+    def text_changed(self) -> bool:
+        return any(piece.change is not None for piece in self.pieces)
 
 
 @dataclass(frozen=True)
@@ -96,24 +125,86 @@ def _append(pieces: list[Piece], text: str, change: Change | None) -> None:
         pieces.append(Piece(text, change))
 
 
-def compare(seen: Sequence[dict[str, str]], posts: Sequence[Post]) -> tuple[PostChange, ...]:
-    """Each post that is new, gone or different since ``seen``; the same ones are left out."""
-    before = {(item["channel"], item["language"]): item["text"] for item in seen}
-    now = {(post.channel, post.language): post.text for post in posts}
+def compare(
+    seen: Sequence[Mapping[str, Any]],
+    posts: Sequence[Post],
+    images: ImageRows = MappingProxyType({}),
+) -> tuple[PostChange, ...]:
+    """Each post that is new, gone or different (its text, or its ``images``: each post's, by
+    channel and language) since ``seen``; the same ones are left out."""
+    before = {(item["channel"], item["language"]): item for item in seen}
+    now = {
+        (post.channel, post.language): {
+            "text": post.text,
+            "media": [image.to_json() for image in images.get((post.channel, post.language), ())],
+        }
+        for post in posts
+    }
     found: list[PostChange] = []
     for key in dict.fromkeys([*now, *before]):
         old, new = before.get(key), now.get(key)
-        if old == new:
+        old_text, new_text = _text(old), _text(new)
+        pictures = image_changes(_media(old), _media(new))
+        if old_text == new_text and not pictures:
             continue
         pieces: tuple[Piece, ...]
         if old is None:
-            change, pieces = Change.ADDED, (Piece(new or "", Change.ADDED),)
+            change, pieces = Change.ADDED, (Piece(new_text or "", Change.ADDED),)
         elif new is None:
-            change, pieces = Change.REMOVED, (Piece(old, Change.REMOVED),)
+            change, pieces = Change.REMOVED, (Piece(old_text or "", Change.REMOVED),)
         else:
-            change, pieces = Change.CHANGED, word_diff(old, new)
-        found.append(PostChange(key[0], key[1], change, pieces))
+            change, pieces = Change.CHANGED, word_diff(old_text or "", new_text or "")
+        found.append(PostChange(key[0], key[1], change, pieces, pictures))
     return tuple(found)
+
+
+def image_changes(
+    before: Sequence[Mapping[str, Any]], after: Sequence[Mapping[str, Any]]
+) -> tuple[ImageChange, ...]:
+    """How the images ``after`` differ from ``before`` (each an image's JSON, as kept in a
+    revision): matched in order by the image the author gave (``original_sha256``)."""
+    old = [str(image.get("original_sha256") or image["sha256"]) for image in before]
+    new = [str(image.get("original_sha256") or image["sha256"]) for image in after]
+    matcher = difflib.SequenceMatcher(a=old, b=new, autojunk=False)
+    found: list[ImageChange] = []
+    for _, i1, i2, j1, j2 in matcher.get_opcodes():
+        pairs = list(zip(range(i1, i2), range(j1, j2), strict=False))
+        for i, j in pairs:  # equal or replace: each old one has a new one in its place
+            if (changed := _compared(i, j, before[i], after[j])) is not None:
+                found.append(changed)
+        for j in range(j1 + len(pairs), j2):
+            found.append(_whole(j, after[j], Change.ADDED))
+        for i in range(i1 + len(pairs), i2):
+            found.append(_whole(i, before[i], Change.REMOVED))
+    return tuple(found)
+
+
+def _compared(i: int, j: int, old: Mapping[str, Any], new: Mapping[str, Any]) -> ImageChange | None:
+    """Image ``j`` against image ``i`` it stands in place of: replaced, new alt text, or the
+    same (None)."""
+    old_alt, new_alt = str(old.get("alt", "")), str(new.get("alt", ""))
+    if old["sha256"] != new["sha256"]:
+        return ImageChange(
+            j + 1, Change.REPLACED, str(new["sha256"]), word_diff(old_alt, new_alt), old["sha256"]
+        )
+    if old_alt != new_alt:
+        return ImageChange(j + 1, Change.CHANGED, str(new["sha256"]), word_diff(old_alt, new_alt))
+    return None
+
+
+def _whole(index: int, image: Mapping[str, Any], change: Change) -> ImageChange:
+    alt = str(image.get("alt", ""))
+    return ImageChange(
+        index + 1, change, str(image["sha256"]), (Piece(alt, change),) if alt else ()
+    )
+
+
+def _text(post: Mapping[str, Any] | None) -> str | None:
+    return None if post is None else str(post["text"])
+
+
+def _media(post: Mapping[str, Any] | None) -> list[Mapping[str, Any]]:
+    return [] if post is None else list(post.get("media") or [])
 
 
 def changes_since_review(session: Session, draft: Draft, posts: Sequence[Post]) -> Changes | None:
@@ -128,7 +219,7 @@ def changes_since_review(session: Session, draft: Draft, posts: Sequence[Post]) 
         reviewer=reviewer.name if reviewer is not None else "?",
         decision=review.decision,
         at=review.created_at,
-        posts=compare(review.posts_seen, posts),
+        posts=compare(review.posts_seen, posts, stored_image_rows(session, posts)),
     )
 
 
@@ -139,7 +230,9 @@ def changes_since_seen(
     None when that content is not known (it predates kept revisions)."""
     assert draft.id is not None
     before = revision_texts(session, draft.id, seen)
-    return None if before is None else compare(before, posts)
+    if before is None:
+        return None
+    return compare(before, posts, stored_image_rows(session, posts))
 
 
 def _last_decision(session: Session, draft: Draft) -> Review | None:

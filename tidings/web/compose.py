@@ -14,6 +14,13 @@ As the author types, htmx posts the form to ``/compose/preview``, which answers 
 previews alone (every post's card, its counts against its platform's limits, its problems):
 the same composing as the Preview button, without a page load.
 
+Images: the form is multipart, and every button takes the files chosen in it first
+(``uploads``: cleaned and stored at once, or one line a bad file and nothing stored), so the page
+works without a script; ``remove-image:N`` drops one. The page's script sends the form to
+``/compose/images`` as soon as files are chosen or dropped, and swaps in the images section it
+answers with. From then on the form names each image by its SHA-256 and the draft file it makes
+has ``[[media]]`` entries (``compose_form``).
+
 What the page says in Python (flashes, notes, the post cards' units) is in the viewer's
 language; the services' refusals stay as made.
 """
@@ -36,8 +43,11 @@ from drafts.composing import compose
 from drafts.draft_file import KINDS, DraftContent, read_draft_file
 from drafts.errors import DraftError, NotFoundError, ScheduleError, TidingsError
 from drafts.learned_limits import learned_limits
+from drafts.media_limits import learned_media_limits
+from drafts.media_plan import StoredMedia
 from drafts.messages import DRAFT_ADDED
 from drafts.models import Post
+from drafts.post_media import images_by_post
 from drafts.queueing import Scheduled, ScheduleRequest, schedule_draft
 from drafts.rendering import TemplateLibrary
 from drafts.review import submit
@@ -45,16 +55,18 @@ from drafts.template_fields import TemplateField
 from drafts.times import parse_time, show, utcnow
 from drafts.users import Capability, require
 from tidings.web.auth import Viewer
-from tidings.web.compose_form import ComposeForm, draft_source
+from tidings.web.compose_form import ComposeForm, ImageInput, draft_source
 from tidings.web.compose_page import SUBMITTABLE, ComposePages, PostTiming, Stored
 from tidings.web.context import WebContext, off_loop
 from tidings.web.pages import flash, isolated
 from tidings.web.post_cards import PostCard, post_card
 from tidings.web.translations import N_
+from tidings.web.uploads import Refused, chosen_files, take_images
 from tidings.web.vocabulary import DRAFT_STATUS_WORDS
 
 FILE_NAME = "form"  # how read_draft_file names the draft in its messages; not shown
-ACTIONS = ("refresh", "preview", "save", "submit")
+ACTIONS = ("refresh", "preview", "save", "submit", "upload")
+REMOVE_IMAGE = "remove-image:"
 NEED_TIME = N_("at: give a time, or choose each channel's next free slot")
 Gettext = Callable[[str], str]
 
@@ -72,13 +84,28 @@ def check_writer(viewer: Viewer) -> None:
 
 
 def load_stored(web: WebContext, draft_id: int, gettext: Gettext) -> Stored:
-    """The draft and its posts' cards, in ``gettext``'s language."""
+    """The draft and its posts' cards with their images, in ``gettext``'s language."""
     with web.database.reading() as session:
         draft = get_draft(session, draft_id)
         posts = draft_posts(session, draft_id)
+        images = images_by_post(session, [post.id for post in posts if post.id is not None])
         learned = learned_limits(session)
-    cards = tuple(post_card(post, web.config, learned, gettext=gettext) for post in posts)
-    return Stored(draft, cards)
+        media_limits = learned_media_limits(session)
+    cards = tuple(
+        post_card(
+            post,
+            web.config,
+            learned,
+            gettext=gettext,
+            images=images.get(post.id or 0, ()),
+            media_limits=media_limits,
+        )
+        for post in posts
+    )
+    originals = {
+        image.name: image.original for sent in images.values() for image in sent if image.name
+    }
+    return Stored(draft, cards, originals)
 
 
 def read_content(
@@ -100,11 +127,13 @@ def read_content(
 def preview_cards(
     web: WebContext, library: TemplateLibrary, content: DraftContent, gettext: Gettext
 ) -> tuple[PostCard, ...]:
-    """Every post the content yields, as its card (in ``gettext``'s language), without storing
-    anything."""
-    with web.database.reading() as session:
+    """Every post the content yields, as its card (in ``gettext``'s language) with the version
+    of each image its platform gets, storing nothing but those versions (made once, kept:
+    ``drafts.media_variants``)."""
+    with web.database.writing() as session:
         learned = learned_limits(session)
-    rendered = compose(content, web.config, library, learned)
+        media_limits = learned_media_limits(session)
+        rendered = compose(content, web.config, library, learned, StoredMedia(session))
     return tuple(
         post_card(
             Post(
@@ -122,6 +151,8 @@ def preview_cards(
             web.config,
             learned,
             gettext=gettext,
+            images=post.images,
+            media_limits=media_limits,
         )
         for number, post in enumerate(rendered, start=1)
     )
@@ -200,6 +231,12 @@ def _posted(data: FormData) -> ComposeForm:
     return ComposeForm.posted(data, lists)
 
 
+def _removed(asked: str) -> int | None:
+    """The number of the image a ``remove-image:N`` button removes, if it is one."""
+    number = asked.removeprefix(REMOVE_IMAGE)
+    return int(number) if asked.startswith(REMOVE_IMAGE) and number.isdigit() else None
+
+
 def routes(web: WebContext) -> list[Route]:
     library = TemplateLibrary.default(web.config.template_folders)
     pages = ComposePages(web, library)
@@ -211,54 +248,74 @@ def routes(web: WebContext) -> list[Route]:
         if asked in library.kinds():
             form.template = form.template_shown = asked
             form.kind = asked if asked in KINDS else form.kind
-        return pages.render(request, form)
+        return await pages.render(request, form)
 
     async def edit_page(request: Request) -> Response:
         viewer: Viewer = request.state.viewer
         check_writer(viewer)
         _ = web.pages.gettext(request)
         stored = await off_loop(load_stored, web, request.path_params["draft_id"], _)
-        form = ComposeForm.of_draft(stored.draft, viewer.zone)
-        return pages.render(request, form, stored=stored, cards=stored.cards, timing=stored.draft)
+        form = ComposeForm.of_draft(stored.draft, viewer.zone, stored.originals)
+        return await pages.render(
+            request, form, stored=stored, cards=stored.cards, timing=stored.draft
+        )
 
     async def compose_new(request: Request) -> Response:
-        return await act(request, None)
+        async with request.form() as data:  # closed after: it may hold uploaded files
+            return await act(request, data, None)
 
     async def compose_edit(request: Request) -> Response:
-        return await act(request, request.path_params["draft_id"])
+        async with request.form() as data:
+            return await act(request, data, request.path_params["draft_id"])
 
-    async def act(request: Request, draft_id: int | None) -> Response:
+    async def change_images(form: ComposeForm, data: FormData, gettext: Gettext) -> list[str]:
+        """The form's images with the files chosen in it added (stored at once) and the one a
+        ``remove-image:N`` button names removed; why no file was added, if none was."""
+        files = chosen_files(data)
+        if files:
+            taken = await take_images(web.database, files, len(form.images), gettext)
+            if isinstance(taken, Refused):
+                return list(taken.lines)
+            form.images += [ImageInput(sha256=image.sha256) for image in taken]
+        removed = _removed(str(data.get("action", "")))
+        if removed is not None and removed < len(form.images):
+            del form.images[removed]
+        return []
+
+    async def act(request: Request, data: FormData, draft_id: int | None) -> Response:
         viewer: Viewer = request.state.viewer
         check_writer(viewer)
-        data = await request.form()
         form = _posted(data)
-        action = str(data.get("action", "preview"))
-        action = action if action in ACTIONS else "preview"
+        asked = str(data.get("action", "preview"))
+        action = asked if asked in ACTIONS else "preview"
         _ = web.pages.gettext(request)
         stored = await off_loop(load_stored, web, draft_id, _) if draft_id is not None else None
 
-        def again(**shown: Any) -> Response:
+        async def again(**shown: Any) -> Response:
             """The form as typed, over the stored draft's posts (if any) unless told otherwise."""
             if stored is not None:
                 shown = {"cards": stored.cards, "timing": stored.draft, **shown}
-            return pages.render(request, form, stored=stored, **shown)
+            return await pages.render(request, form, stored=stored, **shown)
 
-        if action == "refresh":
-            return again()
+        refused = await change_images(form, data, _)
+        if refused:
+            return await again(refused=refused, nothing_saved=True)
+        if action in {"refresh", "upload"} or _removed(asked) is not None:
+            return await again()
         if form.template != form.template_shown:  # chosen, but its fields were not shown yet
             if form.template:
                 fill_in = _("Fill in the fields of template %(template)s, then preview or save.")
-                return again(note=fill_in % {"template": form.template})
-            return again(note=_("Fill in the text, then preview or save."))
+                return await again(note=fill_in % {"template": form.template})
+            return await again(note=_("Fill in the text, then preview or save."))
         try:
             if action == "preview":
                 source, cards, timing = await preview_of(form, viewer, _)
-                return again(cards=cards, timing=timing, previewed=True, source=source)
+                return await again(cards=cards, timing=timing, previewed=True, source=source)
             languages = pages.text_languages(form)
             _source, content = read_content(web, form, pages.fields(form), languages, viewer.zone)
             saved = await off_loop(save, web, library, viewer, draft_id, content, _)
         except TidingsError as error:
-            return again(error=error, nothing_saved=action != "preview")
+            return await again(error=error, nothing_saved=action != "preview")
         if action == "save" or saved.status not in SUBMITTABLE:
             flash(request, saved.message)
             return RedirectResponse(f"/drafts/{saved.draft_id}/edit", status_code=303)
@@ -268,16 +325,27 @@ def routes(web: WebContext) -> list[Route]:
             # The draft is saved: the page becomes its edit page, with the reason.
             stored = await off_loop(load_stored, web, saved.draft_id, _)
             not_sent = _("It was not sent to review.")
-            return again(error=error, note=f"{saved.message} {not_sent}")
+            return await again(error=error, note=f"{saved.message} {not_sent}")
         sent = _("Sent to review.")
         flash(request, f"{saved.message} {sent}")
         return RedirectResponse(f"/drafts/{saved.draft_id}", status_code=303)
+
+    async def images_section(request: Request) -> Response:
+        """The images section alone, after the files chosen or dropped were added (or one
+        removed): what the page's script asks for instead of a page load."""
+        check_writer(request.state.viewer)
+        async with request.form() as data:
+            form = _posted(data)
+            refused = await change_images(form, data, web.pages.gettext(request))
+        images = await pages.images(form, refused)
+        return pages.images_section(request, images, status=400 if refused else 200)
 
     async def live_preview(request: Request) -> Response:
         """The previews alone, for the compose form as typed (htmx asks as the author types)."""
         viewer: Viewer = request.state.viewer
         check_writer(viewer)
-        form = _posted(await request.form())
+        async with request.form() as data:
+            form = _posted(data)
         _ = web.pages.gettext(request)
         if form.template != form.template_shown:
             return pages.preview(request, note=_("Fill in the template's fields to see its posts."))
@@ -310,8 +378,8 @@ def routes(web: WebContext) -> list[Route]:
             if isinstance(error, NotFoundError) or not viewer.may(Capability.WRITE):
                 raise
             stored = await off_loop(load_stored, web, draft_id, _)
-            form = ComposeForm.of_draft(stored.draft, viewer.zone)
-            return pages.render(
+            form = ComposeForm.of_draft(stored.draft, viewer.zone, stored.originals)
+            return await pages.render(
                 request,
                 form,
                 stored=stored,
@@ -333,6 +401,7 @@ def routes(web: WebContext) -> list[Route]:
         Route("/compose", new_draft, methods=["GET"]),
         Route("/compose", compose_new, methods=["POST"]),
         Route("/compose/preview", live_preview, methods=["POST"]),
+        Route("/compose/images", images_section, methods=["POST"]),
         Route("/drafts/{draft_id:int}/edit", edit_page, methods=["GET"]),
         Route("/drafts/{draft_id:int}/edit", compose_edit, methods=["POST"]),
         Route("/drafts/{draft_id:int}/schedule", schedule_page, methods=["POST"]),

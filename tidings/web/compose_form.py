@@ -10,7 +10,10 @@ the template to refuse by name.
 Form names: ``kind``, ``title``, ``channel`` (repeated), ``template``, ``language`` (repeated,
 with a template), ``field:NAME`` (the same for every language), ``field:NAME:LANG`` (one
 language), ``text:LANG`` (free text), ``publish_at`` and ``expires_at`` (``datetime-local``, in
-the viewer's timezone), ``next_slot``.
+the viewer's timezone), ``next_slot``; for each image (already stored: ``tidings.web.uploads``),
+``image:N:sha256``, ``image:N:alt:LANG`` and ``image:N:channels`` (the draft file's, kept as
+they were), N its place on the page. Images become ``[[media]]`` entries with ``sha256`` and
+``alt``, in the order of N.
 """
 
 from __future__ import annotations
@@ -48,6 +51,16 @@ class FieldInput:
 
 
 @dataclass
+class ImageInput:
+    """One image of the form: a stored image, its alt text by language, and the channels that
+    carry it (None: every channel)."""
+
+    sha256: str
+    alt: dict[str, str] = field(default_factory=dict)
+    channels: list[str] | None = None
+
+
+@dataclass
 class ComposeForm:
     """The compose form's values, as typed (or as read from a stored draft)."""
 
@@ -62,6 +75,7 @@ class ComposeForm:
     publish_at: str = ""
     next_slot: bool = False
     expires_at: str = ""
+    images: list[ImageInput] = field(default_factory=list)
 
     @classmethod
     def posted(cls, form: Mapping[str, Any], lists: Mapping[str, list[str]]) -> ComposeForm:
@@ -93,11 +107,20 @@ class ComposeForm:
                     typed.shared = one(name)
             elif prefix == "text" and rest:
                 values.text[rest] = one(name)
+        values.images = _posted_images(
+            {name: one(name) for name in form if name.startswith("image:")}
+        )
         return values
 
     @classmethod
-    def of_draft(cls, draft: Draft, zone: ZoneInfo) -> ComposeForm:
-        """The form for editing ``draft``, from its stored columns and its draft file."""
+    def of_draft(
+        cls, draft: Draft, zone: ZoneInfo, originals: Mapping[str, str] | None = None
+    ) -> ComposeForm:
+        """The form for editing ``draft``, from its stored columns and its draft file.
+
+        ``originals`` gives the stored image of each file a ``[[media]]`` entry names (a draft
+        added with ``tidings draft add``: the SHA-256 its posts' images came from), so the form
+        names every image by SHA-256; an entry whose image no post sends is left out."""
         try:
             source = tomllib.loads(draft.source)
         except tomllib.TOMLDecodeError:
@@ -122,6 +145,7 @@ class ComposeForm:
             publish_at=local_input(draft.publish_at, zone),
             next_slot=draft.publish_next_slot,
             expires_at=local_input(draft.expires_at, zone),
+            images=_draft_images(source.get("media", []), originals or {}, draft.languages),
         )
 
 
@@ -164,13 +188,71 @@ def draft_source(
             if value is not None:
                 values[wanted.name] = value
         data["fields"] = values
+        languages = list(form.languages)
     else:
         data["text"] = {
             language: body
             for language in text_languages
             if (body := form.text.get(language, "")).strip()
         }
+        languages = list(data["text"])
+    if form.images:
+        data["media"] = [_media_entry(image, languages) for image in form.images]
     return tomli_w.dumps(data)
+
+
+def _media_entry(image: ImageInput, languages: Sequence[str]) -> dict[str, Any]:
+    """One ``[[media]]`` entry: alt text for the draft's languages only (the draft file
+    refuses others); a language left empty is left out, for ``require_alt`` to name."""
+    entry: dict[str, Any] = {"sha256": image.sha256}
+    alt = {tag: text.strip() for tag in languages if (text := image.alt.get(tag, "")).strip()}
+    if alt:
+        entry["alt"] = alt
+    if image.channels:
+        entry["channels"] = list(image.channels)
+    return entry
+
+
+def _posted_images(values: Mapping[str, str]) -> list[ImageInput]:
+    """The form's images in the order of their numbers (a removed one leaves a gap)."""
+    found: dict[int, ImageInput] = {}
+    for name, value in values.items():
+        parts = name.split(":", 3)  # image, N, what, and the language of an alt text
+        if len(parts) < 3 or not parts[1].isdigit() or len(parts[1]) > 3:
+            continue
+        image = found.setdefault(int(parts[1]), ImageInput(sha256=""))
+        what, language = parts[2], parts[3] if len(parts) == 4 else ""
+        if what == "sha256":
+            image.sha256 = value.strip()
+        elif what == "alt" and language:
+            image.alt[language] = value
+        elif what == "channels" and value.split():
+            image.channels = value.split()
+    return [found[number] for number in sorted(found) if found[number].sha256]
+
+
+def _draft_images(
+    entries: Any, originals: Mapping[str, str], languages: Sequence[str]
+) -> list[ImageInput]:
+    """The ``[[media]]`` entries of a stored draft file, each named by its stored image, its
+    alt text by language (one text for all: the same in each of ``languages``)."""
+    images = []
+    for entry in entries if isinstance(entries, list) else []:
+        if not isinstance(entry, dict):
+            continue
+        sha256 = entry.get("sha256") or originals.get(str(entry.get("file", "")))
+        if not isinstance(sha256, str) or not sha256:
+            continue
+        alt = entry.get("alt", "")
+        by_language = (
+            {str(tag): str(text) for tag, text in alt.items()}
+            if isinstance(alt, dict)
+            else dict.fromkeys(languages, str(alt))
+        )
+        channels = entry.get("channels")
+        listed = [str(c) for c in channels] if isinstance(channels, list) else None
+        images.append(ImageInput(sha256=sha256, alt=by_language, channels=listed))
+    return images
 
 
 def _wall_time(value: str, zone: ZoneInfo, key: str) -> str | datetime:

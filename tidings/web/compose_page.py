@@ -1,5 +1,6 @@
 """The compose page: a draft's form as typed, with the channels, languages and template fields
-it offers, the posts' cards, and what the author may do next (submit, schedule).
+it offers, its images (each with a thumbnail and an alt text field per language), the posts'
+cards, and what the author may do next (submit, schedule).
 
 ``ComposePages`` builds the page, and the live preview's answer, from a form whatever happened
 to it (shown blank, refused, previewed, saved); the routes in ``compose`` decide what happens.
@@ -7,8 +8,8 @@ to it (shown blank, refused, previewed, saved); the routes in ``compose`` decide
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -18,13 +19,18 @@ from starlette.responses import Response
 from drafts.draft_file import KINDS
 from drafts.errors import DraftError, TidingsError
 from drafts.lifecycle import DraftStatus
+from drafts.media import MAX_IMAGES, StoredImage
+from drafts.media_store import stored_image
 from drafts.models import Draft
 from drafts.rendering import TemplateLibrary
+from drafts.storage import Database
 from drafts.template_fields import FieldKind, TemplateField, template_fields
-from tidings.web.compose_form import ComposeForm, field_kind, local_input
-from tidings.web.context import WebContext
+from tidings.web.compose_form import ComposeForm, ImageInput, field_kind, local_input
+from tidings.web.context import WebContext, off_loop
 from tidings.web.error_pages import status_for
+from tidings.web.media import image_url
 from tidings.web.post_cards import PostCard
+from tidings.web.uploads import FILE_FIELD
 
 SUBMITTABLE = frozenset({DraftStatus.DRAFT, DraftStatus.CHANGES_REQUESTED})
 SCHEDULABLE = frozenset({DraftStatus.APPROVED, DraftStatus.SCHEDULED})
@@ -55,6 +61,35 @@ class FieldRow:
 
 
 @dataclass(frozen=True)
+class ImageRow:
+    """One image as the form shows it: its number in the form's names, the stored image (None
+    if the store has no such image), its alt text per language, and the channels carrying it."""
+
+    number: int
+    sha256: str
+    stored: StoredImage | None
+    alt: tuple[tuple[str, str], ...]
+    channels: tuple[str, ...]
+
+    @property
+    def url(self) -> str:
+        return image_url(self.sha256)
+
+
+@dataclass(frozen=True)
+class Images:
+    """The form's images section: its rows, and what an upload was refused for."""
+
+    rows: tuple[ImageRow, ...] = ()
+    refused: tuple[str, ...] = field(default=())
+
+    @property
+    def room(self) -> int:
+        """How many more images the draft may take."""
+        return MAX_IMAGES - len(self.rows)
+
+
+@dataclass(frozen=True)
 class PostTiming:
     """When the previewed posts would go out: what ``_post_card.html`` reads from a draft."""
 
@@ -68,6 +103,8 @@ class Stored:
 
     draft: Draft
     cards: tuple[PostCard, ...]
+    # The stored image of each file its draft file names (a draft added from the CLI).
+    originals: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def id(self) -> int:
@@ -78,6 +115,13 @@ class Stored:
 def _ordered(*groups: Sequence[str]) -> list[str]:
     """The items of every group, in order, each once."""
     return list(dict.fromkeys(item for group in groups for item in group))
+
+
+def _described(database: Database, images: Sequence[ImageInput]) -> dict[str, StoredImage]:
+    """The stored image of each of ``images`` the store has."""
+    with database.reading() as session:
+        found = {image.sha256: stored_image(session, image.sha256) for image in images}
+    return {sha256: image for sha256, image in found.items() if image is not None}
 
 
 class ComposePages:
@@ -113,7 +157,43 @@ class ComposePages:
     def fields(self, form: ComposeForm) -> tuple[TemplateField, ...]:
         return template_fields(self.library, form.template) if form.template else ()
 
-    def render(
+    def alt_languages(self, form: ComposeForm) -> list[str]:
+        """The languages an image's alt text is asked in: the draft's (the checked ones with a
+        template, else those offered for text)."""
+        if form.template:
+            return self.template_languages(form)[1]
+        return self.text_languages(form)
+
+    async def images(self, form: ComposeForm, refused: Sequence[str] = ()) -> Images:
+        """The form's images section, each image described from the store."""
+        stored = await off_loop(_described, self.web.database, form.images)
+        languages = self.alt_languages(form)
+        rows = tuple(
+            ImageRow(
+                number=number,
+                sha256=image.sha256,
+                stored=stored.get(image.sha256),
+                alt=tuple(
+                    (tag, image.alt.get(tag, ""))
+                    for tag in _ordered(languages, [t for t, v in image.alt.items() if v.strip()])
+                ),
+                channels=tuple(image.channels or ()),
+            )
+            for number, image in enumerate(form.images)
+        )
+        return Images(rows, tuple(refused))
+
+    def images_section(self, request: Request, images: Images, status: int = 200) -> Response:
+        """The images section alone, as the page's script asks for it after an upload."""
+        return self.web.pages.render(
+            request,
+            "_compose_images.html",
+            status=status,
+            images=images,
+            file_field=FILE_FIELD,
+        )
+
+    async def render(
         self,
         request: Request,
         form: ComposeForm,
@@ -128,8 +208,10 @@ class ComposePages:
         note: str | None = None,
         schedule_at: str = "",
         schedule_error: TidingsError | None = None,
+        refused: Sequence[str] = (),
     ) -> Response:
         config = self.web.config
+        images = await self.images(form, refused)
         offered, checked = self.template_languages(form) if form.template else ([], [])
         if form.template:
             form.languages = checked
@@ -147,7 +229,7 @@ class ComposePages:
         return self.web.pages.render(
             request,
             "compose.html",
-            status=status_for(failure) if failure is not None else 200,
+            status=status_for(failure) if failure is not None else (400 if refused else 200),
             form=form,
             stored=stored,
             action_url=f"/drafts/{stored.id}/edit" if stored is not None else "/compose",
@@ -171,6 +253,8 @@ class ComposePages:
             schedule_at=schedule_at,
             schedule_error=str(schedule_error) if schedule_error is not None else None,
             zone=zone.key,
+            images=images,
+            file_field=FILE_FIELD,
         )
 
     def preview(

@@ -20,8 +20,10 @@ from drafts.authoring import draft_posts, get_draft
 from drafts.changes import Changes, PostChange, changes_since_review, changes_since_seen
 from drafts.errors import TidingsError
 from drafts.learned_limits import learned_limits
+from drafts.media_limits import learned_media_limits
 from drafts.messages import APPROVAL_RECORDED, APPROVED_AND_SCHEDULED, SENT_BACK
 from drafts.models import AuditEntry, Draft
+from drafts.post_media import images_by_post
 from drafts.review import Decision, StaleReview, approvals_of, approve, request_changes
 from drafts.times import show, utcnow
 from drafts.users import name_of
@@ -53,14 +55,16 @@ class DraftView:
 def load_draft(
     web: WebContext, draft_id: int, gettext: Gettext, seen: str | None = None
 ) -> DraftView:
-    """The draft, its posts as cards (in ``gettext``'s language), its approvals, its history
-    and what changed since the last review decision (NotFoundError if none); with ``seen``,
-    also what changed since the draft had that content hash."""
+    """The draft, its posts as cards with their images (in ``gettext``'s language), its
+    approvals, its history and what changed since the last review decision (NotFoundError if
+    none); with ``seen``, also what changed since the draft had that content hash."""
     with web.database.reading() as session:
         draft = get_draft(session, draft_id)
         posts = draft_posts(session, draft_id)
+        images = images_by_post(session, [post.id for post in posts if post.id is not None])
         approvals = approvals_of(session, draft)
         learned = learned_limits(session)
+        media_limits = learned_media_limits(session)
         author = name_of(session, draft.author_id)
         entries = history(session, draft_id=draft_id)
         changes = changes_since_review(session, draft, posts)
@@ -70,7 +74,17 @@ def load_draft(
         author=author,
         approvals=approvals,
         required=web.config.review.required_approvals,
-        cards=tuple(post_card(post, web.config, learned, gettext=gettext) for post in posts),
+        cards=tuple(
+            post_card(
+                post,
+                web.config,
+                learned,
+                gettext=gettext,
+                images=images.get(post.id or 0, ()),
+                media_limits=media_limits,
+            )
+            for post in posts
+        ),
         history=tuple(entries),
         changes=changes,
         since_opened=since_opened,

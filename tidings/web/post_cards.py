@@ -1,6 +1,9 @@
 """A post as its platform will show it: the text read back from the exact request the daemon
 would send (``scheduler.preview``, guarantee 4), measured by the platform's own rules now
-(an instance's limit can change after the post was stored).
+(an instance's limit can change after the post was stored), with the images it sends: the very
+version its platform gets (``drafts.media.PostImage``), shown as its feed crops them (the
+template and ``tidings.css``), with what was done to each for that platform. A text the
+platform sends after the post (Telegram's caption over 1,024 characters) follows it.
 
 Given the request's ``gettext``, a card's units, the characters readers cannot see and the web
 layer's own problem are in the viewer's language; the platform rules' verdicts
@@ -9,18 +12,23 @@ layer's own problem are in the viewer's language; the platform rules' verdicts
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from drafts.composing import text_rules
 from drafts.config import Config
 from drafts.errors import NotFoundError
 from drafts.learned_limits import LearnedLimits
+from drafts.media import PostImage
+from drafts.media_limits import NO_LEARNED, image_profile
+from drafts.media_plan import image_problems
 from drafts.models import Post
 from drafts.text_rules import hidden, measure
-from scheduler.preview import preview
+from scheduler.preview import preview, preview_images
+from tidings.web.media import image_url
 from tidings.web.translations import N_
 
 # The units ``drafts.text_rules`` counts in, as a card names them.
@@ -66,6 +74,42 @@ class Count:
 
 
 @dataclass(frozen=True)
+class CardImage:
+    """One image of a post as the card shows it: the version sent, where the browser reads
+    it, its alt text, and its facts (pixels, format, bytes; what was done for the platform)."""
+
+    sha256: str
+    url: str
+    alt: str
+    width: int
+    height: int
+    facts: str
+    change: str | None
+
+    @property
+    def shape(self) -> str:
+        """``wide``, ``tall`` or ``square``, for a layout that follows the image's own ratio."""
+        if self.width > self.height * 1.1:
+            return "wide"
+        return "tall" if self.height > self.width * 1.1 else "square"
+
+
+def card_images(images: Sequence[PostImage]) -> tuple[CardImage, ...]:
+    return tuple(
+        CardImage(
+            sha256=each.image.sha256,
+            url=image_url(each.image.sha256),
+            alt=each.alt,
+            width=each.image.width,
+            height=each.image.height,
+            facts=each.image.describe(),
+            change=each.change,
+        )
+        for each in images
+    )
+
+
+@dataclass(frozen=True)
 class PostCard:
     id: int
     channel: str
@@ -79,6 +123,9 @@ class PostCard:
     due_at: datetime | None
     channel_zone: ZoneInfo
     remote_url: str | None
+    images: tuple[CardImage, ...] = ()
+    alt_shown: bool = True  # False where the platform shows no alt text (Telegram)
+    follow_ups: tuple[str, ...] = ()  # texts sent right after the post, each a message
 
     @property
     def remote_link(self) -> str | None:
@@ -93,14 +140,24 @@ def post_card(
     learned: LearnedLimits,
     *,
     gettext: Callable[[str], str] = _english,
+    images: Sequence[PostImage] = (),
+    media_limits: Mapping[str, Mapping[str, Any]] = NO_LEARNED,
 ) -> PostCard:
-    """The card for ``post``; a channel gone from config.toml is shown as a problem."""
+    """The card for ``post`` and the ``images`` it sends (checked against its platform's
+    limits, those ``channels check`` learned included); a channel gone from config.toml is
+    shown as a problem."""
     assert post.id is not None
     try:
         channel = config.channel(post.channel)
     except NotFoundError:
-        return _orphan(post, config, gettext)
-    built = preview(post_id=post.id, text=post.text, language=post.language, channel=channel)
+        return _orphan(post, config, gettext, images)
+    built = preview(
+        post_id=post.id,
+        text=post.text,
+        language=post.language,
+        channel=channel,
+        images=preview_images(images),
+    )
     measurements = measure(post.platform, post.text, text_rules(channel, learned))
     counts = tuple(
         Count(m.length, m.limit, _unit(m.unit, gettext), m.problem()) for m in measurements
@@ -117,11 +174,16 @@ def post_card(
         language=post.language,
         text=built.displayed,
         counts=counts,
-        problems=tuple(c.problem for c in counts if c.problem is not None) + unseen,
+        problems=tuple(c.problem for c in counts if c.problem is not None)
+        + unseen
+        + tuple(image_problems(images, channel, config, media_limits)),
         status=post.status,
         due_at=post.due_at,
         channel_zone=channel.zone(config.zone),
         remote_url=post.remote_url,
+        images=card_images(images),
+        alt_shown=image_profile(channel, media_limits).shows_alt,
+        follow_ups=tuple(text for _request, text in built.follow_ups),
     )
 
 
@@ -130,7 +192,9 @@ def _unit(unit: str, gettext: Callable[[str], str]) -> str:
     return gettext(word) if word is not None else unit
 
 
-def _orphan(post: Post, config: Config, gettext: Callable[[str], str]) -> PostCard:
+def _orphan(
+    post: Post, config: Config, gettext: Callable[[str], str], images: Sequence[PostImage]
+) -> PostCard:
     assert post.id is not None
     problem = gettext(ORPHAN) % {"channel": post.channel, "file": config.path.name}
     return PostCard(
@@ -146,6 +210,7 @@ def _orphan(post: Post, config: Config, gettext: Callable[[str], str]) -> PostCa
         due_at=post.due_at,
         channel_zone=config.zone,
         remote_url=post.remote_url,
+        images=card_images(images),
     )
 
 

@@ -1,0 +1,76 @@
+"""Images added on the compose page: every file cleaned (``drafts.media_store.clean``: upright,
+no EXIF, GPS or XMP) and stored at once, so the form names each by its SHA-256 from then on and
+the draft file it makes is checked like any other.
+
+Every file is read and checked before anything is stored: one bad file is one line naming it,
+and nothing of that upload is kept. A draft holds at most ``MAX_IMAGES`` images.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from starlette.datastructures import FormData, UploadFile
+
+from drafts.media import MAX_IMAGES, StoredImage
+from drafts.media_store import MAX_FILE_BYTES, CleanImage, MediaError, clean, keep
+from drafts.storage import Database
+from tidings.web.context import off_loop
+from tidings.web.translations import N_
+
+FILE_FIELD = "images"
+TOO_MANY = N_(
+    "A draft holds at most %(most)s images: it has %(count)s, and %(chosen)s more were chosen."
+)
+TOO_LARGE = N_("%(file)s: %(size)s bytes; an image may have at most %(most)s bytes")
+
+
+@dataclass(frozen=True)
+class Refused:
+    """Why an upload stored nothing: one line per file that cannot be taken (or one for
+    them all)."""
+
+    lines: tuple[str, ...]
+
+
+def chosen_files(data: FormData) -> list[UploadFile]:
+    """The files the form's image field carries (a browser sends an empty one when none was
+    chosen)."""
+    return [
+        item for item in data.getlist(FILE_FIELD) if isinstance(item, UploadFile) and item.filename
+    ]
+
+
+async def take_images(
+    database: Database,
+    files: Sequence[UploadFile],
+    already: int,
+    gettext: Callable[[str], str],
+) -> tuple[StoredImage, ...] | Refused:
+    """Each file cleaned and stored, in order; or why none was (in ``gettext``'s language
+    where the web layer words it, the store's own words for a bad image)."""
+    if already + len(files) > MAX_IMAGES:
+        counts = {"most": MAX_IMAGES, "count": already, "chosen": len(files)}
+        return Refused((gettext(TOO_MANY) % counts,))
+    cleaned: list[CleanImage] = []
+    lines: list[str] = []
+    for upload in files:
+        name = upload.filename or "?"
+        if upload.size is not None and upload.size > MAX_FILE_BYTES:
+            words = {"file": name, "size": f"{upload.size:,}", "most": f"{MAX_FILE_BYTES:,}"}
+            lines.append(gettext(TOO_LARGE) % words)
+            continue
+        data = await upload.read()
+        try:
+            cleaned.append(await off_loop(clean, data, name))
+        except MediaError as error:
+            lines.append(str(error))
+    if lines:
+        return Refused(tuple(lines))
+    return await off_loop(_keep_all, database, cleaned)
+
+
+def _keep_all(database: Database, images: Sequence[CleanImage]) -> tuple[StoredImage, ...]:
+    with database.writing() as session:
+        return tuple(keep(session, image) for image in images)

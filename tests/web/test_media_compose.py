@@ -158,7 +158,7 @@ async def test_an_uploaded_photo_is_stored_without_its_gps_position(
     response = await upload(as_mina, [("riverside.jpg", photo())], typed())
     assert response.status_code == 200
     (entry,) = elements(response.text, "#compose-images .image-entry")
-    assert "900×600 JPG" in text(entry)
+    assert "900×600 JPEG" in text(entry)
     (stored,) = blobs(database)
     with Image.open(io.BytesIO(stored)) as image:
         assert image.size == (900, 600)
@@ -258,7 +258,7 @@ async def test_a_draft_with_an_image_and_alt_text_shows_it_on_every_card(
         language = str(one(card, ".post-lang").get_text())
         assert image["alt"] == ALT[language]
         facts = text(one(card, ".post-image figcaption"))
-        assert "900×600 JPG" in facts
+        assert "900×600 JPEG" in facts
         assert ALT[language] in facts
     telegram = [card for card in cards if "platform-telegram" in card["class"]]
     assert telegram

@@ -1,8 +1,10 @@
-"""What changed since a review: word by word within a post, and posts new or gone."""
+"""What changed since a review: word by word within a post, posts new or gone, and a post's
+images added, removed, replaced or with new alt text."""
 
 from __future__ import annotations
 
-from drafts.changes import Change, Piece, compare, word_diff
+from drafts.changes import Change, ImageChange, Piece, compare, image_changes, word_diff
+from drafts.media import PostImage, StoredImage
 from drafts.models import Post
 
 
@@ -68,3 +70,51 @@ def test_posts_are_matched_by_channel_and_language() -> None:
     assert changes[1].pieces == (Piece("New here.", Change.ADDED),)
     assert changes[2].pieces == (Piece("Dropped.", Change.REMOVED),)
     assert compare(seen[:1], now[:1]) == ()
+
+
+def sent(name: str, alt: str, *, version: str = "") -> PostImage:
+    """An image made from the author's ``name``, sent as given (or as another ``version``)."""
+    original = name * 64
+    image = StoredImage((version or name) * 64, "image/jpeg", 1200, 800, 90_000)
+    return PostImage(image=image, alt=alt, original=original)
+
+
+def test_images_are_matched_by_the_image_the_author_gave() -> None:
+    before = [sent("a", "Two people on a bench"), sent("b", "A red kite"), sent("c", "Rain")]
+    after = [
+        sent("a", "Two people on a green bench"),  # new alt text
+        sent("c", "Rain", version="d"),  # the same photo, a new version for the platform
+        sent("e", "A tram at night"),  # new
+    ]  # and b is gone
+    changes = image_changes([i.to_json() for i in before], [i.to_json() for i in after])
+    assert [(c.number, c.change) for c in changes] == [
+        (1, Change.CHANGED),
+        (2, Change.REMOVED),
+        (2, Change.REPLACED),
+        (3, Change.ADDED),
+    ]
+    assert changes[0].alt == (
+        Piece("Two people on a "),
+        Piece("green ", Change.ADDED),
+        Piece("bench"),
+    )
+    assert changes[2] == ImageChange(2, Change.REPLACED, "d" * 64, (Piece("Rain"),), "c" * 64)
+    assert changes[3].alt == (Piece("A tram at night", Change.ADDED),)
+
+
+def test_a_post_whose_images_changed_is_a_change_even_with_the_same_text() -> None:
+    seen = [
+        {
+            "channel": "x-en",
+            "language": "en",
+            "text": "Same.",
+            "media": [sent("a", "Old").to_json()],
+        }
+    ]
+    now = [post("x-en", "en", "Same.")]
+    (change,) = compare(seen, now, {("x-en", "en"): [sent("b", "Old")]})
+    assert change.change == Change.CHANGED and not change.text_changed
+    assert [image.change for image in change.images] == [Change.REPLACED]
+    assert compare(seen, now, {("x-en", "en"): [sent("a", "Old")]}) == ()
+    # A review kept before images existed has no "media": the post had none.
+    assert compare([{"channel": "x-en", "language": "en", "text": "Same."}], now) == ()

@@ -7,20 +7,27 @@ from __future__ import annotations
 
 import io
 import tomllib
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+import tomli_w
 from bs4 import Tag
 from PIL import Image
 from sqlmodel import select
 from starlette.applications import Starlette
 
-from drafts.authoring import get_draft
+from drafts.authoring import add_draft, get_draft
 from drafts.config import Config
+from drafts.draft_file import read_draft_file
 from drafts.lifecycle import DraftStatus
+from drafts.media_files import read_media
 from drafts.models import MediaBlob
+from drafts.rendering import TemplateLibrary
 from drafts.storage import Database
+from drafts.times import utcnow
+from drafts.users import find_user
 from tests.conftest import TEST_CONFIG, make_config
 from tests.web.conftest import (
     SQLITE_ONLY,
@@ -345,3 +352,48 @@ async def upload_to(
 def status(database: Database, draft_id: int) -> str:
     with database.reading() as session:
         return get_draft(session, draft_id).status
+
+
+@SQLITE_ONLY
+async def test_a_draft_added_with_a_photo_file_is_edited_by_its_stored_image(
+    as_mina: httpx.AsyncClient,
+    database: Database,
+    config: Config,
+    library: TemplateLibrary,
+    tmp_path: Path,
+) -> None:
+    """``tidings draft add`` reads ``file = ...`` beside the draft; the web app names the same
+    image by its SHA-256, and saving the form unchanged changes nothing."""
+    (tmp_path / "photos").mkdir()
+    (tmp_path / "photos" / "steps.jpg").write_bytes(photo())
+    source = tomli_w.dumps(
+        {
+            "kind": "event",
+            "title": "Harbour clean-up",
+            "channels": ["linkedin"],
+            "text": {"en": "Sixty people cleared the harbour steps on Sunday."},
+            "media": [{"file": "photos/steps.jpg", "alt": "People in gloves on stone steps"}],
+        }
+    )
+    content, images = read_media(
+        read_draft_file(source, "clean-up.toml", config, utcnow()), tmp_path, "clean-up.toml"
+    )
+    with database.writing() as session:
+        draft = add_draft(
+            session,
+            content=content,
+            author=find_user(session, "mina"),
+            config=config,
+            library=library,
+            images=images,
+        )
+        draft_id, digest = draft.id, draft.content_hash
+    path = f"/drafts/{draft_id}/edit"
+    page = await as_mina.get(path)
+    (entry,) = elements(page.text, "#compose-images .image-entry")
+    assert one(entry, 'input[name="image:0:sha256"]')["value"] == images[0].stored.sha256
+    assert one(entry, "#alt-1-en").get_text() == "People in gloves on stone steps"
+    saved = await as_mina.post(path, data={**compose_fields(page.text, path), "action": "save"})
+    assert saved.status_code == 303
+    with database.reading() as session:
+        assert get_draft(session, draft_id).content_hash == digest

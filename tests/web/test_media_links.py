@@ -1,6 +1,7 @@
 """Signed media links: the daemon signs with a key derived from the web secret, ``tidings web``
 serves an image under one only while the signature is good and unexpired and an approved post
-sends the image; anything else is the same plain 404, over real HTTP, without logging in."""
+sends the image; anything else is the same plain 404, over real HTTP, without logging in (on
+SQLite and PostgreSQL: which images are approved is a query)."""
 
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ from drafts.times import utcnow
 from drafts.users import find_user
 from scheduler.media_links import LINK_LIFETIME, media_link_key, signed_url, verify
 from scheduler.web_secret import VAULT_SECRET_VARIABLE, WEB_SECRET_VARIABLE
-from tests.web.conftest import SQLITE_ONLY, Person
+from tests.web.conftest import Person
 from tidings.web.session_key import session_key
 
 NOW = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
@@ -137,7 +138,6 @@ def approve_draft(database: Database, config: Config, draft_id: int) -> None:
         approve(session, draft_id=draft_id, reviewer=joon, comment="", config=config, now=utcnow())
 
 
-@SQLITE_ONLY
 def test_an_approved_image_is_served_and_nothing_else_is(
     server_url: str,
     database: Database,

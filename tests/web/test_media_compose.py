@@ -387,6 +387,7 @@ async def test_a_draft_added_with_a_photo_file_is_edited_by_its_stored_image(
             library=library,
             images=images,
         )
+        assert draft.id is not None
         draft_id, digest = draft.id, draft.content_hash
     path = f"/drafts/{draft_id}/edit"
     page = await as_mina.get(path)

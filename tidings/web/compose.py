@@ -55,18 +55,17 @@ from drafts.template_fields import TemplateField
 from drafts.times import parse_time, show, utcnow
 from drafts.users import Capability, require
 from tidings.web.auth import Viewer
-from tidings.web.compose_form import ComposeForm, ImageInput, draft_source
+from tidings.web.compose_form import ComposeForm, draft_source
 from tidings.web.compose_page import SUBMITTABLE, ComposePages, PostTiming, Stored
 from tidings.web.context import WebContext, off_loop
 from tidings.web.pages import flash, isolated
 from tidings.web.post_cards import PostCard, post_card
 from tidings.web.translations import N_
-from tidings.web.uploads import Refused, chosen_files, take_images
+from tidings.web.uploads import change_images, removed_image
 from tidings.web.vocabulary import DRAFT_STATUS_WORDS
 
 FILE_NAME = "form"  # how read_draft_file names the draft in its messages; not shown
 ACTIONS = ("refresh", "preview", "save", "submit", "upload")
-REMOVE_IMAGE = "remove-image:"
 NEED_TIME = N_("at: give a time, or choose each channel's next free slot")
 Gettext = Callable[[str], str]
 
@@ -231,12 +230,6 @@ def _posted(data: FormData) -> ComposeForm:
     return ComposeForm.posted(data, lists)
 
 
-def _removed(asked: str) -> int | None:
-    """The number of the image a ``remove-image:N`` button removes, if it is one."""
-    number = asked.removeprefix(REMOVE_IMAGE)
-    return int(number) if asked.startswith(REMOVE_IMAGE) and number.isdigit() else None
-
-
 def routes(web: WebContext) -> list[Route]:
     library = TemplateLibrary.default(web.config.template_folders)
     pages = ComposePages(web, library)
@@ -268,20 +261,6 @@ def routes(web: WebContext) -> list[Route]:
         async with request.form() as data:
             return await act(request, data, request.path_params["draft_id"])
 
-    async def change_images(form: ComposeForm, data: FormData, gettext: Gettext) -> list[str]:
-        """The form's images with the files chosen in it added (stored at once) and the one a
-        ``remove-image:N`` button names removed; why no file was added, if none was."""
-        files = chosen_files(data)
-        if files:
-            taken = await take_images(web.database, files, len(form.images), gettext)
-            if isinstance(taken, Refused):
-                return list(taken.lines)
-            form.images += [ImageInput(sha256=image.sha256) for image in taken]
-        removed = _removed(str(data.get("action", "")))
-        if removed is not None and removed < len(form.images):
-            del form.images[removed]
-        return []
-
     async def act(request: Request, data: FormData, draft_id: int | None) -> Response:
         viewer: Viewer = request.state.viewer
         check_writer(viewer)
@@ -297,10 +276,10 @@ def routes(web: WebContext) -> list[Route]:
                 shown = {"cards": stored.cards, "timing": stored.draft, **shown}
             return await pages.render(request, form, stored=stored, **shown)
 
-        refused = await change_images(form, data, _)
+        refused = await change_images(web.database, form, data, _)
         if refused:
             return await again(refused=refused, nothing_saved=True)
-        if action in {"refresh", "upload"} or _removed(asked) is not None:
+        if action in {"refresh", "upload"} or removed_image(asked) is not None:
             return await again()
         if form.template != form.template_shown:  # chosen, but its fields were not shown yet
             if form.template:
@@ -336,7 +315,7 @@ def routes(web: WebContext) -> list[Route]:
         check_writer(request.state.viewer)
         async with request.form() as data:
             form = _posted(data)
-            refused = await change_images(form, data, web.pages.gettext(request))
+            refused = await change_images(web.database, form, data, web.pages.gettext(request))
         images = await pages.images(form, refused)
         return pages.images_section(request, images, status=400 if refused else 200)
 

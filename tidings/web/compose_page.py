@@ -81,7 +81,7 @@ class Images:
     """The form's images section: its rows, and what an upload was refused for."""
 
     rows: tuple[ImageRow, ...] = ()
-    refused: tuple[str, ...] = field(default=())
+    refused: tuple[str, ...] = ()
 
     @property
     def room(self) -> int:

@@ -3,7 +3,9 @@ no EXIF, GPS or XMP) and stored at once, so the form names each by its SHA-256 f
 the draft file it makes is checked like any other.
 
 Every file is read and checked before anything is stored: one bad file is one line naming it,
-and nothing of that upload is kept. A draft holds at most ``MAX_IMAGES`` images.
+and nothing of that upload is kept. A draft holds at most ``MAX_IMAGES`` images. A
+``remove-image:N`` button takes image N off the form (the stored image stays: it never
+changes, and a revision may still show it).
 """
 
 from __future__ import annotations
@@ -16,10 +18,12 @@ from starlette.datastructures import FormData, UploadFile
 from drafts.media import MAX_IMAGES, StoredImage
 from drafts.media_store import MAX_FILE_BYTES, CleanImage, MediaError, clean, keep
 from drafts.storage import Database
+from tidings.web.compose_form import ComposeForm, ImageInput
 from tidings.web.context import off_loop
 from tidings.web.translations import N_
 
 FILE_FIELD = "images"
+REMOVE_IMAGE = "remove-image:"
 TOO_MANY = N_(
     "A draft holds at most %(most)s images: it has %(count)s, and %(chosen)s more were chosen."
 )
@@ -74,3 +78,26 @@ async def take_images(
 def _keep_all(database: Database, images: Sequence[CleanImage]) -> tuple[StoredImage, ...]:
     with database.writing() as session:
         return tuple(keep(session, image) for image in images)
+
+
+async def change_images(
+    database: Database, form: ComposeForm, data: FormData, gettext: Callable[[str], str]
+) -> list[str]:
+    """``form``'s images with the files chosen in ``data`` added (stored at once) and the one
+    a ``remove-image:N`` button names removed; why no file was added, if none was."""
+    files = chosen_files(data)
+    if files:
+        taken = await take_images(database, files, len(form.images), gettext)
+        if isinstance(taken, Refused):
+            return list(taken.lines)
+        form.images += [ImageInput(sha256=image.sha256) for image in taken]
+    removed = removed_image(str(data.get("action", "")))
+    if removed is not None and removed < len(form.images):
+        del form.images[removed]
+    return []
+
+
+def removed_image(action: str) -> int | None:
+    """The number of the image a ``remove-image:N`` button removes, if it is one."""
+    number = action.removeprefix(REMOVE_IMAGE)
+    return int(number) if action.startswith(REMOVE_IMAGE) and number.isdigit() else None

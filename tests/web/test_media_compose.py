@@ -398,3 +398,20 @@ async def test_a_draft_added_with_a_photo_file_is_edited_by_its_stored_image(
     assert saved.status_code == 303
     with database.reading() as session:
         assert get_draft(session, draft_id).content_hash == digest
+
+
+@SQLITE_ONLY
+async def test_an_upload_passes_the_csrf_and_nul_checks_like_any_form(
+    as_mina: httpx.AsyncClient, database: Database
+) -> None:
+    page = await as_mina.get("/compose")
+    fields = {**compose_fields(page.text), **typed(), "action": "upload"}
+    chosen = [("images", ("riverside.jpg", photo(), "image/jpeg"))]
+    forged = await as_mina.post("/compose", data={**fields, "csrf_token": "x"}, files=chosen)
+    assert forged.status_code == 403
+    missing = {name: value for name, value in fields.items() if name != "csrf_token"}
+    assert (await as_mina.post("/compose/images", data=missing, files=chosen)).status_code == 403
+    nul = await as_mina.post("/compose", data={**fields, "title": "Riverside\0"}, files=chosen)
+    assert nul.status_code == 400
+    assert "title: holds a NUL character" in text(one(nul.text, "p.error"))
+    assert blobs(database) == []

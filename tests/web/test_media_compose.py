@@ -229,6 +229,14 @@ async def test_the_images_section_alone_answers_the_page_script(
     )
     assert elements(removed.text, ".image-entry") == []
     assert len(blobs(database)) == 1
+    # A broken file: the section says so (a 200, which a browser's console takes quietly).
+    broken = await as_mina.post(
+        "/compose/images", data=data, files=[("images", ("scan.png", b"\x89PNG\r\n", "image/png"))]
+    )
+    assert broken.status_code == 200
+    (line,) = texts(broken.text, "#upload-error li")
+    assert line.startswith("scan.png: ")
+    assert len(blobs(database)) == 1
 
 
 def png() -> bytes:

@@ -316,8 +316,9 @@ def routes(web: WebContext) -> list[Route]:
         async with request.form() as data:
             form = _posted(data)
             refused = await change_images(web.database, form, data, web.pages.gettext(request))
-        images = await pages.images(form, refused)
-        return pages.images_section(request, images, status=400 if refused else 200)
+        # 200 even for a refused file: the section says what was refused, and a browser logs
+        # every 4xx answer to a script as an error in its console.
+        return pages.images_section(request, await pages.images(form, refused))
 
     async def live_preview(request: Request) -> Response:
         """The previews alone, for the compose form as typed (htmx asks as the author types)."""

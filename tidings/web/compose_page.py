@@ -183,14 +183,10 @@ class ComposePages:
         )
         return Images(rows, tuple(refused))
 
-    def images_section(self, request: Request, images: Images, status: int = 200) -> Response:
+    def images_section(self, request: Request, images: Images) -> Response:
         """The images section alone, as the page's script asks for it after an upload."""
         return self.web.pages.render(
-            request,
-            "_compose_images.html",
-            status=status,
-            images=images,
-            file_field=FILE_FIELD,
+            request, "_compose_images.html", images=images, file_field=FILE_FIELD
         )
 
     async def render(

@@ -174,3 +174,24 @@ def test_a_broken_image_is_one_line_naming_the_file_and_nothing_is_stored(
     assert expected in line
     assert snapshot(workdir) == before
     assert stored_images(workdir) == []  # not even the good first image
+
+
+def test_draft_show_says_which_image_changed_since_the_approval(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(["draft", "add", "draft.toml", "--as", "mina"])
+    run(["submit", "1", "--as", "mina"])
+    run(["approve", "1", "--as", "joon"])
+    (workdir / "photos" / "planting.jpg").write_bytes(photo(900, 600))
+    (workdir / "draft.toml").write_text(
+        PHOTO_DRAFT.replace("Volunteers in green vests", "Neighbours in green vests"),
+        encoding="utf-8",
+    )
+    run(["draft", "edit", "1", "draft.toml", "--as", "mina"])
+    capsys.readouterr()
+    run(["draft", "show", "1"])
+    shown = capsys.readouterr().out
+    assert "linkedin (en): images changed" in shown
+    assert "text changed" not in shown  # the texts read the same
+    assert "image 1: replaced (" in shown
+    assert "[-Volunteers-]{+Neighbours+}" in shown

@@ -12,7 +12,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from drafts.changes import Change, Changes, PostChange
+from drafts.changes import Change, Changes, ImageChange, Piece, PostChange
 from drafts.composing import text_problems, text_rules
 from drafts.config import Config
 from drafts.learned_limits import LearnedLimits
@@ -178,18 +178,47 @@ def print_post_changes(posts: Sequence[PostChange], heading: str, console: Conso
     """Posts that are new, gone or changed under ``heading``, a changed text in wdiff's marks."""
     console.print(Text(heading))
     for post in posts:
-        console.print(Text(f"  {post.channel} ({post.language}): {CHANGE_WORDS[post.change]}"))
-        line = Text("    ")
-        for piece in post.pieces:
-            if piece.change == Change.REMOVED:
-                line.append(f"[-{piece.text}-]", style="red strike")
-            elif piece.change == Change.ADDED:
-                line.append(f"{{+{piece.text}+}}", style="green")
-            else:
-                line.append(piece.text)
-        console.print(line)
+        console.print(Text(f"  {post.channel} ({post.language}): {_post_change_words(post)}"))
+        if post.change != Change.CHANGED or post.text_changed:
+            console.print(_marked(Text("    "), post.pieces))
+        for image in post.images:
+            console.print(_image_change_line(image))
     if not posts:
         console.print(Text("  The posts read the same; only their order or timing changed."))
+
+
+def _post_change_words(post: PostChange) -> str:
+    if post.change != Change.CHANGED:
+        return CHANGE_WORDS[post.change]
+    what = ["text changed"] if post.text_changed else []
+    what += ["images changed"] if post.images else []
+    return " and ".join(what) or CHANGE_WORDS[post.change]
+
+
+def _image_change_line(image: ImageChange) -> Text:
+    """``image 1: replaced (3f2a9c01 → 8e41b7d2), alt: …`` with the alt text in wdiff's marks."""
+    words = {
+        Change.ADDED: "new",
+        Change.REMOVED: "removed",
+        Change.REPLACED: f"replaced ({(image.was or '')[:8]} → {image.sha256[:8]})",
+        Change.CHANGED: "new alt text",
+    }
+    line = Text(f"    image {image.number}: {words[image.change]}")
+    if image.alt:
+        _marked(line.append(", alt: "), image.alt)
+    return line
+
+
+def _marked(line: Text, pieces: Sequence[Piece]) -> Text:
+    """``pieces`` appended to ``line`` in wdiff's marks: ``[-removed-]{+added+}``."""
+    for piece in pieces:
+        if piece.change == Change.REMOVED:
+            line.append(f"[-{piece.text}-]", style="red strike")
+        elif piece.change == Change.ADDED:
+            line.append(f"{{+{piece.text}+}}", style="green")
+        else:
+            line.append(piece.text)
+    return line
 
 
 def _preview(post: Post, config: Config, images: Sequence[PostImage] = ()) -> Preview:

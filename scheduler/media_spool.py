@@ -63,13 +63,8 @@ class MediaSpool:
         """What an adapter gets for ``images`` (copied here already): each one's file, and its
         signed public link when ``[media] public_url`` is set."""
         return tuple(
-            JobImage(
-                sha256=each.image.sha256,
-                content_type=each.image.content_type,
-                width=each.image.width,
-                height=each.image.height,
-                bytes=each.image.bytes,
-                alt=each.alt,
+            JobImage.sent(
+                each,
                 path=self.path(each.image.sha256),
                 url=links.url(each.image, now) if links else None,
             )

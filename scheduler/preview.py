@@ -76,17 +76,7 @@ def preview(
 
 def preview_images(images: Sequence[PostImage]) -> tuple[JobImage, ...]:
     """``images`` as an adapter gets them before they are uploaded: no file, no link."""
-    return tuple(
-        JobImage(
-            sha256=each.image.sha256,
-            content_type=each.image.content_type,
-            width=each.image.width,
-            height=each.image.height,
-            bytes=each.image.bytes,
-            alt=each.alt,
-        )
-        for each in images
-    )
+    return tuple(JobImage.sent(each) for each in images)
 
 
 def redact_url(url: str, secret_path: bool = False) -> str:

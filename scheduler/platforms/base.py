@@ -26,7 +26,7 @@ import httpx
 
 from drafts.channels import ChannelBase
 from drafts.errors import PlatformError
-from drafts.media import EXTENSIONS
+from drafts.media import EXTENSIONS, PostImage
 from scheduler.credentials import checked
 from scheduler.outcomes import Failed, NotPublished, Outcome, RetryLater, Unknown
 from scheduler.rate_limits import reset_time
@@ -101,6 +101,24 @@ class JobImage:
     path: Path | None = None
     # A signed link where ``tidings web`` serves the bytes ([media] public_url), if set.
     url: str | None = None
+
+    @classmethod
+    def sent(
+        cls, image: PostImage, *, path: Path | None = None, url: str | None = None
+    ) -> JobImage:
+        """``image`` as an adapter gets it: with its spool file and public link once the
+        daemon has them, without them in a preview."""
+        stored = image.image
+        return cls(
+            sha256=stored.sha256,
+            content_type=stored.content_type,
+            width=stored.width,
+            height=stored.height,
+            bytes=stored.bytes,
+            alt=image.alt,
+            path=path,
+            url=url,
+        )
 
     @property
     def filename(self) -> str:

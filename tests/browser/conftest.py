@@ -46,9 +46,10 @@ from drafts.storage import Database
 from drafts.times import utcnow
 from drafts.users import Role, find_user
 from tests.conftest import make_config, sqlite_database
-from tests.web.conftest import FAST_HASHER, Person, add_people, serving
+from tests.web.conftest import FAST_HASHER, Person, add_people
 from tidings.web import auth
 from tidings.web.app import create_app
+from tidings.web.in_thread import serving
 from tidings.web.session_key import VAULT_SECRET_VARIABLE, WEB_SECRET_VARIABLE
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -4,15 +4,19 @@ A module that starts a sandbox of its own for each test defines its own ``sandbo
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
+from drafts.config import Config, parse_config
 from drafts.models import User
 from drafts.storage import Database
 from scheduler.sandbox import RunningSandbox, running_sandbox
 from tests.integration.drafting import add_author
 from tests.integration.sandbox_fixtures import fresh
+from tidings.demo.run import DEMO_SECRETS, _config_text
 
 
 @pytest.fixture(scope="module")
@@ -27,6 +31,21 @@ def sandbox(module_sandbox: RunningSandbox) -> RunningSandbox:
     """The module's sandbox, emptied and back to its default settings for this test."""
     fresh(module_sandbox)
     return module_sandbox
+
+
+@pytest.fixture
+def everywhere_text(sandbox: RunningSandbox, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The demo's configuration (a channel on each of the eight platforms) pointed at the
+    sandbox, with fresh throwaway secrets in the environment."""
+    for name in DEMO_SECRETS:
+        monkeypatch.setenv(name, secrets.token_urlsafe(24))
+    monkeypatch.setenv("TIDINGS_DEMO_TELEGRAM_TOKEN", f"123456789:{secrets.token_urlsafe(24)}")
+    return _config_text(sandbox.base_url, "202610")
+
+
+@pytest.fixture
+def everywhere(everywhere_text: str) -> Config:
+    return parse_config(everywhere_text, Path("config.toml"))
 
 
 @pytest.fixture

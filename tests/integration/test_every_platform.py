@@ -10,8 +10,6 @@ from __future__ import annotations
 import html
 import json
 import os
-import secrets
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -24,28 +22,17 @@ from drafts.models import Post
 from drafts.rendering import TemplateLibrary
 from drafts.storage import Database
 from scheduler.preview import preview
-from scheduler.sandbox.server import RunningSandbox, running_sandbox
+from scheduler.sandbox.server import RunningSandbox
 from tests.integration.publishing import drain
-from tidings.demo.run import DEMO_SECRETS, _config_text
 
 EN = "🌏 Seoul's (pilot) heat_map is live: https://example.org/heat-map?city=seoul #ClimateAction #Seoul 🙋🏽"
 KO = "🌏 서울 폭염 지도(시범)가 공개되었습니다 👨‍👩‍👧 https://example.org/heat-map #기후행동 #서울"
 
 
 @pytest.fixture
-def sandbox() -> Iterator[RunningSandbox]:
-    with running_sandbox() as running:
-        yield running
-
-
-@pytest.fixture
-def everywhere(sandbox: RunningSandbox, monkeypatch: pytest.MonkeyPatch) -> Config:
-    for name in DEMO_SECRETS:
-        monkeypatch.setenv(name, secrets.token_urlsafe(24))
-    monkeypatch.setenv("TIDINGS_DEMO_TELEGRAM_TOKEN", f"123456789:{secrets.token_urlsafe(24)}")
-    text = _config_text(sandbox.base_url, "202610").replace(
-        'languages = ["en"]', 'languages = ["en", "ko"]'
-    )
+def everywhere(everywhere_text: str) -> Config:
+    """Every channel in English and Korean."""
+    text = everywhere_text.replace('languages = ["en"]', 'languages = ["en", "ko"]')
     return parse_config(text, Path("config.toml"))
 
 

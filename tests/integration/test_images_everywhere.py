@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import io
-import secrets
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -22,7 +22,7 @@ from PIL import Image
 from sqlmodel import select
 
 from drafts.authoring import add_draft, draft_posts
-from drafts.config import Config, MediaSettings, parse_config
+from drafts.config import Config, MediaSettings
 from drafts.draft_file import read_draft_file
 from drafts.lifecycle import PostStatus
 from drafts.media import PostImage, StoredImage
@@ -36,10 +36,9 @@ from drafts.storage import Database
 from drafts.times import utcnow
 from drafts.users import Role, add_user
 from scheduler.media_links import media_link_key, signed_url
-from scheduler.sandbox.server import RunningSandbox, running_sandbox
+from scheduler.sandbox.server import RunningSandbox
 from tests.integration.publishing import drain
 from tidings.demo.photo import draw_photo
-from tidings.demo.run import DEMO_SECRETS, _config_text
 from tidings.web.app import create_app
 from tidings.web.in_thread import serving
 
@@ -70,20 +69,6 @@ ko = "🌱 강변 식재의 날: 관목 480그루를 심었습니다. 자원봉�
 file = "planting.jpg"
 alt = {{ en = "{ALT["en"]}", ko = "{ALT["ko"]}" }}
 """.replace("'", '"')
-
-
-@pytest.fixture
-def sandbox() -> Iterator[RunningSandbox]:
-    with running_sandbox() as running:
-        yield running
-
-
-@pytest.fixture
-def everywhere(sandbox: RunningSandbox, monkeypatch: pytest.MonkeyPatch) -> Config:
-    for name in DEMO_SECRETS:
-        monkeypatch.setenv(name, secrets.token_urlsafe(24))
-    monkeypatch.setenv("TIDINGS_DEMO_TELEGRAM_TOKEN", f"123456789:{secrets.token_urlsafe(24)}")
-    return parse_config(_config_text(sandbox.base_url, "202610"), Path("config.toml"))
 
 
 def soon() -> datetime:
@@ -123,17 +108,28 @@ def publish_photo_draft(
         return images_by_post(session, [post.id or 0 for post in posts])
 
 
-def test_every_platform_gets_the_approved_bytes_with_the_alt_text_of_its_language(
-    database: Database,
-    library: TemplateLibrary,
-    sandbox: RunningSandbox,
-    everywhere: Config,
-    tmp_path: Path,
-) -> None:
+@dataclass(frozen=True)
+class Published:
+    web: str  # where `tidings web` serves, still running
+    approved: dict[int, list[PostImage]]  # each post's approved images, by post id
+
+
+@pytest.fixture
+def published(
+    database: Database, library: TemplateLibrary, everywhere: Config, tmp_path: Path
+) -> Iterator[Published]:
+    """The photo draft published everywhere by the daemon, Threads fetching from `tidings web`."""
     with serving(create_app(everywhere, database)) as web:
         config = everywhere.model_copy(update={"media": MediaSettings(public_url=f"{web}/media")})
         approved = publish_photo_draft(database, config, library, tmp_path)
         drain(database, config, now=soon, request_timeout=10.0)
+        yield Published(web, approved)
+
+
+def test_every_platform_gets_the_approved_bytes_with_the_alt_text_of_its_language(
+    database: Database, sandbox: RunningSandbox, published: Published
+) -> None:
+    approved = published.approved
 
     with database.reading() as session:
         stored = list(session.exec(select(Post)))
@@ -152,8 +148,8 @@ def test_every_platform_gets_the_approved_bytes_with_the_alt_text_of_its_languag
     }
     received = {image.sha256: image for image in sandbox.state.images()}
     assert received, "no platform received an image"
-    for image in received.values():
-        assert image.metadata == (), (image.platform, image.metadata)  # no EXIF, GPS or XMP
+    for arrival in received.values():
+        assert arrival.metadata == (), (arrival.platform, arrival.metadata)  # no EXIF, GPS or XMP
     for post in stored:
         (sent,) = approved[post.id or 0]
         assert sent.alt == ALT[post.language]
@@ -165,75 +161,34 @@ def test_every_platform_gets_the_approved_bytes_with_the_alt_text_of_its_languag
         if post.platform != "webhook":  # a webhook is sent a link and a digest, not the bytes
             assert sent.image.sha256 in received, post.channel
 
-    bluesky = [
-        images for post in stored if post.platform == "bluesky" for images in approved[post.id or 0]
-    ]
-    for image in bluesky:
-        assert image.image.bytes <= 1_000_000
-        assert image.image.width / image.image.height == pytest.approx(3000 / 2000, rel=0.01)
-        assert image.change is not None  # the 3000×2000 photo was re-encoded for Bluesky
-    threads = [
-        images for post in stored if post.platform == "threads" for images in approved[post.id or 0]
-    ]
-    for image in threads:
-        assert image.image.width <= 1440
-
-
-def test_a_signed_link_serves_only_approved_images_and_expires(
-    database: Database,
-    library: TemplateLibrary,
-    sandbox: RunningSandbox,
-    everywhere: Config,
-    tmp_path: Path,
-) -> None:
-    """An approved image is served under a fresh signature; an expired, missing or tampered
-    signature, or an image nobody approved, is 404."""
-    with serving(create_app(everywhere, database)) as web:
-        config = everywhere.model_copy(update={"media": MediaSettings(public_url=f"{web}/media")})
-        approved = publish_photo_draft(database, config, library, tmp_path)
-        drain(database, config, now=soon, request_timeout=10.0)
-        image = next(iter(approved.values()))[0].image
-        key = media_link_key()
-        fresh = signed_url(f"{web}/media", image, utcnow() + timedelta(minutes=5), key)
-        assert httpx.get(fresh).status_code == 200
-        assert httpx.get(fresh).content == sandbox.state.image(image.sha256).data  # type: ignore[union-attr]
-        stale = signed_url(f"{web}/media", image, utcnow() - timedelta(seconds=1), key)
-        assert httpx.get(stale).status_code == 404
-        assert httpx.get(fresh.split("?")[0]).status_code == 404  # unsigned
-        assert httpx.get(fresh[:-2] + "00").status_code == 404  # tampered
-        stray = StoredImage(
-            hashlib.sha256(b"never approved").hexdigest(), "image/jpeg", 10, 10, 100
-        )
-        never = signed_url(f"{web}/media", stray, utcnow() + timedelta(minutes=5), key)
-        assert httpx.get(never).status_code == 404
-
-
-def test_the_image_threads_fetched_is_the_approved_one(
-    database: Database,
-    library: TemplateLibrary,
-    sandbox: RunningSandbox,
-    everywhere: Config,
-    tmp_path: Path,
-) -> None:
-    with serving(create_app(everywhere, database)) as web:
-        config = everywhere.model_copy(update={"media": MediaSettings(public_url=f"{web}/media")})
-        approved = publish_photo_draft(database, config, library, tmp_path)
-        drain(database, config, now=soon, request_timeout=10.0)
-    threads = {
-        sent.image.sha256
-        for post_id, images in approved.items()
-        for sent in images
-        if _platform(database, post_id) == "threads"
-    }
-    for sha256 in threads:
-        arrived = sandbox.state.image(sha256)  # fetched by the sandbox from the signed link
-        assert arrived is not None
-        with Image.open(io.BytesIO(arrived.data)) as decoded:
+    bluesky = [each for p in stored if p.platform == "bluesky" for each in approved[p.id or 0]]
+    for sent in bluesky:
+        assert sent.image.bytes <= 1_000_000
+        assert sent.image.width / sent.image.height == pytest.approx(3000 / 2000, rel=0.01)
+        assert sent.change is not None  # the 3000×2000 photo was re-encoded for Bluesky
+    threads = [each for p in stored if p.platform == "threads" for each in approved[p.id or 0]]
+    for sent in threads:
+        assert sent.image.width <= 1440
+        fetched = received[sent.image.sha256]  # by the sandbox, from the signed link
+        with Image.open(io.BytesIO(fetched.data)) as decoded:
             assert decoded.format == "JPEG"
 
 
-def _platform(database: Database, post_id: int) -> str:
-    with database.reading() as session:
-        post = session.get(Post, post_id)
-        assert post is not None
-        return post.platform
+def test_a_signed_link_serves_only_approved_images_and_expires(
+    sandbox: RunningSandbox, published: Published
+) -> None:
+    """An approved image is served under a fresh signature; an expired, missing or tampered
+    signature, or an image nobody approved, is 404."""
+    media = f"{published.web}/media"
+    image = next(iter(published.approved.values()))[0].image
+    key = media_link_key()
+    fresh = signed_url(media, image, utcnow() + timedelta(minutes=5), key)
+    assert httpx.get(fresh).status_code == 200
+    assert httpx.get(fresh).content == sandbox.state.image(image.sha256).data  # type: ignore[union-attr]
+    stale = signed_url(media, image, utcnow() - timedelta(seconds=1), key)
+    assert httpx.get(stale).status_code == 404
+    assert httpx.get(fresh.split("?")[0]).status_code == 404  # unsigned
+    assert httpx.get(fresh[:-2] + "00").status_code == 404  # tampered
+    stray = StoredImage(hashlib.sha256(b"never approved").hexdigest(), "image/jpeg", 10, 10, 100)
+    never = signed_url(media, stray, utcnow() + timedelta(minutes=5), key)
+    assert httpx.get(never).status_code == 404

@@ -10,17 +10,12 @@ from __future__ import annotations
 import json
 import re
 import secrets
-import socket
-import threading
-import time
 from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from argon2 import PasswordHasher
 from bs4 import BeautifulSoup, Tag
 from starlette.applications import Starlette
@@ -35,6 +30,7 @@ from drafts.times import utcnow
 from drafts.users import Role, add_user, find_user
 from tidings.web import auth
 from tidings.web.app import create_app
+from tidings.web.in_thread import serving
 from tidings.web.session_key import VAULT_SECRET_VARIABLE, WEB_SECRET_VARIABLE
 
 BASE_URL = "http://testserver"
@@ -97,30 +93,6 @@ def add_people(database: Database, roles: dict[str, Role]) -> dict[str, Person]:
 def people(database: Database) -> dict[str, Person]:
     """An author (mina) and two reviewers (joon, ara), each with a fresh password."""
     return add_people(database, {"mina": Role.AUTHOR, "joon": Role.REVIEWER, "ara": Role.REVIEWER})
-
-
-@contextmanager
-def serving(app: Starlette, **options: Any) -> Iterator[str]:
-    """``app`` behind uvicorn (given ``options``) on a free loopback port, in a thread of its
-    own, for the ``with`` block: the origin to reach it at. uvicorn offers no event to await
-    for having started, so its flag is polled, for ten seconds at most."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    settings = {**options, "log_level": "warning", "lifespan": "off", "ws": "none"}
-    server = uvicorn.Server(uvicorn.Config(app, **settings))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    try:
-        deadline = time.monotonic() + 10
-        while not server.started:
-            assert thread.is_alive(), "uvicorn stopped before it started serving"
-            assert time.monotonic() < deadline, "uvicorn did not start"
-            time.sleep(0.01)
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
 
 
 def set_language(database: Database, name: str, language: str | None) -> None:

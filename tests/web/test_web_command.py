@@ -19,10 +19,11 @@ from typer.testing import CliRunner
 
 from drafts.errors import ConfigError
 from tests.conftest import TEST_CONFIG
-from tests.web.conftest import FAST_HASHER, TOKEN, serving
+from tests.web.conftest import FAST_HASHER, TOKEN
 from tidings.cli.app import root
 from tidings.cli.web_commands import web
 from tidings.web import auth
+from tidings.web.in_thread import serving
 from tidings.web.login_throttle import ADDRESS_LIMIT
 from tidings.web.session_key import VAULT_SECRET_VARIABLE, WEB_SECRET_VARIABLE
 

@@ -142,7 +142,7 @@ def broken_images() -> list[tuple[str, bytes | None, str]]:
     return [
         ("photos/empty.jpg", b"", "the file is empty"),
         ("photos/cut.jpg", good[: len(good) // 2], "photos/cut.jpg"),
-        ("photos/notes.jpg", "these are notes, not a photo".encode(), "not an image"),
+        ("photos/notes.jpg", b"these are notes, not a photo", "not an image"),
         ("photos/scan.bmp", _bmp(), "BMP"),
         ("photos/missing.jpg", None, "no such file"),
         ("../outside.jpg", good, "outside the draft's folder"),

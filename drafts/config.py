@@ -53,11 +53,17 @@ class ReviewSettings(_Section):
 
 
 class SchedulerSettings(_Section):
+    """``[scheduler]``. A daemon reports in every ``heartbeat_seconds``, renewing the leases of
+    the posts it is sending; one silent for ``missed_beats`` beats is dead, and its posts are
+    taken over (at once, by a daemon on the same host, when its process has ended).
+    ``lease_seconds`` is what config files said before heartbeats: still read, so that those
+    files keep working, and no longer used (``tidings run`` says so)."""
+
     concurrency: int = Field(default=16, ge=1, le=1024)
     max_attempts: int = Field(default=5, ge=1, le=50)
-    lease_seconds: float = Field(
-        default=90, ge=1, le=3600
-    )  # a crashed daemon's posts wait this long
+    heartbeat_seconds: float = Field(default=2, ge=0.1, le=60)
+    missed_beats: int = Field(default=3, ge=2, le=20)
+    lease_seconds: float | None = None
     request_timeout: float = Field(default=30, gt=0, le=600)  # seconds to wait for a platform
 
 

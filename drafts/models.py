@@ -1,4 +1,4 @@
-"""The tables: users, drafts, variants, posts, reviews and the audit log.
+"""The tables: users, drafts, variants, posts, reviews, daemon heartbeats and the audit log.
 
 Model families follow ``XBase`` (shared fields) → ``X(table=True)``; times are aware and UTC.
 """
@@ -147,6 +147,21 @@ class Attempt(SQLModel, table=True):
     remote_url: str | None = Field(default=None, sa_type=String(1000))
     error: str | None = Field(default=None, sa_type=Text)
     duration_ms: int | None = None
+
+
+class DaemonHeartbeat(SQLModel, table=True):
+    """A running daemon's latest sign of life, written every ``[scheduler] heartbeat_seconds``
+    together with the leases it renews, and deleted when it stops cleanly."""
+
+    __tablename__ = "daemon_heartbeat"
+
+    worker: str = Field(sa_type=String(80), primary_key=True)  # host:pid, as leases name it
+    host: str = Field(sa_type=String(255), nullable=False)
+    pid: int = Field(nullable=False)
+    # Equal for two processes only when each can see the other's pid (scheduler.heartbeat).
+    host_key: str = Field(sa_type=String(64), nullable=False)
+    started_at: datetime = _when()
+    beat_at: datetime = _when()
 
 
 class ChannelState(SQLModel, table=True):

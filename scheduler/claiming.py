@@ -2,12 +2,14 @@
 
 A claim takes due posts atomically (``BEGIN IMMEDIATE`` on SQLite, ``FOR UPDATE SKIP LOCKED``
 on PostgreSQL), gives them a lease in this worker's name and records each attempt as started,
-all in one transaction that commits before any request is sent. A post whose lease ran out
-while its attempt was in flight was maybe sent: it is claimed again with ``reconcile`` set, so
-the platform is asked before anything is resent. A due post that may no longer be sent (its
+all in one transaction that commits before any request is sent. A post whose holder is dead
+(its lease ran out: it missed its heartbeats; or its process on this host has ended) was maybe
+sent: it is taken over with ``reconcile`` set, so the platform is asked before anything is
+resent, and the attempt it had in flight says who it was taken from and why. A due post that may no longer be sent (its
 draft expired, or is no longer approved as it stands) is settled here instead of claimed.
 
-While it holds a post, the worker extends its lease and saves the ids an adapter chose.
+While it holds a post, the worker saves the ids an adapter chose (its heartbeat renews the
+lease: ``scheduler.heartbeat``).
 
 This is the daemon's hot path, so it works in batches with Core statements: one claim costs a
 handful of statements, whatever the number of posts.
@@ -16,7 +18,7 @@ handful of statements, whatever the number of posts.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -34,9 +36,8 @@ from drafts.post_media import images_by_post
 from drafts.review import approved_as_they_stand
 from scheduler.attempt_data import FIRST_ATTEMPT_AT, LAST_SENT_AT, Claim
 from scheduler.due import CLAIMABLE, blocked_channels
+from scheduler.heartbeat import takeover_reasons
 from scheduler.retry import AttemptOutcome
-
-CRASHED = "the worker stopped while this request was in flight"
 
 post_table = Post.__table__  # type: ignore[attr-defined]
 attempt_table = Attempt.__table__  # type: ignore[attr-defined]
@@ -53,6 +54,7 @@ class _Candidate:
     text: str
     status: str
     idempotency_key: str | None
+    lease_owner: str | None
     publish_state: dict[str, Any]
     failures: int
     reconcile: bool
@@ -70,25 +72,38 @@ def claim_due(
     capacity: Mapping[str, int],
     limit: int,
     required_approvals: int,
+    holding: Collection[int] = (),
+    ended: Collection[str] = (),
 ) -> list[Claim]:
-    """Claim up to ``limit`` due posts, at most ``capacity[channel]`` per channel."""
+    """Claim up to ``limit`` due posts, at most ``capacity[channel]`` per channel, and take
+    over posts whose holders are dead: their leases ran out, or they are among ``ended`` (on
+    this host, their processes have ended). The posts this worker is sending (``holding``) stay
+    its own even if a late heartbeat let their leases run out."""
     if limit <= 0:
         return []
     blocked = blocked_channels(session, now)
     open_channels = [c for c, free in capacity.items() if free > 0 and c not in blocked]
     if not open_channels:
         return []
-    candidates = _candidates(session, now, open_channels, limit * 2)
+    candidates = _candidates(session, now, open_channels, limit * 2, holding, ended)
     if not candidates:
         return []
     approved = approved_as_they_stand(session, {c.draft_id for c in candidates}, required_approvals)
+    taken_from = {c.lease_owner or "" for c in candidates if c.status == PostStatus.PUBLISHING}
+    reasons = (
+        takeover_reasons(session, taken_from, ended=ended, now=now, lease=lease)
+        if taken_from
+        else {}
+    )
     left = dict(capacity)
     chosen: list[_Candidate] = []
     for candidate in candidates:
         if len(chosen) >= limit or left.get(candidate.channel, 0) <= 0:
             continue
         if candidate.status == PostStatus.PUBLISHING:
-            _close_abandoned_attempt(session, candidate, now)
+            owner = candidate.lease_owner or ""
+            taken = f"taken over from {owner} ({reasons[owner]})"
+            _close_abandoned_attempt(session, candidate, taken, now)
         reason = _why_not_send(candidate, approved, now)
         if reason is not None:
             status, why = reason
@@ -100,11 +115,22 @@ def claim_due(
 
 
 def _candidates(
-    session: Session, now: datetime, channels: Sequence[str], limit: int
+    session: Session,
+    now: datetime,
+    channels: Sequence[str],
+    limit: int,
+    holding: Collection[int],
+    ended: Collection[str],
 ) -> list[_Candidate]:
-    due = and_(col(Post.status).in_(CLAIMABLE), col(Post.attempt_at) <= now)
-    abandoned = and_(col(Post.status) == PostStatus.PUBLISHING, col(Post.lease_until) < now)
     p, d = post_table.c, draft_table.c
+    due = and_(col(Post.status).in_(CLAIMABLE), col(Post.attempt_at) <= now)
+    # A silent holder is read from the post's own lease (renewed with each heartbeat), never
+    # from the heartbeat table: PostgreSQL re-checks a row locked meanwhile as it is now but
+    # other tables as they were, and would take a post from a daemon that had just reported in.
+    dead = or_(p.lease_until < now, p.lease_owner.in_(ended)) if ended else p.lease_until < now
+    abandoned = and_(p.status == PostStatus.PUBLISHING, dead)
+    if holding:
+        abandoned = and_(abandoned, p.id.not_in(holding))
     query = (
         core_select(
             p.id,
@@ -115,6 +141,7 @@ def _candidates(
             p.text,
             p.status,
             p.idempotency_key,
+            p.lease_owner,
             p.publish_state,
             p.failures,
             p.reconcile,
@@ -143,21 +170,25 @@ def _why_not_send(
     return None
 
 
-def _close_abandoned_attempt(session: Session, candidate: _Candidate, now: datetime) -> None:
+def _close_abandoned_attempt(
+    session: Session, candidate: _Candidate, taken: str, now: datetime
+) -> None:
+    """The attempt the dead holder had in flight is unknown: it may have reached the platform."""
     connection = session.connection()
     found = connection.execute(
         select(Attempt.number, Attempt.worker).where(
             col(Attempt.post_id) == candidate.post_id, col(Attempt.outcome).is_(None)
         )
     ).all()
+    error = f"{taken} with this attempt in flight"
     for number, worker in found:
         connection.execute(
             update(attempt_table)
             .where(attempt_table.c.post_id == candidate.post_id, attempt_table.c.number == number)
-            .values(outcome=AttemptOutcome.UNKNOWN, finished_at=now, error=CRASHED)
+            .values(outcome=AttemptOutcome.UNKNOWN, finished_at=now, error=error)
         )
         candidate.reconcile = True
-        recovered = f"attempt {number} by {worker}: {CRASHED}"
+        recovered = f"attempt {number} by {worker}: {error}"
         record_batch(
             session,
             [Entry(candidate.draft_id, candidate.post_id, "post.recover", recovered)],
@@ -277,15 +308,3 @@ def save_publish_state(
     post = session.get(Post, post_id)
     if post is not None and post.lease_owner == worker:
         post.publish_state = {**post.publish_state, **state}
-
-
-def extend_leases(
-    session: Session, *, worker: str, post_ids: Sequence[int], until: datetime
-) -> None:
-    """Keep holding posts whose requests are still running."""
-    if post_ids:
-        session.connection().execute(
-            update(post_table)
-            .where(post_table.c.id.in_(post_ids), post_table.c.lease_owner == worker)
-            .values(lease_until=until)
-        )

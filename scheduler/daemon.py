@@ -5,6 +5,10 @@ interval sweep. The database is the source of truth for what is due, so a late o
 wake-up loses nothing: the next cycle claims whatever is due by then. Changes made by other
 processes wake it too (``PRAGMA data_version`` on SQLite, ``LISTEN`` on PostgreSQL).
 
+Every few seconds it reports in and renews the leases of what it is sending, and it vouches
+for a lease before each request it sends (``scheduler.holding``): a dead daemon's posts are
+taken over within seconds, and a paused one sends nothing for posts taken from it.
+
 Every database call runs on one thread of its own, so the event loop never blocks on it and
 writes from this process never contend with each other. A database that cannot take writes for
 now (a full disk, a read-only file, a lost connection) is waited out, never a reason to stop:
@@ -16,9 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 import random
-import socket
 import time
 import traceback
 from collections import Counter
@@ -39,13 +41,15 @@ from drafts.storage import Database
 from drafts.times import utcnow
 from scheduler.attempt_data import Claim, Result
 from scheduler.attempt_log import log_attempt
-from scheduler.claiming import claim_due, extend_leases, save_publish_state
+from scheduler.claiming import claim_due, save_publish_state
 from scheduler.credentials import check_credentials, scrub
 from scheduler.due import next_wake, pending_work
+from scheduler.heartbeat import Worker
+from scheduler.holding import Heartbeat, LeaseLost, sending_for
 from scheduler.media_spool import MediaSpool, media_links
 from scheduler.platforms.base import JobImage
 from scheduler.publishing import attempt, internal_error_result
-from scheduler.recording import record_results
+from scheduler.recording import record_dropped, record_results
 from scheduler.retry import RetryPolicy
 from scheduler.storage_outage import StorageOutage
 from scheduler.vault import DatabaseVault
@@ -58,7 +62,8 @@ log = logging.getLogger("tidings.daemon")
 @dataclass(frozen=True)
 class DaemonSettings:
     concurrency: int = 16
-    lease: timedelta = timedelta(seconds=90)
+    heartbeat: timedelta = timedelta(seconds=2)
+    missed_beats: int = 3  # silent this many heartbeats, a daemon is dead
     sweep: timedelta = timedelta(seconds=30)
     request_timeout: float = 30.0
     watch_interval: float = 0.2
@@ -71,9 +76,15 @@ class DaemonSettings:
         scheduler = config.scheduler
         return cls(
             concurrency=scheduler.concurrency,
-            lease=timedelta(seconds=scheduler.lease_seconds),
+            heartbeat=timedelta(seconds=scheduler.heartbeat_seconds),
+            missed_beats=scheduler.missed_beats,
             request_timeout=scheduler.request_timeout,
         )
+
+    @property
+    def lease(self) -> timedelta:
+        """How long a claim holds a post without a heartbeat renewing it."""
+        return self.heartbeat * self.missed_beats
 
 
 @dataclass
@@ -81,10 +92,6 @@ class RunSummary:
     """What a run did, by attempt outcome."""
 
     outcomes: Counter[str] = field(default_factory=Counter)
-
-
-def worker_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 class Daemon:
@@ -106,7 +113,6 @@ class Daemon:
         self.database = database
         self.settings = settings or DaemonSettings.from_config(config)
         self.drain = drain
-        self.worker = worker or worker_name()
         self.now = now
         self.policy = RetryPolicy(
             max_attempts=config.scheduler.max_attempts, base_delay=self.settings.retry_base_delay
@@ -124,6 +130,17 @@ class Daemon:
         self._stopping = asyncio.Event()
         self._stopped_at: float | None = None
         self._outage = StorageOutage(self.settings.storage_retry.total_seconds())
+        self._heartbeat = Heartbeat(
+            worker=Worker.this_process(now(), worker),
+            every=self.settings.heartbeat.total_seconds(),
+            missed_beats=self.settings.missed_beats,
+            db=self._db,
+            in_flight=lambda: list(self._in_flight),
+            now=now,
+            outage=self._outage,
+            wake=self._wake.set,
+        )
+        self.worker = self._heartbeat.worker.name
         self._vault = DatabaseVault(self._keep_books)
         self._links = media_links(config)
         self._spool = MediaSpool()
@@ -140,6 +157,11 @@ class Daemon:
             timeout=httpx.Timeout(self.settings.request_timeout, connect=10.0),
             limits=httpx.Limits(max_connections=self.settings.concurrency * 2),
         )
+        hooks = client.event_hooks
+        client.event_hooks = {
+            **hooks,
+            "request": [*hooks["request"], self._heartbeat.before_request],
+        }
         clock = AsyncIOScheduler(timezone=UTC)
         clock.start()
         clock.add_job(
@@ -153,15 +175,22 @@ class Daemon:
         watcher = asyncio.create_task(
             watch_queue(self.database, self._wake, self.settings.watch_interval)
         )
-        heartbeat = asyncio.create_task(self._heartbeat())
+        try:  # at once: a predecessor on this host is known dead before the first claim
+            await self._heartbeat.beat()
+        except StorageUnavailable as error:
+            self._outage.failed(error)
+        heartbeat = asyncio.create_task(self._heartbeat.keep_beating())
         try:
             await self._loop(client, clock)
         finally:
             if self._in_flight:
                 await asyncio.gather(*self._in_flight.values(), return_exceptions=True)
-            await self._record_before_exit()
+            recorded = await self._record_before_exit()
             watcher.cancel()
             heartbeat.cancel()
+            if recorded:  # else the row stays, so a restart here takes those posts at once
+                with contextlib.suppress(StorageUnavailable):
+                    await self._heartbeat.leave()
             clock.shutdown(wait=False)
             if self._client is None:
                 await client.aclose()
@@ -178,10 +207,15 @@ class Daemon:
                 for channel_id, channel in self._channels.items()
             }
             free = self.settings.concurrency - len(self._in_flight)
+            cycle = partial(
+                self._cycle,
+                results=results,
+                capacity=capacity,
+                free=free,
+                holding=frozenset(self._in_flight),
+            )
             try:
-                claims, wake_at, pending = await self._db(
-                    partial(self._cycle, results=results, capacity=capacity, free=free)
-                )
+                claims, wake_at, pending = await self._db(cycle)
             except StorageUnavailable as error:
                 self._results[:0] = results  # kept until the database takes them
                 await self._pause(self._outage.failed(error))
@@ -201,15 +235,17 @@ class Daemon:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._stopping.wait(), seconds)
 
-    async def _record_before_exit(self) -> None:
+    async def _record_before_exit(self) -> bool:
         """Record the last results, waiting out a database outage for up to one lease; after
         that, each result still unrecorded is logged, and its post (left publishing) is checked
-        with its platform by the next daemon before anything is sent again."""
+        with its platform by the next daemon before anything is sent again. Whether all were
+        recorded."""
         results, self._results = self._results, []
         try:
             await self._keep_books(
                 lambda session: record_results(session, results, self.worker, self.now())
             )
+            return True
         except StorageUnavailable as error:
             for result in results:
                 log.error(
@@ -221,6 +257,7 @@ class Daemon:
                     f" ({result.remote_url or result.remote_id})" if result.remote_id else "",
                     error,
                 )
+            return False
 
     async def _gather_more_results(self) -> None:
         """When woken by finished requests while most are still running, wait a moment for
@@ -231,9 +268,16 @@ class Daemon:
             await asyncio.sleep(window)
 
     def _cycle(
-        self, session: Session, *, results: list[Result], capacity: dict[str, int], free: int
+        self,
+        session: Session,
+        *,
+        results: list[Result],
+        capacity: dict[str, int],
+        free: int,
+        holding: frozenset[int],
     ) -> tuple[list[Claim], datetime | None, bool | None]:
-        """One transaction: record finished attempts, claim what is due, find the next wake.
+        """One transaction: record finished attempts, claim what is due (taking over what dead
+        daemons held), find the next wake.
 
         At full capacity the next wake-up is a finished request, so the clock is left alone;
         only an idle drain asks whether anything is left.
@@ -248,10 +292,12 @@ class Daemon:
             capacity=capacity,
             limit=free,
             required_approvals=self.config.review.required_approvals,
+            holding=holding,
+            ended=self._heartbeat.ended,
         )
         at_capacity = len(claims) >= free
         idle = not claims and free == self.settings.concurrency
-        wake_at = None if at_capacity else next_wake(session, now=now)
+        wake_at = None if at_capacity else next_wake(session, now=now, holding=holding)
         pending = pending_work(session, now=now) if self.drain and idle else None
         return claims, wake_at, pending
 
@@ -261,6 +307,7 @@ class Daemon:
         self._in_flight[claim.post_id] = task
 
     async def _publish(self, claim: Claim, client: httpx.AsyncClient) -> None:
+        sending_for.set(claim.post_id)  # this task's requests are for this post
         try:
             images = await self._job_images(claim)
             result = await attempt(
@@ -274,6 +321,9 @@ class Daemon:
                 save_state=self._save_state,
                 images=images,
             )
+        except LeaseLost as lost:
+            await self._drop(claim, str(lost))
+            return
         except Exception as error:  # a bug of ours: the request may have gone out, so never resend
             trace = scrub(traceback.format_exc())  # an exception may quote a header or a URL
             log.error("attempt at post %s failed inside Tidings\n%s", claim.post_id, trace)
@@ -283,9 +333,24 @@ class Daemon:
             self.summary.outcomes[result.decision.attempt_outcome] += 1
             log_attempt(result, self.worker)
         finally:
-            self._per_channel[claim.channel] -= 1
-            del self._in_flight[claim.post_id]
-            self._wake.set()
+            self._done(claim)
+
+    async def _drop(self, claim: Claim, note: str) -> None:
+        """Another daemon took the post over while this one was paused: nothing more is sent,
+        and the attempt says so beside what the takeover said."""
+        log.warning("post %s: attempt %s: %s", claim.post_id, claim.number, note)
+        try:
+            await self._keep_books(partial(record_dropped, claim=claim, note=note, now=self.now()))
+        except StorageUnavailable as error:
+            log.error("post %s: attempt %s: not noted (%s)", claim.post_id, claim.number, error)
+        finally:
+            self._done(claim)
+
+    def _done(self, claim: Claim) -> None:
+        self._per_channel[claim.channel] -= 1
+        del self._in_flight[claim.post_id]
+        self._heartbeat.done(claim.post_id)
+        self._wake.set()
 
     async def _job_images(self, claim: Claim) -> tuple[JobImage, ...]:
         """The claim's images copied to the spool (one by one, on the database thread) and
@@ -312,20 +377,6 @@ class Daemon:
             misfire_grace_time=None,
             coalesce=True,
         )
-
-    async def _heartbeat(self) -> None:
-        interval = self.settings.lease.total_seconds() / 3
-        while True:
-            await asyncio.sleep(interval)
-            if self._in_flight:
-                until = self.now() + self.settings.lease
-                ids = list(self._in_flight)
-                try:
-                    await self._db(
-                        partial(extend_leases, worker=self.worker, post_ids=ids, until=until)
-                    )
-                except StorageUnavailable as error:  # the next beat tries again
-                    self._outage.failed(error)
 
     async def _save_state(self, post_id: int, state: Mapping[str, str]) -> None:
         await self._keep_books(

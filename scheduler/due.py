@@ -6,6 +6,7 @@ Read-only Core statements, asked in every cycle of the daemon's loop (``Daemon._
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
 from sqlalchemy import and_, func, or_
@@ -26,9 +27,10 @@ def blocked_channels(session: Session, now: datetime) -> set[str]:
     return {channel for (channel,) in rows}
 
 
-def next_wake(session: Session, *, now: datetime) -> datetime | None:
+def next_wake(session: Session, *, now: datetime, holding: Collection[int] = ()) -> datetime | None:
     """When something next becomes claimable: a due or retry time (after its channel's
-    rate-limit window), or another worker's lease running out."""
+    rate-limit window), or a lease running out on a post this worker is not sending
+    (``holding``)."""
     connection = session.connection()
     rows = connection.execute(
         select(Post.channel, func.min(Post.attempt_at))
@@ -43,9 +45,10 @@ def next_wake(session: Session, *, now: datetime) -> datetime | None:
         ).all()
     )
     times = [max(at, windows.get(channel) or at) for channel, at in rows if at is not None]
-    lease = connection.execute(
-        select(func.min(Post.lease_until)).where(col(Post.status) == PostStatus.PUBLISHING)
-    ).scalar()
+    held_elsewhere = col(Post.status) == PostStatus.PUBLISHING
+    if holding:
+        held_elsewhere = and_(held_elsewhere, col(Post.id).not_in(holding))
+    lease = connection.execute(select(func.min(Post.lease_until)).where(held_elsewhere)).scalar()
     if lease is not None:
         times.append(lease)
     return min(times, default=None)

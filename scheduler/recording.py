@@ -3,7 +3,8 @@ rate-limit window opened, and drafts whose posts are all final marked done.
 
 A result is recorded only while its worker still holds the post: one whose lease ran out and
 that another worker recovered meanwhile keeps whatever that worker decided (its attempt is
-completed all the same, so the log shows what it came to).
+completed all the same, so the log shows what it came to). An attempt dropped before sending
+because another worker holds the post now keeps what the takeover said, with a note added.
 
 This is the daemon's hot path, so it works in batches with Core statements: one batch of
 results costs a handful of statements, whatever its size.
@@ -15,7 +16,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, update
+from sqlalchemy import bindparam, func, literal, update
 from sqlalchemy import select as core_select
 from sqlmodel import Session
 
@@ -23,7 +24,7 @@ from drafts.audit import DAEMON, Entry, record_batch
 from drafts.completion import finish_drafts
 from drafts.lifecycle import FINAL_POST_STATUSES, PostStatus
 from drafts.models import Attempt, ChannelState, Post
-from scheduler.attempt_data import Result
+from scheduler.attempt_data import Claim, Result
 from scheduler.retry import AttemptOutcome
 
 post_table = Post.__table__  # type: ignore[attr-defined]
@@ -58,6 +59,21 @@ def record_results(session: Session, results: Iterable[Result], worker: str, now
     record_batch(session, entries, actor=worker, at=now)
     finals = {r.claim.draft_id for r in owned if r.decision.status in FINAL_POST_STATUSES}
     finish_drafts(session, finals, actor=DAEMON, now=now)
+
+
+def record_dropped(session: Session, *, claim: Claim, note: str, now: datetime) -> None:
+    """Add ``note`` to the error of ``claim``'s attempt, which sent nothing more because another
+    worker took the post over; an attempt nobody closed yet is closed as unknown."""
+    a = attempt_table.c
+    session.connection().execute(
+        update(attempt_table)
+        .where(a.post_id == claim.post_id, a.number == claim.number)
+        .values(
+            error=func.coalesce(a.error + literal("; "), literal("")) + literal(note),
+            outcome=func.coalesce(a.outcome, literal(str(AttemptOutcome.UNKNOWN))),
+            finished_at=func.coalesce(a.finished_at, literal(now, type_=a.finished_at.type)),
+        )
+    )
 
 
 _COMPLETE_ATTEMPT = (

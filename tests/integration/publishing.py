@@ -134,11 +134,7 @@ def drain(
     **settings: object,
 ) -> RunSummary:
     """Run one daemon until nothing is due or retrying; it takes the time from ``now``."""
-    defaults: dict[str, object] = {
-        "concurrency": 8,
-        "lease": timedelta(seconds=30),
-        "request_timeout": 2.0,
-    }
+    defaults: dict[str, object] = {"concurrency": 8, "request_timeout": 2.0}
     daemon = Daemon(
         config, database, drain=True, settings=DaemonSettings(**{**defaults, **settings}), now=now
     )  # type: ignore[arg-type]

@@ -165,9 +165,12 @@ def outage_while_in_flight(
     text = "The harbour walk opens on Saturday with music and food stalls. " * 100
     draft_id = queue_drafts(database, config, library, channels=["team-chat"], texts={"en": text})
     sandbox.state.faults.add("slow_after_accept", "webhook", seconds=1.0)
-    lease = timedelta(seconds=2 if stop_in_outage else 30)
+    heartbeat = timedelta(seconds=0.5 if stop_in_outage else 10)  # a lease of 4 beats
     settings = DaemonSettings(
-        request_timeout=10.0, lease=lease, storage_retry=timedelta(seconds=0.05)
+        request_timeout=10.0,
+        heartbeat=heartbeat,
+        missed_beats=4,
+        storage_retry=timedelta(seconds=0.05),
     )
 
     async def scenario() -> None:

@@ -150,6 +150,7 @@ def candidate(*, reconcile: bool, state: dict[str, Any]) -> _Candidate:
         text="t",
         status=PostStatus.RETRYING,
         idempotency_key="k",
+        lease_owner=None,
         publish_state=state,
         failures=1,
         reconcile=reconcile,

@@ -12,7 +12,7 @@ from rich.table import Table
 from drafts.attempts import attempt_log
 from drafts.models import Attempt, Post
 from drafts.times import show
-from tidings.cli.console import InertLogFormatter, emit_json, out, say
+from tidings.cli.console import InertLogFormatter, emit_json, out, say, warn
 from tidings.cli.context import app_context
 from tidings.cli.views import iso
 
@@ -32,6 +32,14 @@ def run(
 
     context = app_context(ctx)
     _log_attempts_to_stderr()
+    scheduler = context.config.scheduler
+    if scheduler.lease_seconds is not None:
+        warn(
+            f"{context.config_path}: [scheduler] lease_seconds is no longer used (remove it): "
+            f"a daemon's posts are taken over once it misses {scheduler.missed_beats} "
+            f"heartbeats of heartbeat_seconds = {scheduler.heartbeat_seconds:g}, or at once "
+            "when its process on this host has ended"
+        )
     daemon = Daemon(context.config, context.database(), drain=drain)
     if not drain:
         say(f"Publishing as {daemon.worker}; stop with Ctrl-C.")

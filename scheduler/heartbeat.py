@@ -1,0 +1,172 @@
+"""Heartbeats: every few seconds each daemon reports in and renews the leases of the posts it is
+sending, in one transaction, so that a dead daemon's posts are taken over within seconds.
+
+A lease lasts ``missed_beats`` heartbeats: a daemon silent that long has let its leases run
+out, and any daemon takes its posts over (``scheduler.claiming``). On this host, a daemon whose
+process has ended is known dead at once, so a restart takes its predecessor's posts without
+waiting. "This host" is the ``host_key``: the hostname, the kernel's boot id and the PID
+namespace, since a pid names a process only inside its namespace and until the next boot, and
+two containers may share a hostname.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import socket
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import delete, insert, or_, select, update
+from sqlmodel import Session
+
+from drafts.lifecycle import PostStatus
+from drafts.models import DaemonHeartbeat, Post
+
+heartbeat_table = DaemonHeartbeat.__table__  # type: ignore[attr-defined]
+post_table = Post.__table__  # type: ignore[attr-defined]
+
+BOOT_ID = Path("/proc/sys/kernel/random/boot_id")
+PID_NAMESPACE = Path("/proc/self/ns/pid")
+
+
+@dataclass(frozen=True)
+class Worker:
+    """A running daemon: the worker id its leases and attempts carry (host:pid), and where it runs."""
+
+    name: str
+    host: str
+    pid: int
+    host_key: str
+    started_at: datetime
+
+    @classmethod
+    def this_process(cls, started_at: datetime, name: str | None = None) -> Worker:
+        host, pid = socket.gethostname(), os.getpid()
+        return cls(name or f"{host}:{pid}", host, pid, host_key(host), started_at)
+
+
+def host_key(hostname: str) -> str:
+    """The same for two processes exactly when each can see the other's pid."""
+    try:
+        boot = BOOT_ID.read_text(encoding="ascii").strip()
+    except OSError:  # not Linux: the hostname alone
+        boot = ""
+    try:
+        namespace = str(PID_NAMESPACE.stat().st_ino)
+    except OSError:
+        namespace = ""
+    return hashlib.sha256(f"{hostname}\n{boot}\n{namespace}".encode()).hexdigest()
+
+
+def process_ended(pid: int) -> bool:
+    """Whether no process has ``pid`` any more (in this PID namespace)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # another user's process has the pid
+        return False
+    return False
+
+
+@dataclass(frozen=True)
+class Beat:
+    """What a heartbeat found: the posts it was sending that another daemon holds now (with
+    who, if anyone), and the daemons on this host whose processes have ended."""
+
+    lost: dict[int, str | None]
+    ended: frozenset[str]
+
+
+def beat(
+    session: Session,
+    *,
+    worker: Worker,
+    post_ids: Collection[int],
+    now: datetime,
+    lease: timedelta,
+) -> Beat:
+    """Report ``worker`` alive at ``now`` and renew its leases on ``post_ids`` for ``lease``;
+    forget daemons that are dead and hold nothing."""
+    connection = session.connection()
+    row = {
+        "host": worker.host,
+        "pid": worker.pid,
+        "host_key": worker.host_key,
+        "started_at": worker.started_at,
+        "beat_at": now,
+    }
+    mine = heartbeat_table.c.worker == worker.name
+    if connection.execute(update(heartbeat_table).where(mine).values(row)).rowcount == 0:
+        connection.execute(insert(heartbeat_table).values(worker=worker.name, **row))
+    lost: dict[int, str | None] = {}
+    if post_ids:
+        p = post_table.c
+        connection.execute(
+            update(post_table)
+            .where(p.id.in_(post_ids), p.lease_owner == worker.name)
+            .values(lease_until=now + lease)
+        )
+        owners: dict[int, str | None] = dict(
+            connection.execute(select(p.id, p.lease_owner).where(p.id.in_(post_ids))).all()
+        )
+        lost = {i: owners.get(i) for i in post_ids if owners.get(i) != worker.name}
+    ended = _ended_here(session, worker)
+    _forget_the_dead(session, ended, now - lease)
+    return Beat(lost, ended)
+
+
+def leave(session: Session, *, worker: Worker) -> None:
+    """A clean stop: ``worker`` holds nothing any more."""
+    session.connection().execute(
+        delete(heartbeat_table).where(heartbeat_table.c.worker == worker.name)
+    )
+
+
+def takeover_reasons(
+    session: Session,
+    owners: Collection[str],
+    *,
+    ended: Collection[str],
+    now: datetime,
+    lease: timedelta,
+) -> dict[str, str]:
+    """Why each of ``owners``, whose posts are being taken over, is taken for dead."""
+    h = heartbeat_table.c
+    beats: dict[str, datetime] = dict(
+        session.connection().execute(select(h.worker, h.beat_at).where(h.worker.in_(owners))).all()
+    )
+    reasons: dict[str, str] = {}
+    for owner in owners:
+        beat_at = beats.get(owner)
+        if owner in ended:
+            reasons[owner] = "its process had ended"
+        elif beat_at is not None and now - beat_at >= lease:
+            reasons[owner] = f"no heartbeat for {(now - beat_at).total_seconds():.0f} s"
+        else:
+            reasons[owner] = "its lease ran out"
+    return reasons
+
+
+def _ended_here(session: Session, worker: Worker) -> frozenset[str]:
+    h = heartbeat_table.c
+    neighbours = session.connection().execute(
+        select(h.worker, h.pid).where(h.host_key == worker.host_key, h.worker != worker.name)
+    )
+    return frozenset(name for name, pid in neighbours if process_ended(pid))
+
+
+def _forget_the_dead(session: Session, ended: Collection[str], silent_since: datetime) -> None:
+    """Delete the rows of dead daemons once nobody needs them to say why a post was taken."""
+    h, p = heartbeat_table.c, post_table.c
+    holding = select(p.lease_owner).where(
+        p.status == PostStatus.PUBLISHING, p.lease_owner.is_not(None)
+    )
+    session.connection().execute(
+        delete(heartbeat_table).where(
+            or_(h.beat_at < silent_since, h.worker.in_(ended)), h.worker.not_in(holding)
+        )
+    )

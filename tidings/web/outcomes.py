@@ -1,9 +1,10 @@
 """Outcomes: what happened to one post (every attempt, in plain words), and what a person does
 about a post the daemon could not settle.
 
-``GET /posts/{id}`` shows the post, its draft and channel, its status and reason, and every
-attempt. A post that needs attention (or failed) carries a banner saying what to check and two
-forms: mark it published with its address, or retry it. Both go through ``drafts.attention``,
+``GET /posts/{id}`` shows the post, its draft and channel, its status and reason, its images
+as its platform gets them (with the platform's id of each one uploaded), and every attempt. A
+post that needs attention (or failed) carries a banner saying what to check and two forms:
+mark it published with its address, or retry it. Both go through ``drafts.attention``,
 which checks the role and the status. ``GET /attention`` lists every such post, newest first.
 The post and the list are read by the service (``drafts.attempts.post_record``,
 ``drafts.attention.attention_list``); this module tells them in words.
@@ -14,7 +15,7 @@ the viewer's language; refusals from ``drafts.attention`` stay as raised.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from http import HTTPStatus
@@ -35,14 +36,19 @@ from drafts.attention import (
 from drafts.config import Config
 from drafts.errors import NotFoundError, TidingsError
 from drafts.lifecycle import PostStatus
+from drafts.media import PostImage
+from drafts.media_limits import PLATFORM_NAMES, image_profile
 from drafts.messages import QUEUED_AGAIN
 from drafts.models import Attempt, AuditEntry, Post
+from drafts.post_media import images_by_post
 from drafts.storage import Database
 from drafts.times import show, utcnow
 from drafts.users import Capability
+from scheduler.platforms.uploads import remote_media_id
 from tidings.web.auth import Viewer
 from tidings.web.context import WebContext, off_loop
 from tidings.web.error_pages import status_for
+from tidings.web.media import image_url
 from tidings.web.pages import flash
 from tidings.web.translations import N_
 from tidings.web.vocabulary import ACTION_WORDS, translated
@@ -78,6 +84,50 @@ class AttemptView:
 
 
 @dataclass(frozen=True)
+class SentImage:
+    """One image as the post sends it (the version its platform takes), and the platform's id
+    for it once uploaded: None before, and where the image goes out within the post's own
+    request (Telegram, a webhook, a single Facebook photo)."""
+
+    number: int
+    name: str  # the file the draft named, if it named one
+    sha256: str
+    content_type: str
+    width: int
+    height: int
+    bytes: int
+    alt: str
+    remote_id: str | None
+
+    @property
+    def url(self) -> str:
+        return image_url(self.sha256)
+
+    @property
+    def kind(self) -> str:
+        """``JPEG``, ``PNG``: the format, as people name it."""
+        return self.content_type.removeprefix("image/").upper()
+
+
+def sent_images(images: Sequence[PostImage], state: Mapping[str, str]) -> tuple[SentImage, ...]:
+    """``images`` in order, each with the platform's id its post's publish ``state`` keeps."""
+    return tuple(
+        SentImage(
+            number=number,
+            name=each.name,
+            sha256=each.image.sha256,
+            content_type=each.image.content_type,
+            width=each.image.width,
+            height=each.image.height,
+            bytes=each.image.bytes,
+            alt=each.alt,
+            remote_id=remote_media_id(state, each.image.sha256),
+        )
+        for number, each in enumerate(images, start=1)
+    )
+
+
+@dataclass(frozen=True)
 class PostView:
     post: Post
     draft_title: str
@@ -87,6 +137,8 @@ class PostView:
     channel_configured: bool
     attempts: tuple[AttemptView, ...]
     history: tuple[AuditEntry, ...]
+    images: tuple[SentImage, ...] = ()
+    alt_shown: bool = True  # False where the platform shows no alt text (Telegram)
 
     @property
     def settleable(self) -> bool:
@@ -181,16 +233,18 @@ def _attempt_view(
 def load_post(
     database: Database, config: Config, post_id: int, zone: ZoneInfo, gettext: Gettext
 ) -> PostView:
-    """The post, its draft's title, its attempts (first first, told in ``gettext``'s
-    language) and its audit entries."""
+    """The post, its draft's title, its images, its attempts (first first, told in
+    ``gettext``'s language) and its audit entries."""
     with database.reading() as session:
         record = post_record(session, post_id=post_id)
+        images = images_by_post(session, [post_id]).get(post_id, [])
     post, attempts = record.post, record.attempts
     try:
         channel = config.channel(post.channel)
         channel_zone, configured = channel.zone(config.zone), True
+        alt_shown = image_profile(channel).shows_alt
     except NotFoundError:
-        channel_zone, configured = config.zone, False
+        channel_zone, configured, alt_shown = config.zone, False, True
     views = tuple(
         _attempt_view(attempt, post, number == len(attempts) - 1, zone, gettext)
         for number, attempt in enumerate(attempts)
@@ -199,11 +253,13 @@ def load_post(
         post=post,
         draft_title=record.draft_title,
         draft_status=record.draft_status,
-        platform_name=post.platform,
+        platform_name=PLATFORM_NAMES.get(post.platform, post.platform),
         channel_zone=channel_zone,
         channel_configured=configured,
         attempts=views,
         history=record.history,
+        images=sent_images(images, post.publish_state),
+        alt_shown=alt_shown,
     )
 
 

@@ -36,6 +36,7 @@ UNIT_WORDS = {
     "characters": N_("characters"),
     "weighted characters": N_("weighted characters"),
     "graphemes": N_("graphemes"),
+    "UTF-8 bytes": N_("UTF-8 bytes"),
 }
 ORPHAN = N_("channel %(channel)s is no longer in %(file)s")
 # ``drafts.text_rules.hidden``'s problems, as a card says them.

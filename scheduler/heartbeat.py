@@ -74,10 +74,11 @@ def process_ended(pid: int) -> bool:
 
 @dataclass(frozen=True)
 class Beat:
-    """What a heartbeat found: the posts it was sending that another daemon holds now (with
-    who, if anyone), and the daemons on this host whose processes have ended."""
+    """What a heartbeat found: the posts it was sending that are no longer its own (each with
+    where it is now: "held by host:pid", "now published"), and the daemons on this host whose
+    processes have ended."""
 
-    lost: dict[int, str | None]
+    lost: dict[int, str]
     ended: frozenset[str]
 
 
@@ -102,7 +103,7 @@ def beat(
     mine = heartbeat_table.c.worker == worker.name
     if connection.execute(update(heartbeat_table).where(mine).values(row)).rowcount == 0:
         connection.execute(insert(heartbeat_table).values(worker=worker.name, **row))
-    lost: dict[int, str | None] = {}
+    lost: dict[int, str] = {}
     if post_ids:
         p = post_table.c
         connection.execute(
@@ -110,10 +111,14 @@ def beat(
             .where(p.id.in_(post_ids), p.lease_owner == worker.name)
             .values(lease_until=now + lease)
         )
-        owners: dict[int, str | None] = dict(
-            connection.execute(select(p.id, p.lease_owner).where(p.id.in_(post_ids))).all()
-        )
-        lost = {i: owners.get(i) for i in post_ids if owners.get(i) != worker.name}
+        found = connection.execute(
+            select(p.id, p.lease_owner, p.status).where(p.id.in_(post_ids))
+        ).all()
+        now_where = {
+            i: f"held by {owner}" if owner else f"now {status}" for i, owner, status in found
+        }
+        owners = {i: owner for i, owner, _ in found}
+        lost = {i: now_where.get(i, "deleted") for i in post_ids if owners.get(i) != worker.name}
     ended = _ended_here(session, worker)
     _forget_the_dead(session, ended, now - lease)
     return Beat(lost, ended)
@@ -165,8 +170,10 @@ def _forget_the_dead(session: Session, ended: Collection[str], silent_since: dat
     holding = select(p.lease_owner).where(
         p.status == PostStatus.PUBLISHING, p.lease_owner.is_not(None)
     )
-    session.connection().execute(
-        delete(heartbeat_table).where(
-            or_(h.beat_at < silent_since, h.worker.in_(ended)), h.worker.not_in(holding)
-        )
+    # A daemon paused in the middle of its beat holds its row: never wait for it.
+    dead = (
+        select(h.worker)
+        .where(or_(h.beat_at < silent_since, h.worker.in_(ended)), h.worker.not_in(holding))
+        .with_for_update(skip_locked=True)
     )
+    session.connection().execute(delete(heartbeat_table).where(h.worker.in_(dead)))

@@ -99,12 +99,11 @@ class Heartbeat:
             )
             silent = began - (self._last_beat or began)
             self._last_beat = began
-            for post_id, owner in found.lost.items():
-                holder = f"by {owner}" if owner else "no longer by this daemon"
+            for post_id, where in found.lost.items():
                 self._lost.setdefault(
                     post_id,
                     f"{self.worker.name} resumed after {silent:.0f} s without a heartbeat, "
-                    f"found the post held {holder}, and sent nothing more",
+                    f"found the post taken over ({where}), and sent nothing more",
                 )
             if found.ended - self.ended:
                 self._wake()  # a neighbour's posts can be taken over now

@@ -214,7 +214,7 @@ def test_a_heartbeat_renews_what_its_worker_holds_and_names_what_it_lost(
 
     now = late + timedelta(seconds=1)  # a resumes
     found = heartbeat(database, a, now, (kept, lost))
-    assert found.lost == {lost: "b:2"}
+    assert found.lost == {lost: "held by b:2"}
     assert post(database, kept).lease_until == now + LEASE
     assert post(database, lost).lease_until == late + LEASE
 

@@ -1,17 +1,24 @@
-"""``tidings run`` (the daemon) and ``tidings log`` (every attempt)."""
+"""``tidings run`` (the daemon) and ``tidings log`` (every attempt, and the images of the posts
+it names)."""
 
 from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Mapping, Sequence
 from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from drafts.attempts import attempt_log
+from drafts.lifecycle import PostStatus
+from drafts.media import PostImage
 from drafts.models import Attempt, Post
+from drafts.post_media import images_by_post
 from drafts.times import show
+from scheduler.platforms.uploads import remote_media_id
 from tidings.cli.console import InertLogFormatter, emit_json, out, say, warn
 from tidings.cli.context import app_context
 from tidings.cli.views import iso
@@ -62,10 +69,11 @@ def log(
     post: Annotated[int | None, typer.Option("--post", help="Only this post's attempts.")] = None,
     limit: Annotated[int, typer.Option(help="At most this many attempts.", min=1)] = 50,
 ) -> None:
-    """Attempts to publish, newest first."""
+    """Attempts to publish, newest first; then the images of each post they name."""
     context = app_context(ctx)
     with context.reading() as session:
         rows = attempt_log(session, post_id=post, limit=limit)
+        images = images_by_post(session, {p.id for _, p in rows if p.id is not None})
     if context.json:
         emit_json([attempt_json(attempt, row_post) for attempt, row_post in rows])
         return
@@ -89,6 +97,41 @@ def log(
             attempt.remote_url or attempt.remote_id or attempt.error or "",
         )
     out.print(table)
+    for line in image_lines(rows, images):
+        out.print(Text(line))
+
+
+def image_lines(
+    rows: Sequence[tuple[Attempt, Post]], images: Mapping[int, Sequence[PostImage]]
+) -> list[str]:
+    """The images of each post the attempts name, once a post, in the table's order: one line
+    an image with its file (or SHA-256 prefix), pixels, bytes and the platform's id for it."""
+    posts: dict[int | None, Post] = {}
+    for _, row_post in rows:
+        posts.setdefault(row_post.id, row_post)
+    lines: list[str] = []
+    for row_post in posts.values():
+        sent = images.get(row_post.id or 0, ())
+        if sent:
+            lines.append(f"Images of post {row_post.id} ({row_post.channel}):")
+        for number, each in enumerate(sent, start=1):
+            image = each.image
+            remote = remote_media_id(row_post.publish_state, image.sha256)
+            lines.append(
+                f"  {number}. {each.name or image.sha256[:12]} · {image.width}×{image.height}"
+                f" · {image.bytes:,} bytes · {_remote_words(remote, row_post)}"
+            )
+    return lines
+
+
+def _remote_words(remote_id: str | None, post: Post) -> str:
+    """The platform's id of an uploaded image, or why there is none: not uploaded yet, or
+    sent within the post's own request (Telegram, a webhook, a single Facebook photo)."""
+    if remote_id:
+        return f"remote id {remote_id}"
+    if post.status == PostStatus.PUBLISHED:
+        return "no remote id: sent within the post"
+    return "not uploaded yet"
 
 
 def attempt_json(attempt: Attempt, post: Post) -> dict[str, object]:

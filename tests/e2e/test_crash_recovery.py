@@ -301,3 +301,14 @@ def test_a_paused_daemon_resumed_after_a_takeover_sends_nothing_for_those_posts(
         assert re.match(TAKEN.format(worker=worker(paused)), taken)
         assert note.startswith(f"{worker(paused)} resumed after ")
         assert note.endswith("found the post taken over (now published), and sent nothing more")
+
+
+@pytest.mark.parametrize("database", ["sqlite"], indirect=True)
+def test_a_config_file_that_still_sets_lease_seconds_runs_and_is_told_it_is_unused(
+    database: Database, config: Config, tmp_path: Path
+) -> None:
+    path = write_config(config, tmp_path, database_url(database), lease_seconds=90)
+    daemon = start_daemon(path, "--drain")
+    _, errors = daemon.communicate(timeout=60)
+    assert daemon.returncode == 0, errors
+    assert "[scheduler] lease_seconds is no longer used (remove it)" in " ".join(errors.split())

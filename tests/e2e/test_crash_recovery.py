@@ -8,12 +8,14 @@ person is asked.
 
 from __future__ import annotations
 
+import json
 import re
 import secrets
 import signal
 import socket
 import sqlite3
 import subprocess
+import sys
 import time
 from collections import Counter
 from datetime import timedelta
@@ -136,6 +138,14 @@ def test_a_restart_takes_its_killed_predecessors_posts_at_once(
         (1, "unknown", taken)
     ] * 8
     assert {a.number for a in tries if a.worker == worker(second)} == {2}
+    logged = subprocess.run(
+        [sys.executable, "-m", "tidings", "log", "--json", "--config", str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    said = [a["error"] for a in json.loads(logged.stdout) if a["worker"] == worker(first)]
+    assert said == [taken] * 8
 
 
 @pytest.mark.parametrize("database", ["postgres"], indirect=True)
@@ -298,7 +308,9 @@ def test_a_paused_daemon_resumed_after_a_takeover_sends_nothing_for_those_posts(
     assert [a.number for a in dropped] == [1, 1, 1]
     for attempt in dropped:
         taken, note = (attempt.error or "").split("; ")
-        assert re.match(TAKEN.format(worker=worker(paused)), taken)
+        assert re.fullmatch(
+            rf"taken over from {worker(paused)} \(no heartbeat for \d+ s\) .*", taken
+        )
         assert note.startswith(f"{worker(paused)} resumed after ")
         assert note.endswith("found the post taken over (now published), and sent nothing more")
 

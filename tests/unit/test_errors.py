@@ -17,6 +17,9 @@ from drafts.errors import TidingsError
 INTERNAL = {
     # raised inside the sandbox's server to cut a connection on purpose; uvicorn swallows it
     "scheduler.sandbox.exchange.ConnectionDropped",
+    # raised by the daemon's request hook instead of sending for a post another daemon took
+    # over; the daemon catches it around the attempt and notes it on the attempt
+    "scheduler.holding.LeaseLost",
 }
 
 

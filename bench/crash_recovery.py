@@ -97,7 +97,7 @@ def _crash(args: argparse.Namespace, base: str, url: str, folder: Path, elsewher
     first.wait()
     in_flight = _statuses(database)["publishing"]
 
-    started = time.monotonic()
+    started, started_at = time.monotonic(), datetime.now(UTC)
     second = _daemon(config_path, "--drain", elsewhere=elsewhere)
     while sum(n for status, n in _statuses(database).items() if status in FINAL) < args.posts:
         time.sleep(0.05)
@@ -108,11 +108,12 @@ def _crash(args: argparse.Namespace, base: str, url: str, folder: Path, elsewher
     received = Counter(p["text"] for p in httpx.get(f"{base}/_sandbox/posts").json()["posts"])
     twice = sum(1 for n in received.values() if n > 1)
     statuses = _statuses(database)
-    why = _takeover_reason(database, f"{socket.gethostname()}:{first.pid}")
+    why, taken_at = _takeover(database, f"{socket.gethostname()}:{first.pid}")
     database.dispose()
+    after = f"{(taken_at - started_at).total_seconds():.1f} s" if taken_at else "never"
     return (
         f"every post settled {settled:.1f} s after the new daemon started ({in_flight} in flight "
-        f"at the kill, taken over: {why}); {statuses['published']} published, "
+        f"at the kill, taken over after {after}: {why}); {statuses['published']} published, "
         f"{statuses['needs_attention']} need attention, {twice} received twice"
     )
 
@@ -164,7 +165,8 @@ def _statuses(database: object) -> Counter[str]:
         return Counter(post.status for post in session.exec(select(Post)))
 
 
-def _takeover_reason(database: object, killed: str) -> str:
+def _takeover(database: object, killed: str) -> tuple[str, datetime | None]:
+    """Why the killed daemon's attempts were closed, and when the first was."""
     from sqlmodel import select
 
     from drafts.models import Attempt
@@ -172,12 +174,14 @@ def _takeover_reason(database: object, killed: str) -> str:
 
     assert isinstance(database, Database)
     with database.reading() as session:
-        errors = {
-            attempt.error or ""
+        closed = [
+            attempt
             for attempt in session.exec(select(Attempt).where(Attempt.worker == killed))
-        }
-    reasons = {e.split("(", 1)[1].split(")", 1)[0] for e in errors if e.startswith("taken over")}
-    return ", ".join(sorted(reasons)) or "none"
+            if (attempt.error or "").startswith("taken over")
+        ]
+    reasons = {(a.error or "").split("(", 1)[1].split(")", 1)[0] for a in closed}
+    first = min((a.finished_at for a in closed if a.finished_at), default=None)
+    return ", ".join(sorted(reasons)) or "none", first
 
 
 if __name__ == "__main__":

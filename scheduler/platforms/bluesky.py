@@ -65,7 +65,7 @@ from scheduler.platforms.bluesky_images import (
 from scheduler.platforms.bluesky_sessions import Session, SessionError, Sessions
 from scheduler.platforms.bluesky_xrpc import describe, session_problem, xrpc_error, xrpc_url
 from scheduler.platforms.tid import next_tid
-from scheduler.platforms.uploads import send_upload, uploaded_id
+from scheduler.platforms.uploads import KeptState, send_upload, uploaded_id
 from scheduler.retry import UnknownHandling
 
 PUBLIC_APP = "https://bsky.app"
@@ -175,9 +175,9 @@ class BlueskyAdapter(Adapter[BlueskyChannel]):
     ) -> PostJob | RetryAt | RetryLater | Failed | Unknown:
         """The job with a live blob for each image in its state, each new one saved as soon as
         the server answered; or why an upload did not work (nothing is posted then)."""
-        state = dict(job.state)
+        kept = KeptState(job, save)
         for position, image in enumerate(job.images, start=1):
-            if uploaded_id(state, image, now) is not None:
+            if uploaded_id(kept.values, image, now) is not None:
                 continue
             answer = await access.send(partial(_upload_blob, client, channel, image))
             if not isinstance(answer, HttpResponse):
@@ -185,10 +185,8 @@ class BlueskyAdapter(Adapter[BlueskyChannel]):
             blob = read_uploaded(answer, position, now)
             if not isinstance(blob, dict):
                 return blob
-            kept = remember_blob(image, blob, now)
-            await save(kept)
-            state.update(kept)
-        return replace(job, state=state)
+            await kept.keep(remember_blob(image, blob, now))
+        return kept.job(job)
 
     async def reconcile(
         self,

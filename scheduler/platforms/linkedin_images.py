@@ -42,6 +42,7 @@ from scheduler.platforms.base import (
 )
 from scheduler.platforms.linkedin_rest import API, error_message, rest_headers, throttled_until
 from scheduler.platforms.uploads import (
+    KeptState,
     Upload,
     attached_ids,
     media_key,
@@ -78,18 +79,16 @@ async def prepare_images(
     saved as soon as its bytes arrived; or the attempt's end when one could not be uploaded
     or is not ready (nothing is posted then). A kept URN has no end: LinkedIn is asked about
     it each attempt, and one it no longer has is uploaded again."""
-    state = dict(job.state)
+    kept = KeptState(job, save)
     for position, image in enumerate(job.images, start=1):
-        if uploaded_id(state, image, now) is not None:
+        if uploaded_id(kept.values, image, now) is not None:
             continue
         urn = await _upload(client, image, position, channel, secret, now)
         if not isinstance(urn, str):
             return Attempted(urn)
-        kept = remember_upload(image, urn, None)
-        await save(kept)
-        state.update(kept)
+        await kept.keep(remember_upload(image, urn, None))
     for position, image in enumerate(job.images, start=1):
-        urn = state[media_key(image)]
+        urn = kept.values[media_key(image)]
         waited = await _wait_until_available(client, urn, position, channel, secret, now, wait)
         if waited == "GONE":
             again = RetryLater(
@@ -99,7 +98,7 @@ async def prepare_images(
             return Attempted(again, remember_upload(image, urn, now))
         if waited is not None:
             return Attempted(waited)
-    return replace(job, state=state)
+    return kept.job(job)
 
 
 async def _upload(

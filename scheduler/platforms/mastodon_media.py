@@ -13,7 +13,6 @@ the next attempt polls that id instead of uploading the image again.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import replace
 from datetime import datetime, timedelta
 
 import httpx
@@ -31,6 +30,7 @@ from scheduler.platforms.base import (
     rate_limited_until,
 )
 from scheduler.platforms.uploads import (
+    KeptState,
     Upload,
     media_key,
     remember_upload,
@@ -62,30 +62,26 @@ async def upload_images(
 ) -> PostJob | NotPublished:
     """``job`` with the id of every image, each processed and ready to attach, in its state;
     or why not (nothing was posted)."""
-    state = dict(job.state)
-
-    async def keep(kept: dict[str, str]) -> None:
-        await save(kept)
-        state.update(kept)
-
+    kept = KeptState(job, save)
     processing: dict[int, JobImage] = {}
     for position, image in enumerate(job.images, start=1):
-        remote = uploaded_id(state, image, now)
+        remote = uploaded_id(kept.values, image, now)
         if remote is None:
             uploaded = await _upload(client, channel, secret, image, position, now)
             if not isinstance(uploaded, tuple):
                 return uploaded
             remote, ready = uploaded
             waiting = {processing_key(image): "" if ready else remote}
-            await keep(remember_upload(image, remote, now + KEEP_FOR) | waiting)
-        if state.get(processing_key(image)) == remote:
+            await kept.keep(remember_upload(image, remote, now + KEEP_FOR) | waiting)
+        if kept.values.get(processing_key(image)) == remote:
             processing[position] = image
     for position, image in processing.items():
-        still = await _wait(client, channel, secret, state[media_key(image)], position, now)
+        remote = kept.values[media_key(image)]
+        still = await _wait(client, channel, secret, remote, position, now)
         if still is not None:
             return still
-        await keep({processing_key(image): ""})
-    return replace(job, state=state)
+        await kept.keep({processing_key(image): ""})
+    return kept.job(job)
 
 
 async def _upload(

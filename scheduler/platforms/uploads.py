@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import ExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -28,6 +28,7 @@ from scheduler.platforms.base import (
     JobImage,
     NoAnswer,
     PostJob,
+    SaveState,
     send,
 )
 
@@ -139,6 +140,23 @@ async def send_small(
     if isinstance(answer, Unknown):
         return RetryLater(f"{answer.reason}; nothing was posted")
     return answer
+
+
+class KeptState:
+    """A job's publish state as its upload flow adds ids to it: each addition saved durably
+    (``save``) before the flow sends its next request, then kept here for the next step."""
+
+    def __init__(self, job: PostJob, save: SaveState) -> None:
+        self.values = dict(job.state)
+        self._save = save
+
+    async def keep(self, kept: Mapping[str, str]) -> None:
+        await self._save(kept)
+        self.values.update(kept)
+
+    def job(self, job: PostJob) -> PostJob:
+        """``job`` with the state as it now stands."""
+        return replace(job, state=self.values)
 
 
 def placeholder(position: int) -> str:

@@ -14,7 +14,6 @@ and sets only the alt text still missing, so no image goes out without its alt t
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime, timedelta
 
 import httpx
@@ -32,6 +31,7 @@ from scheduler.platforms.base import (
     rate_limited_until,
 )
 from scheduler.platforms.uploads import (
+    KeptState,
     Upload,
     media_key,
     remember_upload,
@@ -61,26 +61,21 @@ async def upload_images(
 ) -> PostJob | NotPublished:
     """``job`` with a live X media id for every image in its state, each with its alt text
     set; or why not (nothing was posted)."""
-    state = dict(job.state)
-
-    async def keep(kept: dict[str, str]) -> None:
-        await save(kept)
-        state.update(kept)
-
+    kept = KeptState(job, save)
     for position, image in enumerate(job.images, start=1):
-        remote = uploaded_id(state, image, now)
+        remote = uploaded_id(kept.values, image, now)
         if remote is None:
             uploaded = await _upload(client, channel, credentials, now, image, position)
             if not isinstance(uploaded, tuple):
                 return uploaded
             remote, until = uploaded
-            await keep(remember_upload(image, remote, until))
-        if image.alt and state.get(alt_key(image)) != remote:
+            await kept.keep(remember_upload(image, remote, until))
+        if image.alt and kept.values.get(alt_key(image)) != remote:
             refused = await _describe(client, channel, credentials, now, remote, image, position)
             if refused is not None:
                 return refused
-            await keep({alt_key(image): remote})
-    return replace(job, state=state)
+            await kept.keep({alt_key(image): remote})
+    return kept.job(job)
 
 
 async def _upload(

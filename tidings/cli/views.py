@@ -155,14 +155,14 @@ def image_lines(images: Sequence[PostImage], platform: str) -> list[str]:
     changed for this platform."""
     lines = []
     for number, each in enumerate(images, start=1):
-        name = each.name or f"image {each.original[:12]}"
-        lines.append(f"🖼 {number}. {name} · {each.image.describe()}")
+        name = each.name or f"uploaded {each.original[:12]}"
+        lines.append(f"image {number}: {name} · {each.image.describe()}")
         if platform == "telegram":
-            lines.append("   alt text: not shown on Telegram")
+            lines.append("  alt text: not shown on Telegram")
         else:
-            lines.append(f"   alt: {each.alt}" if each.alt else "   alt: (none)")
+            lines.append(f"  alt: {each.alt}" if each.alt else "  alt: (none)")
         if each.change:
-            lines.append(f"   {each.change}")
+            lines.append(f"  {each.change}")
     return lines
 
 

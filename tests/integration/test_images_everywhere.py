@@ -27,7 +27,7 @@ from drafts.draft_file import read_draft_file
 from drafts.lifecycle import PostStatus
 from drafts.media import PostImage, StoredImage
 from drafts.media_files import read_media
-from drafts.models import Post
+from drafts.models import Post, PostMedia
 from drafts.post_media import images_by_post
 from drafts.queueing import ScheduleRequest, schedule_draft
 from drafts.rendering import TemplateLibrary
@@ -192,3 +192,52 @@ def test_a_signed_link_serves_only_approved_images_and_expires(
     stray = StoredImage(hashlib.sha256(b"never approved").hexdigest(), "image/jpeg", 10, 10, 100)
     never = signed_url(media, stray, utcnow() + timedelta(minutes=5), key)
     assert httpx.get(never).status_code == 404
+
+
+@pytest.mark.parametrize("tamper", ["nothing", "alt", "bytes"])
+def test_images_changed_behind_the_approval_are_not_sent(
+    database: Database,
+    library: TemplateLibrary,
+    sandbox: RunningSandbox,
+    everywhere: Config,
+    tmp_path: Path,
+    tamper: str,
+) -> None:
+    """Guarantee 1 for images: the daemon re-checks the approved hash, image bytes and alt text
+    included, before it sends anything; a stored image row changed without an edit (so without
+    a new review) keeps the whole draft from going out, and an untouched one goes."""
+    with serving(create_app(everywhere, database)) as web:
+        config = everywhere.model_copy(update={"media": MediaSettings(public_url=f"{web}/media")})
+        approved = publish_photo_draft(database, config, library, tmp_path)
+        if tamper != "nothing":
+            _change_behind_review(database, approved, tamper)
+        drain(database, config, now=soon, request_timeout=10.0)
+    with database.reading() as session:
+        stored = list(session.exec(select(Post)))
+    if tamper == "nothing":
+        assert {post.status for post in stored} == {PostStatus.PUBLISHED}
+        return
+    assert {post.status for post in stored} == {PostStatus.FAILED}
+    assert all("not approved as it stands" in (post.reason or "") for post in stored)
+    assert sandbox.state.posts() == []
+    assert sandbox.state.images() == []
+
+
+def _change_behind_review(
+    database: Database, approved: dict[int, list[PostImage]], what: str
+) -> None:
+    """Change one post's stored image row directly, as no edit would."""
+    post_id = next(iter(approved))
+    with database.writing() as session:
+        row = session.get(PostMedia, (post_id, 0))
+        assert row is not None
+        if what == "alt":
+            row.alt = "A caption nobody reviewed"
+        else:
+            row.sha256 = next(
+                sent.image.sha256
+                for images in approved.values()
+                for sent in images
+                if sent.image.sha256 != row.sha256
+            )
+        session.add(row)

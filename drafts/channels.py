@@ -1,8 +1,9 @@
 """Channels: one account on one platform, as declared in ``config.toml``.
 
 Each platform has its own model so that a misspelled or missing key is reported by name
-(``channels[2] (x-en).token_env: field required``). Secrets are never written here: every
-``*_env`` key names the environment variable that holds one.
+(``channels[2] (x-en).author: field required``). Secrets are never written here: every
+``*_env`` key names the environment variable that holds one. A channel connected from the web
+app's Channels page needs none (its credential is in the vault, and wins over ``token_env``).
 """
 
 from __future__ import annotations
@@ -105,14 +106,14 @@ def refuse_credentials(url: object) -> object:
 class LinkedInChannel(ChannelBase):
     platform: Literal["linkedin"]
     author: str = Field(pattern=r"^urn:li:(organization|person):[A-Za-z0-9_-]+$")
-    token_env: EnvName
+    token_env: EnvName | None = None
     version: str = Field(default="202601", pattern=r"^\d{6}$")
 
 
 class XChannel(ChannelBase):
     keeps_tokens: ClassVar[bool] = True
     platform: Literal["x"]
-    token_env: EnvName
+    token_env: EnvName | None = None
     refresh_token_env: EnvName | None = None
     client_id_env: EnvName | None = None
     client_secret_env: EnvName | None = None
@@ -121,7 +122,7 @@ class XChannel(ChannelBase):
 class MastodonChannel(ChannelBase):
     platform: Literal["mastodon"]
     base_url: str = Field(pattern=r"^https?://[^\s]+$")
-    token_env: EnvName
+    token_env: EnvName | None = None
     max_characters: int = Field(default=500, ge=1)
     characters_reserved_per_url: int = Field(default=23, ge=0)
     visibility: Literal["public", "unlisted", "private", "direct"] = "public"
@@ -131,26 +132,26 @@ class BlueskyChannel(ChannelBase):
     keeps_tokens: ClassVar[bool] = True
     platform: Literal["bluesky"]
     handle: str = Field(min_length=3)
-    password_env: EnvName
+    password_env: EnvName | None = None
 
 
 class FacebookChannel(ChannelBase):
     platform: Literal["facebook"]
     page_id: str = Field(pattern=r"^\d+$")
-    token_env: EnvName
+    token_env: EnvName | None = None
     graph_version: str = Field(default="v21.0", pattern=r"^v\d+\.\d+$")
 
 
 class ThreadsChannel(ChannelBase):
     platform: Literal["threads"]
     user_id: str = Field(min_length=1)
-    token_env: EnvName
+    token_env: EnvName | None = None
 
 
 class TelegramChannel(ChannelBase):
     platform: Literal["telegram"]
     chat_id: str = Field(pattern=r"^(@[A-Za-z0-9_]{5,}|-?\d+)$")
-    token_env: EnvName
+    token_env: EnvName | None = None
 
 
 class WebhookChannel(ChannelBase):

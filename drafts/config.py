@@ -11,13 +11,13 @@ import ipaddress
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from drafts.channels import Channel
+from drafts.channels import Channel, EnvName
 from drafts.errors import ConfigError, NotFoundError
 from drafts.text_files import load_toml, utf8_text
 from drafts.times import zone
@@ -70,9 +70,26 @@ class SchedulerSettings(_Section):
 class WebSettings(_Section):
     """``tidings web``. ``trusted_proxies``: the addresses and networks of the reverse proxies
     whose ``X-Forwarded-For`` and ``X-Forwarded-Proto`` are believed; none by default, as any
-    client could otherwise send them (and escape the login throttle's count per address)."""
+    client could otherwise send them (and escape the login throttle's count per address).
+    ``public_url``: where people and platforms reach the web app (``https://tidings.example.org``);
+    connecting an account sends the platform back to ``public_url`` + ``/channels/<id>/callback``."""
 
     trusted_proxies: tuple[str, ...] = ()
+    public_url: str | None = None
+
+    @field_validator("public_url")
+    @classmethod
+    def _web_origin(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in {"http", "https"} or not parts.hostname:
+            raise ValueError(
+                "give the address people open the web app at, like https://tidings.example.org"
+            )
+        if parts.query or parts.fragment:
+            raise ValueError("give an address without ?query or #fragment")
+        return value.rstrip("/")
 
     @field_validator("trusted_proxies")
     @classmethod
@@ -86,6 +103,19 @@ class WebSettings(_Section):
                     f"{entry!r} is not an IP address or network (e.g. 127.0.0.1 or 10.0.0.0/8)"
                 ) from None
         return value
+
+
+class OAuthApp(_Section):
+    """``[oauth.<platform>]``: the environment variables holding the app's OAuth client id and,
+    for a confidential client, its secret (LinkedIn, X, Facebook, Threads; Mastodon registers
+    its own app on each instance)."""
+
+    client_id_env: EnvName
+    client_secret_env: EnvName | None = None
+
+
+OAUTH_PLATFORMS = ("linkedin", "x", "facebook", "threads")
+OAuthPlatform = Literal["linkedin", "x", "facebook", "threads"]
 
 
 class MediaSettings(_Section):
@@ -119,6 +149,7 @@ class Config(_Section):
     scheduler: SchedulerSettings = SchedulerSettings()
     web: WebSettings = WebSettings()
     media: MediaSettings = MediaSettings()
+    oauth: dict[OAuthPlatform, OAuthApp] = {}
     channels: tuple[Channel, ...] = ()
     path: Path = Path("config.toml")
 

@@ -2,7 +2,7 @@
 
     TidingsError             any error a user can act on; its message is one line that names the field
     ├── ConfigError          config.toml, environment variables, the database URL or schema
-    │   └── MissingSecret        a variable a channel names is not set (scheduler.credentials)
+    │   └── MissingSecret        a channel is not connected, and names no variable that is set (scheduler.credentials)
     ├── DraftError           a draft file, its fields, templates, languages or channels
     │   └── MediaError           an image that cannot be taken, named by its file (drafts.media_store)
     ├── ReviewError          a transition the review workflow forbids, or a role that may not act
@@ -11,6 +11,7 @@
     ├── NotFoundError        an unknown draft, post or user
     ├── PlatformError        a platform refused a channel's credentials or could not be reached
     │   ├── ChannelCheckError    the channel's identity check failed (scheduler.platforms.base)
+    │   ├── ConnectError         connecting an account or renewing its token failed (scheduler.connect.base)
     │   └── SessionError         no Bluesky session could be had (scheduler.platforms.bluesky_sessions)
     ├── SandboxError         the sandbox was asked for a fault it cannot inject, or did not start
     │   ├── FaultError           a fault description it cannot use (scheduler.sandbox.faults)

@@ -282,7 +282,9 @@ class AuditEntry(SQLModel, table=True):
 
 
 class StoredCredential(SQLModel, table=True):
-    """A token the daemon obtained itself, encrypted with AES-GCM under ``TIDINGS_SECRET_KEY``."""
+    """A secret in the vault, encrypted with AES-GCM under ``TIDINGS_SECRET_KEY``: a token an
+    admin connected from the Channels page, or one the daemon obtained itself (a renewed token,
+    a Bluesky session). ``kind`` says which (``token``, ``refresh``, ``bluesky_session``, ...)."""
 
     __tablename__ = "credential"
 
@@ -291,3 +293,53 @@ class StoredCredential(SQLModel, table=True):
     ciphertext: str = Field(sa_type=Text, nullable=False)
     expires_at: datetime | None = _when(nullable=True)
     updated_at: datetime = _now()
+
+
+class Connection(SQLModel, table=True):
+    """A channel connected from the web app: who connected it and when, the account it posts as,
+    the scopes granted and when its credential expires. The secrets themselves are in the vault
+    (``StoredCredential``); deleting the connection deletes them."""
+
+    __tablename__ = "connection"
+
+    channel: str = Field(sa_type=String(40), primary_key=True)
+    platform: str = Field(sa_type=String(20), nullable=False)
+    account_id: str = Field(default="", sa_type=String(255), nullable=False)
+    account_name: str = Field(default="", sa_type=String(255), nullable=False)
+    scopes: str = Field(default="", sa_type=Text, nullable=False)  # space-separated, as granted
+    connected_by: str = Field(sa_type=String(64), nullable=False)
+    connected_at: datetime = _now()
+    expires_at: datetime | None = _when(nullable=True)  # the token posts are sent with
+    refresh_expires_at: datetime | None = _when(nullable=True)  # None: no refresh token, or endless
+    refreshed_at: datetime | None = _when(nullable=True)
+    refresh_failed_at: datetime | None = _when(nullable=True)
+    refresh_error: str | None = Field(default=None, sa_type=Text, nullable=True)
+
+
+class OAuthState(SQLModel, table=True):
+    """One connect flow in progress: its ``state`` (stored as a SHA-256 only), the admin's web
+    session it is bound to, the PKCE verifier (sealed), and the redirect it was started with.
+    Single use: ``used_at`` is set by the first callback that presents it."""
+
+    __tablename__ = "oauth_state"
+
+    state_hash: str = Field(sa_type=String(64), primary_key=True)
+    channel: str = Field(sa_type=String(40), nullable=False)
+    session_hash: str = Field(sa_type=String(64), nullable=False)
+    user_id: int = Field(nullable=False)
+    verifier: str = Field(default="", sa_type=Text, nullable=False)  # sealed; "" without PKCE
+    redirect_uri: str = Field(sa_type=Text, nullable=False)
+    created_at: datetime = _now()
+    expires_at: datetime = _when(index=True)
+    used_at: datetime | None = _when(nullable=True)
+
+
+class RefreshLock(SQLModel, table=True):
+    """Who is renewing a channel's token right now, until when: a rotating refresh token is
+    spent by one daemon only (the row is taken by insert or by replacing an expired one)."""
+
+    __tablename__ = "refresh_lock"
+
+    channel: str = Field(sa_type=String(40), primary_key=True)
+    holder: str = Field(sa_type=String(80), nullable=False)
+    until: datetime = _when()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -18,9 +17,9 @@ from drafts.errors import ConfigError, TidingsError
 from drafts.learned_limits import remember_limits
 from drafts.media_limits import remember_media_limits
 from drafts.storage import Database
-from scheduler.credentials import scrub, secret_for, vault_key_problem
+from scheduler.connections import credentials_for
+from scheduler.credentials import scrub, vault_key_problem
 from scheduler.platforms import adapter_for
-from scheduler.platforms.base import Credentials
 from scheduler.vault import DatabaseVault
 
 EXPIRY_WARNING = timedelta(days=7)
@@ -74,7 +73,7 @@ async def _check(
     channel: ChannelBase, client: httpx.AsyncClient, vault: DatabaseVault, now: datetime
 ) -> ChannelHealth:
     try:
-        credentials = Credentials(secret_for(channel), vault, os.environ)
+        credentials = await credentials_for(channel, vault)
         if problem := vault_key_problem([channel]):  # before any request, as tidings run says it
             raise ConfigError(problem)
         identity = await adapter_for(channel).identify(client, channel, credentials, now)

@@ -17,6 +17,10 @@ from drafts.channels import ChannelBase, WebhookChannel
 from drafts.errors import ConfigError
 
 VAULT_KEY = "TIDINGS_SECRET_KEY"
+# The vault kinds every platform shares (scheduler.connections): the token posts are sent with,
+# and the refresh token that renews it.
+TOKEN_KIND = "token"
+REFRESH_KIND = "refresh"
 MIN_VAULT_KEY_LENGTH = 16
 REDACTED = "[secret]"
 # Shorter values would scrub ordinary words; no platform issues tokens this short.
@@ -30,7 +34,7 @@ _known_lock = threading.Lock()  # the daemon reads the vault on its database thr
 
 
 class MissingSecret(ConfigError):
-    """The environment variable a channel names is not set."""
+    """The channel has no credential: not connected, and the variable it names (if any) unset."""
 
 
 def secret_for(channel: ChannelBase) -> str:
@@ -39,7 +43,12 @@ def secret_for(channel: ChannelBase) -> str:
     ``ConfigError`` naming the variable when its value cannot be a secret (see ``checked``)."""
     name = channel.secret_variable
     if name is None:
-        return ""
+        if isinstance(channel, WebhookChannel):
+            return ""
+        raise MissingSecret(
+            f"channel {channel.id} is not connected: connect it on the Channels page "
+            "(or name the environment variable holding its token in config.toml)"
+        )
     value = checked(name, os.environ.get(name, ""))
     if not value and not isinstance(channel, WebhookChannel):
         raise MissingSecret(f"the environment variable {name} (channel {channel.id}) is not set")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import random
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -12,17 +11,17 @@ from datetime import datetime
 import httpx
 
 from drafts.channels import ChannelBase
-from drafts.errors import TidingsError
+from drafts.errors import ConfigError, TidingsError
 from drafts.lifecycle import PostStatus
 from scheduler.attempt_data import LAST_SENT_AT, Claim, Result
-from scheduler.credentials import MissingSecret, scrub, secret_for
+from scheduler.connections import credentials_for
+from scheduler.credentials import scrub
 from scheduler.outcomes import Failed, Published, RetryAt, RetryLater, Unknown
 from scheduler.platforms import adapter_for
 from scheduler.platforms.base import (
     Adapter,
     Attempted,
     C,
-    Credentials,
     JobImage,
     PostJob,
     SaveState,
@@ -106,8 +105,8 @@ async def _run(
         reason = "the post's images were not ready to upload: nothing was sent"
         return Attempted(RetryLater(reason)), adapter.unknown_handling, claim.reconcile
     try:
-        credentials = Credentials(secret_for(channel), vault, os.environ)
-    except MissingSecret as error:
+        credentials = await credentials_for(channel, vault)
+    except ConfigError as error:  # not connected, or the vault key cannot open its token
         return Attempted(Failed(str(error))), adapter.unknown_handling, claim.reconcile
     job = PostJob(
         post_id=claim.post_id,

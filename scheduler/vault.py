@@ -76,6 +76,11 @@ def load_secret(session: Session, sealer: Sealer, channel: str, kind: str) -> St
     return StoredSecret(sealer.open(row.ciphertext, channel=channel, kind=kind), row.expires_at)
 
 
+def _sealed(session: Session, channel: str, kind: str) -> tuple[str, datetime | None] | None:
+    row = session.get(StoredCredential, (channel, kind))
+    return None if row is None else (row.ciphertext, row.expires_at)
+
+
 def save_secret(
     session: Session,
     sealer: Sealer,
@@ -106,12 +111,14 @@ class DatabaseVault:
         return self._sealer
 
     async def load(self, channel: str, kind: str) -> StoredSecret | None:
-        sealer = self._key()
-        found = await self._db(partial(load_secret, sealer=sealer, channel=channel, kind=kind))
-        assert found is None or isinstance(found, StoredSecret)
-        if found is not None:
-            remember(found.value)
-        return found
+        """The stored secret, or None; the key is needed only when there is one to open."""
+        row = await self._db(partial(_sealed, channel=channel, kind=kind))
+        if row is None:
+            return None
+        ciphertext, expires_at = row
+        value = self._key().open(ciphertext, channel=channel, kind=kind)
+        remember(value)
+        return StoredSecret(value, expires_at)
 
     async def save(self, channel: str, kind: str, value: str, expires_at: datetime | None) -> None:
         remember(value)

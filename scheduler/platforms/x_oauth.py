@@ -21,6 +21,7 @@ from urllib.parse import urlencode
 import httpx
 
 from drafts.channels import XChannel
+from scheduler.credentials import REFRESH_KIND, TOKEN_KIND
 from scheduler.outcomes import Failed, RetryAt, RetryLater
 from scheduler.platforms.base import (
     Credentials,
@@ -33,8 +34,8 @@ from scheduler.platforms.base import (
 )
 
 API = "https://api.x.com"
-ACCESS = "x_access"
-REFRESH = "x_refresh"
+ACCESS = TOKEN_KIND
+REFRESH = REFRESH_KIND
 # X leaves out expires_in rarely; its documented lifetime is two hours.
 ACCESS_LIFETIME = timedelta(hours=2)
 # Renew a little early rather than send a token that expires while the request is in flight.

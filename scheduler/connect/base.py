@@ -53,8 +53,6 @@ class Connector(ABC, Generic[C]):
 
     platform: ClassVar[str]
     channel_type: type[C]
-    # The scopes posting needs: a connection granted fewer is a problem before a post is due.
-    required_scopes: ClassVar[tuple[str, ...]] = ()
 
     async def renew(
         self,
@@ -79,7 +77,8 @@ class OAuthConnector(Connector[C]):
     """A platform connected through OAuth 2.0's authorization code flow."""
 
     pkce: ClassVar[bool]  # whether the platform takes a PKCE S256 code challenge
-    scopes: ClassVar[tuple[str, ...]]  # what Tidings asks for
+    # What Tidings asks for: at least drafts.credential_problems.required_scopes(channel).
+    scopes: ClassVar[tuple[str, ...]]
     # Mastodon: the app is registered on each instance first (``register``), not configured.
     registers_app: ClassVar[bool] = False
 

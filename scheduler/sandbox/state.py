@@ -66,6 +66,12 @@ class Settings:
     #: Status reads a Threads image or carousel container answers IN_PROGRESS before FINISHED.
     threads_container_polls: int = 0
     telegram_bot_username: str = "tidings_sandbox_bot"
+    #: The bot's status in every chat, as getChatMember reports it: "administrator", "member",
+    #: "restricted", "left", "kicked". Out of a chat ("left", "kicked"), a chat with a numeric id
+    #: is "chat not found" to it; posting needs "administrator" in a channel.
+    telegram_bot_status: str = "administrator"
+    #: Whether the bot, as an administrator, may post in channels (its ``can_post_messages``).
+    telegram_bot_can_post: bool = True
     #: Webhook name → signing secret; when set, posts record whether the signature verified.
     webhook_secrets: dict[str, str] = field(default_factory=dict)
     #: Read once, when the state is created.

@@ -11,6 +11,7 @@ from starlette.routing import BaseRoute, Route
 
 from scheduler.sandbox import (
     bluesky,
+    consent,
     control,
     facebook,
     linkedin,
@@ -33,6 +34,8 @@ def create_app(state: SandboxState | None = None) -> Starlette:
     """Build the sandbox app around ``state`` (a fresh one when omitted)."""
     routes: list[BaseRoute] = [Route("/", page.index, methods=["GET"])]
     routes += control.routes()
+    # The consent pages before the platforms: Facebook's /{graph_version}/... would take its path.
+    routes += consent.routes()
     for module in PLATFORM_MODULES:
         routes += module.routes()
     # Last: post pages at the paths their APIs returned, and a logged 404 for anything else.

@@ -9,6 +9,8 @@ These routes are for tests, the demo and benchmarks; they are not logged as requ
 - ``GET /_sandbox/requests[?platform=x&path=substring]``: the request log, oldest first.
 - ``GET|POST|DELETE /_sandbox/faults``: list, add (one object or a list), clear faults.
 - ``GET|PATCH /_sandbox/settings``: read or change ``Settings`` fields.
+- ``GET|POST /_sandbox/oauth/apps``: list or register OAuth apps (``oauth.register_oauth_app``):
+  ``{"platform", "client_id", "client_secret" (optional), "redirect_uris": [...], "name"}``.
 - ``POST /_sandbox/reset``: forget posts, requests, faults and sessions (settings stay).
 """
 
@@ -24,6 +26,7 @@ from starlette.routing import BaseRoute, Route
 from drafts.media import EXTENSIONS
 from scheduler.sandbox.exchange import json_response, sandbox_state
 from scheduler.sandbox.faults import FaultError, fault_from_json
+from scheduler.sandbox.oauth import OAuthStore, register_oauth_app
 from scheduler.sandbox.state import ReceivedImage
 
 
@@ -104,6 +107,30 @@ async def settings(request: Request) -> Response:
     return json_response(state.settings.to_json())
 
 
+async def oauth_apps(request: Request) -> Response:
+    """List (GET) or register (POST) OAuth apps; secrets are never shown."""
+    state = sandbox_state(request)
+    if request.method == "POST":
+        try:
+            data = json.loads(await request.body())
+            app = register_oauth_app(
+                state,
+                platform=str(data["platform"]),
+                client_id=str(data["client_id"]),
+                client_secret=str(data.get("client_secret") or ""),
+                redirect_uris=[str(uri) for uri in data["redirect_uris"]],
+                name=str(data.get("name") or "Tidings"),
+            )
+        except KeyError as exc:
+            return json_response({"error": f"an OAuth app needs {exc.args[0]!r}"}, 400)
+        except (ValueError, TypeError) as exc:
+            return json_response({"error": f"cannot register the app: {exc}"}, 400)
+        return json_response(app.to_json(), 201)
+    with state.lock:
+        apps = list(state.store(OAuthStore).apps.values())
+    return json_response({"apps": [app.to_json() for app in apps]})
+
+
 async def reset(request: Request) -> Response:
     """Forget everything received."""
     sandbox_state(request).reset()
@@ -119,5 +146,6 @@ def routes() -> list[BaseRoute]:
         Route("/_sandbox/requests", requests, methods=["GET"]),
         Route("/_sandbox/faults", faults, methods=["GET", "POST", "DELETE"]),
         Route("/_sandbox/settings", settings, methods=["GET", "PATCH"]),
+        Route("/_sandbox/oauth/apps", oauth_apps, methods=["GET", "POST"]),
         Route("/_sandbox/reset", reset, methods=["POST"]),
     ]

@@ -33,7 +33,15 @@ AuthFailure = Literal["missing", "revoked", "expired"]
 
 #: Query or form fields that carry credentials; recorded as ``<redacted>`` or dropped.
 SECRET_FIELDS = frozenset(
-    {"access_token", "refresh_token", "client_secret", "password", "input_token", "code"}
+    {
+        "access_token",
+        "refresh_token",
+        "client_secret",
+        "password",
+        "input_token",
+        "code",
+        "fb_exchange_token",
+    }
 )
 # Headers that carry credentials or only describe the transport.
 _UNRECORDED_HEADERS = frozenset(

@@ -61,6 +61,9 @@ class Settings:
     bluesky_refresh_ttl: timedelta = timedelta(days=90)
     #: The page a Page token belongs to, as ``GET /{version}/me`` reports it.
     facebook_page_id: str = "100200300400500"
+    #: Page id → name of the Pages the sandbox's Facebook user manages (``/me/accounts``);
+    #: ``None``: ``facebook_page_id`` alone.
+    facebook_pages: dict[str, str] | None = None
     threads_user_id: str = "17841400000000001"
     threads_username: str = "demo"
     #: Status reads a Threads image or carousel container answers IN_PROGRESS before FINISHED.
@@ -90,6 +93,9 @@ class Settings:
                 setattr(self, key, None if value is None else frozenset(str(v) for v in value))
             elif key == "webhook_secrets":
                 setattr(self, key, {str(k): str(v) for k, v in dict(value).items()})
+            elif key == "facebook_pages":
+                pages = None if value is None else {str(k): str(v) for k, v in dict(value).items()}
+                setattr(self, key, pages)
             elif isinstance(current, bool):
                 if not isinstance(value, bool):
                     raise ValueError(f"{key} must be true or false")

@@ -311,6 +311,8 @@ class Connection(SQLModel, table=True):
     connected_at: datetime = _now()
     expires_at: datetime | None = _when(nullable=True)  # the token posts are sent with
     refresh_expires_at: datetime | None = _when(nullable=True)  # None: no refresh token, or endless
+    # Whether the vault holds a refresh token for it (LinkedIn grants one only to some apps).
+    has_refresh_token: bool = Field(default=False, nullable=False)
     refreshed_at: datetime | None = _when(nullable=True)
     refresh_failed_at: datetime | None = _when(nullable=True)
     refresh_error: str | None = Field(default=None, sa_type=Text, nullable=True)

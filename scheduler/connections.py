@@ -86,6 +86,7 @@ def save_connection(
     row.scopes = " ".join(grant.scopes)
     row.connected_by, row.connected_at = connected_by, now
     row.expires_at, row.refresh_expires_at = tokens.expires_at, tokens.refresh_expires_at
+    row.has_refresh_token = tokens.refresh is not None
     row.refreshed_at = row.refresh_failed_at = row.refresh_error = None
     session.add(row)
 
@@ -101,7 +102,7 @@ def save_renewal(
         return
     row.expires_at = tokens.expires_at
     if tokens.refresh is not None:
-        row.refresh_expires_at = tokens.refresh_expires_at
+        row.refresh_expires_at, row.has_refresh_token = tokens.refresh_expires_at, True
     if tokens.scopes is not None:
         row.scopes = " ".join(tokens.scopes)
     row.refreshed_at, row.refresh_failed_at, row.refresh_error = now, None, None

@@ -26,6 +26,7 @@ class Capability(StrEnum):
     QUEUE = "schedule or cancel drafts"
     MANAGE_USERS = "manage users"
     CHECK_CHANNELS = "check channels"  # each check is an authenticated call to every platform
+    CONNECT_CHANNELS = "connect channels"  # stores the credential every post is sent with
 
 
 CAPABILITIES: dict[Role, frozenset[Capability]] = {

@@ -5,12 +5,18 @@ serves every later post, across restarts. An expired access token is renewed wit
 ``refreshSession``, and only a refused refresh logs in again. Renewals of one channel's session
 take turns, so posts due together log in once, not once each. A session's tokens are secrets
 like the password: they never show in a repr and are scrubbed from every message.
+
+A session serves only the handle and the app password it was made with (it keeps a digest of
+the password): once the channel is reconnected with another one, or its variable changed, the
+next post logs in with the new password, even if a session made with the old one was stored
+after the reconnect by a post that was already under way.
 """
 
 from __future__ import annotations
 
 import asyncio
 import base64
+import hashlib
 import json
 import logging
 import weakref
@@ -57,9 +63,10 @@ class Session:
     handle: str
     access_jwt: str = field(repr=False)
     refresh_jwt: str = field(repr=False)
+    made_with: str = field(repr=False)  # ``password_digest`` of the password that made it
 
     @classmethod
-    def from_json(cls, data: Any, identifier: str) -> Session | None:
+    def from_json(cls, data: Any, identifier: str, made_with: str) -> Session | None:
         if not isinstance(data, dict):
             return None
         fields = [data.get(name) for name in ("did", "accessJwt", "refreshJwt")]
@@ -70,13 +77,19 @@ class Session:
         remember(refresh)
         handle = data.get("handle")
         return cls(
-            identifier, did, handle if isinstance(handle, str) else identifier, access, refresh
+            identifier,
+            did,
+            handle if isinstance(handle, str) else identifier,
+            access,
+            refresh,
+            made_with,
         )
 
     def to_json(self) -> str:
         return json.dumps(
             {"identifier": self.identifier, "did": self.did, "handle": self.handle,
-             "accessJwt": self.access_jwt, "refreshJwt": self.refresh_jwt}
+             "accessJwt": self.access_jwt, "refreshJwt": self.refresh_jwt,
+             "madeWith": self.made_with}
         )  # fmt: skip
 
     @property
@@ -88,13 +101,28 @@ class Session:
         return jwt_expiry(self.refresh_jwt)
 
 
-def jwt_expiry(token: str) -> datetime | None:
-    """The ``exp`` claim of a JWT, read without checking the signature (it is our own token)."""
+def password_digest(password: str) -> str:
+    """What a stored session keeps of the password that made it: enough to tell a changed
+    password, inside the sealed vault value."""
+    return hashlib.sha256(b"tidings bluesky session\x00" + password.encode()).hexdigest()
+
+
+def jwt_claims(token: str) -> dict[str, Any]:
+    """The claims of a JWT, read without checking the signature (it is our own token); empty
+    when it is not one."""
     try:
         payload = token.split(".")[1]
         claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-        return datetime.fromtimestamp(int(claims["exp"]), UTC)
-    except (IndexError, ValueError, TypeError, KeyError, OverflowError):
+    except (IndexError, ValueError):
+        return {}
+    return claims if isinstance(claims, dict) else {}
+
+
+def jwt_expiry(token: str) -> datetime | None:
+    """The ``exp`` claim of a JWT."""
+    try:
+        return datetime.fromtimestamp(int(jwt_claims(token)["exp"]), UTC)
+    except (ValueError, TypeError, KeyError, OverflowError):
         return None
 
 
@@ -162,6 +190,7 @@ class Sessions:
 
 
 async def _load(channel: BlueskyChannel, credentials: Credentials) -> Session | None:
+    """The stored session, unless it was made for another handle or with another password."""
     stored = await credentials.vault.load(channel.id, SESSION_KIND)
     if stored is None:
         return None
@@ -170,8 +199,12 @@ async def _load(channel: BlueskyChannel, credentials: Credentials) -> Session | 
     except ValueError:
         logger.warning("the stored Bluesky session of channel %s is unreadable", channel.id)
         return None
-    session = Session.from_json(data, channel.handle)
+    made_with = password_digest(credentials.secret)
+    session = Session.from_json(data, channel.handle, made_with)
     if session is None or data.get("identifier") != channel.handle:
+        return None
+    if data.get("madeWith") != made_with:
+        logger.info("the app password of channel %s changed: logging in again", channel.id)
         return None
     return session
 
@@ -187,7 +220,7 @@ async def _refresh(
     if not isinstance(response, HttpResponse):
         raise SessionError(RetryLater(f"could not refresh the Bluesky session: {response.reason}"))
     if response.status == 200:
-        session = Session.from_json(response.json(), channel.handle)
+        session = Session.from_json(response.json(), channel.handle, stale.made_with)
         if session is not None:
             logger.info("refreshed the Bluesky session of channel %s", channel.id)
             return session
@@ -205,7 +238,9 @@ async def _create(
     response = await send(client, HttpRequest.with_json("POST", url, body))
     if not isinstance(response, HttpResponse):
         raise SessionError(RetryLater(f"could not log in to Bluesky: {response.reason}"))
-    session = Session.from_json(response.json(), channel.handle) if response.status == 200 else None
+    made_with = password_digest(credentials.secret)
+    answer = response.json() if response.status == 200 else None
+    session = Session.from_json(answer, channel.handle, made_with)
     if session is None:
         raise SessionError(_session_trouble("log in", response, channel, now, credentials.secret))
     logger.info("created a Bluesky session for channel %s", channel.id)
@@ -225,9 +260,10 @@ def _session_trouble(
     if status >= 500 or status == 200:
         return RetryLater(f"Bluesky could not {doing} ({said})", status)
     if status == 401 or xrpc_error(response)[0] in AUTH_ERRORS:
+        where = f"in {channel.password_env}" if channel.password_env else "it was connected with"
         return Failed(
             f"Bluesky refused the login for {channel.handle} ({said}): check the app password "
-            f"in {channel.password_env}",
+            f"{where}, or reconnect the channel on the Channels page",
             status,
         )
     return Failed(f"Bluesky refused to {doing} ({said})", status)

@@ -62,7 +62,7 @@ HIDDEN = "<token>"
 _TOKEN_IN_PATH = re.compile(r"/bot[^/\s\"'?#]+")
 _NUMERIC_CHAT = re.compile(r"-?\d+")
 # Bot tokens are "{bot id}:{secret}" in URL-safe characters; anything else could reshape the path.
-_TOKEN_SHAPE = re.compile(r"\d+:[A-Za-z0-9_-]+")
+TOKEN_SHAPE = re.compile(r"\d+:[A-Za-z0-9_-]+")
 # An album can fail part-way, with a 400, after some of its photos went out ("Bad Request: failed
 # to send message #1 with the error message ...", rubenlagus/TelegramBots#1520): not a refusal.
 _PART_OF_ALBUM = re.compile(r"failed to send message #\d+")
@@ -103,7 +103,7 @@ class TelegramAdapter(Adapter[TelegramChannel]):
         save: SaveState,
     ) -> Attempted:
         token = credentials.secret
-        if not _TOKEN_SHAPE.fullmatch(token):
+        if not TOKEN_SHAPE.fullmatch(token):
             return Attempted(Failed(_malformed(channel)))
         if job.images:
             outcome = await self._publish_photos(client, job, channel, token, now, save)
@@ -162,7 +162,7 @@ class TelegramAdapter(Adapter[TelegramChannel]):
         now: datetime,
     ) -> Identity:
         token = credentials.secret
-        if not _TOKEN_SHAPE.fullmatch(token):
+        if not TOKEN_SHAPE.fullmatch(token):
             raise ChannelCheckError(_malformed(channel))
         response = await send(client, HttpRequest("GET", method_url(channel, token, "getMe")))
         try:

@@ -2,10 +2,16 @@
 
 Follows PLATFORMS.md §4: createSession gives JWT-shaped tokens whose expiry the sandbox
 tracks (an expired access token answers 400 ExpiredToken), refreshSession takes the refresh
-token as bearer and rotates both, createRecord validates an ``app.bsky.feed.post`` and
-honours a client-chosen TID rkey (a taken one answers 500), getRecord answers the record or
-400 RecordNotFound. ``RateLimit-*`` headers report epoch seconds. uploadBlob and the images a
-post embeds are in ``bluesky_blobs``.
+token as bearer and rotates both, deleteSession ends a session, createRecord validates an
+``app.bsky.feed.post`` and honours a client-chosen TID rkey (a taken one answers 500),
+getRecord answers the record or 400 RecordNotFound. ``RateLimit-*`` headers report epoch
+seconds. uploadBlob and the images a post embeds are in ``bluesky_blobs``.
+
+Any handle logs in with any password, as an app password, unless ``add_account`` gave it
+passwords: then only those work, the account's own password gives a full-access session
+(or asks for an emailed sign-in code), and a taken-down account is refused, as the PDS does
+(bluesky-social/atproto ``packages/pds/src/api/com/atproto/server/createSession.ts``; the
+access token's ``scope`` claim says which password made it, ``auth-scope.ts``).
 """
 
 from __future__ import annotations
@@ -32,7 +38,7 @@ from scheduler.sandbox.exchange import (
     route,
 )
 from scheduler.sandbox.faults import Fault
-from scheduler.sandbox.state import JSON, WindowStatus
+from scheduler.sandbox.state import JSON, SandboxState, WindowStatus
 
 PLATFORM = "bluesky"
 PUBLIC_APP = "https://bsky.app"
@@ -56,6 +62,11 @@ ERROR_NAMES = {
 # PDS write budget: 5,000 points per hour, a create costs 3.
 WRITE_LIMIT, WRITE_WINDOW_SECONDS, CREATE_COST = 5000, 3600, 3
 SESSION_LIMIT, SESSION_WINDOW_SECONDS = 30, 300
+# The access token's scope: made with the account's own password, or with an app password.
+FULL_ACCESS = "com.atproto.access"
+APP_PASSWORD_ACCESS = "com.atproto.appPass"
+ACCESS_SCOPES = frozenset({FULL_ACCESS, APP_PASSWORD_ACCESS, "com.atproto.appPassPrivileged"})
+REFRESH = "com.atproto.refresh"
 
 
 def xrpc_error(status: int, name: str | None = None, message: str | None = None) -> Response:
@@ -116,12 +127,24 @@ DIALECT = BlueskyDialect()
 
 @dataclass
 class Session:
-    """What a token issued by the sandbox stands for."""
+    """What a token issued by the sandbox stands for; ``access`` is the scope of the access
+    tokens its pair (and the pairs refreshed from it) carry."""
 
     did: str
     handle: str
     scope: str
     expires_at: datetime
+    access: str = APP_PASSWORD_ACCESS
+
+
+@dataclass(frozen=True)
+class Account:
+    """A handle whose passwords the sandbox checks (by salted digest)."""
+
+    password: str
+    app_passwords: frozenset[str]
+    email_auth_factor: bool  # the account's own password needs an emailed sign-in code
+    takendown: bool
 
 
 @dataclass
@@ -131,7 +154,30 @@ class BlueskyStore:
     tokens: dict[str, Session] = field(default_factory=dict)
     records: dict[tuple[str, str, str], JSON] = field(default_factory=dict)
     handles: dict[str, str] = field(default_factory=dict)
+    accounts: dict[str, Account] = field(default_factory=dict)
     last_tid_us: int = 0
+
+
+def add_account(
+    state: SandboxState,
+    handle: str,
+    *,
+    password: str,
+    app_passwords: tuple[str, ...] = (),
+    email_auth_factor: bool = False,
+    takendown: bool = False,
+) -> str:
+    """Make ``handle`` an account that logs in only with ``password`` (a full-access session)
+    or one of ``app_passwords``; returns its DID. Forgotten on reset."""
+    account = Account(
+        password=state.token_digest(password),
+        app_passwords=frozenset(state.token_digest(each) for each in app_passwords),
+        email_auth_factor=email_auth_factor,
+        takendown=takendown,
+    )
+    with state.lock:
+        state.store(BlueskyStore).accounts[handle] = account
+    return did_for(handle)
 
 
 def _b64url(data: bytes) -> str:
@@ -169,13 +215,13 @@ def cid_for(record: JSON) -> str:
     return "b" + base64.b32encode(raw).decode().lower().rstrip("=")
 
 
-def _issue(call: Call, did: str, handle: str) -> JSON:
+def _issue(call: Call, did: str, handle: str, access: str) -> JSON:
     store = call.state.store(BlueskyStore)
     settings, now = call.state.settings, call.state.now()
     pair: JSON = {"did": did, "handle": handle, "active": True}
     for name, scope, ttl in (
-        ("accessJwt", "com.atproto.access", settings.bluesky_access_ttl),
-        ("refreshJwt", "com.atproto.refresh", settings.bluesky_refresh_ttl),
+        ("accessJwt", access, settings.bluesky_access_ttl),
+        ("refreshJwt", REFRESH, settings.bluesky_refresh_ttl),
     ):
         expires = now + ttl
         token = _jwt(
@@ -183,13 +229,13 @@ def _issue(call: Call, did: str, handle: str) -> JSON:
              "iat": int(now.timestamp()), "exp": int(expires.timestamp()),
              "jti": secrets.token_hex(8)}
         )  # fmt: skip
-        store.tokens[call.state.token_digest(token)] = Session(did, handle, scope, expires)
+        store.tokens[call.state.token_digest(token)] = Session(did, handle, scope, expires, access)
         pair[name] = token
     store.handles[handle] = did
     return pair
 
 
-def _session(call: Call, scope: str) -> Session | Response:
+def _session(call: Call, scopes: frozenset[str]) -> Session | Response:
     """The session behind the bearer token, or the PDS's answer to a bad one."""
     token = call.bearer()
     if token is None:
@@ -197,7 +243,7 @@ def _session(call: Call, scope: str) -> Session | Response:
     session = call.state.store(BlueskyStore).tokens.get(call.state.token_digest(token))
     if session is None:
         return DIALECT.auth_failed("revoked")
-    if session.scope != scope:
+    if session.scope not in scopes:
         return xrpc_error(400, "InvalidToken", "Bad token scope")
     if session.expires_at <= call.state.now():
         return DIALECT.auth_failed("expired")
@@ -205,7 +251,8 @@ def _session(call: Call, scope: str) -> Session | Response:
 
 
 async def create_session(call: Call) -> Response:
-    """``com.atproto.server.createSession``: any identifier and non-empty password."""
+    """``com.atproto.server.createSession``: any identifier and non-empty password, or the
+    passwords ``add_account`` gave the handle."""
     body = call.payload() or {}
     identifier, password = body.get("identifier"), body.get("password")
     if not isinstance(identifier, str) or not identifier:
@@ -214,24 +261,62 @@ async def create_session(call: Call) -> Response:
         return xrpc_error(400, message='Input must have the property "password"')
     handle = identifier.split("@")[0] + ".bsky.social" if "@" in identifier else identifier
     with call.state.lock:
-        session = _issue(call, did_for(handle), handle)
+        account = call.state.store(BlueskyStore).accounts.get(handle)
+        access = _login(call, account, password, body.get("authFactorToken"))
+        if isinstance(access, Response):
+            return access
+        session = _issue(call, did_for(handle), handle, access)
     return json_response(session)
+
+
+def _login(
+    call: Call, account: Account | None, password: str, auth_factor: object
+) -> str | Response:
+    """The access scope ``password`` logs in with, or the PDS's refusal (all 401)."""
+    if account is None:
+        return APP_PASSWORD_ACCESS
+    digest = call.state.token_digest(password)
+    if digest in account.app_passwords:
+        access = APP_PASSWORD_ACCESS
+    elif digest == account.password:
+        if account.email_auth_factor and not auth_factor:
+            return xrpc_error(
+                401,
+                "AuthFactorTokenRequired",
+                "A sign in code has been sent to your email address",
+            )
+        access = FULL_ACCESS
+    else:
+        return xrpc_error(401, "AuthenticationRequired", "Invalid identifier or password")
+    if account.takendown:
+        return xrpc_error(401, "AccountTakedown", "Account has been taken down")
+    return access
 
 
 async def refresh_session(call: Call) -> Response:
     """``com.atproto.server.refreshSession``: the refresh token as bearer; rotates both."""
     with call.state.lock:
-        found = _session(call, "com.atproto.refresh")
+        found = _session(call, frozenset({REFRESH}))
         if isinstance(found, Response):
             return found
         store = call.state.store(BlueskyStore)
         del store.tokens[call.state.token_digest(call.bearer() or "")]
-        return json_response(_issue(call, found.did, found.handle))
+        return json_response(_issue(call, found.did, found.handle, found.access))
+
+
+async def delete_session(call: Call) -> Response:
+    """``com.atproto.server.deleteSession``: the refresh token as bearer; it stops working."""
+    with call.state.lock:
+        found = _session(call, frozenset({REFRESH}))
+        if isinstance(found, Response):
+            return found
+        del call.state.store(BlueskyStore).tokens[call.state.token_digest(call.bearer() or "")]
+    return Response(status_code=200)
 
 
 async def create_record(call: Call) -> Response:
     """``com.atproto.repo.createRecord`` for ``app.bsky.feed.post``."""
-    found = _session(call, "com.atproto.access")
+    found = _session(call, ACCESS_SCOPES)
     if isinstance(found, Response):
         return found
     body = call.payload()
@@ -291,7 +376,7 @@ async def create_record(call: Call) -> Response:
 
 async def upload_blob_route(call: Call) -> Response:
     """``com.atproto.repo.uploadBlob`` under the session's account."""
-    found = _session(call, "com.atproto.access")
+    found = _session(call, ACCESS_SCOPES)
     if isinstance(found, Response):
         return found
     return upload_blob(call, found.did)
@@ -319,6 +404,7 @@ def routes() -> list[BaseRoute]:
     return [
         route(DIALECT, "/xrpc/com.atproto.server.createSession", create_session, ["POST"]),
         route(DIALECT, "/xrpc/com.atproto.server.refreshSession", refresh_session, ["POST"]),
+        route(DIALECT, "/xrpc/com.atproto.server.deleteSession", delete_session, ["POST"]),
         route(DIALECT, "/xrpc/com.atproto.repo.createRecord", create_record, ["POST"]),
         route(DIALECT, "/xrpc/com.atproto.repo.getRecord", get_record, ["GET"]),
         route(DIALECT, "/xrpc/com.atproto.repo.uploadBlob", upload_blob_route, ["POST"]),

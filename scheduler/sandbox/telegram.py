@@ -1,4 +1,5 @@
-"""Telegram Bot API: ``sendMessage``, ``sendPhoto``, ``sendMediaGroup`` and ``getMe``.
+"""Telegram Bot API: ``sendMessage``, ``sendPhoto``, ``sendMediaGroup``, and the bot's view of
+itself and its chats: ``getMe``, ``getChat``, ``getChatMember``.
 
 Follows PLATFORMS.md §7 and §10.1: the token is in the path (and hidden from the request log),
 every answer is ``{"ok": ...}``, text is 1-4096 UTF-16 units after entity parsing, a caption
@@ -11,6 +12,12 @@ post as ``details["images"]`` (alt ``""``: Telegram has none). Sources: core.tel
 ``sendPhoto``, ``sendMediaGroup``, ``InputMediaPhoto`` (via the mirrors named in
 ``scheduler.platforms.telegram_photos``). The module stays whole, past 400 lines, as the sandbox
 keeps one module per platform (``app.PLATFORM_MODULES``).
+
+The bot's status in every chat is the setting ``telegram_bot_status`` (an administrator by
+default, allowed to post unless ``telegram_bot_can_post`` is off): out of a chat it cannot see
+one with a numeric id ("chat not found"), and it posts in a channel only as an administrator
+allowed to (core.telegram.org/bots/api ``getChat``, ``getChatMember``, ``ChatMember``; the
+refusals' wordings as Telegram sends them, seen in bug trackers ❓).
 """
 
 from __future__ import annotations
@@ -184,6 +191,9 @@ async def send_message(call: Call) -> Response:
     if utf16_length(shown) > MAX_UTF16:
         return DIALECT.error(400, "Bad Request: message is too long")
     chat = _chat(chat_id)
+    refusal = _cannot_post(call, chat_id)
+    if refusal is not None:
+        return refusal
     store = call.state.store(TelegramStore)
     with call.state.lock:
         [message_id] = store.next_ids(chat_id, 1)
@@ -329,6 +339,9 @@ def _photo_refusal(image: ReceivedImage) -> str | None:
 def _publish_photos(call: Call, request: PhotoRequest) -> Response:
     """Keep the photos, record the post (one per request, at its first message) and answer
     with the sent Message, or an album's Messages."""
+    refusal = _cannot_post(call, request.chat_id)
+    if refusal is not None:
+        return refusal
     images = [
         call.state.receive_image(platform=PLATFORM, data=data, content_type=content_type)
         for data, content_type in request.photos
@@ -400,20 +413,87 @@ def _photo_message(
     return message
 
 
-async def get_me(call: Call) -> Response:
-    """``getMe``: the bot behind the token."""
-    token = call.request.path_params["token"]
-    if not token:
-        return DIALECT.error(404, "Not Found")
-    prefix = token.split(":")[0]
+def _bot(call: Call) -> JSON:
+    """The bot behind the token in the path: its id is the token's number."""
+    prefix = str(call.request.path_params["token"]).split(":")[0]
     bot_id = int(prefix) if prefix.isdigit() else 7000000001
     username = call.state.settings.telegram_bot_username
-    return json_response(
-        {"ok": True, "result": {"id": bot_id, "is_bot": True, "first_name": "Tidings Sandbox",
-                                "username": username, "can_join_groups": True,
-                                "can_read_all_group_messages": False,
-                                "supports_inline_queries": False}}
-    )  # fmt: skip
+    return {"id": bot_id, "is_bot": True, "first_name": "Tidings Sandbox", "username": username}
+
+
+def _out_of_chat(call: Call) -> bool:
+    return call.state.settings.telegram_bot_status in ("left", "kicked")
+
+
+def _visible(call: Call, chat_id: str) -> bool:
+    """Whether the bot can see the chat: a public one (by @username) always, another only
+    from inside."""
+    return chat_id.startswith("@") or not _out_of_chat(call)
+
+
+def _cannot_post(call: Call, chat_id: str) -> Response | None:
+    """Telegram's refusal of a message to a channel the bot may not post in, if it may not."""
+    settings = call.state.settings
+    if not _visible(call, chat_id):
+        return DIALECT.error(400, "Bad Request: chat not found")
+    if settings.telegram_bot_status == "kicked":
+        return DIALECT.error(403, "Forbidden: bot was kicked from the channel chat")
+    if settings.telegram_bot_status == "left":
+        return DIALECT.error(403, "Forbidden: bot is not a member of the channel chat")
+    if settings.telegram_bot_status != "administrator" or not settings.telegram_bot_can_post:
+        return DIALECT.error(400, "Bad Request: need administrator rights in the channel chat")
+    return None
+
+
+async def get_me(call: Call) -> Response:
+    """``getMe``: the bot behind the token."""
+    if not call.request.path_params["token"]:
+        return DIALECT.error(404, "Not Found")
+    bot = _bot(call) | {"can_join_groups": True, "can_read_all_group_messages": False,
+                        "supports_inline_queries": False}  # fmt: skip
+    return json_response({"ok": True, "result": bot})
+
+
+def _chat_asked(call: Call) -> str | Response:
+    """The ``chat_id`` of a getChat or getChatMember call, of a chat the bot can see."""
+    if not call.request.path_params["token"]:
+        return DIALECT.error(404, "Not Found")
+    chat_id = _chat_id(call.params().get("chat_id"))
+    if isinstance(chat_id, Response):
+        return chat_id
+    if not _visible(call, chat_id):
+        return DIALECT.error(400, "Bad Request: chat not found")
+    return chat_id
+
+
+async def get_chat(call: Call) -> Response:
+    """``getChat``: the chat as the bot sees it."""
+    chat_id = _chat_asked(call)
+    if isinstance(chat_id, Response):
+        return chat_id
+    return json_response({"ok": True, "result": _chat(chat_id)})
+
+
+async def get_chat_member(call: Call) -> Response:
+    """``getChatMember``: the bot's own membership (``telegram_bot_status``); the sandbox
+    knows no other member."""
+    chat_id = _chat_asked(call)
+    if isinstance(chat_id, Response):
+        return chat_id
+    bot = _bot(call)
+    if str(call.params().get("user_id")) != str(bot["id"]):
+        return DIALECT.error(400, "Bad Request: user not found")  # ❓ Telegram's wording
+    settings = call.state.settings
+    member: JSON = {"user": bot, "status": settings.telegram_bot_status}
+    if settings.telegram_bot_status == "administrator":  # ChatMemberAdministrator
+        member |= {"can_be_edited": False, "is_anonymous": False, "can_manage_chat": True,
+                   "can_delete_messages": True, "can_manage_video_chats": False,
+                   "can_restrict_members": False, "can_promote_members": False,
+                   "can_change_info": False, "can_invite_users": False,
+                   "can_post_stories": False, "can_edit_stories": False,
+                   "can_delete_stories": False, "can_post_messages": settings.telegram_bot_can_post,
+                   "can_edit_messages": settings.telegram_bot_can_post}  # fmt: skip
+    return json_response({"ok": True, "result": member})
 
 
 def routes() -> list[BaseRoute]:
@@ -423,4 +503,6 @@ def routes() -> list[BaseRoute]:
         route(DIALECT, "/bot{token}/sendPhoto", send_photo, ["POST"]),
         route(DIALECT, "/bot{token}/sendMediaGroup", send_media_group, ["POST"]),
         route(DIALECT, "/bot{token}/getMe", get_me, ["GET", "POST"]),
+        route(DIALECT, "/bot{token}/getChat", get_chat, ["GET", "POST"]),
+        route(DIALECT, "/bot{token}/getChatMember", get_chat_member, ["GET", "POST"]),
     ]

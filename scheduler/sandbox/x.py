@@ -1,18 +1,17 @@
-"""X API v2: ``POST /2/tweets``, OAuth 2.0 refresh with rotation, ``GET /2/users/me``, and the
-media a post attaches (``x_media``).
+"""X API v2: ``POST /2/tweets``, the OAuth 2.0 token endpoint (authorization code with PKCE,
+refresh with rotation), ``GET /2/users/me``, and the media a post attaches (``x_media``).
 
 Follows PLATFORMS.md §2: 201 ``{"data":{"id","text"}}``, problem+json errors, identical text
 within a day answers 403 duplicate content, 280 weighted characters (twitter-text v3),
 ``x-rate-limit-*`` and ``x-user-limit-24hour-*`` headers in epoch seconds. Tokens from the
-channel's config are accepted as they come; tokens the sandbox issued on refresh expire
-after ``settings.x_access_ttl`` and then answer 401. Refresh tokens are single-use.
+channel's config are accepted as they come; tokens the sandbox issued (``oauth``) expire after
+``settings.x_access_ttl`` and then answer 401. Refresh tokens are single-use.
 """
 
 from __future__ import annotations
 
 import base64
 import re
-import secrets
 import unicodedata
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -33,6 +32,19 @@ from scheduler.sandbox.exchange import (
     route,
 )
 from scheduler.sandbox.faults import Fault
+from scheduler.sandbox.oauth import (
+    X_USER_ID,
+    Consent,
+    Refusal,
+    account_for,
+    authenticate_client,
+    consent_of,
+    issue_token,
+    issued_token,
+    redeem_code,
+    revoke_token,
+    token_failure,
+)
 from scheduler.sandbox.state import JSON, WindowStatus
 from scheduler.sandbox.x_media import attached, media_metadata, upload_media
 
@@ -41,7 +53,9 @@ PLATFORM = "x"
 WEB = "https://x.com"
 MAX_WEIGHTED = 280
 URL_WEIGHT = 23
-USER_ID = "1700000000000000001"
+USER_ID = X_USER_ID
+#: The scopes a configured refresh token (one the sandbox did not issue) is taken to hold.
+CONFIGURED_SCOPES = ("tweet.read", "tweet.write", "users.read", "offline.access", "media.write")
 # The 15-minute user window and the 24-hour posting caps, as the headers report them.
 WINDOW_LIMIT, WINDOW_SECONDS = 100, 900
 DAY_LIMIT, DAY_SECONDS = 100, 86400
@@ -155,9 +169,8 @@ DIALECT = XDialect()
 
 @dataclass
 class XStore:
-    """Issued access tokens' expiry, spent refresh tokens (digests), recent texts per token."""
+    """Spent configured refresh tokens (digests), recent texts per token, the posts."""
 
-    access_expiry: dict[str, datetime] = field(default_factory=dict)
     spent_refresh: set[str] = field(default_factory=set)
     recent: dict[tuple[str, str], datetime] = field(default_factory=dict)
     tweets: list[JSON] = field(default_factory=list)
@@ -167,10 +180,8 @@ def _token(call: Call) -> str | Response:
     token = call.bearer()
     if token is None:
         return DIALECT.auth_failed("missing")
-    expiry = call.state.store(XStore).access_expiry.get(call.state.token_digest(token))
-    if expiry is not None and expiry <= call.state.now():
-        return DIALECT.auth_failed("expired")
-    return token
+    failure = token_failure(call.state, token, PLATFORM)
+    return token if failure is None else DIALECT.auth_failed(failure)
 
 
 async def create_tweet(call: Call) -> Response:
@@ -244,44 +255,99 @@ def _iso(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment:%f}"[:3] + "Z"
 
 
-def _oauth_error(error: str, description: str) -> Response:
-    return json_response({"error": error, "error_description": description}, 400)
+def _oauth_error(error: str, description: str, status: int = 400) -> Response:
+    return json_response({"error": error, "error_description": description}, status)
 
 
-async def refresh_token(call: Call) -> Response:
-    """``POST /2/oauth2/token`` with ``grant_type=refresh_token``: new access and refresh token."""
+async def token(call: Call) -> Response:
+    """``POST /2/oauth2/token``: an authorization code, or a refresh token, for new tokens
+    (docs.x.com "OAuth 2.0 Authorization Code Flow with PKCE"; PLATFORMS.md §2.4, §10.3)."""
     form = call.payload() or {}
-    if form.get("grant_type") != "refresh_token":
-        return _oauth_error("invalid_request", "Only grant_type=refresh_token is supported here.")
+    grant_type = form.get("grant_type")
+    if grant_type == "authorization_code":
+        return _redeem(call, form)
+    if grant_type == "refresh_token":
+        return _refresh(call, form)
+    return _oauth_error("invalid_request", "Value passed for the grant type was invalid.")
+
+
+def _redeem(call: Call, form: JSON) -> Response:
+    """``grant_type=authorization_code``: the code, its ``redirect_uri`` and ``code_verifier``;
+    a confidential client authenticates with HTTP Basic, a public one sends ``client_id``."""
+    client_id, secret = _basic_client(call) or (form.get("client_id"), None)
+    app = authenticate_client(
+        call.state, platform=PLATFORM, client_id=client_id, client_secret=secret
+    )
+    if isinstance(app, Refusal):
+        return _oauth_error(app.error, app.description, app.status)
+    consent = redeem_code(
+        call.state,
+        client_id=app.client_id,
+        code=str(form.get("code") or ""),
+        redirect_uri=form.get("redirect_uri"),
+        code_verifier=form.get("code_verifier"),
+    )
+    if isinstance(consent, Refusal):
+        return _oauth_error(consent.error, consent.description, consent.status)
+    return _tokens(call, consent)
+
+
+def _refresh(call: Call, form: JSON) -> Response:
+    """``grant_type=refresh_token``: refresh tokens rotate, each works once. One the sandbox
+    did not issue (a channel's configured one) is taken as X would have issued it."""
     old = form.get("refresh_token")
     if not isinstance(old, str) or not old:
         return _oauth_error("invalid_request", "Missing required parameter [refresh_token].")
-    if not form.get("client_id") and not _basic_client(call):
+    basic = _basic_client(call)
+    client_id = basic[0] if basic else form.get("client_id")
+    if not client_id:
         return _oauth_error("invalid_request", "Missing required parameter [client_id].")
+    invalid = _oauth_error("invalid_request", "Value passed for the token was invalid.")
     store = call.state.store(XStore)
-    digest = call.state.token_digest(old)
     with call.state.lock:
-        if digest in store.spent_refresh:
-            return _oauth_error("invalid_request", "Value passed for the token was invalid.")
-        store.spent_refresh.add(digest)
-        ttl = call.state.settings.x_access_ttl
-        access, refresh = secrets.token_urlsafe(40), secrets.token_urlsafe(40)
-        store.access_expiry[call.state.token_digest(access)] = call.state.now() + ttl
-    return json_response(
-        {"token_type": "bearer", "expires_in": int(ttl / timedelta(seconds=1)),
-         "access_token": access, "scope": "tweet.read tweet.write users.read offline.access media.write",
-         "refresh_token": refresh},
-    )  # fmt: skip
+        issued = issued_token(call.state, old)
+        if issued is not None:
+            if issued.kind != "refresh" or issued.client_id != client_id:
+                return invalid
+            if revoke_token(call.state, old) is None:
+                return invalid
+            consent = consent_of(call.state, issued)
+        else:
+            digest = call.state.token_digest(old)
+            if digest in store.spent_refresh:
+                return invalid
+            store.spent_refresh.add(digest)
+            consent = Consent(
+                PLATFORM, client_id, CONFIGURED_SCOPES, account_for(call.state, PLATFORM)
+            )
+    return _tokens(call, consent)
 
 
-def _basic_client(call: Call) -> bool:
+def _tokens(call: Call, consent: Consent) -> Response:
+    """The token answer: an access token for ``x_access_ttl`` and, with ``offline.access``,
+    a refresh token."""
+    ttl = call.state.settings.x_access_ttl
+    answer: JSON = {
+        "token_type": "bearer",
+        "expires_in": int(ttl / timedelta(seconds=1)),
+        "access_token": issue_token(call.state, consent, ttl=ttl),
+        "scope": " ".join(consent.scopes),
+    }
+    if "offline.access" in consent.scopes:
+        answer["refresh_token"] = issue_token(call.state, consent, kind="refresh", ttl=None)
+    return json_response(answer)
+
+
+def _basic_client(call: Call) -> tuple[str, str] | None:
+    """The client id and secret of HTTP Basic client authentication, if sent."""
     scheme, _, value = call.request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "basic":
-        return False
+        return None
     try:
-        return ":" in base64.b64decode(value).decode()
+        client_id, colon, secret = base64.b64decode(value).decode().partition(":")
     except ValueError:
-        return False
+        return None
+    return (client_id, secret) if colon and client_id else None
 
 
 async def users_me(call: Call) -> Response:
@@ -328,7 +394,7 @@ def routes() -> list[BaseRoute]:
     """X's routes on the ``api.x.com`` paths."""
     return [
         route(DIALECT, "/2/tweets", create_tweet, ["POST"]),
-        route(DIALECT, "/2/oauth2/token", refresh_token, ["POST"]),
+        route(DIALECT, "/2/oauth2/token", token, ["POST"]),
         route(DIALECT, "/2/users/me", users_me, ["GET"]),
         route(DIALECT, "/2/users/{user_id}/tweets", user_tweets, ["GET"]),
         route(DIALECT, "/2/media/upload", _as_user(upload_media), ["POST"]),

@@ -55,7 +55,7 @@ def answer_consent(
     scopes = form.scopes if grant is None else grant
     data = [*form.fields, *(("grant", s) for s in scopes), ("decision", decision)]
     form_type = {"Content-Type": "application/x-www-form-urlencoded"}
-    return client.post(form.action, content=urlencode(data), headers=form_type)
+    return client.post(page.url.join(form.action), content=urlencode(data), headers=form_type)
 
 
 def redirected_query(response: httpx.Response) -> dict[str, str]:

@@ -136,12 +136,6 @@ def connections(session: Session) -> dict[str, Connection]:
     return {row.channel: row for row in session.exec(select(Connection))}
 
 
-def holding_refresh(session: Session) -> set[str]:
-    """The channels whose vault holds a refresh token (read without opening it)."""
-    query = select(StoredCredential.channel).where(StoredCredential.kind == REFRESH)
-    return set(session.exec(query))
-
-
 async def credentials_for(
     channel: ChannelBase, vault: Vault, environment: Mapping[str, str] = os.environ
 ) -> Credentials:

@@ -1,28 +1,84 @@
-"""Checking channels: can each one be reached, who does it post as, when does its token expire."""
+"""Checking channels: can each one be reached, who does it post as, when does its token expire,
+and where its credential comes from: a connection (who connected it, when, as whom, with which
+scopes, whether it renews by itself and how its last renewal went), an environment variable, or
+nothing yet. The connection is read from its row, so it is reported even when the vault cannot
+be opened; no secret is ever part of a report."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import partial
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 from sqlmodel import Session
 
-from drafts.channels import ChannelBase
+from drafts.channels import ChannelBase, WebhookChannel
+from drafts.credential_problems import required_scopes
 from drafts.errors import ConfigError, TidingsError
 from drafts.learned_limits import remember_limits
 from drafts.media_limits import remember_media_limits
+from drafts.models import Connection
 from drafts.storage import Database
-from scheduler.connections import credentials_for
+from scheduler.connections import REFRESH, connections, credentials_for
 from scheduler.credentials import scrub, vault_key_problem
 from scheduler.platforms import adapter_for
 from scheduler.vault import DatabaseVault
 
 EXPIRY_WARNING = timedelta(days=7)
+
+Source = Literal["connected", "environment", "none", "not needed"]
+
+
+@dataclass(frozen=True)
+class CredentialReport:
+    """Where a channel's credential comes from (``source``): a connection made on the Channels
+    page, the environment variable ``variable``, nothing yet (``none``: not connected), or
+    nothing at all (a webhook without ``secret_env``). The other fields describe a connection."""
+
+    source: Source
+    variable: str | None = None
+    account_name: str | None = None
+    account_id: str | None = None
+    connected_by: str | None = None
+    connected_at: datetime | None = None
+    scopes: tuple[str, ...] = ()  # as granted; () when the platform did not say
+    missing_scopes: tuple[str, ...] = ()  # of those posting needs, the ones not granted
+    expires_at: datetime | None = None  # the token posts are sent with; None: does not expire
+    refresh_expires_at: datetime | None = None
+    renews: bool | None = None  # whether Tidings renews it by itself; None: unknown (no key)
+    refreshed_at: datetime | None = None
+    refresh_failed_at: datetime | None = None
+    refresh_error: str | None = None  # the last renewal's failure, scrubbed
+
+
+def credential_report(channel: ChannelBase, row: Connection | None) -> CredentialReport:
+    """What ``row`` (the channel's connection, if any) and the configuration say about where the
+    channel's credential comes from; whether it renews by itself is added once the vault opened."""
+    if row is None:
+        variable = channel.secret_variable
+        if variable is not None:
+            return CredentialReport("environment", variable=variable)
+        return CredentialReport("not needed" if isinstance(channel, WebhookChannel) else "none")
+    granted = tuple(row.scopes.split())
+    missing = tuple(s for s in required_scopes(channel) if s not in granted) if granted else ()
+    return CredentialReport(
+        "connected",
+        account_name=row.account_name,
+        account_id=row.account_id,
+        connected_by=row.connected_by,
+        connected_at=row.connected_at,
+        scopes=granted,
+        missing_scopes=missing,
+        expires_at=row.expires_at,
+        refresh_expires_at=row.refresh_expires_at,
+        refreshed_at=row.refreshed_at,
+        refresh_failed_at=row.refresh_failed_at,
+        refresh_error=scrub(row.refresh_error) if row.refresh_error else None,
+    )
 
 
 @dataclass(frozen=True)
@@ -35,11 +91,31 @@ class ChannelHealth:
     problem: str | None = None
     text_limits: Mapping[str, int] | None = None
     media_limits: Mapping[str, Any] | None = None
+    credential: CredentialReport | None = None
 
     def warning(self, now: datetime) -> str | None:
-        if self.token_expires_at is not None and self.token_expires_at - now < EXPIRY_WARNING:
+        """A connection missing a scope that posting needs, or a credential that lapses within
+        7 days unless someone reconnects."""
+        credential = self.credential
+        if credential is not None and credential.missing_scopes:
+            return (
+                f"the connection lacks {' '.join(credential.missing_scopes)}: reconnect the "
+                "account and grant it"
+            )
+        lapses = self.lapses_at()
+        if lapses is not None and lapses - now < EXPIRY_WARNING:
             return "the token expires within 7 days: reconnect the account"
         return None
+
+    def lapses_at(self) -> datetime | None:
+        """When posting stops working unless someone reconnects (None: not foreseen): the
+        token's expiry, or, for a token Tidings renews by itself, its refresh token's."""
+        credential = self.credential
+        if credential is None or credential.source != "connected":
+            return self.token_expires_at
+        if credential.renews:
+            return credential.refresh_expires_at
+        return credential.expires_at or self.token_expires_at
 
 
 async def check_channels(
@@ -55,9 +131,13 @@ async def check_channels(
         return await asyncio.to_thread(run)
 
     vault = DatabaseVault(db)
+    connected: dict[str, Connection] = await db(connections)
     async with httpx.AsyncClient(timeout=timeout) as client:
         checked = await asyncio.gather(
-            *(_check(channel, client, vault, now) for channel in channels)
+            *(
+                _check(channel, client, vault, now, connected.get(channel.id))
+                for channel in channels
+            )
         )
     for health in checked:
         if health.text_limits:
@@ -70,17 +150,29 @@ async def check_channels(
 
 
 async def _check(
-    channel: ChannelBase, client: httpx.AsyncClient, vault: DatabaseVault, now: datetime
+    channel: ChannelBase,
+    client: httpx.AsyncClient,
+    vault: DatabaseVault,
+    now: datetime,
+    connected: Connection | None,
 ) -> ChannelHealth:
+    report = credential_report(channel, connected)
     try:
-        credentials = await credentials_for(channel, vault)
-        if problem := vault_key_problem([channel]):  # before any request, as tidings run says it
+        stored = [channel.id] if connected is not None else []
+        if problem := vault_key_problem([channel], stored=stored):  # before any request
             raise ConfigError(problem)
+        credentials = await credentials_for(channel, vault)
+        if connected is not None:
+            report = replace(report, renews=await _renews(channel, vault))
         identity = await adapter_for(channel).identify(client, channel, credentials, now)
     except TidingsError as error:
         # A platform's refusal may quote the token.
         return ChannelHealth(
-            channel.id, channel.platform, reachable=False, problem=scrub(str(error))
+            channel.id,
+            channel.platform,
+            reachable=False,
+            problem=scrub(str(error)),
+            credential=report,
         )
     return ChannelHealth(
         channel=channel.id,
@@ -90,4 +182,13 @@ async def _check(
         token_expires_at=identity.token_expires_at,
         text_limits=identity.text_limits,
         media_limits=identity.media_limits,
+        credential=report,
     )
+
+
+async def _renews(channel: ChannelBase, vault: DatabaseVault) -> bool:
+    """Whether the platform's connector can renew the stored credential by itself."""
+    from scheduler.connect import connector_for  # the connectors load only for a connection
+
+    refresh = await vault.load(channel.id, REFRESH)
+    return connector_for(channel).renewable(refresh=refresh.value if refresh else None)

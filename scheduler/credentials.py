@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 import threading
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 
 from drafts.channels import ChannelBase, WebhookChannel
 from drafts.errors import ConfigError
@@ -84,20 +84,25 @@ def check_credentials(
 
 
 def vault_key_problem(
-    channels: Iterable[ChannelBase], environment: Mapping[str, str] = os.environ
+    channels: Iterable[ChannelBase],
+    environment: Mapping[str, str] = os.environ,
+    *,
+    stored: Collection[str] = (),
 ) -> str | None:
     """One line saying why ``TIDINGS_SECRET_KEY`` cannot open the vault and naming the channels
-    among ``channels`` that keep tokens there; None when it can, or none of them needs it.
+    among ``channels`` that keep tokens there (renewed by Tidings, or the channels in ``stored``,
+    whose secrets are in the vault: connected ones); None when it can, or none of them needs it.
 
     Without it every post to those channels would fail when it is due, one by one."""
-    keeping = [channel.id for channel in channels if channel.keeps_tokens]
+    keeping = [c.id for c in channels if c.keeps_tokens or c.id in stored]
     trouble = vault_key_trouble(environment)
     if not keeping or trouble is None:
         return None
+    what = "tokens" if any(channel in stored for channel in keeping) else "refreshed tokens"
     if len(keeping) == 1:
-        needs = f"channel {keeping[0]} keeps refreshed tokens in the vault and needs it"
+        needs = f"channel {keeping[0]} keeps {what} in the vault and needs it"
     else:
-        needs = f"channels {', '.join(keeping)} keep refreshed tokens in the vault and need it"
+        needs = f"channels {', '.join(keeping)} keep {what} in the vault and need it"
     return f"{VAULT_KEY}: {trouble}; {needs}"
 
 

@@ -52,7 +52,7 @@ from scheduler.publishing import attempt, internal_error_result
 from scheduler.recording import record_dropped, record_results
 from scheduler.retry import RetryPolicy
 from scheduler.storage_outage import StorageOutage
-from scheduler.vault import DatabaseVault
+from scheduler.vault import DatabaseVault, check_vault_key
 from scheduler.watch import watch_queue
 
 T = TypeVar("T")
@@ -121,6 +121,7 @@ class Daemon:
         self._client = client
         self._rng = rng or random.Random()
         self._channels = {channel.id: channel for channel in config.channels}
+        check_vault_key(database, config.channels)  # first: it names connected channels too
         check_credentials(config.channels)
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tidings-db")
         self._in_flight: dict[int, asyncio.Task[None]] = {}

@@ -1,15 +1,17 @@
-"""The vault: tokens the daemon obtains (refreshed OAuth tokens, Bluesky sessions), stored
-encrypted with AES-GCM under a key derived from ``TIDINGS_SECRET_KEY``.
+"""The vault: tokens an admin connected and tokens the daemon obtains (refreshed OAuth tokens,
+Bluesky sessions), stored encrypted with AES-GCM under a key derived from ``TIDINGS_SECRET_KEY``.
 
 Each value is sealed with a fresh 96-bit nonce and bound to its channel and kind as associated
-data, so a ciphertext copied to another row does not decrypt.
+data, so a ciphertext copied to another row does not decrypt. A key that does not open the
+vault is said once, at start (``check_vault_key``), never discovered post by post; changing
+the key is ``scheduler.key_rotation``.
 """
 
 from __future__ import annotations
 
 import base64
 import os
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime
 from functools import partial
 from typing import Any
@@ -18,12 +20,22 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
-from drafts.errors import ConfigError
-from drafts.models import StoredCredential
+from drafts.channels import ChannelBase
+from drafts.errors import ConfigError, StorageUnavailable
+from drafts.models import Connection, StoredCredential
+from drafts.storage import Database
 from drafts.times import utcnow
-from scheduler.credentials import MIN_VAULT_KEY_LENGTH, VAULT_KEY, remember
+from scheduler.credentials import (
+    MIN_VAULT_KEY_LENGTH,
+    REFRESH_KIND,
+    TOKEN_KIND,
+    VAULT_KEY,
+    remember,
+    vault_key_problem,
+    vault_key_trouble,
+)
 from scheduler.platforms.base import StoredSecret
 
 _NONCE_BYTES = 12
@@ -55,18 +67,92 @@ class Sealer:
         return base64.b64encode(nonce + sealed).decode("ascii")
 
     def open(self, ciphertext: str, *, channel: str, kind: str) -> str:
-        raw = base64.b64decode(ciphertext)
+        """The sealed value; ``ConfigError`` when this key does not open it."""
+        plain = self.try_open(ciphertext, channel=channel, kind=kind)
+        if plain is None:
+            raise ConfigError(wrong_key(channel, kind))
+        return plain
+
+    def try_open(self, ciphertext: str, *, channel: str, kind: str) -> str | None:
+        """The sealed value, or None when this key (or this row) is not the one it was sealed
+        with: a changed key, or a ciphertext moved to another row."""
         try:
+            raw = base64.b64decode(ciphertext, validate=True)
             plain = self._aead.decrypt(raw[:_NONCE_BYTES], raw[_NONCE_BYTES:], _aad(channel, kind))
-        except InvalidTag:
-            raise ConfigError(
-                f"stored {kind} for channel {channel} does not decrypt: {VAULT_KEY} changed?"
-            ) from None
+        except (InvalidTag, ValueError):  # ValueError: not base64, or too short for a nonce
+            return None
         return plain.decode("utf-8")
 
 
 def _aad(channel: str, kind: str) -> bytes:
     return f"{channel}\x00{kind}".encode()
+
+
+# How each kind of vault secret is named to a person.
+_KIND_WORDS = {
+    TOKEN_KIND: "token",
+    REFRESH_KIND: "refresh token",
+    "bluesky_session": "Bluesky session",
+    "mastodon_app": "Mastodon app",
+}
+
+
+def secret_words(channel: str, kind: str) -> str:
+    """``the stored token of channel x-en``: a vault row as a person reads it."""
+    return f"the stored {_KIND_WORDS.get(kind, kind)} of channel {channel}"
+
+
+def wrong_key(channel: str, kind: str) -> str:
+    """The one line for a ``TIDINGS_SECRET_KEY`` that does not open a stored secret."""
+    return (
+        f"{VAULT_KEY} does not open {secret_words(channel, kind)}: the key changed? "
+        f"(rotate with `tidings secrets rotate --old-key-env NAME`, NAME holding the old key)"
+    )
+
+
+def check_vault_key(
+    database: Database,
+    channels: Sequence[ChannelBase],
+    environment: Mapping[str, str] = os.environ,
+    *,
+    renews: bool = True,
+) -> None:
+    """Refuse to start (``ConfigError``, one line) when ``TIDINGS_SECRET_KEY`` is missing or
+    too short and channels need it, or does not open a secret the vault keeps for one of
+    ``channels``: a post would otherwise fail when it is due, or a platform be sent garbage.
+
+    Connected channels need the key; so do the channels whose tokens Tidings renews when this
+    process ``renews`` them (the daemon; not the web). Every stored secret is opened, not just
+    one: a daemon left running with the old key during a rotation may have sealed a renewed
+    token with it. Each value opened is known to ``scrub`` from then on. A database that
+    cannot be read for now is not a reason to stop (the daemon waits it out); the first
+    secret it opens then says what is wrong."""
+    ids = [channel.id for channel in channels]
+    try:
+        with database.reading() as session:
+            rows = session.exec(
+                select(StoredCredential)
+                .where(col(StoredCredential.channel).in_(ids))
+                .order_by(col(StoredCredential.channel), col(StoredCredential.kind))
+            ).all()
+            connected = set(
+                session.exec(select(Connection.channel).where(col(Connection.channel).in_(ids)))
+            )
+    except StorageUnavailable:
+        return
+    needing = [c for c in channels if c.id in connected or (renews and c.keeps_tokens)]
+    if problem := vault_key_problem(needing, environment, stored=connected):
+        raise ConfigError(problem)
+    if vault_key_trouble(environment) is not None:
+        return  # no key to open anything with, and nothing here needs one
+    key = environment[VAULT_KEY]
+    remember(key)
+    sealer = Sealer(key)
+    for row in rows:
+        value = sealer.try_open(row.ciphertext, channel=row.channel, kind=row.kind)
+        if value is None:
+            raise ConfigError(wrong_key(row.channel, row.kind))
+        remember(value)
 
 
 def load_secret(session: Session, sealer: Sealer, channel: str, kind: str) -> StoredSecret | None:

@@ -13,6 +13,7 @@ from tidings.cli import (
     publish_commands,
     queue_commands,
     review_commands,
+    secrets_commands,
     setup_commands,
     user_commands,
     web_commands,
@@ -52,6 +53,7 @@ app.command("init")(setup_commands.init)
 app.add_typer(user_commands.app, name="user")
 app.add_typer(draft_commands.app, name="draft")
 app.add_typer(channel_commands.app, name="channels")
+app.add_typer(secrets_commands.app, name="secrets")
 app.add_typer(post_commands.app, name="post")
 app.command("submit")(review_commands.submit)
 app.command("approve")(review_commands.approve)

@@ -3,17 +3,26 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated
+import textwrap
+from datetime import datetime, timedelta, tzinfo
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
 from rich.text import Text
 
+from drafts.times import show
 from tidings.cli.console import emit_json, out
 from tidings.cli.context import app_context
-from tidings.cli.views import iso
+from tidings.cli.views import PLATFORM_NAMES, iso
 
-app = typer.Typer(help="List channels and check that they can be reached.", no_args_is_help=True)
+if TYPE_CHECKING:  # the check's modules load when it runs, so --help stays quick
+    from scheduler.channel_check import ChannelHealth, CredentialReport
+
+app = typer.Typer(
+    help="List channels and check that they can be reached and how they are connected.",
+    no_args_is_help=True,
+)
 
 
 @app.command("list")
@@ -53,42 +62,141 @@ def check(
     ctx: typer.Context,
     channel: Annotated[str | None, typer.Option(help="Only this channel.")] = None,
 ) -> None:
-    """Call each channel's identity endpoint: reachable, who it posts as, token expiry."""
+    """Call each channel's identity endpoint: reachable, who it posts as, token expiry; and
+    where its credential comes from (a connection: by whom, when, scopes, renewal)."""
     from scheduler.channel_check import check_channels
+    from scheduler.vault import check_vault_key
 
     context = app_context(ctx)
     config = context.config
     channels = [config.channel(channel)] if channel else list(config.channels)
     now = context.now()
-    results = asyncio.run(check_channels(channels, context.database(), now))
+    database = context.database()
+    check_vault_key(database, channels, renews=False)  # a wrong key: one line, nothing sent
+    results = asyncio.run(check_channels(channels, database, now))
     if context.json:
-        emit_json(
-            [
-                {
-                    "channel": r.channel,
-                    "platform": r.platform,
-                    "reachable": r.reachable,
-                    "posts_as": r.posts_as,
-                    "token_expires_at": iso(r.token_expires_at),
-                    "problem": r.problem,
-                    "warning": r.warning(now),
-                }
-                for r in results
-            ]
-        )
+        emit_json([health_json(r, now) for r in results])
     else:
-        table = Table(header_style="bold")
-        for column in ("channel", "platform", "reachable", "posts as", "token expires", "note"):
-            table.add_column(column)
-        for r in results:
-            table.add_row(
-                r.channel,
-                r.platform,
-                Text("yes", style="green") if r.reachable else Text("no", style="red"),
-                r.posts_as or "-",
-                iso(r.token_expires_at) or "unknown",
-                r.problem or r.warning(now) or "",
-            )
-        out.print(table)
+        for number, r in enumerate(results):
+            if number:
+                out.print()
+            for line in health_lines(r, now, config.zone):
+                out.print(line)
     if not all(r.reachable for r in results):
         raise typer.Exit(1)
+
+
+def health_json(health: ChannelHealth, now: datetime) -> dict[str, Any]:
+    return {
+        "channel": health.channel,
+        "platform": health.platform,
+        "reachable": health.reachable,
+        "posts_as": health.posts_as,
+        "token_expires_at": iso(health.token_expires_at),
+        "problem": health.problem,
+        "warning": health.warning(now),
+        "credential": credential_json(health.credential),
+    }
+
+
+def credential_json(report: CredentialReport | None) -> dict[str, Any] | None:
+    if report is None:
+        return None
+    return {
+        "source": report.source,
+        "variable": report.variable,
+        "account_name": report.account_name,
+        "account_id": report.account_id,
+        "connected_by": report.connected_by,
+        "connected_at": iso(report.connected_at),
+        "scopes": list(report.scopes),
+        "missing_scopes": list(report.missing_scopes),
+        "expires_at": iso(report.expires_at),
+        "refresh_expires_at": iso(report.refresh_expires_at),
+        "renews": report.renews,
+        "refreshed_at": iso(report.refreshed_at),
+        "refresh_failed_at": iso(report.refresh_failed_at),
+        "refresh_error": report.refresh_error,
+    }
+
+
+def health_lines(health: ChannelHealth, now: datetime, zone: tzinfo) -> list[Text]:
+    """One channel's report, a few lines wrapped to the terminal: its name and whether it can
+    be reached, then where its credential comes from, its expiry, and any problem."""
+    name = PLATFORM_NAMES.get(health.platform, health.platform)
+    head = Text(f"{health.channel} ({name}): ", style="bold")
+    if health.reachable:
+        head.append("reachable", style="green")
+    else:
+        head.append("not reachable", style="red")
+    details = [f"posts as {health.posts_as}"] if health.posts_as else []
+    details.extend(credential_words(health, now, zone))
+    if health.problem:
+        details.append(f"problem: {health.problem}")
+    elif warning := health.warning(now):
+        details.append(f"warning: {warning}")
+    width = max(out.width, 40)
+    lines = [head]
+    for detail in details:
+        wrapped = textwrap.wrap(detail, width - 2, subsequent_indent="  ", break_on_hyphens=False)
+        lines.extend(Text(f"  {line}") for line in wrapped)
+    return lines
+
+
+def credential_words(health: ChannelHealth, now: datetime, zone: tzinfo) -> list[str]:
+    """Where the channel's credential comes from and how long it lasts, as sentences."""
+    report = health.credential
+    if report is None or report.source == "not needed":
+        return []
+    if report.source == "none":
+        return ["not connected: connect it on the Channels page"]
+    if report.source == "environment":
+        words = [f"uses the environment variable {report.variable}"]
+        if health.token_expires_at is not None:
+            words.append(f"the token {expiry_words(health.token_expires_at, now)}")
+        return words
+    who = report.account_name or report.account_id or "an account"
+    if report.account_id and report.account_id != who:
+        who += f" (id {report.account_id})"
+    when = show(report.connected_at, zone) if report.connected_at else "at an unknown time"
+    words = [f"connected as {who} by {report.connected_by}, {when}"]
+    if report.scopes:
+        words.append(f"scopes: {' '.join(report.scopes)}")
+    if report.missing_scopes:
+        words.append(f"missing scopes: {' '.join(report.missing_scopes)}")
+    expiry = f"the token {expiry_words(report.expires_at, now, unknown='does not expire')}"
+    if report.renews:
+        expiry += "; renews by itself"
+        if report.refresh_expires_at is not None:
+            expiry += f" until its refresh token {expiry_words(report.refresh_expires_at, now)}"
+    elif report.renews is False and report.expires_at is not None:
+        expiry += "; does not renew by itself: reconnect before then"
+    words.append(expiry)
+    if report.refreshed_at is not None:
+        words.append(f"last renewed {show(report.refreshed_at, zone)}")
+    if report.refresh_failed_at is not None:
+        words.append(
+            f"last renewal failed {show(report.refresh_failed_at, zone)}: "
+            f"{report.refresh_error or 'no reason given'}"
+        )
+    return words
+
+
+def expiry_words(expires_at: datetime | None, now: datetime, *, unknown: str = "") -> str:
+    """``expires in 3 days``, ``expires in 5 hours``, ``expired 2 days ago``; ``unknown`` when
+    there is no expiry."""
+    if expires_at is None:
+        return unknown
+    left = expires_at - now
+    if left <= timedelta(0):
+        return f"expired {_span(-left)} ago"
+    return f"expires in {_span(left)}"
+
+
+def _span(length: timedelta) -> str:
+    if length >= timedelta(days=2):
+        return f"{length.days} days"
+    if length >= timedelta(hours=2):
+        return f"{length // timedelta(hours=1)} hours"
+    minutes = max(1, length // timedelta(minutes=1))
+    return "1 minute" if minutes == 1 else f"{minutes} minutes"

@@ -28,10 +28,13 @@ def web(
     TIDINGS_SECRET_KEY to sign session cookies)."""
     import uvicorn
 
+    from scheduler.vault import check_vault_key
     from tidings.web.app import create_app
     from tidings.web.post_cards import warm_up
 
     context = app_context(ctx)
+    # Connecting and checking channels open the vault: a missing or wrong key is said now.
+    check_vault_key(context.database(), context.config.channels, renews=False)
     app = create_app(context.config, context.database(), https_only=secure_cookies)
     app.state.pages.compile_all()  # the first visitor of each page waits for no compiling
     warm_up(context.config)

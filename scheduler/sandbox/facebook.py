@@ -11,6 +11,9 @@ default) it is a page post listed with its caption as message, answered ``{id, p
 with ``published=false`` it is an upload answered ``{id}``, which one feed post may attach
 by ``attached_media=[{"media_fbid": id}]``. Each image received is kept
 (``SandboxState.receive_image``) and a post lists its images in ``details["images"]``.
+
+Facebook Login's token steps (a code to a user token, ``/me/accounts``, ``debug_token``) are
+in ``facebook_oauth``, routed here ahead of the Page paths that would take theirs.
 """
 
 from __future__ import annotations
@@ -25,9 +28,16 @@ from starlette.convertors import Convertor, register_url_convertor
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
+from scheduler.sandbox import facebook_oauth
 from scheduler.sandbox.exchange import Call, json_response, route
 from scheduler.sandbox.forms import FormFile
-from scheduler.sandbox.graph import GraphDialect, access_token, graph_error, graph_form
+from scheduler.sandbox.graph import (
+    GraphDialect,
+    access_token,
+    graph_error,
+    graph_form,
+    refused_token,
+)
 from scheduler.sandbox.state import JSON, fingerprint
 
 PLATFORM = "facebook"
@@ -72,6 +82,14 @@ class FacebookStore:
     photos: dict[str, JSON] = field(default_factory=dict)
 
 
+def _refused(call: Call, token: str | None) -> Response | None:
+    """The refusal of the request's token: none, expired or revoked, or the token of a Page
+    the sandbox user no longer manages (the Page token dies with the user's role)."""
+    if token is not None and facebook_oauth.page_lost(call.state, token):
+        return DIALECT.auth_failed("revoked")
+    return refused_token(call, token)
+
+
 def _scheduled_time(value: Any, now: datetime) -> datetime | None:
     """Read ``scheduled_publish_time``: Unix seconds or ISO 8601."""
     try:
@@ -85,8 +103,8 @@ def _scheduled_time(value: Any, now: datetime) -> datetime | None:
 
 async def publish(call: Call) -> Response:
     """``POST /{version}/{page_id}/feed``: a page post (or a scheduled one)."""
-    if access_token(call) is None:
-        return DIALECT.auth_failed("missing")
+    if (refused := _refused(call, access_token(call))) is not None:
+        return refused
     page_id = call.request.path_params["page_id"]
     params = call.params()
     message = params.get("message")
@@ -143,6 +161,8 @@ async def photos(call: Call) -> Response:
     token = access_token(call, params)
     if token is None:
         return DIALECT.auth_failed("missing")
+    if (refused := _refused(call, token)) is not None:
+        return refused
     source = files.get("source")
     if source is None:
         return graph_error(400, 324, "(#324) Requires upload file")
@@ -236,21 +256,26 @@ def _graph_time(moment: datetime) -> str:
 
 
 async def node(call: Call) -> Response:
-    """``GET /{version}/me`` or ``/{version}/{page_id}``: the page."""
-    if access_token(call) is None:
-        return DIALECT.auth_failed("missing")
+    """``GET /{version}/me`` (the Page of a sandbox-issued Page token, else
+    ``facebook_page_id``) or ``/{version}/{page_id}``: the page."""
+    token = access_token(call)
+    if (refused := _refused(call, token)) is not None:
+        return refused
     page_id = call.request.path_params["node"]
     if page_id == "me":
-        page_id = call.state.settings.facebook_page_id
+        page_id = (
+            facebook_oauth.page_of(call.state, token or "") or call.state.settings.facebook_page_id
+        )
     elif not re.fullmatch(r"\d+", page_id):
         return DIALECT.error(404)
-    return json_response({"id": page_id, "name": f"Sandbox page {page_id}"})
+    name = facebook_oauth.managed_pages(call.state).get(page_id, f"Sandbox page {page_id}")
+    return json_response({"id": page_id, "name": name})
 
 
 async def published_posts(call: Call) -> Response:
     """``GET /{version}/{page_id}/published_posts`` (or ``/feed``): newest first."""
-    if access_token(call) is None:
-        return DIALECT.auth_failed("missing")
+    if (refused := _refused(call, access_token(call))) is not None:
+        return refused
     page_id = call.request.path_params["page_id"]
     limit = int(call.request.query_params.get("limit", "25"))
     with call.state.lock:
@@ -259,9 +284,14 @@ async def published_posts(call: Call) -> Response:
 
 
 def routes() -> list[BaseRoute]:
-    """Facebook's routes on the ``graph.facebook.com`` paths."""
+    """Facebook's routes on the ``graph.facebook.com`` paths, token steps included."""
     version = "/{graph_version:graph_version}"
     return [
+        # Facebook Login's token steps (facebook_oauth), before ``/{page_id}`` takes their paths.
+        route(DIALECT, version + "/oauth/access_token", facebook_oauth.oauth_access_token, ["GET"]),
+        route(DIALECT, version + "/me/accounts", facebook_oauth.accounts, ["GET"]),
+        route(DIALECT, version + "/debug_token", facebook_oauth.debug_token, ["GET"]),
+        route(DIALECT, "/debug_token", facebook_oauth.debug_token, ["GET"]),
         route(DIALECT, version + "/{page_id}/feed", publish, ["POST"]),
         route(DIALECT, version + "/{page_id}/photos", photos, ["POST"]),
         route(DIALECT, version + "/{page_id}/feed", published_posts, ["GET"]),

@@ -17,6 +17,7 @@ from starlette.responses import Response
 from scheduler.sandbox.exchange import AuthFailure, Call, Dialect, json_response
 from scheduler.sandbox.faults import Fault
 from scheduler.sandbox.forms import FormFile, read_form
+from scheduler.sandbox.oauth import Refusal, token_failure
 from scheduler.sandbox.state import JSON, WindowStatus
 
 # code, type and message a status fault maps to; Graph has no error per HTTP status.
@@ -61,6 +62,23 @@ def access_token(call: Call, params: JSON | None = None) -> str | None:
     if isinstance(token, str) and token:
         return token
     return call.bearer()
+
+
+def oauth_refusal(refusal: Refusal) -> Response:
+    """A token endpoint's refusal (``oauth.Refusal``) as Graph words it: code 101 for the app
+    (unknown, or the wrong secret), 100 for the code or another parameter."""
+    if refusal.error == "invalid_client":
+        return graph_error(400, 101, f"Error validating application. {refusal.description}")
+    return graph_error(400, 100, f"(#100) {refusal.description}")
+
+
+def refused_token(call: Call, token: str | None) -> Response | None:
+    """The platform's refusal of ``token``: none sent, or one the sandbox issued that has
+    expired or been revoked (``oauth.token_failure``); None when it may be used."""
+    if token is None:
+        return call.dialect.auth_failed("missing")
+    failure = token_failure(call.state, token, call.dialect.platform)
+    return None if failure is None else call.dialect.auth_failed(failure)
 
 
 async def graph_form(call: Call) -> tuple[JSON, dict[str, FormFile]]:

@@ -10,6 +10,9 @@ A ``TEXT`` container is ``FINISHED`` at once. An ``IMAGE`` container (with ``ima
 ``alt_text``; ``is_carousel_item=true`` for a carousel's item) and a ``CAROUSEL`` container
 (``children``: 2 to 20 item ids) take processing, and an image is fetched from its link as
 Meta does (``threads_media``). A published post lists its images in ``details["images"]``.
+
+Tokens the sandbox issued (``threads_oauth``: the code, long-lived tokens, refreshing) are
+refused once expired; ``/v1.0/me`` answers the account such a token belongs to.
 """
 
 from __future__ import annotations
@@ -24,8 +27,9 @@ import regex
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
+from scheduler.sandbox import threads_oauth
 from scheduler.sandbox.exchange import Call, json_response, route
-from scheduler.sandbox.graph import GraphDialect, access_token, graph_error
+from scheduler.sandbox.graph import GraphDialect, access_token, graph_error, refused_token
 from scheduler.sandbox.state import JSON
 from scheduler.sandbox.threads_media import (
     CONTAINER_LIFETIME,
@@ -67,8 +71,15 @@ def text_length(text: str) -> int:
 
 
 def _user(call: Call) -> str:
-    user_id: str = call.request.path_params["user_id"]
-    return call.state.settings.threads_user_id if user_id == "me" else user_id
+    return _user_of(call, call.request.path_params["user_id"])
+
+
+def _user_of(call: Call, user_id: str) -> str:
+    """The user a path names; ``me`` is the token's (or ``threads_user_id``)."""
+    if user_id != "me":
+        return user_id
+    token = access_token(call) or ""
+    return threads_oauth.token_account(call.state, token) or call.state.settings.threads_user_id
 
 
 def _graph_time(moment: datetime) -> str:
@@ -77,8 +88,8 @@ def _graph_time(moment: datetime) -> str:
 
 async def create_container(call: Call) -> Response:
     """``POST /v1.0/{user}/threads``: a TEXT, IMAGE or CAROUSEL container."""
-    if access_token(call) is None:
-        return DIALECT.auth_failed("missing")
+    if (refused := refused_token(call, access_token(call))) is not None:
+        return refused
     params = call.params()
     media_type = params.get("media_type", "TEXT")
     text = params.get("text")
@@ -167,8 +178,8 @@ def _carousel(call: Call, children: object) -> JSON | Response:
 
 async def publish(call: Call) -> Response:
     """``POST /v1.0/{user}/threads_publish``: publish a FINISHED container exactly once."""
-    if access_token(call) is None:
-        return DIALECT.auth_failed("missing")
+    if (refused := refused_token(call, access_token(call))) is not None:
+        return refused
     creation_id = call.params().get("creation_id")
     if not creation_id:
         return graph_error(400, 100, "(#100) The parameter creation_id is required")
@@ -231,15 +242,13 @@ def _fields(call: Call, default: str) -> list[str]:
 
 async def node(call: Call) -> Response:
     """``GET /v1.0/{id}``: a container's status, a post's fields, or ``me``."""
-    if access_token(call) is None:
-        return DIALECT.auth_failed("missing")
+    if (refused := refused_token(call, access_token(call))) is not None:
+        return refused
     node_id = call.request.path_params["node_id"]
     store = call.state.store(ThreadsStore)
     if node_id == "me":
-        settings = call.state.settings
-        return json_response(
-            {"id": settings.threads_user_id, "username": settings.threads_username}
-        )
+        username = call.state.settings.threads_username
+        return json_response({"id": _user_of(call, "me"), "username": username})
     with call.state.lock:
         container = store.containers.get(node_id)
         if container is not None:
@@ -258,8 +267,8 @@ async def node(call: Call) -> Response:
 
 async def user_threads(call: Call) -> Response:
     """``GET /v1.0/{user}/threads``: published posts, newest first."""
-    if access_token(call) is None:
-        return DIALECT.auth_failed("missing")
+    if (refused := refused_token(call, access_token(call))) is not None:
+        return refused
     user_id = _user(call)
     wanted = set(_fields(call, "id")) | {"id"}
     limit = int(call.request.query_params.get("limit", "25"))
@@ -272,8 +281,8 @@ async def user_threads(call: Call) -> Response:
 
 async def publishing_limit(call: Call) -> Response:
     """``GET /v1.0/{user}/threads_publishing_limit``: posts published in the last 24 hours."""
-    if access_token(call) is None:
-        return DIALECT.auth_failed("missing")
+    if (refused := refused_token(call, access_token(call))) is not None:
+        return refused
     since = call.state.now() - timedelta(seconds=PUBLISH_WINDOW_SECONDS)
     used = sum(1 for p in call.state.posts(PLATFORM) if p.received_at > since)
     config = {"quota_total": PUBLISH_QUOTA, "quota_duration": PUBLISH_WINDOW_SECONDS}
@@ -281,8 +290,13 @@ async def publishing_limit(call: Call) -> Response:
 
 
 def routes() -> list[BaseRoute]:
-    """Threads' routes on the ``graph.threads.net`` paths (version ``v1.0``)."""
+    """Threads' routes on the ``graph.threads.net`` paths (version ``v1.0``), token steps
+    (``threads_oauth``) first: ``/v1.0/{node_id}`` would take ``/v1.0/debug_token``."""
     return [
+        route(DIALECT, "/oauth/access_token", threads_oauth.oauth_access_token, ["POST"]),
+        route(DIALECT, "/access_token", threads_oauth.long_lived_token, ["GET"]),
+        route(DIALECT, "/refresh_access_token", threads_oauth.refresh_token, ["GET"]),
+        route(DIALECT, "/v1.0/debug_token", threads_oauth.debug_token, ["GET"]),
         route(DIALECT, "/v1.0/{user_id}/threads", create_container, ["POST"]),
         route(DIALECT, "/v1.0/{user_id}/threads", user_threads, ["GET"]),
         route(DIALECT, "/v1.0/{user_id}/threads_publish", publish, ["POST"]),

@@ -76,8 +76,11 @@ def _exchange(
 
 
 def _manage(sandbox: RunningSandbox, **pages: str) -> None:
-    """The Pages the sandbox's Facebook user manages, by name (``Alpha="1"``)."""
-    sandbox.state.settings.facebook_pages = {page_id: name for name, page_id in pages.items()}
+    """The Pages the sandbox's Facebook user manages, by name (``Alpha="1"``), set as a demo
+    would (``PATCH /_sandbox/settings``)."""
+    chosen = {page_id: name for name, page_id in pages.items()}
+    changed = httpx.patch(f"{sandbox.base_url}/_sandbox/settings", json={"facebook_pages": chosen})
+    assert changed.json()["facebook_pages"] == chosen
 
 
 def _post(sandbox: RunningSandbox, token: str, page_id: str = PAGE) -> httpx.Response:

@@ -10,7 +10,8 @@ These routes are for tests, the demo and benchmarks; they are not logged as requ
 - ``GET|POST|DELETE /_sandbox/faults``: list, add (one object or a list), clear faults.
 - ``GET|PATCH /_sandbox/settings``: read or change ``Settings`` fields.
 - ``GET|POST /_sandbox/oauth/apps``: list or register OAuth apps (``oauth.register_oauth_app``):
-  ``{"platform", "client_id", "client_secret" (optional), "redirect_uris": [...], "name"}``.
+  ``{"platform", "client_id", "client_secret" (optional), "redirect_uris": [...], "name",
+  "programmatic_refresh" (LinkedIn: the app gets refresh tokens)}``.
 - ``POST /_sandbox/reset``: forget posts, requests, faults and sessions (settings stay).
 """
 
@@ -120,6 +121,7 @@ async def oauth_apps(request: Request) -> Response:
                 client_secret=str(data.get("client_secret") or ""),
                 redirect_uris=[str(uri) for uri in data["redirect_uris"]],
                 name=str(data.get("name") or "Tidings"),
+                programmatic_refresh=data.get("programmatic_refresh") is True,
             )
         except KeyError as exc:
             return json_response({"error": f"an OAuth app needs {exc.args[0]!r}"}, 400)

@@ -6,7 +6,9 @@ Follows PLATFORMS.md §1: ``LinkedIn-Version`` (YYYYMM) and ``X-Restli-Protocol-
 DUPLICATE_POST naming the first one. Commentary is parsed as little text: escapes are
 undone for display, and an unescaped reserved character silently truncates the post there,
 as LinkedIn does. Images (the Images API, and the ones a post names) are kept in
-``linkedin_images``; ``altText`` is plain text, recorded as sent.
+``linkedin_images``; ``altText`` is plain text, recorded as sent. The token endpoint is in
+``linkedin_oauth``; who a token stands for is ``/v2/userinfo`` (a member) and
+``/rest/organizations/{id}`` (a page).
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from starlette.routing import BaseRoute
 from scheduler.sandbox.exchange import AuthFailure, Call, Dialect, json_response, reason, route
 from scheduler.sandbox.faults import Fault
 from scheduler.sandbox.linkedin_images import UPLOAD_PATH, attached, receive, register, status_of
+from scheduler.sandbox.linkedin_oauth import access_token
+from scheduler.sandbox.oauth import issued_token, token_failure
 from scheduler.sandbox.state import JSON, Settings, WindowStatus
 
 PLATFORM = "linkedin"
@@ -132,9 +136,32 @@ class LinkedInStore:
     by_urn: dict[str, JSON] = field(default_factory=dict)
 
 
-def _check_headers(call: Call) -> Response | None:
-    if call.bearer() is None:
+def _check_token(call: Call) -> Response | None:
+    """A refusal unless the request carries a token that still works (a token the sandbox
+    issued expires and can be revoked; a configured one is taken as it comes)."""
+    token = call.bearer()
+    if token is None:
         return DIALECT.auth_failed("missing")
+    failure = token_failure(call.state, token, PLATFORM)
+    return None if failure is None else DIALECT.auth_failed(failure)
+
+
+def _lacks_scope(call: Call, scope: str, resource: str) -> Response | None:
+    """LinkedIn's 403 when a token the sandbox issued was not granted ``scope``."""
+    issued = issued_token(call.state, call.bearer() or "")
+    if issued is None or scope in issued.scopes:
+        return None
+    return json_response(
+        {"status": 403, "serviceErrorCode": 100, "code": "ACCESS_DENIED",
+         "message": f"Not enough permissions to access: {resource}"},
+        403,
+    )  # fmt: skip
+
+
+def _check_headers(call: Call) -> Response | None:
+    refused = _check_token(call)
+    if refused is not None:
+        return refused
     version = call.request.headers.get("linkedin-version")
     if not version:
         return DIALECT.error(
@@ -311,8 +338,9 @@ async def initialize_image(call: Call) -> Response:
 async def upload_image(call: Call) -> Response:
     """``PUT`` to an upload URL: the image's bytes, with the bearer token (as LinkedIn's
     sample sends it)."""
-    if call.bearer() is None:
-        return DIALECT.auth_failed("missing")
+    refused = _check_token(call)
+    if refused is not None:
+        return refused
     content_type = call.request.headers.get("content-type", "")
     if not receive(call.state, call.request.path_params["token"], call.body, content_type):
         return DIALECT.error(404, "No upload is waiting at this URL")
@@ -332,14 +360,38 @@ async def get_image(call: Call) -> Response:
 
 
 async def userinfo(call: Call) -> Response:
-    """``GET /v2/userinfo``: the member behind the token (``sub`` makes a person URN)."""
-    if call.bearer() is None:
-        return DIALECT.auth_failed("missing")
+    """``GET /v2/userinfo`` (Sign In with LinkedIn using OpenID Connect): the member behind the
+    token, for the ``openid`` and ``profile`` scopes; ``sub`` makes a person URN."""
+    refused = _check_token(call) or _lacks_scope(call, "openid", "userinfo.GET.NO_VERSION")
+    if refused is not None:
+        return refused
     member = call.state.settings.linkedin_member_id
     return json_response(
         {"sub": member, "name": "Sandbox Member", "given_name": "Sandbox",
          "family_name": "Member", "locale": {"country": "KR", "language": "en"},
          "email_verified": True},
+    )  # fmt: skip
+
+
+async def organization(call: Call) -> Response:
+    """``GET /rest/organizations/{id}`` (Organization Lookup API): a page's names, for a token
+    of one of its administrators (``rw_organization_admin``)."""
+    refused = _check_headers(call) or _lacks_scope(
+        call,
+        "rw_organization_admin",
+        "organizations.GET." + call.request.headers["linkedin-version"],
+    )
+    if refused is not None:
+        return refused
+    org_id = call.request.path_params["org_id"]
+    if not org_id.isdigit():
+        return DIALECT.error(400, f"Invalid organization id {org_id}")
+    name = f"Sandbox Page {org_id}"
+    return json_response(
+        {"id": int(org_id), "localizedName": name, "vanityName": f"sandbox-page-{org_id}",
+         "name": {"localized": {"en_US": name},
+                  "preferredLocale": {"country": "US", "language": "en"}},
+         "primaryOrganizationType": "NONE"},
     )  # fmt: skip
 
 
@@ -353,4 +405,6 @@ def routes() -> list[BaseRoute]:
         route(DIALECT, "/rest/images/{urn}", get_image, ["GET"]),
         route(DIALECT, UPLOAD_PATH + "/{token}", upload_image, ["PUT"]),
         route(DIALECT, "/v2/userinfo", userinfo, ["GET"]),
+        route(DIALECT, "/rest/organizations/{org_id}", organization, ["GET"]),
+        route(DIALECT, "/oauth/v2/accessToken", access_token, ["POST"]),
     ]

@@ -54,6 +54,9 @@ class OAuthApp:
     client_secret: str = field(repr=False)  # "": a public client
     redirect_uris: tuple[str, ...]
     name: str = "Tidings"
+    #: LinkedIn grants refresh tokens only to apps it approved for "programmatic refresh
+    #: tokens" (PLATFORMS.md §1.7); the sandbox's LinkedIn token endpoint reads this.
+    programmatic_refresh: bool = False
 
     def to_json(self) -> JSON:
         """The app as the control API shows it: never its secret."""
@@ -63,6 +66,7 @@ class OAuthApp:
             "confidential": bool(self.client_secret),
             "redirect_uris": list(self.redirect_uris),
             "name": self.name,
+            "programmatic_refresh": self.programmatic_refresh,
         }
 
 
@@ -158,6 +162,7 @@ def register_oauth_app(
     client_secret: str = "",
     redirect_uris: Iterable[str],
     name: str = "Tidings",
+    programmatic_refresh: bool = False,
 ) -> OAuthApp:
     """Register (or replace) an OAuth client for ``platform``; ValueError for a platform
     without a consent page or an app without a redirect URI."""
@@ -166,7 +171,7 @@ def register_oauth_app(
     uris = tuple(redirect_uris)
     if not client_id or not uris:
         raise ValueError("an OAuth app needs a client_id and at least one redirect URI")
-    app = OAuthApp(platform, client_id, client_secret, uris, name)
+    app = OAuthApp(platform, client_id, client_secret, uris, name, programmatic_refresh)
     with state.lock:
         state.store(OAuthStore).apps[client_id] = app
     return app

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any, Literal
@@ -17,13 +17,13 @@ import httpx
 from sqlmodel import Session
 
 from drafts.channels import ChannelBase, WebhookChannel
-from drafts.credential_problems import required_scopes
+from drafts.credential_problems import _granted, required_scopes
 from drafts.errors import ConfigError, TidingsError
 from drafts.learned_limits import remember_limits
 from drafts.media_limits import remember_media_limits
 from drafts.models import Connection
 from drafts.storage import Database
-from scheduler.connections import REFRESH, connections, credentials_for
+from scheduler.connections import connections, credentials_for
 from scheduler.credentials import scrub, vault_key_problem
 from scheduler.platforms import adapter_for
 from scheduler.vault import DatabaseVault
@@ -49,22 +49,34 @@ class CredentialReport:
     missing_scopes: tuple[str, ...] = ()  # of those posting needs, the ones not granted
     expires_at: datetime | None = None  # the token posts are sent with; None: does not expire
     refresh_expires_at: datetime | None = None
-    renews: bool | None = None  # whether Tidings renews it by itself; None: unknown (no key)
+    renews: bool = False  # whether Tidings renews it by itself before it expires
     refreshed_at: datetime | None = None
     refresh_failed_at: datetime | None = None
     refresh_error: str | None = None  # the last renewal's failure, scrubbed
 
+    @property
+    def renewal_failing(self) -> bool:
+        """Whether the last renewal failed and none succeeded since."""
+        failed = self.refresh_failed_at
+        return failed is not None and (self.refreshed_at is None or failed > self.refreshed_at)
+
 
 def credential_report(channel: ChannelBase, row: Connection | None) -> CredentialReport:
     """What ``row`` (the channel's connection, if any) and the configuration say about where the
-    channel's credential comes from; whether it renews by itself is added once the vault opened."""
+    channel's credential comes from, without opening the vault."""
     if row is None:
         variable = channel.secret_variable
         if variable is not None:
             return CredentialReport("environment", variable=variable)
         return CredentialReport("not needed" if isinstance(channel, WebhookChannel) else "none")
+    from scheduler.connect import connector_for  # the connectors load only for a connection
+
     granted = tuple(row.scopes.split())
-    missing = tuple(s for s in required_scopes(channel) if s not in granted) if granted else ()
+    # A platform that did not say which scopes it granted is not held to have granted none.
+    needed = required_scopes(channel) if granted else ()
+    missing = tuple(scope for scope in needed if not _granted(scope, list(granted)))
+    # ``renewable`` asks whether a refresh token is held, not for its value.
+    renews = connector_for(channel).renewable(refresh="held" if row.has_refresh_token else None)
     return CredentialReport(
         "connected",
         account_name=row.account_name,
@@ -75,6 +87,7 @@ def credential_report(channel: ChannelBase, row: Connection | None) -> Credentia
         missing_scopes=missing,
         expires_at=row.expires_at,
         refresh_expires_at=row.refresh_expires_at,
+        renews=renews,
         refreshed_at=row.refreshed_at,
         refresh_failed_at=row.refresh_failed_at,
         refresh_error=scrub(row.refresh_error) if row.refresh_error else None,
@@ -113,7 +126,7 @@ class ChannelHealth:
         credential = self.credential
         if credential is None or credential.source != "connected":
             return self.token_expires_at
-        if credential.renews:
+        if credential.renews and not credential.renewal_failing:
             return credential.refresh_expires_at
         return credential.expires_at or self.token_expires_at
 
@@ -162,8 +175,6 @@ async def _check(
         if problem := vault_key_problem([channel], stored=stored):  # before any request
             raise ConfigError(problem)
         credentials = await credentials_for(channel, vault)
-        if connected is not None:
-            report = replace(report, renews=await _renews(channel, vault))
         identity = await adapter_for(channel).identify(client, channel, credentials, now)
     except TidingsError as error:
         # A platform's refusal may quote the token.
@@ -184,11 +195,3 @@ async def _check(
         media_limits=identity.media_limits,
         credential=report,
     )
-
-
-async def _renews(channel: ChannelBase, vault: DatabaseVault) -> bool:
-    """Whether the platform's connector can renew the stored credential by itself."""
-    from scheduler.connect import connector_for  # the connectors load only for a connection
-
-    refresh = await vault.load(channel.id, REFRESH)
-    return connector_for(channel).renewable(refresh=refresh.value if refresh else None)

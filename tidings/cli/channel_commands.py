@@ -149,7 +149,7 @@ def credential_words(health: ChannelHealth, now: datetime, zone: tzinfo) -> list
     if report is None or report.source == "not needed":
         return []
     if report.source == "none":
-        return ["not connected: connect it on the Channels page"]
+        return ["not connected"]
     if report.source == "environment":
         words = [f"uses the environment variable {report.variable}"]
         if health.token_expires_at is not None:
@@ -168,8 +168,8 @@ def credential_words(health: ChannelHealth, now: datetime, zone: tzinfo) -> list
     if report.renews:
         expiry += "; renews by itself"
         if report.refresh_expires_at is not None:
-            expiry += f" until its refresh token {expiry_words(report.refresh_expires_at, now)}"
-    elif report.renews is False and report.expires_at is not None:
+            expiry += f" (its refresh token {expiry_words(report.refresh_expires_at, now)})"
+    elif report.expires_at is not None:
         expiry += "; does not renew by itself: reconnect before then"
     words.append(expiry)
     if report.refreshed_at is not None:

@@ -1,9 +1,13 @@
 """Mastodon: ``POST /api/v1/statuses`` with idempotency keys, the instance and account endpoints,
-and the media a status attaches (``mastodon_media``).
+the media a status attaches (``mastodon_media``), and apps and tokens (``mastodon_oauth``).
 
 Follows PLATFORMS.md §3: bearer auth, JSON or form bodies, 200 with a Status, 422 validation
 errors, ``Idempotency-Key`` honoured per token for an hour, ``X-RateLimit-*`` headers with
 an ISO 8601 reset on every answer, and length counted in graphemes with URLs as 23.
+
+A token the sandbox issued (``POST /oauth/token``) works until revoked, and only within its
+scopes ("write" covers "write:statuses", as on Mastodon: ``api/oauth-scopes.md``); any other
+bearer token is taken as a configured one and accepted.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import regex
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
+from scheduler.sandbox import mastodon_oauth
 from scheduler.sandbox.exchange import AuthFailure, Call, Dialect, json_response, reason, route
 from scheduler.sandbox.faults import Fault
 from scheduler.sandbox.mastodon_media import (
@@ -28,6 +33,7 @@ from scheduler.sandbox.mastodon_media import (
     media_status,
     upload_media,
 )
+from scheduler.sandbox.oauth import MASTODON_ACCOUNT_ID, issued_token
 from scheduler.sandbox.state import JSON, WindowStatus
 
 PLATFORM = "mastodon"
@@ -126,10 +132,27 @@ class MastodonDialect(Dialect):
 DIALECT = MastodonDialect()
 
 
+def refused(call: Call, scope: str) -> Response | None:
+    """Mastodon's refusal of this request's token: none sent, or one the sandbox issued that
+    was revoked or lacks ``scope`` (nor its family's, "write" for "write:statuses")."""
+    token = call.bearer()
+    if token is None:
+        return DIALECT.auth_failed("missing")
+    issued = issued_token(call.state, token)
+    if issued is None:
+        return None
+    failure = issued.failure(call.state.now())
+    if failure is not None or issued.platform != PLATFORM:
+        return DIALECT.auth_failed(failure or "revoked")
+    if scope not in issued.scopes and scope.split(":")[0] not in issued.scopes:
+        return json_response({"error": "This action is outside the authorized scopes"}, 403)
+    return None
+
+
 def _account(call: Call) -> JSON:
     username = call.state.settings.mastodon_username
     return {
-        "id": "109000000000000001",
+        "id": MASTODON_ACCOUNT_ID,
         "username": username,
         "acct": username,
         "display_name": "Tidings sandbox",
@@ -150,9 +173,10 @@ def _invalid(message: str) -> Response:
 
 async def create_status(call: Call) -> Response:
     """``POST /api/v1/statuses``: validate, dedupe by Idempotency-Key, store, answer a Status."""
-    token = call.bearer()
-    if token is None:
-        return DIALECT.auth_failed("missing")
+    refusal = refused(call, "write:statuses")
+    if refusal is not None:
+        return refusal
+    token = str(call.bearer())
     payload = call.payload()
     if payload is None:
         return json_response({"error": "Invalid JSON or form body"}, 400)
@@ -276,9 +300,11 @@ async def instance(call: Call) -> Response:
 
 
 async def verify_credentials(call: Call) -> Response:
-    """``GET /api/v1/accounts/verify_credentials``: the account behind the token."""
-    if call.bearer() is None:
-        return DIALECT.auth_failed("missing")
+    """``GET /api/v1/accounts/verify_credentials``: the account behind the token
+    (``read:accounts``; docs.joinmastodon.org ``methods/accounts``)."""
+    refusal = refused(call, "read:accounts")
+    if refusal is not None:
+        return refusal
     account = _account(call)
     account["source"] = {"privacy": "public", "sensitive": False, "language": "en", "note": ""}
     return json_response(account)
@@ -287,6 +313,9 @@ async def verify_credentials(call: Call) -> Response:
 def routes() -> list[BaseRoute]:
     """Mastodon's routes, mounted at the root like an instance."""
     return [
+        route(DIALECT, "/api/v1/apps", mastodon_oauth.create_app, ["POST"]),
+        route(DIALECT, "/oauth/token", mastodon_oauth.token, ["POST"]),
+        route(DIALECT, "/oauth/revoke", mastodon_oauth.revoke, ["POST"]),
         route(DIALECT, "/api/v1/statuses", create_status, ["POST"]),
         route(DIALECT, "/api/v2/instance", instance, ["GET"]),
         route(DIALECT, "/api/v1/accounts/verify_credentials", verify_credentials, ["GET"]),

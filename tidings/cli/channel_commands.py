@@ -158,8 +158,9 @@ def credential_words(health: ChannelHealth, now: datetime, zone: tzinfo) -> list
     who = report.account_name or report.account_id or "an account"
     if report.account_id and report.account_id != who:
         who += f" (id {report.account_id})"
-    when = show(report.connected_at, zone) if report.connected_at else "at an unknown time"
-    words = [f"connected as {who} by {report.connected_by}, {when}"]
+    words = [f"connected as {who}"]
+    if report.connected_at is not None:
+        words.append(f"connected by {report.connected_by} on {show(report.connected_at, zone)}")
     if report.scopes:
         words.append(f"scopes: {' '.join(report.scopes)}")
     if report.missing_scopes:

@@ -55,6 +55,14 @@ def secret_for(channel: ChannelBase) -> str:
     return value
 
 
+def token_place(channel: ChannelBase) -> str:
+    """Where a person fixes the channel's token, for a refusal's message: its connection on the
+    Channels page, or the environment variable it names (a connection wins when both exist)."""
+    name = channel.secret_variable
+    connection = f"channel {channel.id}'s connection on the Channels page"
+    return f"{name} or {connection}" if name else connection
+
+
 def checked(name: str, value: str) -> str:
     """``value``, read from the variable ``name``, remembered for scrubbing.
 

@@ -28,6 +28,7 @@ from urllib.parse import urlencode, urlsplit
 import httpx
 
 from drafts.channels import BlueskyChannel
+from scheduler.credentials import token_place
 from scheduler.outcomes import (
     Failed,
     NotPublished,
@@ -355,7 +356,7 @@ def read_created(response: HttpResponse, channel: BlueskyChannel, now: datetime)
     if problem == "refused":
         return Failed(
             f"Bluesky refused the session ({said}): check the app password in "
-            f"{channel.password_env}",
+            f"{token_place(channel)}",
             status,
         )
     if status >= 500:

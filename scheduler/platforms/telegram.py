@@ -23,6 +23,7 @@ from typing import Any, ClassVar
 import httpx
 
 from drafts.channels import TelegramChannel
+from scheduler.credentials import token_place
 from scheduler.outcomes import (
     Failed,
     NotPublished,
@@ -188,7 +189,7 @@ def _refused_token(response: HttpResponse) -> str:
 
 def _malformed(channel: TelegramChannel) -> str:
     return (
-        f"{channel.token_env} does not hold a Telegram bot token (digits, a colon, then "
+        f"the bot token in {token_place(channel)} is not one (digits, a colon, then "
         "letters, digits, - and _, as @BotFather gives it)"
     )
 
@@ -249,7 +250,7 @@ def read_sent(response: HttpResponse, channel: TelegramChannel, now: datetime) -
         return RetryAt(at, f"rate limited by Telegram: {description}", status)
     if status == 401:
         return Failed(
-            f"Telegram rejected the bot token (401 {description}): check {channel.token_env}",
+            f"Telegram rejected the bot token (401 {description}): check {token_place(channel)}",
             status,
         )
     if status == 400 and "migrate_to_chat_id" in parameters:
@@ -260,7 +261,7 @@ def read_sent(response: HttpResponse, channel: TelegramChannel, now: datetime) -
         )
     if status == 404:
         return Failed(
-            f"Telegram answered 404 ({description}): the bot token in {channel.token_env} "
+            f"Telegram answered 404 ({description}): the bot token in {token_place(channel)} "
             "is malformed",
             status,
         )

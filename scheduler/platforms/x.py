@@ -228,9 +228,12 @@ def _which_limit(response: HttpResponse) -> str:
 def _reconnect_hint(channel: XChannel, credentials: Credentials) -> str:
     if can_renew(channel, credentials):
         return "; renewing it did not help: reconnect the account"
+    if channel.token_env is None:
+        return "; reconnect the account on the Channels page"
     return (
-        f"; reconnect the account and put the new token in {channel.token_env} "
-        "(set refresh_token_env and client_id_env so Tidings renews it by itself)"
+        f"; reconnect the account on the Channels page, or put a new token in "
+        f"{channel.token_env} (and set refresh_token_env and client_id_env so Tidings renews "
+        "it by itself)"
     )
 
 

@@ -285,7 +285,8 @@ URI = f"at://{DID}/app.bsky.feed.post/{RKEY}"
             error(401, "AuthenticationRequired", "Authentication Required"),
             Failed(
                 "Bluesky refused the session (401 AuthenticationRequired: Authentication "
-                "Required): check the app password in PW",
+                "Required): check the app password in PW "
+                "or channel bsky's connection on the Channels page",
                 401,
             ),
         ),
@@ -293,7 +294,7 @@ URI = f"at://{DID}/app.bsky.feed.post/{RKEY}"
             error(400, "InvalidToken", "Bad token scope"),
             Failed(
                 "Bluesky refused the session (400 InvalidToken: Bad token scope): check the app "
-                "password in PW",
+                "password in PW or channel bsky's connection on the Channels page",
                 400,
             ),
         ),

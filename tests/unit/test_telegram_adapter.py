@@ -74,7 +74,7 @@ def test_a_malformed_bot_token_is_refused_before_anything_is_sent() -> None:
         lambda c: TelegramAdapter().publish(c, job(ENGLISH), TELEGRAM, bot(odd), NOW, Saved()),
     )
     assert isinstance(attempted.outcome, Failed)
-    assert "TG_TOKEN does not hold a Telegram bot token" in attempted.outcome.reason
+    assert "the bot token in TG_TOKEN or channel tg's connection" in attempted.outcome.reason
     assert odd not in attempted.outcome.reason
     with pytest.raises(ChannelCheckError, match="TG_TOKEN"):
         run_against(refuse, lambda c: TelegramAdapter().identify(c, TELEGRAM, bot(odd), NOW))
@@ -182,13 +182,19 @@ def tg_error(code: int, description: str, **parameters: object) -> HttpResponse:
         (
             TELEGRAM,
             tg_error(401, "Unauthorized"),
-            Failed("Telegram rejected the bot token (401 Unauthorized): check TG_TOKEN", 401),
+            Failed(
+                "Telegram rejected the bot token (401 Unauthorized): check TG_TOKEN or "
+                "channel tg's connection on the Channels page",
+                401,
+            ),
         ),
         (
             TELEGRAM,
             tg_error(404, "Not Found"),
             Failed(
-                "Telegram answered 404 (Not Found): the bot token in TG_TOKEN is malformed", 404
+                "Telegram answered 404 (Not Found): the bot token in TG_TOKEN or channel tg's "
+                "connection on the Channels page is malformed",
+                404,
             ),
         ),
         (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,6 +13,7 @@ from rich.table import Table
 
 from drafts.authoring import add_draft, draft_posts, edit_draft, get_draft, list_drafts
 from drafts.changes import changes_since_review
+from drafts.credential_problems import CredentialCheck
 from drafts.draft_file import DraftContent, read_draft_file
 from drafts.errors import DraftError
 from drafts.learned_limits import learned_limits
@@ -22,9 +24,10 @@ from drafts.post_media import images_by_post
 from drafts.review import SEEN_DIGITS, approvals_of
 from drafts.text_files import utf8_text
 from drafts.times import show
+from scheduler.connections import connections
 from tidings.cli.console import emit_json, out, say
 from tidings.cli.context import AppContext, app_context
-from tidings.cli.views import draft_json, print_changes, print_post
+from tidings.cli.views import credential_problems, draft_json, print_changes, print_post
 
 app = typer.Typer(help="Add, list, show and edit drafts.", no_args_is_help=True)
 
@@ -179,6 +182,8 @@ def show_(
         learned = learned_limits(session)
         changes = changes_since_review(session, draft, posts)
         images = images_by_post(session, [post.id or 0 for post in posts])
+        check = CredentialCheck(config, connections(session), os.environ, context.now())
+    credentials = credential_problems(check, draft, posts, config.zone)
     required = config.review.required_approvals
     if context.json:
         emit_json(
@@ -188,6 +193,7 @@ def show_(
                 config,
                 learned,
                 images,
+                credentials,
                 approvals=approvals,
                 required_approvals=required,
             )
@@ -205,6 +211,8 @@ def show_(
     if draft.expires_at:
         say(f"expires: {show(draft.expires_at, config.zone)}")
     for post in posts:
-        print_post(post, config, config.zone, learned, images.get(post.id or 0, ()))
+        post_id = post.id or 0
+        problem = credentials.get(post_id)
+        print_post(post, config, config.zone, learned, images.get(post_id, ()), problem)
     if changes is not None:
         print_changes(changes, config.zone)

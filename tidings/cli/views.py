@@ -15,6 +15,7 @@ from rich.text import Text
 from drafts.changes import Change, Changes, ImageChange, Piece, PostChange
 from drafts.composing import text_problems, text_rules
 from drafts.config import Config
+from drafts.credential_problems import CredentialCheck
 from drafts.learned_limits import LearnedLimits
 from drafts.media import PostImage
 from drafts.models import Draft, Post
@@ -85,14 +86,34 @@ def post_json(
     }
 
 
+def credential_problems(
+    check: CredentialCheck, draft: Draft, posts: Sequence[Post], zone: tzinfo
+) -> dict[int, str]:
+    """By post id, each waiting post's credential problem (``drafts.credential_problems``), a
+    warning said under the post: its channel cannot send it when it is due."""
+    found = {post.id or 0: check.post_problem(post, draft) for post in posts}
+    return {post_id: problem.line(zone) for post_id, problem in found.items() if problem}
+
+
 def draft_json(
     draft: Draft,
     posts: Sequence[Post],
     config: Config,
     learned: LearnedLimits = NO_LIMITS,
     images: Mapping[int, Sequence[PostImage]] = NO_IMAGES,
+    credentials: Mapping[int, str] | None = None,
     **extra: Any,
 ) -> dict[str, Any]:
+    """The draft and its posts; given ``credentials`` (``credential_problems``), each post
+    also says its ``credential_problem`` (null for none)."""
+    shown = []
+    for post in posts:
+        each = post_json(
+            post, config, images=images.get(post.id or 0, ()), with_request=True, learned=learned
+        )
+        if credentials is not None:
+            each["credential_problem"] = credentials.get(post.id or 0)
+        shown.append(each)
     return {
         "id": draft.id,
         "status": draft.status,
@@ -105,16 +126,7 @@ def draft_json(
         "expires_at": iso(draft.expires_at),
         "content_hash": draft.content_hash,
         **extra,
-        "posts": [
-            post_json(
-                post,
-                config,
-                images=images.get(post.id or 0, ()),
-                with_request=True,
-                learned=learned,
-            )
-            for post in posts
-        ],
+        "posts": shown,
     }
 
 
@@ -124,9 +136,11 @@ def print_post(
     zone: tzinfo,
     learned: LearnedLimits = NO_LIMITS,
     images: Sequence[PostImage] = (),
+    credential_problem: str | None = None,
 ) -> None:
     """One post exactly as it will be sent, with its length against the platform's limit, its
-    images as the platform gets them and, under it, each of its problems."""
+    images as the platform gets them and, under it, each of its problems, then its channel's
+    ``credential_problem`` (a warning: the draft may still be submitted and approved)."""
     channel = config.channel(post.channel)
     measurements = measure(post.platform, post.text, text_rules(channel, learned))
     problems = text_problems(post.text, measurements)
@@ -148,6 +162,8 @@ def print_post(
     out.print(panel, soft_wrap=False)  # the console's soft wrap would crop the text at the border
     for problem in problems:  # below the panel, where no border cuts a long one short
         out.print(Text(f"  ✗ {problem}", style="red"))
+    if credential_problem:
+        out.print(Text(f"  ! {credential_problem}", style="yellow"))
 
 
 def image_lines(images: Sequence[PostImage], platform: str) -> list[str]:

@@ -4,11 +4,15 @@
 viewer's (their preference, else ``[tidings] timezone``). One query reads the week
 (``drafts.queueing.posts_due_between``): the posts whose ``due_at`` falls in the week's UTC
 range, with their drafts' titles. A published post is shown at its due time too, so an entry
-stays where it was planned. Dates and status words are in the viewer's interface language.
+stays where it was planned. A post still to be sent whose channel cannot send it then (not
+connected, a token ending first, a scope missing: ``drafts.credential_problems``) is marked,
+with the problem as the mark's title and a few words that stay visible on a phone. Dates,
+status words and problems are in the viewer's interface language.
 """
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,14 +27,17 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from drafts.config import Config
+from drafts.credential_problems import STILL_TO_SEND, CredentialCheck
 from drafts.errors import TidingsError
 from drafts.lifecycle import PostStatus
 from drafts.queueing import posts_due_between
 from drafts.storage import Database
 from drafts.times import utcnow, zone
+from scheduler.connections import connections
 from tidings.web.auth import Viewer
 from tidings.web.context import WebContext, off_loop
 from tidings.web.pages import UI_LANGUAGE, when
+from tidings.web.post_cards import credential_line
 from tidings.web.preferences import NOT_A_ZONE, timezone_names
 from tidings.web.vocabulary import POST_STATUS_WORDS, translated
 
@@ -137,6 +144,7 @@ class Entry:
     due_iso: str
     due_shown: str
     clock: str
+    credential_problem: str | None = None  # its channel cannot send it when it is due
 
 
 @dataclass(frozen=True)
@@ -158,11 +166,19 @@ class CalendarView:
     posts: int
 
 
-def load_calendar(database: Database, config: Config, week: Week, now: datetime) -> CalendarView:
+def load_calendar(
+    database: Database,
+    config: Config,
+    week: Week,
+    now: datetime,
+    gettext: Callable[[str], str],
+) -> CalendarView:
     """The week's posts, a row per configured channel (and one per channel no longer configured
-    that still has posts in the week)."""
+    that still has posts in the week), each still to be sent with its channel's credential
+    problem (in ``gettext``'s language)."""
     with database.reading() as session:
         posts = posts_due_between(session, start=week.start, end=week.end, statuses=SHOWN_STATUSES)
+        check = CredentialCheck(config, connections(session), os.environ, now)
     tz = week.zone
     cells: dict[str, list[list[Entry]]] = {}
     platforms: dict[str, str] = {channel.id: channel.platform for channel in config.channels}
@@ -172,6 +188,7 @@ def load_calendar(database: Database, config: Config, week: Week, now: datetime)
         if not 0 <= day < 7:  # cannot happen for [start, end); kept out rather than misplaced
             continue
         platforms.setdefault(post.channel, post.platform)
+        problem = check.problem(post.channel, post.due_at) if post.status in STILL_TO_SEND else None
         entry = Entry(
             post_id=post.id,
             draft_id=post.draft_id,
@@ -184,6 +201,7 @@ def load_calendar(database: Database, config: Config, week: Week, now: datetime)
             due_iso=post.due_at.isoformat(),
             due_shown=when(post.due_at, local.tzinfo or UTC),
             clock=local.strftime("%H:%M"),
+            credential_problem=credential_line(problem, gettext, tz),
         )
         cells.setdefault(post.channel, [[] for _ in range(7)])[day].append(entry)
     configured = [channel.id for channel in config.channels]
@@ -233,7 +251,7 @@ def routes(web: WebContext) -> list[Route]:
         asked_week = request.query_params.get("week", "").strip()
         now = utcnow()
         week = parse_week(asked_week, tz, _) if asked_week else week_of(now, tz)
-        view = await off_loop(load_calendar, web.database, web.config, week, now)
+        view = await off_loop(load_calendar, web.database, web.config, week, now, _)
         language = web.pages.language(request)
         return web.pages.render(
             request,

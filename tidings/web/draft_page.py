@@ -2,14 +2,20 @@
 there. The decisions go through ``drafts.review``, which checks the role and the workflow; a
 refusal is shown on the page with the service's own words, never as a traceback.
 
-What the page says in Python (flashes, history words, the post cards' units) is in the
-viewer's language; the service's refusals stay as made.
+A post whose channel cannot send it when it is due (not connected, a token ending first, a
+scope missing: ``drafts.credential_problems``) says so on its card, with the way to the
+Channels page for admins. It is a warning: the draft can still be submitted and approved.
+
+What the page says in Python (flashes, history words, the post cards' units, credential
+problems) is in the viewer's language; the service's refusals stay as made.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -18,6 +24,7 @@ from starlette.routing import Route
 from drafts.audit import history
 from drafts.authoring import draft_posts, get_draft
 from drafts.changes import Changes, PostChange, changes_since_review, changes_since_seen
+from drafts.credential_problems import CredentialCheck
 from drafts.errors import TidingsError
 from drafts.learned_limits import learned_limits
 from drafts.media_limits import learned_media_limits
@@ -27,11 +34,12 @@ from drafts.post_media import images_by_post
 from drafts.review import Decision, StaleReview, approvals_of, approve, request_changes
 from drafts.times import show, utcnow
 from drafts.users import name_of
+from scheduler.connections import connections
 from tidings.web.auth import Viewer
 from tidings.web.context import WebContext, off_loop
 from tidings.web.error_pages import status_for
 from tidings.web.pages import flash
-from tidings.web.post_cards import PostCard, post_card
+from tidings.web.post_cards import PostCard, credential_line, post_card
 from tidings.web.translations import N_
 from tidings.web.vocabulary import ACTION_WORDS, translated
 
@@ -53,11 +61,16 @@ class DraftView:
 
 
 def load_draft(
-    web: WebContext, draft_id: int, gettext: Gettext, seen: str | None = None
+    web: WebContext,
+    draft_id: int,
+    gettext: Gettext,
+    zone: ZoneInfo,
+    seen: str | None = None,
 ) -> DraftView:
-    """The draft, its posts as cards with their images (in ``gettext``'s language), its
-    approvals, its history and what changed since the last review decision (NotFoundError if
-    none); with ``seen``, also what changed since the draft had that content hash."""
+    """The draft, its posts as cards with their images and their channels' credential
+    problems (in ``gettext``'s language, times in ``zone``), its approvals, its history and
+    what changed since the last review decision (NotFoundError if none); with ``seen``, also
+    what changed since the draft had that content hash."""
     with web.database.reading() as session:
         draft = get_draft(session, draft_id)
         posts = draft_posts(session, draft_id)
@@ -69,6 +82,7 @@ def load_draft(
         entries = history(session, draft_id=draft_id)
         changes = changes_since_review(session, draft, posts)
         since_opened = changes_since_seen(session, draft, posts, seen) if seen else None
+        check = CredentialCheck(web.config, connections(session), os.environ, utcnow())
     return DraftView(
         draft=draft,
         author=author,
@@ -82,6 +96,7 @@ def load_draft(
                 gettext=gettext,
                 images=images.get(post.id or 0, ()),
                 media_limits=media_limits,
+                credential_problem=credential_line(check.post_problem(post, draft), gettext, zone),
             )
             for post in posts
         ),
@@ -146,7 +161,8 @@ def routes(web: WebContext) -> list[Route]:
     ) -> Response:
         draft_id: int = request.path_params["draft_id"]
         _ = web.pages.gettext(request)
-        view = await off_loop(load_draft, web, draft_id, _, seen)
+        viewer: Viewer = request.state.viewer
+        view = await off_loop(load_draft, web, draft_id, _, viewer.zone, seen)
         return web.pages.render(
             request,
             "draft.html",

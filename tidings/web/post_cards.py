@@ -5,19 +5,23 @@ version its platform gets (``drafts.media.PostImage``), shown as its feed crops 
 template and ``tidings.css``), with what was done to each for that platform. A text the
 platform sends after the post (Telegram's caption over 1,024 characters) follows it.
 
-Given the request's ``gettext``, a card's units, the characters readers cannot see and the web
-layer's own problem are in the viewer's language; the platform rules' verdicts
-(``drafts.text_rules``) stay as they are made.
+A post waiting on a channel that cannot send it (``drafts.credential_problems``) says so on
+its card, as a warning that stays until the channel is reconnected.
+
+Given the request's ``gettext``, a card's units, the characters readers cannot see, the
+channel's credential problem and the web layer's own problem are in the viewer's language; the
+platform rules' verdicts (``drafts.text_rules``) stay as they are made.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from drafts import credential_problems as credential
 from drafts.composing import text_rules
 from drafts.config import Config
 from drafts.errors import NotFoundError
@@ -56,6 +60,33 @@ HIDDEN_WORDS = {
     hidden.HIDES_SEVERAL: N_(
         "contains an invisible %(name)s (%(code)s) at character %(position)s (%(count)s in all), "
         "which readers do not see but platforms count"
+    ),
+}
+
+# ``drafts.credential_problems``' sentences, as a card and the calendar say them.
+CREDENTIAL_WORDS = {
+    credential.NOT_CONNECTED: N_(
+        "%(channel)s is not connected: an admin connects it on the Channels page"
+    ),
+    credential.NOT_CONNECTED_NOR_SET: N_(
+        "%(channel)s is not connected and %(variable)s is not set: "
+        "an admin connects it on the Channels page"
+    ),
+    credential.TOKEN_EXPIRES: N_(
+        "%(channel)s's token expires on %(date)s, before this post is due: reconnect"
+    ),
+    credential.REFRESH_EXPIRES: N_(
+        "%(channel)s's token can be renewed only until %(date)s, before this post is due: reconnect"
+    ),
+    credential.RENEWAL_FAILED: N_(
+        "%(channel)s's token could not be renewed and expires on %(date)s, "
+        "before this post is due: reconnect"
+    ),
+    credential.MISSING_SCOPE: N_(
+        "%(channel)s was connected without %(scopes)s: reconnect and allow it"
+    ),
+    credential.MISSING_SCOPES: N_(
+        "%(channel)s was connected without %(scopes)s: reconnect and allow them"
     ),
 }
 
@@ -127,6 +158,7 @@ class PostCard:
     images: tuple[CardImage, ...] = ()
     alt_shown: bool = True  # False where the platform shows no alt text (Telegram)
     follow_ups: tuple[str, ...] = ()  # texts sent right after the post, each a message
+    credential_problem: str | None = None  # its channel cannot send it when it is due
 
     @property
     def remote_link(self) -> str | None:
@@ -143,10 +175,12 @@ def post_card(
     gettext: Callable[[str], str] = _english,
     images: Sequence[PostImage] = (),
     media_limits: Mapping[str, Mapping[str, Any]] = NO_LEARNED,
+    credential_problem: str | None = None,
 ) -> PostCard:
     """The card for ``post`` and the ``images`` it sends (checked against its platform's
-    limits, those ``channels check`` learned included); a channel gone from config.toml is
-    shown as a problem."""
+    limits, those ``channels check`` learned included), with its channel's
+    ``credential_problem`` (``credential_line``); a channel gone from config.toml is shown as
+    a problem."""
     assert post.id is not None
     try:
         channel = config.channel(post.channel)
@@ -185,7 +219,19 @@ def post_card(
         images=card_images(images),
         alt_shown=image_profile(channel, media_limits).shows_alt,
         follow_ups=tuple(text for _request, text in built.follow_ups),
+        credential_problem=credential_problem,
     )
+
+
+def credential_line(
+    problem: credential.CredentialProblem | None,
+    gettext: Callable[[str], str] = _english,
+    zone: tzinfo = UTC,
+) -> str | None:
+    """``problem`` in ``gettext``'s language, its date in ``zone``; None for none."""
+    if problem is None:
+        return None
+    return gettext(CREDENTIAL_WORDS[problem.message]) % problem.words(zone)
 
 
 def _unit(unit: str, gettext: Callable[[str], str]) -> str:

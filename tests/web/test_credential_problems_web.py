@@ -18,7 +18,7 @@ from starlette.applications import Starlette
 from drafts.authoring import draft_posts
 from drafts.config import Config
 from drafts.credential_problems import REQUIRED_SCOPES
-from drafts.lifecycle import DraftStatus
+from drafts.lifecycle import DraftStatus, PostStatus
 from drafts.review import approve
 from drafts.storage import Database
 from drafts.times import utcnow
@@ -37,7 +37,7 @@ from tests.web.conftest import (
     one,
     text,
 )
-from tests.web.scheduling import next_sunday_evening
+from tests.web.scheduling import next_sunday_evening, settle
 from tidings.web.calendar import week_of
 
 pytestmark = [pytest.mark.anyio, SQLITE_ONLY]
@@ -148,6 +148,10 @@ async def test_a_missing_scope_shows_on_the_review_page_and_the_calendar_until_r
     connect_x(database, config, key, REQUIRED_SCOPES["x"])
     assert await calendar_mark(as_joon, x_post, week) is None
     assert await card_problem(as_joon, draft_id, x_post) is None
+
+    # A post sent is past its channel's troubles.
+    settle(database, linkedin_post, PostStatus.PUBLISHED, "published")
+    assert await calendar_mark(as_joon, linkedin_post, week) is None
 
 
 async def test_the_calendar_says_the_problem_in_the_viewers_language(

@@ -1,6 +1,9 @@
-"""The channels page: each configured channel (platform, languages, slots, timezone) and its
-health, as ``tidings channels check`` reports it; a vault key that channels need and the web's
-environment lacks is said before any check (the daemon would refuse to start without it).
+"""The channels page: each configured channel's credential (connected from here, an environment
+variable, or none: ``connect_status``) with what it last published and its last error, then its
+configuration (platform, languages, slots, timezone) and its health, as ``tidings channels
+check`` reports it; a vault key that channels need and the web's environment lacks is said
+before any check (the daemon would refuse to start without it). Admins connect, reconnect and
+disconnect channels here (``connect_page``).
 
 The check calls every platform, so the plain page never runs it: ``GET /channels`` reads the
 configuration and one small table (rate-limit windows) and shows "not checked yet";
@@ -24,12 +27,16 @@ from starlette.routing import Route
 
 from drafts.channels import ChannelBase
 from drafts.config import Config
+from drafts.media_limits import PLATFORM_NAMES
 from drafts.rate_windows import open_windows
 from drafts.storage import Database
 from drafts.times import utcnow
 from drafts.users import Capability, require
 from scheduler.channel_check import ChannelHealth, check_channels
 from scheduler.credentials import vault_key_problem
+from tidings.web import connect_page
+from tidings.web.connect_status import ConnectionView, Stored, connection_view, stored
+from tidings.web.connect_words import Refusal
 from tidings.web.context import WebContext, off_loop
 
 CHECK_TIMEOUT = 10.0  # seconds per request to a platform: the page waits for the slowest
@@ -49,6 +56,7 @@ class HealthView:
 class ChannelView:
     id: str
     platform: str
+    platform_name: str
     languages: tuple[str, ...]
     slots: tuple[str, ...]
     zone: ZoneInfo
@@ -56,6 +64,9 @@ class ChannelView:
     blocked_until: datetime | None  # a rate-limit window still running
     blocked_reason: str | None
     health: HealthView | None  # None: not checked on this request
+    connection: ConnectionView
+    variable: str | None  # the environment variable configured for its secret, if any
+    callback_url: str | None  # where an OAuth platform sends the admin back (register it there)
     # Known without a check: the vault key this channel needs is missing where the web runs.
     key_problem: str | None = None
 
@@ -66,6 +77,7 @@ class ChannelsPage:
     checked: bool
     checked_at: datetime
     next_check_at: datetime | None = None  # set when this showed an earlier check's results
+    error: str | None = None  # why connecting a channel stopped, in one line
 
     @property
     def unreachable(self) -> int:
@@ -76,6 +88,14 @@ def rate_windows(database: Database, now: datetime) -> dict[str, tuple[datetime,
     """Channels inside a rate-limit window now: until when, and why."""
     with database.reading() as session:
         return open_windows(session, now=now)
+
+
+@dataclass(frozen=True)
+class Words:
+    """The page's language, for what is put into words in Python (how long until an expiry)."""
+
+    language: str
+    gettext: Callable[[str], str]
 
 
 Health = dict[str, ChannelHealth]
@@ -115,24 +135,33 @@ def channels_page(
     windows: Mapping[str, tuple[datetime, str | None]],
     checked: Checked | None,
     now: datetime,
+    found: Stored,
+    words: Words,
+    error: str | None = None,
 ) -> ChannelsPage:
     health = checked.health if checked is not None else None
 
     def view(channel: ChannelBase) -> ChannelView:
         window = windows.get(channel.id)
-        found = health.get(channel.id) if health is not None else None
-        key_problem = vault_key_problem([channel])
+        checked_health = health.get(channel.id) if health is not None else None
+        key_problem = vault_key_problem([channel], stored=found.connections.keys())
         return ChannelView(
             id=channel.id,
             platform=channel.platform,
+            platform_name=PLATFORM_NAMES.get(channel.platform, channel.platform),
             languages=channel.languages,
             slots=channel.slots,
             zone=channel.zone(config.zone),
             zone_is_default=channel.timezone is None,
             blocked_until=window[0] if window else None,
             blocked_reason=window[1] if window else None,
-            health=_health_view(found, now) if found is not None else None,
-            key_problem=None if found is not None and found.problem == key_problem else key_problem,
+            health=_health_view(checked_health, now) if checked_health is not None else None,
+            connection=connection_view(channel, found, now, words.gettext, words.language),
+            variable=channel.secret_variable,
+            callback_url=connect_page.callback_url(config, channel),
+            key_problem=None
+            if checked_health is not None and checked_health.problem == key_problem
+            else key_problem,
         )
 
     return ChannelsPage(
@@ -140,6 +169,7 @@ def channels_page(
         checked=checked is not None,
         checked_at=checked.at if checked is not None else now,
         next_check_at=checked.next_at if checked is not None else None,
+        error=error,
     )
 
 
@@ -162,15 +192,28 @@ def routes(web: WebContext) -> list[Route]:
         )
         return {result.channel: result for result in results}
 
+    async def show(
+        request: Request, checked: Checked | None = None, refusal: Refusal | None = None
+    ) -> Response:
+        now = utcnow()
+        windows = await off_loop(rate_windows, web.database, now)
+        found = await off_loop(stored, web.database)
+        gettext = web.pages.gettext(request)
+        words = Words(web.pages.language(request), gettext)
+        error = refusal.said(gettext) if refusal is not None else None
+        page = channels_page(web.config, windows, checked, now, found, words, error)
+        status = 200 if refusal is None else 400
+        return web.pages.render(request, "channels.html", status=status, page=page)
+
     async def channels(request: Request) -> Response:
         checked: Checked | None = None
         if request.query_params.get("check") == "1":
             viewer = request.state.viewer
             require(viewer.user, Capability.CHECK_CHANNELS)
             checked = await throttle.check(run_check)
-        now = utcnow()
-        windows = await off_loop(rate_windows, web.database, now)
-        page = channels_page(web.config, windows, checked, now)
-        return web.pages.render(request, "channels.html", page=page)
+        return await show(request, checked)
 
-    return [Route("/channels", channels, methods=["GET"])]
+    async def refused(request: Request, refusal: Refusal) -> Response:
+        return await show(request, refusal=refusal)
+
+    return [Route("/channels", channels, methods=["GET"]), *connect_page.routes(web, refused)]

@@ -2,13 +2,13 @@
 base64- or URL-encoded) anywhere Tidings writes: SQLite's file bytes or a PostgreSQL dump, logs
 captured at DEBUG, what the command line prints, the web app's pages.
 
-Everything runs for real against the sandbox over loopback: X is connected through its consent
-page (state and PKCE verifier in the database, the code exchanged for tokens), Telegram with a
-bot token and Bluesky with an app password checked by their connectors, a Mastodon token saved
-as the Channels page saves it; the daemon publishes to each, an X channel configured with
-environment variables fails to renew its token, renewing the connected X token fails too;
-`channels check` runs (text and JSON), `tidings log`, a refused command, and the Channels page
-is read by an admin, checked and not. Every secret is made at run time."""
+Everything runs for real, the web app served over loopback and the sandbox beside it: an admin
+connects X and Mastodon from the Channels page through the sandbox's consent page (Mastodon's
+app registered on the instance first), Telegram and Bluesky with their forms (a bot token, an
+app password), and leaves a second connect flow waiting; the daemon publishes to each, an X
+channel configured with environment variables fails to renew its token, renewing the connected
+X token fails too; `channels check` runs (text and JSON), `tidings log`, a run with a wrong key,
+and the Channels page is read, checked and not. Every secret is made at run time."""
 
 from __future__ import annotations
 
@@ -18,10 +18,12 @@ import logging
 import os
 import secrets
 import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
-from urllib.parse import quote, quote_plus
+from urllib.parse import quote, quote_plus, urlsplit
 
 import httpx
 import pytest
@@ -35,18 +37,11 @@ from drafts.rendering import TemplateLibrary
 from drafts.storage import Database
 from drafts.times import utcnow
 from drafts.users import Role
-from scheduler.connect import bluesky as bluesky_connect
 from scheduler.connect import flow
-from scheduler.connect import telegram as telegram_connect
 from scheduler.connect import x as x_connect
 from scheduler.connect.base import ConnectError, OAuthClient
-from scheduler.connections import (
-    TOKEN,
-    Grant,
-    Tokens,
-    record_renewal_failure,
-    save_connection,
-)
+from scheduler.connect.mastodon import stored_app
+from scheduler.connections import MASTODON_APP, REFRESH, TOKEN, record_renewal_failure
 from scheduler.credentials import VAULT_KEY
 from scheduler.platforms.bluesky_sessions import SESSION_KIND
 from scheduler.sandbox import RunningSandbox
@@ -57,7 +52,7 @@ from tests.conftest import everything_stored
 from tests.fakes import run_with_client
 from tests.integration.command_line import use_folder
 from tests.integration.connected import bot_token
-from tests.integration.consent import answer_consent, redirected_query
+from tests.integration.consent import answer_consent
 from tests.integration.publishing import posts, queue_posts
 from tests.web.conftest import add_people, csrf_token
 from tidings.cli import main
@@ -203,105 +198,115 @@ def config(
     return parse_config(text, Path("config.toml"))
 
 
-def connect_x(database: Database, config: Config, secrets_seen: Secrets) -> Grant:
-    """Connect x-en as the Channels page does: a flow begun (state, sealed PKCE verifier), the
-    consent page answered, the state taken back, the code exchanged for tokens, all stored.
-
-    The state and the code travel in URLs by OAuth's design (a browser's history, a proxy's
-    log), so they are not scanned for; the state is kept only as a digest, the code not at all,
-    and each works once."""
-    sealer = Sealer.from_environment()
-    channel = config.channel("x-en")
-    client = OAuthClient(
-        os.environ["TIDINGS_T_X_CLIENT_ID"], os.environ["TIDINGS_T_X_CLIENT_SECRET"]
-    )
-    web_session = secrets.token_urlsafe(32)
-    with database.writing() as session:
-        begun = flow.begin(
-            session, sealer, channel="x-en", session_key=web_session, user_id=1,
-            redirect_uri=CALLBACK, pkce=True, now=utcnow(),
-        )  # fmt: skip
-    secrets_seen.add("the PKCE verifier", verifier_of(database, "x-en", sealer))
-    url = x_connect.CONNECTOR.authorization_url(
-        channel, client, redirect_uri=CALLBACK, state=begun.state,
-        code_challenge=begun.code_challenge,
-    )  # fmt: skip
-    with httpx.Client() as browser:
-        back = redirected_query(answer_consent(browser, url))
-    with database.writing() as session:
-        consumed = flow.consume(
-            session, sealer, state=back["state"], channel="x-en", session_key=web_session,
-            now=utcnow(),
-        )  # fmt: skip
-    assert isinstance(consumed, flow.Consumed)
-    grant = run_with_client(
-        lambda http: x_connect.CONNECTOR.exchange(
-            http, channel, client, code=back["code"], redirect_uri=CALLBACK,
-            verifier=consumed.verifier, now=utcnow(),
+@contextmanager
+def signed_in(database: Database, origin: str) -> Iterator[httpx.Client]:
+    """An admin's browser on the web app at ``origin``, signed in."""
+    admin = add_people(database, {"hana": Role.ADMIN})["hana"]
+    with httpx.Client(base_url=origin, timeout=30) as browser:
+        form = browser.get("/login")
+        signed = browser.post(
+            "/login",
+            data={
+                "name": admin.name,
+                "password": admin.password,
+                "csrf_token": csrf_token(form.text),
+            },
         )
-    )  # fmt: skip
-    save(database, config, "x-en", grant)
-    secrets_seen.add("X's access token", grant.tokens.token)
-    secrets_seen.add("X's refresh token", grant.tokens.refresh)
-    return grant
+        assert signed.status_code == 303, signed.text
+        yield browser
 
 
-def verifier_of(database: Database, channel: str, sealer: Sealer) -> str:
+def press_connect(browser: httpx.Client, channel: str, secrets_seen: Secrets) -> str:
+    """Press Connect on an OAuth channel's card; where it sends the admin (the consent page)."""
+    page = browser.get("/channels")
+    started = browser.post(
+        f"/channels/{channel}/connect", data={"csrf_token": csrf_token(page.text)}
+    )
+    secrets_seen.saw(f"the page /channels/{channel}/connect", started.text + str(started.headers))
+    assert started.status_code == 303, started.text
+    return started.headers["location"]
+
+
+def connect_oauth(
+    browser: httpx.Client, database: Database, channel: str, secrets_seen: Secrets
+) -> None:
+    """Connect ``channel`` from the Channels page: Connect, the sandbox's consent page, back to
+    the callback. The state and the code travel in URLs by OAuth's design (a browser's history,
+    a proxy's log), so they are not scanned for; the state is stored only as a digest."""
+    consent = press_connect(browser, channel, secrets_seen)
+    secrets_seen.add(f"{channel}'s PKCE verifier", verifier_of(database, channel))
+    with httpx.Client() as elsewhere:  # the platform's page, on its own origin
+        back = answer_consent(elsewhere, consent)
+    assert back.status_code == 302, back.text
+    callback = urlsplit(back.headers["location"])
+    assert f"{callback.scheme}://{callback.netloc}" == PUBLIC_URL
+    came_back = browser.get(f"{callback.path}?{callback.query}")
+    secrets_seen.saw(f"the page {callback.path}", came_back.text + str(came_back.headers))
+    assert came_back.status_code == 303, came_back.text
+
+
+def connect_with_secret(
+    browser: httpx.Client, channel: str, secret: str, secrets_seen: Secrets
+) -> None:
+    """Connect ``channel`` with its form: a bot token or an app password, checked first."""
+    form = browser.get(f"/channels/{channel}/connect")
+    sent = browser.post(
+        f"/channels/{channel}/connect", data={"csrf_token": csrf_token(form.text), "secret": secret}
+    )
+    secrets_seen.saw(f"the page /channels/{channel}/connect", form.text + sent.text)
+    assert sent.status_code == 303, sent.text
+
+
+def verifier_of(database: Database, channel: str) -> str:
     """The PKCE verifier of the flow under way for ``channel``, opened with the key."""
     with database.reading() as session:
         rows = session.exec(select(OAuthState).where(OAuthState.channel == channel)).all()
-    waiting = [row for row in rows if row.used_at is None]
-    return sealer.open(waiting[-1].verifier, channel=channel, kind=flow.VERIFIER_KIND)
+    waiting = max((row for row in rows if row.used_at is None), key=lambda row: row.created_at)
+    return Sealer.from_environment().open(
+        waiting.verifier, channel=channel, kind=flow.VERIFIER_KIND
+    )
 
 
-def save(database: Database, config: Config, channel: str, grant: Grant) -> None:
-    with database.writing() as session:
-        save_connection(
-            session, Sealer.from_environment(), channel=config.channel(channel), grant=grant,
-            connected_by="hana", now=utcnow(),
-        )  # fmt: skip
-
-
-def connect_the_others(
-    database: Database, config: Config, sandbox: RunningSandbox, secrets_seen: Secrets
-) -> None:
-    """Telegram and Bluesky through their connectors' checks, Mastodon as saved; and a second
-    X flow begun and left waiting (its verifier sealed in the database)."""
+def connect_everything(
+    browser: httpx.Client, database: Database, config: Config, sandbox: RunningSandbox,
+    secrets_seen: Secrets,
+) -> None:  # fmt: skip
+    """X and Mastodon through their consent pages (Mastodon's app registered on the instance
+    first), Telegram and Bluesky with their forms; a second X flow begun and left waiting."""
+    connect_oauth(browser, database, "x-en", secrets_seen)
+    connect_oauth(browser, database, "social", secrets_seen)
     token = bot_token()
     secrets_seen.add("the Telegram bot token", token.partition(":")[2])
-    save(database, config, "tg", verify(telegram_connect.CONNECTOR, config.channel("tg"), token))
+    connect_with_secret(browser, "tg", token, secrets_seen)
     password = app_password()
     add_account(
         sandbox.state, HANDLE, password=secrets.token_urlsafe(16), app_passwords=(password,)
     )
     secrets_seen.add("the Bluesky app password", password)
-    save(
-        database,
-        config,
-        "bsky",
-        verify(bluesky_connect.CONNECTOR, config.channel("bsky"), password),
-    )
-    mastodon = secrets.token_urlsafe(32)
-    secrets_seen.add("the Mastodon token", mastodon)
-    save(database, config, "social", Grant(Tokens(mastodon), account_id="1", account_name="@demo"))
+    connect_with_secret(browser, "bsky", password, secrets_seen)
+    press_connect(browser, "x-en", secrets_seen)
+    secrets_seen.add("a waiting flow's PKCE verifier", verifier_of(database, "x-en"))
     sealer = Sealer.from_environment()
-    with database.writing() as session:
-        flow.begin(
-            session, sealer, channel="x-en", session_key=secrets.token_urlsafe(32), user_id=1,
-            redirect_uri=CALLBACK, pkce=True, now=utcnow(),
-        )  # fmt: skip
-    secrets_seen.add("a waiting flow's PKCE verifier", verifier_of(database, "x-en", sealer))
-
-
-def verify(connector: object, channel: object, secret: str) -> Grant:
-    return run_with_client(
-        lambda http: connector.verify(http, channel, secret, now=datetime.now(UTC))  # type: ignore[attr-defined]
+    with database.reading() as session:
+        stored = {
+            (channel, kind): load_secret(session, sealer, channel, kind)
+            for channel, kind in (("x-en", TOKEN), ("x-en", REFRESH), ("social", TOKEN),
+                                  ("social", MASTODON_APP))
+        }  # fmt: skip
+    for (channel, kind), secret in stored.items():
+        assert secret is not None, (channel, kind)
+        if kind != MASTODON_APP:
+            secrets_seen.add(f"{channel}'s {kind} token", secret.value)
+    app = stored_app(
+        stored[("social", MASTODON_APP)].value,  # type: ignore[union-attr]
+        config.channel("social"),  # type: ignore[arg-type]
+        redirect_uri=f"{PUBLIC_URL}/channels/social/callback",
     )
+    assert app is not None
+    secrets_seen.add("the app Mastodon registered: its client secret", app.secret)
 
 
-def fail_renewals(
-    database: Database, config: Config, sandbox: RunningSandbox, grant: Grant
-) -> None:
+def fail_renewals(database: Database, config: Config, sandbox: RunningSandbox) -> None:
     """x-env's stored token has expired, so the daemon will renew it with the refresh token of
     its environment, which X refuses (400); the connected X channel's refresh token is revoked
     and its renewal fails as the daemon's would, recorded on the connection."""
@@ -310,16 +315,21 @@ def fail_renewals(
             session, Sealer.from_environment(), "x-env", TOKEN, secrets.token_urlsafe(32),
             utcnow() - timedelta(minutes=5),
         )  # fmt: skip
-    assert grant.tokens.refresh is not None
-    assert revoke_token(sandbox.state, grant.tokens.refresh) is not None
+    with database.reading() as session:
+        token, refresh = (
+            load_secret(session, Sealer.from_environment(), "x-en", kind)
+            for kind in (TOKEN, REFRESH)
+        )
+    assert token is not None and refresh is not None
+    assert revoke_token(sandbox.state, refresh.value) is not None
     client = OAuthClient(
         os.environ["TIDINGS_T_X_CLIENT_ID"], os.environ["TIDINGS_T_X_CLIENT_SECRET"]
     )
     with pytest.raises(ConnectError) as refused:
         run_with_client(
             lambda http: x_connect.CONNECTOR.renew(
-                http, config.channel("x-en"), client, token=grant.tokens.token,
-                refresh=grant.tokens.refresh, now=utcnow(),
+                http, config.channel("x-en"), client, token=token.value,
+                refresh=refresh.value, now=utcnow(),
             )
         )  # fmt: skip
     with database.writing() as session:
@@ -340,25 +350,12 @@ def command(secrets_seen: Secrets, capsys: pytest.CaptureFixture[str], *args: st
     return int(code or 0)
 
 
-def read_pages(database: Database, config: Config, secrets_seen: Secrets, failed_post: int) -> None:
+def read_pages(browser: httpx.Client, secrets_seen: Secrets, failed_post: int) -> None:
     """The Channels page (plain and checked) and a failed post's page, as an admin sees them."""
-    admin = add_people(database, {"hana": Role.ADMIN})["hana"]
-    app = create_app(config, database)
-    with serving(app) as origin, httpx.Client(base_url=origin, timeout=30) as browser:
-        login = browser.get("/login")
-        signed_in = browser.post(
-            "/login",
-            data={
-                "name": admin.name,
-                "password": admin.password,
-                "csrf_token": csrf_token(login.text),
-            },
-        )
-        assert signed_in.status_code == 303, signed_in.text
-        for path in ("/channels", "/channels?check=1", f"/posts/{failed_post}"):
-            page = browser.get(path)
-            assert page.status_code == 200, (path, page.status_code)
-            secrets_seen.saw(f"the page {path}", page.text + str(page.headers))
+    for path in ("/channels", "/channels?check=1", f"/posts/{failed_post}"):
+        page = browser.get(path)
+        assert page.status_code == 200, (path, page.status_code)
+        secrets_seen.saw(f"the page {path}", page.text + str(page.headers))
 
 
 def database_bytes(database: Database) -> str:
@@ -379,6 +376,33 @@ def database_bytes(database: Database) -> str:
     return dumped + "\n" + everything_stored(database)
 
 
+def run_everything(
+    database: Database,
+    secrets_seen: Secrets,
+    capsys: pytest.CaptureFixture[str],
+    published: list[int],
+    failed: int,
+) -> None:
+    """The daemon publishes (x-env's renewal refused), then `channels check`, `tidings log`
+    and a run with a wrong key; the Bluesky session the daemon made joins the secrets."""
+    assert command(secrets_seen, capsys, "run", "--drain") == 0
+    assert {post.status for post in posts(database, published)} == {PostStatus.PUBLISHED}
+    assert posts(database, [failed])[0].status == PostStatus.FAILED
+    with database.reading() as session:
+        stored = load_secret(session, Sealer.from_environment(), "bsky", SESSION_KIND)
+    assert stored is not None
+    for name, value in json.loads(stored.value).items():
+        if name.endswith("Jwt"):
+            secrets_seen.add(f"the Bluesky session's {name}", value)
+    assert command(secrets_seen, capsys, "channels", "check") == 1  # x-env's token is refused
+    assert command(secrets_seen, capsys, "channels", "check", "--json") == 1
+    assert command(secrets_seen, capsys, "log") == 0
+    assert command(secrets_seen, capsys, "--json", "log") == 0
+    with pytest.MonkeyPatch.context() as patch:  # a wrong key: the one-line refusal
+        patch.setenv(VAULT_KEY, secrets.token_urlsafe(32))
+        assert command(secrets_seen, capsys, "run", "--drain") == 1
+
+
 def test_no_secret_appears_in_clear_anywhere(
     config: Config,
     database: Database,
@@ -389,46 +413,24 @@ def test_no_secret_appears_in_clear_anywhere(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    grant = connect_x(database, config, secrets_seen)
-    connect_the_others(database, config, sandbox, secrets_seen)
-    fail_renewals(database, config, sandbox, grant)
+    # Queued first: once the admin exists, only an admin adds users.
     published = queue_posts(database, config, library, channels=["x-en", "tg", "bsky", "social"])
     [failed] = queue_posts(database, config, library, channels=["x-env"])
-
-    assert command(secrets_seen, capsys, "run", "--drain") == 0
-    assert {post.status for post in posts(database, published)} == {PostStatus.PUBLISHED}
-    assert posts(database, [failed])[0].status == PostStatus.FAILED
-    with database.reading() as session:  # the Bluesky session the daemon made and keeps
-        stored = load_secret(session, Sealer.from_environment(), "bsky", SESSION_KIND)
-    assert stored is not None
-    for name, value in json_fields(stored.value).items():
-        if name.endswith("Jwt"):
-            secrets_seen.add(f"the Bluesky session's {name}", value)
-
-    assert command(secrets_seen, capsys, "channels", "check") == 1  # x-env's token is refused
-    assert command(secrets_seen, capsys, "channels", "check", "--json") == 1
-    assert command(secrets_seen, capsys, "log") == 0
-    assert command(secrets_seen, capsys, "--json", "log") == 0
-    read_pages(database, config, secrets_seen, failed)
-    with pytest.MonkeyPatch.context() as patch:  # a wrong key: the one-line refusal
-        patch.setenv(VAULT_KEY, secrets.token_urlsafe(32))
-        assert command(secrets_seen, capsys, "run", "--drain") == 1
+    with serving(create_app(config, database)) as origin, signed_in(database, origin) as browser:
+        connect_everything(browser, database, config, sandbox, secrets_seen)
+        fail_renewals(database, config, sandbox)
+        run_everything(database, secrets_seen, capsys, published, failed)
+        read_pages(browser, secrets_seen, failed)
     secrets_seen.saw("the database", database_bytes(database))
     secrets_seen.saw(
         "the logs", caplog.text + "\n".join(str(record.__dict__) for record in caplog.records)
     )
 
     # The run did what it says: each place holds what a leak would be found in.
-    assert (
-        "renewing the access token" in secrets_seen.places["the output of tidings channels check"]
-    )
+    check = secrets_seen.places["the output of tidings channels check"]
+    assert "renewing the access token" in check and "connected as @tidings_demo" in check
     assert "@tidings_demo" in secrets_seen.places["the page /channels?check=1"]
     assert "@tidings_demo" in secrets_seen.places["the database"]
-    assert len(secrets_seen.found) == 15
+    assert len(secrets_seen.found) == 17, sorted(secrets_seen.found)
     leaks = secrets_seen.leaks()
     assert not leaks, "\n".join(leaks)
-
-
-def json_fields(text: str) -> dict[str, str]:
-    found = json.loads(text)
-    return {key: value for key, value in found.items() if isinstance(value, str)}

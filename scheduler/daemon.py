@@ -7,7 +7,8 @@ processes wake it too (``PRAGMA data_version`` on SQLite, ``LISTEN`` on PostgreS
 
 Every few seconds it reports in and renews the leases of what it is sending, and it vouches
 for a lease before each request it sends (``scheduler.holding``): a dead daemon's posts are
-taken over within seconds, and a paused one sends nothing for posts taken from it.
+taken over within seconds, and a paused one sends nothing for posts taken from it. Every
+minute it renews the connected credentials about to expire (``scheduler.renewal``).
 
 Every database call runs on one thread of its own, so the event loop never blocks on it and
 writes from this process never contend with each other. A database that cannot take writes for
@@ -50,6 +51,7 @@ from scheduler.media_spool import MediaSpool, media_links
 from scheduler.platforms.base import JobImage
 from scheduler.publishing import attempt, internal_error_result
 from scheduler.recording import record_dropped, record_results
+from scheduler.renewal import Renewals, RenewingVault
 from scheduler.retry import RetryPolicy
 from scheduler.storage_outage import StorageOutage
 from scheduler.vault import DatabaseVault, check_vault_key
@@ -70,6 +72,7 @@ class DaemonSettings:
     retry_base_delay: timedelta = timedelta(seconds=2)
     batch_window: float = 0.005  # seconds; see Daemon._gather_more_results
     storage_retry: timedelta = timedelta(seconds=1)  # the first wait when the database refuses
+    renewal_every: timedelta = timedelta(minutes=1)  # a round of scheduler.renewal
 
     @classmethod
     def from_config(cls, config: Config) -> DaemonSettings:
@@ -142,7 +145,8 @@ class Daemon:
             wake=self._wake.set,
         )
         self.worker = self._heartbeat.worker.name
-        self._vault = DatabaseVault(self._keep_books)
+        self._renewals = Renewals(config, self._keep_books, holder=self.worker, now=now)
+        self._vault = RenewingVault(DatabaseVault(self._keep_books), self._renewals)
         self._links = media_links(config)
         self._spool = MediaSpool()
 
@@ -181,9 +185,12 @@ class Daemon:
         except StorageUnavailable as error:
             self._outage.failed(error)
         heartbeat = asyncio.create_task(self._heartbeat.keep_beating())
+        renewing = asyncio.create_task(self._keep_renewing(client))
         try:
             await self._loop(client, clock)
         finally:
+            self._stopping.set()  # a drain ends here too; a renewal under way is finished
+            await renewing
             if self._in_flight:
                 await asyncio.gather(*self._in_flight.values(), return_exceptions=True)
             recorded = await self._record_before_exit()
@@ -230,6 +237,18 @@ class Daemon:
                 self._arm(clock, wake_at)
             await self._wake.wait()
             await self._gather_more_results()
+
+    async def _keep_renewing(self, client: httpx.AsyncClient) -> None:
+        """A round of renewals at once, then every ``renewal_every`` until the daemon stops."""
+        while not self._stopping.is_set():
+            try:
+                await self._renewals.round(client)
+            except StorageUnavailable:  # only once told to stop, after waiting a lease
+                return
+            except Exception:  # a bug of ours: publishing goes on, and so do the rounds
+                trace = scrub(traceback.format_exc())
+                log.error("a round of token renewals failed inside Tidings\n%s", trace)
+            await self._pause(self.settings.renewal_every.total_seconds())
 
     async def _pause(self, seconds: float) -> None:
         """Wait ``seconds``, or less if the daemon is told to stop meanwhile."""

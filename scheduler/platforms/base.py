@@ -17,14 +17,16 @@ from __future__ import annotations
 import json
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Mapping
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, ClassVar, Generic, Protocol, TypeVar
+from typing import Any, ClassVar, Generic, Protocol, TypeVar, runtime_checkable
 
 import httpx
 
 from drafts.channels import ChannelBase
+from drafts.config import OAuthApp
 from drafts.errors import PlatformError
 from drafts.media import EXTENSIONS, PostImage
 from scheduler.credentials import checked
@@ -164,6 +166,33 @@ class Vault(Protocol):
     async def save(
         self, channel: str, kind: str, value: str, expires_at: datetime | None
     ) -> None: ...
+
+
+class RenewalTurn(Protocol):
+    """A channel's turn to renew its token: no other task or daemon renews it until the turn
+    ends, so a rotating refresh token is spent once (``scheduler.renewal``)."""
+
+    @property
+    def connected(self) -> bool:
+        """Whether the channel was connected from the web app: its tokens were granted to the
+        ``[oauth.<platform>]`` app, not to one its environment variables name."""
+        ...
+
+    @property
+    def app(self) -> OAuthApp | None:
+        """``[oauth.<platform>]``, when config.toml has it."""
+        ...
+
+    async def renewed(self, token: str, expires_at: datetime | None, refresh: str | None) -> None:
+        """Store what the renewal obtained, the refresh token first (the old one is spent)."""
+        ...
+
+
+@runtime_checkable
+class TakesTurns(Protocol):
+    """A vault whose renewals take turns across daemons (the daemon's own)."""
+
+    def renewing(self, channel: ChannelBase) -> AbstractAsyncContextManager[RenewalTurn]: ...
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from scheduler.platforms.x_oauth import (
     ACCESS,
     REFRESH,
     AccessToken,
+    AppClient,
     Renewed,
     read_token_answer,
     refresh_request,
@@ -58,7 +59,8 @@ job = partial(fakes.job, KOREAN, first_attempt_at=NOW)
 
 
 def test_refresh_request_is_the_documented_form_with_basic_client_auth() -> None:
-    request = refresh_request(X_RENEWABLE, x_credentials(), "the-refresh-token")
+    app = AppClient("client-id", "client-secret")
+    request = refresh_request(X_RENEWABLE, app, "the-refresh-token")
     assert (request.method, request.url) == ("POST", "https://api.x.com/2/oauth2/token")
     assert request.headers["Content-Type"] == "application/x-www-form-urlencoded"
     assert request.headers["Authorization"] == "Basic " + base64.b64encode(
@@ -72,8 +74,7 @@ def test_refresh_request_is_the_documented_form_with_basic_client_auth() -> None
 
 
 def test_a_public_client_sends_no_basic_auth() -> None:
-    public = X_RENEWABLE.model_copy(update={"client_secret_env": None})
-    assert "Authorization" not in refresh_request(public, x_credentials(), "r").headers
+    assert "Authorization" not in refresh_request(X_RENEWABLE, AppClient("client-id"), "r").headers
 
 
 @pytest.mark.parametrize(

@@ -171,10 +171,10 @@ async def _check(
 ) -> ChannelHealth:
     report = credential_report(channel, connected)
     try:
+        credentials = await credentials_for(channel, vault)
         stored = [channel.id] if connected is not None else []
         if problem := vault_key_problem([channel], stored=stored):  # before any request
             raise ConfigError(problem)
-        credentials = await credentials_for(channel, vault)
         identity = await adapter_for(channel).identify(client, channel, credentials, now)
     except TidingsError as error:
         # A platform's refusal may quote the token.

@@ -13,34 +13,36 @@ import asyncio
 import logging
 import secrets
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
 from sqlmodel import Session
 
-from drafts.config import Config, parse_config
+from drafts.config import Config
 from drafts.lifecycle import PostStatus
-from drafts.models import Connection, RefreshLock
+from drafts.models import RefreshLock
 from drafts.rendering import TemplateLibrary
 from drafts.storage import Database
 from drafts.times import utcnow
-from scheduler.connections import REFRESH, TOKEN, Grant, Tokens, save_connection
 from scheduler.credentials import VAULT_KEY
 from scheduler.daemon import Daemon, DaemonSettings
 from scheduler.refresh_lock import HOLD
 from scheduler.renewal import Renewals
-from scheduler.sandbox.oauth import Consent, account_for, issue_token, issued_token, revoke_token
+from scheduler.sandbox.oauth import revoke_token
 from scheduler.sandbox.server import RunningSandbox
-from scheduler.vault import Sealer, load_secret
 from tests.fakes import Clock
 from tests.integration.publishing import drain, posts, queue_posts
-
-T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
-SCOPES = ("tweet.read", "tweet.write", "users.read", "offline.access")
-TOKEN_PATH = "/2/oauth2/token"
+from tests.integration.x_connections import (
+    T0,
+    TOKEN_PATH,
+    connect_x,
+    live,
+    stored,
+    token_requests,
+    x_config,
+)
 
 
 @pytest.fixture
@@ -57,77 +59,6 @@ def app_client(monkeypatch: pytest.MonkeyPatch) -> str:
 def config(sandbox: RunningSandbox, app_client: str) -> Config:
     """One X channel on the sandbox, to be connected: it names no environment variable."""
     return x_config(sandbox.base_url)
-
-
-def x_config(base_url: str, channel_extra: str = "") -> Config:
-    return parse_config(
-        f"""
-[tidings]
-timezone = "Asia/Seoul"
-[oauth.x]
-client_id_env = "TIDINGS_T_X_CLIENT_ID"
-client_secret_env = "TIDINGS_T_X_CLIENT_SECRET"
-[[channels]]
-id = "x-en"
-platform = "x"
-languages = ["en"]
-base_url = "{base_url}"
-{channel_extra}
-""",
-        Path("config.toml"),
-    )
-
-
-def connect_x(
-    database: Database,
-    config: Config,
-    sandbox: RunningSandbox,
-    client_id: str,
-    *,
-    expires_at: datetime,
-    access_ttl: timedelta = timedelta(hours=2),
-    now: datetime = T0,
-) -> Tokens:
-    """Connect x-en at ``now`` with tokens the sandbox issued to ``client_id``: an access
-    token living ``access_ttl`` there (the daemon believes ``expires_at``), a refresh token."""
-    consent = Consent("x", client_id, SCOPES, account_for(sandbox.state, "x"))
-    tokens = Tokens(
-        issue_token(sandbox.state, consent, ttl=access_ttl),
-        expires_at=expires_at,
-        refresh=issue_token(sandbox.state, consent, kind="refresh", ttl=None),
-        scopes=SCOPES,
-    )
-    with database.writing() as session:
-        save_connection(
-            session,
-            Sealer.from_environment(),
-            channel=config.channels[0],
-            grant=Grant(tokens, account_id=consent.account.id, account_name="@tidings"),
-            connected_by="hana",
-            now=now,
-        )
-    return tokens
-
-
-def stored(database: Database) -> tuple[Connection, str, str]:
-    """x-en's connection row, its stored token and refresh token."""
-    sealer = Sealer.from_environment()
-    with database.reading() as session:
-        row = session.get(Connection, "x-en")
-        token = load_secret(session, sealer, "x-en", TOKEN)
-        refresh = load_secret(session, sealer, "x-en", REFRESH)
-    assert row is not None and token is not None and refresh is not None
-    return row, token.value, refresh.value
-
-
-def token_requests(sandbox: RunningSandbox) -> int:
-    return len(sandbox.state.requests("x", path=TOKEN_PATH))
-
-
-def live(sandbox: RunningSandbox, token: str) -> bool:
-    """Whether ``token`` is one the sandbox issued and would accept now."""
-    issued = issued_token(sandbox.state, token)
-    return issued is not None and issued.failure(sandbox.state.now()) is None
 
 
 def test_a_connected_token_is_renewed_in_its_last_quarter_hour(

@@ -1,7 +1,7 @@
 """Connecting a Facebook Page through the sandbox: consent, code → user token → long-lived user
 token → the Page's token from ``/me/accounts``, its scopes from ``debug_token``.
 
-The consent page is answered like a browser would (``tests.integration.consent``); the
+The consent page is answered like a browser would (``scheduler.sandbox.consent_client``); the
 connector talks to the sandbox over loopback as it would to www.facebook.com and
 graph.facebook.com.
 """
@@ -20,9 +20,9 @@ from scheduler.connect.base import ConnectError, OAuthClient
 from scheduler.connect.facebook import CONNECTOR, FacebookConnector
 from scheduler.connections import Grant
 from scheduler.sandbox import RunningSandbox, Settings
+from scheduler.sandbox.consent_client import answer_consent, redirected_query
 from scheduler.sandbox.oauth import register_oauth_app
 from tests.fakes import run_with_client
-from tests.integration.consent import answer_consent, redirected_query
 
 CALLBACK = "https://tidings.example.org/channels/news-fb/callback"
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

@@ -19,9 +19,9 @@ from scheduler.connect.base import ConnectError, OAuthClient
 from scheduler.connect.linkedin import CONNECTOR
 from scheduler.connections import Grant, Tokens
 from scheduler.sandbox import RunningSandbox
+from scheduler.sandbox.consent_client import answer_consent, redirected_query
 from scheduler.sandbox.oauth import register_oauth_app
 from tests.fakes import run_with_client
-from tests.integration.consent import answer_consent, redirected_query
 from tests.integration.sandbox_fixtures import linkedin_body
 
 CALLBACK = "https://tidings.example.org/channels/news-li/callback"

@@ -1,6 +1,7 @@
 """Connecting a Mastodon account through the sandbox: Tidings registered as an app on the
-instance, the consent page (answered as a browser would, ``tests.integration.consent``), the
-code exchanged with PKCE, and a token that posts, never expires, and can be revoked."""
+instance, the consent page (answered as a browser would,
+``scheduler.sandbox.consent_client``), the code exchanged with PKCE, and a token that posts,
+never expires, and can be revoked."""
 
 from __future__ import annotations
 
@@ -21,10 +22,10 @@ from scheduler.connect.base import ConnectError, OAuthClient
 from scheduler.connect.mastodon import CONNECTOR, SCOPES, app_record, stored_app
 from scheduler.connections import Grant
 from scheduler.sandbox import RunningSandbox
+from scheduler.sandbox.consent_client import answer_consent, redirected_query
 from scheduler.sandbox.mastodon_oauth import MastodonApps
 from scheduler.sandbox.oauth import MASTODON_ACCOUNT_ID
 from tests.fakes import run_with_client
-from tests.integration.consent import answer_consent, redirected_query
 
 CALLBACK = "https://tidings.example.org/channels/news-masto/callback"
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

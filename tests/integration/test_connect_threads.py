@@ -21,9 +21,9 @@ from scheduler.connect.base import ConnectError, OAuthClient
 from scheduler.connect.threads import CONNECTOR
 from scheduler.connections import Grant, Tokens
 from scheduler.sandbox import RunningSandbox, SandboxState, Settings, running_sandbox
+from scheduler.sandbox.consent_client import answer_consent, redirected_query
 from scheduler.sandbox.oauth import register_oauth_app
 from tests.fakes import Clock, run_with_client
-from tests.integration.consent import answer_consent, redirected_query
 
 CALLBACK = "https://tidings.example.org/channels/news-threads/callback"
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

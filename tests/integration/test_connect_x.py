@@ -1,6 +1,6 @@
 """Connecting an X account through the sandbox: consent page, code exchange with PKCE, renewal.
 
-The consent page is answered like a browser would (``tests.integration.consent``); the
+The consent page is answered like a browser would (``scheduler.sandbox.consent_client``); the
 connector talks to the sandbox over loopback as it would to x.com and api.x.com.
 """
 
@@ -21,9 +21,9 @@ from scheduler.connect.base import ConnectError, OAuthClient
 from scheduler.connect.x import CONNECTOR
 from scheduler.connections import Grant, Tokens
 from scheduler.sandbox import RunningSandbox
+from scheduler.sandbox.consent_client import answer_consent, redirected_query
 from scheduler.sandbox.oauth import register_oauth_app
 from tests.fakes import run_with_client
-from tests.integration.consent import answer_consent, redirected_query
 
 CALLBACK = "https://tidings.example.org/channels/news-x/callback"
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

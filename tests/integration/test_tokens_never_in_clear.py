@@ -44,12 +44,12 @@ from scheduler.credentials import VAULT_KEY
 from scheduler.platforms.bluesky_sessions import SESSION_KIND
 from scheduler.sandbox import RunningSandbox
 from scheduler.sandbox.bluesky import add_account
+from scheduler.sandbox.consent_client import answer_consent
 from scheduler.sandbox.oauth import register_oauth_app, revoke_token
 from scheduler.vault import Sealer, load_secret, save_secret
 from tests.conftest import everything_stored
 from tests.integration.command_line import use_folder
 from tests.integration.connected import bot_token
-from tests.integration.consent import answer_consent
 from tests.integration.publishing import posts, queue_posts
 from tests.web.conftest import add_people, csrf_token
 from tidings.cli import main

@@ -26,10 +26,10 @@ from drafts.users import Role
 from scheduler.connect.flow import s256
 from scheduler.connections import REFRESH, TOKEN
 from scheduler.sandbox import RunningSandbox
+from scheduler.sandbox.consent_client import answer_consent
 from scheduler.sandbox.oauth import issued_token, register_oauth_app
 from scheduler.vault import Sealer, load_secret
 from tests.conftest import everything_stored, make_config
-from tests.integration.consent import answer_consent
 from tests.web.conftest import (
     SQLITE_ONLY,
     Person,

@@ -1,7 +1,7 @@
 """The sandbox's OAuth authorization server: its consent page and its codes.
 
 Authorization requests are built by hand from PLATFORMS.md §10.3 and RFC 6749 / RFC 7636,
-then the page is answered like a browser would (``tests.integration.consent``).
+then the page is answered like a browser would (``scheduler.sandbox.consent_client``).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from scheduler.sandbox import RunningSandbox
+from scheduler.sandbox.consent_client import answer_consent, read_form, redirected_query
 from scheduler.sandbox.oauth import (
     CODE_TTL,
     Consent,
@@ -26,7 +27,6 @@ from scheduler.sandbox.oauth import (
     s256,
     token_failure,
 )
-from tests.integration.consent import answer_consent, read_form, redirected_query
 
 CALLBACK = "https://tidings.example.org/channels/news-x/callback"
 X_SCOPES = "tweet.read tweet.write users.read offline.access"

@@ -1,4 +1,5 @@
-"""Driving the sandbox's consent page the way a browser would, with plain httpx.
+"""Answering the sandbox's consent page (``consent``) the way a browser would, with plain httpx:
+what the demo does to connect its channels, and what tests do to drive the OAuth flows.
 
 ``answer_consent`` opens an authorization URL, reads the form the page shows (its hidden
 fields and ticked scope boxes), and presses Allow or Deny; the answer is the platform's
@@ -13,7 +14,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import httpx
 
 
-class _Form(HTMLParser):
+class ConsentForm(HTMLParser):
     """The consent page's form: its action and the fields a browser would send."""
 
     def __init__(self) -> None:
@@ -32,9 +33,9 @@ class _Form(HTMLParser):
             self.scopes.append(found.get("value", ""))
 
 
-def read_form(page: str) -> _Form:
+def read_form(page: str) -> ConsentForm:
     """The form of a consent page's HTML."""
-    form = _Form()
+    form = ConsentForm()
     form.feed(page)
     return form
 
@@ -59,7 +60,9 @@ def answer_consent(
 
 
 def redirected_query(response: httpx.Response) -> dict[str, str]:
-    """The query of the redirect a consent answer sent the browser to (one value per name)."""
-    assert response.status_code == 302, (response.status_code, response.text[:300])
+    """The query of the redirect a consent answer sent the browser to (one value per name);
+    ``ValueError`` when the answer is no redirect (an error page, whose text it quotes)."""
+    if response.status_code != 302:
+        raise ValueError(f"no redirect but {response.status_code}: {response.text[:300]}")
     query = parse_qs(urlsplit(response.headers["location"]).query)
     return {name: values[0] for name, values in query.items()}

@@ -28,6 +28,7 @@ from tidings.web import (
     calendar,
     channels_page,
     compose,
+    connect_page,
     draft_page,
     inbox,
     media,
@@ -55,11 +56,19 @@ FORM_TOO_LARGE = N_("This form is too large to be read.")
 log = logging.getLogger("tidings.web")
 CONTENT_SECURITY_POLICY = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    "connect-src 'self'; form-action %(form_action)s; frame-ancestors 'none'; base-uri 'none'"
 )
 # Behind TLS, browsers keep to HTTPS for a year. Without includeSubDomains: Tidings may be served
 # from an organisation's own domain, and an app must not bind every site under it to HTTPS.
 STRICT_TRANSPORT_SECURITY = "max-age=31536000"
+
+
+def content_security_policy(config: Config) -> str:
+    """The content policy of every response. Forms post to this app alone, and to the consent
+    pages of the channels connected through OAuth: browsers apply form-action to the redirect
+    that answers a form (the Connect button's POST is answered with one to the platform)."""
+    consent = sorted({o for c in config.channels if (o := connect_page.consent_origin(c))})
+    return CONTENT_SECURITY_POLICY % {"form_action": " ".join(["'self'", *consent])}
 
 
 def create_app(
@@ -97,7 +106,7 @@ def create_app(
         Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
     ]
     middleware = [
-        Middleware(SecurityHeaders, https_only=https_only),
+        Middleware(SecurityHeaders, policy=content_security_policy(config), https_only=https_only),
         Middleware(
             SessionMiddleware,
             secret_key=key,
@@ -130,8 +139,9 @@ class SecurityHeaders:
     says how to cache what it serves (an image, ``media``). ``https_only`` adds
     Strict-Transport-Security."""
 
-    def __init__(self, app: ASGIApp, *, https_only: bool = False) -> None:
+    def __init__(self, app: ASGIApp, *, policy: str, https_only: bool = False) -> None:
         self.app = app
+        self.policy = policy
         self.https_only = https_only
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -143,7 +153,7 @@ class SecurityHeaders:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
-                headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+                headers["Content-Security-Policy"] = self.policy
                 headers["X-Content-Type-Options"] = "nosniff"
                 headers["X-Frame-Options"] = "DENY"
                 headers["Referrer-Policy"] = "same-origin"

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 from starlette.requests import Request
@@ -61,6 +62,7 @@ MAX_SECRET_LENGTH = (
     4096  # no app password or bot token comes near; a longer one is a paste gone wrong
 )
 MAX_ERROR_CODE_LENGTH = 80  # an OAuth error code (RFC 6749 §4.1.2.1) is a short ASCII word
+PLACEHOLDER_CHALLENGE = "A" * 43  # an S256 challenge's length (RFC 7636 §4.2), for consent_origin
 
 # Shows the Channels page with a refusal above it (``channels_page`` passes it in).
 ShowChannels = Callable[[Request, Refusal], Awaitable[Response]]
@@ -277,6 +279,27 @@ def callback_url(config: Config, channel: ChannelBase) -> str | None:
     """Where the platform sends the admin back: ``[web] public_url`` + /channels/<id>/callback."""
     public = config.web.public_url
     return f"{public}/channels/{channel.id}/callback" if public is not None else None
+
+
+def consent_origin(channel: ChannelBase) -> str | None:
+    """The origin of ``channel``'s consent page, where pressing Connect sends the admin; ``None``
+    for a channel connected without one. Only the URL's origin is kept, so it is built with
+    placeholders (it needs no request to the platform)."""
+    try:
+        connector = connector_for(channel)
+    except LookupError:
+        return None
+    if not isinstance(connector, OAuthConnector):
+        return None
+    url = connector.authorization_url(
+        channel,
+        OAuthClient("origin-only"),
+        redirect_uri="",
+        state="",
+        code_challenge=PLACEHOLDER_CHALLENGE if connector.pkce else None,
+    )
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def vault_refusal() -> Refusal | None:

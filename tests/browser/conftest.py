@@ -2,8 +2,9 @@
 web app behind uvicorn on a loopback port over a fresh SQLite database.
 
 One Chromium serves all the browser tests; every test gets a fresh browser context (its own
-cookies), which may only reach the app: any other request is aborted, and counted, so nothing
-leaves the machine and a page that asks for a CDN fails its test. An error in the browser's
+cookies), which may only reach the app (and the origins a test names, such as the sandbox's
+consent page): any other request is aborted, and counted, so nothing leaves the machine and a
+page that asks for a CDN fails its test. An error in the browser's
 console (a script failing, the content policy refusing something) fails the test too. Chromium is Debian's
 ``/usr/bin/chromium`` (``make test`` installs it), never a browser Playwright downloads; when it
 cannot start, every test here fails with the reason.
@@ -18,6 +19,7 @@ import json
 import secrets
 import signal
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
@@ -206,13 +208,15 @@ def server_url(
 
 @dataclass
 class Browsing:
-    """Opens browser contexts that may reach only the app; counts what they tried elsewhere."""
+    """Opens browser contexts that may reach only the app (and ``others``, origins a test sends
+    the browser to on purpose); counts what they tried elsewhere."""
 
     chromium: Browser
     origin: str
     blocked: list[str]
     opened: list[BrowserContext]
     console_errors: list[str]
+    others: tuple[str, ...] = ()
 
     def open(self, **options: Any) -> BrowserContext:
         context = self.chromium.new_context(
@@ -229,6 +233,10 @@ class Browsing:
         self.opened.append(context)
         return context
 
+    @property
+    def reachable(self) -> tuple[str, ...]:
+        return (self.origin, *self.others)
+
     def _note_error(self, message: ConsoleMessage) -> None:
         """A script error or a refusal by the content policy; not a page answered 4xx on purpose."""
         if message.type == "error" and not message.text.startswith("Failed to load resource"):
@@ -236,16 +244,18 @@ class Browsing:
 
     def _only_the_app(self, route: Route) -> None:
         url = route.request.url
-        if url == self.origin or url.startswith(self.origin + "/"):
+        if any(url == origin or url.startswith(origin + "/") for origin in self.reachable):
             route.continue_()
         else:
             self.blocked.append(url)
             route.abort("blockedbyclient")
 
 
-@pytest.fixture
-def browsing(chromium: Browser, server_url: str) -> Iterator[Browsing]:
-    browsing = Browsing(chromium, server_url, blocked=[], opened=[], console_errors=[])
+@contextmanager
+def browsing_only(chromium: Browser, origin: str, *others: str) -> Iterator[Browsing]:
+    """Browser contexts that may reach ``origin`` and ``others``; on leaving, each is closed, and
+    a request elsewhere or an error in the browser's console fails the test."""
+    browsing = Browsing(chromium, origin, blocked=[], opened=[], console_errors=[], others=others)
     yield browsing
     for context in browsing.opened:
         context.close()
@@ -253,6 +263,12 @@ def browsing(chromium: Browser, server_url: str) -> Iterator[Browsing]:
     assert not blocked, f"pages asked for something besides the app (blocked): {blocked}"
     errors = browsing.console_errors
     assert not errors, f"the browser console showed errors: {errors}"
+
+
+@pytest.fixture
+def browsing(chromium: Browser, server_url: str) -> Iterator[Browsing]:
+    with browsing_only(chromium, server_url) as browsing:
+        yield browsing
 
 
 @pytest.fixture

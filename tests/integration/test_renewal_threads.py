@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from drafts.channels import ThreadsChannel
 from drafts.config import Config, parse_config
 from drafts.models import Connection
 from drafts.storage import Database
@@ -77,6 +78,7 @@ def connect(database: Database, config: Config) -> Grant:
     """Connect the channel through the sandbox's consent page at ``NOW``, as the Channels page
     does: a long-lived token for 60 days."""
     (channel,) = config.channels
+    assert isinstance(channel, ThreadsChannel)
     app = OAuthClient(os.environ["TIDINGS_T_THREADS_ID"], os.environ["TIDINGS_T_THREADS_SECRET"])
     url = CONNECTOR.authorization_url(
         channel, app, redirect_uri=CALLBACK, state="st-1", code_challenge=None

@@ -1,9 +1,12 @@
 """The demonstration behind ``tidings demo``: the whole path from draft to published post,
 on this machine only.
 
-A throwaway SQLite database, the built-in sandbox standing in for the platforms, an author and
-a reviewer, two sample drafts (a city update in English, a hiring announcement in Korean and
-English), review, scheduling a few seconds ahead, the daemon, and the outcome table.
+A throwaway SQLite database, the built-in sandbox standing in for the platforms, the web app
+serving from this process, an author, a reviewer and an admin; the admin connects the LinkedIn,
+Facebook and Threads channels from the web app through the sandbox's consent page
+(``connecting``), the others use tokens in environment variables; three sample drafts (a city
+update in English, a hiring announcement in Korean and English, an event recap with a photo),
+review, scheduling a few seconds ahead, the daemon, and the outcome table.
 """
 
 from __future__ import annotations
@@ -21,9 +24,11 @@ import typer
 from rich.table import Table
 from rich.text import Text
 from sqlmodel import col, select
+from starlette.applications import Starlette
+from starlette.routing import Mount
 
 from drafts.authoring import add_draft
-from drafts.config import Config, MediaSettings, parse_config
+from drafts.config import Config, parse_config
 from drafts.draft_file import read_draft_file
 from drafts.lifecycle import FINAL_POST_STATUSES, PostStatus
 from drafts.media_files import read_media
@@ -33,10 +38,18 @@ from drafts.rendering import TemplateLibrary
 from drafts.review import approve, submit
 from drafts.storage import Database
 from drafts.times import utcnow
-from drafts.users import Role, add_user
+from drafts.users import Role, add_user, hash_password
 from scheduler.daemon import Daemon, DaemonSettings
 from scheduler.sandbox.server import running_sandbox
+from scheduler.sandbox.state import SandboxState
 from tidings.cli.console import out, say
+from tidings.demo.connecting import (
+    CONNECTED_CHANNELS,
+    Admin,
+    connect_channels,
+    oauth_sections,
+    register_apps,
+)
 from tidings.demo.photo import draw_photo
 from tidings.web.app import create_app
 from tidings.web.in_thread import serving
@@ -47,15 +60,12 @@ PHOTO = "photos/planting-day.jpg"  # what volunteer-day.toml names, drawn into t
 LEAD = timedelta(seconds=3)
 TIMEOUT_SECONDS = 60.0
 DEMO_SECRETS = (
-    "TIDINGS_DEMO_LINKEDIN_TOKEN",
     "TIDINGS_DEMO_X_TOKEN",
     "TIDINGS_DEMO_MASTODON_TOKEN",
     "TIDINGS_DEMO_BLUESKY_PASSWORD",
-    "TIDINGS_DEMO_FACEBOOK_TOKEN",
-    "TIDINGS_DEMO_THREADS_TOKEN",
     "TIDINGS_DEMO_WEBHOOK_SECRET",
-    "TIDINGS_SECRET_KEY",
 )
+VAULT_KEY = "TIDINGS_SECRET_KEY"  # seals the connected tokens (and signs the web's cookies)
 
 
 def run_demo(keep_open: bool) -> None:
@@ -64,18 +74,23 @@ def run_demo(keep_open: bool) -> None:
         os.environ[name] = secrets.token_urlsafe(24)
     bot_id = secrets.randbelow(10**9) + 10**8
     os.environ["TIDINGS_DEMO_TELEGRAM_TOKEN"] = f"{bot_id}:{secrets.token_urlsafe(24)}"
+    if not os.environ.get(VAULT_KEY):  # one already set is the installation's, and serves
+        os.environ[VAULT_KEY] = secrets.token_urlsafe(32)
+    # The web app is mounted once its port is known: its address is the config's public_url,
+    # where the platforms send the admin back, and where Threads fetches the photo.
+    shell = Starlette()
     with tempfile.TemporaryDirectory(prefix="tidings-demo-") as folder, running_sandbox() as box:
         say(f"Sandbox: {box.base_url}/ (stands in for the platforms' APIs)")
-        version = (utcnow() - timedelta(days=31)).strftime("%Y%m")  # a LinkedIn version in service
-        config = parse_config(_config_text(box.base_url, version), Path(folder) / "config.toml")
-        database = Database(config.database_url)
-        database.migrate()
-        say(f"Database: {database.display_url} (throwaway)")
-        with serving(create_app(config, database)) as web:
-            # Threads fetches images: from `tidings web`'s signed media links, as in production.
-            config = config.model_copy(update={"media": MediaSettings(public_url=f"{web}/media")})
-            say(f"Web app: {web}/ (serves the approved photo to Threads under a signed link)")
-            rows = _run(config, database, Path(folder))
+        with serving(shell) as web:
+            version = (utcnow() - timedelta(days=31)).strftime("%Y%m")  # a LinkedIn version
+            text = _config_text(box.base_url, version, web)
+            config = parse_config(text, Path(folder) / "config.toml")
+            database = Database(config.database_url)
+            database.migrate()
+            say(f"Database: {database.display_url} (throwaway)")
+            shell.router.routes.append(Mount("/", app=create_app(config, database)))
+            say(f"Web app: {web}/ (where channels are connected; serves the photo to Threads)")
+            rows = _run(config, database, Path(folder), box.state, web)
         database.dispose()
         out.print(_outcome_table(rows, box.page_for))
         say("Each link opens the sandbox's copy of the post's page on its platform.")
@@ -97,14 +112,29 @@ def run_demo(keep_open: bool) -> None:
     )
 
 
-def _run(config: Config, database: Database, folder: Path) -> list[Post]:
+def _run(
+    config: Config, database: Database, folder: Path, sandbox: SandboxState, web: str
+) -> list[Post]:
     library = TemplateLibrary.default()
+    admin = Admin("hana", secrets.token_urlsafe(18))
     with database.writing() as session:
         author = add_user(session, name="mina", role=Role.AUTHOR, password_hash=None, actor=None)
         reviewer = add_user(
             session, name="joon", role=Role.REVIEWER, password_hash=None, actor=None
         )
-    say("Users: mina (author), joon (reviewer)")
+        add_user(
+            session,
+            name=admin.name,
+            role=Role.ADMIN,
+            password_hash=hash_password(admin.password),
+            actor=None,
+        )
+    say(f"Users: mina (author), joon (reviewer), {admin.name} (admin)")
+    register_apps(sandbox, config)
+    *first, last = CONNECTED_CHANNELS
+    say(f"{admin.name} connects {', '.join(first)} and {last} from the web app's Channels page:")
+    for channel, account in connect_channels(web, database, admin).items():
+        say(f"  {channel:<9} connected as {account} through the sandbox's consent page")
     (folder / PHOTO).parent.mkdir(parents=True, exist_ok=True)
     draw_photo(folder / PHOTO)
     for name in DRAFT_FILES:
@@ -201,19 +231,27 @@ def _wait_for_ctrl_c() -> None:
         return
 
 
-def _config_text(base_url: str, linkedin_version: str) -> str:
-    """One channel per platform, every one of them pointed at the sandbox."""
+def _config_text(base_url: str, linkedin_version: str, web: str) -> str:
+    """One channel per platform, every one of them pointed at the sandbox; LinkedIn, Facebook
+    and Threads name no token, as they are connected from the web app at ``web``."""
     return f"""
 [tidings]
 timezone = "Asia/Seoul"
 database = "sqlite:///tidings-demo.db"
+
+[web]
+public_url = "{web}"
+
+[media]
+public_url = "{web}/media"
+
+{oauth_sections()}
 
 [[channels]]
 id = "linkedin"
 platform = "linkedin"
 languages = ["en", "ko"]
 author = "urn:li:organization:2414183"
-token_env = "TIDINGS_DEMO_LINKEDIN_TOKEN"
 version = "{linkedin_version}"
 base_url = "{base_url}"
 
@@ -244,7 +282,6 @@ id = "facebook"
 platform = "facebook"
 languages = ["en"]
 page_id = "100200300400500"
-token_env = "TIDINGS_DEMO_FACEBOOK_TOKEN"
 base_url = "{base_url}"
 
 [[channels]]
@@ -252,7 +289,6 @@ id = "threads"
 platform = "threads"
 languages = ["ko", "en"]
 user_id = "17841400000000001"
-token_env = "TIDINGS_DEMO_THREADS_TOKEN"
 base_url = "{base_url}"
 
 [[channels]]

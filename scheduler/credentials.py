@@ -51,7 +51,10 @@ def secret_for(channel: ChannelBase) -> str:
         )
     value = checked(name, os.environ.get(name, ""))
     if not value and not isinstance(channel, WebhookChannel):
-        raise MissingSecret(f"the environment variable {name} (channel {channel.id}) is not set")
+        raise MissingSecret(
+            f"the environment variable {name} (channel {channel.id}) is not set: set it, "
+            "or connect the channel on the Channels page"
+        )
     return value
 
 

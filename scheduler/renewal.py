@@ -31,7 +31,7 @@ from sqlmodel import Session
 
 from drafts.channels import ChannelBase
 from drafts.config import OAUTH_PLATFORMS, Config, OAuthApp
-from drafts.errors import TidingsError
+from drafts.errors import ConfigError, TidingsError
 from drafts.models import Connection
 from scheduler.connect import connector_for
 from scheduler.connect.base import ConnectError, OAuthClient
@@ -44,7 +44,7 @@ from scheduler.connections import (
     save_renewal,
 )
 from scheduler.credentials import checked, remember, scrub
-from scheduler.platforms.base import StoredSecret, Vault
+from scheduler.platforms.base import RenewalTurn, StoredSecret, Vault
 from scheduler.refresh_lock import release, take
 from scheduler.vault import Sealer, load_secret
 
@@ -199,7 +199,8 @@ class Renewals:
                 continue
             try:
                 await self._renew(http, channel)
-            except TidingsError as error:  # the vault key cannot open its token
+            except TidingsError as error:  # the vault key does not open its token: said once
+                self._settled[channel.id] = row.connected_at
                 log.error("channel %s: its token was not renewed: %s", channel.id, error)
             except Exception:  # a bug of ours: the other channels are renewed all the same
                 trace = scrub(traceback.format_exc())
@@ -265,15 +266,16 @@ class Renewals:
                     f"{channel.id} was connected with: its token cannot be renewed"
                 )
             return None
-        environment = self._environment
-        client_id = checked(app.client_id_env, environment.get(app.client_id_env, ""))
-        if not client_id:
-            raise ConnectError(
-                f"{app.client_id_env} ([oauth.{platform}] client_id_env) is not set: the "
-                f"token of channel {channel.id} cannot be renewed"
+        cannot = f"the token of channel {channel.id} cannot be renewed"
+        try:
+            client_id, secret = (
+                checked(name, self._environment.get(name, "")) if name else ""
+                for name in (app.client_id_env, app.client_secret_env)
             )
-        secret_env = app.client_secret_env
-        secret = checked(secret_env, environment.get(secret_env, "")) if secret_env else ""
+        except ConfigError as error:  # a line break copied along with the value
+            raise ConnectError(f"{error}: {cannot}") from None
+        if not client_id:
+            raise ConnectError(f"{app.client_id_env} ([oauth.{platform}]) is not set: {cannot}")
         return OAuthClient(client_id, secret)
 
     async def _take(self, channel: ChannelBase) -> Turn | None:
@@ -302,5 +304,5 @@ class RenewingVault:
     async def save(self, channel: str, kind: str, value: str, expires_at: datetime | None) -> None:
         await self.vault.save(channel, kind, value, expires_at)
 
-    def renewing(self, channel: ChannelBase) -> AbstractAsyncContextManager[Turn]:
+    def renewing(self, channel: ChannelBase) -> AbstractAsyncContextManager[RenewalTurn]:
         return self.renewals.waiting(channel)

@@ -247,3 +247,27 @@ def in_transaction(database: Database) -> Callable[[Callable[[Session], Any]], A
         return await asyncio.to_thread(run)
 
     return db
+
+
+def test_an_unset_client_id_is_recorded_without_asking_x(
+    database: Database,
+    sandbox: RunningSandbox,
+    config: Config,
+    app_client: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    connect_x(database, config, sandbox, app_client, expires_at=T0 + timedelta(hours=2))
+    monkeypatch.delenv("TIDINGS_T_X_CLIENT_ID")
+    clock = Clock(T0 + timedelta(minutes=110))
+    renewals = Renewals(config, in_transaction(database), holder="host-a:1", now=clock)
+
+    async def one_round() -> None:
+        async with httpx.AsyncClient(timeout=5.0) as http:
+            await renewals.round(http)
+
+    asyncio.run(one_round())
+    assert token_requests(sandbox) == 0
+    row, _, _ = stored(database)
+    assert row.refresh_error == (
+        "TIDINGS_T_X_CLIENT_ID ([oauth.x]) is not set: the token of channel x-en cannot be renewed"
+    )

@@ -107,9 +107,8 @@ def credential_problem(
         return None
     if connection is None:
         return _unconnected(channel, secret_in_environment)
-    granted = connection.scopes.split()
-    missing = tuple(s for s in required_scopes(channel) if not _granted(s, granted))
-    if granted and missing:
+    missing = missing_scopes(channel, connection.scopes)
+    if missing:
         message = MISSING_SCOPE if len(missing) == 1 else MISSING_SCOPES
         return CredentialProblem(message, channel.id, scopes=missing)
     return _expiry(channel, connection, due)
@@ -119,6 +118,16 @@ def secret_in_environment(channel: ChannelBase, environment: Mapping[str, str]) 
     """Whether ``environment`` sets the variable ``channel`` names for its secret."""
     name = channel.secret_variable
     return name is not None and bool(environment.get(name))
+
+
+def missing_scopes(channel: ChannelBase, granted: str) -> tuple[str, ...]:
+    """The scopes posting on ``channel`` needs that ``granted`` (space-separated, as stored)
+    lacks. A platform that did not say which scopes it granted ("") is not held to have
+    granted none."""
+    held = granted.split()
+    if not held:
+        return ()
+    return tuple(scope for scope in required_scopes(channel) if not _granted(scope, held))
 
 
 def _granted(scope: str, granted: list[str]) -> bool:

@@ -17,7 +17,7 @@ import httpx
 from sqlmodel import Session
 
 from drafts.channels import ChannelBase, WebhookChannel
-from drafts.credential_problems import _granted, required_scopes
+from drafts.credential_problems import missing_scopes
 from drafts.errors import ConfigError, TidingsError
 from drafts.learned_limits import remember_limits
 from drafts.media_limits import remember_media_limits
@@ -72,9 +72,7 @@ def credential_report(channel: ChannelBase, row: Connection | None) -> Credentia
     from scheduler.connect import connector_for  # the connectors load only for a connection
 
     granted = tuple(row.scopes.split())
-    # A platform that did not say which scopes it granted is not held to have granted none.
-    needed = required_scopes(channel) if granted else ()
-    missing = tuple(scope for scope in needed if not _granted(scope, list(granted)))
+    missing = missing_scopes(channel, row.scopes)
     # ``renewable`` asks whether a refresh token is held, not for its value.
     renews = connector_for(channel).renewable(refresh="held" if row.has_refresh_token else None)
     return CredentialReport(

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import json
+import secrets
 from pathlib import Path
 
 import pytest
 
+from drafts.config import load_config
+from drafts.storage import Database
+from scheduler.vault import Sealer
 from tests.conftest import TEST_CONFIG
 from tests.integration.command_line import GOOD, fails, run, snapshot, use_folder
+from tests.integration.connected import connect
 from tidings.cli import hoist_global_options
 
 
@@ -211,6 +216,21 @@ def test_submit_warns_when_a_channel_lacks_the_vault_key_and_submits(
     )
     run(["submit", "1", "--as", "mina"])  # LinkedIn keeps no tokens: nothing to say
     assert capsys.readouterr().err == ""
+
+
+def test_submit_warns_when_a_connected_channel_lacks_the_vault_key(
+    workdir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = load_config(workdir / "config.toml")
+    sealer = Sealer(secrets.token_urlsafe(32))
+    connect(Database(config.database_url), config.channel("linkedin"), sealer=sealer)
+    monkeypatch.delenv("TIDINGS_SECRET_KEY", raising=False)
+    capsys.readouterr()
+    run(["submit", "1", "--as", "mina"])
+    assert capsys.readouterr().err == (
+        "warning: TIDINGS_SECRET_KEY: not set; channel linkedin keeps tokens in the vault and "
+        "needs it\n"
+    )
 
 
 def test_global_options_work_after_the_command() -> None:

@@ -14,6 +14,7 @@ from drafts.review import approve as approve_draft
 from drafts.review import request_changes as request_draft_changes
 from drafts.review import submit as submit_draft
 from drafts.times import show
+from scheduler.connections import connections
 from scheduler.credentials import vault_key_problem
 from tidings.cli.console import emit_json, err, say, warn
 from tidings.cli.context import AppContext, app_context
@@ -33,7 +34,9 @@ def submit(ctx: typer.Context, draft_id: DraftId) -> None:
             session, draft_id=draft_id, actor=context.actor(session), config=context.config
         )
     targeted = [channel for channel in context.config.channels if channel.id in draft.channels]
-    if problem := vault_key_problem(targeted):
+    with context.reading() as session:
+        connected = connections(session).keys()
+    if problem := vault_key_problem(targeted, stored=connected):
         warn(problem)
     if context.json:
         emit_json({"id": draft.id, "status": draft.status})

@@ -32,7 +32,7 @@ import httpx
 from drafts.channels import FacebookChannel
 from drafts.credential_problems import REQUIRED_SCOPES
 from scheduler.connect.base import ConnectError, OAuthClient, OAuthConnector
-from scheduler.connect.graph import IssuedToken, ask, issued_token, token_facts
+from scheduler.connect.graph import IssuedToken, ask, debug_request, obtain_token, token_facts
 from scheduler.connections import Grant, Tokens
 from scheduler.credentials import remember
 from scheduler.platforms.base import HttpRequest, api_origin, bearer
@@ -105,22 +105,29 @@ class FacebookConnector(OAuthConnector[FacebookChannel]):
     ) -> Grant:
         """The token of the channel's Page, read with a long-lived user token."""
         remember(client.secret)
-        step = "exchanging the authorization code"
-        body = await ask(
-            http, code_request(channel, client, code, redirect_uri), service=SERVICE, step=step
+        user = await obtain_token(
+            http,
+            code_request(channel, client, code, redirect_uri),
+            now,
+            service=SERVICE,
+            step="exchanging the authorization code",
         )
-        user = issued_token(body, now, service=SERVICE, step=step)
-        step = "extending the user token"
-        body = await ask(
-            http, extend_request(channel, client, user.value), service=SERVICE, step=step
+        long_lived = await obtain_token(
+            http,
+            extend_request(channel, client, user.value),
+            now,
+            service=SERVICE,
+            step="extending the user token",
         )
-        long_lived = issued_token(body, now, service=SERVICE, step=step)
         pages = await self.managed_pages(http, channel, long_lived)
         page = chosen_page(pages, channel.page_id)
-        step = f"describing the token of page {page.id}"
-        facts = token_facts(
-            await ask(http, debug_request(channel, client, page.token), service=SERVICE, step=step)
+        # Graph ``debug_token`` reference: the caller is the app, by its app access token
+        # ``{app-id}|{app-secret}``.
+        described = debug_request(
+            _graph(channel), page.token, caller=f"{client.id}|{client.secret}"
         )
+        step = f"describing the token of page {page.id}"
+        facts = token_facts(await ask(http, described, service=SERVICE, step=step))
         if not facts.valid:
             raise ConnectError(
                 f"{SERVICE} says the token of page {page.id} is not valid; connect again"
@@ -183,13 +190,6 @@ def accounts_url(channel: FacebookChannel, limit: int) -> str:
     """ "Page Access Tokens", for multiple Pages: ``/me/accounts``, the user token in a header."""
     query = {"fields": "id,name,access_token,tasks", "limit": str(limit)}
     return f"{_graph(channel)}/me/accounts?{urlencode(query)}"
-
-
-def debug_request(channel: FacebookChannel, client: OAuthClient, token: str) -> HttpRequest:
-    """Graph ``debug_token`` reference: ``input_token`` is the token described; the caller is
-    the app, by its app access token ``{app-id}|{app-secret}``."""
-    url = f"{_graph(channel)}/debug_token?{urlencode({'input_token': token})}"
-    return HttpRequest("GET", url, bearer(f"{client.id}|{client.secret}"))
 
 
 def read_pages(body: dict[str, Any]) -> list[ManagedPage]:

@@ -19,13 +19,14 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 
 from scheduler.connect.base import ConnectError
 from scheduler.credentials import remember, scrub
 from scheduler.outcomes import Failed
-from scheduler.platforms.base import HttpRequest, HttpResponse, send
+from scheduler.platforms.base import HttpRequest, HttpResponse, bearer, send
 from scheduler.platforms.graph_errors import TEMPORARY_CODES, THROTTLE_CODES, parse_error
 
 # The query parameters of Meta's token endpoints that carry a secret.
@@ -105,6 +106,23 @@ def issued_token(body: dict[str, Any], now: datetime, *, service: str, step: str
         raise ConnectError(f"{service} sent no access token while {step}")
     remember(token)
     return IssuedToken(token, expiry(body.get("expires_in"), now))
+
+
+async def obtain_token(
+    http: httpx.AsyncClient, request: HttpRequest, now: datetime, *, service: str, step: str
+) -> IssuedToken:
+    """The token a token endpoint issues for ``request``: ``ask``, then ``issued_token``."""
+    return issued_token(
+        await ask(http, request, service=service, step=step), now, service=service, step=step
+    )
+
+
+def debug_request(graph: str, token: str, *, caller: str) -> HttpRequest:
+    """``GET {graph}/debug_token``: ``input_token`` is the token described; ``caller`` is the
+    token asking, in a header (the app's own for Facebook, the token itself for Threads)."""
+    return HttpRequest(
+        "GET", f"{graph}/debug_token?{urlencode({'input_token': token})}", bearer(caller)
+    )
 
 
 def expiry(expires_in: object, now: datetime) -> datetime | None:

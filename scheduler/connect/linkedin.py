@@ -30,7 +30,13 @@ import httpx
 from drafts.channels import LinkedInChannel
 from drafts.credential_problems import required_scopes
 from scheduler.connect.base import ConnectError, OAuthClient, OAuthConnector
-from scheduler.connect.token_endpoint import ask, form_request, granted_tokens
+from scheduler.connect.token_endpoint import (
+    ask,
+    code_form,
+    form_request,
+    obtain_tokens,
+    refresh_form,
+)
 from scheduler.connections import Grant, Tokens
 from scheduler.platforms.base import HttpRequest, api_origin, bearer
 
@@ -92,16 +98,15 @@ class LinkedInConnector(OAuthConnector[LinkedInChannel]):
         now: datetime,
     ) -> Grant:
         """The tokens the code is worth, and the page or member the channel posts as."""
-        form = {
-            "grant_type": "authorization_code",
-            "code": code,
-            "redirect_uri": redirect_uri,
-            "client_id": client.id,
-            "client_secret": client.secret,
-        }
-        step = "exchanging the authorization code"
-        body = await ask(http, _token_request(channel, form), service=SERVICE, step=step)
-        tokens = granted_tokens(body, now, service=SERVICE, step=step, lifetime=ACCESS_LIFETIME)
+        form = code_form(client, code=code, redirect_uri=redirect_uri, secret_in_form=True)
+        tokens = await obtain_tokens(
+            http,
+            _token_request(channel, form),
+            now,
+            service=SERVICE,
+            step="exchanging the authorization code",
+            lifetime=ACCESS_LIFETIME,
+        )
         if channel.author.startswith(_PAGE):
             name = await _page_name(http, channel, tokens.token)
         else:
@@ -124,15 +129,14 @@ class LinkedInConnector(OAuthConnector[LinkedInChannel]):
                 "LinkedIn granted no refresh token (only apps approved for programmatic refresh "
                 "get one): reconnect the account before its token expires"
             )
-        form = {
-            "grant_type": "refresh_token",
-            "refresh_token": refresh,
-            "client_id": client.id,
-            "client_secret": client.secret,
-        }
-        step = "renewing the access token"
-        body = await ask(http, _token_request(channel, form), service=SERVICE, step=step)
-        return granted_tokens(body, now, service=SERVICE, step=step, lifetime=ACCESS_LIFETIME)
+        return await obtain_tokens(
+            http,
+            _token_request(channel, refresh_form(client, refresh, secret_in_form=True)),
+            now,
+            service=SERVICE,
+            step="renewing the access token",
+            lifetime=ACCESS_LIFETIME,
+        )
 
     def renewable(self, *, refresh: str | None) -> bool:
         return refresh is not None

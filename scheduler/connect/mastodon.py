@@ -28,7 +28,7 @@ import httpx
 from drafts.channels import MastodonChannel
 from drafts.credential_problems import REQUIRED_SCOPES
 from scheduler.connect.base import ConnectError, OAuthClient, OAuthConnector
-from scheduler.connect.token_endpoint import ask, form_request, granted_tokens
+from scheduler.connect.token_endpoint import ask, code_form, form_request, obtain_tokens
 from scheduler.connections import Grant
 from scheduler.credentials import remember
 from scheduler.platforms.base import HttpRequest, bearer
@@ -102,19 +102,16 @@ class MastodonConnector(OAuthConnector[MastodonChannel]):
         now: datetime,
     ) -> Grant:
         """The token the code is worth (it does not expire), and the account (``@acct``)."""
-        form = {
-            "grant_type": "authorization_code",
-            "code": code,
-            "client_id": client.id,
-            "client_secret": client.secret,
-            "redirect_uri": redirect_uri,
-        }
-        if verifier is not None:
-            form["code_verifier"] = verifier
-        service, step = _service(channel), "exchanging the authorization code"
-        request = form_request(instance_url(channel) + "/oauth/token", form)
-        body = await ask(http, request, service=service, step=step)
-        tokens = granted_tokens(body, now, service=service, step=step)
+        form = code_form(
+            client, code=code, redirect_uri=redirect_uri, verifier=verifier, secret_in_form=True
+        )
+        tokens = await obtain_tokens(
+            http,
+            form_request(instance_url(channel) + "/oauth/token", form),
+            now,
+            service=_service(channel),
+            step="exchanging the authorization code",
+        )
         account_id, acct = await _account(http, channel, tokens.token)
         return Grant(tokens, account_id=account_id, account_name=f"@{acct}")
 

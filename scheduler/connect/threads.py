@@ -30,7 +30,8 @@ import httpx
 from drafts.channels import ThreadsChannel
 from drafts.credential_problems import REQUIRED_SCOPES
 from scheduler.connect.base import ConnectError, OAuthClient, OAuthConnector
-from scheduler.connect.graph import IssuedToken, ask, issued_token, token_facts
+from scheduler.connect.graph import IssuedToken, ask, debug_request, obtain_token, token_facts
+from scheduler.connect.token_endpoint import form_request
 from scheduler.connections import Grant, Tokens
 from scheduler.credentials import remember
 from scheduler.platforms.base import HttpRequest, api_origin, bearer
@@ -82,16 +83,20 @@ class ThreadsConnector(OAuthConnector[ThreadsChannel]):
     ) -> Grant:
         """A long-lived token for the channel's account."""
         remember(client.secret)
-        step = "exchanging the authorization code"
-        body = await ask(
-            http, code_request(channel, client, code, redirect_uri), service=SERVICE, step=step
+        short = await obtain_token(
+            http,
+            code_request(channel, client, code, redirect_uri),
+            now,
+            service=SERVICE,
+            step="exchanging the authorization code",
         )
-        short = issued_token(body, now, service=SERVICE, step=step)
-        step = "exchanging for a long-lived token"
-        body = await ask(
-            http, long_lived_request(channel, client, short.value), service=SERVICE, step=step
+        token = await obtain_token(
+            http,
+            long_lived_request(channel, client, short.value),
+            now,
+            service=SERVICE,
+            step="exchanging for a long-lived token",
         )
-        token = issued_token(body, now, service=SERVICE, step=step)
         account_id, username = await _account(http, channel, token)
         if channel.user_id not in ("me", account_id):
             raise ConnectError(
@@ -117,9 +122,13 @@ class ThreadsConnector(OAuthConnector[ThreadsChannel]):
         now: datetime,
     ) -> Tokens:
         """ "Long-Lived Access Tokens": refresh the token itself for another 60 days."""
-        step = "refreshing the long-lived token"
-        body = await ask(http, refresh_request(channel, token), service=SERVICE, step=step)
-        renewed = issued_token(body, now, service=SERVICE, step=step)
+        renewed = await obtain_token(
+            http,
+            refresh_request(channel, token),
+            now,
+            service=SERVICE,
+            step="refreshing the long-lived token",
+        )
         return Tokens(renewed.value, expires_at=renewed.expires_at)
 
     def renewable(self, *, refresh: str | None) -> bool:
@@ -138,12 +147,7 @@ def code_request(
         "redirect_uri": redirect_uri,
         "code": code,
     }
-    return HttpRequest(
-        "POST",
-        f"{api_origin(channel, API)}/oauth/access_token",
-        {"Content-Type": "application/x-www-form-urlencoded"},
-        urlencode(form).encode(),
-    )
+    return form_request(f"{api_origin(channel, API)}/oauth/access_token", form)
 
 
 def long_lived_request(channel: ThreadsChannel, client: OAuthClient, token: str) -> HttpRequest:
@@ -183,14 +187,14 @@ async def _account(
 async def _scopes(
     http: httpx.AsyncClient, channel: ThreadsChannel, token: IssuedToken
 ) -> tuple[str, ...] | None:
-    """The scopes ``debug_token`` lists for the token, asked with the token itself; None when
-    Meta refuses to say (the account is not one of the app's testers)."""
-    query = urlencode({"input_token": token.value})
-    url = f"{api_origin(channel, API)}/{VERSION}/debug_token?{query}"
+    """The scopes ``debug_token`` lists for the token, asked with the token itself ("Debug
+    Access Token"); None when Meta refuses to say (the account is not one of the app's
+    testers)."""
+    graph = f"{api_origin(channel, API)}/{VERSION}"
     try:
         body = await ask(
             http,
-            HttpRequest("GET", url, bearer(token.value)),
+            debug_request(graph, token.value, caller=token.value),
             service=SERVICE,
             step="reading the token's scopes",
         )

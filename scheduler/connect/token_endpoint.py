@@ -1,9 +1,9 @@
-"""Asking a standard OAuth 2.0 token endpoint (X, LinkedIn), and the API calls that name the
-account connected.
+"""Asking a standard OAuth 2.0 token endpoint (X, LinkedIn, Mastodon), and the API calls that
+name the account connected.
 
-RFC 6749: token requests are form posts (§4.1.3, §6); a confidential client authenticates with
-HTTP Basic where the platform says so (§2.3.1; X), or with ``client_secret`` in the form
-(LinkedIn). A success is a JSON object (§5.1: ``access_token``, ``expires_in``,
+RFC 6749: token requests are form posts (§4.1.3 ``code_form``, §6 ``refresh_form``); a
+confidential client authenticates with HTTP Basic where the platform says so (§2.3.1; X), or
+with ``client_secret`` in the form (LinkedIn, Mastodon). A success is a JSON object (§5.1: ``access_token``, ``expires_in``,
 ``refresh_token``, ``scope``, and LinkedIn's ``refresh_token_expires_in``); a refusal carries
 ``error`` and ``error_description`` (§5.2), or the platform's API error shape for the identity
 calls. Either way one ``ConnectError`` line names the step that failed; a 429, a 5xx or no
@@ -31,6 +31,41 @@ from scheduler.platforms.base import HttpRequest, HttpResponse, send
 # problem+json, LinkedIn's {"message"}).
 _MESSAGE_FIELDS = ("error", "error_description", "title", "detail", "message")
 _LONGEST_MESSAGE = 200
+
+
+def code_form(
+    client: OAuthClient,
+    *,
+    code: str,
+    redirect_uri: str,
+    verifier: str | None = None,
+    secret_in_form: bool = False,
+) -> dict[str, str]:
+    """The token request for an authorization code (RFC 6749 §4.1.3): the ``code``, the same
+    ``redirect_uri`` and ``client_id``; ``client_secret`` where the platform takes it in the form
+    (§2.3.1), and the PKCE ``code_verifier`` when the consent was asked with a challenge (RFC 7636
+    §4.5)."""
+    form = {
+        "grant_type": "authorization_code",
+        "code": code,
+        "redirect_uri": redirect_uri,
+        "client_id": client.id,
+    }
+    if secret_in_form:
+        form["client_secret"] = client.secret
+    if verifier is not None:
+        form["code_verifier"] = verifier
+    return form
+
+
+def refresh_form(
+    client: OAuthClient, refresh: str, *, secret_in_form: bool = False
+) -> dict[str, str]:
+    """The token request for a refresh token (RFC 6749 §6), the client named as in ``code_form``."""
+    form = {"grant_type": "refresh_token", "refresh_token": refresh, "client_id": client.id}
+    if secret_in_form:
+        form["client_secret"] = client.secret
+    return form
 
 
 def form_request(
@@ -64,6 +99,20 @@ async def ask(
     reason = f" ({said})" if said else ""
     later = "; try again later" if retry else ""
     raise ConnectError(f"{service} refused {step}: {response.status}{reason}{later}", retry=retry)
+
+
+async def obtain_tokens(
+    http: httpx.AsyncClient,
+    request: HttpRequest,
+    now: datetime,
+    *,
+    service: str,
+    step: str,
+    lifetime: timedelta | None = None,
+) -> Tokens:
+    """The tokens a token endpoint grants for ``request``: ``ask``, then ``granted_tokens``."""
+    body = await ask(http, request, service=service, step=step)
+    return granted_tokens(body, now, service=service, step=step, lifetime=lifetime)
 
 
 def granted_tokens(

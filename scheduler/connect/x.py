@@ -28,7 +28,13 @@ import httpx
 from drafts.channels import XChannel
 from drafts.credential_problems import REQUIRED_SCOPES
 from scheduler.connect.base import ConnectError, OAuthClient, OAuthConnector
-from scheduler.connect.token_endpoint import ask, form_request, granted_tokens
+from scheduler.connect.token_endpoint import (
+    ask,
+    code_form,
+    form_request,
+    obtain_tokens,
+    refresh_form,
+)
 from scheduler.connections import Grant, Tokens
 from scheduler.platforms.base import HttpRequest, api_origin, bearer
 
@@ -85,16 +91,15 @@ class XConnector(OAuthConnector[XChannel]):
         """The tokens the code is worth, and the account (``@username``) they post as."""
         if verifier is None:
             raise ValueError("X's token exchange needs the PKCE code verifier")
-        form = {
-            "grant_type": "authorization_code",
-            "code": code,
-            "redirect_uri": redirect_uri,
-            "code_verifier": verifier,
-            "client_id": client.id,
-        }
-        step = "exchanging the authorization code"
-        body = await ask(http, token_request(channel, client, form), service=SERVICE, step=step)
-        tokens = granted_tokens(body, now, service=SERVICE, step=step, lifetime=ACCESS_LIFETIME)
+        form = code_form(client, code=code, redirect_uri=redirect_uri, verifier=verifier)
+        tokens = await obtain_tokens(
+            http,
+            token_request(channel, client, form),
+            now,
+            service=SERVICE,
+            step="exchanging the authorization code",
+            lifetime=ACCESS_LIFETIME,
+        )
         account_id, username = await _account(http, channel, tokens.token)
         return Grant(tokens, account_id=account_id, account_name=f"@{username}")
 
@@ -111,10 +116,14 @@ class XConnector(OAuthConnector[XChannel]):
         """New tokens for the refresh token, which X spends: the answer's must be stored."""
         if refresh is None or client is None:
             raise ConnectError("the X access token has no refresh token: reconnect the account")
-        form = {"grant_type": "refresh_token", "refresh_token": refresh, "client_id": client.id}
-        step = "renewing the access token"
-        body = await ask(http, token_request(channel, client, form), service=SERVICE, step=step)
-        return granted_tokens(body, now, service=SERVICE, step=step, lifetime=ACCESS_LIFETIME)
+        return await obtain_tokens(
+            http,
+            token_request(channel, client, refresh_form(client, refresh)),
+            now,
+            service=SERVICE,
+            step="renewing the access token",
+            lifetime=ACCESS_LIFETIME,
+        )
 
     def renewable(self, *, refresh: str | None) -> bool:
         return refresh is not None

@@ -16,8 +16,8 @@ PLATFORMS.md §10.3 and §5.4 (Meta: "Manually Build a Login Flow", "Long-Lived 
   (``{app-id}|{app-secret}``) or a user token of the same app: type, scopes, ``expires_at``
   (0: never), ``is_valid``, which a Page token loses when its Page is no longer managed.
 
-Which tokens are user or Page tokens, and when each was issued, is kept here by salted digest
-beside the shared ``oauth`` records. Error codes (100 for a code or parameter, 101 for the
+Which tokens are user or Page tokens, and when each was issued, is kept by ``meta_oauth`` beside
+the shared ``oauth`` records. Error codes (100 for a code or parameter, 101 for the
 app, 190 for a token) follow Graph's error reference; their subcodes are left out (❓).
 """
 
@@ -25,24 +25,29 @@ from __future__ import annotations
 
 import base64
 import hmac
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from typing import Literal
+from datetime import timedelta
 from urllib.parse import urlencode
 
 from starlette.responses import Response
 
 from scheduler.sandbox.exchange import Call, json_response
 from scheduler.sandbox.graph import access_token, graph_error, oauth_refusal
+from scheduler.sandbox.meta_oauth import (
+    MetaToken,
+    described,
+    issue_meta_token,
+    live_token,
+    meta_token,
+    token_answer,
+)
 from scheduler.sandbox.oauth import (
     FACEBOOK_USER_ID,
     Account,
     Consent,
     IssuedToken,
     Refusal,
-    authenticate_client,
+    authenticate_fields,
     consent_of,
-    issue_token,
     issued_token,
     oauth_app,
     redeem_code,
@@ -52,27 +57,9 @@ from scheduler.sandbox.state import JSON, SandboxState
 PLATFORM = "facebook"
 SHORT_LIVED = timedelta(hours=1)
 LONG_LIVED = timedelta(days=60)
-# Meta's "data access" window for a user's data, reported by debug_token.
-DATA_ACCESS = timedelta(days=90)
 LIST_PAGES_SCOPE = "pages_show_list"
 PAGE_TASKS = ("ANALYZE", "ADVERTISE", "MODERATE", "CREATE_CONTENT", "MANAGE")
 DEFAULT_PAGE_LIMIT = 25
-
-
-@dataclass(frozen=True)
-class _Kind:
-    """What a token the sandbox issued for Facebook is."""
-
-    kind: Literal["USER", "PAGE"]
-    issued_at: datetime
-    long_lived: bool = False
-
-
-@dataclass
-class FacebookTokens:
-    """The kind of each issued Facebook token, by digest."""
-
-    kinds: dict[str, _Kind] = field(default_factory=dict)
 
 
 def managed_pages(state: SandboxState) -> dict[str, str]:
@@ -83,50 +70,20 @@ def managed_pages(state: SandboxState) -> dict[str, str]:
     return {settings.facebook_page_id: f"Sandbox page {settings.facebook_page_id}"}
 
 
-def _issue(state: SandboxState, consent: Consent, kind: _Kind, ttl: timedelta | None) -> str:
-    token = issue_token(state, consent, ttl=ttl)
-    with state.lock:
-        state.store(FacebookTokens).kinds[state.token_digest(token)] = kind
-    return token
-
-
-def _kind(state: SandboxState, token: str) -> _Kind | None:
-    with state.lock:
-        return state.store(FacebookTokens).kinds.get(state.token_digest(token))
-
-
-def _user_token(call: Call, token: str | None) -> tuple[IssuedToken, _Kind] | Response:
+def _user_token(call: Call, token: str | None) -> tuple[IssuedToken, MetaToken] | Response:
     """The live Facebook user token ``token`` is, or the Graph error for it."""
-    if not token:
-        return call.dialect.auth_failed("missing")
-    issued, kind = issued_token(call.state, token), _kind(call.state, token)
-    if issued is None or kind is None or issued.platform != PLATFORM:
-        return graph_error(400, 190, "Invalid OAuth access token - Cannot parse access token")
-    failure = issued.failure(call.state.now())
-    if failure is not None:
-        return call.dialect.auth_failed(failure)
-    if kind.kind != "USER":
+    found = live_token(call, token, PLATFORM)
+    if not isinstance(found, Response) and found[1].kind != "USER":
         return graph_error(
             400, 100, "(#100) Tried accessing nonexisting field (accounts) on node type (Page)"
         )
-    return issued, kind
-
-
-def _token_answer(token: str, ttl: timedelta) -> Response:
-    return json_response(
-        {"access_token": token, "token_type": "bearer", "expires_in": int(ttl.total_seconds())}
-    )
+    return found
 
 
 async def oauth_access_token(call: Call) -> Response:
     """``GET /{version}/oauth/access_token``: a code, or a user token to extend."""
     params = call.params()
-    app = authenticate_client(
-        call.state,
-        platform=PLATFORM,
-        client_id=params.get("client_id"),
-        client_secret=params.get("client_secret"),
-    )
+    app = authenticate_fields(call.state, platform=PLATFORM, fields=params)
     if isinstance(app, Refusal):
         return oauth_refusal(app)
     now = call.state.now()
@@ -137,9 +94,9 @@ async def oauth_access_token(call: Call) -> Response:
         issued, _ = found
         if issued.client_id != params.get("client_id"):
             return graph_error(400, 100, "(#100) The token was issued to another app")
-        kind = _Kind("USER", now, long_lived=True)
-        token = _issue(call.state, consent_of(call.state, issued), kind, LONG_LIVED)
-        return _token_answer(token, LONG_LIVED)
+        meta = MetaToken("USER", now, long_lived=True)
+        token = issue_meta_token(call.state, consent_of(call.state, issued), meta, LONG_LIVED)
+        return token_answer(token, LONG_LIVED)
     if not params.get("code"):
         return graph_error(400, 100, "(#100) Missing required parameter: code")
     consent = redeem_code(
@@ -150,8 +107,8 @@ async def oauth_access_token(call: Call) -> Response:
     )
     if isinstance(consent, Refusal):
         return oauth_refusal(consent)
-    token = _issue(call.state, consent, _Kind("USER", now), SHORT_LIVED)
-    return _token_answer(token, SHORT_LIVED)
+    token = issue_meta_token(call.state, consent, MetaToken("USER", now), SHORT_LIVED)
+    return token_answer(token, SHORT_LIVED)
 
 
 async def accounts(call: Call) -> Response:
@@ -159,7 +116,7 @@ async def accounts(call: Call) -> Response:
     found = _user_token(call, access_token(call))
     if isinstance(found, Response):
         return found
-    issued, kind = found
+    issued, user = found
     if LIST_PAGES_SCOPE not in issued.scopes:
         return graph_error(400, 200, "(#200) Requires pages_show_list permission")
     pages = list(managed_pages(call.state).items())
@@ -171,14 +128,14 @@ async def accounts(call: Call) -> Response:
     # long as the user token.
     ttl = (
         None
-        if kind.long_lived or issued.expires_at is None
+        if user.long_lived or issued.expires_at is None
         else issued.expires_at - call.state.now()
     )
     wanted = set(query.get("fields", "access_token,category,name,id,tasks").split(","))
     data = []
     for page_id, name in chosen:
         consent = Consent(PLATFORM, issued.client_id, issued.scopes, Account(page_id, name))
-        token = _issue(call.state, consent, _Kind("PAGE", call.state.now()), ttl)
+        token = issue_meta_token(call.state, consent, MetaToken("PAGE", call.state.now()), ttl)
         entry: JSON = {
             "access_token": token,
             "category": "Community",
@@ -221,27 +178,18 @@ async def debug_token(call: Call) -> Response:
     input_token = call.params().get("input_token")
     if not isinstance(input_token, str) or not input_token:
         return graph_error(400, 100, "(#100) The parameter input_token is required")
-    issued, kind = issued_token(call.state, input_token), _kind(call.state, input_token)
-    if issued is None or kind is None or issued.client_id != app_id:
+    issued, meta = issued_token(call.state, input_token), meta_token(call.state, input_token)
+    if issued is None or meta is None or issued.client_id != app_id:
         error = {"code": 190, "message": "Invalid OAuth access token."}
         return json_response({"data": {"is_valid": False, "error": error, "scopes": []}})
-    app = oauth_app(call.state, app_id)
-    valid = issued.failure(call.state.now()) is None
     data: JSON = {
         "app_id": app_id,
-        "type": kind.kind,
-        "application": app.name if app else "",
-        "data_access_expires_at": int((kind.issued_at + DATA_ACCESS).timestamp()),
-        "expires_at": int(issued.expires_at.timestamp()) if issued.expires_at else 0,
-        "is_valid": valid,
-        "issued_at": int(kind.issued_at.timestamp()),
-        "scopes": list(issued.scopes),
-        "user_id": FACEBOOK_USER_ID,
+        **described(call.state, issued, meta, user_id=FACEBOOK_USER_ID),
     }
-    if kind.kind == "PAGE":
+    if meta.kind == "PAGE":
         data["profile_id"] = issued.account_id
         # A Page token stops working once its user no longer manages the Page.
-        data["is_valid"] = valid and issued.account_id in managed_pages(call.state)
+        data["is_valid"] = data["is_valid"] and issued.account_id in managed_pages(call.state)
     return json_response({"data": data})
 
 
@@ -262,8 +210,8 @@ def _calling_app(state: SandboxState, token: str) -> str | None:
 
 def page_of(state: SandboxState, token: str) -> str | None:
     """The Page a sandbox-issued Page token belongs to (None: not one)."""
-    issued, kind = issued_token(state, token), _kind(state, token)
-    if issued is None or kind is None or kind.kind != "PAGE":
+    issued, meta = issued_token(state, token), meta_token(state, token)
+    if issued is None or meta is None or meta.kind != "PAGE":
         return None
     return issued.account_id
 

@@ -19,7 +19,7 @@ from scheduler.sandbox.exchange import Call, json_response
 from scheduler.sandbox.oauth import (
     Consent,
     Refusal,
-    authenticate_client,
+    authenticate_fields,
     consent_of,
     issue_token,
     issued_token,
@@ -44,12 +44,7 @@ def _error(error: str, description: str, status: int = 400) -> Response:
 async def access_token(call: Call) -> Response:
     """``POST /oauth/v2/accessToken``: a code, or a refresh token, for a 60-day access token."""
     form = call.payload() or {}
-    app = authenticate_client(
-        call.state,
-        platform=PLATFORM,
-        client_id=form.get("client_id"),
-        client_secret=form.get("client_secret"),
-    )
+    app = authenticate_fields(call.state, platform=PLATFORM, fields=form)
     if isinstance(app, Refusal):
         return _error(app.error, app.description, app.status)
     grant_type = form.get("grant_type")

@@ -197,6 +197,17 @@ def authenticate_client(
     return app
 
 
+def authenticate_fields(state: SandboxState, *, platform: str, fields: JSON) -> OAuthApp | Refusal:
+    """``authenticate_client`` for a client that sends ``client_id`` and ``client_secret`` among
+    the request's fields (RFC 6749 §2.3.1; Meta's token endpoints read them from the query too)."""
+    return authenticate_client(
+        state,
+        platform=platform,
+        client_id=fields.get("client_id"),
+        client_secret=fields.get("client_secret"),
+    )
+
+
 # -- codes --------------------------------------------------------------------------------------
 
 

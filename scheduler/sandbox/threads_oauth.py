@@ -16,28 +16,34 @@ a code, on the ``graph.threads.net`` paths:
 - ``GET /v1.0/debug_token?input_token=…`` with a live token of the same app: type, scopes,
   ``issued_at``, ``expires_at``, ``is_valid``, ``user_id``.
 
-Whether a token is short- or long-lived, and when it was issued, is kept here by salted digest
-beside the shared ``oauth`` records. The error a too-young or short-lived token meets on
+Whether a token is short- or long-lived, and when it was issued, is kept by ``meta_oauth`` beside
+the shared ``oauth`` records. The error a too-young or short-lived token meets on
 refresh is Meta's to word (❓); the sandbox answers code 100 and says why.
 """
 
 from __future__ import annotations
 
 import hmac
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from starlette.responses import Response
 
 from scheduler.sandbox.exchange import Call, json_response
 from scheduler.sandbox.graph import access_token, graph_error, oauth_refusal
+from scheduler.sandbox.meta_oauth import (
+    MetaToken,
+    described,
+    issue_meta_token,
+    live_token,
+    meta_token,
+    token_answer,
+)
 from scheduler.sandbox.oauth import (
     Consent,
     IssuedToken,
     Refusal,
-    authenticate_client,
+    authenticate_fields,
     consent_of,
-    issue_token,
     issued_token,
     oauth_app,
     redeem_code,
@@ -49,52 +55,25 @@ SHORT_LIVED = timedelta(hours=1)
 LONG_LIVED = timedelta(days=60)
 # "Long-lived tokens ... can be refreshed as long as they are at least 24 hours old".
 REFRESHABLE_AFTER = timedelta(hours=24)
-# "permissions granted to apps by app users with private profiles are now valid for 90 days".
-DATA_ACCESS = timedelta(days=90)
-
-
-@dataclass(frozen=True)
-class _Lifetime:
-    """What a token the sandbox issued for Threads is."""
-
-    long_lived: bool
-    issued_at: datetime
-
-
-@dataclass
-class ThreadsTokens:
-    """The lifetime of each issued Threads token, by digest."""
-
-    lifetimes: dict[str, _Lifetime] = field(default_factory=dict)
 
 
 def _issue(state: SandboxState, consent: Consent, *, long_lived: bool) -> str:
-    ttl = LONG_LIVED if long_lived else SHORT_LIVED
-    token = issue_token(state, consent, ttl=ttl)
-    with state.lock:
-        lifetimes = state.store(ThreadsTokens).lifetimes
-        lifetimes[state.token_digest(token)] = _Lifetime(long_lived, state.now())
-    return token
+    meta = MetaToken("USER", state.now(), long_lived=long_lived)
+    return issue_meta_token(state, consent, meta, LONG_LIVED if long_lived else SHORT_LIVED)
 
 
-def _live_token(call: Call, token: object) -> tuple[IssuedToken, _Lifetime] | Response:
-    """The live Threads token ``token`` is, or the Graph error for it."""
-    if not isinstance(token, str) or not token:
-        return call.dialect.auth_failed("missing")
-    issued = issued_token(call.state, token)
-    with call.state.lock:
-        lifetime = call.state.store(ThreadsTokens).lifetimes.get(call.state.token_digest(token))
-    if issued is None or lifetime is None or issued.platform != PLATFORM:
-        return graph_error(400, 190, "Invalid OAuth access token - Cannot parse access token")
-    failure = issued.failure(call.state.now())
-    if failure is not None:
-        return call.dialect.auth_failed(failure)
-    return issued, lifetime
+def _granting(call: Call, grant_type: str) -> tuple[IssuedToken, MetaToken] | Response:
+    """The live token a ``grant_type`` request (its ``access_token``) asks a new one for."""
+    params = call.params()
+    if params.get("grant_type") != grant_type:
+        return graph_error(400, 100, f"(#100) grant_type must be {grant_type}")
+    return live_token(call, params.get("access_token"), PLATFORM)
 
 
-def _long_lived_answer(token: str) -> Response:
-    seconds = int(LONG_LIVED.total_seconds())
-    return json_response({"access_token": token, "token_type": "bearer", "expires_in": seconds})
+def _long_lived_answer(state: SandboxState, issued: IssuedToken) -> Response:
+    """A fresh long-lived token in place of ``issued``."""
+    token = _issue(state, consent_of(state, issued), long_lived=True)
+    return token_answer(token, LONG_LIVED)
 
 
 async def oauth_access_token(call: Call) -> Response:
@@ -102,12 +81,7 @@ async def oauth_access_token(call: Call) -> Response:
     params = call.params()
     if params.get("grant_type") != "authorization_code":
         return graph_error(400, 100, "(#100) grant_type must be authorization_code")
-    app = authenticate_client(
-        call.state,
-        platform=PLATFORM,
-        client_id=params.get("client_id"),
-        client_secret=params.get("client_secret"),
-    )
+    app = authenticate_fields(call.state, platform=PLATFORM, fields=params)
     if isinstance(app, Refusal):
         return oauth_refusal(app)
     consent = redeem_code(
@@ -127,68 +101,48 @@ async def oauth_access_token(call: Call) -> Response:
 
 async def long_lived_token(call: Call) -> Response:
     """``GET /access_token?grant_type=th_exchange_token``: a one-hour token for 60 days."""
-    params = call.params()
-    if params.get("grant_type") != "th_exchange_token":
-        return graph_error(400, 100, "(#100) grant_type must be th_exchange_token")
-    found = _live_token(call, params.get("access_token"))
+    found = _granting(call, "th_exchange_token")
     if isinstance(found, Response):
         return found
-    issued, lifetime = found
+    issued, meta = found
     app = oauth_app(call.state, issued.client_id)
-    secret = str(params.get("client_secret") or "")
+    secret = str(call.params().get("client_secret") or "")
     if app is None or not hmac.compare_digest(app.client_secret.encode(), secret.encode()):
         return graph_error(400, 101, "Error validating application. Invalid client_secret.")
-    if lifetime.long_lived:
+    if meta.long_lived:
         return graph_error(400, 100, "(#100) The access token is already long-lived")
-    return _long_lived_answer(_issue(call.state, consent_of(call.state, issued), long_lived=True))
+    return _long_lived_answer(call.state, issued)
 
 
 async def refresh_token(call: Call) -> Response:
     """``GET /refresh_access_token?grant_type=th_refresh_token``: 60 more days for a
     long-lived token at least 24 hours old."""
-    params = call.params()
-    if params.get("grant_type") != "th_refresh_token":
-        return graph_error(400, 100, "(#100) grant_type must be th_refresh_token")
-    found = _live_token(call, params.get("access_token"))
+    found = _granting(call, "th_refresh_token")
     if isinstance(found, Response):
         return found
-    issued, lifetime = found
-    if not lifetime.long_lived:
+    issued, meta = found
+    if not meta.long_lived:
         return graph_error(400, 100, "(#100) Only a long-lived access token can be refreshed")
-    if call.state.now() - lifetime.issued_at < REFRESHABLE_AFTER:
+    if call.state.now() - meta.issued_at < REFRESHABLE_AFTER:
         return graph_error(
             400, 100, "(#100) A long-lived access token can be refreshed once it is 24 hours old"
         )
-    return _long_lived_answer(_issue(call.state, consent_of(call.state, issued), long_lived=True))
+    return _long_lived_answer(call.state, issued)
 
 
 async def debug_token(call: Call) -> Response:
     """``GET /v1.0/debug_token``: what ``input_token`` is, asked with a token of its app."""
-    found = _live_token(call, access_token(call))
+    found = live_token(call, access_token(call), PLATFORM)
     if isinstance(found, Response):
         return found
     caller, _ = found
     input_token = call.params().get("input_token")
     if not isinstance(input_token, str) or not input_token:
         return graph_error(400, 100, "(#100) The parameter input_token is required")
-    issued = issued_token(call.state, input_token)
-    with call.state.lock:
-        lifetimes = call.state.store(ThreadsTokens).lifetimes
-        lifetime = lifetimes.get(call.state.token_digest(input_token))
-    if issued is None or lifetime is None or issued.client_id != caller.client_id:
+    issued, meta = issued_token(call.state, input_token), meta_token(call.state, input_token)
+    if issued is None or meta is None or issued.client_id != caller.client_id:
         return graph_error(400, 190, "Invalid OAuth access token - Cannot parse access token")
-    app = oauth_app(call.state, issued.client_id)
-    expires_at = issued.expires_at
-    data = {
-        "type": "USER",
-        "application": app.name if app else "",
-        "data_access_expires_at": int((lifetime.issued_at + DATA_ACCESS).timestamp()),
-        "expires_at": int(expires_at.timestamp()) if expires_at else 0,
-        "is_valid": issued.failure(call.state.now()) is None,
-        "issued_at": int(lifetime.issued_at.timestamp()),
-        "scopes": list(issued.scopes),
-        "user_id": issued.account_id,
-    }
+    data = described(call.state, issued, meta, user_id=issued.account_id)
     return json_response({"data": data})
 
 

@@ -17,6 +17,7 @@ import html
 import os
 import re
 import secrets
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import httpx
@@ -83,21 +84,19 @@ def register_apps(state: SandboxState, config: Config) -> None:
         )
 
 
-def connect_channels(origin: str, database: Database, admin: Admin) -> dict[str, str]:
+def connect_channels(origin: str, database: Database, admin: Admin) -> Iterator[tuple[str, str]]:
     """Log in to the web app at ``origin`` as ``admin`` and connect each of
-    ``CONNECTED_CHANNELS``; the account each one is now connected as, by channel id.
-    ``ConnectError`` (one line) when a step is refused."""
+    ``CONNECTED_CHANNELS`` in turn: each channel's id and the account it is now connected as,
+    as soon as it is. ``ConnectError`` (one line) when a step is refused."""
     # Two clients, as the web session's cookie is the web app's alone (cookies ignore ports).
     with (
         httpx.Client(base_url=origin, timeout=HTTP_TIMEOUT) as web,
         httpx.Client(timeout=HTTP_TIMEOUT) as platform,
     ):
         _log_in(web, admin)
-        accounts = {}
         for channel_id in CONNECTED_CHANNELS:
             _connect(web, platform, channel_id)
-            accounts[channel_id] = _connected_account(database, channel_id)
-    return accounts
+            yield channel_id, _connected_account(database, channel_id)
 
 
 def _log_in(web: httpx.Client, admin: Admin) -> None:

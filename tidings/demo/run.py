@@ -116,25 +116,8 @@ def _run(
     config: Config, database: Database, folder: Path, sandbox: SandboxState, web: str
 ) -> list[Post]:
     library = TemplateLibrary.default()
-    admin = Admin("hana", secrets.token_urlsafe(18))
-    with database.writing() as session:
-        author = add_user(session, name="mina", role=Role.AUTHOR, password_hash=None, actor=None)
-        reviewer = add_user(
-            session, name="joon", role=Role.REVIEWER, password_hash=None, actor=None
-        )
-        add_user(
-            session,
-            name=admin.name,
-            role=Role.ADMIN,
-            password_hash=hash_password(admin.password),
-            actor=None,
-        )
-    say(f"Users: mina (author), joon (reviewer), {admin.name} (admin)")
-    register_apps(sandbox, config)
-    *first, last = CONNECTED_CHANNELS
-    say(f"{admin.name} connects {', '.join(first)} and {last} from the web app's Channels page:")
-    for channel, account in connect_channels(web, database, admin).items():
-        say(f"  {channel:<9} connected as {account} through the sandbox's consent page")
+    author, reviewer, admin = _add_users(database)
+    _connect_accounts(config, database, sandbox, web, admin)
     (folder / PHOTO).parent.mkdir(parents=True, exist_ok=True)
     draw_photo(folder / PHOTO)
     for name in DRAFT_FILES:
@@ -143,6 +126,30 @@ def _run(
     asyncio.run(_publish_until_done(config, database))
     with database.reading() as session:
         return list(session.exec(select(Post).order_by(col(Post.id))))
+
+
+def _add_users(database: Database) -> tuple[User, User, Admin]:
+    """mina writes, joon reviews, and hana, an admin with a password made now, connects."""
+    admin = Admin("hana", secrets.token_urlsafe(18))
+    with database.writing() as session:
+        author = add_user(session, name="mina", role=Role.AUTHOR, password_hash=None, actor=None)
+        reviewer = add_user(
+            session, name="joon", role=Role.REVIEWER, password_hash=None, actor=None
+        )
+        password_hash = hash_password(admin.password)
+        add_user(session, name=admin.name, role=Role.ADMIN, password_hash=password_hash, actor=None)
+    say(f"Users: mina (author), joon (reviewer), {admin.name} (admin)")
+    return author, reviewer, admin
+
+
+def _connect_accounts(
+    config: Config, database: Database, sandbox: SandboxState, web: str, admin: Admin
+) -> None:
+    register_apps(sandbox, config)
+    *first, last = CONNECTED_CHANNELS
+    say(f"{admin.name} connects {', '.join(first)} and {last} from the web app's Channels page:")
+    for channel, account in connect_channels(web, database, admin):
+        say(f"  {channel:<9} connected as {account} through the sandbox's consent page")
 
 
 def _add_review_schedule(

@@ -17,15 +17,20 @@ import httpx
 from sqlmodel import Session
 
 from drafts.channels import ChannelBase, WebhookChannel
+from drafts.config import Config
 from drafts.credential_problems import missing_scopes
 from drafts.errors import ConfigError, TidingsError
 from drafts.learned_limits import remember_limits
 from drafts.media_limits import remember_media_limits
 from drafts.models import Connection
 from drafts.storage import Database
+from drafts.times import utcnow
 from scheduler.connections import connections, credentials_for
 from scheduler.credentials import scrub, vault_key_problem
+from scheduler.heartbeat import Worker
 from scheduler.platforms import adapter_for
+from scheduler.platforms.base import Vault
+from scheduler.renewal import Renewals, RenewingVault
 from scheduler.vault import DatabaseVault
 
 EXPIRY_WARNING = timedelta(days=7)
@@ -130,9 +135,16 @@ class ChannelHealth:
 
 
 async def check_channels(
-    channels: Sequence[ChannelBase], database: Database, now: datetime, timeout: float = 15.0
+    config: Config,
+    channels: Sequence[ChannelBase],
+    database: Database,
+    now: datetime,
+    timeout: float = 15.0,
 ) -> list[ChannelHealth]:
-    """Every channel's health, checked concurrently."""
+    """Every channel's health, checked concurrently. A token the check must renew first (an
+    expired X token) is renewed as the daemon renews it: with ``config``'s ``[oauth.x]`` for a
+    connected channel, and under the channel's refresh lock, so that a check and a daemon never
+    both spend a rotating refresh token."""
 
     async def db(work: Callable[[Session], Any]) -> Any:
         def run() -> Any:
@@ -141,7 +153,8 @@ async def check_channels(
 
         return await asyncio.to_thread(run)
 
-    vault = DatabaseVault(db)
+    holder = f"channels check on {Worker.this_process(now).name}"
+    vault = RenewingVault(DatabaseVault(db), Renewals(config, db, holder=holder, now=utcnow))
     connected: dict[str, Connection] = await db(connections)
     async with httpx.AsyncClient(timeout=timeout) as client:
         checked = await asyncio.gather(
@@ -163,7 +176,7 @@ async def check_channels(
 async def _check(
     channel: ChannelBase,
     client: httpx.AsyncClient,
-    vault: DatabaseVault,
+    vault: Vault,
     now: datetime,
     connected: Connection | None,
 ) -> ChannelHealth:

@@ -13,21 +13,33 @@ from pathlib import Path
 
 import pytest
 
+from drafts.config import load_config
+from drafts.storage import Database
 from scheduler.sandbox.server import RunningSandbox
+from scheduler.vault import Sealer
+from tests.integration.connected import connect
 from tidings.demo.run import DEMO_SECRETS, _config_text
+
+# The demo's channels connected from the web app rather than named variables.
+CONNECTED = ("linkedin", "facebook", "threads")
 
 
 def demo_environment(folder: Path, sandbox: RunningSandbox) -> dict[str, str]:
     """Write the demo's config.toml for the sandbox into ``folder``; return an environment with
-    every demo secret made now and no other TIDINGS_ variable."""
-    (folder / "config.toml").write_text(_config_text(sandbox.base_url, "202610"))
+    every demo secret and the vault key made now, and no other TIDINGS_ variable."""
+    (folder / "config.toml").write_text(
+        _config_text(sandbox.base_url, "202610", "http://127.0.0.1:8800")
+    )
     env = {k: v for k, v in os.environ.items() if not k.startswith("TIDINGS_")}
     env |= {name: secrets.token_urlsafe(24) for name in DEMO_SECRETS}
     env["TIDINGS_DEMO_TELEGRAM_TOKEN"] = f"123456789:{secrets.token_urlsafe(24)}"
+    env["TIDINGS_SECRET_KEY"] = secrets.token_urlsafe(32)
     return env
 
 
-def init(folder: Path, env: dict[str, str]) -> None:
+def init(folder: Path, env: dict[str, str], *, connecting: bool = True) -> None:
+    """Create the database, and connect the channels the demo connects from the web app, as a
+    connection stores them (tokens made now, sealed with the environment's key)."""
     subprocess.run(
         [sys.executable, "-m", "tidings", "init"],
         cwd=folder,
@@ -35,6 +47,13 @@ def init(folder: Path, env: dict[str, str]) -> None:
         check=True,
         capture_output=True,
     )
+    if not connecting:
+        return
+    config = load_config(folder / "config.toml")
+    database = Database(config.database_url)
+    for channel in CONNECTED:
+        connect(database, config.channel(channel), sealer=Sealer(env["TIDINGS_SECRET_KEY"]))
+    database.engine.dispose()
 
 
 def check(folder: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -89,8 +108,8 @@ def test_channels_that_keep_tokens_say_the_vault_key_is_missing_before_asking_th
     sandbox: RunningSandbox, tmp_path: Path
 ) -> None:
     env = demo_environment(tmp_path, sandbox)
+    init(tmp_path, env, connecting=False)
     del env["TIDINGS_SECRET_KEY"]
-    init(tmp_path, env)
 
     done = check(tmp_path, env)
     assert done.returncode == 1
@@ -101,8 +120,29 @@ def test_channels_that_keep_tokens_say_the_vault_key_is_missing_before_asking_th
             f"TIDINGS_SECRET_KEY: not set; channel {channel} keeps refreshed tokens in the "
             "vault and needs it"
         )
-    assert sandbox.state.requests("x") == sandbox.state.requests("bluesky") == []
-    assert all(row["reachable"] for name, row in rows.items() if name not in ("x-en", "bluesky"))
+    for channel in CONNECTED:
+        assert rows[channel]["problem"].startswith(f"channel {channel} is not connected")
+    for platform in ("x", "bluesky", *CONNECTED):
+        assert sandbox.state.requests(platform) == [], platform
+    needing = ("x-en", "bluesky", *CONNECTED)
+    assert all(row["reachable"] for name, row in rows.items() if name not in needing)
+
+
+def test_connected_channels_without_the_vault_key_stop_the_check_before_any_request(
+    sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    env = demo_environment(tmp_path, sandbox)
+    init(tmp_path, env)
+    del env["TIDINGS_SECRET_KEY"]
+
+    done = check(tmp_path, env)
+
+    assert done.returncode == 1
+    assert done.stdout == ""
+    [line] = done.stderr.splitlines()
+    assert line.startswith("error: TIDINGS_SECRET_KEY: not set;"), line
+    assert all(channel in line for channel in CONNECTED), line
+    assert sandbox.state.requests() == []
 
 
 def test_a_mastodon_instance_limit_learned_by_the_check_is_used_for_counting(

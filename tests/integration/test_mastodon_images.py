@@ -17,6 +17,7 @@ import httpx
 import pytest
 
 from drafts.channels import MastodonChannel
+from drafts.config import Config
 from drafts.media_limits import learned_media_limits
 from drafts.storage import Database
 from scheduler.channel_check import check_channels
@@ -247,7 +248,8 @@ def test_channels_check_learns_the_instance_media_limits(
     monkeypatch.setenv("TIDINGS_T_MASTODON", TOKEN)
     channel = Channel(sandbox).channel
 
-    [health] = run(check_channels([channel], database, datetime.now(UTC)))
+    config = Config(channels=(channel,))
+    [health] = run(check_channels(config, [channel], database, datetime.now(UTC)))
 
     assert health.reachable, health.problem
     with database.reading() as session:

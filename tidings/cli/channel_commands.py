@@ -73,7 +73,7 @@ def check(
     now = context.now()
     database = context.database()
     check_vault_key(database, channels, renews=False)  # a wrong key: one line, nothing sent
-    results = asyncio.run(check_channels(channels, database, now))
+    results = asyncio.run(check_channels(config, channels, database, now))
     if context.json:
         emit_json([health_json(r, now) for r in results])
     else:

@@ -188,7 +188,7 @@ def routes(web: WebContext) -> list[Route]:
 
     async def run_check() -> Health:
         results = await check_channels(
-            list(web.config.channels), web.database, utcnow(), timeout=CHECK_TIMEOUT
+            web.config, list(web.config.channels), web.database, utcnow(), timeout=CHECK_TIMEOUT
         )
         return {result.channel: result for result in results}
 

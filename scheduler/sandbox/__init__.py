@@ -11,7 +11,10 @@ what it accepted, shows it at ``/``, and misbehaves on demand for tests::
         [post] = sandbox.state.posts("mastodon")
 
 Modules: ``state`` (what was received), ``faults`` (injection), ``exchange`` (the request
-wrapper every platform shares), one module per platform, ``page`` (HTML), ``control``
+wrapper every platform shares), one module per platform (and ``*_oauth`` for its token
+endpoints), ``oauth`` (the authorization server they share: apps, codes, issued tokens),
+``consent`` (the consent page every platform's authorization path shows), ``consent_client``
+(answers that page as a browser would, for the demo and tests), ``page`` (HTML), ``control``
 (``/_sandbox/`` JSON routes), ``app`` and ``server``.
 """
 

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import base64
 import hmac
-from datetime import timedelta
 from urllib.parse import urlencode
 
 from starlette.responses import Response
@@ -33,6 +32,8 @@ from starlette.responses import Response
 from scheduler.sandbox.exchange import Call, json_response
 from scheduler.sandbox.graph import access_token, graph_error, oauth_refusal
 from scheduler.sandbox.meta_oauth import (
+    LONG_LIVED,
+    SHORT_LIVED,
     MetaToken,
     described,
     issue_meta_token,
@@ -50,13 +51,11 @@ from scheduler.sandbox.oauth import (
     consent_of,
     issued_token,
     oauth_app,
-    redeem_code,
+    redeem_fields,
 )
 from scheduler.sandbox.state import JSON, SandboxState
 
 PLATFORM = "facebook"
-SHORT_LIVED = timedelta(hours=1)
-LONG_LIVED = timedelta(days=60)
 LIST_PAGES_SCOPE = "pages_show_list"
 PAGE_TASKS = ("ANALYZE", "ADVERTISE", "MODERATE", "CREATE_CONTENT", "MANAGE")
 DEFAULT_PAGE_LIMIT = 25
@@ -99,12 +98,7 @@ async def oauth_access_token(call: Call) -> Response:
         return token_answer(token, LONG_LIVED)
     if not params.get("code"):
         return graph_error(400, 100, "(#100) Missing required parameter: code")
-    consent = redeem_code(
-        call.state,
-        client_id=str(params.get("client_id")),
-        code=str(params["code"]),
-        redirect_uri=params.get("redirect_uri"),
-    )
+    consent = redeem_fields(call.state, app, params)
     if isinstance(consent, Refusal):
         return oauth_refusal(consent)
     token = issue_meta_token(call.state, consent, MetaToken("USER", now), SHORT_LIVED)

@@ -23,7 +23,7 @@ from scheduler.sandbox.oauth import (
     consent_of,
     issue_token,
     issued_token,
-    redeem_code,
+    redeem_fields,
 )
 from scheduler.sandbox.state import JSON
 
@@ -49,12 +49,7 @@ async def access_token(call: Call) -> Response:
         return _error(app.error, app.description, app.status)
     grant_type = form.get("grant_type")
     if grant_type == "authorization_code":
-        consent = redeem_code(
-            call.state,
-            client_id=app.client_id,
-            code=str(form.get("code") or ""),
-            redirect_uri=form.get("redirect_uri"),
-        )
+        consent = redeem_fields(call.state, app, form)
         if isinstance(consent, Refusal):
             return _error("invalid_request", _BAD_CODE)
         refresh = None

@@ -22,6 +22,10 @@ from scheduler.sandbox.graph import graph_error
 from scheduler.sandbox.oauth import Consent, IssuedToken, issue_token, issued_token, oauth_app
 from scheduler.sandbox.state import JSON, SandboxState
 
+# Both products' "Long-Lived Access Tokens": a token from a code lasts an hour, a long-lived one
+# 60 days.
+SHORT_LIVED = timedelta(hours=1)
+LONG_LIVED = timedelta(days=60)
 # Meta's "data access" window for a user's data, reported by debug_token ("permissions granted
 # to apps by app users with private profiles are now valid for 90 days").
 DATA_ACCESS = timedelta(days=90)

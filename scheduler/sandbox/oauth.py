@@ -251,6 +251,17 @@ def redeem_code(
     return found.consent
 
 
+def redeem_fields(state: SandboxState, app: OAuthApp, fields: JSON) -> Consent | Refusal:
+    """``redeem_code`` for ``app`` with the ``code`` and ``redirect_uri`` among a token request's
+    fields, for a platform that takes no PKCE verifier (LinkedIn, Facebook, Threads)."""
+    return redeem_code(
+        state,
+        client_id=app.client_id,
+        code=str(fields.get("code") or ""),
+        redirect_uri=fields.get("redirect_uri"),
+    )
+
+
 def s256(verifier: str) -> str:
     """The S256 code challenge of a PKCE verifier (RFC 7636 §4.2)."""
     digest = hashlib.sha256(verifier.encode("ascii", errors="replace")).digest()

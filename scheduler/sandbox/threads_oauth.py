@@ -31,6 +31,8 @@ from starlette.responses import Response
 from scheduler.sandbox.exchange import Call, json_response
 from scheduler.sandbox.graph import access_token, graph_error, oauth_refusal
 from scheduler.sandbox.meta_oauth import (
+    LONG_LIVED,
+    SHORT_LIVED,
     MetaToken,
     described,
     issue_meta_token,
@@ -46,13 +48,11 @@ from scheduler.sandbox.oauth import (
     consent_of,
     issued_token,
     oauth_app,
-    redeem_code,
+    redeem_fields,
 )
 from scheduler.sandbox.state import SandboxState
 
 PLATFORM = "threads"
-SHORT_LIVED = timedelta(hours=1)
-LONG_LIVED = timedelta(days=60)
 # "Long-lived tokens ... can be refreshed as long as they are at least 24 hours old".
 REFRESHABLE_AFTER = timedelta(hours=24)
 
@@ -84,12 +84,7 @@ async def oauth_access_token(call: Call) -> Response:
     app = authenticate_fields(call.state, platform=PLATFORM, fields=params)
     if isinstance(app, Refusal):
         return oauth_refusal(app)
-    consent = redeem_code(
-        call.state,
-        client_id=app.client_id,
-        code=str(params.get("code") or ""),
-        redirect_uri=params.get("redirect_uri"),
-    )
+    consent = redeem_fields(call.state, app, params)
     if isinstance(consent, Refusal):
         return oauth_refusal(consent)
     token = _issue(call.state, consent, long_lived=False)

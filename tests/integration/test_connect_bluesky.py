@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-import socket
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -29,6 +28,7 @@ from scheduler.sandbox import RunningSandbox
 from scheduler.sandbox.bluesky import add_account, did_for
 from scheduler.vault import DatabaseVault, Sealer
 from tests.fakes import MemoryVault, Saved, job
+from tests.integration.connecting import closed_origin
 
 T = TypeVar("T")
 HANDLE = "tidings.test"
@@ -170,10 +170,7 @@ def test_bluesky_failing_or_limiting_is_worth_another_try(
 
 
 def test_bluesky_unreachable_is_worth_another_try() -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        closed_port = probe.getsockname()[1]
-    error = refusal(channel(f"http://127.0.0.1:{closed_port}"), app_password())
+    error = refusal(channel(closed_origin()), app_password())
     assert str(error).startswith("could not reach Bluesky to log in: could not connect")
     assert error.retry
 

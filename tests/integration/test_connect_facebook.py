@@ -20,9 +20,7 @@ from scheduler.connect.base import ConnectError, OAuthClient
 from scheduler.connect.facebook import CONNECTOR, FacebookConnector
 from scheduler.connections import Grant
 from scheduler.sandbox import RunningSandbox, Settings
-from scheduler.sandbox.consent_client import answer_consent, redirected_query
-from scheduler.sandbox.oauth import register_oauth_app
-from tests.fakes import run_with_client
+from tests.integration.connecting import closed_origin, consented, exchanged, registered_client
 
 CALLBACK = "https://tidings.example.org/channels/news-fb/callback"
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -39,24 +37,21 @@ def _channel(sandbox: RunningSandbox, page_id: str = PAGE, base_url: str = "") -
 
 
 def _client(sandbox: RunningSandbox) -> OAuthClient:
-    client = OAuthClient("fb-" + secrets.token_hex(8), secrets.token_urlsafe(24))
-    register_oauth_app(
-        sandbox.state,
-        platform="facebook",
-        client_id=client.id,
-        client_secret=client.secret,
-        redirect_uris=[CALLBACK],
-    )
-    return client
+    return registered_client(sandbox, "facebook", redirect_uri=CALLBACK)
 
 
-def _consent(sandbox: RunningSandbox, client: OAuthClient, **answer: object) -> dict[str, str]:
+def _consent(
+    sandbox: RunningSandbox,
+    client: OAuthClient,
+    *,
+    decision: str = "allow",
+    grant: list[str] | None = None,
+) -> dict[str, str]:
     url = CONNECTOR.authorization_url(
         _channel(sandbox), client, redirect_uri=CALLBACK, state="st-1", code_challenge=None
     )
     assert url.startswith(f"{sandbox.base_url}/{VERSION}/dialog/oauth?")
-    with httpx.Client() as browser:
-        return redirected_query(answer_consent(browser, url, **answer))  # type: ignore[arg-type]
+    return consented(url, decision=decision, grant=grant)
 
 
 def _exchange(
@@ -67,12 +62,8 @@ def _exchange(
     page_id: str = PAGE,
     connector: FacebookConnector = CONNECTOR,
 ) -> Grant:
-    return run_with_client(
-        lambda http: connector.exchange(
-            http, _channel(sandbox, page_id), client, code=code, redirect_uri=CALLBACK,
-            verifier=None, now=NOW,
-        )
-    )  # fmt: skip
+    channel = _channel(sandbox, page_id)
+    return exchanged(connector, channel, client, code, redirect_uri=CALLBACK, now=NOW)
 
 
 def _manage(sandbox: RunningSandbox, **pages: str) -> None:
@@ -213,15 +204,10 @@ def test_the_page_token_dies_with_the_users_role_on_the_page(sandbox: RunningSan
 
 def test_an_unreachable_graph_is_worth_trying_again(sandbox: RunningSandbox) -> None:
     client = _client(sandbox)
-    closed = "http://127.0.0.1:9"
+    unreachable = _channel(sandbox, base_url=closed_origin())
 
     with pytest.raises(ConnectError) as refused:
-        run_with_client(
-            lambda http: CONNECTOR.exchange(
-                http, _channel(sandbox, base_url=closed), client, code="x" * 20,
-                redirect_uri=CALLBACK, verifier=None, now=NOW,
-            )
-        )  # fmt: skip
+        exchanged(CONNECTOR, unreachable, client, "x" * 20, redirect_uri=CALLBACK, now=NOW)
 
     assert refused.value.retry
     assert str(refused.value).startswith("Facebook could not be reached while exchanging")

@@ -20,8 +20,8 @@ from scheduler.connect.linkedin import CONNECTOR
 from scheduler.connections import Grant, Tokens
 from scheduler.sandbox import RunningSandbox
 from scheduler.sandbox.consent_client import answer_consent, redirected_query
-from scheduler.sandbox.oauth import register_oauth_app
-from tests.fakes import run_with_client
+from tests.fakes import Clock
+from tests.integration.connecting import exchanged, registered_client, renewed
 from tests.integration.sandbox_fixtures import linkedin_body
 
 CALLBACK = "https://tidings.example.org/channels/news-li/callback"
@@ -30,19 +30,10 @@ MEMBER = "urn:li:person:sandboxMember1"
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
-class Clock:
-    """The sandbox's time, moved by the test."""
-
-    def __init__(self) -> None:
-        self.now = NOW
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 @pytest.fixture
 def clock(sandbox: RunningSandbox, monkeypatch: pytest.MonkeyPatch) -> Clock:
-    clock = Clock()
+    """The sandbox's time, moved by the test."""
+    clock = Clock(NOW)
     monkeypatch.setattr(sandbox.state, "clock", clock)
     return clock
 
@@ -55,12 +46,9 @@ def _channel(sandbox: RunningSandbox, author: str = PAGE) -> LinkedInChannel:
 
 
 def _client(sandbox: RunningSandbox, *, refresh: bool = False) -> OAuthClient:
-    client = OAuthClient("li-" + secrets.token_hex(8), secrets.token_urlsafe(24))
-    register_oauth_app(
-        sandbox.state, platform="linkedin", client_id=client.id, client_secret=client.secret,
-        redirect_uris=[CALLBACK], programmatic_refresh=refresh,
-    )  # fmt: skip
-    return client
+    return registered_client(
+        sandbox, "linkedin", redirect_uri=CALLBACK, programmatic_refresh=refresh
+    )
 
 
 def _consent(
@@ -80,11 +68,7 @@ def _consent(
 
 
 def _exchange(channel: LinkedInChannel, client: OAuthClient, code: str) -> Grant:
-    return run_with_client(
-        lambda http: CONNECTOR.exchange(
-            http, channel, client, code=code, redirect_uri=CALLBACK, verifier=None, now=NOW
-        )
-    )
+    return exchanged(CONNECTOR, channel, client, code, redirect_uri=CALLBACK, now=NOW)
 
 
 def _connect(
@@ -95,11 +79,8 @@ def _connect(
 
 
 def _renew(channel: LinkedInChannel, client: OAuthClient, grant: Grant, at: datetime) -> Tokens:
-    return run_with_client(
-        lambda http: CONNECTOR.renew(
-            http, channel, client, token=grant.tokens.token, refresh=grant.tokens.refresh, now=at
-        )
-    )
+    tokens = grant.tokens
+    return renewed(CONNECTOR, channel, client, token=tokens.token, refresh=tokens.refresh, now=at)
 
 
 def _post(sandbox: RunningSandbox, token: str, text: str) -> int:

@@ -5,10 +5,7 @@ never expires, and can be revoked."""
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import json
-import secrets
 from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlsplit
 
@@ -22,10 +19,10 @@ from scheduler.connect.base import ConnectError, OAuthClient
 from scheduler.connect.mastodon import CONNECTOR, SCOPES, app_record, stored_app
 from scheduler.connections import Grant
 from scheduler.sandbox import RunningSandbox
-from scheduler.sandbox.consent_client import answer_consent, redirected_query
 from scheduler.sandbox.mastodon_oauth import MastodonApps
 from scheduler.sandbox.oauth import MASTODON_ACCOUNT_ID
 from tests.fakes import run_with_client
+from tests.integration.connecting import consented, exchanged, pkce
 
 CALLBACK = "https://tidings.example.org/channels/news-masto/callback"
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -43,13 +40,6 @@ def register(sandbox: RunningSandbox, redirect_uri: str = CALLBACK) -> OAuthClie
     )
 
 
-def pkce() -> tuple[str, str]:
-    """A verifier and its S256 challenge (RFC 7636 §4.1–4.2)."""
-    verifier = secrets.token_urlsafe(48)
-    digest = hashlib.sha256(verifier.encode()).digest()
-    return verifier, base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
-
-
 def consent(
     sandbox: RunningSandbox,
     client: OAuthClient,
@@ -60,19 +50,15 @@ def consent(
     url = CONNECTOR.authorization_url(
         channel(sandbox), client, redirect_uri=CALLBACK, state="st-1", code_challenge=challenge
     )
-    with httpx.Client() as browser:
-        return redirected_query(answer_consent(browser, url, decision=decision, grant=grant))
+    return consented(url, decision=decision, grant=grant)
 
 
 def exchange(
     sandbox: RunningSandbox, client: OAuthClient, code: str, verifier: str | None
 ) -> Grant:
-    return run_with_client(
-        lambda http: CONNECTOR.exchange(
-            http, channel(sandbox), client, code=code, redirect_uri=CALLBACK, verifier=verifier,
-            now=NOW,
-        )
-    )  # fmt: skip
+    return exchanged(
+        CONNECTOR, channel(sandbox), client, code, redirect_uri=CALLBACK, verifier=verifier, now=NOW
+    )
 
 
 def refused_exchange(

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-import socket
 from datetime import UTC, datetime
 
 import httpx
@@ -17,6 +16,7 @@ from scheduler.connect.base import ConnectError
 from scheduler.connect.telegram import CONNECTOR
 from scheduler.connections import Grant
 from scheduler.sandbox import RunningSandbox
+from tests.integration.connecting import closed_origin
 
 BOT_ID = 7000000123
 
@@ -151,9 +151,6 @@ def test_telegram_unreachable_or_failing_is_worth_another_try(sandbox: RunningSa
         str(failing) == "Telegram could not answer getChat (502 Bad Gateway): try again in a minute"
     )
     assert failing.retry
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        closed_port = probe.getsockname()[1]
-    unreachable = refusal(channel(f"http://127.0.0.1:{closed_port}"), bot_token())
+    unreachable = refusal(channel(closed_origin()), bot_token())
     assert str(unreachable).startswith("could not reach Telegram (getMe): could not connect")
     assert unreachable.retry

@@ -7,7 +7,6 @@ The sandbox here runs on a ``Clock`` the tests move (``SandboxState(clock=...)``
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -21,9 +20,8 @@ from scheduler.connect.base import ConnectError, OAuthClient
 from scheduler.connect.threads import CONNECTOR
 from scheduler.connections import Grant, Tokens
 from scheduler.sandbox import RunningSandbox, SandboxState, Settings, running_sandbox
-from scheduler.sandbox.consent_client import answer_consent, redirected_query
-from scheduler.sandbox.oauth import register_oauth_app
-from tests.fakes import Clock, run_with_client
+from tests.fakes import Clock
+from tests.integration.connecting import consented, exchanged, registered_client, renewed
 
 CALLBACK = "https://tidings.example.org/channels/news-threads/callback"
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -51,35 +49,24 @@ def _channel(sandbox: RunningSandbox, user_id: str = USER) -> ThreadsChannel:
 
 
 def _client(sandbox: RunningSandbox) -> OAuthClient:
-    client = OAuthClient("th-" + secrets.token_hex(8), secrets.token_urlsafe(24))
-    register_oauth_app(
-        sandbox.state,
-        platform="threads",
-        client_id=client.id,
-        client_secret=client.secret,
-        redirect_uris=[CALLBACK],
-    )
-    return client
+    return registered_client(sandbox, "threads", redirect_uri=CALLBACK)
 
 
-def _consent(sandbox: RunningSandbox, client: OAuthClient, **answer: object) -> dict[str, str]:
+def _consent(
+    sandbox: RunningSandbox, client: OAuthClient, decision: str = "allow"
+) -> dict[str, str]:
     url = CONNECTOR.authorization_url(
         _channel(sandbox), client, redirect_uri=CALLBACK, state="st-1", code_challenge=None
     )
     assert url.startswith(f"{sandbox.base_url}/oauth/authorize?")
-    with httpx.Client() as browser:
-        return redirected_query(answer_consent(browser, url, **answer))  # type: ignore[arg-type]
+    return consented(url, decision=decision)
 
 
 def _exchange(
     sandbox: RunningSandbox, client: OAuthClient, code: str, user_id: str = USER
 ) -> Grant:
-    return run_with_client(
-        lambda http: CONNECTOR.exchange(
-            http, _channel(sandbox, user_id), client, code=code, redirect_uri=CALLBACK,
-            verifier=None, now=CLOCK.now,
-        )
-    )  # fmt: skip
+    channel = _channel(sandbox, user_id)
+    return exchanged(CONNECTOR, channel, client, code, redirect_uri=CALLBACK, now=CLOCK.now)
 
 
 def _connect(sandbox: RunningSandbox) -> Grant:
@@ -88,11 +75,7 @@ def _connect(sandbox: RunningSandbox) -> Grant:
 
 
 def _renew(sandbox: RunningSandbox, token: str) -> Tokens:
-    return run_with_client(
-        lambda http: CONNECTOR.renew(
-            http, _channel(sandbox), None, token=token, refresh=None, now=CLOCK.now
-        )
-    )
+    return renewed(CONNECTOR, _channel(sandbox), None, token=token, refresh=None, now=CLOCK.now)
 
 
 def _me(sandbox: RunningSandbox, token: str) -> httpx.Response:

@@ -6,8 +6,6 @@ connector talks to the sandbox over loopback as it would to x.com and api.x.com.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import secrets
 from datetime import UTC, datetime, timedelta
 
@@ -21,9 +19,7 @@ from scheduler.connect.base import ConnectError, OAuthClient
 from scheduler.connect.x import CONNECTOR
 from scheduler.connections import Grant, Tokens
 from scheduler.sandbox import RunningSandbox
-from scheduler.sandbox.consent_client import answer_consent, redirected_query
-from scheduler.sandbox.oauth import register_oauth_app
-from tests.fakes import run_with_client
+from tests.integration.connecting import consented, exchanged, pkce, registered_client, renewed
 
 CALLBACK = "https://tidings.example.org/channels/news-x/callback"
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -34,24 +30,7 @@ def _channel(sandbox: RunningSandbox) -> XChannel:
 
 
 def _client(sandbox: RunningSandbox, *, confidential: bool = False) -> OAuthClient:
-    client = OAuthClient(
-        "x-" + secrets.token_hex(8), secrets.token_urlsafe(24) if confidential else ""
-    )
-    register_oauth_app(
-        sandbox.state,
-        platform="x",
-        client_id=client.id,
-        client_secret=client.secret,
-        redirect_uris=[CALLBACK],
-    )
-    return client
-
-
-def _pkce() -> tuple[str, str]:
-    """A verifier and its S256 challenge, by RFC 7636 §4.1–4.2."""
-    verifier = secrets.token_urlsafe(48)
-    digest = hashlib.sha256(verifier.encode()).digest()
-    return verifier, base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+    return registered_client(sandbox, "x", redirect_uri=CALLBACK, confidential=confidential)
 
 
 def _consent(
@@ -66,8 +45,7 @@ def _consent(
         _channel(sandbox), client, redirect_uri=CALLBACK, state="st-1", code_challenge=challenge
     )
     assert url.startswith(f"{sandbox.base_url}/i/oauth2/authorize?")
-    with httpx.Client() as browser:
-        return redirected_query(answer_consent(browser, url, decision=decision, grant=grant))
+    return consented(url, decision=decision, grant=grant)
 
 
 def _exchange(
@@ -77,16 +55,14 @@ def _exchange(
     verifier: str,
     redirect_uri: str = CALLBACK,
 ) -> Grant:
-    return run_with_client(
-        lambda http: CONNECTOR.exchange(
-            http, _channel(sandbox), client, code=code, redirect_uri=redirect_uri,
-            verifier=verifier, now=NOW,
-        )
+    return exchanged(
+        CONNECTOR, _channel(sandbox), client, code, redirect_uri=redirect_uri, verifier=verifier,
+        now=NOW,
     )  # fmt: skip
 
 
 def _connect(sandbox: RunningSandbox, client: OAuthClient) -> Grant:
-    verifier, challenge = _pkce()
+    verifier, challenge = pkce()
     return _exchange(sandbox, client, _consent(sandbox, client, challenge)["code"], verifier)
 
 
@@ -115,7 +91,7 @@ def test_the_consent_asks_for_pkce_and_every_scope_posting_needs(
     sandbox: RunningSandbox,
 ) -> None:
     client = _client(sandbox)
-    _, challenge = _pkce()
+    _, challenge = pkce()
 
     _consent(sandbox, client, challenge)
 
@@ -126,7 +102,7 @@ def test_the_consent_asks_for_pkce_and_every_scope_posting_needs(
 
 
 def test_a_denied_consent_comes_back_without_a_code(sandbox: RunningSandbox) -> None:
-    back = _consent(sandbox, _client(sandbox), _pkce()[1], decision="deny")
+    back = _consent(sandbox, _client(sandbox), pkce()[1], decision="deny")
 
     assert back["error"] == "access_denied" and back["state"] == "st-1" and "code" not in back
 
@@ -135,7 +111,7 @@ def test_an_unregistered_redirect_gets_an_error_page(sandbox: RunningSandbox) ->
     client = _client(sandbox)
     url = CONNECTOR.authorization_url(
         _channel(sandbox), client, redirect_uri="https://elsewhere.example/callback",
-        state="st-1", code_challenge=_pkce()[1],
+        state="st-1", code_challenge=pkce()[1],
     )  # fmt: skip
 
     with httpx.Client() as browser:
@@ -146,7 +122,7 @@ def test_an_unregistered_redirect_gets_an_error_page(sandbox: RunningSandbox) ->
 
 def test_a_replayed_code_is_refused(sandbox: RunningSandbox) -> None:
     client = _client(sandbox)
-    verifier, challenge = _pkce()
+    verifier, challenge = pkce()
     code = _consent(sandbox, client, challenge)["code"]
     _exchange(sandbox, client, code, verifier)
 
@@ -163,10 +139,10 @@ def test_a_wrong_verifier_redirect_or_secret_is_refused(
     sandbox: RunningSandbox, wrong: str
 ) -> None:
     client = _client(sandbox, confidential=True)
-    verifier, challenge = _pkce()
+    verifier, challenge = pkce()
     code = _consent(sandbox, client, challenge)["code"]
     if wrong == "verifier":
-        verifier = _pkce()[0]
+        verifier = pkce()[0]
     if wrong == "secret":
         client = OAuthClient(client.id, secrets.token_urlsafe(24))
 
@@ -188,28 +164,26 @@ def test_renewing_rotates_the_refresh_token(sandbox: RunningSandbox) -> None:
     later = NOW + timedelta(hours=3)
 
     def renew(refresh: str | None) -> Tokens:
-        return run_with_client(
-            lambda http: CONNECTOR.renew(
-                http, _channel(sandbox), client, token=grant.tokens.token, refresh=refresh,
-                now=later,
-            )
+        return renewed(
+            CONNECTOR, _channel(sandbox), client, token=grant.tokens.token, refresh=refresh,
+            now=later,
         )  # fmt: skip
 
-    renewed = renew(first)
+    fresh = renew(first)
 
-    assert renewed.refresh not in (None, first)
-    assert renewed.expires_at == later + timedelta(hours=2)
+    assert fresh.refresh not in (None, first)
+    assert fresh.expires_at == later + timedelta(hours=2)
     with pytest.raises(ConnectError) as spent:
         renew(first)
     assert not spent.value.retry
-    assert renew(renewed.refresh).refresh != renewed.refresh
+    assert renew(fresh.refresh).refresh != fresh.refresh
 
 
 def test_without_offline_access_there_is_nothing_to_renew_with(
     sandbox: RunningSandbox,
 ) -> None:
     client = _client(sandbox)
-    verifier, challenge = _pkce()
+    verifier, challenge = pkce()
     without = [s for s in REQUIRED_SCOPES["x"] if s != "offline.access"]
     code = _consent(sandbox, client, challenge, grant=without)["code"]
 
@@ -218,8 +192,6 @@ def test_without_offline_access_there_is_nothing_to_renew_with(
     assert grant.tokens.refresh is None and "offline.access" not in grant.scopes
     assert not CONNECTOR.renewable(refresh=None)
     with pytest.raises(ConnectError, match="reconnect"):
-        run_with_client(
-            lambda http: CONNECTOR.renew(
-                http, _channel(sandbox), client, token=grant.tokens.token, refresh=None, now=NOW
-            )
+        renewed(
+            CONNECTOR, _channel(sandbox), client, token=grant.tokens.token, refresh=None, now=NOW
         )

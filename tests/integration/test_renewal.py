@@ -271,3 +271,25 @@ def test_an_unset_client_id_is_recorded_without_asking_x(
     assert row.refresh_error == (
         "TIDINGS_T_X_CLIENT_ID ([oauth.x]) is not set: the token of channel x-en cannot be renewed"
     )
+
+
+def test_a_channel_check_renews_an_expired_connected_token_as_the_daemon_does(
+    database: Database, sandbox: RunningSandbox, config: Config, app_client: str
+) -> None:
+    """``channels check`` on a connected X channel whose token has expired renews it with the
+    ``[oauth.x]`` app (the channel names no client of its own, and the sandbox granted the
+    refresh token to that app), taking the channel's refresh lock and letting it go."""
+    from scheduler.channel_check import check_channels
+
+    now = utcnow()
+    before = connect_x(database, config, sandbox, app_client, expires_at=now - timedelta(minutes=1))
+
+    [health] = asyncio.run(check_channels(config, config.channels, database, now, timeout=5))
+
+    assert health.reachable, health.problem
+    assert token_requests(sandbox) == 1
+    row, token, refresh = stored(database)
+    assert token != before.token and live(sandbox, token) and refresh != before.refresh
+    assert row.refreshed_at is not None
+    with database.reading() as session:
+        assert session.get(RefreshLock, "x-en") is None

@@ -53,7 +53,7 @@ def init(folder: Path, env: dict[str, str], *, connecting: bool = True) -> None:
     database = Database(config.database_url)
     for channel in CONNECTED:
         connect(database, config.channel(channel), sealer=Sealer(env["TIDINGS_SECRET_KEY"]))
-    database.engine.dispose()
+    database.dispose()
 
 
 def check(folder: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:

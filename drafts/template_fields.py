@@ -3,8 +3,14 @@ and what it is for, read from the template itself (for a form that writes draft 
 
 A field's kind comes from how the template uses it: a loop over it or the ``hashtags`` filter
 makes a list, the ``date``/``datetime``/``number`` filters their kinds, and a hint that speaks
-of a paragraph or sentences makes prose. Whether it is required, and its hint, come from the
-template's opening comment (its "Required fields:" and "Optional fields:" sections).
+of a paragraph or sentences makes prose. Whether it is required, its label and its hint come from
+the template's opening comment (its "Required fields:" and "Optional fields:" sections), one line
+a field: its name, its label in brackets, then what it is for::
+
+    position (Position)   the role's title, e.g. "Operations Officer"
+
+Each language's file says it in its own language (``hiring.ko.txt.j2``: ``position (직책)``), so
+a form shows the words of its reader's language where the template has them.
 """
 
 from __future__ import annotations
@@ -26,18 +32,39 @@ FILTER_KINDS: dict[str, FieldKind] = {
     "number": "number",
 }
 _DOC = re.compile(r"\{#(.*?)#\}", re.DOTALL)
-_DOC_FIELD = re.compile(r"^\s+([A-Za-z_]\w*)\s{2,}(\S.*)$")
+_DOC_FIELD = re.compile(r"^\s+([A-Za-z_]\w*)(?: \(([^()]+)\))?\s{2,}(\S.*)$")
 _PROSE = re.compile(r"\b(paragraph|sentences?)\b")
 
 
 @dataclass(frozen=True)
+class FieldDoc:
+    """What one language's template file says of a field: its label ("" when it gives none)
+    and what the field is for."""
+
+    label: str
+    hint: str
+
+
+@dataclass(frozen=True)
 class TemplateField:
-    """A field a template reads: how it is typed, whether it is required, and what it is for."""
+    """A field a template reads: how it is typed, whether it is required, and what it is for,
+    as each language's file says it (``docs``: pairs of a language and its ``FieldDoc``)."""
 
     name: str
     kind: FieldKind
     required: bool | None  # None: the template does not say
-    hint: str
+    docs: tuple[tuple[str, FieldDoc], ...] = ()
+
+    def doc(self, language: str) -> FieldDoc:
+        """The field's label and hint in ``language`` (or another variety of it: ``ko-KR`` for
+        ``ko``), else in the first language that documents it; without a label, the name with
+        its underscores as spaces."""
+        primary = language.split("-")[0].lower()
+        found = dict(self.docs).get(language) or next(
+            (doc for tag, doc in self.docs if tag.split("-")[0].lower() == primary),
+            self.docs[0][1] if self.docs else FieldDoc("", ""),
+        )
+        return FieldDoc(found.label or self.name.replace("_", " ").capitalize(), found.hint)
 
 
 def template_fields(library: TemplateLibrary, template: str) -> tuple[TemplateField, ...]:
@@ -52,35 +79,38 @@ def template_fields(library: TemplateLibrary, template: str) -> tuple[TemplateFi
         return ()
     order: list[str] = []
     kinds: dict[str, FieldKind] = {}
-    docs: dict[str, tuple[bool | None, str]] = {}
+    required: dict[str, bool | None] = {}
+    docs: dict[str, list[tuple[str, FieldDoc]]] = {}
     for language in languages:
         try:
             source, tree = library.parsed(template, language)
         except DraftError:
             continue
         names = fields_read(tree)
-        for documented, about in _documented(source, names).items():
-            docs.setdefault(documented, about)
+        for documented, (needed, doc) in _documented(source, names).items():
+            required.setdefault(documented, needed)
+            docs.setdefault(documented, []).append((language, doc))
         order.extend(_in_order(tree, names))
         kinds = {**_kinds(tree, names), **kinds}
     names_in_order = [*docs, *(name for name in dict.fromkeys(order) if name not in docs)]
     return tuple(
         TemplateField(
             name=name,
-            kind=_kind(kinds.get(name, "text"), docs.get(name, (None, ""))[1]),
-            required=docs.get(name, (None, ""))[0],
-            hint=docs.get(name, (None, ""))[1],
+            kind=_kind(kinds.get(name, "text"), [doc.hint for _, doc in docs.get(name, [])]),
+            required=required.get(name),
+            docs=tuple(docs.get(name, [])),
         )
         for name in names_in_order
     )
 
 
-def _documented(source: str, names: frozenset[str]) -> dict[str, tuple[bool | None, str]]:
-    """Fields described in the template's opening comment: required or optional, and a hint."""
+def _documented(source: str, names: frozenset[str]) -> dict[str, tuple[bool | None, FieldDoc]]:
+    """Fields described in the template's opening comment: required or optional, and what it
+    says of each."""
     found = _DOC.search(source)
     if found is None:
         return {}
-    documented: dict[str, tuple[bool | None, str]] = {}
+    documented: dict[str, tuple[bool | None, FieldDoc]] = {}
     section: bool | None = None
     last: str | None = None
     for line in found[1].splitlines():
@@ -97,10 +127,10 @@ def _documented(source: str, names: frozenset[str]) -> dict[str, tuple[bool | No
         entry = _DOC_FIELD.match(line)
         if entry and entry[1] in names:
             last = entry[1]
-            documented[last] = (section, entry[2].strip())
+            documented[last] = (section, FieldDoc((entry[2] or "").strip(), entry[3].strip()))
         elif last is not None and line.startswith("    "):
-            required, hint = documented[last]
-            documented[last] = (required, f"{hint} {line.strip()}")
+            required, doc = documented[last]
+            documented[last] = (required, FieldDoc(doc.label, f"{doc.hint} {line.strip()}"))
     return documented
 
 
@@ -120,5 +150,7 @@ def _kinds(tree: nodes.Template, names: frozenset[str]) -> dict[str, FieldKind]:
     return kinds
 
 
-def _kind(kind: FieldKind, hint: str) -> FieldKind:
-    return "prose" if kind == "text" and _PROSE.search(hint) else kind
+def _kind(kind: FieldKind, hints: list[str]) -> FieldKind:
+    """Prose when any language's hint speaks of a paragraph or sentences (the English one does
+    for the built-in templates)."""
+    return "prose" if kind == "text" and any(_PROSE.search(hint) for hint in hints) else kind

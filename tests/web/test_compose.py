@@ -412,11 +412,11 @@ def test_the_form_becomes_the_draft_file_it_stands_for() -> None:
         expires_at="2026-12-31T23:59",
     )
     wanted = [
-        TemplateField("position", "text", True, ""),
-        TemplateField("deadline", "date", True, ""),
-        TemplateField("hashtags", "list", False, ""),
-        TemplateField("count", "number", False, ""),
-        TemplateField("link", "text", True, ""),
+        TemplateField("position", "text", True),
+        TemplateField("deadline", "date", True),
+        TemplateField("hashtags", "list", False),
+        TemplateField("count", "number", False),
+        TemplateField("link", "text", True),
     ]
     source = draft_source(form, wanted, [], ZoneInfo("Asia/Seoul"))
     assert tomllib.loads(source) == {

@@ -29,6 +29,7 @@ from tidings.web.compose_form import ComposeForm, ImageInput, field_kind, local_
 from tidings.web.context import WebContext, off_loop
 from tidings.web.error_pages import status_for
 from tidings.web.media import image_url
+from tidings.web.pages import UI_LANGUAGE
 from tidings.web.post_cards import PostCard
 from tidings.web.uploads import FILE_FIELD
 
@@ -280,7 +281,7 @@ class ComposePages:
             name=wanted.name,
             kind=field_kind(wanted.kind, typed),
             required=wanted.required,
-            hint=wanted.hint,
+            hint=wanted.doc(UI_LANGUAGE).hint,
             shared=typed.shared if typed is not None else "",
             per_language=tuple(
                 (tag, per_language.get(tag, "")) for tag in _ordered(languages, list(per_language))

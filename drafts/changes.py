@@ -9,13 +9,17 @@ what moved instead of the whole post again.
 A post's images count too (the approval binds their bytes and alt text): matched in order by
 the image the author gave, each is added, removed, replaced (other bytes in its place: a new
 picture, or a new version of it for the platform) or has new alt text, shown word by word.
+
+One edit usually changes every post of a language alike (one text, seven channels): for people,
+the changes come grouped (``PostChanges.groups``), each said once with the channels it reaches
+(``ko · linkedin, facebook, threads``); scripts still get one ``PostChange`` per post.
 """
 
 from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -79,13 +83,60 @@ class PostChange:
 
 
 @dataclass(frozen=True)
+class ChangeGroup:
+    """One change as a reviewer reads it: the same change to the posts of one ``language``,
+    with the ``channels`` whose posts it is (in the order of the posts)."""
+
+    language: str
+    channels: tuple[str, ...]
+    change: Change
+    pieces: tuple[Piece, ...]
+    images: tuple[ImageChange, ...] = ()
+
+    @property
+    def text_changed(self) -> bool:
+        return any(piece.change is not None for piece in self.pieces)
+
+
+# What makes two posts' changes one: their language and the change itself.
+_Same = tuple[str, Change, tuple[Piece, ...], tuple[ImageChange, ...]]
+
+
+class PostChanges(tuple[PostChange, ...]):
+    """The posts that changed, one by one (as scripts match them, by channel and language),
+    and ``groups``: the same changes as people read them, each once."""
+
+    __slots__ = ()
+
+    @property
+    def groups(self) -> tuple[ChangeGroup, ...]:
+        return group_changes(self)
+
+
+def group_changes(posts: Iterable[PostChange]) -> tuple[ChangeGroup, ...]:
+    """``posts`` with the same change in the same language as one group naming their channels;
+    languages in the order they first come, and within one the groups in that order too (a
+    channel whose own text changed otherwise stands apart)."""
+    channels: dict[_Same, list[str]] = {}
+    for post in posts:
+        same = (post.language, post.change, post.pieces, post.images)
+        channels.setdefault(same, []).append(post.channel)
+    languages = list(dict.fromkeys(language for language, *_ in channels))
+    in_order = sorted(channels.items(), key=lambda item: languages.index(item[0][0]))
+    return tuple(
+        ChangeGroup(language, tuple(names), change, pieces, images)
+        for (language, change, pieces, images), names in in_order
+    )
+
+
+@dataclass(frozen=True)
 class Changes:
     """How the posts differ from those the reviewer decided on."""
 
     reviewer: str
     decision: str
     at: datetime
-    posts: tuple[PostChange, ...]
+    posts: PostChanges
 
 
 def word_diff(before: str, after: str) -> tuple[Piece, ...]:
@@ -129,7 +180,7 @@ def compare(
     seen: Sequence[Mapping[str, Any]],
     posts: Sequence[Post],
     images: ImageRows = MappingProxyType({}),
-) -> tuple[PostChange, ...]:
+) -> PostChanges:
     """Each post that is new, gone or different (its text, or its ``images``: each post's, by
     channel and language) since ``seen``; the same ones are left out."""
     before = {(item["channel"], item["language"]): item for item in seen}
@@ -155,7 +206,7 @@ def compare(
         else:
             change, pieces = Change.CHANGED, word_diff(old_text or "", new_text or "")
         found.append(PostChange(key[0], key[1], change, pieces, pictures))
-    return tuple(found)
+    return PostChanges(found)
 
 
 def image_changes(
@@ -225,7 +276,7 @@ def changes_since_review(session: Session, draft: Draft, posts: Sequence[Post]) 
 
 def changes_since_seen(
     session: Session, draft: Draft, posts: Sequence[Post], seen: str
-) -> tuple[PostChange, ...] | None:
+) -> PostChanges | None:
     """What changed since the draft had the content hash ``seen`` (a reviewer's stale page), or
     None when that content is not known (it predates kept revisions)."""
     assert draft.id is not None

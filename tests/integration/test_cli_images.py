@@ -191,7 +191,7 @@ def test_draft_show_says_which_image_changed_since_the_approval(
     capsys.readouterr()
     run(["draft", "show", "1"])
     shown = capsys.readouterr().out
-    assert "linkedin (en): images changed" in shown
+    assert "en · linkedin, bluesky: images changed" in shown  # one change, said once
     assert "text changed" not in shown  # the texts read the same
     assert "image 1: replaced (" in shown
     assert "[-Volunteers-]{+Neighbours+}" in shown

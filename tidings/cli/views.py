@@ -12,7 +12,15 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from drafts.changes import Change, Changes, ImageChange, Piece, PostChange
+from drafts.changes import (
+    Change,
+    ChangeGroup,
+    Changes,
+    ImageChange,
+    Piece,
+    PostChange,
+    group_changes,
+)
 from drafts.composing import text_problems, text_rules
 from drafts.config import Config
 from drafts.credential_problems import CredentialCheck
@@ -191,24 +199,27 @@ def print_changes(changes: Changes, zone: tzinfo) -> None:
 
 
 def print_post_changes(posts: Sequence[PostChange], heading: str, console: Console) -> None:
-    """Posts that are new, gone or changed under ``heading``, a changed text in wdiff's marks."""
+    """Posts that are new, gone or changed under ``heading``, a changed text in wdiff's marks:
+    each change once, with the language and channels whose posts it is
+    (``ko · linkedin, facebook, threads: text changed``)."""
     console.print(Text(heading))
-    for post in posts:
-        console.print(Text(f"  {post.channel} ({post.language}): {_post_change_words(post)}"))
-        if post.change != Change.CHANGED or post.text_changed:
-            console.print(_marked(Text("    "), post.pieces))
-        for image in post.images:
+    for group in group_changes(posts):
+        channels = ", ".join(group.channels)
+        console.print(Text(f"  {group.language} · {channels}: {_change_words(group)}"))
+        if group.change != Change.CHANGED or group.text_changed:
+            console.print(_marked(Text("    "), group.pieces))
+        for image in group.images:
             console.print(_image_change_line(image))
     if not posts:
         console.print(Text("  The posts read the same; only their order or timing changed."))
 
 
-def _post_change_words(post: PostChange) -> str:
-    if post.change != Change.CHANGED:
-        return CHANGE_WORDS[post.change]
-    what = ["text changed"] if post.text_changed else []
-    what += ["images changed"] if post.images else []
-    return " and ".join(what) or CHANGE_WORDS[post.change]
+def _change_words(group: ChangeGroup) -> str:
+    if group.change != Change.CHANGED:
+        return CHANGE_WORDS[group.change]
+    what = ["text changed"] if group.text_changed else []
+    what += ["images changed"] if group.images else []
+    return " and ".join(what) or CHANGE_WORDS[group.change]
 
 
 def _image_change_line(image: ImageChange) -> Text:

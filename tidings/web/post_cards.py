@@ -3,7 +3,10 @@ would send (``scheduler.preview``, guarantee 4), measured by the platform's own 
 (an instance's limit can change after the post was stored), with the images it sends: the very
 version its platform gets (``drafts.media.PostImage``), shown as its feed crops them (the
 template and ``tidings.css``), with what was done to each for that platform. A text the
-platform sends after the post (Telegram's caption over 1,024 characters) follows it.
+platform sends after the post (Telegram's caption over 1,024 characters) follows it. The text
+looks as its feed shows it where a reviewer should see that (``feed_looks``: X's t.co links,
+LinkedIn's and Facebook's "…see more", Bluesky's and Mastodon's link card), every character
+of it still shown.
 
 A post waiting on a channel that cannot send it (``drafts.credential_problems``) says so on
 its card, as a warning that stays until the channel is reconnected.
@@ -32,6 +35,7 @@ from drafts.media_plan import image_problems
 from drafts.models import Post
 from drafts.text_rules import hidden, measure
 from scheduler.preview import preview, preview_images
+from tidings.web.feed_looks import Look, look_of, plain
 from tidings.web.media import image_url
 from tidings.web.translations import N_
 
@@ -159,6 +163,12 @@ class PostCard:
     alt_shown: bool = True  # False where the platform shows no alt text (Telegram)
     follow_ups: tuple[str, ...] = ()  # texts sent right after the post, each a message
     credential_problem: str | None = None  # its channel cannot send it when it is due
+    look: Look | None = None  # the text as its feed shows it
+
+    @property
+    def feed(self) -> Look:
+        """The text as its feed shows it; as it is, where no look was made."""
+        return self.look or plain(self.text)
 
     @property
     def remote_link(self) -> str | None:
@@ -220,6 +230,7 @@ def post_card(
         alt_shown=image_profile(channel, media_limits).shows_alt,
         follow_ups=tuple(text for _request, text in built.follow_ups),
         credential_problem=credential_problem,
+        look=look_of(post.platform, built, has_images=bool(images)),
     )
 
 

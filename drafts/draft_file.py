@@ -35,6 +35,7 @@ from drafts.config import Config
 from drafts.errors import DraftError, NotFoundError, TidingsError
 from drafts.languages import check_language_tag
 from drafts.media import MAX_IMAGES, MediaRef
+from drafts.messages import N_, Instant, Item, Problem, Problems, problem, reason_of, said
 from drafts.text_files import load_toml
 from drafts.times import end_of_day, in_calendar, localize, parse_time
 from drafts.validation import one_line, problems
@@ -83,7 +84,7 @@ class DraftFile(BaseModel):
         for tag in value or ():
             check_language_tag(tag)
         if value and len(set(value)) != len(value):
-            raise ValueError("lists a language twice")
+            raise ValueError(said(N_("lists a language twice")))
         return value
 
     @field_validator("text")
@@ -92,7 +93,7 @@ class DraftFile(BaseModel):
         for tag, body in value.items():
             check_language_tag(tag)
             if not body.strip():
-                raise ValueError(f"the {tag} text is empty")
+                raise ValueError(said(N_("the %(language)s text is empty"), language=tag))
         return value
 
 
@@ -129,11 +130,11 @@ def read_draft_file(source: str, name: str, config: Config, now: datetime) -> Dr
     what they name (channels, languages, times) wherever the keys they need were readable."""
     size = len(source.encode("utf-8"))
     if size > MAX_FILE_BYTES:
-        raise DraftError(
-            f"{name}: {size:,} bytes; a draft file may hold at most {MAX_FILE_BYTES:,} (256 KiB)"
-        )
+        too_large = N_("%(size)s bytes; a draft file may hold at most %(limit)s (256 KiB)")
+        sizes = {"size": f"{size:,}", "limit": f"{MAX_FILE_BYTES:,}"}
+        raise DraftError(Problems(name, (said(too_large, **sizes),)))
     data = load_toml(source, name, DraftError)
-    found: list[str] = []
+    found: list[Item] = []
     refused: set[str] = set()
     try:
         parsed = DraftFile.model_validate(data)
@@ -155,7 +156,7 @@ def _check(
     source: str,
     config: Config,
     now: datetime,
-    found: list[str],
+    found: list[Item],
 ) -> DraftContent | None:
     """The checked content, or None with every problem added to ``found``; a check whose keys
     were ``refused`` as written is skipped."""
@@ -177,9 +178,9 @@ def _check(
     if readable("expires_at"):
         expires_at = _attempt(found, lambda: _expires_at(parsed.expires_at, config.zone))
     if expires_at is not None and expires_at <= now:
-        found.append("expires_at: is already in the past")
+        found.append(problem("expires_at", N_("is already in the past")))
     elif publish and publish[0] and expires_at and publish[0] >= expires_at:
-        found.append("publish_at: is not before expires_at")
+        found.append(problem("publish_at", N_("is not before expires_at")))
     variants = None
     if languages is not None:
         variants = _attempt(
@@ -205,22 +206,22 @@ def _check(
     )
 
 
-def _attempt(found: list[str], check: Callable[[], T]) -> T | None:
-    """What ``check`` returns, or None with the problem it raised added to ``found``."""
+def _attempt(found: list[Item], check: Callable[[], T]) -> T | None:
+    """What ``check`` returns, or None with the problems it raised added to ``found``."""
     try:
         return check()
     except TidingsError as error:
-        found.append(str(error))
+        made = error.message
+        found.extend(made.items if isinstance(made, Problems) else (made,))
         return None
 
 
 def _check_lengths(value: Any, key: str = "") -> None:
     """A DraftError naming the first text or field value longer than ``MAX_TEXT_CHARACTERS``."""
     if isinstance(value, str) and len(value) > MAX_TEXT_CHARACTERS:
-        raise DraftError(
-            f"{key}: {len(value):,} characters; a text or field may hold at most "
-            f"{MAX_TEXT_CHARACTERS:,}"
-        )
+        too_long = N_("%(length)s characters; a text or field may hold at most %(limit)s")
+        lengths = {"length": f"{len(value):,}", "limit": f"{MAX_TEXT_CHARACTERS:,}"}
+        raise DraftError(problem(key, too_long, **lengths))
     if isinstance(value, dict):
         for name, item in value.items():
             _check_lengths(item, f"{key}.{name}" if key else name)
@@ -231,51 +232,77 @@ def _check_lengths(value: Any, key: str = "") -> None:
 
 def _languages(parsed: DraftFile) -> tuple[str, ...]:
     if parsed.template and parsed.text:
-        raise DraftError("text: give either a template with [fields] or [text], not both")
+        raise DraftError(
+            problem("text", N_("give either a template with [fields] or [text], not both"))
+        )
     if not parsed.template and not parsed.text:
-        raise DraftError("text: missing: give [text] per language, or a template with [fields]")
+        no_text = N_("missing: give [text] per language, or a template with [fields]")
+        raise DraftError(problem("text", no_text))
     if parsed.template:
         if not parsed.languages:
-            raise DraftError('languages: required with a template (like ["ko", "en"])')
+            raise DraftError(
+                problem("languages", N_('required with a template (like ["ko", "en"])'))
+            )
         return tuple(parsed.languages)
     if parsed.fields:
-        raise DraftError("fields: only a draft with a template takes [fields]")
+        raise DraftError(problem("fields", N_("only a draft with a template takes [fields]")))
     written = tuple(parsed.text)
     if parsed.languages and set(parsed.languages) != set(written):
         missing = sorted(set(parsed.languages) - set(written))
         extra = sorted(set(written) - set(parsed.languages))
         if missing:
-            raise DraftError(f"text: no text for {', '.join(missing)} (listed in languages)")
-        raise DraftError(f"text.{extra[0]}: {extra[0]} is not in languages")
+            listed = ", ".join(missing)
+            raise DraftError(
+                problem(
+                    "text", N_("no text for %(languages)s (listed in languages)"), languages=listed
+                )
+            )
+        raise DraftError(
+            problem(f"text.{extra[0]}", N_("%(language)s is not in languages"), language=extra[0])
+        )
     return tuple(parsed.languages or written)
 
 
 def _channel_problems(
     channel_ids: list[str], languages: tuple[str, ...] | None, config: Config
-) -> list[str]:
-    """Each unknown channel, or else the first channel and language that do not meet; the
-    languages are left alone when they could not be read (None)."""
+) -> list[Problem]:
+    """Each unknown channel, or else each channel that takes none of the draft's languages and
+    each language no channel takes; the languages are left alone when they could not be read
+    (None)."""
     if len(set(channel_ids)) != len(channel_ids):
-        return ["channels: lists a channel twice"]
+        return [problem("channels", N_("lists a channel twice"))]
     channels, unknown = [], []
     for channel_id in channel_ids:
         try:
             channels.append(config.channel(channel_id))
         except NotFoundError as error:
-            unknown.append(f"channels: {error}")
+            unknown.append(Problem("channels", str(error)))
     if unknown or languages is None:
         return unknown
-    for channel in channels:
-        if not any(channel.takes(language) for language in languages):
-            return [
-                f"channels: {channel.id} takes {', '.join(channel.languages)}, "
-                f"but this draft is in {', '.join(languages)}"
-            ]
-    for language in languages:
-        if not any(channel.takes(language) for channel in channels):
-            takes = "; ".join(f"{c.id} takes {', '.join(c.languages)}" for c in channels)
-            return [f"languages: no targeted channel takes {language} ({takes})"]
-    return []
+    written_in = ", ".join(languages)
+    found = [
+        problem(
+            "channels",
+            N_("%(channel)s takes %(takes)s, but this draft is in %(languages)s"),
+            channel=channel.id,
+            takes=", ".join(channel.languages),
+            languages=written_in,
+        )
+        for channel in channels
+        if not any(channel.takes(language) for language in languages)
+    ]
+    takes = "; ".join(f"{c.id}: {', '.join(c.languages)}" for c in channels)
+    found += [
+        problem(
+            "languages",
+            N_("no targeted channel takes %(language)s (%(takes)s)"),
+            language=language,
+            takes=takes,
+        )
+        for language in languages
+        if not any(channel.takes(language) for channel in channels)
+    ]
+    return found
 
 
 def _publish_at(
@@ -288,9 +315,10 @@ def _publish_at(
     if isinstance(value, datetime | str):
         instant = _instant(value, tz, now, "publish_at")
     else:
-        raise DraftError('publish_at: give a date and a time, or "next-slot"')
+        raise DraftError(problem("publish_at", N_('give a date and a time, or "next-slot"')))
     if instant <= now:
-        raise DraftError(f"publish_at: {str(value).strip()} is in the past")
+        when = Instant(instant, str(value).strip())
+        raise DraftError(problem("publish_at", N_("%(when)s is in the past"), when=when))
     return instant, False
 
 
@@ -302,7 +330,7 @@ def _expires_at(value: TimeValue | None, tz: ZoneInfo) -> datetime | None:
     try:
         return end_of_day(value, tz)
     except ValueError as error:
-        raise DraftError(f"expires_at: {error}") from None
+        raise DraftError(Problem("expires_at", reason_of(error))) from None
 
 
 def _instant(value: datetime | str, tz: ZoneInfo, now: datetime | None, key: str) -> datetime:
@@ -310,10 +338,10 @@ def _instant(value: datetime | str, tz: ZoneInfo, now: datetime | None, key: str
         if isinstance(value, datetime):
             return localize(value, tz) if value.tzinfo is None else in_calendar(value)
         if now is None and value.startswith("+"):
-            raise ValueError("give a date and time, not a relative time")
+            raise ValueError(said(N_("give a date and time, not a relative time")))
         return parse_time(value, tz, now or datetime.now(tz))
     except ValueError as error:
-        raise DraftError(f"{key}: {error}") from None
+        raise DraftError(Problem(key, reason_of(error))) from None
 
 
 def _variant(parsed: DraftFile, language: str, languages: tuple[str, ...]) -> VariantContent:

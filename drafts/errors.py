@@ -21,11 +21,28 @@
 
 The subclasses named with a module live beside the code that raises them. Anything else that
 escapes is a bug.
+
+An error carries its message as made (``drafts.messages``): ``str(error)`` is the English line
+the command line prints, ``error.message`` the structured value the web tells in the viewer's
+language.
 """
+
+from __future__ import annotations
+
+from drafts.messages import Message, Problem, Problems, Said
 
 
 class TidingsError(Exception):
     """An error the user can act on; ``str(error)`` is one clear line."""
+
+    def __init__(self, message: Message = "") -> None:
+        super().__init__(message)
+
+    @property
+    def message(self) -> Message:
+        """What the error says, as it was made (a subclass may have made a plain line)."""
+        made = self.args[0] if self.args else ""
+        return made if isinstance(made, str | Said | Problem | Problems) else str(self)
 
 
 class ConfigError(TidingsError):

@@ -22,7 +22,7 @@ class Sample(BaseModel):
 def refused(data: dict[str, Any]) -> list[str]:
     with pytest.raises(ValidationError) as raised:
         Sample.model_validate(data)
-    return problems(raised.value, data)
+    return [str(problem) for problem in problems(raised.value, data)]
 
 
 def test_every_field_is_one_problem() -> None:
@@ -43,19 +43,19 @@ def test_a_misspelled_key_is_one_problem_at_the_key_as_written() -> None:
 
 
 def test_a_value_outside_an_enumeration_is_named_with_the_values_allowed() -> None:
-    assert not_one_of("editr", "role", ["author", "reviewer", "editor"]) == (
+    assert str(not_one_of("editr", "role", ["author", "reviewer", "editor"])) == (
         "'editr' is not a role: author, reviewer or editor (did you mean editor?)"
     )
-    assert not_one_of("fr", "interface language", ["en"]) == (
+    assert str(not_one_of("fr", "interface language", ["en"])) == (
         "'fr' is not an interface language: en"
     )
-    long = not_one_of("x" * 500, "kind", ["post"])
+    long = str(not_one_of("x" * 500, "kind", ["post"]))
     assert long.startswith("'xxx") and long.endswith("… is not a kind: post")
     assert len(long) < 100
 
 
 def test_several_problems_make_one_line() -> None:
-    assert one_line("a.toml", ["kind: bad"]) == "a.toml: kind: bad"
-    assert one_line("a.toml", ["kind: bad", "title: missing"]) == (
+    assert str(one_line("a.toml", ["kind: bad"])) == "a.toml: kind: bad"
+    assert str(one_line("a.toml", ["kind: bad", "title: missing"])) == (
         "a.toml: 2 problems: kind: bad; title: missing"
     )

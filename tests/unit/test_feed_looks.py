@@ -1,5 +1,6 @@
 """How a feed shows a post's text: where LinkedIn folds it (graphemes or lines, never for white
-space alone), what X styles, and Bluesky's links read from the request's UTF-8 facets."""
+space alone), what X styles, Bluesky's links read from the request's UTF-8 facets, and
+Mastodon's hashtags and links, its card giving way to images."""
 
 from __future__ import annotations
 
@@ -45,3 +46,7 @@ def test_bluesky_links_and_tags_come_from_the_requests_facets_in_utf8_bytes() ->
     assert look.card is not None and look.card.host == "example.org"
     with_images = look_of("mastodon", built(config, "mastodon", text, "ko"), has_images=True)
     assert with_images.card is None  # the images take the card's place
+    assert [run.text for run in with_images.runs if run.kind != "text"] == [
+        "#여름",
+        "https://example.org/여름",
+    ]

@@ -66,6 +66,10 @@ _X_MENTION = regex.compile(
     r"(?![@＠\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u00ff\u0100-\u024f]|://)"
 )
 
+# Mastodon's Tag::HASHTAG_RE (app/models/tag.rb), its plainer form: '#' not after '/', ')' or a
+# word character, then word characters with at least one letter.
+_MASTODON_HASHTAG = regex.compile(r"(?<![/)\w])#(?>\w*\p{Alpha}\w*)")
+
 RunKind = Literal["text", "link", "tag", "mention"]
 
 
@@ -123,8 +127,11 @@ def look_of(platform: str, built: Preview, has_images: bool) -> Look:
     if platform == "mastodon":
         links = extract_urls(text, without_protocol=False, syntax=MASTODON)
         spans: list[_Span] = [(url.start, url.end, "link", None) for url in links]
+        tags: list[_Span] = [
+            (found.start(), found.end(), "tag", None) for found in _MASTODON_HASHTAG.finditer(text)
+        ]
         card = None if has_images or not links else _fetched_card(links[0].url)
-        return Look(runs=_runs(text, spans), card=card)
+        return Look(runs=_runs(text, spans + tags), card=card)
     fold = FOLDS.get(platform)
     cut = fold_at(text, fold) if fold is not None else None
     if cut is None:

@@ -43,6 +43,7 @@ DRAFT_ACTIONS: dict[str, frozenset[DraftStatus]] = {
     "approve": frozenset({D.IN_REVIEW}),
     "request-changes": frozenset({D.IN_REVIEW, D.APPROVED, D.SCHEDULED}),
     "schedule": frozenset({D.APPROVED, D.SCHEDULED}),
+    "unschedule": frozenset({D.SCHEDULED}),
     "cancel": frozenset({D.DRAFT, D.IN_REVIEW, D.CHANGES_REQUESTED, D.APPROVED, D.SCHEDULED}),
 }
 

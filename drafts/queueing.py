@@ -1,10 +1,17 @@
-"""Putting approved drafts' posts in the queue, at a time or in each channel's next free slot."""
+"""Putting approved drafts' posts in the queue (at a time, in each channel's next free slot, or
+now), taking them out again (unschedule, cancel), and reading the queue.
+
+Publishing now is scheduling at now: the posts become due and the daemon sends them, through
+the one claim that sends a post once. Whatever moves a draft's posts locks them first, so a
+daemon claiming one at that moment either took it before (it is publishing: moving the draft
+is refused) or finds it moved.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from itertools import islice
 from typing import Any
 
@@ -13,7 +20,7 @@ from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
 from drafts.audit import record
-from drafts.authoring import draft_posts, get_draft
+from drafts.authoring import get_draft
 from drafts.config import Config
 from drafts.errors import ScheduleError
 from drafts.lifecycle import (
@@ -37,10 +44,11 @@ SLOT_LEAD = timedelta(minutes=1)
 
 @dataclass(frozen=True)
 class ScheduleRequest:
-    """Either a time for every post, or each channel's next free slot."""
+    """A time for every post, each channel's next free slot, or now (every post due at once)."""
 
     at: datetime | None = None
     next_slot: bool = False
+    now: bool = False
 
 
 @dataclass(frozen=True)
@@ -62,36 +70,91 @@ def schedule_draft(
     config: Config,
     now: datetime,
 ) -> Scheduled:
-    """Queue an approved draft's posts (or move a scheduled draft's posts)."""
+    """Queue an approved draft's posts (or move a scheduled draft's posts), refused while one
+    of them is being published. A post keeps what the daemon knows of it: one whose last
+    attempt may have reached the platform is still checked there before it is sent again."""
     require(actor, Capability.QUEUE)
     draft = get_draft(session, draft_id)
     require_action(draft_id, draft.status, "schedule")
-    posts = [p for p in draft_posts(session, draft_id) if p.status not in FINAL_POST_STATUSES]
-    if request.next_slot:
-        due = _next_slots(session, draft, posts, config, now)
-    elif request.at is not None:
-        _check_time(draft, request.at, now)
-        due = {_post_id(post): request.at for post in posts}
-    else:
-        raise ScheduleError("give --at TIME or --next-slot")
+    posts = _posts_to_move(session, draft_id, "moved")
+    due = _due_times(session, draft, posts, request, config, now)
     for post in posts:
         post.due_at = post.attempt_at = due[_post_id(post)]
         post.status = PostStatus.SCHEDULED
-        post.failures, post.reconcile, post.reason = 0, False, None
+        post.failures, post.reason = 0, None
     draft.status = DraftStatus.SCHEDULED
     signal_queue_change(session)
     times = sorted({(p.channel, show(p.due_at, config.zone)) for p in posts if p.due_at})
     detail = "; ".join(f"{channel} at {when}" for channel, when in times)
-    record(session, actor=actor.name, action="draft.schedule", draft_id=draft_id, detail=detail)
+    action = "draft.publish-now" if request.now else "draft.schedule"
+    record(session, actor=actor.name, action=action, draft_id=draft_id, detail=detail)
     return Scheduled(draft=draft, due=due)
 
 
-def _check_time(draft: Draft, at: datetime, now: datetime) -> None:
-    if at <= now:
-        raise ScheduleError(f"at: {at.isoformat()} is in the past")
+def unschedule_draft(session: Session, *, draft_id: int, actor: User) -> list[Post]:
+    """Take a scheduled draft's posts out of the queue: it is approved again, nothing of it due
+    until it is scheduled anew (posts already out stay as they are). Returns the posts taken
+    out; refused while one of them is being published."""
+    require(actor, Capability.QUEUE)
+    draft = get_draft(session, draft_id)
+    require_action(draft_id, draft.status, "unschedule")
+    posts = _posts_to_move(session, draft_id, "unscheduled")
+    for post in posts:
+        post.status, post.due_at, post.attempt_at = PostStatus.PENDING, None, None
+    draft.status = DraftStatus.APPROVED
+    signal_queue_change(session)
+    detail = f"{len(posts)} post(s) unscheduled"
+    record(session, actor=actor.name, action="draft.unschedule", draft_id=draft_id, detail=detail)
+    return posts
+
+
+def _posts_to_move(session: Session, draft_id: int, moved: str) -> list[Post]:
+    """The draft's posts still to be sent, locked (PostgreSQL; SQLite's writer holds the
+    database) against a daemon's claim; ``ScheduleError`` if a daemon is sending one."""
+    posts = _locked_posts(session, draft_id)
+    for post in posts:
+        if post.status == PostStatus.PUBLISHING:
+            raise ScheduleError(
+                f"draft {draft_id} cannot be {moved} now: its {post.channel} ({post.language}) "
+                "post is being published; try again when it is out"
+            )
+    return [post for post in posts if post.status not in FINAL_POST_STATUSES]
+
+
+def _locked_posts(session: Session, draft_id: int) -> list[Post]:
+    query = (
+        select(Post)
+        .where(Post.draft_id == draft_id)
+        .order_by(col(Post.id))
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return list(session.exec(query))
+
+
+def _due_times(
+    session: Session,
+    draft: Draft,
+    posts: list[Post],
+    request: ScheduleRequest,
+    config: Config,
+    now: datetime,
+) -> dict[int, datetime]:
+    if request.next_slot:
+        return _next_slots(session, draft, posts, config, now)
+    at = now if request.now else request.at
+    if at is None:
+        raise ScheduleError("give --at TIME or --next-slot")
+    if not request.now and at <= now:
+        raise ScheduleError(f"at: {show(at, config.zone)} is in the past")
+    _check_expiry(draft, at, config.zone)
+    return {_post_id(post): at for post in posts}
+
+
+def _check_expiry(draft: Draft, at: datetime, zone: tzinfo) -> None:
     if draft.expires_at is not None and at >= draft.expires_at:
         raise ScheduleError(
-            f"at: {at.isoformat()} is after the draft expires ({draft.expires_at.isoformat()})"
+            f"at: {show(at, zone)} is after the draft expires ({show(draft.expires_at, zone)})"
         )
 
 
@@ -137,13 +200,14 @@ def _taken(session: Session, channel_id: str, draft: Draft) -> set[datetime]:
 
 
 def cancel_draft(session: Session, *, draft_id: int, actor: User) -> list[Post]:
-    """Cancel a draft and its posts that are not yet out; returns the posts cancelled."""
+    """Cancel a draft and its posts that are not yet out (one a daemon is sending goes on);
+    returns the posts cancelled."""
     require(actor, Capability.QUEUE)
     draft = get_draft(session, draft_id)
     require_action(draft_id, draft.status, "cancel")
     cancelled = [
         post
-        for post in draft_posts(session, draft_id)
+        for post in _locked_posts(session, draft_id)
         if post.status in {PostStatus.PENDING, PostStatus.SCHEDULED, PostStatus.RETRYING}
     ]
     for post in cancelled:

@@ -3,8 +3,10 @@
 Every instant is aware and in UTC (``utcnow``; drafts.timestamps stores them so); the zone is
 kept beside it for display (``show``). Times people type are accepted as ``2026-12-01 10:00``
 (in the default zone), ``2026-12-01T10:00:00+09:00`` or ``…Z``, ``2026-12-01 10:00 Europe/Paris``
-(an IANA zone after the time), and ``+30m``, ``+2h``, ``+1d`` (from now). A wall-clock time that a daylight-saving change skips or repeats is refused with
-the reason, because guessing would move a post by an hour. A time is taken only a day inside
+(an IANA zone after the time), and ``+10s``, ``+30m``, ``+2h``, ``+1d`` (from now); ``now`` itself
+is no time to read but a request (``means_now``: scheduling takes it as "publish now"). A
+wall-clock time that a daylight-saving change skips or repeats is refused with the reason,
+because guessing would move a post by an hour. A time is taken only a day inside
 the calendar's years 1 to 9999, so that every timezone can show it.
 """
 
@@ -15,8 +17,10 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-_RELATIVE = re.compile(r"^\+(\d+)\s*([mhd])$")
-_UNITS = {"m": "minutes", "h": "hours", "d": "days"}
+_RELATIVE = re.compile(r"^\+(\d+)\s*([smhd])$")
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+_RELATIVE_FORM = "+ a whole number and s, m, h or d, like +10s, +5m, +2h or +1d"
+_MOST_DIGITS = 12  # 10**12 seconds is past the year 9999 from any now
 _EARLIEST = datetime.min.replace(tzinfo=UTC) + timedelta(days=1)
 _LATEST = datetime.max.replace(tzinfo=UTC) - timedelta(days=1)
 
@@ -37,16 +41,16 @@ def zone(name: str) -> ZoneInfo:
         ) from None
 
 
+def means_now(text: str) -> bool:
+    """Whether ``text`` asks for now itself (``now``, in any case) rather than naming a time."""
+    return text.strip().lower() == "now"
+
+
 def parse_time(text: str, default_zone: ZoneInfo, now: datetime) -> datetime:
     """The instant ``text`` names, aware and in UTC; ``ValueError`` says what is wrong."""
     text = text.strip()
-    relative = _RELATIVE.match(text)
-    if relative:
-        amount, unit = int(relative[1]), _UNITS[relative[2]]
-        try:
-            return in_calendar(now + timedelta(**{unit: amount}))
-        except OverflowError:
-            raise ValueError(f"{text!r} is past the year 9999") from None
+    if text[:1] in {"+", "-"}:
+        return _relative(text, now)
     clock, zone_name = text, ""
     if _has_zone_suffix(text):
         clock, zone_name = text.rsplit(" ", 1)
@@ -61,6 +65,19 @@ def parse_time(text: str, default_zone: ZoneInfo, now: datetime) -> datetime:
             raise ValueError(f"{text!r} gives both an offset and a timezone; give one")
         return in_calendar(parsed)
     return localize(parsed, zone(zone_name) if zone_name else default_zone)
+
+
+def _relative(text: str, now: datetime) -> datetime:
+    relative = _RELATIVE.match(text)
+    if relative is None:
+        raise ValueError(f"{text!r} is not a time from now: give {_RELATIVE_FORM}")
+    digits, unit = relative[1], _UNITS[relative[2]]
+    try:
+        if len(digits) > _MOST_DIGITS:  # int() refuses thousands of digits with its own words
+            raise OverflowError
+        return in_calendar(now + timedelta(**{unit: int(digits)}))
+    except OverflowError:
+        raise ValueError(f"{text!r} is past the year 9999") from None
 
 
 def _has_zone_suffix(text: str) -> bool:

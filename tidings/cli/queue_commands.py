@@ -1,19 +1,30 @@
-"""``tidings schedule``, ``cancel`` and ``queue``."""
+"""``tidings schedule`` (at a time, in the next free slots, or now), ``unschedule``, ``cancel``
+and ``queue``."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from itertools import groupby
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 import typer
 from rich.text import Text
 
 from drafts.authoring import get_draft
+from drafts.config import Config
 from drafts.errors import ScheduleError
 from drafts.learned_limits import learned_limits
+from drafts.models import Post
 from drafts.post_media import images_by_post
-from drafts.queueing import ScheduleRequest, cancel_draft, schedule_draft, upcoming_posts
-from drafts.times import parse_time, show, zone
+from drafts.queueing import (
+    ScheduleRequest,
+    cancel_draft,
+    schedule_draft,
+    unschedule_draft,
+    upcoming_posts,
+)
+from drafts.times import means_now, parse_time, show, zone
 from tidings.cli.console import emit_json, out, say
 from tidings.cli.context import app_context
 from tidings.cli.views import post_json, queue_table
@@ -30,24 +41,21 @@ def schedule(
             "--at",
             metavar="TIME",
             help="'2026-12-01 10:00' (configured timezone), '… Europe/Paris', an ISO time with "
-            "offset, or '+2h'.",
+            "offset, a time from now ('+10s', '+5m', '+2h', '+1d'), or 'now' to publish now: "
+            "the posts are due at once and a running daemon (`tidings run`) sends them.",
         ),
     ] = None,
     next_slot: Annotated[
         bool, typer.Option("--next-slot", help="Each channel's next free posting slot.")
     ] = False,
 ) -> None:
-    """Queue an approved draft's posts, or move a scheduled draft."""
+    """Queue an approved draft's posts, move a scheduled draft, or publish it now (--at now)."""
     context = app_context(ctx)
     config = context.config
     if (at is None) == (not next_slot):
         raise ScheduleError("give either --at TIME or --next-slot")
     now = context.now()
-    try:
-        instant = parse_time(at, config.zone, now) if at else None
-    except ValueError as error:
-        raise ScheduleError(f"at: {error}") from None
-    request = ScheduleRequest(at=instant, next_slot=next_slot)
+    request = _request(at, next_slot, config.zone, now)
     with context.writing() as session:
         scheduled = schedule_draft(
             session,
@@ -71,8 +79,31 @@ def schedule(
             ]
         )
         return
-    say(f"Draft {draft_id} scheduled:")
-    for post in mine:
+    if request.now:
+        say(f"Draft {draft_id} is due now: a running daemon (`tidings run`) publishes it:")
+    else:
+        say(f"Draft {draft_id} scheduled:")
+    _say_due(mine, config)
+    assert scheduled.draft.id == draft_id
+
+
+def _request(
+    at: str | None, next_slot: bool, default_zone: ZoneInfo, now: datetime
+) -> ScheduleRequest:
+    """What ``--at`` or ``--next-slot`` ask for; ``ScheduleError`` naming ``at`` for a time
+    that cannot be read."""
+    if at is None:
+        return ScheduleRequest(next_slot=next_slot)
+    if means_now(at):
+        return ScheduleRequest(now=True)
+    try:
+        return ScheduleRequest(at=parse_time(at, default_zone, now))
+    except ValueError as error:
+        raise ScheduleError(f"at: {error}") from None
+
+
+def _say_due(posts: list[Post], config: Config) -> None:
+    for post in posts:
         channel_zone = config.channel(post.channel).zone(config.zone)
         assert post.due_at is not None
         local = show(post.due_at, channel_zone)
@@ -80,7 +111,22 @@ def schedule(
             f"  {post.channel} ({post.language}) at {show(post.due_at, config.zone)}"
             + (f" ({local} there)" if channel_zone != config.zone else "")
         )
-    assert scheduled.draft.id == draft_id
+
+
+def unschedule(ctx: typer.Context, draft_id: DraftId) -> None:
+    """Take a scheduled draft's posts out of the queue: it stays approved, to schedule again."""
+    context = app_context(ctx)
+    with context.writing() as session:
+        posts = unschedule_draft(session, draft_id=draft_id, actor=context.actor(session))
+    if context.json:
+        emit_json(
+            {"id": draft_id, "status": "approved", "unscheduled_posts": [p.id for p in posts]}
+        )
+    else:
+        say(
+            f"Draft {draft_id} unscheduled ({len(posts)} post(s) no longer due); it stays "
+            f"approved: `tidings schedule {draft_id}` queues it again."
+        )
 
 
 def cancel(ctx: typer.Context, draft_id: DraftId) -> None:

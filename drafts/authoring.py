@@ -242,6 +242,7 @@ def _store_variants(session: Session, draft_id: int, content: DraftContent) -> d
         )
         row.text = variant.text
         row.fields = {name: _jsonable(value) for name, value in variant.fields.items()}
+        row.channel_texts = dict(variant.channel_texts)
         session.add(row)
         session.flush()
         ids[variant.language] = _id(row)

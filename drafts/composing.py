@@ -1,5 +1,6 @@
 """From draft content to posts: one per (channel, language the channel takes), each rendered
-for its platform and measured by that platform's rules.
+for its platform (or the channel's own text in that language, where the draft gives one) and
+measured by that platform's rules.
 
 The text here is the text the platform will show; the review preview, the length check and
 (later) the request builders all start from it.
@@ -88,7 +89,10 @@ def _render(
     library: TemplateLibrary,
     learned: Mapping[str, TextRules],
 ) -> RenderedPost:
-    if template is None:
+    own = variant.channel_texts.get(channel.id)
+    if own is not None:
+        text = own  # the channel's own text replaces the draft's, a template's too
+    elif template is None:
         assert variant.text is not None
         text = variant.text
     else:
@@ -156,8 +160,8 @@ ImageRows = Mapping[tuple[str, str], Sequence[PostImage]]
 
 
 def content_hash(posts: Sequence[PostText], images: ImageRows = MappingProxyType({})) -> str:
-    """A fingerprint of exactly what reviewers see: every post's channel, language and text,
-    and the bytes (SHA-256) and alt text of each image it sends. A post without images hashes
+    """A fingerprint of exactly what reviewers see: every post's channel, language and text
+    (the text sent, a channel's own text included), and the bytes (SHA-256) and alt text of each image it sends. A post without images hashes
     as it did before images existed, so approvals given then still hold."""
     rows: list[list[Any]] = []
     for post in posts:

@@ -16,6 +16,13 @@ or a template with fields, where any field may be a table of per-language values
     [fields]
     location = { en = "Seoul", ko = "서울" }
 
+Either way, a channel may have a text of its own in some of its languages, which replaces the
+text (or the template's) for that channel's post in that language: a shorter X post beside a
+long LinkedIn one::
+
+    [channel_text.x-en]
+    en = "..."
+
 Every problem a file has is reported at once, each with its field, in one line:
 ``hiring.toml: 2 problems: kind: 'tweetstorm' is not a kind: update, hiring, event or post;
 channels: unknown channel 'linkdin' (did you mean linkedin?)``.
@@ -24,7 +31,7 @@ channels: unknown channel 'linkdin' (did you mean linkedin?)``.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Literal, TypeVar
 from zoneinfo import ZoneInfo
@@ -76,6 +83,7 @@ class DraftFile(BaseModel):
     expires_at: TimeValue | None = None
     fields: dict[str, Any] = {}
     text: dict[str, str] = {}
+    channel_text: dict[str, dict[str, str]] = {}
     media: list[MediaEntry] = Field(default=[], max_length=MAX_IMAGES)
 
     @field_validator("languages")
@@ -99,11 +107,13 @@ class DraftFile(BaseModel):
 
 @dataclass(frozen=True)
 class VariantContent:
-    """One language's content: free text, or the template fields resolved for that language."""
+    """One language's content: free text, or the template fields resolved for that language,
+    and the texts of the channels that have their own in this language (by channel id)."""
 
     language: str
     text: str | None
     fields: Mapping[str, Any]
+    channel_texts: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -164,13 +174,20 @@ def _check(
     def readable(*keys: str) -> bool:
         return refused.isdisjoint(keys)
 
-    if readable("text", "fields"):
-        _attempt(found, lambda: _check_lengths({"text": parsed.text, "fields": parsed.fields}))
+    if readable("text", "fields", "channel_text"):
+        written = {
+            "text": parsed.text,
+            "fields": parsed.fields,
+            "channel_text": parsed.channel_text,
+        }
+        _attempt(found, lambda: _check_lengths(written))
     languages = None
     if readable("template", "text", "languages", "fields"):
         languages = _attempt(found, lambda: _languages(parsed))
     if readable("channels"):
         found += _channel_problems(parsed.channels, languages, config)
+    if readable("channels", "channel_text") and languages is not None:
+        found += _channel_text_problems(parsed, languages, config)
     publish = None
     if readable("publish_at"):
         publish = _attempt(found, lambda: _publish_at(parsed.publish_at, config.zone, now))
@@ -305,6 +322,42 @@ def _channel_problems(
     return found
 
 
+def _channel_text_problems(
+    parsed: DraftFile, languages: tuple[str, ...], config: Config
+) -> list[str]:
+    """Each ``[channel_text.<channel id>]`` text that no post would send: for a channel the
+    draft does not target, or in a language the draft or the channel does not have; and each
+    one left empty (the channel sends the draft's text without it)."""
+    found = []
+    for channel_id, texts in parsed.channel_text.items():
+        key = f"channel_text.{channel_id}"
+        if channel_id not in parsed.channels:
+            found.append(
+                f"{key}: {channel_id} is not one of the draft's channels "
+                f"({', '.join(parsed.channels)})"
+            )
+            continue
+        if not texts:
+            found.append(f'{key}: gives no text (like en = "...")')
+        try:
+            channel = config.channel(channel_id)
+        except NotFoundError:
+            continue  # said under channels
+        for tag, body in texts.items():
+            if tag not in languages:
+                found.append(
+                    f"{key}.{tag}: {tag} is not one of the draft's languages "
+                    f"({', '.join(languages)})"
+                )
+            elif not channel.takes(tag):
+                found.append(f"{key}.{tag}: {channel_id} does not publish in {tag}")
+            elif not body.strip():
+                found.append(
+                    f"{key}.{tag}: is empty (leave it out and {channel_id} sends the {tag} text)"
+                )
+    return found
+
+
 def _publish_at(
     value: TimeValue | None, tz: ZoneInfo, now: datetime
 ) -> tuple[datetime | None, bool]:
@@ -345,9 +398,18 @@ def _instant(value: datetime | str, tz: ZoneInfo, now: datetime | None, key: str
 
 
 def _variant(parsed: DraftFile, language: str, languages: tuple[str, ...]) -> VariantContent:
+    channel_texts = {
+        channel_id: _tidy(texts[language])
+        for channel_id, texts in parsed.channel_text.items()
+        if language in texts
+    }
     if not parsed.template:
-        body = parsed.text[language].replace("\r\n", "\n").strip()
-        return VariantContent(language=language, text=body, fields={})
+        return VariantContent(
+            language=language,
+            text=_tidy(parsed.text[language]),
+            fields={},
+            channel_texts=channel_texts,
+        )
     return VariantContent(
         language=language,
         text=None,
@@ -355,7 +417,13 @@ def _variant(parsed: DraftFile, language: str, languages: tuple[str, ...]) -> Va
             name: _field_value(name, value, language, languages)
             for name, value in parsed.fields.items()
         },
+        channel_texts=channel_texts,
     )
+
+
+def _tidy(text: str) -> str:
+    """A text as written, as posts send it: Unix line ends, no surrounding blank space."""
+    return text.replace("\r\n", "\n").strip()
 
 
 def _media(parsed: DraftFile, languages: tuple[str, ...]) -> tuple[MediaRef, ...]:

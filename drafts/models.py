@@ -84,7 +84,8 @@ class Draft(DraftBase, table=True):
 
 
 class Variant(SQLModel, table=True):
-    """The draft's content in one language: its own text, or the template fields for it."""
+    """The draft's content in one language: its own text, or the template fields for it, and
+    the texts some channels send instead (by channel id; ``[channel_text.<channel id>]``)."""
 
     __table_args__ = (UniqueConstraint("draft_id", "language"),)
 
@@ -93,6 +94,7 @@ class Variant(SQLModel, table=True):
     language: str = Field(sa_type=String(35), nullable=False)
     text: str | None = Field(default=None, sa_type=Text)
     fields: dict[str, Any] = Field(default_factory=dict, sa_type=JSON, nullable=False)
+    channel_texts: dict[str, str] = Field(default_factory=dict, sa_type=JSON, nullable=False)
 
 
 class Post(SQLModel, table=True):

@@ -30,7 +30,7 @@ async def test_a_title_sits_isolated_from_the_page_around_it(
     as_joon: httpx.AsyncClient, drafts: Drafts, database: Database
 ) -> None:
     draft_id = drafts.add(title=TITLE)
-    inbox = parse((await as_joon.get("/")).text)
+    inbox = parse((await as_joon.get("/inbox")).text)
     row = inbox.find("tr", id=f"draft-{draft_id}")
     assert isinstance(row, Tag)
     assert isolating(row, TITLE).find_parent("a") is not None

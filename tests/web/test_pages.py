@@ -68,7 +68,7 @@ async def test_the_inbox_lists_drafts_in_review_oldest_first(
     not_submitted = drafts.add({"en": "Still a draft"}, title="Still a draft", review=False)
     for draft_id in (third, first, second):
         drafts.submit(draft_id)
-    page = await as_joon.get("/")
+    page = await as_joon.get("/inbox")
     assert page.status_code == 200
     assert listed_drafts(page.text) == [third, first, second]
     assert elements(page.text, f'a[href="/drafts/{not_submitted}"]') == []
@@ -184,13 +184,13 @@ async def test_pages_cost_the_same_queries_for_few_drafts_and_many(
 ) -> None:
     draft_id = drafts.add({"en": "One"}, title="One")
     with counting_queries(database) as few:
-        assert (await as_joon.get("/")).status_code == 200
+        assert (await as_joon.get("/inbox")).status_code == 200
     with counting_queries(database) as few_on_page:
         assert (await as_joon.get(f"/drafts/{draft_id}")).status_code == 200
     for n in range(5):
         drafts.add({"en": f"More {n}", "ko": f"더 {n}"}, title=f"More {n}")
     with counting_queries(database) as many:
-        page = await as_joon.get("/")
+        page = await as_joon.get("/inbox")
     assert len(listed_drafts(page.text)) == 6
     assert len(many) == len(few)
     with counting_queries(database) as many_on_page:  # three posts instead of two
@@ -241,7 +241,7 @@ async def test_a_bug_is_a_plain_500_page_without_a_traceback(
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as browser:
         await log_in(browser, people["joon"])
         monkeypatch.setattr("tidings.web.inbox.load_inbox", broken)
-        response = await browser.get("/")
+        response = await browser.get("/inbox")
     assert response.status_code == 500
     assert "Tidings hit an internal error" in response.text
     assert "secret internals" not in response.text
@@ -255,7 +255,7 @@ async def test_the_inbox_comes_a_page_at_a_time(
     ids = [drafts.add({"en": f"Update {n}"}, title=f"Update {n}") for n in range(5)]
 
     async def listed(query: str) -> list[int]:
-        page = await as_joon.get("/" + query)
+        page = await as_joon.get("/inbox" + query)
         assert "5 drafts wait for review" in page.text
         return listed_drafts(page.text)
 
@@ -264,4 +264,4 @@ async def test_the_inbox_comes_a_page_at_a_time(
     assert await listed("?page=3") == ids[4:]
     assert await listed("?page=99") == ids[4:]
     assert await listed("?page=nope") == ids[:2]
-    assert one((await as_joon.get("/")).text, 'a[rel="next"]')["href"] == "/?page=2"
+    assert one((await as_joon.get("/inbox")).text, 'a[rel="next"]')["href"] == "/inbox?page=2"

@@ -231,7 +231,7 @@ async def test_a_korean_user_sees_the_inbox_and_draft_page_in_korean(
     korean_joon: httpx.AsyncClient, drafts: Drafts
 ) -> None:
     draft_id = drafts.add()
-    inbox = await korean_joon.get("/")
+    inbox = await korean_joon.get("/inbox")
     assert inbox.status_code == 200
     assert page_language(inbox.text) == "ko"
     assert heading(inbox.text) == "검토함"
@@ -253,14 +253,14 @@ async def test_a_korean_user_sees_the_inbox_and_draft_page_in_korean(
 @SQLITE_ONLY
 async def test_an_english_user_sees_english(as_mina: httpx.AsyncClient, drafts: Drafts) -> None:
     draft_id = drafts.add()
-    inbox = await as_mina.get("/", headers={"Accept-Language": KOREAN})
+    inbox = await as_mina.get("/inbox", headers={"Accept-Language": KOREAN})
     assert page_language(inbox.text) == "ko"  # mina chose nothing yet: her browser asks Korean
     token = csrf_token(inbox.text)
     saved = await as_mina.post(
         "/preferences", data={"csrf_token": token, "timezone": "Asia/Seoul", "language": "en"}
     )
     assert saved.status_code == 303
-    inbox = await as_mina.get("/", headers={"Accept-Language": KOREAN})  # her choice wins
+    inbox = await as_mina.get("/inbox", headers={"Accept-Language": KOREAN})  # her choice wins
     assert page_language(inbox.text) == "en"
     assert heading(inbox.text) == "Review inbox"
     assert "One draft waits for review." in inbox.text
@@ -296,14 +296,14 @@ async def test_switching_language_in_preferences(
     assert stored_language(database, "joon") == "ko"
     inbox = await as_joon.get("/")
     assert "저장했습니다. 이제 시간을 Asia/Seoul 기준으로 표시합니다." in inbox.text
-    assert heading(inbox.text) == "검토함"
+    assert heading(inbox.text) == "내 작업"
     form = await as_joon.get("/preferences")
     assert heading(form.text) == "환경 설정"
     assert languages_offered(form.text) == [("en", "English", False), ("ko", "한국어", True)]
 
     async with client(app) as elsewhere:  # a new login reads the choice from the user
         await log_in(elsewhere, people["joon"])
-        assert heading((await elsewhere.get("/")).text) == "검토함"
+        assert heading((await elsewhere.get("/")).text) == "내 작업"
 
     back = await as_joon.post(
         "/preferences",
@@ -313,7 +313,7 @@ async def test_switching_language_in_preferences(
     assert stored_language(database, "joon") == "en"
     inbox = await as_joon.get("/")
     assert "Saved. Times are now shown in Asia/Seoul." in inbox.text
-    assert heading(inbox.text) == "Review inbox"
+    assert heading(inbox.text) == "My desk"
 
 
 @SQLITE_ONLY
@@ -352,15 +352,15 @@ async def test_accept_language_decides_for_visitors_and_users_without_a_choice(
 
         await log_in(browser, people["ara"])
         inbox = await browser.get("/", headers={"Accept-Language": KOREAN})
-        assert heading(inbox.text) == "검토함"
+        assert heading(inbox.text) == "내 작업"
         inbox = await browser.get("/", headers={"Accept-Language": "fr"})
-        assert heading(inbox.text) == "Review inbox"
+        assert heading(inbox.text) == "My desk"
 
     set_language(database, "ara", "en")
     async with client(app) as browser:
         await log_in(browser, people["ara"])
         inbox = await browser.get("/", headers={"Accept-Language": KOREAN})
-        assert heading(inbox.text) == "Review inbox"
+        assert heading(inbox.text) == "My desk"
 
 
 @SQLITE_ONLY

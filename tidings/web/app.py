@@ -29,6 +29,7 @@ from tidings.web import (
     channels_page,
     compose,
     connect_page,
+    desk,
     draft_page,
     inbox,
     media,
@@ -94,6 +95,7 @@ def create_app(
     web = WebContext(config=config, database=database, pages=Pages())
     routes: list[BaseRoute] = [
         *auth.routes(web),
+        *desk.routes(web),
         *inbox.routes(web),
         *draft_page.routes(web),
         *compose.routes(web),

@@ -32,6 +32,7 @@ from drafts.messages import APPROVAL_RECORDED, APPROVED_AND_SCHEDULED, SENT_BACK
 from drafts.models import AuditEntry, Draft
 from drafts.post_media import images_by_post
 from drafts.review import Decision, StaleReview, approvals_of, approve, request_changes
+from drafts.review_comments import ReviewComment, latest_comments
 from drafts.times import show, utcnow
 from drafts.users import name_of
 from scheduler.connections import connections
@@ -58,6 +59,8 @@ class DraftView:
     changes: Changes | None
     # After a stale approval: what changed since the reviewer opened the page (None if unknown).
     since_opened: tuple[PostChange, ...] | None = None
+    # What the reviewers said in the latest review round (a request for changes, approvals).
+    comments: tuple[ReviewComment, ...] = ()
 
 
 def load_draft(
@@ -68,8 +71,9 @@ def load_draft(
     seen: str | None = None,
 ) -> DraftView:
     """The draft, its posts as cards with their images and their channels' credential
-    problems (in ``gettext``'s language, times in ``zone``), its approvals, its history and
-    what changed since the last review decision (NotFoundError if none); with ``seen``, also
+    problems (in ``gettext``'s language, times in ``zone``), its approvals, its history, what
+    its reviewers said last and what changed since the last review decision (NotFoundError if
+    none); with ``seen``, also
     what changed since the draft had that content hash."""
     with web.database.reading() as session:
         draft = get_draft(session, draft_id)
@@ -82,6 +86,7 @@ def load_draft(
         entries = history(session, draft_id=draft_id)
         changes = changes_since_review(session, draft, posts)
         since_opened = changes_since_seen(session, draft, posts, seen) if seen else None
+        comments = latest_comments(session, draft_id=draft_id)
         check = CredentialCheck(web.config, connections(session), os.environ, utcnow())
     return DraftView(
         draft=draft,
@@ -103,6 +108,7 @@ def load_draft(
         history=tuple(entries),
         changes=changes,
         since_opened=since_opened,
+        comments=comments,
     )
 
 

@@ -1,4 +1,5 @@
-"""The review inbox page: ``drafts.inbox``'s drafts waiting for review, ``PAGE_SIZE`` a page."""
+"""The review inbox page: ``drafts.inbox``'s drafts waiting for review, ``PAGE_SIZE`` a page.
+The desk (``desk``) shows the first of them; this page has them all."""
 
 from __future__ import annotations
 
@@ -28,4 +29,4 @@ def routes(web: WebContext) -> list[Route]:
         page = await off_loop(load_inbox, web.database, asked)
         return web.pages.render(request, "inbox.html", inbox=page)
 
-    return [Route("/", inbox, methods=["GET"])]
+    return [Route("/inbox", inbox, methods=["GET"])]

@@ -1,0 +1,287 @@
+"""An author's desk: their own drafts grouped by what happens next, the newest first.
+
+The groups, in the order a working day needs them: being written, sent back with changes
+requested (with the reviewer's comment), in review, approved but not yet scheduled, scheduled
+(with when the next post goes), published in the last ``WEEK``, and needing a person (a post
+failed, or its outcome is unknown). The first five follow the draft's status; the last two
+follow its posts, so a draft partly published can be both scheduled and published.
+
+Each group shows its newest ``limit`` drafts and counts them all; ``desk_group`` pages through
+one group. Five queries whatever the number of drafts: the status groups in one (ranked within
+each status by a window), the requests' comments, the next due times, the published and the
+needing-attention groups. Only the columns the desk shows are read (never a draft's source).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, func
+from sqlalchemy import select as select_columns
+from sqlmodel import Session, col, select
+
+from drafts.attention import SETTLEABLE
+from drafts.lifecycle import UPCOMING_POST_STATUSES, DraftStatus, PostStatus
+from drafts.models import AuditEntry, Draft, Post
+from drafts.review_comments import ReviewComment, requested_changes
+
+WEEK = timedelta(days=7)
+
+
+class Group(StrEnum):
+    DRAFT = "draft"
+    CHANGES_REQUESTED = "changes_requested"
+    IN_REVIEW = "in_review"
+    APPROVED = "approved"
+    SCHEDULED = "scheduled"
+    PUBLISHED = "published"
+    ATTENTION = "attention"
+
+
+# The groups a draft is in by its status alone.
+BY_STATUS: dict[Group, DraftStatus] = {
+    Group.DRAFT: DraftStatus.DRAFT,
+    Group.CHANGES_REQUESTED: DraftStatus.CHANGES_REQUESTED,
+    Group.IN_REVIEW: DraftStatus.IN_REVIEW,
+    Group.APPROVED: DraftStatus.APPROVED,
+    Group.SCHEDULED: DraftStatus.SCHEDULED,
+}
+
+
+@dataclass(frozen=True)
+class DeskEntry:
+    """One of the author's drafts as its group shows it.
+
+    ``at`` is when it last moved: its latest audit entry (an edit, a submission, a decision,
+    scheduling) for the status groups; its latest post to be published or to stop for the
+    last two. ``posts`` counts those posts there."""
+
+    id: int
+    title: str
+    channels: tuple[str, ...]
+    at: datetime
+    next_due: datetime | None = None  # scheduled: when its next post goes
+    posts: int = 0
+    first_post: int | None = None  # needing attention: the post to open first
+    comment: ReviewComment | None = None  # changes requested: what the reviewer asked
+
+
+@dataclass(frozen=True)
+class DeskGroup:
+    group: Group
+    entries: tuple[DeskEntry, ...]
+    total: int  # drafts in the group, though ``entries`` stops at the limit
+    number: int = 1  # the page, when paging through the group
+    pages: int = 1
+
+
+@dataclass(frozen=True)
+class Desk:
+    groups: tuple[DeskGroup, ...]  # every group, in ``Group``'s order, the empty ones too
+
+    @property
+    def empty(self) -> bool:
+        return all(group.total == 0 for group in self.groups)
+
+
+def author_desk(session: Session, *, author_id: int, now: datetime, limit: int) -> Desk:
+    """Every group of ``author_id``'s drafts, each its newest ``limit`` and its size."""
+    by_status = _status_groups(session, author_id, list(BY_STATUS), 0, limit)
+    groups = [
+        *(by_status[group] for group in BY_STATUS),
+        _published(session, author_id, now, 0, limit),
+        _needing_attention(session, author_id, 0, limit),
+    ]
+    return Desk(groups=tuple(_completed(session, group) for group in groups))
+
+
+def desk_group(
+    session: Session, *, author_id: int, group: Group, now: datetime, page: int, size: int
+) -> DeskGroup:
+    """Page ``page`` (from 1; clamped to the first and the last) of one group, ``size`` a page."""
+    number = max(1, page)
+    found = _one_group(session, author_id, group, now, (number - 1) * size, size)
+    pages = max(1, -(-found.total // size))
+    if number > pages:  # asked past the end: the last page
+        number = pages
+        found = _one_group(session, author_id, group, now, (number - 1) * size, size)
+    return replace(_completed(session, found), number=number, pages=pages)
+
+
+def _one_group(
+    session: Session, author_id: int, group: Group, now: datetime, offset: int, limit: int
+) -> DeskGroup:
+    if group == Group.PUBLISHED:
+        return _published(session, author_id, now, offset, limit)
+    if group == Group.ATTENTION:
+        return _needing_attention(session, author_id, offset, limit)
+    return _status_groups(session, author_id, [group], offset, limit)[group]
+
+
+def _completed(session: Session, group: DeskGroup) -> DeskGroup:
+    """The group with what its entries show besides the draft: comments, next due times."""
+    ids = [entry.id for entry in group.entries]
+    if group.group == Group.CHANGES_REQUESTED:
+        comments = requested_changes(session, ids)
+        entries = tuple(replace(e, comment=comments.get(e.id)) for e in group.entries)
+    elif group.group == Group.SCHEDULED:
+        due = _next_due(session, ids)
+        entries = tuple(replace(e, next_due=due.get(e.id)) for e in group.entries)
+    else:
+        return group
+    return replace(group, entries=entries)
+
+
+def _status_groups(
+    session: Session, author_id: int, groups: Sequence[Group], offset: int, limit: int
+) -> dict[Group, DeskGroup]:
+    """The groups that follow the status, in one query: each status's drafts ranked newest
+    first, the rows ranked ``offset`` + 1 to ``offset + limit`` of each, and their number."""
+    statuses = [str(BY_STATUS[group]) for group in groups]
+    rows = session.connection().execute(_ranked(author_id, statuses, offset, limit)).all()
+    entries: dict[str, list[DeskEntry]] = {status: [] for status in statuses}
+    totals: dict[str, int] = {}
+    for row in rows:
+        entries[row.status].append(
+            DeskEntry(id=row.id, title=row.title, channels=tuple(row.channels), at=row.at)
+        )
+        totals[row.status] = row.total
+    counts = _status_counts(session, author_id, statuses) if offset else totals
+    return {
+        group: DeskGroup(group, tuple(entries[status]), counts.get(status, 0))
+        for group, status in zip(groups, statuses, strict=True)
+    }
+
+
+def _ranked(author_id: int, statuses: list[str], offset: int, limit: int) -> Select[Any]:
+    mine = (col(Draft.author_id) == author_id, col(Draft.status).in_(statuses))
+    moved = (
+        select(AuditEntry.draft_id, func.max(AuditEntry.at).label("at"))
+        .where(col(AuditEntry.draft_id).in_(select(Draft.id).where(*mine)))
+        .group_by(col(AuditEntry.draft_id))
+        .subquery()
+    )
+    at = func.coalesce(moved.c.at, Draft.updated_at)
+    ranked = (
+        select_columns(
+            col(Draft.id),
+            col(Draft.title),
+            col(Draft.status),
+            col(Draft.channels),
+            at.label("at"),
+            func.row_number()
+            .over(partition_by=col(Draft.status), order_by=(at.desc(), col(Draft.id).desc()))
+            .label("rank"),
+            func.count().over(partition_by=col(Draft.status)).label("total"),
+        )
+        .outerjoin(moved, moved.c.draft_id == Draft.id)
+        .where(*mine)
+        .subquery()
+    )
+    return (
+        select_columns(ranked)
+        .where(ranked.c.rank > offset, ranked.c.rank <= offset + limit)
+        .order_by(ranked.c.status, ranked.c.rank)
+    )
+
+
+def _status_counts(session: Session, author_id: int, statuses: list[str]) -> dict[str, int]:
+    """How many of the author's drafts are in each of ``statuses`` (for a page past the first,
+    whose rows may not be there to carry the count)."""
+    rows = session.exec(
+        select(Draft.status, func.count())
+        .where(Draft.author_id == author_id, col(Draft.status).in_(statuses))
+        .group_by(col(Draft.status))
+    ).all()
+    return {status: int(count) for status, count in rows}
+
+
+def _published(
+    session: Session, author_id: int, now: datetime, offset: int, limit: int
+) -> DeskGroup:
+    """The author's drafts with posts published in the last ``WEEK``, the latest first."""
+    recently = (
+        col(Post.status) == PostStatus.PUBLISHED,
+        col(Post.updated_at) >= now - WEEK,
+    )
+    return _by_posts(session, Group.PUBLISHED, author_id, recently, offset, limit)
+
+
+def _needing_attention(session: Session, author_id: int, offset: int, limit: int) -> DeskGroup:
+    """The author's drafts with posts that failed or need a person, the latest first."""
+    stopped = (col(Post.status).in_([str(status) for status in SETTLEABLE]),)
+    return _by_posts(session, Group.ATTENTION, author_id, stopped, offset, limit)
+
+
+def _by_posts(
+    session: Session,
+    group: Group,
+    author_id: int,
+    which: tuple[ColumnElement[bool], ...],
+    offset: int,
+    limit: int,
+) -> DeskGroup:
+    """A group of the author's drafts that have posts matching ``which``: per draft how many,
+    the first of them and when the latest changed; the drafts counted by a window."""
+    per_draft = (
+        select_columns(
+            col(Post.draft_id),
+            func.count().label("posts"),
+            func.min(Post.id).label("first_post"),
+            func.max(Post.updated_at).label("at"),
+        )
+        .where(*which, col(Post.draft_id).in_(select(Draft.id).where(Draft.author_id == author_id)))
+        .group_by(col(Post.draft_id))
+        .subquery()
+    )
+    query = (
+        select_columns(
+            col(Draft.id),
+            col(Draft.title),
+            col(Draft.channels),
+            per_draft.c.posts,
+            per_draft.c.first_post,
+            per_draft.c.at,
+            func.count().over().label("total"),
+        )
+        .join(per_draft, per_draft.c.draft_id == Draft.id)
+        .order_by(per_draft.c.at.desc(), col(Draft.id).desc())
+        .offset(offset)
+        .limit(limit)
+    )
+    rows = session.connection().execute(query).all()
+    entries = tuple(
+        DeskEntry(
+            id=row.id,
+            title=row.title,
+            channels=tuple(row.channels),
+            at=row.at,
+            posts=row.posts,
+            first_post=row.first_post,
+        )
+        for row in rows
+    )
+    if rows:
+        total = int(rows[0].total)
+    elif offset:  # past the last page, the window counted nothing: count apart
+        total = int(session.exec(select(func.count()).select_from(per_draft)).one())
+    else:
+        total = 0
+    return DeskGroup(group, entries, total)
+
+
+def _next_due(session: Session, draft_ids: list[int]) -> dict[int, datetime]:
+    """When each draft's next post goes: the earliest due time of its posts still to send."""
+    if not draft_ids:
+        return {}
+    upcoming = [str(status) for status in UPCOMING_POST_STATUSES]
+    rows = session.exec(
+        select(Post.draft_id, func.min(Post.due_at))
+        .where(col(Post.draft_id).in_(draft_ids), col(Post.status).in_(upcoming))
+        .group_by(col(Post.draft_id))
+    ).all()
+    return {draft_id: due for draft_id, due in rows if due is not None}

@@ -178,7 +178,7 @@ async def test_an_uploaded_photo_is_stored_without_its_gps_position(
         assert (await stranger.get(str(thumbnail))).status_code == 303
     # One alt text field per language of the draft, each labelled.
     labels = texts(entry, "label")
-    assert labels == ["Alt text (en)", "Alt text (ko)"]
+    assert labels == ["Alt text (English)", "Alt text (Korean)"]
 
 
 @SQLITE_ONLY

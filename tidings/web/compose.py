@@ -5,10 +5,19 @@ The form becomes a draft file (``compose_form``) that goes through ``read_draft_
 messages. A refusal shows the form again with what was typed and the one-line reason; roles
 are checked by the services (``drafts.users.require``), never from the page.
 
-One form, several buttons (``action``): ``refresh`` shows the fields of the chosen template,
-``preview`` renders every post without saving, ``save`` stores the draft, ``submit`` stores it
-and sends it to review. An approved draft is scheduled from its edit page. The routes here
-decide what happens; ``compose_page`` builds the page that shows it.
+One form, several buttons (``action``): ``refresh`` shows what the chosen kind asks for (a
+template's fields, or a text per language), ``preview`` renders every post without saving,
+``save`` stores the draft, ``submit`` stores it and sends it to review. The kind, the
+template, the channels and the fields may be chosen in any order: neither ``refresh`` nor
+``preview`` needs a title, and the page's script asks ``/compose/content`` for the content and
+images sections as soon as a kind, a channel or a language is chosen. The routes here decide
+what happens; ``compose_page`` builds the page that shows it.
+
+Whatever stores a draft answers with a redirect (post/redirect/get): a reload shows the draft,
+and never sends the form again; a refusal that stored nothing shows the form as typed. A blank
+form's token makes it one draft however often it is sent (``compose_once``). "Publish at" and
+"each channel's next free slot" together are refused next to the field, as the command line
+refuses ``--at`` with ``--next-slot``.
 
 As the author types, htmx posts the form to ``/compose/preview``, which answers with the
 previews alone (every post's card, its counts against its platform's limits, its problems):
@@ -40,7 +49,7 @@ from starlette.routing import Route
 
 from drafts.authoring import add_draft, draft_posts, edit_draft, get_draft
 from drafts.composing import compose
-from drafts.draft_file import KINDS, DraftContent, read_draft_file
+from drafts.draft_file import DraftContent, read_draft_file
 from drafts.errors import DraftError, NotFoundError, ScheduleError, TidingsError
 from drafts.learned_limits import learned_limits
 from drafts.media_limits import learned_media_limits
@@ -56,6 +65,8 @@ from drafts.times import parse_time, show, utcnow
 from drafts.users import Capability, require
 from tidings.web.auth import Viewer
 from tidings.web.compose_form import ComposeForm, draft_source
+from tidings.web.compose_kinds import sent
+from tidings.web.compose_once import FormTokens, new_token
 from tidings.web.compose_page import SUBMITTABLE, ComposePages, PostTiming, Stored
 from tidings.web.context import WebContext, off_loop
 from tidings.web.pages import flash, isolated
@@ -67,6 +78,8 @@ from tidings.web.vocabulary import DRAFT_STATUS_WORDS
 FILE_NAME = "form"  # how read_draft_file names the draft in its messages; not shown
 ACTIONS = ("refresh", "preview", "save", "submit", "upload")
 NEED_TIME = N_("at: give a time, or choose each channel's next free slot")
+BOTH_TIMES = N_("Publish at: give a time, or tick “each channel's next free slot”, not both.")
+NOT_SENT = "compose_not_sent"  # the session's note of why a saved draft was not sent to review
 Gettext = Callable[[str], str]
 
 
@@ -222,25 +235,30 @@ def schedule(
         )
 
 
-def _posted(data: FormData) -> ComposeForm:
-    lists = {
-        name: [value for value in data.getlist(name) if isinstance(value, str)]
-        for name in ("channel", "language")
-    }
-    return ComposeForm.posted(data, lists)
-
-
 def routes(web: WebContext) -> list[Route]:
     library = TemplateLibrary.default(web.config.template_folders)
     pages = ComposePages(web, library)
+    tokens = FormTokens()
+
+    def posted(data: FormData) -> ComposeForm:
+        """The form as sent, its template's languages following the channels chosen."""
+        lists = {
+            name: [value for value in data.getlist(name) if isinstance(value, str)]
+            for name in ("channel", "language")
+        }
+        form = ComposeForm.posted(data, lists)
+        pages.follow_choices(form)
+        return form
 
     async def new_draft(request: Request) -> Response:
+        """A blank form with a token of its own; ``?kind=`` chooses what it is (as the form
+        sends it: ``hiring:hiring``)."""
         check_writer(request.state.viewer)
-        form = ComposeForm()
-        asked = request.query_params.get("template", "")
-        if asked in library.kinds():
-            form.template = form.template_shown = asked
-            form.kind = asked if asked in KINDS else form.kind
+        form = ComposeForm(token=new_token())
+        asked = sent(request.query_params.get("kind", ""))
+        if asked.kind and (not asked.template or asked.template in library.kinds()):
+            form.kind, form.template = asked.kind, asked.template
+            pages.follow_choices(form)
         return await pages.render(request, form)
 
     async def edit_page(request: Request) -> Response:
@@ -249,8 +267,14 @@ def routes(web: WebContext) -> list[Route]:
         _ = web.pages.gettext(request)
         stored = await off_loop(load_stored, web, request.path_params["draft_id"], _)
         form = ComposeForm.of_draft(stored.draft, viewer.zone, stored.originals)
+        not_sent = request.session.pop(NOT_SENT, None)
         return await pages.render(
-            request, form, stored=stored, cards=stored.cards, timing=stored.draft
+            request,
+            form,
+            stored=stored,
+            cards=stored.cards,
+            timing=stored.draft,
+            not_sent=not_sent if isinstance(not_sent, str) else None,
         )
 
     async def compose_new(request: Request) -> Response:
@@ -264,7 +288,7 @@ def routes(web: WebContext) -> list[Route]:
     async def act(request: Request, data: FormData, draft_id: int | None) -> Response:
         viewer: Viewer = request.state.viewer
         check_writer(viewer)
-        form = _posted(data)
+        form = posted(data)
         asked = str(data.get("action", "preview"))
         action = asked if asked in ACTIONS else "preview"
         _ = web.pages.gettext(request)
@@ -286,35 +310,60 @@ def routes(web: WebContext) -> list[Route]:
                 fill_in = _("Fill in the fields of template %(template)s, then preview or save.")
                 return await again(note=fill_in % {"template": form.template})
             return await again(note=_("Fill in the text, then preview or save."))
+        if form.both_times:
+            both = {"publish_at": _(BOTH_TIMES)}
+            return await again(field_errors=both, nothing_saved=action != "preview")
         try:
             if action == "preview":
                 source, cards, timing = await preview_of(form, viewer, _)
                 return await again(cards=cards, timing=timing, previewed=True, source=source)
             languages = pages.text_languages(form)
             _source, content = read_content(web, form, pages.fields(form), languages, viewer.zone)
-            saved = await off_loop(save, web, library, viewer, draft_id, content, _)
         except TidingsError as error:
             return await again(error=error, nothing_saved=action != "preview")
-        if action == "save" or saved.status not in SUBMITTABLE:
+        async with tokens.sending(viewer.id, form.token if draft_id is None else "") as sending:
+            try:
+                target = draft_id if draft_id is not None else sending.draft_id
+                saved = await off_loop(save, web, library, viewer, target, content, _)
+            except TidingsError as error:
+                return await again(error=error, nothing_saved=True)
+            sending.draft_id = saved.draft_id
+            return await after_saving(request, viewer, saved, action, _)
+
+    async def after_saving(
+        request: Request, viewer: Viewer, saved: Saved, action: str, _: Gettext
+    ) -> Response:
+        """Where a saved draft goes, with what happened: its edit page after "Save draft"
+        (or a refused submit, with the reason), its draft page once in review."""
+        if action == "save":
             flash(request, saved.message)
             return RedirectResponse(f"/drafts/{saved.draft_id}/edit", status_code=303)
+        if saved.status not in SUBMITTABLE:  # sent before: the same form, once more
+            flash(request, saved.message)
+            return RedirectResponse(f"/drafts/{saved.draft_id}", status_code=303)
         try:
             await off_loop(send_to_review, web, viewer, saved.draft_id)
         except TidingsError as error:
-            # The draft is saved: the page becomes its edit page, with the reason.
-            stored = await off_loop(load_stored, web, saved.draft_id, _)
-            not_sent = _("It was not sent to review.")
-            return await again(error=error, note=f"{saved.message} {not_sent}")
-        sent = _("Sent to review.")
-        flash(request, f"{saved.message} {sent}")
+            flash(request, f"{saved.message} {_('It was not sent to review.')}")
+            request.session[NOT_SENT] = str(error)
+            return RedirectResponse(f"/drafts/{saved.draft_id}/edit", status_code=303)
+        flash(request, f"{saved.message} {_('Sent to review.')}")
         return RedirectResponse(f"/drafts/{saved.draft_id}", status_code=303)
+
+    async def content_sections(request: Request) -> Response:
+        """The content and images sections for the form as it is (the page's script asks once
+        a kind, a channel or a language is chosen), storing nothing."""
+        check_writer(request.state.viewer)
+        async with request.form() as data:
+            form = posted(data)
+        return await pages.sections(request, form)
 
     async def images_section(request: Request) -> Response:
         """The images section alone, after the files chosen or dropped were added (or one
         removed): what the page's script asks for instead of a page load."""
         check_writer(request.state.viewer)
         async with request.form() as data:
-            form = _posted(data)
+            form = posted(data)
             refused = await change_images(web.database, form, data, web.pages.gettext(request))
         # 200 even for a refused file: the section says what was refused, and a browser logs
         # every 4xx answer to a script as an error in its console.
@@ -325,10 +374,12 @@ def routes(web: WebContext) -> list[Route]:
         viewer: Viewer = request.state.viewer
         check_writer(viewer)
         async with request.form() as data:
-            form = _posted(data)
+            form = posted(data)
         _ = web.pages.gettext(request)
         if form.template != form.template_shown:
             return pages.preview(request, note=_("Fill in the template's fields to see its posts."))
+        if form.both_times:
+            return pages.preview(request, error=_(BOTH_TIMES))
         try:
             _source, cards, timing = await preview_of(form, viewer, _)
         except TidingsError as error:
@@ -382,6 +433,7 @@ def routes(web: WebContext) -> list[Route]:
         Route("/compose", compose_new, methods=["POST"]),
         Route("/compose/preview", live_preview, methods=["POST"]),
         Route("/compose/images", images_section, methods=["POST"]),
+        Route("/compose/content", content_sections, methods=["POST"]),
         Route("/drafts/{draft_id:int}/edit", edit_page, methods=["GET"]),
         Route("/drafts/{draft_id:int}/edit", compose_edit, methods=["POST"]),
         Route("/drafts/{draft_id:int}/schedule", schedule_page, methods=["POST"]),

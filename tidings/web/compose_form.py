@@ -7,10 +7,12 @@ how the template uses it) says how the text becomes a TOML value: a list (one it
 date, a number, or a string. A value that does not parse is written as the string typed, for
 the template to refuse by name.
 
-Form names: ``kind``, ``title``, ``channel`` (repeated), ``template``, ``language`` (repeated,
-with a template), ``field:NAME`` (the same for every language), ``field:NAME:LANG`` (one
-language), ``text:LANG`` (free text), ``publish_at`` and ``expires_at`` (``datetime-local``, in
-the viewer's timezone), ``next_slot``; for each image (already stored: ``tidings.web.uploads``),
+Form names: ``kind`` (the kind and its template: ``compose_kinds``), ``title``, ``channel``
+(repeated), ``language`` (repeated, with a template), ``field:NAME`` (the same for every
+language), ``field:NAME:LANG`` (one language), ``text:LANG`` (free text), ``publish_at`` and
+``expires_at`` (``datetime-local``, in the viewer's timezone), ``next_slot``; ``template_shown``
+and ``channels_shown``, what the form showed when it was sent; ``form_token``, the blank form's
+own (``compose_once``); for each image (already stored: ``tidings.web.uploads``),
 ``image:N:sha256``, ``image:N:alt:LANG`` and ``image:N:channels`` (the draft file's, kept as
 they were), N its place on the page. Images become ``[[media]]`` entries with ``sha256`` and
 ``alt``, in the order of N.
@@ -34,6 +36,7 @@ from drafts.errors import DraftError
 from drafts.models import Draft
 from drafts.template_fields import FieldKind, TemplateField
 from drafts.times import localize
+from tidings.web.compose_kinds import Choice, sent
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -69,6 +72,8 @@ class ComposeForm:
     channels: list[str] = field(default_factory=list)
     template: str = ""
     template_shown: str = ""  # the template whose fields the form showed when it was sent
+    channels_shown: list[str] | None = None  # the channels it showed them for (None: as chosen)
+    token: str = ""  # the blank form's own, kept through every page of it
     languages: list[str] = field(default_factory=list)
     fields: dict[str, FieldInput] = field(default_factory=dict)
     text: dict[str, str] = field(default_factory=dict)
@@ -85,12 +90,15 @@ class ComposeForm:
             value = form.get(name, "")
             return _newlines(value) if isinstance(value, str) else ""
 
+        choice = sent(one("kind"))
         values = cls(
-            kind=one("kind"),
+            kind=choice.kind,
             title=one("title"),
             channels=list(dict.fromkeys(lists.get("channel", []))),
-            template=one("template").strip(),
+            template=choice.template,
             template_shown=one("template_shown").strip(),
+            channels_shown=one("channels_shown").split() if "channels_shown" in form else None,
+            token=one("form_token").strip(),
             languages=list(dict.fromkeys(lists.get("language", []))),
             publish_at=one("publish_at").strip(),
             next_slot=bool(one("next_slot")),
@@ -147,6 +155,15 @@ class ComposeForm:
             expires_at=local_input(draft.expires_at, zone),
             images=_draft_images(source.get("media", []), originals or {}, draft.languages),
         )
+
+    @property
+    def choice(self) -> Choice:
+        return Choice(self.kind, self.template)
+
+    @property
+    def both_times(self) -> bool:
+        """A time and each channel's next free slot, both asked for: the draft file takes one."""
+        return self.next_slot and bool(self.publish_at)
 
 
 def local_input(instant: datetime | None, zone: ZoneInfo) -> str:

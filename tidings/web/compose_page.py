@@ -1,22 +1,25 @@
-"""The compose page: a draft's form as typed, with the channels, languages and template fields
-it offers, its images (each with a thumbnail and an alt text field per language), the posts'
-cards, and what the author may do next (submit, schedule).
+"""The compose page: a draft's form as typed, with the channels, the kinds and templates, the
+languages and template fields it offers (each field by its label, each language by its name,
+in the viewer's language), its images (each with a thumbnail and an alt text field per
+language), the posts' cards, and what the author may do next (submit, schedule).
 
-``ComposePages`` builds the page, and the live preview's answer, from a form whatever happened
-to it (shown blank, refused, previewed, saved); the routes in ``compose`` decide what happens.
+``ComposePages`` builds the page, and the parts the page's script and htmx ask for (the
+content and images sections, the live preview), from a form whatever happened to it (shown
+blank, refused, previewed, saved); the routes in ``compose`` decide what happens.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from starlette.requests import Request
 from starlette.responses import Response
 
-from drafts.draft_file import KINDS
 from drafts.errors import DraftError, TidingsError
 from drafts.lifecycle import DraftStatus
 from drafts.media import MAX_IMAGES, StoredImage
@@ -26,10 +29,11 @@ from drafts.rendering import TemplateLibrary
 from drafts.storage import Database
 from drafts.template_fields import FieldKind, TemplateField, template_fields
 from tidings.web.compose_form import ComposeForm, ImageInput, field_kind, local_input
+from tidings.web.compose_kinds import choices
 from tidings.web.context import WebContext, off_loop
 from tidings.web.error_pages import status_for
+from tidings.web.language_names import language_name
 from tidings.web.media import image_url
-from tidings.web.pages import UI_LANGUAGE
 from tidings.web.post_cards import PostCard
 from tidings.web.uploads import FILE_FIELD
 
@@ -50,9 +54,11 @@ class ChannelChoice:
 
 @dataclass(frozen=True)
 class FieldRow:
-    """One template field as the form shows it."""
+    """One template field as the form shows it: by its label, with its hint, in the viewer's
+    language where the template has them."""
 
     name: str
+    label: str
     kind: FieldKind
     required: bool | None
     hint: str
@@ -144,16 +150,26 @@ class ComposePages:
         typed = [language for language, body in form.text.items() if body.strip()]
         return _ordered(self.offered_languages(form), typed)
 
-    def template_languages(self, form: ComposeForm) -> tuple[list[str], list[str]]:
-        """The languages offered for the template, and those checked."""
+    def template_languages(self, form: ComposeForm) -> list[str]:
+        """The languages offered for the template: those it exists in that the chosen channels
+        take (every one it exists in before a channel is chosen), and any checked."""
         try:
             exists_in = self.library.languages(form.template)
         except DraftError:
             exists_in = []
         offered = [tag for tag in self.offered_languages(form) if tag in exists_in] or exists_in
-        offered = _ordered(offered, form.languages)
-        checked = form.languages if form.template == form.template_shown else offered
-        return offered, checked
+        return _ordered(offered, form.languages)
+
+    def follow_choices(self, form: ComposeForm) -> None:
+        """Checks every language offered for the form's template when the template or the
+        channels changed since the form showed its languages: they are chosen in any order,
+        and the languages follow."""
+        if not form.template:
+            return
+        channels_changed = form.channels_shown not in (None, form.channels)
+        if form.template != form.template_shown or channels_changed:
+            form.languages = []
+            form.languages = self.template_languages(form)
 
     def fields(self, form: ComposeForm) -> tuple[TemplateField, ...]:
         return template_fields(self.library, form.template) if form.template else ()
@@ -161,9 +177,7 @@ class ComposePages:
     def alt_languages(self, form: ComposeForm) -> list[str]:
         """The languages an image's alt text is asked in: the draft's (the checked ones with a
         template, else those offered for text)."""
-        if form.template:
-            return self.template_languages(form)[1]
-        return self.text_languages(form)
+        return form.languages if form.template else self.text_languages(form)
 
     async def images(self, form: ComposeForm, refused: Sequence[str] = ()) -> Images:
         """The form's images section, each image described from the store."""
@@ -184,11 +198,51 @@ class ComposePages:
         )
         return Images(rows, tuple(refused))
 
+    def names(self, request: Request) -> Callable[[str], str]:
+        """A language's name from its tag, in the viewer's language."""
+        return partial(language_name, viewer_language=self.web.pages.language(request))
+
     def images_section(self, request: Request, images: Images) -> Response:
         """The images section alone, as the page's script asks for it after an upload."""
         return self.web.pages.render(
-            request, "_compose_images.html", images=images, file_field=FILE_FIELD
+            request,
+            "_compose_images.html",
+            images=images,
+            file_field=FILE_FIELD,
+            language_name=self.names(request),
         )
+
+    async def sections(self, request: Request, form: ComposeForm) -> Response:
+        """The content and images sections for the form as it is now, as the page's script
+        asks for them once a kind, a template, a channel or a language is chosen."""
+        return self.web.pages.render(
+            request,
+            "_compose_sections.html",
+            **self._content(request, form),
+            images=await self.images(form),
+            file_field=FILE_FIELD,
+        )
+
+    def _content(self, request: Request, form: ComposeForm) -> dict[str, Any]:
+        """What the content section shows (``_compose_content.html``)."""
+        gettext = self.web.pages.gettext(request)
+        language = self.web.pages.language(request)
+        offered = self.template_languages(form) if form.template else []
+        kinds = choices(self.library.kinds(), form.choice)
+        return {
+            "form": form,
+            "with_template": [
+                (choice.value, choice.label(gettext)) for choice in kinds.with_template
+            ],
+            "free_text": [(choice.value, choice.label(gettext)) for choice in kinds.free_text],
+            "template_languages": [(tag, tag in form.languages) for tag in offered],
+            "field_rows": tuple(
+                self._row(form, wanted, offered, language) for wanted in self.fields(form)
+            ),
+            "text_languages": [(tag, form.text.get(tag, "")) for tag in self.text_languages(form)],
+            "carried": self._carried(form),
+            "language_name": self.names(request),
+        }
 
     async def render(
         self,
@@ -206,19 +260,21 @@ class ComposePages:
         schedule_at: str = "",
         schedule_error: TidingsError | None = None,
         refused: Sequence[str] = (),
+        field_errors: Mapping[str, str] | None = None,
+        not_sent: str | None = None,
     ) -> Response:
+        """The page; ``not_sent`` says why a draft just saved was not sent to review."""
         config = self.web.config
         images = await self.images(form, refused)
-        offered, checked = self.template_languages(form) if form.template else ([], [])
-        if form.template:
-            form.languages = checked
-        rows = tuple(self._row(form, wanted, offered) for wanted in self.fields(form))
         channels = tuple(
             ChannelChoice(c.id, c.platform, c.languages, c.id in form.channels)
             for c in config.channels
         )
-        text_languages = self.text_languages(form)
         failure = error or schedule_error
+        if failure is not None:
+            answer = status_for(failure)
+        else:
+            answer = 400 if refused or field_errors else 200
         status = DraftStatus(stored.draft.status) if stored is not None else None
         zone: ZoneInfo = request.state.viewer.zone
         if stored is not None and not schedule_at:
@@ -226,22 +282,17 @@ class ComposePages:
         return self.web.pages.render(
             request,
             "compose.html",
-            status=status_for(failure) if failure is not None else (400 if refused else 200),
-            form=form,
+            status=answer,
+            **self._content(request, form),
             stored=stored,
             action_url=f"/drafts/{stored.id}/edit" if stored is not None else "/compose",
-            kinds=KINDS,
-            templates=self.library.kinds(),
             channels=channels,
-            template_languages=[(tag, tag in checked) for tag in offered],
-            field_rows=rows,
-            text_languages=[(tag, form.text.get(tag, "")) for tag in text_languages],
-            carried_text=[(tag, body) for tag, body in form.text.items() if body.strip()],
+            field_errors=field_errors or {},
             cards=cards,
             draft=timing,
             previewed=previewed,
             source=source,
-            error=str(error) if error is not None else None,
+            error=str(error) if error is not None else not_sent,
             nothing_saved=nothing_saved,
             note=note,
             may_submit=status is None or status in SUBMITTABLE,
@@ -274,17 +325,39 @@ class ComposePages:
             note=note,
         )
 
-    def _row(self, form: ComposeForm, wanted: TemplateField, languages: list[str]) -> FieldRow:
+    def _carried(self, form: ComposeForm) -> list[tuple[str, str]]:
+        """What was typed that the form does not show now, to send as hidden fields: the text
+        of each language under a template, the fields of a template no longer chosen or not
+        read by this one. Choosing back shows them again."""
+        typed = {f"text:{tag}": body for tag, body in form.text.items()}
+        for name, value in form.fields.items():
+            typed[f"field:{name}"] = value.shared
+            typed |= {f"field:{name}:{tag}": each for tag, each in value.per_language.items()}
+        shown = self._shown_names(form)
+        return [
+            (name, value) for name, value in typed.items() if name not in shown and value.strip()
+        ]
+
+    def _shown_names(self, form: ComposeForm) -> set[str]:
+        """The names of the text and field inputs the content section shows."""
+        if not form.template:
+            return {f"text:{tag}" for tag in self.text_languages(form)}
+        tags = ["", *(f":{tag}" for tag in self.template_languages(form))]
+        return {f"field:{wanted.name}{tag}" for wanted in self.fields(form) for tag in tags}
+
+    def _row(
+        self, form: ComposeForm, wanted: TemplateField, languages: list[str], viewer: str
+    ) -> FieldRow:
         typed = form.fields.get(wanted.name)
         per_language = typed.per_language if typed is not None else {}
+        doc = wanted.doc(viewer)
         return FieldRow(
             name=wanted.name,
+            label=doc.label,
             kind=field_kind(wanted.kind, typed),
             required=wanted.required,
-            hint=wanted.doc(UI_LANGUAGE).hint,
+            hint=doc.hint,
             shared=typed.shared if typed is not None else "",
-            per_language=tuple(
-                (tag, per_language.get(tag, "")) for tag in _ordered(languages, list(per_language))
-            ),
+            per_language=tuple((tag, per_language.get(tag, "")) for tag in languages),
             differs=typed.differs if typed is not None else False,
         )

@@ -10,8 +10,9 @@ drafts in English and Korean over the eight channels of the example config.toml 
 being written, sent back, approved, scheduled over the next ten days, and settled in the last
 week: published, retrying, failed or needing attention, with their attempts), starts
 ``tidings web`` (uvicorn) on a loopback port in a process of its own, logs in over real HTTP
-with httpx as an admin whose interface language is ``--language``, and requests each page
-``--requests`` times, round-robin, after ``--warmup`` unmeasured rounds.
+with httpx as an admin whose interface language is ``--language`` (and as the author of every
+draft, for her desk), and requests each page ``--requests`` times, round-robin, after
+``--warmup`` unmeasured rounds.
 
 It prints, per page, the first (cold) request and p50/p95/max of the measured ones in ms, and
 whether p95 is under the 100 ms budget. Nothing is asserted: it prints figures.
@@ -177,7 +178,14 @@ def fill(
             actor=None,
         )
         admin.language = language
-        author = add_user(session, name=AUTHOR, role=Role.AUTHOR, password_hash=None, actor=admin)
+        author = add_user(
+            session,
+            name=AUTHOR,
+            role=Role.AUTHOR,
+            password_hash=hash_password(PASSWORD),
+            actor=admin,
+        )
+        author.language = language
         reviewers = [
             add_user(session, name=name, role=Role.REVIEWER, password_hash=None, actor=admin)
             for name in REVIEWERS
@@ -386,14 +394,9 @@ def token_of(html: str) -> str:
 
 
 def measure(base: str, fixture: Fixture, requests: int, warmup: int) -> list[Timings]:
-    viewer = httpx.Client(base_url=base, timeout=30)
+    viewer = logged_in(base, ADMIN)
+    author = logged_in(base, AUTHOR)  # every draft is hers: the fullest desk
     anonymous = httpx.Client(base_url=base, timeout=30)
-    token = token_of(viewer.get("/login").text)
-    logged_in = viewer.post(
-        "/login", data={"name": ADMIN, "password": PASSWORD, "csrf_token": token}
-    )
-    if logged_in.status_code != 303:
-        raise SystemExit(f"could not log in: status {logged_in.status_code}")
     form: dict[str, str] = {}
 
     def fresh_visitor() -> None:
@@ -426,7 +429,10 @@ def measure(base: str, fixture: Fixture, requests: int, warmup: int) -> list[Tim
             login_form,
             lambda: anonymous.post("/login", data=form),
         ),
-        ("inbox (GET /)", 200, None, get("/")),
+        ("desk, admin (GET /, inbox on top)", 200, None, get("/")),
+        ("desk, author of every draft", 200, None, lambda: author.get("/")),
+        ("desk, one group (?group=draft)", 200, None, lambda: author.get("/?group=draft")),
+        ("inbox (GET /inbox)", 200, None, get("/inbox")),
         ("draft page", 200, None, get(f"/drafts/{draft}")),
         ("compose", 200, None, get("/compose")),
         (
@@ -458,8 +464,19 @@ def measure(base: str, fixture: Fixture, requests: int, warmup: int) -> list[Tim
                 assert result.times is not None
                 result.times.append(elapsed)
     viewer.close()
+    author.close()
     anonymous.close()
     return results
+
+
+def logged_in(base: str, name: str) -> httpx.Client:
+    """A browser logged in as ``name``."""
+    browser = httpx.Client(base_url=base, timeout=30)
+    token = token_of(browser.get("/login").text)
+    answer = browser.post("/login", data={"name": name, "password": PASSWORD, "csrf_token": token})
+    if answer.status_code != 303:
+        raise SystemExit(f"could not log in as {name}: status {answer.status_code}")
+    return browser
 
 
 def percentile(values: list[float], fraction: float) -> float:

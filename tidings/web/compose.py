@@ -60,6 +60,7 @@ from drafts.post_media import images_by_post
 from drafts.queueing import Scheduled, ScheduleRequest, schedule_draft
 from drafts.rendering import TemplateLibrary
 from drafts.review import submit
+from drafts.review_comments import latest_comments
 from drafts.template_fields import TemplateField
 from drafts.times import parse_time, show, utcnow
 from drafts.users import Capability, require
@@ -96,13 +97,15 @@ def check_writer(viewer: Viewer) -> None:
 
 
 def load_stored(web: WebContext, draft_id: int, gettext: Gettext) -> Stored:
-    """The draft and its posts' cards with their images, in ``gettext``'s language."""
+    """The draft and its posts' cards with their images, in ``gettext``'s language, and what
+    its reviewers said last."""
     with web.database.reading() as session:
         draft = get_draft(session, draft_id)
         posts = draft_posts(session, draft_id)
         images = images_by_post(session, [post.id for post in posts if post.id is not None])
         learned = learned_limits(session)
         media_limits = learned_media_limits(session)
+        comments = latest_comments(session, draft_id=draft_id)
     cards = tuple(
         post_card(
             post,
@@ -117,7 +120,7 @@ def load_stored(web: WebContext, draft_id: int, gettext: Gettext) -> Stored:
     originals = {
         image.name: image.original for sent in images.values() for image in sent if image.name
     }
-    return Stored(draft, cards, originals)
+    return Stored(draft, cards, originals, comments)
 
 
 def read_content(

@@ -26,6 +26,7 @@ from drafts.media import MAX_IMAGES, StoredImage
 from drafts.media_store import stored_image
 from drafts.models import Draft
 from drafts.rendering import TemplateLibrary
+from drafts.review_comments import ReviewComment
 from drafts.storage import Database
 from drafts.template_fields import FieldKind, TemplateField, template_fields
 from tidings.web.compose_form import ComposeForm, ImageInput, field_kind, local_input
@@ -112,6 +113,8 @@ class Stored:
     cards: tuple[PostCard, ...]
     # The stored image of each file its draft file names (a draft added from the CLI).
     originals: Mapping[str, str] = field(default_factory=dict)
+    # What the reviewers said in the latest review round, for the author editing it.
+    comments: tuple[ReviewComment, ...] = ()
 
     @property
     def id(self) -> int:

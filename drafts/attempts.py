@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from sqlmodel import Session, col, select
 
 from drafts.errors import NotFoundError
+from drafts.messages import NO_POST, said
 from drafts.models import Attempt, AuditEntry, Draft, Post, could_be_id
 
 
@@ -29,14 +30,14 @@ class PostRecord:
 def post_record(session: Session, *, post_id: int) -> PostRecord:
     """Post ``post_id`` and what happened to it; ``NotFoundError`` if there is none."""
     if not could_be_id(post_id):
-        raise NotFoundError(f"no post {post_id}")
+        raise NotFoundError(said(NO_POST, id=post_id))
     found = session.exec(
         select(Post, Draft.title, Draft.status)
         .join(Draft, col(Draft.id) == col(Post.draft_id))
         .where(Post.id == post_id)
     ).first()
     if found is None:
-        raise NotFoundError(f"no post {post_id}")
+        raise NotFoundError(said(NO_POST, id=post_id))
     post, title, draft_status = found
     attempts = session.exec(
         select(Attempt).where(Attempt.post_id == post_id).order_by(col(Attempt.number))
@@ -59,7 +60,7 @@ def attempt_log(
     """The latest ``limit`` attempts (of post ``post_id``, or of every post), newest first,
     each with its post; ``NotFoundError`` for a post that does not exist."""
     if post_id is not None and (not could_be_id(post_id) or session.get(Post, post_id) is None):
-        raise NotFoundError(f"no post {post_id}")
+        raise NotFoundError(said(NO_POST, id=post_id))
     query = select(Attempt, Post).join(Post, col(Post.id) == col(Attempt.post_id))
     if post_id is not None:
         query = query.where(Attempt.post_id == post_id)

@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 from drafts.audit import record
 from drafts.errors import NotFoundError, ReviewError
 from drafts.lifecycle import DraftStatus, PostStatus
+from drafts.messages import NO_POST, said
 from drafts.models import Draft, Post, User, could_be_id
 from drafts.storage import signal_queue_change
 from drafts.users import Capability, require
@@ -67,7 +68,7 @@ def retry_post(session: Session, *, post_id: int, actor: User, now: datetime) ->
 def _settleable(session: Session, post_id: int) -> Post:
     post = session.get(Post, post_id) if could_be_id(post_id) else None
     if post is None:
-        raise NotFoundError(f"no post {post_id}")
+        raise NotFoundError(said(NO_POST, id=post_id))
     if post.status not in SETTLEABLE:
         raise ReviewError(
             f"post {post_id} is {post.status}; only a post that needs attention or failed can be settled"

@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from drafts import audit_details
 from drafts.audit import record
 from drafts.composing import RenderedPost, compose, content_hash, rendered_images
 from drafts.config import Config
@@ -27,7 +28,7 @@ from drafts.learned_limits import learned_limits
 from drafts.lifecycle import DraftStatus, PostStatus, require_action
 from drafts.media_plan import StoredMedia
 from drafts.media_store import CleanImage, keep
-from drafts.messages import EDIT_BACK_TO_REVIEW, EDIT_CHANGED, EDIT_UNCHANGED
+from drafts.messages import EDIT_BACK_TO_REVIEW, EDIT_CHANGED, EDIT_UNCHANGED, NO_DRAFT, said
 from drafts.models import Draft, Post, User, Variant, could_be_id
 from drafts.post_media import store_post_images
 from drafts.rendering import TemplateLibrary
@@ -54,7 +55,7 @@ class EditOutcome:
 def get_draft(session: Session, draft_id: int) -> Draft:
     draft = session.get(Draft, draft_id) if could_be_id(draft_id) else None
     if draft is None:
-        raise NotFoundError(f"no draft {draft_id}")
+        raise NotFoundError(said(NO_DRAFT, id=draft_id))
     return draft
 
 
@@ -124,11 +125,8 @@ def edit_draft(
         _unschedule(session, draft_id)
     else:
         _check_expiry(session, draft)
-    detail = "content changed" if changed else "no change to the posts"
-    if back_to_review:
-        detail += "; back to review, posts unscheduled"
-    if draft.author_id != editor.id:
-        detail += f"; a draft by {name_of(session, draft.author_id)}"
+    author = name_of(session, draft.author_id) if draft.author_id != editor.id else None
+    detail = audit_details.edited(changed=changed, back_to_review=back_to_review, author=author)
     record(session, actor=editor.name, action="draft.edit", draft_id=draft_id, detail=detail)
     return EditOutcome(draft=draft, changed=changed, back_to_review=back_to_review)
 

@@ -15,9 +15,11 @@ action says when it succeeds are here; a check's problems are made beside the ch
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 
 def N_(message: str) -> str:
@@ -72,6 +74,62 @@ def said(text: str, **words: Word) -> Said:
     return Said(text, words)
 
 
+def in_turn(first: Said, *more: Word) -> Said:
+    """``FIRST; SECOND; ...``: the parts of one line, each said in the reader's language."""
+    line = first
+    for part in more:
+        line = said(N_("%(earlier)s; %(next)s"), earlier=line, next=part)
+    return line
+
+
+def recorded(sentence: Said) -> str:
+    """``sentence`` as an audit entry keeps it (its ``detail``): JSON that ``recalled`` reads
+    back, so a page tells it in its reader's language and timezone long after it was said."""
+    return json.dumps(_kept(sentence), ensure_ascii=False, separators=(",", ":"))
+
+
+def recalled(detail: str) -> Said | None:
+    """The sentence ``recorded`` kept in ``detail``; None for a detail kept as plain text (what
+    a person typed, the daemon's reason, an entry older than sentences in the log)."""
+    if not detail.startswith('{"said":'):
+        return None
+    try:
+        return _sentence(json.loads(detail))
+    except (ValueError, TypeError, KeyError):
+        return None
+
+
+def _kept(word: Word) -> object:
+    if isinstance(word, Said):
+        return {
+            "said": word.text,
+            "words": {name: _kept(each) for name, each in word.words.items()},
+        }
+    if isinstance(word, Instant):
+        return {"at": word.at.isoformat(), "written": word.written}
+    if isinstance(word, Key):
+        return {"key": word.name}
+    return word
+
+
+def _sentence(kept: Any) -> Said:
+    if not isinstance(kept, dict) or not isinstance(kept["said"], str):
+        raise TypeError("not a kept sentence")
+    return Said(kept["said"], {name: _word(each) for name, each in dict(kept["words"]).items()})
+
+
+def _word(kept: Any) -> Word:
+    if isinstance(kept, str | int) and not isinstance(kept, bool):
+        return kept
+    if isinstance(kept, dict) and "said" in kept:
+        return _sentence(kept)
+    if isinstance(kept, dict) and "at" in kept:
+        return Instant(datetime.fromisoformat(kept["at"]), str(kept.get("written", "")))
+    if isinstance(kept, dict) and "key" in kept:
+        return Key(str(kept["key"]))
+    raise TypeError("not a kept word")
+
+
 @dataclass(frozen=True)
 class Problem:
     """What is wrong with one field, ``FIELD: PROBLEM``; ``field`` is its key path as written
@@ -117,6 +175,8 @@ Message = str | Said | Problem | Problems
 """What an error or an outcome tells: a structured value, or (unstructured) its English line."""
 
 
+NO_DRAFT = N_("no draft %(id)s")
+NO_POST = N_("no post %(id)s")
 DRAFT_ADDED = N_("Added draft %(id)s: %(title)s (%(count)s posts).")
 DRAFT_ADDED_AND_SENT = N_("Added draft %(id)s: %(title)s (%(count)s posts), and sent it to review.")
 # An edit: what changed decides which (drafts.authoring.EditOutcome.message).

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
+from drafts import audit_details
 from drafts.audit import history, record
 from drafts.authoring import draft_posts, get_draft
 from drafts.composing import content_hash, post_problems
@@ -114,7 +115,7 @@ def approve(
         actor=reviewer.name,
         action="draft.approve",
         draft_id=draft_id,
-        detail=f"approval {approvals} of {required}" + (f": {comment}" if comment else ""),
+        detail=audit_details.approved(count=approvals, required=required, comment=comment),
     )
     if approvals < required:
         return Decision(draft=draft, approvals=approvals, required=required)

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from alembic.config import Config as AlembicConfig
 
 from drafts.errors import ConfigError, StorageError, StorageUnavailable, TidingsError
+from drafts.messages import N_, said
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 BUSY_TIMEOUT_MS = 10_000
@@ -121,28 +122,30 @@ def plain_error(error: DBAPIError, database: str) -> TidingsError:
         return ConfigError(f"database: {database} is not a Tidings database ({reason})")
     trouble = unavailable_because(error)
     if trouble is not None:
-        return StorageUnavailable(f"database {database}: {trouble}")
-    return StorageError(f"database: {reason}")
+        return StorageUnavailable(said(UNAVAILABLE, database=database, trouble=said(trouble)))
+    return StorageError(said(REFUSED, reason=reason))
 
 
+UNAVAILABLE = N_("database %(database)s: %(trouble)s")
+REFUSED = N_("database: %(reason)s")  # the driver's own words
 # SQLite's primary result codes (an extended code keeps its primary one in the low byte).
 _SQLITE_TROUBLE = {
-    5: "the database is locked by another process",  # SQLITE_BUSY
-    6: "the database is locked by another process",  # SQLITE_LOCKED
-    8: "the database file is read-only",  # SQLITE_READONLY
-    10: "the disk cannot be written or read (disk I/O error)",  # SQLITE_IOERR
-    13: "the disk is full",  # SQLITE_FULL
+    5: N_("the database is locked by another process"),  # SQLITE_BUSY
+    6: N_("the database is locked by another process"),  # SQLITE_LOCKED
+    8: N_("the database file is read-only"),  # SQLITE_READONLY
+    10: N_("the disk cannot be written or read (disk I/O error)"),  # SQLITE_IOERR
+    13: N_("the disk is full"),  # SQLITE_FULL
 }
 # PostgreSQL's SQLSTATE codes for the same troubles; class 08 is a lost connection.
 _POSTGRES_TROUBLE = {
-    "53100": "the disk is full",
-    "25006": "the database is read-only",
-    "55P03": "the database is locked by another process",
-    "57P01": "the database server shut down",
-    "57P02": "the database server shut down",
-    "57P03": "the database server is not accepting connections yet",
+    "53100": N_("the disk is full"),
+    "25006": N_("the database is read-only"),
+    "55P03": N_("the database is locked by another process"),
+    "57P01": N_("the database server shut down"),
+    "57P02": N_("the database server shut down"),
+    "57P03": N_("the database server is not accepting connections yet"),
 }
-_CONNECTION_LOST = "the connection to the database was lost"
+_CONNECTION_LOST = N_("the connection to the database was lost")
 
 
 def unavailable_because(error: DBAPIError) -> str | None:

@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 
 from drafts.audit import record
 from drafts.errors import NotFoundError, ReviewError, TidingsError
+from drafts.messages import N_, Word, said
 from drafts.models import User
 from drafts.web_sessions import end_user_sessions
 
@@ -21,12 +22,12 @@ class Role(StrEnum):
 
 
 class Capability(StrEnum):
-    WRITE = "write drafts"
-    REVIEW = "review drafts"
-    QUEUE = "schedule or cancel drafts"
-    MANAGE_USERS = "manage users"
-    CHECK_CHANNELS = "check channels"  # each check is an authenticated call to every platform
-    CONNECT_CHANNELS = "connect channels"  # stores the credential every post is sent with
+    WRITE = N_("write drafts")
+    REVIEW = N_("review drafts")
+    QUEUE = N_("schedule or cancel drafts")
+    MANAGE_USERS = N_("manage users")
+    CHECK_CHANNELS = N_("check channels")  # each check is an authenticated call to every platform
+    CONNECT_CHANNELS = N_("connect channels")  # stores the credential every post is sent with
 
 
 CAPABILITIES: dict[Role, frozenset[Capability]] = {
@@ -48,14 +49,20 @@ LAST_ADMIN = "keep at least one admin"
 PASSWORDS = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
 
 
+# Why a role may not act, with the role in the sentence (``an author``: the article is English).
+NOT_ALLOWED: dict[Role, str] = {
+    Role.AUTHOR: N_("%(name)s is an author and may not %(capability)s"),
+    Role.REVIEWER: N_("%(name)s is a reviewer and may not %(capability)s"),
+    Role.ADMIN: N_("%(name)s is an admin and may not %(capability)s"),
+}
+
+
 def require(user: User, capability: Capability) -> None:
     """Raise ``ReviewError`` unless ``user``'s role allows ``capability``."""
-    if capability not in CAPABILITIES[Role(user.role)]:
-        raise ReviewError(f"{user.name} is {_article(user.role)} and may not {capability}")
-
-
-def _article(role: str) -> str:
-    return f"an {role}" if role[0] in "aeiou" else f"a {role}"
+    role = Role(user.role)
+    if capability not in CAPABILITIES[role]:
+        words: dict[str, Word] = {"name": user.name, "capability": said(capability.value)}
+        raise ReviewError(said(NOT_ALLOWED[role], **words))
 
 
 def parse_role(text: str) -> Role:

@@ -1,8 +1,8 @@
 """Error pages: a refusal a user can act on is one clear line with the status that says why;
 anything else is a bug, logged, and shown as a plain page without a traceback.
 
-Titles and the web layer's own messages are shown in the viewer's language; a service-layer
-refusal (``TidingsError``, such as ``draft 3: …``) is shown as raised, in English.
+Titles, the web layer's own messages and a service's refusal (``TidingsError``, its message as
+the service made it: ``sentences``) are shown in the viewer's language.
 
     NotFoundError → 404    StaleReview → 409    ReviewError (role or workflow) → 403
     other TidingsError → 400
@@ -21,6 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from drafts.errors import NotFoundError, ReviewError, TidingsError
 from drafts.review import StaleReview
 from tidings.web.pages import Pages
+from tidings.web.sentences import teller
 from tidings.web.translations import N_
 
 log = logging.getLogger("tidings.web")
@@ -76,7 +77,12 @@ def error_handlers(pages: Pages) -> dict[Any, Any]:
 
     async def user_error(request: Request, error: Exception) -> Response:
         assert isinstance(error, TidingsError)
-        return error_page(pages, request, status_for(error), str(error))
+        return error_page(
+            pages,
+            request,
+            status_for(error),
+            teller(request, pages.gettext(request))(error.message),
+        )
 
     async def http_error(request: Request, error: Exception) -> Response:
         assert isinstance(error, HTTPException)

@@ -1,7 +1,8 @@
 """The words pages show for values Tidings stores (a post's or a draft's status, a role, a history
-entry's action), marked for extraction here and translated once per interface language
-(``pages.page_environment`` installs the first three as the ``post_status``, ``draft_status`` and
-``role`` filters; the draft and post pages pass ``ACTION_WORDS`` translated for the request).
+entry's action) and for the keys problems name, marked for extraction here and translated once
+per interface language (``pages.page_environment`` installs the first three as the
+``post_status``, ``draft_status`` and ``role`` filters; the draft and post pages pass
+``ACTION_WORDS`` translated for the request; ``sentences`` says ``KEY_WORDS``).
 
 A value not in its table is shown as stored.
 """
@@ -56,6 +57,33 @@ ACTION_WORDS: dict[str, str] = {
     "post.failed": N_("gave up on it"),
     "post.needs_attention": N_("asked a person to check it"),
     "post.expired": N_("let it expire"),
+}
+
+# A key of a draft file or a form, as a problem names it on the web (``drafts.messages.Key``):
+# the field's word in the form, not the identifier the command line's file uses.
+KEY_WORDS: dict[str, str] = {
+    "kind": N_("kind"),
+    "title": N_("title"),
+    "template": N_("template"),
+    "channels": N_("channels"),
+    "channel": N_("channel"),
+    "languages": N_("languages"),
+    "language": N_("language"),
+    "publish_at": N_("publish at"),
+    "expires_at": N_("expires at"),
+    "fields": N_("template fields"),
+    "text": N_("text"),
+    "channel_text": N_("channel text"),
+    "media": N_("images"),
+    "alt": N_("alt text"),
+    "at": N_("time"),
+    "comment": N_("comment"),
+    "url": N_("address"),
+    "name": N_("name"),
+    "role": N_("role"),
+    "password": N_("password"),
+    "platform": N_("platform"),
+    "value": N_("value"),
 }
 
 

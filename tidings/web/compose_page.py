@@ -231,6 +231,7 @@ class ComposePages:
         gettext = self.web.pages.gettext(request)
         language = self.web.pages.language(request)
         offered = self.template_languages(form) if form.template else []
+        fields = self.fields(form)  # each template file parsed once a page
         kinds = choices(self.library.kinds(), form.choice)
         return {
             "form": form,
@@ -239,11 +240,9 @@ class ComposePages:
             ],
             "free_text": [(choice.value, choice.label(gettext)) for choice in kinds.free_text],
             "template_languages": [(tag, tag in form.languages) for tag in offered],
-            "field_rows": tuple(
-                self._row(form, wanted, offered, language) for wanted in self.fields(form)
-            ),
+            "field_rows": tuple(self._row(form, wanted, offered, language) for wanted in fields),
             "text_languages": [(tag, form.text.get(tag, "")) for tag in self.text_languages(form)],
-            "carried": self._carried(form),
+            "carried": self._carried(form, fields, offered),
             "language_name": self.names(request),
         }
 
@@ -328,7 +327,9 @@ class ComposePages:
             note=note,
         )
 
-    def _carried(self, form: ComposeForm) -> list[tuple[str, str]]:
+    def _carried(
+        self, form: ComposeForm, fields: Sequence[TemplateField], offered: Sequence[str]
+    ) -> list[tuple[str, str]]:
         """What was typed that the form does not show now, to send as hidden fields: the text
         of each language under a template, the fields of a template no longer chosen or not
         read by this one. Choosing back shows them again."""
@@ -336,17 +337,14 @@ class ComposePages:
         for name, value in form.fields.items():
             typed[f"field:{name}"] = value.shared
             typed |= {f"field:{name}:{tag}": each for tag, each in value.per_language.items()}
-        shown = self._shown_names(form)
+        if form.template:
+            tags = ["", *(f":{tag}" for tag in offered)]
+            shown = {f"field:{wanted.name}{tag}" for wanted in fields for tag in tags}
+        else:
+            shown = {f"text:{tag}" for tag in self.text_languages(form)}
         return [
             (name, value) for name, value in typed.items() if name not in shown and value.strip()
         ]
-
-    def _shown_names(self, form: ComposeForm) -> set[str]:
-        """The names of the text and field inputs the content section shows."""
-        if not form.template:
-            return {f"text:{tag}" for tag in self.text_languages(form)}
-        tags = ["", *(f":{tag}" for tag in self.template_languages(form))]
-        return {f"field:{wanted.name}{tag}" for wanted in self.fields(form) for tag in tags}
 
     def _row(
         self, form: ComposeForm, wanted: TemplateField, languages: list[str], viewer: str

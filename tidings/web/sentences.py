@@ -95,6 +95,12 @@ def teller(request: Request, gettext: Gettext) -> Teller:
     return Teller(gettext, viewer.zone if viewer is not None else UTC)
 
 
+def error_line(error: TidingsError, request: Request, gettext: Gettext) -> str:
+    """``error`` as one line in the viewer's language and timezone: what a page shows where it
+    showed ``str(error)`` (the command line's English line)."""
+    return teller(request, gettext)(error.message)
+
+
 def error_lines(error: TidingsError, tell: Teller) -> tuple[str, ...]:
     """Every problem ``error`` says, one line each, in the viewer's words."""
     return tell.lines(error.message)

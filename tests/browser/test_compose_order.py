@@ -4,7 +4,8 @@ the languages by their names (no page load, no "fill in this field" from the bro
 channels chosen next narrow the languages; the title comes last, the live preview follows, and
 "Save and submit" sends it to review. In English and in Korean (the author's interface
 language); screenshots at 1280 and 375 pixels (``compose-order-<language>-<width>.png``), no
-page wider than the window.
+page wider than the window. Without JavaScript, "Show what to fill in" does the same, before
+any title.
 """
 
 from __future__ import annotations
@@ -110,3 +111,29 @@ def test_a_template_picked_before_the_title_shows_its_fields_by_their_labels(
     assert drafts.status(draft_id) == DraftStatus.IN_REVIEW
     page.reload()  # the draft page again: nothing is sent twice
     expect(page).to_have_url(re.compile(rf"/drafts/{draft_id}$"))
+
+
+def test_without_javascript_the_button_shows_the_fields_before_any_title(
+    browsing: Browsing, people: dict[str, Person], drafts: Drafts
+) -> None:
+    page = browsing.open(java_script_enabled=False).new_page()
+    page.goto("/login")
+    log_in(page, people["mina"])
+    page.goto("/compose")
+    page.locator('select[name="kind"]').select_option(label="Hiring (template)")
+    page.get_by_role("button", name="Show what to fill in").click()
+    expect(field(page, "Position")).to_be_visible()  # the browser asked for no title
+    expect(page.locator('input[name="title"]')).to_have_value("")
+    expect(page.locator("fieldset.languages label")).to_have_text(["English", "Korean"])
+
+    page.locator('input[name="channel"][value="x-en"]').check()
+    page.locator('input[name="field:position"]').fill("Communications Officer")
+    page.locator('input[name="field:location"]').fill("Seoul, Republic of Korea")
+    page.locator('input[name="field:deadline"]').fill(DEADLINE)
+    page.locator('input[name="field:link"]').fill("https://example.org/jobs/communications")
+    page.locator('input[name="title"]').fill("Communications officer, Seoul")
+    page.get_by_role("button", name="Save draft").click()
+    expect(page).to_have_url(re.compile(r"/drafts/\d+/edit$"))
+    draft_id = int(page.url.split("/")[-2])
+    assert drafts.status(draft_id) == DraftStatus.DRAFT
+    expect(page.locator("fieldset.languages label")).to_have_text(["English"])  # X's only

@@ -2,8 +2,8 @@
 reads the comment and goes on to the edit page, where the comment is too; a reviewer finds the
 review inbox on top. In English and Korean, at 375 and 1280 px, nothing wider than the window.
 
-Screenshots: ``tests/artifacts/desk-<role>-<language>-<width>.png`` and
-``desk-edit-<language>-375.png``.
+Screenshots: ``tests/artifacts/desk-<role>-<language>-<width>.png``, and the edit page and the
+draft page with the comment (``desk-edit-*``, ``desk-draft-*``).
 """
 
 from __future__ import annotations
@@ -109,6 +109,10 @@ def test_an_author_goes_from_the_desk_to_the_changes_asked(
     page.set_viewport_size({"width": WIDTHS[0], "height": 900})
     fits(page)
     screenshot(page, f"desk-edit-{language}-{WIDTHS[0]}")
+    page.goto(f"/drafts/{sent_back}")
+    expect(page.locator("section.review-comments blockquote")).to_have_text(COMMENT[language])
+    fits(page)
+    screenshot(page, f"desk-draft-{language}-{WIDTHS[0]}")
 
     page.context.clear_cookies()
     log_in(page, people["joon"])

@@ -324,7 +324,7 @@ def _channel_problems(
 
 def _channel_text_problems(
     parsed: DraftFile, languages: tuple[str, ...], config: Config
-) -> list[str]:
+) -> list[Problem]:
     """Each ``[channel_text.<channel id>]`` text that no post would send: for a channel the
     draft does not target, or in a language the draft or the channel does not have; and each
     one left empty (the channel sends the draft's text without it)."""
@@ -332,29 +332,27 @@ def _channel_text_problems(
     for channel_id, texts in parsed.channel_text.items():
         key = f"channel_text.{channel_id}"
         if channel_id not in parsed.channels:
-            found.append(
-                f"{key}: {channel_id} is not one of the draft's channels "
-                f"({', '.join(parsed.channels)})"
-            )
+            not_targeted = N_("%(channel)s is not one of the draft's channels (%(channels)s)")
+            channels = ", ".join(parsed.channels)
+            found.append(problem(key, not_targeted, channel=channel_id, channels=channels))
             continue
         if not texts:
-            found.append(f'{key}: gives no text (like en = "...")')
+            found.append(problem(key, N_('gives no text (like en = "...")')))
         try:
             channel = config.channel(channel_id)
         except NotFoundError:
             continue  # said under channels
         for tag, body in texts.items():
+            at = f"{key}.{tag}"
             if tag not in languages:
-                found.append(
-                    f"{key}.{tag}: {tag} is not one of the draft's languages "
-                    f"({', '.join(languages)})"
-                )
+                not_written = N_("%(language)s is not one of the draft's languages (%(languages)s)")
+                found.append(problem(at, not_written, language=tag, languages=", ".join(languages)))
             elif not channel.takes(tag):
-                found.append(f"{key}.{tag}: {channel_id} does not publish in {tag}")
+                not_taken = N_("%(channel)s does not publish in %(language)s")
+                found.append(problem(at, not_taken, channel=channel_id, language=tag))
             elif not body.strip():
-                found.append(
-                    f"{key}.{tag}: is empty (leave it out and {channel_id} sends the {tag} text)"
-                )
+                empty = N_("is empty (leave it out and %(channel)s sends the %(language)s text)")
+                found.append(problem(at, empty, channel=channel_id, language=tag))
     return found
 
 

@@ -20,6 +20,7 @@ from drafts.config import Config
 from drafts.draft_file import DraftContent, VariantContent
 from drafts.errors import DraftError
 from drafts.media import MediaRef, PostImage
+from drafts.messages import Said
 from drafts.rendering import TemplateLibrary
 from drafts.text_rules import Measurement, TextRules, measure
 from drafts.text_rules.hidden import hidden_characters
@@ -122,19 +123,24 @@ def text_rules(
 
 def post_problems(
     post: PostText, config: Config, learned: Mapping[str, TextRules] = MappingProxyType({})
-) -> list[str]:
+) -> list[Said]:
     """What keeps a stored post from going out as its author sees it (re-measured: limits can
-    change)."""
+    change), as sentences."""
     channel = config.channel(post.channel)
     measurements = measure(channel.platform, post.text, text_rules(channel, learned))
-    return text_problems(post.text, measurements)
+    return problem_sentences(post.text, measurements)
 
 
 def text_problems(text: str, measurements: Iterable[Measurement]) -> list[str]:
     """Each count of ``text`` its platform refuses, then each character in it that readers
     cannot see (``drafts.text_rules.hidden``)."""
-    over = [p for m in measurements if (p := m.problem()) is not None]
-    return over + [hidden.problem() for hidden in hidden_characters(text)]
+    return [str(sentence) for sentence in problem_sentences(text, measurements)]
+
+
+def problem_sentences(text: str, measurements: Iterable[Measurement]) -> list[Said]:
+    """``text_problems`` as sentences, for a page to say in its reader's language."""
+    over = [said for m in measurements if (said := m.said()) is not None]
+    return over + [hidden.said() for hidden in hidden_characters(text)]
 
 
 def _check_template(content: DraftContent, library: TemplateLibrary) -> None:

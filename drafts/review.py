@@ -25,6 +25,7 @@ from drafts.lifecycle import DraftStatus, PostStatus, require_action
 from drafts.media import PostImage
 from drafts.media_limits import learned_media_limits
 from drafts.media_plan import image_problems
+from drafts.messages import N_, Said, in_turn, said
 from drafts.models import Draft, Post, Review, User
 from drafts.post_media import images_by_post, stored_image_rows
 from drafts.queueing import ScheduleRequest, schedule_draft
@@ -37,6 +38,8 @@ CHANGES_REQUESTED = "changes_requested"
 # too many for an author to find other content whose hash starts the same.
 SEEN_DIGITS = 16
 SUBMIT_ACTION = "draft.submit"  # the audit entry of a submission: the inbox dates reviews by it
+NOT_SUBMITTED = N_("draft %(id)s cannot be submitted: %(problems)s")
+AT_POST = N_("%(channel)s (%(language)s): %(problem)s")  # one post's problem
 
 
 class StaleReview(ReviewError):
@@ -67,14 +70,14 @@ def submit(session: Session, *, draft_id: int, actor: User, config: Config) -> D
     learned = learned_limits(session)
     posts = draft_posts(session, draft_id)
     problems = [
-        f"{post.channel} ({post.language}): {problem}"
+        said(AT_POST, channel=post.channel, language=post.language, problem=problem)
         for post in posts
         for problem in post_problems(post, config, learned)
     ]
     problems += _image_problems(session, posts, config)
     if problems:
-        listed = "; ".join(problems)
-        raise ReviewError(f"draft {draft_id} cannot be submitted: {listed}")
+        listed = in_turn(*problems)
+        raise ReviewError(said(NOT_SUBMITTED, id=draft_id, problems=listed))
     draft.status = DraftStatus.IN_REVIEW
     draft.review_round += 1
     record(session, actor=actor.name, action=SUBMIT_ACTION, draft_id=draft_id)
@@ -292,13 +295,13 @@ def approvals_of(session: Session, draft: Draft) -> int:
     return len(_current_approvals(session, draft))
 
 
-def _image_problems(session: Session, posts: list[Post], config: Config) -> list[str]:
+def _image_problems(session: Session, posts: list[Post], config: Config) -> list[Said]:
     images = images_by_post(session, [_post_id(post) for post in posts])
     if not images:
         return []
     learned = learned_media_limits(session)
     return [
-        f"{post.channel} ({post.language}): {problem}"
+        said(AT_POST, channel=post.channel, language=post.language, problem=problem)
         for post in posts
         for problem in image_problems(
             images.get(_post_id(post), []), config.channel(post.channel), config, learned

@@ -18,6 +18,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from drafts.messages import N_, Said
 from drafts.text_rules.emoji_sequences import presentation_spans
 from drafts.text_rules.graphemes import count_graphemes
 
@@ -43,19 +44,19 @@ _BIDI = re.compile(f"[{_BIDI_CONTROLS}]")
 _VIRAMA = 9  # the canonical combining class of every script's virama
 
 # The problems, worded once; ``HiddenCharacter.words`` fills them in.
-REORDERS = (
+REORDERS = N_(
     "contains an invisible %(name)s (%(code)s) at character %(position)s, "
     "which changes the order readers see"
 )
-REORDERS_SEVERAL = (
+REORDERS_SEVERAL = N_(
     "contains an invisible %(name)s (%(code)s) at character %(position)s (%(count)s in all), "
     "which changes the order readers see"
 )
-HIDES = (
+HIDES = N_(
     "contains an invisible %(name)s (%(code)s) at character %(position)s, "
     "which readers do not see but platforms count"
 )
-HIDES_SEVERAL = (
+HIDES_SEVERAL = N_(
     "contains an invisible %(name)s (%(code)s) at character %(position)s (%(count)s in all), "
     "which readers do not see but platforms count"
 )
@@ -94,7 +95,11 @@ class HiddenCharacter:
     def problem(self) -> str:
         """One line for the author, e.g. "contains an invisible right-to-left override (U+202E)
         at character 9, which changes the order readers see"."""
-        return self.message % self.words
+        return str(self.said())
+
+    def said(self) -> Said:
+        """``problem`` as a sentence, for a page to say in its reader's language."""
+        return Said(self.message, self.words)
 
 
 def hidden_characters(text: str) -> tuple[HiddenCharacter, ...]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from drafts.messages import N_, Said, said
+
 __all__ = ["Measurement", "TextRules"]
 
 
@@ -34,21 +36,33 @@ class Measurement:
 
         For example "312 weighted characters, over X's limit of 280 by 32".
         """
+        found = self.said()
+        return str(found) if found is not None else None
+
+    def said(self) -> Said | None:
+        """``problem`` as a sentence, for a page to say in its reader's language."""
         if self.blank:
-            return "empty text"
+            return said(N_("empty text"))
         if self.rejected:
             names = ", ".join(f"U+{ord(char):04X}" for char in self.rejected)
-            return f"contains {names}, which {self.platform} rejects"
+            return said(
+                N_("contains %(names)s, which %(platform)s rejects"),
+                names=names,
+                platform=self.platform,
+            )
         if self.limit is not None and self.length > self.limit:
-            return (
-                f"{self.length:,} {self.unit}, over {_possessive(self.platform)} limit of "
-                f"{self.limit:,} by {self.length - self.limit:,}"
+            over = N_("%(length)s %(unit)s, over %(platform)s's limit of %(limit)s by %(over)s")
+            if self.platform.endswith("s"):
+                over = N_("%(length)s %(unit)s, over %(platform)s' limit of %(limit)s by %(over)s")
+            return said(
+                over,
+                length=f"{self.length:,}",
+                unit=said(self.unit),
+                platform=self.platform,
+                limit=f"{self.limit:,}",
+                over=f"{self.length - self.limit:,}",
             )
         return None
-
-
-def _possessive(name: str) -> str:
-    return f"{name}'" if name.endswith("s") else f"{name}'s"
 
 
 @dataclass(frozen=True)

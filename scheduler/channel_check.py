@@ -108,6 +108,7 @@ class ChannelHealth:
     text_limits: Mapping[str, int] | None = None
     media_limits: Mapping[str, Any] | None = None
     credential: CredentialReport | None = None
+    unchecked: str | None = None  # why nothing was asked (``Identity.unchecked``)
 
     def warning(self, now: datetime) -> str | None:
         """A connection missing a scope that posting needs, or a credential that lapses within
@@ -205,4 +206,5 @@ async def _check(
         text_limits=identity.text_limits,
         media_limits=identity.media_limits,
         credential=report,
+        unchecked=identity.unchecked,
     )

@@ -224,6 +224,8 @@ class Identity:
     # Counting rules the platform reported about itself (a Mastodon instance's limits).
     text_limits: Mapping[str, int] | None = None
     media_limits: Mapping[str, Any] | None = None  # what it takes in images (Mastodon's)
+    # Why the platform was not asked at all (a webhook has nothing to ask): None when it was.
+    unchecked: str | None = None
 
 
 class ChannelCheckError(PlatformError):

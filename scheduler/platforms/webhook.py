@@ -106,8 +106,12 @@ class WebhookAdapter(Adapter[WebhookChannel]):
         credentials: Credentials,
         now: datetime,
     ) -> Identity:
-        # Incoming webhooks have no identity endpoint, and a test message would be a real post.
-        return Identity(name=f"incoming webhook at {httpx.URL(channel.url).host}")
+        # Incoming webhooks have no identity endpoint, and a test message would be a real post;
+        # the contract names no other request a receiver would take as harmless.
+        return Identity(
+            name=f"an incoming webhook at {httpx.URL(channel.url).host}",
+            unchecked="a webhook has no identity endpoint",
+        )
 
 
 def media_entry(image: JobImage) -> dict[str, Any]:

@@ -88,6 +88,11 @@ def test_every_platform_is_reachable_and_says_who_it_posts_as(
         "telegram",
         "team-chat",
     }
+    webhook = health.pop("team-chat")  # nothing to ask, and a test message would be a post
+    assert (webhook["reachable"], webhook["unchecked"]) == (
+        None,
+        "a webhook has no identity endpoint",
+    )
     assert all(row["reachable"] for row in health.values()), health
     assert all(row["posts_as"] for row in health.values())
     assert health["mastodon"]["posts_as"].startswith("@")
@@ -125,6 +130,7 @@ def test_channels_that_keep_tokens_say_the_vault_key_is_missing_before_asking_th
     for platform in ("x", "bluesky", *CONNECTED):
         assert sandbox.state.requests(platform) == [], platform
     needing = ("x-en", "bluesky", *CONNECTED)
+    assert rows.pop("team-chat")["reachable"] is None  # a webhook is not checked
     assert all(row["reachable"] for name, row in rows.items() if name not in needing)
 
 

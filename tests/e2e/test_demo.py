@@ -1,13 +1,18 @@
 """`tidings demo`, as `make demo` runs it: LinkedIn, Facebook and Threads connected from the web
-app through the sandbox's consent page, every post published to the sandbox, exit 0."""
+app through the sandbox's consent page, every post published to the sandbox, exit 0; its outcome
+wrapped at 80 columns, each link whole, and the way to look around after it: `--keep-open` keeps
+the sandbox's page and the web app up, with a password for each demo user."""
 
 from __future__ import annotations
 
 import os
 import re
+import signal
 import subprocess
 import sys
 from pathlib import Path
+
+import httpx
 
 # The accounts the sandbox's consent page connects for the demo's channels.
 CONNECTED = {
@@ -17,8 +22,13 @@ CONNECTED = {
 }
 
 
+def demo_environment() -> dict[str, str]:
+    """This environment without Tidings' variables, in an 80-column terminal."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("TIDINGS_")} | {"COLUMNS": "80"}
+
+
 def test_the_demo_connects_channels_and_publishes_every_post(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TIDINGS_")} | {"COLUMNS": "200"}
+    env = demo_environment()
     done = subprocess.run(
         [sys.executable, "-m", "tidings", "demo"],
         cwd=tmp_path,
@@ -36,7 +46,7 @@ def test_the_demo_connects_channels_and_publishes_every_post(tmp_path: Path) -> 
         [at] = [i for i, line in enumerate(lines) if re.fullmatch(rf"\s*{said}", line)]
         assert at < daemon  # connected before any post goes out
         # No token_env: each published post proves the connected token was used.
-        assert re.search(rf"│ {channel} +│ \w+ +│ published", done.stdout), channel
+        assert re.search(rf"(?m)^post \d+ · draft \d+ · {channel} · \w+: published$", done.stdout)
     assert "received each exactly once" in done.stdout
     for platform_path in (
         "/feed/update/",
@@ -49,3 +59,50 @@ def test_the_demo_connects_channels_and_publishes_every_post(tmp_path: Path) -> 
         assert platform_path in done.stdout
     assert "Traceback" not in done.stdout + done.stderr
     assert list(tmp_path.iterdir()) == []  # the throwaway database went with its folder
+    outcome = lines[lines.index(next(line for line in lines if line.startswith("Outcome"))) :]
+    posts = [line for line in outcome if line.startswith("post ")]
+    links = [line for line in outcome if re.fullmatch(r"    http://127\.0\.0\.1:\d+/\S+", line)]
+    webhooks = [line for line in posts if " · team-chat · " in line]  # an id, not a link
+    assert len(posts) == 29 and len(links) == len(posts) - len(webhooks)  # each link whole
+    assert all(len(line) <= 80 for line in posts)
+    assert lines[-1] == (
+        "To look around: tidings demo --keep-open keeps the sandbox's page and the web app open "
+        "after the run, with a password for each demo user."
+    )
+    assert "password" not in "\n".join(lines[:-1])  # shown only while the web app is up
+
+
+def test_the_demo_kept_open_says_where_to_look_and_how_to_log_in(tmp_path: Path) -> None:
+    demo = subprocess.Popen(
+        [sys.executable, "-m", "tidings", "demo", "--keep-open"],
+        cwd=tmp_path,
+        env=demo_environment() | {"PYTHONUNBUFFERED": "1"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert demo.stdout is not None
+        said = []
+        for line in demo.stdout:
+            said.append(line.rstrip("\n"))
+            if "Ctrl-C to stop" in line:
+                break
+        text = "\n".join(said)
+        sandbox = re.search(r"^What each platform received: (http://\S+/)$", text, re.M)
+        web = re.search(r"^The drafts, .* the outcomes: (http://\S+)/ logged in as$", text, re.M)
+        logins = dict(re.findall(r"^  (\w+) \(\w+\) with the password (\S+)$", text, re.M))
+        assert sandbox and web, text
+        assert set(logins) == {"mina", "joon", "hana"}
+        assert "<title>Tidings sandbox</title>" in httpx.get(sandbox[1], timeout=10).text
+        with httpx.Client(base_url=web[1], timeout=10) as browser:
+            token = re.search(r'name="csrf_token" value="([^"]+)"', browser.get("/login").text)
+            assert token
+            form = {"name": "joon", "password": logins["joon"], "csrf_token": token[1]}
+            assert browser.post("/login", data=form).status_code == 303
+            assert browser.get("/").status_code == 200
+        demo.send_signal(signal.SIGINT)
+        assert demo.wait(timeout=30) == 0
+    finally:
+        demo.kill()
+        demo.communicate()

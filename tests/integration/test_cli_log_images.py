@@ -95,11 +95,12 @@ def uploaded(database: Database, post: Post, ids: dict[str, str]) -> None:
 
 
 def logged(args: list[str], capsys: pytest.CaptureFixture[str]) -> list[str]:
-    """The lines ``tidings log ARGS`` prints after its table."""
+    """The lines ``tidings log ARGS`` prints after its attempts: from the first image heading."""
     capsys.readouterr()
     run(["log", *args])
     printed = capsys.readouterr().out.splitlines()
-    return [line for line in printed if line.startswith(("Images of post", "  "))]
+    first = next((n for n, line in enumerate(printed) if line.startswith("Images of post")), None)
+    return [] if first is None else printed[first:]
 
 
 def test_log_lists_each_posts_images_with_the_platforms_id(

@@ -63,7 +63,8 @@ def check(
     channel: Annotated[str | None, typer.Option(help="Only this channel.")] = None,
 ) -> None:
     """Call each channel's identity endpoint: reachable, who it posts as, token expiry; and
-    where its credential comes from (a connection: by whom, when, scopes, renewal)."""
+    where its credential comes from (a connection: by whom, when, scopes, renewal). A webhook
+    has no such endpoint and is not called: a test message would be a real post."""
     from scheduler.channel_check import check_channels
     from scheduler.vault import check_vault_key
 
@@ -81,7 +82,7 @@ def check(
             if number:
                 out.print()
             for line in health_lines(r, now, config.zone):
-                out.print(line)
+                out.print(line, soft_wrap=False)  # wrapped by cells, never cut
     if not all(r.reachable for r in results):
         raise typer.Exit(1)
 
@@ -90,7 +91,8 @@ def health_json(health: ChannelHealth, now: datetime) -> dict[str, Any]:
     return {
         "channel": health.channel,
         "platform": health.platform,
-        "reachable": health.reachable,
+        "reachable": None if health.unchecked else health.reachable,  # null: not checked
+        "unchecked": health.unchecked,
         "posts_as": health.posts_as,
         "token_expires_at": iso(health.token_expires_at),
         "problem": health.problem,
@@ -125,7 +127,9 @@ def health_lines(health: ChannelHealth, now: datetime, zone: tzinfo) -> list[Tex
     be reached, then where its credential comes from, its expiry, and any problem."""
     name = PLATFORM_NAMES.get(health.platform, health.platform)
     head = Text(f"{health.channel} ({name}): ", style="bold")
-    if health.reachable:
+    if health.unchecked:
+        head.append(f"not checked: {health.unchecked}", style="yellow")
+    elif health.reachable:
         head.append("reachable", style="green")
     else:
         head.append("not reachable", style="red")

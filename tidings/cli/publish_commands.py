@@ -6,10 +6,11 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Mapping, Sequence
+from datetime import datetime, tzinfo
 from typing import Annotated
 
 import typer
-from rich.table import Table
+from rich.padding import Padding
 from rich.text import Text
 
 from drafts.attempts import attempt_log
@@ -18,8 +19,9 @@ from drafts.media import PostImage
 from drafts.models import Attempt, Post
 from drafts.post_media import images_by_post
 from drafts.times import show
+from scheduler.due import next_wake
 from scheduler.platforms.uploads import remote_media_id
-from tidings.cli.console import InertLogFormatter, emit_json, out, say, warn
+from tidings.cli.console import InertLogFormatter, emit_json, out, say, visible, warn
 from tidings.cli.context import app_context
 from tidings.cli.views import iso
 
@@ -47,12 +49,29 @@ def run(
             f"heartbeats of heartbeat_seconds = {scheduler.heartbeat_seconds:g}, or at once "
             "when its process on this host has ended"
         )
-    daemon = Daemon(context.config, context.database(), drain=drain)
+    database = context.database()
+    daemon = Daemon(context.config, database, drain=drain)
     if not drain:
         say(f"Publishing as {daemon.worker}; stop with Ctrl-C.")
     summary = run_forever(daemon)
     counts = ", ".join(f"{n} {outcome}" for outcome, n in sorted(summary.outcomes.items()))
     say(f"Stopped. Attempts: {counts or 'none'}.")
+    if drain:
+        with database.reading() as session:
+            next_at = next_wake(session, now=context.now())
+        say(_what_comes_next(next_at, context.config.zone, tried=bool(summary.outcomes)))
+
+
+def _what_comes_next(next_at: datetime | None, zone: tzinfo, *, tried: bool) -> str:
+    """After a drain: when the next post comes due (a drain does not wait for it), or that none
+    is queued."""
+    done = "Nothing else is due" if tried else "Nothing was due"
+    if next_at is None:
+        return f"{done}, and no post is queued."
+    return (
+        f"{done}: the next post is due at {show(next_at, zone)} "
+        "(`tidings queue` lists them; `tidings run` waits for them)."
+    )
 
 
 def _log_attempts_to_stderr() -> None:
@@ -80,25 +99,40 @@ def log(
     if not rows:
         say("No attempts yet.")
         return
-    table = Table(header_style="bold")
-    for column in ("started", "post", "channel", "#", "outcome", "http", "ms", "worker", "detail"):
-        table.add_column(column)
     zone = context.config.zone
     for attempt, row_post in rows:
-        table.add_row(
-            show(attempt.started_at, zone),
-            str(attempt.post_id),
-            row_post.channel,
-            str(attempt.number),
-            attempt.outcome or "in flight",
-            str(attempt.http_status or ""),
-            str(attempt.duration_ms or ""),
-            attempt.worker,
-            attempt.remote_url or attempt.remote_id or attempt.error or "",
-        )
-    out.print(table)
+        print_attempt(attempt, row_post, zone)
     for line in image_lines(rows, images):
         out.print(Text(line))
+
+
+OUTCOME_STYLES = {"published": "green", "retry": "yellow", "failed": "red", "unknown": "red"}
+
+
+def print_attempt(attempt: Attempt, post: Post, zone: tzinfo) -> None:
+    """One attempt in lines that wrap, never cut: when, which post and how it ended; then its
+    status, duration and worker; then the link it made or the platform's id, whole (a link
+    broken by a line end opens nowhere: the terminal wraps it), or the error, wrapped. A table
+    of these cut the time, the channel and every link short at 80 columns."""
+    head = Text(f"{show(attempt.started_at, zone)} · post {attempt.post_id} · {post.channel}")
+    head.append(f" · attempt {attempt.number}: ")
+    outcome = attempt.outcome or "in flight"
+    head.append(outcome, style=OUTCOME_STYLES.get(outcome, ""))
+    facts = [f"HTTP {attempt.http_status}"] if attempt.http_status else []
+    facts += [f"{attempt.duration_ms:,} ms"] if attempt.duration_ms is not None else []
+    facts.append(f"by {attempt.worker}")
+    out.print(head, soft_wrap=False)
+    out.print(_indented(" · ".join(facts)), soft_wrap=False)
+    if where := attempt.remote_url or attempt.remote_id:
+        out.print(Text(f"    {visible(where)}"), soft_wrap=True)
+    elif attempt.error:
+        out.print(_indented(attempt.error), soft_wrap=False)
+
+
+def _indented(line: str) -> Padding:
+    """``line`` under an attempt's first line, wrapped at words (a longer word is broken). Its
+    control characters are made visible first, so that it is measured as it will be shown."""
+    return Padding(Text(visible(line), overflow="fold"), (0, 0, 0, 4), expand=False)
 
 
 def image_lines(

@@ -8,6 +8,7 @@ from types import MappingProxyType
 from typing import Any
 
 from rich.console import Console
+from rich.padding import Padding
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
@@ -148,14 +149,19 @@ def print_post(
 ) -> None:
     """One post exactly as it will be sent, with its length against the platform's limit, its
     images as the platform gets them and, under it, each of its problems, then its channel's
-    ``credential_problem`` (a warning: the draft may still be submitted and approved)."""
+    ``credential_problem`` (a warning: the draft may still be submitted and approved).
+
+    Everything wraps to the terminal, whatever its width: the heading goes above the panel and
+    the verdict below it, as a panel's title and subtitle are cut short where they are longer
+    than its border."""
     channel = config.channel(post.channel)
     measurements = measure(post.platform, post.text, text_rules(channel, learned))
     problems = text_problems(post.text, measurements)
     counts = ", ".join(_count(m.length, m.limit, m.unit) for m in measurements)
     status = post.status + (f" at {show(post.due_at, zone)}" if post.due_at else "")
-    title = (
-        f"#{post.id} {post.channel} · {PLATFORM_NAMES[post.platform]} · {post.language} · {status}"
+    heading = Text(
+        f"#{post.id} {post.channel} · {PLATFORM_NAMES[post.platform]} · {post.language} · {status}",
+        style="bold",
     )
     verdict = Text(f"{counts}  ", style="red" if problems else "green")
     verdict.append(f"✗ {len(problems)} problem(s)" if problems else "✓ fits")
@@ -166,12 +172,26 @@ def print_post(
         body.append(follow_up)
     for line in image_lines(images, post.platform):
         body.append("\n" + line, style="cyan")
-    panel = Panel(body, title=title, title_align="left", subtitle=verdict, subtitle_align="left")
-    out.print(panel, soft_wrap=False)  # the console's soft wrap would crop the text at the border
-    for problem in problems:  # below the panel, where no border cuts a long one short
-        out.print(Text(f"  ✗ {problem}", style="red"))
+    notes = [("✗", Text(problem, style="red")) for problem in problems]
     if credential_problem:
-        out.print(Text(f"  ! {credential_problem}", style="yellow"))
+        notes.append(("!", Text(credential_problem, style="yellow")))
+    # Without soft wrap, rich wraps each line to the terminal instead of letting it run on.
+    out.print(heading, soft_wrap=False)
+    out.print(Panel(body), soft_wrap=False)
+    out.print(Padding(verdict, (0, 0, 0, 2), expand=False), soft_wrap=False)
+    if notes:
+        out.print(Padding(_marked_lines(notes), (0, 0, 0, 2), expand=False), soft_wrap=False)
+
+
+def _marked_lines(notes: Sequence[tuple[str, Text]]) -> Table:
+    """Each note after its mark, a long one wrapped under its own first word (a word longer than
+    the line is broken, never cut)."""
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(no_wrap=True)
+    grid.add_column(overflow="fold")
+    for mark, note in notes:
+        grid.add_row(Text(mark, style=note.style), note)
+    return grid
 
 
 def image_lines(images: Sequence[PostImage], platform: str) -> list[str]:

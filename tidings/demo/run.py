@@ -16,12 +16,12 @@ import os
 import secrets
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
 import typer
-from rich.table import Table
 from rich.text import Text
 from sqlmodel import col, select
 from starlette.applications import Starlette
@@ -42,7 +42,7 @@ from drafts.users import Role, add_user, hash_password
 from scheduler.daemon import Daemon, DaemonSettings
 from scheduler.sandbox.server import running_sandbox
 from scheduler.sandbox.state import SandboxState
-from tidings.cli.console import out, say
+from tidings.cli.console import out, say, visible
 from tidings.demo.connecting import (
     CONNECTED_CHANNELS,
     Admin,
@@ -66,10 +66,13 @@ DEMO_SECRETS = (
     "TIDINGS_DEMO_WEBHOOK_SECRET",
 )
 VAULT_KEY = "TIDINGS_SECRET_KEY"  # seals the connected tokens (and signs the web's cookies)
+USERS = (("mina", Role.AUTHOR), ("joon", Role.REVIEWER), ("hana", Role.ADMIN))
 
 
 def run_demo(keep_open: bool) -> None:
-    """Draft, review, schedule and publish to the sandbox; exit status 1 unless all went out."""
+    """Draft, review, schedule and publish to the sandbox; exit status 1 unless all went out.
+    With ``keep_open``, the sandbox and the web app stay up until Ctrl-C, and the demo users'
+    passwords are printed to log in with."""
     for name in DEMO_SECRETS:  # throwaway credentials, never shown
         os.environ[name] = secrets.token_urlsafe(24)
     bot_id = secrets.randbelow(10**9) + 10**8
@@ -90,56 +93,108 @@ def run_demo(keep_open: bool) -> None:
             say(f"Database: {database.display_url} (throwaway)")
             shell.router.routes.append(Mount("/", app=create_app(config, database)))
             say(f"Web app: {web}/ (where channels are connected; serves the photo to Threads)")
-            rows = _run(config, database, Path(folder), box.state, web)
+            people = _add_users(database)
+            rows = _run(config, database, Path(folder), box.state, web, people)
+            print_outcome(rows, box.page_for)
+            published = _all_published_once(rows, box.state)
+            if keep_open:
+                _show_the_way_in(box.base_url, web, people)
+                _wait_for_ctrl_c()
+            else:
+                say(
+                    "To look around: tidings demo --keep-open keeps the sandbox's page and the "
+                    "web app open after the run, with a password for each demo user."
+                )
         database.dispose()
-        out.print(_outcome_table(rows, box.page_for))
-        say("Each link opens the sandbox's copy of the post's page on its platform.")
-        received = len(box.state.posts())
-        images = box.state.images()
-        if keep_open:
-            say(f"The sandbox shows what it received at {box.base_url}/ ; Ctrl-C to stop.")
-            _wait_for_ctrl_c()
-    if not rows or any(post.status != PostStatus.PUBLISHED for post in rows):
+    if not published:
         raise typer.Exit(1)
+
+
+def _all_published_once(rows: list[Post], sandbox: SandboxState) -> bool:
+    """Whether every post was published and the sandbox received each once; says which."""
+    if not rows or any(post.status != PostStatus.PUBLISHED for post in rows):
+        return False
+    received = len(sandbox.posts())
     if received != len(rows):
         say(f"The sandbox received {received} posts for {len(rows)} published: a duplicate!")
-        raise typer.Exit(1)
+        return False
     say(f"All {len(rows)} posts were published, and the sandbox received each exactly once.")
+    images = sandbox.images()
     carried = sorted({kind for image in images for kind in image.metadata})
     say(
         f"The platforms received {len(images)} image files (the photo, or the version a "
         f"platform's limits called for); metadata in them: {', '.join(carried) or 'none'}."
     )
+    return True
+
+
+def _show_the_way_in(sandbox: str, web: str, people: DemoUsers) -> None:
+    """Where to look while the demo stays open, and the passwords made for this run (they go
+    with the throwaway database at Ctrl-C)."""
+    say("")
+    say(f"What each platform received: {sandbox}/")
+    say(f"The drafts, their review, the calendar and the outcomes: {web}/ logged in as")
+    for name, role, password in people.logins():
+        say(f"  {name} ({role}) with the password {password}")
+    say("The passwords were made for this run and end with it. Ctrl-C to stop.")
 
 
 def _run(
-    config: Config, database: Database, folder: Path, sandbox: SandboxState, web: str
+    config: Config,
+    database: Database,
+    folder: Path,
+    sandbox: SandboxState,
+    web: str,
+    people: DemoUsers,
 ) -> list[Post]:
     library = TemplateLibrary.default()
-    author, reviewer, admin = _add_users(database)
-    _connect_accounts(config, database, sandbox, web, admin)
+    _connect_accounts(config, database, sandbox, web, people.admin)
     (folder / PHOTO).parent.mkdir(parents=True, exist_ok=True)
     draw_photo(folder / PHOTO)
     for name in DRAFT_FILES:
-        _add_review_schedule(database, config, library, name, author, reviewer, folder)
+        _add_review_schedule(
+            database, config, library, name, people.author, people.reviewer, folder
+        )
     say(f"Running the daemon until every post is out (due in {LEAD.seconds} s) ...")
     asyncio.run(_publish_until_done(config, database))
     with database.reading() as session:
         return list(session.exec(select(Post).order_by(col(Post.id))))
 
 
-def _add_users(database: Database) -> tuple[User, User, Admin]:
-    """mina writes, joon reviews, and hana, an admin with a password made now, connects."""
-    admin = Admin("hana", secrets.token_urlsafe(18))
+@dataclass(frozen=True)
+class DemoUsers:
+    """The demo's users as stored, and the password made for each at run time (printed only
+    when the demo stays open)."""
+
+    author: User
+    reviewer: User
+    passwords: Mapping[str, str]  # by name
+
+    @property
+    def admin(self) -> Admin:
+        return Admin("hana", self.passwords["hana"])
+
+    def logins(self) -> list[tuple[str, Role, str]]:
+        """Each user's name, role and password, as the web app's login page takes them."""
+        return [(name, role, self.passwords[name]) for name, role in USERS]
+
+
+def _add_users(database: Database) -> DemoUsers:
+    """mina writes, joon reviews, and hana, an admin, connects; each with a password made now."""
+    passwords = {name: secrets.token_urlsafe(12) for name, _ in USERS}
     with database.writing() as session:
-        author = add_user(session, name="mina", role=Role.AUTHOR, password_hash=None, actor=None)
-        reviewer = add_user(
-            session, name="joon", role=Role.REVIEWER, password_hash=None, actor=None
+        author, reviewer, _ = (
+            add_user(
+                session,
+                name=name,
+                role=role,
+                password_hash=hash_password(passwords[name]),
+                actor=None,
+            )
+            for name, role in USERS
         )
-        password_hash = hash_password(admin.password)
-        add_user(session, name=admin.name, role=Role.ADMIN, password_hash=password_hash, actor=None)
-    say(f"Users: mina (author), joon (reviewer), {admin.name} (admin)")
-    return author, reviewer, admin
+    say("Users: " + ", ".join(f"{name} ({role})" for name, role in USERS))
+    return DemoUsers(author, reviewer, passwords)
 
 
 def _connect_accounts(
@@ -209,25 +264,24 @@ def _all_final(database: Database) -> bool:
     return bool(statuses) and all(status in FINAL_POST_STATUSES for status in statuses)
 
 
-def _outcome_table(posts: list[Post], page_for: Callable[[str], str]) -> Table:
-    """One row a post; ``page_for`` turns a platform's link into the sandbox's page of it."""
-    table = Table(title="Outcome", header_style="bold")
-    for column in ("post", "draft", "channel", "lang", "status"):
-        table.add_column(column)
-    table.add_column("where", overflow="fold")
+def print_outcome(posts: list[Post], page_for: Callable[[str], str]) -> None:
+    """Each post's outcome in a line that wraps, and under it, whole, where it landed: the
+    sandbox's page of the post (``page_for`` turns a platform's link into it), its id, or why
+    it failed. A table cut these links into pieces no one could open at 80 columns."""
+    say("Outcome (each link opens the sandbox's copy of the post's page on its platform):")
     for post in posts:
-        style = "green" if post.status == PostStatus.PUBLISHED else "red"
-        table.add_row(
-            str(post.id),
-            str(post.draft_id),
-            post.channel,
-            post.language,
-            Text(post.status, style=style),
+        line = Text(f"post {post.id} · draft {post.draft_id} · {post.channel} · {post.language}: ")
+        line.append(post.status, style="green" if post.status == PostStatus.PUBLISHED else "red")
+        out.print(line, soft_wrap=False)
+        where = (
             (page_for(post.remote_url) if post.remote_url else None)
             or (post.remote_id if post.status == PostStatus.PUBLISHED else post.reason)
-            or "",
+            or ""
         )
-    return table
+        if where:
+            # Printed as one run, for the terminal to wrap: a link broken by a line end opens
+            # nowhere.
+            out.print(Text(f"    {visible(where)}"), soft_wrap=True)
 
 
 def _wait_for_ctrl_c() -> None:

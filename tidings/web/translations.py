@@ -22,10 +22,12 @@ from drafts.errors import TidingsError
 # Marks a message for extraction without translating it: for text made once (a module's table
 # of words, the services' sentences) and translated where it is shown.
 from drafts.messages import N_ as N_
+from drafts.messages import problem
 
 LOCALE_FOLDER = Path(__file__).resolve().parent / "locale"
 DOMAIN = "messages"
 DEFAULT_LANGUAGE = "en"
+NOT_OFFERED = N_("%(value)s is not one of %(offered)s")
 # Each offered language, named in itself (a language list is read by those who speak it).
 LANGUAGE_NAMES: dict[str, str] = {"en": "English", "ko": "한국어"}
 LANGUAGES: tuple[str, ...] = tuple(LANGUAGE_NAMES)
@@ -63,7 +65,7 @@ def parse_language(text: str) -> str:
     language = interface_language(text)
     if language is None or text.strip().lower() != language:
         offered = ", ".join(LANGUAGES)
-        raise TidingsError(f"language: {text!r} is not one of {offered}")
+        raise TidingsError(problem("language", NOT_OFFERED, value=repr(text), offered=offered))
     return language
 
 

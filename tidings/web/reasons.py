@@ -86,24 +86,24 @@ SHAPES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             ),
         ),
         (
-            r"(?P<platform>[A-Z]\w+) refused the (?P<what>post|message) \((?P<code>[^)]*)\): "
+            r"(?P<platform>[A-Z]\w*) refused the (?P<what>post|message) \((?P<code>[^)]*)\): "
             r"(?P<reply>.+)",
             N_("%(platform)s refused it (%(code)s): %(reply)s"),
         ),
         (
-            r"(?P<platform>[A-Z]\w+) answered (?P<code>\d+) without (?P<reply>.+)",
+            r"(?P<platform>[A-Z]\w*) answered (?P<code>\d+) without (?P<reply>.+)",
             N_("%(platform)s answered %(code)s without saying what became of it (%(reply)s)"),
         ),
         (
-            r"(?P<platform>[A-Z]\w+) is unavailable \((?P<code>\d+)\): (?P<reply>.+)",
+            r"(?P<platform>[A-Z]\w*) is unavailable \((?P<code>\d+)\): (?P<reply>.+)",
             N_("%(platform)s is unavailable (%(code)s): %(reply)s"),
         ),
         (
-            r"rate limited by (?P<platform>[A-Z]\w+)(?: \([^)]*\))?: (?P<reply>.+)",
+            r"rate limited by (?P<platform>[A-Z]\w*)(?: \([^)]*\))?: (?P<reply>.+)",
             N_("%(platform)s limits how often it may be asked; waiting: %(reply)s"),
         ),
         (
-            r"(?P<platform>[A-Z]\w+) rate limit:? (?P<reply>.+)",
+            r"(?P<platform>[A-Z]\w*) rate limit:? (?P<reply>.+)",
             N_("%(platform)s limits how often it may be asked; waiting: %(reply)s"),
         ),
         (

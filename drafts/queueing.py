@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, tzinfo
+from datetime import datetime, timedelta
 from itertools import islice
 from typing import Any
 
@@ -19,6 +19,7 @@ from sqlalchemy import Select
 from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
+from drafts import audit_details
 from drafts.audit import record
 from drafts.authoring import get_draft
 from drafts.config import Config
@@ -30,6 +31,7 @@ from drafts.lifecycle import (
     PostStatus,
     require_action,
 )
+from drafts.messages import N_, Instant, problem, said
 from drafts.models import Draft, Post, User
 from drafts.slots import occurrences
 from drafts.storage import signal_queue_change
@@ -40,6 +42,16 @@ from drafts.users import Capability, require
 SLOT_SEARCH_LIMIT = 2_000
 # A slot this close to now is skipped: nobody could still cancel it.
 SLOT_LEAD = timedelta(minutes=1)
+PAST = N_("%(when)s is in the past")
+AFTER_EXPIRY = N_("%(when)s is after the draft expires (%(expires)s)")
+NOT_MOVED = N_(
+    "draft %(id)s cannot be moved now: its %(channel)s (%(language)s) post is being published; "
+    "try again when it is out"
+)
+NOT_UNSCHEDULED = N_(
+    "draft %(id)s cannot be unscheduled now: its %(channel)s (%(language)s) post is being "
+    "published; try again when it is out"
+)
 
 
 @dataclass(frozen=True)
@@ -76,7 +88,7 @@ def schedule_draft(
     require(actor, Capability.QUEUE)
     draft = get_draft(session, draft_id)
     require_action(draft_id, draft.status, "schedule")
-    posts = _posts_to_move(session, draft_id, "moved")
+    posts = _posts_to_move(session, draft_id, NOT_MOVED)
     due = _due_times(session, draft, posts, request, config, now)
     for post in posts:
         post.due_at = post.attempt_at = due[_post_id(post)]
@@ -84,11 +96,39 @@ def schedule_draft(
         post.failures, post.reason = 0, None
     draft.status = DraftStatus.SCHEDULED
     signal_queue_change(session)
-    times = sorted({(p.channel, show(p.due_at, config.zone)) for p in posts if p.due_at})
-    detail = "; ".join(f"{channel} at {when}" for channel, when in times)
+    detail = audit_details.scheduled((p.channel, p.due_at) for p in posts if p.due_at)
     action = "draft.publish-now" if request.now else "draft.schedule"
     record(session, actor=actor.name, action=action, draft_id=draft_id, detail=detail)
     return Scheduled(draft=draft, due=due)
+
+
+def publish_now(
+    session: Session, *, draft_id: int, actor: User, config: Config, now: datetime
+) -> Scheduled | None:
+    """Make an approved draft's posts due now (or a scheduled draft's still to come), for the
+    daemon to send as it sends any due post; None, changing nothing, when there is nothing
+    left to make due (a second press of "publish now")."""
+    require(actor, Capability.QUEUE)
+    draft = get_draft(session, draft_id)
+    if all_due(draft, _locked_posts(session, draft_id), now):
+        return None
+    request = ScheduleRequest(now=True)
+    return schedule_draft(
+        session, draft_id=draft_id, request=request, actor=actor, config=config, now=now
+    )
+
+
+def all_due(draft: Draft, posts: Iterable[Post], now: datetime) -> bool:
+    """Whether a draft that was scheduled has no post left to come at ``now``: each is due,
+    being sent, retrying on the daemon's own schedule, or out."""
+    if draft.status == DraftStatus.DONE:
+        return True
+    if draft.status != DraftStatus.SCHEDULED:
+        return False
+    return not any(
+        post.status == PostStatus.SCHEDULED and post.due_at is not None and post.due_at > now
+        for post in posts
+    )
 
 
 def unschedule_draft(session: Session, *, draft_id: int, actor: User) -> list[Post]:
@@ -98,25 +138,25 @@ def unschedule_draft(session: Session, *, draft_id: int, actor: User) -> list[Po
     require(actor, Capability.QUEUE)
     draft = get_draft(session, draft_id)
     require_action(draft_id, draft.status, "unschedule")
-    posts = _posts_to_move(session, draft_id, "unscheduled")
+    posts = _posts_to_move(session, draft_id, NOT_UNSCHEDULED)
     for post in posts:
         post.status, post.due_at, post.attempt_at = PostStatus.PENDING, None, None
     draft.status = DraftStatus.APPROVED
     signal_queue_change(session)
-    detail = f"{len(posts)} post(s) unscheduled"
+    detail = audit_details.unscheduled(len(posts))
     record(session, actor=actor.name, action="draft.unschedule", draft_id=draft_id, detail=detail)
     return posts
 
 
-def _posts_to_move(session: Session, draft_id: int, moved: str) -> list[Post]:
+def _posts_to_move(session: Session, draft_id: int, refusal: str) -> list[Post]:
     """The draft's posts still to be sent, locked (PostgreSQL; SQLite's writer holds the
-    database) against a daemon's claim; ``ScheduleError`` if a daemon is sending one."""
+    database) against a daemon's claim; ``ScheduleError`` saying ``refusal`` if a daemon is
+    sending one."""
     posts = _locked_posts(session, draft_id)
     for post in posts:
         if post.status == PostStatus.PUBLISHING:
             raise ScheduleError(
-                f"draft {draft_id} cannot be {moved} now: its {post.channel} ({post.language}) "
-                "post is being published; try again when it is out"
+                said(refusal, id=draft_id, channel=post.channel, language=post.language)
             )
     return [post for post in posts if post.status not in FINAL_POST_STATUSES]
 
@@ -145,17 +185,14 @@ def _due_times(
     at = now if request.now else request.at
     if at is None:
         raise ScheduleError("give --at TIME or --next-slot")
+    when = Instant(at, show(at, config.zone))
     if not request.now and at <= now:
-        raise ScheduleError(f"at: {show(at, config.zone)} is in the past")
-    _check_expiry(draft, at, config.zone)
+        raise ScheduleError(problem("at", PAST, when=when))
+    expires = draft.expires_at
+    if expires is not None and at >= expires:
+        expiry = Instant(expires, show(expires, config.zone))
+        raise ScheduleError(problem("at", AFTER_EXPIRY, when=when, expires=expiry))
     return {_post_id(post): at for post in posts}
-
-
-def _check_expiry(draft: Draft, at: datetime, zone: tzinfo) -> None:
-    if draft.expires_at is not None and at >= draft.expires_at:
-        raise ScheduleError(
-            f"at: {show(at, zone)} is after the draft expires ({show(draft.expires_at, zone)})"
-        )
 
 
 def _next_slots(
@@ -218,7 +255,7 @@ def cancel_draft(session: Session, *, draft_id: int, actor: User) -> list[Post]:
         actor=actor.name,
         action="draft.cancel",
         draft_id=draft_id,
-        detail=f"{len(cancelled)} post(s) cancelled",
+        detail=audit_details.cancelled(len(cancelled)),
     )
     return cancelled
 

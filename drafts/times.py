@@ -17,12 +17,31 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from drafts.messages import N_, said
+
 _RELATIVE = re.compile(r"^\+(\d+)\s*([smhd])$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
-_RELATIVE_FORM = "+ a whole number and s, m, h or d, like +10s, +5m, +2h or +1d"
 _MOST_DIGITS = 12  # 10**12 seconds is past the year 9999 from any now
 _EARLIEST = datetime.min.replace(tzinfo=UTC) + timedelta(days=1)
 _LATEST = datetime.max.replace(tzinfo=UTC) - timedelta(days=1)
+# Raised as ``ValueError(said(...))``: the command line says the English line, the web tells it
+# in the reader's language (``drafts.messages.reason_of``).
+NOT_A_ZONE = N_("%(name)s is not an IANA timezone (like Asia/Seoul, Europe/Berlin)")
+NOT_A_TIME = N_(
+    "%(written)s is not a time such as '2026-12-01 10:00', '2026-12-01T10:00+09:00' or '+2h'"
+)
+OFFSET_AND_ZONE = N_("%(written)s gives both an offset and a timezone; give one")
+NOT_FROM_NOW = N_(
+    "%(written)s is not a time from now: give + a whole number and s, m, h or d, "
+    "like +10s, +5m, +2h or +1d"
+)
+PAST_9999 = N_("%(written)s is past the year 9999")
+TWICE = N_(
+    "%(wall)s happens twice in %(zone)s (clocks go back); add an offset such as %(first)s "
+    "or %(second)s"
+)
+SKIPPED = N_("%(wall)s does not exist in %(zone)s (clocks go forward)")
+OUT_OF_RANGE = N_("%(when)s is out of range (give a time between 0001-01-02 and 9999-12-30)")
 
 
 def utcnow() -> datetime:
@@ -36,9 +55,7 @@ def zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(
-            f"{name!r} is not an IANA timezone (like Asia/Seoul, Europe/Berlin)"
-        ) from None
+        raise ValueError(said(NOT_A_ZONE, name=repr(name))) from None
 
 
 def means_now(text: str) -> bool:
@@ -57,12 +74,10 @@ def parse_time(text: str, default_zone: ZoneInfo, now: datetime) -> datetime:
     try:
         parsed = datetime.fromisoformat(clock.replace(" ", "T", 1))
     except ValueError:
-        raise ValueError(
-            f"{text!r} is not a time such as '2026-12-01 10:00', '2026-12-01T10:00+09:00' or '+2h'"
-        ) from None
+        raise ValueError(said(NOT_A_TIME, written=repr(text))) from None
     if parsed.tzinfo is not None:
         if zone_name:
-            raise ValueError(f"{text!r} gives both an offset and a timezone; give one")
+            raise ValueError(said(OFFSET_AND_ZONE, written=repr(text)))
         return in_calendar(parsed)
     return localize(parsed, zone(zone_name) if zone_name else default_zone)
 
@@ -70,14 +85,14 @@ def parse_time(text: str, default_zone: ZoneInfo, now: datetime) -> datetime:
 def _relative(text: str, now: datetime) -> datetime:
     relative = _RELATIVE.match(text)
     if relative is None:
-        raise ValueError(f"{text!r} is not a time from now: give {_RELATIVE_FORM}")
+        raise ValueError(said(NOT_FROM_NOW, written=repr(text)))
     digits, unit = relative[1], _UNITS[relative[2]]
     try:
         if len(digits) > _MOST_DIGITS:  # int() refuses thousands of digits with its own words
             raise OverflowError
         return in_calendar(now + timedelta(**{unit: int(digits)}))
     except OverflowError:
-        raise ValueError(f"{text!r} is past the year 9999") from None
+        raise ValueError(said(PAST_9999, written=repr(text))) from None
 
 
 def _has_zone_suffix(text: str) -> bool:
@@ -91,11 +106,9 @@ def localize(wall: datetime, tz: ZoneInfo) -> datetime:
     second = wall.replace(tzinfo=tz, fold=1)
     if first.utcoffset() != second.utcoffset():
         if _round_trips(first):
-            raise ValueError(
-                f"{wall:%Y-%m-%d %H:%M} happens twice in {tz.key} (clocks go back); "
-                f"add an offset such as {_offset(first)} or {_offset(second)}"
-            )
-        raise ValueError(f"{wall:%Y-%m-%d %H:%M} does not exist in {tz.key} (clocks go forward)")
+            words = {"first": _offset(first), "second": _offset(second)}
+            raise ValueError(said(TWICE, wall=f"{wall:%Y-%m-%d %H:%M}", zone=tz.key, **words))
+        raise ValueError(said(SKIPPED, wall=f"{wall:%Y-%m-%d %H:%M}", zone=tz.key))
     return in_calendar(first)
 
 
@@ -107,7 +120,7 @@ def in_calendar(instant: datetime) -> datetime:
         utc = None
     if utc is None or not _EARLIEST <= utc <= _LATEST:
         when = instant.isoformat(sep=" ", timespec="minutes")
-        raise ValueError(f"{when} is out of range (give a time between 0001-01-02 and 9999-12-30)")
+        raise ValueError(said(OUT_OF_RANGE, when=when))
     return utc
 
 

@@ -203,8 +203,9 @@ async def test_an_approval_after_the_publish_time_says_to_schedule_it_anew(
     await as_joon.post(f"/drafts/{draft_id}/approve", data=form)
     page = (await as_joon.get(f"/drafts/{draft_id}")).text
     assert (
-        f"Draft {draft_id} approved; its publish time has passed: schedule it from its edit page."
+        f"Draft {draft_id} approved; its publish time has passed: schedule it on this page."
     ) in page
+    assert has_form(page, f"/drafts/{draft_id}/schedule")
     assert drafts.status(draft_id) == DraftStatus.APPROVED
 
 

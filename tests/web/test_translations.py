@@ -242,7 +242,8 @@ async def test_a_korean_user_sees_the_inbox_and_draft_page_in_korean(
 
     page = await korean_joon.get(f"/drafts/{draft_id}")
     assert page.status_code == 200
-    assert "이 초안 편집" in page.text
+    assert "이 초안 편집" not in page.text  # a reviewer is offered no edit
+    assert "초안 취소…" in texts(page.text, "a")
     assert "승인 0/1" in page.text
     assert {"승인", "수정 요청"} <= set(texts(page.text, "button"))
     assert "기록" in texts(page.text, "h2")

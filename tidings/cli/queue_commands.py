@@ -15,6 +15,7 @@ from drafts.authoring import get_draft
 from drafts.config import Config
 from drafts.errors import ScheduleError
 from drafts.learned_limits import learned_limits
+from drafts.messages import Problem, reason_of
 from drafts.models import Post
 from drafts.post_media import images_by_post
 from drafts.queueing import (
@@ -99,7 +100,7 @@ def _request(
     try:
         return ScheduleRequest(at=parse_time(at, default_zone, now))
     except ValueError as error:
-        raise ScheduleError(f"at: {error}") from None
+        raise ScheduleError(Problem("at", reason_of(error))) from None
 
 
 def _say_due(posts: list[Post], config: Config) -> None:

@@ -1,20 +1,25 @@
-"""One draft's page (every post as its platform will show it) and the review decisions taken
-there. The decisions go through ``drafts.review``, which checks the role and the workflow; a
-refusal is shown on the page with the service's own words, never as a traceback.
+"""One draft's page (every post as its platform will show it) and what is done there: the review
+decisions, submitting the draft, scheduling it (at a time or in each channel's next free slot).
+The page offers the viewer the actions they may take, and only those (``draft_actions``);
+cancelling, unscheduling and publishing now ask first (``queue_actions``). Each action goes
+through its service (``drafts.review``, ``drafts.queueing``), which checks the role and the
+workflow; a refusal is shown on the page with the service's own words, never as a traceback.
+Every action's POST redirects to the page (post/redirect/get); a repeated one changes nothing.
 
 A post whose channel cannot send it when it is due (not connected, a token ending first, a
 scope missing: ``drafts.credential_problems``) says so on its card, with the way to the
 Channels page for admins. It is a warning: the draft can still be submitted and approved.
 
-What the page says in Python (flashes, history words, the post cards' units, credential
-problems) is in the viewer's language; the service's refusals stay as made.
+What the page says (flashes, history words, the post cards' units, credential problems, the
+services' refusals) is in the viewer's language and timezone.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from starlette.requests import Request
@@ -25,26 +30,50 @@ from drafts.audit import history
 from drafts.authoring import draft_posts, get_draft
 from drafts.changes import Changes, PostChange, changes_since_review, changes_since_seen
 from drafts.credential_problems import CredentialCheck
-from drafts.errors import TidingsError
+from drafts.errors import ScheduleError, TidingsError
 from drafts.learned_limits import learned_limits
+from drafts.lifecycle import DraftStatus
 from drafts.media_limits import learned_media_limits
-from drafts.messages import APPROVAL_RECORDED, APPROVED_AND_SCHEDULED, SENT_BACK
+from drafts.messages import (
+    APPROVAL_RECORDED,
+    APPROVED_AND_SCHEDULED,
+    SENT_BACK,
+    Problem,
+    problem,
+    reason_of,
+)
 from drafts.models import AuditEntry, Draft
 from drafts.post_media import images_by_post
-from drafts.review import Decision, StaleReview, approvals_of, approve, request_changes
+from drafts.queueing import Scheduled, ScheduleRequest, schedule_draft
+from drafts.review import (
+    Decision,
+    StaleReview,
+    approvals_of,
+    approve,
+    contributors,
+    request_changes,
+    submit,
+)
 from drafts.review_comments import ReviewComment, latest_comments
-from drafts.times import show, utcnow
+from drafts.times import parse_time, show, utcnow
 from drafts.users import name_of
 from scheduler.connections import connections
+from tidings.web import queue_actions
 from tidings.web.auth import Viewer
+from tidings.web.compose_form import local_input
 from tidings.web.context import WebContext, off_loop
+from tidings.web.draft_actions import DraftActions, draft_actions
 from tidings.web.error_pages import status_for
 from tidings.web.pages import flash
 from tidings.web.post_cards import PostCard, credential_line, post_card
+from tidings.web.sentences import Teller, field_problems, teller
 from tidings.web.translations import N_
 from tidings.web.vocabulary import ACTION_WORDS, translated
 
 NEED_COMMENT = N_("comment: say what should change")
+NEED_TIME = N_("give a time, or choose each channel's next free slot")
+SUBMITTED = N_("Draft %(id)s sent to review.")
+ALREADY_SUBMITTED = N_("Draft %(id)s is already in review; nothing changed.")
 Gettext = Callable[[str], str]
 
 
@@ -61,17 +90,19 @@ class DraftView:
     since_opened: tuple[PostChange, ...] | None = None
     # What the reviewers said in the latest review round (a request for changes, approvals).
     comments: tuple[ReviewComment, ...] = ()
+    actions: DraftActions = field(default_factory=DraftActions)
 
 
 def load_draft(
     web: WebContext,
     draft_id: int,
     gettext: Gettext,
-    zone: ZoneInfo,
+    viewer: Viewer,
     seen: str | None = None,
 ) -> DraftView:
     """The draft, its posts as cards with their images and their channels' credential
-    problems (in ``gettext``'s language, times in ``zone``), its approvals, its history, what
+    problems (in ``gettext``'s language, times in the viewer's zone), what the viewer may do
+    with it, its approvals, its history, what
     its reviewers said last and what changed since the last review decision (NotFoundError if
     none); with ``seen``, also
     what changed since the draft had that content hash."""
@@ -87,6 +118,7 @@ def load_draft(
         changes = changes_since_review(session, draft, posts)
         since_opened = changes_since_seen(session, draft, posts, seen) if seen else None
         comments = latest_comments(session, draft_id=draft_id)
+        wrote_it = viewer.name in contributors(session, draft)
         check = CredentialCheck(web.config, connections(session), os.environ, utcnow())
     return DraftView(
         draft=draft,
@@ -101,7 +133,9 @@ def load_draft(
                 gettext=gettext,
                 images=images.get(post.id or 0, ()),
                 media_limits=media_limits,
-                credential_problem=credential_line(check.post_problem(post, draft), gettext, zone),
+                credential_problem=credential_line(
+                    check.post_problem(post, draft), gettext, viewer.zone
+                ),
             )
             for post in posts
         ),
@@ -109,6 +143,14 @@ def load_draft(
         changes=changes,
         since_opened=since_opened,
         comments=comments,
+        actions=draft_actions(
+            viewer,
+            draft,
+            posts,
+            wrote_it=wrote_it or draft.author_id == viewer.id,
+            self_approval=web.config.review.allow_self_approval,
+            now=utcnow(),
+        ),
     )
 
 
@@ -137,6 +179,54 @@ def decide_request_changes(web: WebContext, viewer: Viewer, draft_id: int, comme
         )
 
 
+def send_to_review(web: WebContext, viewer: Viewer, draft_id: int) -> bool:
+    """Submit the draft; False, changing nothing, if it is in review already (a second press)."""
+    with web.database.writing() as session:
+        author = viewer.acting(session)
+        if get_draft(session, draft_id).status == DraftStatus.IN_REVIEW:
+            return False
+        submit(session, draft_id=draft_id, actor=author, config=web.config)
+        return True
+
+
+def schedule_request(when: str, at: str, zone: ZoneInfo, now: datetime) -> ScheduleRequest:
+    """The schedule form as a request: each channel's next free slot, or the time typed, read
+    in the viewer's ``zone``."""
+    if when == "next-slot":
+        return ScheduleRequest(next_slot=True)
+    if not at.strip():
+        raise ScheduleError(problem("at", NEED_TIME))
+    try:
+        return ScheduleRequest(at=parse_time(at, zone, now))
+    except ValueError as error:
+        raise ScheduleError(Problem("at", reason_of(error))) from None
+
+
+def schedule(
+    web: WebContext, viewer: Viewer, draft_id: int, request: ScheduleRequest, now: datetime
+) -> Scheduled:
+    with web.database.writing() as session:
+        user = viewer.acting(session)
+        return schedule_draft(
+            session, draft_id=draft_id, request=request, actor=user, config=web.config, now=now
+        )
+
+
+def beside_the_field(error: TidingsError, tell: Teller) -> str:
+    """A refusal of the schedule form, told under its time field: what is wrong with the time
+    without the field's name, anything else as said."""
+    return "; ".join(line for lines in field_problems(error, tell).values() for line in lines)
+
+
+def scheduled_message(scheduled: Scheduled, viewer: Viewer, gettext: Gettext) -> str:
+    """Where the draft was scheduled, in ``gettext``'s language and the viewer's zone."""
+    draft_id, earliest = scheduled.draft.id, scheduled.earliest
+    if earliest is None:
+        return gettext("Draft %(id)s scheduled.") % {"id": draft_id}
+    when = show(earliest, viewer.zone)
+    return gettext("Draft %(id)s scheduled from %(when)s.") % {"id": draft_id, "when": when}
+
+
 def approval_message(decision: Decision, viewer: Viewer, gettext: Gettext) -> str:
     """What an approval came to, in ``gettext``'s language."""
     draft_id = decision.draft.id
@@ -150,7 +240,7 @@ def approval_message(decision: Decision, viewer: Viewer, gettext: Gettext) -> st
         return scheduled % {"id": draft_id, "when": when}
     if decision.publish_at_passed:
         passed = gettext(
-            "Draft %(id)s approved; its publish time has passed: schedule it from its edit page."
+            "Draft %(id)s approved; its publish time has passed: schedule it on this page."
         )
         return passed % {"id": draft_id}
     return gettext("Draft %(id)s approved.") % {"id": draft_id}
@@ -164,20 +254,27 @@ def routes(web: WebContext) -> list[Route]:
         comment: str = "",
         action: str = "",
         seen: str | None = None,
+        schedule_at: str | None = None,
+        schedule_error: TidingsError | None = None,
     ) -> Response:
         draft_id: int = request.path_params["draft_id"]
         _ = web.pages.gettext(request)
         viewer: Viewer = request.state.viewer
-        view = await off_loop(load_draft, web, draft_id, _, viewer.zone, seen)
+        view = await off_loop(load_draft, web, draft_id, _, viewer, seen)
+        refusal, tell = error or schedule_error, teller(request, _)
+        if schedule_at is None:
+            schedule_at = local_input(view.draft.publish_at, viewer.zone)
         return web.pages.render(
             request,
             "draft.html",
-            status=status_for(error) if error is not None else 200,
+            status=status_for(refusal) if refusal is not None else 200,
             view=view,
-            error=str(error) if error is not None else None,
+            error=tell(error.message) if error is not None else None,
             comment=comment,
             action=action,
             action_words=translated(ACTION_WORDS, _),
+            schedule_at=schedule_at,
+            schedule_error=beside_the_field(schedule_error, tell) if schedule_error else None,
         )
 
     async def show_draft(request: Request) -> Response:
@@ -212,8 +309,36 @@ def routes(web: WebContext) -> list[Route]:
         flash(request, _(SENT_BACK) % {"id": draft_id})
         return RedirectResponse(f"/drafts/{draft_id}", status_code=303)
 
+    async def submit_draft(request: Request) -> Response:
+        draft_id: int = request.path_params["draft_id"]
+        viewer: Viewer = request.state.viewer
+        try:
+            sent = await off_loop(send_to_review, web, viewer, draft_id)
+        except TidingsError as error:
+            return await page(request, error=error)
+        _ = web.pages.gettext(request)
+        flash(request, _(SUBMITTED if sent else ALREADY_SUBMITTED) % {"id": draft_id})
+        return RedirectResponse(f"/drafts/{draft_id}", status_code=303)
+
+    async def schedule_draft_page(request: Request) -> Response:
+        draft_id: int = request.path_params["draft_id"]
+        form = await request.form()
+        when, at = str(form.get("when", "at")), str(form.get("at", ""))
+        viewer: Viewer = request.state.viewer
+        now = utcnow()
+        try:
+            wanted = schedule_request(when, at, viewer.zone, now)
+            scheduled = await off_loop(schedule, web, viewer, draft_id, wanted, now)
+        except TidingsError as error:
+            return await page(request, schedule_at=at, schedule_error=error)
+        flash(request, scheduled_message(scheduled, viewer, web.pages.gettext(request)))
+        return RedirectResponse(f"/drafts/{draft_id}", status_code=303)
+
     return [
         Route("/drafts/{draft_id:int}", show_draft, methods=["GET"]),
         Route("/drafts/{draft_id:int}/approve", approve_draft, methods=["POST"]),
         Route("/drafts/{draft_id:int}/request-changes", send_back, methods=["POST"]),
+        Route("/drafts/{draft_id:int}/submit", submit_draft, methods=["POST"]),
+        Route("/drafts/{draft_id:int}/schedule", schedule_draft_page, methods=["POST"]),
+        *queue_actions.routes(web),
     ]

@@ -49,6 +49,8 @@ ACTION_WORDS: dict[str, str] = {
     "draft.approve": N_("approved it"),
     "draft.request-changes": N_("asked for changes"),
     "draft.schedule": N_("scheduled it"),
+    "draft.publish-now": N_("asked for it to be published now"),
+    "draft.unschedule": N_("unscheduled it"),
     "draft.cancel": N_("cancelled it"),
     "post.mark-published": N_("marked it published"),
     "post.retry": N_("asked for it to be sent again"),

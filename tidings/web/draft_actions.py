@@ -1,0 +1,79 @@
+"""What a viewer may do with a draft as it stands, so that its page offers those actions and no
+others: the role (``drafts.users``), the draft's status (``drafts.lifecycle``) and its posts
+decide, as the services decide when the action is taken. The services still check every
+action; this only keeps a page from offering one it would refuse.
+
+The author of a draft (or an admin) edits and submits it; a reviewer who did not write it
+approves it or asks for changes (unless ``[review] allow_self_approval``); anyone whose role
+queues drafts schedules, publishes now, unschedules and cancels.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from drafts.lifecycle import DRAFT_ACTIONS, PostStatus
+from drafts.models import Draft, Post
+from drafts.queueing import all_due
+from drafts.users import Capability, Role
+from tidings.web.auth import Viewer
+
+# An edit replaces every post: refused once one of them was tried (``drafts.authoring``).
+EDITABLE_POSTS = frozenset({PostStatus.PENDING, PostStatus.SCHEDULED})
+
+
+@dataclass(frozen=True)
+class DraftActions:
+    """The actions the viewer may take on the draft now, each one its own button."""
+
+    edit: bool = False
+    submit: bool = False
+    approve: bool = False
+    request_changes: bool = False
+    schedule: bool = False  # at a time or in each channel's next free slot
+    publish_now: bool = False
+    unschedule: bool = False
+    cancel: bool = False
+
+    @property
+    def queue(self) -> bool:
+        """Whether any action on the draft's place in the queue is offered."""
+        return self.publish_now or self.unschedule or self.cancel
+
+
+def draft_actions(
+    viewer: Viewer,
+    draft: Draft,
+    posts: Sequence[Post],
+    *,
+    wrote_it: bool,
+    self_approval: bool,
+    now: datetime,
+) -> DraftActions:
+    """What ``viewer`` may do with ``draft`` and its ``posts`` at ``now``; ``wrote_it`` says
+    whether they wrote or edited it, which bars them from reviewing it unless
+    ``self_approval``."""
+
+    def allows(action: str) -> bool:
+        return draft.status in DRAFT_ACTIONS[action]
+
+    writer = viewer.may(Capability.WRITE) and (
+        draft.author_id == viewer.id or viewer.role == Role.ADMIN
+    )
+    reviewer = viewer.may(Capability.REVIEW) and (self_approval or not wrote_it)
+    queue = viewer.may(Capability.QUEUE)
+    # A post a daemon is sending cannot be moved (``drafts.queueing``).
+    movable = queue and not any(post.status == PostStatus.PUBLISHING for post in posts)
+    schedule = movable and allows("schedule")
+    return DraftActions(
+        edit=writer and allows("edit") and all(p.status in EDITABLE_POSTS for p in posts),
+        submit=writer and allows("submit"),
+        approve=reviewer and allows("approve"),
+        request_changes=reviewer and allows("request-changes"),
+        schedule=schedule,
+        publish_now=schedule and not all_due(draft, posts, now),
+        unschedule=movable and allows("unschedule"),
+        cancel=queue and allows("cancel"),
+    )

@@ -9,8 +9,10 @@ the template to refuse by name.
 
 Form names: ``kind`` (the kind and its template: ``compose_kinds``), ``title``, ``channel``
 (repeated), ``language`` (repeated, with a template), ``field:NAME`` (the same for every
-language), ``field:NAME:LANG`` (one language), ``text:LANG`` (free text), ``publish_at`` and
-``expires_at`` (``datetime-local``, in the viewer's timezone), ``next_slot``; ``template_shown``
+language), ``field:NAME:LANG`` (one language), ``text:LANG`` (free text),
+``channel_text:CHANNEL:LANG`` (a channel's own text in one language, with a template or
+without), ``publish_at`` and ``expires_at`` (``datetime-local``, in the viewer's timezone),
+``next_slot``; ``template_shown``
 and ``channels_shown``, what the form showed when it was sent; ``form_token``, the blank form's
 own (``compose_once``); for each image (already stored: ``tidings.web.uploads``),
 ``image:N:sha256``, ``image:N:alt:LANG`` and ``image:N:channels`` (the draft file's, kept as
@@ -77,6 +79,7 @@ class ComposeForm:
     languages: list[str] = field(default_factory=list)
     fields: dict[str, FieldInput] = field(default_factory=dict)
     text: dict[str, str] = field(default_factory=dict)
+    channel_texts: dict[str, dict[str, str]] = field(default_factory=dict)  # by channel, language
     publish_at: str = ""
     next_slot: bool = False
     expires_at: str = ""
@@ -115,6 +118,9 @@ class ComposeForm:
                     typed.shared = one(name)
             elif prefix == "text" and rest:
                 values.text[rest] = one(name)
+            elif prefix == "channel_text" and ":" in rest:
+                channel, _, language = rest.rpartition(":")
+                values.channel_texts.setdefault(channel, {})[language] = one(name)
         values.images = _posted_images(
             {name: one(name) for name in form if name.startswith("image:")}
         )
@@ -141,6 +147,10 @@ class ComposeForm:
             else:
                 fields[name] = FieldInput(shared=_as_text(value))
         text = {str(tag): str(body) for tag, body in dict(source.get("text", {})).items()}
+        channel_texts = {
+            str(channel): {str(tag): str(body) for tag, body in dict(texts).items()}
+            for channel, texts in dict(source.get("channel_text", {})).items()
+        }
         return cls(
             kind=draft.kind,
             title=draft.title,
@@ -150,6 +160,7 @@ class ComposeForm:
             languages=list(draft.languages) if draft.template else [],
             fields=fields,
             text=text,
+            channel_texts=channel_texts,
             publish_at=local_input(draft.publish_at, zone),
             next_slot=draft.publish_next_slot,
             expires_at=local_input(draft.expires_at, zone),
@@ -183,8 +194,8 @@ def draft_source(
     """The draft file the form stands for.
 
     With a template: its fields (only those it reads) for the checked languages. Without one:
-    the text of every language in ``text_languages`` that has some. Times are read in
-    ``zone``, the viewer's.
+    the text of every language in ``text_languages`` that has some. Either way, the own text of
+    each chosen channel in the draft's languages. Times are read in ``zone``, the viewer's.
     """
     data: dict[str, Any] = {"kind": form.kind, "title": form.title.strip()}
     if form.template:
@@ -213,9 +224,24 @@ def draft_source(
             if (body := form.text.get(language, "")).strip()
         }
         languages = list(data["text"])
+    if own := _channel_texts(form, languages):
+        data["channel_text"] = own
     if form.images:
         data["media"] = [_media_entry(image, languages) for image in form.images]
     return tomli_w.dumps(data)
+
+
+def _channel_texts(form: ComposeForm, languages: Sequence[str]) -> dict[str, dict[str, str]]:
+    """Each chosen channel's own texts in ``languages``, as the draft file gives them: a text
+    left empty is left out (the channel sends the draft's), and so is one of a channel or a
+    language no longer chosen (the page keeps it, for choosing them back)."""
+    found = {}
+    for channel in form.channels:
+        typed = form.channel_texts.get(channel, {})
+        own = {tag: body for tag in languages if (body := typed.get(tag, "")).strip()}
+        if own:
+            found[channel] = own
+    return found
 
 
 def _media_entry(image: ImageInput, languages: Sequence[str]) -> dict[str, Any]:

@@ -54,6 +54,16 @@ class ChannelChoice:
 
 
 @dataclass(frozen=True)
+class ChannelText:
+    """A channel's own text in one language, as the form offers it: sent instead of the
+    draft's text (or its template's) for that channel's post in that language."""
+
+    channel: str
+    language: str
+    text: str
+
+
+@dataclass(frozen=True)
 class FieldRow:
     """One template field as the form shows it: by its label, with its hint, in the viewer's
     language where the template has them."""
@@ -174,6 +184,24 @@ class ComposePages:
             form.languages = []
             form.languages = self.template_languages(form)
 
+    def channel_texts(
+        self, form: ComposeForm, languages: Sequence[str]
+    ) -> dict[str, tuple[ChannelText, ...]]:
+        """The channel texts offered in each of ``languages``: one for each chosen channel that
+        publishes in it, where two or more do (one channel alone sends the draft's text as
+        its own) or one already has a text of its own."""
+        chosen = [c for c in self.web.config.channels if c.id in form.channels]
+        offered = {}
+        for tag in languages:
+            rows = tuple(
+                ChannelText(c.id, tag, form.channel_texts.get(c.id, {}).get(tag, ""))
+                for c in chosen
+                if c.takes(tag)
+            )
+            if len(rows) > 1 or any(row.text.strip() for row in rows):
+                offered[tag] = rows
+        return offered
+
     def fields(self, form: ComposeForm) -> tuple[TemplateField, ...]:
         return template_fields(self.library, form.template) if form.template else ()
 
@@ -233,6 +261,8 @@ class ComposePages:
         offered = self.template_languages(form) if form.template else []
         fields = self.fields(form)  # each template file parsed once a page
         kinds = choices(self.library.kinds(), form.choice)
+        written_in = form.languages if form.template else self.text_languages(form)
+        channel_texts = self.channel_texts(form, written_in)
         return {
             "form": form,
             "with_template": [
@@ -242,7 +272,8 @@ class ComposePages:
             "template_languages": [(tag, tag in form.languages) for tag in offered],
             "field_rows": tuple(self._row(form, wanted, offered, language) for wanted in fields),
             "text_languages": [(tag, form.text.get(tag, "")) for tag in self.text_languages(form)],
-            "carried": self._carried(form, fields, offered),
+            "channel_texts": channel_texts,
+            "carried": self._carried(form, fields, offered, channel_texts),
             "language_name": self.names(request),
         }
 
@@ -328,12 +359,22 @@ class ComposePages:
         )
 
     def _carried(
-        self, form: ComposeForm, fields: Sequence[TemplateField], offered: Sequence[str]
+        self,
+        form: ComposeForm,
+        fields: Sequence[TemplateField],
+        offered: Sequence[str],
+        channel_texts: Mapping[str, Sequence[ChannelText]],
     ) -> list[tuple[str, str]]:
         """What was typed that the form does not show now, to send as hidden fields: the text
         of each language under a template, the fields of a template no longer chosen or not
-        read by this one. Choosing back shows them again."""
+        read by this one, a channel's own text in a language or of a channel no longer chosen.
+        Choosing back shows them again."""
         typed = {f"text:{tag}": body for tag, body in form.text.items()}
+        typed |= {
+            f"channel_text:{channel}:{tag}": body
+            for channel, texts in form.channel_texts.items()
+            for tag, body in texts.items()
+        }
         for name, value in form.fields.items():
             typed[f"field:{name}"] = value.shared
             typed |= {f"field:{name}:{tag}": each for tag, each in value.per_language.items()}
@@ -342,6 +383,11 @@ class ComposePages:
             shown = {f"field:{wanted.name}{tag}" for wanted in fields for tag in tags}
         else:
             shown = {f"text:{tag}" for tag in self.text_languages(form)}
+        shown |= {
+            f"channel_text:{row.channel}:{row.language}"
+            for rows in channel_texts.values()
+            for row in rows
+        }
         return [
             (name, value) for name, value in typed.items() if name not in shown and value.strip()
         ]

@@ -111,8 +111,8 @@ async def test_the_x_text_is_previewed_counted_saved_and_shown_again(
 
     edit = await as_mina.get(f"/drafts/{draft.id}/edit")
     assert form_fields(edit.text, f"/drafts/{draft.id}/edit")["channel_text:x-en:en"] == SHORT
-    x_text = one(edit.text, 'textarea[name="channel_text:x-en:en"]')
-    assert x_text.find_parent("details").has_attr("open")  # written: shown unfolded
+    unfolded = elements(edit.text, "details.channel-text[open] textarea")
+    assert [box["name"] for box in unfolded] == ["channel_text:x-en:en"]  # written: shown
 
 
 @SQLITE_ONLY

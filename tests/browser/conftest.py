@@ -97,8 +97,9 @@ slots = ["mon-fri 10:00"]
 
 
 @pytest.fixture(autouse=True)
-def time_limit() -> Iterator[None]:
-    """Fails a test that runs past ``TEST_TIMEOUT_S``.
+def time_limit(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Fails a test that runs past ``TEST_TIMEOUT_S``, or its module's own ``TEST_TIMEOUT_S``
+    (a whole working day takes longer than a page or two).
 
     The alarm stops the test's own code at once. Playwright's sync API runs its event loop in
     another greenlet, where an exception would be swallowed by asyncio: when the alarm rings
@@ -106,7 +107,8 @@ def time_limit() -> Iterator[None]:
     (``ACTION_TIMEOUT_MS``, page requests included), so it returns soon.
     """
     late = False
-    reason = f"the browser test ran past its {TEST_TIMEOUT_S} s limit"
+    limit: int = getattr(request.module, "TEST_TIMEOUT_S", TEST_TIMEOUT_S)
+    reason = f"the browser test ran past its {limit} s limit"
 
     def too_long(signum: int, frame: FrameType | None) -> None:
         nonlocal late
@@ -115,7 +117,7 @@ def time_limit() -> Iterator[None]:
         late = True
 
     previous = signal.signal(signal.SIGALRM, too_long)
-    signal.alarm(TEST_TIMEOUT_S)
+    signal.alarm(limit)
     try:
         yield
     finally:

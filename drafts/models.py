@@ -223,6 +223,19 @@ class WebSession(SQLModel, table=True):
     expires_at: datetime = _when(index=True)
 
 
+class LoginFailures(SQLModel, table=True):
+    """The recent failed logins for one name or from one client address, kept in the database
+    so that every web process counts the same ones and a lock can be lifted from anywhere
+    (``drafts.login_failures``). Kept under the SHA-256 of what was typed: a password typed
+    into the name field is never stored."""
+
+    __tablename__ = "login_failures"
+
+    key_hash: str = Field(sa_type=String(64), primary_key=True)
+    failed_at: list[str] = Field(default_factory=list, sa_type=JSON, nullable=False)  # ISO 8601
+    last_failed_at: datetime = _when(index=True)
+
+
 class MediaBlob(SQLModel, table=True):
     """One image, cleaned of metadata, stored once under the SHA-256 of its bytes and never
     changed (``drafts.media_store`` says why the database holds them)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from enum import StrEnum
 
 from argon2 import PasswordHasher
@@ -10,6 +11,7 @@ from sqlmodel import Session, select
 
 from drafts.audit import record
 from drafts.errors import NotFoundError, ReviewError, TidingsError
+from drafts.login_failures import forget_name, locked_until
 from drafts.messages import N_, Word, said
 from drafts.models import User
 from drafts.web_sessions import end_user_sessions
@@ -193,12 +195,26 @@ def _admins(session: Session) -> int:
 
 
 def set_password(session: Session, *, name: str, password_hash: str, actor: User) -> User:
-    """Replace ``name``'s password hash (admins only); every web session of theirs ends."""
+    """Replace ``name``'s password hash (admins only); every web session of theirs ends, and a
+    lock after failed logins is lifted: the new password is meant to be used at once."""
     require(actor, Capability.MANAGE_USERS)
     user = find_user(session, name)
     user.password_hash = password_hash
     session.add(user)
     assert user.id is not None
     end_user_sessions(session, user_id=user.id)
+    forget_name(session, name=name)
     record(session, actor=actor.name, action="user.password", detail=name)
     return user
+
+
+def unlock_user(session: Session, *, name: str, actor: User, now: datetime) -> bool:
+    """Lift the lock that failed logins put on ``name`` (admins only); whether there was one.
+    Their password and sessions stay as they are."""
+    require(actor, Capability.MANAGE_USERS)
+    find_user(session, name)
+    locked = bool(locked_until(session, names=[name], now=now))
+    forget_name(session, name=name)
+    if locked:
+        record(session, actor=actor.name, action="user.unlock", detail=name)
+    return locked

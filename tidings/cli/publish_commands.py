@@ -200,7 +200,11 @@ def sandbox(
 def demo(
     keep_open: Annotated[
         bool,
-        typer.Option("--keep-open", help="Keep the sandbox page up after the run, until Ctrl-C."),
+        typer.Option(
+            "--keep-open",
+            help="Keep the sandbox's page and the web app up after the run, until Ctrl-C, and "
+            "print a password for each demo user.",
+        ),
     ] = False,
 ) -> None:
     """Run the whole path on this machine: draft, review, schedule, publish to the sandbox."""

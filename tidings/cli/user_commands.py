@@ -7,12 +7,23 @@ from typing import Annotated
 
 import typer
 
-from drafts.users import add_user, hash_password, list_users, parse_role, set_language
+from drafts.users import (
+    add_user,
+    hash_password,
+    list_users,
+    parse_role,
+    set_language,
+    set_password,
+    unlock_user,
+)
 from tidings.cli.console import emit_json, say
 from tidings.cli.context import app_context
 from tidings.web.translations import parse_language
 
-app = typer.Typer(help="Add and list users.", no_args_is_help=True)
+app = typer.Typer(
+    help="Add and list users, set a password, unlock a user locked out by failed logins.",
+    no_args_is_help=True,
+)
 
 
 @app.command("add")
@@ -56,6 +67,43 @@ def add(
 
 def _read_password() -> str:
     return hash_password(sys.stdin.readline().rstrip("\n"))
+
+
+@app.command("passwd")
+def passwd(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="The user whose password to set.")],
+) -> None:
+    """Set a user's password for the web app, read from stdin (admins only, with --as ADMIN).
+    Their web sessions end, and a lock after failed logins is lifted."""
+    context = app_context(ctx)
+    password_hash = _read_password()
+    with context.writing() as session:
+        set_password(session, name=name, password_hash=password_hash, actor=context.actor(session))
+    if context.json:
+        emit_json({"name": name, "password_set": True})
+    else:
+        say(f"Saved a new password for {name}; sessions opened with the old one have ended.")
+
+
+@app.command("unlock")
+def unlock(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="The user failed logins locked out.")],
+) -> None:
+    """Let a user locked out by failed logins try again at once (admins only, with --as ADMIN);
+    their password stays as it is."""
+    context = app_context(ctx)
+    with context.writing() as session:
+        was_locked = unlock_user(
+            session, name=name, actor=context.actor(session), now=context.now()
+        )
+    if context.json:
+        emit_json({"name": name, "was_locked": was_locked})
+    elif was_locked:
+        say(f"Unlocked {name}: they can log in again.")
+    else:
+        say(f"{name} was not locked.")
 
 
 @app.command("list")

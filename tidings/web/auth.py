@@ -9,14 +9,15 @@ not trusted from the cookie; every action asks the service layer, which checks t
 
 Passwords are checked with ``drafts.users.PASSWORDS``; a hash made with other parameters is
 replaced on a successful login. Repeated failed logins are refused for a while
-(``login_throttle``), with status 429.
+(``login_throttle``), with status 429 and a line saying for how long, and, for a locked name,
+that an admin can unlock it.
 """
 
 from __future__ import annotations
 
 import logging
 import math
-from collections.abc import MutableMapping
+from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -46,7 +47,7 @@ from drafts.users import (
 )
 from drafts.web_sessions import end_session, open_session, session_user
 from tidings.web.context import WebContext, off_loop
-from tidings.web.login_throttle import LoginThrottle
+from tidings.web.login_throttle import LoginThrottle, Refusal
 from tidings.web.pages import flash
 from tidings.web.translations import N_, translations
 
@@ -183,8 +184,29 @@ def safe_next(target: str | None) -> str:
     return "/"
 
 
+def refusal_words(refusal: Refusal, ngettext: Callable[[str, str, int], str]) -> str:
+    """The login page's line for a throttled attempt: a locked name has a way out that a held
+    back address has not (an admin unlocks names)."""
+    minutes = math.ceil(refusal.wait.total_seconds() / 60)
+    if refusal.held == "name":
+        line = ngettext(
+            "Too many failed logins for this name; try again in %(minutes)s minute, or ask an "
+            "admin to unlock it.",
+            "Too many failed logins for this name; try again in %(minutes)s minutes, or ask an "
+            "admin to unlock it.",
+            minutes,
+        )
+    else:
+        line = ngettext(
+            "Too many failed logins; try again in %(minutes)s minute.",
+            "Too many failed logins; try again in %(minutes)s minutes.",
+            minutes,
+        )
+    return line % {"minutes": minutes}
+
+
 def routes(web: WebContext) -> list[Route]:
-    throttle = LoginThrottle()
+    throttle = LoginThrottle(web.database)
 
     async def login_page(request: Request) -> Response:
         target = safe_next(request.query_params.get("next"))
@@ -198,20 +220,15 @@ def routes(web: WebContext) -> list[Route]:
         password = str(form.get("password", ""))
         target = safe_next(str(form.get("next", "")))
         address = request.client.host if request.client is not None else ""
-        wait = throttle.admit(name, address)
-        if wait > 0:
-            log.warning("web login throttled")
-            minutes = math.ceil(wait / 60)
+        refusal = await off_loop(throttle.admit, name, address)
+        if refusal is not None:
+            log.warning("web login throttled (%s)", refusal.held)
             ngettext = translations(web.pages.language(request)).ngettext
-            error = ngettext(
-                "Too many failed logins; try again in %(minutes)s minute.",
-                "Too many failed logins; try again in %(minutes)s minutes.",
-                minutes,
-            ) % {"minutes": minutes}
+            error = refusal_words(refusal, ngettext)
             response = web.pages.render(
                 request, "login.html", status=429, next=target, name=name, error=error
             )
-            response.headers["Retry-After"] = str(math.ceil(wait))
+            response.headers["Retry-After"] = str(math.ceil(refusal.wait.total_seconds()))
             return response
         user_id = await off_loop(authenticate, web.database, name, password)
         if user_id is None:
@@ -220,7 +237,7 @@ def routes(web: WebContext) -> list[Route]:
             return web.pages.render(
                 request, "login.html", status=400, next=target, name=name, error=wrong
             )
-        throttle.succeeded(name, address)
+        await off_loop(throttle.succeeded, name, address)
         key = await off_loop(begin_session, web.database, user_id, request.session.get(KEY))
         request.session.clear()
         request.session[USER], request.session[KEY] = user_id, key

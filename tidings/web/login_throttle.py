@@ -1,89 +1,43 @@
-"""Login throttling: after too many failed logins for one name, or from one client address,
-within a window, further attempts for that name or address are refused before any password is
-checked, until the oldest counted failure leaves the window. A successful login clears the
-name's count (not the address's: one right password does not excuse a run of guesses).
+"""Login throttling for the web app: the counts of ``drafts.login_failures``, kept in the
+database, taken for the name typed and the client's address (five failures lock a name for
+fifteen minutes; twenty from one address hold it back as long). Every ``tidings web`` process
+reads and writes the same counts, so running several behind one proxy gives a guesser no more
+tries, and a lock lifted by an admin (the users page, ``tidings user unlock``) or by a new
+password is lifted in all of them.
 
-Counts live in memory, per process: a restart forgets them, and each ``tidings web`` process
-counts on its own. The address is the one uvicorn reports: the connection's, or, when the
-connection comes from one of ``[web] trusted_proxies``, the client address that proxy put in
-``X-Forwarded-For`` (``tidings web`` has uvicorn believe no one else's). Behind a proxy that is
-not trusted, every visitor shares the proxy's address and its count.
+The address is the one uvicorn reports: the connection's, or, when the connection comes from
+one of ``[web] trusted_proxies``, the client address that proxy put in ``X-Forwarded-For``
+(``tidings web`` has uvicorn believe no one else's). Behind a proxy that is not trusted, every
+visitor shares the proxy's address and its count.
 """
 
 from __future__ import annotations
 
-import time
-from collections import deque
 from collections.abc import Callable
+from datetime import datetime
 
-NAME_LIMIT = 5
-ADDRESS_LIMIT = 20
-WINDOW = 15 * 60.0  # seconds
+from drafts.login_failures import ADDRESS_LIMIT, NAME_LIMIT, WINDOW, Refusal, admit, succeeded
+from drafts.storage import Database
+from drafts.times import utcnow
+
+__all__ = ["ADDRESS_LIMIT", "NAME_LIMIT", "WINDOW", "LoginThrottle", "Refusal"]
 
 
 class LoginThrottle:
-    """Counts failed logins per name and per address over a sliding window.
+    """The login route's view of the counts: one short write transaction an attempt (to be
+    called off the event loop). ``clock`` gives the aware time (tests pass their own)."""
 
-    An admitted attempt counts as failed at once, until ``succeeded`` says otherwise: attempts
-    sent side by side cannot all pass before the first failure is counted. ``clock`` gives
-    seconds on a monotonic scale (``time.monotonic``; tests pass their own). Not thread-safe:
-    call it from the event loop.
-    """
-
-    def __init__(
-        self,
-        *,
-        name_limit: int = NAME_LIMIT,
-        address_limit: int = ADDRESS_LIMIT,
-        window: float = WINDOW,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self.limits = {"name": name_limit, "address": address_limit}
-        self.window = window
+    def __init__(self, database: Database, *, clock: Callable[[], datetime] = utcnow) -> None:
+        self.database = database
         self.clock = clock
-        self._failures: dict[tuple[str, str], deque[float]] = {}
-        self._swept = clock()
 
-    def admit(self, name: str, address: str) -> float:
-        """0 if an attempt for ``name`` from ``address`` may be checked now (and it is counted),
-        else the seconds until one may (and nothing is counted)."""
-        now = self.clock()
-        self._sweep(now)
-        keys = (("name", name), ("address", address))
-        wait = max(self._wait(key, now) for key in keys)
-        if wait > 0:
-            return wait
-        for key in keys:
-            self._failures.setdefault(key, deque()).append(now)
-        return 0.0
+    def admit(self, name: str, address: str) -> Refusal | None:
+        """None if an attempt for ``name`` from ``address`` may be checked now (and it is
+        counted as failed until ``succeeded``), else why not and for how long."""
+        with self.database.writing() as session:
+            return admit(session, name=name, address=address, now=self.clock())
 
     def succeeded(self, name: str, address: str) -> None:
-        """The admitted attempt succeeded: forget the name's failures, uncount the address's."""
-        self._failures.pop(("name", name), None)
-        failures = self._failures.get(("address", address))
-        if failures:
-            failures.pop()
-
-    def _wait(self, key: tuple[str, str], now: float) -> float:
-        failures = self._failures.get(key)
-        if not failures:
-            return 0.0
-        while failures and failures[0] <= now - self.window:
-            failures.popleft()
-        limit = self.limits[key[0]]
-        if len(failures) < limit:
-            return 0.0
-        return failures[len(failures) - limit] + self.window - now
-
-    def _sweep(self, now: float) -> None:
-        # Names and addresses seen once would otherwise stay for the life of the process.
-        if now - self._swept < self.window:
-            return
-        self._swept = now
-        stale = [
-            key
-            for key, times in self._failures.items()
-            if not times or times[-1] <= now - self.window
-        ]
-        for key in stale:
-            del self._failures[key]
+        """The admitted attempt succeeded: the name's failures are forgotten."""
+        with self.database.writing() as session:
+            succeeded(session, name=name, address=address)

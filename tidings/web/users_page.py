@@ -1,10 +1,11 @@
 """The users page, for admins: every user (role, interface language, when added, whether they
-have a password), and forms to add a user, change a role and reset a password.
+have a password, whether failed logins have locked them out), and forms to add a user, change a
+role, reset a password and unlock a locked user.
 
 Every request, reading or writing, passes the service's own role check first
 (``drafts.users.require``), so any other role gets the 403 page. The changes themselves are
-the service's (``add_user``, ``change_role``, ``set_password``), which check the role again
-and write the audit log. A form that cannot be carried out shows the page again with one line
+the service's (``add_user``, ``change_role``, ``set_password``, ``unlock_user``), which check
+the role again and write the audit log. A new password lifts a lock too. A form that cannot be carried out shows the page again with one line
 naming the field, and changes nothing. A new password or a new role ends every session of the
 user's (the service does); an admin who changes their own keeps the session they are in.
 """
@@ -20,8 +21,10 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from drafts.errors import TidingsError
+from drafts.login_failures import locked_until
 from drafts.models import User
 from drafts.storage import Database
+from drafts.times import utcnow
 from drafts.users import (
     Capability,
     Role,
@@ -32,6 +35,7 @@ from drafts.users import (
     parse_role,
     require,
     set_password,
+    unlock_user,
 )
 from tidings.web.auth import KEY, Viewer, begin_session
 from tidings.web.context import WebContext, off_loop
@@ -52,6 +56,7 @@ class UserRow:
     language: str | None  # the language's own name; None: the browser's
     created_at: datetime
     has_password: bool
+    locked_until: datetime | None  # failed logins lock the name until then
 
 
 def check_admin(viewer: Viewer) -> User:
@@ -63,16 +68,19 @@ def check_admin(viewer: Viewer) -> User:
 
 def load_rows(database: Database) -> tuple[UserRow, ...]:
     with database.reading() as session:
-        return tuple(
-            UserRow(
-                name=user.name,
-                role=user.role,
-                language=LANGUAGE_NAMES.get(user.language or ""),
-                created_at=user.created_at,
-                has_password=user.password_hash is not None,
-            )
-            for user in list_users(session)
+        users = list_users(session)
+        locks = locked_until(session, names=[user.name for user in users], now=utcnow())
+    return tuple(
+        UserRow(
+            name=user.name,
+            role=user.role,
+            language=LANGUAGE_NAMES.get(user.language or ""),
+            created_at=user.created_at,
+            has_password=user.password_hash is not None,
+            locked_until=locks.get(user.name),
         )
+        for user in users
+    )
 
 
 def typed_twice(form: FormData) -> str | None:
@@ -167,6 +175,21 @@ def routes(web: WebContext) -> list[Route]:
         )
         return RedirectResponse("/users", status_code=303)
 
+    async def unlock(request: Request) -> Response:
+        actor = check_admin(request.state.viewer)
+        form = await request.form()
+        name = str(form.get("name", ""))
+        try:
+            was_locked = await off_loop(_unlock, web.database, name, actor)
+        except TidingsError as error:
+            return await page(request, error=error)
+        _ = web.pages.gettext(request)
+        if was_locked:
+            flash(request, _("Unlocked %(name)s: they can log in again.") % {"name": name})
+        else:
+            flash(request, _("%(name)s was not locked.") % {"name": name})
+        return RedirectResponse("/users", status_code=303)
+
     async def stay_logged_in(request: Request, viewer: Viewer) -> None:
         # The service ended every session of the viewer's; the one they act from goes on.
         request.session[KEY] = await off_loop(begin_session, web.database, viewer.id)
@@ -176,6 +199,7 @@ def routes(web: WebContext) -> list[Route]:
         Route("/users", add, methods=["POST"]),
         Route("/users/role", change, methods=["POST"]),
         Route("/users/password", reset, methods=["POST"]),
+        Route("/users/unlock", unlock, methods=["POST"]),
     ]
 
 
@@ -192,3 +216,8 @@ def _change_role(database: Database, name: str, role: Role, actor: User) -> None
 def _set_password(database: Database, name: str, password_hash: str, actor: User) -> None:
     with database.writing() as session:
         set_password(session, name=name, password_hash=password_hash, actor=actor)
+
+
+def _unlock(database: Database, name: str, actor: User) -> bool:
+    with database.writing() as session:
+        return unlock_user(session, name=name, actor=actor, now=utcnow())

@@ -26,7 +26,7 @@ from sqlmodel import Session, col, select
 
 from drafts.attention import SETTLEABLE
 from drafts.lifecycle import UPCOMING_POST_STATUSES, DraftStatus, PostStatus
-from drafts.models import AuditEntry, Draft, Post
+from drafts.models import MAX_ID, AuditEntry, Draft, Post
 from drafts.review_comments import ReviewComment, requested_changes
 
 WEEK = timedelta(days=7)
@@ -103,7 +103,7 @@ def desk_group(
     session: Session, *, author_id: int, group: Group, now: datetime, page: int, size: int
 ) -> DeskGroup:
     """Page ``page`` (from 1; clamped to the first and the last) of one group, ``size`` a page."""
-    number = max(1, page)
+    number = min(max(1, page), MAX_ID // size)  # an offset the database can take
     found = _one_group(session, author_id, group, now, (number - 1) * size, size)
     pages = max(1, -(-found.total // size))
     if number > pages:  # asked past the end: the last page

@@ -434,6 +434,7 @@ def measure(base: str, fixture: Fixture, requests: int, warmup: int) -> list[Tim
         ("desk, one group (?group=draft)", 200, None, lambda: author.get("/?group=draft")),
         ("inbox (GET /inbox)", 200, None, get("/inbox")),
         ("draft page", 200, None, get(f"/drafts/{draft}")),
+        ("cancel, asked first (GET /drafts/N/cancel)", 200, None, get(f"/drafts/{draft}/cancel")),
         ("compose", 200, None, get("/compose")),
         (
             "live preview (POST /compose/preview)",

@@ -11,7 +11,6 @@ each once, as it sends every due post.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 
 from starlette.requests import Request
@@ -45,7 +44,6 @@ ALREADY = {
     "unschedule": N_("Draft %(id)s is not scheduled; nothing changed."),
     "publish-now": N_("Draft %(id)s is already due; nothing changed."),
 }
-Gettext = Callable[[str], str]
 
 
 def already(action: str, draft: Draft, posts: list[Post], now: datetime) -> bool:
@@ -78,11 +76,11 @@ def carry_out(web: WebContext, viewer: Viewer, draft_id: int, action: str) -> bo
         require(user, Capability.QUEUE)
         draft = get_draft(session, draft_id)
         if action == "publish-now":
-            return (
-                publish_now(session, draft_id=draft_id, actor=user, config=web.config, now=now)
-                is not None
+            made_due = publish_now(
+                session, draft_id=draft_id, actor=user, config=web.config, now=now
             )
-        if already(action, draft, [], now):
+            return made_due is not None
+        if already(action, draft, [], now):  # cancelled or unscheduled: the status says
             return False
         if action == "cancel":
             cancel_draft(session, draft_id=draft_id, actor=user)

@@ -104,5 +104,10 @@ def test_the_demo_kept_open_says_where_to_look_and_how_to_log_in(tmp_path: Path)
         demo.send_signal(signal.SIGINT)
         assert demo.wait(timeout=30) == 0
     finally:
-        demo.kill()
+        if demo.poll() is None:  # a failed check: Ctrl-C still, so the demo removes its folder
+            demo.send_signal(signal.SIGINT)
+            try:
+                demo.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                demo.kill()
         demo.communicate()

@@ -1,5 +1,6 @@
-"""Compose: authors write drafts in the browser through the CLI's own path, preview, submit,
-edit and schedule them; refusals come back as the form with what was typed."""
+"""Compose: authors write drafts in the browser through the CLI's own path, preview, submit
+and edit them (an approved draft is scheduled on its draft page: tests/web/test_draft_actions);
+refusals come back as the form with what was typed."""
 
 from __future__ import annotations
 
@@ -216,8 +217,11 @@ async def test_editing_an_approved_draft_sends_it_back_to_review(
         "The park opens on Monday."
     )
     assert "sends this draft back to review" in edit.text
-    assert has_form(edit.text, f"/drafts/{draft_id}/schedule")
     assert elements(edit.text, '[value="submit"]') == []  # an approved draft is not submitted
+    # It is scheduled on its draft page: the edit page has one "When", the draft file's.
+    assert not has_form(edit.text, f"/drafts/{draft_id}/schedule")
+    assert texts(edit.text, "fieldset.timing legend") == ["When times in Asia/Seoul"]
+    assert has_form((await as_mina.get(f"/drafts/{draft_id}")).text, f"/drafts/{draft_id}/schedule")
 
     typed = {
         "kind": "update",
@@ -294,44 +298,6 @@ async def test_a_hidden_override_is_shown_in_the_preview_and_refused_at_submit(
     page = await as_mina.get(refused.headers["location"])
     assert f"draft {draft_id} cannot be submitted: linkedin (en): {problem}" in page.text
     assert status == DraftStatus.DRAFT
-
-
-@SQLITE_ONLY
-async def test_an_approved_draft_is_scheduled_at_a_time_or_in_the_next_slot(
-    as_mina: httpx.AsyncClient, drafts: Drafts, database: Database, config: Config
-) -> None:
-    first, second = drafts.add({"en": "First"}), drafts.add({"en": "Second"})
-    with database.writing() as session:
-        joon = find_user(session, "joon")
-        for draft_id in (first, second):
-            approve(
-                session, draft_id=draft_id, reviewer=joon, comment="", config=config, now=utcnow()
-            )
-    page = await as_mina.get(f"/drafts/{first}/edit")
-    token = csrf_token(page.text)
-    empty = await as_mina.post(
-        f"/drafts/{first}/schedule", data={"csrf_token": token, "when": "at", "at": ""}
-    )
-    assert empty.status_code == 400
-    assert "at: give a time, or choose each channel's next free slot" in text(parse(empty.text))
-
-    seoul = ZoneInfo("Asia/Seoul")
-    at = (datetime.now(seoul) + timedelta(days=3)).replace(
-        hour=9, minute=15, second=0, microsecond=0
-    )
-    local = at.strftime("%Y-%m-%dT%H:%M")
-    timed = await as_mina.post(
-        f"/drafts/{first}/schedule", data={"csrf_token": token, "when": "at", "at": local}
-    )
-    assert timed.status_code == 303
-    assert {post.due_at for post in posts_of(database, first)} == {at.astimezone(UTC)}
-    slotted = await as_mina.post(
-        f"/drafts/{second}/schedule", data={"csrf_token": token, "when": "next-slot"}
-    )
-    assert slotted.status_code == 303
-    assert drafts.status(first) == drafts.status(second) == DraftStatus.SCHEDULED
-    page = await as_mina.get(f"/drafts/{second}")
-    assert f"Draft {second} scheduled from " in page.text
 
 
 @SQLITE_ONLY

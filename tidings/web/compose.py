@@ -1,4 +1,4 @@
-"""Compose: authors write and edit drafts, preview every post, submit and schedule.
+"""Compose: authors write and edit drafts, preview every post, save them and submit them.
 
 The form becomes a draft file (``compose_form``) that goes through ``read_draft_file`` and then
 ``add_draft`` or ``edit_draft``: the path ``tidings draft add`` takes, with its checks and its
@@ -38,7 +38,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -50,19 +49,18 @@ from starlette.routing import Route
 from drafts.authoring import add_draft, draft_posts, edit_draft, get_draft
 from drafts.composing import compose
 from drafts.draft_file import DraftContent, read_draft_file
-from drafts.errors import DraftError, NotFoundError, ScheduleError, TidingsError
+from drafts.errors import DraftError, TidingsError
 from drafts.learned_limits import learned_limits
 from drafts.media_limits import learned_media_limits
 from drafts.media_plan import StoredMedia
 from drafts.messages import DRAFT_ADDED
 from drafts.models import Post
 from drafts.post_media import images_by_post
-from drafts.queueing import Scheduled, ScheduleRequest, schedule_draft
 from drafts.rendering import TemplateLibrary
 from drafts.review import submit
 from drafts.review_comments import latest_comments
 from drafts.template_fields import TemplateField
-from drafts.times import parse_time, show, utcnow
+from drafts.times import utcnow
 from drafts.users import Capability, require
 from tidings.web.auth import Viewer
 from tidings.web.compose_form import ComposeForm, draft_source
@@ -78,7 +76,6 @@ from tidings.web.vocabulary import DRAFT_STATUS_WORDS
 
 FILE_NAME = "form"  # how read_draft_file names the draft in its messages; not shown
 ACTIONS = ("refresh", "preview", "save", "submit", "upload")
-NEED_TIME = N_("at: give a time, or choose each channel's next free slot")
 BOTH_TIMES = N_("Publish at: give a time, or tick “each channel's next free slot”, not both.")
 NOT_SENT = "compose_not_sent"  # the session's note of why a saved draft was not sent to review
 Gettext = Callable[[str], str]
@@ -211,31 +208,6 @@ def send_to_review(web: WebContext, viewer: Viewer, draft_id: int) -> None:
     with web.database.writing() as session:
         user = viewer.acting(session)
         submit(session, draft_id=draft_id, actor=user, config=web.config)
-
-
-def schedule_request(
-    when: str, at: str, zone: ZoneInfo, now: datetime, gettext: Gettext
-) -> ScheduleRequest:
-    """The schedule form as a request: each channel's next slot, or a time in ``zone``; a
-    missing time is refused in ``gettext``'s language."""
-    if when == "next-slot":
-        return ScheduleRequest(next_slot=True)
-    if not at.strip():
-        raise ScheduleError(gettext(NEED_TIME))
-    try:
-        return ScheduleRequest(at=parse_time(at, zone, now))
-    except ValueError as error:
-        raise ScheduleError(f"at: {error}") from None
-
-
-def schedule(
-    web: WebContext, viewer: Viewer, draft_id: int, request: ScheduleRequest, now: datetime
-) -> Scheduled:
-    with web.database.writing() as session:
-        user = viewer.acting(session)
-        return schedule_draft(
-            session, draft_id=draft_id, request=request, actor=user, config=web.config, now=now
-        )
 
 
 def routes(web: WebContext) -> list[Route]:
@@ -398,39 +370,6 @@ def routes(web: WebContext) -> list[Route]:
         cards = await off_loop(preview_cards, web, library, content, gettext)
         return source, cards, PostTiming(content.publish_at, content.publish_next_slot)
 
-    async def schedule_page(request: Request) -> Response:
-        viewer: Viewer = request.state.viewer
-        draft_id: int = request.path_params["draft_id"]
-        data = await request.form()
-        at = str(data.get("at", ""))
-        now = utcnow()
-        _ = web.pages.gettext(request)
-        try:
-            wanted = schedule_request(str(data.get("when", "at")), at, viewer.zone, now, _)
-            scheduled = await off_loop(schedule, web, viewer, draft_id, wanted, now)
-        except TidingsError as error:
-            if isinstance(error, NotFoundError) or not viewer.may(Capability.WRITE):
-                raise
-            stored = await off_loop(load_stored, web, draft_id, _)
-            form = ComposeForm.of_draft(stored.draft, viewer.zone, stored.originals)
-            return await pages.render(
-                request,
-                form,
-                stored=stored,
-                cards=stored.cards,
-                timing=stored.draft,
-                schedule_at=at,
-                schedule_error=error,
-            )
-        earliest = scheduled.earliest
-        if earliest is None:
-            done = _("Draft %(id)s scheduled.") % {"id": draft_id}
-        else:
-            when = show(earliest, viewer.zone)
-            done = _("Draft %(id)s scheduled from %(when)s.") % {"id": draft_id, "when": when}
-        flash(request, done)
-        return RedirectResponse(f"/drafts/{draft_id}", status_code=303)
-
     return [
         Route("/compose", new_draft, methods=["GET"]),
         Route("/compose", compose_new, methods=["POST"]),
@@ -439,5 +378,4 @@ def routes(web: WebContext) -> list[Route]:
         Route("/compose/content", content_sections, methods=["POST"]),
         Route("/drafts/{draft_id:int}/edit", edit_page, methods=["GET"]),
         Route("/drafts/{draft_id:int}/edit", compose_edit, methods=["POST"]),
-        Route("/drafts/{draft_id:int}/schedule", schedule_page, methods=["POST"]),
     ]

@@ -1,7 +1,8 @@
 """The compose page: a draft's form as typed, with the channels, the kinds and templates, the
 languages and template fields it offers (each field by its label, each language by its name,
 in the viewer's language), its images (each with a thumbnail and an alt text field per
-language), the posts' cards, and what the author may do next (submit, schedule).
+language), the posts' cards, and what the author may do next (save, submit; an approved draft
+is scheduled on its draft page).
 
 ``ComposePages`` builds the page, and the parts the page's script and htmx ask for (the
 content and images sections, the live preview), from a form whatever happened to it (shown
@@ -29,7 +30,7 @@ from drafts.rendering import TemplateLibrary
 from drafts.review_comments import ReviewComment
 from drafts.storage import Database
 from drafts.template_fields import FieldKind, TemplateField, template_fields
-from tidings.web.compose_form import ComposeForm, ImageInput, field_kind, local_input
+from tidings.web.compose_form import ComposeForm, ImageInput, field_kind
 from tidings.web.compose_kinds import choices
 from tidings.web.context import WebContext, off_loop
 from tidings.web.error_pages import status_for
@@ -39,7 +40,6 @@ from tidings.web.post_cards import PostCard
 from tidings.web.uploads import FILE_FIELD
 
 SUBMITTABLE = frozenset({DraftStatus.DRAFT, DraftStatus.CHANGES_REQUESTED})
-SCHEDULABLE = frozenset({DraftStatus.APPROVED, DraftStatus.SCHEDULED})
 REVIEWED = frozenset({DraftStatus.IN_REVIEW, DraftStatus.APPROVED, DraftStatus.SCHEDULED})
 
 
@@ -290,8 +290,6 @@ class ComposePages:
         error: TidingsError | None = None,
         nothing_saved: bool = False,
         note: str | None = None,
-        schedule_at: str = "",
-        schedule_error: TidingsError | None = None,
         refused: Sequence[str] = (),
         field_errors: Mapping[str, str] | None = None,
         not_sent: str | None = None,
@@ -303,15 +301,10 @@ class ComposePages:
             ChannelChoice(c.id, c.platform, c.languages, c.id in form.channels)
             for c in config.channels
         )
-        failure = error or schedule_error
-        if failure is not None:
-            answer = status_for(failure)
-        else:
-            answer = 400 if refused or field_errors else 200
+        refusal = 400 if refused or field_errors else 200
+        answer = status_for(error) if error is not None else refusal
         status = DraftStatus(stored.draft.status) if stored is not None else None
         zone: ZoneInfo = request.state.viewer.zone
-        if stored is not None and not schedule_at:
-            schedule_at = local_input(stored.draft.publish_at, zone)
         return self.web.pages.render(
             request,
             "compose.html",
@@ -330,9 +323,6 @@ class ComposePages:
             note=note,
             may_submit=status is None or status in SUBMITTABLE,
             back_to_review=status in REVIEWED,
-            may_schedule=status in SCHEDULABLE,
-            schedule_at=schedule_at,
-            schedule_error=str(schedule_error) if schedule_error is not None else None,
             zone=zone.key,
             images=images,
             file_field=FILE_FIELD,

@@ -319,10 +319,12 @@ def routes(web: WebContext) -> list[Route]:
         try:
             await off_loop(send_to_review, web, viewer, saved.draft_id)
         except TidingsError as error:
-            flash(request, f"{saved.message} {_('It was not sent to review.')}")
+            not_sent = _("It was not sent to review.")
+            flash(request, f"{saved.message} {not_sent}")
             request.session[NOT_SENT] = str(error)
             return RedirectResponse(f"/drafts/{saved.draft_id}/edit", status_code=303)
-        flash(request, f"{saved.message} {_('Sent to review.')}")
+        sent_to_review = _("Sent to review.")
+        flash(request, f"{saved.message} {sent_to_review}")
         return RedirectResponse(f"/drafts/{saved.draft_id}", status_code=303)
 
     async def content_sections(request: Request) -> Response:

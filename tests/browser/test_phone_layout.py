@@ -110,16 +110,14 @@ AS_THEY_ARE = re.compile(
     r"|\b[A-Z][a-z]+(?:[A-Z][a-z]+)+\b"
 )
 # English still shown to Korean readers, reported for issue 17 point 8: a draft's kind by its
-# identifier (the inbox, a draft's facts), the channels' slots, the schedule's and the cancel's
-# history details, a missing key's warning. Each is taken out of a text before it is read, so
-# any other English beside it still fails. Remove an entry once it is translated.
+# identifier (the inbox, a draft's facts), the channels' slots, a missing key's warning. Each
+# is taken out of a text before it is read, so any other English beside it still fails. Remove
+# an entry once it is translated.
 NOT_YET_TRANSLATED = re.compile(
     "|".join(
         (
             r"(?:^|· )(?:update|event|hiring|post)(?=\s|$)",
             r"\b(?:mon|tue|wed|thu|fri|sat|sun)(?:-(?:mon|tue|wed|thu|fri|sat|sun))?(?= \d)",
-            r"\b[\w-]+ at \d{4}-\d\d-\d\d \d\d:\d\d \w+;?",
-            r"\d+ post\(s\) cancelled",
             r"TIDINGS_SECRET_KEY: not set; channel [\w-]+ keeps refreshed tokens in the vault "
             r"and needs it",
             r"\(not set\)",

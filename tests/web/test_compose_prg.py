@@ -28,6 +28,7 @@ from tests.web.conftest import (
     has_form,
     log_in,
     one,
+    set_language,
     text,
 )
 
@@ -161,3 +162,14 @@ async def test_a_form_token_is_its_users_own(
     with database.reading() as session:
         titles = sorted(draft.title for draft in list_drafts(session))
     assert titles == ["Hana's", "Riverside park reopens"]
+
+
+async def test_why_it_was_not_sent_is_said_in_the_authors_language(
+    as_mina: httpx.AsyncClient, database: Database
+) -> None:
+    set_language(database, "mina", "ko")
+    sent = {**await blank_form(as_mina), **TOO_LONG_ON_X, "action": "submit"}
+    page = await reload(as_mina, await as_mina.post("/compose", data=sent), sent)
+    said = text(one(page.text, "#compose-error"))
+    assert said.startswith("초안 ") and "cannot be submitted" not in said
+    assert "검토 요청은 보내지 못했습니다." in text(one(page.text, "[role=status]"))

@@ -70,6 +70,7 @@ from tidings.web.compose_page import SUBMITTABLE, ComposePages, PostTiming, Stor
 from tidings.web.context import WebContext, off_loop
 from tidings.web.pages import flash, isolated
 from tidings.web.post_cards import PostCard, post_card
+from tidings.web.sentences import error_line
 from tidings.web.translations import N_
 from tidings.web.uploads import change_images, removed_image
 from tidings.web.vocabulary import DRAFT_STATUS_WORDS
@@ -321,7 +322,7 @@ def routes(web: WebContext) -> list[Route]:
         except TidingsError as error:
             not_sent = _("It was not sent to review.")
             flash(request, f"{saved.message} {not_sent}")
-            request.session[NOT_SENT] = str(error)
+            request.session[NOT_SENT] = error_line(error, request, _)  # as the viewer reads it
             return RedirectResponse(f"/drafts/{saved.draft_id}/edit", status_code=303)
         sent_to_review = _("Sent to review.")
         flash(request, f"{saved.message} {sent_to_review}")

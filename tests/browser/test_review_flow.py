@@ -64,14 +64,14 @@ def test_an_author_composes_and_a_reviewer_approves_into_the_calendar(
     page.get_by_label("Title").fill(TITLE)
     page.get_by_label("linkedin").check()
     page.get_by_label("x-en").check()
-    page.get_by_label("Text in en").fill(ENGLISH)
+    page.get_by_label("Text in English").fill(ENGLISH)
     # The previews follow the typing (htmx), each post counted against its platform's limit.
     live = page.locator("#live-preview")
-    page.get_by_label("Text in ko").press_sequentially(KOREAN[:6])
+    page.get_by_label("Text in Korean").press_sequentially(KOREAN[:6])
     expect(live.locator('.post-text[lang="ko"]')).to_have_text(KOREAN[:6])
     korean_card = live.locator("article.post", has=page.locator('.post-text[lang="ko"]'))
     expect(korean_card.locator(".counts")).to_contain_text("6 / 3,000")
-    page.get_by_label("Text in ko").fill(KOREAN)
+    page.get_by_label("Text in Korean").fill(KOREAN)
     expect(live.locator('.post-text[lang="ko"]')).to_have_text(KOREAN)
     due = (datetime.now(SEOUL) + timedelta(hours=3)).replace(second=0, microsecond=0)
     page.get_by_label("Publish at, once approved").fill(due.strftime("%Y-%m-%dT%H:%M"))
@@ -82,7 +82,8 @@ def test_an_author_composes_and_a_reviewer_approves_into_the_calendar(
     expect(posts).to_have_count(3)  # LinkedIn in English and Korean, X in English
     expect(page.locator('.post-text[lang="ko"]')).to_have_text(KOREAN)
     expect(page.locator("#compose-error")).to_have_count(0)
-    expect(page.get_by_label("Text in ko")).to_have_value(KOREAN)  # the form keeps what was typed
+    # The form keeps what was typed.
+    expect(page.get_by_label("Text in Korean")).to_have_value(KOREAN)
 
     page.get_by_role("button", name="Save and submit").click()
     expect(page.get_by_role("status")).to_contain_text("Sent to review.")

@@ -161,25 +161,26 @@ def _ranked(author_id: int, statuses: list[str], offset: int, limit: int) -> Sel
     """The rows ranked ``offset`` + 1 to ``offset + limit`` of each status, newest first.
 
     A draft's latest audit entry is found by its id, which the index on ``draft_id`` holds
-    (ids grow with time), so ranking reads no audit row; only the shown rows read their time."""
+    (ids grow with time), so ranking reads no audit row; only the shown rows read their time.
+    It is asked per draft: joined to a grouped subquery instead, PostgreSQL's planner can
+    misjudge a freshly filled table and group the audit log once per draft."""
     mine = (col(Draft.author_id) == author_id, col(Draft.status).in_(statuses))
-    moved = (
-        select(AuditEntry.draft_id, func.max(AuditEntry.id).label("last"))
-        .where(col(AuditEntry.draft_id).in_(select(Draft.id).where(*mine)))
-        .group_by(col(AuditEntry.draft_id))
-        .subquery()
+    last = (
+        select(func.max(AuditEntry.id))
+        .where(AuditEntry.draft_id == Draft.id)
+        .correlate(Draft)
+        .scalar_subquery()
     )
-    newest_first = (func.coalesce(moved.c.last, 0).desc(), col(Draft.id).desc())
+    newest_first = (func.coalesce(last, 0).desc(), col(Draft.id).desc())
     ranked = (
         select_columns(
             col(Draft.id),
-            moved.c.last,
+            last.label("last"),
             func.row_number()
             .over(partition_by=col(Draft.status), order_by=newest_first)
             .label("rank"),
             func.count().over(partition_by=col(Draft.status)).label("total"),
         )
-        .outerjoin(moved, moved.c.draft_id == Draft.id)
         .where(*mine)
         .subquery()
     )

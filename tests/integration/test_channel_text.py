@@ -329,7 +329,7 @@ def test_variants_stored_before_channel_texts_have_none(database: Database) -> N
                 "VALUES (1, 1, 'en', 'Open again', '{}')"
             )
         )
-    assert database.migrate() == head_revision() == "0011"
+    assert database.migrate() == head_revision()  # 0011 and every later migration
     with database.reading() as session:
         variant = session.get(Variant, 1)
     assert variant is not None and variant.channel_texts == {}

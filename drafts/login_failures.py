@@ -23,7 +23,6 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from sqlalchemy import delete
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from drafts.models import LoginFailures
@@ -111,6 +110,10 @@ def purge(session: Session, *, now: datetime) -> None:
 
 def _taken(session: Session, hashed: str, now: datetime) -> LoginFailures:
     """The key's row, made if there was none, locked until the transaction ends."""
+    # Imported here: the PostgreSQL dialect loads psycopg, and drafts.users (every CLI
+    # command) imports this module.
+    from sqlalchemy.dialects import postgresql, sqlite
+
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     empty = {"key_hash": hashed, "failed_at": [], "last_failed_at": now}
     session.connection().execute(

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import re
 
-from scheduler.sandbox.state import Settings
-
 DEFAULT_URL = "http://127.0.0.1:8900"  # where `tidings sandbox` listens unless told otherwise
 TOKEN_VARIABLE = "TIDINGS_SANDBOX_TOKEN"
 # Any value serves every platform in the sandbox, if it is shaped as a Telegram bot token is.
@@ -56,6 +54,8 @@ def sandbox_config(example: str, url: str) -> str:
 
 def _channel(block: str, url: str) -> str:
     """One ``[[channels]]`` block pointed at the sandbox."""
+    from scheduler.sandbox.state import Settings  # the sandbox loads only for `init --sandbox`
+
     lines = block.splitlines(keepends=True)
     keys = [found["key"] for line in lines if (found := _KEY.match(line))]
     channel_id = _value(block, "id")

@@ -59,7 +59,7 @@ def test_an_author_composes_and_a_reviewer_approves_into_the_calendar(
     log_in(page, mina)
 
     # Compose: title, channels, a text per language, a time; preview, then save and submit.
-    page.get_by_role("link", name="Compose").click()
+    page.get_by_role("link", name="Compose", exact=True).click()
     expect(page.get_by_role("heading", name="Compose a draft")).to_be_visible()
     page.get_by_label("Title").fill(TITLE)
     page.get_by_label("linkedin").check()

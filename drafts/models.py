@@ -57,6 +57,10 @@ class User(SQLModel, table=True):
     password_hash: str | None = Field(default=None, sa_type=String(255))
     language: str | None = Field(default=None, sa_type=String(35))  # BCP 47; the web UI's
     created_at: datetime = _now()
+    email: str | None = Field(default=None, sa_type=String(320))  # where notifications go
+    timezone: str | None = Field(default=None, sa_type=String(64))  # IANA; dates in messages
+    # The notification events (drafts.notification_events.Event values) the user turned off.
+    muted_events: list[str] = Field(default_factory=list, sa_type=JSON, nullable=False)
 
 
 class DraftBase(SQLModel):
@@ -360,3 +364,41 @@ class RefreshLock(SQLModel, table=True):
     channel: str = Field(sa_type=String(40), primary_key=True)
     holder: str = Field(sa_type=String(80), nullable=False)
     until: datetime = _when()
+
+
+class NotificationEvent(SQLModel, table=True):
+    """Something people should hear about, recorded in the same transaction as the change that
+    caused it, once: ``key`` names the event (``post:12:failed:3``), so a second record of the
+    same event is ignored. The daemon later turns it into deliveries (``fanned_out_at``)."""
+
+    __tablename__ = "notification_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(sa_type=String(200), unique=True, nullable=False)
+    event: str = Field(sa_type=String(32), nullable=False)  # an Event value
+    draft_id: int | None = Field(default=None, index=True)
+    post_id: int | None = None
+    channel_id: str | None = Field(default=None, sa_type=String(64))
+    facts: dict[str, Any] = Field(default_factory=dict, sa_type=JSON, nullable=False)
+    created_at: datetime = _now()
+    fanned_out_at: datetime | None = _when(nullable=True, index=True)
+
+
+class NotificationDelivery(SQLModel, table=True):
+    """One message about one event to one recipient: a user's e-mail, or the team's chat
+    webhook (``recipient`` is ``user:<id>`` or ``chat``). Retried with backoff until sent or
+    given up; every try is logged."""
+
+    __tablename__ = "notification_delivery"
+    __table_args__ = (UniqueConstraint("event_id", "recipient"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = _parent("notification_event")
+    recipient: str = Field(sa_type=String(40), nullable=False)
+    user_id: int | None = None
+    status: str = Field(sa_type=String(16), nullable=False, index=True)  # pending|sent|failed
+    tries: int = 0
+    next_try_at: datetime = _when(index=True)
+    last_error: str | None = Field(default=None, sa_type=Text)
+    sent_at: datetime | None = _when(nullable=True)
+    created_at: datetime = _now()

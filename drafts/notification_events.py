@@ -1,0 +1,81 @@
+"""Notification events: what people should hear about, recorded where it happens.
+
+A producer (review, publishing, credential renewal) calls ``record_event`` inside the transaction
+that makes the change, so the event exists exactly when the change does: a crash loses neither,
+and a retried or repeated change records nothing new, because the ``key`` names the event, not
+the attempt (``post:12:failed:3``: post 12 failed on its third attempt). Who hears about it, in
+which language and how is decided later, when the daemon fans the event out into deliveries
+(``scheduler.notifications``); nothing here sends anything, so a dead mail server never holds
+back a review or a post.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from sqlmodel import Session
+
+from drafts.models import NotificationEvent
+from drafts.times import utcnow
+
+event_table = NotificationEvent.__table__  # type: ignore[attr-defined]
+
+
+class Event(StrEnum):
+    """The events of PRODUCT.md's "Notifications", and who receives each (``RECIPIENTS``)."""
+
+    REVIEW_REQUESTED = "review_requested"  # a draft waits for review
+    CHANGES_REQUESTED = "changes_requested"
+    APPROVED = "approved"
+    POST_FAILED = "post_failed"  # failed for good, or needs a person (attention)
+    CREDENTIAL_EXPIRING = "credential_expiring"  # within 7 days
+    CREDENTIAL_REFRESH_FAILED = "credential_refresh_failed"
+
+
+class Audience(StrEnum):
+    REVIEWERS = "reviewers"  # every reviewer and admin but the draft's author
+    AUTHOR = "author"
+    ADMINS = "admins"
+
+
+RECIPIENTS: dict[Event, frozenset[Audience]] = {
+    Event.REVIEW_REQUESTED: frozenset({Audience.REVIEWERS}),
+    Event.CHANGES_REQUESTED: frozenset({Audience.AUTHOR}),
+    Event.APPROVED: frozenset({Audience.AUTHOR}),
+    Event.POST_FAILED: frozenset({Audience.AUTHOR, Audience.ADMINS}),
+    Event.CREDENTIAL_EXPIRING: frozenset({Audience.ADMINS}),
+    Event.CREDENTIAL_REFRESH_FAILED: frozenset({Audience.ADMINS}),
+}
+
+
+def record_event(
+    session: Session,
+    event: Event,
+    key: str,
+    *,
+    draft_id: int | None = None,
+    post_id: int | None = None,
+    channel_id: str | None = None,
+    facts: dict[str, Any] | None = None,
+) -> None:
+    """Record ``event`` under ``key`` in the caller's transaction, unless it is already recorded.
+
+    ``facts`` are what the message says beyond the rows it names (a reason, an expiry time as
+    ISO 8601): JSON values, never a secret.
+    """
+    # The dialect's own insert (for "on conflict do nothing"), imported when first needed: the
+    # PostgreSQL dialect loads psycopg, and the command line loads this module for every command.
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    row = {
+        "key": key,
+        "event": event.value,
+        "draft_id": draft_id,
+        "post_id": post_id,
+        "channel_id": channel_id,
+        "facts": facts or {},
+        "created_at": utcnow(),
+    }
+    session.connection().execute(dialect.insert(event_table).values(row).on_conflict_do_nothing())

@@ -10,6 +10,7 @@ import difflib
 import ipaddress
 import os
 from collections.abc import Mapping
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -141,6 +142,51 @@ class MediaSettings(_Section):
         return value.rstrip("/")
 
 
+class NotificationSettings(_Section):
+    """``[notifications]``: how the daemon tells people about events (PRODUCT.md
+    "Notifications"). E-mail goes through ``smtp_url`` (``smtp://host:port``, upgraded with
+    STARTTLS when the server offers it or ``?starttls=require`` demands it; ``smtps://`` for
+    implicit TLS; ``user@`` to log in with the password in ``smtp_password_env``), from
+    ``from``. ``chat_webhook_env`` names the variable holding a Slack, Mattermost or Teams
+    incoming webhook, shaped as ``chat_format`` says."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    smtp_url: str | None = None
+    smtp_password_env: EnvName | None = None
+    sender: str = Field(default="Tidings <tidings@localhost>", alias="from")
+    chat_webhook_env: EnvName | None = None
+    chat_format: Literal["slack", "mattermost", "teams"] = "slack"
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _mail_server(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in {"smtp", "smtps"}:
+            raise ValueError("use smtp://HOST:PORT or smtps://HOST:PORT (user@ to log in)")
+        try:
+            parts.port  # noqa: B018 - read for its ValueError on a port out of range
+        except ValueError:
+            raise ValueError("the port is not a number from 1 to 65535") from None
+        if not parts.hostname:
+            raise ValueError("give the mail server's host, like smtp://mail.example.org:587")
+        if parts.password is not None:
+            raise ValueError("holds a password: give it in smtp_password_env instead")
+        if parts.query not in {"", "starttls=require"}:
+            raise ValueError("the only option is ?starttls=require")
+        return value
+
+    @field_validator("sender")
+    @classmethod
+    def _one_address(cls, value: str) -> str:
+        _name, address = parseaddr(value)
+        if "@" not in address or any(c in value for c in "\r\n"):
+            raise ValueError("give one address, like 'Tidings <tidings@example.org>'")
+        return value
+
+
 class Config(_Section):
     """The whole configuration file, validated."""
 
@@ -149,6 +195,7 @@ class Config(_Section):
     scheduler: SchedulerSettings = SchedulerSettings()
     web: WebSettings = WebSettings()
     media: MediaSettings = MediaSettings()
+    notifications: NotificationSettings = NotificationSettings()
     oauth: dict[OAuthPlatform, OAuthApp] = {}
     channels: tuple[Channel, ...] = ()
     path: Path = Path("config.toml")

@@ -23,6 +23,22 @@ AS_RECORDED = N_("In English, as recorded: %(reply)s")
 SHAPES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(pattern, re.DOTALL), sentence)
     for pattern, sentence in (
+        # A history line of the daemon's: the attempt, then what it came to.
+        (
+            r"attempt (?P<number>\d+): (?P<reason>.+)",
+            N_("attempt %(number)s: %(reason)s"),
+        ),
+        (
+            r"attempt (?P<number>\d+) by (?P<worker>\S+): (?P<reason>.+)",
+            N_("attempt %(number)s by %(worker)s: %(reason)s"),
+        ),
+        (
+            r"taken over from (?P<worker>\S+) \((?P<reason>.+)\) with this attempt in flight",
+            N_("taken over from %(worker)s (%(reason)s) with this attempt in flight"),
+        ),
+        (r"its process had ended", N_("its process had ended")),
+        (r"its lease ran out", N_("its lease ran out")),
+        (r"no heartbeat for (?P<seconds>\d+) s", N_("no heartbeat for %(seconds)s s")),
         (
             r"(?P<reason>.+); gave up after (?P<count>\d+) attempts",
             N_("%(reason)s; gave up after %(count)s attempts"),

@@ -52,6 +52,7 @@ ACTION_WORDS: dict[str, str] = {
     "draft.publish-now": N_("asked for it to be published now"),
     "draft.unschedule": N_("unscheduled it"),
     "draft.cancel": N_("cancelled it"),
+    "draft.done": N_("marked it done (no post left to publish)"),
     "post.mark-published": N_("marked it published"),
     "post.retry": N_("asked for it to be sent again"),
     "post.published": N_("published it"),
@@ -59,6 +60,7 @@ ACTION_WORDS: dict[str, str] = {
     "post.failed": N_("gave up on it"),
     "post.needs_attention": N_("asked a person to check it"),
     "post.expired": N_("let it expire"),
+    "post.recover": N_("took it over"),
 }
 
 # A key of a draft file or a form, as a problem names it on the web (``drafts.messages.Key``):

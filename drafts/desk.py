@@ -7,9 +7,10 @@ failed, or its outcome is unknown). The first five follow the draft's status; th
 follow its posts, so a draft partly published can be both scheduled and published.
 
 Each group shows its newest ``limit`` drafts and counts them all; ``desk_group`` pages through
-one group. Five queries whatever the number of drafts: the status groups in one (ranked within
+one group. Six queries whatever the number of drafts: the status groups in one (ranked within
 each status by a window), the requests' comments, the next due times, the published and the
-needing-attention groups. Only the columns the desk shows are read (never a draft's source).
+needing-attention groups, and the published group's posts with their addresses. Only the
+columns the desk shows are read (never a draft's source).
 """
 
 from __future__ import annotations
@@ -53,6 +54,17 @@ BY_STATUS: dict[Group, DraftStatus] = {
 
 
 @dataclass(frozen=True)
+class PublishedPost:
+    """One post out on its platform, and its address as the platform returned it (None when
+    the platform gave none: a webhook, a post marked published without one)."""
+
+    id: int
+    channel: str
+    language: str
+    url: str | None
+
+
+@dataclass(frozen=True)
 class DeskEntry:
     """One of the author's drafts as its group shows it.
 
@@ -68,6 +80,7 @@ class DeskEntry:
     posts: int = 0
     first_post: int | None = None  # needing attention: the post to open first
     comment: ReviewComment | None = None  # changes requested: what the reviewer asked
+    published: tuple[PublishedPost, ...] = ()  # published this week: each post, the latest first
 
 
 @dataclass(frozen=True)
@@ -96,7 +109,7 @@ def author_desk(session: Session, *, author_id: int, now: datetime, limit: int) 
         _published(session, author_id, now, 0, limit),
         _needing_attention(session, author_id, 0, limit),
     ]
-    return Desk(groups=tuple(_completed(session, group) for group in groups))
+    return Desk(groups=tuple(_completed(session, group, now) for group in groups))
 
 
 def desk_group(
@@ -109,7 +122,7 @@ def desk_group(
     if number > pages:  # asked past the end: the last page
         number = pages
         found = _one_group(session, author_id, group, now, (number - 1) * size, size)
-    return replace(_completed(session, found), number=number, pages=pages)
+    return replace(_completed(session, found, now), number=number, pages=pages)
 
 
 def _one_group(
@@ -122,8 +135,9 @@ def _one_group(
     return _status_groups(session, author_id, [group], offset, limit)[group]
 
 
-def _completed(session: Session, group: DeskGroup) -> DeskGroup:
-    """The group with what its entries show besides the draft: comments, next due times."""
+def _completed(session: Session, group: DeskGroup, now: datetime) -> DeskGroup:
+    """The group with what its entries show besides the draft: comments, next due times,
+    the posts published."""
     ids = [entry.id for entry in group.entries]
     if group.group == Group.CHANGES_REQUESTED:
         comments = requested_changes(session, ids)
@@ -131,6 +145,9 @@ def _completed(session: Session, group: DeskGroup) -> DeskGroup:
     elif group.group == Group.SCHEDULED:
         due = _next_due(session, ids)
         entries = tuple(replace(e, next_due=due.get(e.id)) for e in group.entries)
+    elif group.group == Group.PUBLISHED:
+        out = _published_posts(session, ids, now)
+        entries = tuple(replace(e, published=out.get(e.id, ())) for e in group.entries)
     else:
         return group
     return replace(group, entries=entries)
@@ -211,15 +228,41 @@ def _status_counts(session: Session, author_id: int, statuses: list[str]) -> dic
     return {status: int(count) for status, count in rows}
 
 
+def _published_recently(now: datetime) -> tuple[ColumnElement[bool], ...]:
+    """Posts published in the last ``WEEK``."""
+    return (col(Post.status) == PostStatus.PUBLISHED, col(Post.updated_at) >= now - WEEK)
+
+
 def _published(
     session: Session, author_id: int, now: datetime, offset: int, limit: int
 ) -> DeskGroup:
     """The author's drafts with posts published in the last ``WEEK``, the latest first."""
-    recently = (
-        col(Post.status) == PostStatus.PUBLISHED,
-        col(Post.updated_at) >= now - WEEK,
-    )
+    recently = _published_recently(now)
     return _by_posts(session, Group.PUBLISHED, author_id, recently, offset, limit)
+
+
+def _published_posts(
+    session: Session, draft_ids: list[int], now: datetime
+) -> dict[int, tuple[PublishedPost, ...]]:
+    """Each draft's posts published in the last ``WEEK``, the latest first."""
+    if not draft_ids:
+        return {}
+    rows = session.connection().execute(
+        select_columns(
+            col(Post.id),
+            col(Post.draft_id),
+            col(Post.channel),
+            col(Post.language),
+            col(Post.remote_url),
+        )
+        .where(col(Post.draft_id).in_(draft_ids), *_published_recently(now))
+        .order_by(col(Post.updated_at).desc(), col(Post.id).desc())
+    )
+    found: dict[int, list[PublishedPost]] = {}
+    for row in rows:
+        post = PublishedPost(row.id, row.channel, row.language, row.remote_url)
+        found.setdefault(row.draft_id, []).append(post)
+    return {draft_id: tuple(posts) for draft_id, posts in found.items()}
 
 
 def _needing_attention(session: Session, author_id: int, offset: int, limit: int) -> DeskGroup:

@@ -152,6 +152,27 @@ async def test_published_in_the_last_seven_days(
     assert "2 posts published" in text(entry)  # linkedin and x-en
 
 
+async def test_each_published_post_links_to_where_its_platform_shows_it(
+    as_mina: httpx.AsyncClient, drafts: Drafts, database: Database
+) -> None:
+    draft_id = drafts.add({"en": "Out on Tuesday"}, title="Out on Tuesday")
+    went_out(database, draft_id, PostStatus.PUBLISHED, utcnow() - timedelta(hours=2))
+    with database.writing() as session:
+        linkedin, x = sorted(draft_posts(session, draft_id), key=lambda post: post.channel)
+        linkedin.remote_url = "https://www.linkedin.com/feed/update/urn:li:share:7"
+        x.remote_url = "javascript:alert(1)"  # never a link
+        shown = {linkedin.channel: linkedin.id, x.channel: x.id}
+
+    page = await as_mina.get("/")
+    entry = one(group(page.text, "published"), f'li[data-draft="{draft_id}"]')
+    assert len(elements(entry, "ul.desk-published li")) == 2
+    out = one(entry, f'ul.desk-published li[data-post="{shown["linkedin"]}"]')
+    assert one(out, "a")["href"] == "https://www.linkedin.com/feed/update/urn:li:share:7"
+    assert text(out).startswith("linkedin · English ·")
+    unlinked = one(entry, f'ul.desk-published li[data-post="{shown["x-en"]}"]')
+    assert one(unlinked, "a")["href"] == f"/posts/{shown['x-en']}"
+
+
 async def test_scheduled_drafts_say_when_their_next_post_goes(
     as_mina: httpx.AsyncClient, drafts: Drafts, database: Database, config: Config
 ) -> None:

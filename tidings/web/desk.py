@@ -3,7 +3,7 @@ longest-waiting ``INBOX_ON_DESK`` drafts, the rest on the inbox page); then the 
 drafts by what happens next (``drafts.desk``), ``ON_DESK`` of each group, newest first.
 ``/?group=<name>`` pages through one group, ``PAGE_SIZE`` a page.
 
-One read transaction a page: the inbox's three queries (for reviewers) and the desk's five.
+One read transaction a page: the inbox's three queries (for reviewers) and the desk's six.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from drafts.storage import Database
 from drafts.times import utcnow
 from tidings.web.auth import Viewer
 from tidings.web.context import WebContext, off_loop
+from tidings.web.outcomes import web_address
 from tidings.web.translations import N_
 from tidings.web.vocabulary import translated
 
@@ -79,10 +80,12 @@ def routes(web: WebContext) -> list[Route]:
             group = await off_loop(
                 load_group, web.database, viewer, Group(asked), utcnow(), _page_number(request)
             )
-            return web.pages.render(request, "desk.html", view=None, group=group, words=words)
+            return web.pages.render(
+                request, "desk.html", view=None, group=group, words=words, link=web_address
+            )
         view = await off_loop(load_desk, web.database, viewer, utcnow())
         return web.pages.render(
-            request, "desk.html", view=view, group=None, words=words, on_desk=ON_DESK
+            request, "desk.html", view=view, group=None, words=words, link=web_address
         )
 
     return [Route("/", desk, methods=["GET"])]

@@ -1,10 +1,13 @@
-"""The Jinja filters that tell messages in the page's language, installed once per language by
-``pages.page_environment``:
+"""The Jinja filters that tell messages and stored values in the page's language, installed
+once per language by ``pages.page_environment``:
 
     told      a service's message (``drafts.messages``), in the viewer's timezone
     reason    a reason the daemon recorded (a post's, an attempt's): ``reasons``
     detail    what a history line says after its action: the sentence ``drafts.audit_details``
               kept, told like ``told``; the daemon's reason for a post's entry; else as typed
+    kind      a draft's kind (``hiring``) as the compose page names it (``compose_kinds``)
+    language  a language tag (``ko``) by its name (``language_names``)
+    slot      a channel's posting slot (``mon-fri 09:30``) in the page's day names
 """
 
 from __future__ import annotations
@@ -18,8 +21,11 @@ from jinja2.runtime import Context
 
 from drafts.messages import Message, recalled
 from drafts.models import AuditEntry
+from tidings.web.compose_kinds import KIND_WORDS
+from tidings.web.language_names import language_name
 from tidings.web.reasons import Reasons
 from tidings.web.sentences import Gettext, Teller
+from tidings.web.slot_words import slot_words
 
 
 def message_filters(language: str, gettext: Gettext) -> dict[str, Callable[..., str]]:
@@ -43,4 +49,20 @@ def message_filters(language: str, gettext: Gettext) -> dict[str, Callable[..., 
             return reasons(entry.detail)
         return entry.detail
 
-    return {"told": told, "reason": reasons, "detail": detail}
+    def kind(stored: str) -> str:
+        return gettext(KIND_WORDS[stored]) if stored in KIND_WORDS else stored
+
+    def named(tag: str) -> str:
+        return language_name(tag, language)
+
+    def slot(written: str) -> str:
+        return slot_words(written, language, gettext)
+
+    return {
+        "told": told,
+        "reason": reasons,
+        "detail": detail,
+        "kind": kind,
+        "language": named,
+        "slot": slot,
+    }

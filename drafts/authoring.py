@@ -32,6 +32,7 @@ from drafts.messages import EDIT_BACK_TO_REVIEW, EDIT_CHANGED, EDIT_UNCHANGED, N
 from drafts.models import Draft, Post, User, Variant, could_be_id
 from drafts.post_media import store_post_images
 from drafts.rendering import TemplateLibrary
+from drafts.review_events import review_requested
 from drafts.revisions import keep_revision
 from drafts.times import utcnow
 from drafts.users import Capability, name_of, require
@@ -117,8 +118,13 @@ def edit_draft(
     if changed:
         draft.content_hash = new_hash
     if back_to_review:
+        # A draft that leaves approval waits for the reviewers again; one still in review
+        # already does, and each edit telling them anew would flood them.
+        reenters = draft.status != DraftStatus.IN_REVIEW
         draft.status = DraftStatus.IN_REVIEW
         draft.review_round += 1
+        if reenters:
+            review_requested(session, draft, by=editor)
     _store(session, draft_id, content, posts)
     keep_revision(session, draft_id, new_hash, posts, rendered_images(posts))
     if back_to_review:

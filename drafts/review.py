@@ -29,6 +29,7 @@ from drafts.messages import N_, Said, in_turn, said
 from drafts.models import Draft, Post, Review, User
 from drafts.post_media import images_by_post, stored_image_rows
 from drafts.queueing import ScheduleRequest, schedule_draft
+from drafts.review_events import approved, changes_requested, review_requested
 from drafts.revisions import seen_texts
 from drafts.users import Capability, require
 
@@ -81,6 +82,7 @@ def submit(session: Session, *, draft_id: int, actor: User, config: Config) -> D
     draft.status = DraftStatus.IN_REVIEW
     draft.review_round += 1
     record(session, actor=actor.name, action=SUBMIT_ACTION, draft_id=draft_id)
+    review_requested(session, draft, by=actor)
     return draft
 
 
@@ -123,6 +125,7 @@ def approve(
     if approvals < required:
         return Decision(draft=draft, approvals=approvals, required=required)
     draft.status = DraftStatus.APPROVED
+    approved(session, draft, by=reviewer)
     return _schedule_on_approval(session, draft, reviewer, config, now, approvals, required)
 
 
@@ -163,7 +166,8 @@ def request_changes(
     _refuse_self_approval(session, draft, reviewer, config)
     posts = draft_posts(session, draft_id)
     seen = seen_texts(posts, stored_image_rows(session, posts))
-    session.add(_review(draft, reviewer, CHANGES_REQUESTED, comment, seen))
+    review = _review(draft, reviewer, CHANGES_REQUESTED, comment, seen)
+    session.add(review)
     draft.status = DraftStatus.CHANGES_REQUESTED
     for post in posts:
         post.status, post.due_at, post.attempt_at = PostStatus.PENDING, None, None
@@ -174,6 +178,7 @@ def request_changes(
         draft_id=draft_id,
         detail=comment,
     )
+    changes_requested(session, draft, review, by=reviewer)
     return draft
 
 

@@ -36,6 +36,7 @@ from drafts.post_media import images_by_post
 from drafts.review import approved_as_they_stand
 from scheduler.attempt_data import FIRST_ATTEMPT_AT, LAST_SENT_AT, Claim
 from scheduler.due import CLAIMABLE, blocked_channels
+from scheduler.failure_events import record_post_end
 from scheduler.heartbeat import takeover_reasons
 from scheduler.retry import AttemptOutcome
 
@@ -218,6 +219,15 @@ def _settle(
         [Entry(candidate.draft_id, candidate.post_id, f"post.{status}", reason)],
         actor=DAEMON,
         at=now,
+    )
+    record_post_end(
+        session,
+        post_id=candidate.post_id,
+        draft_id=candidate.draft_id,
+        channel=candidate.channel,
+        status=status,
+        reason=reason,
+        attempt=_last_attempt_numbers(session, [candidate.post_id]).get(candidate.post_id, 0),
     )
     finish_drafts(session, {candidate.draft_id}, actor=DAEMON, now=now)
 

@@ -27,6 +27,7 @@ from sqlmodel import Session, col, select
 
 from drafts.channels import ChannelBase
 from drafts.models import Connection, StoredCredential
+from drafts.notification_events import Event, record_event
 from scheduler.credentials import REFRESH_KIND, TOKEN_KIND, secret_for
 from scheduler.platforms.base import Credentials, Vault
 from scheduler.vault import Sealer, load_secret, save_secret
@@ -110,11 +111,23 @@ def save_renewal(
 
 
 def record_renewal_failure(session: Session, *, channel: str, error: str, now: datetime) -> None:
-    """Remember that renewing ``channel``'s token failed, and why (shown on the Channels page)."""
+    """Remember that renewing ``channel``'s token failed, and why (shown on the Channels page),
+    and tell the admins (``Event.CREDENTIAL_REFRESH_FAILED``) once per streak of failures."""
     row = session.get(Connection, channel)
-    if row is not None:
-        row.refresh_failed_at, row.refresh_error = now, error
-        session.add(row)
+    if row is None:
+        return
+    row.refresh_failed_at, row.refresh_error = now, error
+    session.add(row)
+    # A streak runs from the last renewal that worked (or the connecting) until the next one:
+    # its start names the event, so the failures that follow in it tell nobody anew.
+    streak = (row.refreshed_at or row.connected_at).isoformat()
+    record_event(
+        session,
+        Event.CREDENTIAL_REFRESH_FAILED,
+        f"channel:{channel}:refresh_failed:{streak}",
+        channel_id=channel,
+        facts={"reason": error},
+    )
 
 
 def delete_connection(session: Session, channel: str) -> bool:

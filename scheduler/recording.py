@@ -1,5 +1,6 @@
 """Recording what attempts came to: each attempt completed, its post moved on, a channel's
-rate-limit window opened, and drafts whose posts are all final marked done.
+rate-limit window opened, a post that failed for good or needs a person told
+(``scheduler.failure_events``), and drafts whose posts are all final marked done.
 
 A result is recorded only while its worker still holds the post: one whose lease ran out and
 that another worker recovered meanwhile keeps whatever that worker decided (its attempt is
@@ -25,6 +26,7 @@ from drafts.completion import finish_drafts
 from drafts.lifecycle import FINAL_POST_STATUSES, PostStatus
 from drafts.models import Attempt, ChannelState, Post
 from scheduler.attempt_data import Claim, Result
+from scheduler.failure_events import record_post_end
 from scheduler.retry import AttemptOutcome
 
 post_table = Post.__table__  # type: ignore[attr-defined]
@@ -57,6 +59,16 @@ def record_results(session: Session, results: Iterable[Result], worker: str, now
         for r in owned
     ]
     record_batch(session, entries, actor=worker, at=now)
+    for r in owned:
+        record_post_end(
+            session,
+            post_id=r.claim.post_id,
+            draft_id=r.claim.draft_id,
+            channel=r.claim.channel,
+            status=r.decision.status,
+            reason=r.decision.reason,
+            attempt=r.claim.number,
+        )
     finals = {r.claim.draft_id for r in owned if r.decision.status in FINAL_POST_STATUSES}
     finish_drafts(session, finals, actor=DAEMON, now=now)
 

@@ -8,7 +8,8 @@ renewed ahead (a Facebook Page's token does not expire, nor does Mastodon's; Blu
 renew themselves when a post needs one). Once it has the turn, a daemon looks at the connection
 again: another daemon may have renewed it meanwhile.
 
-A renewal that fails is recorded on the connection (the Channels page shows it, scrubbed). One
+A renewal that fails is recorded on the connection (the Channels page shows it, scrubbed), and
+the admins are told once for the streak of failures it starts (``record_renewal_failure``). One
 worth trying again (the platform unreachable, rate-limited, 5xx) is tried at the next round;
 any other is not tried again by this daemon until the account is reconnected.
 """
@@ -245,8 +246,8 @@ class Renewals:
             )
             return
         self._settled[channel] = connected_at
-        # Notifications (a later issue) tell the admins here: once the token expires, posts
-        # to this channel fail until someone reconnects it.
+        # The admins were told when the failure was recorded (the first of its streak): once
+        # the token expires, posts to this channel fail until someone reconnects it.
         log.error(
             "channel %s: its token could not be renewed, and is not tried again until the "
             "account is reconnected: %s",

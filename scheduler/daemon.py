@@ -41,7 +41,7 @@ from drafts.errors import StorageUnavailable
 from drafts.storage import Database
 from drafts.times import utcnow
 from scheduler.attempt_data import Claim, Result
-from scheduler.attempt_log import log_attempt
+from scheduler.attempt_log import attempt_context, log_attempt
 from scheduler.claiming import claim_due, save_publish_state
 from scheduler.credentials import check_credentials, scrub
 from scheduler.due import next_wake, pending_work
@@ -346,7 +346,12 @@ class Daemon:
             return
         except Exception as error:  # a bug of ours: the request may have gone out, so never resend
             trace = scrub(traceback.format_exc())  # an exception may quote a header or a URL
-            log.error("attempt at post %s failed inside Tidings\n%s", claim.post_id, trace)
+            log.error(
+                "attempt at post %s failed inside Tidings\n%s",
+                claim.post_id,
+                trace,
+                extra=attempt_context(claim),
+            )
             result = internal_error_result(claim, error, self.now())
         try:
             self._results.append(result)
@@ -358,11 +363,18 @@ class Daemon:
     async def _drop(self, claim: Claim, note: str) -> None:
         """Another daemon took the post over while this one was paused: nothing more is sent,
         and the attempt says so beside what the takeover said."""
-        log.warning("post %s: attempt %s: %s", claim.post_id, claim.number, note)
+        context = attempt_context(claim)
+        log.warning("post %s: attempt %s: %s", claim.post_id, claim.number, note, extra=context)
         try:
             await self._keep_books(partial(record_dropped, claim=claim, note=note, now=self.now()))
         except StorageUnavailable as error:
-            log.error("post %s: attempt %s: not noted (%s)", claim.post_id, claim.number, error)
+            log.error(
+                "post %s: attempt %s: not noted (%s)",
+                claim.post_id,
+                claim.number,
+                error,
+                extra=context,
+            )
         finally:
             self._done(claim)
 

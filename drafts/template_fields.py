@@ -15,14 +15,19 @@ a form shows the words of its reader's language where the template has them.
 
 from __future__ import annotations
 
+import math
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from datetime import date, datetime
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
 from jinja2 import nodes
 
 from drafts.errors import DraftError
 from drafts.rendering import TemplateLibrary, fields_read
+from drafts.times import localize
 
 FieldKind = Literal["text", "prose", "list", "date", "datetime", "number"]
 FILTER_KINDS: dict[str, FieldKind] = {
@@ -34,6 +39,7 @@ FILTER_KINDS: dict[str, FieldKind] = {
 _DOC = re.compile(r"\{#(.*?)#\}", re.DOTALL)
 _DOC_FIELD = re.compile(r"^\s+([A-Za-z_]\w*)(?: \(([^()]+)\))?\s{2,}(\S.*)$")
 _PROSE = re.compile(r"\b(paragraph|sentences?)\b")
+DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 @dataclass(frozen=True)
@@ -154,3 +160,75 @@ def _kind(kind: FieldKind, hints: list[str]) -> FieldKind:
     """Prose when any language's hint speaks of a paragraph or sentences (the English one does
     for the built-in templates)."""
     return "prose" if kind == "text" and any(_PROSE.search(hint) for hint in hints) else kind
+
+
+def field_value(
+    shared: str,
+    per_language: Mapping[str, str],
+    kind: FieldKind,
+    languages: Sequence[str],
+    zone: ZoneInfo,
+) -> Any:
+    """The draft-file value of one field typed as text: one value, a table of per-language ones,
+    or None (left out). ``shared`` is typed for every language, ``per_language`` by language.
+
+    A language without a value of its own takes the one for every language. A list left empty
+    is an empty list (the built-in templates take ``hashtags = []``).
+    """
+    common = value_from_text(shared, kind, zone)
+    if common is None and kind == "list":
+        common = []
+    own = {
+        language: parsed
+        for language in languages
+        if (parsed := value_from_text(per_language.get(language, ""), kind, zone)) is not None
+    }
+    if own and common is not None:
+        return {language: own.get(language, common) for language in languages}
+    return own or common
+
+
+def value_from_text(text: str, kind: FieldKind, zone: ZoneInfo) -> Any:
+    """The draft-file value of a field typed as text (a form's box, a CSV cell): a list (one
+    item a line), a date, a date and time (in ``zone`` without an offset), a number, or the text;
+    None when nothing was typed. A value that does not parse stays the text typed, for the
+    template to refuse by name."""
+    if kind == "list":
+        items = [line.strip() for line in text.splitlines() if line.strip()]
+        return items or None
+    value = text.strip()
+    if not value:
+        return None
+    if kind in {"date", "datetime"}:
+        return _when(value, zone)
+    if kind == "number":
+        return _number(value)
+    return value
+
+
+def _when(value: str, zone: ZoneInfo) -> date | datetime | str:
+    """A date, or a date and time (a time without an offset is in ``zone``); else the text."""
+    try:
+        if DATE.match(value):
+            return date.fromisoformat(value)
+        instant = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    if instant.tzinfo is None:
+        try:
+            return localize(instant, zone).astimezone(zone)
+        except ValueError:
+            return value
+    return instant
+
+
+def _number(value: str) -> int | float | str:
+    for convert in (int, float):
+        try:
+            number = convert(value)
+        except ValueError:
+            continue
+        if isinstance(number, float) and not math.isfinite(number):
+            return value
+        return number
+    return value

@@ -22,8 +22,6 @@ they were), N its place on the page. Images become ``[[media]]`` entries with ``
 
 from __future__ import annotations
 
-import math
-import re
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -36,11 +34,9 @@ import tomli_w
 from drafts.draft_file import NEXT_SLOT
 from drafts.errors import DraftError
 from drafts.models import Draft
-from drafts.template_fields import FieldKind, TemplateField
+from drafts.template_fields import DATE, FieldKind, TemplateField, field_value
 from drafts.times import localize
 from tidings.web.compose_kinds import Choice, sent
-
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 @dataclass
@@ -212,7 +208,8 @@ def draft_source(
     if form.template:
         values = {}
         for wanted in fields:
-            value = _field_value(form.fields.get(wanted.name), wanted.kind, form.languages, zone)
+            typed = form.fields.get(wanted.name) or FieldInput()
+            value = field_value(typed.shared, typed.per_language, wanted.kind, form.languages, zone)
             if value is not None:
                 values[wanted.name] = value
         data["fields"] = values
@@ -310,76 +307,12 @@ def _wall_time(value: str, zone: ZoneInfo, key: str) -> str | datetime:
         raise DraftError(f"{key}: {error}") from None
 
 
-def _field_value(
-    typed: FieldInput | None, kind: FieldKind, languages: Sequence[str], zone: ZoneInfo
-) -> Any:
-    """The TOML value of one field: one value, a table of per-language ones, or None (left out).
-
-    A language without a value of its own takes the one for every language. A list left empty
-    is an empty list (the built-in templates take ``hashtags = []``).
-    """
-    typed = typed or FieldInput()
-    shared = _parse(typed.shared, kind, zone)
-    if shared is None and kind == "list":
-        shared = []
-    own = {
-        language: parsed
-        for language in languages
-        if (parsed := _parse(typed.per_language.get(language, ""), kind, zone)) is not None
-    }
-    if own and shared is not None:
-        return {language: own.get(language, shared) for language in languages}
-    return own or shared
-
-
-def _parse(text: str, kind: FieldKind, zone: ZoneInfo) -> Any:
-    if kind == "list":
-        items = [line.strip() for line in text.splitlines() if line.strip()]
-        return items or None
-    value = text.strip()
-    if not value:
-        return None
-    if kind in {"date", "datetime"}:
-        return _when(value, zone)
-    if kind == "number":
-        return _number(value)
-    return value
-
-
-def _when(value: str, zone: ZoneInfo) -> date | datetime | str:
-    """A date, or a date and time (a time without an offset is in ``zone``); else the text."""
-    try:
-        if _DATE.match(value):
-            return date.fromisoformat(value)
-        instant = datetime.fromisoformat(value)
-    except ValueError:
-        return value
-    if instant.tzinfo is None:
-        try:
-            return localize(instant, zone).astimezone(zone)
-        except ValueError:
-            return value
-    return instant
-
-
-def _number(value: str) -> int | float | str:
-    for convert in (int, float):
-        try:
-            number = convert(value)
-        except ValueError:
-            continue
-        if isinstance(number, float) and not math.isfinite(number):
-            return value
-        return number
-    return value
-
-
 def field_kind(kind: FieldKind, typed: FieldInput | None) -> FieldKind:
     """How to show a field: a date field holding a time is shown as text, keeping the time."""
     if kind != "date" or typed is None:
         return kind
     values = [typed.shared, *typed.per_language.values()]
-    if any(value.strip() and not _DATE.match(value.strip()) for value in values):
+    if any(value.strip() and not DATE.match(value.strip()) for value in values):
         return "datetime"
     return kind
 

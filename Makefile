@@ -32,17 +32,19 @@ assets:
 	@$(PYTHON) tools/npm_assets.py
 
 # The browser tests (tests/browser) drive Debian's Chromium through the playwright package
-# (the test extra); its fonts-noto-cjk draws Korean. Installed from Debian when missing, with
-# sudo unless root; nothing is done, and nothing printed, once both are there. Never
+# (the test extra); fonts-noto-cjk draws Korean and fonts-noto-color-emoji the emoji people
+# type (without it they are boxes in the screenshots). Installed from Debian when missing, with
+# sudo unless root; nothing is done, and nothing printed, once all are there. Never
 # `playwright install`: no browser is downloaded.
 CHROMIUM := /usr/bin/chromium
+BROWSER_FONTS := fonts-noto-cjk fonts-noto-color-emoji
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 browser:
-	@test -x $(CHROMIUM) && dpkg-query -W -f='$${Status}' fonts-noto-cjk 2>/dev/null | grep -q 'ok installed' || { \
-		echo "Installing Debian's chromium and fonts-noto-cjk for the browser tests"; \
+	@test -x $(CHROMIUM) && [ "$$(dpkg-query -W -f='$${Status}\n' $(BROWSER_FONTS) 2>/dev/null | grep -c 'ok installed')" = $(words $(BROWSER_FONTS)) ] || { \
+		echo "Installing Debian's chromium and $(BROWSER_FONTS) for the browser tests"; \
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
-		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-noto-cjk >/dev/null; }
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium $(BROWSER_FONTS) >/dev/null; }
 	@test -x $(CHROMIUM) || { echo "$(CHROMIUM) is missing: install Debian's chromium" >&2; exit 1; }
 
 clean:

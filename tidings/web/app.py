@@ -2,13 +2,16 @@
 
 Requests pass, outermost first: security headers → the signed session cookie → the 500 page
 for a bug → the CSRF check on every unsafe request → no NUL in a query or form → the login
-check on every page but /login, /static and the signed /media links → the routes. Errors become pages
-(``error_pages``), never tracebacks.
+check on every page but /login, /static, the signed /media links and the probes (/healthz,
+/readyz, /metrics: ``health``) → the routes. Errors become pages (``error_pages``), never
+tracebacks.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
 from starlette.applications import Starlette
@@ -21,6 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from drafts.config import Config
 from drafts.storage import Database
+from drafts.times import utcnow
 from drafts.web_sessions import LIFETIME
 from scheduler.media_links import media_link_key
 from tidings.web import (
@@ -31,6 +35,7 @@ from tidings.web import (
     connect_page,
     desk,
     draft_page,
+    health,
     inbox,
     media,
     outcomes,
@@ -78,12 +83,14 @@ def create_app(
     *,
     secret_key: str | None = None,
     https_only: bool = False,
+    now: Callable[[], datetime] = utcnow,
 ) -> Starlette:
     """The web app over ``database``; the cookie key comes from the environment unless given.
 
     Raises ``ConfigError`` (one line) when no key is set (the same variables give the key of
     the media links the daemon signs). ``https_only`` marks the session
-    cookie Secure and has browsers keep to HTTPS (HSTS), for a deployment behind HTTPS.
+    cookie Secure and has browsers keep to HTTPS (HSTS), for a deployment behind HTTPS. ``now``
+    is the clock ``/readyz`` judges a daemon's heartbeat by.
     """
     key = secret_key or session_key()
     link_key = media_link_key()
@@ -105,6 +112,7 @@ def create_app(
         *channels_page.routes(web),
         *users_page.routes(web),
         *media.routes(web, link_key),
+        *health.routes(web, now),
         Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
     ]
     middleware = [

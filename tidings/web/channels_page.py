@@ -38,6 +38,7 @@ from tidings.web import connect_page
 from tidings.web.connect_status import ConnectionView, Stored, connection_view, stored
 from tidings.web.connect_words import Refusal
 from tidings.web.context import WebContext, off_loop
+from tidings.web.daemon_seen import daemon_seen
 
 CHECK_TIMEOUT = 10.0  # seconds per request to a platform: the page waits for the slowest
 CHECK_INTERVAL = timedelta(minutes=1)
@@ -202,8 +203,9 @@ def routes(web: WebContext) -> list[Route]:
         words = Words(web.pages.language(request), gettext)
         error = refusal.said(gettext) if refusal is not None else None
         page = channels_page(web.config, windows, checked, now, found, words, error)
+        daemon = await off_loop(daemon_seen, web.database, now, gettext, words.language)
         status = 200 if refusal is None else 400
-        return web.pages.render(request, "channels.html", status=status, page=page)
+        return web.pages.render(request, "channels.html", status=status, page=page, daemon=daemon)
 
     async def channels(request: Request) -> Response:
         checked: Checked | None = None

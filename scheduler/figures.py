@@ -1,0 +1,140 @@
+"""The figures operators watch, read from the database when asked: posts by status, attempts by
+platform and outcome, how late posts went out, how many are late now, when each connected
+credential expires, how many notifications wait, and which daemon reported in last.
+
+They are read at the moment they are asked for (a Prometheus scrape, ``/readyz``, the Channels
+page), never counted in a process: the database is the one record every process shares, so
+the figures survive restarts and every process (each daemon, each web server) reports the same.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from drafts.lifecycle import UPCOMING_POST_STATUSES, PostStatus
+from drafts.models import Attempt, Connection, DaemonHeartbeat, NotificationDelivery, Post
+
+PUBLISHED = str(PostStatus.PUBLISHED)  # an attempt's outcome when its post went out
+NOTIFICATION_PENDING = "pending"  # a notification_delivery waiting to be sent (or sent again)
+
+
+def posts_by_status(session: Session) -> dict[str, int]:
+    """How many posts are in each status; every status is named, with 0 when none is in it."""
+    counts = dict.fromkeys(map(str, PostStatus), 0)
+    rows = session.connection().execute(
+        select(Post.status, func.count()).group_by(col(Post.status))
+    )
+    counts.update(dict(rows.all()))
+    return counts
+
+
+def attempts_by_outcome(session: Session) -> dict[tuple[str, str], int]:
+    """How many attempts have ended, by (platform, outcome); attempts in flight are left out."""
+    rows = session.connection().execute(
+        select(Post.platform, Attempt.outcome, func.count())
+        .join(Post, col(Post.id) == col(Attempt.post_id))
+        .where(col(Attempt.outcome).is_not(None))
+        .group_by(col(Post.platform), col(Attempt.outcome))
+    )
+    return {(platform, outcome): count for platform, outcome, count in rows}
+
+
+@dataclass(frozen=True)
+class LagCounts:
+    """Published posts counted by how late they went out (due → the platform's answer):
+    ``below[i]`` posts were at most ``bounds[i]`` seconds late, ``count`` in all, ``total``
+    seconds of lateness between them. A post sent before its due time counts as 0 s late."""
+
+    bounds: tuple[float, ...]
+    below: tuple[int, ...]
+    count: int
+    total: float
+
+
+def publish_lags(session: Session, bounds: Sequence[float]) -> LagCounts:
+    """Every published post's lateness, counted under ``bounds`` (seconds, ascending)."""
+    per_bucket = [0] * (len(bounds) + 1)
+    total = 0.0
+    rows = session.connection().execute(
+        select(Post.due_at, Attempt.finished_at)
+        .join(Post, col(Post.id) == col(Attempt.post_id))
+        .where(
+            col(Attempt.outcome) == PUBLISHED,
+            col(Post.due_at).is_not(None),
+            col(Attempt.finished_at).is_not(None),
+        )
+    )
+    for due_at, sent_at in rows:
+        lag = max((sent_at - due_at).total_seconds(), 0.0)
+        per_bucket[bisect_left(bounds, lag)] += 1
+        total += lag
+    below, running = [], 0
+    for count in per_bucket[:-1]:
+        running += count
+        below.append(running)
+    return LagCounts(tuple(bounds), tuple(below), sum(per_bucket), total)
+
+
+def queue_depth(session: Session, now: datetime) -> int:
+    """Posts whose due time has come and that are not out yet (scheduled, retrying, or being
+    sent): zero on a daemon that keeps up."""
+    return int(
+        session.connection()
+        .execute(
+            select(func.count()).where(
+                col(Post.status).in_(UPCOMING_POST_STATUSES), col(Post.due_at) <= now
+            )
+        )
+        .scalar_one()
+    )
+
+
+def credential_expiry(session: Session, now: datetime) -> dict[str, float]:
+    """Seconds until each connected channel's token expires (negative once it has), for the
+    channels whose token expires at all."""
+    rows = session.connection().execute(
+        select(Connection.channel, Connection.expires_at).where(
+            col(Connection.expires_at).is_not(None)
+        )
+    )
+    return {channel: (expires_at - now).total_seconds() for channel, expires_at in rows}
+
+
+def notifications_pending(session: Session) -> int:
+    """Notification deliveries not sent yet and not given up on."""
+    return int(
+        session.connection()
+        .execute(
+            select(func.count()).where(col(NotificationDelivery.status) == NOTIFICATION_PENDING)
+        )
+        .scalar_one()
+    )
+
+
+@dataclass(frozen=True)
+class LastSeen:
+    """The daemon that reported in most recently: its worker name (host:pid) and when."""
+
+    worker: str
+    beat_at: datetime
+
+
+def daemon_last_seen(session: Session) -> LastSeen | None:
+    """The latest heartbeat of any daemon, or None when none has reported in (or every daemon
+    stopped cleanly, which removes its row)."""
+    row = (
+        session.connection()
+        .execute(
+            select(DaemonHeartbeat.worker, DaemonHeartbeat.beat_at)
+            .order_by(col(DaemonHeartbeat.beat_at).desc())
+            .limit(1)
+        )
+        .first()
+    )
+    return LastSeen(row[0], row[1]) if row is not None else None

@@ -30,6 +30,7 @@ from sqlmodel import Session, col, select
 
 from drafts.errors import DraftError
 from drafts.media import StoredImage
+from drafts.messages import N_, said
 from drafts.models import MediaBlob
 
 # A phone photo is 3–12 MB; a file far larger is a mistake (a video, an unexported RAW).
@@ -91,10 +92,11 @@ def clean(data: bytes, name: str) -> CleanImage:
     """``data`` decoded, turned upright and re-encoded without metadata; a MediaError naming
     ``name`` for anything that is not a whole JPEG, PNG, GIF or WebP of a sane size."""
     if not data:
-        raise MediaError(f"{name}: the file is empty")
+        raise MediaError(said(N_("%(file)s: the file is empty"), file=name))
     if len(data) > MAX_FILE_BYTES:
+        too_large = N_("%(file)s: %(size)s bytes; an image may have at most %(most)s")
         raise MediaError(
-            f"{name}: {len(data):,} bytes; an image may have at most {MAX_FILE_BYTES:,}"
+            said(too_large, file=name, size=f"{len(data):,}", most=f"{MAX_FILE_BYTES:,}")
         )
     with warnings.catch_warnings():
         # Corrupt EXIF only costs the orientation: the metadata is dropped either way.
@@ -103,30 +105,29 @@ def clean(data: bytes, name: str) -> CleanImage:
         try:
             return _clean(data, name)
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-            raise MediaError(
-                f"{name}: too many pixels to be a photo (a decompression bomb?)"
-            ) from None
+            bomb = N_("%(file)s: too many pixels to be a photo (a decompression bomb?)")
+            raise MediaError(said(bomb, file=name)) from None
         except UnidentifiedImageError:
-            raise MediaError(
-                f"{name}: not an image Tidings takes (JPEG, PNG, GIF or WebP)"
-            ) from None
+            unknown = N_("%(file)s: not an image Tidings takes (JPEG, PNG, GIF or WebP)")
+            raise MediaError(said(unknown, file=name)) from None
         except (OSError, SyntaxError, ValueError) as error:
-            raise MediaError(f"{name}: a broken or truncated image ({error})") from None
+            broken = N_("%(file)s: a broken or truncated image (%(reason)s)")
+            raise MediaError(said(broken, file=name, reason=str(error))) from None
 
 
 def _clean(data: bytes, name: str) -> CleanImage:
     with Image.open(io.BytesIO(data)) as opened:
         content_type = _TAKEN.get(opened.format or "")
         if content_type is None:
-            raise MediaError(
-                f"{name}: a {opened.format} image; Tidings takes JPEG, PNG, GIF or WebP"
-            )
+            other = N_("%(file)s: a %(format)s image; Tidings takes JPEG, PNG, GIF or WebP")
+            raise MediaError(said(other, file=name, format=str(opened.format)))
         width, height = opened.size
         if width * height > MAX_PIXELS:
-            raise MediaError(
-                f"{name}: {width}×{height} pixels; an image may have at most "
-                f"{MAX_PIXELS // 1_000_000} megapixels"
+            too_big = N_(
+                "%(file)s: %(width)s×%(height)s pixels; an image may have at most %(most)s megapixels"
             )
+            sizes = {"width": width, "height": height, "most": MAX_PIXELS // 1_000_000}
+            raise MediaError(said(too_big, file=name, **sizes))
         opened.seek(0)  # a GIF's or an MPO's first frame
         opened.load()
         upright = ImageOps.exif_transpose(opened)

@@ -30,8 +30,9 @@ works without a script; ``remove-image:N`` drops one. The page's script sends th
 answers with. From then on the form names each image by its SHA-256 and the draft file it makes
 has ``[[media]]`` entries (``compose_form``).
 
-What the page says in Python (flashes, notes, the post cards' units) is in the viewer's
-language; the services' refusals stay as made.
+What the page says is in the viewer's language: its flashes and notes, the post cards, and
+the services' refusals, told from the problems they were made with (``sentences``), each
+beside the field it is about.
 """
 
 from __future__ import annotations
@@ -49,11 +50,11 @@ from starlette.routing import Route
 from drafts.authoring import add_draft, draft_posts, edit_draft, get_draft
 from drafts.composing import compose
 from drafts.draft_file import DraftContent, read_draft_file
-from drafts.errors import DraftError, TidingsError
+from drafts.errors import TidingsError
 from drafts.learned_limits import learned_limits
 from drafts.media_limits import learned_media_limits
 from drafts.media_plan import StoredMedia
-from drafts.messages import DRAFT_ADDED
+from drafts.messages import DRAFT_ADDED, DRAFT_ADDED_AND_SENT, EDIT_SAVED_AND_SENT
 from drafts.models import Post
 from drafts.post_media import images_by_post
 from drafts.rendering import TemplateLibrary
@@ -70,7 +71,7 @@ from tidings.web.compose_page import SUBMITTABLE, ComposePages, PostTiming, Stor
 from tidings.web.context import WebContext, off_loop
 from tidings.web.pages import flash, isolated
 from tidings.web.post_cards import PostCard, post_card
-from tidings.web.sentences import error_line
+from tidings.web.sentences import error_line, error_lines, teller
 from tidings.web.translations import N_
 from tidings.web.uploads import change_images, removed_image
 from tidings.web.vocabulary import DRAFT_STATUS_WORDS
@@ -84,9 +85,13 @@ Gettext = Callable[[str], str]
 
 @dataclass(frozen=True)
 class Saved:
+    """A draft just stored: what happened (``message``), and the one sentence that says it
+    was stored and sent to review, if it is sent next (``sent``)."""
+
     draft_id: int
     status: str
     message: str
+    sent: str
 
 
 def check_writer(viewer: Viewer) -> None:
@@ -128,13 +133,10 @@ def read_content(
     text_languages: Sequence[str],
     zone: ZoneInfo,
 ) -> tuple[str, DraftContent]:
-    """The form's draft file and its checked content; the messages are the CLI's, without the
-    file name (the form has none)."""
-    try:
-        source = draft_source(form, fields, text_languages, zone)
-        return source, read_draft_file(source, FILE_NAME, web.config, utcnow())
-    except DraftError as error:
-        raise DraftError(str(error).removeprefix(f"{FILE_NAME}: ")) from None
+    """The form's draft file and its checked content; a ``DraftError`` keeps its problems as
+    made, for the page to tell each in the viewer's words beside its field."""
+    source = draft_source(form, fields, text_languages, zone)
+    return source, read_draft_file(source, FILE_NAME, web.config, utcnow())
 
 
 def preview_cards(
@@ -189,9 +191,9 @@ def save(
             )
             assert draft.id is not None
             posts = len(draft_posts(session, draft.id))
-            added = gettext(DRAFT_ADDED)
-            message = added % {"id": draft.id, "title": isolated(draft.title), "count": posts}
-            return Saved(draft.id, draft.status, message)
+            words = {"id": draft.id, "title": isolated(draft.title), "count": posts}
+            message = gettext(DRAFT_ADDED) % words
+            return Saved(draft.id, draft.status, message, gettext(DRAFT_ADDED_AND_SENT) % words)
         outcome = edit_draft(
             session,
             draft_id=draft_id,
@@ -202,7 +204,8 @@ def save(
         )
         status = outcome.draft.status
     words = {"id": draft_id, "status": gettext(DRAFT_STATUS_WORDS[status])}
-    return Saved(draft_id, status, gettext(outcome.message) % words)
+    sent = gettext(EDIT_SAVED_AND_SENT) % {"id": draft_id}
+    return Saved(draft_id, status, gettext(outcome.message) % words, sent)
 
 
 def send_to_review(web: WebContext, viewer: Viewer, draft_id: int) -> None:
@@ -276,7 +279,7 @@ def routes(web: WebContext) -> list[Route]:
                 shown = {"cards": stored.cards, "timing": stored.draft, **shown}
             return await pages.render(request, form, stored=stored, **shown)
 
-        refused = await change_images(web.database, form, data, _)
+        refused = await change_images(web.database, form, data, teller(request, _))
         if refused:
             return await again(refused=refused, nothing_saved=True)
         if action in {"refresh", "upload"} or removed_image(asked) is not None:
@@ -324,8 +327,7 @@ def routes(web: WebContext) -> list[Route]:
             flash(request, f"{saved.message} {not_sent}")
             request.session[NOT_SENT] = error_line(error, request, _)  # as the viewer reads it
             return RedirectResponse(f"/drafts/{saved.draft_id}/edit", status_code=303)
-        sent_to_review = _("Sent to review.")
-        flash(request, f"{saved.message} {sent_to_review}")
+        flash(request, saved.sent)
         return RedirectResponse(f"/drafts/{saved.draft_id}", status_code=303)
 
     async def content_sections(request: Request) -> Response:
@@ -342,7 +344,8 @@ def routes(web: WebContext) -> list[Route]:
         check_writer(request.state.viewer)
         async with request.form() as data:
             form = posted(data)
-            refused = await change_images(web.database, form, data, web.pages.gettext(request))
+            tell = teller(request, web.pages.gettext(request))
+            refused = await change_images(web.database, form, data, tell)
         # 200 even for a refused file: the section says what was refused, and a browser logs
         # every 4xx answer to a script as an error in its console.
         return pages.images_section(request, await pages.images(form, refused))
@@ -357,11 +360,11 @@ def routes(web: WebContext) -> list[Route]:
         if form.template != form.template_shown:
             return pages.preview(request, note=_("Fill in the template's fields to see its posts."))
         if form.both_times:
-            return pages.preview(request, error=_(BOTH_TIMES))
+            return pages.preview(request, error_lines=[_(BOTH_TIMES)])
         try:
             _source, cards, timing = await preview_of(form, viewer, _)
         except TidingsError as error:
-            return pages.preview(request, error=str(error))
+            return pages.preview(request, error_lines=error_lines(error, teller(request, _)))
         return pages.preview(request, cards=cards, timing=timing)
 
     async def preview_of(

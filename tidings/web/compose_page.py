@@ -37,10 +37,19 @@ from tidings.web.error_pages import status_for
 from tidings.web.language_names import language_name
 from tidings.web.media import image_url
 from tidings.web.post_cards import PostCard
+from tidings.web.sentences import field_problems, teller
+from tidings.web.translations import N_
 from tidings.web.uploads import FILE_FIELD
 
 SUBMITTABLE = frozenset({DraftStatus.DRAFT, DraftStatus.CHANGES_REQUESTED})
 REVIEWED = frozenset({DraftStatus.IN_REVIEW, DraftStatus.APPROVED, DraftStatus.SCHEDULED})
+# The draft file's keys whose problems the page sets beside their field; any other problem
+# is said above the form.
+BESIDE_FIELDS = frozenset(
+    {"title", "channels", "kind", "template", "languages", "fields", "text", "channel_text"}
+    | {"publish_at", "expires_at", "media"}
+)
+SEE_FIELDS = N_("Each problem is shown next to its field below.")
 
 
 @dataclass(frozen=True)
@@ -294,13 +303,24 @@ class ComposePages:
         field_errors: Mapping[str, str] | None = None,
         not_sent: str | None = None,
     ) -> Response:
-        """The page; ``not_sent`` says why a draft just saved was not sent to review."""
+        """The page; ``error``'s problems are told in the viewer's words, each beside its field
+        where the page has one (``field_errors``: the page's own, by key), and ``not_sent``
+        says why a draft just saved was not sent to review."""
         config = self.web.config
         images = await self.images(form, refused)
         channels = tuple(
             ChannelChoice(c.id, c.platform, c.languages, c.id in form.channels)
             for c in config.channels
         )
+        gettext = self.web.pages.gettext(request)
+        told = field_problems(error, teller(request, gettext)) if error is not None else {}
+        beside = {key: lines for key, lines in told.items() if key in BESIDE_FIELDS}
+        above = [line for key, lines in told.items() if key not in beside for line in lines]
+        if beside:
+            above.append(gettext(SEE_FIELDS))
+        if not_sent:
+            above.append(not_sent)
+        beside |= {key: (line,) for key, line in (field_errors or {}).items()}
         refusal = 400 if refused or field_errors else 200
         answer = status_for(error) if error is not None else refusal
         status = DraftStatus(stored.draft.status) if stored is not None else None
@@ -313,12 +333,12 @@ class ComposePages:
             stored=stored,
             action_url=f"/drafts/{stored.id}/edit" if stored is not None else "/compose",
             channels=channels,
-            field_errors=field_errors or {},
+            problems=beside,
             cards=cards,
             draft=timing,
             previewed=previewed,
             source=source,
-            error=str(error) if error is not None else not_sent,
+            error_lines=above,
             nothing_saved=nothing_saved,
             note=note,
             may_submit=status is None or status in SUBMITTABLE,
@@ -334,17 +354,18 @@ class ComposePages:
         *,
         cards: tuple[PostCard, ...] = (),
         timing: PostTiming | None = None,
-        error: str | None = None,
+        error_lines: Sequence[str] = (),
         note: str | None = None,
     ) -> Response:
-        """The live preview: the posts as typed, or why there are none yet."""
+        """The live preview: the posts as typed, or why there are none yet (every problem, a
+        line each)."""
         return self.web.pages.render(
             request,
             "_live_preview.html",
             cards=cards,
             draft=timing,
             previewed=True,
-            error=error,
+            error_lines=error_lines,
             note=note,
         )
 

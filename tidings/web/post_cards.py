@@ -11,9 +11,9 @@ of it still shown.
 A post waiting on a channel that cannot send it (``drafts.credential_problems``) says so on
 its card, as a warning that stays until the channel is reconnected.
 
-Given the request's ``gettext``, a card's units, the characters readers cannot see, the
-channel's credential problem and the web layer's own problem are in the viewer's language; the
-platform rules' verdicts (``drafts.text_rules``) stay as they are made.
+Given the request's ``gettext``, a card's units, its counts' verdicts (``drafts.text_rules``,
+told from the sentences they were made as), the characters readers cannot see, the channel's
+credential problem and the web layer's own problem are in the viewer's language.
 """
 
 from __future__ import annotations
@@ -32,11 +32,13 @@ from drafts.learned_limits import LearnedLimits
 from drafts.media import PostImage
 from drafts.media_limits import NO_LEARNED, image_profile
 from drafts.media_plan import image_problems
+from drafts.messages import Said
 from drafts.models import Post
 from drafts.text_rules import hidden, measure
 from scheduler.preview import preview, preview_images
 from tidings.web.feed_looks import Look, look_of, plain
 from tidings.web.media import image_url
+from tidings.web.sentences import Teller
 from tidings.web.translations import N_
 
 # The units ``drafts.text_rules`` counts in, as a card names them.
@@ -204,8 +206,10 @@ def post_card(
         images=preview_images(images),
     )
     measurements = measure(post.platform, post.text, text_rules(channel, learned))
+    tell = Teller(gettext, UTC)  # a verdict holds no time
     counts = tuple(
-        Count(m.length, m.limit, _unit(m.unit, gettext), m.problem()) for m in measurements
+        Count(m.length, m.limit, _unit(m.unit, gettext), _told(m.said(), tell))
+        for m in measurements
     )
     unseen = tuple(
         gettext(HIDDEN_WORDS[found.message]) % found.words
@@ -243,6 +247,10 @@ def credential_line(
     if problem is None:
         return None
     return gettext(CREDENTIAL_WORDS[problem.message]) % problem.words(zone)
+
+
+def _told(verdict: Said | None, tell: Teller) -> str | None:
+    return tell(verdict) if verdict is not None else None
 
 
 def _unit(unit: str, gettext: Callable[[str], str]) -> str:

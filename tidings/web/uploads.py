@@ -10,7 +10,7 @@ changes, and a revision may still show it).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from starlette.datastructures import FormData, UploadFile
@@ -20,6 +20,7 @@ from drafts.media_store import MAX_FILE_BYTES, CleanImage, MediaError, clean, ke
 from drafts.storage import Database
 from tidings.web.compose_form import ComposeForm, ImageInput
 from tidings.web.context import off_loop
+from tidings.web.sentences import Teller
 from tidings.web.translations import N_
 
 FILE_FIELD = "images"
@@ -50,26 +51,26 @@ async def take_images(
     database: Database,
     files: Sequence[UploadFile],
     already: int,
-    gettext: Callable[[str], str],
+    tell: Teller,
 ) -> tuple[StoredImage, ...] | Refused:
-    """Each file cleaned and stored, in order; or why none was (in ``gettext``'s language
-    where the web layer words it, the store's own words for a bad image)."""
+    """Each file cleaned and stored, in order; or why none was, told by ``tell`` (in the
+    viewer's language)."""
     if already + len(files) > MAX_IMAGES:
         counts = {"most": MAX_IMAGES, "count": already, "chosen": len(files)}
-        return Refused((gettext(TOO_MANY) % counts,))
+        return Refused((tell.gettext(TOO_MANY) % counts,))
     cleaned: list[CleanImage] = []
     lines: list[str] = []
     for upload in files:
         name = upload.filename or "?"
         if upload.size is not None and upload.size > MAX_FILE_BYTES:
             words = {"file": name, "size": f"{upload.size:,}", "most": f"{MAX_FILE_BYTES:,}"}
-            lines.append(gettext(TOO_LARGE) % words)
+            lines.append(tell.gettext(TOO_LARGE) % words)
             continue
         data = await upload.read()
         try:
             cleaned.append(await off_loop(clean, data, name))
         except MediaError as error:
-            lines.append(str(error))
+            lines.append(tell(error.message))
     if lines:
         return Refused(tuple(lines))
     return await off_loop(_keep_all, database, cleaned)
@@ -81,13 +82,13 @@ def _keep_all(database: Database, images: Sequence[CleanImage]) -> tuple[StoredI
 
 
 async def change_images(
-    database: Database, form: ComposeForm, data: FormData, gettext: Callable[[str], str]
+    database: Database, form: ComposeForm, data: FormData, tell: Teller
 ) -> list[str]:
     """``form``'s images with the files chosen in ``data`` added (stored at once) and the one
     a ``remove-image:N`` button names removed; why no file was added, if none was."""
     files = chosen_files(data)
     if files:
-        taken = await take_images(database, files, len(form.images), gettext)
+        taken = await take_images(database, files, len(form.images), tell)
         if isinstance(taken, Refused):
             return list(taken.lines)
         form.images += [ImageInput(sha256=image.sha256) for image in taken]

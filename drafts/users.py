@@ -125,8 +125,11 @@ def add_user(
     role: Role,
     password_hash: str | None,
     actor: User | None,
+    email: str | None = None,
+    timezone: str | None = None,
 ) -> User:
-    """Add a user. Once an admin exists, only an admin may add users; until then anyone may."""
+    """Add a user. Once an admin exists, only an admin may add users; until then anyone may.
+    ``email`` and ``timezone`` are parsed already (``drafts.notification_preferences``)."""
     if not re.fullmatch(NAME_PATTERN, name):  # re.match lets "$" pass a final line break
         raise TidingsError(f"name: {name!r} must be 1-64 letters, digits, '.', '_' or '-'")
     if session.exec(select(User).where(User.name == name)).first():
@@ -136,7 +139,7 @@ def add_user(
         if actor is None:
             raise ReviewError("only an admin may add users: pass --as ADMIN")
         require(actor, Capability.MANAGE_USERS)
-    user = User(name=name, role=role, password_hash=password_hash)
+    user = User(name=name, role=role, password_hash=password_hash, email=email, timezone=timezone)
     session.add(user)
     session.flush()
     record(

@@ -1,4 +1,5 @@
-"""``tidings user``: people and their roles."""
+"""``tidings user``: people, their roles, and where and what they hear (e-mail address,
+timezone, notification events)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,19 @@ from typing import Annotated
 
 import typer
 
+from drafts.errors import TidingsError
+from drafts.notification_preferences import (
+    parse_email,
+    parse_events,
+    parse_timezone,
+    received,
+    set_contact,
+    set_received,
+)
 from drafts.users import (
+    Role,
     add_user,
+    find_user,
     hash_password,
     list_users,
     parse_role,
@@ -20,8 +32,17 @@ from tidings.cli.console import emit_json, say
 from tidings.cli.context import app_context
 from tidings.web.translations import parse_language
 
+_EMAIL = typer.Option("--email", help="Where the user's notifications go (an empty value: none).")
+_TIMEZONE = typer.Option(
+    "--timezone",
+    help="The IANA zone their notifications' dates are in, like Asia/Seoul (unset: the team's).",
+)
+
 app = typer.Typer(
-    help="Add and list users, set a password, unlock a user locked out by failed logins.",
+    help=(
+        "Add and list users, set a password, unlock a user locked out by failed logins, set "
+        "where and what a user is notified."
+    ),
     no_args_is_help=True,
 )
 
@@ -41,11 +62,15 @@ def add(
             help="The web UI's language: en or ko (unset: the browser's, else English).",
         ),
     ] = None,
+    email: Annotated[str | None, _EMAIL] = None,
+    timezone: Annotated[str | None, _TIMEZONE] = None,
 ) -> None:
     """Add a user. Once an admin exists, only admins may add users (pass --as ADMIN)."""
     context = app_context(ctx)
     parsed_role = parse_role(role)
     interface_language = parse_language(language) if language is not None else None
+    address = parse_email(email) if email is not None else None
+    zone_name = parse_timezone(timezone) if timezone is not None else None
     password_hash = _read_password() if password_stdin else None
     with context.writing() as session:
         user = add_user(
@@ -54,14 +79,25 @@ def add(
             role=parsed_role,
             password_hash=password_hash,
             actor=context.optional_actor(session),
+            email=address,
+            timezone=zone_name,
         )
         if interface_language is not None:
             assert user.id is not None  # add_user flushed the new row
             set_language(session, user_id=user.id, language=interface_language)
     if context.json:
-        emit_json({"id": user.id, "name": user.name, "role": user.role, "language": user.language})
+        emit_json(
+            {
+                "id": user.id,
+                "name": user.name,
+                "role": user.role,
+                "language": user.language,
+                "email": user.email,
+                "timezone": user.timezone,
+            }
+        )
     else:
-        shown = f", {user.language}" if user.language else ""
+        shown = "".join(f", {each}" for each in (user.language, user.email) if each)
         say(f"Added {user.name} ({user.role}{shown}).")
 
 
@@ -106,16 +142,93 @@ def unlock(
         say(f"{name} was not locked.")
 
 
+@app.command("set")
+def set_(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="The user to change.")],
+    email: Annotated[str | None, _EMAIL] = None,
+    timezone: Annotated[str | None, _TIMEZONE] = None,
+) -> None:
+    """Change a user's e-mail address or timezone (yourself, or anyone as an admin, with --as);
+    an empty value removes it."""
+    context = app_context(ctx)
+    if email is None and timezone is None:
+        raise TidingsError("say what to change: --email ADDR, --timezone ZONE, or both")
+    address = parse_email(email) if email is not None else None
+    zone_name = parse_timezone(timezone) if timezone is not None else None
+    with context.writing() as session:
+        user = find_user(session, name)
+        user = set_contact(
+            session,
+            name=name,
+            email=address if email is not None else user.email,
+            timezone=zone_name if timezone is not None else user.timezone,
+            actor=context.actor(session),
+        )
+    if context.json:
+        emit_json({"name": user.name, "email": user.email, "timezone": user.timezone})
+    else:
+        zone_shown = user.timezone or "the team's ([tidings] timezone)"
+        say(f"{user.name}: e-mail {user.email or 'none'}, timezone {zone_shown}.")
+
+
+@app.command("notify")
+def notify(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="The user whose notifications to show or change.")],
+    on: Annotated[
+        list[str] | None, typer.Option("--on", help="An event to receive again (repeatable).")
+    ] = None,
+    off: Annotated[
+        list[str] | None, typer.Option("--off", help="An event to stop receiving (repeatable).")
+    ] = None,
+) -> None:
+    """Show the events a user is notified of, or turn some off and on (yourself, or anyone as
+    an admin, with --as). Events: review_requested, changes_requested, approved, post_failed,
+    credential_expiring, credential_refresh_failed (each role receives some of them)."""
+    context = app_context(ctx)
+    with context.writing() as session:
+        user = find_user(session, name)
+        if on or off:
+            role = Role(user.role)
+            turned_on, turned_off = parse_events(on or (), role), parse_events(off or (), role)
+            if both := turned_on & turned_off:
+                listed = ", ".join(sorted(both))
+                raise TidingsError(f"events: {listed} cannot be both --on and --off")
+            user = set_received(
+                session, name=name, on=turned_on, off=turned_off, actor=context.actor(session)
+            )
+        hears = received(user)
+    if context.json:
+        emit_json({"name": user.name, "receives": list(hears), "off": user.muted_events})
+        return
+    listed = ", ".join(hears) or "nothing"
+    muted = f"; turned off: {', '.join(user.muted_events)}" if user.muted_events else ""
+    where = f" at {user.email}" if user.email else " (no e-mail address: chat only)"
+    say(f"{user.name} is notified{where} of: {listed}{muted}.")
+
+
 @app.command("list")
 def list_(ctx: typer.Context) -> None:
-    """List users and their roles."""
+    """List users, their roles and e-mail addresses."""
     context = app_context(ctx)
     with context.reading() as session:
         users = list_users(session)
     if context.json:
-        emit_json([{"id": u.id, "name": u.name, "role": u.role} for u in users])
+        emit_json(
+            [
+                {
+                    "id": u.id,
+                    "name": u.name,
+                    "role": u.role,
+                    "email": u.email,
+                    "timezone": u.timezone,
+                }
+                for u in users
+            ]
+        )
         return
     if not users:
         say("No users yet: add one with `tidings user add NAME --role author`.")
     for user in users:
-        say(f"{user.name:<20} {user.role}")
+        say(f"{user.name:<20} {user.role:<9} {user.email or ''}".rstrip())

@@ -1,6 +1,7 @@
 """The errors Tidings raises for anything a user can get wrong, or meet.
 
     TidingsError             any error a user can act on; its message is one line that names the field
+    ├── BackupError          a backup or a restore that cannot be made, named by its file (drafts.backups)
     ├── ConfigError          config.toml, environment variables, the database URL or schema
     │   └── MissingSecret        a channel is not connected, and names no variable that is set (scheduler.credentials)
     ├── DraftError           a draft file, its fields, templates, languages or channels

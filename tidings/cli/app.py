@@ -7,8 +7,10 @@ from typing import Annotated
 import typer
 
 from tidings.cli import (
+    backup_commands,
     channel_commands,
     draft_commands,
+    import_commands,
     post_commands,
     publish_commands,
     queue_commands,
@@ -62,8 +64,11 @@ app.command("schedule")(queue_commands.schedule)
 app.command("unschedule")(queue_commands.unschedule)
 app.command("cancel")(queue_commands.cancel)
 app.command("queue")(queue_commands.queue)
+app.command("import")(import_commands.import_csv)
 app.command("log")(publish_commands.log)
 app.command("run")(publish_commands.run)
 app.command("sandbox")(publish_commands.sandbox)
 app.command("demo")(publish_commands.demo)
 app.command("web")(web_commands.web)
+app.command("backup")(backup_commands.backup)
+app.command("restore")(backup_commands.restore_command)

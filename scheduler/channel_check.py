@@ -65,6 +65,14 @@ class CredentialReport:
         failed = self.refresh_failed_at
         return failed is not None and (self.refreshed_at is None or failed > self.refreshed_at)
 
+    def lapses_at(self, checked: datetime | None = None) -> datetime | None:
+        """When posting stops working unless someone reconnects (None: not foreseen): the
+        token's expiry (else ``checked``, as a check found it), or, for a token Tidings renews
+        by itself, its refresh token's."""
+        if self.renews and not self.renewal_failing:
+            return self.refresh_expires_at
+        return self.expires_at or checked
+
 
 def credential_report(channel: ChannelBase, row: Connection | None) -> CredentialReport:
     """What ``row`` (the channel's connection, if any) and the configuration say about where the
@@ -130,9 +138,7 @@ class ChannelHealth:
         credential = self.credential
         if credential is None or credential.source != "connected":
             return self.token_expires_at
-        if credential.renews and not credential.renewal_failing:
-            return credential.refresh_expires_at
-        return credential.expires_at or self.token_expires_at
+        return credential.lapses_at(self.token_expires_at)
 
 
 async def check_channels(

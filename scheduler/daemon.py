@@ -48,6 +48,8 @@ from scheduler.due import next_wake, pending_work
 from scheduler.heartbeat import Worker
 from scheduler.holding import Heartbeat, LeaseLost, sending_for
 from scheduler.media_spool import MediaSpool, media_links
+from scheduler.notifications.outbox import DeliveryPolicy
+from scheduler.notifications.sending import Notifier
 from scheduler.platforms.base import JobImage
 from scheduler.publishing import attempt, internal_error_result
 from scheduler.recording import record_dropped, record_results
@@ -73,6 +75,7 @@ class DaemonSettings:
     batch_window: float = 0.005  # seconds; see Daemon._gather_more_results
     storage_retry: timedelta = timedelta(seconds=1)  # the first wait when the database refuses
     renewal_every: timedelta = timedelta(minutes=1)  # a round of scheduler.renewal
+    notifications: DeliveryPolicy = field(default_factory=DeliveryPolicy)  # when to notify
 
     @classmethod
     def from_config(cls, config: Config) -> DaemonSettings:
@@ -149,6 +152,9 @@ class Daemon:
         self._vault = RenewingVault(DatabaseVault(self._keep_books), self._renewals)
         self._links = media_links(config)
         self._spool = MediaSpool()
+        self._notifier = Notifier(
+            config, self._keep_books, policy=self.settings.notifications, now=now
+        )
 
     def stop(self) -> None:
         """Stop claiming; in-flight requests finish and are recorded before ``run`` returns."""
@@ -186,11 +192,13 @@ class Daemon:
             self._outage.failed(error)
         heartbeat = asyncio.create_task(self._heartbeat.keep_beating())
         renewing = asyncio.create_task(self._keep_renewing(client))
+        notifying = asyncio.create_task(self._keep_notifying())
         try:
             await self._loop(client, clock)
         finally:
             self._stopping.set()  # a drain ends here too; a renewal under way is finished
             await renewing
+            await notifying
             if self._in_flight:
                 await asyncio.gather(*self._in_flight.values(), return_exceptions=True)
             recorded = await self._record_before_exit()
@@ -203,6 +211,7 @@ class Daemon:
             if self._client is None:
                 await client.aclose()
             self._executor.shutdown(wait=True)
+            self._notifier.close()
             self._spool.remove()
         return self.summary
 
@@ -249,6 +258,23 @@ class Daemon:
                 trace = scrub(traceback.format_exc())
                 log.error("a round of token renewals failed inside Tidings\n%s", trace)
             await self._pause(self.settings.renewal_every.total_seconds())
+
+    async def _keep_notifying(self) -> None:
+        """A round of notifications at once, then every few seconds until the daemon stops;
+        a drain ends with one more round, so what its posts caused is sent before it exits."""
+        while True:
+            try:
+                await self._notifier.round()
+            except StorageUnavailable:  # only once told to stop, after waiting a lease
+                return
+            except Exception:  # a bug of ours: publishing goes on, and so do the rounds
+                trace = scrub(traceback.format_exc())
+                log.error("a round of notifications failed inside Tidings\n%s", trace)
+            if self._stopping.is_set():
+                return
+            await self._pause(self.settings.notifications.every.total_seconds())
+            if self._stopping.is_set() and not self.drain:
+                return
 
     async def _pause(self, seconds: float) -> None:
         """Wait ``seconds``, or less if the daemon is told to stop meanwhile."""

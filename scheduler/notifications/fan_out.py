@@ -1,0 +1,100 @@
+"""Fanning an event out: one delivery per person it concerns, plus one for the team's chat.
+
+Each event is fanned out in a transaction of its own, which first marks it done with a
+conditional update: a second daemon doing the same finds nothing left to mark and adds
+nothing, and a crash before the commit leaves the event as it was, to be fanned out again.
+Who receives it is decided now, from ``RECIPIENTS`` and the users as they are: a user without
+an e-mail address, or who turned the event off, gets nothing; a user in two audiences (an
+admin who wrote the failed post) gets one message.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import insert, update
+from sqlmodel import Session, col, select
+
+from drafts.models import Draft, NotificationDelivery, NotificationEvent, Post, User
+from drafts.notification_events import RECIPIENTS, Audience, Event
+from drafts.users import Role
+
+CHAT = "chat"  # the recipient of the team's chat webhook
+PENDING, SENT, FAILED = "pending", "sent", "failed"
+
+event_table = NotificationEvent.__table__  # type: ignore[attr-defined]
+delivery_table = NotificationDelivery.__table__  # type: ignore[attr-defined]
+
+
+def user_recipient(user_id: int) -> str:
+    return f"user:{user_id}"
+
+
+def events_to_fan_out(session: Session, limit: int = 100) -> list[int]:
+    """The ids of events not fanned out yet, oldest first."""
+    query = (
+        select(NotificationEvent.id)
+        .where(col(NotificationEvent.fanned_out_at).is_(None))
+        .order_by(col(NotificationEvent.id))
+        .limit(limit)
+    )
+    return [event_id for event_id in session.exec(query) if event_id is not None]
+
+
+def fan_out(session: Session, event_id: int, *, email: bool, chat: bool, now: datetime) -> int:
+    """Turn event ``event_id`` into its deliveries, due at ``now``, unless it was fanned out
+    already; how many were added. ``email``: a mail server is configured, so the people it
+    concerns get one each; ``chat``: a chat webhook is, so it gets one too. An event fanned out
+    while neither is configured is done with: turning them on later sends no backlog."""
+    marked = session.connection().execute(
+        update(event_table)
+        .where(event_table.c.id == event_id, event_table.c.fanned_out_at.is_(None))
+        .values(fanned_out_at=now)
+    )
+    event = session.get(NotificationEvent, event_id)
+    if marked.rowcount != 1 or event is None:
+        return 0
+    rows = [
+        {"recipient": user_recipient(user_id), "user_id": user_id}
+        for user_id in (sorted(_recipients(session, event)) if email else [])
+    ]
+    if chat:
+        rows.append({"recipient": CHAT, "user_id": None})
+    if rows:
+        defaults = {"event_id": event_id, "status": PENDING, "tries": 0, "next_try_at": now}
+        session.connection().execute(
+            insert(delivery_table), [{**defaults, "created_at": now, **row} for row in rows]
+        )
+    return len(rows)
+
+
+def _recipients(session: Session, event: NotificationEvent) -> set[int]:
+    """The ids of the users ``event`` goes to: its audiences, less those who cannot or do not
+    want to hear of it."""
+    author = _author_id(session, event)
+    wanted: set[int] = set()
+    for audience in RECIPIENTS.get(Event(event.event), frozenset()):
+        if audience is Audience.AUTHOR:
+            wanted |= {author} if author is not None else set()
+            continue
+        roles = {Role.ADMIN} if audience is Audience.ADMINS else {Role.ADMIN, Role.REVIEWER}
+        ids = session.exec(select(User.id).where(col(User.role).in_(roles)))
+        found = {user_id for user_id in ids if user_id is not None}
+        wanted |= found - {author} if audience is Audience.REVIEWERS else found
+    if not wanted:
+        return set()
+    return {
+        user.id
+        for user in session.exec(select(User).where(col(User.id).in_(wanted)))
+        if user.id is not None and user.email and event.event not in user.muted_events
+    }
+
+
+def _author_id(session: Session, event: NotificationEvent) -> int | None:
+    """The author of the draft the event is about (directly, or through its post)."""
+    draft_id = event.draft_id
+    if draft_id is None and event.post_id is not None:
+        post = session.get(Post, event.post_id)
+        draft_id = post.draft_id if post is not None else None
+    draft = session.get(Draft, draft_id) if draft_id is not None else None
+    return draft.author_id if draft is not None else None

@@ -11,7 +11,6 @@ from tidings.cli import (
     channel_commands,
     draft_commands,
     import_commands,
-    import_commands,
     post_commands,
     publish_commands,
     queue_commands,
@@ -65,7 +64,6 @@ app.command("schedule")(queue_commands.schedule)
 app.command("unschedule")(queue_commands.unschedule)
 app.command("cancel")(queue_commands.cancel)
 app.command("queue")(queue_commands.queue)
-app.command("import")(import_commands.import_csv)
 app.command("import")(import_commands.import_csv)
 app.command("log")(publish_commands.log)
 app.command("run")(publish_commands.run)

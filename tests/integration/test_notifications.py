@@ -87,6 +87,7 @@ def test_a_post_failed_for_good_mails_its_author_and_the_admins_once_each(
     sandbox.state.faults.add("revoked", "mastodon")
 
     drain(database, config)  # fails for good; the drain ends with a round of notifications
+    assert len(mailbox.messages) == 2
     drain(database, config)
     notify(database, config)
 

@@ -3,8 +3,6 @@ it names)."""
 
 from __future__ import annotations
 
-import logging
-import sys
 from collections.abc import Mapping, Sequence
 from datetime import datetime, tzinfo
 from typing import Annotated
@@ -21,9 +19,15 @@ from drafts.post_media import images_by_post
 from drafts.times import show
 from scheduler.due import next_wake
 from scheduler.platforms.uploads import remote_media_id
-from tidings.cli.console import InertLogFormatter, emit_json, out, say, visible, warn
+from tidings.cli.console import emit_json, out, say, visible, warn
 from tidings.cli.context import app_context
+from tidings.cli.log_format import LogFormat, StampWorker, log_to_stderr
 from tidings.cli.views import iso
+
+LOG_FORMAT_HELP = (
+    "plain: lines for a terminal; json: one JSON object a line (time, level, event, and post, "
+    "channel, attempt and worker where known) for a log collector."
+)
 
 
 def run(
@@ -35,12 +39,30 @@ def run(
             help="Publish what is due and every retry that comes due, then exit.",
         ),
     ] = False,
+    metrics_port: Annotated[
+        int | None,
+        typer.Option(
+            "--metrics-port",
+            help="Serve Prometheus metrics on this port at /metrics while running "
+            "(0: any free port, said at start).",
+            min=0,
+            max=65535,
+        ),
+    ] = None,
+    metrics_host: Annotated[
+        str,
+        typer.Option("--metrics-host", help="Address the metrics listen on (with --metrics-port)."),
+    ] = "127.0.0.1",
+    log_format: Annotated[
+        LogFormat, typer.Option("--log-format", help=LOG_FORMAT_HELP)
+    ] = LogFormat.PLAIN,
 ) -> None:
     """Publish due, approved posts until stopped (SIGTERM/SIGINT finish in-flight work first)."""
     from scheduler.daemon import Daemon, run_forever
+    from scheduler.metrics import metrics_registry, serve_metrics
 
     context = app_context(ctx)
-    _log_attempts_to_stderr()
+    log_handler = log_to_stderr(log_format)
     scheduler = context.config.scheduler
     if scheduler.lease_seconds is not None:
         warn(
@@ -51,9 +73,18 @@ def run(
         )
     database = context.database()
     daemon = Daemon(context.config, database, drain=drain)
+    log_handler.addFilter(StampWorker(daemon.worker))
+    metrics = None
+    if metrics_port is not None:
+        metrics = serve_metrics(metrics_registry(database), metrics_host, metrics_port)
+        say(f"Metrics on http://{metrics_host}:{metrics.port}/metrics")
     if not drain:
         say(f"Publishing as {daemon.worker}; stop with Ctrl-C.")
-    summary = run_forever(daemon)
+    try:
+        summary = run_forever(daemon)
+    finally:
+        if metrics is not None:
+            metrics.stop()
     counts = ", ".join(f"{n} {outcome}" for outcome, n in sorted(summary.outcomes.items()))
     say(f"Stopped. Attempts: {counts or 'none'}.")
     if drain:
@@ -72,15 +103,6 @@ def _what_comes_next(next_at: datetime | None, zone: tzinfo, *, tried: bool) -> 
         f"{done}: the next post is due at {show(next_at, zone)} "
         "(`tidings queue` lists them; `tidings run` waits for them)."
     )
-
-
-def _log_attempts_to_stderr() -> None:
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(InertLogFormatter("%(message)s"))
-    attempts = logging.getLogger("tidings.attempts")
-    attempts.addHandler(handler)
-    attempts.setLevel(logging.INFO)
-    attempts.propagate = False
 
 
 def log(

@@ -10,6 +10,8 @@ import typer
 from drafts.config import WebSettings
 from tidings.cli.console import say
 from tidings.cli.context import app_context
+from tidings.cli.log_format import LogFormat, log_to_stderr
+from tidings.cli.publish_commands import LOG_FORMAT_HELP
 
 
 def web(
@@ -23,16 +25,21 @@ def web(
             help="Send the session cookie over HTTPS only, and HSTS (behind TLS).",
         ),
     ] = False,
+    log_format: Annotated[
+        LogFormat, typer.Option("--log-format", help=LOG_FORMAT_HELP)
+    ] = LogFormat.PLAIN,
 ) -> None:
     """Serve the web app for reviewers and comms staff (needs TIDINGS_WEB_SECRET or
-    TIDINGS_SECRET_KEY to sign session cookies)."""
+    TIDINGS_SECRET_KEY to sign session cookies), with /healthz, /readyz and /metrics."""
     import uvicorn
+    from uvicorn.config import LOGGING_CONFIG
 
     from scheduler.vault import check_vault_key
     from tidings.web.app import create_app
     from tidings.web.post_cards import warm_up
 
     context = app_context(ctx)
+    log_to_stderr(log_format)
     # Connecting and checking channels open the vault: a missing or wrong key is said now.
     check_vault_key(context.database(), context.config.channels, renews=False)
     app = create_app(context.config, context.database(), https_only=secure_cookies)
@@ -48,6 +55,8 @@ def web(
         host=host,
         port=port,
         log_level="info",
+        # JSON: uvicorn's records go to the JSON handler like ours, not to its own formatters.
+        log_config=None if log_format is LogFormat.JSON else LOGGING_CONFIG,
         server_header=False,
         **forwarding(context.config.web),
     )

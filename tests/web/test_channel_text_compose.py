@@ -180,3 +180,31 @@ async def test_the_korean_page_offers_a_channel_text_in_korean(
         text(hint)
         == "x-en 채널에는 초안 본문 대신 이 본문을 보냅니다. 비워 두면 초안 본문을 보냅니다."
     )
+
+
+def own_text_labels(html: str) -> dict[tuple[str, str], str]:
+    """The "own text" label of each post card that has one, by (channel, language)."""
+    return {
+        (text(one(card, ".post-channel")), text(one(card, ".post-lang"))): text(label)
+        for card in elements(html, "article.post")
+        for label in elements(card, ".own-text-label")
+    }
+
+
+@SQLITE_ONLY
+async def test_a_card_says_its_text_is_the_channels_own(
+    as_mina: httpx.AsyncClient, database: Database
+) -> None:
+    typed = {**PARK, "channel_text:x-en:en": SHORT}
+    preview = await post_form(as_mina, "/compose", "preview", typed)
+    assert own_text_labels(preview.text) == {("x-en", "en"): "own text"}
+
+    saved = await post_form(as_mina, "/compose", "save", typed)
+    edit = saved.headers["location"]
+    assert own_text_labels((await as_mina.get(edit)).text) == {("x-en", "en"): "own text"}
+    draft_page = edit.removesuffix("/edit")
+    assert own_text_labels((await as_mina.get(draft_page)).text) == {("x-en", "en"): "own text"}
+
+    set_language(database, "mina", "ko")
+    [label] = own_text_labels((await as_mina.get(draft_page)).text).values()
+    assert label == "채널 전용 글"

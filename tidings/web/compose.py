@@ -67,11 +67,17 @@ from tidings.web.auth import Viewer
 from tidings.web.compose_form import ComposeForm, draft_source
 from tidings.web.compose_kinds import sent
 from tidings.web.compose_once import FormTokens, new_token
-from tidings.web.compose_page import SUBMITTABLE, ComposePages, PostTiming, Stored
+from tidings.web.compose_page import (
+    SHARED_UNUSED,
+    SUBMITTABLE,
+    ComposePages,
+    PostTiming,
+    Stored,
+)
 from tidings.web.context import WebContext, off_loop
 from tidings.web.pages import flash, isolated
-from tidings.web.post_cards import PostCard, post_card
-from tidings.web.sentences import error_line, error_lines, teller
+from tidings.web.post_cards import PostCard, channel_texts_of, post_card
+from tidings.web.sentences import AT_FIELD, error_line, error_lines, teller
 from tidings.web.translations import N_
 from tidings.web.uploads import change_images, removed_image
 from tidings.web.vocabulary import DRAFT_STATUS_WORDS
@@ -109,6 +115,7 @@ def load_stored(web: WebContext, draft_id: int, gettext: Gettext) -> Stored:
         learned = learned_limits(session)
         media_limits = learned_media_limits(session)
         comments = latest_comments(session, draft_id=draft_id)
+    own_texts = channel_texts_of(draft.source)
     cards = tuple(
         post_card(
             post,
@@ -117,6 +124,7 @@ def load_stored(web: WebContext, draft_id: int, gettext: Gettext) -> Stored:
             gettext=gettext,
             images=images.get(post.id or 0, ()),
             media_limits=media_limits,
+            own_texts=own_texts,
         )
         for post in posts
     )
@@ -140,7 +148,11 @@ def read_content(
 
 
 def preview_cards(
-    web: WebContext, library: TemplateLibrary, content: DraftContent, gettext: Gettext
+    web: WebContext,
+    library: TemplateLibrary,
+    content: DraftContent,
+    gettext: Gettext,
+    own_texts: frozenset[tuple[str, str]],
 ) -> tuple[PostCard, ...]:
     """Every post the content yields, as its card (in ``gettext``'s language) with the version
     of each image its platform gets, storing nothing but those versions (made once, kept:
@@ -168,6 +180,7 @@ def preview_cards(
             gettext=gettext,
             images=post.images,
             media_limits=media_limits,
+            own_texts=own_texts,
         )
         for number, post in enumerate(rendered, start=1)
     )
@@ -286,12 +299,15 @@ def routes(web: WebContext) -> list[Route]:
             return await again()
         if form.template != form.template_shown:  # chosen, but its fields were not shown yet
             if form.template:
-                fill_in = _("Fill in the fields of template %(template)s, then preview or save.")
-                return await again(note=fill_in % {"template": form.template})
+                fill_in = _("Fill in the fields of %(choice)s, then preview or save.")
+                return await again(note=fill_in % {"choice": form.choice.label(_)})
             return await again(note=_("Fill in the text, then preview or save."))
         if form.both_times:
             both = {"publish_at": _(BOTH_TIMES)}
             return await again(field_errors=both, nothing_saved=action != "preview")
+        if unused := pages.unused_shared(request, form):
+            beside = {f"field-{name}": _(SHARED_UNUSED) for name in unused}
+            return await again(field_errors=beside, nothing_saved=action != "preview")
         try:
             if action == "preview":
                 source, cards, timing = await preview_of(form, viewer, _)
@@ -361,6 +377,10 @@ def routes(web: WebContext) -> list[Route]:
             return pages.preview(request, note=_("Fill in the template's fields to see its posts."))
         if form.both_times:
             return pages.preview(request, error_lines=[_(BOTH_TIMES)])
+        if unused := pages.unused_shared(request, form):
+            at_field = {"problem": _(SHARED_UNUSED)}
+            lines = [_(AT_FIELD) % {**at_field, "field": label} for label in unused.values()]
+            return pages.preview(request, error_lines=lines)
         try:
             _source, cards, timing = await preview_of(form, viewer, _)
         except TidingsError as error:
@@ -373,7 +393,8 @@ def routes(web: WebContext) -> list[Route]:
         """The form's draft file, its posts' cards and their timing, storing nothing."""
         languages = pages.text_languages(form)
         source, content = read_content(web, form, pages.fields(form), languages, viewer.zone)
-        cards = await off_loop(preview_cards, web, library, content, gettext)
+        own_texts = channel_texts_of(source)
+        cards = await off_loop(preview_cards, web, library, content, gettext, own_texts)
         return source, cards, PostTiming(content.publish_at, content.publish_next_slot)
 
     return [

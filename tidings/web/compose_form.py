@@ -167,6 +167,18 @@ class ComposeForm:
     def choice(self) -> Choice:
         return Choice(self.kind, self.template)
 
+    def unused_shared(self, fields: Sequence[TemplateField]) -> list[str]:
+        """The template fields given a value for every language while each checked language
+        has its own: the draft file would take theirs and drop it, so it is refused instead."""
+        return [
+            wanted.name
+            for wanted in fields
+            if (typed := self.fields.get(wanted.name)) is not None
+            and typed.shared.strip()
+            and self.languages
+            and all(typed.per_language.get(tag, "").strip() for tag in self.languages)
+        ]
+
     @property
     def both_times(self) -> bool:
         """A time and each channel's next free slot, both asked for: the draft file takes one."""

@@ -50,6 +50,10 @@ BESIDE_FIELDS = frozenset(
     | {"publish_at", "expires_at", "media"}
 )
 SEE_FIELDS = N_("Each problem is shown next to its field below.")
+SHARED_UNUSED = N_(
+    "each language below has its own value, so this one would not be used: "
+    "clear it, or clear theirs"
+)
 
 
 @dataclass(frozen=True)
@@ -213,6 +217,14 @@ class ComposePages:
 
     def fields(self, form: ComposeForm) -> tuple[TemplateField, ...]:
         return template_fields(self.library, form.template) if form.template else ()
+
+    def unused_shared(self, request: Request, form: ComposeForm) -> dict[str, str]:
+        """The label (in the viewer's language) of each template field, by name, whose value
+        for every language would not be used: every checked language has its own."""
+        language = self.web.pages.language(request)
+        fields = {wanted.name: wanted for wanted in self.fields(form)}
+        unused = form.unused_shared(list(fields.values()))
+        return {name: fields[name].doc(language).label for name in unused}
 
     def alt_languages(self, form: ComposeForm) -> list[str]:
         """The languages an image's alt text is asked in: the draft's (the checked ones with a

@@ -65,7 +65,7 @@ from tidings.web.context import WebContext, off_loop
 from tidings.web.draft_actions import DraftActions, draft_actions
 from tidings.web.error_pages import status_for
 from tidings.web.pages import flash
-from tidings.web.post_cards import PostCard, credential_line, post_card
+from tidings.web.post_cards import PostCard, channel_texts_of, credential_line, post_card
 from tidings.web.sentences import Teller, field_problems, teller
 from tidings.web.translations import N_
 from tidings.web.vocabulary import ACTION_WORDS, translated
@@ -120,6 +120,7 @@ def load_draft(
         comments = latest_comments(session, draft_id=draft_id)
         wrote_it = viewer.name in contributors(session, draft)
         check = CredentialCheck(web.config, connections(session), os.environ, utcnow())
+    own_texts = channel_texts_of(draft.source)
     return DraftView(
         draft=draft,
         author=author,
@@ -136,6 +137,7 @@ def load_draft(
                 credential_problem=credential_line(
                     check.post_problem(post, draft), gettext, viewer.zone
                 ),
+                own_texts=own_texts,
             )
             for post in posts
         ),

@@ -18,7 +18,8 @@ credential problem and the web layer's own problem are in the viewer's language.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import tomllib
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from typing import Any
@@ -166,6 +167,7 @@ class PostCard:
     follow_ups: tuple[str, ...] = ()  # texts sent right after the post, each a message
     credential_problem: str | None = None  # its channel cannot send it when it is due
     look: Look | None = None  # the text as its feed shows it
+    own_text: bool = False  # the channel's own text in its language, not the draft's
 
     @property
     def feed(self) -> Look:
@@ -188,11 +190,13 @@ def post_card(
     images: Sequence[PostImage] = (),
     media_limits: Mapping[str, Mapping[str, Any]] = NO_LEARNED,
     credential_problem: str | None = None,
+    own_texts: Collection[tuple[str, str]] = (),
 ) -> PostCard:
     """The card for ``post`` and the ``images`` it sends (checked against its platform's
     limits, those ``channels check`` learned included), with its channel's
-    ``credential_problem`` (``credential_line``); a channel gone from config.toml is shown as
-    a problem."""
+    ``credential_problem`` (``credential_line``), marked as the channel's own text where
+    ``own_texts`` (``channel_texts_of``) holds its channel and language; a channel gone from
+    config.toml is shown as a problem."""
     assert post.id is not None
     try:
         channel = config.channel(post.channel)
@@ -235,6 +239,21 @@ def post_card(
         follow_ups=tuple(text for _request, text in built.follow_ups),
         credential_problem=credential_problem,
         look=look_of(post.platform, built, has_images=bool(images)),
+        own_text=(post.channel, post.language) in own_texts,
+    )
+
+
+def channel_texts_of(source: str) -> frozenset[tuple[str, str]]:
+    """The (channel, language) pairs whose post sends the channel's own text, from the draft
+    file ``source`` (its ``[channel_text.<channel id>]`` tables, checked when it was read)."""
+    try:
+        tables = tomllib.loads(source).get("channel_text", {})
+    except tomllib.TOMLDecodeError:
+        return frozenset()
+    return frozenset(
+        (str(channel), str(language))
+        for channel, texts in dict(tables).items()
+        for language in dict(texts)
     )
 
 

@@ -263,6 +263,7 @@ class Daemon:
         """A round of notifications at once, then every few seconds until the daemon stops;
         a drain ends with one more round, so what its posts caused is sent before it exits."""
         while True:
+            last = self._stopping.is_set()  # a round begun after the stop is the last
             try:
                 await self._notifier.round()
             except StorageUnavailable:  # only once told to stop, after waiting a lease
@@ -270,7 +271,7 @@ class Daemon:
             except Exception:  # a bug of ours: publishing goes on, and so do the rounds
                 trace = scrub(traceback.format_exc())
                 log.error("a round of notifications failed inside Tidings\n%s", trace)
-            if self._stopping.is_set():
+            if last:
                 return
             await self._pause(self.settings.notifications.every.total_seconds())
             if self._stopping.is_set() and not self.drain:

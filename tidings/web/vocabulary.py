@@ -88,6 +88,8 @@ KEY_WORDS: dict[str, str] = {
     "password": N_("password"),
     "platform": N_("platform"),
     "value": N_("value"),
+    "email": N_("e-mail address"),
+    "events": N_("notifications"),
 }
 
 

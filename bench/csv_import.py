@@ -63,31 +63,35 @@ def main() -> None:
 def write_plan(path: Path, rows: int, *, template: bool) -> None:
     with path.open("w", encoding="utf-8", newline="") as file:
         out = csv.writer(file)
-        if template:
-            out.writerow(
-                ["title", "kind", "template", "channels", "languages", "publish_at"]
-                + ["field:name", "field:name:ko", "field:date", "field:venue"]
-                + ["field:summary", "field:summary:ko", "field:hashtags"]
-            )
-            for n in range(rows):
-                out.writerow(
-                    [f"Walking tour {n}", "event", "event", "linkedin mastodon", "en ko"]
-                    + [f"2031-{1 + n % 12:02d}-{1 + n % 28:02d} 10:00"]
-                    + [f"Walking tour {n}", f"걷기 투어 {n}", "2031-12-20", "City Hall"]
-                    + [f"Walk number {n} through the old town.", f"구시가지 걷기 {n}번째."]
-                    + ["Walks\nCities"]
-                )
-            return
-        out.writerow(["title", "kind", "channels", "publish_at", "text:en", "text:ko"])
+        out.writerow(TEMPLATE_COLUMNS if template else TEXT_COLUMNS)
         for n in range(rows):
-            out.writerow(
-                [f"Notice {n}", "update", "linkedin mastodon"]
-                + [f"2031-{1 + n % 12:02d}-{1 + n % 28:02d} 09:30"]
-                + [
-                    f"Notice {n}: the riverside path is open again.",
-                    f"공지 {n}: 강변길이 다시 열렸습니다.",
-                ]
-            )
+            when = f"2031-{1 + n % 12:02d}-{1 + n % 28:02d} 10:00"
+            out.writerow(_event_row(n, when) if template else _text_row(n, when))
+
+
+TEXT_COLUMNS = ["title", "kind", "channels", "publish_at", "text:en", "text:ko"]
+TEMPLATE_COLUMNS = [
+    *("title", "kind", "template", "channels", "languages", "publish_at"),
+    *("field:name", "field:name:ko", "field:date", "field:venue"),
+    *("field:summary", "field:summary:ko", "field:hashtags"),
+]
+
+
+def _text_row(n: int, when: str) -> list[str]:
+    texts = [
+        f"Notice {n}: the riverside path is open again.",
+        f"공지 {n}: 강변길이 다시 열렸습니다.",
+    ]
+    return [f"Notice {n}", "update", "linkedin mastodon", when, *texts]
+
+
+def _event_row(n: int, when: str) -> list[str]:
+    names = [f"Walking tour {n}", f"걷기 투어 {n}"]
+    summaries = [f"Walk number {n} through the old town.", f"구시가지 걷기 {n}번째."]
+    return [
+        *(f"Walking tour {n}", "event", "event", "linkedin mastodon", "en ko", when),
+        *(*names, "2031-12-20", "City Hall", *summaries, "Walks\nCities"),
+    ]
 
 
 def run(folder: Path, rows: int, *, template: bool) -> None:

@@ -13,7 +13,6 @@ import signal
 import socket
 import subprocess
 import sys
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -28,14 +27,8 @@ from tests.e2e.daemons import start_daemon, wait_until, write_config
 from tests.integration.publishing import queue_posts, sandbox_config
 from tidings.web.session_key import WEB_SECRET_VARIABLE
 
-
-@pytest.fixture
-def sqlite_db(sqlite_template: Path, tmp_path: Path) -> Iterator[Database]:
-    from tests.conftest import sqlite_database
-
-    database = sqlite_database(sqlite_template, tmp_path)
-    yield database
-    database.dispose()
+# The processes are the subject here; the storage is covered on both backends elsewhere.
+SQLITE_ONLY = pytest.mark.parametrize("database", ["sqlite"], indirect=True)
 
 
 def json_lines(stderr: str) -> list[dict[str, object]]:
@@ -52,18 +45,20 @@ def in_utc(stamp: object) -> datetime:
     return when
 
 
+@SQLITE_ONLY
 def test_a_json_drain_writes_one_object_a_line_with_each_attempts_facts(
-    sqlite_db: Database,
+    database: Database,
     library: TemplateLibrary,
     sandbox: RunningSandbox,
     monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
 ) -> None:
     config = sandbox_config(sandbox.base_url, monkeypatch)
-    post_ids = queue_posts(sqlite_db, config, library, channels=["mastodon", "team-chat"])
+    post_ids = queue_posts(database, config, library, channels=["mastodon", "team-chat"])
     sandbox.state.faults.add("status", "mastodon", status=503, times=1)
-    url = sqlite_db.engine.url.render_as_string(hide_password=False)
-    daemon = start_daemon(write_config(config, tmp_path, url), "--drain", "--log-format", "json")
+    daemon = start_daemon(
+        write_config(config, tmp_path, database.url), "--drain", "--log-format", "json"
+    )
     out, errors = daemon.communicate(timeout=60)
     assert daemon.returncode == 0, errors
 
@@ -106,16 +101,16 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+@SQLITE_ONLY
 def test_json_web_logs_and_the_daemons_own_metrics(
-    sqlite_db: Database,
+    database: Database,
     library: TemplateLibrary,
     sandbox: RunningSandbox,
     monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
 ) -> None:
     config = sandbox_config(sandbox.base_url, monkeypatch)
-    url = sqlite_db.engine.url.render_as_string(hide_password=False)
-    path = write_config(config, tmp_path, url)
+    path = write_config(config, tmp_path, database.url)
     metrics_port, web_port = free_port(), free_port()
     daemon = start_daemon(path, "--metrics-port", str(metrics_port))
     env = dict(os.environ) | {WEB_SECRET_VARIABLE: secrets.token_urlsafe(32)}

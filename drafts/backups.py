@@ -9,7 +9,8 @@ backup's name and renamed onto it once complete: a backup file is never a half c
 
 A restore copies a backup into the configured database through the same API, so the live
 database's WAL stays coherent, and only after checking that the backup is a sound Tidings
-database whose schema this Tidings knows, and that no daemon is running.
+database whose schema this Tidings knows (the command line also makes sure that no daemon is
+running: ``scheduler.key_rotation.running_daemons``).
 
 PostgreSQL is dumped and restored with its own tools: the commands are said, never run, and
 carry no password (``PGPASSWORD`` or ``~/.pgpass`` hold it).
@@ -24,15 +25,11 @@ import tempfile
 from collections.abc import Callable
 from contextlib import closing
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import inspect
 from sqlalchemy.engine import make_url
-from sqlmodel import Session, col, select
 
 from drafts.errors import TidingsError
-from drafts.models import DaemonHeartbeat
 from drafts.storage import MIGRATIONS, head_revision
 
 PAGES_PER_STEP = 1024  # 4 MiB of 4 KiB pages between two progress reports
@@ -174,21 +171,6 @@ def _first_problem(found: tuple[str, ...] | None) -> str:
         line for line in str(found[0] if found else "").splitlines() if not line.startswith("***")
     ]
     return f"quick_check: {lines[0] if lines else 'no answer'}"
-
-
-def running_daemon(session: Session, *, now: datetime, silent_after: timedelta) -> str | None:
-    """The daemon that reported in within ``silent_after`` (``host:pid, last seen 3 s ago``),
-    or None when every daemon has stopped or gone silent (or the schema predates heartbeats)."""
-    if not inspect(session.connection()).has_table(DaemonHeartbeat.__tablename__):
-        return None
-    latest = session.exec(
-        select(DaemonHeartbeat)
-        .where(DaemonHeartbeat.beat_at > now - silent_after)
-        .order_by(col(DaemonHeartbeat.beat_at).desc())
-    ).first()
-    if latest is None:
-        return None
-    return f"{latest.worker}, last seen {(now - latest.beat_at).total_seconds():.0f} s ago"
 
 
 def restore(backup: Restorable, database: Path, *, progress: Progress | None = None) -> int:

@@ -77,7 +77,7 @@ def rotation_keys(old_variable: str, environment: Mapping[str, str]) -> Keys:
     return Keys(old_variable, Sealer(old), Sealer(new))
 
 
-def _running_daemons(session: Session, *, now: datetime, lease: timedelta) -> list[str]:
+def running_daemons(session: Session, *, now: datetime, lease: timedelta) -> list[str]:
     """The daemons alive now: a heartbeat within ``lease``, and, on this host, a process that
     has not ended (a daemon killed a moment ago does not hold the rotation up)."""
     here = host_key(socket.gethostname())
@@ -93,7 +93,7 @@ def rotate(session: Session, keys: Keys, *, now: datetime, lease: timedelta) -> 
     transaction. ``ConfigError``, having written nothing (the caller's transaction rolls back),
     naming the first secret the old key does not open, or the daemons still running (a
     heartbeat within ``lease`` of ``now``)."""
-    if running := _running_daemons(session, now=now, lease=lease):
+    if running := running_daemons(session, now=now, lease=lease):
         raise ConfigError(
             f"a daemon is running ({', '.join(running)}): stop every `tidings run` and "
             f"`tidings web`, rotate, then start them again with the new {VAULT_KEY}"

@@ -175,7 +175,7 @@ def test_restore_refuses_while_a_daemon_reports_in(
     finally:
         daemon.send_signal(signal.SIGTERM)
         daemon.communicate(timeout=30)
-    assert f":{daemon.pid}, last seen" in line
+    assert f":{daemon.pid})" in line
     assert "stop `tidings run` first" in line
     assert users(folder) == ["joon", "mina"]
     run(["restore", "saved.db", "--yes"])  # stopped cleanly, it no longer counts

@@ -20,7 +20,6 @@ from drafts.backups import (
     pg_dump_command,
     pg_restore_command,
     restore,
-    running_daemon,
     sqlite_file,
 )
 from drafts.backups import Progress as PageProgress
@@ -91,15 +90,22 @@ def restore_command(
 
 
 def _refuse_while_a_daemon_runs(context: AppContext) -> None:
-    """A daemon writing into the database would mix its work with the backup's rows."""
+    """A daemon writing into the database would mix its work with the backup's rows. A daemon
+    runs only on a database at the latest schema: on any other there is none to ask about."""
+    from drafts.storage import head_revision
+    from scheduler.key_rotation import running_daemons
+
     scheduler = context.config.scheduler
-    silent_after = timedelta(seconds=scheduler.heartbeat_seconds * scheduler.missed_beats)
+    lease = timedelta(seconds=scheduler.heartbeat_seconds * scheduler.missed_beats)
     database = context.database(check=False)
-    with database.reading() as session:
-        daemon = running_daemon(session, now=context.now(), silent_after=silent_after)
+    if database.current_revision() == head_revision():
+        with database.reading() as session:
+            running = running_daemons(session, now=context.now(), lease=lease)
+        if running:
+            raise BackupError(
+                f"restore: a daemon is running ({', '.join(running)}): stop `tidings run` first"
+            )
     database.dispose()  # the restore writes through a connection of its own
-    if daemon is not None:
-        raise BackupError(f"restore: a daemon is running ({daemon}): stop `tidings run` first")
 
 
 def _say_command(context: AppContext, command: str, what: str) -> None:

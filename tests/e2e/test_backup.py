@@ -3,6 +3,9 @@ consistent, a restore round-trips, and every problem is one line that changes no
 
 from __future__ import annotations
 
+import os
+import pty
+import select
 import signal
 import sqlite3
 import subprocess
@@ -296,3 +299,33 @@ def test_postgresql_is_dumped_with_its_own_tools(
         "pg_dump --format=custom --host=db.internal --port=5433 --username=tidings "
         "--dbname=comms --file=out.dump"
     )
+
+
+def test_a_big_backup_shows_its_progress_on_a_terminal(folder: Path) -> None:
+    with closing(sqlite3.connect(folder / "tidings.db")) as connection, connection:
+        connection.execute("CREATE TABLE ballast (body BLOB)")
+        connection.executemany("INSERT INTO ballast VALUES (randomblob(100000))", [()] * 60)
+    terminal, screen = pty.openpty()
+    done = subprocess.run(
+        [sys.executable, "-m", "tidings", "backup", "saved.db"],
+        cwd=folder,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=screen,
+        timeout=60,
+        check=False,
+    )
+    os.close(screen)
+    shown = b""
+    while select.select([terminal], [], [], 0.5)[0]:
+        try:
+            chunk = os.read(terminal, 65536)
+        except OSError:  # the other end closed
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(terminal)
+    assert done.returncode == 0
+    assert b"Backing up" in shown and b"100%" in shown
+    assert rows(folder / "saved.db", "SELECT count(*) FROM ballast") == [(60,)]

@@ -192,16 +192,24 @@ def people(database: Database) -> dict[str, Person]:
     return add_people(database, {"mina": Role.AUTHOR, "joon": Role.REVIEWER})
 
 
+@contextmanager
+def app_served(config: Config, database: Database, patch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The app, served by uvicorn on 127.0.0.1 and a free port, for the ``with`` block: its
+    origin. Its session key is made now and set, like cheap decoy hashes, through ``patch``."""
+    patch.setenv(WEB_SECRET_VARIABLE, secrets.token_urlsafe(32))
+    patch.delenv(VAULT_SECRET_VARIABLE, raising=False)
+    decoy = FAST_HASHER.hash(secrets.token_urlsafe(18))  # unknown names: cheap here too
+    patch.setattr(auth, "_decoy_hash", lambda: decoy)
+    with serving(create_app(config, database)) as origin:
+        yield origin
+
+
 @pytest.fixture
 def server_url(
     config: Config, database: Database, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[str]:
-    """The app, served by uvicorn on 127.0.0.1 and a free port, for the length of one test."""
-    monkeypatch.setenv(WEB_SECRET_VARIABLE, secrets.token_urlsafe(32))
-    monkeypatch.delenv(VAULT_SECRET_VARIABLE, raising=False)
-    decoy = FAST_HASHER.hash(secrets.token_urlsafe(18))  # unknown names: cheap here too
-    monkeypatch.setattr(auth, "_decoy_hash", lambda: decoy)
-    with serving(create_app(config, database)) as origin:
+    """The app for the length of one test."""
+    with app_served(config, database, monkeypatch) as origin:
         yield origin
 
 

@@ -17,6 +17,10 @@ page is opened once and read at both widths (the window resized). On each page:
   language, and names (brands, platforms, users, channel ids, URLs, timezones, variables).
   What is still English for issue 17 point 8 is listed in ``NOT_YET_TRANSLATED``.
 
+The pages only read the week, so one week serves the whole module: its database, the app and
+each person's login are made once (a test sets its person's language, then opens a fresh
+browser context with their cookies).
+
 Screenshots: ``tests/artifacts/phone-<role>-<page>-<language>-<width>.png``.
 """
 
@@ -24,13 +28,15 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 import tomli_w
 from PIL import Image, ImageDraw
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, StorageState, expect
 
 from drafts.authoring import add_draft, draft_posts
 from drafts.config import Config
@@ -44,8 +50,8 @@ from drafts.review import approve, request_changes, submit
 from drafts.storage import Database
 from drafts.times import utcnow
 from drafts.users import Role, find_user
-from tests.browser.conftest import CONFIG, Browsing, screenshot
-from tests.conftest import make_config
+from tests.browser.conftest import CONFIG, Browsing, app_served, browsing_only, screenshot
+from tests.conftest import make_config, sqlite_database
 from tests.web.conftest import Person, add_people
 from tests.web.scheduling import add_attempts, settle
 
@@ -208,13 +214,21 @@ class Week:
     typed: tuple[str, ...]  # what people and platforms wrote: shown as written, in any language
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def config() -> Config:
     """The browser tests' LinkedIn and X channels, with Bluesky and a Korean Telegram besides."""
     return make_config(CONFIG + MORE_CHANNELS)
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
+def database(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
+    """The week's database, migrated, for the whole module."""
+    db = sqlite_database(sqlite_template, tmp_path_factory.mktemp("phone-layout"))
+    yield db
+    db.dispose()
+
+
+@pytest.fixture(scope="module")
 def people(database: Database) -> dict[str, Person]:
     """An author (mina), two reviewers (joon, ara) and an admin (hana)."""
     return add_people(
@@ -324,7 +338,7 @@ def went_out(database: Database, post_id: int, status: PostStatus, reason: str) 
     settle(database, post_id, status, reason)
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def week(
     database: Database, config: Config, library: TemplateLibrary, people: dict[str, Person]
 ) -> Week:
@@ -386,6 +400,27 @@ def week(
     posts = {"published": published, "failed": failed, "attention": attention}
     typed = (*TITLES.values(), COMMENT, *ALT.values(), PLATFORM_SAID, REMOTE_ID)
     return Week(drafts, posts, tuple(sorted(typed, key=len, reverse=True)))
+
+
+@pytest.fixture(scope="module")
+def server_url(config: Config, database: Database) -> Iterator[str]:
+    """The app over the week, for the whole module."""
+    with pytest.MonkeyPatch.context() as patch, app_served(config, database, patch) as origin:
+        yield origin
+
+
+@pytest.fixture(scope="module")
+def signed_in(
+    chromium: Browser, server_url: str, people: dict[str, Person]
+) -> dict[str, StorageState]:
+    """Each role's person logged in once, through the login page: their cookies, by role."""
+    with browsing_only(chromium, server_url) as browsing:
+        states = {}
+        for role, name in ROLES.items():
+            page = browsing.open().new_page()
+            log_in(page, people[name])
+            states[role] = page.context.storage_state()
+    return states
 
 
 def pages_for(role: str, week: Week) -> dict[str, dict[str, str]]:
@@ -493,10 +528,10 @@ def log_in(page: Page, person: Person) -> None:
     expect(page.locator(".who")).to_contain_text(person.name)
 
 
-def opened(browsing: Browsing, language: str) -> Page:
+def opened(browsing: Browsing, language: str, cookies: StorageState | None = None) -> Page:
     """A browser whose every request asks for ``language`` (the context's locale would send
-    its own with a navigation)."""
-    page = browsing.open().new_page()
+    its own with a navigation), with ``cookies`` (someone logged in) or none."""
+    page = browsing.open(storage_state=cookies).new_page()
     page.route(
         "**/*",
         lambda route: route.fallback(
@@ -516,19 +551,19 @@ def test_every_page_fits_the_window_and_speaks_the_language(
     browsing: Browsing,
     people: dict[str, Person],
     week: Week,
+    signed_in: dict[str, StorageState],
     config: Config,
     database: Database,
 ) -> None:
-    name = ROLES[role]
     with database.writing() as session:
-        find_user(session, name).language = language
-    page = opened(browsing, language)
-    log_in(page, people[name])
+        find_user(session, ROLES[role]).language = language
+    page = opened(browsing, language, signed_in[role])
     allowed = as_written(config, people, week.typed)
     problems = []
     for page_name, path in pages_for(role, week)[part].items():
         page.goto(path)
         expect(page.locator("main")).to_be_visible()
+        expect(page.locator(".who")).to_contain_text(ROLES[role])  # still logged in
         problems += check(page, f"{role}-{page_name}", language, allowed)
     assert not problems, "\n".join(problems)
 

@@ -18,12 +18,17 @@ from sqlmodel import Session, col, select
 from drafts.audit import record
 from drafts.errors import NotFoundError, ReviewError
 from drafts.lifecycle import DraftStatus, PostStatus
-from drafts.messages import NO_POST, said
+from drafts.messages import N_, NO_POST, problem, said
 from drafts.models import Draft, Post, User, could_be_id
 from drafts.storage import signal_queue_change
 from drafts.users import Capability, require
 
 SETTLEABLE = frozenset({PostStatus.NEEDS_ATTENTION, PostStatus.FAILED})
+NEED_URL = N_("give the post's address, starting with https://")
+EXPIRED = N_("post %(id)s: its draft expired, so it is not sent again")
+NOT_SETTLEABLE = N_(
+    "post %(id)s is %(status)s; only a post that needs attention or failed can be settled"
+)
 
 
 def mark_published(session: Session, *, post_id: int, url: str, actor: User, now: datetime) -> Post:
@@ -31,7 +36,7 @@ def mark_published(session: Session, *, post_id: int, url: str, actor: User, now
     require(actor, Capability.QUEUE)
     post = _settleable(session, post_id)
     if not url.startswith(("https://", "http://")):
-        raise ReviewError("url: give the post's address, starting with https://")
+        raise ReviewError(problem("url", NEED_URL))
     post.status, post.reason = PostStatus.PUBLISHED, f"marked published by {actor.name}"
     post.remote_url, post.remote_id = url, post.remote_id or url
     post.attempt_at = None
@@ -54,7 +59,7 @@ def retry_post(session: Session, *, post_id: int, actor: User, now: datetime) ->
     draft = session.get(Draft, post.draft_id)
     assert draft is not None
     if draft.expires_at is not None and now >= draft.expires_at:
-        raise ReviewError(f"post {post_id}: its draft expired, so it is not sent again")
+        raise ReviewError(said(EXPIRED, id=post_id))
     post.status, post.reason = PostStatus.SCHEDULED, f"retry requested by {actor.name}"
     post.attempt_at, post.reconcile, post.failures = now, False, 0
     post.updated_at = now
@@ -70,9 +75,8 @@ def _settleable(session: Session, post_id: int) -> Post:
     if post is None:
         raise NotFoundError(said(NO_POST, id=post_id))
     if post.status not in SETTLEABLE:
-        raise ReviewError(
-            f"post {post_id} is {post.status}; only a post that needs attention or failed can be settled"
-        )
+        # Every status but the two settleable ones is its own word (the web's status words).
+        raise ReviewError(said(NOT_SETTLEABLE, id=post_id, status=said(str(post.status))))
     return post
 
 

@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 from drafts.audit import record
 from drafts.errors import NotFoundError, ReviewError, TidingsError
 from drafts.login_failures import forget_name, locked_until
-from drafts.messages import N_, Word, said
+from drafts.messages import N_, Word, problem, said
 from drafts.models import User
 from drafts.web_sessions import end_user_sessions
 
@@ -41,7 +41,15 @@ CAPABILITIES: dict[Role, frozenset[Capability]] = {
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 4096  # the web login refuses longer ones before hashing
-LAST_ADMIN = "keep at least one admin"
+# What is wrong with a user's name, role or password, told beside the field that has it.
+BAD_ROLE = N_("%(role)s is not one of %(roles)s")
+UNKNOWN_USER = N_("unknown user %(name)s (add one with `tidings user add NAME --role ROLE`)")
+GONE_USER = N_("unknown user %(name)s")
+BAD_NAME = N_("%(name)s must be 1-64 letters, digits, '.', '_' or '-'")
+TAKEN_NAME = N_("a user called %(name)s already exists")
+SHORT_PASSWORD = N_("use at least %(count)s characters")
+LONG_PASSWORD = N_("use at most %(count)s characters")
+ONLY_ADMIN = N_("%(name)s is the only admin; keep at least one admin")
 
 # The one hasher for new passwords (the CLI and the web): argon2id with the OWASP Password
 # Storage Cheat Sheet's minimum (m=19 MiB, t=2, p=1), about 40 ms a hash on two cores; argon2-cffi
@@ -72,15 +80,13 @@ def parse_role(text: str) -> Role:
         return Role(text)
     except ValueError:
         roles = ", ".join(Role)
-        raise TidingsError(f"role: {text!r} is not one of {roles}") from None
+        raise TidingsError(problem("role", BAD_ROLE, role=repr(text), roles=roles)) from None
 
 
 def find_user(session: Session, name: str) -> User:
     user = session.exec(select(User).where(User.name == name)).first()
     if user is None:
-        raise NotFoundError(
-            f"unknown user {name!r} (add one with `tidings user add NAME --role ROLE`)"
-        )
+        raise NotFoundError(said(UNKNOWN_USER, name=repr(name)))
     return user
 
 
@@ -89,7 +95,7 @@ def acting_user(session: Session, *, user_id: int, name: str) -> User:
     naming ``name`` if they were removed since."""
     user = session.get(User, user_id)
     if user is None:
-        raise NotFoundError(f"unknown user {name!r}")
+        raise NotFoundError(said(GONE_USER, name=repr(name)))
     return user
 
 
@@ -131,9 +137,9 @@ def add_user(
     """Add a user. Once an admin exists, only an admin may add users; until then anyone may.
     ``email`` and ``timezone`` are parsed already (``drafts.notification_preferences``)."""
     if not re.fullmatch(NAME_PATTERN, name):  # re.match lets "$" pass a final line break
-        raise TidingsError(f"name: {name!r} must be 1-64 letters, digits, '.', '_' or '-'")
+        raise TidingsError(problem("name", BAD_NAME, name=repr(name)))
     if session.exec(select(User).where(User.name == name)).first():
-        raise TidingsError(f"name: a user called {name!r} already exists")
+        raise TidingsError(problem("name", TAKEN_NAME, name=repr(name)))
     admins = session.exec(select(User).where(User.role == Role.ADMIN)).first()
     if admins is not None:
         if actor is None:
@@ -151,9 +157,9 @@ def add_user(
 def hash_password(password: str) -> str:
     """The hash to store for ``password``; ``TidingsError`` when it is too short or too long."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise TidingsError(f"password: use at least {MIN_PASSWORD_LENGTH} characters")
+        raise TidingsError(problem("password", SHORT_PASSWORD, count=MIN_PASSWORD_LENGTH))
     if len(password) > MAX_PASSWORD_LENGTH:
-        raise TidingsError(f"password: use at most {MAX_PASSWORD_LENGTH} characters")
+        raise TidingsError(problem("password", LONG_PASSWORD, count=MAX_PASSWORD_LENGTH))
     return PASSWORDS.hash(password)
 
 
@@ -180,7 +186,7 @@ def change_role(session: Session, *, name: str, role: Role, actor: User) -> User
     if user.role == role:
         return user
     if user.role == Role.ADMIN and _admins(session) <= 1:
-        raise TidingsError(f"role: {name} is the only admin; {LAST_ADMIN}")
+        raise TidingsError(problem("role", ONLY_ADMIN, name=name))
     before = user.role
     user.role = role
     session.add(user)

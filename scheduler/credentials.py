@@ -15,6 +15,7 @@ from collections.abc import Collection, Iterable, Iterator, Mapping
 
 from drafts.channels import ChannelBase, WebhookChannel
 from drafts.errors import ConfigError
+from drafts.messages import N_, Said, said
 
 VAULT_KEY = "TIDINGS_SECRET_KEY"
 # The vault kinds every platform shares (scheduler.connections): the token posts are sent with,
@@ -25,6 +26,26 @@ MIN_VAULT_KEY_LENGTH = 16
 REDACTED = "[secret]"
 # Shorter values would scrub ordinary words; no platform issues tokens this short.
 MIN_SCRUBBED_LENGTH = 4
+# Why the vault key cannot open the vault, and who needs it: sentences the web tells in the
+# viewer's language (tidings/web/locale/babel.cfg reads this module).
+KEY_NOT_SET = N_("not set")
+KEY_TOO_SHORT = N_("shorter than %(length)s characters")
+KEY_NEEDED: dict[tuple[bool, bool], str] = {  # (several channels, connected ones among them)
+    (False, False): N_(
+        "%(variable)s: %(trouble)s; channel %(channels)s keeps refreshed tokens in the vault "
+        "and needs it"
+    ),
+    (False, True): N_(
+        "%(variable)s: %(trouble)s; channel %(channels)s keeps tokens in the vault and needs it"
+    ),
+    (True, False): N_(
+        "%(variable)s: %(trouble)s; channels %(channels)s keep refreshed tokens in the vault "
+        "and need it"
+    ),
+    (True, True): N_(
+        "%(variable)s: %(trouble)s; channels %(channels)s keep tokens in the vault and need it"
+    ),
+}
 
 _known: set[str] = set()
 # ``_known`` longest first (a secret inside another goes last), rebuilt only when it grows:
@@ -99,8 +120,8 @@ def vault_key_problem(
     environment: Mapping[str, str] = os.environ,
     *,
     stored: Collection[str] = (),
-) -> str | None:
-    """One line saying why ``TIDINGS_SECRET_KEY`` cannot open the vault and naming the channels
+) -> Said | None:
+    """One sentence saying why ``TIDINGS_SECRET_KEY`` cannot open the vault and naming the channels
     among ``channels`` that keep tokens there (renewed by Tidings, or the channels in ``stored``,
     whose secrets are in the vault: connected ones); None when it can, or none of them needs it.
 
@@ -109,22 +130,23 @@ def vault_key_problem(
     trouble = vault_key_trouble(environment)
     if not keeping or trouble is None:
         return None
-    what = "tokens" if any(channel in stored for channel in keeping) else "refreshed tokens"
-    if len(keeping) == 1:
-        needs = f"channel {keeping[0]} keeps {what} in the vault and needs it"
-    else:
-        needs = f"channels {', '.join(keeping)} keep {what} in the vault and need it"
-    return f"{VAULT_KEY}: {trouble}; {needs}"
+    connected = any(channel in stored for channel in keeping)
+    return said(
+        KEY_NEEDED[len(keeping) > 1, connected],
+        variable=VAULT_KEY,
+        trouble=trouble,
+        channels=", ".join(keeping),
+    )
 
 
-def vault_key_trouble(environment: Mapping[str, str] = os.environ) -> str | None:
+def vault_key_trouble(environment: Mapping[str, str] = os.environ) -> Said | None:
     """Why ``TIDINGS_SECRET_KEY`` cannot open the vault (``not set``, ``shorter than 16
     characters``), or None when it can."""
     key = environment.get(VAULT_KEY, "")
     if not key:
-        return "not set"
+        return said(KEY_NOT_SET)
     if len(key) < MIN_VAULT_KEY_LENGTH:
-        return f"shorter than {MIN_VAULT_KEY_LENGTH} characters"
+        return said(KEY_TOO_SHORT, length=MIN_VAULT_KEY_LENGTH)
     return None
 
 

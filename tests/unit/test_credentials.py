@@ -81,7 +81,7 @@ def test_channels_that_keep_tokens_need_the_vault_key_before_the_daemon_starts()
         "TIDINGS_SECRET_KEY: not set; channels x-en, bluesky keep refreshed tokens in the vault "
         "and need it"
     )
-    assert vault_key_problem([bluesky], {"TIDINGS_SECRET_KEY": "fifteen chars!!"}) == (
+    assert str(vault_key_problem([bluesky], {"TIDINGS_SECRET_KEY": "fifteen chars!!"})) == (
         "TIDINGS_SECRET_KEY: shorter than 16 characters; channel bluesky keeps refreshed tokens "
         "in the vault and needs it"
     )

@@ -32,6 +32,7 @@ from tests.web.conftest import (
     log_in,
     one,
     parse,
+    set_language,
     text,
     texts,
 )
@@ -49,6 +50,13 @@ from tidings.web.calendar import week_of
 pytestmark = pytest.mark.anyio
 
 LONDON, SEOUL = ZoneInfo("Europe/London"), ZoneInfo("Asia/Seoul")
+WEBHOOK = """
+[[channels]]
+id = "chat"
+platform = "webhook"
+languages = ["en"]
+url = "{url}"
+"""
 
 
 def day_of(html: str, channel: str, post_id: int) -> str | None:
@@ -321,11 +329,31 @@ async def test_the_channels_page_is_fast_and_does_not_check_unasked(
     page = await as_mina.get("/channels")
     assert page.status_code == 200
     platform, languages, slots, zone, health, _ = row_of(page.text, "channel-x-en")
-    assert (platform, languages, slots, zone) == ("x", "en", "mon-fri 10:00", "Europe/London")
+    assert (platform, languages, slots, zone) == ("X", "English", "Mon–Fri 10:00", "Europe/London")
     assert health == "not checked yet"
-    _, _, slots, zone, _, _ = row_of(page.text, "channel-linkedin")
-    assert (slots, zone) == ("mon-fri 09:30, mon-fri 14:00", "Asia/Seoul (default)")
+    _, languages, slots, zone, _, _ = row_of(page.text, "channel-linkedin")
+    assert (languages, slots) == ("English, Korean", "Mon–Fri 09:30, Mon–Fri 14:00")
+    assert zone == "Asia/Seoul (default)"
+    assert row_of(page.text, "channel-mastodon")[2] == "every day 11:00"
     assert elements(page.text, 'a[href="/channels?check=1"]') == []  # only admins check
+
+
+@SQLITE_ONLY
+async def test_the_channels_page_in_korean(
+    as_mina: httpx.AsyncClient, database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    set_language(database, "mina", "ko")
+    monkeypatch.delenv("TIDINGS_SECRET_KEY", raising=False)
+    page = await as_mina.get("/channels")
+    _, languages, slots, *_ = row_of(page.text, "channel-linkedin")
+    assert (languages, slots) == ("영어, 한국어", "월–금 09:30, 월–금 14:00")
+    assert row_of(page.text, "channel-mastodon")[2] == "매일 11:00"
+    notes = row_of(page.text, "channel-bluesky")[-1]
+    assert notes == (
+        "TIDINGS_SECRET_KEY: 설정되지 않음. bluesky 채널은 갱신된 토큰을 보관함에 두므로 이 키가 "
+        "필요합니다"
+    )
+    assert "not set" not in page.text
 
 
 async def test_the_channels_page_says_a_missing_vault_key_without_a_check(
@@ -361,6 +389,7 @@ async def test_checking_the_channels_asks_the_sandbox(
             'base_url = "http://127.0.0.1:9"', f'base_url = "{sandbox.base_url}"'
         )
         text = text.replace("TIDINGS_TEST_MASTODON_TOKEN", "TIDINGS_WEB_T_MASTODON")
+        text += WEBHOOK.format(url=f"{sandbox.base_url}/webhook")
         config = make_config(text)
         async with client(create_app(config, database)) as browser:
             assert (await log_in(browser, admin)).status_code == 303
@@ -373,6 +402,10 @@ async def test_checking_the_channels_asks_the_sandbox(
     assert "TIDINGS_TEST_X_TOKEN" in row_of(page.text, "channel-x-en")[-1]
     assert "cannot be reached" in page.text
     assert "not checked yet" not in page.text
+    # Nothing is sent to a webhook to check it: it is not said to be reachable.
+    assert texts(page.text, "tr#channel-chat td .unchecked") == ["not checked"]
+    assert texts(page.text, "tr#channel-chat .fits") == []
+    assert "One channel was not checked" in texts(page.text, "p.summary:not(#daemon-seen)")[0]
 
 
 def test_week_navigation_crosses_years() -> None:

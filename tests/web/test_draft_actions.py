@@ -141,6 +141,43 @@ async def test_each_role_sees_exactly_its_actions(
     assert "Edit this draft" not in text(parse(reviewing))
 
 
+def in_order(html: str, draft_id: int) -> list[str]:
+    """The draft's actions as its page offers them, top to bottom (a link to the decision
+    below the posts is ``#decide``)."""
+    base = f"/drafts/{draft_id}/"
+    found = []
+    for element in elements(html, "main form[action], main a[href]"):
+        target = str(element.get("action") or element.get("href"))
+        if target.startswith(base) or target == "#decide":
+            found.append(target.removeprefix(base))
+    return found
+
+
+async def test_the_main_action_comes_first_and_cancelling_last_set_apart(
+    as_mina: httpx.AsyncClient,
+    as_joon: httpx.AsyncClient,
+    drafts: Drafts,
+    database: Database,
+    config: Config,
+) -> None:
+    written = drafts.add(review=False)
+    in_review = drafts.add()
+    scheduled_id, _ = scheduled(drafts, database, config, next_sunday_evening())
+
+    author = (await as_mina.get(f"/drafts/{written}")).text
+    assert in_order(author, written) == ["submit", "edit", "cancel"]
+    reviewer = (await as_joon.get(f"/drafts/{in_review}")).text
+    assert in_order(reviewer, in_review) == ["#decide", "approve", "request-changes", "cancel"]
+    assert one(reviewer, "section#decide form.approve")
+    queued = (await as_mina.get(f"/drafts/{scheduled_id}")).text
+    assert in_order(queued, scheduled_id)[-2:] == ["unschedule", "cancel"]
+    apart = one(queued, "section.draft-actions-end")
+    assert {str(link["href"]) for link in elements(apart, "a")} == {
+        f"/drafts/{scheduled_id}/unschedule",
+        f"/drafts/{scheduled_id}/cancel",
+    }
+
+
 async def test_a_writer_is_not_offered_to_review_what_they_wrote(
     as_hana: httpx.AsyncClient,
     drafts: Drafts,

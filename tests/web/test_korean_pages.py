@@ -171,6 +171,13 @@ async def test_settling_a_post_is_told_in_the_users_language(
     assert "joon 다시 보내기 요청" in after.text
     assert "is queued again" not in after.text
 
+    # Settling a post already published is refused, in her language too.
+    again = await korean.post(f"/posts/{first}/retry", data={"csrf_token": token})
+    assert again.status_code == 403
+    refusal = text(one(again.text, 'p.error[role="alert"]'))
+    assert refusal.startswith(f"게시물 {first}: 상태가 게시됨입니다.")
+    assert "only a post" not in again.text
+
     # ara, in English, reads the same history in English.
     page = await english.get(f"/posts/{second}")
     assert "joon asked for it to be sent again" in page.text
@@ -416,3 +423,19 @@ async def test_a_retry_time_is_told_in_the_users_language(
         in (page.text)
     )
     assert "재시도 중" in texts(page.text, "span.status-retrying")
+
+
+@SQLITE_ONLY
+async def test_the_draft_page_names_kind_and_languages_in_the_users_language(
+    korean: httpx.AsyncClient, english: httpx.AsyncClient, drafts: Drafts
+) -> None:
+    draft_id = drafts.add(title="강변 공원 · Riverside park")
+    page = await korean.get(f"/drafts/{draft_id}")
+    facts = text(one(page.text, ".draft-facts"))
+    assert "· 소식 ·" in facts  # the kind "update"
+    assert "언어: 영어, 한국어" in facts
+    assert "update" not in facts
+    title = one(page.text, "h1 bdi")
+    assert title["translate"] == "no"  # what the author wrote, never machine-translated
+    page = await english.get(f"/drafts/{draft_id}")
+    assert "languages: English, Korean" in text(one(page.text, ".draft-facts"))

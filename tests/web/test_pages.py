@@ -74,7 +74,7 @@ async def test_the_inbox_lists_drafts_in_review_oldest_first(
     assert elements(page.text, f'a[href="/drafts/{not_submitted}"]') == []
     title, kind, languages, channels, author, waiting, _ = cells(one(page.text, f"#draft-{third}"))
     assert title.startswith("Update 3")
-    assert (kind, languages, channels, author) == ("update", "en", "linkedin, x-en", "mina")
+    assert (kind, languages, channels, author) == ("Update", "English", "linkedin, x-en", "mina")
     assert "KST" in waiting  # in the viewer's timezone
 
 

@@ -32,6 +32,7 @@ from tests.web.conftest import (
     form_fields,
     log_in,
     one,
+    set_language,
     text,
 )
 from tidings.cli import main
@@ -226,6 +227,27 @@ async def test_a_wrong_add_form_names_its_field_and_changes_nothing(
     assert password not in page.text
     assert users(database) == before
     assert actions(database) == logged
+
+
+@SQLITE_ONLY
+@pytest.mark.parametrize(
+    ("form", "error"),
+    [
+        ({"name": "mina", "role": "author"}, "이름: 'mina' 사용자가 이미 있습니다"),
+        ({"name": "yu na", "role": "author"}, "이름: 1~64자의 영문자, 숫자"),
+        ({"name": "yuna", "role": "owner"}, "역할: author, reviewer, admin 중 하나여야 합니다"),
+    ],
+)
+async def test_a_refusal_is_told_in_the_admins_language(
+    as_sora: httpx.AsyncClient, database: Database, form: dict[str, str], error: str
+) -> None:
+    set_language(database, "sora", "ko")
+    typed = {**form, "password": NEW_PASSWORD, "password_again": NEW_PASSWORD}
+    page = await send(as_sora, "/users", typed)
+    assert page.status_code == 400
+    assert the_error(page).startswith(error)
+    refused = await send(as_sora, "/users/role", {"name": "sora", "role": "author"})
+    assert the_error(refused) == "역할: sora 님이 유일한 관리자입니다. 관리자를 한 명 이상 두세요"
 
 
 # --- roles ---------------------------------------------------------------------------------

@@ -37,7 +37,7 @@ def submit(ctx: typer.Context, draft_id: DraftId) -> None:
     with context.reading() as session:
         connected = connections(session).keys()
     if problem := vault_key_problem(targeted, stored=connected):
-        warn(problem)
+        warn(str(problem))
     if context.json:
         emit_json({"id": draft.id, "status": draft.status})
     else:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from starlette.requests import Request
@@ -39,6 +39,7 @@ from tidings.web.connect_status import ConnectionView, Stored, connection_view, 
 from tidings.web.connect_words import Refusal
 from tidings.web.context import WebContext, off_loop
 from tidings.web.daemon_seen import daemon_seen
+from tidings.web.sentences import Teller
 
 CHECK_TIMEOUT = 10.0  # seconds per request to a platform: the page waits for the slowest
 CHECK_INTERVAL = timedelta(minutes=1)
@@ -47,6 +48,7 @@ CHECK_INTERVAL = timedelta(minutes=1)
 @dataclass(frozen=True)
 class HealthView:
     reachable: bool
+    checked: bool  # False: nothing was sent (a webhook has nothing to ask), so not "reachable"
     posts_as: str | None
     token_expires_at: datetime | None
     problem: str | None
@@ -83,6 +85,11 @@ class ChannelsPage:
     @property
     def unreachable(self) -> int:
         return sum(1 for c in self.channels if c.health is not None and not c.health.reachable)
+
+    @property
+    def unchecked(self) -> int:
+        """Channels the check could ask nothing (webhooks): neither reachable nor not."""
+        return sum(1 for c in self.channels if c.health is not None and not c.health.checked)
 
 
 def rate_windows(database: Database, now: datetime) -> dict[str, tuple[datetime, str | None]]:
@@ -146,6 +153,12 @@ def channels_page(
         window = windows.get(channel.id)
         checked_health = health.get(channel.id) if health is not None else None
         key_problem = vault_key_problem([channel], stored=found.connections.keys())
+        # A check that met the same problem said it in English: the page says it once, told.
+        said_twice = (
+            key_problem is not None
+            and checked_health is not None
+            and checked_health.problem == str(key_problem)
+        )
         return ChannelView(
             id=channel.id,
             platform=channel.platform,
@@ -156,13 +169,13 @@ def channels_page(
             zone_is_default=channel.timezone is None,
             blocked_until=window[0] if window else None,
             blocked_reason=window[1] if window else None,
-            health=_health_view(checked_health, now) if checked_health is not None else None,
+            health=_health_view(checked_health, now, said_twice)
+            if checked_health is not None
+            else None,
             connection=connection_view(channel, found, now, words.gettext, words.language),
             variable=channel.secret_variable,
             callback_url=connect_page.callback_url(config, channel),
-            key_problem=None
-            if checked_health is not None and checked_health.problem == key_problem
-            else key_problem,
+            key_problem=Teller(words.gettext, UTC)(key_problem) if key_problem else None,
         )
 
     return ChannelsPage(
@@ -174,12 +187,14 @@ def channels_page(
     )
 
 
-def _health_view(health: ChannelHealth, now: datetime) -> HealthView:
+def _health_view(health: ChannelHealth, now: datetime, key_problem: bool) -> HealthView:
+    """``health`` for the page; ``key_problem``: its problem is the vault key's, said apart."""
     return HealthView(
         reachable=health.reachable,
+        checked=health.unchecked is None,
         posts_as=health.posts_as,
         token_expires_at=health.token_expires_at,
-        problem=health.problem,
+        problem=None if key_problem else health.problem,
         warning=health.warning(now),
     )
 

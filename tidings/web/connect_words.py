@@ -2,16 +2,20 @@
 placeholders, translated where it is shown (``Refusal.said``).
 
 A connector's own ``ConnectError`` and a configuration error are shown as raised (in English,
-like every service-layer refusal), scrubbed of any secret.
+like every service-layer refusal), scrubbed of any secret. A word may be a sentence itself (why
+the vault key cannot be used: ``scheduler.credentials``), said in the same language.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC
 
+from drafts.messages import Said, Word
 from scheduler.connect.flow import StateProblem
 from scheduler.credentials import scrub
+from tidings.web.sentences import Teller
 from tidings.web.translations import N_
 
 NO_PUBLIC_URL = N_(
@@ -80,7 +84,7 @@ class Refusal:
     with ``translated`` False, a message raised in English (a ``ConnectError``)."""
 
     message: str
-    words: Mapping[str, str] = field(default_factory=dict)
+    words: Mapping[str, Word] = field(default_factory=dict)
     translated: bool = True
 
     @classmethod
@@ -91,4 +95,4 @@ class Refusal:
     def said(self, gettext: Callable[[str], str]) -> str:
         if not self.translated:
             return self.message
-        return scrub(gettext(self.message) % self.words)
+        return scrub(Teller(gettext, UTC).sentence(Said(self.message, self.words)))

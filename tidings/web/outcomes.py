@@ -10,7 +10,7 @@ The post and the list are read by the service (``drafts.attempts.post_record``,
 ``drafts.attention.attention_list``); this module tells them in words.
 
 What the page says in Python (attempt summaries, history, flashes, the address check) is in
-the viewer's language; refusals from ``drafts.attention`` stay as raised.
+the viewer's language, and so are refusals from ``drafts.attention`` (``sentences``).
 """
 
 from __future__ import annotations
@@ -50,6 +50,7 @@ from tidings.web.context import WebContext, off_loop
 from tidings.web.error_pages import status_for
 from tidings.web.media import image_url
 from tidings.web.pages import flash
+from tidings.web.sentences import error_line
 from tidings.web.translations import N_
 from tidings.web.vocabulary import ACTION_WORDS, translated
 
@@ -325,7 +326,8 @@ def routes(web: WebContext) -> list[Route]:
         try:
             await off_loop(settle_published, web.database, request.state.viewer, post_id, url)
         except TidingsError as error:
-            return await page(request, error=str(error), status=status_for(error), url=url)
+            line = error_line(error, request, _)
+            return await page(request, error=line, status=status_for(error), url=url)
         flash(
             request, _("Post %(id)s is marked published at %(url)s.") % {"id": post_id, "url": url}
         )
@@ -333,11 +335,13 @@ def routes(web: WebContext) -> list[Route]:
 
     async def retry(request: Request) -> Response:
         post_id: int = request.path_params["post_id"]
+        _ = web.pages.gettext(request)
         try:
             await off_loop(settle_retry, web.database, request.state.viewer, post_id)
         except TidingsError as error:
-            return await page(request, error=str(error), status=status_for(error))
-        _ = web.pages.gettext(request)
+            return await page(
+                request, error=error_line(error, request, _), status=status_for(error)
+            )
         flash(request, _(QUEUED_AGAIN) % {"id": post_id})
         return RedirectResponse(f"/posts/{post_id}", status_code=303)
 

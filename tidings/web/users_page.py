@@ -41,6 +41,7 @@ from tidings.web.auth import KEY, Viewer, begin_session
 from tidings.web.context import WebContext, off_loop
 from tidings.web.error_pages import status_for
 from tidings.web.pages import flash
+from tidings.web.sentences import error_line
 from tidings.web.translations import LANGUAGE_NAMES, N_
 from tidings.web.vocabulary import ROLE_WORDS
 
@@ -97,10 +98,12 @@ def routes(web: WebContext) -> list[Route]:
         error: TidingsError | str | None = None,
         added: FormData | None = None,
     ) -> Response:
-        """The page; after a refusal, its one line (a service error as raised, or a line of our
-        own) and, when the add form was sent, that form as typed (never a password)."""
+        """The page; after a refusal, its one line (a service error told in the viewer's
+        language, or a line of our own) and, when the add form was sent, that form as typed
+        (never a password)."""
         if isinstance(error, TidingsError):
             status = status_for(error)
+            error = error_line(error, request, web.pages.gettext(request))
         rows = await off_loop(load_rows, web.database)
         return web.pages.render(
             request,
@@ -108,7 +111,7 @@ def routes(web: WebContext) -> list[Route]:
             status=status,
             users=rows,
             roles=tuple(Role),
-            error=str(error) if error is not None else None,
+            error=error,
             typed_name=str(added.get("name", "")).strip() if added is not None else "",
             typed_role=str(added.get("role", "")) if added is not None else Role.AUTHOR,
         )

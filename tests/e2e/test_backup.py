@@ -3,6 +3,7 @@ consistent, a restore round-trips, and every problem is one line that changes no
 
 from __future__ import annotations
 
+import json
 import os
 import pty
 import select
@@ -142,12 +143,29 @@ def users(folder: Path) -> list[str]:
     ]
 
 
-def test_restore_round_trips(folder: Path) -> None:
-    run(["backup", "saved.db"])
+def test_restore_round_trips(folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    capsys.readouterr()
+    run(["backup", "saved.db", "--json"])
+    made = json.loads(capsys.readouterr().out)
+    assert made == {
+        "backup": "saved.db",
+        "pages": made["pages"],
+        "bytes": (folder / "saved.db").stat().st_size,
+    }
     run(["user", "add", "joon", "--role", "reviewer"])
     assert users(folder) == ["joon", "mina"]
+    capsys.readouterr()
 
-    run(["restore", "saved.db", "--yes"])
+    run(["restore", "saved.db", "--yes", "--json"])
+
+    restored = json.loads(capsys.readouterr().out)
+    assert restored == {
+        "restored": str(folder / "tidings.db"),
+        "from": "saved.db",
+        "pages": made["pages"],
+        "schema": head_revision(),
+        "needs_upgrade": False,
+    }
 
     assert users(folder) == ["mina"]
     assert rows(folder / "tidings.db", "PRAGMA integrity_check") == [("ok",)]

@@ -493,7 +493,7 @@ def _add_one(
     assert draft.id is not None
     if submit:
         draft = submit_draft(session, draft_id=draft.id, actor=author, config=config)
-    return CreatedDraft(
+    created = CreatedDraft(
         row=planned.row,
         id=draft.id,
         title=content.title,
@@ -503,3 +503,8 @@ def _add_one(
         next_slot=content.publish_next_slot,
         status=draft.status,
     )
+    # Every row stays in the transaction, but not in the session: a flush looks through every
+    # object the session holds, so thousands of drafts held would make each row slower.
+    session.flush()
+    session.expunge_all()
+    return created

@@ -40,6 +40,7 @@ from jinja2.exceptions import SecurityError
 from jinja2.runtime import Context
 
 from drafts.errors import ConfigError, DraftError
+from drafts.messages import N_, problem
 from drafts.render_limits import RENDER_SECONDS, LimitedSandbox, render_within_limits
 from drafts.shipped import shipped_path
 from drafts.text_files import not_utf8
@@ -162,7 +163,11 @@ class TemplateLibrary:
         except jinja2.UndefinedError as error:
             missing = _UNDEFINED_NAME.match(str(error))
             if missing:
-                raise DraftError(f"fields.{missing['name']}: required by {where}") from None
+                required = N_("required by template %(template)s (%(language)s)")
+                key = f"fields.{missing['name']}"
+                raise DraftError(
+                    problem(key, required, template=template, language=language)
+                ) from None
             raise DraftError(_runtime_error(where, compiled.filename, error)) from None
         except DraftError as error:  # a filter refused a value, or a limit was reached
             raise DraftError(f"{where}: {error}") from None

@@ -156,7 +156,9 @@ async def test_a_missing_template_field_is_named_and_the_typed_values_stay(
     for action in ("preview", "save"):
         response = await post_form(as_mina, "/compose", action, typed)
         assert response.status_code == 400
-        assert "fields.position: required by template hiring" in response.text
+        assert text(one(response.text, "#problem-fields")) == (  # beside the fields
+            "template fields position: required by template hiring (ko)"
+        )
         kept = form_fields(response.text, "/compose")
         assert kept["field:location:ko"] == "대한민국 서울"
         assert kept["field:deadline"] == DEADLINE

@@ -93,6 +93,15 @@
       return;
     }
     var focused = document.activeElement;
+    // A fold the author opened (a channel's own text, a field's per-language values) stays open.
+    Array.prototype.forEach.call(fresh.querySelectorAll("details"), function (fold) {
+      var control = fold.querySelector("[name]");
+      var live = control && twin(current, control);
+      var was = live && live.closest("details");
+      if (was && was.open) {
+        fold.open = true;
+      }
+    });
     visibleControls(fresh).forEach(function (element) {
       var live = twin(current, element);
       var typedIn = ["checkbox", "file", "select-one"].indexOf(element.type) === -1;

@@ -86,7 +86,7 @@ def test_an_author_composes_and_a_reviewer_approves_into_the_calendar(
     expect(page.get_by_label("Text in Korean")).to_have_value(KOREAN)
 
     page.get_by_role("button", name="Save and submit").click()
-    expect(page.get_by_role("status")).to_contain_text("Sent to review.")
+    expect(page.get_by_role("status")).to_contain_text("and sent it to review.")
     draft_id = draft_id_in(page)
     status = page.locator(".draft-facts .status")
     expect(status).to_have_text("in review")

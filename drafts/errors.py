@@ -5,6 +5,7 @@
     ├── ConfigError          config.toml, environment variables, the database URL or schema
     │   └── MissingSecret        a channel is not connected, and names no variable that is set (scheduler.credentials)
     ├── DraftError           a draft file, its fields, templates, languages or channels
+    │   ├── CsvError             a CSV file to import, with every row's problems (drafts.csv_import)
     │   └── MediaError           an image that cannot be taken, named by its file (drafts.media_store)
     ├── ReviewError          a transition the review workflow forbids, or a role that may not act
     │   └── StaleReview          the draft changed since the reviewer read it (drafts.review)

@@ -20,6 +20,13 @@ INTERNAL = {
     # raised by the daemon's request hook instead of sending for a post another daemon took
     # over; the daemon catches it around the attempt and notes it on the attempt
     "scheduler.holding.LeaseLost",
+    # a CSV import's dry run ends its transaction with it, to roll back what it added
+    "drafts.csv_import._Rehearsed",
+    # a notification not delivered: the notifier records it on the delivery and tries again later
+    "scheduler.notifications.chat.ChatError",
+    "scheduler.notifications.smtp.MailError",
+    # the thread splitter's caller turns a word longer than a part into the draft's problem
+    "drafts.text_rules.thread_split.WordTooLong",
 }
 
 

@@ -232,7 +232,8 @@ def queue_photo_posts(
 ) -> list[int]:
     """Approved Mastodon drafts with one photo each, due now: an upload goes before each post."""
     (folder / "photo.jpg").write_bytes(phone_photo())
-    now = utcnow()
+    # Scheduled as if a few seconds ago, so they are due when the daemon starts, however soon.
+    now = utcnow() - timedelta(seconds=5)
     with database.writing() as session:
         author = add_user(session, name="mina", role=Role.AUTHOR, password_hash=None, actor=None)
         reviewer = add_user(

@@ -114,6 +114,56 @@ def test_a_post_failed_for_good_mails_its_author_and_the_admins_once_each(
     assert {d.status for d in deliveries(database)} == {"sent"}
 
 
+def test_a_submitted_draft_mails_each_reviewer_and_not_its_author(
+    database: Database, library: TemplateLibrary, config: Config, mailbox: Mailbox
+) -> None:
+    mailbox.start()
+    config = notifying(config, smtp_port=mailbox.port)
+    (post_id,) = queue_posts(database, config, library, channels=["mastodon"])  # submits
+    # Recipients are found when the event is fanned out: these are the reviewers then.
+    add_person(database, "boss", Role.ADMIN, email="boss@example.org")
+    add_person(database, "rev1", Role.REVIEWER, email="rev1@example.org", actor="boss")
+    add_person(
+        database, "rev2", Role.REVIEWER, email="rev2@example.org", language="ko", actor="boss"
+    )
+    notify(database, config)
+    notify(database, config)
+
+    with database.reading() as session:
+        draft_id = session.get(Post, post_id).draft_id  # type: ignore[union-attr]
+    waiting = [m for m in mailbox.messages if f"/drafts/{draft_id}" in m.get_content()]
+    told = sorted(m["To"] for m in waiting if "Approved" not in m["Subject"])
+    assert told == ["boss@example.org", "rev1@example.org", "rev2@example.org"]
+    (korean,) = mailbox.to("rev2@example.org")
+    assert korean["Subject"] == "검토 대기: Post 0"
+
+
+def test_a_post_retried_twice_then_published_mails_nobody(
+    database: Database,
+    library: TemplateLibrary,
+    sandbox: RunningSandbox,
+    monkeypatch: pytest.MonkeyPatch,
+    mailbox: Mailbox,
+) -> None:
+    mailbox.start()
+    config = notifying(sandbox_config(sandbox.base_url, monkeypatch), smtp_port=mailbox.port)
+    (post_id,) = queue_posts(database, config, library, channels=["mastodon"])
+    notify(database, config)  # the review's events, while nobody has an address yet
+    set_contact(
+        database, author_of(database, post_id), email="a@example.org", language=None, timezone=None
+    )
+    add_person(database, "ops", Role.ADMIN, email="ops@example.org", actor=None)
+    sandbox.state.faults.add("status", "mastodon", path="/api/v1/statuses", status=503, times=2)
+
+    drain(database, config, retry_base_delay=timedelta(milliseconds=50))
+    notify(database, config)
+
+    (post,) = posts(database, [post_id])
+    assert post.status == PostStatus.PUBLISHED
+    assert len(sandbox.state.requests("mastodon", path="/api/v1/statuses")) == 3
+    assert mailbox.messages == []
+
+
 def test_a_dead_mail_server_holds_back_no_post_and_the_mail_goes_out_once_it_is_back(
     database: Database,
     library: TemplateLibrary,

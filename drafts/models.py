@@ -61,6 +61,8 @@ class User(SQLModel, table=True):
     timezone: str | None = Field(default=None, sa_type=String(64))  # IANA; dates in messages
     # The notification events (drafts.notification_events.Event values) the user turned off.
     muted_events: list[str] = Field(default_factory=list, sa_type=JSON, nullable=False)
+    # The calendar feed's token (``/calendar.ics?token=``), kept as its SHA-256 only.
+    feed_token_hash: str | None = Field(default=None, sa_type=String(64), unique=True)
 
 
 class DraftBase(SQLModel):
@@ -401,4 +403,36 @@ class NotificationDelivery(SQLModel, table=True):
     next_try_at: datetime = _when(index=True)
     last_error: str | None = Field(default=None, sa_type=Text)
     sent_at: datetime | None = _when(nullable=True)
+    created_at: datetime = _now()
+
+
+class NewsFeed(SQLModel, table=True):
+    """What the daemon knows of one ``[[feeds]]`` entry between polls: the validators for a
+    conditional GET, when to read it next, and the problem its last read had, if any."""
+
+    __tablename__ = "news_feed"
+
+    url_hash: str = Field(sa_type=String(64), primary_key=True)  # SHA-256 of the feed's URL
+    url: str = Field(sa_type=String(2000), nullable=False)
+    etag: str | None = Field(default=None, sa_type=String(512))
+    last_modified: str | None = Field(default=None, sa_type=String(64))
+    checked_at: datetime | None = _when(nullable=True)
+    next_check_at: datetime | None = _when(nullable=True)
+    problem: str | None = Field(default=None, sa_type=Text)
+
+
+class NewsFeedItem(SQLModel, table=True):
+    """An item of a news feed that became a draft: kept by its GUID so it never does twice."""
+
+    __tablename__ = "news_feed_item"
+    __table_args__ = (UniqueConstraint("url_hash", "guid_hash"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    url_hash: str = Field(sa_type=String(64), nullable=False)
+    guid_hash: str = Field(sa_type=String(64), nullable=False)  # SHA-256 of the item's GUID
+    guid: str = Field(sa_type=Text, nullable=False)
+    draft_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("draft.id", ondelete="SET NULL"), nullable=True),
+    )
     created_at: datetime = _now()

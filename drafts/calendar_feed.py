@@ -1,0 +1,136 @@
+"""The calendar feed: the planned and published posts as an RFC 5545 calendar
+(``/calendar.ics?token=…`` and ``tidings queue --ics``), written by the ``icalendar`` package
+(line folding, escaping, and the VTIMEZONE of each zone used).
+
+One event per post. Its ``UID`` is the post's id on this Tidings (``post-<id>@<host of [web]
+public_url>``), so a calendar program updates an event instead of adding another; ``DTSTART``
+is the due time in the channel's zone; ``SEQUENCE`` counts the times the post's draft was
+scheduled again, unscheduled or cancelled after its first scheduling (from the audit log), so
+a program takes a moved event as newer. A cancelled post stays, as ``STATUS:CANCELLED``, so the
+event goes from calendars that had it; a published one carries its ``URL``.
+
+The feed reads a window around now (``PAST``, ``AHEAD``), never the whole post table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from icalendar import Calendar, Event
+from sqlalchemy import Select, func
+from sqlalchemy import select as select_columns
+from sqlmodel import Session, col
+
+from drafts.config import Config
+from drafts.lifecycle import UPCOMING_POST_STATUSES, PostStatus
+from drafts.models import AuditEntry, Draft, Post
+
+PAST = timedelta(days=90)
+AHEAD = timedelta(days=365)
+FED_STATUSES = frozenset({*UPCOMING_POST_STATUSES, PostStatus.PUBLISHED, PostStatus.CANCELLED})
+# The draft's entries that move (or end) its posts: each after the first raises SEQUENCE.
+MOVES = ("draft.schedule", "draft.publish-now", "draft.unschedule", "draft.cancel")
+PRODUCT_ID = "-//Tidings//calendar feed//EN"
+
+
+@dataclass(frozen=True)
+class FedPost:
+    """What an event shows of a post."""
+
+    id: int
+    draft_id: int
+    title: str
+    channel: str
+    status: str
+    due_at: datetime
+    text: str
+    remote_url: str | None
+    updated_at: datetime
+
+
+def calendar_ics(session: Session, *, config: Config, now: datetime) -> bytes:
+    """The feed as of ``now``: the posts due from ``PAST`` before it to ``AHEAD`` after it."""
+    posts = fed_posts(session, start=now - PAST, end=now + AHEAD)
+    moves = _moves(session, {post.draft_id for post in posts})
+    return bytes(_calendar(posts, moves, config, now).to_ical())
+
+
+def fed_posts(session: Session, *, start: datetime, end: datetime) -> list[FedPost]:
+    """The posts the feed shows due in ``[start, end)``, in time order: one query."""
+    query: Select[*tuple[Any, ...]] = (
+        select_columns(
+            col(Post.id),
+            col(Post.draft_id),
+            col(Draft.title),
+            col(Post.channel),
+            col(Post.status),
+            col(Post.due_at),
+            col(Post.text),
+            col(Post.remote_url),
+            col(Post.updated_at),
+        )
+        .join(Draft, col(Draft.id) == col(Post.draft_id))
+        .where(
+            col(Post.status).in_([str(status) for status in FED_STATUSES]),
+            col(Post.due_at) >= start,
+            col(Post.due_at) < end,
+        )
+        .order_by(col(Post.due_at), col(Post.id))
+    )
+    return [FedPost(*row) for row in session.connection().execute(query)]
+
+
+def _moves(session: Session, draft_ids: Iterable[int]) -> dict[int, int]:
+    """How many times each draft's posts were scheduled, moved or cancelled."""
+    ids = sorted(draft_ids)
+    if not ids:
+        return {}
+    query: Select[*tuple[Any, ...]] = (
+        select_columns(col(AuditEntry.draft_id), func.count())
+        .where(col(AuditEntry.draft_id).in_(ids), col(AuditEntry.action).in_(MOVES))
+        .group_by(col(AuditEntry.draft_id))
+    )
+    return {int(draft_id): int(count) for draft_id, count in session.connection().execute(query)}
+
+
+def _calendar(
+    posts: Iterable[FedPost], moves: Mapping[int, int], config: Config, now: datetime
+) -> Calendar:
+    calendar = Calendar()
+    calendar.add("prodid", PRODUCT_ID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("x-wr-calname", "Tidings")
+    host = _host(config)
+    zones = {channel.id: channel.zone(config.zone) for channel in config.channels}
+    for post in posts:
+        zone = zones.get(post.channel, config.zone)  # a channel since removed: the team's zone
+        calendar.add_component(_event(post, moves.get(post.draft_id, 1), host, zone, now))
+    calendar.add_missing_timezones()
+    return calendar
+
+
+def _event(post: FedPost, moves: int, host: str, zone: ZoneInfo, now: datetime) -> Event:
+    event = Event()
+    event.add("uid", f"post-{post.id}@{host}")
+    event.add("dtstamp", now)
+    event.add("dtstart", post.due_at.astimezone(zone))
+    event.add("last-modified", post.updated_at)
+    event.add("sequence", max(moves - 1, 0))
+    event.add("summary", f"{post.channel}: {post.title}")
+    event.add("description", post.text)
+    cancelled = post.status == PostStatus.CANCELLED
+    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    if post.status == PostStatus.PUBLISHED and post.remote_url:
+        event.add("url", post.remote_url)
+    return event
+
+
+def _host(config: Config) -> str:
+    public = config.web.public_url
+    return (urlsplit(public).hostname if public else None) or "tidings"

@@ -30,6 +30,7 @@ class Capability(StrEnum):
     MANAGE_USERS = N_("manage users")
     CHECK_CHANNELS = N_("check channels")  # each check is an authenticated call to every platform
     CONNECT_CHANNELS = N_("connect channels")  # stores the credential every post is sent with
+    NOTIFICATIONS = N_("see and retry notifications")  # whom they went to, and their errors
 
 
 CAPABILITIES: dict[Role, frozenset[Capability]] = {

@@ -144,14 +144,14 @@ def print_attempt(attempt: Attempt, post: Post, zone: tzinfo) -> None:
     facts += [f"{attempt.duration_ms:,} ms"] if attempt.duration_ms is not None else []
     facts.append(f"by {attempt.worker}")
     out.print(head, soft_wrap=False)
-    out.print(_indented(" · ".join(facts)), soft_wrap=False)
+    out.print(indented(" · ".join(facts)), soft_wrap=False)
     if where := attempt.remote_url or attempt.remote_id:
         out.print(Text(f"    {visible(where)}"), soft_wrap=True)
     elif attempt.error:
-        out.print(_indented(attempt.error), soft_wrap=False)
+        out.print(indented(attempt.error), soft_wrap=False)
 
 
-def _indented(line: str) -> Padding:
+def indented(line: str) -> Padding:
     """``line`` under an attempt's first line, wrapped at words (a longer word is broken). Its
     control characters are made visible first, so that it is measured as it will be shown."""
     return Padding(Text(visible(line), overflow="fold"), (0, 0, 0, 4), expand=False)

@@ -1,5 +1,5 @@
 """The configuration in ``config.toml``: where the database is, how review works, the web
-app's proxies, the channels.
+app's proxies, the channels, the news feeds read into review.
 
 Found at ``--config PATH``, else ``$TIDINGS_CONFIG``, else ``./config.toml``.
 """
@@ -19,7 +19,9 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from drafts.channels import Channel, EnvName
-from drafts.errors import ConfigError, NotFoundError
+from drafts.errors import ConfigError, DraftError, NotFoundError
+from drafts.messages import Problem, Problems
+from drafts.rendering import TemplateLibrary
 from drafts.text_files import load_toml, utf8_text
 from drafts.times import zone
 from drafts.validation import describe
@@ -187,6 +189,28 @@ class NotificationSettings(_Section):
         return value
 
 
+class FeedSettings(_Section):
+    """``[[feeds]]``: an RSS or Atom feed the daemon reads every ``interval`` minutes, each new
+    item a draft in review rendered through ``template`` (its fields ``title``, ``link``,
+    ``summary``, ``published``) for ``channels`` in ``languages``. ``author``: the user the
+    drafts are written by; by default the daemon, under its own name."""
+
+    url: str
+    template: str = Field(pattern=r"^[a-z][a-z0-9_-]*$")
+    channels: tuple[str, ...] = Field(min_length=1)
+    languages: tuple[str, ...] = Field(min_length=1)
+    interval: int = Field(default=15, ge=1, le=7 * 24 * 60)  # minutes between reads
+    author: str | None = None
+
+    @field_validator("url")
+    @classmethod
+    def _feed_address(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in {"http", "https"} or not parts.hostname:
+            raise ValueError("give the feed's address, like https://example.org/news.rss")
+        return value
+
+
 class Config(_Section):
     """The whole configuration file, validated."""
 
@@ -198,6 +222,7 @@ class Config(_Section):
     notifications: NotificationSettings = NotificationSettings()
     oauth: dict[OAuthPlatform, OAuthApp] = {}
     channels: tuple[Channel, ...] = ()
+    feeds: tuple[FeedSettings, ...] = ()
     path: Path = Path("config.toml")
 
     @model_validator(mode="after")
@@ -263,6 +288,36 @@ def _validate(data: Mapping[str, Any], path: Path) -> Config:
     if "path" in data:
         raise ConfigError(f"{path}: path: unknown key (misspelled?)")
     try:
-        return Config.model_validate({**data, "path": path})
+        config = Config.model_validate({**data, "path": path})
     except ValidationError as error:
         raise ConfigError(describe(error, str(path), data)) from None
+    _check_feeds(config)
+    return config
+
+
+def _check_feeds(config: Config) -> None:
+    """Each feed's channels, template and languages exist, and the template is written in
+    each language: every problem named at its ``feeds[N].key``, in one ConfigError."""
+    if not config.feeds:
+        return
+    library = TemplateLibrary.default(config.template_folders)
+    known = {channel.id for channel in config.channels}
+    found: list[Problem] = []
+    for number, feed in enumerate(config.feeds):
+        at = f"feeds[{number}]"
+        found += [
+            Problem(f"{at}.channels", f"unknown channel {channel_id!r}")
+            for channel_id in feed.channels
+            if channel_id not in known
+        ]
+        try:
+            written_in = library.languages(feed.template)
+        except DraftError as error:
+            found.append(Problem(f"{at}.template", str(error)))
+            continue
+        for language in feed.languages:
+            if language not in written_in:
+                missing = f"template {feed.template!r} has no {language!r} version"
+                found.append(Problem(f"{at}.languages", f"{missing} ({', '.join(written_in)})"))
+    if found:
+        raise ConfigError(Problems(str(config.path), tuple(found)))

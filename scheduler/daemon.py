@@ -8,7 +8,8 @@ processes wake it too (``PRAGMA data_version`` on SQLite, ``LISTEN`` on PostgreS
 Every few seconds it reports in and renews the leases of what it is sending, and it vouches
 for a lease before each request it sends (``scheduler.holding``): a dead daemon's posts are
 taken over within seconds, and a paused one sends nothing for posts taken from it. Every
-minute it renews the connected credentials about to expire (``scheduler.renewal``).
+minute it renews the connected credentials about to expire (``scheduler.renewal``), and each
+``[[feeds]]`` entry is read at its interval, its new items sent to review (``scheduler.news_feeds``).
 
 Every database call runs on one thread of its own, so the event loop never blocks on it and
 writes from this process never contend with each other. A database that cannot take writes for
@@ -38,6 +39,7 @@ from sqlmodel import Session
 
 from drafts.config import Config
 from drafts.errors import StorageUnavailable
+from drafts.rendering import TemplateLibrary
 from drafts.storage import Database
 from drafts.times import utcnow
 from scheduler.attempt_data import Claim, Result
@@ -48,6 +50,7 @@ from scheduler.due import next_wake, pending_work
 from scheduler.heartbeat import Worker
 from scheduler.holding import Heartbeat, LeaseLost, sending_for
 from scheduler.media_spool import MediaSpool, media_links
+from scheduler.news_feeds import FeedReader
 from scheduler.notifications.outbox import DeliveryPolicy
 from scheduler.notifications.sending import Notifier
 from scheduler.platforms.base import JobImage
@@ -75,6 +78,7 @@ class DaemonSettings:
     batch_window: float = 0.005  # seconds; see Daemon._gather_more_results
     storage_retry: timedelta = timedelta(seconds=1)  # the first wait when the database refuses
     renewal_every: timedelta = timedelta(minutes=1)  # a round of scheduler.renewal
+    feed_check: timedelta = timedelta(minutes=1)  # at most this long between looks at the feeds
     notifications: DeliveryPolicy = field(default_factory=DeliveryPolicy)  # when to notify
 
     @classmethod
@@ -155,6 +159,8 @@ class Daemon:
         self._notifier = Notifier(
             config, self._keep_books, policy=self.settings.notifications, now=now
         )
+        library = TemplateLibrary.default(config.template_folders)
+        self._feeds = FeedReader(config, self._keep_books, library=library, now=now)
 
     def stop(self) -> None:
         """Stop claiming; in-flight requests finish and are recorded before ``run`` returns."""
@@ -193,12 +199,14 @@ class Daemon:
         heartbeat = asyncio.create_task(self._heartbeat.keep_beating())
         renewing = asyncio.create_task(self._keep_renewing(client))
         notifying = asyncio.create_task(self._keep_notifying())
+        reading = asyncio.create_task(self._keep_reading_feeds(client))
         try:
             await self._loop(client, clock)
         finally:
             self._stopping.set()  # a drain ends here too; a renewal under way is finished
             await renewing
             await notifying
+            await reading
             if self._in_flight:
                 await asyncio.gather(*self._in_flight.values(), return_exceptions=True)
             recorded = await self._record_before_exit()
@@ -258,6 +266,21 @@ class Daemon:
                 trace = scrub(traceback.format_exc())
                 log.error("a round of token renewals failed inside Tidings\n%s", trace)
             await self._pause(self.settings.renewal_every.total_seconds())
+
+    async def _keep_reading_feeds(self, client: httpx.AsyncClient) -> None:
+        """Each news feed read when its interval is up, off the publishing path, until the
+        daemon stops (a drain reads none: it only empties the queue)."""
+        while not self._stopping.is_set() and not self.drain and self.config.feeds:
+            wait = self.settings.feed_check.total_seconds()
+            try:
+                next_due = await self._feeds.round(client)
+                wait = wait if next_due is None else min(next_due, wait)
+            except StorageUnavailable:  # only once told to stop, after waiting a lease
+                return
+            except Exception:  # a bug of ours: publishing goes on, and so do the reads
+                trace = scrub(traceback.format_exc())
+                log.error("a round of news feed reads failed inside Tidings\n%s", trace)
+            await self._pause(max(wait, 1.0))
 
     async def _keep_notifying(self) -> None:
         """A round of notifications at once, then every few seconds until the daemon stops;

@@ -1,0 +1,190 @@
+"""News feeds into review: a feed served on loopback, read as the daemon reads it; each new
+item one draft in review, a 304 nothing, a broken feed a problem kept for the Channels page."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlmodel import Session, col, select
+
+from drafts.config import Config
+from drafts.lifecycle import DraftStatus
+from drafts.models import Draft, NewsFeed, NewsFeedItem, Post, User
+from drafts.rendering import TemplateLibrary
+from drafts.storage import Database
+from drafts.times import utcnow
+from scheduler.news_feeds import FeedReader, url_hash
+from tests.conftest import TEST_CONFIG, make_config
+from tests.integration.feed_server import FeedServer, atom, feed_server, rss
+
+FEED_TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "feeds"
+HARBOUR = (
+    "harbour-1",
+    "Harbour walk opens",
+    "<p>The <b>harbour</b> walk opens on Tuesday &amp; stays open.</p>",
+)
+LIBRARY = ("library-2", "Library hours", "<p>Open until 21:00 on Wednesdays.</p>")
+FORUM = ("forum-3", "Bicycle forum", "Spring forum on shared bicycles.")
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[FeedServer]:
+    folder = tmp_path / "served"
+    folder.mkdir()
+    with feed_server(folder) as server:
+        yield server
+
+
+def feed_config(
+    url: str, *, feed: str = 'channels = ["linkedin"]\nlanguages = ["en", "ko"]'
+) -> Config:
+    """The test channels, the sample ``news`` templates and one feed at ``url``."""
+    general = f'database = "sqlite:///unused.db"\ntemplates = "{FEED_TEMPLATES}"'
+    text = TEST_CONFIG.replace('database = "sqlite:///unused.db"', general)
+    return make_config(f'{text}\n[[feeds]]\nurl = "{url}"\ntemplate = "news"\n{feed}\n')
+
+
+def read_once(database: Database, config: Config) -> list[int]:
+    """One read of the config's only feed, as the daemon reads it; the new drafts' ids."""
+
+    async def in_transaction(work: Callable[[Session], Any]) -> Any:
+        with database.writing() as session:
+            return work(session)
+
+    async def read() -> list[int]:
+        library = TemplateLibrary.default(config.template_folders)
+        reader = FeedReader(config, in_transaction, library=library, now=utcnow)
+        (feed,) = config.feeds
+        with database.reading() as session:
+            state = session.get(NewsFeed, url_hash(feed.url))
+        async with httpx.AsyncClient(timeout=5) as client:
+            return await reader.read(client, feed, state)
+
+    return asyncio.run(read())
+
+
+def drafts(database: Database) -> list[Draft]:
+    with database.reading() as session:
+        return list(session.exec(select(Draft).order_by(col(Draft.id))))
+
+
+def texts(database: Database, draft_id: int) -> dict[str, str]:
+    with database.reading() as session:
+        posts = session.exec(select(Post).where(Post.draft_id == draft_id))
+        return {post.language: post.text for post in posts}
+
+
+def feed_state(database: Database, url: str) -> NewsFeed:
+    with database.reading() as session:
+        state = session.get(NewsFeed, url_hash(url))
+    assert state is not None
+    return state
+
+
+def test_each_new_item_becomes_one_draft_in_review_and_a_304_adds_nothing(
+    database: Database, served: FeedServer
+) -> None:
+    url = served.write("news.rss", rss(HARBOUR, LIBRARY))
+    config = feed_config(url)
+    first = read_once(database, config)
+    assert len(first) == 2
+    found = drafts(database)
+    assert [(d.title, d.status) for d in found] == [
+        ("Harbour walk opens", DraftStatus.IN_REVIEW),
+        ("Library hours", DraftStatus.IN_REVIEW),
+    ]
+    harbour = texts(database, found[0].id or 0)
+    assert "The harbour walk opens on Tuesday & stays open." in harbour["en"]  # HTML gone
+    assert "https://news.example.org/harbour-1" in harbour["ko"]
+    with database.reading() as session:
+        author = session.get(User, found[0].author_id)
+    assert author is not None and (author.name, author.password_hash) == ("daemon", None)
+
+    served.write("news.rss", rss(FORUM, HARBOUR, LIBRARY))
+    second = read_once(database, config)
+    assert [d.title for d in drafts(database) if d.id in second] == ["Bicycle forum"]
+    assert served.answers[-1][2] == 200  # the etag it sent was the old content's
+
+    assert read_once(database, config) == []
+    path, asked, status = served.answers[-1]
+    assert (path, status) == ("/news.rss", 304)
+    assert asked == feed_state(database, url).etag
+    assert len(drafts(database)) == 3
+    with database.reading() as session:
+        rows = session.exec(select(NewsFeedItem).where(NewsFeedItem.url_hash == url_hash(url)))
+        assert sorted(row.guid for row in rows) == ["forum-3", "harbour-1", "library-2"]
+
+
+def test_an_atom_feed_with_korean_titles(database: Database, served: FeedServer) -> None:
+    items = (
+        ("urn:city:news:1", "해운대 산책로 개장", "<p>새 산책로가 <em>화요일</em>에 열립니다.</p>"),
+        ("urn:city:news:2", "도서관 운영 시간", "수요일에는 밤 9시까지 문을 엽니다."),
+    )
+    config = feed_config(served.write("news.atom", atom(*items)))
+    added = read_once(database, config)
+    assert [d.title for d in drafts(database)] == ["해운대 산책로 개장", "도서관 운영 시간"]
+    korean = texts(database, added[0])["ko"]
+    assert korean.startswith("📰 해운대 산책로 개장")
+    assert "새 산책로가 화요일에 열립니다." in korean
+    assert "자세히 보기: https://news.example.org/1" in korean
+
+
+def test_the_same_items_read_by_two_daemons_become_drafts_once(
+    database: Database, served: FeedServer
+) -> None:
+    config = feed_config(served.write("news.rss", rss(HARBOUR, LIBRARY)))
+    read_once(database, config)
+    with database.writing() as session:  # as if another daemon had not seen this daemon's read
+        state = session.get(NewsFeed, url_hash(config.feeds[0].url))
+        assert state is not None
+        state.etag = None
+    assert read_once(database, config) == []
+    assert len(drafts(database)) == 2
+
+
+@pytest.mark.parametrize(
+    ("name", "body", "problem"),
+    [
+        ("missing.rss", None, "HTTP 404"),
+        ("page.html", "<html><body><p>Our news page</p></body></html>", "not an RSS or Atom feed"),
+    ],
+)
+def test_a_broken_feed_is_a_problem_kept_and_nothing_added(
+    database: Database, served: FeedServer, name: str, body: str | None, problem: str
+) -> None:
+    url = served.write(name, body) if body is not None else served.url(name)
+    config = feed_config(url)
+    assert read_once(database, config) == []
+    state = feed_state(database, url)
+    assert state.problem is not None and problem in state.problem
+    assert drafts(database) == []
+
+
+def test_an_unreachable_feed_is_a_problem(database: Database) -> None:
+    url = "http://127.0.0.1:9/news.rss"  # the discard port: nothing listens there
+    read_once(database, feed_config(url))
+    assert "cannot be reached" in (feed_state(database, url).problem or "")
+
+
+def test_an_item_whose_draft_cannot_go_to_review_is_named_and_not_tried_again(
+    database: Database, served: FeedServer
+) -> None:
+    long_summary = "A very long summary. " * 200  # far over X's 280 characters
+    url = served.write("news.rss", rss(("long-1", "Long read", long_summary), LIBRARY))
+    config = feed_config(url, feed='channels = ["linkedin", "x-en"]\nlanguages = ["en"]')
+    read_once(database, config)
+    assert [d.title for d in drafts(database)] == ["Library hours"]
+    problem = feed_state(database, url).problem or ""
+    assert "item 'Long read'" in problem
+    with database.reading() as session:
+        row = session.exec(select(NewsFeedItem).where(NewsFeedItem.guid == "long-1")).one()
+    assert row.draft_id is None
+    served.write("news.rss", rss(("long-1", "Long read", long_summary), LIBRARY, FORUM))
+    read_once(database, config)
+    assert [d.title for d in drafts(database)] == ["Library hours", "Bicycle forum"]
+    assert feed_state(database, url).problem is None

@@ -56,7 +56,8 @@ def feed_user(session: Session, token: str) -> User | None:
     return session.exec(query).first()
 
 
-def feed_url(config: Config, token: str) -> str:
-    """The link to give a calendar program: on ``[web] public_url`` when it is set, else the
-    path alone (to put after the web app's address)."""
-    return f"{config.web.public_url or ''}{FEED_PATH}?{urlencode({'token': token})}"
+def feed_url(config: Config, token: str, *, origin: str = "") -> str:
+    """The link to give a calendar program: on ``[web] public_url`` when it is set, else on
+    ``origin`` (the address the page was asked at; empty: the path alone)."""
+    base = config.web.public_url or origin.rstrip("/")
+    return f"{base}{FEED_PATH}?{urlencode({'token': token})}"

@@ -2,9 +2,9 @@
 
 Requests pass, outermost first: security headers → the signed session cookie → the 500 page
 for a bug → the CSRF check on every unsafe request → no NUL in a query or form → the login
-check on every page but /login, /static, the signed /media links and the probes (/healthz,
-/readyz, /metrics: ``health``) → the routes. Errors become pages (``error_pages``), never
-tracebacks.
+check on every page but /login, /static, the signed /media links, the probes (/healthz,
+/readyz, /metrics: ``health``) and the calendar feed (its token is its credential:
+``calendar_feed``) → the routes. Errors become pages (``error_pages``), never tracebacks.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from scheduler.media_links import media_link_key
 from tidings.web import (
     auth,
     calendar,
+    calendar_feed,
     channels_page,
     compose,
     connect_page,
@@ -110,6 +111,7 @@ def create_app(
         *import_page.routes(web),
         *preferences.routes(web),
         *calendar.routes(web),
+        *calendar_feed.routes(web),
         *outcomes.routes(web),
         *channels_page.routes(web),
         *users_page.routes(web),

@@ -56,7 +56,8 @@ log = logging.getLogger("tidings.web")
 USER = "user"  # the user's id: only to choose the language of a page shown before the login check
 KEY = "key"  # the session's key: the login check looks it up in the database
 TIMEZONE = "timezone"
-PUBLIC_PATHS = frozenset({"/login", "/healthz", "/readyz", "/metrics"})  # see web.health
+# The probes (web.health) and the calendar feed, whose token is its credential (web.calendar_feed).
+PUBLIC_PATHS = frozenset({"/login", "/healthz", "/readyz", "/metrics", "/calendar.ics"})
 PUBLIC_PREFIXES = ("/static/", "/media/")
 WRONG = N_("That name and password do not match an account that may log in here.")
 

@@ -34,6 +34,7 @@ from drafts.storage import Database
 from drafts.times import zone
 from drafts.users import Role, set_language
 from tidings.web.auth import TIMEZONE, Viewer, safe_next
+from tidings.web.calendar_feed import feed_link_made
 from tidings.web.compose_page import SEE_FIELDS
 from tidings.web.context import WebContext, off_loop
 from tidings.web.pages import flash
@@ -159,6 +160,7 @@ def routes(web: WebContext) -> list[Route]:
             email=email,
             events=notices.events,
             events_shown=EVENTS_SHOWN,
+            feed_link_made=await off_loop(feed_link_made, web.database, request.state.viewer),
         )
 
     async def preferences(request: Request) -> Response:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from drafts.errors import ReviewError
+from drafts.messages import N_, Word, said
 
 
 class DraftStatus(StrEnum):
@@ -64,10 +65,38 @@ UPCOMING_POST_STATUSES = frozenset(
 )
 
 
+# A refusal names a status and an action as the command line types them (``in_review``,
+# ``request-changes``); marked here so the web's catalogue says each in the viewer's words.
+STATUS_WORDS: dict[str, str] = {
+    D.DRAFT: N_("draft"),
+    D.IN_REVIEW: N_("in_review"),
+    D.CHANGES_REQUESTED: N_("changes_requested"),
+    D.APPROVED: N_("approved"),
+    D.SCHEDULED: N_("scheduled"),
+    D.DONE: N_("done"),
+    D.CANCELLED: N_("cancelled"),
+}
+ACTION_WORDS: dict[str, str] = {
+    "edit": N_("edit"),
+    "submit": N_("submit"),
+    "approve": N_("approve"),
+    "request-changes": N_("request-changes"),
+    "schedule": N_("schedule"),
+    "unschedule": N_("unschedule"),
+    "cancel": N_("cancel"),
+}
+NOT_NOW = N_("draft %(id)s is %(status)s; %(action)s needs a draft that is %(allowed)s")
+EITHER = N_("%(some)s or %(last)s")
+
+
 def require_action(draft_id: int, status: str, action: str) -> None:
     """Raise ``ReviewError`` unless a draft in ``status`` may undergo ``action``."""
     allowed = DRAFT_ACTIONS[action]
     if status in allowed:
         return
-    names = " or ".join(sorted(allowed))
-    raise ReviewError(f"draft {draft_id} is {status}; {action} needs a draft that is {names}")
+    names = [said(STATUS_WORDS[name]) for name in sorted(allowed)]
+    listed = names[0]
+    for name in names[1:]:
+        listed = said(EITHER, some=listed, last=name)
+    words: dict[str, Word] = {"id": draft_id, "status": said(STATUS_WORDS.get(status, status))}
+    raise ReviewError(said(NOT_NOW, **words, action=said(ACTION_WORDS[action]), allowed=listed))

@@ -21,6 +21,7 @@ from sqlmodel import Session, col, select
 
 from drafts.channels import Channel
 from drafts.media import EXTENSIONS, MAX_IMAGES, StoredImage
+from drafts.messages import N_, Said, said
 from drafts.models import ChannelState
 from drafts.text_rules.graphemes import count_graphemes
 from drafts.times import utcnow
@@ -37,6 +38,21 @@ PLATFORM_NAMES: Mapping[str, str] = {
     "telegram": "Telegram",
     "webhook": "the webhook",
 }
+# What an image is, and what a platform takes instead, each said as a sentence of its own.
+REFUSED = N_("%(fact)s; %(platform)s takes %(rule)s")
+TOO_OBLONG = N_("one side is %(ratio)s times the other (%(size)s)")
+OBLONG_RULE = N_("one side at most %(ratio)s times the other")
+A_FORMAT = N_("a %(format)s image")
+EITHER = N_("%(some)s or %(last)s")
+BYTES = N_("%(count)s bytes")
+BYTES_RULE = N_("at most %(count)s bytes")
+PIXELS = N_("%(count)s pixels (%(size)s)")
+PIXELS_RULE = N_("at most %(count)s pixels")
+WIDTH = N_("%(count)s pixels wide")
+WIDTH_RULE = N_("at most %(count)s pixels wide")
+SIDES = N_("width plus height is %(count)s (%(size)s)")
+SIDES_RULE = N_("width plus height of at most %(count)s")
+LONG_ALT = N_("alt text is %(length)s characters; %(platform)s takes %(most)s")
 NO_LEARNED: Mapping[str, Mapping[str, Any]] = MappingProxyType({})
 # What ``channels check`` may learn from a Mastodon instance, and how each value is checked.
 _COUNTS = ("image_size_limit", "image_matrix_limit", "max_media_attachments", "description_limit")
@@ -76,60 +92,73 @@ class ImageProfile:
         ratio = "-" if self.max_ratio is None else f"{self.max_ratio:g}"
         return f"{self.platform} {types} {numbers} ratio={ratio}"
 
-    def refusal(self, image: StoredImage) -> str | None:
+    def refusal(self, image: StoredImage) -> Said | None:
         """Why the platform would refuse these bytes (the first reason, an unfixable shape
         first), or None when it takes them."""
         problems = self.problems(image)
         if not problems:
             return None
         fact, rule = problems[0]
-        return f"{fact}; {self.name} takes {rule}"
+        return said(REFUSED, fact=fact, platform=self.name, rule=rule)
 
-    def problems(self, image: StoredImage) -> list[tuple[str, str]]:
+    def problems(self, image: StoredImage) -> list[tuple[Said, Said | str]]:
         """Every limit ``image`` breaks, as (what the image is, what the platform takes)."""
         width, height = image.width, image.height
         size = f"{width}×{height}"
-        found: list[tuple[str, str]] = []
+        found: list[tuple[Said, Said | str]] = []
         ratio = max(width, height) / max(1, min(width, height))
         if self.max_ratio is not None and ratio > self.max_ratio:
             found.append(
                 (
-                    f"one side is {ratio:.1f} times the other ({size})",
-                    f"one side at most {self.max_ratio:g} times the other",
+                    said(TOO_OBLONG, ratio=f"{ratio:.1f}", size=size),
+                    said(OBLONG_RULE, ratio=f"{self.max_ratio:g}"),
                 )
             )
         if image.content_type not in self.content_types:
             kind = FORMAT_NAMES.get(image.content_type, image.content_type)
-            found.append((f"a {kind} image", self._formats()))
+            found.append((said(A_FORMAT, format=kind), self._formats()))
         if self.max_bytes is not None and image.bytes > self.max_bytes:
-            found.append((f"{image.bytes:,} bytes", f"at most {self.max_bytes:,} bytes"))
+            found.append(
+                (
+                    said(BYTES, count=f"{image.bytes:,}"),
+                    said(BYTES_RULE, count=f"{self.max_bytes:,}"),
+                )
+            )
         if self.max_pixels is not None and width * height > self.max_pixels:
             found.append(
-                (f"{width * height:,} pixels ({size})", f"at most {self.max_pixels:,} pixels")
+                (
+                    said(PIXELS, count=f"{width * height:,}", size=size),
+                    said(PIXELS_RULE, count=f"{self.max_pixels:,}"),
+                )
             )
         if self.max_width is not None and width > self.max_width:
-            found.append((f"{width:,} pixels wide", f"at most {self.max_width:,} pixels wide"))
+            found.append(
+                (said(WIDTH, count=f"{width:,}"), said(WIDTH_RULE, count=f"{self.max_width:,}"))
+            )
         if self.max_side_sum is not None and width + height > self.max_side_sum:
             found.append(
                 (
-                    f"width plus height is {width + height:,} ({size})",
-                    f"width plus height of at most {self.max_side_sum:,}",
+                    said(SIDES, count=f"{width + height:,}", size=size),
+                    said(SIDES_RULE, count=f"{self.max_side_sum:,}"),
                 )
             )
         return found
 
-    def alt_problem(self, alt: str) -> str | None:
+    def alt_problem(self, alt: str) -> Said | None:
         """Why the platform would refuse ``alt`` as an image's alt text, or None."""
         if self.alt_limit is None:
             return None
         length = count_graphemes(alt) if self.alt_in_graphemes else len(alt)
         if length <= self.alt_limit:
             return None
-        return f"alt text is {length:,} characters; {self.name} takes {self.alt_limit:,}"
+        most = f"{self.alt_limit:,}"
+        return said(LONG_ALT, length=f"{length:,}", platform=self.name, most=most)
 
-    def _formats(self) -> str:
+    def _formats(self) -> Said | str:
         names = [FORMAT_NAMES[kind] for kind in EXTENSIONS if kind in self.content_types]
-        return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+        if len(names) == 1:
+            return names[0]
+        return said(EITHER, some=", ".join(names[:-1]), last=names[-1])
 
 
 def _profile(

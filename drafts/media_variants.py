@@ -53,7 +53,7 @@ def variant_for(
     if made is None:
         return original, None
     variant = keep(session, made)
-    change = _change(original, variant, profile.name, [rule for _, rule in problems])
+    change = _change(original, variant, profile.name, [str(rule) for _, rule in problems])
     session.merge(
         MediaVariant(
             source_sha256=original.sha256, profile=key, sha256=variant.sha256, change=change

@@ -52,6 +52,8 @@ NOT_UNSCHEDULED = N_(
     "draft %(id)s cannot be unscheduled now: its %(channel)s (%(language)s) post is being "
     "published; try again when it is out"
 )
+NO_SLOTS = N_("channel %(channel)s has no slots in config.toml; use --at TIME")
+NO_FREE_SLOT = N_("channel %(channel)s has no free slot before the draft expires")
 
 
 @dataclass(frozen=True)
@@ -212,7 +214,7 @@ def next_free_slot(
     channel = config.channel(channel_id)
     slots = channel.parsed_slots()
     if not slots:
-        raise ScheduleError(f"channel {channel_id} has no slots in config.toml; use --at TIME")
+        raise ScheduleError(said(NO_SLOTS, channel=channel_id))
     taken = _taken(session, channel_id, draft)
     candidates = islice(
         occurrences(slots, channel.zone(config.zone), now + SLOT_LEAD), SLOT_SEARCH_LIMIT
@@ -222,7 +224,7 @@ def next_free_slot(
             break
         if instant not in taken:
             return instant
-    raise ScheduleError(f"channel {channel_id} has no free slot before the draft expires")
+    raise ScheduleError(said(NO_FREE_SLOT, channel=channel_id))
 
 
 def _taken(session: Session, channel_id: str, draft: Draft) -> set[datetime]:

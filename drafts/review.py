@@ -25,7 +25,7 @@ from drafts.lifecycle import DraftStatus, PostStatus, require_action
 from drafts.media import PostImage
 from drafts.media_limits import learned_media_limits
 from drafts.media_plan import image_problems
-from drafts.messages import N_, Said, in_turn, said
+from drafts.messages import N_, Said, in_turn, problem, said
 from drafts.models import Draft, Post, Review, User
 from drafts.post_media import images_by_post, stored_image_rows
 from drafts.queueing import ScheduleRequest, schedule_draft
@@ -41,16 +41,29 @@ SEEN_DIGITS = 16
 SUBMIT_ACTION = "draft.submit"  # the audit entry of a submission: the inbox dates reviews by it
 NOT_SUBMITTED = N_("draft %(id)s cannot be submitted: %(problems)s")
 AT_POST = N_("%(channel)s (%(language)s): %(problem)s")  # one post's problem
+CHANGED_SINCE = N_(
+    "draft %(id)s changed since you opened it (you saw %(seen)s, it is now %(current)s): "
+    "read it again before approving"
+)
+ALREADY_APPROVED = N_("%(name)s has already approved draft %(id)s as it stands")
+NEED_COMMENT = N_("say what should change")
+NOT_A_HASH = N_(
+    "%(seen)s is not a content hash (at least %(count)s hex digits, "
+    "as `tidings draft show` prints it)"
+)
+OWN_DRAFT = N_(
+    "%(name)s wrote or edited draft %(id)s and may not review it "
+    "([review] allow_self_approval is off)"
+)
+NOT_AS_HASHED = N_("draft %(id)s: stored posts do not match its content hash")
 
 
 class StaleReview(ReviewError):
     """The reviewer decided on content the draft no longer has."""
 
     def __init__(self, draft_id: int, seen: str, current: str) -> None:
-        super().__init__(
-            f"draft {draft_id} changed since you opened it (you saw {seen[:SEEN_DIGITS]}, "
-            f"it is now {current[:SEEN_DIGITS]}): read it again before approving"
-        )
+        shown = {"seen": seen[:SEEN_DIGITS], "current": current[:SEEN_DIGITS]}
+        super().__init__(said(CHANGED_SINCE, id=draft_id, **shown))
         self.draft_id, self.seen, self.current = draft_id, seen, current
 
 
@@ -110,7 +123,7 @@ def approve(
     _refuse_self_approval(session, draft, reviewer, config)
     current = _current_approvals(session, draft)
     if reviewer.id in current:
-        raise ReviewError(f"{reviewer.name} has already approved draft {draft_id} as it stands")
+        raise ReviewError(said(ALREADY_APPROVED, name=reviewer.name, id=draft_id))
     posts = _verified_posts(session, draft)
     session.add(_review(draft, reviewer, APPROVED, comment, posts))
     approvals = len(current) + 1
@@ -160,7 +173,7 @@ def request_changes(
     """Send the draft back to its author with a comment; its posts are unscheduled."""
     require(reviewer, Capability.REVIEW)
     if not comment.strip():
-        raise ReviewError("comment: say what should change")
+        raise ReviewError(problem("comment", NEED_COMMENT))
     draft = get_draft(session, draft_id)
     require_action(draft_id, draft.status, "request-changes")
     _refuse_self_approval(session, draft, reviewer, config)
@@ -191,10 +204,7 @@ def contributors(session: Session, draft: Draft) -> set[str]:
 def _refuse_stale(draft: Draft, seen: str) -> None:
     seen = seen.strip().lower()
     if len(seen) < SEEN_DIGITS or len(seen) > 64 or any(c not in "0123456789abcdef" for c in seen):
-        raise ReviewError(
-            f"seen: {seen[:70]!r} is not a content hash (at least {SEEN_DIGITS} hex digits, "
-            "as `tidings draft show` prints it)"
-        )
+        raise ReviewError(problem("seen", NOT_A_HASH, seen=repr(seen[:70]), count=SEEN_DIGITS))
     if not draft.content_hash.startswith(seen):
         raise StaleReview(_id(draft), seen, draft.content_hash)
 
@@ -203,10 +213,7 @@ def _refuse_self_approval(session: Session, draft: Draft, reviewer: User, config
     if config.review.allow_self_approval:
         return
     if draft.author_id == reviewer.id or reviewer.name in contributors(session, draft):
-        raise ReviewError(
-            f"{reviewer.name} wrote or edited draft {draft.id} and may not review it "
-            "([review] allow_self_approval is off)"
-        )
+        raise ReviewError(said(OWN_DRAFT, name=reviewer.name, id=_id(draft)))
 
 
 def _current_approvals(session: Session, draft: Draft) -> set[int]:
@@ -227,7 +234,7 @@ def _verified_posts(session: Session, draft: Draft) -> list[dict[str, Any]]:
     posts = draft_posts(session, _id(draft))
     images = stored_image_rows(session, posts)
     if content_hash(posts, images) != draft.content_hash:
-        raise ReviewError(f"draft {draft.id}: stored posts do not match its content hash")
+        raise ReviewError(said(NOT_AS_HASHED, id=_id(draft)))
     return seen_texts(posts, images)
 
 

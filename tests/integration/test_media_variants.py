@@ -176,7 +176,7 @@ def test_a_shape_no_platform_takes_is_left_for_the_author_to_crop(database: Data
 
     assert variant(database, banner, profile) == (banner, None)
     refusal = profile.refusal(banner)
-    assert refusal is not None and refusal.startswith("one side is 21.0 times the other")
+    assert refusal is not None and str(refusal).startswith("one side is 21.0 times the other")
 
 
 def test_a_variant_for_an_instance_meets_what_it_said(database: Database) -> None:

@@ -229,7 +229,7 @@ def post_card(
         counts=counts,
         problems=tuple(c.problem for c in counts if c.problem is not None)
         + unseen
-        + tuple(image_problems(images, channel, config, media_limits)),
+        + tuple(tell(found) for found in image_problems(images, channel, config, media_limits)),
         status=post.status,
         due_at=post.due_at,
         channel_zone=channel.zone(config.zone),

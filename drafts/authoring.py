@@ -16,26 +16,30 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
+from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
 from drafts import audit_details
-from drafts.audit import record
+from drafts.audit import Entry, record, record_batch
 from drafts.composing import RenderedPost, compose, content_hash, rendered_images
 from drafts.config import Config
-from drafts.draft_file import DraftContent
+from drafts.draft_file import DraftContent, VariantContent
 from drafts.errors import NotFoundError, ReviewError
-from drafts.learned_limits import learned_limits
+from drafts.learned_limits import LearnedLimits, learned_limits
 from drafts.lifecycle import DraftStatus, PostStatus, require_action
 from drafts.media_plan import StoredMedia
 from drafts.media_store import CleanImage, keep
 from drafts.messages import EDIT_BACK_TO_REVIEW, EDIT_CHANGED, EDIT_UNCHANGED, NO_DRAFT, said
 from drafts.models import Draft, Post, User, Variant, could_be_id
-from drafts.post_media import store_post_images
+from drafts.post_media import add_post_images, store_post_images
 from drafts.rendering import TemplateLibrary
 from drafts.review_events import review_requested
 from drafts.revisions import keep_revision
 from drafts.times import utcnow
 from drafts.users import Capability, name_of, require
+
+_variant_table = Variant.__table__  # type: ignore[attr-defined]
+_post_table = Post.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -68,11 +72,14 @@ def add_draft(
     config: Config,
     library: TemplateLibrary,
     images: Sequence[CleanImage] = (),
+    learned: LearnedLimits | None = None,
 ) -> Draft:
     """Store a new draft and its posts; the draft starts in status ``draft``. ``images`` are
-    the cleaned files its ``[[media]]`` entries name (``drafts.media_files.read_media``)."""
+    the cleaned files its ``[[media]]`` entries name (``drafts.media_files.read_media``);
+    ``learned`` the channels' reported limits, when the caller adding many drafts read them
+    once (None: read here)."""
     require(author, Capability.WRITE)
-    posts = _compose(session, content, config, library, images)
+    posts = _compose(session, content, config, library, images, learned)
     digest = content_hash(posts, rendered_images(posts))
     draft = Draft(
         status=DraftStatus.DRAFT,
@@ -82,9 +89,10 @@ def add_draft(
     )
     session.add(draft)
     session.flush()
-    _store(session, _id(draft), content, posts)
+    _insert_new(session, _id(draft), content, posts)
     keep_revision(session, _id(draft), digest, posts, rendered_images(posts))
-    record(session, actor=author.name, action="draft.add", draft_id=draft.id, detail=content.title)
+    added = Entry(draft_id=draft.id, post_id=None, action="draft.add", detail=content.title)
+    record_batch(session, [added], actor=author.name, at=utcnow())
     return draft
 
 
@@ -143,11 +151,13 @@ def _compose(
     config: Config,
     library: TemplateLibrary,
     images: Sequence[CleanImage],
+    learned: LearnedLimits | None = None,
 ) -> list[RenderedPost]:
     for image in images:
         keep(session, image)
     planner = StoredMedia(session) if content.media else None
-    return compose(content, config, library, learned_limits(session), planner)
+    limits = learned_limits(session) if learned is None else learned
+    return compose(content, config, library, limits, planner)
 
 
 def draft_posts(session: Session, draft_id: int) -> list[Post]:
@@ -200,6 +210,37 @@ def _content_columns(content: DraftContent) -> dict[str, Any]:
     }
 
 
+def _insert_new(
+    session: Session, draft_id: int, content: DraftContent, posts: list[RenderedPost]
+) -> None:
+    """A new draft's variants, posts and images, one statement per table: with nothing stored
+    to match there is nothing to read or delete first (an import adds thousands of drafts)."""
+    connection = session.connection()
+    variants = [
+        {"draft_id": draft_id, "language": variant.language, **_variant_columns(variant)}
+        for variant in content.variants
+    ]
+    returned = connection.execute(
+        insert(_variant_table).returning(_variant_table.c.id, _variant_table.c.language),
+        variants,
+    )
+    variant_ids = {row.language: row.id for row in returned}
+    rows = [
+        {
+            "draft_id": draft_id,
+            "channel": post.channel,
+            "language": post.language,
+            "status": PostStatus.PENDING,
+            **_post_columns(post, variant_ids[post.language]),
+        }
+        for post in posts
+    ]
+    p = _post_table.c
+    returned = connection.execute(insert(_post_table).returning(p.id, p.channel, p.language), rows)
+    post_ids = {(row.channel, row.language): row.id for row in returned}
+    add_post_images(session, {post_ids[post.channel, post.language]: post.images for post in posts})
+
+
 def _store(
     session: Session, draft_id: int, content: DraftContent, posts: list[RenderedPost]
 ) -> None:
@@ -210,21 +251,18 @@ def _store(
         for p in session.exec(select(Post).where(Post.draft_id == draft_id))
     }
     for post in posts:
+        columns = _post_columns(post, variant_ids[post.language])
         row = stored.pop((post.channel, post.language), None)
         if row is None:
             row = Post(
                 draft_id=draft_id,
-                variant_id=variant_ids[post.language],
                 channel=post.channel,
-                platform=post.platform,
                 language=post.language,
-                text=post.text,
-                length=post.length,
                 status=PostStatus.PENDING,
+                **columns,
             )
-        row.variant_id = variant_ids[post.language]
-        row.platform, row.text = post.platform, post.text
-        row.length, row.length_limit = post.length, post.limit
+        for key, value in columns.items():
+            setattr(row, key, value)
         row.updated_at = utcnow()
         session.add(row)
         session.flush()
@@ -233,6 +271,17 @@ def _store(
         session.delete(gone)
     session.flush()
     _drop_unused_variants(session, draft_id, set(variant_ids.values()))
+
+
+def _post_columns(post: RenderedPost, variant_id: int) -> dict[str, Any]:
+    """What a stored post takes from its rendering, new or edited."""
+    return {
+        "variant_id": variant_id,
+        "platform": post.platform,
+        "text": post.text,
+        "length": post.length,
+        "length_limit": post.limit,
+    }
 
 
 def _store_variants(session: Session, draft_id: int, content: DraftContent) -> dict[str, int]:
@@ -244,13 +293,21 @@ def _store_variants(session: Session, draft_id: int, content: DraftContent) -> d
         row = existing.get(variant.language) or Variant(
             draft_id=draft_id, language=variant.language
         )
-        row.text = variant.text
-        row.fields = {name: _jsonable(value) for name, value in variant.fields.items()}
-        row.channel_texts = dict(variant.channel_texts)
+        for key, value in _variant_columns(variant).items():
+            setattr(row, key, value)
         session.add(row)
         session.flush()
         ids[variant.language] = _id(row)
     return ids
+
+
+def _variant_columns(variant: VariantContent) -> dict[str, Any]:
+    """What a stored variant takes from the draft's content in its language."""
+    return {
+        "text": variant.text,
+        "fields": {name: _jsonable(value) for name, value in variant.fields.items()},
+        "channel_texts": dict(variant.channel_texts),
+    }
 
 
 def _drop_unused_variants(session: Session, draft_id: int, keep: set[int]) -> None:

@@ -38,6 +38,7 @@ from drafts.authoring import add_draft
 from drafts.config import Config
 from drafts.draft_file import DraftContent, read_draft_file
 from drafts.errors import DraftError, ReviewError, TidingsError
+from drafts.learned_limits import LearnedLimits, learned_limits
 from drafts.media_files import read_media
 from drafts.media_store import CleanImage
 from drafts.messages import N_, Item, Problem, Problems, Said, said
@@ -452,9 +453,10 @@ def _add_all(
 ) -> list[CreatedDraft]:
     created: list[CreatedDraft] = []
     found: list[RowProblem] = []
+    learned = learned_limits(session)  # the same for every row of the one transaction
     for each in planned:
         try:
-            created.append(_add_one(session, each, author, config, library, submit))
+            created.append(_add_one(session, each, author, config, library, learned, submit))
         except ReviewError as error:
             found.append(RowProblem(each.row, "", _not_submitted(error)))
         except TidingsError as error:
@@ -479,6 +481,7 @@ def _add_one(
     author: User,
     config: Config,
     library: TemplateLibrary,
+    learned: LearnedLimits,
     submit: bool,
 ) -> CreatedDraft:
     content = planned.content
@@ -489,6 +492,7 @@ def _add_one(
         config=config,
         library=library,
         images=planned.images,
+        learned=learned,
     )
     assert draft.id is not None
     if submit:

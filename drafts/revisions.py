@@ -17,6 +17,8 @@ from drafts.composing import ImageRows, PostText
 from drafts.models import DraftRevision
 from drafts.times import utcnow
 
+_revision_table = DraftRevision.__table__  # type: ignore[attr-defined]
+
 
 def keep_revision(
     session: Session,
@@ -38,8 +40,8 @@ def keep_revision(
     from sqlalchemy.dialects import postgresql, sqlite
 
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    statement = insert(DraftRevision).values(**row).on_conflict_do_nothing()
-    session.execute(statement)
+    statement = insert(_revision_table).values(**row).on_conflict_do_nothing()
+    session.connection().execute(statement)  # Core: no ORM bookkeeping for a row never read back
 
 
 def revision_texts(session: Session, draft_id: int, digest: str) -> list[dict[str, Any]] | None:

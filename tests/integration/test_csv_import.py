@@ -9,6 +9,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from sqlalchemy import event
 
 from drafts.authoring import draft_posts
 from drafts.config import Config
@@ -194,6 +195,32 @@ def test_many_rows_import_in_one_transaction(
     assert [each.row for each in created] == list(range(2, 302))
     with database.reading() as session:
         assert len(draft_posts(session, created[-1].id or 0)) == 4
+
+
+def test_an_import_reads_learned_limits_once_and_only_inserts(
+    database: Database, mina: User, config: Config, library: TemplateLibrary
+) -> None:
+    """Adding new drafts has nothing stored to match: no DELETE, no read of posts or variants,
+    and the channels' learned limits read once for the file, not once a row."""
+    rows = [f"Notice {n},update,linkedin mastodon,Notice {n}.,공지 {n}.," for n in range(20)]
+    table = read_table("\n".join([HEADER, *rows]).encode(), "many.csv")
+    planned = check_rows(table, folder=None, config=config, library=library, now=utcnow())
+    statements: list[str] = []
+
+    def seen(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        statements.append(" ".join(statement.split()))
+
+    event.listen(database.engine, "before_cursor_execute", seen)
+    try:
+        store_drafts(
+            database, planned, name="many.csv", author=mina, config=config, library=library
+        )
+    finally:
+        event.remove(database.engine, "before_cursor_execute", seen)
+    assert [each for each in statements if each.startswith("DELETE")] == []
+    assert len([each for each in statements if "FROM channel_state" in each]) == 1
+    reads = ("FROM post ", "FROM variant ")
+    assert [each for each in statements if any(read in each + " " for read in reads)] == []
 
 
 def test_an_uploaded_file_cannot_name_images(config: Config, library: TemplateLibrary) -> None:

@@ -3,6 +3,7 @@ and ``queue``."""
 
 from __future__ import annotations
 
+import sys
 from datetime import datetime
 from itertools import groupby
 from typing import Annotated
@@ -12,6 +13,7 @@ import typer
 from rich.text import Text
 
 from drafts.authoring import get_draft
+from drafts.calendar_feed import calendar_ics
 from drafts.config import Config
 from drafts.errors import ScheduleError
 from drafts.learned_limits import learned_limits
@@ -149,10 +151,26 @@ def queue(
     timezone: Annotated[
         str | None, typer.Option("--tz", help="Show times in this IANA timezone.")
     ] = None,
+    ics: Annotated[
+        bool,
+        typer.Option(
+            "--ics",
+            help="Print the calendar feed (RFC 5545) instead: every channel, each in its zone.",
+        ),
+    ] = False,
 ) -> None:
     """Upcoming posts in time order, per channel (JSON: one list, times in UTC)."""
     context = app_context(ctx)
     config = context.config
+    if ics:
+        if channel is not None or timezone is not None or context.json:
+            raise ScheduleError(
+                "ics: the calendar has every channel, each in its own zone: give --ics without --channel, --tz or --json"
+            )
+        with context.reading() as session:
+            feed = calendar_ics(session, config=config, now=context.now())
+        sys.stdout.buffer.write(feed)
+        return
     if channel is not None:
         config.channel(channel)
     try:

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from drafts.errors import TidingsError
+from drafts.feed_tokens import feed_url, new_feed_token
 from drafts.notification_preferences import (
     parse_email,
     parse_events,
@@ -41,7 +42,7 @@ _TIMEZONE = typer.Option(
 app = typer.Typer(
     help=(
         "Add and list users, set a password, unlock a user locked out by failed logins, set "
-        "where and what a user is notified."
+        "where and what a user is notified, make a user's calendar feed link."
     ),
     no_args_is_help=True,
 )
@@ -206,6 +207,38 @@ def notify(
     muted = f"; turned off: {', '.join(user.muted_events)}" if user.muted_events else ""
     where = f" at {user.email}" if user.email else " (no e-mail address: chat only)"
     say(f"{user.name} is notified{where} of: {listed}{muted}.")
+
+
+@app.command("feed-token")
+def feed_token(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Whose calendar feed link.")],
+    renew: Annotated[
+        bool, typer.Option("--renew", help="Make a new link; the old one stops working.")
+    ] = False,
+) -> None:
+    """Make a user's calendar feed link (yourself, or anyone as an admin, with --as), shown
+    once: only its hash is kept. With --renew, a new one ends the old one."""
+    context = app_context(ctx)
+    with context.writing() as session:
+        had_link = find_user(session, name).feed_token_hash is not None
+        token = None
+        if renew or not had_link:
+            token = new_feed_token(session, name=name, actor=context.actor(session))
+    url = feed_url(context.config, token) if token is not None else None
+    if context.json:
+        emit_json({"name": name, "url": url, "renewed": had_link and token is not None})
+    elif url is None:
+        say(
+            f"{name} has a calendar feed link; it is kept hashed and cannot be shown again: "
+            f"`tidings user feed-token {name} --renew` makes a new one (the old one stops working)."
+        )
+    else:
+        ended = " (the old link no longer works)" if had_link else ""
+        say(f"Calendar feed link for {name}{ended}, shown this once:")
+        say(f"  {url}")
+        if context.config.web.public_url is None:
+            say("Put the web app's address before it; set [web] public_url to have it here.")
 
 
 @app.command("list")

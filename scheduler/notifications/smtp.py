@@ -95,15 +95,20 @@ def send_mail(server: MailServer, email: EmailMessage, *, timeout: float) -> Non
 def _password(server: MailServer) -> str:
     if server.user is None:
         return ""
-    name = server.password_env
-    password = os.environ.get(name, "") if name else ""
-    if not password:
-        raise MailError(
-            f"smtp_url logs in as {server.user}, but "
-            + (f"{name} is not set" if name else "notifications.smtp_password_env is not given")
-        )
+    if problem := password_problem(server):
+        raise MailError(problem)
+    password = os.environ[server.password_env or ""]
     remember(password)
     return password
+
+
+def password_problem(server: MailServer) -> str | None:
+    """Why the server's login has no password (None: it has one, or logs in as nobody)."""
+    name = server.password_env
+    if server.user is None or (name and os.environ.get(name)):
+        return None
+    missing = f"{name} is not set" if name else "notifications.smtp_password_env is not given"
+    return f"notifications.smtp_url logs in as {server.user}, but {missing}"
 
 
 def _said(error: BaseException) -> str:

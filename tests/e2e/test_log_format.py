@@ -145,3 +145,73 @@ def _answers(url: str, status: int) -> bool:
         return httpx.get(url, timeout=2.0).status_code == status
     except httpx.TransportError:
         return False
+
+
+STARTING = """[tidings]
+timezone = "UTC"
+database = "{url}"
+[scheduler]
+lease_seconds = 30
+[notifications]
+smtp_url = "smtp://tidings@127.0.0.1:2525"
+smtp_password_env = "TIDINGS_T_NO_SMTP_PASSWORD"
+chat_webhook_env = "TIDINGS_T_NO_CHAT_HOOK"
+"""
+SMTP_UNSET = (
+    "notifications.smtp_url logs in as tidings, but TIDINGS_T_NO_SMTP_PASSWORD is not set: "
+    "no e-mail can be sent"
+)
+CHAT_UNSET = (
+    "notifications.chat_webhook_env names TIDINGS_T_NO_CHAT_HOOK, which is not set: "
+    "no chat message can be sent"
+)
+
+
+def run_starting(folder: Path, database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """``tidings run --drain ARGS`` with a retired setting and notifications lacking their
+    secrets in the environment."""
+    path = folder / "config.toml"
+    path.write_text(STARTING.format(url=database_url), encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TIDINGS_T_NO_")}
+    return subprocess.run(
+        [sys.executable, "-m", "tidings", "run", "--config", str(path), "--drain", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+
+
+@SQLITE_ONLY
+def test_start_up_warnings_are_json_lines_in_json_and_plain_lines_in_plain(
+    database: Database, tmp_path: Path
+) -> None:
+    started = run_starting(tmp_path, database.url, "--log-format", "json")
+    assert started.returncode == 0, started.stderr
+    warnings = [line for line in json_lines(started.stderr) if line["level"] == "warning"]
+    events = [str(line["event"]) for line in warnings]
+    assert "[scheduler] lease_seconds is no longer used (remove it)" in events[0]
+    assert events[1:] == [SMTP_UNSET, CHAT_UNSET]
+    for line in warnings:
+        in_utc(line["time"])
+
+    plain = run_starting(tmp_path, database.url)
+    assert plain.returncode == 0, plain.stderr
+    lines = plain.stderr.splitlines()
+    assert lines[1:] == [f"warning: {SMTP_UNSET}", f"warning: {CHAT_UNSET}"]
+
+
+def test_a_problem_that_stops_the_daemon_is_a_json_line_in_json(tmp_path: Path) -> None:
+    empty = f"sqlite:///{tmp_path / 'empty.db'}"
+    stopped = run_starting(tmp_path, empty, "--log-format", "json")
+    assert stopped.returncode == 1
+    *warnings, error = json_lines(stopped.stderr)
+    assert [line["level"] for line in warnings] == ["warning"] * 3
+    assert (
+        error["level"] == "error"
+        and error["event"] == f"database {empty} is empty: run `tidings init`"
+    )
+
+    plain = run_starting(tmp_path, empty)
+    assert plain.returncode == 1
+    assert plain.stderr.splitlines()[-1] == f"error: database {empty} is empty: run `tidings init`"

@@ -12,7 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from drafts.times import show
-from tidings.cli.console import emit_json, out
+from tidings.cli.console import emit_json, err, out
 from tidings.cli.context import app_context
 from tidings.cli.views import PLATFORM_NAMES, iso
 
@@ -66,6 +66,7 @@ def check(
     where its credential comes from (a connection: by whom, when, scopes, renewal). A webhook
     has no such endpoint and is not called: a test message would be a real post."""
     from scheduler.channel_check import check_channels
+    from scheduler.notifications.settings_check import settings_problems
     from scheduler.vault import check_vault_key
 
     context = app_context(ctx)
@@ -83,7 +84,10 @@ def check(
                 out.print()
             for line in health_lines(r, now, config.zone):
                 out.print(line, soft_wrap=False)  # wrapped by cells, never cut
-    if not all(r.reachable for r in results):
+    problems = settings_problems(config.notifications)
+    for problem in problems:  # beside the JSON on stdout, never in it
+        (err if context.json else out).print(Text(f"problem: {problem}"), soft_wrap=True)
+    if problems or not all(r.reachable for r in results):
         raise typer.Exit(1)
 
 

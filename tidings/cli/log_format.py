@@ -7,6 +7,11 @@ or the name a structured record gives itself, such as ``attempt``), then ``post`
 ``attempt`` and ``worker`` when the record carries them (``extra=``; a daemon stamps its worker
 on every record) and a structured record's other facts. Every text is scrubbed of the secrets
 this process has read, and control characters are escaped, as on the terminal.
+
+What a command says about itself while it starts (a setting it ignores, a problem that stops
+it) goes the same way: ``warning`` and ``errors_logged`` write the terminal's ``warning:`` and
+``error:`` lines in plain, and a record of their level in JSON, so a log collector never meets a
+line it cannot parse.
 """
 
 from __future__ import annotations
@@ -14,12 +19,16 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from enum import StrEnum
 
+from drafts.errors import TidingsError
 from scheduler.credentials import scrub
-from tidings.cli.console import InertLogFormatter, inert_json
+from tidings.cli.console import InertLogFormatter, inert_json, warn
+
+log = logging.getLogger("tidings.cli")
 
 # What a record may carry about the work it is about, in this order on a JSON line.
 CONTEXT = ("post", "channel", "attempt", "worker")
@@ -86,3 +95,25 @@ def log_to_stderr(log_format: LogFormat) -> logging.Handler:
     logging.getLogger().addHandler(handler)
     logging.getLogger("tidings").setLevel(logging.INFO)
     return handler
+
+
+def warning(log_format: LogFormat, message: str) -> None:
+    """Something that will go wrong later, said as the log is written; nothing stops."""
+    if log_format is LogFormat.JSON:
+        log.warning(message)
+    else:
+        warn(message)
+
+
+@contextmanager
+def errors_logged(log_format: LogFormat) -> Iterator[None]:
+    """In JSON, a problem that stops the command becomes an error record and exit status 1;
+    in plain it is left to the command line, which says it in one line too."""
+    if log_format is LogFormat.PLAIN:
+        yield
+        return
+    try:
+        yield
+    except TidingsError as error:
+        log.error(str(error))
+        raise SystemExit(1) from None

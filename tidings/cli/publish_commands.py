@@ -19,9 +19,15 @@ from drafts.post_media import images_by_post
 from drafts.times import show
 from scheduler.due import next_wake
 from scheduler.platforms.uploads import remote_media_id
-from tidings.cli.console import emit_json, out, say, visible, warn
+from tidings.cli.console import emit_json, out, say, visible
 from tidings.cli.context import app_context
-from tidings.cli.log_format import LogFormat, StampWorker, log_to_stderr
+from tidings.cli.log_format import (
+    LogFormat,
+    StampWorker,
+    errors_logged,
+    log_to_stderr,
+    warning,
+)
 from tidings.cli.views import iso
 
 LOG_FORMAT_HELP = (
@@ -60,31 +66,36 @@ def run(
     """Publish due, approved posts until stopped (SIGTERM/SIGINT finish in-flight work first)."""
     from scheduler.daemon import Daemon, run_forever
     from scheduler.metrics import metrics_registry, serve_metrics
+    from scheduler.notifications.settings_check import settings_problems
 
     context = app_context(ctx)
     log_handler = log_to_stderr(log_format)
-    scheduler = context.config.scheduler
-    if scheduler.lease_seconds is not None:
-        warn(
-            f"{context.config_path}: [scheduler] lease_seconds is no longer used (remove it): "
-            f"a daemon's posts are taken over once it misses {scheduler.missed_beats} "
-            f"heartbeats of heartbeat_seconds = {scheduler.heartbeat_seconds:g}, or at once "
-            "when its process on this host has ended"
-        )
-    database = context.database()
-    daemon = Daemon(context.config, database, drain=drain)
-    log_handler.addFilter(StampWorker(daemon.worker))
-    metrics = None
-    if metrics_port is not None:
-        metrics = serve_metrics(metrics_registry(database), metrics_host, metrics_port)
-        say(f"Metrics on http://{metrics_host}:{metrics.port}/metrics")
-    if not drain:
-        say(f"Publishing as {daemon.worker}; stop with Ctrl-C.")
-    try:
-        summary = run_forever(daemon)
-    finally:
-        if metrics is not None:
-            metrics.stop()
+    with errors_logged(log_format):
+        scheduler = context.config.scheduler
+        if scheduler.lease_seconds is not None:
+            warning(
+                log_format,
+                f"{context.config_path}: [scheduler] lease_seconds is no longer used (remove "
+                f"it): a daemon's posts are taken over once it misses {scheduler.missed_beats} "
+                f"heartbeats of heartbeat_seconds = {scheduler.heartbeat_seconds:g}, or at once "
+                "when its process on this host has ended",
+            )
+        for problem in settings_problems(context.config.notifications):
+            warning(log_format, problem)
+        database = context.database()
+        daemon = Daemon(context.config, database, drain=drain)
+        log_handler.addFilter(StampWorker(daemon.worker))
+        metrics = None
+        if metrics_port is not None:
+            metrics = serve_metrics(metrics_registry(database), metrics_host, metrics_port)
+            say(f"Metrics on http://{metrics_host}:{metrics.port}/metrics")
+        if not drain:
+            say(f"Publishing as {daemon.worker}; stop with Ctrl-C.")
+        try:
+            summary = run_forever(daemon)
+        finally:
+            if metrics is not None:
+                metrics.stop()
     counts = ", ".join(f"{n} {outcome}" for outcome, n in sorted(summary.outcomes.items()))
     say(f"Stopped. Attempts: {counts or 'none'}.")
     if drain:

@@ -11,8 +11,6 @@ from typer import Abort
 # Typer vendors Click from 0.26 on; its usage errors have no public name (pinned in pyproject).
 from typer._click.exceptions import NoArgsIsHelpError, UsageError
 
-from drafts.errors import TidingsError
-from scheduler.credentials import scrub
 from tidings.cli.app import app
 from tidings.cli.console import fail
 
@@ -25,8 +23,6 @@ def main(argv: list[str] | None = None) -> None:
     args = hoist_global_options(sys.argv[1:] if argv is None else argv)
     try:
         code = app(args=args, prog_name="tidings", standalone_mode=False)
-    except TidingsError as error:
-        fail(scrub(str(error)))
     except NoArgsIsHelpError as error:  # `tidings draft`: which draft command? its help says
         error.show()
         raise SystemExit(1) from None
@@ -34,16 +30,28 @@ def main(argv: list[str] | None = None) -> None:
         fail(usage_problem(error))
     except (KeyboardInterrupt, Abort):
         fail("interrupted")
-    except Exception as error:  # a bug: say so in one line, keep the traceback for whoever debugs
-        if os.environ.get("TIDINGS_DEBUG"):
-            traceback.print_exc()
-        fail(
-            scrub(f"internal error ({bug_summary(error)}); ")
-            + "run again with TIDINGS_DEBUG=1 for the traceback and please report it"
-        )
+    except Exception as error:
+        fail(problem_line(error))
 
     if isinstance(code, int) and code:
         raise SystemExit(code)
+
+
+def problem_line(error: Exception) -> str:
+    """A user's error as its one line; a bug said as one, its traceback printed for whoever
+    debugs with TIDINGS_DEBUG set. Imported here, when something went wrong: the errors'
+    module and the scrubber would add a tenth of a second to every start."""
+    from drafts.errors import TidingsError
+    from scheduler.credentials import scrub
+
+    if isinstance(error, TidingsError):
+        return scrub(str(error))
+    if os.environ.get("TIDINGS_DEBUG"):
+        traceback.print_exc()
+    return (
+        scrub(f"internal error ({bug_summary(error)}); ")
+        + "run again with TIDINGS_DEBUG=1 for the traceback and please report it"
+    )
 
 
 def bug_summary(error: Exception) -> str:

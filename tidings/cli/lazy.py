@@ -1,0 +1,73 @@
+"""Commands named in a table and imported when they run, so the command line starts quickly.
+
+A command's module pulls in the storage layer, the web app, the platform adapters or the
+text rules, which takes most of a second; ``tidings --help`` needs none of that, and
+``tidings queue`` needs only its own part. The root group therefore holds a stand-in per
+command: its name and one-line help for listings and completion, and the module and name
+to import once the command is about to parse its arguments.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from importlib import import_module
+from typing import Any, ClassVar
+
+import typer
+from typer import _click
+from typer.core import TyperCommand, TyperGroup
+
+
+@dataclass(frozen=True)
+class LazyCommand:
+    """Where a command lives: ``module``'s ``attribute``, a function (one command) or a
+    ``typer.Typer`` (a group such as ``tidings draft``); ``help`` is what listings show."""
+
+    name: str
+    module: str
+    attribute: str
+    help: str
+
+
+class StandIn(TyperCommand):
+    """A command known by name and help until it parses arguments, when the real one is
+    imported and takes over: its context, parameters, help and subcommands are its own."""
+
+    def __init__(self, entry: LazyCommand) -> None:
+        super().__init__(entry.name, help=entry.help, short_help=entry.help)
+        self.entry = entry
+
+    @cached_property
+    def command(self) -> _click.Command:
+        """The real command, imported on first use."""
+        target = getattr(import_module(self.entry.module), self.entry.attribute)
+        if isinstance(target, typer.Typer):
+            return typer.main.get_group(target)
+        single = typer.Typer(add_completion=False)
+        single.command(self.entry.name)(target)
+        return typer.main.get_command(single)
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: _click.Context | None = None,
+        **extra: Any,
+    ) -> _click.Context:
+        return self.command.make_context(info_name, args, parent=parent, **extra)
+
+
+class LazyGroup(TyperGroup):
+    """The root group: the commands in ``table`` as stand-ins, in its order, then any
+    registered on the ``typer.Typer`` itself (imported with ``tidings.cli.app``)."""
+
+    table: ClassVar[Sequence[LazyCommand]] = ()
+
+    def __init__(self, **attrs: Any) -> None:
+        super().__init__(**attrs)
+        self.commands = {
+            **{entry.name: StandIn(entry) for entry in self.table},
+            **self.commands,
+        }

@@ -243,7 +243,9 @@ def test_a_photo_with_alt_text_is_reviewed_on_every_platform_card(
     expect(cards).to_have_count(CARDS)
     for card in cards.all():
         image = joon.locator(f"#{card.get_attribute('id')}-image-1 img")
-        expect(image).to_have_attribute("alt", ALT[card.locator(".post-lang").inner_text()])
+        expect(image).to_have_attribute(
+            "alt", ALT[str(card.locator(".post-text").get_attribute("lang"))]
+        )
         expect(image).to_have_attribute("src", thumbnail)
         expect(card.locator(".image-facts")).to_contain_text("1200×800")
     telegram = joon.locator("article.platform-telegram .image-note")

@@ -56,6 +56,7 @@ from tests.browser.test_phone_layout import (
 from tests.conftest import make_config
 from tests.integration.publishing import drain
 from tests.web.conftest import Person
+from tidings.web.language_names import language_name
 from tidings.web.session_key import VAULT_SECRET_VARIABLE
 
 TEST_TIMEOUT_S = 90  # a whole day, where a browser test of a page or two has 30 s
@@ -445,7 +446,8 @@ def test_a_reviewers_day(
     # Each post's change once: X's short form leaves the points out, so its text differs.
     heads = changes.locator(".post-change-head")
     expect(heads).to_have_count(3)
-    expect(heads.locator(".post-lang")).to_have_text(["en", "en", "ko"])
+    named = [language_name(tag, language) for tag in ("en", "en", "ko")]  # in her language
+    expect(heads.locator(".post-lang")).to_have_text(named)
     expect(heads.locator(".post-channels")).to_have_text(["linkedin", "x-en", "linkedin"])
     expect(changes.locator('.diff[lang="ko"]')).to_contain_text(OPENING["ko"].strip())
     expect(changes.locator('.diff[lang="ko"] ins')).not_to_have_count(0)

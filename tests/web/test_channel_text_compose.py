@@ -50,7 +50,7 @@ PARK = {
 def cards(html: str) -> dict[tuple[str, str], tuple[str, list[str]]]:
     """Each post card's text and counts, by (channel, language)."""
     return {
-        (text(one(card, ".post-channel")), text(one(card, ".post-lang"))): (
+        (text(one(card, ".post-channel")), str(one(card, ".post-text")["lang"])): (
             text(one(card, ".post-text")),
             [text(count) for count in elements(card, ".counts li")],
         )
@@ -185,7 +185,7 @@ async def test_the_korean_page_offers_a_channel_text_in_korean(
 def own_text_labels(html: str) -> dict[tuple[str, str], str]:
     """The "own text" label of each post card that has one, by (channel, language)."""
     return {
-        (text(one(card, ".post-channel")), text(one(card, ".post-lang"))): text(label)
+        (text(one(card, ".post-channel")), str(one(card, ".post-text")["lang"])): text(label)
         for card in elements(html, "article.post")
         for label in elements(card, ".own-text-label")
     }

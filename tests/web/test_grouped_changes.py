@@ -26,7 +26,8 @@ async def test_one_change_to_a_languages_posts_is_shown_once_with_its_channels(
 
     section = one((await as_joon.get(f"/drafts/{draft_id}")).text, "section.changes")
     change = one(section, ".post-change")  # LinkedIn's and X's English posts: one change
-    assert texts(change, ".post-lang") == ["en"]
+    assert texts(change, ".post-lang") == ["English"]  # named, in the viewer's language
+    assert one(change, ".diff")["lang"] == "en"  # the text keeps its tag
     assert texts(change, ".post-channels .post-channel") == ["linkedin", "x-en"]
     assert text(one(change, ".post-change-head")).endswith("text changed")
     assert texts(change, ".diff del") == ["Monday"]
@@ -52,4 +53,4 @@ async def test_the_changes_since_the_page_was_opened_are_grouped_too(
         (text(one(change, ".post-lang")), texts(change, ".post-channel"))
         for change in elements(section, ".post-change")
     ]
-    assert heads == [("en", ["linkedin", "x-en"]), ("ko", ["linkedin", "x-ko"])]
+    assert heads == [("English", ["linkedin", "x-en"]), ("Korean", ["linkedin", "x-ko"])]

@@ -270,7 +270,7 @@ async def test_a_draft_with_an_image_and_alt_text_shows_it_on_every_card(
     assert len(cards) == 7  # linkedin, bluesky and telegram in en and ko; x-en in en
     for card in cards:
         (image,) = elements(card, ".post-images img")
-        language = str(one(card, ".post-lang").get_text())
+        language = str(one(card, ".post-text")["lang"])
         assert image["alt"] == ALT[language]
         facts = text(one(card, ".post-image figcaption"))
         assert "900×600 JPEG" in facts

@@ -10,7 +10,8 @@ not trusted from the cookie; every action asks the service layer, which checks t
 Passwords are checked with ``drafts.users.PASSWORDS``; a hash made with other parameters is
 replaced on a successful login. Repeated failed logins are refused for a while
 (``login_throttle``), with status 429 and a line saying for how long, and, for a locked name,
-that an admin can unlock it.
+that an admin can unlock it. A login shows times in the timezone the user saved, if they saved
+one (the preferences page saves it on their user for their notifications' dates too).
 """
 
 from __future__ import annotations
@@ -111,6 +112,14 @@ def begin_session(database: Database, user_id: int, replacing: object = None) ->
         if isinstance(replacing, str):
             end_session(db, key=replacing)
         return open_session(db, user_id=user_id)
+
+
+def saved_timezone(database: Database, user_id: int) -> str | None:
+    """The timezone the user saved (the preferences page, ``tidings user set --timezone``),
+    which a new session shows times in; None: the team's."""
+    with database.reading() as db:
+        user = db.get(User, user_id)
+    return user.timezone if user is not None else None
 
 
 def _end_session(database: Database, key: str) -> None:
@@ -242,6 +251,9 @@ def routes(web: WebContext) -> list[Route]:
         key = await off_loop(begin_session, web.database, user_id, request.session.get(KEY))
         request.session.clear()
         request.session[USER], request.session[KEY] = user_id, key
+        saved = await off_loop(saved_timezone, web.database, user_id)
+        if saved is not None:
+            request.session[TIMEZONE] = saved
         log.info("web login: %s", name)
         return RedirectResponse(target, status_code=303)
 

@@ -156,9 +156,11 @@ async def test_a_missing_template_field_is_named_and_the_typed_values_stay(
     for action in ("preview", "save"):
         response = await post_form(as_mina, "/compose", action, typed)
         assert response.status_code == 400
-        assert text(one(response.text, "#problem-fields")) == (  # beside the fields
-            "template fields position: required by template hiring (ko)"
-        )
+        problem = one(response.text, "#field-position #problem-field-position")  # its own row
+        assert text(problem) == "required by template hiring (ko)"
+        described = one(response.text, '[name="field:position"]')["aria-describedby"]
+        assert "problem-field-position" in str(described).split()
+        assert elements(response.text, "#problem-fields") == []  # not under every field
         kept = form_fields(response.text, "/compose")
         assert kept["field:location:ko"] == "대한민국 서울"
         assert kept["field:deadline"] == DEADLINE

@@ -11,7 +11,7 @@ blank, refused, previewed, saved); the routes in ``compose`` decide what happens
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
@@ -25,6 +25,7 @@ from drafts.errors import DraftError, TidingsError
 from drafts.lifecycle import DraftStatus
 from drafts.media import MAX_IMAGES, StoredImage
 from drafts.media_store import stored_image
+from drafts.messages import Item, Message, Problem, Problems
 from drafts.models import Draft
 from drafts.rendering import TemplateLibrary
 from drafts.review_comments import ReviewComment
@@ -148,6 +149,23 @@ class Stored:
 def _ordered(*groups: Sequence[str]) -> list[str]:
     """The items of every group, in order, each once."""
     return list(dict.fromkeys(item for group in groups for item in group))
+
+
+def _at_rows(message: Message, rows: Collection[str]) -> Message:
+    """``message`` with each problem about a whole template field the form shows as a row
+    (``fields.position``, a value the template needs; ``rows`` the fields' names) moved to that
+    row's key (``field-position``), so the page says it beside the field, not under them all."""
+
+    def moved(item: Item) -> Item:
+        if isinstance(item, Problem):
+            head, _, name = item.field.partition(".")
+            if head == "fields" and name in rows:
+                return Problem(f"field-{name}", item.said)
+        return item
+
+    if isinstance(message, Problems):
+        return Problems(message.source, tuple(moved(item) for item in message.items))
+    return moved(message) if isinstance(message, Problem) else message
 
 
 def _described(database: Database, images: Sequence[ImageInput]) -> dict[str, StoredImage]:
@@ -325,8 +343,15 @@ class ComposePages:
             for c in config.channels
         )
         gettext = self.web.pages.gettext(request)
-        told = field_problems(error, teller(request, gettext)) if error is not None else {}
-        beside = {key: lines for key, lines in told.items() if key in BESIDE_FIELDS}
+        told: Mapping[str, tuple[str, ...]] = {}
+        shown = BESIDE_FIELDS
+        if error is not None:
+            rows = {wanted.name for wanted in self.fields(form)}
+            told = field_problems(
+                TidingsError(_at_rows(error.message, rows)), teller(request, gettext)
+            )
+            shown = shown | {f"field-{name}" for name in rows}
+        beside = {key: lines for key, lines in told.items() if key in shown}
         above = [line for key, lines in told.items() if key not in beside for line in lines]
         if beside:
             above.append(gettext(SEE_FIELDS))

@@ -29,6 +29,7 @@ from sqlmodel import Session, col
 from drafts.config import Config
 from drafts.lifecycle import UPCOMING_POST_STATUSES, PostStatus
 from drafts.models import AuditEntry, Draft, Post
+from drafts.queueing import due_between
 
 PAST = timedelta(days=90)
 AHEAD = timedelta(days=365)
@@ -62,25 +63,19 @@ def calendar_ics(session: Session, *, config: Config, now: datetime) -> bytes:
 
 def fed_posts(session: Session, *, start: datetime, end: datetime) -> list[FedPost]:
     """The posts the feed shows due in ``[start, end)``, in time order: one query."""
-    query: Select[*tuple[Any, ...]] = (
-        select_columns(
-            col(Post.id),
-            col(Post.draft_id),
-            col(Draft.title),
-            col(Post.channel),
-            col(Post.status),
-            col(Post.due_at),
-            col(Post.text),
-            col(Post.remote_url),
-            col(Post.updated_at),
-        )
-        .join(Draft, col(Draft.id) == col(Post.draft_id))
-        .where(
-            col(Post.status).in_([str(status) for status in FED_STATUSES]),
-            col(Post.due_at) >= start,
-            col(Post.due_at) < end,
-        )
-        .order_by(col(Post.due_at), col(Post.id))
+    columns = (
+        Post.id,
+        Post.draft_id,
+        Draft.title,
+        Post.channel,
+        Post.status,
+        Post.due_at,
+        Post.text,
+        Post.remote_url,
+        Post.updated_at,
+    )
+    query = due_between(columns, start=start, end=end, statuses=FED_STATUSES).order_by(
+        col(Post.due_at), col(Post.id)
     )
     return [FedPost(*row) for row in session.connection().execute(query)]
 

@@ -290,26 +290,36 @@ def posts_due_between(
     """The posts in ``statuses`` due in ``[start, end)``, by due time, then channel, language
     and id. One query, of the columns a ``PlannedPost`` holds (a published post keeps the due
     time it was planned for)."""
-    query: Select[*tuple[Any, ...]] = (
-        select_columns(
-            col(Post.id),
-            col(Post.draft_id),
-            col(Draft.title),
-            col(Post.channel),
-            col(Post.platform),
-            col(Post.language),
-            col(Post.status),
-            col(Post.due_at),
-        )
+    columns = (
+        Post.id,
+        Post.draft_id,
+        Draft.title,
+        Post.channel,
+        Post.platform,
+        Post.language,
+        Post.status,
+        Post.due_at,
+    )
+    query = due_between(columns, start=start, end=end, statuses=statuses).order_by(
+        col(Post.due_at), col(Post.channel), col(Post.language), col(Post.id)
+    )
+    return [PlannedPost(*row) for row in session.connection().execute(query)]
+
+
+def due_between(
+    columns: Iterable[Any], *, start: datetime, end: datetime, statuses: Iterable[str]
+) -> Select[*tuple[Any, ...]]:
+    """A query of ``columns`` (of a post and its draft) for the posts in ``statuses`` due in
+    ``[start, end)``: what a calendar of posts reads."""
+    return (
+        select_columns(*(col(column) for column in columns))
         .join(Draft, col(Draft.id) == col(Post.draft_id))
         .where(
             col(Post.status).in_([str(status) for status in statuses]),
             col(Post.due_at) >= start,
             col(Post.due_at) < end,
         )
-        .order_by(col(Post.due_at), col(Post.channel), col(Post.language), col(Post.id))
     )
-    return [PlannedPost(*row) for row in session.connection().execute(query)]
 
 
 def _post_id(post: Post) -> int:

@@ -257,7 +257,7 @@ async def test_review_decisions_are_told_in_the_reviewers_language(
     for browser, refused, sent_back, status in [
         (
             korean,
-            "comment: 수정할 내용을 적으세요",
+            "의견: 수정할 내용을 적으세요",
             "의견과 함께 작성자에게 돌려보냈습니다",
             "수정 요청됨",
         ),

@@ -46,6 +46,7 @@ from drafts.models import AuditEntry, Draft
 from drafts.post_media import images_by_post
 from drafts.queueing import Scheduled, ScheduleRequest, schedule_draft
 from drafts.review import (
+    NEED_COMMENT,
     Decision,
     StaleReview,
     approvals_of,
@@ -70,7 +71,6 @@ from tidings.web.sentences import Teller, field_problems, teller
 from tidings.web.translations import N_
 from tidings.web.vocabulary import ACTION_WORDS, translated
 
-NEED_COMMENT = N_("comment: say what should change")
 NEED_TIME = N_("give a time, or choose each channel's next free slot")
 SUBMITTED = N_("Draft %(id)s sent to review.")
 ALREADY_SUBMITTED = N_("Draft %(id)s is already in review; nothing changed.")
@@ -302,7 +302,7 @@ def routes(web: WebContext) -> list[Route]:
         viewer: Viewer = request.state.viewer
         _ = web.pages.gettext(request)
         if not comment.strip():
-            refusal = TidingsError(_(NEED_COMMENT))
+            refusal = TidingsError(problem("comment", NEED_COMMENT))  # the service's words
             return await page(request, error=refusal, comment=comment, action="request-changes")
         try:
             await off_loop(decide_request_changes, web, viewer, draft_id, comment)

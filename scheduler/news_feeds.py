@@ -295,9 +295,9 @@ def save_state(
     session.add(state)
 
 
-def feed_problems(session: Session) -> list[NewsFeed]:
-    """Every feed read so far, by address: the Channels page lists them with their problem."""
-    return list(session.exec(select(NewsFeed).order_by(NewsFeed.url)))
+def feed_states(session: Session) -> list[NewsFeed]:
+    """Every feed read so far: the Channels page shows each one's last read and problem."""
+    return list(session.exec(select(NewsFeed)))
 
 
 class FeedReader:

@@ -1,15 +1,31 @@
 """A news feed on loopback for the feed tests: files written by the test, served by
-``http.server`` with an ETag per content, and a 304 for a request that names it."""
+``http.server`` with an ETag per content, and a 304 for a request that names it; a config
+with one feed, and a read of it as the daemon reads it."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlmodel import Session
+
+from drafts.config import Config
+from drafts.models import NewsFeed
+from drafts.rendering import TemplateLibrary
+from drafts.storage import Database
+from drafts.times import utcnow
+from scheduler.news_feeds import FeedReader, url_hash
+from tests.conftest import TEST_CONFIG, make_config
+
+FEED_TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "feeds"
 
 
 @dataclass
@@ -105,3 +121,33 @@ def atom(*items: tuple[str, str, str]) -> str:
         "<title>시청 소식</title><id>urn:city:news</id><updated>2026-12-01T09:00:00Z</updated>"
         f"{entries}</feed>"
     )
+
+
+def feed_config(
+    url: str, *, feed: str = 'channels = ["linkedin"]\nlanguages = ["en", "ko"]'
+) -> Config:
+    """The test channels, the sample ``news`` templates and one feed at ``url``."""
+    general = f'database = "sqlite:///unused.db"\ntemplates = "{FEED_TEMPLATES}"'
+    text = TEST_CONFIG.replace('database = "sqlite:///unused.db"', general)
+    return make_config(f'{text}\n[[feeds]]\nurl = "{url}"\ntemplate = "news"\n{feed}\n')
+
+
+def read_once(database: Database, config: Config) -> list[int]:
+    """One read of the config's only feed, as the daemon reads it; the new drafts' ids."""
+    return asyncio.run(read_feed(database, config))
+
+
+async def read_feed(database: Database, config: Config) -> list[int]:
+    """``read_once``, for a test already on an event loop."""
+
+    async def in_transaction(work: Callable[[Session], Any]) -> Any:
+        with database.writing() as session:
+            return work(session)
+
+    library = TemplateLibrary.default(config.template_folders)
+    reader = FeedReader(config, in_transaction, library=library, now=utcnow)
+    (feed,) = config.feeds
+    with database.reading() as session:
+        state = session.get(NewsFeed, url_hash(feed.url))
+    async with httpx.AsyncClient(timeout=5) as client:
+        return await reader.read(client, feed, state)

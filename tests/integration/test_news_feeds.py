@@ -4,25 +4,31 @@ item one draft in review, a 304 nothing, a broken feed a problem kept for the Ch
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
-import httpx
 import pytest
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 
-from drafts.config import Config
-from drafts.lifecycle import DraftStatus
+from drafts.config import FeedSettings
+from drafts.lifecycle import DraftStatus, PostStatus
 from drafts.models import Draft, NewsFeed, NewsFeedItem, Post, User
 from drafts.rendering import TemplateLibrary
 from drafts.storage import Database
-from drafts.times import utcnow
-from scheduler.news_feeds import FeedReader, url_hash
-from tests.conftest import TEST_CONFIG, make_config
-from tests.integration.feed_server import FeedServer, atom, feed_server, rss
+from scheduler.daemon import Daemon, DaemonSettings
+from scheduler.news_feeds import url_hash
+from scheduler.sandbox.server import RunningSandbox
+from tests.integration.feed_server import (
+    FEED_TEMPLATES,
+    FeedServer,
+    atom,
+    feed_config,
+    feed_server,
+    read_once,
+    rss,
+)
+from tests.integration.publishing import posts, queue_posts, sandbox_config
 
-FEED_TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "feeds"
 HARBOUR = (
     "harbour-1",
     "Harbour walk opens",
@@ -38,34 +44,6 @@ def served(tmp_path: Path) -> Iterator[FeedServer]:
     folder.mkdir()
     with feed_server(folder) as server:
         yield server
-
-
-def feed_config(
-    url: str, *, feed: str = 'channels = ["linkedin"]\nlanguages = ["en", "ko"]'
-) -> Config:
-    """The test channels, the sample ``news`` templates and one feed at ``url``."""
-    general = f'database = "sqlite:///unused.db"\ntemplates = "{FEED_TEMPLATES}"'
-    text = TEST_CONFIG.replace('database = "sqlite:///unused.db"', general)
-    return make_config(f'{text}\n[[feeds]]\nurl = "{url}"\ntemplate = "news"\n{feed}\n')
-
-
-def read_once(database: Database, config: Config) -> list[int]:
-    """One read of the config's only feed, as the daemon reads it; the new drafts' ids."""
-
-    async def in_transaction(work: Callable[[Session], Any]) -> Any:
-        with database.writing() as session:
-            return work(session)
-
-    async def read() -> list[int]:
-        library = TemplateLibrary.default(config.template_folders)
-        reader = FeedReader(config, in_transaction, library=library, now=utcnow)
-        (feed,) = config.feeds
-        with database.reading() as session:
-            state = session.get(NewsFeed, url_hash(feed.url))
-        async with httpx.AsyncClient(timeout=5) as client:
-            return await reader.read(client, feed, state)
-
-    return asyncio.run(read())
 
 
 def drafts(database: Database) -> list[Draft]:
@@ -188,3 +166,45 @@ def test_an_item_whose_draft_cannot_go_to_review_is_named_and_not_tried_again(
     read_once(database, config)
     assert [d.title for d in drafts(database)] == ["Library hours", "Bicycle forum"]
     assert feed_state(database, url).problem is None
+
+
+def test_the_daemon_reads_its_feeds_and_a_broken_one_stops_no_publishing(
+    database: Database,
+    library: TemplateLibrary,
+    served: FeedServer,
+    sandbox: RunningSandbox,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    config = sandbox_config(sandbox.base_url, monkeypatch)
+    good = served.write("news.rss", rss(HARBOUR))
+    broken = served.url("gone.rss")
+    feeds = tuple(
+        FeedSettings(url=url, template="news", channels=("mastodon",), languages=("en",))
+        for url in (broken, good)
+    )
+    templates = config.tidings.model_copy(update={"templates": str(FEED_TEMPLATES)})
+    config = config.model_copy(update={"tidings": templates, "feeds": feeds})
+    (post_id,) = queue_posts(database, config, library, channels=["mastodon"])
+
+    def settled() -> bool:
+        with database.reading() as session:
+            read = all(session.get(NewsFeed, url_hash(url)) for url in (broken, good))
+            return read and posts(database, [post_id])[0].status == PostStatus.PUBLISHED
+
+    async def run_until_settled() -> None:
+        daemon = Daemon(config, database, settings=DaemonSettings(request_timeout=2.0))
+        running = asyncio.create_task(daemon.run())
+        for _ in range(200):  # a bound on a hang, not a timing assertion
+            if settled():
+                break
+            await asyncio.sleep(0.05)
+        daemon.stop()
+        await running
+
+    asyncio.run(run_until_settled())
+    assert posts(database, [post_id])[0].status == PostStatus.PUBLISHED
+    assert "HTTP 404" in (feed_state(database, broken).problem or "")
+    assert feed_state(database, good).problem is None
+    assert [d.title for d in drafts(database) if d.status == DraftStatus.IN_REVIEW] == [
+        "Harbour walk opens"
+    ]

@@ -11,6 +11,9 @@ configuration and one small table (rate-limit windows) and shows "not checked ye
 (author, reviewer, admin) may look; only admins may check (others get the 403 page), and at
 most once a minute per process: each check is an authenticated call to every platform, so a
 check asked for sooner shows the last one's results and when the next may run.
+
+Below the channels, the news feeds the daemon reads into review (``[[feeds]]``): each with when
+it was last read and the problem that read had, if any (``scheduler.news_feeds``).
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from drafts.times import utcnow
 from drafts.users import Capability, require
 from scheduler.channel_check import ChannelHealth, check_channels
 from scheduler.credentials import vault_key_problem
+from scheduler.news_feeds import feed_states, url_hash
 from tidings.web import connect_page
 from tidings.web.connect_status import ConnectionView, Stored, connection_view, stored
 from tidings.web.connect_words import Refusal
@@ -90,6 +94,40 @@ class ChannelsPage:
     def unchecked(self) -> int:
         """Channels the check could ask nothing (webhooks): neither reachable nor not."""
         return sum(1 for c in self.channels if c.health is not None and not c.health.checked)
+
+
+@dataclass(frozen=True)
+class FeedView:
+    """A ``[[feeds]]`` entry as the daemon last read it (``checked_at`` None: not read yet)."""
+
+    url: str
+    template: str
+    channels: tuple[str, ...]
+    interval: int  # minutes
+    checked_at: datetime | None
+    problem: str | None
+
+
+def news_feeds(config: Config, database: Database) -> tuple[FeedView, ...]:
+    """The configured feeds, each with what its last read left."""
+    if not config.feeds:
+        return ()
+    with database.reading() as session:
+        states = {state.url_hash: state for state in feed_states(session)}
+    views = []
+    for feed in config.feeds:
+        state = states.get(url_hash(feed.url))
+        views.append(
+            FeedView(
+                url=feed.url,
+                template=feed.template,
+                channels=feed.channels,
+                interval=feed.interval,
+                checked_at=state.checked_at if state is not None else None,
+                problem=state.problem if state is not None else None,
+            )
+        )
+    return tuple(views)
 
 
 def rate_windows(database: Database, now: datetime) -> dict[str, tuple[datetime, str | None]]:
@@ -219,8 +257,11 @@ def routes(web: WebContext) -> list[Route]:
         error = refusal.said(gettext) if refusal is not None else None
         page = channels_page(web.config, windows, checked, now, found, words, error)
         daemon = await off_loop(daemon_seen, web.database, now, gettext, words.language)
+        feeds = await off_loop(news_feeds, web.config, web.database)
         status = 200 if refusal is None else 400
-        return web.pages.render(request, "channels.html", status=status, page=page, daemon=daemon)
+        return web.pages.render(
+            request, "channels.html", status=status, page=page, daemon=daemon, feeds=feeds
+        )
 
     async def channels(request: Request) -> Response:
         checked: Checked | None = None

@@ -4,6 +4,7 @@ wrong token is the same 404 as any missing page."""
 
 from __future__ import annotations
 
+import logging
 from urllib.parse import urlsplit
 
 import httpx
@@ -108,3 +109,19 @@ async def test_korean_titles_survive_and_the_section_speaks_korean(
     assert {str(e["description"]) for e in feed.walk("VEVENT")} == {
         "일요일에도 도서관이 늦게까지 엽니다"
     }
+
+
+def test_the_access_log_never_shows_a_feed_token(
+    app: Starlette, caplog: pytest.LogCaptureFixture
+) -> None:
+    token = "t0ken-" + "x" * 37
+    access = logging.getLogger("uvicorn.access")
+    with caplog.at_level(logging.INFO, logger="uvicorn.access"):
+        # As uvicorn logs a request line: the path with its query is one argument.
+        path = f"/calendar.ics?token={token}"
+        access.info('%s - "%s %s HTTP/%s" %d', "127.0.0.1:5000", "GET", path, "1.1", 200)
+        access.info('%s - "%s %s HTTP/%s" %d', "127.0.0.1:5000", "GET", "/?token=kept", "1.1", 200)
+    assert [r.getMessage() for r in caplog.records] == [
+        '127.0.0.1:5000 - "GET /calendar.ics?token=… HTTP/1.1" 200',
+        '127.0.0.1:5000 - "GET /?token=kept HTTP/1.1" 200',  # another page's query is its own
+    ]

@@ -6,10 +6,14 @@ is not there, so the address tells nothing about which tokens exist. The feed is
 token and changes as posts move: it is never kept by a cache.
 
 ``POST /preferences/calendar-feed`` makes the viewer a new link, ending the old one, and shows
-it once: only its hash is kept.
+it once: only its hash is kept. The token never reaches a log: uvicorn's access log writes each
+request's path with its query, so the feed's token is blotted out there (``HideFeedTokens``).
 """
 
 from __future__ import annotations
+
+import logging
+import re
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -24,11 +28,31 @@ from drafts.times import utcnow
 from tidings.web.auth import Viewer
 from tidings.web.context import WebContext, off_loop
 
+ACCESS_LOG = "uvicorn.access"
+_TOKEN_IN_PATH = re.compile(r"(/calendar\.ics\?(?:[^\s#]*&)?token=)[^&#\s]*")
 CALENDAR_TYPE = "text/calendar; charset=utf-8"
 FEED_HEADERS = {
     "Cache-Control": "private, no-store",
     "Content-Disposition": 'inline; filename="tidings.ics"',
 }
+
+
+class HideFeedTokens(logging.Filter):
+    """Blots out a feed token in a logged request line (uvicorn's access log passes the path
+    with its query as an argument of the record)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                _TOKEN_IN_PATH.sub(r"\1…", arg) if isinstance(arg, str) else arg
+                for arg in record.args
+            )
+        return True
+
+
+def hide_feed_tokens(logger: logging.Logger) -> None:
+    if not any(isinstance(f, HideFeedTokens) for f in logger.filters):
+        logger.addFilter(HideFeedTokens())
 
 
 def fed_calendar(database: Database, config: Config, token: str) -> bytes | None:
@@ -51,6 +75,8 @@ def feed_link_made(database: Database, viewer: Viewer) -> bool:
 
 
 def routes(web: WebContext) -> list[Route]:
+    hide_feed_tokens(logging.getLogger(ACCESS_LOG))
+
     async def calendar(request: Request) -> Response:
         token = request.query_params.get("token", "")
         body = await off_loop(fed_calendar, web.database, web.config, token)

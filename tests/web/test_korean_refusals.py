@@ -18,10 +18,13 @@ import pytest
 from PIL import Image
 from starlette.applications import Starlette
 
-from drafts.authoring import edit_draft, get_draft
+from drafts.authoring import add_draft, edit_draft, get_draft
 from drafts.config import Config
+from drafts.draft_file import read_draft_file
 from drafts.rendering import TemplateLibrary
+from drafts.review import approve, submit
 from drafts.storage import Database
+from drafts.times import utcnow
 from drafts.users import Role, find_user
 from tests.conftest import make_config
 from tests.web.conftest import (
@@ -212,6 +215,47 @@ async def test_an_approval_of_content_that_changed_is_refused_in_the_reviewers_l
             f"{now}). 승인하기 전에 다시 읽어 보세요",
             "en": f"draft {draft_id} changed since you opened it (you saw {before}, it is now {now}): "
             "read it again before approving",
+        }[language]
+    )
+
+
+# --- the queue ------------------------------------------------------------------------------
+
+
+def approved_for_telegram(database: Database, config: Config, library: TemplateLibrary) -> int:
+    """A draft for the Telegram channel, which has no posting slots, that joon approved."""
+    source = 'kind = "update"\ntitle = "Late opening"\nchannels = ["telegram"]\n'
+    source += '[text]\nen = "The library opens late on Sundays."\n'
+    content = read_draft_file(source, "web.toml", config, utcnow())
+    with database.writing() as session:
+        mina, joon = find_user(session, "mina"), find_user(session, "joon")
+        draft = add_draft(session, content=content, author=mina, config=config, library=library)
+        assert draft.id is not None
+        submit(session, draft_id=draft.id, actor=mina, config=config)
+        approve(session, draft_id=draft.id, reviewer=joon, comment="", config=config, now=utcnow())
+        return draft.id
+
+
+async def test_a_channel_without_slots_is_said_beside_the_time_in_the_viewers_language(
+    as_mina: httpx.AsyncClient,
+    database: Database,
+    config: Config,
+    library: TemplateLibrary,
+    language: str,
+) -> None:
+    draft_id = approved_for_telegram(database, config, library)
+    page = (await as_mina.get(f"/drafts/{draft_id}")).text
+    form = form_fields(page, f"/drafts/{draft_id}/schedule") | {"when": "next-slot"}
+
+    refused = await as_mina.post(f"/drafts/{draft_id}/schedule", data=form)
+    assert refused.status_code == 400
+    said = text(one(refused.text, "p#schedule-error"))
+    assert (
+        said
+        == {
+            "ko": "telegram 채널에는 config.toml에 정해진 게시 시간대가 없습니다. 게시 시각을 직접 "
+            "지정하세요(--at TIME)",
+            "en": "channel telegram has no slots in config.toml; use --at TIME",
         }[language]
     )
 

@@ -1,12 +1,14 @@
-"""The users page, for admins: every user (role, interface language, when added, whether they
-have a password, whether failed logins have locked them out), and forms to add a user, change a
-role, reset a password and unlock a locked user.
+"""The users page, for admins: every user (role, interface language, e-mail address, when added,
+whether they have a password, whether failed logins have locked them out), and forms to add a
+user, change a role, set an e-mail address, reset a password and unlock a locked user.
 
 Every request, reading or writing, passes the service's own role check first
 (``drafts.users.require``), so any other role gets the 403 page. The changes themselves are
-the service's (``add_user``, ``change_role``, ``set_password``, ``unlock_user``), which check
-the role again and write the audit log. A new password lifts a lock too. A form that cannot be carried out shows the page again with one line
-naming the field, and changes nothing. A new password or a new role ends every session of the
+the service's (``add_user``, ``change_role``, ``set_password``, ``unlock_user``, and
+``drafts.notification_preferences`` for the address, checked as the preferences page and the
+command line check it), which check the role again and write the audit log. A new password lifts
+a lock too. A form that cannot be carried out shows the page again with one line naming the
+field (a refused address beside its field, in the admin's language), and changes nothing. A new password or a new role ends every session of the
 user's (the service does); an admin who changes their own keeps the session they are in.
 """
 
@@ -23,6 +25,7 @@ from starlette.routing import Route
 from drafts.errors import TidingsError
 from drafts.login_failures import locked_until
 from drafts.models import User
+from drafts.notification_preferences import parse_email, set_contact
 from drafts.storage import Database
 from drafts.times import utcnow
 from drafts.users import (
@@ -30,6 +33,7 @@ from drafts.users import (
     Role,
     add_user,
     change_role,
+    find_user,
     hash_password,
     list_users,
     parse_role,
@@ -38,10 +42,11 @@ from drafts.users import (
     unlock_user,
 )
 from tidings.web.auth import KEY, Viewer, begin_session
+from tidings.web.compose_page import SEE_FIELDS
 from tidings.web.context import WebContext, off_loop
 from tidings.web.error_pages import status_for
 from tidings.web.pages import flash
-from tidings.web.sentences import error_line
+from tidings.web.sentences import error_line, field_problems, teller
 from tidings.web.translations import LANGUAGE_NAMES, N_
 from tidings.web.vocabulary import ROLE_WORDS
 
@@ -54,10 +59,16 @@ class UserRow:
 
     name: str
     role: str
-    language: str | None  # the language's own name; None: the browser's
+    language: str | None  # the interface language's tag; None: the browser's
+    email: str | None  # where their notifications go; None: none
     created_at: datetime
     has_password: bool
     locked_until: datetime | None  # failed logins lock the name until then
+
+    @property
+    def language_name(self) -> str | None:
+        """The interface language by its own name (한국어), as it names itself."""
+        return LANGUAGE_NAMES.get(self.language or "")
 
 
 def check_admin(viewer: Viewer) -> User:
@@ -75,7 +86,8 @@ def load_rows(database: Database) -> tuple[UserRow, ...]:
         UserRow(
             name=user.name,
             role=user.role,
-            language=LANGUAGE_NAMES.get(user.language or ""),
+            language=user.language if user.language in LANGUAGE_NAMES else None,
+            email=user.email,
             created_at=user.created_at,
             has_password=user.password_hash is not None,
             locked_until=locks.get(user.name),
@@ -97,10 +109,17 @@ def routes(web: WebContext) -> list[Route]:
         status: int = 200,
         error: TidingsError | str | None = None,
         added: FormData | None = None,
+        address: tuple[str, str, TidingsError] | None = None,
     ) -> Response:
         """The page; after a refusal, its one line (a service error told in the viewer's
         language, or a line of our own) and, when the add form was sent, that form as typed
-        (never a password)."""
+        (never a password); ``address``: the user whose address was refused, the address as
+        typed and why, said beside that user's address field."""
+        problems: dict[str, tuple[str, ...]] = {}
+        if address is not None:
+            gettext = web.pages.gettext(request)
+            problems = dict(field_problems(address[2], teller(request, gettext)))
+            error, status = gettext(SEE_FIELDS), 400
         if isinstance(error, TidingsError):
             status = status_for(error)
             error = error_line(error, request, web.pages.gettext(request))
@@ -114,6 +133,8 @@ def routes(web: WebContext) -> list[Route]:
             error=error,
             typed_name=str(added.get("name", "")).strip() if added is not None else "",
             typed_role=str(added.get("role", "")) if added is not None else Role.AUTHOR,
+            problems=problems,
+            refused_address=address[:2] if address is not None else None,
         )
 
     async def users(request: Request) -> Response:
@@ -153,6 +174,27 @@ def routes(web: WebContext) -> list[Route]:
         _ = web.pages.gettext(request)
         words = {"name": name, "role": _(ROLE_WORDS[role])}
         flash(request, _("%(name)s now has the role %(role)s.") % words)
+        return RedirectResponse("/users", status_code=303)
+
+    async def set_email(request: Request) -> Response:
+        actor = check_admin(request.state.viewer)
+        form = await request.form()
+        name = str(form.get("name", ""))
+        typed = str(form.get("email", ""))
+        try:
+            email = parse_email(typed)
+        except TidingsError as error:
+            return await page(request, address=(name, typed, error))
+        try:
+            await off_loop(_set_email, web.database, name, email, actor)
+        except TidingsError as error:
+            return await page(request, error=error)
+        _ = web.pages.gettext(request)
+        if email is None:
+            flash(request, _("%(name)s has no e-mail address now.") % {"name": name})
+        else:
+            words = {"name": name, "email": email}
+            flash(request, _("Notifications for %(name)s now go to %(email)s.") % words)
         return RedirectResponse("/users", status_code=303)
 
     async def reset(request: Request) -> Response:
@@ -201,6 +243,7 @@ def routes(web: WebContext) -> list[Route]:
         Route("/users", users, methods=["GET"]),
         Route("/users", add, methods=["POST"]),
         Route("/users/role", change, methods=["POST"]),
+        Route("/users/email", set_email, methods=["POST"]),
         Route("/users/password", reset, methods=["POST"]),
         Route("/users/unlock", unlock, methods=["POST"]),
     ]
@@ -214,6 +257,12 @@ def _add(database: Database, name: str, role: Role, password_hash: str, actor: U
 def _change_role(database: Database, name: str, role: Role, actor: User) -> None:
     with database.writing() as session:
         change_role(session, name=name, role=role, actor=actor)
+
+
+def _set_email(database: Database, name: str, email: str | None, actor: User) -> None:
+    with database.writing() as session:
+        kept = find_user(session, name).timezone  # the address changes, the zone stays
+        set_contact(session, name=name, email=email, timezone=kept, actor=actor)
 
 
 def _set_password(database: Database, name: str, password_hash: str, actor: User) -> None:

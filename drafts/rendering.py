@@ -90,6 +90,7 @@ class TemplateLibrary:
             number=_number_filter,
             hashtags=_hashtags_filter,
         )
+        self._fields: dict[tuple[str, str], frozenset[str]] = {}
 
     @classmethod
     def default(cls, extra: Sequence[Path] = ()) -> TemplateLibrary:
@@ -109,16 +110,26 @@ class TemplateLibrary:
         return sorted(catalogue[template])
 
     def fields(self, template: str, language: str) -> frozenset[str]:
-        """Every field the template reads, required or optional (not ``language``/``platform``)."""
-        return fields_read(self.parsed(template, language)[1])
+        """Every field the template reads, required or optional (not ``language``/``platform``).
+
+        Worked out once per source of the file: an import asks for every row, and parsing is
+        most of a draft's cost; an edited file is a new source, read anew."""
+        name = self._name(template, language)
+        source, filename, _ = self._loader.get_source(self._env, name)
+        if (name, source) not in self._fields:
+            self._fields[name, source] = fields_read(self._parse(source, name, filename))
+        return self._fields[name, source]
 
     def parsed(self, template: str, language: str) -> tuple[str, nodes.Template]:
         """The source of the file ``render`` uses and its syntax tree; a DraftError if there is
         no such file or it does not parse."""
         name = self._name(template, language)
         source, filename, _ = self._loader.get_source(self._env, name)
+        return source, self._parse(source, name, filename)
+
+    def _parse(self, source: str, name: str, filename: str | None) -> nodes.Template:
         try:
-            return source, self._env.parse(source, name, filename)
+            return self._env.parse(source, name, filename)
         except jinja2.TemplateSyntaxError as error:
             raise _syntax_error(error) from None
 

@@ -375,3 +375,12 @@ def test_a_missing_user_folder_is_a_config_error(tmp_path: Path) -> None:
 
 def test_tidy() -> None:
     assert tidy("\n\n  a  \n\n\n\nb\t\n \n") == "a\n\nb"
+
+
+def test_the_fields_a_template_reads_follow_an_edit_of_its_file(tmp_path: Path) -> None:
+    """The fields are worked out once per source (an import asks for every row), so an edited
+    file is read anew rather than answered from what it said before."""
+    library = user_library(tmp_path, **{"note.en": "{{ venue }}"})
+    assert library.fields("note", "en") == {"venue"}
+    (tmp_path / "note.en.txt.j2").write_text("{{ venue }} {{ starts }}", encoding="utf-8")
+    assert library.fields("note", "en") == {"venue", "starts"}

@@ -7,10 +7,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from icalendar import Calendar, Event
+from icalendar import Calendar, Component
 
 from drafts.calendar_feed import AHEAD, PAST, calendar_ics
 from drafts.config import Config
+from drafts.feed_tokens import LONGEST_TOKEN, feed_user, new_feed_token, token_hash
 from drafts.lifecycle import PostStatus
 from drafts.models import Post, User
 from drafts.queueing import ScheduleRequest, cancel_draft, schedule_draft
@@ -56,7 +57,7 @@ def move(database: Database, config: Config, draft_id: int, actor: User, at: dat
         )
 
 
-def events(database: Database, config: Config) -> dict[str, Event]:
+def events(database: Database, config: Config) -> dict[str, Component]:
     """The feed as of NOW, parsed: its events by UID."""
     with database.reading() as session:
         feed = Calendar.from_ical(calendar_ics(session, config=config, now=NOW))
@@ -137,3 +138,18 @@ def test_the_uid_names_the_public_host(
     )
     _, posts = scheduled(database, public, library, (mina, joon), NOW + timedelta(days=1))
     assert f"post-{posts['x-en', 'en']}@news.example.org" in events(database, public)
+
+
+def test_a_feed_token_finds_its_user_until_a_new_one_is_made(
+    database: Database, mina: User
+) -> None:
+    with database.writing() as session:
+        old = new_feed_token(session, name="mina", actor=mina)
+    with database.writing() as session:
+        new = new_feed_token(session, name="mina", actor=mina)
+    with database.reading() as session:
+        found = feed_user(session, new)
+        assert found is not None and found.name == "mina"
+        assert found.feed_token_hash == token_hash(new) != new  # the hash, never the token
+        for refused in (old, "", new + "x", "x" * (LONGEST_TOKEN + 1)):
+            assert feed_user(session, refused) is None

@@ -5,8 +5,6 @@ with a redirect, so a reload sends nothing again. Each interface language is mar
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import httpx
 import pytest
 from sqlmodel import col, select
@@ -14,11 +12,10 @@ from starlette.applications import Starlette
 
 from drafts.models import AuditEntry
 from drafts.storage import Database
-from drafts.users import Role, find_user
+from drafts.users import find_user
 from tests.web.conftest import (
     SQLITE_ONLY,
     Person,
-    add_people,
     client,
     csrf_token,
     elements,
@@ -28,21 +25,11 @@ from tests.web.conftest import (
     set_language,
     text,
 )
+from tests.web.test_users_unlock import as_sora, sora
 
 pytestmark = [pytest.mark.anyio, SQLITE_ONLY]
 
-
-@pytest.fixture
-def sora(database: Database, people: dict[str, Person]) -> Person:
-    """An admin."""
-    return add_people(database, {"sora": Role.ADMIN})["sora"]
-
-
-@pytest.fixture
-async def as_sora(app: Starlette, sora: Person) -> AsyncIterator[httpx.AsyncClient]:
-    async with client(app) as browser:
-        assert (await log_in(browser, sora)).status_code == 303
-        yield browser
+__all__ = ["as_sora", "sora"]  # the fixtures: an admin, logged in
 
 
 def contact(database: Database, name: str) -> tuple[str | None, str | None]:

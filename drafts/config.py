@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from drafts.channels import Channel, EnvName
 from drafts.errors import ConfigError, DraftError, NotFoundError
-from drafts.messages import Problem, Problems
+from drafts.messages import N_, Problem, Problems, Said, said
 from drafts.rendering import TemplateLibrary
 from drafts.text_files import load_toml, utf8_text
 from drafts.times import zone
@@ -258,10 +258,22 @@ class Config(_Section):
         for channel in self.channels:
             if channel.id == channel_id:
                 return channel
+        raise NotFoundError(self.unknown_channel(channel_id))
+
+    def unknown_channel(self, channel_id: str) -> Said:
+        """Why ``channel_id`` names no channel: with the nearest id, else the ids there are."""
         known = [c.id for c in self.channels]
         close = difflib.get_close_matches(channel_id, known, n=1)
-        hint = f"did you mean {close[0]}?" if close else f"channels: {', '.join(known) or 'none'}"
-        raise NotFoundError(f"unknown channel {channel_id!r} ({hint})")
+        if close:
+            guess = N_("unknown channel %(channel)s (did you mean %(close)s?)")
+            return said(guess, channel=repr(channel_id), close=close[0])
+        if not known:
+            return said(
+                N_("unknown channel %(channel)s (no channel is configured)"),
+                channel=repr(channel_id),
+            )
+        listed = N_("unknown channel %(channel)s (channels: %(known)s)")
+        return said(listed, channel=repr(channel_id), known=", ".join(known))
 
 
 def config_path(explicit: str | None) -> Path:

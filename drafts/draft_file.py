@@ -292,8 +292,8 @@ def _channel_problems(
     for channel_id in channel_ids:
         try:
             channels.append(config.channel(channel_id))
-        except NotFoundError as error:
-            unknown.append(Problem("channels", str(error)))
+        except NotFoundError:
+            unknown.append(Problem("channels", config.unknown_channel(channel_id)))
     if unknown or languages is None:
         return unknown
     written_in = ", ".join(languages)

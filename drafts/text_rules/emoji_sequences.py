@@ -17,7 +17,6 @@ import functools
 import re
 from collections.abc import Iterator
 
-import emoji
 import regex
 
 __all__ = ["presentation_spans", "sequence_spans"]
@@ -36,9 +35,18 @@ def _trie_of(known: frozenset[str]) -> _Trie:
     return trie
 
 
+@functools.cache
+def _known_trie() -> _Trie:
+    """The known emoji as a trie, built on first use: importing the list and building this
+    take some 50 ms, which every command that never measures a text would pay."""
+    return _trie_of(_known_emoji())
+
+
 def _known_emoji() -> frozenset[str]:
     """The RGI list in all its spellings, plus each variation sequence (⌚ + VS16) Unicode
     allows, which twemoji also takes as one emoji though the list leaves them out."""
+    import emoji
+
     known = set(emoji.EMOJI_DATA)
     for sequence, data in emoji.EMOJI_DATA.items():
         if data.get("variant") and len(sequence) == 1:
@@ -46,7 +54,6 @@ def _known_emoji() -> frozenset[str]:
     return frozenset(known)
 
 
-_KNOWN_TRIE = _trie_of(_known_emoji())
 _EMOJI_PRESENTATION = regex.compile(r"\p{Emoji_Presentation}")
 # Every known emoji of more than one code point holds one of these: VS16, ZWJ, the keycap mark,
 # a regional indicator, a skin-tone modifier or a tag character. Right after an emoji, they
@@ -106,7 +113,7 @@ def _units(text: str, *, markers_only: bool = False) -> Iterator[tuple[int, int,
 
 def _longest_known(text: str, start: int, stop: int) -> int:
     """End of the longest known emoji at text[start:], before `stop`; `start` if none."""
-    node = _KNOWN_TRIE
+    node = _known_trie()
     end = start
     for index in range(start, stop):
         child = node.get(text[index])

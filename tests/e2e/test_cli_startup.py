@@ -5,13 +5,21 @@ from __future__ import annotations
 
 import inspect
 import json
+import shutil
 import subprocess
 import sys
 from importlib.metadata import version
+from pathlib import Path
 
 import pytest
 import typer
+from alembic.config import Config as AlembicConfig
+from alembic.script import ScriptDirectory
+from sqlalchemy import text
 
+from drafts.errors import ConfigError
+from drafts.storage import MIGRATIONS, Database, head_revision
+from tests.conftest import TEST_CONFIG
 from tidings.cli.app import COMMANDS, Tidings
 from tidings.cli.lazy import LazyCommand, StandIn
 
@@ -26,6 +34,7 @@ HEAVY = (
     "httpx",
     "PIL",
     "alembic",
+    "emoji",
     "drafts",
     "scheduler",
 )
@@ -43,8 +52,9 @@ def imported_by(*args: str) -> tuple[str, list[str]]:
     """What ``tidings ARGS`` printed, and which of HEAVY's modules it imported on the way."""
     script = IMPORTED_BY.format(args=list(args), heavy=HEAVY)
     finished = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60
     )
+    assert finished.returncode == 0, finished.stderr
     return finished.stdout, json.loads(finished.stderr.splitlines()[-1])
 
 
@@ -80,3 +90,32 @@ def test_each_listing_says_what_its_command_says(entry: LazyCommand) -> None:
     command = stand_in.command
     assert isinstance(command, typer.core.TyperCommand | typer.core.TyperGroup)
     assert first_paragraph(command) == entry.help, "say it in COMMANDS (tidings/cli/app.py)"
+
+
+def test_queue_on_an_empty_database_imports_neither_alembic_nor_the_adapters_nor_emoji(
+    tmp_path: Path, sqlite_template: Path
+) -> None:
+    shutil.copyfile(sqlite_template, tmp_path / "tidings.db")
+    config = tmp_path / "config.toml"
+    config.write_text(TEST_CONFIG.replace("unused.db", str(tmp_path / "tidings.db")), "utf-8")
+    printed, heavy = imported_by("--config", str(config), "queue")
+    assert printed == "Nothing is queued.\n"
+    assert not {"alembic", "emoji", "httpx", "scheduler.platforms"} & set(heavy)
+
+
+def test_the_schema_check_knows_alembic_s_head_and_the_recorded_revision(
+    database: Database, tmp_path: Path
+) -> None:
+    alembic = AlembicConfig()
+    alembic.set_main_option("script_location", str(MIGRATIONS))
+    head = ScriptDirectory.from_config(alembic).get_current_head()
+    assert head_revision() == head == database.current_revision()
+    database.check_schema()
+    with database.engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '0001'"))
+    with pytest.raises(ConfigError, match=r"has an older schema \(0001\): run `tidings init`"):
+        database.check_schema()
+    empty = Database(f"sqlite:///{tmp_path / 'empty.db'}")
+    with pytest.raises(ConfigError, match="is empty: run `tidings init`"):
+        empty.check_schema()
+    empty.dispose()

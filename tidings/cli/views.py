@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime, tzinfo
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.padding import Padding
@@ -31,9 +31,10 @@ from drafts.models import Draft, Post
 from drafts.review import APPROVED
 from drafts.text_rules import measure
 from drafts.times import show
-from scheduler.platforms.uploads import remote_media_id
-from scheduler.preview import Preview, preview, preview_images
 from tidings.cli.console import out
+
+if TYPE_CHECKING:
+    from scheduler.preview import Preview
 
 NO_LIMITS: LearnedLimits = MappingProxyType({})
 NO_IMAGES: Mapping[int, Sequence[PostImage]] = MappingProxyType({})
@@ -68,6 +69,8 @@ def post_json(
     with_request: bool = False,
     learned: LearnedLimits = NO_LIMITS,
 ) -> dict[str, Any]:
+    from scheduler.platforms.uploads import remote_media_id  # the adapters: not for `queue`
+
     extra: dict[str, Any] = {}
     if with_request:
         extra["request"] = _preview(post, config, images).request_json()
@@ -270,6 +273,8 @@ def _marked(line: Text, pieces: Sequence[Piece]) -> Text:
 
 def _preview(post: Post, config: Config, images: Sequence[PostImage] = ()) -> Preview:
     """The text as read back from the exact request the daemon would send (guarantee 4)."""
+    from scheduler.preview import preview, preview_images  # every adapter, with httpx
+
     assert post.id is not None
     return preview(
         post_id=post.id,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import httpx
 import pytest
@@ -61,14 +62,23 @@ def language(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
+@asynccontextmanager
+async def reading(
+    app: Starlette, database: Database, person: Person, language: str
+) -> AsyncIterator[httpx.AsyncClient]:
+    """A browser logged in as ``person``, who reads Tidings in ``language``."""
+    set_language(database, person.name, language)
+    async with client(app) as browser:
+        assert (await log_in(browser, person)).status_code == 303
+        yield browser
+
+
 @pytest.fixture
 async def as_mina(
     app: Starlette, people: dict[str, Person], database: Database, language: str
 ) -> AsyncIterator[httpx.AsyncClient]:
-    """mina (an author), reading ``language``."""
-    set_language(database, "mina", language)
-    async with client(app) as browser:
-        assert (await log_in(browser, people["mina"])).status_code == 303
+    """mina (an author)."""
+    async with reading(app, database, people["mina"], language) as browser:
         yield browser
 
 
@@ -76,10 +86,8 @@ async def as_mina(
 async def as_joon(
     app: Starlette, people: dict[str, Person], database: Database, language: str
 ) -> AsyncIterator[httpx.AsyncClient]:
-    """joon (a reviewer), reading ``language``."""
-    set_language(database, "joon", language)
-    async with client(app) as browser:
-        assert (await log_in(browser, people["joon"])).status_code == 303
+    """joon (a reviewer)."""
+    async with reading(app, database, people["joon"], language) as browser:
         yield browser
 
 
@@ -169,7 +177,6 @@ async def test_a_reviewer_who_edited_the_draft_is_refused_in_their_language(
     language: str,
 ) -> None:
     [hana] = add_people(database, {"hana": Role.ADMIN}).values()
-    set_language(database, "hana", language)
     draft_id = drafts.add()
     edited = drafts.content({"en": "The riverside park opens at nine."}, "Riverside park", None)
     with database.writing() as session:
@@ -182,8 +189,7 @@ async def test_a_reviewer_who_edited_the_draft_is_refused_in_their_language(
             config=config,
             library=library,
         )
-    async with client(app) as as_hana:
-        assert (await log_in(as_hana, hana)).status_code == 303
+    async with reading(app, database, hana, language) as as_hana:
         read = seen(database, draft_id)
         refused = the_error(await press(as_hana, draft_id, "approve", comment="ok", seen=read))
     assert (

@@ -260,7 +260,7 @@ async def test_a_channel_without_slots_is_said_beside_the_time_in_the_viewers_la
         said
         == {
             "ko": "telegram 채널에는 config.toml에 정해진 게시 시간대가 없습니다. 게시 시각을 직접 "
-            "지정하세요(--at TIME)",
+            "지정하세요",  # the web has a time field, not the command line's --at
             "en": "channel telegram has no slots in config.toml; use --at TIME",
         }[language]
     )

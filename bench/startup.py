@@ -6,7 +6,7 @@
 Each command runs as a person runs it, a fresh ``tidings`` process, ``--runs`` times; the
 figure is the quickest run (the machine is shared, and the slower runs measure the
 neighbours). ``queue`` reads an empty SQLite database made by ``tidings init`` in a temporary
-folder. Then each command runs once more under ``PYTHONPROFILEIMPORTTIME``, and the bench
+folder, its bytecode cached as an installed Tidings has it. Then each command runs once more under ``PYTHONPROFILEIMPORTTIME``, and the bench
 prints how many modules it imported and the ten that cost most: each with everything it
 imported, and none listed inside another listed one. The targets are printed beside the
 figures; nothing is asserted.
@@ -42,6 +42,18 @@ class Imported:
     own_us: int
     cumulative_us: int
     depth: int
+
+
+def startup_environment(folder: Path) -> dict[str, str]:
+    """This environment without Tidings' variables, and with compiled bytecode kept (in
+    ``folder``, not the checkout) as an installed Tidings has it: with
+    PYTHONDONTWRITEBYTECODE set, every run would compile Tidings' modules anew."""
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith("TIDINGS_") and name != "PYTHONDONTWRITEBYTECODE"
+    }
+    return {**env, "PYTHONPYCACHEPREFIX": str(folder / "bytecode")}
 
 
 def tidings_command() -> list[str]:
@@ -102,10 +114,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=10, help="runs per command (default 10)")
     options = parser.parse_args()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TIDINGS_")}
     with tempfile.TemporaryDirectory() as temporary:
         folder = Path(temporary)
-        run([*tidings_command(), "init"], folder, env).check_returncode()
+        env = startup_environment(folder)
+        run([*tidings_command(), "init"], folder, env).check_returncode()  # and bytecode cached
         python = quickest([sys.executable, "-c", "pass"], folder, env, options.runs)
         print(f"{'python -c pass':<20} {python:6.3f} s  (the interpreter alone)")
         for args, target in COMMANDS:

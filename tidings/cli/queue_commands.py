@@ -13,7 +13,6 @@ import typer
 from rich.text import Text
 
 from drafts.authoring import get_draft
-from drafts.calendar_feed import calendar_ics
 from drafts.config import Config
 from drafts.errors import ScheduleError
 from drafts.learned_limits import learned_limits
@@ -167,6 +166,8 @@ def queue(
             raise ScheduleError(
                 "ics: the calendar has every channel, each in its own zone: give --ics without --channel, --tz or --json"
             )
+        from drafts.calendar_feed import calendar_ics  # icalendar: for --ics only
+
         with context.reading() as session:
             feed = calendar_ics(session, config=config, now=context.now())
         sys.stdout.buffer.write(feed)

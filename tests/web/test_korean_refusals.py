@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC
 
 import httpx
 import pytest
@@ -22,6 +23,7 @@ from starlette.applications import Starlette
 from drafts.authoring import add_draft, edit_draft, get_draft
 from drafts.config import Config
 from drafts.draft_file import read_draft_file
+from drafts.errors import ReviewError
 from drafts.rendering import TemplateLibrary
 from drafts.review import approve, submit
 from drafts.storage import Database
@@ -44,10 +46,13 @@ from tests.web.conftest import (
 )
 from tests.web.test_draft_actions import approved
 from tests.web.test_media_compose import TEXT, WITH_TELEGRAM, photo, typed, upload, with_alt
+from tidings.web.sentences import Teller
+from tidings.web.translations import translations
 
 pytestmark = [pytest.mark.anyio, SQLITE_ONLY]
 
 LANGUAGES = ("ko", "en")
+KOREAN = Teller(translations("ko").gettext, UTC)
 
 
 @pytest.fixture
@@ -329,4 +334,24 @@ async def test_a_draft_whose_image_has_no_alt_text_is_not_submitted_in_the_viewe
             "en": f"draft {draft_id} cannot be submitted: linkedin (en): image 1 has no alt text "
             "([media] require_alt)",
         }[language]
+    )
+
+
+def test_a_second_approval_by_the_same_reviewer_is_a_sentence_of_the_catalogue(
+    drafts: Drafts, database: Database
+) -> None:
+    two = make_config(WITH_TELEGRAM.replace("required_approvals = 1", "required_approvals = 2"))
+    draft_id = drafts.add()
+
+    def approve_as_joon() -> None:
+        with database.writing() as session:
+            joon = find_user(session, "joon")
+            approve(session, draft_id=draft_id, reviewer=joon, comment="", config=two, now=utcnow())
+
+    approve_as_joon()
+    with pytest.raises(ReviewError) as refused:
+        approve_as_joon()
+    assert (KOREAN(refused.value.message), str(refused.value)) == (
+        f"joon 님은 초안 {draft_id}의 지금 내용을 이미 승인했습니다",
+        f"joon has already approved draft {draft_id} as it stands",
     )

@@ -1,8 +1,8 @@
 """A draft's refusals and its images' problems in the viewer's language (issue 17): an action
 the draft is past (submit, approve, request changes, publish now, unschedule), a reviewer who
-may not review, an approval of content that changed, and an image without alt text or in a
-shape its platform refuses, on the draft page, the pages that ask before a queue action, post
-cards and at submit. The command line keeps its one English line
+may not review or approved already, an approval of content that changed, a channel without
+posting slots, and an image without alt text or in a shape its platform refuses, on the draft
+page, the pages that ask before a queue action, post cards and at submit. The command line keeps its one English line
 (tests/integration/test_cli_errors.py).
 
 Each test runs for a Korean and an English viewer, so a refusal that is only ever English fails.

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import insert
 from sqlmodel import Session, col, select
@@ -32,11 +32,13 @@ from drafts.media_store import CleanImage, keep
 from drafts.messages import EDIT_BACK_TO_REVIEW, EDIT_CHANGED, EDIT_UNCHANGED, NO_DRAFT, said
 from drafts.models import Draft, Post, User, Variant, could_be_id
 from drafts.post_media import add_post_images, store_post_images
-from drafts.rendering import TemplateLibrary
 from drafts.review_events import review_requested
 from drafts.revisions import keep_revision
 from drafts.times import utcnow
 from drafts.users import Capability, name_of, require
+
+if TYPE_CHECKING:
+    from drafts.rendering import TemplateLibrary  # Jinja and Babel, for composing only
 
 _variant_table = Variant.__table__  # type: ignore[attr-defined]
 _post_table = Post.__table__  # type: ignore[attr-defined]

@@ -13,7 +13,7 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from types import MappingProxyType
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from drafts.channels import Channel, MastodonChannel
 from drafts.config import Config
@@ -21,9 +21,11 @@ from drafts.draft_file import DraftContent, VariantContent
 from drafts.errors import DraftError
 from drafts.media import MediaRef, PostImage
 from drafts.messages import Said
-from drafts.rendering import TemplateLibrary
 from drafts.text_rules import Measurement, TextRules, measure
 from drafts.text_rules.hidden import hidden_characters
+
+if TYPE_CHECKING:
+    from drafts.rendering import TemplateLibrary  # Jinja and Babel, for composing only
 
 
 @dataclass(frozen=True)

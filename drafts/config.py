@@ -21,7 +21,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from drafts.channels import Channel, EnvName
 from drafts.errors import ConfigError, DraftError, NotFoundError
 from drafts.messages import N_, Problem, Problems, Said, said
-from drafts.rendering import TemplateLibrary
 from drafts.text_files import load_toml, utf8_text
 from drafts.times import zone
 from drafts.validation import describe
@@ -312,6 +311,8 @@ def _check_feeds(config: Config) -> None:
     each language: every problem named at its ``feeds[N].key``, in one ConfigError."""
     if not config.feeds:
         return
+    from drafts.rendering import TemplateLibrary  # Jinja and Babel: only with feeds to check
+
     library = TemplateLibrary.default(config.template_folders)
     known = {channel.id for channel in config.channels}
     found: list[Problem] = []

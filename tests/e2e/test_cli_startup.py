@@ -92,7 +92,7 @@ def test_each_listing_says_what_its_command_says(entry: LazyCommand) -> None:
     assert first_paragraph(command) == entry.help, "say it in COMMANDS (tidings/cli/app.py)"
 
 
-def test_queue_on_an_empty_database_imports_neither_alembic_nor_the_adapters_nor_emoji(
+def test_queue_on_an_empty_database_imports_no_alembic_adapters_emoji_or_templates(
     tmp_path: Path, sqlite_template: Path
 ) -> None:
     shutil.copyfile(sqlite_template, tmp_path / "tidings.db")
@@ -100,7 +100,7 @@ def test_queue_on_an_empty_database_imports_neither_alembic_nor_the_adapters_nor
     config.write_text(TEST_CONFIG.replace("unused.db", str(tmp_path / "tidings.db")), "utf-8")
     printed, heavy = imported_by("--config", str(config), "queue")
     assert printed == "Nothing is queued.\n"
-    assert not {"alembic", "emoji", "httpx", "scheduler.platforms"} & set(heavy)
+    assert not {"alembic", "emoji", "httpx", "scheduler.platforms", "jinja2", "babel"} & set(heavy)
 
 
 def test_the_schema_check_knows_alembic_s_head_and_the_recorded_revision(

@@ -38,10 +38,12 @@ from drafts.audit import DAEMON, record
 from drafts.authoring import add_draft
 from drafts.config import Config, FeedSettings
 from drafts.draft_file import read_draft_file
-from drafts.errors import StorageError, TidingsError
+from drafts.errors import ReviewError, StorageError, TidingsError
+from drafts.messages import Said
 from drafts.models import NewsFeed, NewsFeedItem, User
 from drafts.rendering import TemplateLibrary
 from drafts.review import submit
+from drafts.storage import Database
 from drafts.users import Role, find_user
 from scheduler.renewal import Db
 
@@ -236,6 +238,56 @@ def add_item_draft(
     return draft.id
 
 
+@dataclass(frozen=True)
+class Rehearsed:
+    """What a new item would become: a draft (``problem`` None) or the problem that stops it."""
+
+    item: FeedItem
+    problem: str | None
+
+
+class _RolledBack(Exception):
+    """Ends a rehearsal's transaction: raised through ``Database.writing``, it rolls back."""
+
+
+def rehearse(
+    database: Database,
+    *,
+    feed: FeedSettings,
+    items: Sequence[FeedItem],
+    config: Config,
+    library: TemplateLibrary,
+    now: datetime,
+) -> list[Rehearsed]:
+    """Each item no read has taken yet, added as the daemon would add it and rolled back:
+    ``tidings feeds check``'s report, with nothing written."""
+    found: list[Rehearsed] = []
+    with database.reading() as session:
+        fresh = new_items(session, feed, items)
+    for item in fresh:
+        try:
+            with database.writing() as session:
+                add_item_draft(
+                    session, feed=feed, item=item, config=config, library=library, now=now
+                )
+                raise _RolledBack
+        except _RolledBack:
+            found.append(Rehearsed(item, None))
+        except StorageError:
+            raise
+        except TidingsError as error:
+            found.append(Rehearsed(item, why_not_added(error)))
+    return found
+
+
+def why_not_added(error: TidingsError) -> str:
+    """Why an item's draft could not be made, without the number of a draft never kept."""
+    made = error.message
+    if isinstance(error, ReviewError) and isinstance(made, Said) and "problems" in made.words:
+        return f"cannot be sent to review: {made.words['problems']}"
+    return str(error)
+
+
 def record_refused_item(session: Session, *, feed: FeedSettings, item: FeedItem) -> None:
     """Keep an item whose draft could not be made, with no draft: it is not tried again."""
     _claim_item(session, feed, item)
@@ -368,7 +420,7 @@ class FeedReader:
             raise  # the database, not the item: the daemon waits it out
         except TidingsError as error:
             await self.db(lambda session: record_refused_item(session, feed=feed, item=item))
-            return None, str(error)
+            return None, why_not_added(error)
         return draft_id, None
 
     async def _save(self, feed: FeedSettings, read: FeedRead | None, problem: str | None) -> None:

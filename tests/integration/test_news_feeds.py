@@ -18,6 +18,7 @@ from drafts.storage import Database
 from scheduler.daemon import Daemon, DaemonSettings
 from scheduler.news_feeds import url_hash
 from scheduler.sandbox.server import RunningSandbox
+from tests.integration.command_line import LOCAL_CONFIG, run, snapshot, use_folder
 from tests.integration.feed_server import (
     FEED_TEMPLATES,
     FeedServer,
@@ -152,13 +153,13 @@ def test_an_unreachable_feed_is_a_problem(database: Database) -> None:
 def test_an_item_whose_draft_cannot_go_to_review_is_named_and_not_tried_again(
     database: Database, served: FeedServer
 ) -> None:
-    long_summary = "A very long summary. " * 200  # far over X's 280 characters
+    long_summary = "A very long summary. " * 200  # over LinkedIn's 3,000 characters
     url = served.write("news.rss", rss(("long-1", "Long read", long_summary), LIBRARY))
     config = feed_config(url, feed='channels = ["linkedin", "x-en"]\nlanguages = ["en"]')
     read_once(database, config)
     assert [d.title for d in drafts(database)] == ["Library hours"]
     problem = feed_state(database, url).problem or ""
-    assert "item 'Long read'" in problem
+    assert problem.startswith("item 'Long read': cannot be sent to review: linkedin (en): ")
     with database.reading() as session:
         row = session.exec(select(NewsFeedItem).where(NewsFeedItem.guid == "long-1")).one()
     assert row.draft_id is None
@@ -208,3 +209,35 @@ def test_the_daemon_reads_its_feeds_and_a_broken_one_stops_no_publishing(
     assert [d.title for d in drafts(database) if d.status == DraftStatus.IN_REVIEW] == [
         "Harbour walk opens"
     ]
+
+
+def test_feeds_check_lists_what_would_be_added_and_writes_nothing(
+    tmp_path: Path,
+    served: FeedServer,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    long_summary = "A very long summary. " * 200  # over LinkedIn's 3,000 characters
+    url = served.write("news.rss", rss(HARBOUR, ("long-1", "Long read", long_summary)))
+    feed = 'template = "news"\nchannels = ["linkedin"]\nlanguages = ["en"]\n'
+    feeds = (
+        f'\n[[feeds]]\nurl = "{url}"\n{feed}\n[[feeds]]\nurl = "{served.url("gone.rss")}"\n{feed}'
+    )
+    folder = tmp_path / "work"
+    folder.mkdir()
+    database = 'database = "sqlite:///tidings.db"'
+    with_templates = f'{database}\ntemplates = "{FEED_TEMPLATES}"'
+    use_folder(folder, monkeypatch, LOCAL_CONFIG.replace(database, with_templates) + feeds)
+    run(["init"])
+    before = snapshot(folder)
+    capsys.readouterr()
+    run(["feeds", "check"])
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == f"{url}: 2 new items"
+    assert lines[1] == "  would add: Harbour walk opens"
+    assert lines[2] == (
+        "  cannot add: Long read: cannot be sent to review: linkedin (en): 4,249 characters, "
+        "over LinkedIn's limit of 3,000 by 1,249"
+    )
+    assert lines[3] == f"{served.url('gone.rss')}: HTTP 404 Not Found"
+    assert snapshot(folder) == before

@@ -140,6 +140,12 @@ COMMANDS = (
         "The stored secrets (connected tokens, renewed tokens, sessions) and their key.",
     ),
     LazyCommand("post", "tidings.cli.post_commands", "app", "Settle posts that need attention."),
+    LazyCommand(
+        "feeds",
+        "tidings.cli.feed_commands",
+        "app",
+        "The news feeds the daemon reads into review: check what each would add now.",
+    ),
 )
 
 

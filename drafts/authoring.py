@@ -27,8 +27,6 @@ from drafts.draft_file import DraftContent, VariantContent
 from drafts.errors import NotFoundError, ReviewError
 from drafts.learned_limits import LearnedLimits, learned_limits
 from drafts.lifecycle import DraftStatus, PostStatus, require_action
-from drafts.media_plan import StoredMedia
-from drafts.media_store import CleanImage, keep
 from drafts.messages import EDIT_BACK_TO_REVIEW, EDIT_CHANGED, EDIT_UNCHANGED, NO_DRAFT, said
 from drafts.models import Draft, Post, User, Variant, could_be_id
 from drafts.post_media import add_post_images, store_post_images
@@ -38,6 +36,7 @@ from drafts.times import utcnow
 from drafts.users import Capability, name_of, require
 
 if TYPE_CHECKING:
+    from drafts.media_store import CleanImage
     from drafts.rendering import TemplateLibrary  # Jinja and Babel, for composing only
 
 _variant_table = Variant.__table__  # type: ignore[attr-defined]
@@ -155,6 +154,9 @@ def _compose(
     images: Sequence[CleanImage],
     learned: LearnedLimits | None = None,
 ) -> list[RenderedPost]:
+    from drafts.media_plan import StoredMedia  # Pillow: for composing only
+    from drafts.media_store import keep
+
     for image in images:
         keep(session, image)
     planner = StoredMedia(session) if content.media else None

@@ -24,7 +24,6 @@ from drafts.learned_limits import learned_limits
 from drafts.lifecycle import DraftStatus, PostStatus, require_action
 from drafts.media import PostImage
 from drafts.media_limits import learned_media_limits
-from drafts.media_plan import image_problems
 from drafts.messages import N_, Said, in_turn, problem, said
 from drafts.models import Draft, Post, Review, User
 from drafts.post_media import images_by_post, stored_image_rows
@@ -311,6 +310,8 @@ def _image_problems(session: Session, posts: list[Post], config: Config) -> list
     images = images_by_post(session, [_post_id(post) for post in posts])
     if not images:
         return []
+    from drafts.media_plan import image_problems  # Pillow: only for posts with images
+
     learned = learned_media_limits(session)
     return [
         said(AT_POST, channel=post.channel, language=post.language, problem=problem)

@@ -44,7 +44,7 @@ from drafts.models import NewsFeed, NewsFeedItem, User
 from drafts.rendering import TemplateLibrary
 from drafts.review import submit
 from drafts.storage import Database
-from drafts.users import Role, find_user
+from drafts.users import Capability, Role, find_user, require
 from scheduler.renewal import Db
 
 log = logging.getLogger("tidings.feeds")
@@ -213,6 +213,12 @@ def feed_author(session: Session, feed: FeedSettings) -> User:
         session.flush()
         record(session, actor=DAEMON, action="user.add", detail=f"{DAEMON} ({Role.AUTHOR})")
     return daemon
+
+
+def check_author(session: Session, *, feed: FeedSettings) -> None:
+    """The configured author exists and may write drafts (the daemon always may)."""
+    if feed.author is not None:
+        require(find_user(session, feed.author), Capability.WRITE)
 
 
 def add_item_draft(
@@ -395,6 +401,9 @@ class FeedReader:
         refused: list[str] = []
         if read.items is not None:
             fresh = await self.db(lambda session: new_items(session, feed, read.items or ()))
+            if fresh and (unfit := await self._unfit_author(feed)) is not None:
+                await self._save(feed, None, unfit)  # the old validators: read it all again
+                return []
             for item in fresh:
                 draft_id, problem = await self._add(feed, item)
                 if draft_id is not None:
@@ -407,6 +416,18 @@ class FeedReader:
                     refused.append(f"item {item.title!r}: {problem}")
         await self._save(feed, read, "; ".join(refused) or None)
         return added
+
+    async def _unfit_author(self, feed: FeedSettings) -> str | None:
+        """Why the configured author cannot write the feed's drafts, if so: a problem of the
+        feed, not of its items, which wait until it is fixed."""
+        try:
+            await self.db(partial(check_author, feed=feed))
+        except StorageError:
+            raise
+        except TidingsError as error:
+            log.warning("feed %s: %s", feed.url, error)
+            return str(error)
+        return None
 
     async def _add(self, feed: FeedSettings, item: FeedItem) -> tuple[int | None, str | None]:
         now = self.now()

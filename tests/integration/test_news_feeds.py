@@ -19,6 +19,7 @@ from scheduler.daemon import Daemon, DaemonSettings
 from scheduler.news_feeds import url_hash
 from scheduler.sandbox.server import RunningSandbox
 from tests.integration.command_line import LOCAL_CONFIG, run, snapshot, use_folder
+from tests.integration.drafting import add_author
 from tests.integration.feed_server import (
     FEED_TEMPLATES,
     FeedServer,
@@ -142,6 +143,24 @@ def test_a_broken_feed_is_a_problem_kept_and_nothing_added(
     state = feed_state(database, url)
     assert state.problem is not None and problem in state.problem
     assert drafts(database) == []
+
+
+def test_an_author_who_cannot_write_stops_the_feed_and_its_items_wait(
+    database: Database, served: FeedServer
+) -> None:
+    url = served.write("news.rss", rss(HARBOUR))
+    feed = 'channels = ["linkedin"]\nlanguages = ["en"]\nauthor = "nobody"'
+    assert read_once(database, feed_config(url, feed=feed)) == []
+    assert "unknown user 'nobody'" in (feed_state(database, url).problem or "")
+    with database.reading() as session:
+        assert list(session.exec(select(NewsFeedItem))) == []
+    add_author(database, "nobody")
+    assert len(read_once(database, feed_config(url, feed=feed))) == 1  # read whole again: no 304
+    (draft,) = drafts(database)
+    with database.reading() as session:
+        assert (author := session.get(User, draft.author_id)) is not None
+    assert author.name == "nobody"
+    assert feed_state(database, url).problem is None
 
 
 def test_an_unreachable_feed_is_a_problem(database: Database) -> None:

@@ -27,6 +27,10 @@ INTERNAL = {
     "scheduler.notifications.smtp.MailError",
     # the thread splitter's caller turns a word longer than a part into the draft's problem
     "drafts.text_rules.thread_split.WordTooLong",
+    # a news feed that cannot be read: the feed reader keeps it as the feed's problem
+    "scheduler.news_feeds.FeedProblem",
+    # `tidings feeds check` ends each rehearsed item's transaction with it, to roll back
+    "scheduler.news_feeds._RolledBack",
 }
 
 

@@ -2,6 +2,7 @@
 
     python bench/csv_import.py                 # 10,000 rows
     python bench/csv_import.py --rows 2000 --template
+    python bench/csv_import.py --rows 2000 --submit    # each draft sent to review too
 
 The file is written in a temporary folder, a mix of free-text rows in English and Korean on two
 channels (four posts each), or with ``--template`` rows of the event template with per-language
@@ -55,9 +56,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=10_000)
     parser.add_argument("--template", action="store_true", help="rows of the event template")
+    parser.add_argument("--submit", action="store_true", help="send each draft to review")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        run(Path(folder), args.rows, template=args.template)
+        run(Path(folder), args.rows, template=args.template, submit=args.submit)
 
 
 def write_plan(path: Path, rows: int, *, template: bool) -> None:
@@ -94,7 +96,7 @@ def _event_row(n: int, when: str) -> list[str]:
     ]
 
 
-def run(folder: Path, rows: int, *, template: bool) -> None:
+def run(folder: Path, rows: int, *, template: bool, submit: bool) -> None:
     database_path = folder / "tidings.db"
     config = parse_config(CONFIG % {"path": database_path}, folder / "config.toml")
     database = Database(config.database_url)
@@ -110,13 +112,19 @@ def run(folder: Path, rows: int, *, template: bool) -> None:
     planned = check_rows(table, folder=folder, config=config, library=library, now=utcnow())
     checked = time.perf_counter()
     created = store_drafts(
-        database, planned, name=str(plan), author=author, config=config, library=library
+        database,
+        planned,
+        name=str(plan),
+        author=author,
+        config=config,
+        library=library,
+        submit=submit,
     )
     stored = time.perf_counter()
     database.dispose()
 
     total = stored - started
-    kind = "event-template" if template else "free-text"
+    kind = ("event-template" if template else "free-text") + (", submitted" if submit else "")
     print(f"{len(created):,} {kind} rows ({plan.stat().st_size:,} bytes) into fresh SQLite")
     print(f"  check every row:   {checked - started:6.1f} s")
     print(f"  add every draft:   {stored - checked:6.1f} s (one transaction)")

@@ -6,10 +6,11 @@
 Each command runs as a person runs it, a fresh ``tidings`` process, ``--runs`` times; the
 figure is the quickest run (the machine is shared, and the slower runs measure the
 neighbours). ``queue`` reads an empty SQLite database made by ``tidings init`` in a temporary
-folder, its bytecode cached as an installed Tidings has it. Then each command runs once more under ``PYTHONPROFILEIMPORTTIME``, and the bench
-prints how many modules it imported and the ten that cost most: each with everything it
-imported, and none listed inside another listed one. The targets are printed beside the
-figures; nothing is asserted.
+folder, which also keeps the compiled bytecode, as an installed Tidings has it. Then each
+command runs once more under ``PYTHONPROFILEIMPORTTIME``, and the bench prints how many
+modules it imported and the ten that cost most: each with everything it imported, and none
+listed inside another listed one. The targets are printed beside the figures; nothing is
+asserted.
 """
 
 from __future__ import annotations

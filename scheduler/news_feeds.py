@@ -104,12 +104,13 @@ async def fetch(client: httpx.AsyncClient, url: str, state: NewsFeed | None) -> 
             if response.status_code == 304:
                 return FeedRead(items=None)
             if response.status_code != 200:
-                raise FeedProblem(f"HTTP {response.status_code} {response.reason_phrase}".strip())
+                answer = f"{response.status_code} {response.reason_phrase}".strip()
+                raise FeedProblem(f"the feed's address answered HTTP {answer}")
             body = await _body(response)
     except httpx.TimeoutException:
-        raise FeedProblem("no answer in time") from None
+        raise FeedProblem("the feed did not answer in time") from None
     except httpx.HTTPError as error:
-        raise FeedProblem(f"cannot be reached ({type(error).__name__})") from None
+        raise FeedProblem(f"the feed cannot be reached ({type(error).__name__})") from None
     return FeedRead(
         items=parse_items(body),
         etag=response.headers.get("ETag"),
@@ -123,7 +124,7 @@ async def _body(response: httpx.Response) -> bytes:
     async for chunk in response.aiter_bytes():
         size += len(chunk)
         if size > MAX_FEED_BYTES:
-            raise FeedProblem(f"larger than {MAX_FEED_BYTES:,} bytes")
+            raise FeedProblem(f"the feed is larger than {MAX_FEED_BYTES:,} bytes")
         chunks.append(chunk)
     return b"".join(chunks)
 

@@ -258,5 +258,5 @@ def test_feeds_check_lists_what_would_be_added_and_writes_nothing(
         "  cannot add: Long read: cannot be sent to review: linkedin (en): 4,249 characters, "
         "over LinkedIn's limit of 3,000 by 1,249"
     )
-    assert lines[3] == f"{served.url('gone.rss')}: HTTP 404 Not Found"
+    assert lines[3] == f"{served.url('gone.rss')}: the feed's address answered HTTP 404 Not Found"
     assert snapshot(folder) == before

@@ -128,6 +128,29 @@ SHAPES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         ),
         (r"server error (?P<reply>.+)", N_("the platform had a server error: %(reply)s")),
         (r"refused (?P<reply>\(.+)", N_("the platform refused it: %(reply)s")),
+        # A news feed's last read (scheduler.news_feeds), on the Channels page.
+        (
+            r"the feed's address answered HTTP (?P<code>\d+)(?: .*)?",
+            N_("the feed's address answered HTTP %(code)s"),
+        ),
+        (r"not an RSS or Atom feed", N_("not an RSS or Atom feed")),
+        (r"the feed did not answer in time", N_("the feed did not answer in time")),
+        (
+            r"the feed cannot be reached \((?P<reply>.+)\)",
+            N_("the feed cannot be reached (%(reply)s)"),
+        ),
+        (
+            r"the feed is larger than (?P<size>[\d,]+) bytes",
+            N_("the feed is larger than %(size)s bytes"),
+        ),
+        (
+            r"item (?P<title>'[^']*'|\"[^\"]*\"): (?P<reason>.+)",
+            N_("item %(title)s: %(reason)s"),
+        ),
+        (
+            r"cannot be sent to review: (?P<problems>.+)",
+            N_("cannot be sent to review: %(problems)s"),
+        ),
     )
 )
 

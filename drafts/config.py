@@ -194,7 +194,7 @@ class FeedSettings(_Section):
     ``summary``, ``published``) for ``channels`` in ``languages``. ``author``: the user the
     drafts are written by; by default the daemon, under its own name."""
 
-    url: str
+    url: str = Field(max_length=2000)  # news_feed.url
     template: str = Field(pattern=r"^[a-z][a-z0-9_-]*$")
     channels: tuple[str, ...] = Field(min_length=1)
     languages: tuple[str, ...] = Field(min_length=1)

@@ -52,6 +52,7 @@ log = logging.getLogger("tidings.feeds")
 FEED_KIND = "update"  # a feed's item is news: the kind its drafts have
 MAX_FEED_BYTES = 5 * 1024 * 1024  # far above any news feed; a larger answer is refused
 MAX_TITLE = 200  # a draft's title column
+MAX_ETAG, MAX_LAST_MODIFIED = 512, 64  # news_feed's columns
 
 
 @dataclass(frozen=True)
@@ -113,9 +114,15 @@ async def fetch(client: httpx.AsyncClient, url: str, state: NewsFeed | None) -> 
         raise FeedProblem(f"the feed cannot be reached ({type(error).__name__})") from None
     return FeedRead(
         items=parse_items(body),
-        etag=response.headers.get("ETag"),
-        last_modified=response.headers.get("Last-Modified"),
+        etag=_validator(response.headers.get("ETag"), MAX_ETAG),
+        last_modified=_validator(response.headers.get("Last-Modified"), MAX_LAST_MODIFIED),
     )
+
+
+def _validator(value: str | None, limit: int) -> str | None:
+    """A validator as the feed sent it, or none if it is longer than its column: a cut one
+    would never match, so the feed is read whole each time instead."""
+    return value if value is not None and len(value) <= limit else None
 
 
 async def _body(response: httpx.Response) -> bytes:

@@ -260,3 +260,35 @@ def test_feeds_check_lists_what_would_be_added_and_writes_nothing(
     )
     assert lines[3] == f"{served.url('gone.rss')}: the feed's address answered HTTP 404 Not Found"
     assert snapshot(folder) == before
+
+
+def test_a_template_that_reads_the_date_gets_it_in_the_zone_of_the_config(
+    database: Database, served: FeedServer, tmp_path: Path
+) -> None:
+    folder = tmp_path / "templates"
+    folder.mkdir()
+    (folder / "dated.en.txt.j2").write_text(
+        "{{ title }} ({{ published | date }})\n{{ link }}\n", encoding="utf-8"
+    )
+    url = served.write("news.rss", rss(HARBOUR))  # published Tue, 01 Dec 2026 09:00 +0900
+    config = feed_config(url, feed='channels = ["linkedin"]\nlanguages = ["en"]')
+    templates = config.tidings.model_copy(update={"templates": str(folder)})
+    feed = config.feeds[0].model_copy(update={"template": "dated"})
+    (draft_id,) = read_once(
+        database, config.model_copy(update={"tidings": templates, "feeds": (feed,)})
+    )
+    assert texts(database, draft_id)["en"] == (
+        "Harbour walk opens (December 1, 2026)\nhttps://news.example.org/harbour-1"
+    )
+
+
+def test_a_validator_too_long_to_keep_is_dropped_and_the_feed_read_whole(
+    database: Database, served: FeedServer
+) -> None:
+    url = served.write("news.rss", rss(HARBOUR))
+    served.etag_padding = 600  # the server's ETag: longer than news_feed.etag holds
+    config = feed_config(url)
+    assert len(read_once(database, config)) == 1
+    assert feed_state(database, url).etag is None
+    assert read_once(database, config) == []
+    assert served.answers[-1][1:] == (None, 200)  # no If-None-Match: read whole, nothing new

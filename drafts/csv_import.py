@@ -496,7 +496,9 @@ def _add_one(
     )
     assert draft.id is not None
     if submit:
-        draft = submit_draft(session, draft_id=draft.id, actor=author, config=config)
+        draft = submit_draft(
+            session, draft_id=draft.id, actor=author, config=config, learned=learned
+        )
     created = CreatedDraft(
         row=planned.row,
         id=draft.id,

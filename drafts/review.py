@@ -20,7 +20,7 @@ from drafts.authoring import draft_posts, get_draft
 from drafts.composing import content_hash, post_problems
 from drafts.config import Config
 from drafts.errors import ReviewError
-from drafts.learned_limits import learned_limits
+from drafts.learned_limits import LearnedLimits, learned_limits
 from drafts.lifecycle import DraftStatus, PostStatus, require_action
 from drafts.media import PostImage
 from drafts.media_limits import learned_media_limits
@@ -75,12 +75,20 @@ class Decision:
     publish_at_passed: bool = False  # approved, but its publish_at went by: schedule it anew
 
 
-def submit(session: Session, *, draft_id: int, actor: User, config: Config) -> Draft:
-    """Send a draft to review; refused, with every problem listed, if any post does not fit."""
+def submit(
+    session: Session,
+    *,
+    draft_id: int,
+    actor: User,
+    config: Config,
+    learned: LearnedLimits | None = None,
+) -> Draft:
+    """Send a draft to review; refused, with every problem listed, if any post does not fit.
+    ``learned``: the channels' reported limits, when a caller sending many read them once."""
     require(actor, Capability.WRITE)
     draft = get_draft(session, draft_id)
     require_action(draft_id, draft.status, "submit")
-    learned = learned_limits(session)
+    learned = learned_limits(session) if learned is None else learned
     posts = draft_posts(session, draft_id)
     problems = [
         said(AT_POST, channel=post.channel, language=post.language, problem=problem)

@@ -197,11 +197,10 @@ def test_many_rows_import_in_one_transaction(
         assert len(draft_posts(session, created[-1].id or 0)) == 4
 
 
-def test_an_import_reads_learned_limits_once_and_only_inserts(
-    database: Database, mina: User, config: Config, library: TemplateLibrary
-) -> None:
-    """Adding new drafts has nothing stored to match: no DELETE, no read of posts or variants,
-    and the channels' learned limits read once for the file, not once a row."""
+def statements_of_import(
+    database: Database, mina: User, config: Config, library: TemplateLibrary, *, submit: bool
+) -> list[str]:
+    """Every SQL statement an import of 20 rows runs, as one line each."""
     rows = [f"Notice {n},update,linkedin mastodon,Notice {n}.,공지 {n}.," for n in range(20)]
     table = read_table("\n".join([HEADER, *rows]).encode(), "many.csv")
     planned = check_rows(table, folder=None, config=config, library=library, now=utcnow())
@@ -213,14 +212,36 @@ def test_an_import_reads_learned_limits_once_and_only_inserts(
     event.listen(database.engine, "before_cursor_execute", seen)
     try:
         store_drafts(
-            database, planned, name="many.csv", author=mina, config=config, library=library
+            database,
+            planned,
+            name="many.csv",
+            author=mina,
+            config=config,
+            library=library,
+            submit=submit,
         )
     finally:
         event.remove(database.engine, "before_cursor_execute", seen)
+    return statements
+
+
+def test_an_import_reads_learned_limits_once_and_only_inserts(
+    database: Database, mina: User, config: Config, library: TemplateLibrary
+) -> None:
+    """Adding new drafts has nothing stored to match: no DELETE, no read of posts or variants,
+    and the channels' learned limits read once for the file, not once a row."""
+    statements = statements_of_import(database, mina, config, library, submit=False)
     assert [each for each in statements if each.startswith("DELETE")] == []
     assert len([each for each in statements if "FROM channel_state" in each]) == 1
     reads = ("FROM post ", "FROM variant ")
     assert [each for each in statements if any(read in each + " " for read in reads)] == []
+
+
+def test_an_import_sent_to_review_reads_learned_limits_once(
+    database: Database, mina: User, config: Config, library: TemplateLibrary
+) -> None:
+    statements = statements_of_import(database, mina, config, library, submit=True)
+    assert len([each for each in statements if "FROM channel_state" in each]) == 1
 
 
 def test_an_uploaded_file_cannot_name_images(config: Config, library: TemplateLibrary) -> None:

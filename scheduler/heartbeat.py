@@ -20,16 +20,19 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import delete, insert, or_, select, update
-from sqlmodel import Session
+from sqlmodel import Session, col
+from sqlmodel import select as sql_select
 
+from drafts.audit import DAEMON, Entry, record_batch
 from drafts.lifecycle import PostStatus
-from drafts.models import DaemonHeartbeat, Post
+from drafts.models import AuditEntry, DaemonHeartbeat, Post
 
 heartbeat_table = DaemonHeartbeat.__table__  # type: ignore[attr-defined]
 post_table = Post.__table__  # type: ignore[attr-defined]
 
 BOOT_ID = Path("/proc/sys/kernel/random/boot_id")
 PID_NAMESPACE = Path("/proc/self/ns/pid")
+STOPPED = "daemon.stop"  # the audit log's action for a clean stop; its detail names the daemon
 
 
 @dataclass(frozen=True)
@@ -124,11 +127,33 @@ def beat(
     return Beat(lost, ended)
 
 
-def leave(session: Session, *, worker: Worker) -> None:
-    """A clean stop: ``worker`` holds nothing any more."""
+def leave(session: Session, *, worker: Worker, now: datetime) -> None:
+    """A clean stop at ``now``: ``worker`` holds nothing any more, so its row goes; the stop
+    is one line of the audit log, so that the Channels page can say when the last daemon
+    stopped rather than that none ever reported in."""
     session.connection().execute(
         delete(heartbeat_table).where(heartbeat_table.c.worker == worker.name)
     )
+    record_batch(session, [Entry(None, None, STOPPED, worker.name)], actor=DAEMON, at=now)
+
+
+@dataclass(frozen=True)
+class Stop:
+    worker: str
+    at: datetime
+
+
+def last_stop(session: Session) -> Stop | None:
+    """The latest clean stop of any daemon (None: none stopped cleanly). Read only when no
+    daemon has a row, so the audit log is read back from its end over the few entries people
+    made since."""
+    found = session.exec(
+        sql_select(AuditEntry.detail, AuditEntry.at)
+        .where(AuditEntry.action == STOPPED)
+        .order_by(col(AuditEntry.id).desc())
+        .limit(1)
+    ).first()
+    return Stop(*found) if found is not None else None
 
 
 def takeover_reasons(

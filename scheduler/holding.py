@@ -111,7 +111,7 @@ class Heartbeat:
 
     async def leave(self) -> None:
         """A clean stop: the daemon's row goes, as it holds nothing any more."""
-        await self._db(partial(leave, worker=self.worker))
+        await self._db(partial(leave, worker=self.worker, now=self._now()))
 
     async def before_request(self, request: httpx.Request) -> None:
         """The client's request hook: ``LeaseLost`` instead of a request for a post another

@@ -235,7 +235,7 @@ def test_a_dead_worker_is_forgotten_once_it_holds_nothing_and_a_clean_stop_leave
     heartbeat(database, here, t0 + LEASE + timedelta(seconds=2))
     assert rows(database) == {"h:3"}
     with database.writing() as session:
-        leave(session, worker=here)
+        leave(session, worker=here, now=t0 + LEASE + timedelta(seconds=3))
     assert rows(database) == set()
     assert post(database, post_id).lease_owner == "h:3"
 

@@ -16,17 +16,20 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from aiosmtpd.controller import Controller
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from drafts.config import Config, NotificationSettings, WebSettings
-from drafts.models import User
+from drafts.models import NotificationDelivery, NotificationEvent, User
+from drafts.notification_events import Event, record_event
 from drafts.storage import Database
 from drafts.times import utcnow
 from drafts.users import Role, add_user, find_user
-from scheduler.notifications.outbox import DeliveryPolicy
+from scheduler.notifications.fan_out import fan_out
+from scheduler.notifications.outbox import DeliveryPolicy, record_failure
 from scheduler.notifications.sending import Notifier
 
 PUBLIC_URL = "https://tidings.example.org"
+REFUSED = "127.0.0.1:2525: Connection refused"
 
 
 def free_port() -> int:
@@ -151,3 +154,22 @@ def set_contact(
         assert user is not None
         user.email, user.language, user.timezone = email, language, timezone
         session.add(user)
+
+
+def given_up_and_pending(database: Database) -> tuple[int, int]:
+    """A review request fanned out to the e-mail of the one reviewer or admin with an address,
+    and to the chat; the e-mail given up after a refused connection. Their ids: the e-mail's,
+    the chat's."""
+    now = utcnow()
+    with database.writing() as session:
+        record_event(session, Event.REVIEW_REQUESTED, "draft:1:review:1")
+        (event_id,) = session.exec(select(NotificationEvent.id))
+        assert event_id is not None
+        fan_out(session, event_id, email=True, chat=True, now=now)
+        ids = list(
+            session.exec(select(NotificationDelivery.id).order_by(col(NotificationDelivery.id)))
+        )
+    mail, chat = (delivery_id for delivery_id in ids if delivery_id is not None)
+    with database.writing() as session:
+        record_failure(session, mail, error=REFUSED, now=now, policy=DeliveryPolicy(), final=True)
+    return mail, chat

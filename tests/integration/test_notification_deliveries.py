@@ -10,19 +10,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlmodel import col, select
 
 from drafts.config import Config
-from drafts.models import NotificationDelivery, NotificationEvent
-from drafts.notification_events import Event, record_event
 from drafts.storage import Database
-from drafts.times import utcnow
-from scheduler.notifications.fan_out import fan_out
-from scheduler.notifications.outbox import DeliveryPolicy, record_failure
 from tests.integration.command_line import fails, run, use_folder
-from tests.integration.notifying import Mailbox, notify, notifying
-
-REFUSED = "127.0.0.1:2525: Connection refused"
+from tests.integration.notifying import REFUSED, Mailbox, given_up_and_pending, notify, notifying
 
 
 @pytest.fixture
@@ -42,24 +34,6 @@ def database(workdir: Path) -> Iterator[Database]:
     db = Database(f"sqlite:///{workdir / 'tidings.db'}")
     yield db
     db.dispose()
-
-
-def given_up_and_pending(database: Database) -> tuple[int, int]:
-    """A review request fanned out to joon's e-mail and the chat; joon's given up after a
-    refused connection. Their ids: joon's, the chat's."""
-    now = utcnow()
-    with database.writing() as session:
-        record_event(session, Event.REVIEW_REQUESTED, "draft:1:review:1")
-        (event_id,) = session.exec(select(NotificationEvent.id))
-        assert event_id is not None
-        fan_out(session, event_id, email=True, chat=True, now=now)
-        ids = list(
-            session.exec(select(NotificationDelivery.id).order_by(col(NotificationDelivery.id)))
-        )
-    mail, chat = (delivery_id for delivery_id in ids if delivery_id is not None)
-    with database.writing() as session:
-        record_failure(session, mail, error=REFUSED, now=now, policy=DeliveryPolicy(), final=True)
-    return mail, chat
 
 
 def listed(args: list[str], capsys: pytest.CaptureFixture[str]) -> list[dict[str, object]]:

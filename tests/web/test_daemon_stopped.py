@@ -1,6 +1,7 @@
 """A daemon that stops cleanly removes its heartbeat, and the Channels page then says when it
-stopped and which it was, as a problem (nothing is published until one runs), in the viewer's
-language; a daemon that reports in again is shown as seen."""
+stopped (in the viewer's timezone: here the configuration's, Asia/Seoul) and which it was, as a
+problem (nothing is published until one runs), in the viewer's language; a daemon that reports
+in again is shown as seen."""
 
 from __future__ import annotations
 
@@ -42,12 +43,12 @@ async def test_the_channels_page_says_when_the_daemon_stopped(
         again = await mina.get("/channels")
     line = one(english.text, "#daemon-seen")
     assert text(line) == (
-        "The daemon stopped at 2026-12-03 06:30 UTC (relay-1:4242): nothing is published "
+        "The daemon stopped at 2026-12-03 15:30 KST (relay-1:4242): nothing is published "
         "until one runs (tidings run)."
     )
     assert "problem" in line["class"]
     assert text(one(korean.text, "#daemon-seen")) == (
-        "데몬이 2026-12-03 06:30 UTC에 멈췄습니다(relay-1:4242). "
+        "데몬이 2026-12-03 15:30 KST에 멈췄습니다(relay-1:4242). "
         "데몬(tidings run)이 실행될 때까지 아무것도 게시되지 않습니다."
     )
     line = one(again.text, "#daemon-seen")

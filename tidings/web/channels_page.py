@@ -38,6 +38,7 @@ from drafts.users import Capability, require
 from scheduler.channel_check import ChannelHealth, check_channels
 from scheduler.credentials import vault_key_problem
 from scheduler.news_feeds import feed_states, url_hash
+from scheduler.notifications.deliveries import failed_count
 from tidings.web import connect_page
 from tidings.web.connect_status import ConnectionView, Stored, connection_view, stored
 from tidings.web.connect_words import Refusal
@@ -128,6 +129,12 @@ def news_feeds(config: Config, database: Database) -> tuple[FeedView, ...]:
             )
         )
     return tuple(views)
+
+
+def failed_notifications(database: Database) -> int:
+    """How many notifications were given up: said beside the daemon, so none fails unseen."""
+    with database.reading() as session:
+        return failed_count(session)
 
 
 def rate_windows(database: Database, now: datetime) -> dict[str, tuple[datetime, str | None]]:
@@ -256,11 +263,19 @@ def routes(web: WebContext) -> list[Route]:
         words = Words(web.pages.language(request), gettext)
         error = refusal.said(gettext) if refusal is not None else None
         page = channels_page(web.config, windows, checked, now, found, words, error)
-        daemon = await off_loop(daemon_seen, web.database, now, gettext, words.language)
+        zone = request.state.viewer.zone
+        daemon = await off_loop(daemon_seen, web.database, now, gettext, words.language, zone)
+        undelivered = await off_loop(failed_notifications, web.database)
         feeds = await off_loop(news_feeds, web.config, web.database)
         status = 200 if refusal is None else 400
         return web.pages.render(
-            request, "channels.html", status=status, page=page, daemon=daemon, feeds=feeds
+            request,
+            "channels.html",
+            status=status,
+            page=page,
+            daemon=daemon,
+            feeds=feeds,
+            undelivered=undelivered,
         )
 
     async def channels(request: Request) -> Response:

@@ -62,7 +62,7 @@ class User(SQLModel, table=True):
     # The notification events (drafts.notification_events.Event values) the user turned off.
     muted_events: list[str] = Field(default_factory=list, sa_type=JSON, nullable=False)
     # The calendar feed's token (``/calendar.ics?token=``), kept as its SHA-256 only.
-    feed_token_hash: str | None = Field(default=None, sa_type=String(64), unique=True)
+    feed_token_hash: str | None = Field(default=None, sa_type=String(64), unique=True, index=True)
 
 
 class DraftBase(SQLModel):

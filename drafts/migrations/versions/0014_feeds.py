@@ -21,9 +21,10 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("user") as batch:
-        batch.add_column(sa.Column("feed_token_hash", sa.String(length=64), nullable=True))
-        batch.create_unique_constraint("uq_user_feed_token_hash", ["feed_token_hash"])
+    # A column and a unique index: no constraint, which SQLite could only add by copying the
+    # table that every draft, review and session refers to.
+    op.add_column("user", sa.Column("feed_token_hash", sa.String(length=64), nullable=True))
+    op.create_index("ix_user_feed_token_hash", "user", ["feed_token_hash"], unique=True)
     op.create_table(
         "news_feed",
         sa.Column("url_hash", sa.String(length=64), nullable=False),
@@ -52,6 +53,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("news_feed_item")
     op.drop_table("news_feed")
+    op.drop_index("ix_user_feed_token_hash", table_name="user")
     with op.batch_alter_table("user") as batch:
-        batch.drop_constraint("uq_user_feed_token_hash", type_="unique")
         batch.drop_column("feed_token_hash")

@@ -33,6 +33,7 @@ from tests.integration.notifying import (
     Mailbox,
     add_person,
     chat_webhook,
+    free_port,
     notify,
     notifying,
     set_contact,
@@ -298,3 +299,26 @@ def test_a_mail_server_url_of_another_scheme_is_one_line_naming_it() -> None:
         "config.toml: notifications.smtp_url: use smtp://HOST:PORT or smtps://HOST:PORT "
         "(user@ to log in)"
     )
+
+
+def test_a_chat_webhook_that_fails_never_shows_its_address(
+    database: Database,
+    library: TemplateLibrary,
+    config: Config,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # An incoming webhook's address is its secret: a failure is recorded and logged without it.
+    secret = "T0A1B2C3/B4D5E6F7/never-show-this-part"
+    hook = f"http://127.0.0.1:{free_port()}/services/{secret}"  # nothing listens there
+    monkeypatch.setenv("TIDINGS_T_CHAT", hook)
+    config = notifying(config, smtp_port=None, chat_env="TIDINGS_T_CHAT")
+    queue_posts(database, config, library, channels=["mastodon"])
+    with caplog.at_level("DEBUG"):
+        notify(database, config)
+
+    tried = deliveries(database)
+    assert tried and all(d.tries == 1 and d.last_error for d in tried)
+    for delivery in tried:
+        assert "never-show-this-part" not in (delivery.last_error or "")
+    assert "never-show-this-part" not in caplog.text

@@ -33,6 +33,7 @@ class PostStatus(StrEnum):
     NEEDS_ATTENTION = "needs_attention"
     EXPIRED = "expired"
     CANCELLED = "cancelled"
+    SKIPPED = "skipped"  # one occurrence of a recurring draft, dropped with `draft skip`
 
 
 D = DraftStatus
@@ -56,6 +57,7 @@ FINAL_POST_STATUSES = frozenset(
         PostStatus.NEEDS_ATTENTION,
         PostStatus.EXPIRED,
         PostStatus.CANCELLED,
+        PostStatus.SKIPPED,
     }
 )
 

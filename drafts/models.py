@@ -76,6 +76,8 @@ class DraftBase(SQLModel):
     publish_at: datetime | None = _when(nullable=True)
     publish_next_slot: bool = False
     expires_at: datetime | None = _when(nullable=True)
+    # An RFC 5545 RRULE (``FREQ=WEEKLY;BYDAY=MO;COUNT=8``): publish_at is its first occurrence.
+    repeat: str | None = Field(default=None, sa_type=String(500))
 
 
 class Draft(DraftBase, table=True):
@@ -104,10 +106,12 @@ class Variant(SQLModel, table=True):
 
 
 class Post(SQLModel, table=True):
-    """One publication: one variant rendered for one channel."""
+    """One publication: one variant rendered for one channel (for one occurrence of a
+    recurring draft; a draft that does not repeat has only occurrence 1)."""
 
     __table_args__ = (
-        UniqueConstraint("draft_id", "channel", "language"),
+        # An index, not a constraint: SQLite changes an index without copying the table.
+        Index("ux_post_key", "draft_id", "channel", "language", "occurrence", unique=True),
         Index("ix_post_status_due_at", "status", "due_at"),
         Index("ix_post_status_attempt_at", "status", "attempt_at"),
     )
@@ -118,6 +122,7 @@ class Post(SQLModel, table=True):
     channel: str = Field(sa_type=String(40), nullable=False)
     platform: str = Field(sa_type=String(16), nullable=False)
     language: str = Field(sa_type=String(35), nullable=False)
+    occurrence: int = Field(default=1, nullable=False, sa_column_kwargs={"server_default": "1"})
     text: str = Field(sa_type=Text, nullable=False)
     length: int = Field(nullable=False)
     length_limit: int | None = None

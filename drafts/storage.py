@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 from sqlmodel import Session
@@ -73,11 +73,32 @@ class Database:
         """Create the schema or upgrade it to the latest revision; return that revision."""
         from alembic import command
 
-        with self._plain_errors(), self.engine.begin() as connection:
-            config = _alembic_config()
-            config.attributes["connection"] = connection
-            command.upgrade(config, "head")
+        with self._plain_errors(), self.engine.connect() as connection:
+            # SQLite changes a table by copying it: with foreign keys on, dropping the old
+            # copy would cascade into every row that refers to it. The switch only works
+            # outside a transaction; the check after the copy stands in for it.
+            self._foreign_keys(connection, on=False)
+            try:
+                with connection.begin():
+                    config = _alembic_config()
+                    config.attributes["connection"] = connection
+                    command.upgrade(config, "head")
+                    self._check_foreign_keys(connection)
+            finally:
+                self._foreign_keys(connection, on=True)
         return head_revision()
+
+    def _foreign_keys(self, connection: Connection, *, on: bool) -> None:
+        if self.is_sqlite:
+            raw = connection.connection.dbapi_connection
+            assert raw is not None
+            raw.execute(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
+
+    def _check_foreign_keys(self, connection: Connection) -> None:
+        if self.is_sqlite and connection.exec_driver_sql("PRAGMA foreign_key_check").first():
+            raise StorageError(
+                "the schema upgrade left rows pointing at nothing; nothing was changed"
+            )
 
     def current_revision(self) -> str | None:
         """The schema's revision as Alembic recorded it; None for an empty database. Read

@@ -25,6 +25,7 @@ POST_STATUS_WORDS: dict[str, str] = {
     PostStatus.NEEDS_ATTENTION: N_("needs attention"),
     PostStatus.EXPIRED: N_("expired"),
     PostStatus.CANCELLED: N_("cancelled"),
+    PostStatus.SKIPPED: N_("skipped"),
 }
 DRAFT_STATUS_WORDS: dict[str, str] = {
     DraftStatus.DRAFT: N_("draft"),

@@ -9,7 +9,7 @@ address) stay as they were typed.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
 
 from drafts.messages import N_, Instant, Word, in_turn, recorded, said
 
@@ -41,6 +41,22 @@ def scheduled(times: Iterable[tuple[str, datetime]]) -> str:
         for channel, due in sorted(set(times))
     ]
     return recorded(in_turn(*each)) if each else ""
+
+
+def series_scheduled(times: Iterable[datetime]) -> str:
+    """How many posts of a repeating draft are due, from when."""
+    due = sorted(times)
+    if not due:
+        return recorded(said(N_("no occurrence is still ahead")))
+    return recorded(
+        said(N_("%(count)s post(s) from %(when)s"), count=len(due), when=Instant(due[0]))
+    )
+
+
+def skipped(day: date, count: int) -> str:
+    return recorded(
+        said(N_("%(day)s skipped: %(count)s post(s)"), day=day.isoformat(), count=count)
+    )
 
 
 def unscheduled(count: int) -> str:

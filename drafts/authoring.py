@@ -12,7 +12,7 @@ draft names that author in the audit log, and whoever edited a draft may not app
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Any
 
@@ -21,15 +21,15 @@ from sqlmodel import Session, col, select
 
 from drafts import audit_details
 from drafts.audit import Entry, record, record_batch
-from drafts.composing import RenderedPost, compose, content_hash, rendered_images
+from drafts.composing import RenderedPost, compose, content_hash, post_key, rendered_images
 from drafts.config import Config
 from drafts.draft_file import DraftContent, VariantContent
 from drafts.errors import NotFoundError, ReviewError
 from drafts.learned_limits import LearnedLimits, learned_limits
-from drafts.lifecycle import DraftStatus, PostStatus, require_action
+from drafts.lifecycle import FINAL_POST_STATUSES, DraftStatus, PostStatus, require_action
 from drafts.messages import EDIT_BACK_TO_REVIEW, EDIT_CHANGED, EDIT_UNCHANGED, NO_DRAFT, said
 from drafts.models import Draft, Post, User, Variant, could_be_id
-from drafts.post_media import add_post_images, store_post_images
+from drafts.post_media import add_post_images, images_by_post, store_post_images
 from drafts.review_events import review_requested
 from drafts.revisions import keep_revision
 from drafts.times import utcnow
@@ -108,12 +108,15 @@ def edit_draft(
     images: Sequence[CleanImage] = (),
 ) -> EditOutcome:
     """Replace a draft's content; a reviewed draft whose posts changed (their text, or the
-    bytes or alt text of an image) goes back to review."""
+    bytes or alt text of an image) goes back to review. Of a repeating draft, the occurrences
+    already out (published, failed, skipped…) stay as they went: the edit covers the rest."""
     require(editor, Capability.WRITE)
     draft = get_draft(session, draft_id)
     require_action(draft_id, draft.status, "edit")
-    _refuse_if_publishing(session, draft_id)
+    repeats = draft.repeat is not None or content.repeat is not None
+    _refuse_if_publishing(session, draft_id, repeats=repeats)
     posts = _compose(session, content, config, library, images)
+    posts = _keeping_sent(session, draft_id, posts) if repeats else posts
     new_hash = content_hash(posts, rendered_images(posts))
     changed = new_hash != draft.content_hash
     for key, value in _content_columns(content).items():
@@ -172,8 +175,28 @@ def draft_posts(session: Session, draft_id: int) -> list[Post]:
 
 def _unschedule(session: Session, draft_id: int) -> None:
     for post in session.exec(select(Post).where(Post.draft_id == draft_id)):
-        post.status = PostStatus.PENDING
-        post.due_at = post.attempt_at = None
+        if post.status not in FINAL_POST_STATUSES:
+            post.status = PostStatus.PENDING
+            post.due_at = post.attempt_at = None
+
+
+def _keeping_sent(session: Session, draft_id: int, posts: list[RenderedPost]) -> list[RenderedPost]:
+    """``posts`` with each occurrence already out as it went (its stored text and images),
+    so that the content hash covers what was sent and what will be."""
+    sent = {
+        post_key(row): row
+        for row in session.exec(
+            select(Post).where(Post.draft_id == draft_id, col(Post.status).in_(FINAL_POST_STATUSES))
+        )
+    }
+    images = images_by_post(session, [_id(row) for row in sent.values()])
+    kept = []
+    for post in posts:
+        row = sent.pop(post_key(post), None)
+        if row is not None:
+            post = replace(post, text=row.text, images=tuple(images.get(_id(row), ())))
+        kept.append(post)
+    return kept
 
 
 def _check_expiry(session: Session, draft: Draft) -> None:
@@ -187,12 +210,14 @@ def _check_expiry(session: Session, draft: Draft) -> None:
             )
 
 
-def _refuse_if_publishing(session: Session, draft_id: int) -> None:
+def _refuse_if_publishing(session: Session, draft_id: int, *, repeats: bool) -> None:
+    """Refuse an edit while a post is being sent, or (of a draft that does not repeat) once
+    one is out: its posts went out as one reviewed whole."""
+    allowed = [PostStatus.PENDING, PostStatus.SCHEDULED]
+    if repeats:
+        allowed += FINAL_POST_STATUSES
     busy = session.exec(
-        select(Post).where(
-            Post.draft_id == draft_id,
-            col(Post.status).notin_([PostStatus.PENDING, PostStatus.SCHEDULED]),
-        )
+        select(Post).where(Post.draft_id == draft_id, col(Post.status).notin_(allowed))
     ).first()
     if busy is not None:
         raise ReviewError(
@@ -210,6 +235,7 @@ def _content_columns(content: DraftContent) -> dict[str, Any]:
         "publish_at": content.publish_at,
         "publish_next_slot": content.publish_next_slot,
         "expires_at": content.expires_at,
+        "repeat": content.repeat,
         "source": content.source,
     }
 
@@ -234,34 +260,39 @@ def _insert_new(
             "draft_id": draft_id,
             "channel": post.channel,
             "language": post.language,
+            "occurrence": post.occurrence,
             "status": PostStatus.PENDING,
             **_post_columns(post, variant_ids[post.language]),
         }
         for post in posts
     ]
     p = _post_table.c
-    returned = connection.execute(insert(_post_table).returning(p.id, p.channel, p.language), rows)
-    post_ids = {(row.channel, row.language): row.id for row in returned}
-    add_post_images(session, {post_ids[post.channel, post.language]: post.images for post in posts})
+    returned = connection.execute(
+        insert(_post_table).returning(p.id, p.channel, p.language, p.occurrence), rows
+    )
+    post_ids = {post_key(row): row.id for row in returned}
+    add_post_images(session, {post_ids[post_key(post)]: post.images for post in posts})
 
 
 def _store(
     session: Session, draft_id: int, content: DraftContent, posts: list[RenderedPost]
 ) -> None:
-    """Make the stored variants and posts match ``content``, keeping the rows that remain."""
+    """Make the stored variants and posts match ``content``, keeping the rows that remain; a
+    post already out (of a repeating draft: ``_keeping_sent``) is left as it went."""
     variant_ids = _store_variants(session, draft_id, content)
-    stored = {
-        (p.channel, p.language): p
-        for p in session.exec(select(Post).where(Post.draft_id == draft_id))
-    }
+    stored = {post_key(p): p for p in session.exec(select(Post).where(Post.draft_id == draft_id))}
+    sent = {key for key, row in stored.items() if row.status in FINAL_POST_STATUSES}
     for post in posts:
+        if post_key(post) in sent:
+            continue
         columns = _post_columns(post, variant_ids[post.language])
-        row = stored.pop((post.channel, post.language), None)
+        row = stored.pop(post_key(post), None)
         if row is None:
             row = Post(
                 draft_id=draft_id,
                 channel=post.channel,
                 language=post.language,
+                occurrence=post.occurrence,
                 status=PostStatus.PENDING,
                 **columns,
             )
@@ -271,8 +302,9 @@ def _store(
         session.add(row)
         session.flush()
         store_post_images(session, _id(row), post.images)
-    for gone in stored.values():
-        session.delete(gone)
+    for left, gone in stored.items():
+        if left not in sent:
+            session.delete(gone)
     session.flush()
     _drop_unused_variants(session, draft_id, set(variant_ids.values()))
 

@@ -28,7 +28,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from drafts.composing import ImageRows
+from drafts.composing import ImageRows, post_key
 from drafts.models import Draft, Post, Review, User
 from drafts.post_media import stored_image_rows
 from drafts.review import APPROVED
@@ -76,6 +76,7 @@ class PostChange:
     change: Change
     pieces: tuple[Piece, ...]
     images: tuple[ImageChange, ...] = ()
+    occurrence: int = 1  # of a repeating draft
 
     @property
     def text_changed(self) -> bool:
@@ -92,6 +93,7 @@ class ChangeGroup:
     change: Change
     pieces: tuple[Piece, ...]
     images: tuple[ImageChange, ...] = ()
+    occurrence: int = 1  # of a repeating draft
 
     @property
     def text_changed(self) -> bool:
@@ -183,11 +185,11 @@ def compare(
 ) -> PostChanges:
     """Each post that is new, gone or different (its text, or its ``images``: each post's, by
     channel and language) since ``seen``; the same ones are left out."""
-    before = {(item["channel"], item["language"]): item for item in seen}
+    before = {(item["channel"], item["language"], item.get("occurrence", 1)): item for item in seen}
     now = {
-        (post.channel, post.language): {
+        post_key(post): {
             "text": post.text,
-            "media": [image.to_json() for image in images.get((post.channel, post.language), ())],
+            "media": [image.to_json() for image in images.get(post_key(post), ())],
         }
         for post in posts
     }
@@ -205,7 +207,7 @@ def compare(
             change, pieces = Change.REMOVED, (Piece(old_text or "", Change.REMOVED),)
         else:
             change, pieces = Change.CHANGED, word_diff(old_text or "", new_text or "")
-        found.append(PostChange(key[0], key[1], change, pieces, pictures))
+        found.append(PostChange(key[0], key[1], change, pieces, pictures, occurrence=key[2]))
     return PostChanges(found)
 
 

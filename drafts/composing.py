@@ -21,6 +21,7 @@ from drafts.draft_file import DraftContent, VariantContent
 from drafts.errors import DraftError
 from drafts.media import MediaRef, PostImage
 from drafts.messages import Said
+from drafts.recurrence import Occurrence
 from drafts.text_rules import Measurement, TextRules, measure
 from drafts.text_rules.hidden import hidden_characters
 
@@ -38,6 +39,7 @@ class RenderedPost:
     text: str
     measurements: tuple[Measurement, ...]
     images: tuple[PostImage, ...] = ()
+    occurrence: int = 1  # of a repeating draft; a draft that does not repeat has one
 
     @property
     def length(self) -> int:
@@ -61,26 +63,33 @@ def compose(
     learned: Mapping[str, TextRules] = MappingProxyType({}),
     planner: MediaPlanner | None = None,
 ) -> list[RenderedPost]:
-    """Every post the draft yields, in the order of its channels, then its languages, each
-    with the images its channel carries as its platform will get them (``planner`` decides;
-    a draft with images needs one)."""
+    """Every post the draft yields, in the order of its occurrences, then its channels, then
+    its languages, each with the images its channel carries as its platform will get them
+    (``planner`` decides; a draft with images needs one)."""
     if content.template:
         _check_template(content, library)
     if content.media and planner is None:
         raise DraftError("media: images need the media store (this command cannot take them)")
     posts = []
-    for channel_id in content.channels:
-        channel = config.channel(channel_id)
-        for variant in content.variants:
-            if channel.takes(variant.language):
-                post = _render(variant, channel, content.template, library, learned)
+    images: dict[tuple[str, str], tuple[PostImage, ...]] = {}
+    for occurrence in content.series():
+        for channel_id in content.channels:
+            channel = config.channel(channel_id)
+            for variant in content.variants:
+                if not channel.takes(variant.language):
+                    continue
+                post = _render(
+                    variant, channel, content.template, library, learned, occurrence, config
+                )
                 if planner is not None:
-                    images = tuple(
-                        planner.plan(ref, channel, variant.language)
-                        for ref in content.media
-                        if ref.carried_by(channel.id)
-                    )
-                    post = replace(post, images=images)
+                    key = (channel.id, variant.language)
+                    if key not in images:  # every occurrence carries the same images
+                        images[key] = tuple(
+                            planner.plan(ref, channel, variant.language)
+                            for ref in content.media
+                            if ref.carried_by(channel.id)
+                        )
+                    post = replace(post, images=images[key])
                 posts.append(post)
     return posts
 
@@ -91,6 +100,8 @@ def _render(
     template: str | None,
     library: TemplateLibrary,
     learned: Mapping[str, TextRules],
+    occurrence: Occurrence,
+    config: Config,
 ) -> RenderedPost:
     own = variant.channel_texts.get(channel.id)
     if own is not None:
@@ -99,13 +110,21 @@ def _render(
         assert variant.text is not None
         text = variant.text
     else:
-        text = library.render(template, variant.language, variant.fields, platform=channel.platform)
+        text = library.render(
+            template,
+            variant.language,
+            variant.fields,
+            platform=channel.platform,
+            occurrence=occurrence.number,
+            occurrence_date=occurrence.day(config.zone),
+        )
     return RenderedPost(
         channel=channel.id,
         platform=channel.platform,
         language=variant.language,
         text=text,
         measurements=measure(channel.platform, text, text_rules(channel, learned)),
+        occurrence=occurrence.number,
     )
 
 
@@ -161,27 +180,40 @@ class PostText(Protocol):
     def language(self) -> str: ...
     @property
     def text(self) -> str: ...
+    @property
+    def occurrence(self) -> int: ...
 
 
-ImageRows = Mapping[tuple[str, str], Sequence[PostImage]]
-"""Each post's images, by (channel, language)."""
+PostKey = tuple[str, str, int]
+"""A post within its draft: its channel, language and occurrence."""
+
+ImageRows = Mapping[PostKey, Sequence[PostImage]]
+"""Each post's images, by ``post_key``."""
+
+
+def post_key(post: PostText) -> PostKey:
+    return (post.channel, post.language, post.occurrence)
 
 
 def content_hash(posts: Sequence[PostText], images: ImageRows = MappingProxyType({})) -> str:
     """A fingerprint of exactly what reviewers see: every post's channel, language and text
-    (the text sent, a channel's own text included), and the bytes (SHA-256) and alt text of each image it sends. A post without images hashes
-    as it did before images existed, so approvals given then still hold."""
+    (the text sent, a channel's own text included), the bytes (SHA-256) and alt text of each
+    image it sends, and the occurrence of a repeating draft it belongs to. A post without
+    images, of a draft that does not repeat, hashes as it did before images and occurrences
+    existed, so approvals given then still hold."""
     rows: list[list[Any]] = []
     for post in posts:
         row: list[Any] = [post.channel, post.language, post.text]
-        sent = images.get((post.channel, post.language))
+        sent = images.get(post_key(post))
         if sent:
             row.append([image.hash_row() for image in sent])
+        if post.occurrence != 1:
+            row.append(["occurrence", post.occurrence])
         rows.append(row)
     encoded = json.dumps(sorted(rows), ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(encoded.encode("utf-8")).hexdigest()
 
 
-def rendered_images(posts: Sequence[RenderedPost]) -> dict[tuple[str, str], Sequence[PostImage]]:
+def rendered_images(posts: Sequence[RenderedPost]) -> dict[PostKey, Sequence[PostImage]]:
     """The images of freshly composed posts, as ``content_hash`` takes them."""
-    return {(post.channel, post.language): post.images for post in posts if post.images}
+    return {post_key(post): post.images for post in posts if post.images}

@@ -43,6 +43,7 @@ from drafts.errors import DraftError, NotFoundError, TidingsError
 from drafts.languages import check_language_tag
 from drafts.media import MAX_IMAGES, MediaRef
 from drafts.messages import N_, Instant, Item, Problem, Problems, problem, reason_of, said
+from drafts.recurrence import Occurrence, check_rule, occurrences
 from drafts.text_files import load_toml
 from drafts.times import end_of_day, in_calendar, localize, parse_time
 from drafts.validation import one_line, problems
@@ -80,6 +81,7 @@ class DraftFile(BaseModel):
     channels: list[str] = Field(min_length=1)
     languages: list[str] | None = Field(default=None, min_length=1)
     publish_at: TimeValue | None = None
+    repeat: str | None = Field(default=None, min_length=1, max_length=500)
     expires_at: TimeValue | None = None
     fields: dict[str, Any] = {}
     text: dict[str, str] = {}
@@ -131,6 +133,13 @@ class DraftContent:
     variants: tuple[VariantContent, ...]
     source: str
     media: tuple[MediaRef, ...] = ()
+    repeat: str | None = None  # the RRULE as checked; publish_at is its first occurrence
+    occurrences: tuple[Occurrence, ...] = ()  # every occurrence of a repeating draft
+
+    def series(self) -> tuple[Occurrence, ...]:
+        """The occurrences the posts are composed for: the rule's, or the one of a draft that
+        does not repeat (at publish_at, or unknown yet)."""
+        return self.occurrences or (Occurrence(1, self.publish_at),)
 
 
 def read_draft_file(source: str, name: str, config: Config, now: datetime) -> DraftContent:
@@ -198,6 +207,10 @@ def _check(
         found.append(problem("expires_at", N_("is already in the past")))
     elif publish and publish[0] and expires_at and publish[0] >= expires_at:
         found.append(problem("publish_at", N_("is not before expires_at")))
+    series: tuple[Occurrence, ...] | None = ()
+    rule = parsed.repeat
+    if rule is not None and readable("repeat") and publish is not None:
+        series = _attempt(found, lambda: _series(rule, publish, expires_at, config.zone))
     variants = None
     if languages is not None:
         variants = _attempt(
@@ -208,6 +221,7 @@ def _check(
         media = _attempt(found, lambda: _media(parsed, languages))
     if found or languages is None or publish is None or variants is None or media is None:
         return None
+    assert series is not None
     return DraftContent(
         kind=parsed.kind,
         title=parsed.title.strip(),
@@ -220,7 +234,25 @@ def _check(
         variants=variants,
         source=source,
         media=media,
+        repeat=check_rule(parsed.repeat) if parsed.repeat is not None else None,
+        occurrences=series,
     )
+
+
+def _series(
+    rule: str, publish: tuple[datetime | None, bool], expires_at: datetime | None, tz: ZoneInfo
+) -> tuple[Occurrence, ...]:
+    if publish[1]:
+        raise DraftError(
+            problem("repeat", N_("needs publish_at as a date and time, not next-slot"))
+        )
+    series = occurrences(check_rule(rule), publish[0], tz)
+    last_at = series[-1].at
+    if expires_at is not None and last_at is not None and last_at >= expires_at:
+        last = N_("its last occurrence (%(when)s) is not before expires_at")
+        when = Instant(last_at, last_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"))
+        raise DraftError(problem("repeat", last, when=when))
+    return series
 
 
 def _attempt(found: list[Item], check: Callable[[], T]) -> T | None:

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from sqlalchemy import insert, select
 from sqlmodel import Session, col, delete
 
-from drafts.composing import ImageRows
+from drafts.composing import ImageRows, post_key
 from drafts.media import PostImage, StoredImage
 from drafts.models import MediaBlob, Post, PostMedia
 
@@ -74,7 +74,5 @@ def stored_image_rows(session: Session, posts: Sequence[Post]) -> ImageRows:
     """The images of stored posts, as ``drafts.composing.content_hash`` takes them."""
     by_id = images_by_post(session, [post.id for post in posts if post.id is not None])
     return {
-        (post.channel, post.language): by_id[post.id]
-        for post in posts
-        if post.id is not None and post.id in by_id
+        post_key(post): by_id[post.id] for post in posts if post.id is not None and post.id in by_id
     }

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from itertools import islice
 from typing import Any
 
@@ -22,6 +22,7 @@ from sqlmodel import Session, col, select
 from drafts import audit_details
 from drafts.audit import record
 from drafts.authoring import get_draft
+from drafts.completion import finish_drafts
 from drafts.config import Config
 from drafts.errors import ScheduleError
 from drafts.lifecycle import (
@@ -33,9 +34,10 @@ from drafts.lifecycle import (
 )
 from drafts.messages import N_, Instant, problem, said
 from drafts.models import Draft, Post, User
+from drafts.recurrence import occurrences as recurrence
 from drafts.slots import occurrences
 from drafts.storage import signal_queue_change
-from drafts.times import show
+from drafts.times import show, utcnow
 from drafts.users import Capability, require
 
 # How far ahead slots are searched before giving up: a year of weekly slots.
@@ -51,6 +53,18 @@ NOT_MOVED = N_(
 NOT_UNSCHEDULED = N_(
     "draft %(id)s cannot be unscheduled now: its %(channel)s (%(language)s) post is being "
     "published; try again when it is out"
+)
+SERIES_TIMES = N_(
+    "draft %(id)s repeats: its posts go out at their occurrences; to move them, edit its "
+    "publish_at or repeat"
+)
+PASSED_OCCURRENCE = N_("its time passed before the draft was scheduled")
+NO_OCCURRENCE = N_("draft %(id)s has no occurrence on %(day)s")
+NOT_REPEATING = N_("draft %(id)s does not repeat: cancel it instead")
+OCCURRENCE_OUT = N_("draft %(id)s: its occurrence on %(day)s is already %(status)s")
+NOT_SKIPPED = N_(
+    "draft %(id)s: its %(channel)s (%(language)s) post on %(day)s is being published; "
+    "try again when it is out"
 )
 NO_SLOTS = N_("channel %(channel)s has no slots in config.toml; use --at TIME")
 NO_FREE_SLOT = N_("channel %(channel)s has no free slot before the draft expires")
@@ -96,9 +110,16 @@ def schedule_draft(
         post.due_at = post.attempt_at = due[_post_id(post)]
         post.status = PostStatus.SCHEDULED
         post.failures, post.reason = 0, None
+        if draft.repeat is not None and post.due_at <= now:
+            post.status, post.attempt_at = PostStatus.SKIPPED, None
+            post.reason = str(said(PASSED_OCCURRENCE))
+    due = {post_id: at for post_id, at in due.items() if draft.repeat is None or at > now}
     draft.status = DraftStatus.SCHEDULED
     signal_queue_change(session)
-    detail = audit_details.scheduled((p.channel, p.due_at) for p in posts if p.due_at)
+    if draft.repeat is None:
+        detail = audit_details.scheduled((p.channel, p.due_at) for p in posts if p.due_at)
+    else:
+        detail = audit_details.series_scheduled(due.values())
     action = "draft.publish-now" if request.now else "draft.schedule"
     record(session, actor=actor.name, action=action, draft_id=draft_id, detail=detail)
     return Scheduled(draft=draft, due=due)
@@ -182,6 +203,8 @@ def _due_times(
     config: Config,
     now: datetime,
 ) -> dict[int, datetime]:
+    if draft.repeat is not None:
+        return _occurrence_times(draft, posts, request, config)
     if request.next_slot:
         return _next_slots(session, draft, posts, config, now)
     at = now if request.now else request.at
@@ -195,6 +218,49 @@ def _due_times(
         expiry = Instant(expires, show(expires, config.zone))
         raise ScheduleError(problem("at", AFTER_EXPIRY, when=when, expires=expiry))
     return {_post_id(post): at for post in posts}
+
+
+def _occurrence_times(
+    draft: Draft, posts: list[Post], request: ScheduleRequest, config: Config
+) -> dict[int, datetime]:
+    """A repeating draft's posts at their occurrences: its texts may name their dates, so the
+    series moves only by an edit (and a new review), never by a schedule request."""
+    if request.next_slot or request.now or request.at not in (None, draft.publish_at):
+        raise ScheduleError(said(SERIES_TIMES, id=draft.id or 0))
+    times = {o.number: o.at for o in recurrence(draft.repeat, draft.publish_at, config.zone)}
+    return {_post_id(post): at for post in posts if (at := times[post.occurrence]) is not None}
+
+
+def skip_occurrence(
+    session: Session, *, draft_id: int, day: date, actor: User, config: Config
+) -> list[Post]:
+    """Drop the occurrence of a repeating draft that falls on ``day`` (in the draft's zone):
+    its posts are skipped, the rest of the series goes on. Refused for a draft that does not
+    repeat, a day without an occurrence, one already out, or one being published."""
+    require(actor, Capability.QUEUE)
+    draft = get_draft(session, draft_id)
+    if draft.repeat is None:
+        raise ScheduleError(said(NOT_REPEATING, id=draft_id))
+    series = recurrence(draft.repeat, draft.publish_at, config.zone)
+    numbers = {o.number for o in series if o.day(config.zone) == day}
+    posts = [p for p in _locked_posts(session, draft_id) if p.occurrence in numbers]
+    if not posts:
+        raise ScheduleError(problem("on", NO_OCCURRENCE, id=draft_id, day=day.isoformat()))
+    for post in posts:
+        if post.status in {PostStatus.PUBLISHING, PostStatus.RETRYING}:
+            where = {"channel": post.channel, "language": post.language}
+            raise ScheduleError(said(NOT_SKIPPED, id=draft_id, day=day.isoformat(), **where))
+    left = [post for post in posts if post.status not in FINAL_POST_STATUSES]
+    if not left:
+        out = {"day": day.isoformat(), "status": posts[0].status}
+        raise ScheduleError(said(OCCURRENCE_OUT, id=draft_id, **out))
+    for post in left:
+        post.status, post.attempt_at = PostStatus.SKIPPED, None
+    signal_queue_change(session)
+    detail = audit_details.skipped(day, len(left))
+    record(session, actor=actor.name, action="draft.skip", draft_id=draft_id, detail=detail)
+    finish_drafts(session, [draft_id], actor=actor.name, now=utcnow())
+    return left
 
 
 def _next_slots(

@@ -46,7 +46,7 @@ from drafts.shipped import shipped_path
 from drafts.text_files import not_utf8
 
 TEMPLATE_SUFFIX = ".txt.j2"
-RENDERER_VARIABLES = frozenset({"language", "platform"})
+RENDERER_VARIABLES = frozenset({"language", "platform", "occurrence", "occurrence_date"})
 """Variables every render sets itself; a draft may not give fields with these names."""
 
 _TEMPLATE_NAME = re.compile(r"^(?P<kind>[\w-]+)\.(?P<language>[A-Za-z0-9-]+)\.txt\.j2$")
@@ -152,9 +152,18 @@ class TemplateLibrary:
         }
 
     def render(
-        self, template: str, language: str, fields: Mapping[str, object], *, platform: str
+        self,
+        template: str,
+        language: str,
+        fields: Mapping[str, object],
+        *,
+        platform: str,
+        occurrence: int = 1,
+        occurrence_date: dt.date | None = None,
     ) -> str:
-        """The post text of ``template`` in ``language`` for ``platform``, tidied.
+        """The post text of ``template`` in ``language`` for ``platform``, tidied; for one
+        ``occurrence`` of a repeating draft (its number and its date in the draft's zone; a
+        draft that does not repeat is occurrence 1, with its date once publish_at gives one).
 
         Every problem (unknown template or language, missing field, template error, sandbox
         violation) is a DraftError with one line naming the field, the template or the file.
@@ -165,7 +174,9 @@ class TemplateLibrary:
         name = self._name(template, language)
         _locale(language)  # an unknown language fails here, before any filter needs it
         compiled = self._compile(name)
-        context = {**fields, "language": language, "platform": platform}
+        series = {"occurrence": occurrence, "occurrence_date": occurrence_date}
+        known = {key: value for key, value in series.items() if value is not None}
+        context = {**fields, "language": language, "platform": platform, **known}
         where = f"template {template} ({language})"
         try:
             text = render_within_limits(compiled, context, seconds=self.render_seconds)

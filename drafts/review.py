@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 from drafts import audit_details
 from drafts.audit import history, record
 from drafts.authoring import draft_posts, get_draft
-from drafts.composing import content_hash, post_problems
+from drafts.composing import PostKey, content_hash, post_key, post_problems
 from drafts.config import Config
 from drafts.errors import ReviewError
 from drafts.learned_limits import LearnedLimits, learned_limits
@@ -28,6 +28,7 @@ from drafts.messages import N_, Said, in_turn, problem, said
 from drafts.models import Draft, Post, Review, User
 from drafts.post_media import images_by_post, stored_image_rows
 from drafts.queueing import ScheduleRequest, schedule_draft
+from drafts.recurrence import occurrences, repeated_texts
 from drafts.review_events import approved, changes_requested, review_requested
 from drafts.revisions import seen_texts
 from drafts.users import Capability, require
@@ -90,11 +91,8 @@ def submit(
     require_action(draft_id, draft.status, "submit")
     learned = learned_limits(session) if learned is None else learned
     posts = draft_posts(session, draft_id)
-    problems = [
-        said(AT_POST, channel=post.channel, language=post.language, problem=problem)
-        for post in posts
-        for problem in post_problems(post, config, learned)
-    ]
+    problems = _post_problems(posts, config, learned)
+    problems += repeated_texts(posts)
     problems += _image_problems(session, posts, config)
     if problems:
         listed = in_turn(*problems)
@@ -104,6 +102,17 @@ def submit(
     record(session, actor=actor.name, action=SUBMIT_ACTION, draft_id=draft_id)
     review_requested(session, draft, by=actor)
     return draft
+
+
+def _post_problems(posts: list[Post], config: Config, learned: LearnedLimits) -> list[Said]:
+    """Each post's problems, said once for a channel and language however many occurrences
+    of a repeating draft share it."""
+    found: dict[tuple[str, str, str], Said] = {}
+    for post in posts:
+        for each in post_problems(post, config, learned):
+            line = said(AT_POST, channel=post.channel, language=post.language, problem=each)
+            found.setdefault((post.channel, post.language, str(line)), line)
+    return list(found.values())
 
 
 def approve(
@@ -160,6 +169,8 @@ def _schedule_on_approval(
 ) -> Decision:
     if draft.publish_next_slot:
         request = ScheduleRequest(next_slot=True)
+    elif draft.repeat is not None and _series_ahead(draft, config, now):
+        request = ScheduleRequest(at=draft.publish_at)  # occurrences gone by are skipped
     elif draft.publish_at is not None and draft.publish_at > now:
         request = ScheduleRequest(at=draft.publish_at)
     elif draft.publish_at is not None:
@@ -223,6 +234,12 @@ def _refuse_self_approval(session: Session, draft: Draft, reviewer: User, config
         raise ReviewError(said(OWN_DRAFT, name=reviewer.name, id=_id(draft)))
 
 
+def _series_ahead(draft: Draft, config: Config, now: datetime) -> bool:
+    """Whether a repeating draft still has an occurrence to come."""
+    last = occurrences(draft.repeat, draft.publish_at, config.zone)[-1].at
+    return last is not None and last > now
+
+
 def _current_approvals(session: Session, draft: Draft) -> set[int]:
     reviews = session.exec(
         select(Review).where(
@@ -281,18 +298,18 @@ def approved_as_they_stand(
         )
     }
     posts: dict[int, list[Any]] = {}
-    post_keys: dict[int, tuple[int, str, str]] = {}
+    post_keys: dict[int, tuple[int, PostKey]] = {}
     for row in connection.execute(
         core_select(Post.id, Post.draft_id, Post.channel, Post.language)  # type: ignore[call-overload]
-        .add_columns(Post.text)
+        .add_columns(Post.text, Post.occurrence)
         .where(col(Post.draft_id).in_(draft_ids))
     ):
         posts.setdefault(row.draft_id, []).append(row)
-        post_keys[row.id] = (row.draft_id, row.channel, row.language)
-    images: dict[int, dict[tuple[str, str], list[PostImage]]] = {}
+        post_keys[row.id] = (row.draft_id, post_key(row))
+    images: dict[int, dict[PostKey, list[PostImage]]] = {}
     for post_id, sent in images_by_post(session, post_keys).items():
-        draft_id, channel, language = post_keys[post_id]
-        images.setdefault(draft_id, {})[(channel, language)] = sent
+        draft_id, key = post_keys[post_id]
+        images.setdefault(draft_id, {})[key] = sent
     reviewers: dict[int, set[int]] = {}
     for draft_id, reviewer_id, review_round, digest in connection.execute(
         select(Review.draft_id, Review.reviewer_id, Review.review_round, Review.content_hash).where(

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from drafts.composing import ImageRows, PostText
+from drafts.composing import ImageRows, PostText, post_key
 from drafts.models import DraftRevision
 from drafts.times import utcnow
 
@@ -70,7 +70,9 @@ def seen_texts(
             "language": post.language,
             "text": post.text,
         }
-        sent = images.get((post.channel, post.language))
+        if post.occurrence != 1:
+            entry["occurrence"] = post.occurrence
+        sent = images.get(post_key(post))
         if sent:
             entry["media"] = [image.to_json() for image in sent]
         seen.append(entry)

@@ -15,7 +15,7 @@ import base64
 import binascii
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Generic, TypeVar
 
@@ -39,10 +39,12 @@ class CursorError(TidingsError):
 
 @dataclass(frozen=True)
 class Page(Generic[T]):
-    """One page's rows, and the token its next page starts after (None: the last page)."""
+    """One page's rows, the token its next page starts after (None: the last page), and each
+    row's own token (where a list printed as JSON may be taken up again)."""
 
     rows: list[T]
     after: str | None
+    tokens: list[str] = field(default_factory=list)
 
 
 def paged(rows: Sequence[T], size: int, key: Callable[[T], tuple[Value, ...]]) -> Page[T]:
@@ -50,8 +52,8 @@ def paged(rows: Sequence[T], size: int, key: Callable[[T], tuple[Value, ...]]) -
     counting, whether another page follows: then ``after`` is the token of this page's last
     row's sort key (``key``)."""
     shown = list(rows[:size])
-    after = token(*key(shown[-1])) if len(rows) > size and shown else None
-    return Page(shown, after)
+    tokens = [token(*key(row)) for row in shown]
+    return Page(shown, tokens[-1] if len(rows) > size and tokens else None, tokens)
 
 
 def token(*key: Value) -> str:

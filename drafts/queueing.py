@@ -15,16 +15,17 @@ from datetime import date, datetime, timedelta
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import Select
+from sqlalchemy import Select, union_all
 from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
-from drafts import audit_details
+from drafts import audit_details, keyset
 from drafts.audit import record
 from drafts.authoring import get_draft
 from drafts.completion import finish_drafts
 from drafts.config import Config
 from drafts.errors import ScheduleError
+from drafts.keyset import Page
 from drafts.lifecycle import (
     FINAL_POST_STATUSES,
     UPCOMING_POST_STATUSES,
@@ -328,12 +329,33 @@ def cancel_draft(session: Session, *, draft_id: int, actor: User) -> list[Post]:
     return cancelled
 
 
-def upcoming_posts(session: Session, *, channel: str | None = None) -> list[Post]:
-    """Posts the daemon still owes an attempt, in time order."""
-    query = select(Post).where(col(Post.status).in_(UPCOMING_POST_STATUSES))
-    if channel is not None:
-        query = query.where(Post.channel == channel)
-    return list(session.exec(query.order_by(col(Post.due_at), col(Post.id))))
+def upcoming_posts(
+    session: Session, *, channel: str | None = None, size: int, after: str | None = None
+) -> Page[Post]:
+    """A page of ``size`` posts the daemon still owes an attempt, in time order (due time, then
+    id), after the place ``after`` names (None: the first page); ``CursorError`` for a token
+    the queue did not make. Each upcoming status is read from its own range of an index in
+    that order (``ix_post_queue``; ``ix_post_channel_queue`` for one channel), at most a page
+    of each, then the few read are put in order: a page costs the same whatever the queue and
+    the table hold."""
+    place = keyset.place(after, datetime, int) if after is not None else None
+    order = (col(Post.due_at), col(Post.id))
+    ranges = []
+    for status in sorted(UPCOMING_POST_STATUSES):
+        part = select_columns(*order).where(col(Post.status) == status)
+        if channel is not None:
+            part = part.where(col(Post.channel) == channel)
+        if place is not None:
+            part = part.where(keyset.beyond(order, place, descending=False))
+        ranges.append(select_columns(part.order_by(*order).limit(size + 1).subquery()))
+    found = union_all(*ranges).subquery()
+    query = select(Post).join(found, found.c.id == col(Post.id)).order_by(*order)
+    return keyset.paged(list(session.exec(query.limit(size + 1))), size, _queue_place)
+
+
+def _queue_place(post: Post) -> tuple[datetime, int]:
+    assert post.due_at is not None  # an upcoming post is due at a time
+    return post.due_at, _post_id(post)
 
 
 @dataclass(frozen=True)

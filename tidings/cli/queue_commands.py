@@ -12,10 +12,11 @@ from zoneinfo import ZoneInfo
 import typer
 from rich.text import Text
 
-from drafts.authoring import get_draft
+from drafts.authoring import draft_posts, get_draft
 from drafts.config import Config
 from drafts.errors import ScheduleError
 from drafts.learned_limits import learned_limits
+from drafts.lifecycle import UPCOMING_POST_STATUSES
 from drafts.messages import Problem, reason_of
 from drafts.models import Post
 from drafts.post_media import images_by_post
@@ -29,6 +30,7 @@ from drafts.queueing import (
 from drafts.times import means_now, parse_time, show, zone
 from tidings.cli.console import emit_json, out, say
 from tidings.cli.context import app_context
+from tidings.cli.paging import DEFAULT_LIMIT, After, Limit, say_more, with_cursors
 from tidings.cli.views import post_json, queue_table
 
 DraftId = Annotated[int, typer.Argument(metavar="ID", help="The draft.")]
@@ -67,10 +69,10 @@ def schedule(
             config=config,
             now=now,
         )
-        posts = sorted(
-            upcoming_posts(session), key=lambda p: (p.due_at is None, p.due_at, p.id or 0)
+        mine = sorted(
+            (p for p in draft_posts(session, draft_id) if p.status in UPCOMING_POST_STATUSES),
+            key=lambda p: (p.due_at is None, p.due_at, p.id or 0),
         )
-        mine = [p for p in posts if p.draft_id == draft_id]
         learned = learned_limits(session)
         images = images_by_post(session, [p.id or 0 for p in mine])
     if context.json:
@@ -157,14 +159,18 @@ def queue(
             help="Print the calendar feed (RFC 5545) instead: every channel, each in its zone.",
         ),
     ] = False,
+    limit: Limit = DEFAULT_LIMIT,
+    after: After = None,
 ) -> None:
-    """Upcoming posts in time order, per channel (JSON: one list, times in UTC)."""
+    """Upcoming posts in time order, a page at a time, per channel (JSON: one list, times in
+    UTC, each post with its cursor)."""
     context = app_context(ctx)
     config = context.config
     if ics:
-        if channel is not None or timezone is not None or context.json:
+        if channel is not None or timezone is not None or context.json or after is not None:
             raise ScheduleError(
-                "ics: the calendar has every channel, each in its own zone: give --ics without --channel, --tz or --json"
+                "ics: the calendar has every channel, each in its own zone: give --ics without "
+                "--channel, --tz, --json or --after"
             )
         from drafts.calendar_feed import calendar_ics  # icalendar: for --ics only
 
@@ -179,22 +185,23 @@ def queue(
     except ValueError as error:
         raise ScheduleError(f"tz: {error}") from None
     with context.reading() as session:
-        posts = upcoming_posts(session, channel=channel)
+        page = upcoming_posts(session, channel=channel, size=limit, after=after)
+        posts = page.rows
         titles = {p.draft_id: get_draft(session, p.draft_id).title for p in posts}
         learned = learned_limits(session)
         images = images_by_post(session, [p.id or 0 for p in posts])
     if context.json:
-        emit_json(
-            [
-                post_json(post, config, images=images.get(post.id or 0, ()), learned=learned)
-                for post in posts
-            ]
-        )
+        shown = [
+            post_json(post, config, images=images.get(post.id or 0, ()), learned=learned)
+            for post in posts
+        ]
+        emit_json(with_cursors(shown, page))
         return
     if not posts:
-        say("Nothing is queued.")
+        say("Nothing more is queued." if after is not None else "Nothing is queued.")
         return
     by_channel = sorted(posts, key=lambda p: (p.channel, p.due_at, p.id))
     for channel_id, group in groupby(by_channel, key=lambda p: p.channel):
         out.print(Text(channel_id, style="bold"))
         out.print(queue_table(list(group), shown_zone, titles))
+    say_more(page)

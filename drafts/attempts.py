@@ -7,9 +7,11 @@ page and ``tidings log``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlmodel import Session, col, select
 
+from drafts import keyset
 from drafts.errors import NotFoundError
 from drafts.messages import NO_POST, said
 from drafts.models import Attempt, AuditEntry, Draft, Post, could_be_id
@@ -55,14 +57,28 @@ def post_record(session: Session, *, post_id: int) -> PostRecord:
 
 
 def attempt_log(
-    session: Session, *, post_id: int | None = None, limit: int
+    session: Session, *, post_id: int | None = None, limit: int, after: str | None = None
 ) -> list[tuple[Attempt, Post]]:
     """The latest ``limit`` attempts (of post ``post_id``, or of every post), newest first,
-    each with its post; ``NotFoundError`` for a post that does not exist."""
+    each with its post, from the place token ``after`` names (``drafts.keyset``: an attempt's
+    ``started_at`` and ``id``; None: the newest). Read backwards along ``ix_attempt_log``
+    (or a post's few attempts), never the whole log. ``NotFoundError`` for a post that does not
+    exist, ``CursorError`` for a token this log did not make."""
     if post_id is not None and (not could_be_id(post_id) or session.get(Post, post_id) is None):
         raise NotFoundError(said(NO_POST, id=post_id))
+    key = (col(Attempt.started_at), col(Attempt.id))
     query = select(Attempt, Post).join(Post, col(Post.id) == col(Attempt.post_id))
     if post_id is not None:
         query = query.where(Attempt.post_id == post_id)
-    newest_first = query.order_by(col(Attempt.started_at).desc(), col(Attempt.id).desc())
+    if after is not None:
+        place = keyset.place(after, datetime, int)
+        query = query.where(keyset.beyond(key, place, descending=True))
+    newest_first = query.order_by(key[0].desc(), key[1].desc())
     return [(attempt, post) for attempt, post in session.exec(newest_first.limit(limit))]
+
+
+def attempt_place(row: tuple[Attempt, Post]) -> tuple[datetime, int]:
+    """Where an attempt of the log is: the sort key its page's token holds."""
+    attempt, _ = row
+    assert attempt.id is not None
+    return attempt.started_at, attempt.id

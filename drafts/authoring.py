@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
-from drafts import audit_details
+from drafts import audit_details, keyset
 from drafts.audit import Entry, record, record_batch
 from drafts.composing import RenderedPost, compose, content_hash, post_key, rendered_images
 from drafts.config import Config
@@ -368,9 +368,28 @@ def _id(row: Draft | Variant | User | Post) -> int:
     return row.id
 
 
-def list_drafts(session: Session, *, status: str | None = None) -> list[Draft]:
-    """Drafts, most recently changed first."""
+def list_drafts(
+    session: Session,
+    *,
+    status: str | None = None,
+    limit: int | None = None,
+    after: str | None = None,
+) -> list[Draft]:
+    """Drafts, most recently changed first: every one, or ``limit`` of them from the place
+    token ``after`` names (``drafts.keyset``: a draft's ``updated_at`` and ``id``; None: the
+    latest), read backwards along ``ix_draft_changed`` (``ix_draft_status_changed`` for one
+    status); ``CursorError`` for a token this list did not make."""
+    key = (col(Draft.updated_at), col(Draft.id))
     query = select(Draft)
     if status is not None:
         query = query.where(Draft.status == status)
-    return list(session.exec(query.order_by(col(Draft.updated_at).desc(), col(Draft.id).desc())))
+    if after is not None:
+        place = keyset.place(after, datetime, int)
+        query = query.where(keyset.beyond(key, place, descending=True))
+    return list(session.exec(query.order_by(key[0].desc(), key[1].desc()).limit(limit)))
+
+
+def draft_place(draft: Draft) -> tuple[datetime, int]:
+    """Where a draft of the list is: the sort key its page's token holds."""
+    assert draft.id is not None
+    return draft.updated_at, draft.id

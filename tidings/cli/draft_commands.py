@@ -1,33 +1,58 @@
-"""``tidings draft``: add, list, show and edit drafts."""
+"""``tidings draft``: add, list, show and edit drafts, and skip one occurrence of a repeating
+draft."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from drafts.authoring import add_draft, draft_posts, edit_draft, get_draft, list_drafts
+from drafts.authoring import (
+    add_draft,
+    draft_place,
+    draft_posts,
+    edit_draft,
+    get_draft,
+    list_drafts,
+)
 from drafts.changes import changes_since_review
 from drafts.credential_problems import CredentialCheck
 from drafts.draft_file import DraftContent, read_draft_file
-from drafts.errors import DraftError
-from drafts.learned_limits import learned_limits
+from drafts.errors import DraftError, ScheduleError
+from drafts.keyset import paged
+from drafts.learned_limits import LearnedLimits, learned_limits
+from drafts.lifecycle import PostStatus
+from drafts.media import PostImage
 from drafts.media_files import read_media
 from drafts.media_store import CleanImage
-from drafts.messages import DRAFT_ADDED
+from drafts.messages import DRAFT_ADDED, Problem
+from drafts.models import Draft, Post
 from drafts.post_media import images_by_post
+from drafts.queueing import skip_occurrence
 from drafts.review import SEEN_DIGITS, approvals_of
 from drafts.text_files import utf8_text
 from drafts.times import show
 from scheduler.connections import connections
 from tidings.cli.console import emit_json, out, say
 from tidings.cli.context import AppContext, app_context
-from tidings.cli.views import credential_problems, draft_json, print_changes, print_post
+from tidings.cli.paging import DEFAULT_LIMIT, After, Limit, say_more, with_cursors
+from tidings.cli.views import (
+    credential_problems,
+    draft_json,
+    occurrence_label,
+    occurrence_time,
+    print_changes,
+    print_later_occurrences,
+    print_post,
+    print_series,
+    series,
+)
 
 app = typer.Typer(help="Add, list, show and edit drafts.", no_args_is_help=True)
 
@@ -79,8 +104,7 @@ def add(
         emit_json(draft_json(draft, posts, context.config, learned, images))
         return
     say(DRAFT_ADDED % {"id": draft.id, "title": draft.title, "count": len(posts)})
-    for post in posts:
-        print_post(post, context.config, context.config.zone, learned, images.get(post.id or 0, ()))
+    _print_posts(draft, posts, context, learned, images)
     say(f"Next: tidings submit {draft.id}")
 
 
@@ -127,29 +151,41 @@ def edit(
 def list_(
     ctx: typer.Context,
     status: Annotated[str | None, typer.Option(help="Only drafts in this status.")] = None,
+    limit: Limit = DEFAULT_LIMIT,
+    after: After = None,
 ) -> None:
-    """List drafts, newest first."""
+    """List drafts, the latest changed first, a page at a time (JSON: one list, each draft with
+    its cursor)."""
     context = app_context(ctx)
     with context.reading() as session:
-        drafts = list_drafts(session, status=status)
+        found = list_drafts(session, status=status, limit=limit + 1, after=after)
+    page = paged(found, limit, draft_place)
+    drafts = page.rows
     if context.json:
         emit_json(
-            [
-                {
-                    "id": d.id,
-                    "status": d.status,
-                    "kind": d.kind,
-                    "title": d.title,
-                    "channels": d.channels,
-                    "languages": d.languages,
-                    "updated_at": d.updated_at.isoformat(),
-                }
-                for d in drafts
-            ]
+            with_cursors(
+                [
+                    {
+                        "id": d.id,
+                        "status": d.status,
+                        "kind": d.kind,
+                        "title": d.title,
+                        "channels": d.channels,
+                        "languages": d.languages,
+                        "updated_at": d.updated_at.isoformat(),
+                    }
+                    for d in drafts
+                ],
+                page,
+            )
         )
         return
     if not drafts:
-        say("No drafts yet: add one with `tidings draft add FILE`.")
+        say(
+            "No more drafts."
+            if after is not None
+            else "No drafts yet: add one with `tidings draft add FILE`."
+        )
         return
     table = Table(header_style="bold")
     for column in ("id", "status", "kind", "title", "languages", "channels", "updated"):
@@ -165,12 +201,21 @@ def list_(
             show(d.updated_at, context.config.zone),
         )
     out.print(table)
+    say_more(page)
 
 
 @app.command("show")
 def show_(
     ctx: typer.Context,
     draft_id: Annotated[int, typer.Argument(metavar="ID", help="The draft to show.")],
+    every_post: Annotated[
+        bool,
+        typer.Option(
+            "--all",
+            help="Of a repeating draft, every occurrence's posts in full (by default, the "
+            "first occurrence's, then how the later ones' texts differ from them).",
+        ),
+    ] = False,
 ) -> None:
     """Show a draft with every post exactly as it will be sent, its length and limit, and problems."""
     context = app_context(ctx)
@@ -210,9 +255,109 @@ def show_(
         say(f"publish: {show(draft.publish_at, config.zone)} once approved")
     if draft.expires_at:
         say(f"expires: {show(draft.expires_at, config.zone)}")
-    for post in posts:
-        post_id = post.id or 0
-        problem = credentials.get(post_id)
-        print_post(post, config, config.zone, learned, images.get(post_id, ()), problem)
+    _print_posts(draft, posts, context, learned, images, credentials, every_post=every_post)
     if changes is not None:
         print_changes(changes, config.zone)
+
+
+def _print_posts(
+    draft: Draft,
+    posts: Sequence[Post],
+    context: AppContext,
+    learned: LearnedLimits,
+    images: Mapping[int, Sequence[PostImage]],
+    credentials: Mapping[int, str] | None = None,
+    *,
+    every_post: bool = False,
+) -> None:
+    """Each post in full, with its channel's credential problem; of a repeating draft, its
+    occurrences first, then every post in full with ``every_post``, else the first
+    occurrence's in full and the later ones as their texts differ from them."""
+    config = context.config
+    credentials = credentials or {}
+    if draft.repeat is None:
+        for post in posts:
+            post_id = post.id or 0
+            problem = credentials.get(post_id)
+            print_post(post, config, config.zone, learned, images.get(post_id, ()), problem)
+        return
+    everything = series(draft, config.zone)
+    print_series(draft, everything, posts, config.zone)
+    labels = {
+        occurrence.number: occurrence_label(occurrence, config.zone) for occurrence in everything
+    }
+    ordered = sorted(posts, key=lambda post: (post.occurrence, post.id or 0))
+    for post in ordered if every_post else [p for p in ordered if p.occurrence == 1]:
+        post_id = post.id or 0
+        print_post(
+            post,
+            config,
+            config.zone,
+            learned,
+            images.get(post_id, ()),
+            credentials.get(post_id),
+            occurrence=labels.get(post.occurrence, f"occurrence {post.occurrence}"),
+        )
+    if not every_post and len(everything) > 1:
+        print_later_occurrences(draft.id or 0, everything, ordered, config, learned)
+
+
+@app.command("skip")
+def skip(
+    ctx: typer.Context,
+    draft_id: Annotated[int, typer.Argument(metavar="ID", help="A repeating draft.")],
+    on: Annotated[
+        str,
+        typer.Option(
+            "--on",
+            metavar="DATE",
+            help="The occurrence's date (YYYY-MM-DD, the config's timezone).",
+        ),
+    ],
+) -> None:
+    """Drop one occurrence of a repeating draft: its posts are skipped, the rest go on."""
+    context = app_context(ctx)
+    config = context.config
+    day = _day(on)
+    with context.writing() as session:
+        skipped = skip_occurrence(
+            session, draft_id=draft_id, day=day, actor=context.actor(session), config=config
+        )
+        draft = get_draft(session, draft_id)
+        posts = draft_posts(session, draft_id)
+    number = skipped[0].occurrence
+    occurrence = next(each for each in series(draft, config.zone) if each.number == number)
+    waiting = sorted({post.occurrence for post in posts if post.status == PostStatus.SCHEDULED})
+    if context.json:
+        emit_json(
+            {
+                "id": draft_id,
+                "status": draft.status,
+                "on": day.isoformat(),
+                "occurrence": number,
+                "skipped_posts": [post.id for post in skipped],
+                "scheduled_occurrences": waiting,
+            }
+        )
+        return
+    listed = ", ".join(f"{post.channel} ({post.language})" for post in skipped)
+    say(
+        f"Draft {draft_id}: occurrence {number} ({occurrence_time(occurrence, config.zone)}) "
+        f"skipped: {listed} will not be published."
+    )
+    if waiting:
+        say(f"{len(waiting)} occurrence(s) still scheduled; the next is number {waiting[0]}.")
+    else:
+        say(f"No occurrence is still scheduled: draft {draft_id} is {draft.status}.")
+
+
+def _day(value: str) -> date:
+    """``--on``'s date, or a ScheduleError naming ``on``."""
+    try:
+        if len(value.strip()) != len("2027-03-29"):
+            raise ValueError(value)
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise ScheduleError(
+            Problem("on", f"{value!r} is not a date such as 2027-03-29 (YYYY-MM-DD)")
+        ) from None

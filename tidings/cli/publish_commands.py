@@ -11,7 +11,8 @@ import typer
 from rich.padding import Padding
 from rich.text import Text
 
-from drafts.attempts import attempt_log
+from drafts.attempts import attempt_log, attempt_place
+from drafts.keyset import paged
 from drafts.lifecycle import PostStatus
 from drafts.media import PostImage
 from drafts.models import Attempt, Post
@@ -28,6 +29,7 @@ from tidings.cli.log_format import (
     log_to_stderr,
     warning,
 )
+from tidings.cli.paging import DEFAULT_LIMIT, After, Limit, say_more, with_cursors
 from tidings.cli.views import iso
 
 LOG_FORMAT_HELP = (
@@ -119,24 +121,29 @@ def _what_comes_next(next_at: datetime | None, zone: tzinfo, *, tried: bool) -> 
 def log(
     ctx: typer.Context,
     post: Annotated[int | None, typer.Option("--post", help="Only this post's attempts.")] = None,
-    limit: Annotated[int, typer.Option(help="At most this many attempts.", min=1)] = 50,
+    limit: Limit = DEFAULT_LIMIT,
+    after: After = None,
 ) -> None:
-    """Attempts to publish, newest first; then the images of each post they name."""
+    """Attempts to publish, newest first, a page at a time; then the images of each post they
+    name (JSON: one list, each attempt with its cursor)."""
     context = app_context(ctx)
     with context.reading() as session:
-        rows = attempt_log(session, post_id=post, limit=limit)
+        found = attempt_log(session, post_id=post, limit=limit + 1, after=after)
+        page = paged(found, limit, attempt_place)
+        rows = page.rows
         images = images_by_post(session, {p.id for _, p in rows if p.id is not None})
     if context.json:
-        emit_json([attempt_json(attempt, row_post) for attempt, row_post in rows])
+        emit_json(with_cursors([attempt_json(attempt, p) for attempt, p in rows], page))
         return
     if not rows:
-        say("No attempts yet.")
+        say("No more attempts." if after is not None else "No attempts yet.")
         return
     zone = context.config.zone
     for attempt, row_post in rows:
         print_attempt(attempt, row_post, zone)
     for line in image_lines(rows, images):
         out.print(Text(line))
+    say_more(page)
 
 
 OUTCOME_STYLES = {"published": "green", "retry": "yellow", "failed": "red", "unknown": "red"}

@@ -81,8 +81,14 @@ class DraftBase(SQLModel):
 
 
 class Draft(DraftBase, table=True):
+    __table_args__ = (
+        # ``tidings draft list``: the latest changed first, a page at a time (drafts.keyset).
+        Index("ix_draft_changed", "updated_at", "id"),
+        Index("ix_draft_status_changed", "status", "updated_at", "id"),
+    )
+
     id: int | None = Field(default=None, primary_key=True)
-    status: str = Field(sa_type=String(24), nullable=False, index=True)
+    status: str = Field(sa_type=String(24), nullable=False)
     author_id: int = Field(foreign_key="user.id", nullable=False)
     content_hash: str = Field(sa_type=String(64), nullable=False)
     review_round: int = 0
@@ -112,8 +118,11 @@ class Post(SQLModel, table=True):
     __table_args__ = (
         # An index, not a constraint: SQLite changes an index without copying the table.
         Index("ux_post_key", "draft_id", "channel", "language", "occurrence", unique=True),
-        Index("ix_post_status_due_at", "status", "due_at"),
-        Index("ix_post_status_attempt_at", "status", "attempt_at"),
+        # The queue a page at a time, in due order (drafts.queueing.upcoming_posts), and the
+        # posts of one status by due time; for one channel, the second.
+        Index("ix_post_queue", "status", "due_at", "id"),
+        Index("ix_post_channel_queue", "channel", "status", "due_at", "id"),
+        Index("ix_post_status_attempt_at", "status", "attempt_at"),  # the daemon's claim
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -146,7 +155,10 @@ class Post(SQLModel, table=True):
 class Attempt(SQLModel, table=True):
     """One try to publish one post, recorded before the request is sent and completed after."""
 
-    __table_args__ = (UniqueConstraint("post_id", "number"),)
+    __table_args__ = (
+        UniqueConstraint("post_id", "number"),
+        Index("ix_attempt_log", "started_at", "id"),  # ``tidings log``: the latest first
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     post_id: int = _parent("post")
@@ -397,13 +409,18 @@ class NotificationDelivery(SQLModel, table=True):
     given up; every try is logged."""
 
     __tablename__ = "notification_delivery"
-    __table_args__ = (UniqueConstraint("event_id", "recipient"),)
+    __table_args__ = (
+        UniqueConstraint("event_id", "recipient"),
+        # The latest deliveries first, of every status or of one (the given-up ones).
+        Index("ix_notification_delivery_latest", "created_at", "id"),
+        Index("ix_notification_delivery_status_latest", "status", "created_at", "id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     event_id: int = _parent("notification_event")
     recipient: str = Field(sa_type=String(40), nullable=False)
     user_id: int | None = None
-    status: str = Field(sa_type=String(16), nullable=False, index=True)  # pending|sent|failed
+    status: str = Field(sa_type=String(16), nullable=False)  # pending|sent|failed
     tries: int = 0
     next_try_at: datetime = _when(index=True)
     last_error: str | None = Field(default=None, sa_type=Text)

@@ -120,6 +120,13 @@ COMMANDS = (
         "daemon runs; for PostgreSQL, print the pg_restore command to use.",
     ),
     LazyCommand(
+        "prune",
+        "tidings.cli.prune_commands",
+        "prune_command",
+        "Delete the finished drafts whose posts all ended before DATE, with their posts, "
+        "attempts, reviews and unused images, keeping the audit log (admins only).",
+    ),
+    LazyCommand(
         "user",
         "tidings.cli.user_commands",
         "app",

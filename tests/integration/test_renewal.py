@@ -125,6 +125,43 @@ def test_two_daemons_racing_spend_the_rotating_refresh_token_once(
     assert token != before.token and live(sandbox, token) and live(sandbox, refresh)
 
 
+def test_a_daemon_that_read_the_connection_before_another_renewed_it_renews_nothing(
+    database: Database, sandbox: RunningSandbox, config: Config, app_client: str
+) -> None:
+    """host-b reads the connections, finds the token due, and host-a renews it before host-b
+    takes the channel's turn (free again by then): host-b looks again once it holds the turn
+    and leaves the fresh token alone, instead of spending the new refresh token too."""
+    connect_x(database, config, sandbox, app_client, expires_at=T0 + timedelta(hours=2))
+    clock = Clock(T0 + timedelta(minutes=110))
+    db = in_transaction(database)
+    first = Renewals(config, db, holder="host-a:1", now=clock)
+    reads = 0
+
+    async def meanwhile_the_other_renews(work: Callable[[Session], Any]) -> Any:
+        nonlocal reads
+        done = await db(work)
+        reads += 1
+        if reads == 1:  # host-b's round has read the connections
+            async with httpx.AsyncClient(timeout=5.0) as http:
+                await first.round(http)
+        return done
+
+    second = Renewals(config, meanwhile_the_other_renews, holder="host-b:2", now=clock)
+
+    async def second_round() -> None:
+        async with httpx.AsyncClient(timeout=5.0) as http:
+            await second.round(http)
+
+    asyncio.run(second_round())
+    assert reads > 1  # host-b went on to take the turn
+    assert token_requests(sandbox) == 1
+    row, token, refresh = stored(database)
+    assert row.refreshed_at == clock.now
+    assert live(sandbox, token) and live(sandbox, refresh)
+    with database.reading() as session:
+        assert session.get(RefreshLock, "x-en") is None
+
+
 def test_a_refused_renewal_is_recorded_and_not_tried_again(
     database: Database,
     sandbox: RunningSandbox,

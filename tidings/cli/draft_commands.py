@@ -346,7 +346,11 @@ def skip(
         f"skipped: {listed} will not be published."
     )
     if waiting:
-        say(f"{len(waiting)} occurrence(s) still scheduled; the next is number {waiting[0]}.")
+        following = next(each for each in series(draft, config.zone) if each.number == waiting[0])
+        say(
+            f"{len(waiting)} occurrence(s) still scheduled; the next: "
+            f"{occurrence_label(following, config.zone)}."
+        )
     else:
         say(f"No occurrence is still scheduled: draft {draft_id} is {draft.status}.")
 

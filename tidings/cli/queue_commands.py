@@ -53,14 +53,19 @@ def schedule(
         bool, typer.Option("--next-slot", help="Each channel's next free posting slot.")
     ] = False,
 ) -> None:
-    """Queue an approved draft's posts, move a scheduled draft, or publish it now (--at now)."""
+    """Queue an approved draft's posts, move a scheduled draft, or publish it now (--at now).
+
+    A repeating draft takes neither --at nor --next-slot: its posts are queued at their
+    occurrences."""
     context = app_context(ctx)
     config = context.config
-    if (at is None) == (not next_slot):
+    if at is not None and next_slot:
         raise ScheduleError("give either --at TIME or --next-slot")
     now = context.now()
     request = _request(at, next_slot, config.zone, now)
     with context.writing() as session:
+        if at is None and not next_slot and get_draft(session, draft_id).repeat is None:
+            raise ScheduleError("give either --at TIME or --next-slot")  # a series: its times
         scheduled = schedule_draft(
             session,
             draft_id=draft_id,
@@ -187,7 +192,7 @@ def queue(
     with context.reading() as session:
         page = upcoming_posts(session, channel=channel, size=limit, after=after)
         posts = page.rows
-        titles = {p.draft_id: get_draft(session, p.draft_id).title for p in posts}
+        drafts = {p.draft_id: get_draft(session, p.draft_id) for p in posts}
         learned = learned_limits(session)
         images = images_by_post(session, [p.id or 0 for p in posts])
     if context.json:
@@ -203,5 +208,5 @@ def queue(
     by_channel = sorted(posts, key=lambda p: (p.channel, p.due_at, p.id))
     for channel_id, group in groupby(by_channel, key=lambda p: p.channel):
         out.print(Text(channel_id, style="bold"))
-        out.print(queue_table(list(group), shown_zone, titles))
+        out.print(queue_table(list(group), shown_zone, drafts, config.zone))
     say_more(page)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import datetime, tzinfo
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from rich.console import Console
 from rich.padding import Padding
@@ -21,6 +23,7 @@ from drafts.changes import (
     Piece,
     PostChange,
     group_changes,
+    word_diff,
 )
 from drafts.composing import text_problems, text_rules
 from drafts.config import Config
@@ -28,6 +31,7 @@ from drafts.credential_problems import CredentialCheck
 from drafts.learned_limits import LearnedLimits
 from drafts.media import PostImage
 from drafts.models import Draft, Post
+from drafts.recurrence import Occurrence, occurrences
 from drafts.review import APPROVED
 from drafts.text_rules import measure
 from drafts.times import show
@@ -82,6 +86,7 @@ def post_json(
         "channel": post.channel,
         "platform": post.platform,
         "language": post.language,
+        "occurrence": post.occurrence,
         "text": post.text,
         "length": measurements[0].length,  # measured now: an instance's limit can change
         "limit": measurements[0].limit,
@@ -135,6 +140,7 @@ def draft_json(
         "channels": draft.channels,
         "languages": draft.languages,
         "publish_at": "next-slot" if draft.publish_next_slot else iso(draft.publish_at),
+        "repeat": draft.repeat,
         "expires_at": iso(draft.expires_at),
         "content_hash": draft.content_hash,
         **extra,
@@ -149,10 +155,12 @@ def print_post(
     learned: LearnedLimits = NO_LIMITS,
     images: Sequence[PostImage] = (),
     credential_problem: str | None = None,
+    occurrence: str | None = None,
 ) -> None:
     """One post exactly as it will be sent, with its length against the platform's limit, its
     images as the platform gets them and, under it, each of its problems, then its channel's
-    ``credential_problem`` (a warning: the draft may still be submitted and approved).
+    ``credential_problem`` (a warning: the draft may still be submitted and approved). A post
+    of a repeating draft is labelled with its ``occurrence`` (``occurrence_label``).
 
     Everything wraps to the terminal, whatever its width: the heading goes above the panel and
     the verdict below it, as a panel's title and subtitle are cut short where they are longer
@@ -161,7 +169,10 @@ def print_post(
     measurements = measure(post.platform, post.text, text_rules(channel, learned))
     problems = text_problems(post.text, measurements)
     counts = ", ".join(_count(m.length, m.limit, m.unit) for m in measurements)
-    status = post.status + (f" at {show(post.due_at, zone)}" if post.due_at else "")
+    if occurrence is not None:
+        status = f"{occurrence} · {post.status}"  # its due time is the occurrence's
+    else:
+        status = post.status + (f" at {show(post.due_at, zone)}" if post.due_at else "")
     heading = Text(
         f"#{post.id} {post.channel} · {PLATFORM_NAMES[post.platform]} · {post.language} · {status}",
         style="bold",
@@ -289,18 +300,125 @@ def _count(length: int, limit: int | None, unit: str) -> str:
     return f"{length:,} {unit}" if limit is None else f"{length:,} / {limit:,} {unit}"
 
 
-def queue_table(posts: Sequence[Post], zone: tzinfo, titles: dict[int, str]) -> Table:
+def queue_table(
+    posts: Sequence[Post], zone: tzinfo, drafts: Mapping[int, Draft], draft_zone: ZoneInfo
+) -> Table:
+    """The queue's posts, a post of a repeating draft with its occurrence among them all
+    (``#12 (3/8)``); ``draft_zone`` is the one the drafts' occurrences are counted in."""
+    sizes = {
+        draft_id: len(series(draft, draft_zone))
+        for draft_id, draft in drafts.items()
+        if draft.repeat is not None
+    }
     table = Table(title=None, show_lines=False, header_style="bold")
     for column in ("due", "channel", "lang", "post", "draft", "status"):
         table.add_column(column)
     for post in posts:
         due = show(post.due_at, zone) if post.due_at else "-"
+        size = sizes.get(post.draft_id)
+        draft = drafts.get(post.draft_id)
         table.add_row(
             due,
             post.channel,
             post.language,
-            f"#{post.id}",
-            f"{post.draft_id} {titles.get(post.draft_id, '')}",
+            f"#{post.id}" + (f" ({post.occurrence}/{size})" if size else ""),
+            f"{post.draft_id} {draft.title if draft else ''}",
             post.status,
         )
     return table
+
+
+# --- repeating drafts ---------------------------------------------------------------------
+
+
+def series(draft: Draft, zone: ZoneInfo) -> tuple[Occurrence, ...]:
+    """A repeating draft's occurrences, as its posts are scheduled at them."""
+    return occurrences(draft.repeat, draft.publish_at, zone)
+
+
+def occurrence_label(occurrence: Occurrence, zone: tzinfo) -> str:
+    """``occurrence 3 · Mon 2027-03-29 09:00 CEST``."""
+    return f"occurrence {occurrence.number} · {occurrence_time(occurrence, zone)}"
+
+
+def occurrence_time(occurrence: Occurrence, zone: tzinfo) -> str:
+    """``Mon 2027-03-29 09:00 CEST``: the weekday too, as rules are written by it."""
+    if occurrence.at is None:
+        return "not yet known"
+    return f"{occurrence.at.astimezone(zone):%a} {show(occurrence.at, zone)}"
+
+
+def status_summary(posts: Sequence[Post]) -> str:
+    """``1 published, 2 scheduled``: how many of ``posts`` are in each status."""
+    counts = Counter(post.status for post in posts)
+    return ", ".join(f"{count} {status}" for status, count in sorted(counts.items()))
+
+
+def print_series(
+    draft: Draft, everything: Sequence[Occurrence], posts: Sequence[Post], zone: tzinfo
+) -> None:
+    """The rule, then a line per occurrence: its number, when, and its posts' statuses."""
+    count = len(everything)
+    out.print(Text(f"repeat: {draft.repeat} ({count} occurrence{'s' if count != 1 else ''})"))
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(justify="right")
+    grid.add_column(no_wrap=True)
+    grid.add_column()
+    for occurrence in everything:
+        own = [post for post in posts if post.occurrence == occurrence.number]
+        grid.add_row(
+            str(occurrence.number),
+            occurrence_time(occurrence, zone),
+            status_summary(own) or "no posts",
+        )
+    out.print(Padding(grid, (0, 0, 0, 2), expand=False), soft_wrap=False)
+
+
+def print_later_occurrences(
+    draft_id: int,
+    everything: Sequence[Occurrence],
+    posts: Sequence[Post],
+    config: Config,
+    learned: LearnedLimits = NO_LIMITS,
+) -> None:
+    """Each occurrence after the first as its texts differ from the first's, in wdiff's marks
+    (``City of the week [-1-]{+2+}``), a text the same in several channels said once with their
+    names; a post's problems under it. Every text can be read back from these and the first
+    occurrence's posts; ``draft show --all`` prints each in full."""
+    first = {(post.channel, post.language): post.text for post in posts if post.occurrence == 1}
+    out.print(
+        Text(
+            f"Later occurrences, as their texts differ from occurrence 1 (each post in full: "
+            f"tidings draft show {draft_id} --all):"
+        ),
+        soft_wrap=False,
+    )
+    for occurrence in everything[1:]:
+        own = [post for post in posts if post.occurrence == occurrence.number]
+        out.print(Text(f"  {occurrence_label(occurrence, config.zone)}", style="bold"))
+        groups: dict[tuple[str, bool, tuple[Piece, ...]], list[Post]] = {}
+        for post in own:
+            before = first.get((post.channel, post.language))
+            same = before == post.text
+            pieces = word_diff(before, post.text) if before is not None else (Piece(post.text),)
+            groups.setdefault((post.language, same, () if same else pieces), []).append(post)
+        for (language, same, pieces), grouped in groups.items():
+            channels = ", ".join(post.channel for post in grouped)
+            line = Text(f"    {language} · {channels} · {status_summary(grouped)}: ")
+            if same:
+                line.append("same text", style="dim")
+            else:
+                _marked(line, pieces)
+            out.print(line)
+            notes = [
+                ("✗", Text(f"{post.channel}: {problem}", style="red"))
+                for post in grouped
+                for problem in _problems(post, config, learned)
+            ]
+            if notes:
+                out.print(Padding(_marked_lines(notes), (0, 0, 0, 6), expand=False))
+
+
+def _problems(post: Post, config: Config, learned: LearnedLimits) -> list[str]:
+    channel = config.channel(post.channel)
+    return text_problems(post.text, measure(post.platform, post.text, text_rules(channel, learned)))

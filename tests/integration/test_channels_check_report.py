@@ -19,7 +19,7 @@ from scheduler.connections import record_renewal_failure
 from scheduler.credentials import VAULT_KEY
 from scheduler.sandbox import RunningSandbox
 from scheduler.vault import Sealer
-from tests.integration.command_line import use_folder
+from tests.integration.command_line import run, use_folder
 from tests.integration.connected import connect, connected_config_text
 from tidings.cli import main
 
@@ -184,3 +184,15 @@ def test_the_json_report_holds_the_same(
     assert rows["from-env"]["credential"]["variable"] == "TIDINGS_T_MASTODON"
     assert rows["tg"]["credential"]["source"] == "none"
     assert not rows["tg"]["reachable"]
+
+
+def test_the_channels_help_sums_up_each_command_in_one_line(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The listing shows each command's first paragraph: a sentence, not the whole story."""
+    monkeypatch.setenv("COLUMNS", "100")
+    capsys.readouterr()
+    run(["channels", "--help"])
+    panel = capsys.readouterr().out.split("Commands")[1].splitlines()[1:]
+    rows = [line for line in panel if line.startswith("│")]
+    assert [row[2:].split()[0] for row in rows] == ["list", "check"], rows

@@ -62,9 +62,13 @@ def check(
     ctx: typer.Context,
     channel: Annotated[str | None, typer.Option(help="Only this channel.")] = None,
 ) -> None:
-    """Call each channel's identity endpoint: reachable, who it posts as, token expiry; and
-    where its credential comes from (a connection: by whom, when, scopes, renewal). A webhook
-    has no such endpoint and is not called: a test message would be a real post."""
+    """Ask each channel's platform who it posts as, and say how it is connected.
+
+    \b
+    For each channel: reachable or not, who it posts as, when its token
+    expires; where its credential comes from (a connection: by whom, when,
+    scopes, renewal; or an environment variable). A webhook has no such
+    endpoint and is not called: a test message would be a real post."""
     from scheduler.channel_check import check_channels
     from scheduler.notifications.settings_check import settings_problems
     from scheduler.vault import check_vault_key

@@ -11,7 +11,8 @@ Columns (the header names them, in any order; a cell left empty leaves its key o
 ``publish_at``, ``expires_at`` (a date alone is the end of that day), ``text:<lang>``,
 ``field:<name>`` and ``field:<name>:<lang>`` (typed as the template reads the field: a list one
 item a line), ``media`` (image files beside the CSV, separated by spaces), ``alt:<lang>`` (the
-images' alt text: one line per image when there are several), ``repeat``.
+images' alt text: one line per image when there are several), ``repeat`` (an RRULE, as a draft
+file's: the draft repeats from ``publish_at``).
 
 Nothing is written unless every row passes: the header is checked first (every unknown,
 repeated or missing column in one problem), then every row, then the drafts are added in one
@@ -131,6 +132,7 @@ class CreatedDraft:
     publish_at: datetime | None
     next_slot: bool
     status: str
+    repeat: str | None = None  # the RRULE of a repeating draft, publish_at its first occurrence
 
 
 def read_table(data: bytes, name: str) -> CsvTable:
@@ -279,11 +281,8 @@ def _draft_data(
     """The draft file a row stands for, and the problems only a CSV can have."""
     filled = {column: value for column, value in cells.items() if value.strip()}
     found = []
-    if "repeat" in filled:
-        not_yet = N_("recurring posts are not available yet: leave repeat empty")
-        found.append(RowProblem(number, "repeat", said(not_yet)))
     data: dict[str, Any] = {}
-    for key in ("kind", "title", "template", "publish_at"):
+    for key in ("kind", "title", "template", "publish_at", "repeat"):
         if key in filled:
             data[key] = filled[key].strip()
     for key in ("channels", "languages"):
@@ -508,6 +507,7 @@ def _add_one(
         publish_at=content.publish_at,
         next_slot=content.publish_next_slot,
         status=draft.status,
+        repeat=content.repeat,
     )
     # Every row stays in the transaction, but not in the session: a flush looks through every
     # object the session holds, so thousands of drafts held would make each row slower.

@@ -127,14 +127,43 @@ def test_a_row_numbered_as_a_spreadsheet_shows_it_after_a_cell_of_several_lines(
     assert lines[0].startswith("row 3, column text:<lang>: missing")
 
 
-def test_a_repeat_is_refused_plainly_until_recurring_posts_exist(
+def test_a_repeat_makes_a_series_as_a_draft_file_s_does(
     folder: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    plan(folder, "A,update,linkedin,Hi,,,FREQ=WEEKLY;COUNT=4", header=f"{HEADER},repeat")
-    lines = refused(["import", "plan.csv", "--as", "mina"], capsys)
-    assert lines[0] == (
-        "row 2, column repeat: recurring posts are not available yet: leave repeat empty"
+    plan(
+        folder,
+        "Weekly,update,linkedin,Hi,,2031-03-03 09:00,FREQ=WEEKLY;BYDAY=MO;COUNT=4",
+        header=f"{HEADER},repeat",
     )
+    capsys.readouterr()
+    run(["import", "plan.csv", "--json", "--as", "mina"])
+    (listed,) = json.loads(capsys.readouterr().out)
+    assert listed["repeat"] == "FREQ=WEEKLY;BYDAY=MO;COUNT=4"
+    with sqlite3.connect(folder / "tidings.db") as db:
+        stored = db.execute("SELECT repeat FROM draft").fetchall()
+        occurrences = db.execute("SELECT occurrence FROM post ORDER BY occurrence").fetchall()
+    assert stored == [("FREQ=WEEKLY;BYDAY=MO;COUNT=4",)]
+    assert occurrences == [(1,), (2,), (3,), (4,)]  # a post per occurrence
+
+
+def test_a_bad_repeat_is_named_at_its_row_and_column_and_nothing_is_written(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = snapshot(folder)
+    plan(
+        folder,
+        "Fine,update,linkedin,Hi,,2031-03-03 09:00,FREQ=WEEKLY;COUNT=2",
+        "Endless,update,linkedin,Hi,,2031-03-03 09:00,FREQ=WEEKLY;BYDAY=MO",
+        "Next slot,update,linkedin,Hi,,next-slot,FREQ=DAILY;COUNT=2",
+        header=f"{HEADER},repeat",
+    )
+    lines = refused(["import", "plan.csv", "--as", "mina"], capsys)
+    assert lines == [
+        "row 3, column repeat: needs COUNT or UNTIL: a series must end",
+        "row 4, column repeat: needs publish_at as a date and time, not next-slot",
+        "error: plan.csv: 2 problems; nothing was imported",
+    ]
+    assert snapshot(folder) == before
 
 
 def test_a_dry_run_lists_what_would_be_added_and_writes_nothing(

@@ -105,6 +105,7 @@ def _report(context: AppContext, created: list[CreatedDraft], *, dry_run: bool) 
                     "languages": list(each.languages),
                     "publish_at": each.publish_at.isoformat() if each.publish_at else None,
                     "next_slot": each.next_slot,
+                    "repeat": each.repeat,
                 }
                 for each in created
             ]
@@ -123,6 +124,7 @@ def _report(context: AppContext, created: list[CreatedDraft], *, dry_run: bool) 
             if each.publish_at
             else ""
         )
+        when += f", repeat {each.repeat}" if each.repeat else ""
         cells = [str(each.row), each.title, " ".join(each.channels), " ".join(each.languages), when]
         table.add_row(*cells, *([] if dry_run else [f"{each.id} ({each.status})"]))
     out.print(table)

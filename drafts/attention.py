@@ -15,6 +15,7 @@ from sqlalchemy import Select, func
 from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
+from drafts import keyset
 from drafts.audit import record
 from drafts.errors import NotFoundError, ReviewError
 from drafts.lifecycle import DraftStatus, PostStatus
@@ -99,16 +100,24 @@ class AttentionEntry:
 class AttentionList:
     entries: tuple[AttentionEntry, ...]
     total: int  # every post to settle, though ``entries`` stops at the limit
+    after: str | None = None  # the next page's token (``drafts.keyset``); None on the last
 
 
-def attention_list(session: Session, *, limit: int) -> AttentionList:
-    """The posts that need attention or failed, the most recently changed first (at most
-    ``limit``), and how many there are."""
+def attention_list(session: Session, *, limit: int, after: str | None = None) -> AttentionList:
+    """The posts that need attention or failed, the most recently changed first, ``limit`` of
+    them from the place token ``after`` names (None: the first page), and how many there are;
+    ``CursorError`` for a token this list did not make."""
+    place = keyset.place(after, datetime, int) if after is not None else None
     settleable = [str(status) for status in SETTLEABLE]
     total = session.exec(
         select(func.count()).select_from(Post).where(col(Post.status).in_(settleable))
     ).one()
-    rows = session.connection().execute(_attention_query(settleable, limit)).all()
+    page = keyset.paged(
+        session.connection().execute(_attention_query(settleable, place, limit + 1)).all(),
+        limit,
+        lambda row: (row.updated_at, row.id),
+    )
+    rows = page.rows
     entries = tuple(
         AttentionEntry(
             post_id=row.id,
@@ -123,11 +132,13 @@ def attention_list(session: Session, *, limit: int) -> AttentionList:
         )
         for row in rows
     )
-    return AttentionList(entries=entries, total=total)
+    return AttentionList(entries=entries, total=total, after=page.after)
 
 
-def _attention_query(statuses: list[str], limit: int) -> Select[*tuple[Any, ...]]:
-    return (
+def _attention_query(
+    statuses: list[str], place: tuple[keyset.Value, ...] | None, limit: int
+) -> Select[*tuple[Any, ...]]:
+    query = (
         select_columns(
             col(Post.id),
             col(Post.draft_id),
@@ -144,3 +155,6 @@ def _attention_query(statuses: list[str], limit: int) -> Select[*tuple[Any, ...]
         .order_by(col(Post.updated_at).desc(), col(Post.id).desc())
         .limit(limit)
     )
+    if place is None:
+        return query
+    return query.where(keyset.beyond((col(Post.updated_at), col(Post.id)), place, descending=True))

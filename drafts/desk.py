@@ -7,7 +7,8 @@ failed, or its outcome is unknown). The first five follow the draft's status; th
 follow its posts, so a draft partly published can be both scheduled and published.
 
 Each group shows its newest ``limit`` drafts and counts them all; ``desk_group`` pages through
-one group. Six queries whatever the number of drafts: the status groups in one (ranked within
+one group, each page after the last one's last draft (``drafts.keyset``: never an offset).
+Six queries whatever the number of drafts: the status groups in one (ranked within
 each status by a window), the requests' comments, the next due times, the published and the
 needing-attention groups, and the published group's posts with their addresses. Only the
 columns the desk shows are read (never a draft's source).
@@ -25,9 +26,10 @@ from sqlalchemy import ColumnElement, Select, func
 from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
+from drafts import keyset
 from drafts.attention import SETTLEABLE
 from drafts.lifecycle import UPCOMING_POST_STATUSES, DraftStatus, PostStatus
-from drafts.models import MAX_ID, AuditEntry, Draft, Post
+from drafts.models import AuditEntry, Draft, Post
 from drafts.review_comments import ReviewComment, requested_changes
 
 WEEK = timedelta(days=7)
@@ -88,8 +90,7 @@ class DeskGroup:
     group: Group
     entries: tuple[DeskEntry, ...]
     total: int  # drafts in the group, though ``entries`` stops at the limit
-    number: int = 1  # the page, when paging through the group
-    pages: int = 1
+    after: str | None = None  # paging through the group: the next page's token, None on the last
 
 
 @dataclass(frozen=True)
@@ -103,36 +104,48 @@ class Desk:
 
 def author_desk(session: Session, *, author_id: int, now: datetime, limit: int) -> Desk:
     """Every group of ``author_id``'s drafts, each its newest ``limit`` and its size."""
-    by_status = _status_groups(session, author_id, list(BY_STATUS), 0, limit)
+    by_status = _status_groups(session, author_id, list(BY_STATUS), None, limit)
     groups = [
-        *(by_status[group] for group in BY_STATUS),
-        _published(session, author_id, now, 0, limit),
-        _needing_attention(session, author_id, 0, limit),
+        *(by_status[group].group for group in BY_STATUS),
+        _published(session, author_id, now, None, limit).group,
+        _needing_attention(session, author_id, None, limit).group,
     ]
     return Desk(groups=tuple(_completed(session, group, now) for group in groups))
 
 
 def desk_group(
-    session: Session, *, author_id: int, group: Group, now: datetime, page: int, size: int
+    session: Session, *, author_id: int, group: Group, now: datetime, after: str | None, size: int
 ) -> DeskGroup:
-    """Page ``page`` (from 1; clamped to the first and the last) of one group, ``size`` a page."""
-    number = min(max(1, page), MAX_ID // size)  # an offset the database can take
-    found = _one_group(session, author_id, group, now, (number - 1) * size, size)
-    pages = max(1, -(-found.total // size))
-    if number > pages:  # asked past the end: the last page
-        number = pages
-        found = _one_group(session, author_id, group, now, (number - 1) * size, size)
-    return replace(_completed(session, found, now), number=number, pages=pages)
+    """``size`` drafts of one group, newest first, from the place token ``after`` names (None:
+    the first page); ``CursorError`` for a token the group did not make."""
+    found = _one_group(session, author_id, group, now, after, size + 1)
+    page = keyset.paged(found.group.entries, size, lambda entry: found.keys[entry.id])
+    shown = replace(found.group, entries=tuple(page.rows), after=page.after)
+    return _completed(session, shown, now)
+
+
+@dataclass(frozen=True)
+class _Found:
+    """A group as read, with each entry's sort key (its place, for the next page's token)."""
+
+    group: DeskGroup
+    keys: dict[int, tuple[keyset.Value, ...]]
 
 
 def _one_group(
-    session: Session, author_id: int, group: Group, now: datetime, offset: int, limit: int
-) -> DeskGroup:
+    session: Session, author_id: int, group: Group, now: datetime, after: str | None, limit: int
+) -> _Found:
     if group == Group.PUBLISHED:
-        return _published(session, author_id, now, offset, limit)
+        return _published(session, author_id, now, _by_posts_place(after), limit)
     if group == Group.ATTENTION:
-        return _needing_attention(session, author_id, offset, limit)
-    return _status_groups(session, author_id, [group], offset, limit)[group]
+        return _needing_attention(session, author_id, _by_posts_place(after), limit)
+    place = keyset.place(after, int, int) if after is not None else None
+    return _status_groups(session, author_id, [group], place, limit)[group]
+
+
+def _by_posts_place(after: str | None) -> tuple[keyset.Value, ...] | None:
+    """The place in a group that follows posts: when its latest post changed, and the draft."""
+    return keyset.place(after, datetime, int) if after is not None else None
 
 
 def _completed(session: Session, group: DeskGroup, now: datetime) -> DeskGroup:
@@ -154,41 +167,57 @@ def _completed(session: Session, group: DeskGroup, now: datetime) -> DeskGroup:
 
 
 def _status_groups(
-    session: Session, author_id: int, groups: Sequence[Group], offset: int, limit: int
-) -> dict[Group, DeskGroup]:
+    session: Session,
+    author_id: int,
+    groups: Sequence[Group],
+    place: tuple[keyset.Value, ...] | None,
+    limit: int,
+) -> dict[Group, _Found]:
     """The groups that follow the status, in one query: each status's drafts ranked newest
-    first, the rows ranked ``offset`` + 1 to ``offset + limit`` of each, and their number."""
+    first, the first ``limit`` of each (after ``place``, a draft's latest audit entry and its
+    id), and their number."""
     statuses = [str(BY_STATUS[group]) for group in groups]
-    rows = session.connection().execute(_ranked(author_id, statuses, offset, limit)).all()
+    rows = session.connection().execute(_ranked(author_id, statuses, place, limit)).all()
     entries: dict[str, list[DeskEntry]] = {status: [] for status in statuses}
+    keys: dict[int, tuple[keyset.Value, ...]] = {}
     totals: dict[str, int] = {}
     for row in rows:
         entries[row.status].append(
             DeskEntry(id=row.id, title=row.title, channels=tuple(row.channels), at=row.at)
         )
+        keys[row.id] = (row.last or 0, row.id)
         totals[row.status] = row.total
-    counts = _status_counts(session, author_id, statuses) if offset else totals
+    # Past the first page the window counts only the rows after the place.
+    counts = _status_counts(session, author_id, statuses) if place is not None else totals
     return {
-        group: DeskGroup(group, tuple(entries[status]), counts.get(status, 0))
+        group: _Found(DeskGroup(group, tuple(entries[status]), counts.get(status, 0)), keys)
         for group, status in zip(groups, statuses, strict=True)
     }
 
 
-def _ranked(author_id: int, statuses: list[str], offset: int, limit: int) -> Select[Any]:
-    """The rows ranked ``offset`` + 1 to ``offset + limit`` of each status, newest first.
+def _ranked(
+    author_id: int, statuses: list[str], place: tuple[keyset.Value, ...] | None, limit: int
+) -> Select[Any]:
+    """The first ``limit`` rows of each status after ``place``, newest first.
 
     A draft's latest audit entry is found by its id, which the index on ``draft_id`` holds
     (ids grow with time), so ranking reads no audit row; only the shown rows read their time.
     It is asked per draft: joined to a grouped subquery instead, PostgreSQL's planner can
     misjudge a freshly filled table and group the audit log once per draft."""
-    mine = (col(Draft.author_id) == author_id, col(Draft.status).in_(statuses))
+    mine: tuple[ColumnElement[bool], ...] = (
+        col(Draft.author_id) == author_id,
+        col(Draft.status).in_(statuses),
+    )
     last = (
         select(func.max(AuditEntry.id))
         .where(AuditEntry.draft_id == Draft.id)
         .correlate(Draft)
         .scalar_subquery()
     )
-    newest_first = (func.coalesce(last, 0).desc(), col(Draft.id).desc())
+    key = (func.coalesce(last, 0), col(Draft.id))
+    if place is not None:
+        mine += (keyset.beyond(key, place, descending=True),)
+    newest_first = (key[0].desc(), key[1].desc())
     ranked = (
         select_columns(
             col(Draft.id),
@@ -208,18 +237,19 @@ def _ranked(author_id: int, statuses: list[str], offset: int, limit: int) -> Sel
             col(Draft.status),
             col(Draft.channels),
             func.coalesce(AuditEntry.at, Draft.updated_at).label("at"),
+            ranked.c.last,
             ranked.c.total,
         )
         .join(ranked, ranked.c.id == Draft.id)
         .outerjoin(AuditEntry, col(AuditEntry.id) == ranked.c.last)
-        .where(ranked.c.rank > offset, ranked.c.rank <= offset + limit)
+        .where(ranked.c.rank <= limit)
         .order_by(col(Draft.status), ranked.c.rank)
     )
 
 
 def _status_counts(session: Session, author_id: int, statuses: list[str]) -> dict[str, int]:
     """How many of the author's drafts are in each of ``statuses`` (for a page past the first,
-    whose rows may not be there to carry the count)."""
+    whose window counts only the rows after its place)."""
     rows = session.exec(
         select(Draft.status, func.count())
         .where(Draft.author_id == author_id, col(Draft.status).in_(statuses))
@@ -234,11 +264,15 @@ def _published_recently(now: datetime) -> tuple[ColumnElement[bool], ...]:
 
 
 def _published(
-    session: Session, author_id: int, now: datetime, offset: int, limit: int
-) -> DeskGroup:
+    session: Session,
+    author_id: int,
+    now: datetime,
+    place: tuple[keyset.Value, ...] | None,
+    limit: int,
+) -> _Found:
     """The author's drafts with posts published in the last ``WEEK``, the latest first."""
     recently = _published_recently(now)
-    return _by_posts(session, Group.PUBLISHED, author_id, recently, offset, limit)
+    return _by_posts(session, Group.PUBLISHED, author_id, recently, place, limit)
 
 
 def _published_posts(
@@ -265,10 +299,12 @@ def _published_posts(
     return {draft_id: tuple(posts) for draft_id, posts in found.items()}
 
 
-def _needing_attention(session: Session, author_id: int, offset: int, limit: int) -> DeskGroup:
+def _needing_attention(
+    session: Session, author_id: int, place: tuple[keyset.Value, ...] | None, limit: int
+) -> _Found:
     """The author's drafts with posts that failed or need a person, the latest first."""
     stopped = (col(Post.status).in_([str(status) for status in SETTLEABLE]),)
-    return _by_posts(session, Group.ATTENTION, author_id, stopped, offset, limit)
+    return _by_posts(session, Group.ATTENTION, author_id, stopped, place, limit)
 
 
 def _by_posts(
@@ -276,11 +312,12 @@ def _by_posts(
     group: Group,
     author_id: int,
     which: tuple[ColumnElement[bool], ...],
-    offset: int,
+    place: tuple[keyset.Value, ...] | None,
     limit: int,
-) -> DeskGroup:
+) -> _Found:
     """A group of the author's drafts that have posts matching ``which``: per draft how many,
-    the first of them and when the latest changed; the drafts counted by a window."""
+    the first of them and when the latest changed, the first ``limit`` after ``place`` (that
+    time and the draft's id); the drafts counted by a window on the first page."""
     per_draft = (
         select_columns(
             col(Post.draft_id),
@@ -304,9 +341,11 @@ def _by_posts(
         )
         .join(per_draft, per_draft.c.draft_id == Draft.id)
         .order_by(per_draft.c.at.desc(), col(Draft.id).desc())
-        .offset(offset)
         .limit(limit)
     )
+    if place is not None:
+        key = (per_draft.c.at, col(Draft.id))
+        query = query.where(keyset.beyond(key, place, descending=True))
     rows = session.connection().execute(query).all()
     entries = tuple(
         DeskEntry(
@@ -319,13 +358,12 @@ def _by_posts(
         )
         for row in rows
     )
-    if rows:
-        total = int(rows[0].total)
-    elif offset:  # past the last page, the window counted nothing: count apart
+    if place is not None:  # the window counts only the rows after the place: count apart
         total = int(session.exec(select(func.count()).select_from(per_draft)).one())
     else:
-        total = 0
-    return DeskGroup(group, entries, total)
+        total = int(rows[0].total) if rows else 0
+    keys: dict[int, tuple[keyset.Value, ...]] = {row.id: (row.at, row.id) for row in rows}
+    return _Found(DeskGroup(group, entries, total), keys)
 
 
 def _next_due(session: Session, draft_ids: list[int]) -> dict[int, datetime]:

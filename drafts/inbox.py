@@ -1,8 +1,9 @@
 """The review inbox: drafts waiting for review, the longest-waiting first, a page at a time.
 
 Three queries whatever the number of drafts: how many wait, one page of them (with their
-authors and when their review began, sorted in the database), and the page's post counts.
-Only the columns the inbox shows are read (never a draft's source file).
+authors and when their review began, sorted in the database and started after the last page's
+last draft: ``drafts.keyset``), and the page's post counts. Only the columns the inbox shows
+are read (never a draft's source file).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from sqlalchemy import Select, and_, case, func
 from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
+from drafts import keyset
 from drafts.lifecycle import DraftStatus
 from drafts.models import AuditEntry, Draft, Post, User
 from drafts.review import SUBMIT_ACTION
@@ -39,18 +41,21 @@ class InboxEntry:
 class InboxPage:
     entries: tuple[InboxEntry, ...]
     waiting: int  # drafts in review, on every page
-    number: int
-    pages: int
+    after: str | None  # the next page's token (``drafts.keyset``); None on the last page
 
 
-def review_inbox(session: Session, *, page: int, size: int) -> InboxPage:
-    """Page ``page`` (from 1; clamped to the first and the last) of the drafts in review,
-    ``size`` a page, the longest-waiting first."""
+def review_inbox(session: Session, *, after: str | None, size: int) -> InboxPage:
+    """``size`` drafts in review, the longest-waiting first, from the place token ``after``
+    names (None: the first page); ``CursorError`` for a token the inbox did not make."""
+    place = keyset.place(after, datetime, int) if after is not None else None
     in_review = Draft.status == DraftStatus.IN_REVIEW
     waiting = session.exec(select(func.count()).select_from(Draft).where(in_review)).one()
-    pages = max(1, -(-waiting // size))
-    number = min(max(1, page), pages)
-    rows = session.connection().execute(_page_query(number, size)).all()
+    page = keyset.paged(
+        session.connection().execute(_page_query(place, size)).all(),
+        size,
+        lambda row: (row.waiting_since, row.id),
+    )
+    rows = page.rows
     tallies = _post_tallies(session, [row.id for row in rows])
     entries = tuple(
         InboxEntry(
@@ -66,10 +71,10 @@ def review_inbox(session: Session, *, page: int, size: int) -> InboxPage:
         )
         for row in rows
     )
-    return InboxPage(entries=entries, waiting=waiting, number=number, pages=pages)
+    return InboxPage(entries=entries, waiting=waiting, after=page.after)
 
 
-def _page_query(number: int, size: int) -> Select[Any]:
+def _page_query(place: tuple[keyset.Value, ...] | None, size: int) -> Select[Any]:
     in_review = col(Draft.status) == DraftStatus.IN_REVIEW
     submitted = (
         select(AuditEntry.draft_id, func.max(AuditEntry.at).label("at"))
@@ -84,8 +89,8 @@ def _page_query(number: int, size: int) -> Select[Any]:
     # (an edit is the draft's last update).
     waiting_since = case(
         (submitted.c.at > Draft.updated_at, submitted.c.at), else_=Draft.updated_at
-    ).label("waiting_since")
-    return (
+    )
+    query = (
         select_columns(
             col(Draft.id),
             col(Draft.title),
@@ -93,15 +98,17 @@ def _page_query(number: int, size: int) -> Select[Any]:
             col(Draft.languages),
             col(Draft.channels),
             col(User.name).label("author"),
-            waiting_since,
+            waiting_since.label("waiting_since"),
         )
         .outerjoin(User, col(User.id) == Draft.author_id)
         .outerjoin(submitted, submitted.c.draft_id == Draft.id)
         .where(in_review)
         .order_by(waiting_since, col(Draft.id))
-        .offset((number - 1) * size)
-        .limit(size)
+        .limit(size + 1)
     )
+    if place is None:
+        return query
+    return query.where(keyset.beyond((waiting_since, col(Draft.id)), place, descending=False))
 
 
 def _post_tallies(session: Session, draft_ids: list[int]) -> dict[int, tuple[int, int]]:

@@ -7,8 +7,9 @@ from datetime import datetime
 from enum import StrEnum
 
 from argon2 import PasswordHasher
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
+from drafts import keyset
 from drafts.audit import record
 from drafts.errors import NotFoundError, ReviewError, TidingsError
 from drafts.login_failures import forget_name, locked_until
@@ -121,8 +122,18 @@ def set_language(session: Session, *, user_id: int, language: str) -> User:
     return user
 
 
-def list_users(session: Session) -> list[User]:
-    return list(session.exec(select(User).order_by(User.name)))
+def list_users(
+    session: Session, *, limit: int | None = None, after: str | None = None
+) -> list[User]:
+    """The users by name: every one, or ``limit`` of them from the place token ``after`` names
+    (``drafts.keyset``: the last name shown; None: the first); ``CursorError`` for a token
+    this list did not make."""
+    query = select(User).order_by(col(User.name)).limit(limit)
+    if after is not None:
+        query = query.where(
+            keyset.beyond((col(User.name),), keyset.place(after, str), descending=False)
+        )
+    return list(session.exec(query))
 
 
 def add_user(

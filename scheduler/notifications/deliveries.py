@@ -16,6 +16,7 @@ from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import Select
 
+from drafts import keyset
 from drafts.errors import NotFoundError, TidingsError
 from drafts.messages import N_, said
 from drafts.models import NotificationDelivery, NotificationEvent, User
@@ -40,12 +41,16 @@ class DeliveryLine:
     created_at: datetime
 
 
-def recent_deliveries(session: Session, *, failed_only: bool, limit: int) -> list[DeliveryLine]:
+def recent_deliveries(
+    session: Session, *, failed_only: bool, limit: int, after: str | None = None
+) -> list[DeliveryLine]:
     """The latest ``limit`` deliveries (only the given-up ones if ``failed_only``), newest
-    first."""
-    delivery = col(NotificationDelivery.id)
-    query = _named().order_by(col(NotificationDelivery.created_at).desc(), delivery.desc())
-    query = query.limit(limit)
+    first, from the place token ``after`` names (``drafts.keyset``: a line's ``created_at``
+    and ``id``; None: the newest); ``CursorError`` for a token this list did not make."""
+    key = (col(NotificationDelivery.created_at), col(NotificationDelivery.id))
+    query = _named().order_by(key[0].desc(), key[1].desc()).limit(limit)
+    if after is not None:
+        query = query.where(keyset.beyond(key, keyset.place(after, datetime, int), descending=True))
     if failed_only:
         query = query.where(NotificationDelivery.status == FAILED)
     return [_line(delivery, event, name) for delivery, event, name in session.exec(query)]

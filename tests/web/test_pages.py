@@ -259,9 +259,13 @@ async def test_the_inbox_comes_a_page_at_a_time(
         assert "5 drafts wait for review" in page.text
         return listed_drafts(page.text)
 
-    assert await listed("") == ids[:2]
-    assert await listed("?page=2") == ids[2:4]
-    assert await listed("?page=3") == ids[4:]
-    assert await listed("?page=99") == ids[4:]
-    assert await listed("?page=nope") == ids[:2]
-    assert one((await as_joon.get("/inbox")).text, 'a[rel="next"]')["href"] == "/inbox?page=2"
+    seen, path = [], "/inbox"
+    while True:  # each page after the last one's last draft (tests/web/test_paging.py)
+        page = await as_joon.get(path)
+        assert "5 drafts wait for review" in page.text
+        seen.append(listed_drafts(page.text))
+        following = elements(page.text, 'a[rel="next"]')
+        if not following:
+            break
+        path = str(following[0]["href"])
+    assert seen == [ids[:2], ids[2:4], ids[4:]]

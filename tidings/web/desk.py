@@ -1,7 +1,8 @@
 """The desk, everyone's home page: for those who review, the review inbox on top (the
 longest-waiting ``INBOX_ON_DESK`` drafts, the rest on the inbox page); then the viewer's own
 drafts by what happens next (``drafts.desk``), ``ON_DESK`` of each group, newest first.
-``/?group=<name>`` pages through one group, ``PAGE_SIZE`` a page.
+``/?group=<name>`` pages through one group, ``PAGE_SIZE`` a page, each after the last one's
+last draft (``?after=``, ``tidings.web.paging``).
 
 One read transaction a page: the inbox's three queries (for reviewers) and the desk's six.
 """
@@ -17,8 +18,10 @@ from starlette.routing import Route
 
 from drafts.desk import Desk, DeskGroup, Group, author_desk, desk_group
 from drafts.inbox import InboxPage, review_inbox
+from drafts.keyset import CursorError
 from drafts.storage import Database
 from drafts.times import utcnow
+from tidings.web import paging
 from tidings.web.auth import Viewer
 from tidings.web.context import WebContext, off_loop
 from tidings.web.outcomes import web_address
@@ -49,26 +52,19 @@ class DeskView:
 def load_desk(database: Database, viewer: Viewer, now: datetime) -> DeskView:
     """The inbox's first drafts (for reviewers and admins) and the viewer's desk."""
     with database.reading() as session:
-        inbox = review_inbox(session, page=1, size=INBOX_ON_DESK) if viewer.may_review else None
+        inbox = review_inbox(session, after=None, size=INBOX_ON_DESK) if viewer.may_review else None
         desk = author_desk(session, author_id=viewer.id, now=now, limit=ON_DESK)
     return DeskView(inbox=inbox, desk=desk)
 
 
 def load_group(
-    database: Database, viewer: Viewer, group: Group, now: datetime, page: int
+    database: Database, viewer: Viewer, group: Group, now: datetime, after: str | None
 ) -> DeskGroup:
-    """Page ``page`` of one group of the viewer's drafts."""
+    """A page of one group of the viewer's drafts, after the place ``after`` names."""
     with database.reading() as session:
         return desk_group(
-            session, author_id=viewer.id, group=group, now=now, page=page, size=PAGE_SIZE
+            session, author_id=viewer.id, group=group, now=now, after=after, size=PAGE_SIZE
         )
-
-
-def _page_number(request: Request) -> int:
-    try:
-        return int(request.query_params.get("page", "1"))
-    except ValueError:
-        return 1
 
 
 def routes(web: WebContext) -> list[Route]:
@@ -77,11 +73,21 @@ def routes(web: WebContext) -> list[Route]:
         words = translated(GROUP_WORDS, web.pages.gettext(request))
         asked = request.query_params.get("group", "")
         if asked in GROUP_WORDS:
-            group = await off_loop(
-                load_group, web.database, viewer, Group(asked), utcnow(), _page_number(request)
-            )
+            after = paging.asked_after(request)
+            try:
+                group = await off_loop(
+                    load_group, web.database, viewer, Group(asked), utcnow(), after
+                )
+            except CursorError:
+                return paging.to_first_page(request, web.pages.gettext(request))
             return web.pages.render(
-                request, "desk.html", view=None, group=group, words=words, link=web_address
+                request,
+                "desk.html",
+                view=None,
+                group=group,
+                pager=paging.pager(request, group.after),
+                words=words,
+                link=web_address,
             )
         view = await off_loop(load_desk, web.database, viewer, utcnow())
         return web.pages.render(

@@ -1,5 +1,6 @@
 """The notifications page, for admins: the latest deliveries newest first (the event in words,
 to whom, status, tries, the last error, when sent), only the given-up ones with ``?failed=1``,
+``PAGE_SIZE`` a page (``?after=`` the last one's last delivery: ``tidings.web.paging``),
 and a button that puts a given-up one back in the outbox (``POST /notifications/retry``, CSRF as
 every form), as ``tidings notifications`` and ``tidings notifications retry`` do.
 
@@ -15,11 +16,13 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from drafts.errors import TidingsError
+from drafts.keyset import CursorError, Page, paged
 from drafts.notification_events import Event
 from drafts.storage import Database
 from drafts.times import utcnow
 from drafts.users import Capability, require
 from scheduler.notifications.deliveries import DeliveryLine, recent_deliveries, retry_delivery
+from tidings.web import paging
 from tidings.web.context import WebContext, off_loop
 from tidings.web.error_pages import status_for
 from tidings.web.pages import flash
@@ -27,14 +30,16 @@ from tidings.web.preferences import EVENT_WORDS
 from tidings.web.sentences import error_line
 from tidings.web.translations import N_
 
-LIMIT = 100  # deliveries on the page
+PAGE_SIZE = 50  # deliveries a page
 STATUS_WORDS = {"pending": N_("waiting to be sent"), "sent": N_("sent"), "failed": N_("given up")}
 RETRIED = N_("Notification %(id)s is waiting to be sent again.")
 
 
-def load(database: Database, failed_only: bool) -> list[DeliveryLine]:
+def load(database: Database, failed_only: bool, after: str | None) -> Page[DeliveryLine]:
+    """A page of the deliveries after the place ``after`` names, newest first."""
     with database.reading() as session:
-        return recent_deliveries(session, failed_only=failed_only, limit=LIMIT)
+        rows = recent_deliveries(session, failed_only=failed_only, limit=PAGE_SIZE + 1, after=after)
+    return paged(rows, PAGE_SIZE, lambda line: (line.created_at, line.id))
 
 
 def retry(database: Database, delivery_id: int) -> DeliveryLine:
@@ -46,13 +51,19 @@ def routes(web: WebContext) -> list[Route]:
     async def page(request: Request, *, error: TidingsError | None = None) -> Response:
         require(request.state.viewer.user, Capability.NOTIFICATIONS)
         failed_only = request.query_params.get("failed") == "1"
-        deliveries = await off_loop(load, web.database, failed_only)
+        try:
+            deliveries = await off_loop(
+                load, web.database, failed_only, paging.asked_after(request)
+            )
+        except CursorError:
+            return paging.to_first_page(request, web.pages.gettext(request))
         gettext = web.pages.gettext(request)
         return web.pages.render(
             request,
             "notifications.html",
             status=status_for(error) if error is not None else 200,
-            deliveries=deliveries,
+            deliveries=deliveries.rows,
+            pager=paging.pager(request, deliveries.after),
             failed_only=failed_only,
             event_words={event.value: EVENT_WORDS[event] for event in Event},
             status_words=STATUS_WORDS,

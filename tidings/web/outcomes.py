@@ -5,7 +5,8 @@ about a post the daemon could not settle.
 as its platform gets them (with the platform's id of each one uploaded), and every attempt. A
 post that needs attention (or failed) carries a banner saying what to check and two forms:
 mark it published with its address, or retry it. Both go through ``drafts.attention``,
-which checks the role and the status. ``GET /attention`` lists every such post, newest first.
+which checks the role and the status. ``GET /attention`` lists every such post, newest first,
+``PAGE_SIZE`` a page (``?after=`` the last one's last post: ``tidings.web.paging``).
 The post and the list are read by the service (``drafts.attempts.post_record``,
 ``drafts.attention.attention_list``); this module tells them in words.
 
@@ -35,6 +36,7 @@ from drafts.attention import (
 )
 from drafts.config import Config
 from drafts.errors import NotFoundError, TidingsError
+from drafts.keyset import CursorError
 from drafts.lifecycle import PostStatus
 from drafts.media import PostImage
 from drafts.media_limits import PLATFORM_NAMES, image_profile
@@ -45,6 +47,7 @@ from drafts.storage import Database
 from drafts.times import show, utcnow
 from drafts.users import Capability
 from scheduler.platforms.uploads import remote_media_id
+from tidings.web import paging
 from tidings.web.auth import Viewer
 from tidings.web.context import WebContext, off_loop
 from tidings.web.error_pages import status_for
@@ -54,7 +57,7 @@ from tidings.web.sentences import error_line
 from tidings.web.translations import N_
 from tidings.web.vocabulary import ACTION_WORDS, translated
 
-ATTENTION_LIMIT = 200
+PAGE_SIZE = 50  # posts a page of the attention list
 MAX_URL_LENGTH = 1000  # the width of Post.remote_url
 NEED_URL = N_("url: give the post's address, starting with https://")
 URL_TOO_LONG = N_("url: an address of at most %(limit)s characters")
@@ -264,10 +267,11 @@ def load_post(
     )
 
 
-def load_attention(database: Database) -> AttentionList:
-    """The posts that need attention or failed, the most recently changed first."""
+def load_attention(database: Database, after: str | None) -> AttentionList:
+    """A page of the posts that need attention or failed, the most recently changed first,
+    after the place ``after`` names."""
     with database.reading() as session:
-        return attention_list(session, limit=ATTENTION_LIMIT)
+        return attention_list(session, limit=PAGE_SIZE, after=after)
 
 
 def settle_published(database: Database, viewer: Viewer, post_id: int, url: str) -> Post:
@@ -346,8 +350,12 @@ def routes(web: WebContext) -> list[Route]:
         return RedirectResponse(f"/posts/{post_id}", status_code=303)
 
     async def attention(request: Request) -> Response:
-        listed = await off_loop(load_attention, web.database)
-        return web.pages.render(request, "outcomes.html", attention=listed, limit=ATTENTION_LIMIT)
+        try:
+            listed = await off_loop(load_attention, web.database, paging.asked_after(request))
+        except CursorError:
+            return paging.to_first_page(request, web.pages.gettext(request))
+        pager = paging.pager(request, listed.after)
+        return web.pages.render(request, "outcomes.html", attention=listed, pager=pager)
 
     return [
         Route("/posts/{post_id:int}", show_post, methods=["GET"]),

@@ -1,4 +1,5 @@
-"""The users page, for admins: every user (role, interface language, e-mail address, when added,
+"""The users page, for admins: every user by name, ``PAGE_SIZE`` a page (``?after=`` the last
+one's last name: ``tidings.web.paging``) (role, interface language, e-mail address, when added,
 whether they have a password, whether failed logins have locked them out), and forms to add a
 user, change a role, set an e-mail address, reset a password and unlock a locked user.
 
@@ -23,6 +24,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from drafts.errors import TidingsError
+from drafts.keyset import CursorError, Page, paged
 from drafts.login_failures import locked_until
 from drafts.models import User
 from drafts.notification_preferences import parse_email, set_contact
@@ -41,6 +43,7 @@ from drafts.users import (
     set_password,
     unlock_user,
 )
+from tidings.web import paging
 from tidings.web.auth import KEY, Viewer, begin_session
 from tidings.web.compose_page import SEE_FIELDS
 from tidings.web.context import WebContext, off_loop
@@ -51,6 +54,7 @@ from tidings.web.translations import LANGUAGE_NAMES, N_
 from tidings.web.vocabulary import ROLE_WORDS
 
 DIFFERENT_PASSWORDS = N_("password: the two passwords typed differ")
+PAGE_SIZE = 50  # users a page
 
 
 @dataclass(frozen=True)
@@ -78,11 +82,12 @@ def check_admin(viewer: Viewer) -> User:
     return actor
 
 
-def load_rows(database: Database) -> tuple[UserRow, ...]:
+def load_rows(database: Database, after: str | None) -> Page[UserRow]:
+    """A page of the users by name, after the place ``after`` names."""
     with database.reading() as session:
-        users = list_users(session)
-        locks = locked_until(session, names=[user.name for user in users], now=utcnow())
-    return tuple(
+        users = paged(list_users(session, limit=PAGE_SIZE + 1, after=after), PAGE_SIZE, _name)
+        locks = locked_until(session, names=[user.name for user in users.rows], now=utcnow())
+    rows = [
         UserRow(
             name=user.name,
             role=user.role,
@@ -92,8 +97,13 @@ def load_rows(database: Database) -> tuple[UserRow, ...]:
             has_password=user.password_hash is not None,
             locked_until=locks.get(user.name),
         )
-        for user in users
-    )
+        for user in users.rows
+    ]
+    return Page(rows, users.after)
+
+
+def _name(user: User) -> tuple[str]:
+    return (user.name,)
 
 
 def typed_twice(form: FormData) -> str | None:
@@ -123,12 +133,16 @@ def routes(web: WebContext) -> list[Route]:
         if isinstance(error, TidingsError):
             status = status_for(error)
             error = error_line(error, request, web.pages.gettext(request))
-        rows = await off_loop(load_rows, web.database)
+        try:
+            rows = await off_loop(load_rows, web.database, paging.asked_after(request))
+        except CursorError:
+            return paging.to_first_page(request, web.pages.gettext(request))
         return web.pages.render(
             request,
             "users.html",
             status=status,
-            users=rows,
+            users=rows.rows,
+            pager=paging.pager(request, rows.after),
             roles=tuple(Role),
             error=error,
             typed_name=str(added.get("name", "")).strip() if added is not None else "",

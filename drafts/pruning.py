@@ -13,11 +13,14 @@ nothing cascades into it, and the prune itself is one more entry (``prune``). A 
 item keeps its GUID (its draft becomes none: the foreign key sets it null), so the feed never
 turns it into a draft again; notification events name their draft by number, and stay too.
 
-Drafts are walked by id, ``WINDOW`` ids a transaction: nothing is read whole, and on SQLite a
-daemon waits for one window's deletes at most, never for the whole prune. An interrupted prune
-leaves each draft whole, pruned or not, and records what it pruned; running it again prunes the
-rest. A dry run walks the same windows, read-only, and counts; an image shared by drafts that
-fall in different windows is counted by none, so its image count is a floor.
+The candidates are the drafts done or cancelled and last changed before the date: a range of
+``ix_draft_status_changed`` (status, updated_at, id), walked from place to place ``WINDOW``
+drafts a transaction. Nothing is read whole, no draft is looked at twice, the drafts changed
+since the date are never looked at, and on SQLite a daemon waits for one window's deletes at
+most, never for the whole prune. An interrupted prune leaves each draft whole, pruned or not,
+and records what it pruned; running it again prunes the rest. A dry run walks the same
+windows, read-only, and counts; an image shared by drafts that fall in different windows is
+counted by none, so its image count is a floor.
 """
 
 from __future__ import annotations
@@ -29,7 +32,17 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Select, Table, delete, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Select,
+    Table,
+    delete,
+    func,
+    or_,
+    select,
+    tuple_,
+)
 
 from drafts.audit import record
 from drafts.errors import ReviewError, StorageError
@@ -51,7 +64,7 @@ from drafts.models import (
 from drafts.storage import Database
 from drafts.users import NOT_ALLOWED, Role
 
-# Draft ids a transaction: a few thousand rows deleted at a time, a few hundred ids bound.
+# Candidates a transaction: a few thousand rows deleted at a time, a few hundred ids bound.
 WINDOW = 500
 FINISHED_DRAFTS = (DraftStatus.DONE, DraftStatus.CANCELLED)
 
@@ -67,7 +80,10 @@ _media_blob: Table = MediaBlob.__table__  # type: ignore[attr-defined]
 _audit: Table = AuditEntry.__table__  # type: ignore[attr-defined]
 
 Progress = Callable[[int, int], None]
-"""Told the draft ids walked so far and the highest there is, after each window."""
+"""Told how many candidates (drafts done or cancelled, last changed before the date) were
+looked at so far, and of how many, after each window."""
+Place = tuple[datetime, int]
+"""A candidate's place after its status in ``ix_draft_status_changed``: its updated_at, id."""
 
 
 @dataclass(frozen=True)
@@ -103,16 +119,26 @@ def prune(
     progress: Progress | None = None,
 ) -> Pruned:
     """Delete the drafts finished before ``before`` (see the module's docstring), a window of
-    ids at a time, and record the prune in the audit log; with ``dry_run``, only count them."""
+    candidates at a time, and record the prune in the audit log; with ``dry_run``, only count
+    them."""
     require_admin(actor)
+    d = _draft.c
     with database.reading() as session:
-        top = session.connection().execute(select(func.max(_draft.c.id))).scalar() or 0
-    done = Pruned()
+        counted = select(func.count()).where(d.status.in_(FINISHED_DRAFTS), d.updated_at < before)
+        total = int(session.connection().execute(counted).scalar_one())
+    done, walked = Pruned(), 0
     try:
-        for low in range(0, top, WINDOW):
-            done += _prune_window(database, low, low + WINDOW, before, dry_run=dry_run)
-            if progress is not None:
-                progress(min(low + WINDOW, top), top)
+        for status in FINISHED_DRAFTS:
+            place: Place | None = None
+            while True:
+                found, looked_at, place = _prune_window(
+                    database, before, status, place, dry_run=dry_run
+                )
+                done, walked = done + found, walked + looked_at
+                if progress is not None:
+                    progress(walked, total)
+                if place is None:
+                    break
     finally:
         if not dry_run:
             with database.writing() as session:
@@ -125,17 +151,26 @@ def _detail(before: datetime, done: Pruned) -> str:
     return f"published before {before.isoformat()}: {counts}"
 
 
-def finished_before(before: datetime, *, low: int, high: int) -> Select[int]:
-    """The ids in ``(low, high]`` of the drafts finished before ``before``, in order."""
+def candidates(before: datetime, status: str, after: Place | None) -> Select[datetime, int]:
+    """The drafts in ``status`` last changed before ``before``, after ``after``, in the order
+    of ``ix_draft_status_changed`` (status, updated_at, id): a range of the index, read from
+    its place, so that no window looks at a draft an earlier one did."""
+    d = _draft.c
+    query = select(d.updated_at, d.id).where(d.status == status, d.updated_at < before)
+    if after is not None:
+        query = query.where(tuple_(d.updated_at, d.id) > tuple_(*after))
+    return query.order_by(d.updated_at, d.id)
+
+
+def finished(ids: list[int], before: datetime) -> Select[int]:
+    """Of the drafts ``ids`` (candidates), those with every post final and unchanged since
+    before ``before``, and no audit entry since."""
     d, p, a = _draft.c, _post.c, _audit.c
-    unfinished = or_(p.status.notin_([str(s) for s in FINAL_POST_STATUSES]), p.updated_at >= before)
+    unfinished = or_(p.status.notin_(FINAL_POST_STATUSES), p.updated_at >= before)
     return (
         select(d.id)
         .where(
-            d.id > low,
-            d.id <= high,
-            d.status.in_([str(status) for status in FINISHED_DRAFTS]),
-            d.updated_at < before,
+            d.id.in_(ids),
             ~select(p.id).where(p.draft_id == d.id, unfinished).exists(),
             ~select(a.id).where(a.draft_id == d.id, a.at >= before).exists(),
         )
@@ -144,25 +179,30 @@ def finished_before(before: datetime, *, low: int, high: int) -> Select[int]:
 
 
 def _prune_window(
-    database: Database, low: int, high: int, before: datetime, *, dry_run: bool
-) -> Pruned:
-    """One window's finished drafts, deleted (or counted) in one transaction."""
+    database: Database, before: datetime, status: str, after: Place | None, *, dry_run: bool
+) -> tuple[Pruned, int, Place | None]:
+    """The finished drafts among the next ``WINDOW`` candidates, deleted (or counted) in one
+    transaction; how many candidates it looked at, and the place of the last (None when no
+    more follow)."""
     transaction = database.reading if dry_run else database.writing
     with transaction() as session:
         connection = session.connection()
-        query = finished_before(before, low=low, high=high)
+        window = connection.execute(candidates(before, status, after).limit(WINDOW)).all()
+        following = (window[-1][0], window[-1][1]) if len(window) == WINDOW else None
+        query = finished([row[1] for row in window], before)
         if not dry_run:
             query = query.with_for_update()  # PostgreSQL: no retry revives one meanwhile
-        ids = list(connection.execute(query).scalars())
+        ids = list(connection.execute(query).scalars()) if window else []
         if not ids:
-            return Pruned()
+            return Pruned(), len(window), following
         posts = select(_post.c.id).where(_post.c.draft_id.in_(ids))
         images = unused_images(connection, posts)
         counts = {
             name: _gone(connection, table, where, dry_run=dry_run)
             for name, table, where in _deletions(ids, posts, images)
         }
-        return Pruned(**{name: n for name, n in counts.items() if not name.startswith("_")})
+        found = Pruned(**{name: n for name, n in counts.items() if not name.startswith("_")})
+        return found, len(window), following
 
 
 def _deletions(

@@ -176,7 +176,7 @@ def planned(desk: Desk) -> dict[str, int]:
 def test_only_the_drafts_finished_before_the_date_go_and_the_audit_log_stays(
     database: Database, desk: Desk, planned: dict[str, int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(pruning, "WINDOW", 2)  # three windows for six drafts
+    monkeypatch.setattr(pruning, "WINDOW", 2)  # windows of two candidates
     gone, kept = (
         [planned["old"], planned["cancelled"]],
         [planned[name] for name in ("straddling", "mentioned", "scheduled", "writing")],
@@ -191,7 +191,7 @@ def test_only_the_drafts_finished_before_the_date_go_and_the_audit_log_stays(
     # Two drafts of two variants and three posts each; the old one's two attempts (its failed post has none), its
     # review, and the one image nothing else sends.
     assert pruned == Pruned(drafts=2, variants=4, posts=6, attempts=2, reviews=1, images=1)
-    assert walked == [(2, 6), (4, 6), (6, 6)]
+    assert walked == [(2, 4), (3, 4), (4, 4)]  # three done, one cancelled before the date
     assert rows(database, "draft", "id", gone) == 0
     assert rows(database, "draft", "id", kept) == len(kept)
     for model, each in (("variant", 2), ("post", 3)):

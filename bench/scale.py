@@ -1,0 +1,767 @@
+"""Scale benchmark (issue 16, points 1 and 2): every cost that should stay flat with a million posts.
+
+    python bench/scale.py                      # 10,000 then 1,000,000 posts, SQLite then PostgreSQL
+    python bench/scale.py --posts 10000        # one size only
+    python bench/scale.py --backend sqlite --posts 200000
+
+For each size and database it makes a throwaway database (a SQLite file in a temporary folder,
+or a PostgreSQL database on the local server, dropped afterwards), migrates it, writes a
+config.toml with 50 Mastodon channels pointed at ``tidings sandbox`` (run in a process of its
+own), queues 150 drafts through the service layer (the 100 posts the claims take, and the 50
+the idle daemon publishes), then fills the rest in bulk with Core executemany inserts over the
+real tables (COPY on PostgreSQL): drafts of 1-4 posts over 3 years of due times, most
+published with one attempt each, some scheduled in the next three months, a few failed or
+needing attention, some in review, being written, approved or cancelled.
+
+Then it measures and prints, with the target beside each figure:
+
+- the claim of 100 due posts (``scheduler.claiming.claim_due``, rolled back each time), p50/p99;
+- the idle daemon (``tidings run``) publishing 50 single posts due 300 ms apart: lag p99;
+- ``tidings queue`` and ``tidings log`` wall time (fresh processes, the quickest of three);
+- inbox, calendar week, a post's outcomes, needs attention and channels over HTTP (``tidings
+  web``, uvicorn on loopback, logged in as an admin), p95;
+- the daemon's peak RSS and the database's size.
+
+Nothing is asserted: it prints figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import random
+import re
+import secrets
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from contextlib import closing
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from dispatch import _free_port, _lags, _queue, _wait_for  # noqa: E402
+from sqlalchemy import func, select, text, update  # noqa: E402
+from sqlmodel import col  # noqa: E402
+from startup import startup_environment, tidings_command  # noqa: E402
+from web_pages import (  # noqa: E402
+    EN_TEXT,
+    KO_TEXT,
+    logged_in,
+    percentile,
+    server,
+    throwaway_database,
+)
+
+from drafts.config import Config, parse_config  # noqa: E402
+from drafts.lifecycle import DraftStatus, PostStatus  # noqa: E402
+from drafts.models import Attempt, AuditEntry, Draft, Post, Review, Variant  # noqa: E402
+from drafts.review import APPROVED  # noqa: E402
+from drafts.storage import Database, signal_queue_change  # noqa: E402
+from drafts.users import Role, add_user, hash_password  # noqa: E402
+
+CHANNELS = [f"city-{number:02d}" for number in range(1, 51)]
+ADMIN = "bench-admin"
+TOKEN_VARIABLE = "TIDINGS_SANDBOX_TOKEN"
+CLAIMED, IDLE = 100, 50  # posts queued through the service layer: the claims', the daemon's
+CLAIM_RUNS, CLAIM_WARMUP = 200, 5
+PAGE_REQUESTS, PAGE_SECONDS = 40, 25.0  # per page: at most this many, or this long
+TARGETS = {
+    "claim": 5.0,  # ms, p99
+    "lag": 250.0,  # ms, p99
+    "command": 0.5,  # s
+    "page": 100.0,  # ms, p95
+    "rss": 120.0,  # MiB
+}
+BATCH_DRAFTS = 20_000
+FILL_CACHE_KIB = 1_048_576  # SQLite's page cache while filling (its default is 2 MiB)
+THREE_YEARS = timedelta(days=3 * 365)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--posts", type=int, action="append", help="posts stored (repeatable)")
+    parser.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument("--seed", type=int, default=16)
+    args = parser.parse_args()
+    sizes = args.posts or [10_000, 1_000_000]
+    backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
+    started = time.perf_counter()
+    port = _free_port()
+    sandbox = subprocess.Popen(
+        [sys.executable, "-m", "tidings", "sandbox", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    results: list[Result] = []
+    try:
+        _wait_for(base)
+        httpx.patch(f"{base}/_sandbox/settings", json={"default_latency_ms": 20})
+        for size in sizes:
+            for backend in backends:
+                result = bench(backend, size, base, random.Random(args.seed))
+                report(result)
+                results.append(result)
+    finally:
+        sandbox.terminate()
+        sandbox.wait(timeout=10)
+    if len(results) > 1:
+        summary(results)
+    load = ", ".join(f"{n:.1f}" for n in os.getloadavg())
+    print(f"\nwhole run: {(time.perf_counter() - started) / 60:.1f} min (load average {load})")
+
+
+# --- one database ------------------------------------------------------------------------
+
+
+@dataclass
+class Result:
+    backend: str
+    posts: int
+    fill_s: float = 0.0
+    schema: str = ""
+    rows: str = ""
+    figures: list[tuple[str, float, float, str]] = field(
+        default_factory=list
+    )  # name, value, target, unit
+
+    def add(self, name: str, value: float, target: float, unit: str) -> None:
+        self.figures.append((name, value, target, unit))
+
+
+def bench(backend: str, size: int, sandbox: str, rng: random.Random) -> Result:
+    result = Result(backend, size)
+    print(f"\n== {backend}, {size:,} posts", flush=True)
+    with (
+        tempfile.TemporaryDirectory(prefix="tidings-scale-") as folder,
+        throwaway_database(backend, Path(folder)) as url,
+    ):
+        config_path = Path(folder) / "config.toml"
+        config_path.write_text(config_text(url, sandbox), encoding="utf-8")
+        config = parse_config(config_path.read_text(encoding="utf-8"), config_path)
+        os.environ[TOKEN_VARIABLE] = "123456789:sandbox"
+        database = Database(url)
+        started = time.perf_counter()
+        database.migrate()
+        result.schema = database.current_revision() or "?"
+        password = "bench-" + uuid.uuid4().hex[:12]
+        live = queue_live(database, config, password)
+        fill(database, size - CLAIMED - IDLE, rng, backend)
+        result.fill_s = time.perf_counter() - started
+        result.rows = row_counts(database)
+        print(f"   filled in {result.fill_s:.0f} s: {result.rows}", flush=True)
+        measure_claims(database, config, live[:CLAIMED], result)
+        measure_daemon(database, config_path, sandbox, live[CLAIMED:], result)
+        measure_commands(config_path, result)
+        measure_pages(database, config_path, password, result)
+        result.add("database size", database_size(database, url), 0.0, "MiB")
+        database.dispose()
+    return result
+
+
+def config_text(url: str, sandbox: str) -> str:
+    channels = "".join(
+        f"""
+[[channels]]
+id = "{channel}"
+platform = "mastodon"
+languages = ["en", "ko"]
+base_url = "{sandbox}"
+token_env = "{TOKEN_VARIABLE}"
+"""
+        for channel in CHANNELS
+    )
+    return f"""[tidings]
+timezone = "Asia/Seoul"
+database = {json.dumps(url)}
+
+[review]
+required_approvals = 1
+
+[scheduler]
+concurrency = 16
+heartbeat_seconds = 2
+
+[web]
+public_url = "http://127.0.0.1:8800"
+{channels}"""
+
+
+def queue_live(database: Database, config: Config, password: str) -> list[int]:
+    """The posts the measures move: approved and scheduled through the service layer (as
+    bench/dispatch.py queues them), due a year from now until moved. Returns their ids."""
+    later = datetime.now(UTC) + timedelta(days=365)
+    _queue(database, config, CLAIMED + IDLE, lambda n: later + timedelta(minutes=n))
+    with database.writing() as session:
+        admin = add_user(
+            session,
+            name=ADMIN,
+            role=Role.ADMIN,
+            password_hash=hash_password(password),
+            actor=None,
+        )
+        admin.language = "en"
+        posts = session.execute(select(col(Post.id)).order_by(col(Post.id))).scalars().all()
+    assert len(posts) == CLAIMED + IDLE
+    return list(posts)
+
+
+# --- bulk fill -----------------------------------------------------------------------------
+
+
+@dataclass
+class Rows:
+    drafts: list[dict[str, Any]] = field(default_factory=list)
+    variants: list[dict[str, Any]] = field(default_factory=list)
+    posts: list[dict[str, Any]] = field(default_factory=list)
+    attempts: list[dict[str, Any]] = field(default_factory=list)
+    reviews: list[dict[str, Any]] = field(default_factory=list)
+    audit: list[dict[str, Any]] = field(default_factory=list)
+
+    def tables(self) -> list[tuple[Any, list[dict[str, Any]]]]:
+        return [
+            (Draft.__table__, self.drafts),  # type: ignore[attr-defined]
+            (Variant.__table__, self.variants),  # type: ignore[attr-defined]
+            (Post.__table__, self.posts),  # type: ignore[attr-defined]
+            (Attempt.__table__, self.attempts),  # type: ignore[attr-defined]
+            (Review.__table__, self.reviews),  # type: ignore[attr-defined]
+            (AuditEntry.__table__, self.audit),  # type: ignore[attr-defined]
+        ]
+
+
+# (draft status, share of drafts); the posts follow the draft
+SPREAD: list[tuple[str, float]] = [
+    (DraftStatus.DONE, 0.88),
+    (DraftStatus.SCHEDULED, 0.06),
+    (DraftStatus.IN_REVIEW, 0.02),
+    (DraftStatus.DRAFT, 0.015),
+    (DraftStatus.APPROVED, 0.01),
+    (DraftStatus.CHANGES_REQUESTED, 0.005),
+    (DraftStatus.CANCELLED, 0.01),
+]
+POST_STATUS: dict[str, str] = {
+    DraftStatus.SCHEDULED: PostStatus.SCHEDULED,
+    DraftStatus.CANCELLED: PostStatus.CANCELLED,
+}
+LANGUAGES = [(["en"], 0.7), (["ko"], 0.2), (["en", "ko"], 0.1)]
+
+
+class Ids:
+    """The next id of each table, read once: the bulk rows carry their ids."""
+
+    def __init__(self, database: Database) -> None:
+        with database.reading() as session:
+            self.next = {
+                table.name: int(session.execute(select(func.max(table.c.id))).scalar() or 0) + 1
+                for table, _ in Rows().tables()
+            }
+
+    def take(self, table: str) -> int:
+        number = self.next[table]
+        self.next[table] = number + 1
+        return number
+
+
+def fill(database: Database, count: int, rng: random.Random, backend: str) -> None:
+    """``count`` posts in bulk, in batches of drafts, each batch one transaction."""
+    ids = Ids(database)
+    with database.reading() as session:
+        author, reviewer = (
+            int(
+                session.execute(text('SELECT id FROM "user" WHERE name = :n'), {"n": name}).one()[0]
+            )
+            for name in ("bench-author", "bench-reviewer")
+        )
+    now = datetime.now(UTC)
+    made, started, cpu = 0, time.perf_counter(), time.process_time()
+    while made < count:
+        rows = Rows()
+        for _ in range(BATCH_DRAFTS):
+            if made >= count:
+                break
+            made += one_draft(rows, ids, rng, now, author, reviewer, count - made)
+        write(database, rows, backend)
+        took = time.perf_counter() - started
+        print(
+            f"   {backend}: {made:,} / {count:,} posts ({took:.0f} s, {made / took:,.0f} posts/s; "
+            f"this process's CPU {time.process_time() - cpu:.0f} s)",
+            flush=True,
+        )
+    if backend == "postgres":
+        with database.writing() as session:
+            for table, _ in Rows().tables():
+                session.execute(
+                    text(
+                        f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                        f"(SELECT max(id) FROM {table.name}))"
+                    )
+                )
+    with database.writing() as session:
+        session.execute(text("ANALYZE"))
+
+
+def one_draft(
+    rows: Rows,
+    ids: Ids,
+    rng: random.Random,
+    now: datetime,
+    author: int,
+    reviewer: int,
+    left: int,
+) -> int:
+    """One draft with its variants, posts, attempts, review and audit entry; its post count."""
+    status = rng.choices([s for s, _ in SPREAD], [w for _, w in SPREAD])[0]
+    languages = rng.choices([tags for tags, _ in LANGUAGES], [w for _, w in LANGUAGES])[0]
+    channels = rng.sample(CHANNELS, min(left, rng.randint(1, 4)))
+    draft_id = ids.take("draft")
+    if status == DraftStatus.DONE:
+        due = now - timedelta(seconds=rng.uniform(3600, THREE_YEARS.total_seconds()))
+    elif status == DraftStatus.SCHEDULED:
+        due = now + timedelta(seconds=rng.uniform(3600, 90 * 86400))
+    else:
+        due = None
+    created_at = (due or now) - timedelta(days=rng.uniform(0.5, 10))
+    created, due_s = stamp(created_at), stamp(due) if due else None
+    digest = secrets.token_hex(32)
+    rows.drafts.append(
+        {
+            "id": draft_id,
+            "kind": "update",
+            "title": f"Neighbourhood update {draft_id}",
+            "template": None,
+            "channels": json.dumps(channels),
+            "languages": json.dumps(languages),
+            "publish_at": due_s,
+            "publish_next_slot": False,
+            "expires_at": None,
+            "repeat": None,
+            "status": status,
+            "author_id": author,
+            "content_hash": digest,
+            "review_round": 1,
+            "source": "",
+            "created_at": created,
+            "updated_at": due_s or created,
+        }
+    )
+    variant_ids = {}
+    for language in languages:
+        variant_ids[language] = ids.take("variant")
+        rows.variants.append(
+            {
+                "id": variant_ids[language],
+                "draft_id": draft_id,
+                "language": language,
+                "text": (EN_TEXT if language == "en" else KO_TEXT)[draft_id % 4],
+                "fields": "{}",
+                "channel_texts": "{}",
+            }
+        )
+    if status in (DraftStatus.DONE, DraftStatus.SCHEDULED, DraftStatus.APPROVED):
+        rows.reviews.append(
+            {
+                "id": ids.take("review"),
+                "draft_id": draft_id,
+                "reviewer_id": reviewer,
+                "decision": APPROVED,
+                "comment": "",
+                "content_hash": digest,
+                "review_round": 1,
+                "posts_seen": None,
+                "created_at": stamp(created_at + timedelta(hours=2)),
+            }
+        )
+    rows.audit.append(
+        {
+            "id": ids.take("audit_log"),
+            "at": created,
+            "actor": "mina",
+            "action": "draft.add",
+            "draft_id": draft_id,
+            "post_id": None,
+            "detail": f"Neighbourhood update {draft_id}",
+        }
+    )
+    for number, channel in enumerate(channels):
+        language = languages[number % len(languages)]
+        post_id = ids.take("post")
+        body = (EN_TEXT if language == "en" else KO_TEXT)[draft_id % 4]
+        post_status = POST_STATUS.get(status, PostStatus.PENDING)
+        post: dict[str, Any] = {
+            "id": post_id,
+            "draft_id": draft_id,
+            "variant_id": variant_ids[language],
+            "channel": channel,
+            "platform": "mastodon",
+            "language": language,
+            "occurrence": 1,
+            "text": body,
+            "length": len(body),
+            "length_limit": 500,
+            "status": post_status,
+            "due_at": due_s,
+            "remote_id": None,
+            "remote_url": None,
+            "created_at": created,
+            "updated_at": due_s or created,
+            "attempt_at": due_s if status == DraftStatus.SCHEDULED else None,
+            "lease_owner": None,
+            "lease_until": None,
+            "failures": 0,
+            "reconcile": False,
+            "idempotency_key": None,
+            "publish_state": "{}",
+            "reason": None,
+        }
+        if due is not None and status == DraftStatus.DONE:
+            settle(rows, ids, rng, post, draft_id, due)
+        rows.posts.append(post)
+    return len(channels)
+
+
+def settle(
+    rows: Rows, ids: Ids, rng: random.Random, post: dict[str, Any], draft_id: int, due: datetime
+) -> None:
+    """A published post (one attempt); one in fifty failed, one in two hundred needs attention."""
+    settled = stamp(due + timedelta(seconds=1))
+    roll = rng.random()
+    outcome, status = (
+        ("failed", PostStatus.FAILED)
+        if roll < 0.02
+        else ("unknown", PostStatus.NEEDS_ATTENTION)
+        if roll < 0.025
+        else ("published", PostStatus.PUBLISHED)
+    )
+    post_id = post["id"]
+    published = outcome == "published"
+    remote_id = f"r{post_id}" if published else None
+    remote_url = f"https://mastodon.example/@city/{post_id}" if published else None
+    reason = None if published else "the platform answered 401: the token has expired"
+    post.update(
+        status=status,
+        remote_id=remote_id,
+        remote_url=remote_url,
+        reason=reason,
+        idempotency_key=uuid.UUID(int=rng.getrandbits(128)).hex,
+        updated_at=settled,
+    )
+    rows.attempts.append(
+        {
+            "id": ids.take("attempt"),
+            "post_id": post_id,
+            "number": 1,
+            "worker": "bench-host:4242",
+            "started_at": post["due_at"],
+            "finished_at": settled,
+            "outcome": outcome,
+            "http_status": {"published": 200, "failed": 401}.get(outcome),
+            "remote_id": remote_id,
+            "remote_url": remote_url,
+            "error": reason,
+            "duration_ms": 420,
+        }
+    )
+    if not published:
+        rows.audit.append(
+            {
+                "id": ids.take("audit_log"),
+                "at": settled,
+                "actor": "daemon",
+                "action": f"post.{status}",
+                "draft_id": draft_id,
+                "post_id": post_id,
+                "detail": reason,
+            }
+        )
+
+
+def write(database: Database, rows: Rows, backend: str) -> None:
+    with database.engine.begin() as connection:
+        if backend == "sqlite":  # the indexes grow in random order: keep their pages in memory
+            connection.exec_driver_sql(f"PRAGMA cache_size = -{FILL_CACHE_KIB}")
+        for table, batch in rows.tables():
+            if not batch:
+                continue
+            if backend == "postgres":
+                copy(connection, table, batch)
+            else:
+                many(connection, table, batch)
+
+
+def many(connection: Any, table: Any, batch: list[dict[str, Any]]) -> None:
+    """One executemany of the table's INSERT, the values as SQLite stores them (what the
+    column types would make of them, made here: their processing would cost most of the fill)."""
+    names = list(batch[0])
+    columns = ", ".join(f'"{name}"' for name in names)
+    statement = f'INSERT INTO "{table.name}" ({columns}) VALUES ({", ".join("?" * len(names))})'
+    connection.exec_driver_sql(statement, [tuple(row.values()) for row in batch])
+
+
+def stamp(moment: datetime) -> str:
+    """An instant as the bulk rows carry it: UTC wall time, as SQLite stores it (and as
+    PostgreSQL reads it in a session whose time zone is UTC)."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def copy(connection: Any, table: Any, batch: list[dict[str, Any]]) -> None:
+    """PostgreSQL's COPY through psycopg, in a session whose time zone is UTC."""
+    names = list(batch[0])
+    quoted = ", ".join(f'"{name}"' for name in names)
+    cursor = connection.connection.driver_connection.cursor()
+    cursor.execute("SET LOCAL TIME ZONE 'UTC'")
+    with cursor.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as writer:
+        for row in batch:
+            writer.write_row(tuple(row.values()))
+
+
+def row_counts(database: Database) -> str:
+    with database.reading() as session:
+        counts = {
+            table.name: session.execute(select(func.count()).select_from(table)).scalar()
+            for table, _ in Rows().tables()
+        }
+    return ", ".join(f"{n:,} {name}" for name, n in counts.items())
+
+
+def database_size(database: Database, url: str) -> float:
+    if database.is_sqlite:
+        path = Path(url.removeprefix("sqlite:///"))
+        database.dispose()
+        with closing(sqlite3.connect(path)) as connection:  # the log into the file first
+            connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return sum(p.stat().st_size for p in path.parent.glob(path.name + "*")) / 2**20
+    with database.reading() as session:
+        size = session.execute(text("SELECT pg_database_size(current_database())")).scalar()
+    return float(size or 0) / 2**20
+
+
+# --- measures ------------------------------------------------------------------------------
+
+
+class _RolledBack(Exception):
+    """Raised to leave a claim's transaction without committing it."""
+
+
+def measure_claims(database: Database, config: Config, claimed: list[int], result: Result) -> None:
+    """``claim_due`` for 100 due posts, rolled back each time so every claim finds the same."""
+    from scheduler.claiming import claim_due
+
+    moved = datetime.now(UTC) - timedelta(minutes=5)
+    set_due(database, claimed, lambda _: moved)
+    capacity = dict.fromkeys(CHANNELS, CLAIMED)
+    times: list[float] = []
+    taken = 0
+    for run in range(CLAIM_WARMUP + CLAIM_RUNS):
+        try:
+            with database.writing() as session:
+                started = time.perf_counter()
+                claims = claim_due(
+                    session,
+                    worker="bench-host:1",
+                    now=datetime.now(UTC),
+                    lease=timedelta(seconds=6),
+                    capacity=capacity,
+                    limit=CLAIMED,
+                    required_approvals=config.review.required_approvals,
+                )
+                elapsed = (time.perf_counter() - started) * 1000
+                raise _RolledBack
+        except _RolledBack:
+            pass
+        taken = len(claims)
+        if run >= CLAIM_WARMUP:
+            times.append(elapsed)
+    result.add(f"claim of {taken} due posts, p50", statistics.median(times), 0.0, "ms")
+    result.add(f"claim of {taken} due posts, p99", percentile(times, 0.99), TARGETS["claim"], "ms")
+    with database.writing() as session:  # out of the daemon's way
+        session.execute(
+            update(Post)
+            .where(col(Post.id).in_(claimed))
+            .values(status=PostStatus.PUBLISHED, attempt_at=None)
+        )
+    print(f"   claims measured ({taken} posts each)", flush=True)
+
+
+def set_due(database: Database, post_ids: Sequence[int], due_of: Callable[[int], datetime]) -> None:
+    with database.writing() as session:
+        for number, post_id in enumerate(post_ids):
+            due = due_of(number)
+            session.execute(
+                update(Post).where(col(Post.id) == post_id).values(due_at=due, attempt_at=due)
+            )
+        signal_queue_change(session)
+
+
+def measure_daemon(
+    database: Database, config_path: Path, sandbox: str, idle: list[int], result: Result
+) -> None:
+    """``tidings run`` idle over everything stored; 50 posts come due 300 ms apart."""
+    httpx.post(f"{sandbox}/_sandbox/reset")
+    command = [*tidings_command(), "--config", str(config_path), "run"]
+    daemon = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    peak = 0.0
+    try:
+        deadline = time.monotonic() + 120
+        while not heartbeat_seen(database):
+            if daemon.poll() is not None or time.monotonic() > deadline:
+                _, errors = daemon.communicate()
+                raise SystemExit(f"the daemon did not start: {errors.decode()[-2000:]}")
+            time.sleep(0.2)
+        time.sleep(2)  # idle for a moment
+        first = datetime.now(UTC) + timedelta(seconds=2)
+        set_due(database, idle, lambda n: first + timedelta(milliseconds=300 * n))
+        with database.reading() as session:
+            query = select(col(Post.text), col(Post.due_at)).where(col(Post.id).in_(idle))
+            dues = dict(session.execute(query).tuples())
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            peak = max(peak, peak_rss(daemon.pid))
+            received = httpx.get(f"{sandbox}/_sandbox/posts", timeout=30).json()["posts"]
+            if len(received) >= IDLE:
+                break
+            time.sleep(0.25)
+        peak = max(peak, peak_rss(daemon.pid))
+    finally:
+        daemon.terminate()
+        daemon.communicate(timeout=60)
+    lags = _lags(sandbox, lambda body: dues[body])
+    result.add(f"idle lag p99 ({int(lags['count'])} posts)", lags["p99_ms"], TARGETS["lag"], "ms")
+    result.add("daemon peak RSS", peak, TARGETS["rss"], "MiB")
+    print(f"   daemon measured ({int(lags['count'])} of {IDLE} posts out)", flush=True)
+
+
+def heartbeat_seen(database: Database) -> bool:
+    with database.reading() as session:
+        return bool(session.execute(text("SELECT count(*) FROM daemon_heartbeat")).scalar())
+
+
+def peak_rss(pid: int) -> float:
+    """The process's peak resident memory so far (VmHWM), in MiB."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text(encoding="utf-8")
+    except OSError:
+        return 0.0
+    line = next(line for line in status.splitlines() if line.startswith("VmHWM:"))
+    return int(line.split()[1]) / 1024
+
+
+def measure_commands(config_path: Path, result: Result) -> None:
+    """``tidings queue`` and ``tidings log`` as a person runs them: the quickest of three (one
+    when it takes over 10 s); ``tidings --help`` beside them, the cost of starting alone."""
+    env = startup_environment(config_path.parent)
+    for arguments in (["--help"], ["queue"], ["log"]):
+        argv = [*tidings_command(), "--config", str(config_path), *arguments]
+        times = []
+        for _ in range(3):
+            started = time.perf_counter()
+            done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=600)
+            times.append(time.perf_counter() - started)
+            if done.returncode != 0:  # said, and the figure left out: the other figures stand
+                print(f"   tidings {' '.join(arguments)} failed: {done.stderr.strip()[-500:]}")
+                times = [math.nan]
+                break
+            if times[-1] > 10:  # slow enough that three runs would tell nothing more
+                break
+        name = f"tidings {' '.join(arguments)}"
+        if arguments == ["--help"]:  # the start-up alone, for reading the two below
+            result.add(f"{name} (start-up alone)", min(times), 0.0, "s")
+        else:
+            result.add(name, min(times), TARGETS["command"], "s")
+    print("   commands measured", flush=True)
+
+
+def measure_pages(database: Database, config_path: Path, password: str, result: Result) -> None:
+    """Each page over HTTP: up to 40 requests or 25 s, after two unmeasured ones; p95."""
+    import web_pages
+
+    with database.reading() as session:
+        failed = session.execute(
+            select(func.max(col(Post.id))).where(col(Post.status) == PostStatus.FAILED)
+        ).scalar()
+    web_pages.PASSWORD = password
+    pages = [
+        ("inbox", "/inbox"),
+        ("calendar (this week)", "/calendar"),
+        ("post outcomes", f"/posts/{failed}"),
+        ("needs attention", "/attention"),
+        ("channels", "/channels"),
+    ]
+    with server(config_path) as base:
+        browser = logged_in(base, ADMIN)
+        for name, path in pages:
+            times: list[float] = []
+            status = 200
+            for number in range(2 + PAGE_REQUESTS):
+                started = time.perf_counter()
+                response = browser.get(path, timeout=300)
+                elapsed = (time.perf_counter() - started) * 1000
+                status = response.status_code if response.status_code != 200 else status
+                if number >= 2:
+                    times.append(elapsed)
+                if sum(times) / 1000 > PAGE_SECONDS and len(times) >= 5:
+                    break
+            label = f"page {name}, p95 of {len(times)}" + (
+                f" (status {status})" if status != 200 else ""
+            )
+            result.add(label, percentile(times, 0.95), TARGETS["page"], "ms")
+        browser.close()
+    print("   pages measured", flush=True)
+
+
+# --- the report ----------------------------------------------------------------------------
+
+
+def report(result: Result) -> None:
+    print(
+        f"\n{result.backend}, {result.posts:,} posts, schema {result.schema} "
+        f"(filled in {result.fill_s:.0f} s; {result.rows})"
+    )
+    print(f"{'figure':<42}{'value':>12}{'target':>12}  met")
+    for name, value, target, unit in result.figures:
+        shown = f"{value:,.1f} {unit}" if unit != "s" else f"{value:.2f} s"
+        if math.isnan(value):
+            shown, wanted, met = "failed", f"≤ {target:g} {unit}", "NO"
+        elif target:
+            wanted = f"≤ {target:g} {unit}"
+            met = "yes" if value <= target else "NO"
+        else:
+            wanted, met = "", ""
+        print(f"{name:<42}{shown:>12}{wanted:>12}  {met}")
+
+
+def summary(results: list[Result]) -> None:
+    """Every figure side by side: how each grows with the posts stored."""
+    print("\n== growth")
+    heads = [f"{r.backend[:6]} {r.posts:,}" for r in results]
+    print(f"{'figure':<34}" + "".join(f"{h:>16}" for h in heads))
+    names = [re.sub(r", p95 of \d+| \(\d+ posts\)", "", name) for name, *_ in results[0].figures]
+    for index, name in enumerate(names):
+        cells = []
+        for r in results:
+            if index < len(r.figures):
+                _, value, _, unit = r.figures[index]
+                cells.append(f"{value:,.1f} {unit}" if unit != "s" else f"{value:.2f} s")
+            else:
+                cells.append("-")
+        print(f"{name:<34}" + "".join(f"{c:>16}" for c in cells))
+
+
+if __name__ == "__main__":
+    main()

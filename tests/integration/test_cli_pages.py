@@ -6,7 +6,7 @@ where rows share a sort time; a cursor the list did not make is refused in one l
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -16,7 +16,7 @@ from sqlmodel import col, select
 from drafts.config import Config
 from drafts.keyset import token
 from drafts.lifecycle import PostStatus
-from drafts.models import Attempt, Draft, Post
+from drafts.models import Attempt, Draft, NotificationDelivery, NotificationEvent, Post
 from drafts.rendering import TemplateLibrary
 from drafts.storage import Database
 from tests.conftest import make_config
@@ -96,10 +96,10 @@ def last_line(args: list[str], capsys: pytest.CaptureFixture[str]) -> str:
     return capsys.readouterr().out.strip().splitlines()[-1]
 
 
-def every_row_once(pages: list[list[Row]], expected: list[int], key: str = "id") -> None:
+def every_row_once(pages: list[list[Row]], expected: Sequence[object], key: str = "id") -> None:
     """The pages hold ``expected``, in order, each once."""
     assert all(pages[:-1]), "an empty page before the last"
-    assert [row[key] for page in pages for row in page] == expected
+    assert [row[key] for page in pages for row in page] == list(expected)
 
 
 def queued(database: Database, channel: str | None = None) -> list[int]:
@@ -193,16 +193,56 @@ def test_the_draft_list_pages_the_latest_changed_first(
     assert last_line(["draft", "list", "--limit", "2"], capsys).startswith("more: --after ")
 
 
+def test_the_notifications_page_newest_first_every_one_or_the_given_up(
+    database: Database, posts: list[int], capsys: pytest.CaptureFixture[str]
+) -> None:
+    with database.writing() as session:
+        for number in range(11):
+            event = NotificationEvent(key=f"test:{number}", event="review_requested")
+            session.add(event)
+            session.flush()
+            assert event.id is not None
+            session.add(
+                NotificationDelivery(
+                    event_id=event.id,
+                    recipient="chat",
+                    status="failed" if number % 3 == 0 else "sent",
+                    next_try_at=T0,
+                    created_at=T0 + timedelta(minutes=number // 3),  # three at a time
+                )
+            )
+    with database.reading() as session:
+        every = session.exec(select(NotificationDelivery)).all()
+        newest = sorted(every, key=lambda d: (d.created_at, d.id), reverse=True)
+    every_row_once(walk(["notifications"], capsys, 2), [d.id or 0 for d in newest])
+    failed = [d.id or 0 for d in newest if d.status == "failed"]
+    every_row_once(walk(["notifications", "--failed"], capsys, 3), failed)
+    assert last_line(["notifications", "--limit", "10"], capsys).startswith("more: --after ")
+
+
+def test_the_users_page_by_name(
+    database: Database, posts: list[int], capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name in ("joon", "hana", "ara", "zed", "bora", "yuna"):
+        add_author(database, name)
+    pages = walk(["user", "list"], capsys, 2)
+    every_row_once(pages, ["ara", "bora", "hana", "joon", "mina", "yuna", "zed"], key="name")
+    assert last_line(["user", "list", "--limit", "6"], capsys).startswith("more: --after ")
+    assert not last_line(["user", "list", "--limit", "7"], capsys).startswith("more:")
+
+
 WRONG_CURSORS: list[tuple[str, Callable[[], str]]] = [
     ("not base64 json", lambda: "nonsense"),
     ("empty JSON list", lambda: token()),
-    ("a user's name", lambda: token("mina")),
+    ("a number alone", lambda: token(42)),
     ("a time as text", lambda: token("2026-12-07", 3)),
     ("one part too many", lambda: token(T0, 3, 4)),
 ]
 
 
-@pytest.mark.parametrize("command", [["queue"], ["log"], ["draft", "list"]])
+@pytest.mark.parametrize(
+    "command", [["queue"], ["log"], ["draft", "list"], ["notifications"], ["user", "list"]]
+)
 @pytest.mark.parametrize(("_what", "cursor"), WRONG_CURSORS)
 def test_a_cursor_the_list_did_not_make_is_refused_in_one_line(
     folder: Path,

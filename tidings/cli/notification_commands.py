@@ -13,6 +13,7 @@ from rich.text import Text
 from drafts.times import show
 from tidings.cli.console import emit_json, out, say
 from tidings.cli.context import app_context
+from tidings.cli.paging import DEFAULT_LIMIT, After, Limit, say_more, with_cursors
 from tidings.cli.publish_commands import indented
 from tidings.cli.views import iso
 
@@ -32,25 +33,32 @@ app = typer.Typer(
 def deliveries(
     ctx: typer.Context,
     failed: Annotated[bool, typer.Option("--failed", help="Only the given-up ones.")] = False,
-    limit: Annotated[int, typer.Option(help="At most this many deliveries.", min=1)] = 50,
+    limit: Limit = DEFAULT_LIMIT,
+    after: After = None,
 ) -> None:
-    """Notification deliveries, newest first: event, recipient (a user, or chat), status,
-    tries, last error and when sent."""
+    """Notification deliveries, newest first, a page at a time: event, recipient (a user, or
+    chat), status, tries, last error and when sent (JSON: one list, each with its cursor)."""
     if ctx.invoked_subcommand is not None:
         return
+    from drafts.keyset import paged
     from scheduler.notifications.deliveries import recent_deliveries
 
     context = app_context(ctx)
     with context.reading() as session:
-        lines = recent_deliveries(session, failed_only=failed, limit=limit)
+        found = recent_deliveries(session, failed_only=failed, limit=limit + 1, after=after)
+    page = paged(found, limit, lambda line: (line.created_at, line.id))
     if context.json:
-        emit_json([delivery_json(line) for line in lines])
+        emit_json(with_cursors([delivery_json(line) for line in page.rows], page))
         return
-    if not lines:
-        say("No failed notifications." if failed else "No notifications yet.")
+    if not page.rows:
+        if after is not None:
+            say("No more notifications.")
+        else:
+            say("No failed notifications." if failed else "No notifications yet.")
         return
-    for line in lines:
+    for line in page.rows:
         print_delivery(line, context.config.zone)
+    say_more(page)
 
 
 @app.command("retry")

@@ -124,8 +124,7 @@ def log(
     limit: Limit = DEFAULT_LIMIT,
     after: After = None,
 ) -> None:
-    """Attempts to publish, newest first, a page at a time; then the images of each post they
-    name (JSON: one list, each attempt with its cursor)."""
+    """Attempts to publish, newest first; then the images of each post they name."""
     context = app_context(ctx)
     with context.reading() as session:
         found = attempt_log(session, post_id=post, limit=limit + 1, after=after)

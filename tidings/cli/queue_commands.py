@@ -167,8 +167,7 @@ def queue(
     limit: Limit = DEFAULT_LIMIT,
     after: After = None,
 ) -> None:
-    """Upcoming posts in time order, a page at a time, per channel (JSON: one list, times in
-    UTC, each post with its cursor)."""
+    """Upcoming posts in time order, per channel (JSON: one list, times in UTC)."""
     context = app_context(ctx)
     config = context.config
     if ics:

@@ -10,6 +10,8 @@ import typer
 
 from drafts.errors import TidingsError
 from drafts.feed_tokens import feed_url, new_feed_token
+from drafts.keyset import paged
+from drafts.models import User
 from drafts.notification_preferences import (
     parse_email,
     parse_events,
@@ -31,6 +33,7 @@ from drafts.users import (
 )
 from tidings.cli.console import emit_json, say
 from tidings.cli.context import app_context
+from tidings.cli.paging import DEFAULT_LIMIT, After, Limit, say_more, with_cursors
 from tidings.web.translations import parse_language
 
 _EMAIL = typer.Option("--email", help="Where the user's notifications go (an empty value: none).")
@@ -242,26 +245,30 @@ def feed_token(
 
 
 @app.command("list")
-def list_(ctx: typer.Context) -> None:
-    """List users, their roles and e-mail addresses."""
+def list_(ctx: typer.Context, limit: Limit = DEFAULT_LIMIT, after: After = None) -> None:
+    """List users by name, a page at a time, with their roles and e-mail addresses (JSON: one
+    list, each user with its cursor)."""
     context = app_context(ctx)
     with context.reading() as session:
-        users = list_users(session)
+        page = paged(list_users(session, limit=limit + 1, after=after), limit, _name)
+    users = page.rows
     if context.json:
-        emit_json(
-            [
-                {
-                    "id": u.id,
-                    "name": u.name,
-                    "role": u.role,
-                    "email": u.email,
-                    "timezone": u.timezone,
-                }
-                for u in users
-            ]
-        )
+        rows = [
+            {"id": u.id, "name": u.name, "role": u.role, "email": u.email, "timezone": u.timezone}
+            for u in users
+        ]
+        emit_json(with_cursors(rows, page))
         return
     if not users:
-        say("No users yet: add one with `tidings user add NAME --role author`.")
+        say(
+            "No more users."
+            if after is not None
+            else "No users yet: add one with `tidings user add NAME --role author`."
+        )
     for user in users:
         say(f"{user.name:<20} {user.role:<9} {user.email or ''}".rstrip())
+    say_more(page)
+
+
+def _name(user: User) -> tuple[str]:
+    return (user.name,)

@@ -325,7 +325,10 @@ def _by_posts(
             func.min(Post.id).label("first_post"),
             func.max(Post.updated_at).label("at"),
         )
-        .where(*which, col(Post.draft_id).in_(select(Draft.id).where(Draft.author_id == author_id)))
+        # Each matching post finds its draft by its key: the author's drafts are not listed
+        # first (no index leads from an author to their drafts; that read the draft table whole).
+        .join(Draft, col(Draft.id) == col(Post.draft_id))
+        .where(*which, col(Draft.author_id) == author_id)
         .group_by(col(Post.draft_id))
         .subquery()
     )

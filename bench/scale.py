@@ -629,7 +629,7 @@ def measure_daemon(
         set_due(database, idle, lambda n: first + timedelta(milliseconds=300 * n))
         with database.reading() as session:
             query = select(col(Post.text), col(Post.due_at)).where(col(Post.id).in_(idle))
-            dues = dict(session.execute(query).tuples())
+            dues = dict(session.execute(query).all())
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             peak = max(peak, peak_rss(daemon.pid))

@@ -4,10 +4,13 @@ when the post moves, cancelled and published posts as such, and a window around 
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from icalendar import Calendar, Component
+from sqlalchemy import event, update
 
 from drafts.calendar_feed import AHEAD, PAST, calendar_ics
 from drafts.config import Config
@@ -19,7 +22,8 @@ from drafts.rendering import TemplateLibrary
 from drafts.review import approve, submit
 from drafts.storage import Database
 from drafts.users import Role, add_user
-from tests.integration.drafting import PARK, add_posts
+from tests.conftest import sqlite_database
+from tests.integration.drafting import PARK, add_author, add_posts
 
 NOW = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)
 TITLE = "강변 공원 재개장"  # a Korean title, in every event's summary
@@ -153,3 +157,23 @@ def test_a_feed_token_finds_its_user_until_a_new_one_is_made(
         assert found.feed_token_hash == token_hash(new) != new  # the hash, never the token
         for refused in (old, "", new + "x", "x" * (LONGEST_TOKEN + 1)):
             assert feed_user(session, refused) is None
+
+
+def test_the_feed_reads_a_window_of_more_drafts_than_a_statement_takes_values(
+    sqlite_template: Path, tmp_path: Path, config: Config, library: TemplateLibrary
+) -> None:
+    """A busy year's window names more drafts than PostgreSQL takes values in one statement
+    (65,535): the feed finds their moves by the window's own query, not by a list of them.
+    Shown on SQLite with its limit lowered to 20 values for 25 drafts."""
+    database = sqlite_database(sqlite_template, tmp_path)
+    mina = add_author(database)
+    for number in range(25):
+        add_posts(database, config, library, mina, f"Notice {number}", now=NOW)
+    with database.writing() as session:
+        planned = {"status": PostStatus.SCHEDULED, "due_at": NOW + timedelta(days=1)}
+        session.execute(update(Post).values(**planned))
+    database.dispose()
+    limit = sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER
+    event.listen(database.engine, "connect", lambda raw, _: raw.setlimit(limit, 20))
+    assert len(events(database, config)) == 25 * 3
+    database.dispose()

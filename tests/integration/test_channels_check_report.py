@@ -11,8 +11,11 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from sqlmodel import col, select
 
 from drafts.config import Config, parse_config
+from drafts.models import Attempt
+from drafts.rendering import TemplateLibrary
 from drafts.storage import Database
 from drafts.times import show, utcnow
 from scheduler.connections import record_renewal_failure
@@ -21,6 +24,7 @@ from scheduler.sandbox import RunningSandbox
 from scheduler.vault import Sealer
 from tests.integration.command_line import run, use_folder
 from tests.integration.connected import connect, connected_config_text
+from tests.integration.publishing import drain, queue_posts
 from tidings.cli import main
 
 X_SCOPES = ("tweet.read", "tweet.write", "users.read", "media.write", "offline.access")
@@ -70,10 +74,13 @@ def config(
 
 def check(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
     capsys.readouterr()
-    with pytest.raises(SystemExit) as exit_:
+    try:
         main(["channels", "check", *args])
+        code = 0
+    except SystemExit as exit_:
+        code = int(exit_.code or 0)
     captured = capsys.readouterr()
-    return int(exit_.value.code or 0), captured.out, captured.err
+    return code, captured.out, captured.err
 
 
 def test_each_channel_says_how_it_is_connected(
@@ -184,6 +191,58 @@ def test_the_json_report_holds_the_same(
     assert rows["from-env"]["credential"]["variable"] == "TIDINGS_T_MASTODON"
     assert rows["tg"]["credential"]["source"] == "none"
     assert not rows["tg"]["reachable"]
+
+
+def test_each_channel_says_what_it_last_published_and_its_last_error(
+    config: Config,
+    database: Database,
+    library: TemplateLibrary,
+    sandbox: RunningSandbox,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """As the Channels page does: the latest published post and the latest error."""
+    [published] = queue_posts(database, config, library, channels=["from-env"])
+    drain(database, config)
+    sandbox.state.faults.add("status", "mastodon", path="/api/v1/statuses", status=422, times=None)
+    [refused] = queue_posts(database, config, library, channels=["from-env"])
+    drain(database, config)
+    with database.reading() as session:
+        attempts = {
+            a.post_id: a
+            for a in session.exec(
+                select(Attempt).where(col(Attempt.post_id).in_([published, refused]))
+            )
+        }
+    sent, failed = attempts[published], attempts[refused]
+    assert sent.finished_at is not None and failed.finished_at is not None
+    assert sent.remote_url is not None and failed.error is not None
+
+    code, out, err = check(capsys, "--channel", "from-env")
+
+    assert code == 0, err
+    assert all(len(line) <= 80 for line in out.splitlines()), out
+    published_line, *error_lines = out.splitlines()[3:]
+    assert published_line == (
+        f"  last published {show(sent.finished_at, config.zone)} (post {published})"
+    )
+    assert " ".join(line.strip() for line in error_lines) == (
+        f"last error {show(failed.finished_at, config.zone)} (post {refused}): {failed.error}"
+    )
+    code, out, err = check(capsys, "--json", "--channel", "from-env")
+    [row] = json.loads(out)
+    assert row["last_published"] == {
+        "post_id": published,
+        "at": sent.finished_at.isoformat(),
+        "url": sent.remote_url,
+    }
+    assert row["last_error"] == {
+        "post_id": refused,
+        "at": failed.finished_at.isoformat(),
+        "error": failed.error,
+    }
+    code, out, err = check(capsys, "--json", "--channel", "linkedin")  # never sent anything
+    [row] = json.loads(out)
+    assert (row["last_published"], row["last_error"]) == (None, None)
 
 
 def test_the_channels_help_sums_up_each_command_in_one_line(

@@ -17,6 +17,7 @@ from tidings.cli.context import app_context
 from tidings.cli.views import PLATFORM_NAMES, iso
 
 if TYPE_CHECKING:  # the check's modules load when it runs, so --help stays quick
+    from drafts.channel_activity import ChannelActivity
     from scheduler.channel_check import ChannelHealth, CredentialReport
 
 app = typer.Typer(
@@ -67,8 +68,10 @@ def check(
     \b
     For each channel: reachable or not, who it posts as, when its token
     expires; where its credential comes from (a connection: by whom, when,
-    scopes, renewal; or an environment variable). A webhook has no such
-    endpoint and is not called: a test message would be a real post."""
+    scopes, renewal; or an environment variable); its last published post
+    and its last error. A webhook has no such endpoint and is not called:
+    a test message would be a real post."""
+    from drafts.channel_activity import channel_activity
     from scheduler.channel_check import check_channels
     from scheduler.notifications.settings_check import settings_problems
     from scheduler.vault import check_vault_key
@@ -80,13 +83,15 @@ def check(
     database = context.database()
     check_vault_key(database, channels, renews=False)  # a wrong key: one line, nothing sent
     results = asyncio.run(check_channels(config, channels, database, now))
+    with database.reading() as session:
+        activity = channel_activity(session)
     if context.json:
-        emit_json([health_json(r, now) for r in results])
+        emit_json([health_json(r, now, activity.get(r.channel)) for r in results])
     else:
         for number, r in enumerate(results):
             if number:
                 out.print()
-            for line in health_lines(r, now, config.zone):
+            for line in health_lines(r, now, config.zone, activity.get(r.channel)):
                 out.print(line, soft_wrap=False)  # wrapped by cells, never cut
     problems = settings_problems(config.notifications)
     for problem in problems:  # beside the JSON on stdout, never in it
@@ -95,7 +100,11 @@ def check(
         raise typer.Exit(1)
 
 
-def health_json(health: ChannelHealth, now: datetime) -> dict[str, Any]:
+def health_json(
+    health: ChannelHealth, now: datetime, activity: ChannelActivity | None = None
+) -> dict[str, Any]:
+    published = activity.published if activity is not None else None
+    failed = activity.failed if activity is not None else None
     return {
         "channel": health.channel,
         "platform": health.platform,
@@ -106,6 +115,12 @@ def health_json(health: ChannelHealth, now: datetime) -> dict[str, Any]:
         "problem": health.problem,
         "warning": health.warning(now),
         "credential": credential_json(health.credential),
+        "last_published": None
+        if published is None
+        else {"post_id": published.post_id, "at": iso(published.at), "url": published.remote_url},
+        "last_error": None
+        if failed is None
+        else {"post_id": failed.post_id, "at": iso(failed.at), "error": failed.error},
     }
 
 
@@ -130,9 +145,12 @@ def credential_json(report: CredentialReport | None) -> dict[str, Any] | None:
     }
 
 
-def health_lines(health: ChannelHealth, now: datetime, zone: tzinfo) -> list[Text]:
+def health_lines(
+    health: ChannelHealth, now: datetime, zone: tzinfo, activity: ChannelActivity | None = None
+) -> list[Text]:
     """One channel's report, a few lines wrapped to the terminal: its name and whether it can
-    be reached, then where its credential comes from, its expiry, and any problem."""
+    be reached, then where its credential comes from, its expiry, what it last did, and any
+    problem."""
     name = PLATFORM_NAMES.get(health.platform, health.platform)
     head = Text(f"{health.channel} ({name}): ", style="bold")
     if health.unchecked:
@@ -143,6 +161,7 @@ def health_lines(health: ChannelHealth, now: datetime, zone: tzinfo) -> list[Tex
         head.append("not reachable", style="red")
     details = [f"posts as {health.posts_as}"] if health.posts_as else []
     details.extend(credential_words(health, now, zone))
+    details.extend(activity_words(activity, zone))
     if health.problem:
         details.append(f"problem: {health.problem}")
     elif warning := health.warning(now):
@@ -191,6 +210,22 @@ def credential_words(health: ChannelHealth, now: datetime, zone: tzinfo) -> list
         words.append(
             f"last renewal failed {show(report.refresh_failed_at, zone)}: "
             f"{report.refresh_error or 'no reason given'}"
+        )
+    return words
+
+
+def activity_words(activity: ChannelActivity | None, zone: tzinfo) -> list[str]:
+    """The channel's latest published post and its latest error, as the Channels page has them
+    (nothing for a channel that never sent anything)."""
+    if activity is None:
+        return []
+    words = []
+    if (published := activity.published) is not None:
+        words.append(f"last published {show(published.at, zone)} (post {published.post_id})")
+    if (failed := activity.failed) is not None:
+        words.append(
+            f"last error {show(failed.at, zone)} (post {failed.post_id}): "
+            f"{failed.error or 'no reason given'}"
         )
     return words
 

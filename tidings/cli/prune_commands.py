@@ -26,7 +26,7 @@ def prune_command(
         typer.Option(
             "--published-before",
             metavar="DATE",
-            help="Prune what ended before this date or time, in [tidings] timezone "
+            help="Prune what ended before this date or time, in config.toml's timezone "
             "(2025-01-01, '2025-01-01 09:00', 2025-01-01T00:00Z).",
         ),
     ],

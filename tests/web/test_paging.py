@@ -27,6 +27,7 @@ from tests.web.conftest import (
     Person,
     add_people,
     client,
+    csrf_token,
     elements,
     log_in,
     one,
@@ -211,3 +212,27 @@ async def test_the_users_page_through_every_name_in_korean_too(
         assert text(one(second.text, "nav.pages a.first-page")) == "첫 페이지"
         refused = await browser.get("/users?after=nonsense", follow_redirects=True)
         assert text(one(refused.text, "p.flash")).startswith("after: 이 링크가")
+
+
+@SQLITE_ONLY
+async def test_a_form_on_a_later_users_page_comes_back_to_that_page(
+    app: Starlette, database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(users_page, "PAGE_SIZE", 3)
+    add_people(database, dict.fromkeys([f"user{n}" for n in range(5)], Role.AUTHOR))
+    admin = add_people(database, {"ara": Role.ADMIN})["ara"]
+    rows = ids_of("tr[id^=user-]", "user-")
+    async with client(app) as browser:
+        assert (await log_in(browser, admin)).status_code == 303
+        first = await browser.get("/users")
+        second_path = str(one(first.text, 'nav.pages a[rel="next"]')["href"])
+        second = await browser.get(second_path)
+        email = one(second.text, "#user-user3 form.user-email")
+        fields = {"name": "user3", "csrf_token": csrf_token(second.text)}
+        refused = await browser.post(str(email["action"]), data={**fields, "email": "not mail"})
+        assert refused.status_code == 400
+        assert rows(refused.text) == ["user2", "user3", "user4"]
+        assert one(refused.text, "#user-user3 #problem-email")  # beside the field typed in
+        saved = await browser.post(str(email["action"]), data={**fields, "email": "u3@example.org"})
+        assert saved.status_code == 303
+        assert saved.headers["location"] == second_path

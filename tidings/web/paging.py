@@ -47,11 +47,22 @@ def pager(request: Request, after: str | None) -> Pager:
     )
 
 
-def to_first_page(request: Request, gettext: Callable[[str], str]) -> RedirectResponse:
-    """The list's first page, told in one line (shown there) that the link's place was not
-    one of this list's: what to do about a ``CursorError``."""
+def same_page(request: Request, path: str) -> str:
+    """``path`` at the place this request came from: where a form on a later page of a list
+    goes back to, so that its rows are the ones the person was reading."""
+    after = asked_after(request)
+    return _local(URL(path).include_query_params(**{AFTER: after})) if after else path
+
+
+def to_first_page(
+    request: Request, gettext: Callable[[str], str], path: str | None = None
+) -> RedirectResponse:
+    """The list's first page (at ``path``, else this request's), told in one line (shown
+    there) that the link's place was not one of this list's: what to do about a
+    ``CursorError``."""
     flash(request, gettext(NOT_A_PLACE))
-    return RedirectResponse(_local(request.url.remove_query_params(AFTER)), status_code=303)
+    first = path or _local(request.url.remove_query_params(AFTER))
+    return RedirectResponse(first, status_code=303)
 
 
 def _local(url: URL) -> str:

@@ -133,16 +133,18 @@ def routes(web: WebContext) -> list[Route]:
         if isinstance(error, TidingsError):
             status = status_for(error)
             error = error_line(error, request, web.pages.gettext(request))
+        after = paging.asked_after(request)  # a form sent from a later page shows that page
         try:
-            rows = await off_loop(load_rows, web.database, paging.asked_after(request))
+            rows = await off_loop(load_rows, web.database, after)
         except CursorError:
-            return paging.to_first_page(request, web.pages.gettext(request))
+            return paging.to_first_page(request, web.pages.gettext(request), "/users")
         return web.pages.render(
             request,
             "users.html",
             status=status,
             users=rows.rows,
             pager=paging.pager(request, rows.after),
+            on_page=paging.same_page(request, ""),
             roles=tuple(Role),
             error=error,
             typed_name=str(added.get("name", "")).strip() if added is not None else "",
@@ -188,7 +190,7 @@ def routes(web: WebContext) -> list[Route]:
         _ = web.pages.gettext(request)
         words = {"name": name, "role": _(ROLE_WORDS[role])}
         flash(request, _("%(name)s now has the role %(role)s.") % words)
-        return RedirectResponse("/users", status_code=303)
+        return RedirectResponse(paging.same_page(request, "/users"), status_code=303)
 
     async def set_email(request: Request) -> Response:
         actor = check_admin(request.state.viewer)
@@ -209,7 +211,7 @@ def routes(web: WebContext) -> list[Route]:
         else:
             words = {"name": name, "email": email}
             flash(request, _("Notifications for %(name)s now go to %(email)s.") % words)
-        return RedirectResponse("/users", status_code=303)
+        return RedirectResponse(paging.same_page(request, "/users"), status_code=303)
 
     async def reset(request: Request) -> Response:
         viewer: Viewer = request.state.viewer
@@ -232,7 +234,7 @@ def routes(web: WebContext) -> list[Route]:
             _("Saved a new password for %(name)s; sessions opened with the old one have ended.")
             % {"name": name},
         )
-        return RedirectResponse("/users", status_code=303)
+        return RedirectResponse(paging.same_page(request, "/users"), status_code=303)
 
     async def unlock(request: Request) -> Response:
         actor = check_admin(request.state.viewer)
@@ -247,7 +249,7 @@ def routes(web: WebContext) -> list[Route]:
             flash(request, _("Unlocked %(name)s: they can log in again.") % {"name": name})
         else:
             flash(request, _("%(name)s was not locked.") % {"name": name})
-        return RedirectResponse("/users", status_code=303)
+        return RedirectResponse(paging.same_page(request, "/users"), status_code=303)
 
     async def stay_logged_in(request: Request, viewer: Viewer) -> None:
         # The service ended every session of the viewer's; the one they act from goes on.

@@ -199,7 +199,10 @@ def _check(
         found += _channel_text_problems(parsed, languages, config)
     publish = None
     if readable("publish_at"):
-        publish = _attempt(found, lambda: _publish_at(parsed.publish_at, config.zone, now))
+        repeats = parsed.repeat is not None and readable("repeat")
+        publish = _attempt(
+            found, lambda: _publish_at(parsed.publish_at, config.zone, now, repeats=repeats)
+        )
     expires_at = None
     if readable("expires_at"):
         expires_at = _attempt(found, lambda: _expires_at(parsed.expires_at, config.zone))
@@ -210,7 +213,7 @@ def _check(
     series: tuple[Occurrence, ...] | None = ()
     rule = parsed.repeat
     if rule is not None and readable("repeat") and publish is not None:
-        series = _attempt(found, lambda: _series(rule, publish, expires_at, config.zone))
+        series = _attempt(found, lambda: _series(rule, publish, expires_at, config.zone, now))
     variants = None
     if languages is not None:
         variants = _attempt(
@@ -240,14 +243,23 @@ def _check(
 
 
 def _series(
-    rule: str, publish: tuple[datetime | None, bool], expires_at: datetime | None, tz: ZoneInfo
+    rule: str,
+    publish: tuple[datetime | None, bool],
+    expires_at: datetime | None,
+    tz: ZoneInfo,
+    now: datetime,
 ) -> tuple[Occurrence, ...]:
+    """The occurrences; a series whose first is past stands while one is still ahead (its
+    edit, once some went out, keeps its publish_at), and is in the past once none is."""
     if publish[1]:
         raise DraftError(
             problem("repeat", N_("needs publish_at as a date and time, not next-slot"))
         )
     series = occurrences(check_rule(rule), publish[0], tz)
     last_at = series[-1].at
+    if publish[0] is not None and last_at is not None and last_at <= now:
+        first = Instant(publish[0], publish[0].astimezone(tz).strftime("%Y-%m-%d %H:%M"))
+        raise DraftError(problem("publish_at", N_("%(when)s is in the past"), when=first))
     if expires_at is not None and last_at is not None and last_at >= expires_at:
         last = N_("its last occurrence (%(when)s) is not before expires_at")
         when = Instant(last_at, last_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"))
@@ -389,8 +401,10 @@ def _channel_text_problems(
 
 
 def _publish_at(
-    value: TimeValue | None, tz: ZoneInfo, now: datetime
+    value: TimeValue | None, tz: ZoneInfo, now: datetime, *, repeats: bool = False
 ) -> tuple[datetime | None, bool]:
+    """The time and whether it is next-slot; a past time is refused, but for a series
+    (``repeats``: ``_series`` refuses one whose every occurrence is past)."""
     if value is None:
         return None, False
     if value == NEXT_SLOT:
@@ -399,7 +413,7 @@ def _publish_at(
         instant = _instant(value, tz, now, "publish_at")
     else:
         raise DraftError(problem("publish_at", N_('give a date and a time, or "next-slot"')))
-    if instant <= now:
+    if instant <= now and not repeats:
         when = Instant(instant, str(value).strip())
         raise DraftError(problem("publish_at", N_("%(when)s is in the past"), when=when))
     return instant, False

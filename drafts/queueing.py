@@ -260,6 +260,7 @@ def skip_occurrence(
     signal_queue_change(session)
     detail = audit_details.skipped(day, len(left))
     record(session, actor=actor.name, action="draft.skip", draft_id=draft_id, detail=detail)
+    session.flush()  # finish_drafts reads the statuses with Core, which does not flush first
     finish_drafts(session, [draft_id], actor=actor.name, now=utcnow())
     return left
 

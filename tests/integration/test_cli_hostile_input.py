@@ -58,6 +58,7 @@ DRAFT_COMMANDS = [
     ["request-changes", "{id}", "--comment", "Name the team", "--as", "joon"],
     ["schedule", "{id}", "--next-slot", "--as", "mina"],
     ["cancel", "{id}", "--as", "mina"],
+    ["draft", "skip", "{id}", "--on", "2031-03-03", "--as", "mina"],
 ]
 POST_COMMANDS = [
     ["post", "retry", "{id}", "--as", "mina"],

@@ -323,6 +323,7 @@ def skip(
         skipped = skip_occurrence(
             session, draft_id=draft_id, day=day, actor=context.actor(session), config=config
         )
+    with context.reading() as session:  # as it was left: done, when that was the last one
         draft = get_draft(session, draft_id)
         posts = draft_posts(session, draft_id)
     number = skipped[0].occurrence

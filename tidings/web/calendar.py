@@ -6,7 +6,8 @@ viewer's (their preference, else ``[tidings] timezone``). One query reads the we
 range, with their drafts' titles. A published post is shown at its due time too, so an entry
 stays where it was planned. A post still to be sent whose channel cannot send it then (not
 connected, a token ending first, a scope missing: ``drafts.credential_problems``) is marked,
-with the problem as the mark's title and a few words that stay visible on a phone. Dates,
+with the problem as the mark's title and a few words that stay visible on a phone. A post of
+a repeating draft says its occurrence of the series (``3/8``: ``series_labels``). Dates,
 status words and problems are in the viewer's interface language.
 """
 
@@ -39,6 +40,7 @@ from tidings.web.context import WebContext, off_loop
 from tidings.web.pages import UI_LANGUAGE, when
 from tidings.web.post_cards import credential_line
 from tidings.web.preferences import NOT_A_ZONE, timezone_names
+from tidings.web.series_labels import occurrence_labels
 from tidings.web.vocabulary import POST_STATUS_WORDS, translated
 
 # What the calendar shows, in the order its legend lists them.
@@ -145,6 +147,7 @@ class Entry:
     due_shown: str
     clock: str
     credential_problem: str | None = None  # its channel cannot send it when it is due
+    occurrence: str | None = None  # ``3/8``: its occurrence of a repeating draft
 
 
 @dataclass(frozen=True)
@@ -179,6 +182,7 @@ def load_calendar(
     with database.reading() as session:
         posts = posts_due_between(session, start=week.start, end=week.end, statuses=SHOWN_STATUSES)
         check = CredentialCheck(config, connections(session), os.environ, now)
+        labels = occurrence_labels(session, posts, config.zone)
     tz = week.zone
     cells: dict[str, list[list[Entry]]] = {}
     platforms: dict[str, str] = {channel.id: channel.platform for channel in config.channels}
@@ -202,6 +206,7 @@ def load_calendar(
             due_shown=when(post.due_at, local.tzinfo or UTC),
             clock=local.strftime("%H:%M"),
             credential_problem=credential_line(problem, gettext, tz),
+            occurrence=labels.get(post.id),
         )
         cells.setdefault(post.channel, [[] for _ in range(7)])[day].append(entry)
     configured = [channel.id for channel in config.channels]

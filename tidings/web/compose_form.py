@@ -12,7 +12,8 @@ Form names: ``kind`` (the kind and its template: ``compose_kinds``), ``title``, 
 language), ``field:NAME:LANG`` (one language), ``text:LANG`` (free text),
 ``channel_text:CHANNEL:LANG`` (a channel's own text in one language, with a template or
 without), ``publish_at`` and ``expires_at`` (``datetime-local``, in the viewer's timezone),
-``next_slot``; ``template_shown``
+``next_slot``, the Repeat control's (``repeat_form``: ``repeat_every``, ``repeat_ends``,
+``repeat_count``, ``repeat_until``, ``repeat_rule``); ``template_shown``
 and ``channels_shown``, what the form showed when it was sent; ``form_token``, the blank form's
 own (``compose_once``); for each image (already stored: ``tidings.web.uploads``),
 ``image:N:sha256``, ``image:N:alt:LANG`` and ``image:N:channels`` (the draft file's, kept as
@@ -37,6 +38,7 @@ from drafts.models import Draft
 from drafts.template_fields import DATE, FieldKind, TemplateField, field_value
 from drafts.times import localize
 from tidings.web.compose_kinds import Choice, sent
+from tidings.web.repeat_form import RepeatInput
 
 
 @dataclass
@@ -79,6 +81,7 @@ class ComposeForm:
     publish_at: str = ""
     next_slot: bool = False
     expires_at: str = ""
+    repeat: RepeatInput = field(default_factory=RepeatInput)
     images: list[ImageInput] = field(default_factory=list)
 
     @classmethod
@@ -102,6 +105,7 @@ class ComposeForm:
             publish_at=one("publish_at").strip(),
             next_slot=bool(one("next_slot")),
             expires_at=one("expires_at").strip(),
+            repeat=RepeatInput.posted(one),
         )
         for name in form:
             prefix, _, rest = name.partition(":")
@@ -160,6 +164,7 @@ class ComposeForm:
             publish_at=local_input(draft.publish_at, zone),
             next_slot=draft.publish_next_slot,
             expires_at=local_input(draft.expires_at, zone),
+            repeat=RepeatInput.of_rule(draft.repeat),
             images=_draft_images(source.get("media", []), originals or {}, draft.languages),
         )
 
@@ -215,6 +220,8 @@ def draft_source(
         data["publish_at"] = NEXT_SLOT
     elif form.publish_at:
         data["publish_at"] = _wall_time(form.publish_at, zone, "publish_at")
+    if (rule := form.repeat.rule_text()) is not None:
+        data["repeat"] = rule
     if form.expires_at:
         data["expires_at"] = _wall_time(form.expires_at, zone, "expires_at")
     if form.template:

@@ -48,7 +48,7 @@ REVIEWED = frozenset({DraftStatus.IN_REVIEW, DraftStatus.APPROVED, DraftStatus.S
 # is said above the form.
 BESIDE_FIELDS = frozenset(
     {"title", "channels", "kind", "template", "languages", "fields", "text", "channel_text"}
-    | {"publish_at", "expires_at", "media"}
+    | {"publish_at", "repeat", "expires_at", "media"}
 )
 SEE_FIELDS = N_("Each problem is shown next to its field below.")
 SHARED_UNUSED = N_(
@@ -381,6 +381,7 @@ class ComposePages:
             may_submit=status is None or status in SUBMITTABLE,
             back_to_review=status in REVIEWED,
             zone=zone.key,
+            config_zone=config.zone.key,
             images=images,
             file_field=FILE_FIELD,
         )

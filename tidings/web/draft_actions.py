@@ -5,7 +5,8 @@ action; this only keeps a page from offering one it would refuse.
 
 The author of a draft (or an admin) edits and submits it; a reviewer who did not write it
 approves it or asks for changes (unless ``[review] allow_self_approval``); anyone whose role
-queues drafts schedules, publishes now, unschedules and cancels.
+queues drafts schedules, publishes now, unschedules and cancels, and skips an occurrence of a
+repeating draft once it is approved (``series_view`` offers it for each one still to come).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from drafts.lifecycle import DRAFT_ACTIONS, PostStatus
+from drafts.lifecycle import DRAFT_ACTIONS, DraftStatus, PostStatus
 from drafts.models import Draft, Post
 from drafts.queueing import all_due
 from drafts.users import Capability, Role
@@ -22,6 +23,8 @@ from tidings.web.auth import Viewer
 
 # An edit replaces every post: refused once one of them was tried (``drafts.authoring``).
 EDITABLE_POSTS = frozenset({PostStatus.PENDING, PostStatus.SCHEDULED})
+# An occurrence is skipped once the series is approved: before, an edit of the rule drops it.
+SKIPPABLE = frozenset({DraftStatus.APPROVED, DraftStatus.SCHEDULED})
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,7 @@ class DraftActions:
     publish_now: bool = False
     unschedule: bool = False
     cancel: bool = False
+    skip: bool = False  # an occurrence of a repeating draft
 
     @property
     def queue(self) -> bool:
@@ -73,7 +77,9 @@ def draft_actions(
         approve=reviewer and allows("approve"),
         request_changes=reviewer and allows("request-changes"),
         schedule=schedule,
-        publish_now=schedule and not all_due(draft, posts, now),
+        # A series goes out at its occurrences: publishing it now is refused (drafts.queueing).
+        publish_now=schedule and draft.repeat is None and not all_due(draft, posts, now),
         unschedule=movable and allows("unschedule"),
         cancel=queue and allows("cancel"),
+        skip=queue and draft.repeat is not None and draft.status in SKIPPABLE,
     )

@@ -1,5 +1,6 @@
 """One draft's page (every post as its platform will show it) and what is done there: the review
-decisions, submitting the draft, scheduling it (at a time or in each channel's next free slot).
+decisions, submitting the draft, scheduling it (at a time or in each channel's next free slot),
+skipping one occurrence of a repeating draft (``series_view`` shows its occurrences).
 The page offers the viewer the actions they may take, and only those (``draft_actions``);
 cancelling, unscheduling and publishing now ask first (``queue_actions``). Each action goes
 through its service (``drafts.review``, ``drafts.queueing``), which checks the role and the
@@ -19,7 +20,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from starlette.requests import Request
@@ -32,7 +33,7 @@ from drafts.changes import Changes, PostChange, changes_since_review, changes_si
 from drafts.credential_problems import CredentialCheck
 from drafts.errors import ScheduleError, TidingsError
 from drafts.learned_limits import learned_limits
-from drafts.lifecycle import DraftStatus
+from drafts.lifecycle import DraftStatus, PostStatus
 from drafts.media_limits import learned_media_limits
 from drafts.messages import (
     APPROVAL_RECORDED,
@@ -44,7 +45,8 @@ from drafts.messages import (
 )
 from drafts.models import AuditEntry, Draft
 from drafts.post_media import images_by_post
-from drafts.queueing import Scheduled, ScheduleRequest, schedule_draft
+from drafts.queueing import Scheduled, ScheduleRequest, schedule_draft, skip_occurrence
+from drafts.recurrence import occurrences
 from drafts.review import (
     NEED_COMMENT,
     Decision,
@@ -65,13 +67,19 @@ from tidings.web.compose_form import local_input
 from tidings.web.context import WebContext, off_loop
 from tidings.web.draft_actions import DraftActions, draft_actions
 from tidings.web.error_pages import status_for
-from tidings.web.pages import flash
+from tidings.web.pages import UI_LANGUAGE, flash
 from tidings.web.post_cards import PostCard, channel_texts_of, credential_line, post_card
 from tidings.web.sentences import Teller, field_problems, teller
+from tidings.web.series_view import SeriesView, series_view
 from tidings.web.translations import N_
 from tidings.web.vocabulary import ACTION_WORDS, translated
 
 NEED_TIME = N_("give a time, or choose each channel's next free slot")
+NOT_A_DAY = N_("%(value)s is not a date such as 2027-03-22")
+SKIPPED = N_("Draft %(id)s: the occurrence on %(day)s is skipped; the rest of the series goes on.")
+ALREADY_SKIPPED = N_(
+    "Draft %(id)s: the occurrence on %(day)s was already skipped; nothing changed."
+)
 SUBMITTED = N_("Draft %(id)s sent to review.")
 ALREADY_SUBMITTED = N_("Draft %(id)s is already in review; nothing changed.")
 Gettext = Callable[[str], str]
@@ -91,6 +99,8 @@ class DraftView:
     # What the reviewers said in the latest review round (a request for changes, approvals).
     comments: tuple[ReviewComment, ...] = ()
     actions: DraftActions = field(default_factory=DraftActions)
+    # A repeating draft's rule in words and its occurrences, each with its posts' cards.
+    series: SeriesView | None = None
 
 
 def load_draft(
@@ -99,6 +109,7 @@ def load_draft(
     gettext: Gettext,
     viewer: Viewer,
     seen: str | None = None,
+    language: str = UI_LANGUAGE,
 ) -> DraftView:
     """The draft, its posts as cards with their images and their channels' credential
     problems (in ``gettext``'s language, times in the viewer's zone), what the viewer may do
@@ -121,37 +132,54 @@ def load_draft(
         wrote_it = viewer.name in contributors(session, draft)
         check = CredentialCheck(web.config, connections(session), os.environ, utcnow())
     own_texts = channel_texts_of(draft.source)
+    zone = web.config.zone
+    series = occurrences(draft.repeat, draft.publish_at, zone) if draft.repeat else ()
+    cards = tuple(
+        post_card(
+            post,
+            web.config,
+            learned,
+            gettext=gettext,
+            images=images.get(post.id or 0, ()),
+            media_limits=media_limits,
+            credential_problem=credential_line(
+                check.post_problem(post, draft), gettext, viewer.zone
+            ),
+            own_texts=own_texts,
+            series=series,
+        )
+        for post in posts
+    )
+    now = utcnow()
+    actions = draft_actions(
+        viewer,
+        draft,
+        posts,
+        wrote_it=wrote_it or draft.author_id == viewer.id,
+        self_approval=web.config.review.allow_self_approval,
+        now=now,
+    )
     return DraftView(
         draft=draft,
         author=author,
         approvals=approvals,
         required=web.config.review.required_approvals,
-        cards=tuple(
-            post_card(
-                post,
-                web.config,
-                learned,
-                gettext=gettext,
-                images=images.get(post.id or 0, ()),
-                media_limits=media_limits,
-                credential_problem=credential_line(
-                    check.post_problem(post, draft), gettext, viewer.zone
-                ),
-                own_texts=own_texts,
-            )
-            for post in posts
-        ),
+        cards=cards,
         history=tuple(entries),
         changes=changes,
         since_opened=since_opened,
         comments=comments,
-        actions=draft_actions(
-            viewer,
+        actions=actions,
+        series=series_view(
             draft,
             posts,
-            wrote_it=wrote_it or draft.author_id == viewer.id,
-            self_approval=web.config.review.allow_self_approval,
-            now=utcnow(),
+            cards,
+            series,
+            may_skip=actions.skip,
+            zone=zone,
+            now=now,
+            language=language,
+            gettext=gettext,
         ),
     )
 
@@ -214,6 +242,26 @@ def schedule(
         )
 
 
+def skip_day(web: WebContext, viewer: Viewer, draft_id: int, on: str) -> bool:
+    """Skip the occurrence of the draft on the day ``on`` names (``2027-03-22``, in the draft's
+    zone); False, changing nothing, if every post of it was skipped already (a second press)."""
+    try:
+        day = date.fromisoformat(on.strip())
+    except ValueError:
+        raise ScheduleError(problem("on", NOT_A_DAY, value=repr(on))) from None
+    with web.database.writing() as session:
+        user = viewer.acting(session)
+        draft = get_draft(session, draft_id)
+        if draft.repeat is not None and draft.publish_at is not None:
+            series = occurrences(draft.repeat, draft.publish_at, web.config.zone)
+            numbers = {o.number for o in series if o.day(web.config.zone) == day}
+            posts = [p for p in draft_posts(session, draft_id) if p.occurrence in numbers]
+            if posts and all(post.status == PostStatus.SKIPPED for post in posts):
+                return False
+        skip_occurrence(session, draft_id=draft_id, day=day, actor=user, config=web.config)
+        return True
+
+
 def beside_the_field(error: TidingsError, tell: Teller) -> str:
     """A refusal of the schedule form, told under its time field: what is wrong with the time
     without the field's name, anything else as said."""
@@ -262,7 +310,8 @@ def routes(web: WebContext) -> list[Route]:
         draft_id: int = request.path_params["draft_id"]
         _ = web.pages.gettext(request)
         viewer: Viewer = request.state.viewer
-        view = await off_loop(load_draft, web, draft_id, _, viewer, seen)
+        language = web.pages.language(request)
+        view = await off_loop(load_draft, web, draft_id, _, viewer, seen, language)
         refusal, tell = error or schedule_error, teller(request, _)
         if schedule_at is None:
             schedule_at = local_input(view.draft.publish_at, viewer.zone)
@@ -322,6 +371,17 @@ def routes(web: WebContext) -> list[Route]:
         flash(request, _(SUBMITTED if sent else ALREADY_SUBMITTED) % {"id": draft_id})
         return RedirectResponse(f"/drafts/{draft_id}", status_code=303)
 
+    async def skip(request: Request) -> Response:
+        draft_id: int = request.path_params["draft_id"]
+        on = str((await request.form()).get("on", ""))
+        try:
+            changed = await off_loop(skip_day, web, request.state.viewer, draft_id, on)
+        except TidingsError as error:
+            return await page(request, error=error)
+        _ = web.pages.gettext(request)
+        flash(request, _(SKIPPED if changed else ALREADY_SKIPPED) % {"id": draft_id, "day": on})
+        return RedirectResponse(f"/drafts/{draft_id}", status_code=303)
+
     async def schedule_draft_page(request: Request) -> Response:
         draft_id: int = request.path_params["draft_id"]
         form = await request.form()
@@ -342,5 +402,6 @@ def routes(web: WebContext) -> list[Route]:
         Route("/drafts/{draft_id:int}/request-changes", send_back, methods=["POST"]),
         Route("/drafts/{draft_id:int}/submit", submit_draft, methods=["POST"]),
         Route("/drafts/{draft_id:int}/schedule", schedule_draft_page, methods=["POST"]),
+        Route("/drafts/{draft_id:int}/skip", skip, methods=["POST"]),
         *queue_actions.routes(web),
     ]

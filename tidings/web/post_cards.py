@@ -35,6 +35,7 @@ from drafts.media_limits import NO_LEARNED, image_profile
 from drafts.media_plan import image_problems
 from drafts.messages import Said
 from drafts.models import Post
+from drafts.recurrence import Occurrence
 from drafts.text_rules import hidden, measure
 from scheduler.preview import preview, preview_images
 from tidings.web.feed_looks import Look, look_of, plain
@@ -168,6 +169,14 @@ class PostCard:
     credential_problem: str | None = None  # its channel cannot send it when it is due
     look: Look | None = None  # the text as its feed shows it
     own_text: bool = False  # the channel's own text in its language, not the draft's
+    occurrence: int = 1  # of a repeating draft's ``series`` occurrences (0: it does not repeat)
+    series: int = 0
+    occurrence_at: datetime | None = None  # when its occurrence is planned, once approved
+
+    @property
+    def occurrence_label(self) -> str | None:
+        """``3/8``: the post's occurrence of its series; None for a draft that does not repeat."""
+        return f"{self.occurrence}/{self.series}" if self.series else None
 
     @property
     def feed(self) -> Look:
@@ -191,12 +200,14 @@ def post_card(
     media_limits: Mapping[str, Mapping[str, Any]] = NO_LEARNED,
     credential_problem: str | None = None,
     own_texts: Collection[tuple[str, str]] = (),
+    series: Sequence[Occurrence] = (),
 ) -> PostCard:
     """The card for ``post`` and the ``images`` it sends (checked against its platform's
     limits, those ``channels check`` learned included), with its channel's
     ``credential_problem`` (``credential_line``), marked as the channel's own text where
-    ``own_texts`` (``channel_texts_of``) holds its channel and language; a channel gone from
-    config.toml is shown as a problem."""
+    ``own_texts`` (``channel_texts_of``) holds its channel and language, and labelled with its
+    occurrence of a repeating draft's ``series`` (its occurrences; none for a draft that does
+    not repeat); a channel gone from config.toml is shown as a problem."""
     assert post.id is not None
     try:
         channel = config.channel(post.channel)
@@ -240,6 +251,9 @@ def post_card(
         credential_problem=credential_problem,
         look=look_of(post.platform, built, has_images=bool(images)),
         own_text=(post.channel, post.language) in own_texts,
+        occurrence=post.occurrence,
+        series=len(series),
+        occurrence_at=next((o.at for o in series if o.number == post.occurrence), None),
     )
 
 

@@ -177,6 +177,17 @@ def test_until_is_a_date_or_a_utc_time(until: str, count: int) -> None:
     assert len(content.occurrences) == count
 
 
+def test_a_series_under_way_may_be_read_but_not_one_whose_every_occurrence_passed() -> None:
+    source = draft_file(repeat="FREQ=WEEKLY;BYDAY=MO;COUNT=3")
+    config = make_config(zoned("Europe/Berlin"))
+    # Its first occurrence gone by, the series is still read (as an edit of it is).
+    under_way = read_draft_file(source, "draft.toml", config, datetime(2031, 3, 12, tzinfo=UTC))
+    assert len(under_way.occurrences) == 3
+    with pytest.raises(DraftError) as refused:
+        read_draft_file(source, "draft.toml", config, datetime(2031, 3, 18, tzinfo=UTC))
+    assert str(refused.value) == "draft.toml: publish_at: 2031-03-03 09:00 is in the past"
+
+
 # --- refusals -----------------------------------------------------------------------------
 
 

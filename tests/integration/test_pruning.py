@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select, update
 from sqlmodel import Session, SQLModel
+from sqlmodel import select as sqlmodel_select
 
 from drafts import pruning
 from drafts.authoring import add_draft, draft_posts
@@ -19,12 +20,7 @@ from drafts.draft_file import read_draft_file
 from drafts.errors import ReviewError
 from drafts.lifecycle import DraftStatus, PostStatus
 from drafts.media_store import clean, keep
-from drafts.models import (
-    Attempt,
-    AuditEntry,
-    Draft,
-    User,
-)
+from drafts.models import Attempt, AuditEntry, Draft, NewsFeedItem, User
 from drafts.pruning import Pruned, prune
 from drafts.rendering import TemplateLibrary
 from drafts.review import approve, submit
@@ -127,8 +123,9 @@ def published() -> dict[tuple[str, str], PostStatus]:
     return {key: PostStatus.FAILED if key == KEYS[1] else PostStatus.PUBLISHED for key in KEYS}
 
 
-def rows(database: Database, model: str, column: str, values: Iterable[object]) -> int:
-    table = TABLES[model]
+def rows(database: Database, name: str, column: str, values: Iterable[object]) -> int:
+    """How many rows of the table ``name`` have one of ``values`` in ``column``."""
+    table = TABLES[name]
     with database.reading() as session:
         query = select(func.count()).select_from(table).where(table.c[column].in_(list(values)))
         return int(session.connection().execute(query).scalar_one())
@@ -183,13 +180,16 @@ def test_only_the_drafts_finished_before_the_date_go_and_the_audit_log_stays(
     )
     with database.reading() as session:
         gone_posts = [p.id for d in gone for p in draft_posts(session, d)]
+    with database.writing() as session:  # the old draft came from a news feed's item
+        item = NewsFeedItem(url_hash="f" * 64, guid_hash="g" * 64, guid="urn:1", draft_id=gone[0])
+        session.add(item)
     logged = audit(database)
     walked: list[tuple[int, int]] = []
 
     pruned = prune(database, before=DATE, actor=desk.hana, progress=lambda *a: walked.append(a))
 
-    # Two drafts of two variants and three posts each; the old one's two attempts (its failed post has none), its
-    # review, and the one image nothing else sends.
+    # Two drafts of two variants and three posts each; the old one's two attempts (its failed
+    # post has none), its review, and the one image nothing else sends.
     assert pruned == Pruned(drafts=2, variants=4, posts=6, attempts=2, reviews=1, images=1)
     assert walked == [(2, 4), (3, 4), (4, 4)]  # three done, one cancelled before the date
     assert rows(database, "draft", "id", gone) == 0
@@ -201,6 +201,8 @@ def test_only_the_drafts_finished_before_the_date_go_and_the_audit_log_stays(
         assert rows(database, model, "draft_id", gone) == 0
     assert rows(database, "attempt", "post_id", gone_posts) == 0
     assert rows(database, "post_media", "post_id", gone_posts) == 0
+    with database.reading() as session:  # kept, so that the feed never adds it again
+        assert [i.draft_id for i in session.exec(sqlmodel_select(NewsFeedItem))] == [None]
     alone, shared = desk.photos
     assert rows(database, "media_blob", "sha256", [alone]) == 0
     assert rows(database, "media_blob", "sha256", [shared]) == 1  # the draft in writing sends it

@@ -9,9 +9,10 @@ the key is ``scheduler.key_rotation``.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import os
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from datetime import datetime
 from functools import partial
 from typing import Any
@@ -20,6 +21,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from drafts.channels import ChannelBase
@@ -39,6 +41,7 @@ from scheduler.credentials import (
 from scheduler.platforms.base import StoredSecret
 
 _NONCE_BYTES = 12
+credential_table = StoredCredential.__table__  # type: ignore[attr-defined]
 
 
 class Sealer:
@@ -162,9 +165,19 @@ def load_secret(session: Session, sealer: Sealer, channel: str, kind: str) -> St
     return StoredSecret(sealer.open(row.ciphertext, channel=channel, kind=kind), row.expires_at)
 
 
-def _sealed(session: Session, channel: str, kind: str) -> tuple[str, datetime | None] | None:
-    row = session.get(StoredCredential, (channel, kind))
-    return None if row is None else (row.ciphertext, row.expires_at)
+Sealed = tuple[str, datetime | None]  # a vault row as stored: its ciphertext, when it expires
+_Key = tuple[str, str]  # (channel, kind)
+
+
+def _sealed_rows(session: Session, keys: Collection[_Key]) -> dict[_Key, Sealed]:
+    """The stored rows among ``keys``, in one statement."""
+    c = credential_table.c
+    rows = session.connection().execute(
+        core_select(c.channel, c.kind, c.ciphertext, c.expires_at).where(
+            c.channel.in_({channel for channel, _ in keys}), c.kind.in_({kind for _, kind in keys})
+        )
+    )
+    return {(ch, kind): (text, at) for ch, kind, text, at in rows if (ch, kind) in keys}
 
 
 def save_secret(
@@ -185,11 +198,17 @@ def save_secret(
 
 class DatabaseVault:
     """The vault in the Tidings database, reached through ``db`` (which runs work in a
-    transaction off the event loop); the key is read when a token is first needed."""
+    transaction off the event loop); the key is read when a token is first needed.
+
+    Every attempt loads its channel's token just before it sends, so the posts of one claim
+    all ask at once: the loads asked for while a read is on its way are answered together by
+    the next read, one transaction for them all instead of one each."""
 
     def __init__(self, db: Callable[[Callable[[Session], Any]], Awaitable[Any]]) -> None:
         self._db = db
         self._sealer: Sealer | None = None
+        self._wanted: dict[_Key, list[asyncio.Future[Sealed | None]]] = {}
+        self._reading: asyncio.Task[None] | None = None
 
     def _key(self) -> Sealer:
         if self._sealer is None:
@@ -198,13 +217,39 @@ class DatabaseVault:
 
     async def load(self, channel: str, kind: str) -> StoredSecret | None:
         """The stored secret, or None; the key is needed only when there is one to open."""
-        row = await self._db(partial(_sealed, channel=channel, kind=kind))
+        row = await self._sealed(channel, kind)
         if row is None:
             return None
         ciphertext, expires_at = row
         value = self._key().open(ciphertext, channel=channel, kind=kind)
         remember(value)
         return StoredSecret(value, expires_at)
+
+    async def _sealed(self, channel: str, kind: str) -> Sealed | None:
+        """The row as stored, read after this call with the others asked for meanwhile."""
+        answer: asyncio.Future[Sealed | None] = asyncio.get_running_loop().create_future()
+        self._wanted.setdefault((channel, kind), []).append(answer)
+        if self._reading is None or self._reading.done():
+            self._reading = asyncio.create_task(self._read_wanted())
+        return await answer
+
+    async def _read_wanted(self) -> None:
+        """Read what is wanted, one transaction at a time, until nothing more is."""
+        while self._wanted:
+            wanted, self._wanted = self._wanted, {}
+            try:
+                found = await self._db(partial(_sealed_rows, keys=set(wanted)))
+            except asyncio.CancelledError:
+                for answers in wanted.values():
+                    for answer in answers:
+                        answer.cancel()
+                raise
+            except Exception as error:  # each load raises it, as it did on its own
+                for answers in wanted.values():
+                    _answer(answers, error=error)
+                continue
+            for key, answers in wanted.items():
+                _answer(answers, found.get(key))
 
     async def save(self, channel: str, kind: str, value: str, expires_at: datetime | None) -> None:
         remember(value)
@@ -219,3 +264,18 @@ class DatabaseVault:
                 expires_at=expires_at,
             )
         )
+
+
+def _answer(
+    answers: list[asyncio.Future[Sealed | None]],
+    row: Sealed | None = None,
+    *,
+    error: Exception | None = None,
+) -> None:
+    for answer in answers:
+        if answer.done():  # the load asking for it was cancelled
+            continue
+        if error is not None:
+            answer.set_exception(error)
+        else:
+            answer.set_result(row)

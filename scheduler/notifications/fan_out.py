@@ -1,8 +1,9 @@
 """Fanning an event out: one delivery per person it concerns, plus one for the team's chat.
 
-Each event is fanned out in a transaction of its own, which first marks it done with a
+A round's new events are fanned out in one transaction (one each would queue a backlog's
+worth of transactions in front of the daemon's claims), each first marked done with a
 conditional update: a second daemon doing the same finds nothing left to mark and adds
-nothing, and a crash before the commit leaves the event as it was, to be fanned out again.
+nothing, and a crash before the commit leaves the events as they were, to be fanned out again.
 Who receives it is decided now, from ``RECIPIENTS`` and the users as they are: a user without
 an e-mail address, or who turned the event off, gets nothing; a user in two audiences (an
 admin who wrote the failed post) gets one message.
@@ -39,6 +40,15 @@ def events_to_fan_out(session: Session, limit: int = 100) -> list[int]:
         .limit(limit)
     )
     return [event_id for event_id in session.exec(query) if event_id is not None]
+
+
+def fan_out_new(session: Session, *, email: bool, chat: bool, now: datetime) -> int:
+    """Fan out the events not fanned out yet, oldest first, a round's worth; how many
+    deliveries were added."""
+    return sum(
+        fan_out(session, event_id, email=email, chat=chat, now=now)
+        for event_id in events_to_fan_out(session)
+    )
 
 
 def fan_out(session: Session, event_id: int, *, email: bool, chat: bool, now: datetime) -> int:

@@ -1,11 +1,12 @@
 """A round of notifications, as the daemon runs one every few seconds beside publishing.
 
 A round records the credentials about to lapse (every ``expiry_check_every``), fans out the
-events not fanned out yet (a transaction each), then claims the due deliveries and sends them:
-rendering and recording go through the daemon's database thread, while the sending itself (SMTP,
-the chat's webhook) runs on threads of its own, so neither a slow mail server nor a dead one
-holds back the event loop, the database thread or a post. Every try is logged with its event,
-its recipient (``user:<id>`` or ``chat``, never an address or a secret) and its outcome.
+events not fanned out yet (one transaction for them all), then claims the due deliveries and
+sends them: rendering and recording go through the daemon's database thread, while the sending
+itself (SMTP, the chat's webhook) runs on threads of its own, so neither a slow mail server nor
+a dead one holds back the event loop, the database thread or a post. Every try is logged with
+its event, its recipient (``user:<id>`` or ``chat``, never an address or a secret) and its
+outcome.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from drafts.config import Config
 from scheduler.credentials import scrub
 from scheduler.notifications.chat import ChatError, chat_payload, chat_webhook, post_to_chat
 from scheduler.notifications.expiring import record_expiring
-from scheduler.notifications.fan_out import events_to_fan_out, fan_out
+from scheduler.notifications.fan_out import fan_out_new
 from scheduler.notifications.outbox import (
     DeliveryPolicy,
     Outgoing,
@@ -71,9 +72,7 @@ class Notifier:
             await self._db(partial(record_expiring, config=self.config, now=now))
             self._expiry_checked_at = now
         email, chat = self._mail is not None, self._chat is not None
-        for event_id in await self._db(events_to_fan_out):
-            work = partial(fan_out, event_id=event_id, email=email, chat=chat, now=now)
-            await self._db(work)
+        await self._db(partial(fan_out_new, email=email, chat=chat, now=now))
         claimed = await self._db(partial(claim_deliveries, now=now, policy=self.policy))
         await asyncio.gather(*(self._deliver(delivery_id) for delivery_id in claimed))
 

@@ -2,8 +2,8 @@
 ``?after=``, links to the next page with the token its last row gave, and back to the first.
 
 A token the list did not make (a mangled or a hand-typed link) takes the visitor to the list's
-first page, with one line saying why: the kinder of a 400 page and a silent first page, since
-the list they were reading is still one click away from wherever the link came from.
+first page, with one line saying why: kinder than a 400 page (the list is what they came for),
+clearer than a first page shown without a word. Every list page does the same.
 """
 
 from __future__ import annotations

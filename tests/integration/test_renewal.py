@@ -10,11 +10,16 @@ once its time has run out, and a connected channel renews with the ``[oauth.x]``
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import secrets
-from collections.abc import Awaitable, Callable
+import threading
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import parse_qs
 
 import httpx
 import pytest
@@ -193,6 +198,67 @@ def test_a_refused_renewal_is_recorded_and_not_tried_again(
     (logged,) = [r.getMessage() for r in caplog.records if r.name == "tidings.renewal"]
     assert "not tried again until the account is reconnected" in logged
     for secret in (before.token, before.refresh, app_client):
+        assert secret not in row.refresh_error and secret not in logged
+
+
+@contextmanager
+def quoting_token_endpoint() -> Iterator[str]:
+    """An X token endpoint on loopback that refuses every refresh token, quoting it back in
+    its ``error_description`` as some servers do; yields its origin."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            form = parse_qs(self.rfile.read(int(self.headers["Content-Length"])).decode())
+            quoted = form.get("refresh_token", ["?"])[0]
+            body = json.dumps(
+                {"error": "invalid_grant", "error_description": f"refresh token {quoted} revoked"}
+            ).encode()
+            self.send_response(400)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:
+            """Quiet."""
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+def test_a_refusal_quoting_the_refresh_token_is_recorded_and_logged_without_it(
+    database: Database,
+    sandbox: RunningSandbox,
+    app_client: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with quoting_token_endpoint() as origin:
+        config = x_config(origin)
+        before = connect_x(
+            database, config, sandbox, app_client, expires_at=T0 + timedelta(hours=2)
+        )
+        assert before.refresh is not None
+        clock = Clock(T0 + timedelta(minutes=110))
+        renewals = Renewals(config, in_transaction(database), holder="host-a:1", now=clock)
+
+        async def one_round() -> None:
+            async with httpx.AsyncClient(timeout=5.0) as http:
+                await renewals.round(http)
+
+        with caplog.at_level(logging.INFO, logger="tidings.renewal"):
+            asyncio.run(one_round())
+    row, _, _ = stored(database)
+    assert row.refresh_error is not None and "refresh token [secret] revoked" in (row.refresh_error)
+    (logged,) = [r.getMessage() for r in caplog.records if r.name == "tidings.renewal"]
+    assert "[secret]" in logged
+    for secret in (before.refresh, before.token):
         assert secret not in row.refresh_error and secret not in logged
 
 

@@ -458,3 +458,20 @@ class NewsFeedItem(SQLModel, table=True):
         sa_column=Column(Integer, ForeignKey("draft.id", ondelete="SET NULL"), nullable=True),
     )
     created_at: datetime = _now()
+
+
+class ApiToken(SQLModel, table=True):
+    """A token a script or a tool calls ``/api/v1`` with: it acts as its user, within its
+    scopes. Only the token's SHA-256 is kept; it is shown once, when made."""
+
+    __tablename__ = "api_token"
+    __table_args__ = (UniqueConstraint("user_id", "name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = _parent("user")
+    name: str = Field(sa_type=String(64), nullable=False)
+    token_hash: str = Field(sa_type=String(64), nullable=False, unique=True)
+    scopes: list[str] = Field(default_factory=list, sa_type=JSON, nullable=False)
+    created_at: datetime = _now()
+    expires_at: datetime | None = _when(nullable=True)
+    last_used_at: datetime | None = _when(nullable=True)

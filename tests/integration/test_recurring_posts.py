@@ -570,3 +570,21 @@ def test_a_repeating_draft_needs_its_first_time(daily: Config) -> None:
 def test_skip_is_in_the_draft_commands_help(capsys: pytest.CaptureFixture[str]) -> None:
     listed = printed(["draft", "--help"], capsys)
     assert "skip  Drop one occurrence of a repeating draft" in listed
+
+
+def test_the_changes_since_approval_name_each_occurrence(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    draft_id = approved_series(folder, capsys, repeat="FREQ=WEEKLY;BYDAY=MO;COUNT=2")
+    (folder / "edited.toml").write_text(
+        draft_file(repeat="FREQ=WEEKLY;BYDAY=MO;COUNT=2", city="Daegu"), encoding="utf-8"
+    )
+    run(["draft", "edit", str(draft_id), "edited.toml", "--as", "mina"])
+    shown = printed(["draft", "show", str(draft_id)], capsys)
+    changes = shown.split("Changed since joon approved it")[1].splitlines()[1:]
+    assert changes == [
+        "  occurrence 1 · en · linkedin: text changed",
+        "    City of the week no. 1, 2031-03-03: [-Busan-]{+Daegu+}",
+        "  occurrence 2 · en · linkedin: text changed",
+        "    City of the week no. 2, 2031-03-10: [-Busan-]{+Daegu+}",
+    ]

@@ -148,6 +148,12 @@ COMMANDS = (
     ),
     LazyCommand("post", "tidings.cli.post_commands", "app", "Settle posts that need attention."),
     LazyCommand(
+        "token",
+        "tidings.cli.token_commands",
+        "app",
+        "Make, list and revoke the tokens scripts call the HTTP API (/api/v1) with.",
+    ),
+    LazyCommand(
         "feeds",
         "tidings.cli.feed_commands",
         "app",

@@ -235,15 +235,19 @@ def print_changes(changes: Changes, zone: tzinfo) -> None:
 def print_post_changes(posts: Sequence[PostChange], heading: str, console: Console) -> None:
     """Posts that are new, gone or changed under ``heading``, a changed text in wdiff's marks:
     each change once, with the language and channels whose posts it is
-    (``ko · linkedin, facebook, threads: text changed``)."""
+    (``ko · linkedin, facebook, threads: text changed``), after its occurrence for a repeating
+    draft (``occurrence 3 · en · linkedin: text changed``)."""
     console.print(Text(heading))
-    for group in group_changes(posts):
-        channels = ", ".join(group.channels)
-        console.print(Text(f"  {group.language} · {channels}: {_change_words(group)}"))
-        if group.change != Change.CHANGED or group.text_changed:
-            console.print(_marked(Text("    "), group.pieces))
-        for image in group.images:
-            console.print(_image_change_line(image))
+    series = any(post.occurrence != 1 for post in posts)
+    for number in sorted({post.occurrence for post in posts}):
+        named = f"occurrence {number} · " if series else ""  # of a repeating draft
+        for group in group_changes([post for post in posts if post.occurrence == number]):
+            channels = ", ".join(group.channels)
+            console.print(Text(f"  {named}{group.language} · {channels}: {_change_words(group)}"))
+            if group.change != Change.CHANGED or group.text_changed:
+                console.print(_marked(Text("    "), group.pieces))
+            for image in group.images:
+                console.print(_image_change_line(image))
     if not posts:
         console.print(Text("  The posts read the same; only their order or timing changed."))
 

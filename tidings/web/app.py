@@ -27,6 +27,8 @@ from drafts.storage import Database
 from drafts.times import utcnow
 from drafts.web_sessions import LIFETIME
 from scheduler.media_links import media_link_key
+from tidings.api.app import PREFIX as API_PREFIX
+from tidings.api.app import create_api
 from tidings.web import (
     auth,
     calendar,
@@ -119,6 +121,7 @@ def create_app(
         *notifications_page.routes(web),
         *media.routes(web, link_key),
         *health.routes(web, now),
+        Mount(API_PREFIX, app=create_api(config, database, now=now)),
         Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
     ]
     middleware = [

@@ -59,7 +59,8 @@ KEY = "key"  # the session's key: the login check looks it up in the database
 TIMEZONE = "timezone"
 # The probes (web.health) and the calendar feed, whose token is its credential (web.calendar_feed).
 PUBLIC_PATHS = frozenset({"/login", "/healthz", "/readyz", "/metrics", "/calendar.ics"})
-PUBLIC_PREFIXES = ("/static/", "/media/")
+# /api/ answers to tokens, not to the login (tidings.api.auth).
+PUBLIC_PREFIXES = ("/static/", "/media/", "/api/")
 WRONG = N_("That name and password do not match an account that may log in here.")
 
 

@@ -1,0 +1,103 @@
+"""``/api/v1/posts`` and ``/api/v1/channels``: posts with their attempts, as the command
+line's JSON gives them, and the channels of config.toml."""
+
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, Field
+from sqlmodel import col, select
+
+from drafts import keyset
+from drafts.api_tokens import Caller, Scope
+from drafts.config import Config
+from drafts.errors import NotFoundError
+from drafts.learned_limits import learned_limits
+from drafts.messages import NO_POST, said
+from drafts.models import MAX_ID, Attempt, Post
+from drafts.post_media import images_by_post
+from drafts.storage import Database
+from tidings.api.auth import allow
+from tidings.cli.publish_commands import attempt_json
+from tidings.cli.views import post_json
+
+MAX_PAGE = 200
+
+
+class PostPage(BaseModel):
+    posts: list[dict[str, Any]]
+    after: str | None = Field(description="Give it as ?after= for the next page; null on the last.")
+
+
+def router(database: Database, config: Config, calling: Callable[..., Caller]) -> APIRouter:
+    api = APIRouter()
+    Who = Annotated[Caller, Depends(calling)]
+
+    def post_of(post_id: int) -> Post:
+        with database.reading() as session:
+            post = session.get(Post, post_id) if 1 <= post_id <= MAX_ID else None
+        if post is None:
+            raise NotFoundError(said(NO_POST, id=post_id))
+        return post
+
+    @api.get("/posts", tags=["posts"], response_model=PostPage)
+    def posts(
+        who: Who,
+        draft_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+        limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
+        after: Annotated[str | None, Query(max_length=200)] = None,
+    ) -> PostPage:
+        """Posts in the order they were made (of one draft, or all), a page at a time."""
+        allow(who, Scope.READ)
+        query = select(Post).order_by(col(Post.id)).limit(limit + 1)
+        if draft_id is not None:
+            query = query.where(Post.draft_id == draft_id)
+        if after is not None:
+            (last,) = keyset.place(after, int)
+            query = query.where(col(Post.id) > last)
+        with database.reading() as session:
+            page = keyset.paged(list(session.exec(query)), limit, lambda post: (post.id or 0,))
+            learned = learned_limits(session)
+            images = images_by_post(session, [post.id or 0 for post in page.rows])
+        shown = [
+            post_json(post, config, images=images.get(post.id or 0, ()), learned=learned)
+            for post in page.rows
+        ]
+        return PostPage(posts=shown, after=page.after)
+
+    @api.get("/posts/{post_id}", tags=["posts"])
+    def post(who: Who, post_id: int) -> dict[str, Any]:
+        """One post, with the request its platform will get."""
+        allow(who, Scope.READ)
+        found = post_of(post_id)
+        with database.reading() as session:
+            images = images_by_post(session, [post_id]).get(post_id, ())
+            learned = learned_limits(session)
+        return post_json(found, config, images=images, with_request=True, learned=learned)
+
+    @api.get("/posts/{post_id}/attempts", tags=["posts"])
+    def attempts(who: Who, post_id: int) -> list[dict[str, object]]:
+        """Every attempt to publish the post, first to last."""
+        allow(who, Scope.READ)
+        found = post_of(post_id)
+        with database.reading() as session:
+            rows = session.exec(
+                select(Attempt).where(Attempt.post_id == post_id).order_by(col(Attempt.number))
+            )
+            return [attempt_json(attempt, found) for attempt in rows]
+
+    @api.get("/channels", tags=["channels"])
+    def channels(who: Who) -> list[dict[str, Any]]:
+        """The channels of config.toml: platform, languages and slots."""
+        allow(who, Scope.READ)
+        return [
+            {
+                "id": channel.id,
+                "platform": channel.platform,
+                "languages": list(channel.languages),
+                "slots": list(channel.slots),
+            }
+            for channel in config.channels
+        ]
+
+    return api

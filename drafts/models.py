@@ -123,6 +123,7 @@ class Post(SQLModel, table=True):
         Index("ix_post_queue", "status", "due_at", "id"),
         Index("ix_post_channel_queue", "channel", "status", "due_at", "id"),
         Index("ix_post_status_attempt_at", "status", "attempt_at"),  # the daemon's claim
+        Index("ix_post_variant_id", "variant_id"),  # deleting a variant finds its posts
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -206,6 +207,8 @@ class ChannelState(SQLModel, table=True):
 
 class Review(SQLModel, table=True):
     """One reviewer's decision on one draft, bound to the rendered content it saw."""
+
+    __table_args__ = (Index("ix_review_draft_id", "draft_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
     draft_id: int = _parent("draft")
@@ -298,7 +301,7 @@ class PostMedia(SQLModel, table=True):
     )
     position: int = Field(primary_key=True)
     sha256: str = Field(sa_type=String(64), nullable=False, index=True)
-    original_sha256: str = Field(sa_type=String(64), nullable=False)
+    original_sha256: str = Field(sa_type=String(64), nullable=False, index=True)
     alt: str = Field(default="", sa_type=Text, nullable=False)
     # What was done to the original for this platform ("downsized ... for bluesky"), or None.
     change: str | None = Field(default=None, sa_type=Text)
@@ -447,7 +450,10 @@ class NewsFeedItem(SQLModel, table=True):
     """An item of a news feed that became a draft: kept by its GUID so it never does twice."""
 
     __tablename__ = "news_feed_item"
-    __table_args__ = (UniqueConstraint("url_hash", "guid_hash"),)
+    __table_args__ = (
+        UniqueConstraint("url_hash", "guid_hash"),
+        Index("ix_news_feed_item_draft_id", "draft_id"),  # a deleted draft finds its item
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     url_hash: str = Field(sa_type=String(64), nullable=False)

@@ -23,13 +23,17 @@ from sqlalchemy import ColumnElement, tuple_
 
 from drafts.errors import TidingsError
 from drafts.messages import Problem
+from drafts.models import MAX_ID
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # A sort key's parts: a time, a row's id, or a text (a user's name).
 Value = datetime | int | str
 Kind = type[datetime] | type[int] | type[str]
-# Ids and times (in microseconds) fit well inside this; anything larger was not made here.
-_LARGEST = 2**62
+# The earliest and latest times a token can hold, in microseconds from the epoch.
+_TIMES = (
+    (datetime.min.replace(tzinfo=UTC) - EPOCH) // timedelta(microseconds=1),
+    (datetime.max.replace(tzinfo=UTC) - EPOCH) // timedelta(microseconds=1),
+)
 T = TypeVar("T")
 
 
@@ -100,10 +104,15 @@ def _plain(value: Value) -> int | str:
 
 
 def _fits(value: object, kind: Kind) -> bool:
+    """Whether ``value`` could be a part of kind ``kind`` this module made: a text, a time
+    a datetime holds, or a number a row's id column holds (a larger one would overflow a
+    PostgreSQL query's parameter instead of finding nothing)."""
     if kind is str:
         return isinstance(value, str)
-    # JSON's true is an int to Python: never an id or a time here
-    return isinstance(value, int) and not isinstance(value, bool) and abs(value) < _LARGEST
+    if not isinstance(value, int) or isinstance(value, bool):  # JSON's true is an int too
+        return False
+    low, high = _TIMES if kind is datetime else (0, MAX_ID)
+    return low <= value <= high
 
 
 def _value(value: int | str, kind: Kind) -> Value:

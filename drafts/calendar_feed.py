@@ -5,8 +5,8 @@
 One event per post. Its ``UID`` is the post's id on this Tidings (``post-<id>@<host of [web]
 public_url>``), so a calendar program updates an event instead of adding another; ``DTSTART``
 is the due time in the channel's zone; ``SEQUENCE`` counts the times the post's draft was
-scheduled again, unscheduled or cancelled after its first scheduling (from the audit log), so
-a program takes a moved event as newer. A cancelled post stays, as ``STATUS:CANCELLED``, so the
+scheduled again, unscheduled, cancelled or skipped after its first scheduling (the audit log), so
+a program takes a moved event as newer. A cancelled post (or skipped occurrence) stays, as ``STATUS:CANCELLED``, so the
 event goes from calendars that had it; a published one carries its ``URL``.
 
 The feed covers a window around now: posts due from 90 days before (``PAST``: the quarter
@@ -38,9 +38,11 @@ from drafts.queueing import due_between
 
 PAST = timedelta(days=90)
 AHEAD = timedelta(days=365)
-FED_STATUSES = frozenset({*UPCOMING_POST_STATUSES, PostStatus.PUBLISHED, PostStatus.CANCELLED})
+# A skipped occurrence of a repeating draft is called off as a cancelled post is.
+CALLED_OFF = frozenset({PostStatus.CANCELLED, PostStatus.SKIPPED})
+FED_STATUSES = frozenset({*UPCOMING_POST_STATUSES, PostStatus.PUBLISHED, *CALLED_OFF})
 # The draft's entries that move (or end) its posts: each after the first raises SEQUENCE.
-MOVES = ("draft.schedule", "draft.publish-now", "draft.unschedule", "draft.cancel")
+MOVES = ("draft.schedule", "draft.publish-now", "draft.unschedule", "draft.cancel", "draft.skip")
 PRODUCT_ID = "-//Tidings//calendar feed//EN"
 
 
@@ -125,7 +127,7 @@ def _event(post: FedPost, moves: int, host: str, zone: ZoneInfo, now: datetime) 
     event.add("sequence", max(moves - 1, 0))
     event.add("summary", f"{post.channel}: {post.title}")
     event.add("description", post.text)
-    cancelled = post.status == PostStatus.CANCELLED
+    cancelled = post.status in CALLED_OFF
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     if post.status == PostStatus.PUBLISHED and post.remote_url:
         event.add("url", post.remote_url)

@@ -12,12 +12,14 @@ import pytest
 from icalendar import Calendar, Component
 from sqlalchemy import event, update
 
+from drafts.authoring import add_draft
 from drafts.calendar_feed import AHEAD, PAST, calendar_ics
 from drafts.config import Config
+from drafts.draft_file import read_draft_file
 from drafts.feed_tokens import LONGEST_TOKEN, feed_user, new_feed_token, token_hash
 from drafts.lifecycle import PostStatus
 from drafts.models import Post, User
-from drafts.queueing import ScheduleRequest, cancel_draft, schedule_draft
+from drafts.queueing import ScheduleRequest, cancel_draft, schedule_draft, skip_occurrence
 from drafts.rendering import TemplateLibrary
 from drafts.review import approve, submit
 from drafts.storage import Database
@@ -177,3 +179,32 @@ def test_the_feed_reads_a_window_of_more_drafts_than_a_statement_takes_values(
     event.listen(database.engine, "connect", lambda raw, _: raw.setlimit(limit, 20))
     assert len(events(database, config)) == 25 * 3
     database.dispose()
+
+
+def test_a_skipped_occurrence_is_called_off_and_the_others_stay(
+    database: Database, config: Config, library: TemplateLibrary, mina: User, joon: User
+) -> None:
+    first = NOW + timedelta(days=7)
+    source = (
+        f'kind = "post"\ntitle = "{TITLE}"\nchannels = ["linkedin"]\n'
+        f'publish_at = "{first.isoformat()}"\nrepeat = "FREQ=WEEKLY;COUNT=3"\n'
+        f'[text]\nen = "Open every week."\n'
+    )
+    content = read_draft_file(source, "weekly.toml", config, NOW)
+    with database.writing() as session:
+        draft = add_draft(session, content=content, author=mina, config=config, library=library)
+        assert draft.id is not None
+        submit(session, draft_id=draft.id, actor=mina, config=config)
+        approve(session, draft_id=draft.id, reviewer=joon, comment="", config=config, now=NOW)
+    fed = events(database, config)
+    assert sorted(event.decoded("dtstart") for event in fed.values()) == [
+        first + timedelta(weeks=week) for week in range(3)
+    ]
+    with database.writing() as session:
+        second = (first + timedelta(weeks=1)).astimezone(config.zone).date()
+        skip_occurrence(session, draft_id=draft.id, day=second, actor=mina, config=config)
+    after = events(database, config)
+    assert after.keys() == fed.keys()
+    called_off = [e for e in after.values() if str(e["status"]) == "CANCELLED"]
+    assert [e.decoded("dtstart") for e in called_off] == [first + timedelta(weeks=1)]
+    assert [e["sequence"] for e in called_off] == [1]  # newer than what calendars have

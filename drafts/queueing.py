@@ -105,7 +105,7 @@ def schedule_draft(
     require(actor, Capability.QUEUE)
     draft = get_draft(session, draft_id)
     require_action(draft_id, draft.status, "schedule")
-    posts = _posts_to_move(session, draft_id, NOT_MOVED)
+    posts = posts_to_move(session, draft_id, NOT_MOVED)
     due = _due_times(session, draft, posts, request, config, now)
     for post in posts:
         post.due_at = post.attempt_at = due[_post_id(post)]
@@ -162,7 +162,7 @@ def unschedule_draft(session: Session, *, draft_id: int, actor: User) -> list[Po
     require(actor, Capability.QUEUE)
     draft = get_draft(session, draft_id)
     require_action(draft_id, draft.status, "unschedule")
-    posts = _posts_to_move(session, draft_id, NOT_UNSCHEDULED)
+    posts = posts_to_move(session, draft_id, NOT_UNSCHEDULED)
     for post in posts:
         post.status, post.due_at, post.attempt_at = PostStatus.PENDING, None, None
     draft.status = DraftStatus.APPROVED
@@ -172,7 +172,7 @@ def unschedule_draft(session: Session, *, draft_id: int, actor: User) -> list[Po
     return posts
 
 
-def _posts_to_move(session: Session, draft_id: int, refusal: str) -> list[Post]:
+def posts_to_move(session: Session, draft_id: int, refusal: str) -> list[Post]:
     """The draft's posts still to be sent, locked (PostgreSQL; SQLite's writer holds the
     database) against a daemon's claim; ``ScheduleError`` saying ``refusal`` if a daemon is
     sending one."""

@@ -27,7 +27,7 @@ from drafts.media_limits import learned_media_limits
 from drafts.messages import N_, Said, in_turn, problem, said
 from drafts.models import Draft, Post, Review, User
 from drafts.post_media import images_by_post, stored_image_rows
-from drafts.queueing import ScheduleRequest, schedule_draft
+from drafts.queueing import ScheduleRequest, posts_to_move, schedule_draft
 from drafts.recurrence import occurrences, repeated_texts
 from drafts.review_events import approved, changes_requested, review_requested
 from drafts.revisions import seen_texts
@@ -47,6 +47,10 @@ CHANGED_SINCE = N_(
 )
 ALREADY_APPROVED = N_("%(name)s has already approved draft %(id)s as it stands")
 NEED_COMMENT = N_("say what should change")
+NOT_SENT_BACK = N_(
+    "draft %(id)s cannot be sent back now: its %(channel)s (%(language)s) post is being "
+    "published; try again when it is out"
+)
 NOT_A_HASH = N_(
     "%(seen)s is not a content hash (at least %(count)s hex digits, "
     "as `tidings draft show` prints it)"
@@ -195,12 +199,13 @@ def request_changes(
     draft = get_draft(session, draft_id)
     require_action(draft_id, draft.status, "request-changes")
     _refuse_self_approval(session, draft, reviewer, config)
+    waiting = posts_to_move(session, draft_id, NOT_SENT_BACK)  # locked; none being sent
     posts = draft_posts(session, draft_id)
     seen = seen_texts(posts, stored_image_rows(session, posts))
     review = _review(draft, reviewer, CHANGES_REQUESTED, comment, seen)
     session.add(review)
     draft.status = DraftStatus.CHANGES_REQUESTED
-    for post in posts:
+    for post in waiting:  # a post already out (an occurrence, a channel's earlier slot) stays
         post.status, post.due_at, post.attempt_at = PostStatus.PENDING, None, None
     record(
         session,

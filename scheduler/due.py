@@ -1,5 +1,5 @@
-"""The daemon's questions about time: which channels are held by a rate-limit window, when
-something next becomes claimable, and whether a drain must go on.
+"""The daemon's questions about time: when something next becomes claimable (after its
+channel's rate-limit window), and whether a drain must go on.
 
 Read-only Core statements, asked in every cycle of the daemon's loop (``Daemon._cycle``).
 """
@@ -17,14 +17,6 @@ from drafts.models import ChannelState, Post
 
 # Posts a claim may take once their time has come.
 CLAIMABLE = (PostStatus.SCHEDULED, PostStatus.RETRYING)
-
-
-def blocked_channels(session: Session, now: datetime) -> set[str]:
-    """The channels inside a rate-limit window at ``now``: nothing is claimed for them."""
-    rows = session.connection().execute(
-        select(ChannelState.channel).where(col(ChannelState.blocked_until) > now)
-    )
-    return {channel for (channel,) in rows}
 
 
 def next_wake(session: Session, *, now: datetime, holding: Collection[int] = ()) -> datetime | None:

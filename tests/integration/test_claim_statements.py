@@ -1,0 +1,66 @@
+"""What a claim costs the database on SQLite and PostgreSQL: on PostgreSQL each statement is a
+round trip on the daemon's one database thread, so a claim sends the same few statements for one
+post or twenty, and none of its own to read rate-limit windows, attempt numbers or the images
+of posts that have none; and what it finds is as before: the next attempt's number, each post
+claimed once."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import event
+
+from drafts.config import Config
+from drafts.rendering import TemplateLibrary
+from drafts.storage import Database
+from drafts.times import utcnow
+from scheduler.attempt_data import Claim
+from scheduler.claiming import claim_due
+from tests.integration.publishing import queue_posts, sandbox_config
+
+# The candidates, the approvals as they stand (drafts, posts, their images, reviews), the
+# attempts started and the posts leased.
+CLAIM_STATEMENTS = 7
+
+
+@pytest.fixture
+def config(monkeypatch: pytest.MonkeyPatch) -> Config:
+    return sandbox_config("http://127.0.0.1:9", monkeypatch)
+
+
+def counted_claim(database: Database, limit: int) -> tuple[list[Claim], list[str]]:
+    """Claim up to ``limit`` posts; the claims and the statements the claim sent."""
+    sent: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        if not statement.startswith("BEGIN"):  # SQLite's BEGIN IMMEDIATE, sent as a statement
+            sent.append(statement)
+
+    event.listen(database.engine, "before_cursor_execute", count)
+    try:
+        with database.writing() as session:
+            claims = claim_due(
+                session,
+                worker="w:1",
+                now=utcnow(),
+                lease=timedelta(seconds=6),
+                capacity={"mastodon": 32},
+                limit=limit,
+                required_approvals=1,
+            )
+    finally:
+        event.remove(database.engine, "before_cursor_execute", count)
+    return claims, sent
+
+
+def test_a_claim_of_twenty_posts_sends_as_few_statements_as_a_claim_of_one(
+    database: Database, config: Config, library: TemplateLibrary
+) -> None:
+    ids = queue_posts(database, config, library, channels=["mastodon"], count=21)
+    one, for_one = counted_claim(database, 1)
+    twenty, for_twenty = counted_claim(database, 20)
+    assert len(for_one) == len(for_twenty) == CLAIM_STATEMENTS, for_twenty
+    assert sorted(c.post_id for c in one + twenty) == sorted(ids)
+    assert {c.number for c in one + twenty} == {1}
+    assert all(c.images == () for c in one + twenty)

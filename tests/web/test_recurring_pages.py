@@ -210,6 +210,9 @@ async def test_an_occurrence_is_skipped_from_the_draft_page(
     page = (await as_mina.get(f"/drafts/{draft_id}")).text
     forms = elements(page, "form.skip-occurrence")
     assert len(forms) == 8
+    # A series goes out at its occurrences: neither moved nor published now from its page.
+    assert elements(page, f'form[action="/drafts/{draft_id}/schedule"]') == []
+    assert elements(page, f'a[href="/drafts/{draft_id}/publish-now"]') == []
     third = one(page, "#occurrence-3 form.skip-occurrence")
     day = (FIRST + timedelta(weeks=2)).date().isoformat()
     assert one(third, 'input[name="on"]')["value"] == day
@@ -285,3 +288,17 @@ async def test_the_calendar_labels_each_post_with_its_occurrence(
     entries = elements(page, "#channel-linkedin .entry")
     assert len(entries) == 1
     assert texts(entries[0], ".occurrence-label") == ["3/8"]
+
+
+async def test_the_preview_of_a_series_folds_each_occurrence_under_its_time(
+    as_mina: httpx.AsyncClient, database: Database
+) -> None:
+    token = csrf_token((await as_mina.get("/compose")).text)
+    answer = await as_mina.post("/compose/preview", data={**WEEKLY, "csrf_token": token})
+    assert answer.status_code == 200
+    folds = elements(answer.text, "details.occurrence-posts")
+    assert [fold.has_attr("open") for fold in folds] == [True] + [False] * 7
+    third = (FIRST + timedelta(weeks=2)).strftime("%Y-%m-%d 09:00 KST")
+    assert text(one(folds[2], "summary")) == f"Occurrence 3 of 8 · {third}"
+    assert texts(folds[2], ".post .occurrence-label") == ["3/8"]
+    assert texts(folds[2], ".post-facts dd time")[0] == third

@@ -57,6 +57,7 @@ from drafts.media_plan import StoredMedia
 from drafts.messages import DRAFT_ADDED, DRAFT_ADDED_AND_SENT, EDIT_SAVED_AND_SENT
 from drafts.models import Post
 from drafts.post_media import images_by_post
+from drafts.recurrence import occurrences
 from drafts.rendering import TemplateLibrary
 from drafts.review import submit
 from drafts.review_comments import latest_comments
@@ -116,6 +117,7 @@ def load_stored(web: WebContext, draft_id: int, gettext: Gettext) -> Stored:
         media_limits = learned_media_limits(session)
         comments = latest_comments(session, draft_id=draft_id)
     own_texts = channel_texts_of(draft.source)
+    series = occurrences(draft.repeat, draft.publish_at, web.config.zone) if draft.repeat else ()
     cards = tuple(
         post_card(
             post,
@@ -125,6 +127,7 @@ def load_stored(web: WebContext, draft_id: int, gettext: Gettext) -> Stored:
             images=images.get(post.id or 0, ()),
             media_limits=media_limits,
             own_texts=own_texts,
+            series=series,
         )
         for post in posts
     )
@@ -174,6 +177,7 @@ def preview_cards(
                 length=post.length,
                 length_limit=post.limit,
                 status="preview",
+                occurrence=post.occurrence,
             ),
             web.config,
             learned,
@@ -181,6 +185,7 @@ def preview_cards(
             images=post.images,
             media_limits=media_limits,
             own_texts=own_texts,
+            series=content.occurrences,
         )
         for number, post in enumerate(rendered, start=1)
     )

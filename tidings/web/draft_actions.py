@@ -70,7 +70,9 @@ def draft_actions(
     queue = viewer.may(Capability.QUEUE)
     # A post a daemon is sending cannot be moved (``drafts.queueing``).
     movable = queue and not any(post.status == PostStatus.PUBLISHING for post in posts)
-    schedule = movable and allows("schedule")
+    # A scheduled series goes out at its occurrences and moves only by an edit (drafts.queueing).
+    series_out = draft.repeat is not None and draft.status == DraftStatus.SCHEDULED
+    schedule = movable and allows("schedule") and not series_out
     return DraftActions(
         edit=writer and allows("edit") and all(p.status in EDITABLE_POSTS for p in posts),
         submit=writer and allows("submit"),

@@ -302,3 +302,26 @@ async def test_the_preview_of_a_series_folds_each_occurrence_under_its_time(
     assert text(one(folds[2], "summary")) == f"Occurrence 3 of 8 · {third}"
     assert texts(folds[2], ".post .occurrence-label") == ["3/8"]
     assert texts(folds[2], ".post-facts dd time")[0] == third
+
+
+async def test_a_series_with_an_occurrence_skipped_is_still_edited_and_keeps_it_skipped(
+    as_mina: httpx.AsyncClient, database: Database, config: Config
+) -> None:
+    assert (await post_form(as_mina, "/compose", "submit", WEEKLY)).status_code == 303
+    draft_id = the_draft(database)
+    approved(database, config, draft_id)
+    day = (FIRST + timedelta(weeks=2)).date().isoformat()
+    token = csrf_token((await as_mina.get(f"/drafts/{draft_id}")).text)
+    await as_mina.post(f"/drafts/{draft_id}/skip", data={"on": day, "csrf_token": token})
+
+    page = (await as_mina.get(f"/drafts/{draft_id}")).text
+    assert elements(page, f'a[href="/drafts/{draft_id}/edit"]') != []
+    edit = (await as_mina.get(f"/drafts/{draft_id}/edit")).text
+    typed = {**WEEKLY, "text:en": "This week's city: the harbour, and its new ferry."}
+    answer = await as_mina.post(
+        f"/drafts/{draft_id}/edit", data={**typed, "action": "save", "csrf_token": csrf_token(edit)}
+    )
+    assert answer.status_code == 303
+    found = statuses(database, draft_id)
+    assert found[3] == {PostStatus.SKIPPED}
+    assert all(found[n] == {PostStatus.PENDING} for n in (1, 2, 4, 5, 6, 7, 8))

@@ -15,13 +15,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from drafts.lifecycle import DRAFT_ACTIONS, DraftStatus, PostStatus
+from drafts.lifecycle import DRAFT_ACTIONS, FINAL_POST_STATUSES, DraftStatus, PostStatus
 from drafts.models import Draft, Post
 from drafts.queueing import all_due
 from drafts.users import Capability, Role
 from tidings.web.auth import Viewer
 
-# An edit replaces every post: refused once one of them was tried (``drafts.authoring``).
+# An edit replaces every post: refused once one of them was tried (``drafts.authoring``), except
+# a series' occurrences already out, which it leaves as they went.
 EDITABLE_POSTS = frozenset({PostStatus.PENDING, PostStatus.SCHEDULED})
 # An occurrence is skipped once the series is approved: before, an edit of the rule drops it.
 SKIPPABLE = frozenset({DraftStatus.APPROVED, DraftStatus.SCHEDULED})
@@ -70,11 +71,13 @@ def draft_actions(
     queue = viewer.may(Capability.QUEUE)
     # A post a daemon is sending cannot be moved (``drafts.queueing``).
     movable = queue and not any(post.status == PostStatus.PUBLISHING for post in posts)
+    # A series' occurrences already out stay as they went through an edit (drafts.authoring).
+    editable = EDITABLE_POSTS | (FINAL_POST_STATUSES if draft.repeat is not None else frozenset())
     # A scheduled series goes out at its occurrences and moves only by an edit (drafts.queueing).
     series_out = draft.repeat is not None and draft.status == DraftStatus.SCHEDULED
     schedule = movable and allows("schedule") and not series_out
     return DraftActions(
-        edit=writer and allows("edit") and all(p.status in EDITABLE_POSTS for p in posts),
+        edit=writer and allows("edit") and all(p.status in editable for p in posts),
         submit=writer and allows("submit"),
         approve=reviewer and allows("approve"),
         request_changes=reviewer and allows("request-changes"),

@@ -23,7 +23,8 @@ event_table = NotificationEvent.__table__  # type: ignore[attr-defined]
 
 
 class Event(StrEnum):
-    """The events of PRODUCT.md's "Notifications", and who receives each (``RECIPIENTS``)."""
+    """The events of PRODUCT.md's "Notifications", and who receives each (``RECIPIENTS``),
+    and those only event hooks (``[[hooks]]``) hear of, which no person receives."""
 
     REVIEW_REQUESTED = "review_requested"  # a draft waits for review
     CHANGES_REQUESTED = "changes_requested"
@@ -31,6 +32,7 @@ class Event(StrEnum):
     POST_FAILED = "post_failed"  # failed for good, or needs a person (attention)
     CREDENTIAL_EXPIRING = "credential_expiring"  # within 7 days
     CREDENTIAL_REFRESH_FAILED = "credential_refresh_failed"
+    POST_PUBLISHED = "post_published"  # for event hooks only: no person is told
 
 
 class Audience(StrEnum):
@@ -46,6 +48,7 @@ RECIPIENTS: dict[Event, frozenset[Audience]] = {
     Event.POST_FAILED: frozenset({Audience.AUTHOR, Audience.ADMINS}),
     Event.CREDENTIAL_EXPIRING: frozenset({Audience.ADMINS}),
     Event.CREDENTIAL_REFRESH_FAILED: frozenset({Audience.ADMINS}),
+    Event.POST_PUBLISHED: frozenset(),
 }
 
 
@@ -64,11 +67,6 @@ def record_event(
     ``facts`` are what the message says beyond the rows it names (a reason, an expiry time as
     ISO 8601): JSON values, never a secret.
     """
-    # The dialect's own insert (for "on conflict do nothing"), imported when first needed: the
-    # PostgreSQL dialect loads psycopg, and the command line loads this module for every command.
-    from sqlalchemy.dialects import postgresql, sqlite
-
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     row = {
         "key": key,
         "event": event.value,
@@ -76,6 +74,23 @@ def record_event(
         "post_id": post_id,
         "channel_id": channel_id,
         "facts": facts or {},
-        "created_at": utcnow(),
     }
-    session.connection().execute(dialect.insert(event_table).values(row).on_conflict_do_nothing())
+    record_events(session, [row])
+
+
+def record_events(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Record each of ``rows`` (``record_event``'s arguments as columns: ``key``, ``event``'s
+    value, ``draft_id``, ``post_id``, ``channel_id``, ``facts``) not already recorded, in one
+    statement, in the caller's transaction."""
+    if not rows:
+        return
+    # The dialect's own insert (for "on conflict do nothing"), imported when first needed: the
+    # PostgreSQL dialect loads psycopg, and the command line loads this module for every command.
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    now = utcnow()
+    session.connection().execute(
+        dialect.insert(event_table).on_conflict_do_nothing(),
+        [{"created_at": now, **row} for row in rows],
+    )

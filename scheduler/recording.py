@@ -1,6 +1,7 @@
 """Recording what attempts came to: each attempt completed, its post moved on, a channel's
-rate-limit window opened, a post that failed for good or needs a person told
-(``scheduler.failure_events``), and drafts whose posts are all final marked done.
+rate-limit window opened, a post that failed for good or needs a person told and one published
+recorded for event hooks (``scheduler.failure_events``), and drafts whose posts are all final
+marked done.
 
 A result is recorded only while its worker still holds the post: one whose lease ran out and
 that another worker recovered meanwhile keeps whatever that worker decided (its attempt is
@@ -26,7 +27,7 @@ from drafts.completion import finish_drafts
 from drafts.lifecycle import FINAL_POST_STATUSES, PostStatus
 from drafts.models import Attempt, ChannelState, Post
 from scheduler.attempt_data import Claim, Result
-from scheduler.failure_events import record_post_end
+from scheduler.failure_events import record_post_end, record_published
 from scheduler.retry import AttemptOutcome
 
 post_table = Post.__table__  # type: ignore[attr-defined]
@@ -69,6 +70,7 @@ def record_results(session: Session, results: Iterable[Result], worker: str, now
             reason=r.decision.reason,
             attempt=r.claim.number,
         )
+    record_published(session, owned)
     finals = {r.claim.draft_id for r in owned if r.decision.status in FINAL_POST_STATUSES}
     finish_drafts(session, finals, actor=DAEMON, now=now)
 

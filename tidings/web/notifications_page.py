@@ -33,6 +33,7 @@ from tidings.web.translations import N_
 PAGE_SIZE = 50  # deliveries a page
 STATUS_WORDS = {"pending": N_("waiting to be sent"), "sent": N_("sent"), "failed": N_("given up")}
 RETRIED = N_("Notification %(id)s is waiting to be sent again.")
+PUBLISHED = N_("A post was published")  # told only to event hooks
 
 
 def load(database: Database, failed_only: bool, after: str | None) -> Page[DeliveryLine]:
@@ -65,7 +66,8 @@ def routes(web: WebContext) -> list[Route]:
             deliveries=deliveries.rows,
             pager=paging.pager(request, deliveries.after),
             failed_only=failed_only,
-            event_words={event.value: EVENT_WORDS[event] for event in Event},
+            event_words={event.value: words for event, words in EVENT_WORDS.items()}
+            | {Event.POST_PUBLISHED.value: PUBLISHED},
             status_words=STATUS_WORDS,
             error=error_line(error, request, gettext) if error is not None else None,
         )

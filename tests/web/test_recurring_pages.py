@@ -325,3 +325,21 @@ async def test_a_series_with_an_occurrence_skipped_is_still_edited_and_keeps_it_
     found = statuses(database, draft_id)
     assert found[3] == {PostStatus.SKIPPED}
     assert all(found[n] == {PostStatus.PENDING} for n in (1, 2, 4, 5, 6, 7, 8))
+
+
+async def test_the_import_page_names_the_repeat_column_and_shows_each_rows_rule(
+    as_mina: httpx.AsyncClient,
+) -> None:
+    page = (await as_mina.get("/import")).text
+    assert "repeat" in text(one(page, ".import-columns code")).split(", ")
+    at = FIRST.strftime("%Y-%m-%d %H:%M")
+    data = (
+        "title,kind,channels,publish_at,repeat,text:en\n"
+        f"City of the week,update,linkedin,{at},FREQ=WEEKLY;COUNT=8,This week's city.\n"
+    ).encode()
+    token = csrf_token(page)
+    answer = await as_mina.post(
+        "/import", data={"csrf_token": token}, files=[("file", ("plan.csv", data, "text/csv"))]
+    )
+    assert answer.status_code == 200
+    assert texts(answer.text, ".import-repeat") == ["repeats: FREQ=WEEKLY;COUNT=8"]

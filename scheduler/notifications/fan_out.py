@@ -11,6 +11,7 @@ admin who wrote the failed post) gets one message.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import insert, update
@@ -45,36 +46,46 @@ def events_to_fan_out(session: Session, limit: int = 100) -> list[int]:
 def fan_out_new(session: Session, *, email: bool, chat: bool, now: datetime) -> int:
     """Fan out the events not fanned out yet, oldest first, a round's worth; how many
     deliveries were added."""
-    return sum(
-        fan_out(session, event_id, email=email, chat=chat, now=now)
-        for event_id in events_to_fan_out(session)
-    )
+    return fan_out_events(session, events_to_fan_out(session), email=email, chat=chat, now=now)
 
 
 def fan_out(session: Session, event_id: int, *, email: bool, chat: bool, now: datetime) -> int:
-    """Turn event ``event_id`` into its deliveries, due at ``now``, unless it was fanned out
-    already; how many were added. ``email``: a mail server is configured, so the people it
-    concerns get one each; ``chat``: a chat webhook is, so it gets one too. An event fanned out
-    while neither is configured is done with: turning them on later sends no backlog."""
-    marked = session.connection().execute(
-        update(event_table)
-        .where(event_table.c.id == event_id, event_table.c.fanned_out_at.is_(None))
-        .values(fanned_out_at=now)
-    )
-    event = session.get(NotificationEvent, event_id)
-    if marked.rowcount != 1 or event is None:
+    """Fan out the one event ``event_id``, as ``fan_out_events`` does."""
+    return fan_out_events(session, [event_id], email=email, chat=chat, now=now)
+
+
+def fan_out_events(
+    session: Session, event_ids: Sequence[int], *, email: bool, chat: bool, now: datetime
+) -> int:
+    """Turn the events ``event_ids`` into their deliveries, due at ``now``, except those fanned
+    out already; how many were added. ``email``: a mail server is configured, so the people an
+    event concerns get one each; ``chat``: a chat webhook is, so it gets one too. An event
+    fanned out while neither is configured is done with: turning them on later sends no
+    backlog. A few statements for the lot, whatever their number, when nobody is e-mailed."""
+    if not event_ids:
         return 0
-    rows = [
-        {"recipient": user_recipient(user_id), "user_id": user_id}
-        for user_id in (sorted(_recipients(session, event)) if email else [])
-    ]
-    if chat:
-        rows.append({"recipient": CHAT, "user_id": None})
+    connection = session.connection()
+    marked = set(
+        connection.execute(
+            update(event_table)
+            .where(event_table.c.id.in_(event_ids), event_table.c.fanned_out_at.is_(None))
+            .values(fanned_out_at=now)
+            .returning(event_table.c.id)
+        ).scalars()
+    )
+    if not marked or not (email or chat):
+        return 0
+    events = session.exec(select(NotificationEvent).where(col(NotificationEvent.id).in_(marked)))
+    rows = []
+    for event in sorted(events, key=lambda event: event.id or 0):
+        recipients = sorted(_recipients(session, event)) if email else []
+        for_event = [{"recipient": user_recipient(user), "user_id": user} for user in recipients]
+        if chat:
+            for_event.append({"recipient": CHAT, "user_id": None})
+        rows += [{"event_id": event.id, **row} for row in for_event]
     if rows:
-        defaults = {"event_id": event_id, "status": PENDING, "tries": 0, "next_try_at": now}
-        session.connection().execute(
-            insert(delivery_table), [{**defaults, "created_at": now, **row} for row in rows]
-        )
+        defaults = {"status": PENDING, "tries": 0, "next_try_at": now, "created_at": now}
+        connection.execute(insert(delivery_table), [{**defaults, **row} for row in rows])
     return len(rows)
 
 

@@ -107,6 +107,13 @@ class WebSettings(_Section):
         return value
 
 
+class ApiSettings(_Section):
+    """``[api]``: the HTTP API (``/api/v1``). ``requests_per_minute``: how many requests a
+    token may make in any minute, counted by each ``tidings web`` process."""
+
+    requests_per_minute: int = Field(default=120, ge=1, le=100_000)
+
+
 class OAuthApp(_Section):
     """``[oauth.<platform>]``: the environment variables holding the app's OAuth client id and,
     for a confidential client, its secret (LinkedIn, X, Facebook, Threads; Mastodon registers
@@ -217,6 +224,7 @@ class Config(_Section):
     review: ReviewSettings = ReviewSettings()
     scheduler: SchedulerSettings = SchedulerSettings()
     web: WebSettings = WebSettings()
+    api: ApiSettings = ApiSettings()
     media: MediaSettings = MediaSettings()
     notifications: NotificationSettings = NotificationSettings()
     oauth: dict[OAuthPlatform, OAuthApp] = {}

@@ -481,3 +481,19 @@ class ApiToken(SQLModel, table=True):
     created_at: datetime = _now()
     expires_at: datetime | None = _when(nullable=True)
     last_used_at: datetime | None = _when(nullable=True)
+
+
+class ApiIdempotency(SQLModel, table=True):
+    """An ``Idempotency-Key`` a token sent with a POST: claimed (``status`` null) before the
+    request runs, then holding its answer, given again for the same request for 24 hours."""
+
+    __tablename__ = "api_idempotency"
+    __table_args__ = (UniqueConstraint("token_id", "key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_id: int = _parent("api_token")
+    key: str = Field(sa_type=String(255), nullable=False)
+    request_hash: str = Field(sa_type=String(64), nullable=False)  # SHA-256 of path and body
+    status: int | None = None
+    body: bytes | None = Field(default=None, sa_type=LargeBinary)
+    created_at: datetime = _when(index=True)

@@ -19,7 +19,7 @@ from schemathesis.checks import (
 from drafts.api_tokens import ALL_SCOPES, new_token
 from drafts.storage import Database
 from drafts.users import Role, add_user
-from tests.conftest import make_config
+from tests.conftest import TEST_CONFIG, make_config
 from tidings.web.app import create_app
 from tidings.web.in_thread import serving
 from tidings.web.session_key import WEB_SECRET_VARIABLE
@@ -42,7 +42,9 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]
         token = new_token(session, user_name="sol", name="fuzz", scopes=ALL_SCOPES, actor=admin)
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv(WEB_SECRET_VARIABLE, secrets.token_urlsafe(32))
-        app = create_app(make_config(), database)
+        # Far above the examples' pace: a 429 would stand in for the answer under test.
+        config = make_config(TEST_CONFIG + "\n[api]\nrequests_per_minute = 100000\n")
+        app = create_app(config, database)
     with serving(app) as origin:
         yield origin, token
 

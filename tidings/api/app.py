@@ -6,14 +6,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from importlib.metadata import version
+from typing import Any
 
 from fastapi import FastAPI
+from starlette.types import ASGIApp
 
 from drafts.config import Config
 from drafts.rendering import TemplateLibrary
 from drafts.storage import Database
 from drafts.times import utcnow
-from tidings.api import drafts_api, errors, posts_api
+from tidings.api import drafts_api, errors, idempotency, posts_api, rate_limits
 from tidings.api.auth import calling
 
 PREFIX = "/api/v1"
@@ -21,7 +23,9 @@ PREFIX = "/api/v1"
 
 def create_api(
     config: Config, database: Database, *, now: Callable[[], datetime] = utcnow
-) -> FastAPI:
+) -> ASGIApp:
+    """The API, within its rate limits (``tidings.api.rate_limits``, around everything, so
+    that every answer tells them) and with ``Idempotency-Key`` on POST."""
     api = FastAPI(
         title="Tidings",
         version=version("tidings"),
@@ -37,4 +41,21 @@ def create_api(
         drafts_api.router(database, config, library, caller, now), responses=errors.RESPONSES
     )
     api.include_router(posts_api.router(database, config, caller), responses=errors.RESPONSES)
-    return api
+    api.add_middleware(idempotency.Idempotency, database=database, now=now)
+    document(api)
+    return rate_limits.RateLimits(api, config.api.requests_per_minute, now)
+
+
+def document(api: FastAPI) -> None:
+    """The OpenAPI document with what the middlewares add: the header on POST, the limits."""
+    made = api.openapi
+
+    def openapi() -> dict[str, Any]:
+        schema = api.openapi_schema
+        if schema is None:
+            schema = made()  # kept by FastAPI as api.openapi_schema: amended once
+            idempotency.document(schema)
+            rate_limits.document(schema)
+        return schema
+
+    api.openapi = openapi  # type: ignore[method-assign]

@@ -7,7 +7,7 @@ one still to come, with posts waiting and none being sent.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -31,7 +31,7 @@ class OccurrenceView:
     day: date | None
     statuses: tuple[str, ...]
     cards: tuple[PostCard, ...]
-    skippable: bool
+    skippable: bool  # still to come, with posts waiting and none being sent
 
     @property
     def label(self) -> str:
@@ -69,30 +69,38 @@ def series_view(
     by_number: dict[int, list[tuple[Post, PostCard]]] = {}
     for post, card in zip(posts, cards, strict=True):
         by_number.setdefault(post.occurrence, []).append((post, card))
-    shown = []
-    for number in numbers:
-        own = by_number.get(number, [])
-        at = times.get(number) or next((p.due_at for p, _ in own if p.due_at), None)
-        statuses = tuple(dict.fromkeys(post.status for post, _ in own))
-        waiting = [post for post, _ in own if post.status not in FINAL_POST_STATUSES]
-        skippable = (
-            may_skip
-            and number in times
-            and at is not None
-            and at > now
-            and bool(waiting)
-            and not any(post.status in BUSY for post in waiting)
-        )
-        shown.append(
-            OccurrenceView(
-                number=number,
-                total=total,
-                at=at,
-                day=at.astimezone(zone).date() if at is not None else None,
-                statuses=statuses,
-                cards=tuple(card for _, card in own),
-                skippable=skippable,
-            )
-        )
+    shown = tuple(
+        _occurrence(number, total, times.get(number), by_number.get(number, []), zone, now)
+        for number in numbers
+    )
+    if not may_skip:
+        shown = tuple(replace(each, skippable=False) for each in shown)
     words = series_words(draft.repeat, draft.publish_at, total, zone, language, gettext)
-    return SeriesView(words, tuple(shown))
+    return SeriesView(words, shown)
+
+
+def _occurrence(
+    number: int,
+    total: int,
+    planned: datetime | None,
+    own: Sequence[tuple[Post, PostCard]],
+    zone: ZoneInfo,
+    now: datetime,
+) -> OccurrenceView:
+    """One occurrence (at ``planned``, or where its posts are due: one the series no longer
+    has, kept as it went) with its posts and their cards; ``skippable`` says whether it could
+    be skipped by someone who may skip."""
+    at = planned or next((post.due_at for post, _ in own if post.due_at), None)
+    waiting = [post for post, _ in own if post.status not in FINAL_POST_STATUSES]
+    return OccurrenceView(
+        number=number,
+        total=total,
+        at=at,
+        day=at.astimezone(zone).date() if at is not None else None,
+        statuses=tuple(dict.fromkeys(post.status for post, _ in own)),
+        cards=tuple(card for _, card in own),
+        skippable=planned is not None
+        and planned > now
+        and bool(waiting)
+        and not any(post.status in BUSY for post in waiting),
+    )

@@ -40,7 +40,7 @@ def create_api(
     api.include_router(
         drafts_api.router(database, config, library, caller, now), responses=errors.RESPONSES
     )
-    api.include_router(posts_api.router(database, config, caller), responses=errors.RESPONSES)
+    api.include_router(posts_api.router(database, config, caller, now), responses=errors.RESPONSES)
     api.add_middleware(idempotency.Idempotency, database=database, now=now)
     document(api)
     return rate_limits.RateLimits(api, config.api.requests_per_minute, now)

@@ -2,14 +2,16 @@
 line's JSON gives them, and the channels of config.toml."""
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import col, select
 
 from drafts import keyset
 from drafts.api_tokens import Caller, Scope
+from drafts.attention import mark_published, retry_post
 from drafts.config import Config
 from drafts.errors import NotFoundError
 from drafts.learned_limits import learned_limits
@@ -17,6 +19,7 @@ from drafts.messages import NO_POST, said
 from drafts.models import MAX_ID, Attempt, Post
 from drafts.post_media import images_by_post
 from drafts.storage import Database
+from drafts.users import Capability
 from tidings.api.auth import allow
 from tidings.cli.publish_commands import attempt_json
 from tidings.cli.views import post_json
@@ -29,7 +32,20 @@ class PostPage(BaseModel):
     after: str | None = Field(description="Give it as ?after= for the next page; null on the last.")
 
 
-def router(database: Database, config: Config, calling: Callable[..., Caller]) -> APIRouter:
+class Live(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    url: str = Field(
+        max_length=2000, pattern=r"^https?://", description="Where the post is live, checked."
+    )
+
+
+def router(
+    database: Database,
+    config: Config,
+    calling: Callable[..., Caller],
+    now: Callable[[], datetime],
+) -> APIRouter:
     api = APIRouter()
     Who = Annotated[Caller, Depends(calling)]
 
@@ -85,6 +101,30 @@ def router(database: Database, config: Config, calling: Callable[..., Caller]) -
                 select(Attempt).where(Attempt.post_id == post_id).order_by(col(Attempt.number))
             )
             return [attempt_json(attempt, found) for attempt in rows]
+
+    def shown(post: Post) -> dict[str, Any]:
+        with database.reading() as session:
+            images = images_by_post(session, [post.id or 0]).get(post.id or 0, ())
+            learned = learned_limits(session)
+        return post_json(post, config, images=images, learned=learned)
+
+    @api.post("/posts/{post_id}/mark-published", tags=["posts"])
+    def published(who: Who, post_id: int, live: Live) -> dict[str, Any]:
+        """Record that a post that needs attention or failed is live at ``url`` (someone
+        looked at the channel), as ``tidings post mark-published`` does."""
+        allow(who, Scope.ADMIN, Capability.QUEUE)
+        with database.writing() as session:
+            post = mark_published(session, post_id=post_id, url=live.url, actor=who.user, now=now())
+        return shown(post)
+
+    @api.post("/posts/{post_id}/retry", tags=["posts"])
+    def retry(who: Who, post_id: int) -> dict[str, Any]:
+        """Send a post that needs attention or failed again now (someone checked it is not
+        live), as ``tidings post retry`` does."""
+        allow(who, Scope.ADMIN, Capability.QUEUE)
+        with database.writing() as session:
+            post = retry_post(session, post_id=post_id, actor=who.user, now=now())
+        return shown(post)
 
     @api.get("/channels", tags=["channels"])
     def channels(who: Who) -> list[dict[str, Any]]:

@@ -14,9 +14,11 @@ from collections.abc import Iterable
 from urllib.parse import parse_qsl
 
 from starlette.requests import Request
+from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from tidings.web.csrf import SAFE_METHODS, TEXT_FIELDS, is_form, read_body, replay
+from tidings.api.errors import body as api_error
+from tidings.web.csrf import API_PREFIX, SAFE_METHODS, TEXT_FIELDS, is_form, read_body, replay
 from tidings.web.error_pages import error_page
 from tidings.web.pages import Pages
 from tidings.web.translations import N_
@@ -48,6 +50,10 @@ class RefuseNul:
             await self.app(scope, receive, send)
             return
         request = Request(scope, receive)
+        if request.url.path.startswith(API_PREFIX):  # the API's callers read JSON
+            answer = api_error(HOLDS_NUL % {"field": field}, field)
+            await JSONResponse(answer, 400)(scope, receive, send)
+            return
         message = self.pages.gettext(request)(HOLDS_NUL) % {"field": field}
         await error_page(self.pages, request, 400, message)(scope, receive, send)
 

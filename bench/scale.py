@@ -749,8 +749,8 @@ def report(result: Result) -> None:
 def summary(results: list[Result]) -> None:
     """Every figure side by side: how each grows with the posts stored."""
     print("\n== growth")
-    heads = [f"{r.backend[:6]} {r.posts:,}" for r in results]
-    print(f"{'figure':<34}" + "".join(f"{h:>16}" for h in heads))
+    heads = [f"{r.backend} {r.posts:,}" for r in results]
+    print(f"{'figure':<34}" + "".join(f"{h:>21}" for h in heads))
     names = [re.sub(r", p95 of \d+| \(\d+ posts\)", "", name) for name, *_ in results[0].figures]
     for index, name in enumerate(names):
         cells = []
@@ -760,7 +760,7 @@ def summary(results: list[Result]) -> None:
                 cells.append(f"{value:,.1f} {unit}" if unit != "s" else f"{value:.2f} s")
             else:
                 cells.append("-")
-        print(f"{name:<34}" + "".join(f"{c:>16}" for c in cells))
+        print(f"{name:<34}" + "".join(f"{c:>21}" for c in cells))
 
 
 if __name__ == "__main__":

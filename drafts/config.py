@@ -1,5 +1,5 @@
 """The configuration in ``config.toml``: where the database is, how review works, the web
-app's proxies, the channels, the news feeds read into review.
+app's proxies, the channels, the news feeds read into review, the event hooks.
 
 Found at ``--config PATH``, else ``$TIDINGS_CONFIG``, else ``./config.toml``.
 """
@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from drafts.channels import Channel, EnvName
 from drafts.errors import ConfigError, DraftError, NotFoundError
+from drafts.hook_events import HOOK_EVENTS
 from drafts.messages import N_, Problem, Problems, Said, said
 from drafts.text_files import load_toml, utf8_text
 from drafts.times import zone
@@ -217,6 +218,34 @@ class FeedSettings(_Section):
         return value
 
 
+class HookSettings(_Section):
+    """``[[hooks]]``: an address the daemon POSTs each event to, as JSON signed with the secret
+    in the variable ``secret_env`` names (PRODUCT.md "HTTP API and event hooks"). ``events``:
+    the types it takes (``drafts.hook_events``); every one when not given."""
+
+    url: str = Field(max_length=2000)  # notification_delivery.hook_url
+    secret_env: EnvName
+    events: tuple[str, ...] | None = None
+
+    @field_validator("url")
+    @classmethod
+    def _hook_address(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in {"http", "https"} or not parts.hostname:
+            raise ValueError("give the hook's address, like https://intranet.example.org/tidings")
+        if parts.username is not None or parts.password is not None:
+            raise ValueError("holds a user or password: events are signed with secret_env instead")
+        return value
+
+    @field_validator("events")
+    @classmethod
+    def _known_events(cls, value: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        for name in value or ():
+            if name not in HOOK_EVENTS:
+                raise ValueError(f"{name!r} is not an event: use {', '.join(HOOK_EVENTS)}")
+        return value
+
+
 class Config(_Section):
     """The whole configuration file, validated."""
 
@@ -230,6 +259,7 @@ class Config(_Section):
     oauth: dict[OAuthPlatform, OAuthApp] = {}
     channels: tuple[Channel, ...] = ()
     feeds: tuple[FeedSettings, ...] = ()
+    hooks: tuple[HookSettings, ...] = ()
     path: Path = Path("config.toml")
 
     @model_validator(mode="after")
@@ -239,6 +269,14 @@ class Config(_Section):
             if channel.id in seen:
                 raise ValueError(f"channel id {channel.id!r} is declared twice")
             seen.add(channel.id)
+        return self
+
+    @model_validator(mode="after")
+    def _hook_urls_unique(self) -> Config:
+        urls = [hook.url for hook in self.hooks]
+        for url in urls:
+            if urls.count(url) > 1:
+                raise ValueError(f"hook url {url!r} is declared twice")
         return self
 
     @property

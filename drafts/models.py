@@ -407,9 +407,10 @@ class NotificationEvent(SQLModel, table=True):
 
 
 class NotificationDelivery(SQLModel, table=True):
-    """One message about one event to one recipient: a user's e-mail, or the team's chat
-    webhook (``recipient`` is ``user:<id>`` or ``chat``). Retried with backoff until sent or
-    given up; every try is logged."""
+    """One message about one event to one recipient: a user's e-mail, the team's chat webhook,
+    or an event hook (``recipient`` is ``user:<id>``, ``chat`` or ``hook:<digest of its URL>``,
+    whose URL ``hook_url`` keeps). Retried with backoff until sent or given up; every try is
+    logged."""
 
     __tablename__ = "notification_delivery"
     __table_args__ = (
@@ -429,6 +430,7 @@ class NotificationDelivery(SQLModel, table=True):
     last_error: str | None = Field(default=None, sa_type=Text)
     sent_at: datetime | None = _when(nullable=True)
     created_at: datetime = _now()
+    hook_url: str | None = Field(default=None, sa_type=String(2000))  # an event hook's, else None
 
 
 class NewsFeed(SQLModel, table=True):

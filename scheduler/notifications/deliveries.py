@@ -1,5 +1,6 @@
 """The deliveries as operators read them, so that a notification that failed is never lost
-silently: the latest ones, newest first, with who they were for (a user's name, or ``chat``),
+silently: the latest ones, newest first, with who they were for (a user's name, ``chat``, or
+an event hook as ``hook`` and its URL's host),
 how often they were tried and why the last try failed; how many were given up; and putting a
 given-up delivery back in the outbox.
 
@@ -21,6 +22,7 @@ from drafts.errors import NotFoundError, TidingsError
 from drafts.messages import N_, said
 from drafts.models import NotificationDelivery, NotificationEvent, User
 from scheduler.notifications.fan_out import CHAT, FAILED, PENDING, delivery_table
+from scheduler.notifications.hooks import shown
 
 UNKNOWN_DELIVERY = N_("no notification delivery has the id %(id)s")
 NOT_FAILED = N_("notification %(id)s is %(status)s, not failed: only a failed one is retried")
@@ -28,8 +30,8 @@ NOT_FAILED = N_("notification %(id)s is %(status)s, not failed: only a failed on
 
 @dataclass(frozen=True)
 class DeliveryLine:
-    """One delivery: ``recipient`` is the user's name (their ``user:<id>`` once removed) or
-    ``chat``."""
+    """One delivery: ``recipient`` is the user's name (their ``user:<id>`` once removed),
+    ``chat``, or ``hook`` and the hook's host."""
 
     id: int
     event: str
@@ -95,6 +97,8 @@ def _named() -> Select[NotificationDelivery, str, str | None]:
 def _line(delivery: NotificationDelivery, event: str, name: str | None) -> DeliveryLine:
     assert delivery.id is not None
     recipient = CHAT if delivery.recipient == CHAT else name or delivery.recipient
+    if delivery.hook_url is not None:
+        recipient = shown(delivery.hook_url)
     return DeliveryLine(
         id=delivery.id,
         event=event,

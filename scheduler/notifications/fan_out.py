@@ -1,4 +1,5 @@
-"""Fanning an event out: one delivery per person it concerns, plus one for the team's chat.
+"""Fanning an event out: one delivery per person it concerns, plus one for the team's chat (for
+the events people hear of), and one for each event hook (``[[hooks]]``) that takes its type.
 
 A round's new events are fanned out in one transaction (one each would queue a backlog's
 worth of transactions in front of the daemon's claims), each first marked done with a
@@ -17,9 +18,11 @@ from datetime import datetime
 from sqlalchemy import insert, update
 from sqlmodel import Session, col, select
 
+from drafts.config import HookSettings
 from drafts.models import Draft, NotificationDelivery, NotificationEvent, Post, User
 from drafts.notification_events import RECIPIENTS, Audience, Event
 from drafts.users import Role
+from scheduler.notifications.hooks import hook_rows
 
 CHAT = "chat"  # the recipient of the team's chat webhook
 PENDING, SENT, FAILED = "pending", "sent", "failed"
@@ -43,24 +46,47 @@ def events_to_fan_out(session: Session, limit: int = 100) -> list[int]:
     return [event_id for event_id in session.exec(query) if event_id is not None]
 
 
-def fan_out_new(session: Session, *, email: bool, chat: bool, now: datetime) -> int:
+def fan_out_new(
+    session: Session,
+    *,
+    email: bool,
+    chat: bool,
+    now: datetime,
+    hooks: Sequence[HookSettings] = (),
+) -> int:
     """Fan out the events not fanned out yet, oldest first, a round's worth; how many
     deliveries were added."""
-    return fan_out_events(session, events_to_fan_out(session), email=email, chat=chat, now=now)
+    ids = events_to_fan_out(session)
+    return fan_out_events(session, ids, email=email, chat=chat, now=now, hooks=hooks)
 
 
-def fan_out(session: Session, event_id: int, *, email: bool, chat: bool, now: datetime) -> int:
+def fan_out(
+    session: Session,
+    event_id: int,
+    *,
+    email: bool,
+    chat: bool,
+    now: datetime,
+    hooks: Sequence[HookSettings] = (),
+) -> int:
     """Fan out the one event ``event_id``, as ``fan_out_events`` does."""
-    return fan_out_events(session, [event_id], email=email, chat=chat, now=now)
+    return fan_out_events(session, [event_id], email=email, chat=chat, now=now, hooks=hooks)
 
 
 def fan_out_events(
-    session: Session, event_ids: Sequence[int], *, email: bool, chat: bool, now: datetime
+    session: Session,
+    event_ids: Sequence[int],
+    *,
+    email: bool,
+    chat: bool,
+    now: datetime,
+    hooks: Sequence[HookSettings] = (),
 ) -> int:
     """Turn the events ``event_ids`` into their deliveries, due at ``now``, except those fanned
     out already; how many were added. ``email``: a mail server is configured, so the people an
-    event concerns get one each; ``chat``: a chat webhook is, so it gets one too. An event
-    fanned out while neither is configured is done with: turning them on later sends no
+    event concerns get one each; ``chat``: a chat webhook is, so it gets one too (for an event
+    people hear of); ``hooks``: the event hooks, each taking the types it lists. An event
+    fanned out while none is configured is done with: turning them on later sends no
     backlog. A few statements for the lot, whatever their number, when nobody is e-mailed."""
     if not event_ids:
         return 0
@@ -73,18 +99,21 @@ def fan_out_events(
             .returning(event_table.c.id)
         ).scalars()
     )
-    if not marked or not (email or chat):
+    if not marked or not (email or chat or hooks):
         return 0
     events = session.exec(select(NotificationEvent).where(col(NotificationEvent.id).in_(marked)))
     rows = []
     for event in sorted(events, key=lambda event: event.id or 0):
         recipients = sorted(_recipients(session, event)) if email else []
         for_event = [{"recipient": user_recipient(user), "user_id": user} for user in recipients]
-        if chat:
+        if chat and RECIPIENTS[Event(event.event)]:  # the chat hears what people hear of
             for_event.append({"recipient": CHAT, "user_id": None})
-        rows += [{"event_id": event.id, **row} for row in for_event]
+        rows += [{"event_id": event.id, **row} for row in for_event + hook_rows(hooks, event)]
     if rows:
-        defaults = {"status": PENDING, "tries": 0, "next_try_at": now, "created_at": now}
+        defaults = {
+            **{"status": PENDING, "tries": 0, "next_try_at": now, "created_at": now},
+            "hook_url": None,  # an e-mail's or the chat's
+        }
         connection.execute(insert(delivery_table), [{**defaults, **row} for row in rows])
     return len(rows)
 

@@ -21,6 +21,7 @@ from drafts.models import Connection, Draft, NotificationDelivery, NotificationE
 from drafts.notification_events import Event
 from scheduler.credentials import scrub
 from scheduler.notifications.fan_out import CHAT, FAILED, PENDING, SENT, delivery_table
+from scheduler.notifications.hooks import HOOK, HookCall, hook_call
 from scheduler.notifications.messages import Message, Notice, Reader, render
 
 LONGEST_ERROR = 500  # characters of a failure kept on the delivery
@@ -80,13 +81,16 @@ def claim_deliveries(session: Session, *, now: datetime, policy: DeliveryPolicy)
     return sorted(delivery_id for (delivery_id,) in claimed)
 
 
-def outgoing(session: Session, delivery_id: int, *, config: Config) -> Outgoing | str:
-    """The claimed delivery rendered for its recipient, or why it is no longer to be sent
-    (its recipient was removed, has no e-mail address now, or turned the event off)."""
+def outgoing(session: Session, delivery_id: int, *, config: Config) -> Outgoing | HookCall | str:
+    """The claimed delivery rendered for its recipient (signed for a hook), or why it is no
+    longer to be sent (its recipient was removed, has no e-mail address now, or turned the event
+    off; its hook is no longer configured)."""
     delivery = session.get(NotificationDelivery, delivery_id)
     event = session.get(NotificationEvent, delivery.event_id) if delivery else None
     if delivery is None or event is None:
         return "the notification is gone"
+    if delivery.recipient.startswith(HOOK):
+        return hook_call(session, delivery, event, config)
     notice = _notice(session, event)
     public_url = config.web.public_url
     if delivery.recipient == CHAT:

@@ -3,10 +3,10 @@
 A round records the credentials about to lapse (every ``expiry_check_every``), fans out the
 events not fanned out yet (one transaction for them all), then claims the due deliveries and
 sends them: rendering and recording go through the daemon's database thread, while the sending
-itself (SMTP, the chat's webhook) runs on threads of its own, so neither a slow mail server nor
-a dead one holds back the event loop, the database thread or a post. Every try is logged with
-its event, its recipient (``user:<id>`` or ``chat``, never an address or a secret) and its
-outcome.
+itself (SMTP, the chat's webhook, the event hooks) runs on threads of its own, so neither a
+slow mail server or hook nor a dead one holds back the event loop, the database thread or a
+post. Every try is logged with its event, its recipient (``user:<id>``, ``chat`` or ``hook``
+and its host, never an address, a hook's path or a secret) and its outcome.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from scheduler.credentials import scrub
 from scheduler.notifications.chat import ChatError, chat_payload, chat_webhook, post_to_chat
 from scheduler.notifications.expiring import record_expiring
 from scheduler.notifications.fan_out import fan_out_new
+from scheduler.notifications.hooks import HookCall, HookError, check_hook_secrets, post_to_hook
 from scheduler.notifications.outbox import (
     DeliveryPolicy,
     Outgoing,
@@ -58,6 +59,7 @@ class Notifier:
         self.policy = policy
         self._db = db
         self._now = now
+        check_hook_secrets(config)
         settings = config.notifications
         self._mail = MailServer.of(settings)
         self._chat = chat_webhook(settings.chat_webhook_env)
@@ -72,7 +74,8 @@ class Notifier:
             await self._db(partial(record_expiring, config=self.config, now=now))
             self._expiry_checked_at = now
         email, chat = self._mail is not None, self._chat is not None
-        await self._db(partial(fan_out_new, email=email, chat=chat, now=now))
+        fan_out = partial(fan_out_new, email=email, chat=chat, hooks=self.config.hooks, now=now)
+        await self._db(fan_out)
         claimed = await self._db(partial(claim_deliveries, now=now, policy=self.policy))
         await asyncio.gather(*(self._deliver(delivery_id) for delivery_id in claimed))
 
@@ -88,15 +91,19 @@ class Notifier:
         try:
             await loop.run_in_executor(self._executor, self._send, found)
         except Exception as error:  # whatever stopped it, the try is recorded and retried
-            said = error.args[0] if isinstance(error, MailError | ChatError) else repr(error)
+            ours = MailError | ChatError | HookError
+            said = error.args[0] if isinstance(error, ours) else repr(error)
             await self._failed(delivery_id, str(said), about=found)
             return
         await self._db(partial(record_sent, delivery_id=delivery_id, now=self._now()))
         log.info("notification %s (%s) to %s: sent", delivery_id, found.event, found.recipient)
 
-    def _send(self, found: Outgoing) -> None:
+    def _send(self, found: Outgoing | HookCall) -> None:
         """Send on one of the notifier's threads."""
         timeout = self.policy.timeout
+        if isinstance(found, HookCall):
+            post_to_hook(found, timeout=timeout)
+            return
         if found.to is None:
             if self._chat is None:
                 raise ChatError(f"{self.config.notifications.chat_webhook_env} is not set")
@@ -111,7 +118,12 @@ class Notifier:
         )
 
     async def _failed(
-        self, delivery_id: int, error: str, *, about: Outgoing | None = None, final: bool = False
+        self,
+        delivery_id: int,
+        error: str,
+        *,
+        about: Outgoing | HookCall | None = None,
+        final: bool = False,
     ) -> None:
         error = scrub(error)
         work = partial(

@@ -21,8 +21,9 @@ HOOK_EVENTS: dict[str, str] = {
 }
 
 
-def hook_type(event: str, facts: Mapping[str, Any]) -> str:
-    """The hook type of a recorded ``event`` (an ``Event`` value) with its ``facts``."""
+def hook_type(event: str, facts: Mapping[str, Any]) -> str | None:
+    """The hook type of a recorded ``event`` (an ``Event`` value) with its ``facts``; None for
+    an event hooks are not told."""
     if event == "post_failed":
         return "post.needs_attention" if facts.get("status") == "needs_attention" else "post.failed"
-    return next(name for name, recorded in HOOK_EVENTS.items() if recorded == event)
+    return next((name for name, recorded in HOOK_EVENTS.items() if recorded == event), None)

@@ -69,6 +69,8 @@ def shown(url: str) -> str:
 def wanted_by(hooks: Sequence[HookSettings], event: NotificationEvent) -> list[HookSettings]:
     """The ``hooks`` that take ``event``: each whose ``events`` list its type (or lists none)."""
     kind = hook_type(event.event, event.facts)
+    if kind is None:
+        return []
     return [hook for hook in hooks if hook.events is None or kind in hook.events]
 
 
@@ -104,6 +106,8 @@ def hook_call(
     if hook is None or delivery.id is None:
         return "no [[hooks]] entry has this hook's url now"
     kind = hook_type(event.event, event.facts)
+    if kind is None:
+        return f"hooks are not told of {event.event}"
     body = {
         "id": event_id(event),
         "type": kind,

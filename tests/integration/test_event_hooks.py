@@ -34,8 +34,10 @@ from scheduler.notifications.deliveries import recent_deliveries
 from scheduler.notifications.outbox import DeliveryPolicy
 from scheduler.sandbox import RunningSandbox
 from tests.conftest import TEST_CONFIG, make_config
+from tests.integration.command_line import LOCAL_CONFIG, run, use_folder
 from tests.integration.notifying import free_port, notify
 from tests.integration.publishing import drain, posts, queue_posts, sandbox_config
+from tidings.cli import main
 
 AT_ONCE = DeliveryPolicy(first_retry=timedelta(0))  # a failed try is due again at once
 SECRET_ENV = "TIDINGS_T_HOOK_SECRET"
@@ -306,3 +308,23 @@ def test_the_event_id_is_the_same_for_every_hook_and_each_delivery_its_own(
     (one,), (two,) = first.received, second.received
     assert one.event["id"] == two.event["id"] and one.event["type"] == "draft.submitted"
     assert one.headers["X-Tidings-Delivery"] != two.headers["X-Tidings-Delivery"]
+
+
+def test_channels_check_says_a_hook_secret_that_is_not_set(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    hook = '[[hooks]]\nurl = "http://127.0.0.1:9/hook"\nsecret_env = "TIDINGS_T_HOOK_SECRET"\n'
+    channel = '[[channels]]\nid = "team-hook"\nplatform = "webhook"\nlanguages = ["en"]\n'
+    webhook = f'{channel}url = "http://127.0.0.1:9/x"\n'
+    use_folder(tmp_path, monkeypatch, f"{LOCAL_CONFIG}\n{webhook}{hook}")
+    monkeypatch.delenv(SECRET_ENV, raising=False)
+    run(["init"])
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as ended:
+        main(["channels", "check", "--channel", "team-hook"])
+    problems = [line for line in capsys.readouterr().out.splitlines() if "problem" in line]
+    assert ended.value.code == 1
+    assert problems == [
+        f"problem: hooks[0].secret_env: {SECRET_ENV} is not set (the secret that signs the "
+        "hook's events)"
+    ]

@@ -73,6 +73,7 @@ def check(
     a test message would be a real post."""
     from drafts.channel_activity import channel_activity
     from scheduler.channel_check import check_channels
+    from scheduler.notifications.hooks import secret_problems
     from scheduler.notifications.settings_check import settings_problems
     from scheduler.vault import check_vault_key
 
@@ -84,7 +85,7 @@ def check(
     check_vault_key(database, channels, renews=False)  # a wrong key: one line, nothing sent
     results = asyncio.run(check_channels(config, channels, database, now))
     with database.reading() as session:
-        activity = channel_activity(session)
+        activity = channel_activity(session, [c.id for c in channels])
     if context.json:
         emit_json([health_json(r, now, activity.get(r.channel)) for r in results])
     else:
@@ -93,7 +94,7 @@ def check(
                 out.print()
             for line in health_lines(r, now, config.zone, activity.get(r.channel)):
                 out.print(line, soft_wrap=False)  # wrapped by cells, never cut
-    problems = settings_problems(config.notifications)
+    problems = settings_problems(config.notifications) + secret_problems(config)
     for problem in problems:  # beside the JSON on stdout, never in it
         (err if context.json else out).print(Text(f"problem: {problem}"), soft_wrap=True)
     if problems or not all(r.reachable for r in results):

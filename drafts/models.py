@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlmodel import Field, SQLModel
 
@@ -85,6 +86,8 @@ class Draft(DraftBase, table=True):
         # ``tidings draft list``: the latest changed first, a page at a time (drafts.keyset).
         Index("ix_draft_changed", "updated_at", "id"),
         Index("ix_draft_status_changed", "status", "updated_at", "id"),
+        # An author's desk: their drafts of the statuses it groups, never every author's.
+        Index("ix_draft_author_status", "author_id", "status", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -124,6 +127,10 @@ class Post(SQLModel, table=True):
         Index("ix_post_channel_queue", "channel", "status", "due_at", "id"),
         Index("ix_post_status_attempt_at", "status", "attempt_at"),  # the daemon's claim
         Index("ix_post_variant_id", "variant_id"),  # deleting a variant finds its posts
+        # The posts of a status the latest changed first: published this week (the desk),
+        # needing attention; and a channel's latest published post (the Channels page).
+        Index("ix_post_status_changed", "status", "updated_at", "id"),
+        Index("ix_post_channel_changed", "channel", "status", "updated_at", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -159,6 +166,14 @@ class Attempt(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("post_id", "number"),
         Index("ix_attempt_log", "started_at", "id"),  # ``tidings log``: the latest first
+        # The attempts that ended without publishing (the Channels page's last errors): the
+        # few, apart from the many that published.
+        Index(
+            "ix_attempt_unpublished",
+            "id",
+            sqlite_where=text("outcome != 'published'"),
+            postgresql_where=text("outcome != 'published'"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

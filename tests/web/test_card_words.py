@@ -23,7 +23,7 @@ from tests.web.conftest import (
     texts,
 )
 from tests.web.scheduling import add_attempts, next_sunday_evening, scheduled
-from tests.web.test_connect_status import connected
+from tests.web.test_connect_status import connected, published
 
 pytestmark = [pytest.mark.anyio, SQLITE_ONLY]
 
@@ -95,6 +95,7 @@ async def test_every_time_on_an_account_card_is_kept_whole(
             {"outcome": "failed", "error": "refused"},
             {"outcome": "published", "remote_url": "https://x.com/riverside/status/1"},
         )
+        published(database, post.id)
     page = await as_joon.get("/channels")
     x_card = one(page.text, "#connection-x-en")
     for part in (".connection-by", ".connection-renewal", ".last-published", ".last-error"):

@@ -11,6 +11,8 @@ import httpx
 import pytest
 
 from drafts.config import Config
+from drafts.lifecycle import PostStatus
+from drafts.models import Post
 from drafts.storage import Database
 from drafts.times import utcnow
 from scheduler.connections import Grant, Tokens, record_renewal_failure, save_connection
@@ -31,6 +33,14 @@ def connect(database: Database, config: Config, *tokens: tuple[str, Tokens, str]
             save_connection(
                 session, sealer, channel=channel, grant=grant, connected_by="hana", now=utcnow()
             )
+
+
+def published(database: Database, post_id: int) -> None:
+    """Leave the post as the daemon does after its published attempt."""
+    with database.writing() as session:
+        post = session.get(Post, post_id)
+        assert post is not None
+        post.status, post.updated_at = PostStatus.PUBLISHED, utcnow()
 
 
 @pytest.fixture
@@ -78,6 +88,7 @@ async def test_each_card_says_its_credential_and_what_it_last_did(
         {"outcome": "retry", "error": "X answered 503"},
         {"outcome": "published", "remote_url": "https://x.com/riverside/status/1"},
     )
+    published(database, x_post.id)
     add_attempts(database, linkedin_post.id, {"outcome": "failed", "error": "LinkedIn said 422"})
 
     page = await as_joon.get("/channels")

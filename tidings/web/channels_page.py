@@ -258,7 +258,7 @@ def routes(web: WebContext) -> list[Route]:
     ) -> Response:
         now = utcnow()
         windows = await off_loop(rate_windows, web.database, now)
-        found = await off_loop(stored, web.database)
+        found = await off_loop(stored, web.database, [c.id for c in web.config.channels])
         gettext = web.pages.gettext(request)
         words = Words(web.pages.language(request), gettext)
         error = refusal.said(gettext) if refusal is not None else None

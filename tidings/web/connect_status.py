@@ -10,7 +10,7 @@ Read from the ``connection`` rows and the attempts in one read transaction: no k
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -40,9 +40,10 @@ class Stored:
     activity: dict[str, ChannelActivity]
 
 
-def stored(database: Database) -> Stored:
+def stored(database: Database, channels: Iterable[str]) -> Stored:
+    """The credentials stored, and what ``channels`` last did."""
     with database.reading() as session:
-        return Stored(connections(session), channel_activity(session))
+        return Stored(connections(session), channel_activity(session, channels))
 
 
 @dataclass(frozen=True)

@@ -154,7 +154,7 @@ def _sqlite_read(detail: str) -> tuple[str, str, str]:
     how, table, index = found.groups()
     if "PRIMARY KEY" in detail:
         index = "primary key"
-    condition = re.search(r"\((.*)\)$", detail) if how == "SEARCH" else None
+    condition = re.search(r"\(([^()]*)\)", detail) if how == "SEARCH" else None
     return table, index or "", condition.group(1) if condition else ""
 
 

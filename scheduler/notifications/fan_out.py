@@ -36,12 +36,15 @@ def user_recipient(user_id: int) -> str:
 
 
 def events_to_fan_out(session: Session, limit: int = 100) -> list[int]:
-    """The ids of events not fanned out yet, oldest first."""
+    """The ids of events not fanned out yet, oldest first, locked in that order. On PostgreSQL
+    the events another daemon's round holds are passed over: two rounds marking the same events
+    in one statement each could lock them in different orders and deadlock."""
     query = (
         select(NotificationEvent.id)
         .where(col(NotificationEvent.fanned_out_at).is_(None))
         .order_by(col(NotificationEvent.id))
         .limit(limit)
+        .with_for_update(skip_locked=True)  # SQLite: BEGIN IMMEDIATE holds the database
     )
     return [event_id for event_id in session.exec(query) if event_id is not None]
 

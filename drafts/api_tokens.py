@@ -9,6 +9,7 @@ reviewer's token with ``drafts:write`` still cannot write drafts, and an author'
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -39,6 +40,10 @@ class Scope(StrEnum):
 ALL_SCOPES = tuple(Scope)
 NO_TOKEN = N_("api token %(name)s of %(user)s does not exist")
 TAKEN = N_("%(user)s already has a token named %(name)s")
+BAD_NAME = N_(
+    "use up to 64 letters, digits, spaces, dots, dashes or underscores, "
+    "starting with a letter or digit"
+)
 
 
 @dataclass(frozen=True)
@@ -87,6 +92,8 @@ def new_token(
     user = find_user(session, user_name)
     if user.id != actor.id:
         require(actor, Capability.MANAGE_USERS)
+    if not re.fullmatch(NAME_PATTERN, name):
+        raise ReviewError(problem("name", BAD_NAME))
     taken = select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.name == name)
     if session.exec(taken).first() is not None:
         raise ReviewError(problem("name", TAKEN, user=user.name, name=name))

@@ -45,6 +45,7 @@ from tidings.web import (
     notifications_page,
     outcomes,
     preferences,
+    tokens_page,
     users_page,
 )
 from tidings.web.auth import LoginRequired
@@ -118,6 +119,7 @@ def create_app(
         *outcomes.routes(web),
         *channels_page.routes(web),
         *users_page.routes(web),
+        *tokens_page.routes(web),
         *notifications_page.routes(web),
         *media.routes(web, link_key),
         *health.routes(web, now),

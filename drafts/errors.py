@@ -10,6 +10,7 @@
     ├── ReviewError          a transition the review workflow forbids, or a role that may not act
     │   └── StaleReview          the draft changed since the reviewer read it (drafts.review)
     ├── ScheduleError        a bad time, timezone or slot, or a time the draft cannot take
+    ├── CursorError          a list's --after or ?after= that no page of that list made (drafts.keyset)
     ├── NotFoundError        an unknown draft, post or user
     ├── PlatformError        a platform refused a channel's credentials or could not be reached
     │   ├── ChannelCheckError    the channel's identity check failed (scheduler.platforms.base)

@@ -25,6 +25,9 @@ INTERNAL = {
     # a notification not delivered: the notifier records it on the delivery and tries again later
     "scheduler.notifications.chat.ChatError",
     "scheduler.notifications.smtp.MailError",
+    "scheduler.notifications.hooks.HookError",
+    # the API's refusal before any service function runs; its handler answers it as JSON
+    "tidings.api.errors.Refused",
     # the thread splitter's caller turns a word longer than a part into the draft's problem
     "drafts.text_rules.thread_split.WordTooLong",
     # a news feed that cannot be read: the feed reader keeps it as the feed's problem

@@ -2,7 +2,7 @@
 
 A post of a series is due at its occurrence's time (``drafts.queueing`` schedules it there, and
 a published post keeps the time it was planned for), so its place in the series is read from
-the draft's rule by that time: one read of each repeating draft in the week, not of its posts.
+the draft's rule by that time: one query for the rules of the week's repeating drafts.
 """
 
 from __future__ import annotations
@@ -11,9 +11,10 @@ from collections.abc import Iterable
 from datetime import UTC
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session
+from sqlalchemy import select as select_columns
+from sqlmodel import Session, col
 
-from drafts.authoring import get_draft
+from drafts.models import Draft
 from drafts.queueing import PlannedPost
 from drafts.recurrence import occurrences
 
@@ -24,12 +25,12 @@ def occurrence_labels(
     """``3/8`` for each of ``posts`` (by id) due at an occurrence of its repeating draft (whose
     rule is read in ``zone``, the drafts' own)."""
     listed = list(posts)
-    series: dict[int, dict[object, str]] = {}
-    for draft_id in dict.fromkeys(post.draft_id for post in listed):
-        draft = get_draft(session, draft_id)
-        if draft.repeat is None or draft.publish_at is None:
-            continue
-        times = occurrences(draft.repeat, draft.publish_at, zone)
+    series: dict[int | None, dict[object, str]] = {}
+    rules = select_columns(col(Draft.id), col(Draft.repeat), col(Draft.publish_at)).where(
+        col(Draft.id).in_({post.draft_id for post in listed}), col(Draft.repeat).is_not(None)
+    )
+    for draft_id, repeat, first in session.connection().execute(rules):
+        times = occurrences(repeat, first, zone)
         series[draft_id] = {
             o.at.astimezone(UTC): f"{o.number}/{len(times)}" for o in times if o.at is not None
         }

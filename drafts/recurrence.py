@@ -94,6 +94,8 @@ def check_rule(rule: str) -> str:
         raise DraftError(problem("repeat", N_("FREQ must be DAILY, WEEKLY, MONTHLY or YEARLY")))
     if "COUNT" not in parts and "UNTIL" not in parts:
         raise DraftError(problem("repeat", N_("needs COUNT or UNTIL: a series must end")))
+    if "COUNT" in parts and "UNTIL" in parts:
+        raise DraftError(problem("repeat", N_("give COUNT or UNTIL, not both (RFC 5545)")))
     return body
 
 

@@ -208,6 +208,10 @@ def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         ({"repeat": "FREQ=WEEKLY;BYDAY=MO"}, "repeat: needs COUNT or UNTIL: a series must end"),
         ({"repeat": "FREQ=DAILY;COUNT=367"}, "repeat: yields more than 366 occurrences"),
         (
+            {"repeat": "FREQ=WEEKLY;COUNT=3;UNTIL=20310401"},
+            "repeat: give COUNT or UNTIL, not both (RFC 5545)",
+        ),
+        (
             {"publish_at": "2031-03-04 09:00"},
             "repeat: publish_at must be its first occurrence (the rule's first is "
             "2031-03-10 09:00)",
@@ -222,7 +226,7 @@ def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
             "repeat: its last occurrence (2031-04-21 09:00) is not before expires_at",
         ),
     ],
-    ids=["no-end", "over-366", "not-first", "byhour", "next-slot", "after-expiry"],
+    ids=["no-end", "over-366", "count-and-until", "not-first", "byhour", "next-slot", "after-expiry"],
 )
 def test_a_rule_that_cannot_be_is_one_line_naming_repeat_and_nothing_is_added(
     folder: Path, changes: dict[str, str], problem: str, capsys: pytest.CaptureFixture[str]

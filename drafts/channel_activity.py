@@ -5,8 +5,10 @@ shows it here before anyone looks at a post).
 Neither reads the attempts whole. A channel's latest published attempt is that of its latest
 published post: a post is published once and never changes after, so the head of
 ``ix_post_channel_changed`` (the channel's published posts, the latest changed first) is it,
-one row per channel however many were published. The errors are read apart from the
-successes (``ix_attempt_unpublished``, which holds only them): they are the few.
+one row per channel however many were published (one statement, made once, per channel). The
+errors are read apart from the successes (``ix_attempt_unpublished``, which holds only them):
+they are the few, and their number is what finding each channel's last one costs (no index
+leads from a channel to its attempts, which do not name it).
 """
 
 from __future__ import annotations
@@ -14,8 +16,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, func
+from sqlalchemy import ColumnElement, Select, String, bindparam, func
+from sqlalchemy import select as select_columns
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from drafts.lifecycle import PostStatus
@@ -50,39 +55,67 @@ class ChannelActivity:
 
 def channel_activity(session: Session, channels: Iterable[str]) -> dict[str, ChannelActivity]:
     """Each of ``channels`` that ever had an attempt: its latest success and its latest error."""
+    wanted = tuple(dict.fromkeys(channels))
+    published = _latest_published(session, wanted)
     failed = _latest_errors(session)
+    return {
+        channel: ChannelActivity(published.get(channel), failed.get(channel))
+        for channel in wanted
+        if channel in published or channel in failed
+    }
+
+
+def _latest_published(session: Session, channels: tuple[str, ...]) -> dict[str, LastAttempt]:
+    """Per channel, the published attempt with the highest id of its latest published post
+    that has one (a post marked published by a person has none)."""
+    connection = session.connection()
     found = {}
     for channel in channels:
-        activity = ChannelActivity(_latest_published(session, channel), failed.get(channel))
-        if activity.published is not None or activity.failed is not None:
-            found[channel] = activity
+        attempt = connection.execute(_LATEST_PUBLISHED, {"channel": channel}).first()
+        if attempt is not None:
+            found[channel] = _last(attempt)
     return found
 
 
-def _published(attempt: type[Attempt]) -> tuple[ColumnElement[bool], ...]:
-    return (col(attempt.outcome) == PUBLISHED, col(attempt.finished_at).is_not(None))
+# What an attempt's line shows, read as columns (no ORM object for a row or two).
+_SHOWN = (
+    col(Attempt.post_id),
+    col(Attempt.finished_at),
+    col(Attempt.started_at),
+    col(Attempt.remote_url),
+    col(Attempt.error),
+)
 
 
-def _latest_published(session: Session, channel: str) -> LastAttempt | None:
-    """The published attempt with the highest id of the channel's latest published post that
-    has one (a post marked published by a person has none)."""
-    sent = select(Attempt.id).where(col(Attempt.post_id) == col(Post.id), *_published(Attempt))
+def _published(attempt: Any) -> tuple[ColumnElement[bool], ...]:
+    return (attempt.outcome == PUBLISHED, attempt.finished_at.is_not(None))
+
+
+def _latest_published_statement() -> Select[*tuple[Any, ...]]:
+    """The channel's (bound as ``channel``) latest published post that has a published attempt
+    is the head of ``ix_post_channel_changed``, past the posts without one; its attempt."""
+    sent = aliased(Attempt)
     latest_post = (
         select(Post.id)
         .where(
-            col(Post.channel) == channel, col(Post.status) == PostStatus.PUBLISHED, sent.exists()
+            col(Post.channel) == bindparam("channel", type_=String),
+            col(Post.status) == PostStatus.PUBLISHED,
+            select(sent.id).where(sent.post_id == col(Post.id), *_published(sent)).exists(),
         )
         .order_by(col(Post.updated_at).desc(), col(Post.id).desc())
         .limit(1)
         .scalar_subquery()
     )
-    attempt = session.exec(
-        select(Attempt)
+    return (
+        select_columns(*_SHOWN)
         .where(col(Attempt.post_id) == latest_post, *_published(Attempt))
         .order_by(col(Attempt.id).desc())
         .limit(1)
-    ).first()
-    return _last(attempt) if attempt is not None else None
+    )
+
+
+# Made once: the same statement for every channel, which PostgreSQL plans once per connection.
+_LATEST_PUBLISHED = _latest_published_statement()
 
 
 def _latest_errors(session: Session) -> dict[str, LastAttempt]:
@@ -106,7 +139,7 @@ def _latest_errors(session: Session) -> dict[str, LastAttempt]:
     return {channel: _last(attempt) for attempt, channel in rows}
 
 
-def _last(attempt: Attempt) -> LastAttempt:
+def _last(attempt: Any) -> LastAttempt:
     return LastAttempt(
         post_id=attempt.post_id,
         at=attempt.finished_at or attempt.started_at,

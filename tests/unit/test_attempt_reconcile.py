@@ -157,6 +157,8 @@ def candidate(*, reconcile: bool, state: dict[str, Any]) -> _Candidate:
         due_at=NOW,
         expires_at=None,
         draft_status="scheduled",
+        last_number=1,
+        has_images=False,
     )
 
 

@@ -98,6 +98,14 @@ def test_a_draft_goes_from_the_api_to_the_platforms(
         assert [post["status"] for post in posts] == ["published", "published"]
         attempts = mina.get(f"/posts/{posts[0]['id']}/attempts").json()
         assert [attempt["outcome"] for attempt in attempts] == ["published"]
+        listed = mina.get("/channels")
+        assert listed.status_code == 200, listed.text
+        channels = {channel["id"]: channel for channel in listed.json()}
+        published = channels[posts[0]["channel"]]["last_published"]
+        assert published["post_id"] == posts[0]["id"]
+        assert published["url"] == posts[0]["remote_url"]
+        assert channels[posts[0]["channel"]]["last_error"] is None
+        assert channels["mastodon-b"]["last_published"] is None
     received = [post.text for post in sandbox.state.posts()]
     assert received.count(HELLO["text"]["en"]) == 2  # mastodon and the webhook, each once
 
@@ -211,3 +219,10 @@ def test_every_draft_comes_once_a_page_at_a_time(
             if after is None:
                 break
     assert len(seen) == 1000 and len(set(seen)) == 1000
+
+
+def test_the_reference_page_is_written_here_from_the_document(api: str) -> None:
+    page = httpx.get(f"{api}/docs", timeout=10)
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert "<code>POST /api/v1/drafts/{draft_id}/approve</code>" in page.text
+    assert "<script" not in page.text  # nothing fetched from elsewhere (the CSP allows none)

@@ -17,6 +17,7 @@ from drafts.storage import Database
 from drafts.times import utcnow
 from tidings.api import drafts_api, errors, idempotency, posts_api, rate_limits
 from tidings.api.auth import calling
+from tidings.api.docs_page import docs_page
 
 PREFIX = "/api/v1"
 
@@ -31,7 +32,7 @@ def create_api(
         version=version("tidings"),
         summary="Drafts, review, scheduling and publishing, for scripts and tools.",
         openapi_url="/openapi.json",
-        docs_url="/docs",
+        docs_url=None,  # FastAPI's page loads Swagger UI from a CDN: docs_page instead
         redoc_url=None,
     )
     errors.install(api)
@@ -43,6 +44,7 @@ def create_api(
     api.include_router(posts_api.router(database, config, caller, now), responses=errors.RESPONSES)
     api.add_middleware(idempotency.Idempotency, database=database, now=now)
     document(api)
+    api.add_route("/docs", docs_page(api.openapi), include_in_schema=False)
     return rate_limits.RateLimits(api, config.api.requests_per_minute, now)
 
 

@@ -12,17 +12,19 @@ from sqlmodel import col, select
 from drafts import keyset
 from drafts.api_tokens import Caller, Scope
 from drafts.attention import mark_published, retry_post
+from drafts.channel_activity import ChannelActivity, LastAttempt, channel_activity
 from drafts.config import Config
 from drafts.errors import NotFoundError
 from drafts.learned_limits import learned_limits
 from drafts.messages import NO_POST, said
-from drafts.models import MAX_ID, Attempt, Post
+from drafts.models import MAX_ID, Attempt, Connection, Post
 from drafts.post_media import images_by_post
 from drafts.storage import Database
 from drafts.users import Capability
+from scheduler.connections import connections
 from tidings.api.auth import allow
 from tidings.cli.publish_commands import attempt_json
-from tidings.cli.views import post_json
+from tidings.cli.views import iso, post_json
 
 MAX_PAGE = 200
 
@@ -38,6 +40,37 @@ class Live(BaseModel):
     url: str = Field(
         max_length=2000, pattern=r"^https?://", description="Where the post is live, checked."
     )
+
+
+def connection_json(found: Connection | None) -> dict[str, Any] | None:
+    if found is None:
+        return None
+    return {
+        "account_name": found.account_name,
+        "account_id": found.account_id,
+        "scopes": found.scopes.split(),
+        "connected_by": found.connected_by,
+        "connected_at": iso(found.connected_at),
+        "expires_at": iso(found.expires_at),
+        "refresh_failed_at": iso(found.refresh_failed_at),
+    }
+
+
+def activity_json(activity: ChannelActivity | None) -> dict[str, Any]:
+    """The channel's last published post and last error (none yet: null each)."""
+    found = activity or ChannelActivity(published=None, failed=None)
+    return {"last_published": last_json(found.published), "last_error": last_json(found.failed)}
+
+
+def last_json(last: LastAttempt | None) -> dict[str, Any] | None:
+    if last is None:
+        return None
+    return {
+        "post_id": last.post_id,
+        "at": iso(last.at),
+        "url": last.remote_url,
+        "error": last.error,
+    }
 
 
 def router(
@@ -128,14 +161,21 @@ def router(
 
     @api.get("/channels", tags=["channels"])
     def channels(who: Who) -> list[dict[str, Any]]:
-        """The channels of config.toml: platform, languages and slots."""
+        """The channels of config.toml with their health, as the Channels page shows it: how
+        each is connected (never a token), its last published post and its last error."""
         allow(who, Scope.READ)
+        ids = [channel.id for channel in config.channels]
+        with database.reading() as session:
+            activity = channel_activity(session, ids)
+            connected = connections(session)
         return [
             {
                 "id": channel.id,
                 "platform": channel.platform,
                 "languages": list(channel.languages),
                 "slots": list(channel.slots),
+                "connection": connection_json(connected.get(channel.id)),
+                **activity_json(activity.get(channel.id)),
             }
             for channel in config.channels
         ]

@@ -14,6 +14,7 @@ from drafts.draft_file import DraftContent
 from drafts.errors import DraftError
 from drafts.media import MediaRef
 from drafts.media_store import CleanImage, MediaError, clean, read_beside
+from drafts.messages import Item, Problem, Said
 from drafts.validation import one_line
 
 
@@ -24,7 +25,7 @@ def read_media(
     cleaned images to keep; a DraftError naming every image that cannot be taken."""
     refs: list[MediaRef] = []
     images: list[CleanImage] = []
-    found: list[str] = []
+    found: list[Item] = []
     for index, ref in enumerate(content.media):
         if ref.file is None or ref.sha256 is not None:
             refs.append(ref)
@@ -32,7 +33,9 @@ def read_media(
         try:
             image = clean(read_beside(folder, ref.file), ref.file)
         except MediaError as error:
-            found.append(f"media[{index}].file: {error}")
+            made = error.message
+            reason = made if isinstance(made, str | Said) else str(error)
+            found.append(Problem(f"media[{index}].file", reason))
             continue
         images.append(image)
         refs.append(replace(ref, sha256=image.stored.sha256))

@@ -3,6 +3,7 @@ published through it alone; tokens refused as they should be; every list a page 
 
 from __future__ import annotations
 
+import json
 import secrets
 from collections.abc import Iterator
 from datetime import timedelta
@@ -19,6 +20,7 @@ from drafts.storage import Database
 from drafts.times import utcnow
 from drafts.users import Role, add_user, find_user
 from scheduler.sandbox.server import RunningSandbox
+from tests.integration.photos import phone_photo
 from tests.integration.publishing import drain, sandbox_config
 from tidings.web.app import create_app
 from tidings.web.in_thread import serving
@@ -226,3 +228,28 @@ def test_the_reference_page_is_written_here_from_the_document(api: str) -> None:
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     assert "<code>POST /api/v1/drafts/{draft_id}/approve</code>" in page.text
     assert "<script" not in page.text  # nothing fetched from elsewhere (the CSP allows none)
+
+
+def test_a_draft_with_an_image_comes_as_multipart(api: str, tokens: dict[str, str]) -> None:
+    fields = {
+        **HELLO,
+        "media": [{"file": "reading-room.jpg", "alt": "The reading room at eight"}],
+    }
+    with client(api, tokens["mina"]) as mina:
+        made = mina.post(
+            "/drafts/with-images",
+            data={"draft": json.dumps(fields)},
+            files=[("images", ("reading-room.jpg", phone_photo(), "image/jpeg"))],
+        )
+        assert made.status_code == 201, made.text
+        (media,) = made.json()["posts"][0]["media"]
+        assert media["alt"] == "The reading room at eight"
+        missing = mina.post(
+            "/drafts/with-images",
+            data={"draft": json.dumps(fields)},
+            files=[("images", ("other.jpg", phone_photo(), "image/jpeg"))],
+        )
+        assert missing.status_code == 422
+        assert missing.json()["error"]["field"] == "media[0].file"
+        assert "reading-room.jpg: no such file" in missing.json()["error"]["message"]
+        assert len(mina.get("/drafts").json()["drafts"]) == 1  # the refused one added nothing

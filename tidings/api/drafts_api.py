@@ -4,11 +4,14 @@ uses, each answering the draft as ``tidings draft show --json`` prints it."""
 
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
+from shutil import copyfileobj
+from tempfile import TemporaryDirectory
 from typing import Annotated, Any
 
 import tomli_w
-from fastapi import APIRouter, Body, Depends, Query
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import APIRouter, Body, Depends, File, Form, Query, UploadFile
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlmodel import Session
 
 from drafts import keyset
@@ -18,6 +21,8 @@ from drafts.config import Config
 from drafts.draft_file import DraftContent, DraftFile, read_draft_file
 from drafts.errors import DraftError
 from drafts.learned_limits import learned_limits
+from drafts.media_files import read_media
+from drafts.media_store import MAX_FILE_BYTES
 from drafts.messages import problem
 from drafts.models import Draft
 from drafts.post_media import images_by_post
@@ -26,6 +31,7 @@ from drafts.rendering import TemplateLibrary
 from drafts.review import approve, request_changes, submit
 from drafts.storage import Database
 from drafts.users import Capability
+from drafts.validation import one_line, problems
 from tidings.api.auth import allow
 from tidings.cli.views import draft_json
 
@@ -78,6 +84,29 @@ def without_nulls(value: Any, path: str) -> Any:
     return value
 
 
+def kept_upload(upload: UploadFile, folder: Path) -> None:
+    """``upload`` written into ``folder`` under its own name (without any folder part), read
+    no further than an image may be long: a longer one is cut, and refused as too large."""
+    name = Path(upload.filename or "").name
+    if not name or name in {".", ".."}:
+        raise DraftError(problem("images", "each file needs a name, as media[].file gives it"))
+    with (folder / name).open("wb") as kept:
+        copyfileobj(_Limited(upload, MAX_FILE_BYTES + 1), kept)
+
+
+class _Limited:
+    """A file read no further than ``limit`` bytes."""
+
+    def __init__(self, upload: UploadFile, limit: int) -> None:
+        self.upload, self.left = upload, limit
+
+    def read(self, size: int = -1) -> bytes:
+        wanted = self.left if size < 0 else min(size, self.left)
+        data = self.upload.file.read(wanted) if wanted > 0 else b""
+        self.left -= len(data)
+        return data
+
+
 def router(
     database: Database,
     config: Config,
@@ -122,6 +151,37 @@ def router(
                 session, content=content, author=who.user, config=config, library=library
             )
             return shown(session, draft)
+
+    @api.post("/with-images", status_code=201)
+    def create_with_images(
+        who: Who,
+        draft: Annotated[
+            str, Form(description="The draft-file fields as JSON; [[media]] names each file.")
+        ],
+        images: Annotated[list[UploadFile], File(description="The files media[].file names.")],
+    ) -> dict[str, Any]:
+        """A new draft with images (multipart): each ``media`` entry's ``file`` is the name
+        of one of the uploaded files, cleaned and stored as a draft file's images are."""
+        allow(who, Scope.DRAFTS_WRITE, Capability.WRITE)
+        try:
+            fields = DraftFile.model_validate_json(draft)
+        except ValidationError as error:
+            raise DraftError(one_line("draft", problems(error, {}))) from None
+        content = content_of(fields)
+        with TemporaryDirectory(prefix="tidings-api-") as folder:
+            for upload in images:
+                kept_upload(upload, Path(folder))
+            content, cleaned = read_media(content, Path(folder), "draft")
+        with database.writing() as session:
+            made = add_draft(
+                session,
+                content=content,
+                author=who.user,
+                config=config,
+                library=library,
+                images=cleaned,
+            )
+            return shown(session, made)
 
     @api.get("/{draft_id}")
     def read(who: Who, draft_id: int) -> dict[str, Any]:

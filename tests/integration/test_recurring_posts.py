@@ -226,7 +226,15 @@ def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
             "repeat: its last occurrence (2031-04-21 09:00) is not before expires_at",
         ),
     ],
-    ids=["no-end", "over-366", "count-and-until", "not-first", "byhour", "next-slot", "after-expiry"],
+    ids=[
+        "no-end",
+        "over-366",
+        "count-and-until",
+        "not-first",
+        "byhour",
+        "next-slot",
+        "after-expiry",
+    ],
 )
 def test_a_rule_that_cannot_be_is_one_line_naming_repeat_and_nothing_is_added(
     folder: Path, changes: dict[str, str], problem: str, capsys: pytest.CaptureFixture[str]

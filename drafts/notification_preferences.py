@@ -83,7 +83,7 @@ def parse_events(texts: Iterable[str], role: Role) -> frozenset[Event]:
         try:
             event = Event(text.strip())
         except ValueError:
-            listed = ", ".join(Event)
+            listed = ", ".join(each for each in Event if RECIPIENTS[each])  # a person's
             raise TidingsError(
                 problem("events", NOT_AN_EVENT, typed=repr(text), events=listed)
             ) from None

@@ -183,7 +183,9 @@ async def test_kind_and_template_are_one_choice(
 ) -> None:
     blank = (await as_mina.get("/compose")).text
     assert elements(blank, 'select[name="template"]') == []
-    assert len(elements(blank, "select")) == 1
+    chosen_by = [select.get("name") for select in elements(blank, "select")]
+    assert chosen_by.count("kind") == 1  # beside it only the Repeat control's choice
+    assert set(chosen_by) <= {"kind", "repeat_every"}, chosen_by
     assert texts(blank, 'select[name="kind"] optgroup:first-child option') == [
         "Event (template)",
         "Hiring (template)",

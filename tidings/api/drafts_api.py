@@ -22,7 +22,7 @@ from drafts.draft_file import DraftContent, DraftFile, read_draft_file
 from drafts.errors import DraftError
 from drafts.learned_limits import learned_limits
 from drafts.media_files import read_media
-from drafts.media_store import MAX_FILE_BYTES
+from drafts.media_store import MAX_FILE_BYTES, CleanImage
 from drafts.messages import problem
 from drafts.models import Draft
 from drafts.post_media import images_by_post
@@ -126,6 +126,20 @@ def router(
         written = without_nulls(fields.model_dump(mode="python", exclude_none=True), "")
         return read_draft_file(tomli_w.dumps(written), "body", config, now())
 
+    def added(
+        who: Caller, content: DraftContent, images: list[CleanImage] | None = None
+    ) -> dict[str, Any]:
+        with database.writing() as session:
+            made = add_draft(
+                session,
+                content=content,
+                author=who.user,
+                config=config,
+                library=library,
+                images=images or (),
+            )
+            return shown(session, made)
+
     @api.get("", response_model=DraftPage)
     def drafts(
         who: Who,
@@ -146,11 +160,7 @@ def router(
         """A new draft from the draft-file fields as JSON (its status: draft)."""
         allow(who, Scope.DRAFTS_WRITE, Capability.WRITE)
         content = content_of(fields)
-        with database.writing() as session:
-            draft = add_draft(
-                session, content=content, author=who.user, config=config, library=library
-            )
-            return shown(session, draft)
+        return added(who, content)
 
     @api.post("/with-images", status_code=201)
     def create_with_images(
@@ -172,16 +182,7 @@ def router(
             for upload in images:
                 kept_upload(upload, Path(folder))
             content, cleaned = read_media(content, Path(folder), "draft")
-        with database.writing() as session:
-            made = add_draft(
-                session,
-                content=content,
-                author=who.user,
-                config=config,
-                library=library,
-                images=cleaned,
-            )
-            return shown(session, made)
+        return added(who, content, cleaned)
 
     @api.get("/{draft_id}")
     def read(who: Who, draft_id: int) -> dict[str, Any]:

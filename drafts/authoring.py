@@ -261,6 +261,7 @@ def _insert_new(
             "channel": post.channel,
             "language": post.language,
             "occurrence": post.occurrence,
+            "part": post.part,
             "status": PostStatus.PENDING,
             **_post_columns(post, variant_ids[post.language]),
         }
@@ -268,7 +269,7 @@ def _insert_new(
     ]
     p = _post_table.c
     returned = connection.execute(
-        insert(_post_table).returning(p.id, p.channel, p.language, p.occurrence), rows
+        insert(_post_table).returning(p.id, p.channel, p.language, p.occurrence, p.part), rows
     )
     post_ids = {post_key(row): row.id for row in returned}
     add_post_images(session, {post_ids[post_key(post)]: post.images for post in posts})
@@ -293,6 +294,7 @@ def _store(
                 channel=post.channel,
                 language=post.language,
                 occurrence=post.occurrence,
+                part=post.part,
                 status=PostStatus.PENDING,
                 **columns,
             )
@@ -317,6 +319,7 @@ def _post_columns(post: RenderedPost, variant_id: int) -> dict[str, Any]:
         "text": post.text,
         "length": post.length,
         "length_limit": post.limit,
+        "parts": post.parts,
     }
 
 

@@ -28,7 +28,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from drafts.composing import ImageRows, post_key
+from drafts.composing import ImageRows, PostKey, post_key
 from drafts.models import Draft, Post, Review, User
 from drafts.post_media import stored_image_rows
 from drafts.review import APPROVED
@@ -77,6 +77,8 @@ class PostChange:
     pieces: tuple[Piece, ...]
     images: tuple[ImageChange, ...] = ()
     occurrence: int = 1  # of a repeating draft
+    part: int = 1  # of its chain; ``parts + 1``: the first comment
+    parts: int = 1
 
     @property
     def text_changed(self) -> bool:
@@ -94,14 +96,16 @@ class ChangeGroup:
     pieces: tuple[Piece, ...]
     images: tuple[ImageChange, ...] = ()
     occurrence: int = 1  # of a repeating draft
+    part: int = 1  # of its chain; ``parts + 1``: the first comment
+    parts: int = 1
 
     @property
     def text_changed(self) -> bool:
         return any(piece.change is not None for piece in self.pieces)
 
 
-# What makes two posts' changes one: their language and the change itself.
-_Same = tuple[str, Change, tuple[Piece, ...], tuple[ImageChange, ...]]
+# What makes two posts' changes one: their language, their place in the chain, the change.
+_Same = tuple[str, Change, tuple[Piece, ...], tuple[ImageChange, ...], int, int]
 
 
 class PostChanges(tuple[PostChange, ...]):
@@ -121,13 +125,13 @@ def group_changes(posts: Iterable[PostChange]) -> tuple[ChangeGroup, ...]:
     channel whose own text changed otherwise stands apart)."""
     channels: dict[_Same, list[str]] = {}
     for post in posts:
-        same = (post.language, post.change, post.pieces, post.images)
+        same = (post.language, post.change, post.pieces, post.images, post.part, post.parts)
         channels.setdefault(same, []).append(post.channel)
     languages = list(dict.fromkeys(language for language, *_ in channels))
     in_order = sorted(channels.items(), key=lambda item: languages.index(item[0][0]))
     return tuple(
-        ChangeGroup(language, tuple(names), change, pieces, images)
-        for (language, change, pieces, images), names in in_order
+        ChangeGroup(language, tuple(names), change, pieces, images, part=part, parts=parts)
+        for (language, change, pieces, images, part, parts), names in in_order
     )
 
 
@@ -185,9 +189,13 @@ def compare(
 ) -> PostChanges:
     """Each post that is new, gone or different (its text, or its ``images``: each post's, by
     channel and language) since ``seen``; the same ones are left out."""
-    before = {(item["channel"], item["language"], item.get("occurrence", 1)): item for item in seen}
-    now = {
+    before = {
+        (item["channel"], item["language"], item.get("occurrence", 1), item.get("part", 1)): item
+        for item in seen
+    }
+    now: dict[PostKey, Mapping[str, Any]] = {
         post_key(post): {
+            "parts": post.parts,
             "text": post.text,
             "media": [image.to_json() for image in images.get(post_key(post), ())],
         }
@@ -207,7 +215,19 @@ def compare(
             change, pieces = Change.REMOVED, (Piece(old_text or "", Change.REMOVED),)
         else:
             change, pieces = Change.CHANGED, word_diff(old_text or "", new_text or "")
-        found.append(PostChange(key[0], key[1], change, pieces, pictures, occurrence=key[2]))
+        parts = int((new or old or {}).get("parts", 1))
+        found.append(
+            PostChange(
+                key[0],
+                key[1],
+                change,
+                pieces,
+                pictures,
+                occurrence=key[2],
+                part=key[3],
+                parts=parts,
+            )
+        )
     return PostChanges(found)
 
 

@@ -2,6 +2,11 @@
 for its platform (or the channel's own text in that language, where the draft gives one) and
 measured by that platform's rules.
 
+A post is a chain of parts: one for a plain post; a thread's parts on the platforms that have
+threads (the parts the author wrote, or, with ``thread = "auto"``, a text too long for the
+channel split and numbered ``1/3``), joined by a blank line on the others; and the first
+comment after the last part. Each part is measured on its own.
+
 The text here is the text the platform will show; the review preview, the length check and
 (later) the request builders all start from it.
 """
@@ -24,9 +29,15 @@ from drafts.messages import Said
 from drafts.recurrence import Occurrence
 from drafts.text_rules import Measurement, TextRules, measure
 from drafts.text_rules.hidden import hidden_characters
+from drafts.text_rules.thread_split import WordTooLong, number_parts, split_thread
 
 if TYPE_CHECKING:
     from drafts.rendering import TemplateLibrary  # Jinja and Babel, for composing only
+
+THREAD_PLATFORMS = frozenset({"x", "bluesky", "mastodon", "threads"})
+"""Where a post's parts go out as a thread, each a reply to the one before."""
+PART_SEPARATOR = "\n\n"
+"""How the parts of a text join on a platform without threads."""
 
 
 @dataclass(frozen=True)
@@ -40,6 +51,12 @@ class RenderedPost:
     measurements: tuple[Measurement, ...]
     images: tuple[PostImage, ...] = ()
     occurrence: int = 1  # of a repeating draft; a draft that does not repeat has one
+    part: int = 1  # within its chain; the first comment is part ``parts + 1``
+    parts: int = 1  # of the thread (the first comment not counted)
+
+    @property
+    def is_comment(self) -> bool:
+        return self.part > self.parts
 
     @property
     def length(self) -> int:
@@ -64,8 +81,8 @@ def compose(
     planner: MediaPlanner | None = None,
 ) -> list[RenderedPost]:
     """Every post the draft yields, in the order of its occurrences, then its channels, then
-    its languages, each with the images its channel carries as its platform will get them
-    (``planner`` decides; a draft with images needs one)."""
+    its languages, then its parts, the first part with the images its channel carries as its
+    platform will get them (``planner`` decides; a draft with images needs one)."""
     if content.template:
         _check_template(content, library)
     if content.media and planner is None:
@@ -78,9 +95,7 @@ def compose(
             for variant in content.variants:
                 if not channel.takes(variant.language):
                     continue
-                post = _render(
-                    variant, channel, content.template, library, learned, occurrence, config
-                )
+                chain = _render(variant, channel, content, library, learned, occurrence, config)
                 if planner is not None:
                     key = (channel.id, variant.language)
                     if key not in images:  # every occurrence carries the same images
@@ -89,43 +104,79 @@ def compose(
                             for ref in content.media
                             if ref.carried_by(channel.id)
                         )
-                    post = replace(post, images=images[key])
-                posts.append(post)
+                    chain[0] = replace(chain[0], images=images[key])  # on the first part
+                posts += chain
     return posts
 
 
 def _render(
     variant: VariantContent,
     channel: Channel,
-    template: str | None,
+    content: DraftContent,
     library: TemplateLibrary,
     learned: Mapping[str, TextRules],
     occurrence: Occurrence,
     config: Config,
-) -> RenderedPost:
+) -> list[RenderedPost]:
+    """The chain of one post: its parts, then its first comment, if any."""
     own = variant.channel_texts.get(channel.id)
+    written: tuple[str, ...] = ()
     if own is not None:
         text = own  # the channel's own text replaces the draft's, a template's too
-    elif template is None:
+    elif content.template is None:
         assert variant.text is not None
-        text = variant.text
+        text, written = variant.text, variant.parts
     else:
         text = library.render(
-            template,
+            content.template,
             variant.language,
             variant.fields,
             platform=channel.platform,
             occurrence=occurrence.number,
             occurrence_date=occurrence.day(config.zone),
         )
-    return RenderedPost(
-        channel=channel.id,
-        platform=channel.platform,
-        language=variant.language,
-        text=text,
-        measurements=measure(channel.platform, text, text_rules(channel, learned)),
-        occurrence=occurrence.number,
-    )
+    rules = text_rules(channel, learned)
+    texts = _thread(text, written, channel, rules) if content.thread or written else (text,)
+    if variant.comment is not None:
+        texts += (variant.comment,)
+    count = len(texts) - (variant.comment is not None)
+    return [
+        RenderedPost(
+            channel=channel.id,
+            platform=channel.platform,
+            language=variant.language,
+            text=part,
+            measurements=measure(channel.platform, part, rules),
+            occurrence=occurrence.number,
+            part=number,
+            parts=count,
+        )
+        for number, part in enumerate(texts, 1)
+    ]
+
+
+def _thread(
+    text: str, written: tuple[str, ...], channel: Channel, rules: TextRules
+) -> tuple[str, ...]:
+    """The parts ``text`` goes out as on ``channel``: the parts written, where its platform has
+    threads (else they are ``text``, joined); or, for ``thread = "auto"``, the text cut into
+    numbered parts that each fit, when it does not fit whole."""
+    if channel.platform not in THREAD_PLATFORMS:
+        return (text,)
+    if written:
+        return written
+
+    def fits(candidate: str) -> bool:
+        return all(m.fits for m in measure(channel.platform, candidate, rules))
+
+    try:
+        return number_parts(split_thread(text, fits))
+    except WordTooLong as error:
+        word = error.word if len(error.word) <= 40 else f"{error.word[:39]}…"
+        raise DraftError(
+            f'text: thread = "auto" cannot split the {channel.id} post: the word '
+            f"'{word}' does not fit in one part; shorten it (it is never cut)"
+        ) from None
 
 
 def text_rules(
@@ -182,25 +233,30 @@ class PostText(Protocol):
     def text(self) -> str: ...
     @property
     def occurrence(self) -> int: ...
+    @property
+    def part(self) -> int: ...
+    @property
+    def parts(self) -> int: ...
 
 
-PostKey = tuple[str, str, int]
-"""A post within its draft: its channel, language and occurrence."""
+PostKey = tuple[str, str, int, int]
+"""A post within its draft: its channel, language, occurrence and part."""
 
 ImageRows = Mapping[PostKey, Sequence[PostImage]]
 """Each post's images, by ``post_key``."""
 
 
 def post_key(post: PostText) -> PostKey:
-    return (post.channel, post.language, post.occurrence)
+    return (post.channel, post.language, post.occurrence, post.part)
 
 
 def content_hash(posts: Sequence[PostText], images: ImageRows = MappingProxyType({})) -> str:
     """A fingerprint of exactly what reviewers see: every post's channel, language and text
     (the text sent, a channel's own text included), the bytes (SHA-256) and alt text of each
-    image it sends, and the occurrence of a repeating draft it belongs to. A post without
-    images, of a draft that does not repeat, hashes as it did before images and occurrences
-    existed, so approvals given then still hold."""
+    image it sends, the occurrence of a repeating draft it belongs to, and its place in its
+    chain (a thread's part, the first comment). A plain post without images, of a draft that
+    does not repeat, hashes as it did before images, occurrences and parts existed, so
+    approvals given then still hold."""
     rows: list[list[Any]] = []
     for post in posts:
         row: list[Any] = [post.channel, post.language, post.text]
@@ -209,6 +265,8 @@ def content_hash(posts: Sequence[PostText], images: ImageRows = MappingProxyType
             row.append([image.hash_row() for image in sent])
         if post.occurrence != 1:
             row.append(["occurrence", post.occurrence])
+        if post.part != 1 or post.parts != 1:
+            row.append(["part", post.part, post.parts])
         rows.append(row)
     encoded = json.dumps(sorted(rows), ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(encoded.encode("utf-8")).hexdigest()

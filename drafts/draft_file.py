@@ -23,6 +23,16 @@ long LinkedIn one::
     [channel_text.x-en]
     en = "..."
 
+A text may be a list of parts, a thread on the platforms that have threads (joined by a blank
+line on the others); ``thread = "auto"`` splits a text too long for a channel into numbered
+parts; ``first_comment`` (one text, or one per language) is published after the post, as a
+comment or a reply::
+
+    thread = "auto"
+    first_comment = { en = "Apply by Friday: https://example.org/jobs", ko = "..." }
+    [text]
+    en = ["First part.", "Second part."]
+
 Every problem a file has is reported at once, each with its field, in one line:
 ``hiring.toml: 2 problems: kind: 'tweetstorm' is not a kind: update, hiring, event or post;
 channels: unknown channel 'linkdin' (did you mean linkedin?)``.
@@ -84,9 +94,11 @@ class DraftFile(BaseModel):
     repeat: str | None = Field(default=None, min_length=1, max_length=500)
     expires_at: TimeValue | None = None
     fields: dict[str, Any] = {}
-    text: dict[str, str] = {}
+    text: dict[str, str | list[str]] = {}
     channel_text: dict[str, dict[str, str]] = {}
     media: list[MediaEntry] = Field(default=[], max_length=MAX_IMAGES)
+    thread: Literal["auto"] | None = None
+    first_comment: str | dict[str, str] | None = None
 
     @field_validator("languages")
     @classmethod
@@ -99,11 +111,27 @@ class DraftFile(BaseModel):
 
     @field_validator("text")
     @classmethod
-    def _text_tags(cls, value: dict[str, str]) -> dict[str, str]:
+    def _text_tags(cls, value: dict[str, str | list[str]]) -> dict[str, str | list[str]]:
         for tag, body in value.items():
             check_language_tag(tag)
-            if not body.strip():
+            if isinstance(body, list) and not body:
+                raise ValueError(said(N_("the %(language)s text lists no parts"), language=tag))
+            pieces = body if isinstance(body, list) else [body]
+            if any(not piece.strip() for piece in pieces):
                 raise ValueError(said(N_("the %(language)s text is empty"), language=tag))
+        return value
+
+    @field_validator("first_comment")
+    @classmethod
+    def _comment_tags(cls, value: str | dict[str, str] | None) -> str | dict[str, str] | None:
+        comments = value if isinstance(value, dict) else {"": value or " "}
+        if isinstance(value, dict) and not value:
+            raise ValueError(said(N_('gives no text (like en = "...")')))
+        for tag, body in comments.items():
+            if tag:
+                check_language_tag(tag)
+            if not body.strip():
+                raise ValueError(said(N_("is empty (leave it out for no comment)")))
         return value
 
 
@@ -113,9 +141,11 @@ class VariantContent:
     and the texts of the channels that have their own in this language (by channel id)."""
 
     language: str
-    text: str | None
+    text: str | None  # a text given as parts: the parts joined by a blank line
     fields: Mapping[str, Any]
     channel_texts: Mapping[str, str] = field(default_factory=dict)
+    parts: tuple[str, ...] = ()  # the text's parts, where it was given as a list of them
+    comment: str | None = None  # the first comment in this language
 
 
 @dataclass(frozen=True)
@@ -135,6 +165,7 @@ class DraftContent:
     media: tuple[MediaRef, ...] = ()
     repeat: str | None = None  # the RRULE as checked; publish_at is its first occurrence
     occurrences: tuple[Occurrence, ...] = ()  # every occurrence of a repeating draft
+    thread: bool = False  # thread = "auto": a text too long for a channel becomes a thread
 
     def series(self) -> tuple[Occurrence, ...]:
         """The occurrences the posts are composed for: the rule's, or the one of a draft that
@@ -183,11 +214,12 @@ def _check(
     def readable(*keys: str) -> bool:
         return refused.isdisjoint(keys)
 
-    if readable("text", "fields", "channel_text"):
+    if readable("text", "fields", "channel_text", "first_comment"):
         written = {
             "text": parsed.text,
             "fields": parsed.fields,
             "channel_text": parsed.channel_text,
+            "first_comment": parsed.first_comment,
         }
         _attempt(found, lambda: _check_lengths(written))
     languages = None
@@ -197,6 +229,8 @@ def _check(
         found += _channel_problems(parsed.channels, languages, config)
     if readable("channels", "channel_text") and languages is not None:
         found += _channel_text_problems(parsed, languages, config)
+    if readable("first_comment") and languages is not None:
+        found += _comment_problems(parsed.first_comment, languages)
     publish = None
     if readable("publish_at"):
         repeats = parsed.repeat is not None and readable("repeat")
@@ -239,6 +273,7 @@ def _check(
         media=media,
         repeat=check_rule(parsed.repeat) if parsed.repeat is not None else None,
         occurrences=series,
+        thread=parsed.thread == "auto",
     )
 
 
@@ -441,18 +476,38 @@ def _instant(value: datetime | str, tz: ZoneInfo, now: datetime | None, key: str
         raise DraftError(Problem(key, reason_of(error))) from None
 
 
+def _comment_problems(
+    comment: str | dict[str, str] | None, languages: tuple[str, ...]
+) -> list[Problem]:
+    """Each language of a per-language first comment that the draft is not written in."""
+    if not isinstance(comment, dict):
+        return []
+    return [
+        problem(f"first_comment.{tag}", N_("%(language)s is not in languages"), language=tag)
+        for tag in comment
+        if tag not in languages
+    ]
+
+
 def _variant(parsed: DraftFile, language: str, languages: tuple[str, ...]) -> VariantContent:
     channel_texts = {
         channel_id: _tidy(texts[language])
         for channel_id, texts in parsed.channel_text.items()
         if language in texts
     }
+    comment = parsed.first_comment
+    if isinstance(comment, dict):
+        comment = comment.get(language)
     if not parsed.template:
+        written = parsed.text[language]
+        parts = tuple(_tidy(part) for part in written) if isinstance(written, list) else ()
         return VariantContent(
             language=language,
-            text=_tidy(parsed.text[language]),
+            text="\n\n".join(parts) if parts else _tidy(str(written)),
             fields={},
             channel_texts=channel_texts,
+            parts=parts if len(parts) > 1 else (),
+            comment=_tidy(comment) if comment is not None else None,
         )
     return VariantContent(
         language=language,
@@ -462,6 +517,7 @@ def _variant(parsed: DraftFile, language: str, languages: tuple[str, ...]) -> Va
             for name, value in parsed.fields.items()
         },
         channel_texts=channel_texts,
+        comment=_tidy(comment) if comment is not None else None,
     )
 
 

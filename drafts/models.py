@@ -116,11 +116,13 @@ class Variant(SQLModel, table=True):
 
 class Post(SQLModel, table=True):
     """One publication: one variant rendered for one channel (for one occurrence of a
-    recurring draft; a draft that does not repeat has only occurrence 1)."""
+    recurring draft; a draft that does not repeat has only occurrence 1), as one part of its
+    chain: ``part`` 1 of ``parts`` for a plain post; the parts of a thread, each a reply to the
+    one before; and a first comment, the part after the last (``part == parts + 1``)."""
 
     __table_args__ = (
         # An index, not a constraint: SQLite changes an index without copying the table.
-        Index("ux_post_key", "draft_id", "channel", "language", "occurrence", unique=True),
+        Index("ux_post_key", "draft_id", "channel", "language", "occurrence", "part", unique=True),
         # The queue a page at a time, in due order (drafts.queueing.upcoming_posts), and the
         # posts of one status by due time; for one channel, the second.
         Index("ix_post_queue", "status", "due_at", "id"),
@@ -140,6 +142,8 @@ class Post(SQLModel, table=True):
     platform: str = Field(sa_type=String(16), nullable=False)
     language: str = Field(sa_type=String(35), nullable=False)
     occurrence: int = Field(default=1, nullable=False, sa_column_kwargs={"server_default": "1"})
+    part: int = Field(default=1, nullable=False, sa_column_kwargs={"server_default": "1"})
+    parts: int = Field(default=1, nullable=False, sa_column_kwargs={"server_default": "1"})
     text: str = Field(sa_type=Text, nullable=False)
     length: int = Field(nullable=False)
     length_limit: int | None = None
@@ -158,6 +162,11 @@ class Post(SQLModel, table=True):
     idempotency_key: str | None = Field(default=None, sa_type=String(64))
     publish_state: dict[str, Any] = Field(default_factory=dict, sa_type=JSON, nullable=False)
     reason: str | None = Field(default=None, sa_type=Text)
+
+    @property
+    def is_comment(self) -> bool:
+        """Whether this part is the first comment, published after the thread's last part."""
+        return self.part > self.parts
 
 
 class Attempt(SQLModel, table=True):

@@ -306,7 +306,7 @@ def approved_as_they_stand(
     post_keys: dict[int, tuple[int, PostKey]] = {}
     for row in connection.execute(
         core_select(Post.id, Post.draft_id, Post.channel, Post.language)  # type: ignore[call-overload]
-        .add_columns(Post.text, Post.occurrence)
+        .add_columns(Post.text, Post.occurrence, Post.part, Post.parts)
         .where(col(Post.draft_id).in_(draft_ids))
     ):
         posts.setdefault(row.draft_id, []).append(row)

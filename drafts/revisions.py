@@ -72,6 +72,8 @@ def seen_texts(
         }
         if post.occurrence != 1:
             entry["occurrence"] = post.occurrence
+        if post.part != 1 or post.parts != 1:
+            entry["part"], entry["parts"] = post.part, post.parts
         sent = images.get(post_key(post))
         if sent:
             entry["media"] = [image.to_json() for image in sent]

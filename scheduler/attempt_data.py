@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from drafts.media import PostImage
+from scheduler.platforms.base import ReplyTo
 from scheduler.retry import Decision
 
 # Publish-state keys the claim keeps for every platform. When the first attempt was claimed:
@@ -39,6 +40,16 @@ class Claim:
     first_attempt_at: datetime | None
     last_sent_at: datetime | None = None
     images: tuple[PostImage, ...] = ()  # what the post sends, as approved
+    part: int = 1  # of its chain (``parts + 1``: the first comment)
+    parts: int = 1
+    reply_to: ReplyTo | None = None  # the published parts it follows (None for the first)
+
+    @property
+    def part_label(self) -> str:
+        """Which part of its chain this is, as logs and reasons say it; '' for a plain post."""
+        if self.part > self.parts:
+            return "first comment"
+        return f"part {self.part}/{self.parts}" if self.parts > 1 else ""
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,10 @@ sent: it is taken over with ``reconcile`` set, so the platform is asked before a
 resent, and the attempt it had in flight says who it was taken from and why. A due post that may no longer be sent (its
 draft expired, or is no longer approved as it stands) is settled here instead of claimed.
 
+A part of a chain is claimed once the part before it is published (``scheduler.due.chain_ready``),
+with the published parts it follows (``ReplyTo``: the part before and the first); a part settled
+here settles the parts after it the same way, since they can no longer follow it.
+
 While it holds a post, the worker saves the ids an adapter chose (its heartbeat renews the
 lease: ``scheduler.heartbeat``).
 
@@ -38,9 +42,10 @@ from drafts.models import Attempt, ChannelState, Draft, Post, PostMedia
 from drafts.post_media import images_by_post
 from drafts.review import approved_as_they_stand
 from scheduler.attempt_data import FIRST_ATTEMPT_AT, LAST_SENT_AT, Claim
-from scheduler.due import CLAIMABLE
+from scheduler.due import CLAIMABLE, chain_ready
 from scheduler.failure_events import record_post_end
 from scheduler.heartbeat import takeover_reasons
+from scheduler.platforms.base import PublishedPart, ReplyTo
 from scheduler.retry import AttemptOutcome
 
 post_table = Post.__table__  # type: ignore[attr-defined]
@@ -69,6 +74,9 @@ class _Candidate:
     draft_status: str
     last_number: int | None  # of its attempts so far (None: none yet)
     has_images: bool
+    occurrence: int
+    part: int
+    parts: int
 
 
 def claim_due(
@@ -135,7 +143,7 @@ def _candidates(
     )  # a channel inside a rate-limit window: nothing is claimed for it
     last_number = core_select(func.max(a.number)).where(a.post_id == p.id).scalar_subquery()
     has_images = core_select(post_media_table.c.post_id).where(post_media_table.c.post_id == p.id)
-    due = and_(col(Post.status).in_(CLAIMABLE), col(Post.attempt_at) <= now)
+    due = and_(col(Post.status).in_(CLAIMABLE), col(Post.attempt_at) <= now, chain_ready())
     # A silent holder is read from the post's own lease (renewed with each heartbeat), never
     # from the heartbeat table: PostgreSQL re-checks a row locked meanwhile as it is now but
     # other tables as they were, and would take a post from a daemon that had just reported in.
@@ -162,6 +170,9 @@ def _candidates(
             d.status,
             last_number,
             has_images.exists(),
+            p.occurrence,
+            p.part,
+            p.parts,
         )
         .join(draft_table, d.id == p.draft_id)
         .where(or_(due, abandoned), col(Post.channel).in_(channels), p.channel.not_in(blocked))
@@ -214,6 +225,7 @@ def _close_abandoned_attempt(
 def _settle(
     session: Session, candidate: _Candidate, status: PostStatus, reason: str, now: datetime
 ) -> None:
+    _settle_later_parts(session, candidate, status, now)
     session.connection().execute(
         update(post_table)
         .where(post_table.c.id == candidate.post_id)
@@ -245,6 +257,69 @@ def _settle(
     finish_drafts(session, {candidate.draft_id}, actor=DAEMON, now=now)
 
 
+def _settle_later_parts(
+    session: Session, candidate: _Candidate, status: PostStatus, now: datetime
+) -> None:
+    """The parts after a part that will not be sent: none can follow it, so each ends as it
+    did, saying why (its turn never comes, so no claim would settle it)."""
+    p = post_table.c
+    later = session.connection().execute(
+        update(post_table)
+        .where(
+            p.draft_id == candidate.draft_id,
+            p.channel == candidate.channel,
+            p.language == candidate.language,
+            p.occurrence == candidate.occurrence,
+            p.part > candidate.part,
+            p.status.in_(CLAIMABLE),
+        )
+        .values(
+            status=status,
+            reason=f"not sent: part {candidate.part} of its chain was not sent",
+            attempt_at=None,
+            updated_at=now,
+        )
+        .returning(p.id)
+    )
+    entries = [
+        Entry(candidate.draft_id, post_id, f"post.{status}", "the part before it was not sent")
+        for (post_id,) in later
+    ]
+    if entries:
+        record_batch(session, entries, actor=DAEMON, at=now)
+
+
+def _reply_targets(session: Session, chosen: list[_Candidate]) -> dict[int, ReplyTo]:
+    """For each chosen part after the first, the published parts it follows: one statement
+    for all, reading the published parts of their drafts."""
+    later = [c for c in chosen if c.part > 1]
+    if not later:
+        return {}
+    p = post_table.c
+    rows = session.connection().execute(
+        core_select(
+            p.draft_id, p.channel, p.language, p.occurrence, p.part, p.remote_id, p.publish_state
+        ).where(
+            p.draft_id.in_({c.draft_id for c in later}),
+            p.status == PostStatus.PUBLISHED,
+            p.remote_id.is_not(None),
+        )
+    )
+    published = {
+        (row.draft_id, row.channel, row.language, row.occurrence, row.part): PublishedPart(
+            row.remote_id, {k: str(v) for k, v in (row.publish_state or {}).items()}
+        )
+        for row in rows
+    }
+    targets = {}
+    for c in later:
+        chain = (c.draft_id, c.channel, c.language, c.occurrence)
+        parent, root = published.get((*chain, c.part - 1)), published.get((*chain, 1))
+        if parent is not None and root is not None:
+            targets[c.post_id] = ReplyTo(parent, root, comment=c.part > c.parts)
+    return targets
+
+
 def _take(
     session: Session, chosen: list[_Candidate], worker: str, now: datetime, lease: timedelta
 ) -> list[Claim]:
@@ -252,8 +327,16 @@ def _take(
         return []
     connection = session.connection()
     images = images_by_post(session, [c.post_id for c in chosen if c.has_images])
+    replies = _reply_targets(session, chosen)
     claims = [
-        _claim(c, (c.last_number or 0) + 1, now, tuple(images.get(c.post_id, ()))) for c in chosen
+        _claim(
+            c,
+            (c.last_number or 0) + 1,
+            now,
+            tuple(images.get(c.post_id, ())),
+            replies.get(c.post_id),
+        )
+        for c in chosen
     ]
     connection.execute(
         insert(attempt_table),
@@ -287,7 +370,11 @@ def _take(
 
 
 def _claim(
-    candidate: _Candidate, number: int, now: datetime, images: tuple[PostImage, ...] = ()
+    candidate: _Candidate,
+    number: int,
+    now: datetime,
+    images: tuple[PostImage, ...] = (),
+    reply_to: ReplyTo | None = None,
 ) -> Claim:
     state = {key: str(value) for key, value in candidate.publish_state.items()}
     state.setdefault(FIRST_ATTEMPT_AT, now.isoformat())
@@ -310,6 +397,9 @@ def _claim(
         first_attempt_at=datetime.fromisoformat(state[FIRST_ATTEMPT_AT]),
         last_sent_at=datetime.fromisoformat(last_sent) if last_sent else None,
         images=images,
+        part=candidate.part,
+        parts=candidate.parts,
+        reply_to=reply_to,
     )
 
 

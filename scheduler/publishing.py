@@ -101,6 +101,12 @@ async def _run(
             f"written for {claim.platform}: nothing was sent"
         )
         return Attempted(Failed(reason)), UnknownHandling.ASK_A_PERSON, claim.reconcile
+    if claim.part > 1 and claim.reply_to is None:  # marked published by hand, without its id
+        reason = (
+            f"{claim.part_label}: the part before it has no remote id (was it marked published "
+            "without one?), so this part cannot reply to it: nothing was sent"
+        )
+        return Attempted(Failed(reason)), UnknownHandling.ASK_A_PERSON, claim.reconcile
     if len(images) != len(claim.images):  # never send a post without the images approved
         reason = "the post's images were not ready to upload: nothing was sent"
         return Attempted(RetryLater(reason)), adapter.unknown_handling, claim.reconcile
@@ -117,6 +123,7 @@ async def _run(
         first_attempt_at=claim.first_attempt_at,
         last_sent_at=claim.last_sent_at,
         images=images,
+        reply_to=claim.reply_to,
     )
     if claim.reconcile:
         known = await adapter.reconcile(client, job, channel, credentials, now)

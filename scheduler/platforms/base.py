@@ -133,8 +133,29 @@ class JobImage:
 
 
 @dataclass(frozen=True)
+class PublishedPart:
+    """A published part of a chain, as a later part refers to it: its remote id, and the ids
+    its adapter kept (Bluesky's record ``uri`` and ``cid``)."""
+
+    remote_id: str
+    state: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ReplyTo:
+    """Where a part after the first goes: a reply to ``parent`` (the part before it) in the
+    chain begun by ``root`` (the first part). ``comment`` says the part is the first comment,
+    which LinkedIn and Facebook publish as a comment on the root, the others as a reply."""
+
+    parent: PublishedPart
+    root: PublishedPart
+    comment: bool = False
+
+
+@dataclass(frozen=True)
 class PostJob:
-    """What an adapter needs to publish one post (no database, no secrets)."""
+    """What an adapter needs to publish one post (no database, no secrets): one part of its
+    chain, with the part it replies to (None for the first part)."""
 
     post_id: int
     text: str
@@ -144,6 +165,7 @@ class PostJob:
     first_attempt_at: datetime | None = None
     last_sent_at: datetime | None = None  # the last create request: a check looks from then
     images: tuple[JobImage, ...] = ()
+    reply_to: ReplyTo | None = None
 
 
 @dataclass(frozen=True)

@@ -112,9 +112,9 @@ def test_a_post_whose_images_changed_is_a_change_even_with_the_same_text() -> No
         }
     ]
     now = [post("x-en", "en", "Same.")]
-    (change,) = compare(seen, now, {("x-en", "en", 1): [sent("b", "Old")]})
+    (change,) = compare(seen, now, {("x-en", "en", 1, 1): [sent("b", "Old")]})
     assert change.change == Change.CHANGED and not change.text_changed
     assert [image.change for image in change.images] == [Change.REPLACED]
-    assert compare(seen, now, {("x-en", "en", 1): [sent("a", "Old")]}) == ()
+    assert compare(seen, now, {("x-en", "en", 1, 1): [sent("a", "Old")]}) == ()
     # A review kept before images existed has no "media": the post had none.
     assert compare([{"channel": "x-en", "language": "en", "text": "Same."}], now) == ()

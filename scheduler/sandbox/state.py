@@ -144,10 +144,17 @@ class ReceivedPost:
     received_at: datetime
     #: Platform specifics: language, visibility, facets, signature, truncation, ...
     details: JSON = field(default_factory=dict)
+    #: The remote id of the post this one replies to (a thread's next part, a reply) or
+    #: comments on (a LinkedIn or Facebook comment); None for a post of its own.
+    reply_to: str | None = None
+    #: True for a comment under a post (LinkedIn, Facebook), not a post in the feed.
+    comment: bool = False
 
     def to_json(self) -> JSON:
         """The post as ``GET /_sandbox/posts`` shows it."""
         return {
+            "reply_to": self.reply_to,
+            "comment": self.comment,
             "seq": self.seq,
             "platform": self.platform,
             "channel": self.channel,
@@ -317,6 +324,25 @@ class SandboxState:
         with self.lock:
             return [p for p in self._posts if platform is None or p.platform == platform]
 
+    def post_by_id(self, platform: str, remote_id: str) -> ReceivedPost | None:
+        """The post ``platform`` accepted with ``remote_id``, if any (what a reply refers to)."""
+        with self.lock:
+            found = [p for p in self._posts if p.platform == platform and p.remote_id == remote_id]
+            return found[0] if found else None
+
+    def chain(self, platform: str, root_id: str) -> list[ReceivedPost]:
+        """The posts of the chain begun by ``root_id``: the root, then each reply to the one
+        before, in order (a comment on the root follows a post without threads)."""
+        with self.lock:
+            posts = [p for p in self._posts if p.platform == platform]
+        found = [p for p in posts if p.remote_id == root_id]
+        while found:
+            replies = [p for p in posts if p.reply_to == found[-1].remote_id]
+            if not replies:
+                break
+            found.append(replies[0])
+        return found
+
     def post_at(self, permalink: str) -> ReceivedPost | None:
         """The post whose page lives at ``permalink`` (a path), if any."""
         with self.lock:
@@ -335,9 +361,12 @@ class SandboxState:
         headers: dict[str, str],
         auth: str | None,
         details: JSON | None = None,
+        reply_to: str | None = None,
+        comment: bool = False,
     ) -> ReceivedPost:
         """Store a post the platform accepted, seen at ``url`` (see ``ReceivedPost.remote_url``),
-        and return it; ``base_url`` is the sandbox origin the request came to."""
+        and return it; ``base_url`` is the sandbox origin the request came to; ``reply_to`` the
+        remote id of the post it replies to or (``comment``) comments on."""
         permalink = page_path(url, base_url)
         with self.lock:
             post = ReceivedPost(
@@ -353,6 +382,8 @@ class SandboxState:
                 auth=auth,
                 received_at=self.now(),
                 details=details or {},
+                reply_to=reply_to,
+                comment=comment,
             )
             self._posts.append(post)
             self._by_permalink[permalink] = post

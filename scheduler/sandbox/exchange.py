@@ -183,9 +183,12 @@ class Call:
         body: JSON,
         details: JSON | None = None,
         auth: str | None = None,
+        reply_to: str | None = None,
+        comment: bool = False,
     ) -> ReceivedPost:
         """Store the post this request created, seen at ``url`` (its public URL, or one on the
-        sandbox); after-accept faults then apply to it."""
+        sandbox), replying to (or, ``comment``, commenting on) the post ``reply_to`` names;
+        after-accept faults then apply to it."""
         post = self.state.record_post(
             platform=self.dialect.platform,
             channel=channel,
@@ -197,6 +200,8 @@ class Call:
             headers=self.recorded_headers(),
             auth=auth if auth is not None else self.auth_fingerprint(),
             details=details,
+            reply_to=reply_to,
+            comment=comment,
         )
         self.accepted = post
         return post

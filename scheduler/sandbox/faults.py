@@ -1,7 +1,8 @@
 """Fault injection: make the sandbox slow, failing, rate-limited or unreliable on demand.
 
 A fault names a platform (or ``None`` for every platform) and optionally a substring of the
-request path; it applies to the next ``times`` matching requests (``None``: until cleared).
+request path; it applies to the next ``times`` matching requests (``None``: until cleared),
+after letting the first ``after`` of them through (the third part of a thread: ``after=2``).
 Kinds:
 
 - ``latency``: wait ``ms`` milliseconds before answering.
@@ -67,6 +68,9 @@ class Fault:
     seconds: float = 0.0
     #: X only: ``"day"`` makes a rate limit the 24-hour posting cap instead of the 15-minute window.
     scope: Literal["window", "day"] = "window"
+    #: How many matching requests to let through, answered normally, before the fault begins
+    #: (``after=1``: the second post of a thread is the first one hit).
+    after: int = 0
     id: int = 0
     #: How many requests this fault has answered so far.
     hits: int = 0
@@ -93,6 +97,7 @@ class Fault:
             "reset_at": self.reset_at.isoformat() if self.reset_at else None,
             "seconds": self.seconds,
             "scope": self.scope,
+            "after": self.after,
             "hits": self.hits,
         }
 
@@ -101,7 +106,7 @@ def fault_from_json(data: Mapping[str, Any], *, now: datetime) -> Fault:
     """Build a fault from the JSON accepted by ``POST /_sandbox/faults``; raises FaultError."""
     known = {
         "kind", "platform", "path", "times", "ms", "status", "headers",
-        "reset_at", "reset_in", "seconds", "scope",
+        "reset_at", "reset_in", "seconds", "scope", "after",
     }  # fmt: skip
     unknown = sorted(set(data) - known)
     if unknown:
@@ -128,6 +133,9 @@ def fault_from_json(data: Mapping[str, Any], *, now: datetime) -> Fault:
     scope = data.get("scope", "window")
     if scope not in ("window", "day"):
         raise FaultError("scope must be 'window' or 'day'")
+    after = data.get("after", 0)
+    if not isinstance(after, int) or isinstance(after, bool) or after < 0:
+        raise FaultError("after must be a whole number of requests, 0 or more")
     fault = Fault(
         kind=kind,
         platform=_optional_str(data, "platform"),
@@ -139,6 +147,7 @@ def fault_from_json(data: Mapping[str, Any], *, now: datetime) -> Fault:
         reset_at=reset_at,
         seconds=_number(data, "seconds") if "seconds" in data else 0.0,
         scope=scope,
+        after=after,
     )
     check_fault(fault)
     return fault
@@ -191,6 +200,7 @@ class FaultBook:
         reset_at: datetime | None = None,
         seconds: float = 0.0,
         scope: Literal["window", "day"] = "window",
+        after: int = 0,
     ) -> Fault:
         """Register a fault and return it.
 
@@ -213,6 +223,7 @@ class FaultBook:
                 reset_at=reset_at,
                 seconds=seconds,
                 scope=scope,
+                after=after,
             )
         check_fault(fault)
         if fault.kind == "rate_limit":
@@ -231,6 +242,9 @@ class FaultBook:
         with self._lock:
             for fault in self._faults:
                 if fault.kind in kinds and fault.matches(platform, path):
+                    if fault.after > 0:  # still letting requests through
+                        fault.after -= 1
+                        continue
                     fault.hits += 1
                     if fault.times is not None:
                         fault.times -= 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import secrets
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 
 import pytest
@@ -152,14 +152,17 @@ def queue_drafts(
     library: TemplateLibrary,
     *,
     channels: Sequence[str],
-    texts: dict[str, str],
+    texts: Mapping[str, str | list[str]],
+    extra: str = "",
 ) -> int:
-    """One approved free-text draft with ``texts`` per language, already due; its id."""
+    """One approved free-text draft with ``texts`` per language (a text, or a thread's parts)
+    and the draft-file lines ``extra`` (``first_comment = ...``), already due; its id."""
     now = utcnow()
     before = now - timedelta(seconds=5)
-    body = "".join(f"{language} = {_toml_string(text)}\n" for language, text in texts.items())
+    body = "".join(f"{language} = {_toml_value(text)}\n" for language, text in texts.items())
     source = (
-        f'kind = "post"\ntitle = "Everywhere"\nchannels = {_toml_list(channels)}\n[text]\n{body}'
+        f'kind = "post"\ntitle = "Everywhere"\nchannels = {_toml_list(channels)}\n{extra}\n'
+        f"[text]\n{body}"
     )
     content = read_draft_file(source, "draft.toml", config, before)
     with database.writing() as session:
@@ -184,9 +187,10 @@ def queue_drafts(
         return draft.id
 
 
-def _toml_string(text: str) -> str:
-    return json.dumps(text, ensure_ascii=False)  # a JSON string is a valid TOML basic string
+def _toml_value(text: str | list[str]) -> str:
+    # A JSON string (or list of strings) is a valid TOML basic string (or array)
+    return json.dumps(text, ensure_ascii=False)
 
 
 def _toml_list(items: Sequence[str]) -> str:
-    return "[" + ", ".join(_toml_string(item) for item in items) + "]"
+    return _toml_value(list(items))

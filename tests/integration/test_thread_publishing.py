@@ -1,0 +1,137 @@
+"""A thread and its first comment published by the daemon on the sandbox, part by part (issue 11
+point 3): each part only once the part before it is out, each exactly once through a failure on
+the way, and a chain stopped where a part needs a person. On SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+from sqlmodel import col, select
+
+from drafts.authoring import get_draft
+from drafts.config import Config
+from drafts.lifecycle import DraftStatus, PostStatus
+from drafts.models import Attempt, Post
+from drafts.rendering import TemplateLibrary
+from drafts.storage import Database
+from drafts.times import utcnow
+from scheduler.due import next_wake, pending_work
+from scheduler.sandbox.server import RunningSandbox, running_sandbox
+from tests.integration.publishing import drain, queue_drafts, sandbox_config
+
+PARTS = [
+    "The harbour walk opens on Saturday morning.",
+    "Bring the family: the new boardwalk runs two kilometres along the water.",
+    "Food stalls and a brass band will be there from noon.",
+]
+COMMENT = "Map and timetable: https://example.org/harbour-walk"
+STATUSES = "/api/v1/statuses"
+
+
+@pytest.fixture
+def sandbox() -> Iterator[RunningSandbox]:
+    with running_sandbox() as running:
+        yield running
+
+
+@pytest.fixture
+def config(sandbox: RunningSandbox, monkeypatch: pytest.MonkeyPatch) -> Config:
+    return sandbox_config(sandbox.base_url, monkeypatch)
+
+
+def thread(database: Database, config: Config, library: TemplateLibrary) -> int:
+    """An approved, due draft: three parts and a first comment, on Mastodon."""
+    return queue_drafts(
+        database,
+        config,
+        library,
+        channels=["mastodon"],
+        texts={"en": PARTS},
+        extra=f'first_comment = "{COMMENT}"',
+    )
+
+
+def chain_rows(database: Database, draft_id: int) -> list[Post]:
+    with database.reading() as session:
+        query = select(Post).where(Post.draft_id == draft_id).order_by(col(Post.part))
+        return list(session.exec(query))
+
+
+def attempts_of(database: Database, post_id: int) -> list[Attempt]:
+    with database.reading() as session:
+        query = select(Attempt).where(Attempt.post_id == post_id).order_by(col(Attempt.number))
+        return list(session.exec(query))
+
+
+def test_each_part_goes_out_once_after_the_part_before_it(
+    database: Database, library: TemplateLibrary, sandbox: RunningSandbox, config: Config
+) -> None:
+    draft_id = thread(database, config, library)
+    summary = drain(database, config)
+    rows = chain_rows(database, draft_id)
+    assert [(row.part, row.parts, row.status) for row in rows] == [
+        (1, 3, PostStatus.PUBLISHED),
+        (2, 3, PostStatus.PUBLISHED),
+        (3, 3, PostStatus.PUBLISHED),
+        (4, 3, PostStatus.PUBLISHED),
+    ]
+    assert summary.outcomes == {"published": 4}
+    assert [post.text for post in sandbox.state.posts("mastodon")] == [*PARTS, COMMENT]
+    # Sent in order: no part began before the part before it was published.
+    tries = [attempts_of(database, row.id or 0) for row in rows]
+    assert all(len(each) == 1 for each in tries)
+    for before, after in zip(tries, tries[1:], strict=False):
+        assert before[0].finished_at is not None
+        assert after[0].started_at >= before[0].finished_at
+    with database.reading() as session:
+        assert get_draft(session, draft_id).status == DraftStatus.DONE
+
+
+def test_a_503_on_the_second_part_ends_with_every_part_once(
+    database: Database, library: TemplateLibrary, sandbox: RunningSandbox, config: Config
+) -> None:
+    draft_id = thread(database, config, library)
+    sandbox.state.faults.add("status", "mastodon", path=STATUSES, status=503, after=1)
+    drain(database, config, retry_base_delay=timedelta(milliseconds=50))
+    rows = chain_rows(database, draft_id)
+    assert {row.status for row in rows} == {PostStatus.PUBLISHED}
+    assert [post.text for post in sandbox.state.posts("mastodon")] == [*PARTS, COMMENT]
+    second = attempts_of(database, rows[1].id or 0)
+    assert [(a.outcome, a.http_status) for a in second] == [("retry", 503), ("published", 200)]
+    assert [len(attempts_of(database, row.id or 0)) for row in rows] == [1, 2, 1, 1]
+
+
+def test_a_part_that_needs_a_person_stops_the_chain_there(
+    database: Database, library: TemplateLibrary, sandbox: RunningSandbox, config: Config
+) -> None:
+    draft_id = thread(database, config, library)
+    sandbox.state.faults.add("status", "mastodon", path=STATUSES, status=422, after=1)
+    drain(database, config)  # ends: the parts after the failed one wait, nothing is due
+    rows = chain_rows(database, draft_id)
+    assert rows[0].status == PostStatus.PUBLISHED
+    assert rows[1].status in (PostStatus.FAILED, PostStatus.NEEDS_ATTENTION)
+    assert [row.status for row in rows[2:]] == [PostStatus.SCHEDULED, PostStatus.SCHEDULED]
+    assert [post.text for post in sandbox.state.posts("mastodon")] == PARTS[:1]
+    with database.reading() as session:  # the waiting parts neither keep a drain going nor wake it
+        assert not pending_work(session, now=utcnow())
+        assert next_wake(session, now=utcnow()) is None
+        assert get_draft(session, draft_id).status == DraftStatus.SCHEDULED
+
+
+def test_a_chain_past_its_expiry_settles_every_part_left(
+    database: Database, library: TemplateLibrary, sandbox: RunningSandbox, config: Config
+) -> None:
+    draft_id = thread(database, config, library)
+    with database.writing() as session:  # it expired while waiting for its turn
+        draft = get_draft(session, draft_id)
+        draft.expires_at = utcnow() - timedelta(seconds=1)
+        session.add(draft)
+    drain(database, config)
+    rows = chain_rows(database, draft_id)
+    assert {row.status for row in rows} == {PostStatus.EXPIRED}
+    assert sandbox.state.posts("mastodon") == []
+    assert "part 1 of its chain was not sent" in (rows[2].reason or "")
+    with database.reading() as session:
+        assert get_draft(session, draft_id).status == DraftStatus.DONE

@@ -4,6 +4,7 @@ the way, and a chain stopped where a part needs a person. On SQLite and PostgreS
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -82,7 +83,7 @@ def test_each_part_goes_out_once_after_the_part_before_it(
     # Sent in order: no part began before the part before it was published.
     tries = [attempts_of(database, row.id or 0) for row in rows]
     assert all(len(each) == 1 for each in tries)
-    for before, after in zip(tries, tries[1:], strict=False):
+    for before, after in itertools.pairwise(tries):
         assert before[0].finished_at is not None
         assert after[0].started_at >= before[0].finished_at
     with database.reading() as session:

@@ -94,6 +94,8 @@ class AttentionEntry:
     reason: str | None
     since: datetime
     due_at: datetime | None
+    part: int = 1  # of its chain (``Post.part``); ``parts + 1``: the first comment
+    parts: int = 1
 
 
 @dataclass(frozen=True)
@@ -129,6 +131,8 @@ def attention_list(session: Session, *, limit: int, after: str | None = None) ->
             reason=row.reason,
             since=row.updated_at,
             due_at=row.due_at,
+            part=row.part,
+            parts=row.parts,
         )
         for row in rows
     )
@@ -149,6 +153,8 @@ def _attention_query(
             col(Post.reason),
             col(Post.updated_at),
             col(Post.due_at),
+            col(Post.part),
+            col(Post.parts),
         )
         .join(Draft, col(Draft.id) == col(Post.draft_id))
         .where(col(Post.status).in_(statuses))

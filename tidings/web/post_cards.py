@@ -172,6 +172,18 @@ class PostCard:
     occurrence: int = 1  # of a repeating draft's ``series`` occurrences (0: it does not repeat)
     series: int = 0
     occurrence_at: datetime | None = None  # when its occurrence is planned, once approved
+    part: int = 1  # of its chain (``drafts.models.Post.part``); ``parts + 1``: the first comment
+    parts: int = 1
+
+    @property
+    def is_comment(self) -> bool:
+        """Whether the card is its chain's first comment, sent after the last part."""
+        return self.part > self.parts
+
+    @property
+    def part_label(self) -> str | None:
+        """``2/4``: the part of a thread; None for a plain post and for a first comment."""
+        return f"{self.part}/{self.parts}" if self.parts > 1 and not self.is_comment else None
 
     @property
     def occurrence_label(self) -> str | None:
@@ -254,6 +266,8 @@ def post_card(
         occurrence=post.occurrence,
         series=len(series),
         occurrence_at=next((o.at for o in series if o.number == post.occurrence), None),
+        part=post.part,
+        parts=post.parts,
     )
 
 
@@ -310,6 +324,8 @@ def _orphan(
         channel_zone=config.zone,
         remote_url=post.remote_url,
         images=card_images(images),
+        part=post.part,
+        parts=post.parts,
     )
 
 

@@ -21,6 +21,7 @@ from drafts.errors import NotFoundError, ReviewError
 from drafts.lifecycle import DraftStatus, PostStatus
 from drafts.messages import N_, NO_POST, problem, said
 from drafts.models import Draft, Post, User, could_be_id
+from drafts.notification_events import Event, record_event
 from drafts.storage import signal_queue_change
 from drafts.users import Capability, require
 
@@ -49,6 +50,16 @@ def mark_published(session: Session, *, post_id: int, url: str, actor: User, now
         draft_id=post.draft_id,
         post_id=post_id,
         detail=url,
+    )
+    # Hooks hear of it as of a post the daemon published (the same key: published once).
+    record_event(
+        session,
+        Event.POST_PUBLISHED,
+        f"post:{post_id}:published",
+        draft_id=post.draft_id,
+        post_id=post_id,
+        channel_id=post.channel,
+        facts={"channel": post.channel, "url": url, "remote_id": post.remote_id, "by": actor.name},
     )
     return post
 

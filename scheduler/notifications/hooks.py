@@ -152,7 +152,8 @@ def post_to_hook(call: HookCall, *, timeout: float) -> None:
 
 
 def _data(session: Session, event: NotificationEvent) -> dict[str, Any]:
-    """What the event is about: the ids, the channel, the post's URL, and its recorded facts."""
+    """What the event is about: the ids, the channel, the post's URL and its place in its
+    chain (``part`` of ``parts``; ``comment``: the first comment), and its recorded facts."""
     post = session.get(Post, event.post_id) if event.post_id is not None else None
     draft_id = event.draft_id if event.draft_id is not None else (post.draft_id if post else None)
     draft = session.get(Draft, draft_id) if draft_id is not None else None
@@ -161,6 +162,7 @@ def _data(session: Session, event: NotificationEvent) -> dict[str, Any]:
         data["title"] = draft.title
     if post is not None:
         data |= {"post_id": post.id, "channel": post.channel, "language": post.language}
+        data |= {"part": post.part, "parts": post.parts, "comment": post.is_comment}
         data["url"] = event.facts.get("url") or post.remote_url
     elif event.channel_id is not None:
         data["channel"] = event.channel_id

@@ -23,6 +23,7 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import col, select
 
+from drafts.attention import mark_published
 from drafts.config import Config, HookSettings, parse_config
 from drafts.errors import ConfigError
 from drafts.lifecycle import PostStatus
@@ -30,6 +31,8 @@ from drafts.models import NotificationDelivery
 from drafts.notification_events import Event, record_event
 from drafts.rendering import TemplateLibrary
 from drafts.storage import Database
+from drafts.times import utcnow
+from drafts.users import Role, add_user
 from scheduler.notifications.deliveries import recent_deliveries
 from scheduler.notifications.outbox import DeliveryPolicy
 from scheduler.sandbox import RunningSandbox
@@ -328,3 +331,31 @@ def test_channels_check_says_a_hook_secret_that_is_not_set(
         f"problem: hooks[0].secret_env: {SECRET_ENV} is not set (the secret that signs the "
         "hook's events)"
     ]
+
+
+def test_a_post_marked_published_by_hand_is_told_to_the_hook_once(
+    database: Database,
+    library: TemplateLibrary,
+    sandbox: RunningSandbox,
+    monkeypatch: pytest.MonkeyPatch,
+    receiver: Receiver,
+    secret: str,
+) -> None:
+    config = hooked(sandbox_config(sandbox.base_url, monkeypatch), receiver.url, ["post.published"])
+    (post_id,) = queue_posts(database, config, library, channels=["mastodon"])
+    sandbox.state.faults.add("status", "mastodon", status=422)  # refused: a person settles it
+    drain(database, config)
+    assert receiver.types() == []
+    url = f"{sandbox.base_url}/@demo/1234"
+    with database.writing() as session:
+        admin = add_user(session, name="ops", role=Role.ADMIN, password_hash=None, actor=None)
+        mark_published(session, post_id=post_id, url=url, actor=admin, now=utcnow())
+
+    drain(database, config)
+    drain(database, config)
+
+    (published,) = receiver.received
+    data = published.event["data"]
+    assert published.event["type"] == "post.published" and verified(published, secret)
+    assert (data["post_id"], data["url"], data["by"]) == (post_id, url, "ops")
+    assert (data["part"], data["parts"], data["comment"]) == (1, 1, False)

@@ -10,6 +10,11 @@ likely posted, and the recent posts are read again to find it; if they still can
 post it is, a person decides rather than the post being called published without an id. A
 duplicate on a post's very first attempt is a genuine duplicate and fails.
 
+A part of a thread after the first (and the first comment) is a reply to the part before it:
+``reply: {in_reply_to_tweet_id}`` (§10.2). Only the first part has images. X answers a reply to a
+post it cannot see with a 403; right after that post was made this can be X's own delay
+(plhery/node-twitter-api-v2#366), so the part is tried again later, up to the retry limit.
+
 Two marks in the post's publish state tell these cases apart: ``x_sent_at``, saved before
 every create request and emptied once X's answer shows nothing was created (so a worker that
 stops mid-request leaves it set), and ``x_unknown_since``, the first attempt whose outcome was
@@ -43,7 +48,7 @@ from scheduler.platforms.base import (
 from scheduler.platforms.uploads import attached_ids
 from scheduler.platforms.x_media import upload_images
 from scheduler.platforms.x_oauth import api_base, can_renew, send_as_user
-from scheduler.platforms.x_problems import is_duplicate, problem_message
+from scheduler.platforms.x_problems import is_duplicate, is_unseen_parent, problem_message
 from scheduler.platforms.x_timeline import NotFound, find_sent, me_request, post_url
 from scheduler.retry import UnknownHandling
 
@@ -74,6 +79,8 @@ class XAdapter(Adapter[XChannel]):
         body: dict[str, Any] = {"text": job.text}
         if job.images:
             body["media"] = {"media_ids": attached_ids(job)}
+        if job.reply_to is not None:
+            body["reply"] = {"in_reply_to_tweet_id": job.reply_to.parent.remote_id}
         return HttpRequest.with_json(
             "POST", api_base(channel) + "/2/tweets", body, headers=bearer(secret)
         )
@@ -199,6 +206,13 @@ def read_create(response: HttpResponse, now: datetime, *, sent_before: bool) -> 
         return Failed(
             "X already has a post with exactly this text (403 duplicate content); "
             "change the text to post it again",
+            status,
+        )
+    if status == 403 and is_unseen_parent(body):
+        return RetryLater(
+            f"X says the post this part replies to is deleted or not visible (403): {message}; "
+            "tried again later in case X is still showing it, but if it was deleted, the thread "
+            "cannot go on under it",
             status,
         )
     if status == 403:

@@ -8,13 +8,24 @@ from scheduler.platforms.base import HttpResponse
 
 def is_duplicate(body: object) -> bool:
     """Whether a 403 problem says the text duplicates an existing post."""
+    return any("duplicate" in text for text in _messages(body))
+
+
+def is_unseen_parent(body: object) -> bool:
+    """Whether a 403 problem says the post replied to is deleted or not visible ("You attempted
+    to reply to a Tweet that is deleted or not visible to you.", v1.1's code 385)."""
+    return any("reply to a tweet that is deleted" in text for text in _messages(body))
+
+
+def _messages(body: object) -> list[str]:
+    """A problem's texts, lowercased: its detail and title and each error's message."""
     if not isinstance(body, dict):
-        return False
+        return []
     texts = [body.get("detail"), body.get("title")]
     errors = body.get("errors")
     if isinstance(errors, list):
         texts += [error.get("message") for error in errors if isinstance(error, dict)]
-    return any(isinstance(text, str) and "duplicate" in text.lower() for text in texts)
+    return [text.lower() for text in texts if isinstance(text, str)]
 
 
 def problem_message(body: object, response: HttpResponse) -> str:

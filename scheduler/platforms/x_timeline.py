@@ -9,6 +9,11 @@ is what is left. Texts are compared with their URLs set aside: X may show them a
 and shows a post with images with one more link at its end, to its media (a listed post's
 ``text`` ends " https://t.co/…" though none was written: seen in lockdown-systems/cyd#393;
 docs.x.com does not say).
+
+A part of a thread is matched by what it replies to as well: the timeline is asked for each
+post's ``referenced_tweets``, and a part after the first is the post with its text that
+replies (``replied_to``) to the part before it; the first part is one that replies to nothing.
+So a part whose text another part or another thread shares is still told apart.
 """
 
 from __future__ import annotations
@@ -50,11 +55,11 @@ def me_request(channel: XChannel, token: str) -> HttpRequest:
 
 
 def timeline_request(channel: XChannel, user_id: str, token: str) -> HttpRequest:
-    """The account's newest posts, with the time each was made."""
+    """The account's newest posts, with the time each was made and the posts each refers to."""
     return HttpRequest(
         "GET",
         f"{api_base(channel)}/2/users/{user_id}/tweets"
-        f"?max_results={TIMELINE_SIZE}&tweet.fields=created_at",
+        f"?max_results={TIMELINE_SIZE}&tweet.fields=created_at,referenced_tweets",
         bearer(token),
     )
 
@@ -80,15 +85,23 @@ async def find_sent(
     if not isinstance(posts, HttpResponse):
         return NotFound(f"the account's posts could not be read: {posts.reason}")
     since = job.first_attempt_at or now
-    return read_timeline(posts, job.text, since=since, with_media=bool(job.images))
+    replying_to = job.reply_to.parent.remote_id if job.reply_to is not None else None
+    return read_timeline(
+        posts, job.text, since=since, with_media=bool(job.images), replying_to=replying_to
+    )
 
 
 def read_timeline(
-    response: HttpResponse, text: str, *, since: datetime, with_media: bool = False
+    response: HttpResponse,
+    text: str,
+    *,
+    since: datetime,
+    with_media: bool = False,
+    replying_to: str | None = None,
 ) -> Published | Unknown | NotFound:
     """Which of the posts in a ``GET /2/users/{id}/tweets`` answer has ``text``, created since
-    ``since`` (the first attempt); ``with_media``: the post attaches images, so X may show
-    their link after the text."""
+    ``since`` (the first attempt), and replies to ``replying_to`` (None: to no post);
+    ``with_media``: the post attaches images, so X may show their link after the text."""
     body = response.json()
     if response.status != 200 or not isinstance(body, dict):
         return NotFound(f"X would not list the account's posts ({response.status})")
@@ -96,7 +109,11 @@ def read_timeline(
     earliest = since - CLOCK_SKEW
     recent = [post for post in listed if (made := _made(post)) is not None and made >= earliest]
     shown = _shown_forms(text, with_media)
-    matches = [str(post["id"]) for post in recent if post.get("id") and _same(post, shown)]
+    matches = [
+        str(post["id"])
+        for post in recent
+        if post.get("id") and _same(post, shown) and _replied_to(post) == replying_to
+    ]
     if len(matches) > 1:
         return Unknown(
             f"X shows {len(matches)} posts with exactly this text since the first attempt "
@@ -127,6 +144,16 @@ def _made(post: dict[str, Any]) -> datetime | None:
     except ValueError:
         return None
     return made if made.tzinfo is not None else None
+
+
+def _replied_to(post: dict[str, Any]) -> str | None:
+    """The id of the post ``post`` replies to (its ``replied_to`` reference), if any."""
+    references = post.get("referenced_tweets")
+    for reference in references if isinstance(references, list) else []:
+        if isinstance(reference, dict) and reference.get("type") == "replied_to":
+            replied = reference.get("id")
+            return str(replied) if isinstance(replied, str | int) else None
+    return None
 
 
 def _shown_forms(text: str, with_media: bool) -> set[str]:

@@ -6,6 +6,13 @@ within a day answers 403 duplicate content, 280 weighted characters (twitter-tex
 ``x-rate-limit-*`` and ``x-user-limit-24hour-*`` headers in epoch seconds. Tokens from the
 channel's config are accepted as they come; tokens the sandbox issued (``oauth``) expire after
 ``settings.x_access_ttl`` and then answer 401. Refresh tokens are single-use.
+
+A post with ``reply: {in_reply_to_tweet_id}`` replies to a post the sandbox holds, or is refused
+with X's 403 "You attempted to reply to a Tweet that is deleted or not visible to you." (a
+malformed id is a 400). The stored post keeps ``in_reply_to_tweet_id``, ``conversation_id``
+(its thread's first post) and ``in_reply_to_user_id``; ``GET /2/users/{id}/tweets`` lists them
+(``referenced_tweets``, ``conversation_id``, ``in_reply_to_user_id``) when ``tweet.fields``
+asks, and ``GET /_sandbox/posts`` shows what each post replies to.
 """
 
 from __future__ import annotations
@@ -60,6 +67,8 @@ CONFIGURED_SCOPES = ("tweet.read", "tweet.write", "users.read", "offline.access"
 WINDOW_LIMIT, WINDOW_SECONDS = 100, 900
 DAY_LIMIT, DAY_SECONDS = 100, 86400
 APP_DAY_LIMIT = 10_000
+_TWEET_ID = re.compile(r"[0-9]{1,19}")
+UNSEEN_PARENT = "You attempted to reply to a Tweet that is deleted or not visible to you."
 _LIGHT_RANGES = ((0, 4351), (8192, 8205), (8208, 8223), (8242, 8247))
 # twitter-text finds URLs with a scheme and bare domains on known TLDs.
 _URL = re.compile(
@@ -199,10 +208,16 @@ async def create_tweet(call: Call) -> Response:
     images = attached(call, body["media"]) if "media" in body else []
     if isinstance(images, Response):
         return images
+    replying_to = _replying_to(body)
+    if isinstance(replying_to, Response):
+        return replying_to
     store = call.state.store(XStore)
     now = call.state.now()
     key = (call.state.token_digest(token), text)
     with call.state.lock:
+        parent = _stored(store, replying_to) if replying_to is not None else None
+        if replying_to is not None and parent is None:
+            return problem(403, UNSEEN_PARENT, "Forbidden")
         sent = store.recent.get(key)
         if sent is not None and now - sent < call.state.settings.x_duplicate_window:
             return problem(
@@ -210,7 +225,11 @@ async def create_tweet(call: Call) -> Response:
             )
         tweet_id = str(call.state.next_id())
         store.recent[key] = now
-        store.tweets.append({"id": tweet_id, "text": text, "created_at": _iso(now)})
+        tweet: JSON = {"id": tweet_id, "text": text, "created_at": _iso(now)}
+        tweet["conversation_id"] = parent["conversation_id"] if parent else tweet_id
+        if parent is not None:
+            tweet |= {"in_reply_to_tweet_id": parent["id"], "in_reply_to_user_id": USER_ID}
+        store.tweets.append(tweet)
         username = call.state.settings.x_username
         call.record_post(
             channel=f"@{username}",
@@ -221,12 +240,55 @@ async def create_tweet(call: Call) -> Response:
             details={
                 "weighted_length": weighted_length(text),
                 "reply": body.get("reply"),
+                "conversation_id": tweet["conversation_id"],
                 "images": [image.described() for image in images],
             },
+            reply_to=replying_to,
         )
     return json_response(
         {"data": {"edit_history_tweet_ids": [tweet_id], "id": tweet_id, "text": text}}, 201
     )
+
+
+def _replying_to(body: JSON) -> str | Response | None:
+    """The id ``reply.in_reply_to_tweet_id`` names, None without ``reply``, or X's 400."""
+    if "reply" not in body:
+        return None
+    reply = body["reply"]
+    replied = reply.get("in_reply_to_tweet_id") if isinstance(reply, dict) else None
+    if not isinstance(replied, str) or not _TWEET_ID.fullmatch(replied):
+        return _invalid(
+            "reply.in_reply_to_tweet_id",
+            f"The `reply.in_reply_to_tweet_id` field value [{replied}] does not match "
+            "^[0-9]{1,19}$",
+        )
+    return replied
+
+
+def _stored(store: XStore, tweet_id: str) -> JSON | None:
+    """The post ``tweet_id`` names, if the sandbox holds it (every post is the one account's)."""
+    return next((tweet for tweet in store.tweets if tweet["id"] == tweet_id), None)
+
+
+def _listed(tweet: JSON, fields: set[str]) -> JSON:
+    """``tweet`` as ``GET /2/users/{id}/tweets`` lists it: the default fields, and those
+    ``tweet.fields`` asks for (``referenced_tweets`` and ``in_reply_to_user_id`` only on a
+    reply)."""
+    listed: JSON = {
+        "id": tweet["id"],
+        "text": tweet["text"],
+        "edit_history_tweet_ids": [tweet["id"]],
+    }
+    if "created_at" in fields:
+        listed["created_at"] = tweet["created_at"]
+    if "conversation_id" in fields:
+        listed["conversation_id"] = tweet.get("conversation_id", tweet["id"])
+    replied = tweet.get("in_reply_to_tweet_id")
+    if replied is not None and "referenced_tweets" in fields:
+        listed["referenced_tweets"] = [{"type": "replied_to", "id": replied}]
+    if replied is not None and "in_reply_to_user_id" in fields:
+        listed["in_reply_to_user_id"] = tweet["in_reply_to_user_id"]
+    return listed
 
 
 def _as_user(
@@ -363,7 +425,8 @@ async def user_tweets(call: Call) -> Response:
     """``GET /2/users/{id}/tweets``: the account's latest posts, newest first (§2.6).
 
     ``max_results`` is 5 to 100 (default 10); each post has ``id``, ``text`` and
-    ``edit_history_tweet_ids``, and ``created_at`` only when ``tweet.fields`` asks for it. The
+    ``edit_history_tweet_ids``, and ``created_at``, ``conversation_id``, ``referenced_tweets``
+    and ``in_reply_to_user_id`` only when ``tweet.fields`` asks for them (``_listed``). The
     sandbox has one account, ``USER_ID``: any other id has no posts here."""
     token = _token(call)
     if isinstance(token, Response):
@@ -379,11 +442,7 @@ async def user_tweets(call: Call) -> Response:
     with call.state.lock:
         stored = call.state.store(XStore).tweets
         mine = stored if call.request.path_params["user_id"] == USER_ID else []
-        tweets = [
-            {"id": t["id"], "text": t["text"], "edit_history_tweet_ids": [t["id"]]}
-            | ({"created_at": t["created_at"]} if "created_at" in fields else {})
-            for t in reversed(mine[-int(limit) :])
-        ]
+        tweets = [_listed(t, fields) for t in reversed(mine[-int(limit) :])]
     meta: JSON = {"result_count": len(tweets)}
     if tweets:
         meta |= {"newest_id": tweets[0]["id"], "oldest_id": tweets[-1]["id"]}

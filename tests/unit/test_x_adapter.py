@@ -308,7 +308,8 @@ class XAccount:
         if request.url.path == "/2/users/me":
             return httpx.Response(200, json={"data": {"id": "1", "username": "tidings"}})
         if request.url.path == "/2/users/1/tweets":
-            assert request.url.params["tweet.fields"] == "created_at"
+            fields = request.url.params["tweet.fields"].split(",")
+            assert fields == ["created_at", "referenced_tweets"]
             return httpx.Response(200, json={"data": self.posts, "meta": {}} if self.posts else {})
         if request.url.path == "/2/tweets" and self.create:
             return self.create.pop(0)

@@ -16,6 +16,7 @@ import base64
 import json
 import logging
 import os
+import re
 import secrets
 import subprocess
 from collections.abc import Iterator
@@ -338,6 +339,27 @@ def command(secrets_seen: Secrets, capsys: pytest.CaptureFixture[str], *args: st
     return int(code or 0)
 
 
+def use_an_api_token(browser: httpx.Client, secrets_seen: Secrets) -> None:
+    """An API token made on the Tokens page (the one page that shows it, once), then used:
+    the API's answers, the Tokens page after, and whatever the requests left stored."""
+    page = browser.get("/tokens")
+    made = browser.post(
+        "/tokens",
+        data={"name": "intranet", "scopes": "admin", "csrf_token": csrf_token(page.text)},
+    )
+    assert made.status_code == 200, made.text
+    (token,) = set(re.findall(r"tdg_[A-Za-z0-9_-]{20,}", made.text))
+    secrets_seen.add("the API token", token)
+    bearer = {"Authorization": f"Bearer {token}"}
+    for path in ("/api/v1/posts", "/api/v1/channels", "/api/v1/drafts"):
+        answer = browser.get(path, headers=bearer)
+        assert answer.status_code == 200, (path, answer.text)
+        secrets_seen.saw(f"the API's answer to {path}", answer.text + str(answer.headers))
+    listed = browser.get("/tokens")
+    assert "intranet" in listed.text
+    secrets_seen.saw("the page /tokens", listed.text)
+
+
 def read_pages(browser: httpx.Client, secrets_seen: Secrets, failed_post: int) -> None:
     """The Channels page (plain and checked) and a failed post's page, as an admin sees them."""
     for path in ("/channels", "/channels?check=1", f"/posts/{failed_post}"):
@@ -412,6 +434,7 @@ def test_no_secret_appears_in_clear_anywhere(
         fail_renewals(database, sandbox)
         run_everything(database, secrets_seen, capsys, published, failed)
         read_pages(browser, secrets_seen, failed)
+        use_an_api_token(browser, secrets_seen)
     secrets_seen.saw("the database", database_bytes(database))
     secrets_seen.saw(
         "the logs", caplog.text + "\n".join(str(record.__dict__) for record in caplog.records)
@@ -422,6 +445,6 @@ def test_no_secret_appears_in_clear_anywhere(
     assert "renewing the access token" in check and "connected as @tidings_demo" in check
     assert "@tidings_demo" in secrets_seen.places["the page /channels?check=1"]
     assert "@tidings_demo" in secrets_seen.places["the database"]
-    assert len(secrets_seen.found) == 17, sorted(secrets_seen.found)
+    assert len(secrets_seen.found) == 18, sorted(secrets_seen.found)
     leaks = secrets_seen.leaks()
     assert not leaks, "\n".join(leaks)

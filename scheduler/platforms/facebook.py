@@ -13,6 +13,8 @@ created since the last create request (``PostJob.last_sent_at``) (§5.5); a phot
 listed there too, its caption as its message (❓ as pages show it; the Page Post reference only
 says ``message`` is the post's status message). A "temporary" Graph error to a create request
 is such an unknown outcome: the post may exist all the same.
+
+A Page has no threads; a part after the post is its first comment (``facebook_comments``).
 """
 
 from __future__ import annotations
@@ -38,6 +40,13 @@ from scheduler.platforms.base import (
     bearer,
     identity_answer,
     send,
+)
+from scheduler.platforms.facebook_comments import (
+    comment_request,
+    commented_post,
+    comments_listing,
+    read_comment,
+    read_comments,
 )
 from scheduler.platforms.facebook_photos import (
     feed_post,
@@ -70,7 +79,10 @@ class FacebookAdapter(Adapter[FacebookChannel]):
     channel_type = FacebookChannel
 
     def build(self, job: PostJob, channel: FacebookChannel, secret: str) -> HttpRequest:
-        """The feed post, or the photo post when the post has one image."""
+        """The feed post, the photo post when the post has one image, or (a part after the
+        post: the first comment) the comment on it."""
+        if job.reply_to is not None:
+            return comment_request(job, _graph(channel), secret)
         if len(job.images) == 1:
             return photo_post(job, _photos(channel), secret)
         return feed_post(job, f"{_graph(channel)}/{channel.page_id}/feed", secret)
@@ -89,6 +101,19 @@ class FacebookAdapter(Adapter[FacebookChannel]):
         save: SaveState,
     ) -> Attempted:
         secret = credentials.secret
+        if job.reply_to is not None:
+            link = post_url(commented_post(job))
+            return Attempted(
+                await self.send_and_read(
+                    client,
+                    job,
+                    channel,
+                    secret,
+                    lambda answer: read_comment(
+                        answer, link, now, service=SERVICE, reconnect=RECONNECT
+                    ),
+                )
+            )
         if len(job.images) == 1:
             request = self.build(job, channel, secret)
             answer = await send_photo_post(client, request, job.images[0])
@@ -115,6 +140,8 @@ class FacebookAdapter(Adapter[FacebookChannel]):
         now: datetime,
     ) -> Outcome | None:
         since = job.last_sent_at or job.first_attempt_at or now
+        if job.reply_to is not None:
+            return await _reconcile_comment(client, job, channel, credentials.secret, since, now)
         url = (
             f"{_graph(channel)}/{channel.page_id}/published_posts"
             f"?fields=id,message,created_time&limit={LISTING_SIZE}"
@@ -194,6 +221,30 @@ def post_url(post_id: str) -> str:
     """The post's page on facebook.com: ``/{page}/posts/{post}`` for a ``{page}_{post}`` id."""
     page, _, post = post_id.partition("_")
     return f"{WEB}/{page}/posts/{post}" if post else f"{WEB}/{post_id}"
+
+
+async def _reconcile_comment(
+    client: httpx.AsyncClient,
+    job: PostJob,
+    channel: FacebookChannel,
+    secret: str,
+    since: datetime,
+    now: datetime,
+) -> Outcome | None:
+    """Look for the comment among the post's newest comments."""
+    listing = await send(client, comments_listing(job, _graph(channel), secret))
+    if not isinstance(listing, HttpResponse):
+        return RetryLater(f"could not list the post's comments to look for it: {listing.reason}")
+    return read_comments(
+        listing,
+        job,
+        page_id=channel.page_id,
+        post_link=post_url(commented_post(job)),
+        since=since,
+        now=now,
+        service=SERVICE,
+        reconnect=RECONNECT,
+    )
 
 
 def _graph(channel: FacebookChannel) -> str:

@@ -17,6 +17,9 @@ arrived, and the post waits, briefly, until LinkedIn has processed them. The URN
 publish state with no end: each attempt asks LinkedIn about them before posting, and uploads
 again one LinkedIn no longer has. So the body is built from the saved state, and a resend
 to reconcile is the identical body, images included.
+
+LinkedIn has no threads; a part after the post is its first comment (``linkedin_comments``),
+whose text is not little text.
 """
 
 from __future__ import annotations
@@ -46,21 +49,28 @@ from scheduler.platforms.base import (
     identity_answer,
     send,
 )
+from scheduler.platforms.linkedin_comments import (
+    comment_request,
+    commented_post,
+    comments_listing,
+    read_comment,
+    read_comments,
+)
 from scheduler.platforms.linkedin_images import ImageWait, post_content, prepare_images
 from scheduler.platforms.linkedin_rest import (
     API,
+    CLOCK_SKEW,
     error_message,
+    post_url,
+    refused_anywhere,
     response_header,
     rest_headers,
-    throttled_until,
 )
 from scheduler.retry import UnknownHandling
 
-WEB = "https://www.linkedin.com"
 THROTTLED = "linkedin_throttled_at"
 # LinkedIn refuses identical posts for 10 minutes; keep a margin for clock skew and the trip.
 DUPLICATE_WINDOW = timedelta(minutes=9)
-CLOCK_SKEW = timedelta(minutes=2)
 LISTING_SIZE = 10
 # A 429 without a daily limit named may be LinkedIn's infrastructure protection: it waits the
 # default while; a second one for the same post waits for the daily reset at midnight UTC (§1.6).
@@ -87,6 +97,9 @@ class LinkedInAdapter(Adapter[LinkedInChannel]):
         self.wait = wait or ImageWait()
 
     def build(self, job: PostJob, channel: LinkedInChannel, secret: str) -> HttpRequest:
+        """The post, or (a part after it: the first comment) the comment on it."""
+        if job.reply_to is not None:
+            return comment_request(job, channel, secret)
         body = {
             "author": channel.author,
             "commentary": escape_little(job.text),
@@ -110,7 +123,10 @@ class LinkedInAdapter(Adapter[LinkedInChannel]):
         )
 
     def displayed_text(self, request: HttpRequest) -> str:
-        return read_little(str(request.json()["commentary"]))
+        body = request.json()
+        if "commentary" not in body:  # a comment: plain text, shown as sent
+            return str(body["message"]["text"])
+        return read_little(str(body["commentary"]))
 
     async def publish(
         self,
@@ -121,6 +137,17 @@ class LinkedInAdapter(Adapter[LinkedInChannel]):
         now: datetime,
         save: SaveState,
     ) -> Attempted:
+        if job.reply_to is not None:
+            outcome = await self.send_and_read(
+                client,
+                job,
+                channel,
+                credentials.secret,
+                lambda answer: read_comment(
+                    answer, channel, commented_post(job), now, throttled_before=_throttled(job, now)
+                ),
+            )
+            return Attempted(outcome, throttle_mark(outcome, now))
         prepared = await prepare_images(
             client, job, channel, credentials.secret, now, save, self.wait
         )
@@ -145,6 +172,15 @@ class LinkedInAdapter(Adapter[LinkedInChannel]):
         now: datetime,
     ) -> Outcome | None:
         since = job.last_sent_at or job.first_attempt_at or now
+        if job.reply_to is not None:
+            listing = await send(
+                client, comments_listing(channel, commented_post(job), credentials.secret)
+            )
+            if not isinstance(listing, HttpResponse):
+                return RetryLater(
+                    f"could not list the post's comments to look for it: {listing.reason}"
+                )
+            return read_comments(listing, channel, job, since, now)
         if now - since < DUPLICATE_WINDOW:
             # The identical body is the question: LinkedIn names the post if it has it.
             return await self.send_and_read(
@@ -226,18 +262,9 @@ def read_answer(
         return Published(urn, post_url(urn), status)
     body = response.json()
     message, codes = error_message(body, response)
-    if status == 426:
-        return Failed(
-            f"LinkedIn no longer serves API version {channel.version} ({message}): set "
-            "`version` for this channel in config.toml to a recent month (YYYYMM)",
-            status,
-        )
-    if status == 401:
-        return Failed(
-            f"LinkedIn refused the token ({message}); reconnect the channel: LinkedIn "
-            "access tokens last 60 days",
-            status,
-        )
+    refused = refused_anywhere(response, channel, now, throttled_before=throttled_before)
+    if refused is not None:
+        return refused
     if status == 403:
         return Failed(
             f"LinkedIn denied the post ({message}): the token needs w_organization_social "
@@ -247,9 +274,6 @@ def read_answer(
         )
     if status == 422 and "DUPLICATE_POST" in codes:
         return _duplicate(message, resend, status)
-    if status == 429:
-        at = throttled_until(response, message, now, throttled_before=throttled_before)
-        return RetryAt(at, f"LinkedIn rate limit: {message}", status)
     if status >= 500 or 200 <= status < 300:
         return Unknown(f"LinkedIn answered {status} without a post id ({message})", status)
     label = " ".join([str(status), *codes[:1]])
@@ -298,11 +322,6 @@ def throttle_mark(outcome: Outcome, now: datetime) -> dict[str, str]:
     if isinstance(outcome, RetryAt) and outcome.http_status == 429:
         return {THROTTLED: now.isoformat()}
     return {}
-
-
-def post_url(urn: str) -> str:
-    """The post's page on linkedin.com."""
-    return f"{WEB}/feed/update/{urn}/"
 
 
 def _duplicate(message: str, resend: bool, status: int) -> Outcome:

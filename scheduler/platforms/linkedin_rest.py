@@ -1,7 +1,8 @@
 """Calling LinkedIn's versioned REST API: the headers every call takes, reading its error
-answers, and when a 429 lifts (PLATFORMS.md §1).
+answers, the refusals any call can get, and when a 429 lifts (PLATFORMS.md §1).
 
-Shared by the post (``linkedin``) and the image upload (``linkedin_images``).
+Shared by the post (``linkedin``), the image upload (``linkedin_images``) and the first comment
+(``linkedin_comments``).
 """
 
 from __future__ import annotations
@@ -10,11 +11,16 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from drafts.channels import LinkedInChannel
+from scheduler.outcomes import Failed, NotPublished, RetryAt
 from scheduler.platforms.base import HttpResponse, bearer, rate_limited_until
 from scheduler.rate_limits import reset_time
 
 API = "https://api.linkedin.com"
+WEB = "https://www.linkedin.com"
 RESTLI_PROTOCOL = "2.0.0"
+# Our clock and LinkedIn's disagree a little: a post or comment this much older than the
+# request that may have made it is still taken for its own.
+CLOCK_SKEW = timedelta(minutes=2)
 
 
 def rest_headers(channel: LinkedInChannel, secret: str) -> dict[str, str]:
@@ -54,3 +60,33 @@ def throttled_until(
         midnight = datetime.combine(now.astimezone(UTC).date() + timedelta(days=1), time(), UTC)
         return reset_time(response.headers, now) or midnight
     return rate_limited_until(response.headers, now)
+
+
+def refused_anywhere(
+    response: HttpResponse, channel: LinkedInChannel, now: datetime, *, throttled_before: bool
+) -> NotPublished | None:
+    """What a refusal any versioned call can get means, whatever the call: a retired
+    ``LinkedIn-Version`` (426), a dead token (401), a rate limit (429); None for the others."""
+    status = response.status
+    if status not in (401, 426, 429):
+        return None
+    message, _ = error_message(response.json(), response)
+    if status == 426:
+        return Failed(
+            f"LinkedIn no longer serves API version {channel.version} ({message}): set "
+            "`version` for this channel in config.toml to a recent month (YYYYMM)",
+            status,
+        )
+    if status == 401:
+        return Failed(
+            f"LinkedIn refused the token ({message}); reconnect the channel: LinkedIn "
+            "access tokens last 60 days",
+            status,
+        )
+    at = throttled_until(response, message, now, throttled_before=throttled_before)
+    return RetryAt(at, f"LinkedIn rate limit: {message}", status)
+
+
+def post_url(urn: str) -> str:
+    """The post's page on linkedin.com."""
+    return f"{WEB}/feed/update/{urn}/"

@@ -13,7 +13,8 @@ by ``attached_media=[{"media_fbid": id}]``. Each image received is kept
 (``SandboxState.receive_image``) and a post lists its images in ``details["images"]``.
 
 Facebook Login's token steps (a code to a user token, ``/me/accounts``, ``debug_token``) are
-in ``facebook_oauth``, routed here ahead of the Page paths that would take theirs.
+in ``facebook_oauth``, routed here ahead of the Page paths that would take theirs. Comments on a
+post (``/{version}/{post-id}/comments``) are kept in ``facebook_comments``.
 """
 
 from __future__ import annotations
@@ -30,6 +31,12 @@ from starlette.routing import BaseRoute
 
 from scheduler.sandbox import facebook_oauth
 from scheduler.sandbox.exchange import Call, json_response, route
+from scheduler.sandbox.facebook_comments import (
+    add_comment,
+    comments_on,
+    refused_message,
+    unknown_object,
+)
 from scheduler.sandbox.forms import FormFile
 from scheduler.sandbox.graph import (
     GraphDialect,
@@ -255,6 +262,48 @@ def _graph_time(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S+0000")
 
 
+async def comment(call: Call) -> Response:
+    """``POST /{version}/{post_id}/comments``: the token's Page comments on one of its posts."""
+    token = access_token(call)
+    if (refused := _refused(call, token)) is not None:
+        return refused
+    post_id = call.request.path_params["post_id"]
+    posted = call.state.post_by_id(PLATFORM, post_id)
+    if posted is None or posted.comment:
+        return unknown_object(post_id, "POST")
+    message = call.params().get("message")
+    if (refused := refused_message(message)) is not None:
+        return refused
+    assert isinstance(message, str)  # refused_message refuses anything else
+    page = facebook_oauth.page_of(call.state, token or "") or call.state.settings.facebook_page_id
+    name = facebook_oauth.managed_pages(call.state).get(page, f"Sandbox page {page}")
+    with call.state.lock:
+        made = add_comment(call.state, post_id, message, page, name, call.state.now())
+        call.record_post(
+            channel=page,
+            remote_id=made["id"],
+            url=f"{posted.remote_url}?comment_id={made['id'].rpartition('_')[2]}",
+            text=message,
+            body={k: v for k, v in call.params().items() if k != "access_token"},
+            details={"graph_version": call.request.path_params["graph_version"]},
+            reply_to=post_id,
+            comment=True,
+        )
+    return json_response({"id": made["id"]})
+
+
+async def comments(call: Call) -> Response:
+    """``GET /{version}/{post_id}/comments``: the post's comments (``order``, ``limit``)."""
+    if (refused := _refused(call, access_token(call))) is not None:
+        return refused
+    post_id = call.request.path_params["post_id"]
+    posted = call.state.post_by_id(PLATFORM, post_id)
+    if posted is None or posted.comment:
+        return unknown_object(post_id, "GET")
+    params = call.request.query_params
+    return comments_on(call.state, post_id, params.get("order"), params.get("limit"))
+
+
 async def node(call: Call) -> Response:
     """``GET /{version}/me`` (the Page of a sandbox-issued Page token, else
     ``facebook_page_id``) or ``/{version}/{page_id}``: the page."""
@@ -296,5 +345,7 @@ def routes() -> list[BaseRoute]:
         route(DIALECT, version + "/{page_id}/photos", photos, ["POST"]),
         route(DIALECT, version + "/{page_id}/feed", published_posts, ["GET"]),
         route(DIALECT, version + "/{page_id}/published_posts", published_posts, ["GET"]),
+        route(DIALECT, version + "/{post_id}/comments", comment, ["POST"]),
+        route(DIALECT, version + "/{post_id}/comments", comments, ["GET"]),
         route(DIALECT, version + "/{node}", node, ["GET"]),
     ]

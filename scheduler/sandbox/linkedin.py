@@ -8,7 +8,8 @@ undone for display, and an unescaped reserved character silently truncates the p
 as LinkedIn does. Images (the Images API, and the ones a post names) are kept in
 ``linkedin_images``; ``altText`` is plain text, recorded as sent. The token endpoint is in
 ``linkedin_oauth``; who a token stands for is ``/v2/userinfo`` (a member) and
-``/rest/organizations/{id}`` (a page).
+``/rest/organizations/{id}`` (a page). Comments on a post (``/rest/socialActions/{urn}/comments``)
+are kept in ``linkedin_comments``: plain text, never read as little text.
 """
 
 from __future__ import annotations
@@ -24,6 +25,13 @@ from starlette.routing import BaseRoute
 
 from scheduler.sandbox.exchange import AuthFailure, Call, Dialect, json_response, reason, route
 from scheduler.sandbox.faults import Fault
+from scheduler.sandbox.linkedin_comments import (
+    add_comment,
+    comment_url,
+    comments_on,
+    invalid_comment,
+    page_number,
+)
 from scheduler.sandbox.linkedin_images import UPLOAD_PATH, attached, receive, register, status_of
 from scheduler.sandbox.linkedin_oauth import access_token
 from scheduler.sandbox.oauth import issued_token, token_failure
@@ -320,6 +328,55 @@ async def get_post(call: Call) -> Response:
     return json_response(post)
 
 
+async def create_comment(call: Call) -> Response:
+    """``POST /rest/socialActions/{urn}/comments``: 201 with the comment, 404 for a post the
+    sandbox does not have, 422 naming a field that is missing or wrong."""
+    refused = _check_headers(call)
+    if refused is not None:
+        return refused
+    post = unquote(call.request.path_params["urn"])
+    body = call.payload()
+    if body is None:
+        return DIALECT.error(400, "Invalid JSON body")
+    if call.state.post_by_id(PLATFORM, post) is None:
+        return DIALECT.error(404, f"Post {post} not found")
+    invalid = invalid_comment(body, post)
+    if invalid is not None:
+        return _input_error(422, *invalid)
+    if not isinstance(body["actor"], str) or not _AUTHOR.fullmatch(body["actor"]):
+        return _input_error(422, "Invalid URN", "/actor", "INVALID_URN_ID")
+    with call.state.lock:
+        comment = add_comment(call.state, post, body, call.state.now())
+        text = comment["message"]["text"]
+        call.record_post(
+            channel=body["actor"],
+            remote_id=comment["commentUrn"],
+            url=comment_url(WEB, post, comment["commentUrn"]),
+            text=text,
+            body=body,
+            details={"version": call.request.headers.get("linkedin-version"), "object": post},
+            reply_to=post,
+            comment=True,
+        )
+    return json_response(comment, 201, headers={"x-restli-id": comment["id"]})
+
+
+async def list_comments(call: Call) -> Response:
+    """``GET /rest/socialActions/{urn}/comments``: the post's comments, oldest first, paged by
+    ``start`` and ``count``; 404 for a post the sandbox does not have."""
+    refused = _check_headers(call)
+    if refused is not None:
+        return refused
+    post = unquote(call.request.path_params["urn"])
+    if call.state.post_by_id(PLATFORM, post) is None:
+        return DIALECT.error(404, f"Post {post} not found")
+    params = call.request.query_params
+    start, count = page_number(params.get("start"), 0), page_number(params.get("count"), 10)
+    if start is None or count is None:
+        return DIALECT.error(400, "start and count must be whole numbers")
+    return json_response(comments_on(call.state, post, start, count))
+
+
 async def initialize_image(call: Call) -> Response:
     """``POST /rest/images?action=initializeUpload``: the upload URL and the image's URN."""
     refused = _check_headers(call)
@@ -401,6 +458,8 @@ def routes() -> list[BaseRoute]:
         route(DIALECT, "/rest/posts", create_post, ["POST"]),
         route(DIALECT, "/rest/posts", find_posts, ["GET"]),
         route(DIALECT, "/rest/posts/{urn}", get_post, ["GET"]),
+        route(DIALECT, "/rest/socialActions/{urn}/comments", create_comment, ["POST"]),
+        route(DIALECT, "/rest/socialActions/{urn}/comments", list_comments, ["GET"]),
         route(DIALECT, "/rest/images", initialize_image, ["POST"]),
         route(DIALECT, "/rest/images/{urn}", get_image, ["GET"]),
         route(DIALECT, UPLOAD_PATH + "/{token}", upload_image, ["PUT"]),

@@ -6,7 +6,9 @@ never interpreted. A post whose ``details["images"]`` lists images (``sha256``, 
 with its alt text, pixels and bytes, served from ``/_sandbox/images/{sha256}`` when the sandbox
 received the bytes, so a person running the demo sees what each platform got. A post's page lives at its public URL's host and path on the sandbox
 (``https://t.me/news/5`` at ``/t.me/news/5``, ``state.page_path``), so each platform's link to it
-leads there once its origin is replaced by the sandbox's.
+leads there once its origin is replaced by the sandbox's. A comment (LinkedIn's, Facebook's) is
+shown under its post, its text exactly as the platform received it, and its link (the post's
+page pointing at it) leads to that post's page.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ pre { background: #f5f6f8; padding: .6rem; overflow-x: auto; white-space: pre-wr
 figure { margin: 0; max-width: 14rem; }
 figure img { display: block; max-width: 14rem; max-height: 10rem; border: 1px solid #dde; }
 figcaption { font-size: .85rem; overflow-wrap: anywhere; }
+.comments { margin: .4rem 0 0 1.2rem; } .comments article { background: #f8f9fb; }
 """
 
 
@@ -58,8 +61,23 @@ def _post_summary(post: ReceivedPost, state: SandboxState, *, link: bool = True)
         f"{heading} · {escape(post.received_at.isoformat(timespec='seconds'))}<br>"
         f"{escape(post.remote_url)}</div>"
         f"<div class='text'{lang_attr}>{escape(post.text)}</div>"
-        f"{_images(post, state, lang_attr)}{_warnings(post)}{_facets(post)}</article>"
+        f"{_images(post, state, lang_attr)}{_warnings(post)}{_facets(post)}"
+        f"{_comments(post, state)}</article>"
     )
+
+
+def _comments(post: ReceivedPost, state: SandboxState) -> str:
+    """The comments received on ``post``, oldest first, each with who made it and when."""
+    found = [p for p in state.posts(post.platform) if p.comment and p.reply_to == post.remote_id]
+    if not found:
+        return ""
+    items = "".join(
+        f"<article class='comment'><div class='meta'>comment · {escape(each.channel)} · "
+        f"{escape(each.remote_id)} · {escape(each.received_at.isoformat(timespec='seconds'))}"
+        f"</div><div class='text'>{escape(each.text)}</div></article>"
+        for each in found
+    )
+    return f"<div class='comments'>{items}</div>"
 
 
 def _images(post: ReceivedPost, state: SandboxState, lang_attr: str) -> str:
@@ -145,7 +163,7 @@ async def index(request: Request) -> Response:
     refresh = request.query_params.get("refresh")
     sections = []
     for platform in PLATFORMS:
-        posts = state.posts(platform)
+        posts = [p for p in state.posts(platform) if not p.comment]  # comments: under theirs
         if not posts:
             continue
         articles = "".join(_post_summary(p, state) for p in reversed(posts))
@@ -173,6 +191,9 @@ async def permalink(request: Request) -> Response:
     state = sandbox_state(request)
     path = request.url.path
     post = state.post_at(path) if request.method == "GET" else None
+    if post is not None and post.comment and post.reply_to is not None:
+        # A comment's link is its post's page pointing at it: show the post, comments and all.
+        post = state.post_by_id(post.platform, post.reply_to) or post
     if post is None:
         record = state.log_request(
             method=request.method,

@@ -4,6 +4,12 @@ The key is chosen once per post and kept, so a resend after an unknown outcome r
 status the first request created instead of a second one; Mastodon keeps keys for an hour
 (PLATFORMS.md §3.6), so past that a person must look. Images are uploaded and processed first
 (``mastodon_media``) and the status names them in ``media_ids``; a resend names the same ids.
+
+A thread's later parts and the first comment are replies (PLATFORMS.md §10.2): each names the
+part before it in ``in_reply_to_id``, in the same ``language``. Each part is its own post with
+its own key, so a resend of part 2 returns part 2, never another part. A reply whose status
+is gone is refused (404, "The post you are trying to reply to does not appear to exist."):
+that part fails, for a person to look at.
 """
 
 from __future__ import annotations
@@ -51,6 +57,8 @@ class MastodonAdapter(Adapter[MastodonChannel]):
         }
         if job.images:
             body["media_ids"] = attached_ids(job)
+        if job.reply_to is not None:
+            body["in_reply_to_id"] = job.reply_to.parent.remote_id
         return HttpRequest.with_json(
             "POST",
             instance_url(channel) + "/api/v1/statuses",

@@ -5,6 +5,11 @@ Follows PLATFORMS.md §3: bearer auth, JSON or form bodies, 200 with a Status, 4
 errors, ``Idempotency-Key`` honoured per token for an hour, ``X-RateLimit-*`` headers with
 an ISO 8601 reset on every answer, and length counted in graphemes with URLs as 23.
 
+A reply names its status in ``in_reply_to_id``: one the sandbox does not know is refused with
+Mastodon's 404 (``Api::V1::StatusesController#set_thread``, checked before the idempotency
+key), and a reply is recorded with ``reply_to``, its Status carrying ``in_reply_to_id`` and
+``in_reply_to_account_id``; ``GET /api/v1/statuses/{id}`` serves any status made here.
+
 A token the sandbox issued (``POST /oauth/token``) works until revoked, and only within its
 scopes ("write" covers "write:statuses", as on Mastodon: ``api/oauth-scopes.md``); any other
 bearer token is taken as a configured one and accepted.
@@ -87,11 +92,16 @@ def status_html(text: str, base_url: str) -> str:
     return "".join(paragraphs)
 
 
+# Mastodon's I18n statuses.errors.in_reply_not_found.
+IN_REPLY_NOT_FOUND = "The post you are trying to reply to does not appear to exist."
+
+
 @dataclass
 class MastodonStore:
-    """Idempotency keys (per token digest) and the statuses they produced."""
+    """Idempotency keys (per token digest) and the statuses they produced; every status by id."""
 
     by_key: dict[tuple[str, str], tuple[datetime, JSON]] = field(default_factory=dict)
+    statuses: dict[str, JSON] = field(default_factory=dict)
 
 
 class MastodonDialect(Dialect):
@@ -185,6 +195,9 @@ async def create_status(call: Call) -> Response:
     now = call.state.now()
     store_key = (call.state.token_digest(token), key or "")
     with call.state.lock:
+        replied = _replied_to(store, payload.get("in_reply_to_id"))
+        if isinstance(replied, Response):
+            return replied
         if key:
             found = store.by_key.get(store_key)
             if found is not None and now - found[0] < IDEMPOTENCY_TTL:
@@ -195,10 +208,21 @@ async def create_status(call: Call) -> Response:
         problem = _validate(payload, call.state.settings.mastodon_max_characters, bool(media))
         if problem is not None:
             return _invalid(problem)
-        status = _create(call, payload, key, media)
+        status = _create(call, payload, key, media, replied)
+        store.statuses[status["id"]] = status
         if key:
             store.by_key[store_key] = (now, status)
     return json_response(status)
+
+
+def _replied_to(store: MastodonStore, sent: object) -> JSON | Response | None:
+    """The status ``in_reply_to_id`` names (None when it names none), or Mastodon's 404."""
+    if sent is None or sent == "":
+        return None
+    found = store.statuses.get(str(sent))
+    if found is None:
+        return json_response({"error": IN_REPLY_NOT_FOUND}, 404)
+    return found
 
 
 def _validate(payload: JSON, max_characters: int, with_media: bool) -> str | None:
@@ -216,7 +240,9 @@ def _validate(payload: JSON, max_characters: int, with_media: bool) -> str | Non
     return None
 
 
-def _create(call: Call, payload: JSON, key: str | None, media: list[MastodonMedia]) -> JSON:
+def _create(
+    call: Call, payload: JSON, key: str | None, media: list[MastodonMedia], replied: JSON | None
+) -> JSON:
     text: str = payload.get("status", "")
     username = call.state.settings.mastodon_username
     status_id = str(call.state.next_id())
@@ -229,8 +255,8 @@ def _create(call: Call, payload: JSON, key: str | None, media: list[MastodonMedi
     status: dict[str, Any] = {
         "id": status_id,
         "created_at": created_at.strftime("%Y-%m-%dT%H:%M:%S.") + f"{created_at:%f}"[:3] + "Z",
-        "in_reply_to_id": payload.get("in_reply_to_id"),
-        "in_reply_to_account_id": None,
+        "in_reply_to_id": replied["id"] if replied else None,
+        "in_reply_to_account_id": replied["account"]["id"] if replied else None,
         "sensitive": bool(payload.get("sensitive")) or bool(spoiler),
         "spoiler_text": spoiler,
         "visibility": visibility,
@@ -266,10 +292,21 @@ def _create(call: Call, payload: JSON, key: str | None, media: list[MastodonMedi
             "length": countable_length(text, spoiler),
             "images": [each.described() for each in media],
         },
+        reply_to=replied["id"] if replied else None,
     )
     for each in media:
         each.status_id = status_id
     return status
+
+
+async def show_status(call: Call) -> Response:
+    """``GET /api/v1/statuses/{id}``: a status made here, as its create answered it (a public
+    status needs no token)."""
+    with call.state.lock:
+        status = call.state.store(MastodonStore).statuses.get(call.request.path_params["id"])
+    if status is None:
+        return json_response({"error": "Record not found"}, 404)
+    return json_response(status)
 
 
 async def instance(call: Call) -> Response:
@@ -317,6 +354,7 @@ def routes() -> list[BaseRoute]:
         route(DIALECT, "/oauth/token", mastodon_oauth.token, ["POST"]),
         route(DIALECT, "/oauth/revoke", mastodon_oauth.revoke, ["POST"]),
         route(DIALECT, "/api/v1/statuses", create_status, ["POST"]),
+        route(DIALECT, "/api/v1/statuses/{id}", show_status, ["GET"]),
         route(DIALECT, "/api/v2/instance", instance, ["GET"]),
         route(DIALECT, "/api/v1/accounts/verify_credentials", verify_credentials, ["GET"]),
         route(DIALECT, "/api/v2/media", upload_media, ["POST"]),

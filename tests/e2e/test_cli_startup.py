@@ -96,15 +96,24 @@ def test_each_listing_says_what_its_command_says(entry: LazyCommand) -> None:
     assert first_paragraph(command) == entry.help, "say it in COMMANDS (tidings/cli/app.py)"
 
 
-def test_queue_on_an_empty_database_imports_no_alembic_adapters_emoji_or_templates(
-    tmp_path: Path, sqlite_template: Path
+# What `tidings log` needs none of: the adapters and their HTTP client (an image's remote id is
+# read from its post only when a post on the page has images), the migrations, templates.
+NOT_FOR_LOG = {"alembic", "scheduler.platforms", "httpx", "jinja2", "babel", "PIL"}
+
+
+@pytest.mark.parametrize(
+    ("command", "answer", "not_needed"),
+    [("queue", "Nothing is queued.", NOT_FOR_QUEUE), ("log", "No attempts yet.", NOT_FOR_LOG)],
+)
+def test_a_list_on_an_empty_database_imports_no_migrations_adapters_or_templates(
+    tmp_path: Path, sqlite_template: Path, command: str, answer: str, not_needed: set[str]
 ) -> None:
     shutil.copyfile(sqlite_template, tmp_path / "tidings.db")
     config = tmp_path / "config.toml"
     config.write_text(TEST_CONFIG.replace("unused.db", str(tmp_path / "tidings.db")), "utf-8")
-    printed, heavy = imported_by("--config", str(config), "queue")
-    assert printed == "Nothing is queued.\n"
-    assert not NOT_FOR_QUEUE & set(heavy)
+    printed, heavy = imported_by("--config", str(config), command)
+    assert printed == f"{answer}\n"
+    assert not not_needed & set(heavy)
 
 
 def test_the_schema_check_knows_alembic_s_head_and_the_recorded_revision(

@@ -19,7 +19,6 @@ from drafts.models import Attempt, Post
 from drafts.post_media import images_by_post
 from drafts.times import show
 from scheduler.due import next_wake
-from scheduler.platforms.uploads import remote_media_id
 from tidings.cli.console import emit_json, out, say, visible
 from tidings.cli.context import app_context
 from tidings.cli.log_format import (
@@ -179,6 +178,8 @@ def image_lines(
 ) -> list[str]:
     """The images of each post the attempts name, once a post, in the table's order: one line
     an image with its file (or SHA-256 prefix), pixels, bytes and the platform's id for it."""
+    from scheduler.platforms.uploads import remote_media_id  # every adapter, with httpx
+
     posts: dict[int | None, Post] = {}
     for _, row_post in rows:
         posts.setdefault(row_post.id, row_post)

@@ -7,9 +7,12 @@ content nobody reviewed. By default nobody approves a draft they wrote or edited
 
 from __future__ import annotations
 
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
@@ -17,15 +20,15 @@ from sqlmodel import Session, col, select
 from drafts import audit_details
 from drafts.audit import history, record
 from drafts.authoring import draft_posts, get_draft
-from drafts.composing import PostKey, content_hash, post_key, post_problems
+from drafts.composing import PostKey, PostText, content_hash, post_key, post_problems
 from drafts.config import Config
 from drafts.errors import ReviewError
 from drafts.learned_limits import LearnedLimits, learned_limits
 from drafts.lifecycle import DraftStatus, PostStatus, require_action
 from drafts.media import PostImage
 from drafts.media_limits import learned_media_limits
-from drafts.messages import N_, Said, in_turn, problem, said
-from drafts.models import Draft, Post, Review, User
+from drafts.messages import N_, Said, Word, in_turn, problem, said
+from drafts.models import Draft, Post, PostMedia, Review, User
 from drafts.post_media import images_by_post, stored_image_rows
 from drafts.queueing import ScheduleRequest, posts_to_move, schedule_draft
 from drafts.recurrence import occurrences, repeated_texts
@@ -38,9 +41,13 @@ CHANGES_REQUESTED = "changes_requested"
 # The fewest hex digits of a content hash that a reviewer may quote as what they saw: 64 bits,
 # too many for an author to find other content whose hash starts the same.
 SEEN_DIGITS = 16
+_post = Post.__table__  # type: ignore[attr-defined]
+_post_media = PostMedia.__table__  # type: ignore[attr-defined]
 SUBMIT_ACTION = "draft.submit"  # the audit entry of a submission: the inbox dates reviews by it
 NOT_SUBMITTED = N_("draft %(id)s cannot be submitted: %(problems)s")
 AT_POST = N_("%(channel)s (%(language)s): %(problem)s")  # one post's problem
+AT_PART = N_("%(channel)s (%(language)s), part %(part)s of %(parts)s: %(problem)s")
+AT_COMMENT = N_("%(channel)s (%(language)s), first comment: %(problem)s")
 CHANGED_SINCE = N_(
     "draft %(id)s changed since you opened it (you saw %(seen)s, it is now %(current)s): "
     "read it again before approving"
@@ -114,9 +121,23 @@ def _post_problems(posts: list[Post], config: Config, learned: LearnedLimits) ->
     found: dict[tuple[str, str, str], Said] = {}
     for post in posts:
         for each in post_problems(post, config, learned):
-            line = said(AT_POST, channel=post.channel, language=post.language, problem=each)
+            line = _at_post(post, each)
             found.setdefault((post.channel, post.language, str(line)), line)
     return list(found.values())
+
+
+def _at_post(post: Post, problem: Said) -> Said:
+    """``problem`` of ``post``, naming its channel and language, and its part of a chain."""
+    where: dict[str, Word] = {
+        "channel": post.channel,
+        "language": post.language,
+        "problem": problem,
+    }
+    if post.is_comment:
+        return said(AT_COMMENT, **where)
+    if post.parts > 1:
+        return said(AT_PART, part=post.part, parts=post.parts, **where)
+    return said(AT_POST, **where)
 
 
 def approve(
@@ -289,46 +310,161 @@ def approved_as_they_stand(
 
     The daemon asks this before sending anything (guarantee 1): the posts' hash must be the
     draft's content hash, and enough distinct reviewers must have approved that hash in the
-    current review round. Plain column queries: this runs on every claim.
+    current review round. Plain column queries: this runs on every claim (the daemon's claim
+    asks through ``ApprovalCache``, which asks here only about drafts it has not checked).
     """
     if not draft_ids:
         return set()
-    connection = session.connection()
-    drafts = {
-        draft_id: (review_round, digest)
-        for draft_id, review_round, digest in connection.execute(
-            select(Draft.id, Draft.review_round, Draft.content_hash).where(
+    standing = {
+        draft_id: Standing(digest, review_round, created_at)
+        for draft_id, review_round, digest, created_at in session.connection().execute(
+            select(Draft.id, Draft.review_round, Draft.content_hash, Draft.created_at).where(
                 col(Draft.id).in_(draft_ids)
             )
         )
     }
+    return set(_verified_posts_of(session, standing, required_approvals))
+
+
+@dataclass(frozen=True)
+class Standing:
+    """A draft as its row says it stands now: what its approval is checked against. Every
+    change of what a draft sends changes its content hash, and every return to review its
+    round, so an approval checked for a standing holds as long as the draft keeps it; the
+    creation time tells a draft from a later one given the same id."""
+
+    content_hash: str
+    review_round: int
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class PostToSend:
+    """A post a claim would send, with its draft's standing as the same statement read it."""
+
+    post_id: int
+    draft_id: int
+    standing: Standing
+    sent: str  # ``sent_fingerprint`` of what goes out
+
+
+class _SentPost(PostText, Protocol):
+    @property
+    def parts(self) -> int: ...
+
+
+def sent_fingerprint(post: _SentPost, images: Sequence[PostImage]) -> str:
+    """What one post sends, as a digest: its chain place, channel, language, text and
+    images (their bytes and alt text), all that ``content_hash`` binds of it."""
+    row = [
+        post.channel,
+        post.language,
+        post.occurrence,
+        post.part,
+        post.parts,
+        post.text,
+        [image.hash_row() for image in images],
+    ]
+    encoded = json.dumps(row, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return hashlib.blake2b(encoded, digest_size=16).hexdigest()
+
+
+class ApprovalCache:
+    """The drafts a process found approved as they stand, each with the posts it found
+    approved as they were then (``sent_fingerprint``), for a daemon that claims them again
+    and again: checking a draft hashes all its posts, most of a claim's time.
+
+    What was found holds while the draft keeps its standing (``Standing``, read from the
+    draft row by the claim's own statement): an edit that changes what a draft sends changes
+    its hash and sends it back to review (a new round), and a request for changes or a new
+    submission starts a new round too, so the cache is asked about a key it never saw and
+    the draft is checked anew. Approvals are never withdrawn within a round. A post the
+    claim would send must also be one of the posts found approved, exactly as it is now
+    (same id, text, images, place): a post changed any other way is checked anew, and
+    refused, as it was before the cache. Only approvals are kept; for one database only
+    (a daemon keeps one per database engine)."""
+
+    def __init__(self, size: int = 10_000) -> None:
+        self._size = size
+        self._found: dict[tuple[int, Standing, int], dict[int, str]] = {}
+
+    def approved(
+        self, session: Session, posts: Sequence[PostToSend], required_approvals: int
+    ) -> set[int]:
+        """The drafts of ``posts`` approved as they stand, with each of their ``posts`` as
+        it was approved; asks the database only about the drafts not known yet."""
+        by_draft: dict[int, list[PostToSend]] = {}
+        for post in posts:
+            by_draft.setdefault(post.draft_id, []).append(post)
+        approved: set[int] = set()
+        unknown: dict[int, Standing] = {}
+        for draft_id, sent in by_draft.items():
+            found = self._found.get((draft_id, sent[0].standing, required_approvals))
+            if found is not None and all(found.get(p.post_id) == p.sent for p in sent):
+                approved.add(draft_id)
+            else:
+                unknown[draft_id] = sent[0].standing
+        if not unknown:
+            return approved
+        for draft_id, found in _verified_posts_of(session, unknown, required_approvals).items():
+            self._keep((draft_id, unknown[draft_id], required_approvals), found)
+            if all(found.get(p.post_id) == p.sent for p in by_draft[draft_id]):
+                approved.add(draft_id)
+        return approved
+
+    def _keep(self, key: tuple[int, Standing, int], found: dict[int, str]) -> None:
+        self._found.pop(key, None)
+        if len(self._found) >= self._size:  # the longest known goes first
+            del self._found[next(iter(self._found))]
+        self._found[key] = found
+
+
+def _verified_posts_of(
+    session: Session, standing: Mapping[int, Standing], required_approvals: int
+) -> dict[int, dict[int, str]]:
+    """Of the drafts in ``standing``, those approved as they stand, each with the
+    ``sent_fingerprint`` of each of its posts: their posts' hash is the draft's content hash
+    and enough distinct reviewers approved that hash in the current review round. Two
+    statements (posts and reviews), a third for the images if any post has them."""
+    if not standing:
+        return {}
+    connection = session.connection()
+    draft_ids = set(standing)
+    has_images = core_select(_post_media.c.post_id).where(_post_media.c.post_id == _post.c.id)
     posts: dict[int, list[Any]] = {}
-    post_keys: dict[int, tuple[int, PostKey]] = {}
+    with_images: list[int] = []
     for row in connection.execute(
         core_select(Post.id, Post.draft_id, Post.channel, Post.language)  # type: ignore[call-overload]
-        .add_columns(Post.text, Post.occurrence, Post.part, Post.parts)
+        .add_columns(Post.text, Post.occurrence, Post.part, Post.parts, has_images.exists())
         .where(col(Post.draft_id).in_(draft_ids))
     ):
         posts.setdefault(row.draft_id, []).append(row)
-        post_keys[row.id] = (row.draft_id, post_key(row))
-    images: dict[int, dict[PostKey, list[PostImage]]] = {}
-    for post_id, sent in images_by_post(session, post_keys).items():
-        draft_id, key = post_keys[post_id]
-        images.setdefault(draft_id, {})[key] = sent
+        if row[-1]:
+            with_images.append(row.id)
+    sent_images = images_by_post(session, with_images)
     reviewers: dict[int, set[int]] = {}
     for draft_id, reviewer_id, review_round, digest in connection.execute(
         select(Review.draft_id, Review.reviewer_id, Review.review_round, Review.content_hash).where(
             col(Review.draft_id).in_(draft_ids), col(Review.decision) == APPROVED
         )
     ):
-        if drafts.get(draft_id) == (review_round, digest):
+        now = standing.get(draft_id)
+        if now is not None and (now.review_round, now.content_hash) == (review_round, digest):
             reviewers.setdefault(draft_id, set()).add(reviewer_id)
-    return {
-        draft_id
-        for draft_id, (_, digest) in drafts.items()
-        if len(reviewers.get(draft_id, ())) >= required_approvals
-        and content_hash(posts.get(draft_id, []), images.get(draft_id, {})) == digest
-    }
+    found: dict[int, dict[int, str]] = {}
+    for draft_id, now in standing.items():
+        rows = posts.get(draft_id, [])
+        images: dict[PostKey, list[PostImage]] = {
+            post_key(row): sent_images[row.id] for row in rows if row.id in sent_images
+        }
+        if (
+            len(reviewers.get(draft_id, ())) >= required_approvals
+            and content_hash(rows, images) == now.content_hash
+        ):
+            found[draft_id] = {
+                row.id: sent_fingerprint(row, sent_images.get(row.id, ())) for row in rows
+            }
+    return found
 
 
 def approvals_of(session: Session, draft: Draft) -> int:

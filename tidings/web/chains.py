@@ -12,9 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from tidings.web.post_cards import PostCard
 from tidings.web.translations import N_
+
+if TYPE_CHECKING:  # post_cards reaches the web context, which renders pages with chains
+    from tidings.web.post_cards import PostCard
 
 # Where the first comment is a comment under the post, not a reply to its last part.
 COMMENTING_PLATFORMS = frozenset({"linkedin", "facebook"})

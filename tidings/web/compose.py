@@ -178,6 +178,8 @@ def preview_cards(
                 length_limit=post.limit,
                 status="preview",
                 occurrence=post.occurrence,
+                part=post.part,
+                parts=post.parts,
             ),
             web.config,
             learned,

@@ -11,7 +11,9 @@ Form names: ``kind`` (the kind and its template: ``compose_kinds``), ``title``, 
 (repeated), ``language`` (repeated, with a template), ``field:NAME`` (the same for every
 language), ``field:NAME:LANG`` (one language), ``text:LANG`` (free text),
 ``channel_text:CHANNEL:LANG`` (a channel's own text in one language, with a template or
-without), ``publish_at`` and ``expires_at`` (``datetime-local``, in the viewer's timezone),
+without), ``part:LANG:N`` (free text: the Nth part of a language's thread, the first being
+``text:LANG``; the draft file's list of parts), ``thread`` (``auto``: split a text too long for
+a channel), ``first_comment:LANG`` (the first comment in one language), ``publish_at`` and ``expires_at`` (``datetime-local``, in the viewer's timezone),
 ``next_slot``, the Repeat control's (``repeat_form``: ``repeat_every``, ``repeat_ends``,
 ``repeat_count``, ``repeat_until``, ``repeat_rule``); ``template_shown``
 and ``channels_shown``, what the form showed when it was sent; ``form_token``, the blank form's
@@ -77,6 +79,10 @@ class ComposeForm:
     languages: list[str] = field(default_factory=list)
     fields: dict[str, FieldInput] = field(default_factory=dict)
     text: dict[str, str] = field(default_factory=dict)
+    # Free text's parts after the first, by language (a thread where the platform has threads).
+    parts: dict[str, list[str]] = field(default_factory=dict)
+    thread: bool = False  # thread = "auto"
+    comments: dict[str, str] = field(default_factory=dict)  # the first comment, by language
     channel_texts: dict[str, dict[str, str]] = field(default_factory=dict)  # by channel, language
     publish_at: str = ""
     next_slot: bool = False
@@ -106,7 +112,9 @@ class ComposeForm:
             next_slot=bool(one("next_slot")),
             expires_at=one("expires_at").strip(),
             repeat=RepeatInput.posted(one),
+            thread=one("thread") == "auto",
         )
+        numbered: dict[str, dict[int, str]] = {}
         for name in form:
             prefix, _, rest = name.partition(":")
             if prefix == "field" and rest:
@@ -121,6 +129,16 @@ class ComposeForm:
             elif prefix == "channel_text" and ":" in rest:
                 channel, _, language = rest.rpartition(":")
                 values.channel_texts.setdefault(channel, {})[language] = one(name)
+            elif prefix == "first_comment" and rest:
+                values.comments[rest] = one(name)
+            elif prefix == "part" and ":" in rest:
+                language, _, number = rest.rpartition(":")
+                if number.isdigit() and len(number) <= 3:
+                    numbered.setdefault(language, {})[int(number)] = one(name)
+        values.parts = {
+            language: [found[number] for number in sorted(found)]
+            for language, found in numbered.items()
+        }
         values.images = _posted_images(
             {name: one(name) for name in form if name.startswith("image:")}
         )
@@ -146,7 +164,10 @@ class ComposeForm:
                 fields[name] = FieldInput(per_language=per_language)
             else:
                 fields[name] = FieldInput(shared=_as_text(value))
-        text = {str(tag): str(body) for tag, body in dict(source.get("text", {})).items()}
+        text, parts = {}, {}
+        for tag, body in dict(source.get("text", {})).items():
+            pieces = [str(piece) for piece in body] if isinstance(body, list) else [str(body)]
+            text[str(tag)], parts[str(tag)] = pieces[0] if pieces else "", pieces[1:]
         channel_texts = {
             str(channel): {str(tag): str(body) for tag, body in dict(texts).items()}
             for channel, texts in dict(source.get("channel_text", {})).items()
@@ -160,6 +181,9 @@ class ComposeForm:
             languages=list(draft.languages) if draft.template else [],
             fields=fields,
             text=text,
+            parts={tag: pieces for tag, pieces in parts.items() if pieces},
+            thread=source.get("thread") == "auto",
+            comments=_comments(source.get("first_comment"), draft.languages),
             channel_texts=channel_texts,
             publish_at=local_input(draft.publish_at, zone),
             next_slot=draft.publish_next_slot,
@@ -235,16 +259,40 @@ def draft_source(
         languages = list(form.languages)
     else:
         data["text"] = {
-            language: body
+            language: _text(form, language)
             for language in text_languages
             if (body := form.text.get(language, "")).strip()
         }
         languages = list(data["text"])
+    if form.thread:
+        data["thread"] = "auto"
+    if comments := {tag: body for tag in languages if (body := form.comments.get(tag, "")).strip()}:
+        data["first_comment"] = comments
     if own := _channel_texts(form, languages):
         data["channel_text"] = own
     if form.images:
         data["media"] = [_media_entry(image, languages) for image in form.images]
     return tomli_w.dumps(data)
+
+
+def _comments(comment: Any, languages: Sequence[str]) -> dict[str, str]:
+    """A draft file's ``first_comment`` by language (one text for all: the same in each of
+    ``languages``)."""
+    if isinstance(comment, dict):
+        return {str(tag): str(body) for tag, body in comment.items()}
+    return dict.fromkeys(languages, comment) if isinstance(comment, str) else {}
+
+
+def written_parts(form: ComposeForm, language: str) -> list[str]:
+    """The parts after the first written in ``language`` (a part left empty is left out)."""
+    return [part for part in form.parts.get(language, ()) if part.strip()]
+
+
+def _text(form: ComposeForm, language: str) -> str | list[str]:
+    """A language's text as the draft file gives it: the text, or the list of its parts when
+    parts after the first were written."""
+    first, more = form.text.get(language, ""), written_parts(form, language)
+    return [first, *more] if more else first
 
 
 def _channel_texts(form: ComposeForm, languages: Sequence[str]) -> dict[str, dict[str, str]]:

@@ -31,7 +31,7 @@ from drafts.rendering import TemplateLibrary
 from drafts.review_comments import ReviewComment
 from drafts.storage import Database
 from drafts.template_fields import FieldKind, TemplateField, template_fields
-from tidings.web.compose_form import ComposeForm, ImageInput, field_kind
+from tidings.web.compose_form import ComposeForm, ImageInput, field_kind, written_parts
 from tidings.web.compose_kinds import choices
 from tidings.web.context import WebContext, off_loop
 from tidings.web.error_pages import status_for
@@ -311,6 +311,9 @@ class ComposePages:
             "template_languages": [(tag, tag in form.languages) for tag in offered],
             "field_rows": tuple(self._row(form, wanted, offered, language) for wanted in fields),
             "text_languages": [(tag, form.text.get(tag, "")) for tag in self.text_languages(form)],
+            # Each language's parts after the first, then room for one more.
+            "more_parts": {tag: [*written_parts(form, tag), ""] for tag in form.text},
+            "comment_languages": [(tag, form.comments.get(tag, "")) for tag in written_in],
             "channel_texts": channel_texts,
             "carried": self._carried(form, fields, offered, channel_texts),
             "language_name": self.names(request),
@@ -420,6 +423,12 @@ class ComposePages:
         Choosing back shows them again."""
         typed = {f"text:{tag}": body for tag, body in form.text.items()}
         typed |= {
+            f"part:{tag}:{number}": body
+            for tag in form.parts
+            for number, body in enumerate(written_parts(form, tag), start=2)
+        }
+        typed |= {f"first_comment:{tag}": body for tag, body in form.comments.items()}
+        typed |= {
             f"channel_text:{channel}:{tag}": body
             for channel, texts in form.channel_texts.items()
             for tag, body in texts.items()
@@ -432,6 +441,13 @@ class ComposePages:
             shown = {f"field:{wanted.name}{tag}" for wanted in fields for tag in tags}
         else:
             shown = {f"text:{tag}" for tag in self.text_languages(form)}
+            shown |= {
+                f"part:{tag}:{number}"
+                for tag in self.text_languages(form)
+                for number in range(2, len(written_parts(form, tag)) + 2)
+            }
+        written_in = form.languages if form.template else self.text_languages(form)
+        shown |= {f"first_comment:{tag}" for tag in written_in}
         shown |= {
             f"channel_text:{row.channel}:{row.language}"
             for rows in channel_texts.values()

@@ -63,7 +63,6 @@ from drafts.users import name_of
 from scheduler.connections import connections
 from tidings.web import queue_actions
 from tidings.web.auth import Viewer
-from tidings.web.chains import Chain, chains_of
 from tidings.web.compose_form import local_input
 from tidings.web.context import WebContext, off_loop
 from tidings.web.draft_actions import DraftActions, draft_actions
@@ -102,8 +101,6 @@ class DraftView:
     actions: DraftActions = field(default_factory=DraftActions)
     # A repeating draft's rule in words and its occurrences, each with its posts' cards.
     series: SeriesView | None = None
-    # The cards as chains: each post's parts and first comment together (``chains``).
-    chains: tuple[Chain, ...] = ()
 
 
 def load_draft(
@@ -173,7 +170,6 @@ def load_draft(
         since_opened=since_opened,
         comments=comments,
         actions=actions,
-        chains=chains_of(cards, gettext),
         series=series_view(
             draft,
             posts,

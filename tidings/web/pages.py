@@ -29,6 +29,7 @@ from drafts.shipped import shipped_path
 from drafts.storage import Database
 from drafts.times import show, utcnow
 from drafts.users import chosen_language
+from tidings.web.chains import chains_of
 from tidings.web.csrf import FIELD, csrf_token
 from tidings.web.message_filters import message_filters
 from tidings.web.translations import (
@@ -82,6 +83,7 @@ def page_environment(loader: BaseLoader, language: str) -> Environment:
     env.filters["post_status"] = shown(translated(POST_STATUS_WORDS, catalogue.gettext))
     env.filters["draft_status"] = shown(translated(DRAFT_STATUS_WORDS, catalogue.gettext))
     env.filters["role"] = shown(translated(ROLE_WORDS, catalogue.gettext))
+    env.filters["chains"] = partial(chains_of, gettext=catalogue.gettext)  # post cards as chains
     # Messages made by the services and reasons recorded by the daemon, in this language.
     env.filters.update(message_filters(language, catalogue.gettext))
     return env

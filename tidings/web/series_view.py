@@ -14,7 +14,6 @@ from zoneinfo import ZoneInfo
 from drafts.lifecycle import FINAL_POST_STATUSES, PostStatus
 from drafts.models import Draft, Post
 from drafts.recurrence import Occurrence
-from tidings.web.chains import Chain, chains_of
 from tidings.web.post_cards import PostCard
 from tidings.web.series_words import series_words
 
@@ -33,7 +32,6 @@ class OccurrenceView:
     statuses: tuple[str, ...]
     cards: tuple[PostCard, ...]
     skippable: bool  # still to come, with posts waiting and none being sent
-    chains: tuple[Chain, ...] = ()  # the cards as chains (``chains``)
 
     @property
     def label(self) -> str:
@@ -75,7 +73,6 @@ def series_view(
         _occurrence(number, total, times.get(number), by_number.get(number, []), zone, now)
         for number in numbers
     )
-    shown = tuple(replace(each, chains=chains_of(each.cards, gettext)) for each in shown)
     if not may_skip:
         shown = tuple(replace(each, skippable=False) for each in shown)
     words = series_words(draft.repeat, draft.publish_at, total, zone, language, gettext)

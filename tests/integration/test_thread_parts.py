@@ -13,8 +13,11 @@ import pytest
 from drafts.composing import RenderedPost, compose, content_hash
 from drafts.config import Config
 from drafts.draft_file import DraftContent, read_draft_file
-from drafts.errors import DraftError
+from drafts.errors import DraftError, ReviewError
 from drafts.rendering import TemplateLibrary
+from drafts.review import submit
+from drafts.storage import Database
+from tests.integration.drafting import add_author, add_content
 
 NOW = datetime(2031, 1, 1, tzinfo=UTC)
 KOREAN_SENTENCES = (
@@ -203,3 +206,26 @@ def test_the_hash_covers_parts_and_comment_and_keeps_plain_posts_as_they_were(
     with_comment = digest(['first_comment = "Come by."', "[text]", 'en = "Open again."'])
     other_comment = digest(['first_comment = "Drop in."', "[text]", 'en = "Open again."'])
     assert len({before_parts, two, with_comment, other_comment}) == 4
+
+
+def test_submit_names_the_part_or_comment_that_does_not_fit(
+    database: Database, config: Config, library: TemplateLibrary
+) -> None:
+    long = "The reading room has new chairs. " * 10  # 330 characters: over X's 280
+    content = read(
+        [
+            'channels = ["x-en", "linkedin"]',
+            f"first_comment = {json.dumps(long * 10)}",  # over LinkedIn's 3,000 too
+            "[text]",
+            f"en = {json.dumps(['The library is open again.', long])}",
+        ],
+        config,
+    )
+    author = add_author(database)
+    draft_id, _ = add_content(database, config, library, author, content)
+    with database.writing() as session, pytest.raises(ReviewError) as raised:
+        submit(session, draft_id=draft_id, actor=author, config=config)
+    message = str(raised.value)
+    assert "x-en (en), part 2 of 2: 329 weighted characters, over X's limit" in message, message
+    assert "linkedin (en), first comment: 3,299 characters" in message, message
+    assert "part 1" not in message

@@ -49,7 +49,13 @@ from scheduler.platforms.uploads import attached_ids
 from scheduler.platforms.x_media import upload_images
 from scheduler.platforms.x_oauth import api_base, can_renew, send_as_user
 from scheduler.platforms.x_problems import is_duplicate, is_unseen_parent, problem_message
-from scheduler.platforms.x_timeline import NotFound, find_sent, me_request, post_url
+from scheduler.platforms.x_timeline import (
+    NotFound,
+    find_sent,
+    me_request,
+    post_url,
+    replied_id,
+)
 from scheduler.retry import UnknownHandling
 
 SENT_AT = "x_sent_at"
@@ -80,7 +86,7 @@ class XAdapter(Adapter[XChannel]):
         if job.images:
             body["media"] = {"media_ids": attached_ids(job)}
         if job.reply_to is not None:
-            body["reply"] = {"in_reply_to_tweet_id": job.reply_to.parent.remote_id}
+            body["reply"] = {"in_reply_to_tweet_id": replied_id(job.reply_to.parent.remote_id)}
         return HttpRequest.with_json(
             "POST", api_base(channel) + "/2/tweets", body, headers=bearer(secret)
         )

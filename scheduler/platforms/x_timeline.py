@@ -18,6 +18,7 @@ So a part whose text another part or another thread shares is still told apart.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -35,6 +36,7 @@ TIMELINE_SIZE = 20
 # Our clock and X's disagree a little; a post made that much before the first attempt is not ours.
 CLOCK_SKEW = timedelta(minutes=2)
 _URL = "\x00url\x00"
+_STATUS_LINK = re.compile(r"/status(?:es)?/([0-9]{1,19})(?:[/?#]|$)")
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,13 @@ class NotFound:
 def post_url(tweet_id: str) -> str:
     """A post's public link: x.com finds it by id alone, whoever wrote it."""
     return f"{WEB}/i/web/status/{tweet_id}"
+
+
+def replied_id(remote_id: str) -> str:
+    """The post id a part replies to: its remote id, or, for a part a person marked published
+    with its link (``https://x.com/<name>/status/<id>``), the id in that link."""
+    link = _STATUS_LINK.search(remote_id) if remote_id.startswith(("https://", "http://")) else None
+    return link[1] if link is not None else remote_id
 
 
 def me_request(channel: XChannel, token: str) -> HttpRequest:
@@ -85,7 +94,7 @@ async def find_sent(
     if not isinstance(posts, HttpResponse):
         return NotFound(f"the account's posts could not be read: {posts.reason}")
     since = job.first_attempt_at or now
-    replying_to = job.reply_to.parent.remote_id if job.reply_to is not None else None
+    replying_to = replied_id(job.reply_to.parent.remote_id) if job.reply_to is not None else None
     return read_timeline(
         posts, job.text, since=since, with_media=bool(job.images), replying_to=replying_to
     )

@@ -154,7 +154,7 @@ async def test_a_thread_made_by_thread_auto_is_shown_part_by_part_in_korean(
     chain = one(page, "section.chain")
     labels = [texts(card, ".part-label") for card in elements(chain, "article.post")]
     assert labels == [["1/3"], ["2/3"], ["3/3"], ["첫 댓글"]]
-    assert texts(chain, ".chain-link")[0] == "↳ 1부에 답글"
+    assert texts(chain, ".chain-link")[0] == "↳ 1번째 부분에 답글"
     for card in elements(chain, "article.post"):
         assert elements(card, ".counts li.over") == []  # every part fits X
 

@@ -15,8 +15,9 @@ from datetime import date, datetime, timedelta
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import Select, union_all
+from sqlalchemy import ColumnElement, Select, exists, or_, tuple_, union_all
 from sqlalchemy import select as select_columns
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from drafts import audit_details, keyset
@@ -338,12 +339,16 @@ def upcoming_posts(
     the queue did not make. Each upcoming status is read from its own range of an index in
     that order (``ix_post_queue``; ``ix_post_channel_queue`` for one channel), at most a page
     of each, then the few read are put in order: a page costs the same whatever the queue and
-    the table hold."""
+    the table hold.
+
+    A chain (a thread's parts, a first comment: ``Post.part``) is one row of the queue: the
+    part it goes on with, its first part, or a later one whose part before is published (one
+    look-up along ``ux_post_key``); ``chains_of`` reads the rest of the page's chains."""
     place = keyset.place(after, datetime, int) if after is not None else None
     order = (col(Post.due_at), col(Post.id))
     ranges = []
     for status in sorted(UPCOMING_POST_STATUSES):
-        part = select_columns(*order).where(col(Post.status) == status)
+        part = select_columns(*order).where(col(Post.status) == status, _next_of_its_chain())
         if channel is not None:
             part = part.where(col(Post.channel) == channel)
         if place is not None:
@@ -352,6 +357,45 @@ def upcoming_posts(
     found = union_all(*ranges).subquery()
     query = select(Post).join(found, found.c.id == col(Post.id)).order_by(*order)
     return keyset.paged(list(session.exec(query.limit(size + 1))), size, _queue_place)
+
+
+def _next_of_its_chain() -> ColumnElement[bool]:
+    """A post that is the part its chain goes on with, among parts still to be sent: the first,
+    or one whose part before is published."""
+    before = aliased(Post, name="before")
+    return or_(
+        col(Post.part) == 1,
+        exists().where(
+            col(before.draft_id) == col(Post.draft_id),
+            col(before.channel) == col(Post.channel),
+            col(before.language) == col(Post.language),
+            col(before.occurrence) == col(Post.occurrence),
+            col(before.part) == col(Post.part) - 1,
+            col(before.status) == PostStatus.PUBLISHED,
+        ),
+    )
+
+
+ChainKey = tuple[int, str, str, int]
+
+
+def chain_key(post: Post) -> ChainKey:
+    """The chain a post is a part of: its draft, channel, language and occurrence."""
+    return post.draft_id, post.channel, post.language, post.occurrence
+
+
+def chains_of(session: Session, posts: Iterable[Post]) -> dict[ChainKey, list[Post]]:
+    """Every part of the chains ``posts`` are parts of (a queue's page), each chain by part:
+    one statement along ``ux_post_key``."""
+    keys = list(dict.fromkeys(chain_key(post) for post in posts))
+    if not keys:
+        return {}
+    columns = (col(Post.draft_id), col(Post.channel), col(Post.language), col(Post.occurrence))
+    query = select(Post).where(tuple_(*columns).in_(keys)).order_by(col(Post.part))
+    found: dict[ChainKey, list[Post]] = {key: [] for key in keys}
+    for post in session.exec(query):
+        found[chain_key(post)].append(post)
+    return found
 
 
 def _queue_place(post: Post) -> tuple[datetime, int]:

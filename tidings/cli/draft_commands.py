@@ -43,6 +43,7 @@ from tidings.cli.console import emit_json, out, say
 from tidings.cli.context import AppContext, app_context
 from tidings.cli.paging import DEFAULT_LIMIT, After, Limit, say_more, with_cursors
 from tidings.cli.views import (
+    chains,
     credential_problems,
     draft_json,
     occurrence_label,
@@ -276,10 +277,11 @@ def _print_posts(
     config = context.config
     credentials = credentials or {}
     if draft.repeat is None:
-        for post in posts:
-            post_id = post.id or 0
+        for chain in chains(posts):  # a thread's parts and a first comment under one heading
+            post_id = chain[0].id or 0
             problem = credentials.get(post_id)
-            print_post(post, config, config.zone, learned, images.get(post_id, ()), problem)
+            shown = images.get(post_id, ())
+            print_post(chain[0], config, config.zone, learned, shown, problem, chain=chain)
         return
     everything = series(draft, config.zone)
     print_series(draft, everything, posts, config.zone)
@@ -287,7 +289,8 @@ def _print_posts(
         occurrence.number: occurrence_label(occurrence, config.zone) for occurrence in everything
     }
     ordered = sorted(posts, key=lambda post: (post.occurrence, post.id or 0))
-    for post in ordered if every_post else [p for p in ordered if p.occurrence == 1]:
+    for chain in chains(ordered if every_post else [p for p in ordered if p.occurrence == 1]):
+        post = chain[0]
         post_id = post.id or 0
         print_post(
             post,
@@ -297,6 +300,7 @@ def _print_posts(
             images.get(post_id, ()),
             credentials.get(post_id),
             occurrence=labels.get(post.occurrence, f"occurrence {post.occurrence}"),
+            chain=chain,
         )
     if not every_post and len(everything) > 1:
         print_later_occurrences(draft.id or 0, everything, ordered, config, learned)

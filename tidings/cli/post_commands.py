@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from drafts.messages import QUEUED_AGAIN
 from tidings.cli.console import emit_json, say
 from tidings.cli.context import app_context
+
+if TYPE_CHECKING:
+    from drafts.models import Post
 
 app = typer.Typer(help="Settle posts that need attention.", no_args_is_help=True)
 
@@ -32,7 +35,7 @@ def mark_published_command(
     if context.json:
         emit_json({"id": post.id, "status": post.status, "remote_url": post.remote_url})
     else:
-        say(f"Post {post_id} marked published at {url}.")
+        say(f"Post {post_id}{_of_chain(post)} marked published at {url}.")
 
 
 @app.command("retry")
@@ -46,4 +49,12 @@ def retry_command(ctx: typer.Context, post_id: PostId) -> None:
     if context.json:
         emit_json({"id": post.id, "status": post.status})
     else:
-        say(QUEUED_AGAIN % {"id": post_id})
+        say(QUEUED_AGAIN % {"id": f"{post_id}{_of_chain(post)}"})
+
+
+def _of_chain(post: Post) -> str:
+    """`` (part 2/4)``, `` (first comment)``: the part of a chain a post is; '' for a plain post."""
+    from tidings.cli.views import part_label
+
+    label = part_label(post.part, post.parts)
+    return f" ({label})" if label else ""

@@ -29,7 +29,7 @@ from tidings.cli.log_format import (
     warning,
 )
 from tidings.cli.paging import DEFAULT_LIMIT, After, Limit, say_more, with_cursors
-from tidings.cli.views import iso
+from tidings.cli.views import iso, part_label
 
 LOG_FORMAT_HELP = (
     "plain: lines for a terminal; json: one JSON object a line (time, level, event, and post, "
@@ -151,8 +151,11 @@ def print_attempt(attempt: Attempt, post: Post, zone: tzinfo) -> None:
     """One attempt in lines that wrap, never cut: when, which post and how it ended; then its
     status, duration and worker; then the link it made or the platform's id, whole (a link
     broken by a line end opens nowhere: the terminal wraps it), or the error, wrapped. A table
-    of these cut the time, the channel and every link short at 80 columns."""
+    of these cut the time, the channel and every link short at 80 columns. An attempt at a
+    part of a chain names it (``part 2/4``, ``first comment``)."""
     head = Text(f"{show(attempt.started_at, zone)} · post {attempt.post_id} · {post.channel}")
+    if label := part_label(post.part, post.parts):  # of a chain: which part was tried
+        head.append(f" · {label}")
     head.append(f" · attempt {attempt.number}: ")
     outcome = attempt.outcome or "in flight"
     head.append(outcome, style=OUTCOME_STYLES.get(outcome, ""))
@@ -209,10 +212,14 @@ def _remote_words(remote_id: str | None, post: Post) -> str:
 
 
 def attempt_json(attempt: Attempt, post: Post) -> dict[str, object]:
+    """An attempt as the JSON contract says, with the part of its post's chain it tried
+    (``part`` of ``parts``; ``parts + 1`` is the first comment)."""
     return {
         "id": attempt.id,
         "post_id": attempt.post_id,
         "channel": post.channel,
+        "part": post.part,
+        "parts": post.parts,
         "number": attempt.number,
         "outcome": attempt.outcome,
         "http_status": attempt.http_status,

@@ -23,6 +23,8 @@ from drafts.post_media import images_by_post
 from drafts.queueing import (
     ScheduleRequest,
     cancel_draft,
+    chain_key,
+    chains_of,
     schedule_draft,
     unschedule_draft,
     upcoming_posts,
@@ -31,7 +33,7 @@ from drafts.times import means_now, parse_time, show, zone
 from tidings.cli.console import emit_json, out, say
 from tidings.cli.context import app_context
 from tidings.cli.paging import DEFAULT_LIMIT, After, Limit, say_more, with_cursors
-from tidings.cli.views import post_json, queue_table
+from tidings.cli.views import chain_words, chains, post_json, queue_table
 
 DraftId = Annotated[int, typer.Argument(metavar="ID", help="The draft.")]
 
@@ -74,17 +76,28 @@ def schedule(
             config=config,
             now=now,
         )
+        # A chain (a thread, a first comment) is one post: its parts said with it.
         mine = sorted(
-            (p for p in draft_posts(session, draft_id) if p.status in UPCOMING_POST_STATUSES),
-            key=lambda p: (p.due_at is None, p.due_at, p.id or 0),
+            (
+                chain
+                for chain in chains(draft_posts(session, draft_id))
+                if any(p.status in UPCOMING_POST_STATUSES for p in chain)
+            ),
+            key=lambda chain: (chain[0].due_at is None, chain[0].due_at, chain[0].id or 0),
         )
         learned = learned_limits(session)
-        images = images_by_post(session, [p.id or 0 for p in mine])
+        images = images_by_post(session, [chain[0].id or 0 for chain in mine])
     if context.json:
         emit_json(
             [
-                post_json(post, config, images=images.get(post.id or 0, ()), learned=learned)
-                for post in mine
+                post_json(
+                    chain[0],
+                    config,
+                    images=images.get(chain[0].id or 0, ()),
+                    learned=learned,
+                    chain=chain,
+                )
+                for chain in mine
             ]
         )
         return
@@ -111,14 +124,18 @@ def _request(
         raise ScheduleError(Problem("at", reason_of(error))) from None
 
 
-def _say_due(posts: list[Post], config: Config) -> None:
-    for post in posts:
+def _say_due(posts: list[list[Post]], config: Config) -> None:
+    """Each post's channel, language and due time, a chain's once (``thread of 3``)."""
+    for chain in posts:
+        post = next(p for p in chain if p.status in UPCOMING_POST_STATUSES)
         channel_zone = config.channel(post.channel).zone(config.zone)
         assert post.due_at is not None
         local = show(post.due_at, channel_zone)
+        words = chain_words(chain)
         say(
             f"  {post.channel} ({post.language}) at {show(post.due_at, config.zone)}"
             + (f" ({local} there)" if channel_zone != config.zone else "")
+            + (f" · {words}" if words else "")
         )
 
 
@@ -167,7 +184,10 @@ def queue(
     limit: Limit = DEFAULT_LIMIT,
     after: After = None,
 ) -> None:
-    """Upcoming posts in time order, per channel (JSON: one list, times in UTC)."""
+    """Upcoming posts in time order, per channel (JSON: one list, times in UTC).
+
+    A chain (a thread, a first comment) is one line; in JSON one post whose keys are its first
+    part's, with ``parts``, ``comment`` and ``next_part`` (the number of the part to go next)."""
     context = app_context(ctx)
     config = context.config
     if ics:
@@ -190,15 +210,25 @@ def queue(
         raise ScheduleError(f"tz: {error}") from None
     with context.reading() as session:
         page = upcoming_posts(session, channel=channel, size=limit, after=after)
-        posts = page.rows
+        posts = page.rows  # a chain's row: the part it goes on with
         drafts = {p.draft_id: get_draft(session, p.draft_id) for p in posts}
         learned = learned_limits(session)
-        images = images_by_post(session, [p.id or 0 for p in posts])
+        chained = chains_of(session, posts)
+        firsts = {key: chain[0] for key, chain in chained.items()}
+        images = images_by_post(session, [first.id or 0 for first in firsts.values()])
     if context.json:
-        shown = [
-            post_json(post, config, images=images.get(post.id or 0, ()), learned=learned)
-            for post in posts
-        ]
+        shown = []
+        for post in posts:
+            key = chain_key(post)
+            first = firsts[key]  # a post's keys are its first part's; its parts listed
+            each = post_json(
+                first,
+                config,
+                images=images.get(first.id or 0, ()),
+                learned=learned,
+                chain=chained[key],
+            )
+            shown.append({**each, "next_part": post.part})
         emit_json(with_cursors(shown, page))
         return
     if not posts:
@@ -207,5 +237,5 @@ def queue(
     by_channel = sorted(posts, key=lambda p: (p.channel, p.due_at, p.id))
     for channel_id, group in groupby(by_channel, key=lambda p: p.channel):
         out.print(Text(channel_id, style="bold"))
-        out.print(queue_table(list(group), shown_zone, drafts, config.zone))
+        out.print(queue_table(list(group), shown_zone, drafts, config.zone, chained))
     say_more(page)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, tzinfo
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
@@ -48,6 +48,8 @@ CHANGE_WORDS = {
     Change.REMOVED: "no longer posted",
     Change.CHANGED: "text changed",
 }
+# Where a first comment is a comment under the post, not a reply to its last part.
+COMMENTING_PLATFORMS = frozenset({"linkedin", "facebook"})
 PLATFORM_NAMES = {
     "linkedin": "LinkedIn",
     "x": "X",
@@ -72,7 +74,14 @@ def post_json(
     images: Sequence[PostImage] = (),
     with_request: bool = False,
     learned: LearnedLimits = NO_LIMITS,
+    chain: Sequence[Post] = (),
 ) -> dict[str, Any]:
+    """A post as the JSON contract says. Of a chain (a thread's parts and a first comment, in
+    ``chain``; ``chains`` groups them), ``post`` is its first part: the post's own keys (``id``,
+    ``text``, ``length``, ``status``, ``due_at``, ``remote_id``, …) are the first part's, and
+    ``parts`` lists every part of the thread (``{number, text, length, limit, status,
+    remote_id, remote_url}``, with the part's ``id`` and ``problems``; one for a plain post),
+    ``comment`` the first comment in the same shape, or null."""
     from scheduler.platforms.uploads import remote_media_id  # the adapters: not for `queue`
 
     extra: dict[str, Any] = {}
@@ -80,6 +89,8 @@ def post_json(
         extra["request"] = _preview(post, config, images).request_json()
     channel = config.channel(post.channel)
     measurements = measure(post.platform, post.text, text_rules(channel, learned))
+    chain = chain or (post,)
+    comment = next((part for part in chain if part.is_comment), None)
     return {
         "id": post.id,
         "draft_id": post.draft_id,
@@ -99,8 +110,58 @@ def post_json(
             image.to_json(remote_id=remote_media_id(post.publish_state, image.image.sha256))
             for image in images
         ],
+        "parts": [part_json(part, config, learned) for part in chain if not part.is_comment],
+        "comment": part_json(comment, config, learned) if comment is not None else None,
         **extra,
     }
+
+
+def part_json(part: Post, config: Config, learned: LearnedLimits = NO_LIMITS) -> dict[str, Any]:
+    """One part of a post's chain (or its first comment): its number, text, its own length and
+    limit, status and where it is live."""
+    measurements = measure(
+        part.platform, part.text, text_rules(config.channel(part.channel), learned)
+    )
+    return {
+        "number": part.part,
+        "id": part.id,
+        "text": part.text,
+        "length": measurements[0].length,
+        "limit": measurements[0].limit,
+        "status": part.status,
+        "remote_id": part.remote_id,
+        "remote_url": part.remote_url,
+        "problems": text_problems(part.text, measurements),
+    }
+
+
+def chains(posts: Iterable[Post]) -> list[list[Post]]:
+    """``posts`` as chains (of one draft, channel, language and occurrence), each by part, in
+    the order their first parts come."""
+    found: dict[tuple[int, str, str, int], list[Post]] = {}
+    for post in posts:
+        key = (post.draft_id, post.channel, post.language, post.occurrence)
+        found.setdefault(key, []).append(post)
+    return [sorted(chain, key=lambda part: part.part) for chain in found.values()]
+
+
+def part_label(part: int, parts: int) -> str:
+    """Which part of its chain a post is (``part 2/4``, ``first comment``); '' for a plain post."""
+    if part > parts:
+        return "first comment"
+    return f"part {part}/{parts}" if parts > 1 else ""
+
+
+def chain_words(chain: Sequence[Post]) -> str:
+    """What a chain is: ``thread of 4``, ``thread of 4 + comment``, ``+ comment``; '' for a
+    plain post."""
+    if not chain:
+        return ""
+    parts = chain[0].parts
+    words = [f"thread of {parts}"] if parts > 1 else []
+    if any(part.is_comment for part in chain):
+        words.append("+ comment")
+    return " ".join(words)
 
 
 def credential_problems(
@@ -121,12 +182,18 @@ def draft_json(
     credentials: Mapping[int, str] | None = None,
     **extra: Any,
 ) -> dict[str, Any]:
-    """The draft and its posts; given ``credentials`` (``credential_problems``), each post
-    also says its ``credential_problem`` (null for none)."""
+    """The draft and its posts, a post's chain as one (``post_json``); given ``credentials``
+    (``credential_problems``), each post also says its ``credential_problem`` (null for none)."""
     shown = []
-    for post in posts:
+    for chain in chains(posts):
+        post = chain[0]
         each = post_json(
-            post, config, images=images.get(post.id or 0, ()), with_request=True, learned=learned
+            post,
+            config,
+            images=images.get(post.id or 0, ()),
+            with_request=True,
+            learned=learned,
+            chain=chain,
         )
         if credentials is not None:
             each["credential_problem"] = credentials.get(post.id or 0)
@@ -156,27 +223,66 @@ def print_post(
     images: Sequence[PostImage] = (),
     credential_problem: str | None = None,
     occurrence: str | None = None,
+    chain: Sequence[Post] = (),
 ) -> None:
     """One post exactly as it will be sent, with its length against the platform's limit, its
     images as the platform gets them and, under it, each of its problems, then its channel's
     ``credential_problem`` (a warning: the draft may still be submitted and approved). A post
     of a repeating draft is labelled with its ``occurrence`` (``occurrence_label``).
 
+    Of a chain (``chain``: its parts by part, the first comment last; ``post`` its first part),
+    the heading says what it is (``thread of 4 + comment``) and every part follows as the
+    platform will show it, numbered (``part 2/4``, ``first comment``), with its own length,
+    verdict and problems, and between two parts how the one follows the other (``↳ reply to
+    part 1``, ``↳ comment on the post``). A plain post reads as it did before chains.
+
     Everything wraps to the terminal, whatever its width: the heading goes above the panel and
     the verdict below it, as a panel's title and subtitle are cut short where they are longer
     than its border."""
-    channel = config.channel(post.channel)
-    measurements = measure(post.platform, post.text, text_rules(channel, learned))
-    problems = text_problems(post.text, measurements)
-    counts = ", ".join(_count(m.length, m.limit, m.unit) for m in measurements)
     if occurrence is not None:
         status = f"{occurrence} · {post.status}"  # its due time is the occurrence's
     else:
         status = post.status + (f" at {show(post.due_at, zone)}" if post.due_at else "")
+    words = chain_words(chain)
     heading = Text(
-        f"#{post.id} {post.channel} · {PLATFORM_NAMES[post.platform]} · {post.language} · {status}",
+        f"#{post.id} {post.channel} · {PLATFORM_NAMES[post.platform]} · {post.language} · {status}"
+        + (f" · {words}" if words else ""),
         style="bold",
     )
+    out.print(heading, soft_wrap=False)
+    if not words:
+        _print_part(post, config, learned, images, credential_problem)
+        return
+    for number, part in enumerate(chain):
+        if number:
+            out.print(Text(follow_words(part), style="dim"), soft_wrap=False)
+        label = part_label(part.part, part.parts) or "post"
+        out.print(Text(f"{label} · #{part.id} · {part.status}", style="bold"), soft_wrap=False)
+        shown_images = images if part.part == 1 else ()  # images go on the first part
+        _print_part(part, config, learned, shown_images, credential_problem if not number else None)
+
+
+def follow_words(part: Post) -> str:
+    """How a part after the first follows the part before it, as the platform shows it."""
+    if not part.is_comment:
+        return f"↳ reply to part {part.part - 1}"
+    if part.platform in COMMENTING_PLATFORMS:
+        return "↳ comment on the post"
+    return f"↳ reply to part {part.parts}" if part.parts > 1 else "↳ reply to the post"
+
+
+def _print_part(
+    post: Post,
+    config: Config,
+    learned: LearnedLimits,
+    images: Sequence[PostImage],
+    credential_problem: str | None,
+) -> None:
+    """A post's (or one part's) text in a panel, then its length and verdict, then its notes."""
+    channel = config.channel(post.channel)
+    measurements = measure(post.platform, post.text, text_rules(channel, learned))
+    problems = text_problems(post.text, measurements)
+    counts = ", ".join(_count(m.length, m.limit, m.unit) for m in measurements)
     verdict = Text(f"{counts}  ", style="red" if problems else "green")
     verdict.append(f"✗ {len(problems)} problem(s)" if problems else "✓ fits")
     shown = _preview(post, config, images)
@@ -190,7 +296,6 @@ def print_post(
     if credential_problem:
         notes.append(("!", Text(credential_problem, style="yellow")))
     # Without soft wrap, rich wraps each line to the terminal instead of letting it run on.
-    out.print(heading, soft_wrap=False)
     out.print(Panel(body), soft_wrap=False)
     out.print(Padding(verdict, (0, 0, 0, 2), expand=False), soft_wrap=False)
     if notes:
@@ -236,14 +341,17 @@ def print_post_changes(posts: Sequence[PostChange], heading: str, console: Conso
     """Posts that are new, gone or changed under ``heading``, a changed text in wdiff's marks:
     each change once, with the language and channels whose posts it is
     (``ko · linkedin, facebook, threads: text changed``), after its occurrence for a repeating
-    draft (``occurrence 3 · en · linkedin: text changed``)."""
+    draft (``occurrence 3 · en · linkedin: text changed``), and the part of a chain
+    (``en · x-en · part 2/3: text changed``, ``en · linkedin · first comment: new comment``)."""
     console.print(Text(heading))
     series = any(post.occurrence != 1 for post in posts)
     for number in sorted({post.occurrence for post in posts}):
         named = f"occurrence {number} · " if series else ""  # of a repeating draft
         for group in group_changes([post for post in posts if post.occurrence == number]):
             channels = ", ".join(group.channels)
-            console.print(Text(f"  {named}{group.language} · {channels}: {_change_words(group)}"))
+            label = part_label(group.part, group.parts)  # of a chain: which part changed
+            where = f"{group.language} · {channels}" + (f" · {label}" if label else "")
+            console.print(Text(f"  {named}{where}: {_change_words(group)}"))
             if group.change != Change.CHANGED or group.text_changed:
                 console.print(_marked(Text("    "), group.pieces))
             for image in group.images:
@@ -253,6 +361,8 @@ def print_post_changes(posts: Sequence[PostChange], heading: str, console: Conso
 
 
 def _change_words(group: ChangeGroup) -> str:
+    if group.change == Change.ADDED and group.part > 1:  # a part added to a chain
+        return "new comment" if group.part > group.parts else "new part"
     if group.change != Change.CHANGED:
         return CHANGE_WORDS[group.change]
     what = ["text changed"] if group.text_changed else []
@@ -305,10 +415,17 @@ def _count(length: int, limit: int | None, unit: str) -> str:
 
 
 def queue_table(
-    posts: Sequence[Post], zone: tzinfo, drafts: Mapping[int, Draft], draft_zone: ZoneInfo
+    posts: Sequence[Post],
+    zone: tzinfo,
+    drafts: Mapping[int, Draft],
+    draft_zone: ZoneInfo,
+    chains: Mapping[tuple[int, str, str, int], Sequence[Post]] = MappingProxyType({}),
 ) -> Table:
     """The queue's posts, a post of a repeating draft with its occurrence among them all
-    (``#12 (3/8)``); ``draft_zone`` is the one the drafts' occurrences are counted in."""
+    (``#12 (3/8)``); ``draft_zone`` is the one the drafts' occurrences are counted in. A chain
+    is one line (its row the part it goes on with), saying what it is from ``chains`` (by
+    draft, channel, language and occurrence) and, part-way out, which part is next
+    (``#14 · thread of 4 + comment, part 3/4 next``)."""
     sizes = {
         draft_id: len(series(draft, draft_zone))
         for draft_id, draft in drafts.items()
@@ -325,11 +442,23 @@ def queue_table(
             due,
             post.channel,
             post.language,
-            f"#{post.id}" + (f" ({post.occurrence}/{size})" if size else ""),
+            f"#{post.id}"
+            + (f" ({post.occurrence}/{size})" if size else "")
+            + _chain_cell(post, chains),
             f"{post.draft_id} {draft.title if draft else ''}",
             post.status,
         )
     return table
+
+
+def _chain_cell(post: Post, chains: Mapping[tuple[int, str, str, int], Sequence[Post]]) -> str:
+    """`` · thread of 4 + comment, part 3/4 next`` of a queue's row; '' for a plain post."""
+    key = (post.draft_id, post.channel, post.language, post.occurrence)
+    words = [chain_words(chains.get(key, ()))]
+    if post.part > 1:
+        words.append(f"{part_label(post.part, post.parts)} next")
+    said = ", ".join(word for word in words if word)
+    return f" · {said}" if said else ""
 
 
 # --- repeating drafts ---------------------------------------------------------------------
@@ -389,7 +518,11 @@ def print_later_occurrences(
     (``City of the week [-1-]{+2+}``), a text the same in several channels said once with their
     names; a post's problems under it. Every text can be read back from these and the first
     occurrence's posts; ``draft show --all`` prints each in full."""
-    first = {(post.channel, post.language): post.text for post in posts if post.occurrence == 1}
+    first = {
+        (post.channel, post.language, post.part): post.text
+        for post in posts
+        if post.occurrence == 1
+    }
     out.print(
         Text(
             f"Later occurrences, as their texts differ from occurrence 1 (each post in full: "
@@ -400,14 +533,18 @@ def print_later_occurrences(
     for occurrence in everything[1:]:
         own = [post for post in posts if post.occurrence == occurrence.number]
         out.print(Text(f"  {occurrence_label(occurrence, config.zone)}", style="bold"))
-        groups: dict[tuple[str, bool, tuple[Piece, ...]], list[Post]] = {}
+        groups: dict[tuple[str, str, bool, tuple[Piece, ...]], list[Post]] = {}
         for post in own:
-            before = first.get((post.channel, post.language))
+            before = first.get((post.channel, post.language, post.part))
             same = before == post.text
             pieces = word_diff(before, post.text) if before is not None else (Piece(post.text),)
-            groups.setdefault((post.language, same, () if same else pieces), []).append(post)
-        for (language, same, pieces), grouped in groups.items():
-            channels = ", ".join(post.channel for post in grouped)
+            label = part_label(post.part, post.parts)  # of a chain: each part by itself
+            key = (post.language, label, same, () if same else pieces)
+            groups.setdefault(key, []).append(post)
+        for (language, label, same, pieces), grouped in groups.items():
+            channels = ", ".join(post.channel for post in grouped) + (
+                f" · {label}" if label else ""
+            )
             line = Text(f"    {language} · {channels} · {status_summary(grouped)}: ")
             if same:
                 line.append("same text", style="dim")

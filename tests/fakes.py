@@ -26,6 +26,8 @@ from scheduler.platforms.base import (
     HttpResponse,
     Identity,
     PostJob,
+    PublishedPart,
+    ReplyTo,
     StoredSecret,
 )
 
@@ -82,6 +84,21 @@ def job(
         state=dict(state or {}),
         first_attempt_at=first_attempt_at,
         last_sent_at=last_sent_at,
+    )
+
+
+def first_comment(root: str, text: str, *, sent_at: datetime) -> PostJob:
+    """The first comment on the published post ``root`` (part 2 of a one-part post), whose
+    last create request went out at ``sent_at``, its first attempt a second before."""
+    post = PublishedPart(root)
+    return PostJob(
+        post_id=2,
+        text=text,
+        language="en",
+        idempotency_key="k2",
+        first_attempt_at=sent_at - timedelta(seconds=1),
+        last_sent_at=sent_at,
+        reply_to=ReplyTo(parent=post, root=post, comment=True),
     )
 
 

@@ -1,0 +1,192 @@
+"""First comments on LinkedIn and Facebook (issue 11 points 2 and 4), published by the daemon on
+the sandbox: the comment lands under the post just created, LinkedIn's as written while its
+post's commentary is escaped, as the preview shows it; a comment whose answer never came is
+found among the post's comments and not sent again."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlmodel import col, select
+
+from drafts.channels import FacebookChannel, LinkedInChannel
+from drafts.config import Config
+from drafts.lifecycle import PostStatus
+from drafts.models import Attempt, Post
+from drafts.rendering import TemplateLibrary
+from drafts.storage import Database
+from drafts.text_rules.linkedin import escape_little
+from scheduler.outcomes import Published, Unknown
+from scheduler.platforms.base import Credentials
+from scheduler.platforms.facebook import FacebookAdapter
+from scheduler.platforms.linkedin import LinkedInAdapter
+from scheduler.preview import preview
+from scheduler.sandbox import RunningSandbox
+from tests.fakes import MemoryVault, OverLoopback, first_comment, just_tried
+from tests.integration.publishing import drain, queue_drafts
+
+POST = "Hiring: a data engineer (Seoul) for the heat_map #ClimateAction"
+COMMENT = r"Apply by Friday (KST): https://example.org/jobs/data_eng *remote ok* #tag \o/"
+# A request this much slower than the client's patience is an unknown outcome.
+PATIENCE, SLOW = 0.3, 2.0
+
+
+def published_with_comment(
+    database: Database,
+    config: Config,
+    library: TemplateLibrary,
+    channel: str,
+    *,
+    request_timeout: float = 2.0,
+) -> tuple[Post, Post]:
+    """Publish an approved, due draft for LinkedIn and Facebook with a first comment (a daemon
+    that waits ``request_timeout`` seconds for an answer, until nothing is due); ``channel``'s
+    post and comment, both published."""
+    draft_id = queue_drafts(
+        database,
+        config,
+        library,
+        channels=["linkedin", "facebook"],
+        texts={"en": POST},
+        extra=f"first_comment = '{COMMENT}'",
+    )
+    drain(
+        database,
+        config,
+        request_timeout=request_timeout,
+        retry_base_delay=timedelta(milliseconds=50),
+    )
+    with database.reading() as session:
+        query = select(Post).where(Post.draft_id == draft_id, Post.channel == channel)
+        post, comment = session.exec(query.order_by(col(Post.part)))
+    assert (post.status, comment.status) == (PostStatus.PUBLISHED,) * 2
+    assert (comment.part, comment.parts, comment.is_comment) == (2, 1, True)
+    return post, comment
+
+
+def test_linkedin_comment_arrives_verbatim_under_the_escaped_post(
+    database: Database, library: TemplateLibrary, sandbox: RunningSandbox, everywhere: Config
+) -> None:
+    _, comment_row = published_with_comment(database, everywhere, library, "linkedin")
+
+    assert comment_row.text == COMMENT
+    post, comment = sandbox.state.posts("linkedin")
+    assert post.body["commentary"] == escape_little(POST) != POST
+    assert post.text == POST
+    assert (comment.comment, comment.reply_to) == (True, post.remote_id)
+    assert comment.body == {
+        "actor": "urn:li:organization:2414183",
+        "object": post.remote_id,
+        "message": {"text": COMMENT},  # no backslash added
+    }
+    assert comment.text == COMMENT
+    assert (comment_row.remote_id, comment_row.remote_url) == (
+        comment.remote_id,
+        comment.remote_url,
+    )
+    assert str(comment_row.remote_id).startswith(f"urn:li:comment:({post.remote_id},")
+    previewed = preview(
+        post_id=comment_row.id or 0,
+        text=comment_row.text,
+        language="en",
+        channel=everywhere.channel("linkedin"),
+        part=comment_row.part,
+        parts=comment_row.parts,
+    )
+    assert previewed.displayed == COMMENT
+    shown = previewed.request_json()
+    assert shown["url"].endswith("/rest/socialActions/<the post's id>/comments")
+    assert shown["body"] == {**comment.body, "object": "<the post's id>"}
+
+
+def test_facebook_comment_lands_on_the_post_just_created(
+    database: Database, library: TemplateLibrary, sandbox: RunningSandbox, everywhere: Config
+) -> None:
+    post_row, comment_row = published_with_comment(database, everywhere, library, "facebook")
+
+    post, comment = sandbox.state.posts("facebook")
+    assert (post.text, post_row.remote_id) == (POST, post.remote_id)
+    assert (comment.comment, comment.reply_to, comment.text) == (True, post.remote_id, COMMENT)
+    assert comment.body == {"message": COMMENT}  # the token is not kept, nor sent in the URL
+    assert (comment_row.remote_id, comment_row.remote_url) == (
+        comment.remote_id,
+        comment.remote_url,
+    )
+    comment_number = comment.remote_id.rpartition("_")[2]
+    assert comment_row.remote_url == f"{post_row.remote_url}?comment_id={comment_number}"
+    [request] = sandbox.state.requests("facebook", path="/comments", method="POST")
+    assert request.query == {}
+
+
+@pytest.mark.parametrize("platform", ["linkedin", "facebook"])
+def test_a_comment_whose_answer_never_came_is_found_and_not_sent_again(
+    database: Database,
+    library: TemplateLibrary,
+    sandbox: RunningSandbox,
+    everywhere: Config,
+    platform: str,
+) -> None:
+    sandbox.state.faults.add("slow_after_accept", platform, path="/comments", seconds=SLOW)
+    _, comment_row = published_with_comment(
+        database,
+        everywhere,
+        library,
+        platform,
+        request_timeout=PATIENCE * 2,
+    )
+
+    [comment] = [p for p in sandbox.state.posts(platform) if p.comment]
+    assert comment_row.remote_id == comment.remote_id
+    assert len(sandbox.state.requests(platform, path="/comments", method="POST")) == 1
+    assert sandbox.state.requests(platform, path="/comments", method="GET")  # it looked
+    with database.reading() as session:
+        tries = session.exec(
+            select(Attempt).where(Attempt.post_id == comment_row.id).order_by(col(Attempt.number))
+        )
+        assert [attempt.outcome for attempt in tries] == ["unknown", "published"]
+
+
+def on_platform(platform: str, sandbox: RunningSandbox) -> OverLoopback[Any]:
+    """The platform's adapter on a channel at the sandbox (a page, for LinkedIn)."""
+    if platform == "linkedin":
+        channel: LinkedInChannel | FacebookChannel = LinkedInChannel(
+            id="li",
+            platform="linkedin",
+            languages=("en",),
+            author="urn:li:organization:2414183",
+            token_env="T",
+            version=f"{sandbox.state.now():%Y%m}",
+            base_url=sandbox.base_url,
+        )
+        return OverLoopback(LinkedInAdapter(), channel, Credentials("li-token", MemoryVault()))
+    channel = FacebookChannel(
+        id="fb",
+        platform="facebook",
+        languages=("en",),
+        page_id=sandbox.state.settings.facebook_page_id,
+        token_env="T",
+        base_url=sandbox.base_url,
+    )
+    return OverLoopback(FacebookAdapter(), channel, Credentials("fb-token", MemoryVault()))
+
+
+@pytest.mark.parametrize("platform", ["linkedin", "facebook"])
+def test_reconcile_finds_the_comment_that_timed_out_and_sends_nothing(
+    sandbox: RunningSandbox, platform: str
+) -> None:
+    on = on_platform(platform, sandbox)
+    published = on.publish(just_tried(POST)).outcome
+    assert isinstance(published, Published)
+    sandbox.state.faults.add("slow_after_accept", platform, path="/comments", seconds=SLOW)
+    comment_part = first_comment(published.remote_id, COMMENT, sent_at=datetime.now(UTC))
+
+    lost = on.publish(comment_part, timeout=PATIENCE)
+    found = on.reconcile(comment_part)
+
+    assert isinstance(lost.outcome, Unknown)
+    [comment] = [p for p in sandbox.state.posts(platform) if p.comment]
+    assert comment.reply_to == published.remote_id
+    assert found == Published(comment.remote_id, comment.remote_url, 200)
+    assert len(sandbox.state.requests(platform, path="/comments", method="POST")) == 1

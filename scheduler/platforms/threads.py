@@ -13,6 +13,13 @@ could still be published, and never publishes without checking the saved one fir
 
 A container is private until published, so a container request that times out is simply
 made again. Tokens go in the JSON body or a bearer header, never in the URL.
+
+A thread's later parts and the first comment are replies: the container names the part before
+in ``reply_to_id`` ("Create Replies", developers.facebook.com/documentation/threads/
+retrieve-and-manage-replies/create-replies), then is published as any other. A reply is not
+among the profile's threads but among its replies (``GET /{user}/replies``, which needs
+``threads_read_replies``), where a published container's reply is looked for, by its text and
+the part it replies to (``replied_to``).
 """
 
 from __future__ import annotations
@@ -249,10 +256,11 @@ def find_in_listing(
             now,
             service=SERVICE,
             reconnect=RECONNECT,
-            reading="list the profile's posts",
+            reading=f"list the profile's {_listing(job)}",
             unsettled=f"though it reports container {container} published",
         )
     since = (job.first_attempt_at or now) - CLOCK_SKEW
+    parent = job.reply_to.parent.remote_id if job.reply_to is not None else None
     matches = [
         item
         for item in body.get("data") or []
@@ -261,15 +269,29 @@ def find_in_listing(
         and (item.get("text") or "") == job.text  # an image post may have no text
         and (created := graph_time(item.get("timestamp"))) is not None
         and created >= since
+        and (parent is None or _replied_to(item) == parent)
     ]
     if not matches:
+        what = "post" if parent is None else f"reply to {parent}"
         return Unknown(
-            f"Threads reports container {container} published, but no post with this text is "
-            f"among the profile's {LISTING_SIZE} newest"
+            f"Threads reports container {container} published, but no {what} with this text "
+            f"is among the profile's {LISTING_SIZE} newest {_listing(job)}"
         )
     oldest = matches[-1]  # newest first; the earliest match is the one the first attempt made
     url = oldest.get("permalink")
     return Published(str(oldest["id"]), str(url) if url else None, response.status)
+
+
+def _replied_to(item: dict[str, object]) -> str | None:
+    """The id of the post a listed reply answers (``replied_to``: ``{"id": ...}``)."""
+    replied = item.get("replied_to")
+    found = replied.get("id") if isinstance(replied, dict) else replied
+    return str(found) if found else None
+
+
+def _listing(job: PostJob) -> str:
+    """Where the profile lists a post like this one: its threads, or (a reply) its replies."""
+    return "threads" if job.reply_to is None else "replies"
 
 
 async def _find_post(
@@ -280,10 +302,8 @@ async def _find_post(
     secret: str,
     now: datetime,
 ) -> Outcome:
-    url = (
-        f"{graph(channel)}/{channel.user_id}/threads"
-        f"?fields=id,text,timestamp,permalink&limit={LISTING_SIZE}"
-    )
+    fields = "id,text,timestamp,permalink" + (",replied_to" if job.reply_to else "")
+    url = f"{graph(channel)}/{channel.user_id}/{_listing(job)}?fields={fields}&limit={LISTING_SIZE}"
     response = await send(client, HttpRequest("GET", url, bearer(secret)))
     if not isinstance(response, HttpResponse):
         return RetryLater(

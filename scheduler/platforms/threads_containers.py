@@ -94,7 +94,8 @@ def graph(channel: ThreadsChannel) -> str:
 
 def post_container(job: PostJob, channel: ThreadsChannel, secret: str) -> HttpRequest:
     """The container that is the post: ``TEXT``, ``IMAGE`` for one image, ``CAROUSEL`` listing
-    its item containers (``<image N>`` where none is known yet, as in a preview)."""
+    its item containers (``<image N>`` where none is known yet, as in a preview); a reply to
+    the part before it names that part in ``reply_to_id``."""
     if not job.images:
         body: dict[str, object] = {"media_type": "TEXT", "text": job.text}
     elif len(job.images) == 1:
@@ -103,6 +104,8 @@ def post_container(job: PostJob, channel: ThreadsChannel, secret: str) -> HttpRe
         body = {"media_type": "CAROUSEL", "children": ",".join(attached_ids(job))}
     if job.text:
         body["text"] = job.text
+    if job.reply_to is not None:  # a thread's later part, or the first comment
+        body["reply_to_id"] = job.reply_to.parent.remote_id
     return HttpRequest.with_json(
         "POST", f"{graph(channel)}/{channel.user_id}/threads", {**body, "access_token": secret}
     )

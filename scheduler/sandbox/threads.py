@@ -11,6 +11,14 @@ A ``TEXT`` container is ``FINISHED`` at once. An ``IMAGE`` container (with ``ima
 (``children``: 2 to 20 item ids) take processing, and an image is fetched from its link as
 Meta does (``threads_media``). A published post lists its images in ``details["images"]``.
 
+A reply's container names the post it answers in ``reply_to_id`` (Threads' "Create Replies"):
+a post the sandbox has not published is refused, and so is one in a thread whose first post
+belongs to someone else (only its owner may reply without the search or mentions permissions;
+both wordings are the sandbox's own ❓). The published reply keeps ``replied_to`` and
+``root_post`` and is recorded with ``reply_to``; as on Threads, ``GET /{user}/threads`` lists
+a profile's posts, not its replies, which ``GET /{user}/replies`` lists (``GET /{post}/replies``:
+the replies directly under a post), newest first.
+
 Tokens the sandbox issued (``threads_oauth``: the code, long-lived tokens, refreshing) are
 refused once expired; ``/v1.0/me`` answers the account such a token belongs to.
 """
@@ -19,6 +27,7 @@ from __future__ import annotations
 
 import base64
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -98,6 +107,9 @@ async def create_container(call: Call) -> Response:
     refused = _refused_text(text)
     if refused is not None:
         return refused
+    replied = _replied_to(call, params.get("reply_to_id"))
+    if isinstance(replied, Response):
+        return replied
     container: JSON = {
         "user_id": _user(call),
         "media_type": media_type,
@@ -105,6 +117,7 @@ async def create_container(call: Call) -> Response:
         "status": "FINISHED",
         "created_at": call.state.now(),
         "params": {k: v for k, v in params.items() if k != "access_token"},
+        "reply_to": replied,
     }
     if media_type == "IMAGE":
         media = await _image(call, params)
@@ -122,6 +135,24 @@ async def create_container(call: Call) -> Response:
     with call.state.lock:
         call.state.store(ThreadsStore).containers[container_id] = {"id": container_id, **container}
     return json_response({"id": container_id})
+
+
+def _replied_to(call: Call, sent: object) -> JSON | Response | None:
+    """The published post ``reply_to_id`` names (None when none is named), or the refusal of a
+    post the sandbox does not have or whose thread the user may not reply in."""
+    if sent is None or sent == "":
+        return None
+    media = call.state.store(ThreadsStore).media
+    with call.state.lock:
+        found = media.get(str(sent))
+        root = media.get(found["root_post"]["id"]) if found and found.get("root_post") else found
+    if found is None or root is None:
+        return graph_error(400, 100, f"(#100) reply_to_id {sent} is not a Threads post")
+    if root["owner"]["id"] != _user(call):
+        return graph_error(
+            400, 10, "(#10) Only the owner of the root post may reply to this thread"
+        )
+    return found
 
 
 def _refused_text(text: object) -> Response | None:
@@ -203,6 +234,7 @@ async def publish(call: Call) -> Response:
         container["status"] = "PUBLISHED"
         container["media_id"] = media_id
         images = _images(store.containers, container)
+        replied: JSON | None = container.get("reply_to")
         store.media[media_id] = {
             "id": media_id,
             "media_product_type": "THREADS",
@@ -213,7 +245,11 @@ async def publish(call: Call) -> Response:
             "timestamp": _graph_time(now),
             "username": username,
             "owner": {"id": container["user_id"]},
+            "is_reply": replied is not None,
         }
+        if replied is not None:
+            root = replied.get("root_post") or {"id": replied["id"]}
+            store.media[media_id] |= {"replied_to": {"id": replied["id"]}, "root_post": root}
         call.record_post(
             channel=container["user_id"],
             remote_id=media_id,
@@ -221,6 +257,7 @@ async def publish(call: Call) -> Response:
             text=container["text"],
             body=container["params"],
             details={"container_id": container["id"], "shortcode": shortcode, "images": images},
+            reply_to=replied["id"] if replied is not None else None,
         )
     return json_response({"id": media_id})
 
@@ -266,15 +303,33 @@ async def node(call: Call) -> Response:
 
 
 async def user_threads(call: Call) -> Response:
-    """``GET /v1.0/{user}/threads``: published posts, newest first."""
+    """``GET /v1.0/{user}/threads``: the user's published posts (not replies), newest first."""
     if (refused := refused_token(call, access_token(call))) is not None:
         return refused
     user_id = _user(call)
+    return _listed(call, lambda m: m["owner"]["id"] == user_id and not m["is_reply"])
+
+
+async def replies(call: Call) -> Response:
+    """``GET /v1.0/{post}/replies``: the replies directly under a post; ``GET
+    /v1.0/{user}/replies``: the user's replies; newest first either way."""
+    if (refused := refused_token(call, access_token(call))) is not None:
+        return refused
+    node_id = call.request.path_params["user_id"]
+    with call.state.lock:
+        is_post = node_id in call.state.store(ThreadsStore).media
+    if is_post:
+        return _listed(call, lambda m: m.get("replied_to") == {"id": node_id})
+    user_id = _user(call)
+    return _listed(call, lambda m: m["owner"]["id"] == user_id and m["is_reply"])
+
+
+def _listed(call: Call, chosen: Callable[[JSON], bool]) -> Response:
+    """The published media ``chosen`` takes, newest first, with the fields asked for."""
     wanted = set(_fields(call, "id")) | {"id"}
     limit = int(call.request.query_params.get("limit", "25"))
     with call.state.lock:
-        media = [m for m in call.state.store(ThreadsStore).media.values()
-                 if m["owner"]["id"] == user_id]  # fmt: skip
+        media = [m for m in call.state.store(ThreadsStore).media.values() if chosen(m)]
     data = [{k: v for k, v in m.items() if k in wanted} for m in reversed(media)][:limit]
     return json_response({"data": data, "paging": {}})
 
@@ -299,6 +354,7 @@ def routes() -> list[BaseRoute]:
         route(DIALECT, "/v1.0/debug_token", threads_oauth.debug_token, ["GET"]),
         route(DIALECT, "/v1.0/{user_id}/threads", create_container, ["POST"]),
         route(DIALECT, "/v1.0/{user_id}/threads", user_threads, ["GET"]),
+        route(DIALECT, "/v1.0/{user_id}/replies", replies, ["GET"]),
         route(DIALECT, "/v1.0/{user_id}/threads_publish", publish, ["POST"]),
         route(DIALECT, "/v1.0/{user_id}/threads_publishing_limit", publishing_limit, ["GET"]),
         route(DIALECT, "/v1.0/{node_id}", node, ["GET"]),

@@ -56,3 +56,60 @@ def test_mastodon_reply_keeps_its_idempotency_key(
 
     assert reply("part-2") == reply("part-2") != reply("part-3")
     assert len(sandbox.state.posts("mastodon")) == 3
+
+
+THREADS_TOKEN = {"access_token": TOKEN}
+
+
+def thread_post(client: httpx.Client, text: str, user: str = "me", **fields: str) -> httpx.Response:
+    """A TEXT container, published; the publish answer (or the container's refusal)."""
+    params = {**THREADS_TOKEN, "media_type": "TEXT", "text": text, **fields}
+    container = client.post(f"/v1.0/{user}/threads", params=params)
+    if container.status_code != 200:
+        return container
+    creation = {**THREADS_TOKEN, "creation_id": container.json()["id"]}
+    return client.post(f"/v1.0/{user}/threads_publish", params=creation)
+
+
+def listed(client: httpx.Client, path: str) -> list[dict[str, object]]:
+    params = {**THREADS_TOKEN, "fields": "id,text,replied_to,root_post,is_reply"}
+    answer = client.get(path, params=params)
+    assert answer.status_code == 200
+    return list(answer.json()["data"])
+
+
+def test_threads_records_a_reply_and_lists_it_among_replies_not_threads(
+    sandbox: RunningSandbox, client: httpx.Client
+) -> None:
+    root = thread_post(client, "하나").json()["id"]
+    second = thread_post(client, "둘", reply_to_id=root).json()["id"]
+    comment = thread_post(client, "댓글", reply_to_id=second).json()["id"]
+    chain = sandbox.state.chain("threads", root)
+    assert [(p.remote_id, p.reply_to) for p in chain] == [
+        (root, None),
+        (second, root),
+        (comment, second),
+    ]
+    assert chain[1].body["reply_to_id"] == root
+    assert listed(client, "/v1.0/me/threads") == [{"id": root, "text": "하나", "is_reply": False}]
+    root_ref = {"id": root}
+    assert listed(client, "/v1.0/me/replies") == [
+        {"id": comment, "text": "댓글", "is_reply": True, "replied_to": {"id": second},
+         "root_post": root_ref},
+        {"id": second, "text": "둘", "is_reply": True, "replied_to": root_ref,
+         "root_post": root_ref},
+    ]  # fmt: skip
+    assert [each["id"] for each in listed(client, f"/v1.0/{root}/replies")] == [second]
+
+
+def test_threads_refuses_a_reply_to_a_post_it_does_not_have_or_may_not_answer(
+    sandbox: RunningSandbox, client: httpx.Client
+) -> None:
+    unknown = thread_post(client, "to nowhere", reply_to_id="999999")
+    assert unknown.status_code == 400
+    assert unknown.json()["error"]["code"] == 100
+    someone_elses = thread_post(client, "theirs", user="17841400000000999").json()["id"]
+    refused = thread_post(client, "mine", reply_to_id=someone_elses)
+    assert refused.status_code == 400
+    assert refused.json()["error"]["code"] == 10
+    assert [p.text for p in sandbox.state.posts("threads")] == ["theirs"]

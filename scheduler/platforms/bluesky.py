@@ -13,7 +13,11 @@ has no description; the facets that make links and hashtags work are in ``bluesk
 
 Images are uploaded as blobs before the record is created, and the record embeds them in the
 card's place (``bluesky_images``); the blobs are kept in the publish state, so a retry reuses
-them and creates the record under the same key.
+them and creates the record under the same key. Only a thread's first part has images.
+
+A part after the first replies to the part before it within the thread its first part began
+(``bluesky_replies``): the record's ``reply`` names both by uri and cid, and each part keeps the
+cid its record was created with (publish state ``cid``) for the parts after it.
 """
 
 from __future__ import annotations
@@ -63,6 +67,11 @@ from scheduler.platforms.bluesky_images import (
     remember_blob,
     upload_request,
 )
+from scheduler.platforms.bluesky_replies import (
+    completed,
+    kept_cid,
+    reply_refs,
+)
 from scheduler.platforms.bluesky_sessions import Session, SessionError, Sessions
 from scheduler.platforms.bluesky_xrpc import describe, session_problem, xrpc_error, xrpc_url
 from scheduler.platforms.tid import next_tid
@@ -100,6 +109,7 @@ class BlueskyAdapter(Adapter[BlueskyChannel]):
                 job.language,
                 job.state.get(CREATED_AT) or PLACEHOLDER_CREATED_AT,
                 images_embed(job) if job.images else None,
+                reply_refs(job.reply_to) if job.reply_to is not None else None,
             ),
         }
         return HttpRequest.with_json(
@@ -146,6 +156,12 @@ class BlueskyAdapter(Adapter[BlueskyChannel]):
         if not isinstance(uploaded, PostJob):
             return Attempted(uploaded)
         job = uploaded
+        replying = await completed(
+            job, lambda key: send(client, get_record_request(channel, key.repo, key.rkey))
+        )
+        if not isinstance(replying, PostJob):
+            return Attempted(replying)  # the post replied to cannot be named: nothing was sent
+        job = replying
         sent_before = RKEY in job.state
         keys = {
             RKEY: job.state.get(RKEY) or next_tid(now),
@@ -159,11 +175,11 @@ class BlueskyAdapter(Adapter[BlueskyChannel]):
             return Attempted(response)
         if sent_before and response.status == 500:
             # The repository answers a taken key with a 500: an earlier attempt may have posted.
-            return Attempted(await self._after_collision(client, job, channel, response))
+            return await self._after_collision(client, job, channel, response)
         if blob_missing(response):
             reason = f"the server no longer has an image ({describe(response)}); nothing was posted"
             return Attempted(RetryLater(reason, 400), forget_blobs(job, now))
-        return Attempted(read_created(response, channel, now))
+        return _with_cid(read_created(response, channel, now), response)
 
     async def _upload_images(
         self,
@@ -222,15 +238,18 @@ class BlueskyAdapter(Adapter[BlueskyChannel]):
 
     async def _after_collision(
         self, client: httpx.AsyncClient, job: PostJob, channel: BlueskyChannel, answer: HttpResponse
-    ) -> Outcome:
+    ) -> Attempted:
         said = describe(answer)
         response = await send(client, get_record_request(channel, job.state[REPO], job.state[RKEY]))
         if not isinstance(response, HttpResponse):
-            return Unknown(f"server error ({said}) and the check failed: {response.reason}", 500)
+            reason = f"server error ({said}) and the check failed: {response.reason}"
+            return Attempted(Unknown(reason, 500))
         found = read_record(response, job, channel)
         if found is None:
-            return RetryLater(f"server error ({said}); no post exists under its key yet", 500)
-        return found
+            return Attempted(
+                RetryLater(f"server error ({said}); no post exists under its key yet", 500)
+            )
+        return _with_cid(found, response)
 
 
 class _Access:
@@ -278,6 +297,12 @@ class _Access:
         return await sending(self.session.access_jwt)
 
 
+def _with_cid(outcome: Outcome, response: HttpResponse) -> Attempted:
+    """``outcome``, keeping the cid the answer gave when the post exists (the parts after it
+    name it in their reply refs)."""
+    return Attempted(outcome, kept_cid(response) if isinstance(outcome, Published) else {})
+
+
 async def _upload_blob(
     client: httpx.AsyncClient, channel: BlueskyChannel, image: JobImage, token: str
 ) -> HttpResponse | RetryLater | Failed:
@@ -300,17 +325,23 @@ def created_at(now: datetime) -> str:
 
 
 def post_record(
-    text: str, language: str, created: str, images: dict[str, Any] | None = None
+    text: str,
+    language: str,
+    created: str,
+    images: dict[str, Any] | None = None,
+    reply: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The ``app.bsky.feed.post`` record: text, time, language, facets, and the ``images``
-    embed or else a link card (a record has one embed: images take the place of the card,
-    and the link's facet keeps it clickable)."""
+    """The ``app.bsky.feed.post`` record: text, time, language, facets, the ``reply`` refs of
+    a part after the first, and the ``images`` embed or else a link card (a record has one
+    embed: images take the place of the card, and the link's facet keeps it clickable)."""
     record: dict[str, Any] = {
         "$type": POST_COLLECTION,
         "text": text,
         "createdAt": created,
         "langs": [language],
     }
+    if reply is not None:
+        record["reply"] = reply
     facets = find_facets(text)
     if facets:
         record["facets"] = [facet.to_json() for facet in facets]

@@ -4,7 +4,8 @@ Follows PLATFORMS.md §4: createSession gives JWT-shaped tokens whose expiry the
 tracks (an expired access token answers 400 ExpiredToken), refreshSession takes the refresh
 token as bearer and rotates both, deleteSession ends a session, createRecord validates an
 ``app.bsky.feed.post`` and honours a client-chosen TID rkey (a taken one answers 500),
-getRecord answers the record or 400 RecordNotFound. ``RateLimit-*`` headers report epoch
+getRecord answers the record or 400 RecordNotFound. A reply must name posts the sandbox holds
+by their current cids (``bluesky_replies``). ``RateLimit-*`` headers report epoch
 seconds. uploadBlob and the images a post embeds are in ``bluesky_blobs``.
 
 Any handle logs in with any password, as an app password, unless ``add_account`` gave it
@@ -29,6 +30,7 @@ from starlette.routing import BaseRoute
 
 from scheduler.sandbox.bluesky_blobs import embedded_images, upload_blob
 from scheduler.sandbox.bluesky_records import display_facets, validate_post
+from scheduler.sandbox.bluesky_replies import parent_uri, reply_problem
 from scheduler.sandbox.exchange import (
     AuthFailure,
     Call,
@@ -343,6 +345,9 @@ async def create_record(call: Call) -> Response:
         images = []
     store = call.state.store(BlueskyStore)
     with call.state.lock:
+        problem = reply_problem(store.records, store.handles, record.get("reply"))
+        if problem is not None:
+            return xrpc_error(400, message=f"Invalid {POST_COLLECTION} record: {problem}")
         rkey = rkey or next_tid(store, call.state.now())
         key = (found.did, POST_COLLECTION, rkey)
         if key in store.records:
@@ -366,7 +371,9 @@ async def create_record(call: Call) -> Response:
                 "facets": display_facets(record),
                 "embed": record.get("embed"),
                 "images": images,
+                "reply": record.get("reply"),
             },
+            reply_to=parent_uri(record.get("reply")),
         )
     return json_response(
         {"uri": uri, "cid": cid, "commit": {"cid": cid_for({"commit": uri}), "rev": rkey},

@@ -11,7 +11,6 @@ from typing import Any, TypeVar
 import httpx
 import pytest
 
-from drafts.channels import BlueskyChannel
 from scheduler.outcomes import Failed, Outcome, Published, RetryAt, Unknown
 from scheduler.platforms.base import (
     Attempted,
@@ -24,6 +23,7 @@ from scheduler.platforms.bluesky import BlueskyAdapter
 from scheduler.platforms.tid import is_tid
 from scheduler.sandbox import RunningSandbox
 from tests.fakes import MemoryVault, job
+from tests.integration.thread_chains import bluesky_channel
 
 T = TypeVar("T")
 PASSWORD = "app-pass-word-1234"
@@ -40,14 +40,7 @@ class Publisher:
         self.sandbox = sandbox
         self.adapter = adapter or BlueskyAdapter()
         self.vault = MemoryVault()
-        self.channel = BlueskyChannel(
-            id="bsky",
-            platform="bluesky",
-            languages=("en", "ko"),
-            handle="tidings.test",
-            password_env="TIDINGS_T_BSKY",
-            base_url=sandbox.base_url,
-        )
+        self.channel = bluesky_channel(sandbox)
         self.saved: list[dict[str, str]] = []
 
     def credentials(self, password: str = PASSWORD) -> Credentials:

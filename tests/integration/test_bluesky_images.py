@@ -13,7 +13,6 @@ from typing import Any, TypeVar
 import httpx
 import pytest
 
-from drafts.channels import BlueskyChannel
 from scheduler.outcomes import Failed, Outcome, Published, RetryLater, Unknown
 from scheduler.platforms.base import Attempted, Credentials, JobImage, PostJob
 from scheduler.platforms.bluesky import BlueskyAdapter
@@ -23,6 +22,7 @@ from scheduler.sandbox.bluesky_blobs import BlueskyBlobs
 from tests.fakes import MemoryVault, Saved
 from tests.integration.photos import noise_png, phone_photo, spooled
 from tests.integration.sandbox_fixtures import bluesky_create, bluesky_login
+from tests.integration.thread_chains import bluesky_channel
 
 T = TypeVar("T")
 TEXT = "The riverside boardwalk opens on Saturday: come and walk it with us"
@@ -42,14 +42,7 @@ class Channel:
         self.sandbox = sandbox
         self.adapter = BlueskyAdapter()
         self.vault = MemoryVault()
-        self.channel = BlueskyChannel(
-            id="bsky",
-            platform="bluesky",
-            languages=("en", "ko"),
-            handle="tidings.test",
-            password_env="TIDINGS_T_BSKY",
-            base_url=sandbox.base_url,
-        )
+        self.channel = bluesky_channel(sandbox)
         self.state: dict[str, str] = {}
 
     def job(self, images: tuple[JobImage, ...]) -> PostJob:

@@ -6,21 +6,19 @@ The sandbox refuses refs to posts it lacks or under another cid."""
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 
 import pytest
 
-from drafts.channels import BlueskyChannel
 from drafts.text_rules.graphemes import count_graphemes
-from drafts.text_rules.thread_split import number_parts, split_thread
 from scheduler.outcomes import Failed, Outcome, Published, Unknown
 from scheduler.platforms.base import Attempted, Credentials, PostJob, PublishedPart, ReplyTo
 from scheduler.platforms.bluesky import BlueskyAdapter
 from scheduler.sandbox import RunningSandbox
 from scheduler.sandbox.bluesky import BlueskyStore
 from tests.fakes import MemoryVault, Saved, run_with_client
+from tests.integration.thread_chains import bluesky_channel, numbered, rejoined, replying
 
 PASSWORD = "app-pass-word-1234"
 ORIGINAL = (
@@ -34,14 +32,12 @@ ORIGINAL = (
     "다음 주에 따로 알려 드릴게요. 주차 공간이 좁으니 되도록 대중교통을 이용해 주시면 고맙겠습니다."
 )
 COMMENT = "신청은 금요일까지 https://example.org/forum/register 에서 받아요."
-_NUMBER = re.compile(r" \d+/\d+$")
 
 
 def thread_parts() -> tuple[str, ...]:
-    """``ORIGINAL`` as Bluesky gets it: cut into parts of at most 200 graphemes with their numbers (Bluesky takes 300)."""
-    parts = number_parts(split_thread(ORIGINAL, lambda text: count_graphemes(text) <= 200))
-    assert len(parts) == 3, parts
-    return parts
+    """``ORIGINAL`` in three parts of at most 200 graphemes with their numbers (Bluesky takes
+    300)."""
+    return numbered(ORIGINAL, lambda text: count_graphemes(text) <= 200, 3)
 
 
 class Thread:
@@ -51,14 +47,7 @@ class Thread:
         self.sandbox = sandbox
         self.adapter = BlueskyAdapter()
         self.vault = MemoryVault()
-        self.channel = BlueskyChannel(
-            id="bsky",
-            platform="bluesky",
-            languages=("ko",),
-            handle="tidings.test",
-            password_env="TIDINGS_T_BSKY",
-            base_url=sandbox.base_url,
-        )
+        self.channel = bluesky_channel(sandbox, ("ko",))
 
     def credentials(self) -> Credentials:
         return Credentials(PASSWORD, self.vault)
@@ -109,13 +98,6 @@ class Thread:
         return len(self.sandbox.state.requests("bluesky", path="createRecord", method="POST"))
 
 
-def replying(published: list[PublishedPart], *, comment: bool = False) -> ReplyTo | None:
-    """What the next part replies to, as ``scheduler.claiming`` builds it."""
-    if not published:
-        return None
-    return ReplyTo(parent=published[-1], root=published[0], comment=comment)
-
-
 def ref(part: PublishedPart, sandbox: RunningSandbox) -> dict[str, str]:
     """The strong ref the sandbox holds for a published part: its uri and stored cid."""
     [post] = [p for p in sandbox.state.posts("bluesky") if p.remote_id == part.remote_id]
@@ -149,7 +131,7 @@ def test_a_thread_and_its_comment_arrive_as_an_ordered_chain_of_strong_refs(
             "root": root,
             "parent": {"uri": before.remote_id, "cid": before.details["cid"]},
         }
-    assert " ".join(_NUMBER.sub("", post.text) for post in chain[:3]) == ORIGINAL
+    assert rejoined(post.text for post in chain[:3]) == ORIGINAL
     # Each part's facets point into its own text: the link in part 2 and the comment's link.
     linked = [[f["target"] for f in post.details["facets"]] for post in chain]
     assert "https://example.org/forum/register" in linked[3]

@@ -5,20 +5,19 @@ to, and is not sent again."""
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 
 import httpx
 
 from drafts.channels import XChannel
-from drafts.text_rules.thread_split import number_parts, split_thread
 from scheduler.outcomes import Published, RetryLater, Unknown
 from scheduler.platforms.base import Attempted, Credentials, PostJob, PublishedPart, ReplyTo
 from scheduler.platforms.x import XAdapter
 from scheduler.sandbox import RunningSandbox
 from scheduler.sandbox.x import USER_ID
 from tests.fakes import MemoryVault, Saved, run_with_client
+from tests.integration.thread_chains import numbered, rejoined, replying
 
 X_TOKEN = "x-thread-access-token-0123456789"
 ORIGINAL = (
@@ -31,14 +30,11 @@ ORIGINAL = (
     "no paper cups this time. The recordings go online a week after the forum ends."
 )
 COMMENT = "Register at https://example.org/forum before Friday."
-_NUMBER = re.compile(r" \d+/\d+$")
 
 
 def thread_parts() -> tuple[str, ...]:
-    """``ORIGINAL`` as X gets it: cut to fit 280 characters with its number, numbered."""
-    parts = number_parts(split_thread(ORIGINAL, lambda text: len(text) <= 280 - len(" 9/9")))
-    assert len(parts) == 3, parts
-    return parts
+    """``ORIGINAL`` as X gets it: three parts, each fitting 280 characters with its number."""
+    return numbered(ORIGINAL, lambda text: len(text) <= 280 - len(" 9/9"), 3)
 
 
 def x_channel(sandbox: RunningSandbox) -> XChannel:
@@ -68,13 +64,6 @@ def part_job(
         first_attempt_at=datetime.now(UTC) - timedelta(seconds=1),
         reply_to=reply_to,
     )
-
-
-def replying(published: list[PublishedPart], *, comment: bool = False) -> ReplyTo | None:
-    """What the next part replies to, as ``scheduler.claiming`` builds it."""
-    if not published:
-        return None
-    return ReplyTo(parent=published[-1], root=published[0], comment=comment)
 
 
 def publish(
@@ -117,8 +106,7 @@ def test_a_thread_and_its_comment_arrive_as_an_ordered_reply_chain(
         assert post.reply_to == before.remote_id
         assert post.body["reply"] == {"in_reply_to_tweet_id": before.remote_id}
         assert post.details["conversation_id"] == chain[0].remote_id
-    rejoined = " ".join(_NUMBER.sub("", post.text) for post in chain[:3])
-    assert rejoined == ORIGINAL
+    assert rejoined(post.text for post in chain[:3]) == ORIGINAL
     # The inspection API shows the chain too.
     listed = httpx.get(sandbox.url("/_sandbox/posts"), params={"platform": "x"}).json()["posts"]
     assert [post["reply_to"] for post in listed] == [None, *(p.remote_id for p in published[:3])]

@@ -40,8 +40,19 @@ HEAVY = (
 )
 
 # What `tidings queue` needs none of: the schema's migrations, the platform adapters and their
-# HTTP client, the emoji list, templates and images.
-NOT_FOR_QUEUE = {"alembic", "scheduler.platforms", "httpx", "emoji", "jinja2", "babel", "PIL"}
+# HTTP client, the emoji list, templates and images, and (with nothing to measure) each
+# platform's text rules and their URL patterns.
+NOT_FOR_QUEUE = {
+    "alembic",
+    "scheduler.platforms",
+    "httpx",
+    "emoji",
+    "jinja2",
+    "babel",
+    "PIL",
+    "drafts.text_rules.platforms",
+    "drafts.text_rules.urls",
+}
 
 IMPORTED_BY = """
 import json, sys
@@ -97,8 +108,18 @@ def test_each_listing_says_what_its_command_says(entry: LazyCommand) -> None:
 
 
 # What `tidings log` needs none of: the adapters and their HTTP client (an image's remote id is
-# read from its post only when a post on the page has images), the migrations, templates.
-NOT_FOR_LOG = {"alembic", "scheduler.platforms", "httpx", "jinja2", "babel", "PIL"}
+# read from its post only when a post on the page has images), the migrations, templates, the
+# text rules' URL patterns.
+NOT_FOR_LOG = {
+    "alembic",
+    "scheduler.platforms",
+    "httpx",
+    "jinja2",
+    "babel",
+    "PIL",
+    "drafts.text_rules.platforms",
+    "drafts.text_rules.urls",
+}
 
 
 @pytest.mark.parametrize(

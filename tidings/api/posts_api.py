@@ -1,5 +1,6 @@
 """``/api/v1/posts`` and ``/api/v1/channels``: posts with their attempts, as the command
-line's JSON gives them, and the channels of config.toml."""
+line's JSON gives them (a thread and its first comment as one post: its ``parts`` and
+``comment``, each part with its own id to settle it by), and the channels of config.toml."""
 
 from collections.abc import Callable
 from datetime import datetime
@@ -19,6 +20,7 @@ from drafts.learned_limits import learned_limits
 from drafts.messages import NO_POST, said
 from drafts.models import MAX_ID, Attempt, Connection, Post
 from drafts.post_media import images_by_post
+from drafts.queueing import chain_key, chains_of
 from drafts.storage import Database
 from drafts.users import Capability
 from scheduler.connections import connections
@@ -96,9 +98,10 @@ def router(
         limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
         after: Annotated[str | None, Query(max_length=200)] = None,
     ) -> PostPage:
-        """Posts in the order they were made (of one draft, or all), a page at a time."""
+        """Posts in the order they were made (of one draft, or all), a page at a time: a
+        thread and its first comment are one post, its ``parts`` and ``comment``."""
         allow(who, Scope.READ)
-        query = select(Post).order_by(col(Post.id)).limit(limit + 1)
+        query = select(Post).where(Post.part == 1).order_by(col(Post.id)).limit(limit + 1)
         if draft_id is not None:
             query = query.where(Post.draft_id == draft_id)
         if after is not None:
@@ -108,21 +111,32 @@ def router(
             page = keyset.paged(list(session.exec(query)), limit, lambda post: (post.id or 0,))
             learned = learned_limits(session)
             images = images_by_post(session, [post.id or 0 for post in page.rows])
+            chains = chains_of(session, page.rows)
         shown = [
-            post_json(post, config, images=images.get(post.id or 0, ()), learned=learned)
+            post_json(
+                post,
+                config,
+                images=images.get(post.id or 0, ()),
+                learned=learned,
+                chain=chains[chain_key(post)],
+            )
             for post in page.rows
         ]
         return PostPage(posts=shown, after=page.after)
 
     @api.get("/posts/{post_id}", tags=["posts"])
     def post(who: Who, post_id: int) -> dict[str, Any]:
-        """One post, with the request its platform will get."""
+        """One post (or one part of a thread, or a first comment), with the request its
+        platform will get and its chain's ``parts`` and ``comment``."""
         allow(who, Scope.READ)
         found = post_of(post_id)
         with database.reading() as session:
             images = images_by_post(session, [post_id]).get(post_id, ())
             learned = learned_limits(session)
-        return post_json(found, config, images=images, with_request=True, learned=learned)
+            chain = chains_of(session, [found])[chain_key(found)]
+        return post_json(
+            found, config, images=images, with_request=True, learned=learned, chain=chain
+        )
 
     @api.get("/posts/{post_id}/attempts", tags=["posts"])
     def attempts(who: Who, post_id: int) -> list[dict[str, object]]:
@@ -139,7 +153,8 @@ def router(
         with database.reading() as session:
             images = images_by_post(session, [post.id or 0]).get(post.id or 0, ())
             learned = learned_limits(session)
-        return post_json(post, config, images=images, learned=learned)
+            chain = chains_of(session, [post])[chain_key(post)]
+        return post_json(post, config, images=images, learned=learned, chain=chain)
 
     @api.post("/posts/{post_id}/mark-published", tags=["posts"])
     def published(who: Who, post_id: int, live: Live) -> dict[str, Any]:

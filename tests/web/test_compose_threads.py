@@ -140,6 +140,8 @@ async def test_a_word_too_long_for_a_part_is_one_line_naming_the_channel(
 
     assert refused.status_code != 303
     lines = texts(refused.text, ".problem, .error")
-    assert any(line.startswith("text: ") and "x-en" in line for line in lines), lines
+    assert any(
+        line.startswith("text: ") and "cannot split the x-en post" in line for line in lines
+    ), lines
     with database.reading() as session:
         assert list_drafts(session) == []

@@ -74,7 +74,11 @@ def explicit(parts: list[str], comment: str | None = COMMENT) -> tuple[str, ...]
 
 
 async def test_the_draft_page_shows_each_part_numbered_and_counted_then_the_comment(
-    as_joon: httpx.AsyncClient, database: Database, config: Config, library: TemplateLibrary
+    as_joon: httpx.AsyncClient,
+    database: Database,
+    config: Config,
+    library: TemplateLibrary,
+    drafts: Drafts,
 ) -> None:
     draft_id = add_thread(database, config, library, *explicit(PARTS))
 
@@ -117,16 +121,10 @@ async def test_the_draft_page_shows_each_part_numbered_and_counted_then_the_comm
     assert texts(cards[1], ".part-label") == ["first comment"]
     assert text(one(linkedin, ".chain-head")) == "One post · then a first comment"
 
-
-async def test_a_plain_post_shows_as_its_card_alone(
-    as_joon: httpx.AsyncClient, drafts: Drafts
-) -> None:
-    draft_id = drafts.add({"en": "The park is open again."})
-
-    page = (await as_joon.get(f"/drafts/{draft_id}")).text
-
-    assert elements(page, "section.chain") == []
-    assert elements(page, ".part-label") == []
+    # A plain post is its card alone, as before threads.
+    plain = drafts.add({"en": "The park is open again."})
+    page = (await as_joon.get(f"/drafts/{plain}")).text
+    assert elements(page, "section.chain") == [] and elements(page, ".part-label") == []
     assert len(elements(page, "section.posts > article.post")) == 2  # linkedin, x-en
 
 

@@ -342,8 +342,9 @@ def upcoming_posts(
     the table hold.
 
     A chain (a thread's parts, a first comment: ``Post.part``) is one row of the queue: the
-    part it goes on with, its first part, or a later one whose part before is published (one
-    look-up along ``ux_post_key``); ``chains_of`` reads the rest of the page's chains."""
+    part it goes on with, its first part, or a later one whose part before is published, or
+    failed or needs a person (the chain waits for them; one look-up along ``ux_post_key``);
+    ``chains_of`` reads the rest of the page's chains."""
     place = keyset.place(after, datetime, int) if after is not None else None
     order = (col(Post.due_at), col(Post.id))
     ranges = []
@@ -359,9 +360,14 @@ def upcoming_posts(
     return keyset.paged(list(session.exec(query.limit(size + 1))), size, _queue_place)
 
 
+# The statuses of a part after which the part that follows it is its chain's row in the queue:
+# out, or stopped (the later parts wait, scheduled, for a person: the queue shows them waiting).
+_CHAIN_GOES_ON = (PostStatus.PUBLISHED, PostStatus.FAILED, PostStatus.NEEDS_ATTENTION)
+
+
 def _next_of_its_chain() -> ColumnElement[bool]:
     """A post that is the part its chain goes on with, among parts still to be sent: the first,
-    or one whose part before is published."""
+    or one whose part before is published (or failed, or needs a person: the chain waits)."""
     before = aliased(Post, name="before")
     return or_(
         col(Post.part) == 1,
@@ -371,7 +377,7 @@ def _next_of_its_chain() -> ColumnElement[bool]:
             col(before.language) == col(Post.language),
             col(before.occurrence) == col(Post.occurrence),
             col(before.part) == col(Post.part) - 1,
-            col(before.status) == PostStatus.PUBLISHED,
+            col(before.status).in_(_CHAIN_GOES_ON),
         ),
     )
 
@@ -405,7 +411,9 @@ def _queue_place(post: Post) -> tuple[datetime, int]:
 
 @dataclass(frozen=True)
 class PlannedPost:
-    """A post where a calendar places it: its due time, channel and status, and its draft's title."""
+    """A post where a calendar places it: its due time, channel and status, and its draft's
+    title; of a chain, which part it is (``part`` of ``parts``; ``parts + 1``: the first
+    comment)."""
 
     id: int
     draft_id: int
@@ -415,6 +423,8 @@ class PlannedPost:
     language: str
     status: str
     due_at: datetime
+    part: int = 1
+    parts: int = 1
 
 
 def posts_due_between(
@@ -432,6 +442,8 @@ def posts_due_between(
         Post.language,
         Post.status,
         Post.due_at,
+        Post.part,
+        Post.parts,
     )
     query = due_between(columns, start=start, end=end, statuses=statuses).order_by(
         col(Post.due_at), col(Post.channel), col(Post.language), col(Post.id)

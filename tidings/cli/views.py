@@ -29,6 +29,7 @@ from drafts.composing import text_problems, text_rules
 from drafts.config import Config
 from drafts.credential_problems import CredentialCheck
 from drafts.learned_limits import LearnedLimits
+from drafts.lifecycle import PostStatus
 from drafts.media import PostImage
 from drafts.models import Draft, Post
 from drafts.recurrence import Occurrence, occurrences
@@ -425,7 +426,8 @@ def queue_table(
     (``#12 (3/8)``); ``draft_zone`` is the one the drafts' occurrences are counted in. A chain
     is one line (its row the part it goes on with), saying what it is from ``chains`` (by
     draft, channel, language and occurrence) and, part-way out, which part is next
-    (``#14 · thread of 4 + comment, part 3/4 next``)."""
+    (``#14 · thread of 4 + comment, part 3/4 next``), or stopped where a part failed or needs
+    a person (``part 3/4 waits: part 2/4 failed``)."""
     sizes = {
         draft_id: len(series(draft, draft_zone))
         for draft_id, draft in drafts.items()
@@ -454,8 +456,13 @@ def queue_table(
 def _chain_cell(post: Post, chains: Mapping[tuple[int, str, str, int], Sequence[Post]]) -> str:
     """`` · thread of 4 + comment, part 3/4 next`` of a queue's row; '' for a plain post."""
     key = (post.draft_id, post.channel, post.language, post.occurrence)
-    words = [chain_words(chains.get(key, ()))]
-    if post.part > 1:
+    chain = chains.get(key, ())
+    words = [chain_words(chain)]
+    before = next((part for part in chain if part.part == post.part - 1), None)
+    if before is not None and before.status != PostStatus.PUBLISHED:  # stopped: a person acts
+        label = part_label(before.part, before.parts) or "the post"
+        words.append(f"{part_label(post.part, post.parts)} waits: {label} {before.status}")
+    elif post.part > 1:
         words.append(f"{part_label(post.part, post.parts)} next")
     said = ", ".join(word for word in words if word)
     return f" · {said}" if said else ""

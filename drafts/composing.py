@@ -146,7 +146,7 @@ def _render(
             platform=channel.platform,
             language=variant.language,
             text=part,
-            measurements=measure(channel.platform, part, rules),
+            measurements=measure(channel.platform, part, rules, comment=number > count),
             occurrence=occurrence.number,
             part=number,
             parts=count,
@@ -199,7 +199,8 @@ def post_problems(
     """What keeps a stored post from going out as its author sees it (re-measured: limits can
     change), as sentences."""
     channel = config.channel(post.channel)
-    measurements = measure(channel.platform, post.text, text_rules(channel, learned))
+    rules = text_rules(channel, learned)
+    measurements = measure(channel.platform, post.text, rules, comment=post.part > post.parts)
     return problem_sentences(post.text, measurements)
 
 

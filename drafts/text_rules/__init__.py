@@ -37,12 +37,18 @@ def __getattr__(name: str) -> tuple[str, ...]:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def measure(platform: str, text: str, rules: TextRules = DEFAULT_RULES) -> tuple[Measurement, ...]:
-    """Every measurement `platform` applies to `text`; the first is the one shown to users.
+def measure(
+    platform: str, text: str, rules: TextRules = DEFAULT_RULES, *, comment: bool = False
+) -> tuple[Measurement, ...]:
+    """Every measurement `platform` applies to `text` (a first comment's, with ``comment``:
+    LinkedIn counts a comment otherwise than a post); the first is the one shown to users.
 
     `platform` is one of `PLATFORMS`; any other name raises ValueError.
     """
-    from drafts.text_rules.platforms import MEASURES
+    from drafts.text_rules.platforms import COMMENT_MEASURES, MEASURES
+
+    if comment and platform in COMMENT_MEASURES:
+        return COMMENT_MEASURES[platform](text, rules)
 
     try:
         measure_on_platform = MEASURES[platform]

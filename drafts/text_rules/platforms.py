@@ -20,7 +20,9 @@ from drafts.text_rules.urls import extract_urls
 __all__ = [
     "BLUESKY_BYTE_LIMIT",
     "BLUESKY_GRAPHEME_LIMIT",
+    "COMMENT_MEASURES",
     "FACEBOOK_LIMIT",
+    "LINKEDIN_COMMENT_LIMIT",
     "LINKEDIN_LIMIT",
     "MEASURES",
     "TELEGRAM_LIMIT",
@@ -32,6 +34,8 @@ __all__ = [
 Measure = Callable[[str, TextRules], tuple[Measurement, ...]]
 
 LINKEDIN_LIMIT = 3_000
+# ⚠ Secondary sources (no Microsoft page states it): a comment's text is at most 1,250.
+LINKEDIN_COMMENT_LIMIT = 1_250
 BLUESKY_GRAPHEME_LIMIT = 300
 BLUESKY_BYTE_LIMIT = 3_000
 FACEBOOK_LIMIT = 63_206
@@ -45,6 +49,17 @@ def _linkedin(text: str, rules: TextRules) -> tuple[Measurement, ...]:
     # UTF-16 code units of the escaped text (what LinkedIn receives) is the larger reading.
     length = _utf16_length(escape_little(text))
     return (Measurement(length, LINKEDIN_LIMIT, "characters", "LinkedIn", blank=_blank(text)),)
+
+
+def _linkedin_comment(text: str, rules: TextRules) -> tuple[Measurement, ...]:
+    # A comment's text is sent as written, not as little text: nothing is escaped, so nothing
+    # extra counts.
+    length = _utf16_length(text)
+    return (
+        Measurement(
+            length, LINKEDIN_COMMENT_LIMIT, "characters", "LinkedIn comment", blank=_blank(text)
+        ),
+    )
 
 
 def _x(text: str, rules: TextRules) -> tuple[Measurement, ...]:
@@ -132,6 +147,8 @@ MEASURES: Mapping[str, Measure] = {
     "telegram": _telegram,
     "webhook": _webhook,
 }
+# Where a first comment is counted otherwise than a post (elsewhere it is a post: a reply).
+COMMENT_MEASURES: Mapping[str, Measure] = {"linkedin": _linkedin_comment}
 
 
 def _blank(text: str) -> bool:

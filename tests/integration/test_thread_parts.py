@@ -229,3 +229,27 @@ def test_submit_names_the_part_or_comment_that_does_not_fit(
     assert "x-en (en), part 2 of 2: 329 weighted characters, over X's limit" in message, message
     assert "linkedin (en), first comment: 3,299 characters" in message, message
     assert "part 1" not in message
+
+
+def test_a_linkedin_comment_counts_as_written_against_the_comment_limit(
+    config: Config, library: TemplateLibrary
+) -> None:
+    def comment_on_linkedin(comment: str) -> RenderedPost:
+        posts = posts_of(
+            [
+                'channels = ["linkedin"]',
+                f"first_comment = {json.dumps(comment)}",
+                "[text]",
+                'en = "Open again."',
+            ],
+            config,
+            library,
+        )
+        return posts[-1]
+
+    marks = "(_*#) " * 200  # 1,200 characters; escaped as a post's text it would be 2,200
+    fits = comment_on_linkedin(marks.strip())
+    assert (fits.length, fits.limit, fits.measurements[0].fits) == (1_199, 1_250, True)
+    over = comment_on_linkedin("a" * 1_251)
+    assert not over.measurements[0].fits
+    assert str(over.measurements[0].problem()).endswith("limit of 1,250 by 1")

@@ -22,6 +22,7 @@ PARTS = [
     "Food stalls and a brass band will be there from noon.",
 ]
 COMMENT = "Map and timetable: https://example.org/harbour-walk"
+REPEAT = 'publish_at = "2031-03-03 09:00"\nrepeat = "FREQ=WEEKLY;BYDAY=MO;COUNT=2"\n'
 PLAIN = """
 kind = "update"
 title = "Riverside park reopens"
@@ -238,4 +239,18 @@ def test_changes_since_the_approval_name_the_part(
     assert changes == [
         "en · x-en, mastodon · part 2/3: text changed",
         "Bring the family: the new boardwalk runs [-two-]{+three+} kilometres along the water.",
+    ]
+
+
+def test_a_repeating_thread_shows_its_later_occurrences_part_by_part(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    weekly = thread_file(["mastodon"], ["The harbour walk is on Monday.", "Bring the family."])
+    add(workdir, weekly.replace("[text]", REPEAT + "[text]"))
+    shown = printed(capsys, "draft", "show", "1")
+    later = lines_of(shown[shown.index("Later occurrences") :])
+    assert later[later.index("occurrence 2 · Mon 2031-03-10 09:00 KST") + 1 :] == [
+        "en · mastodon · part 1/2 · 1 pending: same text",
+        "en · mastodon · part 2/2 · 1 pending: same text",
+        "en · mastodon · first comment · 1 pending: same text",
     ]

@@ -195,7 +195,7 @@ async def test_changed_since_the_approval_names_the_part(
     assert texts(section, ".post-change .post-part") == ["part 2 of 3", "first comment"]
 
 
-async def test_the_attention_page_says_which_part_needs_a_person(
+async def test_the_attention_page_and_the_calendar_say_which_part_needs_a_person(
     as_joon: httpx.AsyncClient, database: Database, config: Config, library: TemplateLibrary
 ) -> None:
     draft_id = add_thread(database, config, library, *explicit(PARTS), channels=("x-en",))
@@ -206,6 +206,7 @@ async def test_the_attention_page_says_which_part_needs_a_person(
             if post.part == 2:
                 post.status = PostStatus.NEEDS_ATTENTION
                 post.reason = "no clear answer"
+            post.due_at = utcnow()  # this week
             session.add(post)
 
     page = (await as_joon.get("/attention")).text
@@ -216,3 +217,9 @@ async def test_the_attention_page_says_which_part_needs_a_person(
     with database.reading() as session:
         second = session.exec(select(Post).where(Post.draft_id == draft_id, Post.part == 2)).one()
     assert parse(page).find("a", href=f"/posts/{second.id}") is not None
+
+    # The calendar: one entry for the chain (its first part's), and the part that stopped it.
+    calendar = (await as_joon.get("/calendar")).text
+    entries = elements(calendar, "#channel-x-en .entry")
+    assert [texts(entry, ".post-part") for entry in entries] == [[], ["part 2 of 3"]]
+    assert [texts(entry, ".status") for entry in entries] == [["published"], ["needs attention"]]

@@ -7,7 +7,9 @@ range, with their drafts' titles. A published post is shown at its due time too,
 stays where it was planned. A post still to be sent whose channel cannot send it then (not
 connected, a token ending first, a scope missing: ``drafts.credential_problems``) is marked,
 with the problem as the mark's title and a few words that stay visible on a phone. A post of
-a repeating draft says its occurrence of the series (``3/8``: ``series_labels``). Dates,
+a repeating draft says its occurrence of the series (``3/8``: ``series_labels``). A thread
+and its first comment are one entry, their first part's; a later part is an entry of its own
+only where it failed or needs a person, saying which part it is. Dates,
 status words and problems are in the viewer's interface language.
 """
 
@@ -27,6 +29,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from drafts.attention import SETTLEABLE
 from drafts.config import Config
 from drafts.credential_problems import STILL_TO_SEND, CredentialCheck
 from drafts.errors import TidingsError
@@ -148,6 +151,8 @@ class Entry:
     clock: str
     credential_problem: str | None = None  # its channel cannot send it when it is due
     occurrence: str | None = None  # ``3/8``: its occurrence of a repeating draft
+    part: int = 1  # of its chain: a later part is an entry only when it stopped the chain
+    parts: int = 1
 
 
 @dataclass(frozen=True)
@@ -186,7 +191,8 @@ def load_calendar(
     tz = week.zone
     cells: dict[str, list[list[Entry]]] = {}
     platforms: dict[str, str] = {channel.id: channel.platform for channel in config.channels}
-    for post in posts:
+    shown = [post for post in posts if post.part == 1 or post.status in SETTLEABLE]
+    for post in shown:
         local = post.due_at.astimezone(tz)
         day = (local.date() - week.monday).days
         if not 0 <= day < 7:  # cannot happen for [start, end); kept out rather than misplaced
@@ -207,6 +213,8 @@ def load_calendar(
             clock=local.strftime("%H:%M"),
             credential_problem=credential_line(problem, gettext, tz),
             occurrence=labels.get(post.id),
+            part=post.part,
+            parts=post.parts,
         )
         cells.setdefault(post.channel, [[] for _ in range(7)])[day].append(entry)
     configured = [channel.id for channel in config.channels]
@@ -228,7 +236,7 @@ def load_calendar(
         current=week_of(now, tz),
         today=now.astimezone(tz).date(),
         rows=channel_rows,
-        posts=len(posts),
+        posts=len(shown),
     )
 
 

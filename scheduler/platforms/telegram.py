@@ -9,6 +9,11 @@ A post with images is a photo message (``telegram_photos``), and when its captio
 the text, a text message right after it. Each goes out once: the photo message's id is saved
 in the publish state before the text is sent, so an attempt after a failed text sends only
 the text. The post's id and link are the photo message's.
+
+Telegram has no threads (a thread's parts go out joined as one message), so only the first
+comment is a reply: ``reply_parameters: {"message_id": ...}`` names the post's message, the one
+in its remote id ``{chat}/{message id}`` (PLATFORMS.md §10.2). Telegram refuses a reply to a
+message that is gone ("message to be replied not found"); the comment fails, for a person.
 """
 
 from __future__ import annotations
@@ -80,7 +85,7 @@ class TelegramAdapter(Adapter[TelegramChannel]):
     def build(self, job: PostJob, channel: TelegramChannel, secret: str) -> HttpRequest:
         if not job.images:
             return text_message(job, channel, secret)
-        form = photo_form(job, chat_id_value(channel.chat_id))
+        form = photo_form(job, chat_id_value(channel.chat_id), reply_parameters(job))
         return preview_request(form, method_url(channel, secret, form.method))
 
     def follow_ups(
@@ -106,6 +111,11 @@ class TelegramAdapter(Adapter[TelegramChannel]):
         token = credentials.secret
         if not TOKEN_SHAPE.fullmatch(token):
             return Attempted(Failed(_malformed(channel)))
+        if job.reply_to is not None and replied_message(job) is None:
+            parent = job.reply_to.parent.remote_id
+            return Attempted(
+                Failed(f"cannot tell which message {parent!r} is, to reply to it: nothing was sent")
+            )
         if job.images:
             outcome = await self._publish_photos(client, job, channel, token, now, save)
         else:
@@ -126,7 +136,7 @@ class TelegramAdapter(Adapter[TelegramChannel]):
         """The photo message unless an earlier attempt sent it, then the text that follows."""
         photos = photos_sent(job.state)
         if photos is None:
-            form = photo_form(job, chat_id_value(channel.chat_id))
+            form = photo_form(job, chat_id_value(channel.chat_id), reply_parameters(job))
             url = method_url(channel, token, form.method)
             answer = await send_form(client, url, form.text_fields(), form.files)
             sent = read_sent(answer, channel, now) if isinstance(answer, HttpResponse) else answer
@@ -200,12 +210,27 @@ def chat_id_value(chat_id: str) -> int | str:
 
 
 def text_message(job: PostJob, channel: TelegramChannel, token: str) -> HttpRequest:
-    """``sendMessage`` with the post's text."""
+    """``sendMessage`` with the post's text (a reply to the message it comments on)."""
     return HttpRequest.with_json(
         "POST",
         method_url(channel, token, "sendMessage"),
-        {"chat_id": chat_id_value(channel.chat_id), "text": job.text},
+        {"chat_id": chat_id_value(channel.chat_id), "text": job.text, **reply_parameters(job)},
     )
+
+
+def replied_message(job: PostJob) -> int | None:
+    """The message id a reply answers, from its parent's remote id ``{chat}/{message id}``;
+    None for a post that replies to nothing, or to a remote id of another shape."""
+    if job.reply_to is None:
+        return None
+    _, _, message_id = job.reply_to.parent.remote_id.rpartition("/")
+    return int(message_id) if message_id.isdigit() else None
+
+
+def reply_parameters(job: PostJob) -> dict[str, Any]:
+    """``reply_parameters`` for a reply (Bot API ``ReplyParameters``), nothing for a post."""
+    message_id = replied_message(job)
+    return {} if message_id is None else {"reply_parameters": {"message_id": message_id}}
 
 
 def photos_sent(state: Mapping[str, str]) -> Published | None:

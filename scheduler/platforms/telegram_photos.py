@@ -66,18 +66,22 @@ class PhotoForm:
         }
 
 
-def photo_form(job: PostJob, chat_id: int | str) -> PhotoForm:
+def photo_form(
+    job: PostJob, chat_id: int | str, reply: Mapping[str, Any] | None = None
+) -> PhotoForm:
     """``sendPhoto`` for one image, ``sendMediaGroup`` for more (``drafts.media.MAX_IMAGES``
-    keeps a post under the album's 10); the text as caption when it fits, else none."""
+    keeps a post under the album's 10); the text as caption when it fits, else none; ``reply``
+    the ``reply_parameters`` field of a reply."""
     caption = {"caption": job.text} if job.text and fits_caption(job.text) else {}
     if len(job.images) == 1:
-        return PhotoForm("sendPhoto", {"chat_id": chat_id, **caption}, (("photo", job.images[0]),))
+        fields = {"chat_id": chat_id, **caption, **(reply or {})}
+        return PhotoForm("sendPhoto", fields, (("photo", job.images[0]),))
     names = [f"photo{n}" for n in range(1, len(job.images) + 1)]
     media = [{"type": "photo", "media": f"attach://{name}"} for name in names]
     media[0].update(caption)  # an album shows the first item's caption as its own
     return PhotoForm(
         "sendMediaGroup",
-        {"chat_id": chat_id, "media": media},
+        {"chat_id": chat_id, "media": media, **(reply or {})},
         tuple(zip(names, job.images, strict=True)),
     )
 

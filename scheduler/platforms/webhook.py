@@ -9,6 +9,15 @@ bytes do not travel in the payload; ``url`` is where ``tidings web`` serves them
 signed, expiring link when ``[media] public_url`` is set, and ``null`` otherwise (the key is
 always there, so a receiver checks one value). A post without images sends no ``media`` key,
 so text-only payloads stay exactly as before.
+
+A webhook has no threads (a thread's parts arrive joined, as one ``text``), so a post's first
+comment is the one reply: a delivery of its own, after the post's, whose payload adds
+``"reply_to"`` (the remote id Tidings keeps for the post it answers: ``webhook-`` and the
+``X-Tidings-Post`` of that delivery) and ``"comment": true``::
+
+    {"text": "Sign up: https://example.org/library", "reply_to": "webhook-31", "comment": true}
+
+A delivery that replies to nothing has neither key.
 """
 
 from __future__ import annotations
@@ -50,6 +59,9 @@ class WebhookAdapter(Adapter[WebhookChannel]):
         body: dict[str, Any] = {"text": job.text}
         if job.images:
             body["media"] = [media_entry(image) for image in job.images]
+        if job.reply_to is not None:
+            body["reply_to"] = job.reply_to.parent.remote_id
+            body["comment"] = job.reply_to.comment
         request = HttpRequest.with_json(
             "POST",
             channel.url,

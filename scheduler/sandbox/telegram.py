@@ -13,6 +13,12 @@ post as ``details["images"]`` (alt ``""``: Telegram has none). Sources: core.tel
 ``scheduler.platforms.telegram_photos``). The module stays whole, past 400 lines, as the sandbox
 keeps one module per platform (``app.PLATFORM_MODULES``).
 
+A message may reply to one in the same chat: ``reply_parameters`` (``ReplyParameters``, an
+object, or its JSON in a form) names its ``message_id``; a message the chat does not have is
+refused with Telegram's "message to be replied not found" unless ``allow_sending_without_reply``
+is set (then it goes out as no reply). A reply is recorded with ``reply_to`` (the replied
+message's id) and its Message carries ``reply_to_message``, itself without one, as Telegram's.
+
 The bot's status in every chat is the setting ``telegram_bot_status`` (an administrator by
 default, allowed to post unless ``telegram_bot_can_post`` is off): out of a chat it cannot see
 one with a numeric id ("chat not found"), and it posts in a channel only as an administrator
@@ -95,10 +101,11 @@ DIALECT = TelegramDialect()
 
 @dataclass
 class TelegramStore:
-    """The last message id per chat, and the last album id."""
+    """The last message id per chat, the last album id, and every message sent, by chat and id."""
 
     last_message_id: dict[str, int] = field(default_factory=dict)
     last_media_group: int = 0
+    messages: dict[tuple[str, int], JSON] = field(default_factory=dict)
 
     def next_ids(self, chat_id: str, count: int) -> list[int]:
         """``count`` new message ids in ``chat_id``, in sequence (hold the state's lock)."""
@@ -159,6 +166,35 @@ def _chat(chat_id: str) -> JSON:
     return {"id": int(chat_id), "title": f"Chat {chat_id}", "type": "channel"}
 
 
+def _replied(call: Call, chat_id: str, fields: JSON) -> JSON | Response | None:
+    """The message ``reply_parameters`` names in ``chat_id`` (None when it names none, or one
+    the chat does not have with ``allow_sending_without_reply``), or Telegram's refusal."""
+    raw = fields.get("reply_parameters")
+    if raw is None or raw == "":
+        return None
+    try:
+        parameters = json.loads(raw) if isinstance(raw, str) else raw
+    except ValueError:
+        parameters = None
+    message_id = parameters.get("message_id") if isinstance(parameters, dict) else None
+    if isinstance(message_id, bool) or not isinstance(message_id, int):
+        return DIALECT.error(400, "Bad Request: can't parse reply parameters JSON object")
+    with call.state.lock:
+        found = call.state.store(TelegramStore).messages.get((chat_id, message_id))
+    if found is None and not parameters.get("allow_sending_without_reply"):
+        return DIALECT.error(400, "Bad Request: message to be replied not found")
+    return found
+
+
+def _sent(store: TelegramStore, chat_id: str, message: JSON, replied: JSON | None) -> JSON:
+    """Keep a sent message (hold the state's lock); the Message as answered, with the one it
+    replies to (as Telegram sends it: without that one's own ``reply_to_message``)."""
+    store.messages[(chat_id, message["message_id"])] = message
+    if replied is None:
+        return message
+    return {**message, "reply_to_message": replied}
+
+
 def _message_url(call: Call, chat: JSON, message_id: int) -> str:
     """A channel message's t.me link: by username, else a private channel's ``/c/`` link; a
     chat with neither has no public link, so its page is the sandbox's own."""
@@ -194,6 +230,9 @@ async def send_message(call: Call) -> Response:
     refusal = _cannot_post(call, chat_id)
     if refusal is not None:
         return refusal
+    replied = _replied(call, chat_id, payload)
+    if isinstance(replied, Response):
+        return replied
     store = call.state.store(TelegramStore)
     with call.state.lock:
         [message_id] = store.next_ids(chat_id, 1)
@@ -206,14 +245,20 @@ async def send_message(call: Call) -> Response:
             body=payload,
             details={"parse_mode": payload.get("parse_mode"), "chat": chat},
             auth="bot token in path",
+            reply_to=str(replied["message_id"]) if replied else None,
         )
-    message: JSON = {
-        "message_id": message_id,
-        "sender_chat": chat,
-        "chat": chat,
-        "date": int(now.timestamp()),
-        "text": shown,
-    }
+        message = _sent(
+            store,
+            chat_id,
+            {
+                "message_id": message_id,
+                "sender_chat": chat,
+                "chat": chat,
+                "date": int(now.timestamp()),
+                "text": shown,
+            },
+            replied,
+        )
     return json_response({"ok": True, "result": message})
 
 
@@ -342,6 +387,9 @@ def _publish_photos(call: Call, request: PhotoRequest) -> Response:
     refusal = _cannot_post(call, request.chat_id)
     if refusal is not None:
         return refusal
+    replied = _replied(call, request.chat_id, request.fields)
+    if isinstance(replied, Response):
+        return replied
     images = [
         call.state.receive_image(platform=PLATFORM, data=data, content_type=content_type)
         for data, content_type in request.photos
@@ -369,11 +417,17 @@ def _publish_photos(call: Call, request: PhotoRequest) -> Response:
                 "media_group_id": group,
             },
             auth="bot token in path",
+            reply_to=str(replied["message_id"]) if replied else None,
         )
-    messages = [
-        _photo_message(chat, message_id, image, caption, int(now.timestamp()), group)
-        for message_id, image, caption in zip(ids, images, request.captions, strict=True)
-    ]
+        messages = [
+            _sent(
+                store,
+                request.chat_id,
+                _photo_message(chat, message_id, image, caption, int(now.timestamp()), group),
+                replied,
+            )
+            for message_id, image, caption in zip(ids, images, request.captions, strict=True)
+        ]
     return json_response({"ok": True, "result": messages if album else messages[0]})
 
 

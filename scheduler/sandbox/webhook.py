@@ -6,6 +6,10 @@ and checked against ``settings.webhook_secrets[name]`` when the test registered 
 A payload's ``media`` entries (Tidings' images: ``url``, ``sha256``, ``content_type``, ``alt``,
 ``width``, ``height``) are recorded as the post's ``details["images"]``; a webhook carries no
 image bytes, so the sandbox's pages show an entry from its ``url`` when it has one.
+
+A payload's ``reply_to`` (Tidings' remote id of the post a first comment answers) is recorded
+as the delivery's ``reply_to``, and ``"comment": true`` as a comment; a receiver has nothing to
+check them against, so neither is refused.
 """
 
 from __future__ import annotations
@@ -85,6 +89,7 @@ async def deliver(call: Call) -> Response:
         number = store.delivered.get(name, 0) + 1
         store.delivered[name] = number
     text = payload.get("text")
+    replied = payload.get("reply_to")
     call.record_post(
         channel=name,
         remote_id=str(number),
@@ -93,6 +98,8 @@ async def deliver(call: Call) -> Response:
         body=payload,
         details=_details(signature, valid, payload.get("media")),
         auth="signed" if signature else None,
+        reply_to=str(replied) if replied is not None else None,
+        comment=payload.get("comment") is True,
     )
     return PlainTextResponse("ok")
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import httpx
 
 from scheduler.sandbox import RunningSandbox
+from tests.integration.sandbox.test_sandbox_images import BOT, png, send_photo
 from tests.integration.sandbox_fixtures import AUTH, TOKEN
 
 STATUSES = "/api/v1/statuses"
@@ -113,3 +114,57 @@ def test_threads_refuses_a_reply_to_a_post_it_does_not_have_or_may_not_answer(
     assert refused.status_code == 400
     assert refused.json()["error"]["code"] == 10
     assert [p.text for p in sandbox.state.posts("threads")] == ["theirs"]
+
+
+def telegram(
+    client: httpx.Client, text: str, chat: str = "@tidings_news", **fields: object
+) -> httpx.Response:
+    return client.post(f"{BOT}/sendMessage", json={"chat_id": chat, "text": text, **fields})
+
+
+def test_telegram_records_a_reply_to_a_message_of_the_chat(
+    sandbox: RunningSandbox, client: httpx.Client
+) -> None:
+    post = telegram(client, "공지").json()["result"]
+    comment = telegram(client, "신청", reply_parameters={"message_id": post["message_id"]})
+    answered = comment.json()["result"]
+    assert answered["reply_to_message"] == post
+    assert [(p.remote_id, p.reply_to) for p in sandbox.state.chain("telegram", "1")] == [
+        ("1", None),
+        ("2", "1"),
+    ]
+    # A photo may reply too; the form carries the parameters as JSON.
+    form = {"chat_id": "@tidings_news", "reply_parameters": '{"message_id": 2}'}
+    photo = send_photo(client, png(40, 30), **form)
+    assert photo.json()["result"]["reply_to_message"]["message_id"] == 2
+    assert "reply_to_message" not in photo.json()["result"]["reply_to_message"]
+    assert sandbox.state.posts("telegram")[-1].reply_to == "2"
+
+
+def test_telegram_refuses_a_reply_to_a_message_the_chat_does_not_have(
+    sandbox: RunningSandbox, client: httpx.Client
+) -> None:
+    telegram(client, "공지")  # message 1 of @tidings_news
+    for chat, message_id in (("@tidings_news", 7), ("@elsewhere", 1)):
+        refused = telegram(client, "신청", chat=chat, reply_parameters={"message_id": message_id})
+        assert refused.status_code == 400
+        assert refused.json() == {
+            "ok": False,
+            "error_code": 400,
+            "description": "Bad Request: message to be replied not found",
+        }
+    anyway = {"message_id": 7, "allow_sending_without_reply": True}
+    sent = telegram(client, "신청", reply_parameters=anyway).json()["result"]
+    assert "reply_to_message" not in sent
+    assert [p.reply_to for p in sandbox.state.posts("telegram")] == [None, None]
+
+
+def test_webhook_records_what_a_comment_answers(
+    sandbox: RunningSandbox, client: httpx.Client
+) -> None:
+    client.post("/hooks/comms", json={"text": "공지"}, headers={"X-Tidings-Post": "31"})
+    comment = {"text": "신청", "reply_to": "webhook-31", "comment": True}
+    assert client.post("/hooks/comms", json=comment).text == "ok"
+    post, reply = sandbox.state.posts("webhook")
+    assert (post.reply_to, post.comment) == (None, False)
+    assert (reply.reply_to, reply.comment, reply.body) == ("webhook-31", True, comment)

@@ -171,6 +171,8 @@ def test_json_gives_a_post_its_parts_and_its_comment(
     assert [part["text"] for part in linkedin["parts"]] == ["\n\n".join(PARTS)]
     assert linkedin["comment"]["text"] == COMMENT
     assert linkedin["comment"]["number"] == 2
+    # counted as a comment (not escaped, against a comment's limit), not as a post
+    assert (linkedin["comment"]["length"], linkedin["comment"]["limit"]) == (len(COMMENT), 1250)
 
     (plain,) = json.loads(printed(capsys, "draft", "show", "2", "--json"))["posts"]
     assert plain["comment"] is None

@@ -34,7 +34,7 @@ from drafts.media import PostImage
 from drafts.models import Draft, Post
 from drafts.recurrence import Occurrence, occurrences
 from drafts.review import APPROVED
-from drafts.text_rules import measure
+from drafts.text_rules import Measurement, measure
 from drafts.times import show
 from tidings.cli.console import out
 
@@ -88,8 +88,7 @@ def post_json(
     extra: dict[str, Any] = {}
     if with_request:
         extra["request"] = _preview(post, config, images).request_json()
-    channel = config.channel(post.channel)
-    measurements = measure(post.platform, post.text, text_rules(channel, learned))
+    measurements = _measured(post, config, learned)
     chain = chain or (post,)
     comment = next((part for part in chain if part.is_comment), None)
     return {
@@ -120,9 +119,7 @@ def post_json(
 def part_json(part: Post, config: Config, learned: LearnedLimits = NO_LIMITS) -> dict[str, Any]:
     """One part of a post's chain (or its first comment): its number, text, its own length and
     limit, status and where it is live."""
-    measurements = measure(
-        part.platform, part.text, text_rules(config.channel(part.channel), learned)
-    )
+    measurements = _measured(part, config, learned)
     return {
         "number": part.part,
         "id": part.id,
@@ -280,8 +277,7 @@ def _print_part(
     credential_problem: str | None,
 ) -> None:
     """A post's (or one part's) text in a panel, then its length and verdict, then its notes."""
-    channel = config.channel(post.channel)
-    measurements = measure(post.platform, post.text, text_rules(channel, learned))
+    measurements = _measured(post, config, learned)
     problems = text_problems(post.text, measurements)
     counts = ", ".join(_count(m.length, m.limit, m.unit) for m in measurements)
     verdict = Text(f"{counts}  ", style="red" if problems else "green")
@@ -408,6 +404,8 @@ def _preview(post: Post, config: Config, images: Sequence[PostImage] = ()) -> Pr
         language=post.language,
         channel=config.channel(post.channel),
         images=preview_images(images),
+        part=post.part,
+        parts=post.parts,
     )
 
 
@@ -568,5 +566,11 @@ def print_later_occurrences(
 
 
 def _problems(post: Post, config: Config, learned: LearnedLimits) -> list[str]:
-    channel = config.channel(post.channel)
-    return text_problems(post.text, measure(post.platform, post.text, text_rules(channel, learned)))
+    return text_problems(post.text, _measured(post, config, learned))
+
+
+def _measured(post: Post, config: Config, learned: LearnedLimits) -> tuple[Measurement, ...]:
+    """A post's (or a part's) text measured as its platform counts it: a first comment as a
+    comment (LinkedIn counts one otherwise than a post)."""
+    rules = text_rules(config.channel(post.channel), learned)
+    return measure(post.platform, post.text, rules, comment=post.is_comment)

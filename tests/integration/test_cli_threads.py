@@ -102,6 +102,7 @@ def test_draft_show_prints_each_part_counted_and_how_it_follows_the_one_before(
     workdir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     add(workdir, thread_file(["x-en", "linkedin"]))
+    assert "Added draft 1: Harbour walk (2 posts)." in lines_of(capsys.readouterr().out)
     shown = lines_of(printed(capsys, "draft", "show", "1"))
     x_heading = next(line for line in shown if line.startswith("#1 x-en"))
     assert x_heading.endswith("· thread of 3 + comment")

@@ -104,7 +104,8 @@ def add(
     if context.json:
         emit_json(draft_json(draft, posts, context.config, learned, images))
         return
-    say(DRAFT_ADDED % {"id": draft.id, "title": draft.title, "count": len(posts)})
+    count = len(chains(posts))  # a thread and its first comment are one post
+    say(DRAFT_ADDED % {"id": draft.id, "title": draft.title, "count": count})
     _print_posts(draft, posts, context, learned, images)
     say(f"Next: tidings submit {draft.id}")
 

@@ -455,16 +455,23 @@ def due_between(
     columns: Iterable[Any], *, start: datetime, end: datetime, statuses: Iterable[str]
 ) -> Select[*tuple[Any, ...]]:
     """A query of ``columns`` (of a post and its draft) for the posts in ``statuses`` due in
-    ``[start, end)``: what a calendar of posts reads."""
-    return (
-        select_columns(*(col(column) for column in columns))
-        .join(Draft, col(Draft.id) == col(Post.draft_id))
-        .where(
-            col(Post.status).in_([str(status) for status in statuses]),
-            col(Post.due_at) >= start,
-            col(Post.due_at) < end,
-        )
+    ``[start, end)``: what a calendar of posts reads. The posts come from ``ix_post_queue``
+    (status, due_at, id); a draft's column is read by the draft's key for each post (a scalar
+    subquery), not by a join, which PostgreSQL answers by reading every draft into a hash to
+    join a week's posts to."""
+    return select_columns(*(_of_post(col(column)) for column in columns)).where(
+        col(Post.status).in_([str(status) for status in statuses]),
+        col(Post.due_at) >= start,
+        col(Post.due_at) < end,
     )
+
+
+def _of_post(column: Any) -> Any:
+    """``column`` as a post's row reads it: a draft's column, that of the post's draft."""
+    if column.table is not Draft.__table__:  # type: ignore[attr-defined]
+        return column
+    of_draft = select_columns(column).where(col(Draft.id) == col(Post.draft_id))
+    return of_draft.scalar_subquery().label(column.name)
 
 
 def _post_id(post: Post) -> int:

@@ -1,0 +1,185 @@
+"""A page's statement costs what the page shows, not what is stored (issue 16): the calendar's
+week and the needs-attention list do the same work with forty times more posts, drafts and
+failures stored outside what they show.
+
+Work is counted as the database did it: on PostgreSQL, the rows each plan node read from a
+table (``EXPLAIN ANALYZE``, as it plans with its statistics and default costs); on SQLite, the
+virtual machine's steps (a progress handler), since SQLite counts no rows. Before the change
+the needs-attention list read and sorted every failed post (two statuses in one range have no
+order an index gives), and the calendar joined the week's posts to their drafts by reading
+every draft into a hash on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import insert, text
+from sqlmodel import Session
+
+from drafts.attention import attention_list
+from drafts.lifecycle import DraftStatus, PostStatus
+from drafts.models import Draft, Post, User, Variant
+from drafts.queueing import posts_due_between
+from drafts.storage import Database
+from tests.integration.test_page_plans import statements_of
+
+NOW = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)  # a Monday
+WEEK = (NOW, NOW + timedelta(days=7))
+SHOWN = [str(s) for s in (PostStatus.SCHEDULED, PostStatus.PUBLISHED, PostStatus.FAILED)]
+SETTLEABLE = (PostStatus.FAILED, PostStatus.NEEDS_ATTENTION)
+PAGE = 50
+
+
+def add(database: Database, first: int, count: int, status: PostStatus, at: datetime) -> None:
+    """``count`` one-post drafts from id ``first``, each post in ``status``, due and last
+    changed ``at`` (a minute apart each), then the statistics PostgreSQL plans with."""
+    drafts, variants, posts = [], [], []
+    for number in range(first, first + count):
+        moment = at - timedelta(minutes=number - first)
+        drafts.append(
+            {
+                "id": number,
+                "kind": "post",
+                "title": f"draft {number}",
+                "status": str(DraftStatus.DONE),
+                "author_id": 1,
+                "content_hash": "0" * 64,
+                "created_at": moment,
+                "updated_at": moment,
+            }
+        )
+        variants.append({"id": number, "draft_id": number, "language": "en", "text": "hi"})
+        posts.append(
+            {
+                "id": number,
+                "draft_id": number,
+                "variant_id": number,
+                "channel": ("x-en", "mastodon", "linkedin")[number % 3],
+                "platform": "mastodon",
+                "language": "en",
+                "occurrence": 1,
+                "text": "hi",
+                "length": 2,
+                "status": str(status),
+                "reason": None if status == PostStatus.PUBLISHED else "refused (422)",
+                "due_at": moment,
+                "created_at": moment,
+                "updated_at": moment,
+            }
+        )
+    with database.writing() as session:
+        if first == 1:
+            session.add(User(id=1, name="hana", role="author"))
+            session.flush()
+        connection = session.connection()
+        for table, rows in ((Draft, drafts), (Variant, variants), (Post, posts)):
+            connection.execute(insert(table), rows)
+    if not database.is_sqlite:
+        with database.engine.begin() as connection:
+            connection.execute(text("ANALYZE"))
+
+
+def work(database: Database, statement: str, parameters: Any) -> int:
+    """What running ``statement`` cost the database (see the module's docstring)."""
+    raw = database.engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        if database.is_sqlite:
+            steps = [0]
+
+            def step() -> int:
+                steps[0] += 1
+                return 0
+
+            driver = raw.driver_connection
+            assert driver is not None
+            driver.set_progress_handler(step, 100)
+            try:
+                cursor.execute(statement, parameters)
+                cursor.fetchall()
+            finally:
+                driver.set_progress_handler(None, 0)
+            return steps[0]
+        cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {statement}", parameters)
+        [[found]] = cursor.fetchall()
+        plan = found if isinstance(found, list) else json.loads(found)
+        return sum(_rows_read(plan[0]["Plan"]))
+    finally:
+        raw.rollback()
+        raw.close()
+
+
+def _rows_read(node: dict[str, Any]) -> Iterator[int]:
+    if "Relation Name" in node:
+        read = node.get("Actual Rows", 0) + node.get("Rows Removed by Filter", 0)
+        yield int(read * node.get("Actual Loops", 1))
+    for child in node.get("Plans", []):
+        yield from _rows_read(child)
+
+
+def page_work(database: Database, call: Callable[[Session], object]) -> int:
+    """The work of ``call``'s statements but its counts (a count is of every row it counts)."""
+    statements = [s for s in statements_of(database, call) if "count(" not in s[0].lower()]
+    assert statements
+    return sum(work(database, statement, parameters) for statement, parameters in statements)
+
+
+def grows(database: Database, call: Callable[[Session], object], more: Callable[[], None]) -> str:
+    """Empty when ``call``'s statements cost about the same after ``more`` stored more."""
+    before = page_work(database, call)
+    more()
+    after = page_work(database, call)
+    if after > before * 1.5 + 20:
+        return f"work grew from {before} to {after}"
+    return ""
+
+
+def calendar_week(session: Session) -> object:
+    return posts_due_between(session, start=WEEK[0], end=WEEK[1], statuses=SHOWN)
+
+
+def test_the_calendar_week_costs_its_posts(database: Database) -> None:
+    add(database, 1, 60, PostStatus.PUBLISHED, NOW + timedelta(days=3))  # the week's
+    assert len(statements_of(database, calendar_week)) == 1
+    with database.reading() as session:
+        week = posts_due_between(session, start=WEEK[0], end=WEEK[1], statuses=SHOWN)
+    assert [p.title for p in week] == [f"draft {n}" for n in range(60, 0, -1)]
+
+    def years_before() -> None:  # 2,400 drafts published a few years ago
+        add(database, 1000, 2400, PostStatus.PUBLISHED, NOW - timedelta(days=400))
+
+    assert grows(database, calendar_week, years_before) == ""
+
+
+def attention_page(session: Session) -> object:
+    return attention_list(session, limit=PAGE)
+
+
+def test_the_attention_list_costs_its_page(database: Database) -> None:
+    add(database, 1, 40, PostStatus.FAILED, NOW)
+    add(database, 100, 40, PostStatus.NEEDS_ATTENTION, NOW - timedelta(seconds=30))
+    with database.reading() as session:
+        listed = attention_list(session, limit=PAGE)
+    # Newest first across both statuses, a minute apart each, the two interleaved.
+    since = [entry.since for entry in listed.entries]
+    assert since == sorted(since, reverse=True) and len(since) == PAGE
+    assert {entry.status for entry in listed.entries} == {str(s) for s in SETTLEABLE}
+    assert listed.total == 80
+
+    def failures_before() -> None:  # 3,200 posts that failed or stopped a year ago
+        add(database, 1000, 1600, PostStatus.FAILED, NOW - timedelta(days=365))
+        add(database, 3000, 1600, PostStatus.NEEDS_ATTENTION, NOW - timedelta(days=365))
+
+    assert grows(database, attention_page, failures_before) == ""
+    with database.reading() as session:
+        first = attention_list(session, limit=PAGE)
+        second = attention_list(session, limit=PAGE, after=first.after)
+    assert [e.post_id for e in first.entries] == [e.post_id for e in listed.entries]
+    assert [e.since for e in second.entries][:30] == sorted(
+        [e.since for e in second.entries][:30], reverse=True
+    )
+    assert not {e.post_id for e in first.entries} & {e.post_id for e in second.entries}

@@ -34,6 +34,15 @@ REQUIRED_SCOPES: dict[str, tuple[str, ...]] = {
     # PLATFORMS.md §6 (Threads): threads_basic and threads_content_publish.
     "threads": ("threads_basic", "threads_content_publish"),
 }
+# Scopes asked for when connecting besides those: a thread's later parts and a first comment
+# are replies or comments. Without them plain posts still go out, so they are not required.
+REPLY_SCOPES: dict[str, tuple[str, ...]] = {
+    # Graph API "Comments": commenting as the Page.
+    "facebook": ("pages_manage_engagement",),
+    # Threads "Reply Management": posting replies, and reading them to find one whose answer
+    # was lost.
+    "threads": ("threads_manage_replies", "threads_read_replies"),
+}
 # Platforms whose token renews itself without a refresh token: Threads' long-lived token is
 # exchanged for a new one while it is valid (PLATFORMS.md §6, th_refresh_token).
 RENEWED_WITHOUT_REFRESH_TOKEN = frozenset({"threads"})

@@ -30,7 +30,7 @@ from urllib.parse import urlencode
 import httpx
 
 from drafts.channels import FacebookChannel
-from drafts.credential_problems import REQUIRED_SCOPES
+from drafts.credential_problems import REPLY_SCOPES, REQUIRED_SCOPES
 from scheduler.connect.base import ConnectError, OAuthClient, OAuthConnector
 from scheduler.connect.graph import IssuedToken, ask, debug_request, obtain_token, token_facts
 from scheduler.connections import Grant, Tokens
@@ -64,7 +64,11 @@ class FacebookConnector(OAuthConnector[FacebookChannel]):
     platform: ClassVar[str] = "facebook"
     channel_type = FacebookChannel
     pkce: ClassVar[bool] = False
-    scopes: ClassVar[tuple[str, ...]] = (*REQUIRED_SCOPES["facebook"], LIST_PAGES_SCOPE)
+    scopes: ClassVar[tuple[str, ...]] = (
+        *REQUIRED_SCOPES["facebook"],
+        *REPLY_SCOPES["facebook"],
+        LIST_PAGES_SCOPE,
+    )
 
     def __init__(self, page_list_size: int = PAGE_LIST_SIZE) -> None:
         self.page_list_size = page_list_size

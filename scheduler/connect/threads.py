@@ -5,8 +5,9 @@ PLATFORMS.md §10.3 and §6, from Meta's Threads "Get Access Tokens"
 "Long-Lived Access Tokens" (/docs/threads/get-started/long-lived-tokens/) and "Debug Access
 Token" (/documentation/threads/troubleshooting/debug-access-token):
 
-1. consent on ``threads.net/oauth/authorize`` for ``threads_basic`` and
-   ``threads_content_publish``;
+1. consent on ``threads.net/oauth/authorize`` for ``threads_basic``,
+   ``threads_content_publish``, and the replies' ``threads_manage_replies`` and
+   ``threads_read_replies`` (a thread's later parts and first comments are replies);
 2. ``POST graph.threads.net/oauth/access_token`` with the code and the app secret (a form): a
    token for one hour and the ``user_id``;
 3. ``GET /access_token?grant_type=th_exchange_token``: a long-lived token (60 days);
@@ -28,7 +29,7 @@ from urllib.parse import urlencode
 import httpx
 
 from drafts.channels import ThreadsChannel
-from drafts.credential_problems import REQUIRED_SCOPES
+from drafts.credential_problems import REPLY_SCOPES, REQUIRED_SCOPES
 from scheduler.connect.base import ConnectError, OAuthClient, OAuthConnector
 from scheduler.connect.graph import IssuedToken, ask, debug_request, obtain_token, token_facts
 from scheduler.connect.token_endpoint import form_request
@@ -46,7 +47,7 @@ class ThreadsConnector(OAuthConnector[ThreadsChannel]):
     platform: ClassVar[str] = "threads"
     channel_type = ThreadsChannel
     pkce: ClassVar[bool] = False
-    scopes: ClassVar[tuple[str, ...]] = REQUIRED_SCOPES["threads"]
+    scopes: ClassVar[tuple[str, ...]] = (*REQUIRED_SCOPES["threads"], *REPLY_SCOPES["threads"])
 
     def authorization_url(
         self,

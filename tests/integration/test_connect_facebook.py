@@ -101,12 +101,14 @@ def test_connecting_yields_the_pages_token_which_does_not_expire(
                           f"/{VERSION}/me/accounts", f"/{VERSION}/debug_token"]  # fmt: skip
 
 
-def test_the_consent_asks_for_publishing_and_listing_pages(sandbox: RunningSandbox) -> None:
+def test_the_consent_asks_for_publishing_commenting_and_listing_pages(
+    sandbox: RunningSandbox,
+) -> None:
     _consent(sandbox, _client(sandbox))
 
     [asked] = sandbox.state.requests("facebook", path="/dialog/oauth", method="GET")
     assert set(asked.query["scope"].split(",")) == {
-        "pages_manage_posts", "pages_read_engagement", "pages_show_list",
+        "pages_manage_posts", "pages_read_engagement", "pages_manage_engagement", "pages_show_list",
     }  # fmt: skip
     assert asked.query["response_type"] == "code" and "code_challenge" not in asked.query
 

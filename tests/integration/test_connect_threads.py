@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from drafts.channels import ThreadsChannel
-from drafts.credential_problems import REQUIRED_SCOPES
+from drafts.credential_problems import REPLY_SCOPES, REQUIRED_SCOPES
 from scheduler.connect import connector_for
 from scheduler.connect.base import ConnectError, OAuthClient
 from scheduler.connect.threads import CONNECTOR
@@ -24,6 +24,7 @@ from tests.fakes import Clock
 from tests.integration.connecting import consented, exchanged, registered_client, renewed
 
 CALLBACK = "https://tidings.example.org/channels/news-threads/callback"
+ASKED = [*REQUIRED_SCOPES["threads"], *REPLY_SCOPES["threads"]]
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 USER = Settings().threads_user_id
 CLOCK = Clock(NOW)
@@ -92,7 +93,7 @@ def test_connecting_yields_a_long_lived_token_for_the_account(sandbox: RunningSa
     grant = _connect(sandbox)
 
     assert (grant.account_id, grant.account_name) == (USER, "@demo")
-    assert set(grant.scopes) == set(REQUIRED_SCOPES["threads"])
+    assert set(grant.scopes) == set(ASKED)
     assert grant.tokens.expires_at == NOW + timedelta(days=60)
     assert grant.tokens.refresh is None and CONNECTOR.renewable(refresh=None)
     headers = {"Authorization": f"Bearer {grant.tokens.token}"}
@@ -114,7 +115,8 @@ def test_the_consent_asks_for_the_publishing_scopes(sandbox: RunningSandbox) -> 
     _consent(sandbox, _client(sandbox))
 
     [asked] = sandbox.state.requests("threads", path="/oauth/authorize", method="GET")
-    assert asked.query["scope"].split(",") == list(REQUIRED_SCOPES["threads"])
+    assert asked.query["scope"].split(",") == ASKED
+    assert "threads_manage_replies" in ASKED and "threads_read_replies" in ASKED
     assert asked.query["response_type"] == "code"
 
 

@@ -6,13 +6,13 @@
 Each command runs as a person runs it, a fresh ``tidings`` process, ``--runs`` times; the
 figure is the median run's wall time, beside it the target, the quickest run, and the median
 processor time (user and system) the process itself took: the machine is shared, and while
-the neighbours are busy the wall time also measures them, the processor time hardly. ``queue`` and ``log`` read an empty
-SQLite database made by ``tidings init`` in a temporary folder, which also keeps the compiled
-bytecode, as an installed Tidings has it. Then each
-command runs once more under ``PYTHONPROFILEIMPORTTIME``, and the bench prints how many
-modules it imported and the ten that cost most: each with everything it imported, and none
-listed inside another listed one. The targets are printed beside the figures; nothing is
-asserted.
+the neighbours are busy the wall time also measures them, the processor time less so.
+``queue`` and ``log`` read an empty SQLite database made by ``tidings init`` in a temporary
+folder, which also keeps the compiled bytecode, as an installed Tidings has it. Then each
+command runs three times more under ``PYTHONPROFILEIMPORTTIME``, and the bench prints how many
+modules it imported in how long (each module's median), the ten that cost most (each with
+everything it imported, none listed inside another listed one) and the packages whose own
+modules took longest. The targets are printed beside the figures; nothing is asserted.
 """
 
 from __future__ import annotations

@@ -70,7 +70,8 @@ def calendar_ics(session: Session, *, config: Config, now: datetime) -> bytes:
 
 
 def fed_posts(session: Session, *, start: datetime, end: datetime) -> list[FedPost]:
-    """The posts the feed shows due in ``[start, end)``, in time order: one query."""
+    """The posts the feed shows due in ``[start, end)``, in time order: one query. A thread
+    and its first comment are one event: their first part's."""
     columns = (
         Post.id,
         Post.draft_id,
@@ -82,10 +83,11 @@ def fed_posts(session: Session, *, start: datetime, end: datetime) -> list[FedPo
         Post.remote_url,
         Post.updated_at,
     )
-    query = due_between(columns, start=start, end=end, statuses=FED_STATUSES).order_by(
-        col(Post.due_at), col(Post.id)
-    )
-    return [FedPost(*row) for row in session.connection().execute(query)]
+    query = due_between((*columns, Post.part), start=start, end=end, statuses=FED_STATUSES)
+    query = query.order_by(col(Post.due_at), col(Post.id))
+    # Kept out here rather than in the query, which then reads the window along its index.
+    rows = session.connection().execute(query)
+    return [FedPost(*row[:-1]) for row in rows if row[-1] == 1]
 
 
 def draft_moves(session: Session, *, start: datetime, end: datetime) -> dict[int, int]:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from icalendar import Calendar, Component
 from sqlalchemy import event, update
+from sqlmodel import select
 
 from drafts.authoring import add_draft
 from drafts.calendar_feed import AHEAD, PAST, calendar_ics
@@ -208,3 +209,31 @@ def test_a_skipped_occurrence_is_called_off_and_the_others_stay(
     called_off = [e for e in after.values() if str(e["status"]) == "CANCELLED"]
     assert [e.decoded("dtstart") for e in called_off] == [first + timedelta(weeks=1)]
     assert [e["sequence"] for e in called_off] == [1]  # newer than what calendars have
+
+
+def test_a_thread_and_its_first_comment_are_one_event(
+    database: Database, config: Config, library: TemplateLibrary, mina: User, joon: User
+) -> None:
+    source = "\n".join(
+        [
+            'kind = "update"',
+            f'title = "{TITLE}"',
+            'channels = ["x-en"]',
+            'first_comment = "Map: https://example.org/park"',
+            "[text]",
+            'en = ["The park reopens on Saturday.", "The playground is new."]',
+        ]
+    )
+    content = read_draft_file(source, "draft.toml", config, NOW - timedelta(days=1))
+    with database.writing() as session:
+        draft = add_draft(session, content=content, author=mina, config=config, library=library)
+        assert draft.id is not None
+        draft_id = draft.id
+        submit(session, draft_id=draft_id, actor=mina, config=config)
+        approve(session, draft_id=draft_id, reviewer=joon, comment="", config=config, now=NOW)
+    move(database, config, draft_id, mina, NOW + timedelta(days=2))
+    with database.reading() as session:
+        first = session.exec(select(Post).where(Post.draft_id == draft_id, Post.part == 1)).one()
+    (only,) = events(database, config).values()
+    assert str(only["uid"]) == f"post-{first.id}@tidings"
+    assert str(only["description"]) == "The park reopens on Saturday."

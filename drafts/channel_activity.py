@@ -6,9 +6,9 @@ Neither reads the attempts whole. A channel's latest published attempt is that o
 published post: a post is published once and never changes after, so the head of
 ``ix_post_channel_changed`` (the channel's published posts, the latest changed first) is it,
 one row per channel however many were published (one statement, made once, per channel). The
-errors are read apart from the successes (``ix_attempt_unpublished``, which holds only them):
-they are the few, and their number is what finding each channel's last one costs (no index
-leads from a channel to its attempts, which do not name it).
+errors are read apart from the successes (``ix_attempt_unpublished``, which holds only them),
+newest first, until each channel has its latest: no index leads from a channel to its
+attempts, which do not name it, but the errors of channels that err are among the latest few.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, String, bindparam, func
+from sqlalchemy import ColumnElement, Select, String, bindparam
 from sqlalchemy import select as select_columns
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
@@ -57,7 +57,7 @@ def channel_activity(session: Session, channels: Iterable[str]) -> dict[str, Cha
     """Each of ``channels`` that ever had an attempt: its latest success and its latest error."""
     wanted = tuple(dict.fromkeys(channels))
     published = _latest_published(session, wanted)
-    failed = _latest_errors(session)
+    failed = _latest_errors(session, wanted)
     return {
         channel: ChannelActivity(published.get(channel), failed.get(channel))
         for channel in wanted
@@ -118,25 +118,39 @@ def _latest_published_statement() -> Select[*tuple[Any, ...]]:
 _LATEST_PUBLISHED = _latest_published_statement()
 
 
-def _latest_errors(session: Session) -> dict[str, LastAttempt]:
-    """Per channel, the finished attempt with the highest id among those that ended in an
-    error."""
-    newest = (
-        select(func.max(Attempt.id))
-        .join(Post, col(Post.id) == col(Attempt.post_id))
-        .where(
-            col(Attempt.outcome) != PUBLISHED,  # as ix_attempt_unpublished holds them
-            col(Attempt.finished_at).is_not(None),
-            col(Attempt.error).is_not(None),
-        )
-        .group_by(col(Post.channel))
+def _latest_errors(session: Session, channels: tuple[str, ...]) -> dict[str, LastAttempt]:
+    """Per channel of ``channels``, the finished attempt with the highest id among those that
+    ended in an error: the errors read newest first from ``ix_attempt_unpublished``,
+    ``ERROR_BATCH`` at a time, until every channel has its own. Channels that err find theirs
+    among the latest few; only a channel that never erred reads every error back (as grouping
+    them all by channel did for every page)."""
+    connection = session.connection()
+    wanted, found = set(channels), dict[str, LastAttempt]()
+    before: int | None = None
+    while len(found) < len(wanted):
+        query = _ERRORS if before is None else _ERRORS.where(col(Attempt.id) < before)
+        rows = connection.execute(query).all()
+        for row in rows:
+            if row.channel in wanted and row.channel not in found:
+                found[row.channel] = _last(row)
+        if len(rows) < ERROR_BATCH:
+            break
+        before = rows[-1].id
+    return found
+
+
+ERROR_BATCH = 200
+_ERRORS = (
+    select_columns(*_SHOWN, col(Attempt.id), col(Post.channel))
+    .join(Post, col(Post.id) == col(Attempt.post_id))
+    .where(
+        col(Attempt.outcome) != PUBLISHED,  # as ix_attempt_unpublished holds them
+        col(Attempt.finished_at).is_not(None),
+        col(Attempt.error).is_not(None),
     )
-    rows: Iterable[tuple[Attempt, str]] = session.exec(
-        select(Attempt, Post.channel)
-        .join(Post, col(Post.id) == col(Attempt.post_id))
-        .where(col(Attempt.id).in_(newest))
-    )
-    return {channel: _last(attempt) for attempt, channel in rows}
+    .order_by(col(Attempt.id).desc())
+    .limit(ERROR_BATCH)
+)
 
 
 def _last(attempt: Any) -> LastAttempt:

@@ -1,13 +1,13 @@
 """A page's statement costs what the page shows, not what is stored (issue 16): the calendar's
-week and the needs-attention list do the same work with forty times more posts, drafts and
-failures stored outside what they show.
+week, the needs-attention list and the Channels page's last errors do the same work with
+forty times more posts, drafts and failures stored outside what they show.
 
 Work is counted as the database did it: on PostgreSQL, the rows each plan node read from a
 table (``EXPLAIN ANALYZE``, as it plans with its statistics and default costs); on SQLite, the
 virtual machine's steps (a progress handler), since SQLite counts no rows. Before the change
 the needs-attention list read and sorted every failed post (two statuses in one range have no
 order an index gives), and the calendar joined the week's posts to their drafts by reading
-every draft into a hash on PostgreSQL.
+every draft into a hash on PostgreSQL; the Channels page grouped every error by channel.
 """
 
 from __future__ import annotations
@@ -21,8 +21,9 @@ from sqlalchemy import insert, text
 from sqlmodel import Session
 
 from drafts.attention import attention_list
+from drafts.channel_activity import ERROR_BATCH, channel_activity
 from drafts.lifecycle import DraftStatus, PostStatus
-from drafts.models import Draft, Post, User, Variant
+from drafts.models import Attempt, Draft, Post, User, Variant
 from drafts.queueing import posts_due_between
 from drafts.storage import Database
 from tests.integration.test_page_plans import statements_of
@@ -34,10 +35,19 @@ SETTLEABLE = (PostStatus.FAILED, PostStatus.NEEDS_ATTENTION)
 PAGE = 50
 
 
-def add(database: Database, first: int, count: int, status: PostStatus, at: datetime) -> None:
-    """``count`` one-post drafts from id ``first``, each post in ``status``, due and last
-    changed ``at`` (a minute apart each), then the statistics PostgreSQL plans with."""
-    drafts, variants, posts = [], [], []
+def add(
+    database: Database,
+    first: int,
+    count: int,
+    status: PostStatus,
+    at: datetime,
+    *,
+    attempts: bool = False,
+) -> None:
+    """``count`` one-post drafts from id ``first``, each post in ``status`` (with an attempt
+    that ended so, with ``attempts``), due and last changed ``at`` (a minute apart each),
+    then the statistics PostgreSQL plans with."""
+    drafts, variants, posts, tries = [], [], [], []
     for number in range(first, first + count):
         moment = at - timedelta(minutes=number - first)
         drafts.append(
@@ -71,6 +81,20 @@ def add(database: Database, first: int, count: int, status: PostStatus, at: date
                 "updated_at": moment,
             }
         )
+        published = status == PostStatus.PUBLISHED
+        tries.append(
+            {
+                "id": number,
+                "post_id": number,
+                "number": 1,
+                "worker": "w",
+                "started_at": moment,
+                "finished_at": moment,
+                "outcome": "published" if published else "failed",
+                "error": None if published else "refused (422)",
+                "remote_url": f"https://example.org/{number}" if published else None,
+            }
+        )
     with database.writing() as session:
         if first == 1:
             session.add(User(id=1, name="hana", role="author"))
@@ -78,6 +102,8 @@ def add(database: Database, first: int, count: int, status: PostStatus, at: date
         connection = session.connection()
         for table, rows in ((Draft, drafts), (Variant, variants), (Post, posts)):
             connection.execute(insert(table), rows)
+        if attempts:
+            connection.execute(insert(Attempt), tries)
     if not database.is_sqlite:
         with database.engine.begin() as connection:
             connection.execute(text("ANALYZE"))
@@ -183,3 +209,31 @@ def test_the_attention_list_costs_its_page(database: Database) -> None:
         [e.since for e in second.entries][:30], reverse=True
     )
     assert not {e.post_id for e in first.entries} & {e.post_id for e in second.entries}
+
+
+CHANNELS = ("x-en", "mastodon", "linkedin")
+
+
+def channels_page(session: Session) -> object:
+    return channel_activity(session, CHANNELS)
+
+
+def test_the_channels_last_errors_are_among_the_latest(database: Database) -> None:
+    add(database, 1, 30, PostStatus.PUBLISHED, NOW, attempts=True)
+    recent = ERROR_BATCH + 100  # more than one batch, every channel erring in the first
+    add(database, 100, recent, PostStatus.FAILED, NOW - timedelta(hours=1), attempts=True)
+    with database.reading() as session:
+        found = channel_activity(session, [*CHANNELS, "tiktok"])
+    assert set(found) == set(CHANNELS)  # nothing ever sent on tiktok
+    last = 100 + recent - 1  # the highest id is the latest error, though dated earlier here
+    for number, channel in zip(
+        (last - 2, last - 1, last), ("mastodon", "linkedin", "x-en"), strict=True
+    ):
+        activity = found[channel]
+        assert activity.failed is not None and activity.failed.post_id == number
+        assert activity.published is not None and not activity.failing
+
+    def errors_before() -> None:  # 3,000 errors a year ago
+        add(database, 1000, 3000, PostStatus.FAILED, NOW - timedelta(days=365), attempts=True)
+
+    assert grows(database, channels_page, errors_before) == ""

@@ -203,6 +203,8 @@ async def test_the_attention_page_and_the_calendar_say_which_part_needs_a_person
         posts = draft_posts(session, draft_id)
         for post in posts:
             post.status = PostStatus.PUBLISHED if post.part == 1 else PostStatus.SCHEDULED
+            if post.part == 1:
+                post.remote_url = "https://x.com/tidings/status/1"
             if post.part == 2:
                 post.status = PostStatus.NEEDS_ATTENTION
                 post.reason = "no clear answer"
@@ -223,3 +225,12 @@ async def test_the_attention_page_and_the_calendar_say_which_part_needs_a_person
     entries = elements(calendar, "#channel-x-en .entry")
     assert [texts(entry, ".post-part") for entry in entries] == [[], ["part 2 of 3"]]
     assert [texts(entry, ".status") for entry in entries] == [["published"], ["needs attention"]]
+
+    # The part's own page: its thread, part by part, where each is live.
+    outcome = (await as_joon.get(f"/posts/{second.id}")).text
+    assert texts(outcome, ".chain-list li") == [
+        "part 1 of 3 · published · https://x.com/tidings/status/1",
+        "part 2 of 3 · needs attention (this one)",
+        "part 3 of 3 · scheduled",
+        "first comment · scheduled",
+    ]

@@ -2,7 +2,9 @@
 about a post the daemon could not settle.
 
 ``GET /posts/{id}`` shows the post, its draft and channel, its status and reason, its images
-as its platform gets them (with the platform's id of each one uploaded), and every attempt. A
+as its platform gets them (with the platform's id of each one uploaded), every attempt, and,
+for a part of a thread or a first comment, every part of its chain with its status and
+address (a part that needs a person is a reply to the part before it). A
 post that needs attention (or failed) carries a banner saying what to check and two forms:
 mark it published with its address, or retry it. Both go through ``drafts.attention``,
 which checks the role and the status. ``GET /attention`` lists every such post, newest first,
@@ -43,6 +45,7 @@ from drafts.media_limits import PLATFORM_NAMES, image_profile
 from drafts.messages import QUEUED_AGAIN
 from drafts.models import Attempt, AuditEntry, Post
 from drafts.post_media import images_by_post
+from drafts.queueing import chain_key, chains_of
 from drafts.storage import Database
 from drafts.times import show, utcnow
 from drafts.users import Capability
@@ -143,6 +146,14 @@ class PostView:
     history: tuple[AuditEntry, ...]
     images: tuple[SentImage, ...] = ()
     alt_shown: bool = True  # False where the platform shows no alt text (Telegram)
+    # Every part of the post's thread and its first comment, this post among them; the post
+    # alone for a plain post.
+    chain: tuple[Post, ...] = ()
+
+    @property
+    def chained(self) -> bool:
+        """Whether the post is one of several parts (a thread, or a post and its comment)."""
+        return len(self.chain) > 1
 
     @property
     def settleable(self) -> bool:
@@ -242,6 +253,7 @@ def load_post(
     with database.reading() as session:
         record = post_record(session, post_id=post_id)
         images = images_by_post(session, [post_id]).get(post_id, [])
+        chain = chains_of(session, [record.post])[chain_key(record.post)]
     post, attempts = record.post, record.attempts
     try:
         channel = config.channel(post.channel)
@@ -264,6 +276,7 @@ def load_post(
         history=record.history,
         images=sent_images(images, post.publish_state),
         alt_shown=alt_shown,
+        chain=tuple(chain),
     )
 
 

@@ -3,6 +3,7 @@
     python bench/scale.py                      # 10,000 then 1,000,000 posts, SQLite then PostgreSQL
     python bench/scale.py --posts 10000        # one size only
     python bench/scale.py --backend sqlite --posts 200000
+    python bench/scale.py --posts 10000 --measure claims --measure daemon   # some measures only
 
 For each size and database it makes a throwaway database (a SQLite file in a temporary folder,
 or a PostgreSQL database on the local server, dropped afterwards), migrates it, writes a
@@ -90,6 +91,7 @@ TARGETS = {
 BATCH_DRAFTS = 20_000
 FILL_CACHE_KIB = 1_048_576  # SQLite's page cache while filling (its default is 2 MiB)
 THREE_YEARS = timedelta(days=3 * 365)
+MEASURES = ["claims", "daemon", "commands", "pages"]
 
 
 def main() -> None:
@@ -99,7 +101,11 @@ def main() -> None:
     parser.add_argument("--posts", type=int, action="append", help="posts stored (repeatable)")
     parser.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--seed", type=int, default=16)
+    parser.add_argument(
+        "--measure", choices=MEASURES, action="append", help="only these measures (repeatable)"
+    )
     args = parser.parse_args()
+    measures = set(args.measure or MEASURES)
     sizes = args.posts or [10_000, 1_000_000]
     backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
     started = time.perf_counter()
@@ -116,7 +122,7 @@ def main() -> None:
         httpx.patch(f"{base}/_sandbox/settings", json={"default_latency_ms": 20})
         for size in sizes:
             for backend in backends:
-                result = bench(backend, size, base, random.Random(args.seed))
+                result = bench(backend, size, base, random.Random(args.seed), measures)
                 report(result)
                 results.append(result)
     finally:
@@ -146,7 +152,7 @@ class Result:
         self.figures.append((name, value, target, unit))
 
 
-def bench(backend: str, size: int, sandbox: str, rng: random.Random) -> Result:
+def bench(backend: str, size: int, sandbox: str, rng: random.Random, measures: set[str]) -> Result:
     result = Result(backend, size)
     print(f"\n== {backend}, {size:,} posts", flush=True)
     with (
@@ -167,10 +173,14 @@ def bench(backend: str, size: int, sandbox: str, rng: random.Random) -> Result:
         result.fill_s = time.perf_counter() - started
         result.rows = row_counts(database)
         print(f"   filled in {result.fill_s:.0f} s: {result.rows}", flush=True)
-        measure_claims(database, config, live[:CLAIMED], result)
-        measure_daemon(database, config_path, sandbox, live[CLAIMED:], result)
-        measure_commands(config_path, result)
-        measure_pages(database, config_path, password, result)
+        if "claims" in measures:
+            measure_claims(database, config, live[:CLAIMED], result)
+        if "daemon" in measures:
+            measure_daemon(database, config_path, sandbox, live[CLAIMED:], result)
+        if "commands" in measures:
+            measure_commands(config_path, result)
+        if "pages" in measures:
+            measure_pages(database, config_path, password, result)
         result.add("database size", database_size(database, url), 0.0, "MiB")
         database.dispose()
     return result

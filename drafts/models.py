@@ -336,6 +336,8 @@ class AuditEntry(SQLModel, table=True):
     """Who did what to which draft or post, and when. Never updated, never deleted."""
 
     __tablename__ = "audit_log"
+    # One action's entries (of one draft): the daemon's last clean stop, a draft's submissions.
+    __table_args__ = (Index("ix_audit_log_action", "action", "draft_id", "id"),)
 
     id: int | None = Field(default=None, primary_key=True)
     at: datetime = _now()

@@ -8,7 +8,6 @@ content nobody reviewed. By default nobody approves a draft they wrote or edited
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -355,18 +354,18 @@ class _SentPost(PostText, Protocol):
 
 def sent_fingerprint(post: _SentPost, images: Sequence[PostImage]) -> str:
     """What one post sends, as a digest: its chain place, channel, language, text and
-    images (their bytes and alt text), all that ``content_hash`` binds of it."""
-    row = [
+    images (their bytes and alt text), all that ``content_hash`` binds of it. (``repr`` of a
+    tuple of strings and numbers says each exactly, quoted: no two posts share it.)"""
+    row = (
         post.channel,
         post.language,
         post.occurrence,
         post.part,
         post.parts,
         post.text,
-        [image.hash_row() for image in images],
-    ]
-    encoded = json.dumps(row, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    return hashlib.blake2b(encoded, digest_size=16).hexdigest()
+        tuple(tuple(image.hash_row()) for image in images),
+    )
+    return hashlib.blake2b(repr(row).encode("utf-8"), digest_size=16).hexdigest()
 
 
 class ApprovalCache:

@@ -28,9 +28,11 @@ import uuid
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
+from weakref import WeakKeyDictionary
 
-from sqlalchemy import and_, bindparam, func, insert, or_, update
+from sqlalchemy import Engine, Integer, Select, and_, bindparam, func, insert, or_, update
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
@@ -40,7 +42,8 @@ from drafts.lifecycle import DraftStatus, PostStatus
 from drafts.media import PostImage
 from drafts.models import Attempt, ChannelState, Draft, Post, PostMedia
 from drafts.post_media import images_by_post
-from drafts.review import approved_as_they_stand
+from drafts.review import ApprovalCache, PostToSend, Standing, sent_fingerprint
+from drafts.timestamps import AwareDateTime
 from scheduler.attempt_data import FIRST_ATTEMPT_AT, LAST_SENT_AT, Claim
 from scheduler.due import CLAIMABLE, chain_ready
 from scheduler.failure_events import record_post_end
@@ -77,6 +80,27 @@ class _Candidate:
     occurrence: int
     part: int
     parts: int
+    # its draft's standing, as the same statement read the draft row
+    content_hash: str
+    review_round: int
+    created_at: datetime
+
+    @property
+    def standing(self) -> Standing:
+        return Standing(self.content_hash, self.review_round, self.created_at)
+
+
+# Each database's drafts found approved as they stand, kept for the claims that follow.
+_approval_caches: WeakKeyDictionary[Engine, ApprovalCache] = WeakKeyDictionary()
+
+
+def approval_cache(session: Session) -> ApprovalCache:
+    """The approvals this process found on the session's database."""
+    engine = session.connection().engine
+    cache = _approval_caches.get(engine)
+    if cache is None:
+        cache = _approval_caches[engine] = ApprovalCache()
+    return cache
 
 
 def claim_due(
@@ -103,7 +127,14 @@ def claim_due(
     candidates = _candidates(session, now, open_channels, limit * 2, holding, ended)
     if not candidates:
         return []
-    approved = approved_as_they_stand(session, {c.draft_id for c in candidates}, required_approvals)
+    images = images_by_post(session, [c.post_id for c in candidates if c.has_images])
+    sent = [
+        PostToSend(
+            c.post_id, c.draft_id, c.standing, sent_fingerprint(c, images.get(c.post_id, ()))
+        )
+        for c in candidates
+    ]
+    approved = approval_cache(session).approved(session, sent, required_approvals)
     taken_from = {c.lease_owner or "" for c in candidates if c.status == PostStatus.PUBLISHING}
     reasons = (
         takeover_reasons(session, taken_from, ended=ended, now=now, lease=lease)
@@ -126,7 +157,7 @@ def claim_due(
             continue
         left[candidate.channel] -= 1
         chosen.append(candidate)
-    return _take(session, chosen, worker, now, lease)
+    return _take(session, chosen, images, worker, now, lease)
 
 
 def _candidates(
@@ -137,7 +168,27 @@ def _candidates(
     holding: Collection[int],
     ended: Collection[str],
 ) -> list[_Candidate]:
+    values = {
+        "now": now,
+        "channels": list(channels),
+        "limit": limit,
+        "holding": list(holding),
+        "ended": list(ended),
+    }
+    query = _candidates_query(holding=bool(holding), ended=bool(ended))
+    rows: list[tuple[Any, ...]] = [
+        tuple(row) for row in session.connection().execute(query, values)
+    ]
+    return [_Candidate(*row) for row in rows]
+
+
+@cache
+def _candidates_query(*, holding: bool, ended: bool) -> Select[Any]:
+    """The candidates statement, built once for each shape (with posts this worker holds, with
+    holders known to have ended): only its values change from one claim to the next, so
+    SQLAlchemy neither builds nor keys it anew each time."""
     p, d, a = post_table.c, draft_table.c, attempt_table.c
+    now = bindparam("now", type_=AwareDateTime)
     blocked = core_select(channel_state_table.c.channel).where(
         channel_state_table.c.blocked_until > now
     )  # a channel inside a rate-limit window: nothing is claimed for it
@@ -147,11 +198,12 @@ def _candidates(
     # A silent holder is read from the post's own lease (renewed with each heartbeat), never
     # from the heartbeat table: PostgreSQL re-checks a row locked meanwhile as it is now but
     # other tables as they were, and would take a post from a daemon that had just reported in.
-    dead = or_(p.lease_until < now, p.lease_owner.in_(ended)) if ended else p.lease_until < now
+    expired = p.lease_until < now
+    dead = or_(expired, p.lease_owner.in_(bindparam("ended", expanding=True))) if ended else expired
     abandoned = and_(p.status == PostStatus.PUBLISHING, dead)
     if holding:
-        abandoned = and_(abandoned, p.id.not_in(holding))
-    query = (
+        abandoned = and_(abandoned, p.id.not_in(bindparam("holding", expanding=True)))
+    return (
         core_select(
             p.id,
             p.draft_id,
@@ -173,15 +225,20 @@ def _candidates(
             p.occurrence,
             p.part,
             p.parts,
+            d.content_hash,
+            d.review_round,
+            d.created_at,
         )
         .join(draft_table, d.id == p.draft_id)
-        .where(or_(due, abandoned), col(Post.channel).in_(channels), p.channel.not_in(blocked))
+        .where(
+            or_(due, abandoned),
+            col(Post.channel).in_(bindparam("channels", expanding=True)),
+            p.channel.not_in(blocked),
+        )
         .order_by(col(Post.attempt_at), col(Post.id))
-        .limit(limit)
+        .limit(bindparam("limit", type_=Integer))
         .with_for_update(of=post_table, skip_locked=True)  # SQLite: BEGIN IMMEDIATE holds it
     )
-    rows: list[tuple[Any, ...]] = [tuple(row) for row in session.connection().execute(query)]
-    return [_Candidate(*row) for row in rows]
 
 
 def _why_not_send(
@@ -321,12 +378,16 @@ def _reply_targets(session: Session, chosen: list[_Candidate]) -> dict[int, Repl
 
 
 def _take(
-    session: Session, chosen: list[_Candidate], worker: str, now: datetime, lease: timedelta
+    session: Session,
+    chosen: list[_Candidate],
+    images: Mapping[int, Sequence[PostImage]],
+    worker: str,
+    now: datetime,
+    lease: timedelta,
 ) -> list[Claim]:
     if not chosen:
         return []
     connection = session.connection()
-    images = images_by_post(session, [c.post_id for c in chosen if c.has_images])
     replies = _reply_targets(session, chosen)
     claims = [
         _claim(

@@ -12,18 +12,23 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import datetime
+from functools import cache
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, func, or_
+from sqlalchemy import ColumnElement, Select, and_, bindparam, exists, func, or_, true
+from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from drafts.lifecycle import PostStatus
 from drafts.models import ChannelState, Post
+from drafts.timestamps import AwareDateTime
 
 # Posts a claim may take once their time has come.
 CLAIMABLE = (PostStatus.SCHEDULED, PostStatus.RETRYING)
 
 _post = Post.__table__  # type: ignore[attr-defined]
 _before = _post.alias("part_before")
+_channel_state = ChannelState.__table__  # type: ignore[attr-defined]
 
 
 def chain_ready() -> ColumnElement[bool]:
@@ -46,28 +51,66 @@ def chain_ready() -> ColumnElement[bool]:
 def next_wake(session: Session, *, now: datetime, holding: Collection[int] = ()) -> datetime | None:
     """When something next becomes claimable: a due or retry time (after its channel's
     rate-limit window), or a lease running out on a post this worker is not sending
-    (``holding``)."""
+    (``holding``).
+
+    Two statements, each reading a few rows however many posts are stored: the channels in a
+    rate-limit window (a few), each with its first ready post; then the first ready post of
+    every other channel for each claimable status (``ix_post_status_attempt_at`` read in
+    order from the earliest, stopping at the first ready row: a part waiting for the part
+    before it is passed over, so it never wakes the daemon) and the first lease running out.
+    Both are built once (``_windows``, ``_firsts``): only their values change per cycle.
+    """
     connection = session.connection()
-    rows = connection.execute(
-        select(Post.channel, func.min(Post.attempt_at))
-        .where(col(Post.status).in_(CLAIMABLE), chain_ready())
-        .group_by(col(Post.channel))
-    ).all()
-    windows: dict[str, datetime] = dict(
-        connection.execute(
-            select(ChannelState.channel, ChannelState.blocked_until).where(
-                col(ChannelState.blocked_until) > now
-            )
-        ).all()
-    )
-    times = [max(at, windows.get(channel) or at) for channel, at in rows if at is not None]
-    held_elsewhere = col(Post.status) == PostStatus.PUBLISHING
-    if holding:
-        held_elsewhere = and_(held_elsewhere, col(Post.id).not_in(holding))
-    lease = connection.execute(select(func.min(Post.lease_until)).where(held_elsewhere)).scalar()
-    if lease is not None:
-        times.append(lease)
+    windows = connection.execute(_WINDOWS, {"now": now}).all()
+    times: list[datetime] = [
+        max(window, first)  # nothing is claimed for the channel before its window ends
+        for _, window, first in windows
+        if first is not None
+    ]
+    values: dict[str, Any] = {
+        "blocked": [channel for channel, _, _ in windows],
+        "holding": list(holding),
+    }
+    found = connection.execute(_firsts(bool(windows), bool(holding)), values).one()
+    times += [at for at in found if at is not None]
     return min(times, default=None)
+
+
+def _windows() -> Select[Any]:
+    """The channels in a rate-limit window at ``:now``, each with its first ready post's time."""
+    p, state = _post.c, _channel_state.c
+    first_of_channel = (
+        core_select(func.min(p.attempt_at))
+        .where(p.channel == state.channel, p.status.in_(CLAIMABLE), chain_ready())
+        .scalar_subquery()
+    )
+    return core_select(state.channel, state.blocked_until, first_of_channel).where(
+        state.blocked_until > bindparam("now", type_=AwareDateTime)
+    )
+
+
+_WINDOWS = _windows()
+
+
+@cache
+def _firsts(blocked: bool, holding: bool) -> Select[Any]:
+    """The first ready post's time of each claimable status outside the channels ``:blocked``,
+    and the first lease running out of a post outside ``:holding``."""
+    p = _post.c
+    others = p.channel.not_in(bindparam("blocked", expanding=True)) if blocked else true()
+    firsts = [
+        core_select(p.attempt_at)
+        .where(p.status == status, p.attempt_at.is_not(None), others, chain_ready())
+        .order_by(p.attempt_at)
+        .limit(1)
+        .scalar_subquery()
+        for status in CLAIMABLE
+    ]
+    held_elsewhere = p.status == PostStatus.PUBLISHING
+    if holding:
+        held_elsewhere = and_(held_elsewhere, p.id.not_in(bindparam("holding", expanding=True)))
+    lease = core_select(func.min(p.lease_until)).where(held_elsewhere).scalar_subquery()
+    return core_select(*firsts, lease)
 
 
 def pending_work(session: Session, *, now: datetime) -> bool:

@@ -19,9 +19,11 @@ from scheduler.attempt_data import Claim
 from scheduler.claiming import claim_due
 from tests.integration.publishing import queue_posts, sandbox_config
 
-# The candidates, the approvals as they stand (drafts, posts, their images, reviews), the
-# attempts started and the posts leased.
-CLAIM_STATEMENTS = 7
+# The candidates (with their drafts' hash and round), the approvals as they stand (posts,
+# reviews; images only where a post has them), the attempts started and the posts leased. A
+# claim of drafts this process found approved before skips the approvals
+# (tests/integration/test_claim_approvals.py).
+CLAIM_STATEMENTS = 5
 
 
 @pytest.fixture
@@ -29,9 +31,17 @@ def config(monkeypatch: pytest.MonkeyPatch) -> Config:
     return sandbox_config("http://127.0.0.1:9", monkeypatch)
 
 
-def counted_claim(database: Database, limit: int) -> tuple[list[Claim], list[str]]:
-    """Claim up to ``limit`` posts; the claims and the statements the claim sent."""
+class _RolledBack(Exception):
+    """Raised to leave a claim's transaction without committing it."""
+
+
+def counted_claim(
+    database: Database, limit: int, *, keep: bool = True
+) -> tuple[list[Claim], list[str]]:
+    """Claim up to ``limit`` posts (kept, or rolled back); the claims and the statements the
+    claim sent."""
     sent: list[str] = []
+    claims: list[Claim] = []
 
     def count(_conn: object, _cursor: object, statement: str, *_: object) -> None:
         if not statement.startswith("BEGIN"):  # SQLite's BEGIN IMMEDIATE, sent as a statement
@@ -49,6 +59,10 @@ def counted_claim(database: Database, limit: int) -> tuple[list[Claim], list[str
                 limit=limit,
                 required_approvals=1,
             )
+            if not keep:
+                raise _RolledBack
+    except _RolledBack:
+        pass
     finally:
         event.remove(database.engine, "before_cursor_execute", count)
     return claims, sent

@@ -35,29 +35,40 @@ SENT = 600  # published posts, each with its attempt
 PARTIAL = {"ix_attempt_unpublished"}  # an index of the few: read whole, it reads the few
 
 
+def draft_row(number: int, status: DraftStatus) -> dict[str, Any]:
+    """Draft ``number`` of author 1, as the bulk insert takes it."""
+    return {
+        "id": number,
+        "kind": "post",
+        "title": f"draft {number}",
+        "status": str(status),
+        "author_id": 1,
+        "content_hash": "0" * 64,
+        "created_at": NOW,
+        "updated_at": NOW,
+    }
+
+
+def add_drafts(session: Session, count: int, in_review: Callable[[int], bool]) -> None:
+    """Author 1 and drafts 1 to ``count`` of theirs, those ``in_review`` in review, the rest
+    done."""
+    session.add(User(id=1, name="hana", role="author"))
+    session.flush()
+    session.connection().execute(
+        insert(Draft),
+        [
+            draft_row(number, DraftStatus.IN_REVIEW if in_review(number) else DraftStatus.DONE)
+            for number in range(1, count + 1)
+        ],
+    )
+
+
 def fill(database: Database) -> None:
     """An author's drafts, ``SENT`` posts published over the channels (every attempt
     published), a few that failed; then the statistics PostgreSQL plans with."""
     with database.writing() as session:
-        session.add(User(id=1, name="hana", role="author"))
-        session.flush()
+        add_drafts(session, 60, lambda number: number <= 5)
         connection = session.connection()
-        connection.execute(
-            insert(Draft),
-            [
-                {
-                    "id": number,
-                    "kind": "post",
-                    "title": f"draft {number}",
-                    "status": str(DraftStatus.DONE if number > 5 else DraftStatus.IN_REVIEW),
-                    "author_id": 1,
-                    "content_hash": "0" * 64,
-                    "created_at": NOW,
-                    "updated_at": NOW,
-                }
-                for number in range(1, 61)
-            ],
-        )
         connection.execute(
             insert(Variant),
             [{"id": n, "draft_id": n, "language": "en", "text": "hi"} for n in range(1, 61)],
@@ -97,7 +108,12 @@ def fill(database: Database) -> None:
             )
         connection.execute(insert(Post), posts)
         connection.execute(insert(Attempt), attempts)
-    if not database.is_sqlite:  # SQLite plans without statistics, as Tidings runs it
+    planning_statistics(database)
+
+
+def planning_statistics(database: Database) -> None:
+    """The statistics PostgreSQL plans with; SQLite plans without, as Tidings runs it."""
+    if not database.is_sqlite:
         with database.engine.begin() as connection:
             connection.execute(text("ANALYZE"))
 

@@ -231,6 +231,8 @@ def post_card(
         language=post.language,
         channel=channel,
         images=preview_images(images),
+        part=post.part,
+        parts=post.parts,
     )
     measurements = measure(post.platform, post.text, text_rules(channel, learned))
     tell = Teller(gettext, UTC)  # a verdict holds no time

@@ -6,8 +6,11 @@ database cloned from a migrated template, created on the local server and droppe
 
 from __future__ import annotations
 
+import itertools
 import os
+import queue
 import shutil
+import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -142,6 +145,92 @@ def _database_url(name: str) -> str:
     return make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
 
 
+class PostgresClones:
+    """The tests' PostgreSQL databases, each a clone of the migrated template, made one test
+    ahead and dropped after, by a thread of its own.
+
+    CREATE DATABASE and DROP DATABASE each wait for the server to flush its files (half a
+    second or more on a busy disk); done here, a test waits only when its clone is not ready
+    yet. Every test still gets a database no other test has used: a clone is handed out once
+    and dropped (WITH (FORCE), after the test's own connections are closed) when it is given
+    back.
+    """
+
+    _MAKE, _DROP, _STOP = 0, 1, 2  # the order the thread takes its jobs in
+
+    def __init__(self, template: str, ahead: int = 1) -> None:
+        self.template = template
+        self._jobs: queue.PriorityQueue[tuple[int, int, str]] = queue.PriorityQueue()
+        self._ready: queue.Queue[str | BaseException] = queue.Queue()
+        self._count = itertools.count()
+        self._failures: list[str] = []
+        self._thread = threading.Thread(target=self._work, name="postgres-clones", daemon=True)
+        self._thread.start()
+        for _ in range(ahead):
+            self._job(self._MAKE)
+
+    def take(self) -> str:
+        """A fresh clone's name; the next one is started at once."""
+        self._job(self._MAKE)
+        made = self._ready.get(timeout=300)
+        if isinstance(made, BaseException):
+            pytest.fail(f"PostgreSQL could not clone the test template: {made}", pytrace=False)
+        return made
+
+    def give_back(self, name: str) -> None:
+        """The test is done with ``name``: it is dropped."""
+        self._job(self._DROP, name)
+
+    def close(self) -> None:
+        """Drops every clone, handed out or not, and stops the thread; fails if a drop failed."""
+        self._job(self._STOP)
+        self._thread.join(timeout=300)
+        while not self._ready.empty():
+            made = self._ready.get()
+            if isinstance(made, str):
+                _drop_database(made)
+        if self._failures:
+            pytest.fail(f"PostgreSQL could not drop test databases: {self._failures}")
+
+    def _job(self, kind: int, name: str = "") -> None:
+        self._jobs.put((kind, next(self._count), name))
+
+    def _work(self) -> None:
+        try:
+            with _admin_connection() as admin:
+                self._serve(admin)
+        except BaseException as error:  # no server (pytest.fail) included: every test says it
+            while (kind := self._jobs.get()[0]) != self._STOP:
+                if kind == self._MAKE:
+                    self._ready.put(error)
+
+    def _serve(self, admin: psycopg.Connection[tuple[object, ...]]) -> None:
+        while True:
+            kind, _, name = self._jobs.get()
+            if kind == self._MAKE:
+                made = f"tidings_test_{RUN_ID}_{uuid.uuid4().hex[:10]}"
+                try:
+                    admin.execute(f'CREATE DATABASE "{made}" TEMPLATE "{self.template}"')
+                except psycopg.Error as error:  # the test that takes it fails, saying why
+                    self._ready.put(error)
+                else:
+                    self._ready.put(made)
+            elif kind == self._DROP:
+                try:
+                    admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                except psycopg.Error as error:
+                    self._failures.append(f"{name}: {error}")
+            elif self._jobs.empty():  # every drop given back before the end is done
+                return
+            else:
+                self._job(self._STOP)
+
+
+def _drop_database(name: str) -> None:
+    with _admin_connection() as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 @pytest.fixture(scope="session")
 def postgres_template() -> Iterator[str]:
     name = f"tidings_test_{RUN_ID}_template"
@@ -151,8 +240,14 @@ def postgres_template() -> Iterator[str]:
     database.migrate()
     database.dispose()
     yield name
-    with _admin_connection() as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    _drop_database(name)
+
+
+@pytest.fixture(scope="session")
+def postgres_clones(postgres_template: str) -> Iterator[PostgresClones]:
+    clones = PostgresClones(postgres_template)
+    yield clones
+    clones.close()
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -163,15 +258,12 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Databas
         yield db
         db.dispose()
         return
-    template = request.getfixturevalue("postgres_template")
-    name = f"tidings_test_{RUN_ID}_{uuid.uuid4().hex[:10]}"
-    with _admin_connection() as admin:
-        admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    clones: PostgresClones = request.getfixturevalue("postgres_clones")
+    name = clones.take()
     db = Database(_database_url(name))
     yield db
     db.dispose()
-    with _admin_connection() as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    clones.give_back(name)
 
 
 def everything_stored(database: Database) -> str:

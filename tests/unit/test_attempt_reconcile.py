@@ -159,6 +159,9 @@ def candidate(*, reconcile: bool, state: dict[str, Any]) -> _Candidate:
         draft_status="scheduled",
         last_number=1,
         has_images=False,
+        occurrence=1,
+        part=1,
+        parts=1,
     )
 
 

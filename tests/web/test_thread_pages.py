@@ -119,6 +119,8 @@ async def test_the_draft_page_shows_each_part_numbered_and_counted_then_the_comm
     assert text(one(cards[0], ".post-text")) == " ".join(PARTS)  # a blank line, read as a space
     assert texts(linkedin, ".chain-link") == ["↳ First comment: a comment under the post"]
     assert texts(cards[1], ".part-label") == ["first comment"]
+    # A comment is counted as written against a comment's limit, not escaped like the post.
+    assert texts(cards[1], ".counts li")[0] == f"{len(COMMENT)} / 1,250 characters"
     assert text(one(linkedin, ".chain-head")) == "One post · then a first comment"
 
     # A plain post is its card alone, as before threads.

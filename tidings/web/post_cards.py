@@ -234,7 +234,8 @@ def post_card(
         part=post.part,
         parts=post.parts,
     )
-    measurements = measure(post.platform, post.text, text_rules(channel, learned))
+    rules = text_rules(channel, learned)
+    measurements = measure(post.platform, post.text, rules, comment=post.is_comment)
     tell = Teller(gettext, UTC)  # a verdict holds no time
     counts = tuple(
         Count(m.length, m.limit, _unit(m.unit, gettext), _told(m.said(), tell))

@@ -468,7 +468,7 @@ def due_between(
 
 def _of_post(column: Any) -> Any:
     """``column`` as a post's row reads it: a draft's column, that of the post's draft."""
-    if column.table is not Draft.__table__:  # type: ignore[attr-defined]
+    if getattr(column, "table", None) is not Draft.__table__:  # type: ignore[attr-defined]
         return column
     of_draft = select_columns(column).where(col(Draft.id) == col(Post.draft_id))
     return of_draft.scalar_subquery().label(column.name)

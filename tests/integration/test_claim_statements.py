@@ -9,9 +9,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, update
+from sqlmodel import col
 
 from drafts.config import Config
+from drafts.lifecycle import PostStatus
+from drafts.models import Post
 from drafts.rendering import TemplateLibrary
 from drafts.storage import Database
 from drafts.times import utcnow
@@ -78,3 +81,26 @@ def test_a_claim_of_twenty_posts_sends_as_few_statements_as_a_claim_of_one(
     assert sorted(c.post_id for c in one + twenty) == sorted(ids)
     assert {c.number for c in one + twenty} == {1}
     assert all(c.images == () for c in one + twenty)
+
+
+def test_a_claim_takes_the_earliest_due_of_every_kind_up_to_its_limit(
+    database: Database, config: Config, library: TemplateLibrary
+) -> None:
+    """Scheduled and retrying posts are read each along the index, no further than the limit,
+    and taken together in due order: the earliest two of five, whatever their kind, and the
+    rest on the next claims in the same order."""
+    now = utcnow()
+    ids = [
+        queue_posts(
+            database, config, library, channels=["mastodon"], due=now - timedelta(minutes=m)
+        )[0]
+        for m in (50, 40, 30, 20, 10)
+    ]
+    with database.writing() as session:  # the second oldest failed once and waits to retry
+        session.execute(
+            update(Post)
+            .where(col(Post.id) == ids[1])
+            .values(status=PostStatus.RETRYING, attempt_at=now - timedelta(minutes=45))
+        )
+    taken = [[c.post_id for c in counted_claim(database, 2)[0]] for _ in range(3)]
+    assert taken == [[ids[0], ids[1]], [ids[2], ids[3]], [ids[4]]]

@@ -182,6 +182,14 @@ def test_json_gives_a_post_its_parts_and_its_comment(
     ]
 
 
+def drain_with_part_two_refused(sandbox: RunningSandbox) -> None:
+    """Draft 1, a thread to Mastodon, published now: the second status the platform is sent is
+    refused, so part 2 stops the chain."""
+    run(["schedule", "1", "--at", "now", "--as", "mina"])
+    sandbox.state.faults.add("status", "mastodon", path="/api/v1/statuses", status=422, after=1)
+    run(["run", "--drain"])
+
+
 def test_the_queue_is_a_line_a_chain_and_the_log_names_each_part(
     workdir: Path, capsys: pytest.CaptureFixture[str], sandbox: RunningSandbox
 ) -> None:
@@ -190,10 +198,7 @@ def test_the_queue_is_a_line_a_chain_and_the_log_names_each_part(
     run(["schedule", "1", "--at", "+1h", "--as", "mina"])
     assert post_cells(printed(capsys, "queue")) == ["#1 · thread of 3 + comment"]
 
-    run(["schedule", "1", "--at", "now", "--as", "mina"])
-    # The second status the platform is sent is refused: part 2 stops the chain.
-    sandbox.state.faults.add("status", "mastodon", path="/api/v1/statuses", status=422, after=1)
-    run(["run", "--drain"])
+    drain_with_part_two_refused(sandbox)
     (cell,) = post_cells(printed(capsys, "queue"))
     assert cell.startswith("#3 · thread of 3 + comment, part 3/3 waits: part 2/3 ")
     (queued,) = json.loads(printed(capsys, "queue", "--json"))
@@ -257,3 +262,19 @@ def test_a_repeating_thread_shows_its_later_occurrences_part_by_part(
         "en · mastodon · part 2/2 · 1 pending: same text",
         "en · mastodon · first comment · 1 pending: same text",
     ]
+
+
+def test_a_drain_that_leaves_parts_behind_a_failed_one_says_they_wait(
+    workdir: Path, capsys: pytest.CaptureFixture[str], sandbox: RunningSandbox
+) -> None:
+    add(workdir, thread_file(["mastodon"]))
+    approve(1)
+    capsys.readouterr()
+    drain_with_part_two_refused(sandbox)
+    drained = capsys.readouterr().out
+    # Part 3 and the comment are still queued: the drain does not say nothing is.
+    assert "no post is queued" not in drained
+    assert "2 later parts wait behind a part that failed or needs a person" in drained
+
+    run(["post", "retry", "2", "--as", "ara"])
+    assert "Nothing else is due, and no post is queued." in printed(capsys, "run", "--drain")

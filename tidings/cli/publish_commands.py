@@ -10,6 +10,9 @@ from typing import Annotated
 import typer
 from rich.padding import Padding
 from rich.text import Text
+from sqlalchemy import func, not_
+from sqlalchemy import select as core_select
+from sqlmodel import Session
 
 from drafts.attempts import attempt_log, attempt_place
 from drafts.keyset import paged
@@ -18,7 +21,7 @@ from drafts.media import PostImage
 from drafts.models import Attempt, Post
 from drafts.post_media import images_by_post
 from drafts.times import show
-from scheduler.due import next_wake
+from scheduler.due import CLAIMABLE, chain_ready, next_wake
 from tidings.cli.console import emit_json, out, say, visible
 from tidings.cli.context import app_context
 from tidings.cli.log_format import (
@@ -102,13 +105,33 @@ def run(
     if drain:
         with database.reading() as session:
             next_at = next_wake(session, now=context.now())
-        say(_what_comes_next(next_at, context.config.zone, tried=bool(summary.outcomes)))
+            waiting = _waiting_parts(session) if next_at is None else 0
+        tried = bool(summary.outcomes)
+        say(_what_comes_next(next_at, context.config.zone, tried=tried, waiting=waiting))
 
 
-def _what_comes_next(next_at: datetime | None, zone: tzinfo, *, tried: bool) -> str:
-    """After a drain: when the next post comes due (a drain does not wait for it), or that none
-    is queued."""
+def _waiting_parts(session: Session) -> int:
+    """The later parts (a thread's, a first comment) still queued behind a part before them that
+    is not published: with nothing else to wake for, each waits behind one that failed or needs
+    a person."""
+    post = Post.__table__  # type: ignore[attr-defined]
+    counted = core_select(func.count()).select_from(post)
+    counted = counted.where(post.c.status.in_(CLAIMABLE), not_(chain_ready()))
+    return int(session.connection().execute(counted).scalar_one())
+
+
+def _what_comes_next(
+    next_at: datetime | None, zone: tzinfo, *, tried: bool, waiting: int = 0
+) -> str:
+    """After a drain: when the next post comes due (a drain does not wait for it), that later
+    parts of threads (or first comments) wait for a person, or that none is queued."""
     done = "Nothing else is due" if tried else "Nothing was due"
+    if next_at is None and waiting:
+        parts = "1 later part waits" if waiting == 1 else f"{waiting} later parts wait"
+        return (
+            f"{done}; {parts} behind a part that failed or needs a person (`tidings queue` "
+            "says which; `tidings post retry` or `tidings post mark-published` lets it go on)."
+        )
     if next_at is None:
         return f"{done}, and no post is queued."
     return (

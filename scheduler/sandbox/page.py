@@ -8,7 +8,8 @@ received the bytes, so a person running the demo sees what each platform got. A 
 (``https://t.me/news/5`` at ``/t.me/news/5``, ``state.page_path``), so each platform's link to it
 leads there once its origin is replaced by the sandbox's. A comment (LinkedIn's, Facebook's) is
 shown under its post, its text exactly as the platform received it, and its link (the post's
-page pointing at it) leads to that post's page.
+page pointing at it) leads to that post's page. A reply (a thread's later part) says which post
+it answers, linked to that post's page.
 """
 
 from __future__ import annotations
@@ -59,11 +60,23 @@ def _post_summary(post: ReceivedPost, state: SandboxState, *, link: bool = True)
     return (
         f"<article><div class='meta'>{escape(post.platform)} · {escape(post.channel)} · "
         f"{heading} · {escape(post.received_at.isoformat(timespec='seconds'))}<br>"
-        f"{escape(post.remote_url)}</div>"
+        f"{escape(post.remote_url)}{_replying_to(post, state)}</div>"
         f"<div class='text'{lang_attr}>{escape(post.text)}</div>"
         f"{_images(post, state, lang_attr)}{_warnings(post)}{_facets(post)}"
         f"{_comments(post, state)}</article>"
     )
+
+
+def _replying_to(post: ReceivedPost, state: SandboxState) -> str:
+    """For a reply (a thread's later part, a first comment sent as a reply): the post it answers,
+    linked to that post's page where the sandbox has it, so a thread reads as one."""
+    if post.reply_to is None or post.comment:
+        return ""
+    parent = state.post_by_id(post.platform, post.reply_to)
+    answered = escape(post.reply_to)
+    if parent is not None:
+        answered = f'<a href="{escape(parent.permalink)}">{answered}</a>'
+    return f"<br>↳ reply to {answered}"
 
 
 def _comments(post: ReceivedPost, state: SandboxState) -> str:

@@ -168,3 +168,21 @@ def test_webhook_records_what_a_comment_answers(
     post, reply = sandbox.state.posts("webhook")
     assert (post.reply_to, post.comment) == (None, False)
     assert (reply.reply_to, reply.comment, reply.body) == ("webhook-31", True, comment)
+
+
+def test_pages_say_which_post_a_reply_answers(
+    sandbox: RunningSandbox, client: httpx.Client
+) -> None:
+    first = toot(client, "Part one", language="en").json()
+    second = toot(client, "Part two", language="en", in_reply_to_id=first["id"]).json()
+    parent = sandbox.state.post_by_id("mastodon", first["id"])
+    reply = sandbox.state.post_by_id("mastodon", second["id"])
+    assert parent is not None and reply is not None
+
+    index = client.get("/").text
+    page = client.get(reply.permalink).text
+
+    answers = f'↳ reply to <a href="{parent.permalink}">{first["id"]}</a>'
+    assert index.count(answers) == 1  # the reply says so; the first part answers nothing
+    assert answers in page
+    assert "↳ reply to" not in client.get(parent.permalink).text

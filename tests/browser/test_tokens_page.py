@@ -64,6 +64,7 @@ def test_a_viewer_makes_and_revokes_a_token(
     fits(page, width)
     screenshot(page, f"tokens-made-{language}-{width}")
     page.get_by_role("link", name=say["revoke"], exact=True).click()
+    expect(page.get_by_role("button", name=say["sure"], exact=True)).to_be_visible()  # loaded
     fits(page, width)
     screenshot(page, f"tokens-revoke-{language}-{width}")
     page.get_by_role("button", name=say["sure"], exact=True).click()

@@ -89,6 +89,10 @@ def tidings(*args: str) -> list[str]:
 def environment() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("TIDINGS_")}
     env.pop("NO_COLOR", None)
+    # The terminal's own size, as a person's shell leaves it (pytest-xdist's workers export
+    # COLUMNS=80 and LINES=24, which rich would take over the terminal's 200 columns).
+    env.pop("COLUMNS", None)
+    env.pop("LINES", None)
     return {**env, "TERM": "xterm-256color"}
 
 

@@ -116,6 +116,11 @@ class DraftFile(BaseModel):
             check_language_tag(tag)
             if isinstance(body, list) and not body:
                 raise ValueError(said(N_("the %(language)s text lists no parts"), language=tag))
+            if isinstance(body, list) and len(body) > 1:
+                for number, piece in enumerate(body, start=1):
+                    if not piece.strip():
+                        empty = N_("part %(number)s of the %(language)s text is empty")
+                        raise ValueError(said(empty, number=str(number), language=tag))
             pieces = body if isinstance(body, list) else [body]
             if any(not piece.strip() for piece in pieces):
                 raise ValueError(said(N_("the %(language)s text is empty"), language=tag))
@@ -130,6 +135,9 @@ class DraftFile(BaseModel):
         for tag, body in comments.items():
             if tag:
                 check_language_tag(tag)
+            if not body.strip() and tag:
+                empty = N_("the %(language)s comment is empty (leave it out for no comment)")
+                raise ValueError(said(empty, language=tag))
             if not body.strip():
                 raise ValueError(said(N_("is empty (leave it out for no comment)")))
         return value

@@ -155,8 +155,13 @@ def test_first_comment_per_language(config: Config, library: TemplateLibrary) ->
     ("lines", "expected"),
     [
         (["[text]", "en = []"], "text: the en text lists no parts"),
-        (["[text]", 'en = ["One.", "  "]'], "text: the en text is empty"),
+        (["[text]", 'en = ["One.", "  "]'], "text: part 2 of the en text is empty"),
+        (["[text]", 'en = ["  "]'], "text: the en text is empty"),
         (['first_comment = "  "', "[text]", 'en = "One."'], "first_comment: is empty"),
+        (
+            ['first_comment = { en = " " }', "[text]", 'en = "One."'],
+            "first_comment: the en comment is empty (leave it out for no comment)",
+        ),
         (
             ['first_comment = { ko = "하나" }', "[text]", 'en = "One."'],
             "first_comment.ko: ko is not in languages",

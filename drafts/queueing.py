@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, exists, or_, tuple_, union_all
+from sqlalchemy import Boolean, ColumnElement, Select, exists, or_, tuple_, type_coerce, union_all
 from sqlalchemy import select as select_columns
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
@@ -413,7 +413,7 @@ def _queue_place(post: Post) -> tuple[datetime, int]:
 class PlannedPost:
     """A post where a calendar places it: its due time, channel and status, and its draft's
     title; of a chain, which part it is (``part`` of ``parts``; ``parts + 1``: the first
-    comment)."""
+    comment); whether its draft repeats (``series_labels`` reads the rules of those only)."""
 
     id: int
     draft_id: int
@@ -425,6 +425,7 @@ class PlannedPost:
     due_at: datetime
     part: int = 1
     parts: int = 1
+    repeating: bool = False
 
 
 def posts_due_between(
@@ -444,6 +445,7 @@ def posts_due_between(
         Post.due_at,
         Post.part,
         Post.parts,
+        type_coerce(col(Draft.repeat).is_not(None), Boolean),
     )
     query = due_between(columns, start=start, end=end, statuses=statuses).order_by(
         col(Post.due_at), col(Post.channel), col(Post.language), col(Post.id)
@@ -459,7 +461,7 @@ def due_between(
     (status, due_at, id); a draft's column is read by the draft's key for each post (a scalar
     subquery), not by a join, which PostgreSQL answers by reading every draft into a hash to
     join a week's posts to."""
-    return select_columns(*(_of_post(col(column)) for column in columns)).where(
+    return select_columns(*(_of_post(column) for column in columns)).where(
         col(Post.status).in_([str(status) for status in statuses]),
         col(Post.due_at) >= start,
         col(Post.due_at) < end,
@@ -467,11 +469,14 @@ def due_between(
 
 
 def _of_post(column: Any) -> Any:
-    """``column`` as a post's row reads it: a draft's column, that of the post's draft."""
-    if getattr(column, "table", None) is not Draft.__table__:  # type: ignore[attr-defined]
+    """``column`` as a post's row reads it: a draft's column (or a condition on one), that of
+    the post's draft."""
+    if not isinstance(column, ColumnElement):
+        column = col(column)
+    if Draft.__table__ not in column._from_objects:  # type: ignore[attr-defined]
         return column
     of_draft = select_columns(column).where(col(Draft.id) == col(Post.draft_id))
-    return of_draft.scalar_subquery().label(column.name)
+    return of_draft.scalar_subquery().label(getattr(column, "name", None))
 
 
 def _post_id(post: Post) -> int:

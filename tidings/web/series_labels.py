@@ -2,7 +2,8 @@
 
 A post of a series is due at its occurrence's time (``drafts.queueing`` schedules it there, and
 a published post keeps the time it was planned for), so its place in the series is read from
-the draft's rule by that time: one query for the rules of the week's repeating drafts.
+the draft's rule by that time: one query for the rules of the week's repeating drafts (named by
+the posts, which say whether their draft repeats: a busy week names thousands of drafts).
 """
 
 from __future__ import annotations
@@ -25,9 +26,12 @@ def occurrence_labels(
     """``3/8`` for each of ``posts`` (by id) due at an occurrence of its repeating draft (whose
     rule is read in ``zone``, the drafts' own)."""
     listed = list(posts)
+    repeating = {post.draft_id for post in listed if post.repeating}
+    if not repeating:
+        return {}
     series: dict[int | None, dict[object, str]] = {}
     rules = select_columns(col(Draft.id), col(Draft.repeat), col(Draft.publish_at)).where(
-        col(Draft.id).in_({post.draft_id for post in listed}), col(Draft.repeat).is_not(None)
+        col(Draft.id).in_(repeating), col(Draft.repeat).is_not(None)
     )
     for draft_id, repeat, first in session.connection().execute(rules):
         times = occurrences(repeat, first, zone)

@@ -139,6 +139,12 @@ def _field_path(loc: Sequence[int | str], data: Mapping[str, Any]) -> str:
     return ".".join(parts)
 
 
+def explain(error: Mapping[str, Any]) -> Said | str:
+    """One of pydantic's errors in our words, as a draft file's problems say it (the API's 422
+    answers, whose body pydantic checks before any of ours)."""
+    return _message(error)
+
+
 def _message(error: Mapping[str, Any]) -> Said | str:
     kind = error["type"]
     ctx = error.get("ctx", {})

@@ -192,6 +192,20 @@ def test_a_bad_body_names_its_field(api: str, tokens: dict[str, str]) -> None:
             "field": "fields.points",
             "message": "fields.points: a list may not hold null",
         }
+        # Said as a draft file's problems are, not in pydantic's words ('Input should be ...',
+        # 'Value error, ...').
+        thread = mina.post("/drafts", json={**HELLO, "thread": "yes"})
+        assert thread.status_code == 422
+        assert thread.json()["error"] == {
+            "field": "thread",
+            "message": "'yes' is not a thread: auto",
+        }
+        part = mina.post("/drafts", json={**HELLO, "text": {"en": ["One.", " "]}})
+        assert part.status_code == 422
+        assert part.json()["error"] == {
+            "field": "text",
+            "message": "part 2 of the en text is empty",
+        }
         assert mina.get("/drafts/99999999999").status_code == 404
         assert mina.get("/drafts", params={"after": "nonsense"}).status_code == 400
         assert mina.get("/drafts").json()["drafts"] == []

@@ -25,6 +25,7 @@ from drafts.errors import (
 from drafts.keyset import CursorError
 from drafts.messages import Problem, Problems
 from drafts.review import StaleReview
+from drafts.validation import explain
 
 log = logging.getLogger("tidings.api")
 
@@ -109,7 +110,7 @@ def install(api: FastAPI) -> None:
             str(part) for part in first.get("loc", ()) if part not in ("body", "query", "path")
         ]
         field = ".".join(where) or None
-        return JSONResponse(body(str(first.get("msg", "invalid")), field), 422)
+        return JSONResponse(body(str(explain(first)), field), 422)
 
     @api.exception_handler(HTTPException)
     async def http_error(_: Request, error: HTTPException) -> JSONResponse:

@@ -33,14 +33,25 @@ NOT_SETTLEABLE = N_(
 )
 
 
-def mark_published(session: Session, *, post_id: int, url: str, actor: User, now: datetime) -> Post:
-    """Record that a person found the post live at ``url``."""
+def mark_published(
+    session: Session,
+    *,
+    post_id: int,
+    url: str,
+    actor: User,
+    now: datetime,
+    remote_id: str | None = None,
+) -> Post:
+    """Record that a person found the post live at ``url``; ``remote_id``, the platform's id
+    for it where the person knows it (what the next part of its thread replies to; without it,
+    the link stands for the id, which X, Mastodon, Bluesky and Telegram can read)."""
     require(actor, Capability.QUEUE)
     post = _settleable(session, post_id)
     if not url.startswith(("https://", "http://")):
         raise ReviewError(problem("url", NEED_URL))
     post.status, post.reason = PostStatus.PUBLISHED, f"marked published by {actor.name}"
-    post.remote_url, post.remote_id = url, post.remote_id or url
+    post.remote_url = url
+    post.remote_id = (remote_id or "").strip() or post.remote_id or url
     post.attempt_at = None
     post.updated_at = now
     record(

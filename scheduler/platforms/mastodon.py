@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -58,7 +59,7 @@ class MastodonAdapter(Adapter[MastodonChannel]):
         if job.images:
             body["media_ids"] = attached_ids(job)
         if job.reply_to is not None:
-            body["in_reply_to_id"] = job.reply_to.parent.remote_id
+            body["in_reply_to_id"] = replied_id(job.reply_to.parent.remote_id)
         return HttpRequest.with_json(
             "POST",
             instance_url(channel) + "/api/v1/statuses",
@@ -205,3 +206,12 @@ def read_status(response: HttpResponse, now: datetime) -> Outcome:
 
 def _str_or_none(value: object) -> str | None:
     return str(value) if value else None
+
+
+def replied_id(remote_id: str) -> str:
+    """The status id a part replies to: its remote id, or, for a part a person marked published
+    with its link (``https://instance/@name/<id>``), the id that ends that link."""
+    if not remote_id.startswith(("https://", "http://")):
+        return remote_id
+    last = urlsplit(remote_id).path.rstrip("/").rpartition("/")[2]
+    return last if last.isdigit() else remote_id

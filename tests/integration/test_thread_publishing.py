@@ -5,12 +5,15 @@ the way, and a chain stopped where a part needs a person. On SQLite and PostgreS
 from __future__ import annotations
 
 import itertools
+import os
 from collections.abc import Iterator
 from datetime import timedelta
 
+import httpx
 import pytest
 from sqlmodel import col, select
 
+from drafts.attention import mark_published
 from drafts.authoring import get_draft
 from drafts.config import Config
 from drafts.lifecycle import DraftStatus, PostStatus
@@ -18,6 +21,7 @@ from drafts.models import Attempt, Post
 from drafts.rendering import TemplateLibrary
 from drafts.storage import Database
 from drafts.times import utcnow
+from drafts.users import Role, add_user
 from scheduler.due import next_wake, pending_work
 from scheduler.sandbox.server import RunningSandbox, running_sandbox
 from tests.integration.publishing import drain, queue_drafts, sandbox_config
@@ -136,3 +140,36 @@ def test_a_chain_past_its_expiry_settles_every_part_left(
     assert "part 1 of its chain was not sent" in (rows[2].reason or "")
     with database.reading() as session:
         assert get_draft(session, draft_id).status == DraftStatus.DONE
+
+
+@pytest.mark.parametrize("by", ["link", "remote id"])
+def test_a_part_marked_published_by_hand_is_what_the_next_part_replies_to(
+    database: Database,
+    library: TemplateLibrary,
+    sandbox: RunningSandbox,
+    config: Config,
+    by: str,
+) -> None:
+    draft_id = thread(database, config, library)
+    sandbox.state.faults.add("status", "mastodon", path=STATUSES, status=422, after=1)
+    drain(database, config)
+    first, second, *_ = chain_rows(database, draft_id)
+    # The person posts part 2 themselves, as a reply, and says where it is.
+    posted = httpx.post(
+        f"{sandbox.base_url}{STATUSES}",
+        json={"status": second.text, "in_reply_to_id": first.remote_id, "language": "en"},
+        headers={"Authorization": f"Bearer {os.environ['TIDINGS_T_MASTODON']}"},
+    ).json()
+    with database.writing() as session:
+        admin = add_user(session, name="ops", role=Role.ADMIN, password_hash=None, actor=None)
+        given = {"remote_id": posted["id"]} if by == "remote id" else {}
+        mark_published(
+            session, post_id=second.id or 0, url=posted["url"], actor=admin, now=utcnow(), **given
+        )
+
+    drain(database, config)
+
+    rows = chain_rows(database, draft_id)
+    assert {row.status for row in rows} == {PostStatus.PUBLISHED}
+    received = sandbox.state.chain("mastodon", first.remote_id or "")
+    assert [post.text for post in received] == [*PARTS, COMMENT]

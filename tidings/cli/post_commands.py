@@ -23,6 +23,15 @@ def mark_published_command(
     ctx: typer.Context,
     post_id: PostId,
     url: Annotated[str, typer.Option("--url", help="Where the post is live.")],
+    remote_id: Annotated[
+        str | None,
+        typer.Option(
+            "--remote-id",
+            help="The platform's id for the post, if you know it: the next part of a thread "
+            "replies to it (Threads and Facebook need it; X, Mastodon, Bluesky and Telegram "
+            "read it from the link).",
+        ),
+    ] = None,
 ) -> None:
     """Record that the post is live at URL (you checked the channel)."""
     from drafts.attention import mark_published
@@ -30,7 +39,12 @@ def mark_published_command(
     context = app_context(ctx)
     with context.writing() as session:
         post = mark_published(
-            session, post_id=post_id, url=url, actor=context.actor(session), now=context.now()
+            session,
+            post_id=post_id,
+            url=url,
+            actor=context.actor(session),
+            now=context.now(),
+            remote_id=remote_id,
         )
     if context.json:
         emit_json({"id": post.id, "status": post.status, "remote_url": post.remote_url})

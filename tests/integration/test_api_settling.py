@@ -54,9 +54,11 @@ def test_an_admin_token_settles_failed_posts(
     with client(api, admin) as ops:
         bad = ops.post(f"/posts/{toot['id']}/mark-published", json={"url": "javascript:x"})
         assert bad.status_code == 422 and bad.json()["error"]["field"] == "url"
-        marked = ops.post(f"/posts/{toot['id']}/mark-published", json={"url": LIVE})
+        given = {"url": LIVE, "remote_id": "110000000000000001"}
+        marked = ops.post(f"/posts/{toot['id']}/mark-published", json=given)
         assert marked.status_code == 200, marked.text
         assert (marked.json()["status"], marked.json()["remote_url"]) == ("published", LIVE)
+        assert marked.json()["remote_id"] == "110000000000000001"  # what a next part replies to
         retried = ops.post(f"/posts/{hook['id']}/retry")
         assert retried.status_code == 200 and retried.json()["status"] == "scheduled"
         drain(database, api_config)

@@ -42,6 +42,13 @@ class Live(BaseModel):
     url: str = Field(
         max_length=2000, pattern=r"^https?://", description="Where the post is live, checked."
     )
+    remote_id: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=255,
+        description="The platform's id for the post, if known: the next part of a thread "
+        "replies to it (without it, the link stands for the id).",
+    )
 
 
 def connection_json(found: Connection | None) -> dict[str, Any] | None:
@@ -162,7 +169,14 @@ def router(
         looked at the channel), as ``tidings post mark-published`` does."""
         allow(who, Scope.ADMIN, Capability.QUEUE)
         with database.writing() as session:
-            post = mark_published(session, post_id=post_id, url=live.url, actor=who.user, now=now())
+            post = mark_published(
+                session,
+                post_id=post_id,
+                url=live.url,
+                actor=who.user,
+                now=now(),
+                remote_id=live.remote_id,
+            )
         return shown(post)
 
     @api.post("/posts/{post_id}/retry", tags=["posts"])

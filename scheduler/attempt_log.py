@@ -26,6 +26,8 @@ def log_attempt(result: Result, worker: str) -> None:
     claim, decision = result.claim, result.decision
     details = {
         "platform": claim.platform,
+        "part": claim.part,  # of its chain: a thread's part, or parts + 1 for the first comment
+        "parts": claim.parts,
         "outcome": str(decision.attempt_outcome),
         "status": str(decision.status),
         "http_status": result.http_status,

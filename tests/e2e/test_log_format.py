@@ -74,6 +74,7 @@ def test_a_json_drain_writes_one_object_a_line_with_each_attempts_facts(
         assert line["level"] == "info" and line["logger"] == "tidings.attempts"
         assert line["worker"] == worker
         assert line["channel"] in {"mastodon", "team-chat"}
+        assert (line["part"], line["parts"]) == (1, 1)  # a plain post: part 1 of its chain
         in_utc(line["time"])
     assert "Stopped. Attempts: 2 published, 1 retry." in out
     for name in ("TIDINGS_T_MASTODON", "TIDINGS_T_MASTODON_B", "TIDINGS_T_HOOK"):

@@ -11,7 +11,7 @@ demo: $(INSTALLED) assets
 	$(BIN)/tidings demo
 
 test: $(INSTALLED) assets browser lint typecheck
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .

@@ -145,11 +145,12 @@ class Stop:
 
 def last_stop(session: Session) -> Stop | None:
     """The latest clean stop of any daemon (None: none stopped cleanly). Read only when no
-    daemon has a row, so the audit log is read back from its end over the few entries people
-    made since."""
+    daemon has a row. A stop names no draft: said, the stops are a range of
+    ``ix_audit_log_action`` (action, draft_id, id) in id order, the latest at its end; unsaid,
+    PostgreSQL reads the log back from its end for one, past every entry when none is there."""
     found = session.exec(
         sql_select(AuditEntry.detail, AuditEntry.at)
-        .where(AuditEntry.action == STOPPED)
+        .where(AuditEntry.action == STOPPED, col(AuditEntry.draft_id).is_(None))
         .order_by(col(AuditEntry.id).desc())
         .limit(1)
     ).first()

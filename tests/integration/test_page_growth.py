@@ -26,9 +26,10 @@ from sqlmodel import Session
 from drafts.attention import attention_list
 from drafts.channel_activity import ERROR_BATCH, channel_activity
 from drafts.lifecycle import DraftStatus, PostStatus
-from drafts.models import Attempt, Draft, Post, User, Variant
+from drafts.models import Attempt, AuditEntry, Draft, Post, User, Variant
 from drafts.queueing import posts_due_between
 from drafts.storage import Database
+from scheduler.heartbeat import last_stop
 from tests.integration.test_page_plans import statements_of
 from tidings.web.series_labels import occurrence_labels
 
@@ -269,3 +270,33 @@ def test_the_channels_last_errors_are_among_the_latest(database: Database) -> No
         add(database, 10_000, 3000, PostStatus.PUBLISHED, NOW + timedelta(days=3), attempts=True)
 
     assert grows(database, channels_page, successes_since) == ""
+
+
+def test_the_last_clean_stop_costs_the_same_however_long_the_log(database: Database) -> None:
+    """The Channels page says when the daemon last stopped (``last_stop``) when none runs:
+    with no stop in a log of many kinds of entries, PostgreSQL, expecting a stop among the
+    last few, read the log back from its end for one."""
+
+    def log(first: int, count: int) -> None:
+        entries = [
+            {
+                "id": number,
+                "at": NOW - timedelta(minutes=number),
+                "actor": "hana",
+                "action": f"kind.{number % 300}",  # many kinds: a stop seems likely
+                "draft_id": 1,
+                "detail": "",
+            }
+            for number in range(first, first + count)
+        ]
+        with database.writing() as session:
+            session.connection().execute(insert(AuditEntry), entries)
+        if not database.is_sqlite:
+            with database.engine.begin() as connection:
+                connection.execute(text("ANALYZE"))
+
+    add(database, 1, 1, PostStatus.PUBLISHED, NOW)
+    log(1, 100)
+    with database.reading() as session:
+        assert last_stop(session) is None
+    assert grows(database, last_stop, lambda: log(1000, 4000)) == ""

@@ -56,9 +56,7 @@ def _linkedin_comment(text: str, rules: TextRules) -> tuple[Measurement, ...]:
     # extra counts.
     length = _utf16_length(text)
     return (
-        Measurement(
-            length, LINKEDIN_COMMENT_LIMIT, "characters", "LinkedIn comment", blank=_blank(text)
-        ),
+        Measurement(length, LINKEDIN_COMMENT_LIMIT, "characters", "LinkedIn", blank=_blank(text)),
     )
 
 

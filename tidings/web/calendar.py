@@ -33,8 +33,9 @@ from drafts.attention import SETTLEABLE
 from drafts.config import Config
 from drafts.credential_problems import STILL_TO_SEND, CredentialCheck
 from drafts.errors import TidingsError
+from drafts.keyset import Page
 from drafts.lifecycle import PostStatus
-from drafts.queueing import posts_due_between
+from drafts.queueing import PlannedPost, calendar_cells, channel_day_posts
 from drafts.storage import Database
 from drafts.times import utcnow, zone
 from scheduler.connections import connections
@@ -58,6 +59,10 @@ SHOWN_STATUSES: tuple[PostStatus, ...] = (
 STATUS_WORDS: dict[str, str] = {status: POST_STATUS_WORDS[status] for status in SHOWN_STATUSES}
 _WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 FIRST_YEAR, LAST_YEAR = 1970, 9998
+# The entries a cell (a channel's day) shows; "+N more" opens the day's list of the rest.
+CELL_CAP = 3
+# The entries a page of a channel's day shows.
+DAY_PAGE = 50
 
 
 @dataclass(frozen=True)
@@ -160,7 +165,8 @@ class ChannelRow:
     channel: str
     platform: str
     configured: bool
-    days: tuple[tuple[Entry, ...], ...]  # seven, Monday first
+    days: tuple[tuple[Entry, ...], ...]  # seven, Monday first, each at most CELL_CAP
+    more: tuple[int, ...] = (0,) * 7  # how many more each day holds than it shows
 
 
 @dataclass(frozen=True)
@@ -184,39 +190,21 @@ def load_calendar(
     """The week's posts, a row per configured channel (and one per channel no longer configured
     that still has posts in the week), each still to be sent with its channel's credential
     problem (in ``gettext``'s language)."""
+    bounds = [_midnight(day, week.zone) for day in week.days] + [week.end]
     with database.reading() as session:
-        posts = posts_due_between(session, start=week.start, end=week.end, statuses=SHOWN_STATUSES)
+        found = calendar_cells(
+            session, bounds=bounds, statuses=SHOWN_STATUSES, later_parts=SETTLEABLE, cap=CELL_CAP
+        )
+        posts = [post for _, post in found.posts]
         check = CredentialCheck(config, connections(session), os.environ, now)
         labels = occurrence_labels(session, posts, config.zone)
     tz = week.zone
     cells: dict[str, list[list[Entry]]] = {}
     platforms: dict[str, str] = {channel.id: channel.platform for channel in config.channels}
-    shown = [post for post in posts if post.part == 1 or post.status in SETTLEABLE]
-    for post in shown:
-        local = post.due_at.astimezone(tz)
-        day = (local.date() - week.monday).days
-        if not 0 <= day < 7:  # cannot happen for [start, end); kept out rather than misplaced
-            continue
+    entry = partial(_entry, check=check, labels=labels, gettext=gettext, tz=tz)
+    for day, post in found.posts:
         platforms.setdefault(post.channel, post.platform)
-        problem = check.problem(post.channel, post.due_at) if post.status in STILL_TO_SEND else None
-        entry = Entry(
-            post_id=post.id,
-            draft_id=post.draft_id,
-            title=post.title,
-            channel=post.channel,
-            language=post.language,
-            status=post.status,
-            due_at=post.due_at,
-            local=local,
-            due_iso=post.due_at.isoformat(),
-            due_shown=when(post.due_at, local.tzinfo or UTC),
-            clock=local.strftime("%H:%M"),
-            credential_problem=credential_line(problem, gettext, tz),
-            occurrence=labels.get(post.id),
-            part=post.part,
-            parts=post.parts,
-        )
-        cells.setdefault(post.channel, [[] for _ in range(7)])[day].append(entry)
+        cells.setdefault(post.channel, [[] for _ in range(7)])[day].append(entry(post))
     configured = [channel.id for channel in config.channels]
     gone = sorted(set(cells) - set(configured))
     empty: list[list[Entry]] = [[] for _ in range(7)]
@@ -226,6 +214,10 @@ def load_calendar(
             platform=platforms[channel],
             configured=channel in configured,
             days=tuple(tuple(day) for day in cells.get(channel, empty)),
+            more=tuple(
+                found.counts.get((channel, n), 0) - len(day)
+                for n, day in enumerate(cells.get(channel, empty))
+            ),
         )
         for channel in [*configured, *gone]
     )
@@ -236,8 +228,101 @@ def load_calendar(
         current=week_of(now, tz),
         today=now.astimezone(tz).date(),
         rows=channel_rows,
-        posts=len(shown),
+        posts=sum(found.counts.values()),
     )
+
+
+def _entry(
+    post: PlannedPost,
+    *,
+    check: CredentialCheck,
+    labels: dict[int, str],
+    gettext: Callable[[str], str],
+    tz: ZoneInfo,
+) -> Entry:
+    local = post.due_at.astimezone(tz)
+    problem = check.problem(post.channel, post.due_at) if post.status in STILL_TO_SEND else None
+    return Entry(
+        post_id=post.id,
+        draft_id=post.draft_id,
+        title=post.title,
+        channel=post.channel,
+        language=post.language,
+        status=post.status,
+        due_at=post.due_at,
+        local=local,
+        due_iso=post.due_at.isoformat(),
+        due_shown=when(post.due_at, local.tzinfo or UTC),
+        clock=local.strftime("%H:%M"),
+        credential_problem=credential_line(problem, gettext, tz),
+        occurrence=labels.get(post.id),
+        part=post.part,
+        parts=post.parts,
+    )
+
+
+@dataclass(frozen=True)
+class DayView:
+    """A page of one channel's posts on one day (what a calendar cell holds, past its cap)."""
+
+    channel: str
+    day: date
+    week: Week
+    entries: tuple[Entry, ...]
+    after: str | None  # the token of the next page; None: the last
+
+
+def load_channel_day(
+    database: Database,
+    config: Config,
+    channel: str,
+    day: date,
+    tz: ZoneInfo,
+    now: datetime,
+    gettext: Callable[[str], str],
+    after: str | None = None,
+) -> DayView:
+    """A page of ``DAY_PAGE`` of ``channel``'s posts on ``day`` in ``tz``, as the calendar shows
+    them, after the place ``after`` names."""
+    start, end = _midnight(day, tz), _midnight(day + timedelta(days=1), tz)
+    with database.reading() as session:
+        page: Page[PlannedPost] = channel_day_posts(
+            session,
+            channel=channel,
+            start=start,
+            end=end,
+            statuses=SHOWN_STATUSES,
+            later_parts=SETTLEABLE,
+            size=DAY_PAGE,
+            after=after,
+        )
+        check = CredentialCheck(config, connections(session), os.environ, now)
+        labels = occurrence_labels(session, page.rows, config.zone)
+    entry = partial(_entry, check=check, labels=labels, gettext=gettext, tz=tz)
+    entries = tuple(entry(post) for post in page.rows)
+    return DayView(channel, day, week_of(start, tz), entries, page.after)
+
+
+def parse_day(text: str, gettext: Callable[[str], str]) -> date:
+    """``2026-12-02`` as a date; ``TidingsError`` naming ``day`` otherwise."""
+    try:
+        day = date.fromisoformat(text.strip())
+    except ValueError:
+        day = None
+    if day is None or not FIRST_YEAR <= day.year <= LAST_YEAR:
+        message = gettext("day: %(text)s is not a date such as 2026-12-02")
+        raise TidingsError(message % {"text": repr(text)})
+    return day
+
+
+def day_link(channel: str, day: date, chosen_zone: str | None, after: str | None = None) -> str:
+    query = {
+        "channel": channel,
+        "day": day.isoformat(),
+        **({"tz": chosen_zone} if chosen_zone else {}),
+        **({"after": after} if after else {}),
+    }
+    return "/calendar/day?" + urlencode(query, safe="/")
 
 
 def day_heading(day: date, language: str = UI_LANGUAGE) -> str:
@@ -279,6 +364,36 @@ def routes(web: WebContext) -> list[Route]:
             week_title=week_title(week, language),
             day_heading=partial(day_heading, language=language),
             week_link=week_link,
+            day_link=day_link,
         )
 
-    return [Route("/calendar", calendar, methods=["GET"])]
+    async def channel_day(request: Request) -> Response:
+        viewer: Viewer = request.state.viewer
+        _ = web.pages.gettext(request)
+        asked_zone = request.query_params.get("tz", "").strip()
+        tz = parse_zone(asked_zone, _) if asked_zone else viewer.zone
+        day = parse_day(request.query_params.get("day", ""), _)
+        channel = request.query_params.get("channel", "").strip()
+        after = request.query_params.get("after") or None
+        now = utcnow()
+        view = await off_loop(
+            load_channel_day, web.database, web.config, channel, day, tz, now, _, after
+        )
+        language = web.pages.language(request)
+        chosen_zone = tz.key if asked_zone else None
+        return web.pages.render(
+            request,
+            "calendar_day.html",
+            view=view,
+            zone=tz,
+            chosen_zone=chosen_zone,
+            status_words=translated(STATUS_WORDS, _),
+            day_title=day_heading(day, language),
+            week_href=week_link(view.week, chosen_zone) + f"#channel-{channel}",
+            next_href=day_link(channel, day, chosen_zone, view.after) if view.after else None,
+        )
+
+    return [
+        Route("/calendar", calendar, methods=["GET"]),
+        Route("/calendar/day", channel_day, methods=["GET"]),
+    ]

@@ -162,6 +162,10 @@ def candidate(*, reconcile: bool, state: dict[str, Any]) -> _Candidate:
         occurrence=1,
         part=1,
         parts=1,
+        content_hash="0" * 64,
+        review_round=1,
+        created_at=NOW - timedelta(days=1),
+        attempt_at=NOW,
     )
 
 

@@ -23,6 +23,7 @@ from sqlalchemy import (
     exists,
     func,
     or_,
+    text,
     tuple_,
     type_coerce,
     union_all,
@@ -496,10 +497,11 @@ def calendar_cells(
     count. One query along ``ix_post_queue``: it ranks each cell's posts in its order
     (``row_number``) and counts them (``count`` over the cell) from the index and the posts'
     rows, reading no text, then reads the columns and the drafts of the ``cap`` first of each
-    cell only (a join by the draft's key: the few rows kept are estimated at the week's, which
-    with a scalar subquery for each draft column PostgreSQL costs past its JIT threshold and
-    spends 20 ms compiling). A busy week of a million posts then reads a few titles a cell, not
-    thousands."""
+    cell only, each by its draft's key (as ``due_between``, never a join that PostgreSQL could
+    answer by hashing every draft). PostgreSQL estimates the rows kept at the week's, costs
+    their look-ups past its JIT threshold and would spend 20 ms compiling a 20 ms query: the
+    transaction turns JIT off. A busy week of a million posts then reads a few titles a cell,
+    not thousands."""
     kept = [str(status) for status in later_parts]
     day = _day_in(bounds)
     condition = (
@@ -525,14 +527,15 @@ def calendar_cells(
         .subquery("first")
     )
     query = (
-        select_columns(first.c.day, first.c.count, *_PLANNED)
-        .select_from(first)
-        .join(Post, first.c.id == col(Post.id))
-        .join(Draft, col(Draft.id) == col(Post.draft_id))
+        select_columns(first.c.day, first.c.count, *(_of_post(column) for column in _PLANNED))
+        .join_from(first, Post.__table__, first.c.id == col(Post.id))  # type: ignore[attr-defined]
         .order_by(col(Post.due_at), col(Post.channel), col(Post.language), col(Post.id))
     )
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SET LOCAL jit = off"))
     posts, counts = [], {}
-    for row in session.connection().execute(query):
+    for row in connection.execute(query):
         post = PlannedPost(*row[2:])
         posts.append((row[0], post))
         counts[post.channel, row[0]] = row[1]

@@ -1,0 +1,69 @@
+"""The calendar's cells cost what they show (issue 16): however many posts a week's cells hold,
+the query that fills them reads the drafts (titles) of the few it shows, ``cap`` a cell, and
+counts the rest without them. PostgreSQL's plan says the rows it read from the draft table."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+
+from drafts.attention import SETTLEABLE
+from drafts.lifecycle import PostStatus
+from drafts.queueing import calendar_cells
+from drafts.storage import Database
+from tests.integration.test_page_growth import NOW, SHOWN, add
+from tests.integration.test_page_plans import statements_of
+
+CAP = 3
+BOUNDS = [NOW.replace(hour=0) + timedelta(days=n) for n in range(8)]  # UTC midnights
+
+
+def cells(session: Any) -> Any:
+    return calendar_cells(session, bounds=BOUNDS, statuses=SHOWN, later_parts=SETTLEABLE, cap=CAP)
+
+
+def drafts_read(database: Database) -> int:
+    """The rows the cells' statement read from the draft table (PostgreSQL); on SQLite, which
+    counts no rows, the drafts it returned."""
+    [(statement, parameters)] = statements_of(database, cells)
+    if database.is_sqlite:
+        with database.reading() as session:
+            return len(cells(session).posts)
+    raw = database.engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {statement}", parameters)
+        [[found]] = cursor.fetchall()
+        plan = found if isinstance(found, list) else json.loads(found)
+        return read_from(plan[0]["Plan"], "draft")
+    finally:
+        raw.rollback()
+        raw.close()
+
+
+def read_from(node: dict[str, Any], table: str) -> int:
+    read = 0
+    if node.get("Relation Name") == table:
+        read = int(node.get("Actual Rows", 0) + node.get("Rows Removed by Filter", 0))
+        read *= int(node.get("Actual Loops", 1))
+    return read + sum(read_from(child, table) for child in node.get("Plans", []))
+
+
+def test_a_busy_week_reads_the_drafts_it_shows_only(database: Database) -> None:
+    # 60 posts on three channels the afternoon of Thursday (UTC), a minute apart: 3 cells.
+    add(database, 1, 60, PostStatus.PUBLISHED, NOW + timedelta(days=3, hours=6))
+    # Drafts enough (a year before) that PostgreSQL looks a draft up by its key.
+    add(database, 5000, 2400, PostStatus.PUBLISHED, NOW - timedelta(days=400))
+    with database.reading() as session:
+        found = cells(session)
+    assert len(found.posts) == 3 * CAP
+    assert found.counts == {(channel, 3): 20 for channel in ("x-en", "mastodon", "linkedin")}
+    shown = drafts_read(database)
+    assert 0 < shown <= 2 * 3 * CAP  # a title and whether it repeats, of each shown
+    # Ten times as many the same afternoon: the cells show and read the same, count the rest.
+    add(database, 100, 540, PostStatus.PUBLISHED, NOW + timedelta(days=3, hours=5))
+    with database.reading() as session:
+        found = cells(session)
+    assert sum(found.counts.values()) == 600 and len(found.posts) == 3 * CAP
+    assert drafts_read(database) == shown

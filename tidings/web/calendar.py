@@ -2,8 +2,10 @@
 
 ``GET /calendar?week=2026-W49&tz=Europe/London``. The week and the zone default to the
 viewer's (their preference, else ``[tidings] timezone``). One query reads the week
-(``drafts.queueing.posts_due_between``): the posts whose ``due_at`` falls in the week's UTC
-range, with their drafts' titles. A published post is shown at its due time too, so an entry
+(``drafts.queueing.calendar_cells``): of the posts whose ``due_at`` falls in the week's UTC
+range, the first ``CELL_CAP`` of each cell (a channel's day), with their drafts' titles, and
+how many each cell holds; a cell holding more says "+N more", a link to ``/calendar/day``,
+that channel's day ``DAY_PAGE`` posts a page (keyset paging: ``?after=``). A published post is shown at its due time too, so an entry
 stays where it was planned. A post still to be sent whose channel cannot send it then (not
 connected, a token ending first, a scope missing: ``drafts.credential_problems``) is marked,
 with the problem as the mark's title and a few words that stay visible on a phone. A post of

@@ -127,6 +127,7 @@ async def test_the_day_list_refuses_a_day_or_place_it_cannot_read(
         ("channel=linkedin&day=Wednesday", "day: 'Wednesday' is not a date such as 2026-12-02"),
         ("channel=linkedin&day=2026-12-09&after=nope", "after: 'nope' is not a place"),
         ("channel=linkedin&day=2026-12-09&tz=Mars/Olympus", "tz: 'Mars/Olympus'"),
+        ("channel=linkedin%00&day=2026-12-09", "channel: holds a NUL character"),
     ]:
         page = await as_joon.get(f"/calendar/day?{query}")
         assert page.status_code == 400, query
@@ -134,3 +135,5 @@ async def test_the_day_list_refuses_a_day_or_place_it_cannot_read(
         assert "Traceback" not in page.text
     empty = await as_joon.get("/calendar/day?channel=linkedin&day=2026-12-09")
     assert "Nothing is scheduled or published this day." in empty.text
+    long = await as_joon.get(f"/calendar/day?channel={'c' * 300}&day=2026-12-09")
+    assert long.status_code == 200 and not elements(long.text, ".entry")

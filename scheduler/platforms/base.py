@@ -30,7 +30,7 @@ from drafts.config import OAuthApp
 from drafts.errors import PlatformError
 from drafts.media import EXTENSIONS, PostImage
 from scheduler.credentials import checked
-from scheduler.outcomes import Failed, NotPublished, Outcome, RetryLater, Unknown
+from scheduler.outcomes import Failed, NotPublished, Outcome, RetryAt, RetryLater, Unknown
 from scheduler.rate_limits import reset_time
 from scheduler.retry import UnknownHandling
 
@@ -150,6 +150,30 @@ class ReplyTo:
     parent: PublishedPart
     root: PublishedPart
     comment: bool = False
+
+
+def commented_post(job: PostJob) -> str:
+    """The remote id of the post a first comment goes under (LinkedIn, Facebook): the chain's
+    first part."""
+    assert job.reply_to is not None, "a comment is a part after the first"
+    return job.reply_to.root.remote_id
+
+
+# A post or comment just made may take a moment to be listed where a check looks for it.
+LISTING_GRACE = timedelta(minutes=1)
+
+
+def look_again(since: datetime, now: datetime, service: str, what: str) -> RetryAt | None:
+    """For a check whose listing does not hold the ``what`` an attempt sent at ``since``: look
+    again before sending anything, until ``LISTING_GRACE`` has passed; None after."""
+    if now - since >= LISTING_GRACE:
+        return None
+    return RetryAt(
+        since + LISTING_GRACE,
+        f"{service} does not list the earlier attempt's {what} (yet); looking again before "
+        "sending anything",
+        channel_wide=False,
+    )
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from typing import ClassVar
 import httpx
 
 from drafts.channels import FacebookChannel
-from scheduler.outcomes import Outcome, Published, RetryAt, RetryLater, Unknown
+from scheduler.outcomes import Outcome, Published, RetryLater, Unknown
 from scheduler.platforms.base import (
     Adapter,
     Attempted,
@@ -38,12 +38,13 @@ from scheduler.platforms.base import (
     SaveState,
     api_origin,
     bearer,
+    commented_post,
     identity_answer,
+    look_again,
     send,
 )
 from scheduler.platforms.facebook_comments import (
     comment_request,
-    commented_post,
     comments_listing,
     read_comment,
     read_comments,
@@ -68,8 +69,6 @@ SERVICE = "Facebook"
 RECONNECT = "reconnect the page (a new Page access token)"
 # Our clock and Meta's disagree a little; an older identical post is not ours.
 CLOCK_SKEW = timedelta(minutes=2)
-# A post just created may take a moment to be listed; look again before sending anew.
-LISTING_GRACE = timedelta(minutes=1)
 LISTING_SIZE = 25
 
 
@@ -207,14 +206,7 @@ def read_listing(
         if created is not None and created >= since - CLOCK_SKEW and item.get("id"):
             post_id = str(item["id"])
             return Published(post_id, post_url(post_id), response.status)
-    if now - since < LISTING_GRACE:
-        return RetryAt(
-            since + LISTING_GRACE,
-            "Facebook does not list the earlier attempt's post (yet); looking again before "
-            "sending anything",
-            channel_wide=False,
-        )
-    return None
+    return look_again(since, now, "Facebook", "post")
 
 
 def post_url(post_id: str) -> str:

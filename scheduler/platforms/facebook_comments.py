@@ -17,21 +17,20 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from scheduler.outcomes import Outcome, Published, RetryAt, RetryLater, Unknown
-from scheduler.platforms.base import HttpRequest, HttpResponse, PostJob, bearer
+from scheduler.outcomes import Outcome, Published, RetryLater, Unknown
+from scheduler.platforms.base import (
+    HttpRequest,
+    HttpResponse,
+    PostJob,
+    bearer,
+    commented_post,
+    look_again,
+)
 from scheduler.platforms.graph_errors import graph_time, read_failure, refused_read
 
 # Our clock and Meta's disagree a little; an older identical comment is not ours.
 CLOCK_SKEW = timedelta(minutes=2)
-# A comment just created may take a moment to be listed; look again before sending anew.
-LISTING_GRACE = timedelta(minutes=1)
 LISTING_SIZE = 25
-
-
-def commented_post(job: PostJob) -> str:
-    """The id of the post a comment part goes under: the chain's first part."""
-    assert job.reply_to is not None, "a comment is a part after the first"
-    return job.reply_to.root.remote_id
 
 
 def comment_request(job: PostJob, graph: str, secret: str) -> HttpRequest:
@@ -95,14 +94,7 @@ def read_comments(
         if _is_ours(item, job.text, page_id, since - CLOCK_SKEW):
             comment_id = str(item["id"])
             return Published(comment_id, comment_url(post_link, comment_id), response.status)
-    if now - since < LISTING_GRACE:
-        return RetryAt(
-            since + LISTING_GRACE,
-            "Facebook does not list the earlier attempt's comment (yet); looking again before "
-            "sending anything",
-            channel_wide=False,
-        )
-    return None
+    return look_again(since, now, "Facebook", "comment")
 
 
 def _is_ours(item: Any, text: str, page_id: str, earliest: datetime) -> bool:

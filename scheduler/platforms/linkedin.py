@@ -46,12 +46,12 @@ from scheduler.platforms.base import (
     SaveState,
     api_origin,
     bearer,
+    commented_post,
     identity_answer,
     send,
 )
 from scheduler.platforms.linkedin_comments import (
     comment_request,
-    commented_post,
     comments_listing,
     read_comment,
     read_comments,

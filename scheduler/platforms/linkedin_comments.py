@@ -23,13 +23,20 @@ without it nobody can tell, and a person is asked.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote, unquote
 
 from drafts.channels import LinkedInChannel
-from scheduler.outcomes import Failed, Outcome, Published, RetryAt, RetryLater, Unknown
-from scheduler.platforms.base import HttpRequest, HttpResponse, PostJob, api_origin
+from scheduler.outcomes import Failed, Outcome, Published, RetryLater, Unknown
+from scheduler.platforms.base import (
+    HttpRequest,
+    HttpResponse,
+    PostJob,
+    api_origin,
+    commented_post,
+    look_again,
+)
 from scheduler.platforms.linkedin_rest import (
     API,
     CLOCK_SKEW,
@@ -41,15 +48,7 @@ from scheduler.platforms.linkedin_rest import (
 )
 
 COMMENT_URN = "urn:li:comment:"
-# A comment just created may take a moment to be listed; look again before sending anew.
-LISTING_GRACE = timedelta(minutes=1)
 LISTING_SIZE = 50
-
-
-def commented_post(job: PostJob) -> str:
-    """The URN of the post a comment part goes under: the chain's first part."""
-    assert job.reply_to is not None, "a comment is a part after the first"
-    return job.reply_to.root.remote_id
 
 
 def comment_request(job: PostJob, channel: LinkedInChannel, secret: str) -> HttpRequest:
@@ -133,14 +132,7 @@ def read_comments(
                 urn = comment_urn(element, None)
                 if urn is not None:
                     return Published(urn, comment_url(post, urn), response.status)
-        if now - since < LISTING_GRACE:
-            return RetryAt(
-                since + LISTING_GRACE,
-                "LinkedIn does not list the earlier attempt's comment (yet); looking again "
-                "before sending anything",
-                channel_wide=False,
-            )
-        return None
+        return look_again(since, now, "LinkedIn", "comment")
     refused = read_comment(response, channel, post, now)
     if isinstance(refused, Failed) and response.status not in (401, 404, 426):
         message, _ = error_message(body, response)

@@ -13,7 +13,7 @@ import pytest
 from drafts.channels import FacebookChannel
 from scheduler.outcomes import Failed, Published, RetryAt, RetryLater, Unknown
 from scheduler.platforms import facebook
-from scheduler.platforms.base import Credentials, HttpResponse
+from scheduler.platforms.base import LISTING_GRACE, Credentials, HttpResponse
 from scheduler.platforms.facebook import FacebookAdapter
 from scheduler.platforms.graph_errors import regain_access
 from tests import fakes
@@ -177,7 +177,7 @@ def test_facebook_gives_a_new_post_a_moment_to_be_listed() -> None:
     sent_at = NOW - timedelta(seconds=5)
     outcome = reconcile(job(EN, last_sent_at=sent_at), platform)
     assert isinstance(outcome, RetryAt)
-    assert outcome.at == sent_at + facebook.LISTING_GRACE
+    assert outcome.at == sent_at + LISTING_GRACE
 
 
 # -- Identity check -----------------------------------------------------------------------------

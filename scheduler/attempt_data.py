@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from drafts.chains import part_label
 from drafts.media import PostImage
 from scheduler.platforms.base import ReplyTo
 from scheduler.retry import Decision
@@ -47,9 +48,7 @@ class Claim:
     @property
     def part_label(self) -> str:
         """Which part of its chain this is, as logs and reasons say it; '' for a plain post."""
-        if self.part > self.parts:
-            return "first comment"
-        return f"part {self.part}/{self.parts}" if self.parts > 1 else ""
+        return part_label(self.part, self.parts)
 
 
 @dataclass(frozen=True)

@@ -68,7 +68,7 @@ def retry_command(ctx: typer.Context, post_id: PostId) -> None:
 
 def _of_chain(post: Post) -> str:
     """`` (part 2/4)``, `` (first comment)``: the part of a chain a post is; '' for a plain post."""
-    from tidings.cli.views import part_label
+    from drafts.chains import part_label
 
     label = part_label(post.part, post.parts)
     return f" ({label})" if label else ""

@@ -15,6 +15,7 @@ from sqlalchemy import select as core_select
 from sqlmodel import Session
 
 from drafts.attempts import attempt_log, attempt_place
+from drafts.chains import part_label
 from drafts.keyset import paged
 from drafts.lifecycle import PostStatus
 from drafts.media import PostImage
@@ -32,7 +33,7 @@ from tidings.cli.log_format import (
     warning,
 )
 from tidings.cli.paging import DEFAULT_LIMIT, After, Limit, say_more, with_cursors
-from tidings.cli.views import iso, part_label
+from tidings.cli.views import iso
 
 LOG_FORMAT_HELP = (
     "plain: lines for a terminal; json: one JSON object a line (time, level, event, and post, "

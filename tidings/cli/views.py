@@ -15,6 +15,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from drafts.chains import part_label
 from drafts.changes import (
     Change,
     ChangeGroup,
@@ -141,13 +142,6 @@ def chains(posts: Iterable[Post]) -> list[list[Post]]:
         key = (post.draft_id, post.channel, post.language, post.occurrence)
         found.setdefault(key, []).append(post)
     return [sorted(chain, key=lambda part: part.part) for chain in found.values()]
-
-
-def part_label(part: int, parts: int) -> str:
-    """Which part of its chain a post is (``part 2/4``, ``first comment``); '' for a plain post."""
-    if part > parts:
-        return "first comment"
-    return f"part {part}/{parts}" if parts > 1 else ""
 
 
 def chain_words(chain: Sequence[Post]) -> str:

@@ -383,7 +383,8 @@ def _settle_later_parts(
 
 def _reply_targets(session: Session, chosen: list[_Candidate]) -> dict[int, ReplyTo]:
     """For each chosen part after the first, the published parts it follows: one statement
-    for all, reading the published parts of their drafts."""
+    for all, reading only their drafts' occurrences and parts (a long series holds many more
+    published posts than the few this needs)."""
     later = [c for c in chosen if c.part > 1]
     if not later:
         return {}
@@ -393,6 +394,8 @@ def _reply_targets(session: Session, chosen: list[_Candidate]) -> dict[int, Repl
             p.draft_id, p.channel, p.language, p.occurrence, p.part, p.remote_id, p.publish_state
         ).where(
             p.draft_id.in_({c.draft_id for c in later}),
+            p.occurrence.in_({c.occurrence for c in later}),
+            p.part.in_({1} | {c.part - 1 for c in later}),
             p.status == PostStatus.PUBLISHED,
             p.remote_id.is_not(None),
         )

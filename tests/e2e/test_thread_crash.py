@@ -4,7 +4,6 @@ part arrives exactly once, in order, each a reply to the one before."""
 
 from __future__ import annotations
 
-import secrets
 import signal
 from collections import Counter
 from pathlib import Path
@@ -18,9 +17,8 @@ from drafts.models import Attempt, Post
 from drafts.rendering import TemplateLibrary
 from drafts.storage import Database
 from scheduler.sandbox.server import RunningSandbox
-from tests.conftest import make_config
 from tests.e2e.daemons import start_daemon, wait_until, write_config
-from tests.integration.publishing import queue_drafts
+from tests.integration.publishing import queue_drafts, sandbox_config
 
 HEARTBEAT = {"heartbeat_seconds": 0.5, "missed_beats": 3, "request_timeout": 60}
 PARTS = [
@@ -34,19 +32,7 @@ COMMENT = "Stall map: https://example.org/night-market"
 
 @pytest.fixture
 def config(sandbox: RunningSandbox, monkeypatch: pytest.MonkeyPatch) -> Config:
-    monkeypatch.setenv("TIDINGS_T_MASTODON", secrets.token_urlsafe(24))
-    return make_config(
-        f"""
-[tidings]
-timezone = "Asia/Seoul"
-[[channels]]
-id = "mastodon"
-platform = "mastodon"
-languages = ["en"]
-base_url = "{sandbox.base_url}"
-token_env = "TIDINGS_T_MASTODON"
-"""
-    )
+    return sandbox_config(sandbox.base_url, monkeypatch)
 
 
 def test_a_kill_during_the_third_part_ends_with_every_part_once(

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import itertools
 import os
-from collections.abc import Iterator
 from datetime import timedelta
 
 import httpx
@@ -23,7 +22,7 @@ from drafts.storage import Database
 from drafts.times import utcnow
 from drafts.users import Role, add_user
 from scheduler.due import next_wake, pending_work
-from scheduler.sandbox.server import RunningSandbox, running_sandbox
+from scheduler.sandbox.server import RunningSandbox
 from tests.integration.publishing import drain, queue_drafts, sandbox_config
 
 PARTS = [
@@ -33,12 +32,6 @@ PARTS = [
 ]
 COMMENT = "Map and timetable: https://example.org/harbour-walk"
 STATUSES = "/api/v1/statuses"
-
-
-@pytest.fixture
-def sandbox() -> Iterator[RunningSandbox]:
-    with running_sandbox() as running:
-        yield running
 
 
 @pytest.fixture

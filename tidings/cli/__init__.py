@@ -14,6 +14,7 @@ from typer._click.exceptions import NoArgsIsHelpError, UsageError
 
 from tidings.cli.app import app
 from tidings.cli.console import fail
+from tidings.cli.lazy import keep_imports
 
 GLOBAL_FLAGS = {"--json"}
 GLOBAL_OPTIONS = {"--config", "--as"}
@@ -22,6 +23,8 @@ GLOBAL_OPTIONS = {"--config", "--as"}
 def main(argv: list[str] | None = None) -> None:
     """Run the command line: user errors become one line on stderr and exit status 1."""
     args = hoist_global_options(sys.argv[1:] if argv is None else argv)
+    if argv is None:  # this process is the command (the script, or python -m tidings)
+        keep_imports()
     try:
         code = app(args=args, prog_name="tidings", standalone_mode=False)
     except NoArgsIsHelpError as error:  # `tidings draft`: which draft command? its help says

@@ -24,6 +24,9 @@ def main(argv: list[str] | None = None) -> None:
     """Run the command line: user errors become one line on stderr and exit status 1."""
     args = hoist_global_options(sys.argv[1:] if argv is None else argv)
     if argv is None:  # this process is the command (the script, or python -m tidings)
+        # Tidings uses no pydantic plugins: without this, the first model built looks for them
+        # in every installed package's entry points (7 to 12 ms of each command's start).
+        os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
         keep_imports()
     try:
         code = app(args=args, prog_name="tidings", standalone_mode=False)

@@ -23,7 +23,6 @@ from drafts import audit_details, keyset
 from drafts.audit import Entry, record, record_batch
 from drafts.composing import RenderedPost, compose, content_hash, post_key, rendered_images
 from drafts.config import Config
-from drafts.draft_file import DraftContent, VariantContent
 from drafts.errors import NotFoundError, ReviewError
 from drafts.learned_limits import LearnedLimits, learned_limits
 from drafts.lifecycle import FINAL_POST_STATUSES, DraftStatus, PostStatus, require_action
@@ -36,6 +35,7 @@ from drafts.times import utcnow
 from drafts.users import Capability, name_of, require
 
 if TYPE_CHECKING:
+    from drafts.draft_file import DraftContent, VariantContent
     from drafts.media_store import CleanImage
     from drafts.rendering import TemplateLibrary  # Jinja and Babel, for composing only
 

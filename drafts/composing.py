@@ -22,16 +22,14 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from drafts.channels import Channel, MastodonChannel
 from drafts.config import Config
-from drafts.draft_file import DraftContent, VariantContent
 from drafts.errors import DraftError
 from drafts.media import MediaRef, PostImage
 from drafts.messages import Said
-from drafts.recurrence import Occurrence
 from drafts.text_rules import Measurement, TextRules, measure
-from drafts.text_rules.hidden import hidden_characters
-from drafts.text_rules.thread_split import WordTooLong, number_parts, split_thread
 
 if TYPE_CHECKING:
+    from drafts.draft_file import DraftContent, VariantContent
+    from drafts.recurrence import Occurrence
     from drafts.rendering import TemplateLibrary  # Jinja and Babel, for composing only
 
 THREAD_PLATFORMS = frozenset({"x", "bluesky", "mastodon", "threads"})
@@ -165,6 +163,8 @@ def _thread(
         return (text,)
     if written:
         return written
+    # The regex module: when a text is composed (as the hidden characters' check below)
+    from drafts.text_rules.thread_split import WordTooLong, number_parts, split_thread
 
     def fits(candidate: str) -> bool:
         return all(m.fits for m in measure(channel.platform, candidate, rules))
@@ -212,6 +212,10 @@ def text_problems(text: str, measurements: Iterable[Measurement]) -> list[str]:
 
 def problem_sentences(text: str, measurements: Iterable[Measurement]) -> list[Said]:
     """``text_problems`` as sentences, for a page to say in its reader's language."""
+    # The emoji sequences and the regex module: when a text is checked (not for a command
+    # that checks none, such as `tidings queue` on an empty database).
+    from drafts.text_rules.hidden import hidden_characters
+
     over = [said for m in measurements if (said := m.said()) is not None]
     return over + [hidden.said() for hidden in hidden_characters(text)]
 

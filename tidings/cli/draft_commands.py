@@ -39,6 +39,7 @@ from drafts.review import SEEN_DIGITS, approvals_of
 from drafts.text_files import utf8_text
 from drafts.times import show
 from scheduler.connections import connections
+from tidings.cli.change_views import print_changes, print_later_occurrences
 from tidings.cli.console import emit_json, out, say
 from tidings.cli.context import AppContext, app_context
 from tidings.cli.paging import DEFAULT_LIMIT, After, Limit, say_more, with_cursors
@@ -48,8 +49,6 @@ from tidings.cli.views import (
     draft_json,
     occurrence_label,
     occurrence_time,
-    print_changes,
-    print_later_occurrences,
     print_post,
     print_series,
     series,

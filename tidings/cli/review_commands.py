@@ -16,9 +16,9 @@ from drafts.review import submit as submit_draft
 from drafts.times import show
 from scheduler.connections import connections
 from scheduler.credentials import vault_key_problem
+from tidings.cli.change_views import print_post_changes
 from tidings.cli.console import emit_json, err, say, warn
 from tidings.cli.context import AppContext, app_context
-from tidings.cli.views import print_post_changes
 
 DraftId = Annotated[int, typer.Argument(metavar="ID", help="The draft.")]
 

@@ -21,6 +21,7 @@ from sqlalchemy import (
     text,
 )
 from sqlmodel import Field, SQLModel
+from sqlmodel._compat import SQLModelConfig  # model_config's type, which sqlmodel does not export
 
 from drafts.times import utcnow
 from drafts.timestamps import AwareDateTime
@@ -33,6 +34,14 @@ MAX_ID = 2**31 - 1
 def could_be_id(number: int) -> bool:
     """Whether ``number`` (typed by someone) could be a stored row's id."""
     return 1 <= number <= MAX_ID
+
+
+class Row(SQLModel):
+    """What every table's model shares. SQLAlchemy reads and writes the rows and SQLModel makes
+    a table's model without validating it, so the schema pydantic would otherwise build for each
+    model at import (some 15 ms of every command's start) is built only if one is validated."""
+
+    model_config = SQLModelConfig(defer_build=True)
 
 
 def _when(*, nullable: bool = False, index: bool = False) -> Any:
@@ -49,7 +58,7 @@ def _parent(table: str) -> Any:
     )
 
 
-class User(SQLModel, table=True):
+class User(Row, table=True):
     """A person who writes, reviews or administers; the daemon acts under its own name."""
 
     id: int | None = Field(default=None, primary_key=True)
@@ -66,7 +75,7 @@ class User(SQLModel, table=True):
     feed_token_hash: str | None = Field(default=None, sa_type=String(64), unique=True, index=True)
 
 
-class DraftBase(SQLModel):
+class DraftBase(Row):
     """A piece of content as its author wrote it."""
 
     kind: str = Field(sa_type=String(16), nullable=False)
@@ -100,7 +109,7 @@ class Draft(DraftBase, table=True):
     updated_at: datetime = _now()
 
 
-class Variant(SQLModel, table=True):
+class Variant(Row, table=True):
     """The draft's content in one language: its own text, or the template fields for it, and
     the texts some channels send instead (by channel id; ``[channel_text.<channel id>]``)."""
 
@@ -114,7 +123,7 @@ class Variant(SQLModel, table=True):
     channel_texts: dict[str, str] = Field(default_factory=dict, sa_type=JSON, nullable=False)
 
 
-class Post(SQLModel, table=True):
+class Post(Row, table=True):
     """One publication: one variant rendered for one channel (for one occurrence of a
     recurring draft; a draft that does not repeat has only occurrence 1), as one part of its
     chain: ``part`` 1 of ``parts`` for a plain post; the parts of a thread, each a reply to the
@@ -169,7 +178,7 @@ class Post(SQLModel, table=True):
         return self.part > self.parts
 
 
-class Attempt(SQLModel, table=True):
+class Attempt(Row, table=True):
     """One try to publish one post, recorded before the request is sent and completed after."""
 
     __table_args__ = (
@@ -199,7 +208,7 @@ class Attempt(SQLModel, table=True):
     duration_ms: int | None = None
 
 
-class DaemonHeartbeat(SQLModel, table=True):
+class DaemonHeartbeat(Row, table=True):
     """A running daemon's latest sign of life, written every ``[scheduler] heartbeat_seconds``
     together with the leases it renews, and deleted when it stops cleanly."""
 
@@ -214,7 +223,7 @@ class DaemonHeartbeat(SQLModel, table=True):
     beat_at: datetime = _when()
 
 
-class ChannelState(SQLModel, table=True):
+class ChannelState(Row, table=True):
     """What every daemon must know about a channel: the rate-limit window it is in."""
 
     __tablename__ = "channel_state"
@@ -229,7 +238,7 @@ class ChannelState(SQLModel, table=True):
     media_limits: dict[str, Any] | None = Field(default=None, sa_type=JSON)
 
 
-class Review(SQLModel, table=True):
+class Review(Row, table=True):
     """One reviewer's decision on one draft, bound to the rendered content it saw."""
 
     __table_args__ = (Index("ix_review_draft_id", "draft_id"),)
@@ -247,7 +256,7 @@ class Review(SQLModel, table=True):
     created_at: datetime = _now()
 
 
-class DraftRevision(SQLModel, table=True):
+class DraftRevision(Row, table=True):
     """The posts of a draft as they stood under one content hash, kept so that a reviewer whose
     page went stale can be shown what changed since they opened it."""
 
@@ -261,7 +270,7 @@ class DraftRevision(SQLModel, table=True):
     created_at: datetime = _now()
 
 
-class WebSession(SQLModel, table=True):
+class WebSession(Row, table=True):
     """One signed-in browser. The cookie holds a random key; only its SHA-256 is stored, so
     logging out, a new password, a role change or removing the user ends every copy at once."""
 
@@ -273,7 +282,7 @@ class WebSession(SQLModel, table=True):
     expires_at: datetime = _when(index=True)
 
 
-class LoginFailures(SQLModel, table=True):
+class LoginFailures(Row, table=True):
     """The recent failed logins for one name or from one client address, kept in the database
     so that every web process counts the same ones and a lock can be lifted from anywhere
     (``drafts.login_failures``). Kept under the SHA-256 of what was typed: a password typed
@@ -286,7 +295,7 @@ class LoginFailures(SQLModel, table=True):
     last_failed_at: datetime = _when(index=True)
 
 
-class MediaBlob(SQLModel, table=True):
+class MediaBlob(Row, table=True):
     """One image, cleaned of metadata, stored once under the SHA-256 of its bytes and never
     changed (``drafts.media_store`` says why the database holds them)."""
 
@@ -301,7 +310,7 @@ class MediaBlob(SQLModel, table=True):
     created_at: datetime = _now()
 
 
-class MediaVariant(SQLModel, table=True):
+class MediaVariant(Row, table=True):
     """A platform's version of an image, made once: ``profile`` names the limits it meets."""
 
     __tablename__ = "media_variant"
@@ -312,7 +321,7 @@ class MediaVariant(SQLModel, table=True):
     change: str | None = Field(default=None, sa_type=Text)
 
 
-class PostMedia(SQLModel, table=True):
+class PostMedia(Row, table=True):
     """One image one post sends, in order: the version its platform gets, and the alt text in
     the post's language."""
 
@@ -332,7 +341,7 @@ class PostMedia(SQLModel, table=True):
     name: str = Field(default="", sa_type=String(500), nullable=False)  # the file the draft named
 
 
-class AuditEntry(SQLModel, table=True):
+class AuditEntry(Row, table=True):
     """Who did what to which draft or post, and when. Never updated, never deleted."""
 
     __tablename__ = "audit_log"
@@ -348,7 +357,7 @@ class AuditEntry(SQLModel, table=True):
     detail: str = Field(default="", sa_type=Text, nullable=False)
 
 
-class StoredCredential(SQLModel, table=True):
+class StoredCredential(Row, table=True):
     """A secret in the vault, encrypted with AES-GCM under ``TIDINGS_SECRET_KEY``: a token an
     admin connected from the Channels page, or one the daemon obtained itself (a renewed token,
     a Bluesky session). ``kind`` says which (``token``, ``refresh``, ``bluesky_session``, ...)."""
@@ -362,7 +371,7 @@ class StoredCredential(SQLModel, table=True):
     updated_at: datetime = _now()
 
 
-class Connection(SQLModel, table=True):
+class Connection(Row, table=True):
     """A channel connected from the web app: who connected it and when, the account it posts as,
     the scopes granted and when its credential expires. The secrets themselves are in the vault
     (``StoredCredential``); deleting the connection deletes them."""
@@ -385,7 +394,7 @@ class Connection(SQLModel, table=True):
     refresh_error: str | None = Field(default=None, sa_type=Text, nullable=True)
 
 
-class OAuthState(SQLModel, table=True):
+class OAuthState(Row, table=True):
     """One connect flow in progress: its ``state`` (stored as a SHA-256 only), the admin's web
     session it is bound to, the PKCE verifier (sealed), and the redirect it was started with.
     Single use: ``used_at`` is set by the first callback that presents it."""
@@ -403,7 +412,7 @@ class OAuthState(SQLModel, table=True):
     used_at: datetime | None = _when(nullable=True)
 
 
-class RefreshLock(SQLModel, table=True):
+class RefreshLock(Row, table=True):
     """Who is renewing a channel's token right now, until when: a rotating refresh token is
     spent by one daemon only (the row is taken by insert or by replacing an expired one)."""
 
@@ -414,7 +423,7 @@ class RefreshLock(SQLModel, table=True):
     until: datetime = _when()
 
 
-class NotificationEvent(SQLModel, table=True):
+class NotificationEvent(Row, table=True):
     """Something people should hear about, recorded in the same transaction as the change that
     caused it, once: ``key`` names the event (``post:12:failed:3``), so a second record of the
     same event is ignored. The daemon later turns it into deliveries (``fanned_out_at``)."""
@@ -432,7 +441,7 @@ class NotificationEvent(SQLModel, table=True):
     fanned_out_at: datetime | None = _when(nullable=True, index=True)
 
 
-class NotificationDelivery(SQLModel, table=True):
+class NotificationDelivery(Row, table=True):
     """One message about one event to one recipient: a user's e-mail, the team's chat webhook,
     or an event hook (``recipient`` is ``user:<id>``, ``chat`` or ``hook:<digest of its URL>``,
     whose URL ``hook_url`` keeps). Retried with backoff until sent or given up; every try is
@@ -459,7 +468,7 @@ class NotificationDelivery(SQLModel, table=True):
     hook_url: str | None = Field(default=None, sa_type=String(2000))  # an event hook's, else None
 
 
-class NewsFeed(SQLModel, table=True):
+class NewsFeed(Row, table=True):
     """What the daemon knows of one ``[[feeds]]`` entry between polls: the validators for a
     conditional GET, when to read it next, and the problem its last read had, if any."""
 
@@ -474,7 +483,7 @@ class NewsFeed(SQLModel, table=True):
     problem: str | None = Field(default=None, sa_type=Text)
 
 
-class NewsFeedItem(SQLModel, table=True):
+class NewsFeedItem(Row, table=True):
     """An item of a news feed that became a draft: kept by its GUID so it never does twice."""
 
     __tablename__ = "news_feed_item"
@@ -494,7 +503,7 @@ class NewsFeedItem(SQLModel, table=True):
     created_at: datetime = _now()
 
 
-class ApiToken(SQLModel, table=True):
+class ApiToken(Row, table=True):
     """A token a script or a tool calls ``/api/v1`` with: it acts as its user, within its
     scopes. Only the token's SHA-256 is kept; it is shown once, when made."""
 
@@ -511,7 +520,7 @@ class ApiToken(SQLModel, table=True):
     last_used_at: datetime | None = _when(nullable=True)
 
 
-class ApiIdempotency(SQLModel, table=True):
+class ApiIdempotency(Row, table=True):
     """An ``Idempotency-Key`` a token sent with a POST: claimed (``status`` null) before the
     request runs, then holding its answer, given again for the same request for 24 hours."""
 

@@ -25,7 +25,7 @@ from drafts.storage import Database
 from drafts.users import Capability
 from scheduler.connections import connections
 from tidings.api.auth import allow
-from tidings.cli.publish_commands import attempt_json
+from tidings.cli.log_commands import attempt_json
 from tidings.cli.views import iso, post_json
 
 MAX_PAGE = 200

@@ -69,7 +69,7 @@ COMMANDS = (
     ),
     LazyCommand(
         "log",
-        "tidings.cli.publish_commands",
+        "tidings.cli.log_commands",
         "log",
         "Attempts to publish, newest first; then the images of each post they name.",
     ),

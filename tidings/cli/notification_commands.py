@@ -13,8 +13,8 @@ from rich.text import Text
 from drafts.times import show
 from tidings.cli.console import emit_json, out, say
 from tidings.cli.context import app_context
+from tidings.cli.log_commands import indented
 from tidings.cli.paging import DEFAULT_LIMIT, After, Limit, say_more, with_cursors
-from tidings.cli.publish_commands import indented
 from tidings.cli.views import iso
 
 if TYPE_CHECKING:  # the outbox's modules load when a command runs, so --help stays quick

@@ -37,11 +37,13 @@ HEAVY = (
     "emoji",
     "drafts",
     "scheduler",
+    "regex",
 )
 
 # What `tidings queue` needs none of: the schema's migrations, the platform adapters and their
-# HTTP client, the emoji list, templates and images, and (with nothing to measure) each
-# platform's text rules and their URL patterns.
+# HTTP client, the emoji list, templates and images, (with nothing to measure) each platform's
+# text rules, their URL patterns and the regex module, the draft file's models, and the changes
+# since a review with the review workflow.
 NOT_FOR_QUEUE = {
     "alembic",
     "scheduler.platforms",
@@ -52,6 +54,10 @@ NOT_FOR_QUEUE = {
     "PIL",
     "drafts.text_rules.platforms",
     "drafts.text_rules.urls",
+    "regex",
+    "drafts.draft_file",
+    "drafts.changes",
+    "drafts.review",
 }
 
 IMPORTED_BY = """
@@ -109,7 +115,8 @@ def test_each_listing_says_what_its_command_says(entry: LazyCommand) -> None:
 
 # What `tidings log` needs none of: the adapters and their HTTP client (an image's remote id is
 # read from its post only when a post on the page has images), the migrations, templates, the
-# text rules' URL patterns.
+# text rules' URL patterns and the regex module, the draft file's models, the drafts' workflow
+# (authoring, review, queueing) and the daemon's due-post queries.
 NOT_FOR_LOG = {
     "alembic",
     "scheduler.platforms",
@@ -119,6 +126,12 @@ NOT_FOR_LOG = {
     "PIL",
     "drafts.text_rules.platforms",
     "drafts.text_rules.urls",
+    "regex",
+    "drafts.draft_file",
+    "drafts.authoring",
+    "drafts.review",
+    "drafts.queueing",
+    "scheduler.due",
 }
 
 

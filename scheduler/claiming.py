@@ -33,9 +33,13 @@ from typing import Any
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import (
+    JSON,
+    Boolean,
     Engine,
+    Executable,
     Integer,
     Select,
+    String,
     and_,
     bindparam,
     func,
@@ -54,6 +58,7 @@ from drafts.media import PostImage
 from drafts.models import Attempt, ChannelState, Draft, Post, PostMedia
 from drafts.post_media import images_by_post
 from drafts.review import ApprovalCache, PostToSend, Standing, sent_fingerprint
+from drafts.row_batches import RowBatch
 from drafts.timestamps import AwareDateTime
 from scheduler.attempt_data import FIRST_ATTEMPT_AT, LAST_SENT_AT, Claim
 from scheduler.due import CLAIMABLE, chain_ready
@@ -437,35 +442,62 @@ def _take(
         )
         for c in chosen
     ]
-    connection.execute(
-        insert(attempt_table),
-        [
-            {"post_id": c.post_id, "number": c.number, "worker": worker, "started_at": now}
-            for c in claims
-        ],
+    taken = [
+        {
+            "id": c.post_id,
+            "number": c.number,
+            "key": c.idempotency_key,
+            "state": dict(c.state),
+            "reconcile": c.reconcile,
+        }
+        for c in claims
+    ]
+    postgres = connection.dialect.name == "postgresql"
+    values = _taken_batch(postgres).params(taken, worker=worker, now=now, until=now + lease)
+    for statement in _take_statements(postgres):
+        connection.execute(statement, values)
+    return claims
+
+
+@cache
+def _taken_batch(postgres: bool) -> RowBatch:
+    """The claimed posts, as the source of the claim's two writes."""
+    return RowBatch.for_backend(
+        postgres,
+        {
+            "id": Integer(),
+            "number": Integer(),
+            "key": String(),
+            "state": JSON(),
+            "reconcile": Boolean(),
+        },
     )
-    connection.execute(
+
+
+@cache
+def _take_statements(postgres: bool) -> tuple[Executable, Executable]:
+    """Each claimed post's attempt, started, and the post, leased to the worker: one statement
+    each for the batch (``drafts.row_batches``)."""
+    taken = _taken_batch(postgres).c
+    worker = bindparam("worker", type_=String())
+    now = bindparam("now", type_=AwareDateTime)
+    started = insert(attempt_table).from_select(
+        ["post_id", "number", "worker", "started_at"],
+        core_select(taken["id"], taken["number"], worker, now),
+    )
+    leased = (
         update(post_table)
-        .where(post_table.c.id == bindparam("claimed_id"))
+        .where(post_table.c.id == taken["id"])
         .values(
             status=PostStatus.PUBLISHING,
             lease_owner=worker,
-            lease_until=now + lease,
-            idempotency_key=bindparam("key"),
-            publish_state=bindparam("state"),
-            reconcile=bindparam("reconcile_flag"),
-        ),
-        [
-            {
-                "claimed_id": c.post_id,
-                "key": c.idempotency_key,
-                "state": dict(c.state),
-                "reconcile_flag": c.reconcile,
-            }
-            for c in claims
-        ],
+            lease_until=bindparam("until", type_=AwareDateTime),
+            idempotency_key=taken["key"],
+            publish_state=taken["state"],
+            reconcile=taken["reconcile"],
+        )
     )
-    return claims
+    return started, leased
 
 
 def _claim(

@@ -16,9 +16,21 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import bindparam, func, literal, update
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Integer,
+    String,
+    Text,
+    Update,
+    bindparam,
+    func,
+    literal,
+    update,
+)
 from sqlalchemy import select as core_select
 from sqlmodel import Session
 
@@ -26,6 +38,8 @@ from drafts.audit import DAEMON, Entry, record_batch
 from drafts.completion import finish_drafts
 from drafts.lifecycle import FINAL_POST_STATUSES, PostStatus
 from drafts.models import Attempt, ChannelState, Post
+from drafts.row_batches import RowBatch
+from drafts.timestamps import AwareDateTime
 from scheduler.attempt_data import Claim, Result
 from scheduler.failure_events import record_post_end, record_published
 from scheduler.retry import AttemptOutcome
@@ -41,10 +55,15 @@ def record_results(session: Session, results: Iterable[Result], worker: str, now
     if not results:
         return
     connection = session.connection()
-    connection.execute(_COMPLETE_ATTEMPT, [_attempt_row(result) for result in results])
+    postgres = connection.dialect.name == "postgresql"
+    completed = _completed_attempts(postgres)
+    connection.execute(
+        _complete_attempts(postgres), completed.params([_attempt_row(r) for r in results])
+    )
     owned = _still_ours(session, results, worker)
     if owned:
-        connection.execute(_MOVE_POST, [_post_row(result, now) for result in owned])
+        moved = _moved_posts(postgres).params([_post_row(r) for r in owned], now=now)
+        connection.execute(_move_posts(postgres), moved)
     for result in owned:
         if result.decision.window_until is not None:
             _block_channel(
@@ -90,36 +109,58 @@ def record_dropped(session: Session, *, claim: Claim, note: str, now: datetime) 
     )
 
 
-_COMPLETE_ATTEMPT = (
-    update(attempt_table)
-    .where(
-        attempt_table.c.post_id == bindparam("done_post"),
-        attempt_table.c.number == bindparam("done_number"),
+@cache
+def _completed_attempts(postgres: bool) -> RowBatch:
+    return RowBatch.for_backend(
+        postgres,
+        {
+            "post_id": Integer(),
+            "number": Integer(),
+            "finished_at": AwareDateTime(),
+            "outcome": String(),
+            "http_status": Integer(),
+            "remote_id": String(),
+            "remote_url": String(),
+            "error": Text(),
+            "duration_ms": Integer(),
+        },
     )
-    .values(
-        finished_at=bindparam("finished"),
-        outcome=bindparam("attempt_outcome"),
-        http_status=bindparam("status_code"),
-        remote_id=bindparam("rid"),
-        remote_url=bindparam("rurl"),
-        error=bindparam("err"),
-        duration_ms=bindparam("ms"),
+
+
+@cache
+def _complete_attempts(postgres: bool) -> Update:
+    """Each attempt of the batch, completed: one statement (``drafts.row_batches``)."""
+    done, a = _completed_attempts(postgres).c, attempt_table.c
+    return (
+        update(attempt_table)
+        .where(a.post_id == done["post_id"], a.number == done["number"])
+        .values({name: done[name] for name in _ATTEMPT_OUTCOME})
     )
+
+
+_ATTEMPT_OUTCOME = (
+    "finished_at",
+    "outcome",
+    "http_status",
+    "remote_id",
+    "remote_url",
+    "error",
+    "duration_ms",
 )
 
 
 def _attempt_row(result: Result) -> dict[str, Any]:
     published = result.decision.attempt_outcome == AttemptOutcome.PUBLISHED
     return {
-        "done_post": result.claim.post_id,
-        "done_number": result.claim.number,
-        "finished": result.finished_at,
-        "attempt_outcome": str(result.decision.attempt_outcome),
-        "status_code": result.http_status,
-        "rid": result.remote_id,
-        "rurl": result.remote_url,
-        "err": None if published else result.decision.reason,
-        "ms": result.duration_ms,
+        "post_id": result.claim.post_id,
+        "number": result.claim.number,
+        "finished_at": result.finished_at,
+        "outcome": str(result.decision.attempt_outcome),
+        "http_status": result.http_status,
+        "remote_id": result.remote_id,
+        "remote_url": result.remote_url,
+        "error": None if published else result.decision.reason,
+        "duration_ms": result.duration_ms,
     }
 
 
@@ -138,46 +179,64 @@ def _still_ours(session: Session, results: list[Result], worker: str) -> list[Re
     return [result for result in results if result.claim.post_id in held]
 
 
-_MOVE_POST = (
-    update(post_table)
-    .where(post_table.c.id == bindparam("moved_id"))
-    .values(
-        status=bindparam("new_status"),
-        reason=bindparam("why"),
-        lease_owner=None,
-        lease_until=None,
-        attempt_at=bindparam("retry_at"),
-        reconcile=bindparam("check_first"),
-        failures=bindparam("failed"),
-        publish_state=bindparam("state"),
-        remote_id=func.coalesce(
-            bindparam("rid", type_=post_table.c.remote_id.type), post_table.c.remote_id
-        ),
-        remote_url=func.coalesce(
-            bindparam("rurl", type_=post_table.c.remote_url.type), post_table.c.remote_url
-        ),
-        updated_at=bindparam("changed_at", type_=post_table.c.updated_at.type),
+@cache
+def _moved_posts(postgres: bool) -> RowBatch:
+    return RowBatch.for_backend(
+        postgres,
+        {
+            "id": Integer(),
+            "status": String(),
+            "reason": Text(),
+            "attempt_at": AwareDateTime(),
+            "reconcile": Boolean(),
+            "failures": Integer(),
+            "publish_state": JSON(),
+            "remote_id": String(),
+            "remote_url": String(),
+        },
     )
-)
 
 
-def _post_row(result: Result, now: datetime) -> dict[str, Any]:
+@cache
+def _move_posts(postgres: bool) -> Update:
+    """Each post of the batch, moved on as its attempt decided: one statement. A remote id or
+    link the attempt did not learn keeps the one the post had."""
+    moved, p = _moved_posts(postgres).c, post_table.c
+    return (
+        update(post_table)
+        .where(p.id == moved["id"])
+        .values(
+            status=moved["status"],
+            reason=moved["reason"],
+            lease_owner=None,
+            lease_until=None,
+            attempt_at=moved["attempt_at"],
+            reconcile=moved["reconcile"],
+            failures=moved["failures"],
+            publish_state=moved["publish_state"],
+            remote_id=func.coalesce(moved["remote_id"], p.remote_id),
+            remote_url=func.coalesce(moved["remote_url"], p.remote_url),
+            updated_at=bindparam("now", type_=AwareDateTime),
+        )
+    )
+
+
+def _post_row(result: Result) -> dict[str, Any]:
     claim, decision = result.claim, result.decision
     counts_as_failure = (
         decision.attempt_outcome != AttemptOutcome.PUBLISHED and decision.window_until is None
     )
     published = decision.status == PostStatus.PUBLISHED
     return {
-        "moved_id": claim.post_id,
-        "new_status": str(decision.status),
-        "why": decision.reason,
-        "retry_at": decision.retry_at,
-        "check_first": decision.reconcile,
-        "failed": claim.failures + (1 if counts_as_failure else 0),
-        "state": {**claim.state, **result.state},
-        "rid": result.remote_id if published else None,
-        "rurl": result.remote_url if published else None,
-        "changed_at": now,
+        "id": claim.post_id,
+        "status": str(decision.status),
+        "reason": decision.reason,
+        "attempt_at": decision.retry_at,
+        "reconcile": decision.reconcile,
+        "failures": claim.failures + (1 if counts_as_failure else 0),
+        "publish_state": {**claim.state, **result.state},
+        "remote_id": result.remote_id if published else None,
+        "remote_url": result.remote_url if published else None,
     }
 
 

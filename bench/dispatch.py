@@ -6,7 +6,10 @@
 For each backend it queues N approved posts across C Mastodon channels, all due at the same
 moment, runs the daemon, and sends the same requests with a bare ``httpx`` async loop at the
 same concurrency. It prints throughput, the lag from due time to arrival at the sandbox
-(p50/p95/p99), each process's peak memory, and the daemon/bare ratio. Then it schedules
+(p50/p95/p99), each process's peak memory, and the daemon/bare ratio, and the processor time
+each post cost while the posts went out: the sending process's own (the daemon's, or the bare
+loop's), the sandbox's and, for PostgreSQL, the server's. On this 2-core machine the sandbox
+takes one core, so the ratio holds only while the rest fits on the other. Then it schedules
 ``--idle`` single posts while the daemon is idle and prints their lag.
 
 The sandbox runs in a process of its own (``tidings sandbox``); each measured side runs in a
@@ -82,18 +85,18 @@ def orchestrate(args: argparse.Namespace) -> None:
             f"N={args.posts} posts, C={args.channels} channels, latency {args.latency_ms:g} ms, "
             f"concurrency {args.concurrency}, sandbox at {base}"
         )
-        bare = _side("bare", args, base)
+        bare = _side("bare", args, sandbox, base)
         _report("bare httpx loop", bare)
         backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
         for backend in backends:
             with _database(backend) as url:
-                daemon = _side("daemon", args, base, url)
+                daemon = _side("daemon", args, sandbox, base, url)
             _report(f"daemon on {backend}", daemon)
             ratio = daemon["throughput"] / bare["throughput"]
             print(f"  ratio to the bare loop: {ratio:.2f}")
             if args.idle:
                 with _database(backend) as url:
-                    idle = _side("idle", args, base, url)
+                    idle = _side("idle", args, sandbox, base, url)
                 print(
                     f"  idle single posts on {backend} ({args.idle}): lag p50 {idle['p50_ms']:.0f} ms, "
                     f"p95 {idle['p95_ms']:.0f} ms, p99 {idle['p99_ms']:.0f} ms, max {idle['max_ms']:.0f} ms"
@@ -104,9 +107,14 @@ def orchestrate(args: argparse.Namespace) -> None:
 
 
 def _side(
-    side: str, args: argparse.Namespace, base: str, database: str | None = None
+    side: str,
+    args: argparse.Namespace,
+    sandbox: subprocess.Popen[bytes],
+    base: str,
+    database: str | None = None,
 ) -> dict[str, float]:
     httpx.post(f"{base}/_sandbox/reset")
+    sandbox_cpu = _cpu_of(sandbox.pid)
     command = [
         sys.executable,
         __file__,
@@ -129,6 +137,7 @@ def _side(
     if done.returncode != 0:
         raise SystemExit(f"{side} side failed:\n{done.stderr[-3000:]}")
     result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+    result["sandbox_cpu_s"] = _cpu_of(sandbox.pid) - sandbox_cpu
     return result
 
 
@@ -139,6 +148,18 @@ def _report(label: str, result: dict[str, float]) -> None:
         f"peak memory {result['peak_rss_mib']:.0f} MiB"
         + (f", setup {result['setup_s']:.1f} s" if "setup_s" in result else "")
     )
+    posts = result.get("posts", 0.0)
+    if posts:
+        print(
+            "  processor time per post: "
+            f"{result['own_cpu_s'] / posts * 1000:.2f} ms its own, "
+            f"{result['sandbox_cpu_s'] / posts * 1000:.2f} ms the sandbox's"
+            + (
+                f", {result['server_cpu_s'] / posts * 1000:.2f} ms PostgreSQL's"
+                if result.get("server_cpu_s")
+                else ""
+            )
+        )
     if "cycles" in result:
         per_thousand = result["cycle_s"] / result["posts"] * 1000
         print(
@@ -212,8 +233,14 @@ def bare_side(args: argparse.Namespace) -> dict[str, float]:
             return time.perf_counter() - start
 
     due = datetime.now(UTC)
+    own = _own_cpu()
     elapsed = asyncio.run(run())
-    return {"throughput": args.posts / elapsed, **_lags(args.sandbox, lambda _: due)}
+    return {
+        "throughput": args.posts / elapsed,
+        "own_cpu_s": _own_cpu() - own,
+        "posts": float(args.posts),
+        **_lags(args.sandbox, lambda _: due),
+    }
 
 
 def daemon_side(args: argparse.Namespace) -> dict[str, float]:
@@ -232,7 +259,9 @@ def daemon_side(args: argparse.Namespace) -> dict[str, float]:
     settings = DaemonSettings(concurrency=args.concurrency, request_timeout=30.0)
     daemon = Daemon(config, database, settings=settings)
     cycles = _timed_cycles(daemon)
+    own, server = _own_cpu(), _postgres_cpu()
     asyncio.run(_run_until_out(daemon, database, args.posts))
+    own, server = _own_cpu() - own, _postgres_cpu() - server
     lags = _lags(args.sandbox, lambda _: due)
     last = lags.pop("last_arrival")
     return {
@@ -242,6 +271,8 @@ def daemon_side(args: argparse.Namespace) -> dict[str, float]:
         **lags,
         **cycles,
         "posts": float(args.posts),
+        "own_cpu_s": own,
+        "server_cpu_s": server if args.database.startswith("postgresql") else 0.0,
     }
 
 
@@ -436,6 +467,35 @@ def _lags(base: str, due_of: object) -> dict[str, float]:
         "last_arrival": lags[-1] / 1000,
         "count": len(lags),
     }
+
+
+def _own_cpu() -> float:
+    """This process's processor time so far (user and system), in seconds."""
+    times = os.times()
+    return times.user + times.system
+
+
+def _cpu_of(pid: int) -> float:
+    """A process's processor time so far (user and system, from /proc), in seconds; 0 once gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _postgres_cpu() -> float:
+    """The local PostgreSQL server's processes' processor time so far (a backend that ended
+    meanwhile is left out: the daemon's connections last the run)."""
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() == "postgres":
+                    total += _cpu_of(int(entry.name))
+            except OSError:
+                continue
+    return total
 
 
 def _free_port() -> int:

@@ -3,7 +3,9 @@
 Model families follow ``XBase`` (shared fields) → ``X(table=True)``; times are aware and UTC.
 """
 
-from __future__ import annotations
+# No ``from __future__ import annotations`` here: SQLModel and pydantic would compile and
+# evaluate each of the 200-odd field annotations back from its string when the module is
+# imported (some 10 ms of every command that reads the database).
 
 from datetime import datetime
 from typing import Any

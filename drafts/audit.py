@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from functools import cache
 from typing import NamedTuple
 
-from sqlalchemy import insert
+from sqlalchemy import Insert, Integer, String, Text, bindparam, insert
+from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
 from drafts.models import AuditEntry
+from drafts.row_batches import RowBatch
+from drafts.timestamps import AwareDateTime
 
 DAEMON = "daemon"
 
@@ -49,21 +53,37 @@ def record_batch(session: Session, entries: Sequence[Entry], *, actor: str, at: 
     in an import) its entry: one Core insert costs the same for one entry or a hundred, where
     ORM objects would cost one each and be looked through at every flush.
     """
-    if entries:
-        session.connection().execute(
-            insert(_audit_table),
-            [
-                {
-                    "at": at,
-                    "actor": actor,
-                    "action": entry.action,
-                    "draft_id": entry.draft_id,
-                    "post_id": entry.post_id,
-                    "detail": entry.detail,
-                }
-                for entry in entries
-            ],
-        )
+    if not entries:
+        return
+    connection = session.connection()
+    postgres = connection.dialect.name == "postgresql"
+    rows = [entry._asdict() for entry in entries]
+    connection.execute(_append(postgres), _entries(postgres).params(rows, at=at, actor=actor))
+
+
+@cache
+def _entries(postgres: bool) -> RowBatch:
+    return RowBatch.for_backend(
+        postgres,
+        {"draft_id": Integer(), "post_id": Integer(), "action": String(), "detail": Text()},
+    )
+
+
+@cache
+def _append(postgres: bool) -> Insert:
+    """The entries of a batch, appended in one statement (``drafts.row_batches``)."""
+    entry = _entries(postgres).c
+    return insert(_audit_table).from_select(
+        ["at", "actor", "draft_id", "post_id", "action", "detail"],
+        select_columns(
+            bindparam("at", type_=AwareDateTime),
+            bindparam("actor", type_=String()),
+            entry["draft_id"],
+            entry["post_id"],
+            entry["action"],
+            entry["detail"],
+        ),
+    )
 
 
 def history(session: Session, *, draft_id: int) -> list[AuditEntry]:

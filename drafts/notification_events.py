@@ -12,12 +12,17 @@ back a review or a post.
 from __future__ import annotations
 
 from enum import StrEnum
+from functools import cache
 from typing import Any
 
+from sqlalchemy import JSON, Insert, Integer, String, bindparam, true
+from sqlalchemy import select as select_columns
 from sqlmodel import Session
 
 from drafts.models import NotificationEvent
+from drafts.row_batches import RowBatch
 from drafts.times import utcnow
+from drafts.timestamps import AwareDateTime
 
 event_table = NotificationEvent.__table__  # type: ignore[attr-defined]
 
@@ -84,13 +89,43 @@ def record_events(session: Session, rows: list[dict[str, Any]]) -> None:
     statement, in the caller's transaction."""
     if not rows:
         return
+    connection = session.connection()
+    postgres = connection.dialect.name == "postgresql"
+    connection.execute(_record(postgres), _events(postgres).params(rows, created_at=utcnow()))
+
+
+@cache
+def _events(postgres: bool) -> RowBatch:
+    return RowBatch.for_backend(
+        postgres,
+        {
+            "key": String(),
+            "event": String(),
+            "draft_id": Integer(),
+            "post_id": Integer(),
+            "channel_id": String(),
+            "facts": JSON(),
+        },
+    )
+
+
+@cache
+def _record(postgres: bool) -> Insert:
+    """The events of a batch not already recorded, in one statement (``drafts.row_batches``)."""
     # The dialect's own insert (for "on conflict do nothing"), imported when first needed: the
     # PostgreSQL dialect loads psycopg, and the command line loads this module for every command.
     from sqlalchemy.dialects import postgresql, sqlite
 
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    now = utcnow()
-    session.connection().execute(
-        dialect.insert(event_table).on_conflict_do_nothing(),
-        [{"created_at": now, **row} for row in rows],
+    dialect = postgresql if postgres else sqlite
+    event = _events(postgres).c
+    names = ["key", "event", "draft_id", "post_id", "channel_id", "facts"]
+    rows = select_columns(
+        *(event[name] for name in names), bindparam("created_at", type_=AwareDateTime)
     )
+    # SQLite reads an upsert after INSERT ... SELECT only with a WHERE in the SELECT
+    statement: Insert = (
+        dialect.insert(event_table)
+        .from_select([*names, "created_at"], rows.where(true()))
+        .on_conflict_do_nothing()
+    )
+    return statement

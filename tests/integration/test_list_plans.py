@@ -20,7 +20,8 @@ from sqlmodel import Session
 from drafts.attempts import attempt_log
 from drafts.authoring import list_drafts
 from drafts.keyset import token
-from drafts.queueing import upcoming_posts
+from drafts.models import Post
+from drafts.queueing import chains_of, upcoming_posts
 from drafts.storage import Database
 from drafts.users import list_users
 from scheduler.claiming import claim_due
@@ -41,6 +42,15 @@ class ListQuery:
     sqlite_index: str
     postgres_index: str | None  # None: PostgreSQL's plan on empty tables says nothing of it
     in_index_order: bool = True
+
+
+def _chains(session: Session) -> object:
+    """The chains of a page of the queue: 50 posts of 50 drafts."""
+    page = [
+        Post(draft_id=draft_id, channel="linkedin", language="en", occurrence=1, part=2)
+        for draft_id in range(1, 51)
+    ]
+    return chains_of(session, page)
 
 
 def _claim(session: Session) -> object:
@@ -134,6 +144,16 @@ LISTS = [
         # Its (due or abandoned) condition can be read from several indexes, and on empty
         # tables they all cost about the same: which one PostgreSQL picks says nothing (the
         # bench's million posts do).
+        None,
+        in_index_order=False,
+    ),
+    ListQuery(
+        "the queue's chains",
+        _chains,
+        "post",
+        "ux_post_key",
+        # The page's keys share a channel, a language and an occurrence: on empty tables
+        # PostgreSQL reads any index on one of them as cheaply.
         None,
         in_index_order=False,
     ),

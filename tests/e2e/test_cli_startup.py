@@ -17,9 +17,15 @@ from alembic.config import Config as AlembicConfig
 from alembic.script import ScriptDirectory
 from sqlalchemy import text
 
+from drafts.config import Config
 from drafts.errors import ConfigError
+from drafts.lifecycle import PostStatus
+from drafts.models import Attempt, Post
+from drafts.rendering import TemplateLibrary
 from drafts.storage import MIGRATIONS, Database, head_revision
-from tests.conftest import TEST_CONFIG
+from drafts.times import utcnow
+from tests.conftest import TEST_CONFIG, sqlite_database
+from tests.integration.drafting import add_author, add_posts
 from tidings.cli.app import COMMANDS, Tidings
 from tidings.cli.lazy import LazyCommand, StandIn
 
@@ -148,6 +154,36 @@ def test_a_list_on_an_empty_database_imports_no_migrations_adapters_or_templates
     printed, heavy = imported_by("--config", str(config), command)
     assert printed == f"{answer}\n"
     assert not not_needed & set(heavy)
+
+
+@pytest.mark.parametrize(
+    ("command", "shown"),
+    [(("log",), "attempt 1: retry"), (("--json", "queue"), '"media": []')],
+    ids=["log", "queue --json"],
+)
+def test_a_page_of_posts_that_send_no_images_imports_no_adapters(
+    tmp_path: Path,
+    sqlite_template: Path,
+    config: Config,
+    library: TemplateLibrary,
+    command: tuple[str, ...],
+    shown: str,
+) -> None:
+    database = sqlite_database(sqlite_template, tmp_path)
+    posts = add_posts(database, config, library, add_author(database), "Riverside park reopens")
+    post_id = posts["linkedin", "en"]
+    with database.writing() as session:
+        tried = Attempt(post_id=post_id, number=1, worker="w", started_at=utcnow(), outcome="retry")
+        session.add(tried)
+        post = session.get(Post, post_id)
+        assert post is not None
+        post.status, post.due_at = PostStatus.RETRYING, utcnow()
+    database.dispose()
+    path = tmp_path / "config.toml"
+    path.write_text(TEST_CONFIG.replace("unused.db", str(tmp_path / "tidings.db")), "utf-8")
+    printed, heavy = imported_by("--config", str(path), *command)
+    assert shown in printed
+    assert not {"scheduler.platforms", "httpx"} & set(heavy)
 
 
 def test_the_schema_check_knows_alembic_s_head_and_the_recorded_revision(

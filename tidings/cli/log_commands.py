@@ -89,7 +89,9 @@ def image_lines(
 ) -> list[str]:
     """The images of each post the attempts name, once a post, in the table's order: one line
     an image with its file (or SHA-256 prefix), pixels, bytes and the platform's id for it."""
-    from scheduler.platforms.uploads import remote_media_id  # every adapter, with httpx
+    if not images:  # the page's posts send none: no need of every adapter, with httpx
+        return []
+    from scheduler.platforms.uploads import remote_media_id
 
     posts: dict[int | None, Post] = {}
     for _, row_post in rows:

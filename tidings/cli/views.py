@@ -67,8 +67,6 @@ def post_json(
     ``parts`` lists every part of the thread (``{number, text, length, limit, status,
     remote_id, remote_url}``, with the part's ``id`` and ``problems``; one for a plain post),
     ``comment`` the first comment in the same shape, or null."""
-    from scheduler.platforms.uploads import remote_media_id  # the adapters: not for `queue`
-
     extra: dict[str, Any] = {}
     if with_request:
         extra["request"] = _preview(post, config, images).request_json()
@@ -90,14 +88,23 @@ def post_json(
         "remote_id": post.remote_id,
         "remote_url": post.remote_url,
         "problems": text_problems(post.text, measurements),
-        "media": [
-            image.to_json(remote_id=remote_media_id(post.publish_state, image.image.sha256))
-            for image in images
-        ],
+        "media": _media_json(post, images),
         "parts": [part_json(part, config, learned) for part in chain if not part.is_comment],
         "comment": part_json(comment, config, learned) if comment is not None else None,
         **extra,
     }
+
+
+def _media_json(post: Post, images: Sequence[PostImage]) -> list[dict[str, Any]]:
+    """The images a post sends, each with the platform's id for it once uploaded."""
+    if not images:  # no need of every adapter, with httpx
+        return []
+    from scheduler.platforms.uploads import remote_media_id
+
+    return [
+        image.to_json(remote_id=remote_media_id(post.publish_state, image.image.sha256))
+        for image in images
+    ]
 
 
 def part_json(part: Post, config: Config, learned: LearnedLimits = NO_LIMITS) -> dict[str, Any]:

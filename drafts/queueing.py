@@ -359,9 +359,10 @@ def upcoming_posts(
     ``chains_of`` reads the rest of the page's chains."""
     place = keyset.place(after, datetime, int) if after is not None else None
     order = (col(Post.due_at), col(Post.id))
+    goes_on = _next_of_its_chain()  # made once: 1.4 ms a time, more than the query it joins
     ranges = []
     for status in sorted(UPCOMING_POST_STATUSES):
-        part = select_columns(*order).where(col(Post.status) == status, _next_of_its_chain())
+        part = select_columns(*order).where(col(Post.status) == status, goes_on)
         if channel is not None:
             part = part.where(col(Post.channel) == channel)
         if place is not None:

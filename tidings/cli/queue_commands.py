@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import typer
 from rich.text import Text
 
-from drafts.authoring import draft_posts, get_draft
+from drafts.authoring import draft_posts, drafts_by_id, get_draft
 from drafts.config import Config
 from drafts.errors import ScheduleError
 from drafts.learned_limits import learned_limits
@@ -211,7 +211,7 @@ def queue(
     with context.reading() as session:
         page = upcoming_posts(session, channel=channel, size=limit, after=after)
         posts = page.rows  # a chain's row: the part it goes on with
-        drafts = {p.draft_id: get_draft(session, p.draft_id) for p in posts}
+        drafts = drafts_by_id(session, (p.draft_id for p in posts))
         learned = learned_limits(session)
         chained = chains_of(session, posts)
         firsts = {key: chain[0] for key, chain in chained.items()}

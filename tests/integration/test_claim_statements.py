@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event, update
+from sqlalchemy import event, text, update
 from sqlmodel import col
 
 from drafts.config import Config
@@ -47,7 +47,8 @@ def counted_claim(
     claims: list[Claim] = []
 
     def count(_conn: object, _cursor: object, statement: str, *_: object) -> None:
-        if not statement.startswith("BEGIN"):  # SQLite's BEGIN IMMEDIATE, sent as a statement
+        # SQLite's BEGIN IMMEDIATE, sent as a statement; PostgreSQL's plan setting
+        if not statement.startswith(("BEGIN", "SET LOCAL")):
             sent.append(statement)
 
     event.listen(database.engine, "before_cursor_execute", count)
@@ -104,3 +105,23 @@ def test_a_claim_takes_the_earliest_due_of_every_kind_up_to_its_limit(
         )
     taken = [[c.post_id for c in counted_claim(database, 2)[0]] for _ in range(3)]
     assert taken == [[ids[0], ids[1]], [ids[2], ids[3]], [ids[4]]]
+
+
+def test_on_postgresql_the_candidates_are_planned_once_not_at_every_claim(
+    database: Database, config: Config, library: TemplateLibrary
+) -> None:
+    """psycopg prepares the candidates statement once it ran five times; PostgreSQL then runs
+    it on its generic plan instead of planning it anew for each claim's :now."""
+    if database.is_sqlite:
+        pytest.skip("SQLite plans in this process")
+    queue_posts(database, config, library, channels=["mastodon"], count=8)
+    for _ in range(8):
+        assert len(counted_claim(database, 1)[0]) == 1
+    with database.engine.connect() as connection:
+        plans = connection.execute(
+            text(
+                "SELECT generic_plans, custom_plans FROM pg_prepared_statements "
+                "WHERE statement LIKE 'SELECT candidate.%'"
+            )
+        ).one()
+    assert plans.generic_plans >= 3 and plans.custom_plans == 0, plans

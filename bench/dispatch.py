@@ -217,16 +217,28 @@ def bare_side(args: argparse.Namespace) -> dict[str, float]:
         ) as client:
 
             async def one(number: int) -> None:
+                key = uuid.uuid4().hex
                 async with gate:
-                    response = await client.post(
-                        f"{args.sandbox}/api/v1/statuses",
-                        json={"status": _text(number), "visibility": "public", "language": "en"},
-                        headers={
-                            "Authorization": f"Bearer {tokens[number % args.channels]}",
-                            "Idempotency-Key": uuid.uuid4().hex,
-                        },
-                    )
-                    response.raise_for_status()
+                    for tries_left in (1, 0):  # once more on a connection the server closed
+                        try:
+                            response = await client.post(
+                                f"{args.sandbox}/api/v1/statuses",
+                                json={
+                                    "status": _text(number),
+                                    "visibility": "public",
+                                    "language": "en",
+                                },
+                                headers={
+                                    "Authorization": f"Bearer {tokens[number % args.channels]}",
+                                    "Idempotency-Key": key,  # the retry posts nothing twice
+                                },
+                            )
+                        except (httpx.ReadError, httpx.RemoteProtocolError):
+                            if not tries_left:
+                                raise
+                            continue
+                        response.raise_for_status()
+                        return
 
             start = time.perf_counter()
             await asyncio.gather(*(one(n) for n in range(args.posts)))

@@ -331,7 +331,7 @@ class Daemon:
 
     async def _gather_more_results(self) -> None:
         """When woken by finished requests while most are still running, wait for a batch to
-        gather (a quarter of the concurrency), at most ``batch_window``: a cycle costs the
+        gather (half the concurrency), at most ``batch_window``: a cycle costs the
         database the same few statements however many results it records and posts it
         claims, so the bigger its batch, the less each post costs (a busy drain on PostgreSQL
         recorded some eight at a time). A stop ends the wait at once; a post that came due
@@ -339,7 +339,7 @@ class Daemon:
         busy (when idle, nothing waits here)."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.settings.batch_window
-        batch = max(1, self.settings.concurrency // 4)
+        batch = max(1, self.settings.concurrency // 2)
         while (
             len(self._results) < batch
             and len(self._in_flight) >= self.settings.concurrency // 2

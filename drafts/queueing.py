@@ -23,7 +23,6 @@ from sqlalchemy import (
     exists,
     func,
     or_,
-    text,
     tuple_,
     type_coerce,
     union_all,
@@ -507,8 +506,8 @@ def calendar_cells(
     rows, reading no text, then reads the columns and the drafts of the ``cap`` first of each
     cell only, each by its draft's key (as ``due_between``, never a join that PostgreSQL could
     answer by hashing every draft). PostgreSQL estimates the rows kept at the week's, costs
-    their look-ups past its JIT threshold and would spend 20 ms compiling a 20 ms query: the
-    transaction turns JIT off. A busy week of a million posts then reads a few titles a cell,
+    their look-ups past its JIT threshold and would spend 20 ms compiling a 20 ms query, were
+    JIT not off for Tidings' connections (``drafts.storage``). A busy week of a million posts then reads a few titles a cell,
     not thousands."""
     kept = [str(status) for status in later_parts]
     day = _day_in(bounds)
@@ -539,11 +538,8 @@ def calendar_cells(
         .join_from(first, Post.__table__, first.c.id == col(Post.id))  # type: ignore[attr-defined]
         .order_by(col(Post.due_at), col(Post.channel), col(Post.language), col(Post.id))
     )
-    connection = session.connection()
-    if connection.dialect.name == "postgresql":
-        connection.execute(text("SET LOCAL jit = off"))
     posts, counts = [], {}
-    for row in connection.execute(query):
+    for row in session.connection().execute(query):
         post = PlannedPost(*row[2:])
         posts.append((row[0], post))
         counts[post.channel, row[0]] = row[1]

@@ -45,7 +45,6 @@ from sqlalchemy import (
     func,
     insert,
     or_,
-    text,
     union_all,
     update,
 )
@@ -194,19 +193,10 @@ def _candidates(
         "ended": list(ended),
     }
     query = _candidates_query(holding=bool(holding), ended=bool(ended))
-    connection = session.connection()
-    if connection.dialect.name == "postgresql":
-        connection.execute(_GENERIC_PLANS)
-    rows: list[tuple[Any, ...]] = [tuple(row) for row in connection.execute(query, values)]
+    rows: list[tuple[Any, ...]] = [
+        tuple(row) for row in session.connection().execute(query, values)
+    ]
     return [_Candidate(*row) for row in rows]
-
-
-# psycopg prepares a statement run often, but PostgreSQL plans each run of the candidates anew
-# (a custom plan: it knows how few posts are due at :now), some 2.7 ms of a 100-post claim to
-# reach the same plan every time (ix_post_status_attempt_at in due order, no further than the
-# limit). For the rest of the claim's transaction (the daemon's cycle), the prepared plan is
-# kept: its other statements are look-ups by key and first rows of an index, as generic.
-_GENERIC_PLANS = text("SET LOCAL plan_cache_mode = force_generic_plan")
 
 
 @cache

@@ -507,8 +507,8 @@ def calendar_cells(
     cell only, each by its draft's key (as ``due_between``, never a join that PostgreSQL could
     answer by hashing every draft). PostgreSQL estimates the rows kept at the week's, costs
     their look-ups past its JIT threshold and would spend 20 ms compiling a 20 ms query, were
-    JIT not off for Tidings' connections (``drafts.storage``). A busy week of a million posts then reads a few titles a cell,
-    not thousands."""
+    JIT not off for Tidings' connections (``drafts.storage``). A busy week of a million posts
+    then reads a few titles a cell, not thousands."""
     kept = [str(status) for status in later_parts]
     day = _day_in(bounds)
     condition = (

@@ -7,7 +7,7 @@ from datetime import datetime
 from functools import cache
 from typing import NamedTuple
 
-from sqlalchemy import Insert, Integer, String, Text, bindparam, insert
+from sqlalchemy import Insert, String, bindparam, insert
 from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
@@ -63,10 +63,8 @@ def record_batch(session: Session, entries: Sequence[Entry], *, actor: str, at: 
 
 @cache
 def _entries(postgres: bool) -> RowBatch:
-    return RowBatch.for_backend(
-        postgres,
-        {"draft_id": Integer(), "post_id": Integer(), "action": String(), "detail": Text()},
-    )
+    entry = _audit_table.c
+    return RowBatch.of(postgres, entry.draft_id, entry.post_id, entry.action, entry.detail)
 
 
 @cache
@@ -74,14 +72,11 @@ def _append(postgres: bool) -> Insert:
     """The entries of a batch, appended in one statement (``drafts.row_batches``)."""
     entry = _entries(postgres).c
     return insert(_audit_table).from_select(
-        ["at", "actor", "draft_id", "post_id", "action", "detail"],
+        [*entry, "at", "actor"],
         select_columns(
+            *entry.values(),
             bindparam("at", type_=AwareDateTime),
             bindparam("actor", type_=String()),
-            entry["draft_id"],
-            entry["post_id"],
-            entry["action"],
-            entry["detail"],
         ),
     )
 

@@ -15,7 +15,7 @@ from enum import StrEnum
 from functools import cache
 from typing import Any
 
-from sqlalchemy import JSON, Insert, Integer, String, bindparam, true
+from sqlalchemy import Insert, bindparam, true
 from sqlalchemy import select as select_columns
 from sqlmodel import Session
 
@@ -96,16 +96,15 @@ def record_events(session: Session, rows: list[dict[str, Any]]) -> None:
 
 @cache
 def _events(postgres: bool) -> RowBatch:
-    return RowBatch.for_backend(
+    event = event_table.c
+    return RowBatch.of(
         postgres,
-        {
-            "key": String(),
-            "event": String(),
-            "draft_id": Integer(),
-            "post_id": Integer(),
-            "channel_id": String(),
-            "facts": JSON(),
-        },
+        event.key,
+        event.event,
+        event.draft_id,
+        event.post_id,
+        event.channel_id,
+        event.facts,
     )
 
 
@@ -118,14 +117,11 @@ def _record(postgres: bool) -> Insert:
 
     dialect = postgresql if postgres else sqlite
     event = _events(postgres).c
-    names = ["key", "event", "draft_id", "post_id", "channel_id", "facts"]
-    rows = select_columns(
-        *(event[name] for name in names), bindparam("created_at", type_=AwareDateTime)
-    )
+    rows = select_columns(*event.values(), bindparam("created_at", type_=AwareDateTime))
     # SQLite reads an upsert after INSERT ... SELECT only with a WHERE in the SELECT
     statement: Insert = (
         dialect.insert(event_table)
-        .from_select([*names, "created_at"], rows.where(true()))
+        .from_select([*event, "created_at"], rows.where(true()))
         .on_conflict_do_nothing()
     )
     return statement

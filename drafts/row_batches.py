@@ -10,14 +10,15 @@ post's publish state is JSON, full of quotes), where ``json.dumps`` writes the w
 On SQLite, which runs in this process, they are bind parameters and the statement runs once per
 row (``executemany``), as cheap there as one statement.
 
-    batch = RowBatch.of(connection, {"id": Integer(), "key": String()})
+    batch = RowBatch.of(postgres, table.c.id, table.c.key)
     statement = update(table).where(table.c.id == batch.c["id"]).values(
         key=batch.c["key"], changed_at=bindparam("now")
     )
     connection.execute(statement, batch.params(rows, now=now))
 
-Build such statements once per backend (``RowBatch.for_backend`` with ``functools.cache``):
-only their values change from one batch to the next.
+A batch's columns are a table's: each keeps its column's name and type. Build such statements
+once per backend (with ``functools.cache``): only their values change from one batch to the
+next.
 """
 
 from __future__ import annotations
@@ -29,26 +30,23 @@ from datetime import datetime
 from functools import cached_property
 from typing import Any
 
-from sqlalchemy import JSON, Connection, Text, bindparam, cast, column, func
+from sqlalchemy import JSON, Column, Text, bindparam, cast, column, func
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import TypeEngine
 
 
 @dataclass(frozen=True)
 class RowBatch:
-    """Rows of the named, typed ``columns``, as PostgreSQL's arrays (``postgres``) or as one
-    statement's bind parameters run once per row."""
+    """Rows of the named, typed ``columns``, as one JSON parameter on PostgreSQL
+    (``postgres``) or as one statement's bind parameters run once per row."""
 
     columns: tuple[tuple[str, TypeEngine[Any]], ...]
     postgres: bool
 
     @classmethod
-    def for_backend(cls, postgres: bool, columns: Mapping[str, TypeEngine[Any]]) -> RowBatch:
-        return cls(tuple(columns.items()), postgres)
-
-    @classmethod
-    def of(cls, connection: Connection, columns: Mapping[str, TypeEngine[Any]]) -> RowBatch:
-        return cls.for_backend(connection.dialect.name == "postgresql", columns)
+    def of(cls, postgres: bool, *columns: Column[Any]) -> RowBatch:
+        """A batch of rows of a table's ``columns``, each value keyed by its column's name."""
+        return cls(tuple((each.name, each.type) for each in columns), postgres)
 
     @cached_property
     def c(self) -> Mapping[str, ColumnElement[Any]]:

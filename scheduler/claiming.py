@@ -33,8 +33,6 @@ from typing import Any
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import (
-    JSON,
-    Boolean,
     Engine,
     Executable,
     Integer,
@@ -446,8 +444,8 @@ def _take(
         {
             "id": c.post_id,
             "number": c.number,
-            "key": c.idempotency_key,
-            "state": dict(c.state),
+            "idempotency_key": c.idempotency_key,
+            "publish_state": dict(c.state),
             "reconcile": c.reconcile,
         }
         for c in claims
@@ -462,15 +460,9 @@ def _take(
 @cache
 def _taken_batch(postgres: bool) -> RowBatch:
     """The claimed posts, as the source of the claim's two writes."""
-    return RowBatch.for_backend(
-        postgres,
-        {
-            "id": Integer(),
-            "number": Integer(),
-            "key": String(),
-            "state": JSON(),
-            "reconcile": Boolean(),
-        },
+    p = post_table.c
+    return RowBatch.of(
+        postgres, p.id, attempt_table.c.number, p.idempotency_key, p.publish_state, p.reconcile
     )
 
 
@@ -492,8 +484,8 @@ def _take_statements(postgres: bool) -> tuple[Executable, Executable]:
             status=PostStatus.PUBLISHING,
             lease_owner=worker,
             lease_until=bindparam("until", type_=AwareDateTime),
-            idempotency_key=taken["key"],
-            publish_state=taken["state"],
+            idempotency_key=taken["idempotency_key"],
+            publish_state=taken["publish_state"],
             reconcile=taken["reconcile"],
         )
     )

@@ -20,11 +20,6 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import (
-    JSON,
-    Boolean,
-    Integer,
-    String,
-    Text,
     Update,
     bindparam,
     func,
@@ -111,19 +106,19 @@ def record_dropped(session: Session, *, claim: Claim, note: str, now: datetime) 
 
 @cache
 def _completed_attempts(postgres: bool) -> RowBatch:
-    return RowBatch.for_backend(
+    """An attempt's key (``post_id``, ``number``) and what it came to."""
+    a = attempt_table.c
+    return RowBatch.of(
         postgres,
-        {
-            "post_id": Integer(),
-            "number": Integer(),
-            "finished_at": AwareDateTime(),
-            "outcome": String(),
-            "http_status": Integer(),
-            "remote_id": String(),
-            "remote_url": String(),
-            "error": Text(),
-            "duration_ms": Integer(),
-        },
+        a.post_id,
+        a.number,
+        a.finished_at,
+        a.outcome,
+        a.http_status,
+        a.remote_id,
+        a.remote_url,
+        a.error,
+        a.duration_ms,
     )
 
 
@@ -134,19 +129,11 @@ def _complete_attempts(postgres: bool) -> Update:
     return (
         update(attempt_table)
         .where(a.post_id == done["post_id"], a.number == done["number"])
-        .values({name: done[name] for name in _ATTEMPT_OUTCOME})
+        .values({name: value for name, value in done.items() if name not in _ATTEMPT_KEY})
     )
 
 
-_ATTEMPT_OUTCOME = (
-    "finished_at",
-    "outcome",
-    "http_status",
-    "remote_id",
-    "remote_url",
-    "error",
-    "duration_ms",
-)
+_ATTEMPT_KEY = ("post_id", "number")
 
 
 def _attempt_row(result: Result) -> dict[str, Any]:
@@ -181,19 +168,18 @@ def _still_ours(session: Session, results: list[Result], worker: str) -> list[Re
 
 @cache
 def _moved_posts(postgres: bool) -> RowBatch:
-    return RowBatch.for_backend(
+    p = post_table.c
+    return RowBatch.of(
         postgres,
-        {
-            "id": Integer(),
-            "status": String(),
-            "reason": Text(),
-            "attempt_at": AwareDateTime(),
-            "reconcile": Boolean(),
-            "failures": Integer(),
-            "publish_state": JSON(),
-            "remote_id": String(),
-            "remote_url": String(),
-        },
+        p.id,
+        p.status,
+        p.reason,
+        p.attempt_at,
+        p.reconcile,
+        p.failures,
+        p.publish_state,
+        p.remote_id,
+        p.remote_url,
     )
 
 

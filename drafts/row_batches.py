@@ -1,14 +1,16 @@
 """A batch of rows as the source of one statement: the daemon's writes for a claim and for a
 batch of results, whatever their size.
 
-A statement is written once over a batch's columns (``RowBatch.c``). On PostgreSQL they are
-the columns of ``json_to_recordset`` over one JSON parameter holding every row, so a batch of a
-hundred rows is one statement, planned once, in one round trip. Run once per row, the server
-parsed, planned and ran each of a hundred statements and psycopg's pipeline sent and read each;
-as arrays, one per column, psycopg escaped each text element with a regular expression (a
-post's publish state is JSON, full of quotes), where ``json.dumps`` writes the whole batch in C.
-On SQLite, which runs in this process, they are bind parameters and the statement runs once per
-row (``executemany``), as cheap there as one statement.
+A statement is written once over a batch's columns (``RowBatch.c``): they are read from one JSON
+parameter holding every row, so a batch of a hundred rows is one statement, compiled and run
+once. On PostgreSQL they are the columns of ``json_to_recordset``: one statement planned once,
+in one round trip, where run once per row the server parsed, planned and ran each of a hundred
+statements and psycopg's pipeline sent and read each; as arrays, one per column, psycopg escaped
+each text element with a regular expression (a post's publish state is JSON, full of quotes),
+where ``json.dumps`` writes the whole batch in C. On SQLite they are ``json_extract`` over
+``json_each``, each value already as SQLite stores it (the column type's own conversion, done
+here): run once per row (``executemany``), SQLAlchemy built and converted each row's parameters
+in Python, more than SQLite's own work (a claim of 100 posts among a million: 6.1 -> 5.4 ms).
 
     batch = RowBatch.of(postgres, table.c.id, table.c.key)
     statement = update(table).where(table.c.id == batch.c["id"]).values(
@@ -24,21 +26,24 @@ next.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
 from typing import Any
 
-from sqlalchemy import JSON, Column, Text, bindparam, cast, column, func
+from sqlalchemy import JSON, Column, Text, bindparam, cast, column, func, literal_column
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import TypeEngine
+
+_SQLITE = sqlite.dialect()
 
 
 @dataclass(frozen=True)
 class RowBatch:
-    """Rows of the named, typed ``columns``, as one JSON parameter on PostgreSQL
-    (``postgres``) or as one statement's bind parameters run once per row."""
+    """Rows of the named, typed ``columns``, as one JSON parameter: read by
+    ``json_to_recordset`` on PostgreSQL (``postgres``), by ``json_each`` on SQLite."""
 
     columns: tuple[tuple[str, TypeEngine[Any]], ...]
     postgres: bool
@@ -51,28 +56,42 @@ class RowBatch:
     @cached_property
     def c(self) -> Mapping[str, ColumnElement[Any]]:
         """Each column's value in the row a statement is at."""
-        if not self.postgres:
-            return {name: bindparam(f"batch_{name}", type_=kind) for name, kind in self.columns}
-        rows = (
-            func.json_to_recordset(cast(bindparam("batch", type_=Text()), JSON))
-            .table_valued(*(column(name, kind) for name, kind in self.columns))
-            .render_derived(name="batch", with_types=True)
-        )
-        return {name: rows.c[name] for name, _ in self.columns}
+        batch = bindparam("batch", type_=Text())
+        if self.postgres:
+            rows = (
+                func.json_to_recordset(cast(batch, JSON))
+                .table_valued(*(column(name, kind) for name, kind in self.columns))
+                .render_derived(name="batch", with_types=True)
+            )
+            return {name: rows.c[name] for name, _ in self.columns}
+        each = func.json_each(batch).table_valued("value").alias("batch")
+        return {
+            name: func.json_extract(each.c.value, literal_column(f"'$.{name}'"), type_=kind)
+            for name, kind in self.columns
+        }
 
-    def params(
-        self, rows: Sequence[Mapping[str, Any]], **shared: Any
-    ) -> list[dict[str, Any]] | dict[str, Any]:
-        """The values to execute a statement over this batch with: on PostgreSQL the rows as
-        one JSON document (an instant as ISO 8601), else one set of parameters per row;
+    @cached_property
+    def _stored(self) -> tuple[tuple[str, Callable[[Any], Any] | None], ...]:
+        """Each column's name and the conversion to what SQLite stores (None: as it is)."""
+        return tuple(
+            (name, kind.dialect_impl(_SQLITE).bind_processor(_SQLITE))
+            for name, kind in self.columns
+        )
+
+    def params(self, rows: Sequence[Mapping[str, Any]], **shared: Any) -> dict[str, Any]:
+        """The values to execute a statement over this batch with: the rows as one JSON
+        document (on PostgreSQL an instant as ISO 8601; on SQLite each value as stored);
         ``shared`` are the statement's other parameters, the same for every row."""
         if self.postgres:
             names = [name for name, _ in self.columns]
             batch = [{name: row[name] for name in names} for row in rows]
             return {**shared, "batch": json.dumps(batch, default=_instant)}
-        return [
-            {**shared, **{f"batch_{name}": row[name] for name, _ in self.columns}} for row in rows
+        stored = self._stored
+        batch = [
+            {name: row[name] if convert is None else convert(row[name]) for name, convert in stored}
+            for row in rows
         ]
+        return {**shared, "batch": json.dumps(batch)}
 
 
 def _instant(value: object) -> str:

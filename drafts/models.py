@@ -135,9 +135,10 @@ class Post(Row, table=True):
         # An index, not a constraint: SQLite changes an index without copying the table.
         Index("ux_post_key", "draft_id", "channel", "language", "occurrence", "part", unique=True),
         # The queue a page at a time, in due order (drafts.queueing.upcoming_posts), and the
-        # posts of one status by due time; for one channel, the second.
-        Index("ix_post_queue", "status", "due_at", "id"),
-        Index("ix_post_channel_queue", "channel", "status", "due_at", "id"),
+        # posts of one status by due time; for one channel, the second. Channel, language and
+        # part after: the calendar's cells are ranked from either alone (calendar_cells).
+        Index("ix_post_queue", "status", "due_at", "id", "channel", "language", "part"),
+        Index("ix_post_channel_queue", "channel", "status", "due_at", "id", "language", "part"),
         Index("ix_post_status_attempt_at", "status", "attempt_at"),  # the daemon's claim
         Index("ix_post_variant_id", "variant_id"),  # deleting a variant finds its posts
         # The posts of a status the latest changed first: published this week (the desk),

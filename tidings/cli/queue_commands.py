@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import sys
 from datetime import datetime
-from itertools import groupby
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
 import typer
-from rich.text import Text
 
 from drafts.authoring import draft_posts, drafts_by_id, get_draft
 from drafts.config import Config
@@ -235,7 +233,5 @@ def queue(
         say("Nothing more is queued." if after is not None else "Nothing is queued.")
         return
     by_channel = sorted(posts, key=lambda p: (p.channel, p.due_at, p.id))
-    for channel_id, group in groupby(by_channel, key=lambda p: p.channel):
-        out.print(Text(channel_id, style="bold"))
-        out.print(queue_table(list(group), shown_zone, drafts, config.zone, chained))
+    out.print(queue_table(by_channel, shown_zone, drafts, config.zone, chained))
     say_more(page)

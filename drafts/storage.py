@@ -117,7 +117,10 @@ class Database:
             raise plain_error(error, self.display_path) from None
 
     def check_schema(self) -> None:
-        """Refuse to work on a database that is missing or not at the latest schema."""
+        """Refuse to work on a database that is missing or not at the latest schema. A SQLite
+        file that is not there is said so, and not made (opening it would make it, empty)."""
+        if self.is_sqlite and not self._sqlite_file_exists():
+            raise ConfigError(f"database {self.display_url} does not exist: run `tidings init`")
         current = self.current_revision()
         if current is None:
             raise ConfigError(f"database {self.display_url} is empty: run `tidings init`")
@@ -125,6 +128,10 @@ class Database:
             raise ConfigError(
                 f"database {self.display_url} has an older schema ({current}): run `tidings init`"
             )
+
+    def _sqlite_file_exists(self) -> bool:
+        path = self.engine.url.database or ""
+        return path in ("", ":memory:") or path.startswith("file:") or Path(path).exists()
 
     @property
     def display_url(self) -> str:

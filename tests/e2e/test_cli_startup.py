@@ -198,7 +198,13 @@ def test_the_schema_check_knows_alembic_s_head_and_the_recorded_revision(
         connection.execute(text("UPDATE alembic_version SET version_num = '0001'"))
     with pytest.raises(ConfigError, match=r"has an older schema \(0001\): run `tidings init`"):
         database.check_schema()
+    (tmp_path / "empty.db").touch()
     empty = Database(f"sqlite:///{tmp_path / 'empty.db'}")
     with pytest.raises(ConfigError, match="is empty: run `tidings init`"):
         empty.check_schema()
     empty.dispose()
+    missing = Database(f"sqlite:///{tmp_path / 'missing.db'}")
+    with pytest.raises(ConfigError, match=r"missing\.db does not exist: run `tidings init`"):
+        missing.check_schema()
+    missing.dispose()
+    assert not (tmp_path / "missing.db").exists()  # said, not made

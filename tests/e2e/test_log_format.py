@@ -203,6 +203,7 @@ def test_start_up_warnings_are_json_lines_in_json_and_plain_lines_in_plain(
 
 
 def test_a_problem_that_stops_the_daemon_is_a_json_line_in_json(tmp_path: Path) -> None:
+    (tmp_path / "empty.db").touch()
     empty = f"sqlite:///{tmp_path / 'empty.db'}"
     stopped = run_starting(tmp_path, empty, "--log-format", "json")
     assert stopped.returncode == 1

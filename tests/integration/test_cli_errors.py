@@ -286,3 +286,18 @@ def test_a_korean_post_that_fits_linkedin_but_not_x_is_refused(
     line = fails(["submit", str(added["id"]), "--as", "mina"], capsys)
     assert f"x-ko (ko): {x['length']} weighted characters, over X's limit of 280" in line
     assert snapshot(workdir) == before
+
+
+@pytest.mark.parametrize("args", [["queue"], ["log"], ["draft", "list"], ["user", "list"]])
+def test_before_init_a_command_says_so_and_makes_no_database(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    args: list[str],
+) -> None:
+    use_folder(tmp_path, monkeypatch)
+    line = fails(args, capsys)
+    assert line.startswith("error: database sqlite:///") and line.endswith(
+        "tidings.db does not exist: run `tidings init`"
+    ), line
+    assert [path.name for path in tmp_path.iterdir()] == ["config.toml"]  # no empty database

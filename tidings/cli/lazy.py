@@ -10,6 +10,8 @@ to import once the command is about to parse its arguments.
 from __future__ import annotations
 
 import gc
+import inspect
+import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -46,10 +48,10 @@ class StandIn(TyperCommand):
         """The real command, imported on first use."""
         target = getattr(import_module(self.entry.module), self.entry.attribute)
         if isinstance(target, typer.Typer):
-            return typer.main.get_group(target)
+            return _reflowed(typer.main.get_group(target))
         single = typer.Typer(add_completion=False)
         single.command(self.entry.name)(target)
-        return typer.main.get_command(single)
+        return _reflowed(typer.main.get_command(single))
 
     def make_context(
         self,
@@ -60,6 +62,19 @@ class StandIn(TyperCommand):
     ) -> _click.Context:
         with collector_paused():  # the command's import, and typer's for its parameters
             return self.command.make_context(info_name, args, parent=parent, **extra)
+
+
+def _reflowed(command: _click.Command) -> _click.Command:
+    """``command`` and its subcommands with their help's paragraphs each on one line, for the
+    terminal to wrap: typer keeps the line breaks of a docstring's paragraphs after the first,
+    so ``--help`` broke lines mid-sentence (``queued at their`` / ``occurrences.``). A line
+    that starts a list item (``-``) stays a line of its own."""
+    if command.help:
+        paragraphs = inspect.cleandoc(command.help).split("\n\n")
+        command.help = "\n\n".join(re.sub(r"\n(?![-*] )", " ", each) for each in paragraphs)
+    for each in getattr(command, "commands", {}).values():
+        _reflowed(each)
+    return command
 
 
 # Whether this process is the command (tidings.cli.main run as the script, not main(args) in

@@ -185,7 +185,7 @@ def queue(
     """Upcoming posts in time order, per channel (JSON: one list, times in UTC).
 
     A chain (a thread, a first comment) is one line; in JSON one post whose keys are its first
-    part's, with ``parts``, ``comment`` and ``next_part`` (the number of the part to go next)."""
+    part's, with `parts`, `comment` and `next_part` (the number of the part to go next)."""
     context = app_context(ctx)
     config = context.config
     if ics:

@@ -27,7 +27,7 @@ def submit(ctx: typer.Context, draft_id: DraftId) -> None:
     """Send a draft to review (refused, with every problem, if a post does not fit its channel).
 
     A channel that cannot publish from here for want of the vault key is warned about, not
-    refused: the key matters where ``tidings run`` runs, and review can go on meanwhile."""
+    refused: the key matters where `tidings run` runs, and review can go on meanwhile."""
     context = app_context(ctx)
     with context.writing() as session:
         draft = submit_draft(

@@ -1,0 +1,38 @@
+"""Every command's ``--help`` is prose the terminal wraps: each paragraph of its help on one line
+(typer kept a docstring's line breaks after its first paragraph, and ``tidings schedule --help``
+broke ``queued at their`` / ``occurrences.`` mid-sentence), and no reStructuredText quotes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import typer
+from typer import _click
+from typer.testing import CliRunner
+
+from tidings.cli.app import app
+from tidings.cli.lazy import StandIn
+
+
+def commands(
+    command: _click.Command, name: str = "tidings"
+) -> Iterator[tuple[str, _click.Command]]:
+    yield name, command
+    for each_name, each in getattr(command, "commands", {}).items():
+        yield from commands(
+            each.command if isinstance(each, StandIn) else each, f"{name} {each_name}"
+        )
+
+
+def test_every_help_paragraph_is_one_line() -> None:
+    found = list(commands(typer.main.get_command(app)))
+    assert len(found) > 40
+    for name, command in found:
+        for paragraph in (command.help or "").split("\n\n"):
+            assert "\n" not in paragraph.replace("\n- ", "- "), f"{name}: {paragraph!r}"
+            assert "``" not in paragraph, f"{name}: {paragraph!r}"
+
+
+def test_a_second_paragraph_is_wrapped_by_the_terminal() -> None:
+    shown = CliRunner().invoke(app, ["schedule", "--help"], env={"COLUMNS": "160"}).output
+    assert "its posts are queued at their occurrences." in shown

@@ -137,3 +137,15 @@ async def test_the_day_list_refuses_a_day_or_place_it_cannot_read(
     assert "Nothing is scheduled or published this day." in empty.text
     long = await as_joon.get(f"/calendar/day?channel={'c' * 300}&day=2026-12-09")
     assert long.status_code == 200 and not elements(long.text, ".entry")
+
+
+async def test_a_day_of_the_calendar_marks_the_calendar_in_the_menu(
+    as_joon: httpx.AsyncClient,
+) -> None:
+    week = await as_joon.get("/calendar")
+    assert one(week.text, "nav a[aria-current]")["aria-current"] == "page"
+    day = await as_joon.get("/calendar/day?channel=linkedin&day=2026-12-09")
+    current = one(day.text, "nav a[aria-current]")
+    assert (current["href"], current["aria-current"]) == ("/calendar", "true")
+    desk = await as_joon.get("/")
+    assert one(desk.text, "nav a[aria-current]")["href"] == "/"  # not every page's section

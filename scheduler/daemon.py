@@ -153,7 +153,8 @@ class Daemon:
         )
         self.worker = self._heartbeat.worker.name
         self._renewals = Renewals(config, self._keep_books, holder=self.worker, now=now)
-        self._vault = RenewingVault(DatabaseVault(self._keep_books), self._renewals)
+        self._stored = DatabaseVault(self._keep_books)
+        self._vault = RenewingVault(self._stored, self._renewals)
         self._links = media_links(config)
         self._spool = MediaSpool()
         self._notifier = Notifier(
@@ -380,6 +381,8 @@ class Daemon:
             holding=holding,
             ended=self._heartbeat.ended,
         )
+        if claims:  # their tokens, for their requests to go out at once
+            self._stored.read_along(session, {claim.post_id: claim.channel for claim in claims})
         at_capacity = len(claims) >= free
         idle = not claims and free == self.settings.concurrency
         wake_at = None if at_capacity else next_wake(session, now=now, holding=holding)

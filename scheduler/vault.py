@@ -38,6 +38,7 @@ from scheduler.credentials import (
     vault_key_problem,
     vault_key_trouble,
 )
+from scheduler.holding import sending_for
 from scheduler.platforms.base import StoredSecret
 
 _NONCE_BYTES = 12
@@ -200,15 +201,32 @@ class DatabaseVault:
     """The vault in the Tidings database, reached through ``db`` (which runs work in a
     transaction off the event loop); the key is read when a token is first needed.
 
-    Every attempt loads its channel's token just before it sends, so the posts of one claim
-    all ask at once: the loads asked for while a read is on its way are answered together by
-    the next read, one transaction for them all instead of one each."""
+    Every attempt loads its channel's token just before it sends. The daemon reads the tokens
+    of a claim's posts in the claim's own transaction (``read_along``): each post's first load
+    of it, in its attempt, is answered from there, so the requests go out at once instead of
+    waiting for a read behind the daemon's other transactions on its one database thread. Any
+    other load (a second in the attempt, as a renewal checks what another daemon stored) reads
+    the database: the loads asked for while a read is on its way are answered together by the
+    next read, one transaction for them all instead of one each."""
 
     def __init__(self, db: Callable[[Callable[[Session], Any]], Awaitable[Any]]) -> None:
         self._db = db
         self._sealer: Sealer | None = None
         self._wanted: dict[_Key, list[asyncio.Future[Sealed | None]]] = {}
         self._reading: asyncio.Task[None] | None = None
+        self._read_along: dict[int, tuple[_Key, Sealed | None]] = {}
+
+    def read_along(self, session: Session, channels: Mapping[int, str]) -> None:
+        """Read the token of each claimed post's channel (``channels``, by post id) in the
+        claim's transaction, for that post's first load of it (``sending_for``). Run on the
+        database thread; the posts of the claim before are forgotten (their loads are done,
+        or read the database)."""
+        keys = {(channel, TOKEN_KIND) for channel in channels.values()}
+        found = _sealed_rows(session, keys)
+        self._read_along = {
+            post_id: ((channel, TOKEN_KIND), found.get((channel, TOKEN_KIND)))
+            for post_id, channel in channels.items()
+        }
 
     def _key(self) -> Sealer:
         if self._sealer is None:
@@ -226,7 +244,13 @@ class DatabaseVault:
         return StoredSecret(value, expires_at)
 
     async def _sealed(self, channel: str, kind: str) -> Sealed | None:
-        """The row as stored, read after this call with the others asked for meanwhile."""
+        """The row as stored: read along with the claim, for a post's first load of its
+        token; else read after this call with the others asked for meanwhile."""
+        post_id = sending_for.get()
+        along = self._read_along.get(post_id) if post_id is not None else None
+        if post_id is not None and along is not None and along[0] == (channel, kind):
+            del self._read_along[post_id]
+            return along[1]
         answer: asyncio.Future[Sealed | None] = asyncio.get_running_loop().create_future()
         self._wanted.setdefault((channel, kind), []).append(answer)
         if self._reading is None or self._reading.done():
@@ -253,6 +277,11 @@ class DatabaseVault:
 
     async def save(self, channel: str, kind: str, value: str, expires_at: datetime | None) -> None:
         remember(value)
+        self._read_along = {
+            post_id: along
+            for post_id, along in self._read_along.items()
+            if along[0] != (channel, kind)
+        }
         sealer = self._key()
         await self._db(
             partial(

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import event
 from sqlmodel import select
 
 from drafts.authoring import get_draft
@@ -323,3 +324,31 @@ def test_a_person_settles_posts_that_need_attention(
     assert [a.outcome for a in attempts(database, second)] == ["unknown", "published"]
     with database.reading() as session:
         assert get_draft(session, marked.draft_id).status == DraftStatus.DONE
+
+
+def test_the_claimed_posts_tokens_are_read_in_the_claims_transaction(
+    database: Database, library: TemplateLibrary, sandbox: RunningSandbox, config: Config
+) -> None:
+    """No transaction of the drain reads only tokens: each claim reads its posts' tokens
+    along (scheduler.vault.DatabaseVault.read_along), so they go out without waiting for a
+    read of their own behind the daemon's other transactions."""
+    ids = queue_posts(database, config, library, channels=["mastodon", "mastodon-b"], count=6)
+    transactions: list[list[str]] = []
+
+    def began(*_: object) -> None:
+        transactions.append([])
+
+    def sent(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        if transactions and not statement.startswith(("BEGIN", "SELECT 1")):
+            transactions[-1].append(" ".join(statement.split()))
+
+    event.listen(database.engine, "begin", began)
+    event.listen(database.engine, "before_cursor_execute", sent)
+    try:
+        drain(database, config)
+    finally:
+        event.remove(database.engine, "begin", began)
+        event.remove(database.engine, "before_cursor_execute", sent)
+    assert {p.status for p in posts(database, ids)} == {PostStatus.PUBLISHED}
+    tokens = [t for t in transactions if any("FROM credential" in s for s in t)]
+    assert tokens and all(len(t) > 1 for t in tokens), tokens

@@ -15,6 +15,7 @@ from sqlmodel import Session
 from drafts.errors import StorageUnavailable
 from drafts.storage import Database
 from scheduler.connections import REFRESH, TOKEN
+from scheduler.holding import sending_for
 from scheduler.vault import DatabaseVault, Sealer, save_secret
 from tests.integration.test_renewal import in_transaction
 
@@ -77,3 +78,38 @@ def test_a_refused_read_fails_every_load_waiting_for_it() -> None:
 
     failed = asyncio.run(loads())
     assert [type(error) for error in failed] == [StorageUnavailable] * 3
+
+
+def test_a_claimed_posts_first_token_load_is_read_along_with_the_claim(
+    database: Database, sealer: Sealer
+) -> None:
+    """The daemon reads its claimed posts' tokens in the claim's transaction: each post's first
+    load of its token, in its attempt, needs no transaction of its own. A second load in the
+    attempt (a renewal checking what another daemon stored), a load outside an attempt and a
+    load after a save read the database."""
+    a = store(database, sealer, "a", TOKEN)
+    db = Counted(in_transaction(database))
+    vault = DatabaseVault(db)
+    with database.reading() as session:
+        vault.read_along(session, {1: "a", 2: "a", 3: "c"})
+
+    async def attempt(post_id: int, channel: str) -> str | None:
+        sending_for.set(post_id)
+        secret = await vault.load(channel, TOKEN)
+        return None if secret is None else secret.value
+
+    async def claimed_posts() -> list[str | None]:
+        return list(await asyncio.gather(attempt(1, "a"), attempt(2, "a"), attempt(3, "c")))
+
+    assert asyncio.run(claimed_posts()) == [a, a, None]
+    assert db.transactions == 0
+    renewed = store(database, sealer, "a", TOKEN)  # by another daemon, meanwhile
+    assert asyncio.run(attempt(1, "a")) == renewed  # its second load reads what is stored
+    assert db.transactions == 1
+    assert asyncio.run(attempt(4, "a")) == renewed  # a post the claim did not take
+    assert db.transactions == 2
+
+    with database.reading() as session:
+        vault.read_along(session, {5: "a"})
+    asyncio.run(vault.save("a", TOKEN, "saved-here", None))
+    assert asyncio.run(attempt(5, "a")) == "saved-here"  # a save forgets what was read along

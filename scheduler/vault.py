@@ -247,9 +247,10 @@ class DatabaseVault:
         """The row as stored: read along with the claim, for a post's first load of its
         token; else read after this call with the others asked for meanwhile."""
         post_id = sending_for.get()
-        along = self._read_along.get(post_id) if post_id is not None else None
+        read = self._read_along  # the database thread replaces it whole, never changes it
+        along = read.get(post_id) if post_id is not None else None
         if post_id is not None and along is not None and along[0] == (channel, kind):
-            del self._read_along[post_id]
+            read.pop(post_id, None)
             return along[1]
         answer: asyncio.Future[Sealed | None] = asyncio.get_running_loop().create_future()
         self._wanted.setdefault((channel, kind), []).append(answer)
@@ -277,11 +278,7 @@ class DatabaseVault:
 
     async def save(self, channel: str, kind: str, value: str, expires_at: datetime | None) -> None:
         remember(value)
-        self._read_along = {
-            post_id: along
-            for post_id, along in self._read_along.items()
-            if along[0] != (channel, kind)
-        }
+        self._forget_read_along((channel, kind))
         sealer = self._key()
         await self._db(
             partial(
@@ -293,6 +290,12 @@ class DatabaseVault:
                 expires_at=expires_at,
             )
         )
+        self._forget_read_along((channel, kind))  # a claim may have read it before the save
+
+    def _forget_read_along(self, key: _Key) -> None:
+        self._read_along = {
+            post: along for post, along in self._read_along.items() if along[0] != key
+        }
 
 
 def _answer(

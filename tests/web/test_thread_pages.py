@@ -24,6 +24,7 @@ from drafts.users import find_user
 from tests.web.conftest import (
     SQLITE_ONLY,
     Drafts,
+    csrf_token,
     elements,
     form_fields,
     one,
@@ -236,3 +237,51 @@ async def test_the_attention_page_and_the_calendar_say_which_part_needs_a_person
         "part 3 of 3 · scheduled",
         "first comment · scheduled",
     ]
+
+
+async def test_a_part_marked_published_takes_the_platforms_id_for_the_next_part(
+    as_joon: httpx.AsyncClient, database: Database, config: Config, library: TemplateLibrary
+) -> None:
+    """A part that a person marks published can be given the platform's id, which the next
+    part replies to (Threads and Facebook cannot read it from the link); the last part, which
+    nothing replies to, is not asked for one."""
+    draft_id = add_thread(database, config, library, *explicit(PARTS, None), channels=("x-en",))
+    with database.writing() as session:
+        first, second, third = sorted(draft_posts(session, draft_id), key=lambda p: p.part)
+        first.status, second.status = PostStatus.PUBLISHED, PostStatus.NEEDS_ATTENTION
+        third.status = PostStatus.NEEDS_ATTENTION
+        first.remote_id = "1001"
+        session.add_all([first, second, third])
+    page = (await as_joon.get(f"/posts/{second.id}")).text
+    action = f"/posts/{second.id}/mark-published"
+    assert set(form_fields(page, action)) >= {"url", "remote_id"}
+    url = "https://x.com/tidings/status/1002"
+
+    bad = await as_joon.post(
+        action, data={"csrf_token": csrf_token(page), "url": url, "remote_id": "10 02"}
+    )
+    assert bad.status_code == 400
+    assert "remote_id: an id has no spaces" in texts(bad.text, ".error")
+    assert form_fields(bad.text, action)["remote_id"] == "10 02"  # kept for correcting
+    long = await as_joon.post(
+        action, data={"csrf_token": csrf_token(page), "url": url, "remote_id": "9" * 256}
+    )
+    assert long.status_code == 400
+    assert "remote_id: an id of at most 255 characters" in texts(long.text, ".error")
+    with database.reading() as session:
+        assert session.get(Post, second.id).status == PostStatus.NEEDS_ATTENTION  # type: ignore[union-attr]
+
+    done = await as_joon.post(
+        action, data={"csrf_token": csrf_token(page), "url": url, "remote_id": " 1002 "}
+    )
+    assert done.status_code == 303
+    with database.reading() as session:
+        marked = session.get(Post, second.id)
+        assert marked is not None
+        assert (marked.status, marked.remote_id, marked.remote_url) == (
+            PostStatus.PUBLISHED,
+            "1002",
+            url,
+        )
+    last = (await as_joon.get(f"/posts/{third.id}")).text
+    assert "remote_id" not in form_fields(last, f"/posts/{third.id}/mark-published")

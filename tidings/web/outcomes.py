@@ -65,6 +65,9 @@ MAX_URL_LENGTH = 1000  # the width of Post.remote_url
 NEED_URL = N_("url: give the post's address, starting with https://")
 URL_TOO_LONG = N_("url: an address of at most %(limit)s characters")
 URL_WITH_SPACE = N_("url: an address has no spaces")
+MAX_REMOTE_ID_LENGTH = 255  # the width of Post.remote_id
+REMOTE_ID_TOO_LONG = N_("remote_id: an id of at most %(limit)s characters")
+REMOTE_ID_WITH_SPACE = N_("remote_id: an id has no spaces")
 Gettext = Callable[[str], str]
 
 
@@ -287,10 +290,14 @@ def load_attention(database: Database, after: str | None) -> AttentionList:
         return attention_list(session, limit=PAGE_SIZE, after=after)
 
 
-def settle_published(database: Database, viewer: Viewer, post_id: int, url: str) -> Post:
+def settle_published(
+    database: Database, viewer: Viewer, post_id: int, url: str, remote_id: str
+) -> Post:
     with database.writing() as session:
         actor = viewer.acting(session)
-        return mark_published(session, post_id=post_id, url=url, actor=actor, now=utcnow())
+        return mark_published(
+            session, post_id=post_id, url=url, actor=actor, now=utcnow(), remote_id=remote_id
+        )
 
 
 def settle_retry(database: Database, viewer: Viewer, post_id: int) -> Post:
@@ -310,9 +317,23 @@ def check_url(url: str, gettext: Gettext) -> str | None:
     return None
 
 
+def check_remote_id(remote_id: str, gettext: Gettext) -> str | None:
+    """What is wrong with the platform's id a person typed (none given: nothing)."""
+    if len(remote_id) > MAX_REMOTE_ID_LENGTH:
+        return gettext(REMOTE_ID_TOO_LONG) % {"limit": MAX_REMOTE_ID_LENGTH}
+    if any(character.isspace() or not character.isprintable() for character in remote_id):
+        return gettext(REMOTE_ID_WITH_SPACE)
+    return None
+
+
 def routes(web: WebContext) -> list[Route]:
     async def page(
-        request: Request, *, error: str | None = None, status: int = 200, url: str = ""
+        request: Request,
+        *,
+        error: str | None = None,
+        status: int = 200,
+        url: str = "",
+        remote_id: str = "",
     ) -> Response:
         post_id: int = request.path_params["post_id"]
         viewer: Viewer = request.state.viewer
@@ -326,6 +347,7 @@ def routes(web: WebContext) -> list[Route]:
             view=view,
             error=error,
             url=url,
+            remote_id=remote_id,
             may_settle=viewer.may(Capability.QUEUE),
             action_words=translated(ACTION_WORDS, _),
         )
@@ -335,16 +357,21 @@ def routes(web: WebContext) -> list[Route]:
 
     async def published(request: Request) -> Response:
         post_id: int = request.path_params["post_id"]
-        url = str((await request.form()).get("url", "")).strip()
+        form = await request.form()
+        url = str(form.get("url", "")).strip()
+        remote_id = str(form.get("remote_id", "")).strip()
         _ = web.pages.gettext(request)
-        problem = check_url(url, _)
+        problem = check_url(url, _) or check_remote_id(remote_id, _)
         if problem is not None:
-            return await page(request, error=problem, status=400, url=url)
+            return await page(request, error=problem, status=400, url=url, remote_id=remote_id)
+        viewer = request.state.viewer
         try:
-            await off_loop(settle_published, web.database, request.state.viewer, post_id, url)
+            await off_loop(settle_published, web.database, viewer, post_id, url, remote_id)
         except TidingsError as error:
             line = error_line(error, request, _)
-            return await page(request, error=line, status=status_for(error), url=url)
+            return await page(
+                request, error=line, status=status_for(error), url=url, remote_id=remote_id
+            )
         flash(
             request, _("Post %(id)s is marked published at %(url)s.") % {"id": post_id, "url": url}
         )

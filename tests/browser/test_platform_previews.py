@@ -86,3 +86,34 @@ def test_previews_look_like_their_platforms_on_a_laptop_and_a_phone(
     )
     assert wider == []
     screenshot(page, f"previews-{language}-375")
+
+
+SPLIT_TAGS = """() => [...document.querySelectorAll('.post-text .run-tag, .post-text .run-mention')]
+  .filter(tag => {
+    const sign = document.createRange(), first = document.createRange();
+    sign.setStart(tag.firstChild, 0); sign.setEnd(tag.firstChild, 1);
+    first.setStart(tag.firstChild, 1); first.setEnd(tag.firstChild, 2);
+    return Math.abs(sign.getBoundingClientRect().top - first.getBoundingClientRect().top) > 2;
+  })
+  .map(tag => innerWidth + ': ' + tag.textContent)"""
+
+
+def test_a_hashtag_is_never_split_from_its_sign(
+    page: Page, drafts: Drafts, people: dict[str, Person]
+) -> None:
+    """Chromium may break a line between '#' and the Hangul after it, even with Korean set in
+    words: the previews keep each tag whole, and break inside one only when it is wider than
+    the card."""
+    text = "빗물 정원 덕분에 올봄 교차로 열한 곳이 물에 잠기지 않았습니다. #기후 #빗물정원 #도시 "
+    draft_id = drafts.add(
+        "Rain gardens", {"ko": text * 2 + "#아주아주아주아주아주아주아주아주긴해시태그"}
+    )
+    drafts.set_language("joon", "ko")
+    log_in(page, people["joon"])
+    page.goto(f"/drafts/{draft_id}")
+    split: list[str] = []
+    for width in range(320, 440, 6):
+        page.set_viewport_size({"width": width, "height": 800})
+        split += page.evaluate(SPLIT_TAGS)
+    assert split == []
+    screenshot(page, "previews-ko-hashtags")

@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 
 from drafts import keyset
 from drafts.audit import record
-from drafts.errors import NotFoundError, ReviewError
+from drafts.errors import DraftError, NotFoundError, ReviewError
 from drafts.lifecycle import DraftStatus, PostStatus
 from drafts.messages import N_, NO_POST, problem, said
 from drafts.models import Draft, Post, User, could_be_id
@@ -27,6 +27,9 @@ from drafts.users import Capability, require
 
 SETTLEABLE = frozenset({PostStatus.NEEDS_ATTENTION, PostStatus.FAILED})
 NEED_URL = N_("give the post's address, starting with https://")
+MAX_REMOTE_ID_LENGTH = 255  # the width of Post.remote_id
+REMOTE_ID_TOO_LONG = N_("an id of at most %(limit)s characters")
+REMOTE_ID_NOT_ONE_WORD = N_("an id has no spaces or control characters")
 EXPIRED = N_("post %(id)s: its draft expired, so it is not sent again")
 NOT_SETTLEABLE = N_(
     "post %(id)s is %(status)s; only a post that needs attention or failed can be settled"
@@ -48,10 +51,15 @@ def mark_published(
     require(actor, Capability.QUEUE)
     post = _settleable(session, post_id)
     if not url.startswith(("https://", "http://")):
-        raise ReviewError(problem("url", NEED_URL))
+        raise DraftError(problem("url", NEED_URL))
+    remote_id = (remote_id or "").strip()
+    if len(remote_id) > MAX_REMOTE_ID_LENGTH:
+        raise DraftError(problem("remote_id", REMOTE_ID_TOO_LONG, limit=MAX_REMOTE_ID_LENGTH))
+    if any(character.isspace() or not character.isprintable() for character in remote_id):
+        raise DraftError(problem("remote_id", REMOTE_ID_NOT_ONE_WORD))
     post.status, post.reason = PostStatus.PUBLISHED, f"marked published by {actor.name}"
     post.remote_url = url
-    post.remote_id = (remote_id or "").strip() or post.remote_id or url
+    post.remote_id = remote_id or post.remote_id or url
     post.attempt_at = None
     post.updated_at = now
     record(

@@ -15,6 +15,7 @@ from sqlmodel import col, select
 from drafts.attention import mark_published
 from drafts.authoring import get_draft
 from drafts.config import Config
+from drafts.errors import DraftError
 from drafts.lifecycle import DraftStatus, PostStatus
 from drafts.models import Attempt, Post
 from drafts.rendering import TemplateLibrary
@@ -166,3 +167,40 @@ def test_a_part_marked_published_by_hand_is_what_the_next_part_replies_to(
     assert {row.status for row in rows} == {PostStatus.PUBLISHED}
     received = sandbox.state.chain("mastodon", first.remote_id or "")
     assert [post.text for post in received] == [*PARTS, COMMENT]
+
+
+@pytest.mark.parametrize(
+    ("remote_id", "said"),
+    [
+        ("9" * 256, "remote_id: an id of at most 255 characters"),
+        ("110 000", "remote_id: an id has no spaces or control characters"),
+        ("110\x00000", "remote_id: an id has no spaces or control characters"),
+    ],
+)
+def test_an_id_the_post_cannot_keep_is_refused_and_changes_nothing(
+    database: Database,
+    library: TemplateLibrary,
+    sandbox: RunningSandbox,
+    config: Config,
+    remote_id: str,
+    said: str,
+) -> None:
+    """The command line, the web and the API mark a part published through one service, which
+    refuses an id wider than the post keeps (PostgreSQL would refuse the write) or not one word."""
+    draft_id = thread(database, config, library)
+    sandbox.state.faults.add("status", "mastodon", path=STATUSES, status=422, after=1)
+    drain(database, config)
+    _, second, *_ = chain_rows(database, draft_id)
+    with database.writing() as session:
+        admin = add_user(session, name="ops", role=Role.ADMIN, password_hash=None, actor=None)
+        with pytest.raises(DraftError) as refused:
+            mark_published(
+                session,
+                post_id=second.id or 0,
+                url="https://example.org/@tidings/110000",
+                actor=admin,
+                now=utcnow(),
+                remote_id=remote_id,
+            )
+    assert str(refused.value) == said
+    assert chain_rows(database, draft_id)[1].status == second.status

@@ -261,7 +261,7 @@ async def test_a_part_marked_published_takes_the_platforms_id_for_the_next_part(
         action, data={"csrf_token": csrf_token(page), "url": url, "remote_id": "10 02"}
     )
     assert bad.status_code == 400
-    assert "remote_id: an id has no spaces" in texts(bad.text, ".error")
+    assert "remote_id: an id has no spaces or control characters" in texts(bad.text, ".error")
     assert form_fields(bad.text, action)["remote_id"] == "10 02"  # kept for correcting
     long = await as_joon.post(
         action, data={"csrf_token": csrf_token(page), "url": url, "remote_id": "9" * 256}

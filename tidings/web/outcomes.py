@@ -65,9 +65,6 @@ MAX_URL_LENGTH = 1000  # the width of Post.remote_url
 NEED_URL = N_("url: give the post's address, starting with https://")
 URL_TOO_LONG = N_("url: an address of at most %(limit)s characters")
 URL_WITH_SPACE = N_("url: an address has no spaces")
-MAX_REMOTE_ID_LENGTH = 255  # the width of Post.remote_id
-REMOTE_ID_TOO_LONG = N_("remote_id: an id of at most %(limit)s characters")
-REMOTE_ID_WITH_SPACE = N_("remote_id: an id has no spaces")
 Gettext = Callable[[str], str]
 
 
@@ -317,15 +314,6 @@ def check_url(url: str, gettext: Gettext) -> str | None:
     return None
 
 
-def check_remote_id(remote_id: str, gettext: Gettext) -> str | None:
-    """What is wrong with the platform's id a person typed (none given: nothing)."""
-    if len(remote_id) > MAX_REMOTE_ID_LENGTH:
-        return gettext(REMOTE_ID_TOO_LONG) % {"limit": MAX_REMOTE_ID_LENGTH}
-    if any(character.isspace() or not character.isprintable() for character in remote_id):
-        return gettext(REMOTE_ID_WITH_SPACE)
-    return None
-
-
 def routes(web: WebContext) -> list[Route]:
     async def page(
         request: Request,
@@ -359,9 +347,9 @@ def routes(web: WebContext) -> list[Route]:
         post_id: int = request.path_params["post_id"]
         form = await request.form()
         url = str(form.get("url", "")).strip()
-        remote_id = str(form.get("remote_id", "")).strip()
+        remote_id = str(form.get("remote_id", ""))
         _ = web.pages.gettext(request)
-        problem = check_url(url, _) or check_remote_id(remote_id, _)
+        problem = check_url(url, _)
         if problem is not None:
             return await page(request, error=problem, status=400, url=url, remote_id=remote_id)
         viewer = request.state.viewer

@@ -504,7 +504,7 @@ def _claim(
     state.setdefault(FIRST_ATTEMPT_AT, stamp)
     if not candidate.reconcile:  # this attempt sends at once: the claim stores when, first
         state[LAST_SENT_AT] = stamp
-    first, last_sent = state[FIRST_ATTEMPT_AT], state.get(LAST_SENT_AT)
+    last_sent = state.get(LAST_SENT_AT)
     return Claim(
         post_id=candidate.post_id,
         draft_id=candidate.draft_id,
@@ -518,17 +518,13 @@ def _claim(
         failures=candidate.failures,
         reconcile=candidate.reconcile,
         due_at=candidate.due_at,
-        first_attempt_at=now if first == stamp else datetime.fromisoformat(first),
-        last_sent_at=now if last_sent == stamp else _instant(last_sent),
+        first_attempt_at=datetime.fromisoformat(state[FIRST_ATTEMPT_AT]),
+        last_sent_at=datetime.fromisoformat(last_sent) if last_sent else None,
         images=images,
         part=candidate.part,
         parts=candidate.parts,
         reply_to=reply_to,
     )
-
-
-def _instant(stamp: str | None) -> datetime | None:
-    return datetime.fromisoformat(stamp) if stamp else None
 
 
 def save_publish_state(

@@ -340,9 +340,9 @@ def queue_table(
     """The queue's posts, in ``posts``' order, a section for each channel (one table: rich
     measures and draws each table on its own, and fifty channels' tables took 60 ms); a post
     of a repeating draft with its occurrence among them all (``#12 (3/8)``); ``draft_zone`` is
-    the one the drafts' occurrences are counted in. A chain
-    is one line (its row the part it goes on with), saying what it is from ``chains`` (by
-    draft, channel, language and occurrence) and, part-way out, which part is next
+    the one the drafts' occurrences are counted in. A chain is one line (its row the part it
+    goes on with), saying what it is from ``chains`` (by draft, channel, language and
+    occurrence) and, part-way out, which part is next
     (``#14 · thread of 4 + comment, part 3/4 next``), or stopped where a part failed or needs
     a person (``part 3/4 waits: part 2/4 failed``)."""
     sizes = {

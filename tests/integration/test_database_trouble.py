@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -95,20 +94,25 @@ Refuse = Callable[[Any], None]
 
 class Trouble:
     """While on, every connection ``database`` hands out refuses writes (``refuse``, given the
-    driver's connection); while off, it takes them again (``allow``)."""
+    driver's connection); while off, it takes them again (``allow``). ``refused`` counts the
+    statements the database refused while on."""
 
     def __init__(self, database: Database, refuse: Refuse, allow: Refuse) -> None:
         self.on = False
-        self.refused = 0  # connections handed out while on
+        self.refused = 0
         self._refuse, self._allow = refuse, allow
         event.listen(database.engine, "checkout", self._checkout)
+        event.listen(database.engine, "handle_error", self._error)
 
     def _checkout(self, dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
         if self.on:
-            self.refused += 1
             self._refuse(dbapi_connection)
         else:
             self._allow(dbapi_connection)
+
+    def _error(self, _context: Any) -> None:
+        if self.on:
+            self.refused += 1
 
 
 def read_only_trouble(database: Database) -> Trouble:
@@ -128,6 +132,10 @@ def _nothing(dbapi_connection: Any) -> None:
 
 def full_disk_trouble(database: Database) -> Trouble:
     def no_page_left(dbapi_connection: Any) -> None:
+        # The free pages that earlier writes left go first: a write that found some would not
+        # be refused (changing the post's row, whose text overflows its page, takes new pages
+        # before it frees the old ones).
+        dbapi_connection.execute("VACUUM")
         pages = dbapi_connection.execute("PRAGMA page_count").fetchone()[0]
         dbapi_connection.execute(f"PRAGMA max_page_count = {pages}")
 
@@ -155,12 +163,12 @@ def outage_while_in_flight(
     library: TemplateLibrary,
     sandbox: RunningSandbox,
     trouble: Trouble,
-    before_trouble: Callable[[], None] = lambda: None,
     stop_in_outage: bool = False,
 ) -> int:
     """A webhook post whose request is answered a second late; the database refuses writes
-    from the moment the request arrives until the daemon has been refused a few times (and,
-    with ``stop_in_outage``, told to stop). Returns the post's id once the daemon has ended."""
+    from the moment the request arrives until the daemon, holding the answer, has been refused
+    once more (and, with ``stop_in_outage``, told to stop). Returns the post's id once the
+    daemon has ended."""
     # Long enough to need pages of its own: changing the post's row needs new pages.
     text = "The harbour walk opens on Saturday with music and food stalls. " * 100
     draft_id = queue_drafts(database, config, library, channels=["team-chat"], texts={"en": text})
@@ -178,11 +186,13 @@ def outage_while_in_flight(
         running = asyncio.create_task(daemon.run())
         while not sandbox.state.posts("webhook"):  # sent; the answer comes in a second
             await asyncio.sleep(0.01)
-        before_trouble()
         trouble.on = True
         try:
-            while trouble.refused < 5:  # the answer came, and recording it was refused, again
-                await asyncio.sleep(0.05)
+            while not daemon.summary.outcomes:  # the answer comes
+                await asyncio.sleep(0.01)
+            answered = trouble.refused
+            while trouble.refused == answered:  # and the next write is refused too
+                await asyncio.sleep(0.01)
                 assert not running.done(), "the daemon stopped while the database refused writes"
             if stop_in_outage:
                 daemon.stop()
@@ -240,15 +250,8 @@ def test_the_daemon_waits_out_a_full_disk_and_records_what_it_sent(
 ) -> None:
     database = sqlite_database(sqlite_template, tmp_path)
     trouble = full_disk_trouble(database)
-
-    def no_free_page() -> None:  # the free pages that earlier writes left go too
-        with sqlite3.connect(tmp_path / "tidings.db") as other:
-            other.execute("VACUUM")
-
     with caplog.at_level(logging.WARNING, logger="tidings.daemon"):
-        post_id = outage_while_in_flight(
-            database, config, library, sandbox, trouble, before_trouble=no_free_page
-        )
+        post_id = outage_while_in_flight(database, config, library, sandbox, trouble)
     published_once(database, sandbox, post_id)
     said_once(caplog, "the disk is full")
     database.dispose()

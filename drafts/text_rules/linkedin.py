@@ -28,7 +28,7 @@ import regex
 
 from drafts.text_rules.urls import extract_urls
 
-__all__ = ["RESERVED_CHARACTERS", "escape_little"]
+__all__ = ["RESERVED_CHARACTERS", "escape_little", "hashtags"]
 
 RESERVED_CHARACTERS = frozenset("|{}@[]()<>#\\*_~")
 # The backslash first, so that the backslashes the other escapes add are not escaped again.
@@ -47,7 +47,7 @@ def escape_little(text: str) -> str:
     """
     pieces: list[str] = []
     start = 0
-    for at in sorted(_hashtag_starts(text)):
+    for at, _ in hashtags(text):
         pieces += (_escape_every_reserved(text[start:at]), "#")
         start = at + 1
     pieces.append(_escape_every_reserved(text[start:]))
@@ -61,16 +61,19 @@ def _escape_every_reserved(text: str) -> str:
     return text
 
 
-def _hashtag_starts(text: str) -> frozenset[int]:
-    """Positions of the '#' that open a hashtag (see the module docstring)."""
+def hashtags(text: str) -> list[tuple[int, int]]:
+    """Where the hashtags are (see the module docstring), as ``(start, end)`` in order: each
+    from its '#' to the end of its run of letters, marks, digits and underscores."""
     if "#" not in text:
-        return frozenset()
-    starts = {
-        tag.start()
+        return []
+    found = [
+        tag.span()
         for tag in _HASHTAG.finditer(text)
         if _LETTER.search(tag[1]) and not _NOT_A_HASHTAG_AFTER.match(text, tag.end())
-    }
-    if starts:
-        for url in extract_urls(text):
-            starts.difference_update(range(url.start, url.end))
-    return frozenset(starts)
+    ]
+    if not found:
+        return found
+    in_urls: set[int] = set()
+    for url in extract_urls(text):
+        in_urls.update(range(url.start, url.end))
+    return [(start, end) for start, end in found if start not in in_urls]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from drafts.text_rules.linkedin import _hashtag_starts
+from drafts.text_rules.linkedin import hashtags
 
 _RESERVED = re.compile(r"[|{}@\[\]()<>#\\*_~]")
 _READ_RESERVED = frozenset("|{}@[]()<>#*_~\\")
@@ -18,7 +18,7 @@ _MENTION = re.compile(r"@\[([^\]]*)\]\(urn:li:(?:person|organization):[A-Za-z0-9
 
 
 def escape_little(text: str) -> str:
-    kept = _hashtag_starts(text)
+    kept = {start for start, _ in hashtags(text)}
     return _RESERVED.sub(lambda m: m[0] if m.start() in kept else "\\" + m[0], text)
 
 

@@ -1,5 +1,5 @@
 """How a feed shows a post's text: where LinkedIn folds it (graphemes or lines, never for white
-space alone), what X styles, Bluesky's links read from the request's UTF-8 facets, and
+space alone) and the hashtags it links, what X styles, Bluesky's links read from the request's UTF-8 facets, and
 Mastodon's hashtags and links, its card giving way to images."""
 
 from __future__ import annotations
@@ -20,6 +20,21 @@ def test_linkedin_folds_at_the_end_of_the_third_line_when_that_comes_first() -> 
     assert fold_at("One.\nTwo.\nThree.\n\n", FOLDS["linkedin"]) is None  # only space is left
     assert fold_at("가" * 210, FOLDS["linkedin"]) is None
     assert fold_at("가" * 211, FOLDS["linkedin"]) == 210
+
+
+def test_linkedin_styles_the_hashtags_it_links_on_both_sides_of_its_fold() -> None:
+    config = make_config()
+    text = "#공원 and C# at example.org/a#b, @park_team\nTwo.\nThree #여름음악회\nFour #Parks"
+    look = look_of("linkedin", built(config, "linkedin", text, "ko"), has_images=False)
+    tags = [run.text for run in look.runs + look.folded if run.kind == "tag"]
+    assert tags == ["#공원", "#여름음악회", "#Parks"]
+    assert look.folded[0].text == "\nFour "  # the fold, at the end of the third line
+    assert "".join(run.text for run in look.runs + look.folded) == text
+    # A fold inside a tag cuts it in two: both parts stay styled, no character moves.
+    long = "가" * 205 + " #여름음악회 끝"
+    look = look_of("linkedin", built(config, "linkedin", long, "ko"), has_images=False)
+    assert (look.runs[-1], look.folded[0]) == (Run("#여름음", "tag"), Run("악회", "tag"))
+    assert "".join(run.text for run in look.runs + look.folded) == long
 
 
 def test_x_styles_links_tags_and_mentions_but_not_what_is_none() -> None:

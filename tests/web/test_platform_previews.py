@@ -1,8 +1,9 @@
 """Each preview looks like its platform where it matters to a reviewer, every character still
 shown: X's links in their 23-character t.co form (the link itself in a tooltip and listed under
-the text) and its hashtags and mentions styled; LinkedIn's "…see more" fold at the grapheme
-where its feed cuts a post off (Facebook's further on); Bluesky's and Mastodon's card for the
-first link, named by its host; Korean previews wrapped by words."""
+the text) and its hashtags and mentions styled; LinkedIn's and Facebook's hashtags styled, and
+LinkedIn's "…see more" fold at the grapheme where its feed cuts a post off (Facebook's further
+on); Bluesky's and Mastodon's card for the first link, named by its host; Korean previews
+wrapped by words."""
 
 from __future__ import annotations
 
@@ -106,13 +107,22 @@ async def test_linkedin_shows_its_see_more_fold_at_the_right_grapheme_and_the_re
     marker = one(shown, ".see-more")
     assert marker["data-label"] == "…see more"
     assert marker.get_text() == ""  # drawn by the stylesheet: the text stays the text
-    before = "".join(str(node) for node in marker.find_previous_siblings(string=True)[::-1])
+    before = "".join(
+        node.get_text() if isinstance(node, Tag) else str(node)
+        for node in reversed(list(marker.previous_siblings))
+    )
     assert len(regex.findall(r"\X", before)) == FOLDS["linkedin"].graphemes == 210
     assert one(shown, ".below-fold").get_text() == ENGLISH[len(before) :]
     assert shown.get_text() == ENGLISH  # nothing hidden, nothing added
     assert "210" in text(one(cards["linkedin"], ".fold-note"))
+    # The hashtag LinkedIn links (its commentary leaves the '#' unescaped), not the mention.
+    assert [tag.get_text() for tag in elements(shown, ".run-tag")] == ["#Parks"]
+    assert not elements(shown, ".run-mention")
     assert not elements(cards["facebook"], ".see-more")  # Facebook folds later: all of it shows
     assert one(cards["facebook"], ".post-text").get_text() == ENGLISH
+    assert [tag.get_text() for tag in elements(cards["facebook"], ".post-text .run-tag")] == [
+        "#Parks"
+    ]
 
 
 async def test_bluesky_and_mastodon_show_the_first_links_card_named_by_its_host(

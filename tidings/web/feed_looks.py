@@ -1,6 +1,7 @@
 """What a platform's feed does to a post's text, where it matters to a reviewer: X's t.co
-links, hashtags and mentions; the point where LinkedIn and Facebook fold a long post behind
-"…see more"; the link card Bluesky and Mastodon show under a post.
+links, hashtags and mentions; LinkedIn's and Facebook's hashtags; the point where LinkedIn and
+Facebook fold a long post behind "…see more"; the link card Bluesky and Mastodon show under a
+post.
 
 A reviewer approves the exact text (guarantee 1), so a look never hides or changes a character
 of it: the fold is a marker in the text, the rest shown after it; where X shows a link as its
@@ -15,12 +16,13 @@ docs corpus has no platform page on it); the values below are the commonly obser
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
 import regex
 
+from drafts.text_rules.linkedin import hashtags
 from drafts.text_rules.twitter import URL_WEIGHT
 from drafts.text_rules.urls import MASTODON, extract_urls
 from scheduler.preview import Preview
@@ -132,11 +134,24 @@ def look_of(platform: str, built: Preview, has_images: bool) -> Look:
         ]
         card = None if has_images or not links else _fetched_card(links[0].url)
         return Look(runs=_runs(text, spans + tags), card=card)
+    runs = _runs(text, _folding_feed_tags(platform, text))
     fold = FOLDS.get(platform)
     cut = fold_at(text, fold) if fold is not None else None
     if cut is None:
-        return plain(text)
-    return Look(runs=(Run(text[:cut]),), folded=(Run(text[cut:]),), fold=fold)
+        return Look(runs=runs)
+    shown, folded = _cut(runs, cut)
+    return Look(runs=shown, folded=folded, fold=fold)
+
+
+def _folding_feed_tags(platform: str, text: str) -> list[_Span]:
+    """LinkedIn links the hashtags its commentary leaves unescaped (``escape_little``).
+    Facebook links hashtags too, by a rule it does not document (⚠): read here as X reads
+    them."""
+    if platform == "linkedin":
+        return [(start, end, "tag", None) for start, end in hashtags(text)]
+    if platform == "facebook":
+        return [(found.start(), found.end(), "tag", None) for found in _X_HASHTAG.finditer(text)]
+    return []
 
 
 def fold_at(text: str, fold: Fold) -> int | None:
@@ -199,6 +214,22 @@ def _host(url: str) -> str:
 
 def _overlaps(span: _Span, others: list[_Span]) -> bool:
     return any(span[0] < other[1] and other[0] < span[1] for other in others)
+
+
+def _cut(runs: tuple[Run, ...], at: int) -> tuple[tuple[Run, ...], tuple[Run, ...]]:
+    """``runs`` before and after index ``at`` of their text; a run across it is cut in two."""
+    before: list[Run] = []
+    position = 0
+    for index, run in enumerate(runs):
+        end = position + len(run.text)
+        if end > at:
+            if at > position:
+                before.append(replace(run, text=run.text[: at - position]))
+                run = replace(run, text=run.text[at - position :])
+            return tuple(before), (run, *runs[index + 1 :])
+        before.append(run)
+        position = end
+    return tuple(before), ()
 
 
 def _runs(text: str, spans: list[_Span]) -> tuple[Run, ...]:

@@ -2,7 +2,7 @@
 
 An author, a reviewer and an admin each visit every page they can open (the desk and its
 groups, the inbox, compose, each draft's page in every state, edit, the confirmations of
-publish now, unschedule and cancel, the calendar, what needs attention, a post's outcome, the
+publish now, unschedule and cancel, the calendar and a day of it, what needs attention, a post's outcome, the
 channels and their connect pages, the users, preferences, a draft that does not exist), and a
 visitor who is not logged in the login page and the error pages, over a working week's data:
 drafts in every state, posts scheduled, published, failed and needing a person, a photo. Each
@@ -53,6 +53,7 @@ from tests.browser.conftest import CONFIG, Browsing, app_served, browsing_only, 
 from tests.conftest import make_config, sqlite_database
 from tests.web.conftest import Person, add_people
 from tests.web.scheduling import add_attempts, settle
+from tidings.web.calendar import day_link
 
 WIDTHS = (375, 1280)
 PARTS = ("drafts", "more-drafts", "actions", "lists", "settings")
@@ -195,6 +196,7 @@ class Week:
 
     drafts: dict[str, int]  # the draft in each state, and the one with a photo
     posts: dict[str, int]  # a post published, one failed, one that needs a person
+    day: str  # the calendar's day page of a scheduled post's channel
     typed: tuple[str, ...]  # what people and platforms wrote: shown as written, in any language
 
 
@@ -381,9 +383,12 @@ def week(
         assert {p.status for p in draft_posts(session, drafts["scheduled"])} == {
             PostStatus.SCHEDULED
         }
+        first = draft_posts(session, drafts["scheduled"])[0]
+    assert first.due_at is not None
+    day = day_link(first.channel, first.due_at.astimezone(config.zone).date(), None)
     posts = {"published": published, "failed": failed, "attention": attention}
     typed = (*TITLES.values(), COMMENT, *ALT.values(), PLATFORM_SAID, REMOTE_ID)
-    return Week(drafts, posts, tuple(sorted(typed, key=len, reverse=True)))
+    return Week(drafts, posts, day, tuple(sorted(typed, key=len, reverse=True)))
 
 
 @pytest.fixture(scope="module")
@@ -431,6 +436,7 @@ def pages_for(role: str, week: Week) -> dict[str, dict[str, str]]:
         "desk-published": "/?group=published",
         "inbox": "/inbox",
         "calendar": "/calendar",
+        "calendar-day": week.day,
         "attention": "/attention",
         **{f"post-{name}": f"/posts/{post_id}" for name, post_id in week.posts.items()},
     }

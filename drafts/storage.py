@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 from sqlmodel import Session
@@ -102,13 +102,19 @@ class Database:
 
     def current_revision(self) -> str | None:
         """The schema's revision as Alembic recorded it; None for an empty database. Read
-        with one query: Alembic's MigrationContext would import all of Alembic (some 70 ms)
-        for every command that checks the schema."""
+        with two plain queries: Alembic's MigrationContext would import all of Alembic (some
+        70 ms) for every command that checks the schema, and SQLAlchemy's inspector compiles
+        a catalogue query of its own the first time (some 6 ms of a PostgreSQL command)."""
+        exists = (
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'"
+            if self.is_sqlite
+            else "SELECT to_regclass('alembic_version')"
+        )
         try:
             with self.engine.connect() as connection:
-                if not inspect(connection).has_table("alembic_version"):
+                if connection.exec_driver_sql(exists).scalar() is None:
                     return None
-                version = connection.execute(text("SELECT version_num FROM alembic_version"))
+                version = connection.exec_driver_sql("SELECT version_num FROM alembic_version")
                 return version.scalar_one_or_none()
         except OperationalError as error:
             reason = driver_message(error)

@@ -251,7 +251,9 @@ def _alembic_config() -> AlembicConfig:
 def _create_engine(url: str) -> Engine:
     _check_url(url)
     if not url.startswith("sqlite"):
-        engine = create_engine(url, pool_pre_ping=True)
+        # No hstore column: SQLAlchemy would otherwise look its type up on the first
+        # connection, a catalogue query every command pays for (some 2 ms).
+        engine = create_engine(url, pool_pre_ping=True, use_native_hstore=False)
         event.listen(engine, "connect", _configure_postgres)
         return engine
     path = url.removeprefix("sqlite:///")

@@ -1,6 +1,7 @@
 """Every command's ``--help`` is prose the terminal wraps: each paragraph of its help on one line
 (typer kept a docstring's line breaks after its first paragraph, and ``tidings schedule --help``
-broke ``queued at their`` / ``occurrences.`` mid-sentence), and no reStructuredText quotes."""
+broke ``queued at their`` / ``occurrences.`` mid-sentence), and no reStructuredText quotes.
+A flag is shown taking nothing: typer 0.29 showed ``--json <bool>``."""
 
 from __future__ import annotations
 
@@ -36,3 +37,13 @@ def test_every_help_paragraph_is_one_line() -> None:
 def test_a_second_paragraph_is_wrapped_by_the_terminal() -> None:
     shown = CliRunner().invoke(app, ["schedule", "--help"], env={"COLUMNS": "160"}).output
     assert "its posts are queued at their occurrences." in shown
+
+
+def test_no_flag_is_shown_taking_a_value() -> None:
+    runner = CliRunner()
+    for name, _command in commands(typer.main.get_command(app)):
+        argv = [*name.split()[1:], "--help"]
+        shown = runner.invoke(app, argv, env={"COLUMNS": "200"}).output
+        assert "--help " in shown, name
+        assert "<bool>" not in shown, f"{name}: {shown}"
+    assert "--config         FILE" in runner.invoke(app, ["--help"], env={"COLUMNS": "200"}).output

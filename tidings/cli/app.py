@@ -194,11 +194,14 @@ def root(
     config: Annotated[
         str | None,
         typer.Option(
-            "--config", help="config.toml to use (default: $TIDINGS_CONFIG, ./config.toml)."
+            "--config",
+            metavar="FILE",
+            help="config.toml to use (default: $TIDINGS_CONFIG, ./config.toml).",
         ),
     ] = None,
     as_user: Annotated[
-        str | None, typer.Option("--as", help="Act as this user (default: $TIDINGS_USER).")
+        str | None,
+        typer.Option("--as", metavar="NAME", help="Act as this user (default: $TIDINGS_USER)."),
     ] = None,
     json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
     version: Annotated[

@@ -68,13 +68,26 @@ def _reflowed(command: _click.Command) -> _click.Command:
     """``command`` and its subcommands with their help's paragraphs each on one line, for the
     terminal to wrap: typer keeps the line breaks of a docstring's paragraphs after the first,
     so ``--help`` broke lines mid-sentence (``queued at their`` / ``occurrences.``). A line
-    that starts a list item (``-``) stays a line of its own."""
+    that starts a list item (``-``) stays a line of its own. Its flags are shown as taking
+    nothing (``without_value_types``)."""
     if command.help:
         paragraphs = inspect.cleandoc(command.help).split("\n\n")
         command.help = "\n\n".join(re.sub(r"\n(?![-*] )", " ", each) for each in paragraphs)
+    without_value_types(command)
     for each in getattr(command, "commands", {}).values():
         _reflowed(each)
     return command
+
+
+def without_value_types(command: _click.Command) -> None:
+    """No type beside ``command``'s flags (``--help`` included) in its help: typer shows
+    ``--json <bool>``, which reads as an option that takes true or false, and a flag takes
+    no value (``--json true`` is refused)."""
+    context = _click.Context(command, **command.context_settings)  # its help option's names
+    help_option = command.get_help_option(context)
+    for param in [*command.params, *([help_option] if help_option else [])]:
+        if getattr(param, "is_flag", False) and param.metavar is None:
+            param.metavar = ""
 
 
 # Whether this process is the command (tidings.cli.main run as the script, not main(args) in
@@ -117,6 +130,7 @@ class LazyGroup(TyperGroup):
 
     def __init__(self, **attrs: Any) -> None:
         super().__init__(**attrs)
+        without_value_types(self)
         self.commands = {
             **{entry.name: StandIn(entry) for entry in self.table},
             **self.commands,

@@ -111,6 +111,7 @@ def main() -> None:
     sizes = args.posts or [10_000, 1_000_000]
     backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
     started = time.perf_counter()
+    print(machine_speed(), flush=True)
     port = _free_port()
     sandbox = subprocess.Popen(
         [sys.executable, "-m", "tidings", "sandbox", "--port", str(port)],
@@ -134,6 +135,22 @@ def main() -> None:
         summary(results)
     load = ", ".join(f"{n:.1f}" for n in os.getloadavg())
     print(f"\nwhole run: {(time.perf_counter() - started) / 60:.1f} min (load average {load})")
+    print(machine_speed())
+
+
+def machine_speed() -> str:
+    """How quick this machine is now, by a fixed loop of plain Python. A machine's speed
+    drifts within a day and between days (``bench/dispatch.py``'s bare httpx loop moved by a
+    fifth within one session; ``tidings --help`` took 0.12 s one day and 0.24 s another), and
+    every figure here moves with it: figures of two runs compare only beside this line."""
+    times = []
+    for _ in range(5):
+        began = time.perf_counter()
+        sum(number * number for number in range(1_000_000))
+        times.append(time.perf_counter() - began)
+    return (
+        f"machine speed: a fixed loop of plain Python took {min(times) * 1000:.0f} ms (best of 5)"
+    )
 
 
 # --- one database ------------------------------------------------------------------------

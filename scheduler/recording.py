@@ -20,13 +20,14 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import (
+    String,
     Update,
     bindparam,
     func,
     literal,
     update,
 )
-from sqlalchemy import select as core_select
+from sqlalchemy.sql.dml import ReturningUpdate
 from sqlmodel import Session
 
 from drafts.audit import DAEMON, Entry, record_batch
@@ -55,10 +56,11 @@ def record_results(session: Session, results: Iterable[Result], worker: str, now
     connection.execute(
         _complete_attempts(postgres), completed.params([_attempt_row(r) for r in results])
     )
-    owned = _still_ours(session, results, worker)
-    if owned:
-        moved = _moved_posts(postgres).params([_post_row(r) for r in owned], now=now)
-        connection.execute(_move_posts(postgres), moved)
+    # Moved only where this worker still holds the post (no one recovered it meanwhile):
+    # checked by the statement that moves it, which says which it moved.
+    rows = _moved_posts(postgres).params([_post_row(r) for r in results], now=now, worker=worker)
+    held = {post_id for (post_id,) in connection.execute(_move_posts(postgres), rows)}
+    owned = [result for result in results if result.claim.post_id in held]
     for result in owned:
         if result.decision.window_until is not None:
             _block_channel(
@@ -151,21 +153,6 @@ def _attempt_row(result: Result) -> dict[str, Any]:
     }
 
 
-def _still_ours(session: Session, results: list[Result], worker: str) -> list[Result]:
-    """The results whose posts this worker still holds (no one recovered them meanwhile)."""
-    held = {
-        post_id
-        for (post_id,) in session.connection().execute(
-            core_select(post_table.c.id).where(
-                post_table.c.id.in_([r.claim.post_id for r in results]),
-                post_table.c.lease_owner == worker,
-                post_table.c.status == PostStatus.PUBLISHING,
-            )
-        )
-    }
-    return [result for result in results if result.claim.post_id in held]
-
-
 @cache
 def _moved_posts(postgres: bool) -> RowBatch:
     p = post_table.c
@@ -184,13 +171,18 @@ def _moved_posts(postgres: bool) -> RowBatch:
 
 
 @cache
-def _move_posts(postgres: bool) -> Update:
-    """Each post of the batch, moved on as its attempt decided: one statement. A remote id or
-    link the attempt did not learn keeps the one the post had."""
+def _move_posts(postgres: bool) -> ReturningUpdate[int]:
+    """Each post of the batch that the worker still holds, moved on as its attempt decided:
+    one statement, returning the posts it moved. A remote id or link the attempt did not
+    learn keeps the one the post had."""
     moved, p = _moved_posts(postgres).c, post_table.c
     return (
         update(post_table)
-        .where(p.id == moved["id"])
+        .where(
+            p.id == moved["id"],
+            p.lease_owner == bindparam("worker", type_=String()),
+            p.status == PostStatus.PUBLISHING,
+        )
         .values(
             status=moved["status"],
             reason=moved["reason"],
@@ -204,6 +196,7 @@ def _move_posts(postgres: bool) -> Update:
             remote_url=func.coalesce(moved["remote_url"], p.remote_url),
             updated_at=bindparam("now", type_=AwareDateTime),
         )
+        .returning(p.id)
     )
 
 

@@ -1,10 +1,11 @@
 """Every command's ``--help`` is prose the terminal wraps: each paragraph of its help on one line
 (typer kept a docstring's line breaks after its first paragraph, and ``tidings schedule --help``
 broke ``queued at their`` / ``occurrences.`` mid-sentence), and no reStructuredText quotes.
-A flag is shown taking nothing: typer 0.29 showed ``--json <bool>``."""
+A flag is shown taking nothing: typer 0.29 showed ``--json <bool>``. ``-h`` is ``--help``."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import typer
@@ -46,4 +47,14 @@ def test_no_flag_is_shown_taking_a_value() -> None:
         shown = runner.invoke(app, argv, env={"COLUMNS": "200"}).output
         assert "--help " in shown, name
         assert "<bool>" not in shown, f"{name}: {shown}"
-    assert "--config         FILE" in runner.invoke(app, ["--help"], env={"COLUMNS": "200"}).output
+    shown = runner.invoke(app, ["--help"], env={"COLUMNS": "200"}).output
+    assert re.search(r"--config +FILE ", shown) and re.search(r"--as +NAME ", shown)
+
+
+def test_dash_h_is_help_for_the_group_a_command_and_a_subcommand() -> None:
+    runner = CliRunner()
+    for argv in ([], ["queue"], ["draft"], ["draft", "list"]):
+        long = runner.invoke(app, [*argv, "--help"], env={"COLUMNS": "120"})
+        short = runner.invoke(app, [*argv, "-h"], env={"COLUMNS": "120"})
+        assert (short.exit_code, short.output) == (0, long.output), argv
+        assert "Usage: tidings" in short.output

@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from tidings.cli.lazy import LazyCommand, LazyGroup
+from tidings.cli.lazy import HELP_NAMES, LazyCommand, LazyGroup
 
 COMMANDS = (
     LazyCommand(
@@ -176,6 +176,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
     epilog="--config, --as and --json may also come after the command's name.",
+    context_settings={"help_option_names": HELP_NAMES},
 )
 
 

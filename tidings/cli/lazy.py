@@ -23,6 +23,10 @@ import typer
 from typer import _click
 from typer.core import TyperCommand, TyperGroup
 
+# ``-h`` as well as ``--help``, as most command lines take: the root group's context setting,
+# which every command's context inherits, and the names each command's help option is made with.
+HELP_NAMES = ["-h", "--help"]
+
 
 @dataclass(frozen=True)
 class LazyCommand:
@@ -82,9 +86,9 @@ def _reflowed(command: _click.Command) -> _click.Command:
 def without_value_types(command: _click.Command) -> None:
     """No type beside ``command``'s flags (``--help`` included) in its help: typer shows
     ``--json <bool>``, which reads as an option that takes true or false, and a flag takes
-    no value (``--json true`` is refused)."""
-    context = _click.Context(command, **command.context_settings)  # its help option's names
-    help_option = command.get_help_option(context)
+    no value (``--json true`` is refused). The help option is made here, once, with
+    ``HELP_NAMES``."""
+    help_option = command.get_help_option(_click.Context(command, help_option_names=HELP_NAMES))
     for param in [*command.params, *([help_option] if help_option else [])]:
         if getattr(param, "is_flag", False) and param.metavar is None:
             param.metavar = ""

@@ -27,6 +27,9 @@ from drafts.users import Capability, require
 
 SETTLEABLE = frozenset({PostStatus.NEEDS_ATTENTION, PostStatus.FAILED})
 NEED_URL = N_("give the post's address, starting with https://")
+MAX_URL_LENGTH = 1000  # the width of Post.remote_url
+URL_TOO_LONG = N_("an address of at most %(limit)s characters")
+URL_WITH_SPACE = N_("an address has no spaces or control characters")
 MAX_REMOTE_ID_LENGTH = 255  # the width of Post.remote_id
 REMOTE_ID_TOO_LONG = N_("an id of at most %(limit)s characters")
 REMOTE_ID_NOT_ONE_WORD = N_("an id has no spaces or control characters")
@@ -50,8 +53,13 @@ def mark_published(
     the link stands for the id, which X, Mastodon, Bluesky and Telegram can read)."""
     require(actor, Capability.QUEUE)
     post = _settleable(session, post_id)
-    if not url.startswith(("https://", "http://")):
+    url = url.strip()
+    if not url.startswith(("https://", "http://")) or len(url) <= len("https://"):
         raise DraftError(problem("url", NEED_URL))
+    if len(url) > MAX_URL_LENGTH:
+        raise DraftError(problem("url", URL_TOO_LONG, limit=MAX_URL_LENGTH))
+    if any(character.isspace() or not character.isprintable() for character in url):
+        raise DraftError(problem("url", URL_WITH_SPACE))
     remote_id = (remote_id or "").strip()
     if len(remote_id) > MAX_REMOTE_ID_LENGTH:
         raise DraftError(problem("remote_id", REMOTE_ID_TOO_LONG, limit=MAX_REMOTE_ID_LENGTH))

@@ -169,24 +169,32 @@ def test_a_part_marked_published_by_hand_is_what_the_next_part_replies_to(
     assert [post.text for post in received] == [*PARTS, COMMENT]
 
 
+LIVE_AT = "https://example.org/@tidings/110000"
+
+
 @pytest.mark.parametrize(
-    ("remote_id", "said"),
+    ("given", "said"),
     [
-        ("9" * 256, "remote_id: an id of at most 255 characters"),
-        ("110 000", "remote_id: an id has no spaces or control characters"),
-        ("110\x00000", "remote_id: an id has no spaces or control characters"),
+        ({"remote_id": "9" * 256}, "remote_id: an id of at most 255 characters"),
+        ({"remote_id": "110 000"}, "remote_id: an id has no spaces or control characters"),
+        ({"remote_id": "110\x00000"}, "remote_id: an id has no spaces or control characters"),
+        ({"url": "https://"}, "url: give the post's address, starting with https://"),
+        ({"url": "javascript:x"}, "url: give the post's address, starting with https://"),
+        ({"url": LIVE_AT + "9" * 1000}, "url: an address of at most 1000 characters"),
+        ({"url": LIVE_AT + " 2"}, "url: an address has no spaces or control characters"),
     ],
 )
-def test_an_id_the_post_cannot_keep_is_refused_and_changes_nothing(
+def test_an_address_or_id_the_post_cannot_keep_is_refused_and_changes_nothing(
     database: Database,
     library: TemplateLibrary,
     sandbox: RunningSandbox,
     config: Config,
-    remote_id: str,
+    given: dict[str, str],
     said: str,
 ) -> None:
     """The command line, the web and the API mark a part published through one service, which
-    refuses an id wider than the post keeps (PostgreSQL would refuse the write) or not one word."""
+    refuses an address or id wider than the post keeps (PostgreSQL would refuse the write) or
+    not one word, and an address that is not a web page's."""
     draft_id = thread(database, config, library)
     sandbox.state.faults.add("status", "mastodon", path=STATUSES, status=422, after=1)
     drain(database, config)
@@ -197,10 +205,9 @@ def test_an_id_the_post_cannot_keep_is_refused_and_changes_nothing(
             mark_published(
                 session,
                 post_id=second.id or 0,
-                url="https://example.org/@tidings/110000",
                 actor=admin,
                 now=utcnow(),
-                remote_id=remote_id,
+                **{"url": LIVE_AT, **given},
             )
     assert str(refused.value) == said
     assert chain_rows(database, draft_id)[1].status == second.status

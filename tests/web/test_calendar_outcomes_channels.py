@@ -253,7 +253,7 @@ async def test_a_post_that_needs_attention_is_marked_published_with_its_address(
         f"/posts/{post_id}/mark-published", data={"csrf_token": token, "url": "javascript:x"}
     )
     assert bad.status_code == 400
-    assert "url: give the post's address, starting with https://" in texts(bad.text, ".error")
+    assert "address: give the post's address, starting with https://" in texts(bad.text, ".error")
     kept = form_fields(bad.text, f"/posts/{post_id}/mark-published")
     assert kept["url"] == "javascript:x"  # kept for correcting
     assert post_row(database, post_id).status == PostStatus.NEEDS_ATTENTION

@@ -153,7 +153,7 @@ async def test_settling_a_post_is_told_in_the_users_language(
         f"/posts/{first}/mark-published", data={"csrf_token": token, "url": "ftp://x"}
     )
     assert bad.status_code == 400
-    assert "url: https://로 시작하는 게시물 주소를 입력하세요" in bad.text
+    assert "주소: https://로 시작하는 게시물 주소를 입력하세요" in bad.text
     done = await korean.post(
         f"/posts/{first}/mark-published", data={"csrf_token": token, "url": url}
     )

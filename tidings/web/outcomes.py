@@ -57,14 +57,9 @@ from tidings.web.error_pages import status_for
 from tidings.web.media import image_url
 from tidings.web.pages import flash
 from tidings.web.sentences import error_line
-from tidings.web.translations import N_
 from tidings.web.vocabulary import ACTION_WORDS, translated
 
 PAGE_SIZE = 50  # posts a page of the attention list
-MAX_URL_LENGTH = 1000  # the width of Post.remote_url
-NEED_URL = N_("url: give the post's address, starting with https://")
-URL_TOO_LONG = N_("url: an address of at most %(limit)s characters")
-URL_WITH_SPACE = N_("url: an address has no spaces")
 Gettext = Callable[[str], str]
 
 
@@ -303,17 +298,6 @@ def settle_retry(database: Database, viewer: Viewer, post_id: int) -> Post:
         return retry_post(session, post_id=post_id, actor=actor, now=utcnow())
 
 
-def check_url(url: str, gettext: Gettext) -> str | None:
-    """What is wrong with the address a person typed, before the service sees it."""
-    if not url.startswith(("https://", "http://")) or len(url) <= len("https://"):
-        return gettext(NEED_URL)
-    if len(url) > MAX_URL_LENGTH:
-        return gettext(URL_TOO_LONG) % {"limit": MAX_URL_LENGTH}
-    if any(character.isspace() for character in url):
-        return gettext(URL_WITH_SPACE)
-    return None
-
-
 def routes(web: WebContext) -> list[Route]:
     async def page(
         request: Request,
@@ -349,9 +333,6 @@ def routes(web: WebContext) -> list[Route]:
         url = str(form.get("url", "")).strip()
         remote_id = str(form.get("remote_id", ""))
         _ = web.pages.gettext(request)
-        problem = check_url(url, _)
-        if problem is not None:
-            return await page(request, error=problem, status=400, url=url, remote_id=remote_id)
         viewer = request.state.viewer
         try:
             await off_loop(settle_published, web.database, viewer, post_id, url, remote_id)

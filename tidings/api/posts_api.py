@@ -40,7 +40,7 @@ class Live(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     url: str = Field(
-        max_length=2000, pattern=r"^https?://", description="Where the post is live, checked."
+        max_length=1000, pattern=r"^https?://", description="Where the post is live, checked."
     )
     remote_id: str | None = Field(
         default=None,

@@ -20,7 +20,7 @@ from drafts.audit import record
 from drafts.errors import DraftError, NotFoundError, ReviewError
 from drafts.lifecycle import DraftStatus, PostStatus
 from drafts.messages import N_, NO_POST, problem, said
-from drafts.models import Draft, Post, User, could_be_id
+from drafts.models import Draft, Post, User, could_be_id, listed_by_change
 from drafts.notification_events import Event, record_event
 from drafts.storage import signal_queue_change
 from drafts.users import Capability, require
@@ -201,7 +201,7 @@ def _attention_query(
     for status in statuses:
         head = (
             select_columns(*shown)
-            .where(col(Post.status) == status)
+            .where(col(Post.status) == status, listed_by_change(col(Post.status)))
             .order_by(col(Post.updated_at).desc(), col(Post.id).desc())
             .limit(limit)
         )

@@ -24,7 +24,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from drafts.lifecycle import PostStatus
-from drafts.models import Attempt, Post
+from drafts.models import Attempt, Post, listed_by_change
 
 # Attempt.outcome as the daemon records it (scheduler.retry.AttemptOutcome).
 PUBLISHED = "published"
@@ -100,6 +100,7 @@ def _latest_published_statement() -> Select[*tuple[Any, ...]]:
         .where(
             col(Post.channel) == bindparam("channel", type_=String),
             col(Post.status) == PostStatus.PUBLISHED,
+            listed_by_change(col(Post.status)),  # as ix_post_channel_changed holds them
             select(sent.id).where(sent.post_id == col(Post.id), *_published(sent)).exists(),
         )
         .order_by(col(Post.updated_at).desc(), col(Post.id).desc())

@@ -29,7 +29,7 @@ from sqlmodel import Session, col, select
 from drafts import keyset
 from drafts.attention import SETTLEABLE
 from drafts.lifecycle import UPCOMING_POST_STATUSES, DraftStatus, PostStatus
-from drafts.models import AuditEntry, Draft, Post
+from drafts.models import AuditEntry, Draft, Post, listed_by_change
 from drafts.review_comments import ReviewComment, requested_changes
 
 WEEK = timedelta(days=7)
@@ -260,7 +260,11 @@ def _status_counts(session: Session, author_id: int, statuses: list[str]) -> dic
 
 def _published_recently(now: datetime) -> tuple[ColumnElement[bool], ...]:
     """Posts published in the last ``WEEK``."""
-    return (col(Post.status) == PostStatus.PUBLISHED, col(Post.updated_at) >= now - WEEK)
+    return (
+        col(Post.status) == PostStatus.PUBLISHED,
+        listed_by_change(col(Post.status)),  # as ix_post_status_changed holds them
+        col(Post.updated_at) >= now - WEEK,
+    )
 
 
 def _published(
@@ -303,7 +307,10 @@ def _needing_attention(
     session: Session, author_id: int, place: tuple[keyset.Value, ...] | None, limit: int
 ) -> _Found:
     """The author's drafts with posts that failed or need a person, the latest first."""
-    stopped = (col(Post.status).in_([str(status) for status in SETTLEABLE]),)
+    stopped = (
+        col(Post.status).in_([str(status) for status in SETTLEABLE]),
+        listed_by_change(col(Post.status)),  # as ix_post_status_changed holds them
+    )
     return _by_posts(session, Group.ATTENTION, author_id, stopped, place, limit)
 
 

@@ -24,7 +24,7 @@ it says, rather than a statement more each.
 
 from __future__ import annotations
 
-import uuid
+import secrets
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -501,7 +501,7 @@ def _claim(
 ) -> Claim:
     state = {key: str(value) for key, value in candidate.publish_state.items()}
     stamp = now.isoformat()
-    state.setdefault(FIRST_ATTEMPT_AT, stamp)
+    first = state.setdefault(FIRST_ATTEMPT_AT, stamp)
     if not candidate.reconcile:  # this attempt sends at once: the claim stores when, first
         state[LAST_SENT_AT] = stamp
     last_sent = state.get(LAST_SENT_AT)
@@ -513,18 +513,23 @@ def _claim(
         platform=candidate.platform,
         language=candidate.language,
         text=candidate.text,
-        idempotency_key=candidate.idempotency_key or uuid.uuid4().hex,
+        idempotency_key=candidate.idempotency_key or secrets.token_hex(16),
         state=state,
         failures=candidate.failures,
         reconcile=candidate.reconcile,
         due_at=candidate.due_at,
-        first_attempt_at=datetime.fromisoformat(state[FIRST_ATTEMPT_AT]),
-        last_sent_at=datetime.fromisoformat(last_sent) if last_sent else None,
+        first_attempt_at=_instant(first, stamp, now),
+        last_sent_at=_instant(last_sent, stamp, now) if last_sent else None,
         images=images,
         part=candidate.part,
         parts=candidate.parts,
         reply_to=reply_to,
     )
+
+
+def _instant(stored: str, stamp: str, now: datetime) -> datetime:
+    """A time the publish state keeps, as text: ``now`` when it is this claim's own."""
+    return now if stored == stamp else datetime.fromisoformat(stored)
 
 
 def save_publish_state(

@@ -50,12 +50,7 @@ from scheduler.platforms.base import (
     identity_answer,
     send,
 )
-from scheduler.platforms.linkedin_comments import (
-    comment_request,
-    comments_listing,
-    read_comment,
-    read_comments,
-)
+from scheduler.platforms.linkedin_comments import comment_request, find_comment, read_comment
 from scheduler.platforms.linkedin_images import ImageWait, post_content, prepare_images
 from scheduler.platforms.linkedin_rest import (
     API,
@@ -173,14 +168,7 @@ class LinkedInAdapter(Adapter[LinkedInChannel]):
     ) -> Outcome | None:
         since = job.last_sent_at or job.first_attempt_at or now
         if job.reply_to is not None:
-            listing = await send(
-                client, comments_listing(channel, commented_post(job), credentials.secret)
-            )
-            if not isinstance(listing, HttpResponse):
-                return RetryLater(
-                    f"could not list the post's comments to look for it: {listing.reason}"
-                )
-            return read_comments(listing, channel, job, since, now)
+            return await find_comment(client, job, channel, credentials.secret, since, now)
         if now - since < DUPLICATE_WINDOW:
             # The identical body is the question: LinkedIn names the post if it has it.
             return await self.send_and_read(

@@ -15,8 +15,12 @@ its URN is ``commentUrn`` (or ``$URN``), ``urn:li:comment:({object},{id})``; its
 post's with ``?commentUrn=`` (🟡 as linkedin.com links a comment).
 
 LinkedIn has no idempotency key for comments either. After an unknown outcome the post's
-comments are listed (``GET`` on the same path) and one by the same actor with exactly this
-text, created since the last send (``PostJob.last_sent_at``), is the comment. Listing needs
+comments are listed (``GET`` on the same path, ``LISTING_SIZE`` a page) and one by the same
+actor with exactly this text, created since the last send (``PostJob.last_sent_at``), is the
+comment. Microsoft Learn does not say in which order comments are listed, so the pages are
+read until the comment is found or none is left, up to ``LISTED_AT_MOST``; past that a person
+is asked, and nothing is sent again (a first page alone missed a comment under a post that
+others had answered fifty times). Listing needs
 ``r_organization_social`` for a page, and the restricted ``r_member_social`` for a member:
 without it nobody can tell, and a person is asked.
 """
@@ -27,6 +31,8 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote, unquote
 
+import httpx
+
 from drafts.channels import LinkedInChannel
 from scheduler.outcomes import Failed, Outcome, Published, RetryLater, Unknown
 from scheduler.platforms.base import (
@@ -36,6 +42,7 @@ from scheduler.platforms.base import (
     api_origin,
     commented_post,
     look_again,
+    send,
 )
 from scheduler.platforms.linkedin_rest import (
     API,
@@ -49,6 +56,7 @@ from scheduler.platforms.linkedin_rest import (
 
 COMMENT_URN = "urn:li:comment:"
 LISTING_SIZE = 50
+LISTED_AT_MOST = 1000  # comments a reconcile looks through before it asks a person
 
 
 def comment_request(job: PostJob, channel: LinkedInChannel, secret: str) -> HttpRequest:
@@ -60,10 +68,37 @@ def comment_request(job: PostJob, channel: LinkedInChannel, secret: str) -> Http
     )
 
 
-def comments_listing(channel: LinkedInChannel, post: str, secret: str) -> HttpRequest:
-    """``GET`` the post's comments, as many as a reconcile looks through."""
-    url = f"{comments_url(channel, post)}?start=0&count={LISTING_SIZE}"
+def comments_listing(
+    channel: LinkedInChannel, post: str, secret: str, start: int = 0
+) -> HttpRequest:
+    """``GET`` a page of the post's comments, from the ``start``-th."""
+    url = f"{comments_url(channel, post)}?start={start}&count={LISTING_SIZE}"
     return HttpRequest("GET", url, rest_headers(channel, secret))
+
+
+def next_start(response: HttpResponse, start: int) -> int | None:
+    """Where the page after a listing's page (from ``start``) begins; None when it was the
+    last: fewer comments than asked for, or ``paging.total`` reached."""
+    body = response.json()
+    if response.status != 200 or not isinstance(body, dict):
+        return None
+    elements = body.get("elements")
+    if not isinstance(elements, list) or len(elements) < LISTING_SIZE:
+        return None
+    paging = body.get("paging")
+    total = paging.get("total") if isinstance(paging, dict) else None
+    after = start + len(elements)
+    return None if isinstance(total, int) and after >= total else after
+
+
+def too_many_to_look_through(job: PostJob) -> Unknown:
+    post = commented_post(job)
+    return Unknown(
+        f"LinkedIn lists more than {LISTED_AT_MOST} comments under the post and the earlier "
+        "attempt's comment is not among them, so whether it commented cannot be checked: look "
+        f"under the post {post}, then mark the comment published or retry it",
+        200,
+    )
 
 
 def comments_url(channel: LinkedInChannel, post: str) -> str:
@@ -112,6 +147,34 @@ def read_comment(
         return Unknown(f"LinkedIn answered {status} to the comment ({message})", status)
     label = " ".join([str(status), *codes[:1]])
     return Failed(f"LinkedIn refused the comment ({label}): {message}", status)
+
+
+async def find_comment(
+    client: httpx.AsyncClient,
+    job: PostJob,
+    channel: LinkedInChannel,
+    secret: str,
+    since: datetime,
+    now: datetime,
+) -> Outcome | None:
+    """After an unknown outcome: the comment, if the post's comments hold it (``read_comments``),
+    read a page at a time until it is found or none is left; None when it is not there (safe to
+    send)."""
+    post = commented_post(job)
+    start: int | None = 0
+    while start is not None and start < LISTED_AT_MOST:
+        listing = await send(client, comments_listing(channel, post, secret, start))
+        if not isinstance(listing, HttpResponse):
+            return RetryLater(
+                f"could not list the post's comments to look for it: {listing.reason}"
+            )
+        outcome = read_comments(listing, channel, job, since, now)
+        if isinstance(outcome, Published):
+            return outcome
+        start = next_start(listing, start)
+        if start is None:
+            return outcome
+    return too_many_to_look_through(job)
 
 
 def read_comments(

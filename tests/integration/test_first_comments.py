@@ -1,7 +1,7 @@
 """First comments on LinkedIn and Facebook (issue 11 points 2 and 4), published by the daemon on
 the sandbox: the comment lands under the post just created, LinkedIn's as written while its
 post's commentary is escaped, as the preview shows it; a comment whose answer never came is
-found among the post's comments and not sent again."""
+found among the post's comments, on whichever page, and not sent again."""
 
 from __future__ import annotations
 
@@ -22,8 +22,10 @@ from scheduler.outcomes import Published, Unknown
 from scheduler.platforms.base import Credentials
 from scheduler.platforms.facebook import FacebookAdapter
 from scheduler.platforms.linkedin import LinkedInAdapter
+from scheduler.platforms.linkedin_comments import LISTED_AT_MOST, LISTING_SIZE
 from scheduler.preview import preview
 from scheduler.sandbox import RunningSandbox
+from scheduler.sandbox.linkedin_comments import add_comment
 from tests.fakes import MemoryVault, OverLoopback, first_comment, just_tried
 from tests.integration.publishing import drain, queue_drafts
 
@@ -190,3 +192,44 @@ def test_reconcile_finds_the_comment_that_timed_out_and_sends_nothing(
     assert comment.reply_to == published.remote_id
     assert found == Published(comment.remote_id, comment.remote_url, 200)
     assert len(sandbox.state.requests(platform, path="/comments", method="POST")) == 1
+
+
+def others_comment(sandbox: RunningSandbox, post: str, count: int) -> None:
+    """``count`` comments on the LinkedIn ``post`` by other members, as people answer a post."""
+    state = sandbox.state
+    with state.lock:
+        for number in range(count):
+            body = {
+                "actor": f"urn:li:person:reader{number}",
+                "object": post,
+                "message": {"text": f"Congratulations! ({number})"},
+            }
+            add_comment(state, post, body, state.now())
+
+
+@pytest.mark.parametrize(("before", "found"), [(LISTING_SIZE + 10, True), (LISTED_AT_MOST, False)])
+def test_reconcile_looks_through_every_page_of_a_busy_posts_comments(
+    sandbox: RunningSandbox, before: int, found: bool
+) -> None:
+    """The comment that timed out came after ``before`` others: past the first page it is still
+    found; past what a reconcile looks through, a person is asked and nothing is sent again."""
+    on = on_platform("linkedin", sandbox)
+    published = on.publish(just_tried(POST)).outcome
+    assert isinstance(published, Published)
+    others_comment(sandbox, published.remote_id, before)
+    sandbox.state.faults.add("slow_after_accept", "linkedin", path="/comments", seconds=SLOW)
+    comment_part = first_comment(published.remote_id, COMMENT, sent_at=datetime.now(UTC))
+
+    lost = on.publish(comment_part, timeout=PATIENCE)
+    outcome = on.reconcile(comment_part)
+
+    assert isinstance(lost.outcome, Unknown)
+    [ours] = [p for p in sandbox.state.posts("linkedin") if p.comment and p.text == COMMENT]
+    if found:
+        assert outcome == Published(ours.remote_id, ours.remote_url, 200)
+    else:
+        assert isinstance(outcome, Unknown)
+        assert f"more than {LISTED_AT_MOST} comments" in outcome.reason
+    assert len(sandbox.state.requests("linkedin", path="/comments", method="POST")) == 1
+    listed = sandbox.state.requests("linkedin", path="/comments", method="GET")
+    assert len(listed) == (2 if found else LISTED_AT_MOST // LISTING_SIZE)

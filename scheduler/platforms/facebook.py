@@ -44,10 +44,13 @@ from scheduler.platforms.base import (
     send,
 )
 from scheduler.platforms.facebook_comments import (
+    LISTED_PAGES,
     comment_request,
     comments_listing,
+    next_cursor,
     read_comment,
     read_comments,
+    too_many_to_look_through,
 )
 from scheduler.platforms.facebook_photos import (
     feed_post,
@@ -223,20 +226,29 @@ async def _reconcile_comment(
     since: datetime,
     now: datetime,
 ) -> Outcome | None:
-    """Look for the comment among the post's newest comments."""
-    listing = await send(client, comments_listing(job, _graph(channel), secret))
-    if not isinstance(listing, HttpResponse):
-        return RetryLater(f"could not list the post's comments to look for it: {listing.reason}")
-    return read_comments(
-        listing,
-        job,
-        page_id=channel.page_id,
-        post_link=post_url(commented_post(job)),
-        since=since,
-        now=now,
-        service=SERVICE,
-        reconnect=RECONNECT,
-    )
+    """Look for the comment among the post's comments, newest first, a page at a time back to
+    the last send (``facebook_comments``)."""
+    after: str | None = None
+    for _ in range(LISTED_PAGES):
+        listing = await send(client, comments_listing(job, _graph(channel), secret, after))
+        if not isinstance(listing, HttpResponse):
+            return RetryLater(
+                f"could not list the post's comments to look for it: {listing.reason}"
+            )
+        outcome = read_comments(
+            listing,
+            job,
+            page_id=channel.page_id,
+            post_link=post_url(commented_post(job)),
+            since=since,
+            now=now,
+            service=SERVICE,
+            reconnect=RECONNECT,
+        )
+        after = None if isinstance(outcome, Published) else next_cursor(listing, since)
+        if after is None:
+            return outcome
+    return too_many_to_look_through(job)
 
 
 def _graph(channel: FacebookChannel) -> str:

@@ -293,7 +293,8 @@ async def comment(call: Call) -> Response:
 
 
 async def comments(call: Call) -> Response:
-    """``GET /{version}/{post_id}/comments``: the post's comments (``order``, ``limit``)."""
+    """``GET /{version}/{post_id}/comments``: the post's comments (``order``, ``limit``,
+    ``after``)."""
     if (refused := _refused(call, access_token(call))) is not None:
         return refused
     post_id = call.request.path_params["post_id"]
@@ -301,7 +302,15 @@ async def comments(call: Call) -> Response:
     if posted is None or posted.comment:
         return unknown_object(post_id, "GET")
     params = call.request.query_params
-    return comments_on(call.state, post_id, params.get("order"), params.get("limit"))
+    page_url = str(call.request.url.remove_query_params("after"))
+    return comments_on(
+        call.state,
+        post_id,
+        params.get("order"),
+        params.get("limit"),
+        after=params.get("after"),
+        page_url=page_url,
+    )
 
 
 async def node(call: Call) -> Response:

@@ -4,7 +4,9 @@ Graph API reference "/{object-id}/comments").
 Publishing takes ``message`` (a comment needs it, or an attachment the sandbox does not take)
 and answers ``{"id": "{post}_{comment}"}``; the comment is the Page's when a Page token sends it.
 Reading answers ``{data, paging}`` with each comment's ``id``, ``message``, ``created_time`` and
-``from`` (the Page), oldest first unless ``order=reverse_chronological``, at most ``limit``. An
+``from`` (the Page), oldest first unless ``order=reverse_chronological``, at most ``limit``,
+paged by cursor as Graph pages an edge (Graph API "Paginated Results": ``paging.cursors``,
+``after``, and ``next`` on every page but the last). An
 object the sandbox does not have is refused as Graph refuses it: HTTP 400, code 100 subcode 33
 ("does not exist, cannot be loaded due to missing permissions, or does not support this
 operation"). Each comment is also recorded as a received post (``comment=True``, ``reply_to``
@@ -16,6 +18,7 @@ comments and says what a request comes to.
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -77,15 +80,44 @@ def add_comment(
     return comment
 
 
-def comments_on(state: SandboxState, post: str, order: str | None, limit: str | None) -> Response:
+def comments_on(
+    state: SandboxState,
+    post: str,
+    order: str | None,
+    limit: str | None,
+    after: str | None = None,
+    page_url: str = "",
+) -> Response:
     """``GET /{post-id}/comments``'s answer: the post's comments in ``order``, ``limit`` of
-    them (25 unless said)."""
+    them (25 unless said) from the cursor ``after``, with Graph's cursor paging: ``cursors``
+    and, unless this is the last page, ``next`` (``page_url`` with ``after``)."""
     if order is not None and order not in _ORDERS:
         return graph_error(400, 100, "(#100) order must be one of " + ", ".join(_ORDERS))
     if limit is not None and not limit.isdigit():
         return graph_error(400, 100, "(#100) limit must be a whole number")
+    start = _position(after) if after is not None else 0
+    if start is None:
+        return graph_error(400, 100, "(#100) after is not a cursor of this list")
     with state.lock:
         every = list(state.store(FacebookComments).by_post.get(post, []))
     if order == "reverse_chronological":
         every.reverse()
-    return json_response({"data": every[: int(limit or 25)], "paging": {}})
+    end = start + int(limit or 25)
+    paging: JSON = {"cursors": {"before": _cursor(start), "after": _cursor(end)}}
+    if end < len(every):
+        paging["next"] = f"{page_url}&after={_cursor(end)}"
+    return json_response({"data": every[start:end], "paging": paging})
+
+
+def _cursor(position: int) -> str:
+    """An opaque cursor, as Graph's look: the position, base64."""
+    return base64.b64encode(f"position:{position}".encode()).decode()
+
+
+def _position(cursor: str) -> int | None:
+    try:
+        text = base64.b64decode(cursor, validate=True).decode()
+    except (ValueError, UnicodeDecodeError):
+        return None
+    number = text.removeprefix("position:")
+    return int(number) if text.startswith("position:") and number.isdigit() else None

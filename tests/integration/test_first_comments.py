@@ -18,19 +18,22 @@ from drafts.models import Attempt, Post
 from drafts.rendering import TemplateLibrary
 from drafts.storage import Database
 from drafts.text_rules.linkedin import escape_little
-from scheduler.outcomes import Published, Unknown
+from scheduler.outcomes import Published, RetryAt, Unknown
 from scheduler.platforms.base import Credentials
 from scheduler.platforms.facebook import FacebookAdapter
+from scheduler.platforms.facebook_comments import LISTED_PAGES as FACEBOOK_PAGES
 from scheduler.platforms.linkedin import LinkedInAdapter
 from scheduler.platforms.linkedin_comments import LISTED_AT_MOST, LISTING_SIZE
 from scheduler.preview import preview
 from scheduler.sandbox import RunningSandbox
-from scheduler.sandbox.linkedin_comments import add_comment
+from scheduler.sandbox.facebook_comments import add_comment as add_facebook_comment
+from scheduler.sandbox.linkedin_comments import add_comment as add_linkedin_comment
 from tests.fakes import MemoryVault, OverLoopback, first_comment, just_tried
 from tests.integration.publishing import drain, queue_drafts
 
 POST = "Hiring: a data engineer (Seoul) for the heat_map #ClimateAction"
 COMMENT = r"Apply by Friday (KST): https://example.org/jobs/data_eng *remote ok* #tag \o/"
+LINKEDIN_PAGES = LISTED_AT_MOST // LISTING_SIZE
 # A request this much slower than the client's patience is an unknown outcome.
 PATIENCE, SLOW = 0.3, 2.0
 
@@ -194,42 +197,76 @@ def test_reconcile_finds_the_comment_that_timed_out_and_sends_nothing(
     assert len(sandbox.state.requests(platform, path="/comments", method="POST")) == 1
 
 
-def others_comment(sandbox: RunningSandbox, post: str, count: int) -> None:
-    """``count`` comments on the LinkedIn ``post`` by other members, as people answer a post."""
+def others_comment(
+    sandbox: RunningSandbox, platform: str, post: str, count: int, at: datetime | None = None
+) -> None:
+    """``count`` comments on ``post`` by other people, as readers answer a post (``at``: when)."""
     state = sandbox.state
     with state.lock:
         for number in range(count):
-            body = {
-                "actor": f"urn:li:person:reader{number}",
-                "object": post,
-                "message": {"text": f"Congratulations! ({number})"},
-            }
-            add_comment(state, post, body, state.now())
+            text = f"Congratulations! ({number})"
+            if platform == "linkedin":
+                body = {
+                    "actor": f"urn:li:person:reader{number}",
+                    "object": post,
+                    "message": {"text": text},
+                }
+                add_linkedin_comment(state, post, body, at or state.now())
+            else:
+                add_facebook_comment(state, post, text, "9000", "A reader", at or state.now())
 
 
-@pytest.mark.parametrize(("before", "found"), [(LISTING_SIZE + 10, True), (LISTED_AT_MOST, False)])
+@pytest.mark.parametrize(
+    ("platform", "others", "pages", "found"),
+    [
+        ("linkedin", 60, 2, True),  # listed oldest first: the others came before
+        ("linkedin", 1000, LINKEDIN_PAGES, False),
+        ("facebook", 60, 3, True),  # newest first: the others came after
+        ("facebook", 1000, FACEBOOK_PAGES, False),
+    ],
+)
 def test_reconcile_looks_through_every_page_of_a_busy_posts_comments(
-    sandbox: RunningSandbox, before: int, found: bool
+    sandbox: RunningSandbox, platform: str, others: int, pages: int, found: bool
 ) -> None:
-    """The comment that timed out came after ``before`` others: past the first page it is still
-    found; past what a reconcile looks through, a person is asked and nothing is sent again."""
-    on = on_platform("linkedin", sandbox)
+    """The comment that timed out is ``others`` comments away from the first listed: on a later
+    page it is still found; past what a reconcile looks through, a person is asked. Either
+    way, nothing is sent again."""
+    on = on_platform(platform, sandbox)
     published = on.publish(just_tried(POST)).outcome
     assert isinstance(published, Published)
-    others_comment(sandbox, published.remote_id, before)
-    sandbox.state.faults.add("slow_after_accept", "linkedin", path="/comments", seconds=SLOW)
+    sandbox.state.faults.add("slow_after_accept", platform, path="/comments", seconds=SLOW)
     comment_part = first_comment(published.remote_id, COMMENT, sent_at=datetime.now(UTC))
+    if platform == "linkedin":
+        others_comment(sandbox, platform, published.remote_id, others)
 
     lost = on.publish(comment_part, timeout=PATIENCE)
+    if platform == "facebook":
+        others_comment(sandbox, platform, published.remote_id, others)
     outcome = on.reconcile(comment_part)
 
     assert isinstance(lost.outcome, Unknown)
-    [ours] = [p for p in sandbox.state.posts("linkedin") if p.comment and p.text == COMMENT]
+    [ours] = [p for p in sandbox.state.posts(platform) if p.comment and p.text == COMMENT]
     if found:
         assert outcome == Published(ours.remote_id, ours.remote_url, 200)
     else:
         assert isinstance(outcome, Unknown)
-        assert f"more than {LISTED_AT_MOST} comments" in outcome.reason
-    assert len(sandbox.state.requests("linkedin", path="/comments", method="POST")) == 1
-    listed = sandbox.state.requests("linkedin", path="/comments", method="GET")
-    assert len(listed) == (2 if found else LISTED_AT_MOST // LISTING_SIZE)
+        assert "comments under the post" in outcome.reason
+        assert "mark the comment published or retry it" in outcome.reason
+    assert len(sandbox.state.requests(platform, path="/comments", method="POST")) == 1
+    assert len(sandbox.state.requests(platform, path="/comments", method="GET")) == pages
+
+
+def test_facebook_stops_at_comments_older_than_the_last_send(sandbox: RunningSandbox) -> None:
+    """Newest first, a page that reaches back before the last send ends the search: what is
+    older cannot be the comment. It is not there, so the reconcile looks again later."""
+    on = on_platform("facebook", sandbox)
+    published = on.publish(just_tried(POST)).outcome
+    assert isinstance(published, Published)
+    earlier = sandbox.state.now() - timedelta(hours=1)
+    others_comment(sandbox, "facebook", published.remote_id, 100, at=earlier)
+
+    outcome = on.reconcile(first_comment(published.remote_id, COMMENT, sent_at=datetime.now(UTC)))
+
+    assert isinstance(outcome, RetryAt)  # not found yet; nothing sent
+    assert len(sandbox.state.requests("facebook", path="/comments", method="GET")) == 1
+    assert sandbox.state.requests("facebook", path="/comments", method="POST") == []

@@ -9,7 +9,9 @@ bearer header. Errors are read by Graph code (``graph_errors``).
 
 Facebook has no idempotency key. After an unknown outcome the engine asks ``reconcile`` before
 anything is sent again: the page's ``published_posts`` are searched for the same message,
-created since the last create request (``PostJob.last_sent_at``) (§5.5); a photo post is
+created since the last create request (``PostJob.last_sent_at``) (§5.5), newest first and
+page after page back to it (``graph_paging``: posts sent meanwhile push it off the first); a
+photo post is
 listed there too, its caption as its message (❓ as pages show it; the Page Post reference only
 says ``message`` is the post's status message). A "temporary" Graph error to a create request
 is such an unknown outcome: the post may exist all the same.
@@ -19,7 +21,7 @@ A Page has no threads; a part after the post is its first comment (``facebook_co
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import ClassVar
 
 import httpx
@@ -44,13 +46,10 @@ from scheduler.platforms.base import (
     send,
 )
 from scheduler.platforms.facebook_comments import (
-    LISTED_PAGES,
     comment_request,
     comments_listing,
-    next_cursor,
     read_comment,
     read_comments,
-    too_many_to_look_through,
 )
 from scheduler.platforms.facebook_photos import (
     feed_post,
@@ -64,15 +63,13 @@ from scheduler.platforms.graph_errors import (
     refused_identity,
     refused_read,
 )
+from scheduler.platforms.graph_paging import CLOCK_SKEW, LISTING_SIZE, look_back
 from scheduler.retry import UnknownHandling
 
 API = "https://graph.facebook.com"
 WEB = "https://www.facebook.com"
 SERVICE = "Facebook"
 RECONNECT = "reconnect the page (a new Page access token)"
-# Our clock and Meta's disagree a little; an older identical post is not ours.
-CLOCK_SKEW = timedelta(minutes=2)
-LISTING_SIZE = 25
 
 
 class FacebookAdapter(Adapter[FacebookChannel]):
@@ -142,16 +139,37 @@ class FacebookAdapter(Adapter[FacebookChannel]):
         now: datetime,
     ) -> Outcome | None:
         since = job.last_sent_at or job.first_attempt_at or now
-        if job.reply_to is not None:
-            return await _reconcile_comment(client, job, channel, credentials.secret, since, now)
-        url = (
-            f"{_graph(channel)}/{channel.page_id}/published_posts"
-            f"?fields=id,message,created_time&limit={LISTING_SIZE}"
+        if job.reply_to is None:
+            listing = (
+                f"{_graph(channel)}/{channel.page_id}/published_posts"
+                f"?fields=id,message,created_time&limit={LISTING_SIZE}"
+            )
+            return await look_back(
+                client,
+                listing,
+                credentials.secret,
+                since,
+                lambda page: read_listing(page, job, since, now),
+                listed=f"the posts of page {channel.page_id}",
+            )
+        post = commented_post(job)
+        return await look_back(
+            client,
+            comments_listing(job, _graph(channel)),
+            credentials.secret,
+            since,
+            lambda page: read_comments(
+                page,
+                job,
+                page_id=channel.page_id,
+                post_link=post_url(post),
+                since=since,
+                now=now,
+                service=SERVICE,
+                reconnect=RECONNECT,
+            ),
+            listed=f"the comments under post {post}",
         )
-        response = await send(client, HttpRequest("GET", url, bearer(credentials.secret)))
-        if not isinstance(response, HttpResponse):
-            return RetryLater(f"could not list the page's posts to look for it: {response.reason}")
-        return read_listing(response, job, since, now)
 
     async def identify(
         self,
@@ -216,39 +234,6 @@ def post_url(post_id: str) -> str:
     """The post's page on facebook.com: ``/{page}/posts/{post}`` for a ``{page}_{post}`` id."""
     page, _, post = post_id.partition("_")
     return f"{WEB}/{page}/posts/{post}" if post else f"{WEB}/{post_id}"
-
-
-async def _reconcile_comment(
-    client: httpx.AsyncClient,
-    job: PostJob,
-    channel: FacebookChannel,
-    secret: str,
-    since: datetime,
-    now: datetime,
-) -> Outcome | None:
-    """Look for the comment among the post's comments, newest first, a page at a time back to
-    the last send (``facebook_comments``)."""
-    after: str | None = None
-    for _ in range(LISTED_PAGES):
-        listing = await send(client, comments_listing(job, _graph(channel), secret, after))
-        if not isinstance(listing, HttpResponse):
-            return RetryLater(
-                f"could not list the post's comments to look for it: {listing.reason}"
-            )
-        outcome = read_comments(
-            listing,
-            job,
-            page_id=channel.page_id,
-            post_link=post_url(commented_post(job)),
-            since=since,
-            now=now,
-            service=SERVICE,
-            reconnect=RECONNECT,
-        )
-        after = None if isinstance(outcome, Published) else next_cursor(listing, since)
-        if after is None:
-            return outcome
-    return too_many_to_look_through(job)
 
 
 def _graph(channel: FacebookChannel) -> str:

@@ -9,35 +9,26 @@ comment).
 
 The token travels in the body, as for posts. After an unknown outcome the post's comments are
 listed (``GET /{post-id}/comments``, newest first) and one with exactly this message, created since
-the last send and (when ``from`` is shown) by the Page, is the comment. The pages are followed by
-their cursors (Graph API "Paginated Results": ``paging.cursors.after``, no ``next`` on the last
-page) until the comment is found, a page reaches back before the last send (an older comment is
-not it), or none is left, up to ``LISTED_AT_MOST``; past that a person is asked, and nothing is
-sent again (the first 25 alone missed a comment that 25 others had followed).
+the last send and (when ``from`` is shown) by the Page, is the comment. The pages are followed
+back to the last send (``graph_paging``): the first 25 alone missed a comment that 25 others
+had followed.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
-from urllib.parse import quote
 
 from scheduler.outcomes import Outcome, Published, RetryLater, Unknown
 from scheduler.platforms.base import (
     HttpRequest,
     HttpResponse,
     PostJob,
-    bearer,
     commented_post,
     look_again,
 )
 from scheduler.platforms.graph_errors import graph_time, read_failure, refused_read
-
-# Our clock and Meta's disagree a little; an older identical comment is not ours.
-CLOCK_SKEW = timedelta(minutes=2)
-LISTING_SIZE = 25
-LISTED_AT_MOST = 1000  # comments a reconcile looks through before it asks a person
-LISTED_PAGES = LISTED_AT_MOST // LISTING_SIZE
+from scheduler.platforms.graph_paging import CLOCK_SKEW, LISTING_SIZE
 
 
 def comment_request(job: PostJob, graph: str, secret: str) -> HttpRequest:
@@ -46,46 +37,11 @@ def comment_request(job: PostJob, graph: str, secret: str) -> HttpRequest:
     return HttpRequest.with_json("POST", f"{graph}/{commented_post(job)}/comments", body)
 
 
-def comments_listing(
-    job: PostJob, graph: str, secret: str, after: str | None = None
-) -> HttpRequest:
-    """A page of the post's comments, newest first (after the cursor ``after``), with what a
-    reconcile matches on."""
-    url = (
+def comments_listing(job: PostJob, graph: str) -> str:
+    """The first page of the post's comments, newest first, with what a reconcile matches on."""
+    return (
         f"{graph}/{commented_post(job)}/comments?fields=id,message,created_time,from"
         f"&filter=stream&order=reverse_chronological&limit={LISTING_SIZE}"
-    )
-    if after is not None:
-        url += f"&after={quote(after, safe='')}"
-    return HttpRequest("GET", url, bearer(secret))
-
-
-def next_cursor(response: HttpResponse, since: datetime) -> str | None:
-    """The cursor of the page after a listing's, when the comment could still be there: the
-    page holds no comment from before ``since`` (newest first, the rest are older still) and
-    it is not the last (it has ``next``). None otherwise."""
-    body = response.json()
-    if response.status != 200 or not isinstance(body, dict):
-        return None
-    earliest = since - CLOCK_SKEW
-    for item in body.get("data") or []:
-        created = graph_time(item.get("created_time")) if isinstance(item, dict) else None
-        if created is not None and created < earliest:
-            return None
-    paging = body.get("paging")
-    if not isinstance(paging, dict) or not paging.get("next"):
-        return None
-    cursors = paging.get("cursors")
-    after = cursors.get("after") if isinstance(cursors, dict) else None
-    return after if isinstance(after, str) and after else None
-
-
-def too_many_to_look_through(job: PostJob) -> Unknown:
-    return Unknown(
-        f"Facebook lists more than {LISTED_AT_MOST} comments under the post since the earlier "
-        "attempt and its comment is not among them, so whether it commented cannot be checked: "
-        f"look under the post {commented_post(job)}, then mark the comment published or retry it",
-        200,
     )
 
 

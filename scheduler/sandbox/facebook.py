@@ -43,6 +43,7 @@ from scheduler.sandbox.graph import (
     access_token,
     graph_error,
     graph_form,
+    graph_page,
     refused_token,
 )
 from scheduler.sandbox.state import JSON, fingerprint
@@ -331,14 +332,17 @@ async def node(call: Call) -> Response:
 
 
 async def published_posts(call: Call) -> Response:
-    """``GET /{version}/{page_id}/published_posts`` (or ``/feed``): newest first."""
+    """``GET /{version}/{page_id}/published_posts`` (or ``/feed``): newest first, paged by
+    cursor."""
     if (refused := _refused(call, access_token(call))) is not None:
         return refused
     page_id = call.request.path_params["page_id"]
-    limit = int(call.request.query_params.get("limit", "25"))
+    params = call.request.query_params
+    limit = int(params.get("limit", "25"))
     with call.state.lock:
         posts = list(reversed(call.state.store(FacebookStore).posts.get(page_id, [])))
-    return json_response({"data": posts[:limit], "paging": {}})
+    page_url = str(call.request.url.remove_query_params("after"))
+    return graph_page(posts, limit, params.get("after"), page_url)
 
 
 def routes() -> list[BaseRoute]:

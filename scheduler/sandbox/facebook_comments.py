@@ -18,14 +18,12 @@ comments and says what a request comes to.
 
 from __future__ import annotations
 
-import base64
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from starlette.responses import Response
 
-from scheduler.sandbox.exchange import json_response
-from scheduler.sandbox.graph import graph_error
+from scheduler.sandbox.graph import graph_error, graph_page
 from scheduler.sandbox.state import JSON, SandboxState
 
 # The longest comment Facebook takes is not documented; the sandbox takes what a post takes.
@@ -95,29 +93,8 @@ def comments_on(
         return graph_error(400, 100, "(#100) order must be one of " + ", ".join(_ORDERS))
     if limit is not None and not limit.isdigit():
         return graph_error(400, 100, "(#100) limit must be a whole number")
-    start = _position(after) if after is not None else 0
-    if start is None:
-        return graph_error(400, 100, "(#100) after is not a cursor of this list")
     with state.lock:
         every = list(state.store(FacebookComments).by_post.get(post, []))
     if order == "reverse_chronological":
         every.reverse()
-    end = start + int(limit or 25)
-    paging: JSON = {"cursors": {"before": _cursor(start), "after": _cursor(end)}}
-    if end < len(every):
-        paging["next"] = f"{page_url}&after={_cursor(end)}"
-    return json_response({"data": every[start:end], "paging": paging})
-
-
-def _cursor(position: int) -> str:
-    """An opaque cursor, as Graph's look: the position, base64."""
-    return base64.b64encode(f"position:{position}".encode()).decode()
-
-
-def _position(cursor: str) -> int | None:
-    try:
-        text = base64.b64decode(cursor, validate=True).decode()
-    except (ValueError, UnicodeDecodeError):
-        return None
-    number = text.removeprefix("position:")
-    return int(number) if text.startswith("position:") and number.isdigit() else None
+    return graph_page(every, int(limit or 25), after, page_url)

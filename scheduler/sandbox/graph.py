@@ -8,6 +8,7 @@ header.
 
 from __future__ import annotations
 
+import base64
 import json
 import math
 import secrets
@@ -128,3 +129,32 @@ class GraphDialect(Dialect):
             {"call_count": 100, "total_cputime": 0, "total_time": 0}
         )
         return response
+
+
+def graph_page(items: list[JSON], limit: int, after: str | None, page_url: str) -> Response:
+    """A page of an edge's ``items`` (in the order listed), ``limit`` of them from the cursor
+    ``after``, paged as Graph pages an edge (Graph API "Paginated Results"): ``cursors``, and
+    ``next`` (``page_url`` with ``after``) on every page but the last; a cursor this list did
+    not make is refused."""
+    start = _position(after) if after is not None else 0
+    if start is None:
+        return graph_error(400, 100, "(#100) after is not a cursor of this list")
+    end = start + limit
+    paging: JSON = {"cursors": {"before": _cursor(start), "after": _cursor(end)}}
+    if end < len(items):
+        paging["next"] = f"{page_url}&after={_cursor(end)}"
+    return json_response({"data": items[start:end], "paging": paging})
+
+
+def _cursor(position: int) -> str:
+    """An opaque cursor, as Graph's look: the position, base64."""
+    return base64.b64encode(f"position:{position}".encode()).decode()
+
+
+def _position(cursor: str) -> int | None:
+    try:
+        text = base64.b64decode(cursor, validate=True).decode()
+    except (ValueError, UnicodeDecodeError):
+        return None
+    number = text.removeprefix("position:")
+    return int(number) if text.startswith("position:") and number.isdigit() else None

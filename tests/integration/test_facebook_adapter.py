@@ -76,3 +76,26 @@ def test_facebook_unknown_outcome_is_found_among_published_posts(
 def test_facebook_identify_names_the_page(sandbox: RunningSandbox) -> None:
     on = on_facebook(sandbox)
     assert on.channel.page_id in on.identify().name
+
+
+def test_facebook_finds_an_unknown_post_that_newer_posts_pushed_off_the_first_page(
+    sandbox: RunningSandbox,
+) -> None:
+    """The page's posts are listed newest first: 30 posts after the one whose answer never
+    came put it on the second page, where the reconcile still finds it (it followed the
+    cursor), and nothing is posted again."""
+    on = on_facebook(sandbox)
+    sandbox.state.faults.add("slow_after_accept", "facebook", seconds=SLOW)
+    sent_at = datetime.now(UTC)
+    first = on.publish(just_tried("Page news"), timeout=PATIENCE)
+    assert isinstance(first.outcome, Unknown)
+    for number in range(30):
+        assert isinstance(on.publish(just_tried(f"Later news {number}")).outcome, Published)
+
+    known = on.reconcile(just_tried("Page news", state=first.state, last_sent_at=sent_at))
+
+    [post] = [p for p in sandbox.state.posts("facebook") if p.text == "Page news"]
+    assert known == Published(post.remote_id, post.remote_url, 200)
+    listed = sandbox.state.requests("facebook", path="/published_posts", method="GET")
+    assert len(listed) == 2
+    assert listed[1].query.get("after")  # the second page, by the first's cursor

@@ -21,7 +21,7 @@ from drafts.text_rules.linkedin import escape_little
 from scheduler.outcomes import Published, RetryAt, Unknown
 from scheduler.platforms.base import Credentials
 from scheduler.platforms.facebook import FacebookAdapter
-from scheduler.platforms.facebook_comments import LISTED_PAGES as FACEBOOK_PAGES
+from scheduler.platforms.graph_paging import LISTED_PAGES as FACEBOOK_PAGES
 from scheduler.platforms.linkedin import LinkedInAdapter
 from scheduler.platforms.linkedin_comments import LISTED_AT_MOST, LISTING_SIZE
 from scheduler.preview import preview
@@ -250,8 +250,8 @@ def test_reconcile_looks_through_every_page_of_a_busy_posts_comments(
         assert outcome == Published(ours.remote_id, ours.remote_url, 200)
     else:
         assert isinstance(outcome, Unknown)
-        assert "comments under the post" in outcome.reason
-        assert "mark the comment published or retry it" in outcome.reason
+        assert "more than 1000" in outcome.reason
+        assert "published or retry it" in outcome.reason
     assert len(sandbox.state.requests(platform, path="/comments", method="POST")) == 1
     assert len(sandbox.state.requests(platform, path="/comments", method="GET")) == pages
 

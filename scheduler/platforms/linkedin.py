@@ -9,7 +9,9 @@ LinkedIn has no idempotency key, but for about ten minutes it refuses an identic
 ``reconcile`` before anything is sent again: within the window of the last create request
 (``PostJob.last_sent_at``) by resending the identical body (201: the earlier one never landed;
 ``DUPLICATE_POST``: it did, with that URN), after it by finding the post among the author's
-newest. A ``DUPLICATE_POST`` to a first request answers a post someone else made: the attempt
+posts, the latest changed first, page after page back to the last send (posts made meanwhile
+push it off the first page; up to ``LISTED_AT_MOST``, then a person is asked). A
+``DUPLICATE_POST`` to a first request answers a post someone else made: the attempt
 fails, naming that post, and nothing is sent again.
 
 A post's images are uploaded first (``linkedin_images``), each URN saved as soon as its bytes
@@ -56,6 +58,7 @@ from scheduler.platforms.linkedin_rest import (
     API,
     CLOCK_SKEW,
     error_message,
+    next_start,
     post_url,
     refused_anywhere,
     response_header,
@@ -67,6 +70,8 @@ THROTTLED = "linkedin_throttled_at"
 # LinkedIn refuses identical posts for 10 minutes; keep a margin for clock skew and the trip.
 DUPLICATE_WINDOW = timedelta(minutes=9)
 LISTING_SIZE = 10
+# Of the author's posts, read after an unknown outcome before a person is asked.
+LISTED_AT_MOST = 200
 # A 429 without a daily limit named may be LinkedIn's infrastructure protection: it waits the
 # default while; a second one for the same post waits for the daily reset at midnight UTC (§1.6).
 REPEATED_THROTTLE = timedelta(days=1)
@@ -180,14 +185,7 @@ class LinkedInAdapter(Adapter[LinkedInChannel]):
                     answer, channel, now, resend=True, throttled_before=_throttled(job, now)
                 ),
             )
-        url = _author_posts(channel) + f"&count={LISTING_SIZE}&sortBy=LAST_MODIFIED"
-        listing = await send(
-            client, HttpRequest("GET", url, rest_headers(channel, credentials.secret))
-        )
-        if not isinstance(listing, HttpResponse):
-            return RetryLater(f"could not list the author's posts to look for it: {listing.reason}")
-        commentary = escape_little(job.text)
-        return read_listing(listing, channel, commentary, since, now)
+        return await _find_post(client, job, channel, credentials.secret, since, now)
 
     async def identify(
         self,
@@ -266,6 +264,53 @@ def read_answer(
         return Unknown(f"LinkedIn answered {status} without a post id ({message})", status)
     label = " ".join([str(status), *codes[:1]])
     return Failed(f"LinkedIn refused the post ({label}): {message}", status)
+
+
+async def _find_post(
+    client: httpx.AsyncClient,
+    job: PostJob,
+    channel: LinkedInChannel,
+    secret: str,
+    since: datetime,
+    now: datetime,
+) -> Outcome | None:
+    """The post among the author's posts, the latest changed first, read a page at a time
+    until it is found, a page reaches back before ``since`` (later pages changed earlier
+    still, and the post changed no earlier than it was made), or none is left; past
+    ``LISTED_AT_MOST`` a person is asked. None when it is not there (safe to send)."""
+    commentary = escape_little(job.text)
+    earliest = (since - CLOCK_SKEW).timestamp() * 1000
+    start: int | None = 0
+    while start is not None and start < LISTED_AT_MOST:
+        url = _author_posts(channel) + f"&start={start}&count={LISTING_SIZE}&sortBy=LAST_MODIFIED"
+        listing = await send(client, HttpRequest("GET", url, rest_headers(channel, secret)))
+        if not isinstance(listing, HttpResponse):
+            return RetryLater(f"could not list the author's posts to look for it: {listing.reason}")
+        outcome = read_listing(listing, channel, commentary, since, now)
+        if outcome is not None or _changed_before(listing, earliest):
+            return outcome
+        start = next_start(listing, start, LISTING_SIZE)
+    if start is None:
+        return None
+    return Unknown(
+        f"more than 9 minutes passed since the earlier attempt, so LinkedIn's duplicate check "
+        f"no longer tells, and the author's {LISTED_AT_MOST} latest changed posts do not hold "
+        f"it, so whether it was published cannot be checked: look through {channel.author}'s "
+        "posts, then mark it published or retry it",
+        200,
+    )
+
+
+def _changed_before(listing: HttpResponse, earliest: float) -> bool:
+    """Whether a listed post last changed before ``earliest`` (epoch milliseconds)."""
+    body = listing.json()
+    elements = body.get("elements") if isinstance(body, dict) else None
+    return any(
+        isinstance(element, dict)
+        and isinstance(element.get("lastModifiedAt"), int)
+        and element["lastModifiedAt"] < earliest
+        for element in elements or []
+    )
 
 
 def read_listing(

@@ -48,6 +48,7 @@ from scheduler.platforms.linkedin_rest import (
     API,
     CLOCK_SKEW,
     error_message,
+    next_start,
     post_url,
     refused_anywhere,
     response_header,
@@ -74,21 +75,6 @@ def comments_listing(
     """``GET`` a page of the post's comments, from the ``start``-th."""
     url = f"{comments_url(channel, post)}?start={start}&count={LISTING_SIZE}"
     return HttpRequest("GET", url, rest_headers(channel, secret))
-
-
-def next_start(response: HttpResponse, start: int) -> int | None:
-    """Where the page after a listing's page (from ``start``) begins; None when it was the
-    last: fewer comments than asked for, or ``paging.total`` reached."""
-    body = response.json()
-    if response.status != 200 or not isinstance(body, dict):
-        return None
-    elements = body.get("elements")
-    if not isinstance(elements, list) or len(elements) < LISTING_SIZE:
-        return None
-    paging = body.get("paging")
-    total = paging.get("total") if isinstance(paging, dict) else None
-    after = start + len(elements)
-    return None if isinstance(total, int) and after >= total else after
 
 
 def too_many_to_look_through(job: PostJob) -> Unknown:
@@ -171,7 +157,7 @@ async def find_comment(
         outcome = read_comments(listing, channel, job, since, now)
         if isinstance(outcome, Published):
             return outcome
-        start = next_start(listing, start)
+        start = next_start(listing, start, LISTING_SIZE)
         if start is None:
             return outcome
     return too_many_to_look_through(job)

@@ -90,3 +90,18 @@ def refused_anywhere(
 def post_url(urn: str) -> str:
     """The post's page on linkedin.com."""
     return f"{WEB}/feed/update/{urn}/"
+
+
+def next_start(response: HttpResponse, start: int, size: int) -> int | None:
+    """Where the page after a listing's page (from ``start``, ``size`` asked for) begins; None
+    when it was the last: fewer elements than asked for, or ``paging.total`` reached."""
+    body = response.json()
+    if response.status != 200 or not isinstance(body, dict):
+        return None
+    elements = body.get("elements")
+    if not isinstance(elements, list) or len(elements) < size:
+        return None
+    paging = body.get("paging")
+    total = paging.get("total") if isinstance(paging, dict) else None
+    after = start + len(elements)
+    return None if isinstance(total, int) and after >= total else after

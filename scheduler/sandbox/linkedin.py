@@ -261,7 +261,8 @@ async def create_post(call: Call) -> Response:
         urn = f"urn:li:share:{call.state.next_id()}"
         store.recent[key] = (now, urn)
         little = parse_little(body["commentary"])
-        store.by_urn[urn] = {**body, "id": urn, "createdAt": int(now.timestamp() * 1000)}
+        made = int(now.timestamp() * 1000)
+        store.by_urn[urn] = {**body, "id": urn, "createdAt": made, "lastModifiedAt": made}
         call.record_post(
             channel=body["author"],
             remote_id=urn,
@@ -300,19 +301,24 @@ def _duplicate(urn: str) -> Response:
 
 
 async def find_posts(call: Call) -> Response:
-    """``GET /rest/posts?q=author&author=URN``: the author's posts, newest first."""
+    """``GET /rest/posts?q=author&author=URN``: the author's posts, newest first (the latest
+    changed first with ``sortBy=LAST_MODIFIED``), paged by ``start`` and ``count``."""
     refused = _check_headers(call)
     if refused is not None:
         return refused
     params = call.request.query_params
     if params.get("q") != "author" or not params.get("author"):
         return DIALECT.error(400, "Finder q=author with an author parameter is required")
-    count = int(params.get("count", "10"))
+    start, count = page_number(params.get("start"), 0), page_number(params.get("count"), 10)
+    if start is None or count is None:
+        return DIALECT.error(400, "start and count must be whole numbers")
+    order = "lastModifiedAt" if params.get("sortBy") == "LAST_MODIFIED" else "createdAt"
     store = call.state.store(LinkedInStore)
     with call.state.lock:
         found = [p for p in store.by_urn.values() if p["author"] == params["author"]]
-    found.sort(key=lambda p: p["createdAt"], reverse=True)
-    return json_response({"elements": found[:count], "paging": {"start": 0, "count": count}})
+    found.sort(key=lambda p: p[order], reverse=True)
+    paging = {"start": start, "count": count, "total": len(found)}
+    return json_response({"elements": found[start : start + count], "paging": paging})
 
 
 async def get_post(call: Call) -> Response:

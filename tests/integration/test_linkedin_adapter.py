@@ -3,7 +3,7 @@ shows, and what an unknown outcome comes to."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from drafts.channels import LinkedInChannel
 from drafts.text_rules.linkedin import escape_little
@@ -91,3 +91,30 @@ def test_linkedin_identify_organization_and_member(sandbox: RunningSandbox) -> N
         update={"author": f"urn:li:person:{sandbox.state.settings.linkedin_member_id}"}
     )
     assert on.identify(member).name == f"Sandbox Member ({member.author})"
+
+
+def test_linkedin_finds_an_unknown_post_past_the_first_page_of_the_authors_posts(
+    sandbox: RunningSandbox,
+) -> None:
+    """Past LinkedIn's duplicate window the author's posts are read, the latest changed first:
+    15 posts after the one whose answer never came put it on the second page of 10, where
+    the reconcile still finds it, and it is not posted again."""
+    on = on_linkedin(sandbox)
+    sandbox.state.faults.add("slow_after_accept", "linkedin", seconds=SLOW)
+    first = on.publish(just_tried("Harbour walk (day 3)"), timeout=PATIENCE)
+    assert isinstance(first.outcome, Unknown)
+    for number in range(15):
+        assert isinstance(on.publish(just_tried(f"Later walk {number}")).outcome, Published)
+    sent_at = datetime.now(UTC) - timedelta(minutes=10)  # the duplicate check no longer tells
+
+    known = on.reconcile(
+        just_tried("Harbour walk (day 3)", state=first.state, last_sent_at=sent_at)
+    )
+
+    [post] = [p for p in sandbox.state.posts("linkedin") if p.text == "Harbour walk (day 3)"]
+    assert known == Published(
+        post.remote_id, f"https://www.linkedin.com/feed/update/{post.remote_id}/", 200
+    )
+    assert len(sandbox.state.requests("linkedin", path="/rest/posts", method="POST")) == 16
+    listed = sandbox.state.requests("linkedin", path="/rest/posts", method="GET")
+    assert [request.query.get("start") for request in listed] == ["0", "10"]

@@ -11,9 +11,8 @@ Facebook has no idempotency key. After an unknown outcome the engine asks ``reco
 anything is sent again: the page's ``published_posts`` are searched for the same message,
 created since the last create request (``PostJob.last_sent_at``) (§5.5), newest first and
 page after page back to it (``graph_paging``: posts sent meanwhile push it off the first); a
-photo post is
-listed there too, its caption as its message (❓ as pages show it; the Page Post reference only
-says ``message`` is the post's status message). A "temporary" Graph error to a create request
+photo post is listed there too, its caption as its message (❓ as pages show it; the Page Post
+reference only says ``message`` is the post's status message). A "temporary" Graph error to a create request
 is such an unknown outcome: the post may exist all the same.
 
 A Page has no threads; a part after the post is its first comment (``facebook_comments``).

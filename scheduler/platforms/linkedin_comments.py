@@ -77,7 +77,7 @@ def comments_listing(
     return HttpRequest("GET", url, rest_headers(channel, secret))
 
 
-def too_many_to_look_through(job: PostJob) -> Unknown:
+def _too_many_to_look_through(job: PostJob) -> Unknown:
     post = commented_post(job)
     return Unknown(
         f"LinkedIn lists more than {LISTED_AT_MOST} comments under the post and the earlier "
@@ -160,7 +160,7 @@ async def find_comment(
         start = next_start(listing, start, LISTING_SIZE)
         if start is None:
             return outcome
-    return too_many_to_look_through(job)
+    return _too_many_to_look_through(job)
 
 
 def read_comments(

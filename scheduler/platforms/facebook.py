@@ -20,6 +20,7 @@ A Page has no threads; a part after the post is its first comment (``facebook_co
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import ClassVar
 
@@ -62,7 +63,14 @@ from scheduler.platforms.graph_errors import (
     refused_identity,
     refused_read,
 )
-from scheduler.platforms.graph_paging import CLOCK_SKEW, LISTING_SIZE, look_back
+from scheduler.platforms.graph_paging import (
+    CLOCK_SKEW,
+    LISTED_PAGES,
+    LISTING_SIZE,
+    after_cursor,
+    next_cursor,
+)
+from scheduler.platforms.look_back import look_back
 from scheduler.retry import UnknownHandling
 
 API = "https://graph.facebook.com"
@@ -138,24 +146,25 @@ class FacebookAdapter(Adapter[FacebookChannel]):
         now: datetime,
     ) -> Outcome | None:
         since = job.last_sent_at or job.first_attempt_at or now
+        secret = credentials.secret
         if job.reply_to is None:
-            listing = (
+            posts = (
                 f"{_graph(channel)}/{channel.page_id}/published_posts"
                 f"?fields=id,message,created_time&limit={LISTING_SIZE}"
             )
-            return await look_back(
+            return await _look_back(
                 client,
-                listing,
-                credentials.secret,
+                posts,
+                secret,
                 since,
                 lambda page: read_listing(page, job, since, now),
                 listed=f"the posts of page {channel.page_id}",
             )
         post = commented_post(job)
-        return await look_back(
+        return await _look_back(
             client,
             comments_listing(job, _graph(channel)),
-            credentials.secret,
+            secret,
             since,
             lambda page: read_comments(
                 page,
@@ -233,6 +242,28 @@ def post_url(post_id: str) -> str:
     """The post's page on facebook.com: ``/{page}/posts/{post}`` for a ``{page}_{post}`` id."""
     page, _, post = post_id.partition("_")
     return f"{WEB}/{page}/posts/{post}" if post else f"{WEB}/{post_id}"
+
+
+async def _look_back(
+    client: httpx.AsyncClient,
+    listing: str,
+    secret: str,
+    since: datetime,
+    found: Callable[[HttpResponse], Outcome | None],
+    *,
+    listed: str,
+) -> Outcome | None:
+    """The edge at ``listing`` (its first page), newest first, by cursor, back to ``since``."""
+    return await look_back(
+        client,
+        lambda after: HttpRequest("GET", after_cursor(listing, after), bearer(secret)),
+        found,
+        lambda page, _: next_cursor(page, since),
+        pages=LISTED_PAGES,
+        size=LISTING_SIZE,
+        service=SERVICE,
+        listed=listed,
+    )
 
 
 def _graph(channel: FacebookChannel) -> str:

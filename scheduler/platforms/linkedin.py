@@ -64,6 +64,7 @@ from scheduler.platforms.linkedin_rest import (
     response_header,
     rest_headers,
 )
+from scheduler.platforms.look_back import look_back
 from scheduler.retry import UnknownHandling
 
 THROTTLED = "linkedin_throttled_at"
@@ -276,28 +277,29 @@ async def _find_post(
 ) -> Outcome | None:
     """The post among the author's posts, the latest changed first, read a page at a time
     until it is found, a page reaches back before ``since`` (later pages changed earlier
-    still, and the post changed no earlier than it was made), or none is left; past
-    ``LISTED_AT_MOST`` a person is asked. None when it is not there (safe to send)."""
+    still, and the post changed no earlier than it was made), or none is left. None when it
+    is not there (safe to send)."""
     commentary = escape_little(job.text)
     earliest = (since - CLOCK_SKEW).timestamp() * 1000
-    start: int | None = 0
-    while start is not None and start < LISTED_AT_MOST:
-        url = _author_posts(channel) + f"&start={start}&count={LISTING_SIZE}&sortBy=LAST_MODIFIED"
-        listing = await send(client, HttpRequest("GET", url, rest_headers(channel, secret)))
-        if not isinstance(listing, HttpResponse):
-            return RetryLater(f"could not list the author's posts to look for it: {listing.reason}")
-        outcome = read_listing(listing, channel, commentary, since, now)
-        if outcome is not None or _changed_before(listing, earliest):
-            return outcome
-        start = next_start(listing, start, LISTING_SIZE)
-    if start is None:
-        return None
-    return Unknown(
-        f"more than 9 minutes passed since the earlier attempt, so LinkedIn's duplicate check "
-        f"no longer tells, and the author's {LISTED_AT_MOST} latest changed posts do not hold "
-        f"it, so whether it was published cannot be checked: look through {channel.author}'s "
-        "posts, then mark it published or retry it",
-        200,
+
+    def page(start: int | None) -> HttpRequest:
+        query = f"&start={start or 0}&count={LISTING_SIZE}&sortBy=LAST_MODIFIED"
+        return HttpRequest("GET", _author_posts(channel) + query, rest_headers(channel, secret))
+
+    def following(listing: HttpResponse, start: int | None) -> int | None:
+        if _changed_before(listing, earliest):
+            return None
+        return next_start(listing, start or 0, LISTING_SIZE)
+
+    return await look_back(
+        client,
+        page,
+        lambda listing: read_listing(listing, channel, commentary, since, now),
+        following,
+        pages=LISTED_AT_MOST // LISTING_SIZE,
+        size=LISTING_SIZE,
+        service="LinkedIn",
+        listed=f"the posts of {channel.author}",
     )
 
 

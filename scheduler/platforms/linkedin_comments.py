@@ -42,7 +42,6 @@ from scheduler.platforms.base import (
     api_origin,
     commented_post,
     look_again,
-    send,
 )
 from scheduler.platforms.linkedin_rest import (
     API,
@@ -54,6 +53,7 @@ from scheduler.platforms.linkedin_rest import (
     response_header,
     rest_headers,
 )
+from scheduler.platforms.look_back import look_back
 
 COMMENT_URN = "urn:li:comment:"
 LISTING_SIZE = 50
@@ -75,16 +75,6 @@ def comments_listing(
     """``GET`` a page of the post's comments, from the ``start``-th."""
     url = f"{comments_url(channel, post)}?start={start}&count={LISTING_SIZE}"
     return HttpRequest("GET", url, rest_headers(channel, secret))
-
-
-def _too_many_to_look_through(job: PostJob) -> Unknown:
-    post = commented_post(job)
-    return Unknown(
-        f"LinkedIn lists more than {LISTED_AT_MOST} comments under the post and the earlier "
-        "attempt's comment is not among them, so whether it commented cannot be checked: look "
-        f"under the post {post}, then mark the comment published or retry it",
-        200,
-    )
 
 
 def comments_url(channel: LinkedInChannel, post: str) -> str:
@@ -144,23 +134,19 @@ async def find_comment(
     now: datetime,
 ) -> Outcome | None:
     """After an unknown outcome: the comment, if the post's comments hold it (``read_comments``),
-    read a page at a time until it is found or none is left; None when it is not there (safe to
-    send)."""
+    read a page at a time (``look_back``) until it is found or none is left; None when it is
+    not there (safe to send)."""
     post = commented_post(job)
-    start: int | None = 0
-    while start is not None and start < LISTED_AT_MOST:
-        listing = await send(client, comments_listing(channel, post, secret, start))
-        if not isinstance(listing, HttpResponse):
-            return RetryLater(
-                f"could not list the post's comments to look for it: {listing.reason}"
-            )
-        outcome = read_comments(listing, channel, job, since, now)
-        if isinstance(outcome, Published):
-            return outcome
-        start = next_start(listing, start, LISTING_SIZE)
-        if start is None:
-            return outcome
-    return _too_many_to_look_through(job)
+    return await look_back(
+        client,
+        lambda start: comments_listing(channel, post, secret, start or 0),
+        lambda page: read_comments(page, channel, job, since, now),
+        lambda page, start: next_start(page, start or 0, LISTING_SIZE),
+        pages=LISTED_AT_MOST // LISTING_SIZE,
+        size=LISTING_SIZE,
+        service="LinkedIn",
+        listed=f"the comments under post {post}",
+    )
 
 
 def read_comments(

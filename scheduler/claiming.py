@@ -98,7 +98,6 @@ class _Candidate:
     content_hash: str
     review_round: int
     created_at: datetime
-    attempt_at: datetime | None  # the order taken in
 
     @property
     def standing(self) -> Standing:
@@ -191,10 +190,7 @@ def _candidates(
         "ended": list(ended),
     }
     query = _candidates_query(holding=bool(holding), ended=bool(ended))
-    rows: list[tuple[Any, ...]] = [
-        tuple(row) for row in session.connection().execute(query, values)
-    ]
-    return [_Candidate(*row) for row in rows]
+    return [_Candidate(*row) for row in session.connection().execute(query, values).all()]
 
 
 @cache
@@ -256,7 +252,7 @@ def _candidates_query(*, holding: bool, ended: bool) -> Select[Any]:
             d.content_hash,
             d.review_round,
             d.created_at,
-            p.attempt_at,
+            p.attempt_at,  # to sort the branches by; not read back
         )
         .join(draft_table, d.id == p.draft_id)
         .where(
@@ -273,7 +269,7 @@ def _candidates_query(*, holding: bool, ended: bool) -> Select[Any]:
     ]
     taken = union_all(*branches).subquery("candidate")
     return (
-        core_select(*taken.c)
+        core_select(*(column for column in taken.c if column.name != "attempt_at"))
         .order_by(taken.c.attempt_at, taken.c.id)
         .limit(bindparam("limit", type_=Integer))
     )
@@ -430,11 +426,13 @@ def _take(
         return []
     connection = session.connection()
     replies = _reply_targets(session, chosen)
+    stamp = now.isoformat()
     claims = [
         _claim(
             c,
             (c.last_number or 0) + 1,
             now,
+            stamp,
             tuple(images.get(c.post_id, ())),
             replies.get(c.post_id),
         )
@@ -496,11 +494,11 @@ def _claim(
     candidate: _Candidate,
     number: int,
     now: datetime,
+    stamp: str,  # ``now`` as the publish state keeps it
     images: tuple[PostImage, ...] = (),
     reply_to: ReplyTo | None = None,
 ) -> Claim:
     state = {key: str(value) for key, value in candidate.publish_state.items()}
-    stamp = now.isoformat()
     first = state.setdefault(FIRST_ATTEMPT_AT, stamp)
     if not candidate.reconcile:  # this attempt sends at once: the claim stores when, first
         state[LAST_SENT_AT] = stamp

@@ -165,14 +165,17 @@ def candidate(*, reconcile: bool, state: dict[str, Any]) -> _Candidate:
         content_hash="0" * 64,
         review_round=1,
         created_at=NOW - timedelta(days=1),
-        attempt_at=NOW,
     )
 
 
 def test_a_claim_that_sends_at_once_stores_when_and_a_check_keeps_the_last_send() -> None:
     earlier = (NOW - timedelta(hours=2)).isoformat()
-    sending = _claim(candidate(reconcile=False, state={LAST_SENT_AT: earlier}), 2, NOW)
+    sending = _claim(
+        candidate(reconcile=False, state={LAST_SENT_AT: earlier}), 2, NOW, NOW.isoformat()
+    )
     assert sending.state[LAST_SENT_AT] == NOW.isoformat()  # written with the claim, first
-    checking = _claim(candidate(reconcile=True, state={LAST_SENT_AT: earlier}), 3, NOW)
+    checking = _claim(
+        candidate(reconcile=True, state={LAST_SENT_AT: earlier}), 3, NOW, NOW.isoformat()
+    )
     assert checking.state[LAST_SENT_AT] == earlier
     assert checking.last_sent_at == NOW - timedelta(hours=2)  # what the check looks from

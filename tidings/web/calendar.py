@@ -47,6 +47,7 @@ from tidings.web.pages import UI_LANGUAGE, when
 from tidings.web.post_cards import credential_line
 from tidings.web.preferences import NOT_A_ZONE, timezone_names
 from tidings.web.series_labels import occurrence_labels
+from tidings.web.translations import babel_locale
 from tidings.web.vocabulary import POST_STATUS_WORDS, translated
 
 # What the calendar shows, in the order its legend lists them.
@@ -329,12 +330,12 @@ def day_link(channel: str, day: date, chosen_zone: str | None, after: str | None
 
 def day_heading(day: date, language: str = UI_LANGUAGE) -> str:
     """The day as a column heads it, in ``language``: ``Mon, Nov 30``, ``11월 30일 (월)``."""
-    return str(format_skeleton("MMMEd", day, locale=language))
+    return str(format_skeleton("MMMEd", day, locale=babel_locale(language)))
 
 
 def week_title(week: Week, language: str = UI_LANGUAGE) -> str:
     """The week's dates, in ``language``: ``Nov 30 – Dec 6, 2026``, ``2026년 11월 30일~12월 6일``."""
-    return str(format_interval(week.days[0], week.days[-1], "yMMMd", locale=language))
+    return str(format_interval(week.days[0], week.days[-1], "yMMMd", locale=babel_locale(language)))
 
 
 def week_link(week: Week, chosen_zone: str | None) -> str:

@@ -25,7 +25,7 @@ from scheduler.channel_check import EXPIRY_WARNING, CredentialReport, credential
 from scheduler.connect import connector_for
 from scheduler.connect.base import Connector, OAuthConnector, SecretConnector
 from scheduler.connections import connections
-from tidings.web.translations import N_
+from tidings.web.translations import N_, babel_locale
 
 EXPIRES_IN = N_("expires in %(time)s")
 EXPIRED_AGO = N_("expired %(time)s ago")
@@ -106,5 +106,5 @@ def _expiry(
     if expires_at is None:
         return gettext(DOES_NOT_EXPIRE)
     left = expires_at - now
-    time = str(format_timedelta(abs(left), locale=language, threshold=1.0))
+    time = str(format_timedelta(abs(left), locale=babel_locale(language), threshold=1.0))
     return gettext(EXPIRES_IN if left > timedelta(0) else EXPIRED_AGO) % {"time": time}

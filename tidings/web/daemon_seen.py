@@ -17,7 +17,7 @@ from drafts.times import show
 from scheduler.figures import LastSeen, daemon_last_seen
 from scheduler.heartbeat import Stop, last_stop
 from tidings.web.health import DAEMON_SILENCE_LIMIT
-from tidings.web.translations import N_
+from tidings.web.translations import N_, babel_locale
 
 LAST_SEEN = N_("Daemon last seen %(ago)s on %(worker)s.")
 STOPPED = N_(
@@ -56,7 +56,7 @@ def _last_seen(
 ) -> DaemonSeen:
     # A second ago at least: never "in 2 seconds" from a daemon whose clock runs ahead.
     since = min(seen.beat_at - now, timedelta(seconds=-1))
-    ago = format_timedelta(since, add_direction=True, threshold=1.0, locale=language)
+    ago = format_timedelta(since, add_direction=True, threshold=1.0, locale=babel_locale(language))
     said = gettext(LAST_SEEN) % {"ago": ago, "worker": seen.worker}
     return DaemonSeen(said, silent=now - seen.beat_at > DAEMON_SILENCE_LIMIT)
 

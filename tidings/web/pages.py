@@ -36,6 +36,7 @@ from tidings.web.translations import (
     DEFAULT_LANGUAGE,
     LANGUAGES,
     accepted_language,
+    babel_locale,
     interface_language,
     translations,
 )
@@ -188,4 +189,4 @@ def when(instant: datetime | None, zone: tzinfo) -> str:
 
 def waited(since: datetime, now: datetime, language: str = UI_LANGUAGE) -> str:
     """How long ago ``since`` was, in words (``3 days``, ``3일``)."""
-    return str(format_timedelta(now - since, locale=language, threshold=1.0))
+    return str(format_timedelta(now - since, locale=babel_locale(language), threshold=1.0))

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_skeleton, get_day_names
 
 from drafts.times import show
-from tidings.web.translations import N_
+from tidings.web.translations import N_, babel_locale
 
 Gettext = Callable[[str], str]
 WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
@@ -65,13 +65,13 @@ def _how_often(rule: str, local: datetime, language: str, gettext: Gettext) -> s
         "interval": interval,
         "days": _day_names(days, language, gettext),
         "day": day,
-        "date": format_skeleton("MMMMd", local, locale=language),
+        "date": format_skeleton("MMMMd", local, locale=babel_locale(language)),
     }
     return gettext(sentence) % words
 
 
 def _day_names(tags: Sequence[str], language: str, gettext: Gettext) -> str:
-    names = get_day_names("wide", locale=language)
+    names = get_day_names("wide", locale=babel_locale(language))
     ordered = [str(names[WEEKDAYS.index(tag)]) for tag in sorted(set(tags), key=WEEKDAYS.index)]
     if len(ordered) == 1:
         return ordered[0]

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from babel import Locale
 from babel.dates import get_day_names
 
 from drafts.slots import parse_slot
-from tidings.web.translations import N_
+from tidings.web.translations import N_, babel_locale
 
 EVERY_DAY = N_("every day %(time)s")
 WEEK = range(7)
@@ -29,7 +28,7 @@ def slot_words(slot: str, language: str, gettext: Callable[[str], str]) -> str:
     at = parsed.at.strftime("%H:%M")
     if parsed.weekdays == frozenset(WEEK):
         return gettext(EVERY_DAY) % {"time": at}
-    names = get_day_names("abbreviated", locale=Locale.parse(language, sep="-"))
+    names = get_day_names("abbreviated", locale=babel_locale(language))
     days = ", ".join(
         names[first] if first == last else f"{names[first]}–{names[last]}"
         for first, last in _runs(parsed.weekdays)

@@ -539,7 +539,7 @@ def calendar_cells(
         .order_by(col(Post.due_at), col(Post.channel), col(Post.language), col(Post.id))
     )
     posts, counts = [], {}
-    for row in session.connection().execute(query):
+    for row in session.connection().execute(query).all():
         post = PlannedPost(*row[2:])
         posts.append((row[0], post))
         counts[post.channel, row[0]] = row[1]

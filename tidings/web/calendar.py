@@ -256,7 +256,7 @@ def _entry(
         local=local,
         due_iso=post.due_at.isoformat(),
         due_shown=when(post.due_at, local.tzinfo or UTC),
-        clock=local.strftime("%H:%M"),
+        clock=f"{local.hour:02d}:{local.minute:02d}",
         credential_problem=credential_line(problem, gettext, tz),
         occurrence=labels.get(post.id),
         part=post.part,

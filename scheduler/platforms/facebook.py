@@ -70,7 +70,7 @@ from scheduler.platforms.graph_paging import (
     after_cursor,
     next_cursor,
 )
-from scheduler.platforms.look_back import look_back
+from scheduler.platforms.look_back import comments_under, look_back, page_posts
 from scheduler.retry import UnknownHandling
 
 API = "https://graph.facebook.com"
@@ -158,7 +158,7 @@ class FacebookAdapter(Adapter[FacebookChannel]):
                 secret,
                 since,
                 lambda page: read_listing(page, job, since, now),
-                listed=f"the posts of page {channel.page_id}",
+                listed=page_posts(channel.page_id),
             )
         post = commented_post(job)
         return await _look_back(
@@ -176,7 +176,7 @@ class FacebookAdapter(Adapter[FacebookChannel]):
                 service=SERVICE,
                 reconnect=RECONNECT,
             ),
-            listed=f"the comments under post {post}",
+            listed=comments_under(post),
         )
 
     async def identify(

@@ -64,7 +64,7 @@ from scheduler.platforms.linkedin_rest import (
     response_header,
     rest_headers,
 )
-from scheduler.platforms.look_back import look_back
+from scheduler.platforms.look_back import look_back, posts_of
 from scheduler.retry import UnknownHandling
 
 THROTTLED = "linkedin_throttled_at"
@@ -299,7 +299,7 @@ async def _find_post(
         pages=LISTED_AT_MOST // LISTING_SIZE,
         size=LISTING_SIZE,
         service="LinkedIn",
-        listed=f"the posts of {channel.author}",
+        listed=posts_of(channel.author),
     )
 
 

@@ -53,7 +53,7 @@ from scheduler.platforms.linkedin_rest import (
     response_header,
     rest_headers,
 )
-from scheduler.platforms.look_back import look_back
+from scheduler.platforms.look_back import comments_under, look_back
 
 COMMENT_URN = "urn:li:comment:"
 LISTING_SIZE = 50
@@ -145,7 +145,7 @@ async def find_comment(
         pages=LISTED_AT_MOST // LISTING_SIZE,
         size=LISTING_SIZE,
         service="LinkedIn",
-        listed=f"the comments under post {post}",
+        listed=comments_under(post),
     )
 
 

@@ -43,14 +43,37 @@ async def look_back(
     for _ in range(pages):
         response = await send(client, request(place))
         if not isinstance(response, HttpResponse):
-            return RetryLater(f"could not list {listed} to look for it: {response.reason}")
+            return RetryLater(not_listed(listed, response.reason))
         outcome = read(response)
         place = None if isinstance(outcome, Published) else following(response, place)
         if place is None:
             return outcome
-    return Unknown(
-        f"{service} lists more than {pages * size} of {listed} since the earlier attempt and "
-        "none is what it sent, so whether it was published cannot be checked: look through "
-        f"{listed}, then mark it published or retry it",
-        200,
+    return Unknown(too_many(service, pages * size, listed), 200)
+
+
+# What a reconcile records (one English line each; tidings.web.reasons tells them in the
+# reader's language), and what ``listed`` names.
+
+
+def not_listed(listed: str, reason: str) -> str:
+    return f"could not list {listed} to look for it: {reason}"
+
+
+def too_many(service: str, count: int, listed: str) -> str:
+    return (
+        f"{service} lists more than {count} of {listed} since the earlier attempt and none is "
+        f"what it sent, so whether it was published cannot be checked: look through {listed}, "
+        "then mark it published or retry it"
     )
+
+
+def page_posts(page: str) -> str:
+    return f"the posts of page {page}"
+
+
+def comments_under(post: str) -> str:
+    return f"the comments under post {post}"
+
+
+def posts_of(author: str) -> str:
+    return f"the posts of {author}"

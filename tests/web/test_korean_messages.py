@@ -8,6 +8,7 @@ Each Korean check has its English twin, so a message that is only ever English f
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
@@ -27,6 +28,7 @@ from drafts.messages import Instant, Problems, problem
 from drafts.queueing import PAST
 from drafts.storage import Database, plain_error
 from drafts.times import utcnow
+from scheduler.platforms import look_back
 from tests.web.conftest import (
     SQLITE_ONLY,
     Drafts,
@@ -244,6 +246,24 @@ def test_every_known_shape_of_a_reason_is_told_without_english() -> None:
         assert "refused" not in said and "gave up" not in said and "rate limited" not in said
     assert told("a platform's own words") == "기록된 영어 원문: a platform's own words"
     assert Reasons("en", ENGLISH)("a platform's own words") == "a platform's own words"
+
+
+def test_a_reconciles_look_back_is_told_in_korean_with_what_it_looked_through() -> None:
+    told = Reasons("ko", KOREAN)
+    comments = told(look_back.too_many("Facebook", 1000, look_back.comments_under("12_34")))
+    assert comments == (
+        "이전 시도 이후 Facebook에서 게시물 12_34의 댓글 목록이 1000개를 넘고 그중 보낸 것이 없어 "
+        "게시되었는지 확인할 수 없습니다. 목록을 직접 살펴본 뒤 게시됨으로 표시하거나 다시 시도하세요"
+    )
+    for recorded in (
+        look_back.too_many("LinkedIn", 200, look_back.posts_of("urn:li:organization:5")),
+        look_back.not_listed(look_back.page_posts("42"), "could not connect: ConnectError"),
+        "could not list the author's posts: could not connect: ConnectError",
+        "could not list the post's comments (502)",
+    ):
+        said = told(recorded)
+        assert not said.startswith("기록된"), said
+        assert re.search(r"\b(list|lists|look|posts|comments|connect)\b", said) is None, said
 
 
 # --- a draft file's problems, as the compose form shows them ----------------------------

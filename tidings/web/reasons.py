@@ -18,8 +18,9 @@ from tidings.web.translations import DEFAULT_LANGUAGE, N_
 Gettext = Callable[[str], str]
 
 AS_RECORDED = N_("In English, as recorded: %(reply)s")
-# The groups named ``reason`` hold a reason themselves (told the same way); the others are
-# the platform's words, a name or a number, kept as they came.
+# The groups named ``reason`` hold a reason themselves, and ``listed`` what a reconcile looked
+# through (each told the same way); the others are the platform's words, a name or a number,
+# kept as they came.
 SHAPES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(pattern, re.DOTALL), sentence)
     for pattern, sentence in (
@@ -128,6 +129,33 @@ SHAPES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         ),
         (r"server error (?P<reply>.+)", N_("the platform had a server error: %(reply)s")),
         (r"refused (?P<reply>\(.+)", N_("the platform refused it: %(reply)s")),
+        # A reconcile's look back through a listing (scheduler.platforms.look_back), and what
+        # it looked through (``listed``, told the same way).
+        (
+            r"(?P<service>\S+) lists more than (?P<count>\d+) of (?P<listed>.+?) since the "
+            r"earlier attempt and none is what it sent, so whether it was published cannot be "
+            r"checked: look through (?P=listed), then mark it published or retry it",
+            N_(
+                "%(service)s lists more than %(count)s of %(listed)s since the earlier attempt "
+                "and none is what it sent, so whether it was published cannot be checked: look "
+                "through them, then mark it published or retry it"
+            ),
+        ),
+        (
+            r"could not list (?P<listed>.+?) to look for it: (?P<reason>.+)",
+            N_("could not list %(listed)s to look for it: %(reason)s"),
+        ),
+        (r"the posts of page (?P<page>\S+)", N_("the posts of page %(page)s")),
+        (r"the comments under post (?P<post>\S+)", N_("the comments under post %(post)s")),
+        (r"the posts of (?P<author>\S+)", N_("the posts of %(author)s")),
+        (
+            r"could not list the author's posts: (?P<reason>.+)",
+            N_("could not list the author's posts: %(reason)s"),
+        ),
+        (
+            r"could not list the post's comments \((?P<status>\d+)\)",
+            N_("could not list the post's comments (%(status)s)"),
+        ),
         # A news feed's last read (scheduler.news_feeds), on the Channels page.
         (
             r"the feed's address answered HTTP (?P<code>\d+)(?: .*)?",
@@ -178,5 +206,7 @@ class Reasons:
             words = {name: value for name, value in found.groupdict().items() if value}
             if "reason" in words:
                 words["reason"] = self(words["reason"])
+            if "listed" in words:  # a part of a sentence: told if known, else as it came
+                words["listed"] = self.known(words["listed"]) or words["listed"]
             return self.gettext(sentence) % words
         return None

@@ -52,8 +52,9 @@ def prune_command(
     database = context.database()
     with _progress(context) as step:
         pruned = prune(database, before=before, actor=actor, dry_run=dry_run, progress=step)
-    sizes = vacuum(database) if vacuum_file and database.is_sqlite and not dry_run else None
+    rewrite = vacuum_file and database.is_sqlite and not dry_run
     if context.json:
+        sizes = vacuum(database) if rewrite else None
         emit_json(
             {
                 **vars(pruned),
@@ -68,8 +69,12 @@ def prune_command(
         say(f"Would prune {_counts(pruned)} that ended before {when}; nothing was changed.")
         return
     say(f"Pruned {_counts(pruned)} that ended before {when}; the audit log is kept.")
-    if sizes is not None:
-        say(f"VACUUM: {database.display_path} went from {sizes[0]:,} to {sizes[1]:,} bytes.")
+    if rewrite:
+        # Said before the rewrite, which takes a while on a big file (a gigabyte: about a
+        # minute), while a terminal shows that it is under way.
+        with err.status(f"Rewriting {database.display_path} without the freed space (VACUUM)"):
+            before_size, after_size = vacuum(database)
+        say(f"VACUUM: {database.display_path} went from {before_size:,} to {after_size:,} bytes.")
     elif database.is_sqlite:
         say(
             "SQLite keeps the freed space inside the file for new rows; to give it back to the "

@@ -465,16 +465,14 @@ def _taken_batch(postgres: bool) -> RowBatch:
 
 
 @cache
-def _take_statements(postgres: bool) -> tuple[Executable, Executable]:
-    """Each claimed post's attempt, started, and the post, leased to the worker: one statement
-    each for the batch (``drafts.row_batches``)."""
+def _take_statements(postgres: bool) -> tuple[Executable, ...]:
+    """Each claimed post leased to the worker and its attempt started, for the whole batch
+    (``drafts.row_batches``): on PostgreSQL one statement (the lease a data-modifying CTE, the
+    attempts inserted from the posts it returns), so one round trip; on SQLite, which has no
+    such CTE and no round trip to save, two."""
     taken = _taken_batch(postgres).c
     worker = bindparam("worker", type_=String())
     now = bindparam("now", type_=AwareDateTime)
-    started = insert(attempt_table).from_select(
-        ["post_id", "number", "worker", "started_at"],
-        core_select(taken["id"], taken["number"], worker, now),
-    )
     leased = (
         update(post_table)
         .where(post_table.c.id == taken["id"])
@@ -487,7 +485,17 @@ def _take_statements(postgres: bool) -> tuple[Executable, Executable]:
             reconcile=taken["reconcile"],
         )
     )
-    return started, leased
+    columns = ["post_id", "number", "worker", "started_at"]
+    if not postgres:
+        started = insert(attempt_table).from_select(
+            columns, core_select(taken["id"], taken["number"], worker, now)
+        )
+        return started, leased
+    posts = leased.returning(taken["id"], taken["number"]).cte("leased")
+    started = insert(attempt_table).from_select(
+        columns, core_select(posts.c.id, posts.c.number, worker, now)
+    )
+    return (started.add_cte(posts),)
 
 
 def _claim(

@@ -640,49 +640,64 @@ def measure_claims(database: Database, config: Config, claimed: list[int], resul
     print(f"   claims measured ({taken} posts each)", flush=True)
 
 
-# What no claim can do without: lock the due posts, lease them, record their attempts.
-# Each its cheapest way: the attempts in one statement over the ids as one parameter.
+# What no claim can do without: read and lock the due posts, then lease them and record their
+# attempts, each its cheapest way: the ids as one parameter; on PostgreSQL the lease and the
+# attempts in one statement (as the claim does them), on SQLite in two.
 DUE = "SELECT id FROM post WHERE status = 'scheduled' AND attempt_at <= :now ORDER BY attempt_at"
-STARTED = "INSERT INTO attempt (post_id, number, worker, started_at) SELECT {}"
-FLOOR_STATEMENTS = {
+LEASE = (
+    "UPDATE post SET status = 'publishing', lease_owner = :worker, lease_until = :until"
+    " WHERE id IN ({})"
+)
+STARTED = "INSERT INTO attempt (post_id, number, worker, started_at) SELECT {}, 1, :worker, :now"
+FLOOR_STATEMENTS: dict[str, tuple[str, tuple[str, ...]]] = {
     "sqlite": (
         f"{DUE} LIMIT :limit",
-        STARTED.format("value, 1, :worker, :now FROM json_each(:ids)"),
+        (
+            LEASE.format("SELECT value FROM json_each(:ids)"),
+            STARTED.format("value") + " FROM json_each(:ids)",
+        ),
     ),
     "postgresql": (
         f"{DUE} LIMIT :limit FOR UPDATE SKIP LOCKED",
-        STARTED.format("unnest(CAST(:ids AS integer[])), 1, :worker, :now"),
+        (
+            "WITH leased AS ("
+            + LEASE.format("SELECT unnest(CAST(:ids AS integer[]))")
+            + " RETURNING id) "
+            + STARTED.format("id")
+            + " FROM leased",
+        ),
     ),
 }
-LEASE = text(
-    "UPDATE post SET status = 'publishing', lease_owner = :worker, lease_until = :until"
-    " WHERE id IN :ids"
-).bindparams(bindparam("ids", expanding=True), bindparam("until", type_=AwareDateTime))
 
 
 def claim_floor(database: Database, claimed: list[int], moved: datetime) -> list[float]:
     """The same claims reduced to their bare SQL and nothing else (no draft, no approval, no
-    chain, no publish state, no Python per post but the parameters): the three statements a
-    claim of 100 posts cannot do without, on this database and machine, each in one round trip
-    and timed as the claim is (from the transaction's first statement). The claim's target is
-    read against it: what a claim costs above it is Tidings' own."""
-    due_sql, started_sql = FLOOR_STATEMENTS[database.engine.dialect.name]
-    select_due = text(due_sql).bindparams(bindparam("now", type_=AwareDateTime))
-    start = text(started_sql).bindparams(bindparam("now", type_=AwareDateTime))
+    chain, no publish state, no Python per post but the parameters): what a claim of 100 posts
+    cannot do without, on this database and machine, timed as the claim is (from the
+    transaction's first statement). The claim's target is read against it: what a claim costs
+    above it is Tidings' own."""
     postgres = database.engine.dialect.name == "postgresql"
-
-    def ids_of(due: Sequence[int]) -> Any:
-        return list(due) if postgres else json.dumps(list(due))
-
+    due_sql, writes_sql = FLOOR_STATEMENTS[database.engine.dialect.name]
+    instants = (bindparam("now", type_=AwareDateTime), bindparam("until", type_=AwareDateTime))
+    select_due = text(due_sql).bindparams(instants[0])
+    writes = [
+        text(sql).bindparams(*(each for each in instants if f":{each.key}" in sql))
+        for sql in writes_sql
+    ]
     times: list[float] = []
     for run in range(CLAIM_WARMUP + CLAIM_RUNS):
         with database.writing() as session:
             now = datetime.now(UTC)
-            until = now + timedelta(seconds=6)
             started = time.perf_counter()
             due = session.execute(select_due, {"now": now, "limit": 2 * CLAIMED}).scalars().all()
-            session.execute(LEASE, {"worker": BENCH_WORKER, "until": until, "ids": list(due)})
-            session.execute(start, {"worker": BENCH_WORKER, "now": now, "ids": ids_of(due)})
+            values = {
+                "worker": BENCH_WORKER,
+                "now": now,
+                "until": now + timedelta(seconds=6),
+                "ids": list(due) if postgres else json.dumps(list(due)),
+            }
+            for write in writes:
+                session.execute(write, values)
             elapsed = (time.perf_counter() - started) * 1000
         unclaim(database, claimed, moved)
         if run >= CLAIM_WARMUP:

@@ -43,17 +43,41 @@ async def test_the_token_of_another_session_does_not_count(
     assert drafts.status(draft_id) == DraftStatus.IN_REVIEW
 
 
+async def approve_with(browser: httpx.AsyncClient, draft_id: int, token: str) -> int:
+    """Approve the draft as its page shows it, the token in the ``X-CSRF-Token`` header; the
+    answer's status."""
+    page = (await browser.get(f"/drafts/{draft_id}")).text
+    seen = form_fields(page, f"/drafts/{draft_id}/approve")["seen"]
+    response = await browser.post(
+        f"/drafts/{draft_id}/approve", headers={"X-CSRF-Token": token}, data={"seen": seen}
+    )
+    return response.status_code
+
+
 @SQLITE_ONLY
 async def test_the_token_may_come_in_a_header(as_joon: httpx.AsyncClient, drafts: Drafts) -> None:
     draft_id = drafts.add()
     token = csrf_token((await as_joon.get("/")).text)
-    page = (await as_joon.get(f"/drafts/{draft_id}")).text
-    seen = form_fields(page, f"/drafts/{draft_id}/approve")["seen"]
-    response = await as_joon.post(
-        f"/drafts/{draft_id}/approve", headers={"X-CSRF-Token": token}, data={"seen": seen}
-    )
-    assert response.status_code == 303
+    assert await approve_with(as_joon, draft_id, token) == 303
     assert drafts.status(draft_id) == DraftStatus.APPROVED
+
+
+@SQLITE_ONLY
+async def test_each_page_carries_the_token_masked_anew_and_each_counts(
+    as_joon: httpx.AsyncClient, drafts: Drafts
+) -> None:
+    """No two pages hold the same characters for the token (a compressed page that also shows
+    what a visitor typed would leak it: BREACH), yet the token of any page counts; one
+    character changed does not."""
+    first_draft, second_draft = drafts.add(), drafts.add()
+    tokens = [csrf_token((await as_joon.get("/")).text) for _ in range(3)]
+    assert len(set(tokens)) == 3
+    altered = tokens[0][:10] + ("A" if tokens[0][10] != "A" else "B") + tokens[0][11:]
+    assert await approve_with(as_joon, first_draft, altered) == 403
+    assert drafts.status(first_draft) == DraftStatus.IN_REVIEW
+    for draft_id, token in ((first_draft, tokens[1]), (second_draft, tokens[2])):
+        assert await approve_with(as_joon, draft_id, token) == 303
+        assert drafts.status(draft_id) == DraftStatus.APPROVED
 
 
 @SQLITE_ONLY

@@ -1,7 +1,8 @@
 """Cross-site request forgery: every state-changing request carries the session's token.
 
 Each session holds one random token; every form sends it back as the hidden field
-``csrf_token`` (scripts may send the ``X-CSRF-Token`` header instead). The middleware checks
+``csrf_token`` (scripts may send the ``X-CSRF-Token`` header instead), masked anew on each page
+(``csrf_token``). The middleware checks
 every unsafe request before any route sees it, so a route cannot forget: a missing or wrong
 token gets 403. Forms are URL-encoded, or multipart when they carry images (compose); other
 bodies must use the header.
@@ -14,6 +15,8 @@ NUL), and replayed from the file.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hmac
 import secrets
 from collections.abc import AsyncIterator, MutableMapping
@@ -44,12 +47,34 @@ _CHUNK = 64 * 1024
 
 
 def csrf_token(session: MutableMapping[str, Any]) -> str:
-    """The session's token, made on first use."""
+    """The session's token as a page carries it: masked anew for every page (a random pad,
+    then the token XOR the pad, in base64), so that no two pages hold the same characters.
+    A page compressed on its way (a proxy's gzip) that also shows something a visitor typed
+    would otherwise let someone watching the encrypted sizes guess the token a character at a
+    time (BREACH). The session's own token is made on first use."""
     token = session.get(SESSION_KEY)
     if not isinstance(token, str) or not token:
         token = secrets.token_urlsafe(32)
         session[SESSION_KEY] = token
-    return token
+    secret = token.encode()
+    pad = secrets.token_bytes(len(secret))
+    return base64.urlsafe_b64encode(pad + _xor(pad, secret)).decode()
+
+
+def _unmasked(given: str, length: int) -> bytes:
+    """The token a page's masked ``given`` carries (a token of ``length`` bytes); anything
+    else as it came (the bare token, from a page shown before tokens were masked)."""
+    try:
+        masked = base64.urlsafe_b64decode(given.encode())
+    except (ValueError, binascii.Error):
+        return given.encode()
+    if len(masked) != 2 * length:
+        return given.encode()
+    return _xor(masked[:length], masked[length:])
+
+
+def _xor(left: bytes, right: bytes) -> bytes:
+    return bytes(a ^ b for a, b in zip(left, right, strict=True))
 
 
 class CsrfMiddleware:
@@ -114,7 +139,8 @@ def _matches(scope: Scope, given: str | None) -> bool:
     expected = _expected(scope)
     if expected is None or not given:
         return False
-    return hmac.compare_digest(expected.encode(), given.encode())
+    secret = expected.encode()
+    return hmac.compare_digest(secret, _unmasked(given, len(secret)))
 
 
 async def read_body(receive: Receive) -> bytes | None:

@@ -16,7 +16,6 @@ NUL), and replayed from the file.
 from __future__ import annotations
 
 import base64
-import binascii
 import hmac
 import secrets
 from collections.abc import AsyncIterator, MutableMapping
@@ -61,15 +60,16 @@ def csrf_token(session: MutableMapping[str, Any]) -> str:
     return base64.urlsafe_b64encode(pad + _xor(pad, secret)).decode()
 
 
-def _unmasked(given: str, length: int) -> bytes:
-    """The token a page's masked ``given`` carries (a token of ``length`` bytes); anything
-    else as it came (the bare token, from a page shown before tokens were masked)."""
+def _unmasked(given: str, length: int) -> bytes | None:
+    """The token a page's masked ``given`` carries (a token of ``length`` bytes); None for
+    anything else (a page shown before tokens were masked is refused, and asks to be
+    reloaded)."""
     try:
         masked = base64.urlsafe_b64decode(given.encode())
-    except (ValueError, binascii.Error):
-        return given.encode()
+    except ValueError:  # binascii.Error is one
+        return None
     if len(masked) != 2 * length:
-        return given.encode()
+        return None
     return _xor(masked[:length], masked[length:])
 
 
@@ -140,7 +140,8 @@ def _matches(scope: Scope, given: str | None) -> bool:
     if expected is None or not given:
         return False
     secret = expected.encode()
-    return hmac.compare_digest(secret, _unmasked(given, len(secret)))
+    token = _unmasked(given, len(secret))
+    return token is not None and hmac.compare_digest(secret, token)
 
 
 async def read_body(receive: Receive) -> bytes | None:

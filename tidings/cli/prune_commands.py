@@ -71,8 +71,9 @@ def prune_command(
     say(f"Pruned {_counts(pruned)} that ended before {when}; the audit log is kept.")
     if rewrite:
         # Said before the rewrite, which takes a while on a big file (a gigabyte: about a
-        # minute), while a terminal shows that it is under way.
-        with err.status(f"Rewriting {database.display_path} without the freed space (VACUUM)"):
+        # minute), while a terminal shows that it is under way (short: a live line is cut at
+        # the terminal's width, and the next line names the file).
+        with err.status("Rewriting the file without the freed space (VACUUM)"):
             before_size, after_size = vacuum(database)
         say(f"VACUUM: {database.display_path} went from {before_size:,} to {after_size:,} bytes.")
     elif database.is_sqlite:

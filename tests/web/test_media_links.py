@@ -170,10 +170,11 @@ def test_an_approved_image_is_served_and_nothing_else_is(
 
         name, expires, signature = parts(link)
         base = link.split("?")[0]
+        changed = "B" if signature[-1] == "A" else "A"  # a changed last character, always
         refused = {
             "unsigned": base,
             "no expiry": f"{base}?signature={signature}",
-            "tampered": f"{base}?expires={expires}&signature={signature[:-2]}AA",
+            "tampered": f"{base}?expires={expires}&signature={signature[:-1]}{changed}",
             "a longer life": f"{base}?expires={int(expires) + 60}&signature={signature}",
             "expired": signed_url(
                 f"{server_url}/media", image, utcnow() - timedelta(seconds=1), key

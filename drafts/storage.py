@@ -30,6 +30,11 @@ from drafts.messages import N_, said
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 BUSY_TIMEOUT_MS = 10_000
+# A PostgreSQL connection is opened anew after ten minutes, and with it the plans its prepared
+# statements kept: the claim's is made once a connection (``scheduler.claiming``), and one
+# made on a young database would otherwise stay while the tables grow, where nothing analyses
+# them (autovacuum off). Ten minutes cost a connection's few milliseconds.
+CONNECTION_LIFETIME_S = 600
 _BEGIN = "tidings_begin"
 
 
@@ -253,7 +258,12 @@ def _create_engine(url: str) -> Engine:
     if not url.startswith("sqlite"):
         # No hstore column: SQLAlchemy would otherwise look its type up on the first
         # connection, a catalogue query every command pays for (some 2 ms).
-        engine = create_engine(url, pool_pre_ping=True, use_native_hstore=False)
+        engine = create_engine(
+            url,
+            pool_pre_ping=True,
+            pool_recycle=CONNECTION_LIFETIME_S,
+            use_native_hstore=False,
+        )
         event.listen(engine, "connect", _configure_postgres)
         return engine
     path = url.removeprefix("sqlite:///")

@@ -53,7 +53,8 @@ def _chains(session: Session) -> object:
     return chains_of(session, page)
 
 
-def _claim(session: Session) -> object:
+def a_claim(session: Session) -> object:
+    """A claim as the plan tests make it (tests/integration/test_claim_plan.py too)."""
     return claim_due(
         session,
         worker="plan:1",
@@ -138,7 +139,7 @@ LISTS = [
     ListQuery("users", lambda s: list_users(s), "user", "sqlite_autoindex_user_1", "user_name_key"),
     ListQuery(
         "the daemon's claim",
-        _claim,
+        a_claim,
         "post",
         "ix_post_status_attempt_at",
         # Its (due or abandoned) condition can be read from several indexes, and on empty

@@ -14,7 +14,7 @@ from sqlalchemy import event, text
 from drafts.storage import Database
 from tests.integration.test_list_plans import a_claim
 
-CLAIMS = 9  # psycopg prepares a statement at its fifth run; PostgreSQL tries five custom plans
+CLAIMS = 9  # psycopg prepares a statement after its fifth run; PostgreSQL tries 5 custom plans
 CANDIDATES = "AS candidate"  # the subquery the candidates statement is read from
 
 

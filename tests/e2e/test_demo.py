@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import httpx
+import pytest
 
 # The accounts the sandbox's consent page connects for the demo's channels.
 CONNECTED = {
@@ -74,7 +75,8 @@ def test_the_demo_connects_channels_and_publishes_every_post(tmp_path: Path) -> 
 
 def test_the_demo_kept_open_says_where_to_look_and_how_to_log_in(tmp_path: Path) -> None:
     demo = subprocess.Popen(
-        [sys.executable, "-m", "tidings", "demo", "--keep-open"],
+        # faulthandler: a demo that does not stop prints where each thread is (SIGABRT below).
+        [sys.executable, "-X", "faulthandler", "-m", "tidings", "demo", "--keep-open"],
         cwd=tmp_path,
         env=demo_environment() | {"PYTHONUNBUFFERED": "1"},
         stdout=subprocess.PIPE,
@@ -102,7 +104,15 @@ def test_the_demo_kept_open_says_where_to_look_and_how_to_log_in(tmp_path: Path)
             assert browser.post("/login", data=form).status_code == 303
             assert browser.get("/").status_code == 200
         demo.send_signal(signal.SIGINT)
-        assert demo.wait(timeout=30) == 0
+        # Both pipes read to the end while it stops: a child writing to a full pipe nobody
+        # reads would wait forever (once, under a loaded suite, it did not stop in 60 s).
+        try:
+            _, errors = demo.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            demo.send_signal(signal.SIGABRT)
+            _, errors = demo.communicate(timeout=30)
+            pytest.fail(f"30 s after Ctrl-C the demo still ran:\n{errors[-8000:]}")
+        assert demo.returncode == 0, errors[-3000:]
     finally:
         if demo.poll() is None:  # a failed check: Ctrl-C still, so the demo removes its folder
             demo.send_signal(signal.SIGINT)

@@ -201,8 +201,8 @@ def _candidates(
 # each) took longer than running it: 6-8 ms against 2.5-3.5 ms at a million posts. Its plan
 # does not depend on the values (every branch reads ix_post_status_attempt_at in due order up
 # to the limit, then looks up what it took by key), so the plan psycopg's prepared statement
-# keeps (after its fifth run) serves every claim; left to choose, PostgreSQL priced that plan
-# on a guess of how many posts are due and kept planning anew. Only for the claim's own
+# keeps (after its fifth run) serves every claim. Left to choose (``auto``), PostgreSQL planned
+# it anew for every claim (tests/integration/test_claim_plan.py). Only for the claim's own
 # transaction (SET LOCAL). A kept plan is made again when its tables are analysed, and with
 # each new connection (``drafts.storage`` recycles them), so one made while the database was
 # young does not outlive its growth.

@@ -73,10 +73,20 @@ def test_the_demo_connects_channels_and_publishes_every_post(tmp_path: Path) -> 
     assert "password" not in "\n".join(lines[:-1])  # shown only while the web app is up
 
 
-def test_the_demo_kept_open_says_where_to_look_and_how_to_log_in(tmp_path: Path) -> None:
+# Ctrl-C, and SIGTERM (kill, a service manager), each stop a kept-open demo and remove its
+# throwaway folder; started as a script's background job (``cmd &`` without job control) the
+# demo inherits Ctrl-C ignored, and must still stop at it.
+STOPS = {"ctrl-c": signal.SIGINT, "sigterm": signal.SIGTERM}
+
+
+@pytest.mark.parametrize("stop", STOPS.values(), ids=list(STOPS))
+def test_the_demo_kept_open_says_where_to_look_and_how_to_log_in(
+    tmp_path: Path, stop: signal.Signals
+) -> None:
+    # faulthandler: a demo that does not stop prints where each thread is (SIGABRT below).
+    command = [sys.executable, "-X", "faulthandler", "-m", "tidings", "demo", "--keep-open"]
     demo = subprocess.Popen(
-        # faulthandler: a demo that does not stop prints where each thread is (SIGABRT below).
-        [sys.executable, "-X", "faulthandler", "-m", "tidings", "demo", "--keep-open"],
+        ["sh", "-c", 'trap "" INT; exec "$@"', "sh", *command],  # Ctrl-C ignored, as a job's
         cwd=tmp_path,
         env=demo_environment() | {"PYTHONUNBUFFERED": "1"},
         stdout=subprocess.PIPE,
@@ -91,6 +101,12 @@ def test_the_demo_kept_open_says_where_to_look_and_how_to_log_in(tmp_path: Path)
             if "Ctrl-C to stop" in line:
                 break
         text = "\n".join(said)
+        database = re.search(
+            r"^Database: sqlite:///(/\S+)/tidings-demo\.db \(throwaway\)$", text, re.M
+        )
+        assert database, text
+        folder = Path(database[1])
+        assert folder.is_dir()
         sandbox = re.search(r"^What each platform received: (http://\S+/)$", text, re.M)
         web = re.search(r"^The drafts, .* the outcomes: (http://\S+)/ logged in as$", text, re.M)
         logins = dict(re.findall(r"^  (\w+) \(\w+\) with the password (\S+)$", text, re.M))
@@ -103,16 +119,16 @@ def test_the_demo_kept_open_says_where_to_look_and_how_to_log_in(tmp_path: Path)
             form = {"name": "joon", "password": logins["joon"], "csrf_token": token[1]}
             assert browser.post("/login", data=form).status_code == 303
             assert browser.get("/").status_code == 200
-        demo.send_signal(signal.SIGINT)
-        # Both pipes read to the end while it stops: a child writing to a full pipe nobody
-        # reads would wait forever (once, under a loaded suite, it did not stop in 60 s).
+        demo.send_signal(stop)
+        # Both pipes read while it stops: a child writing to a full pipe nobody reads waits.
         try:
             _, errors = demo.communicate(timeout=30)
         except subprocess.TimeoutExpired:
             demo.send_signal(signal.SIGABRT)
             _, errors = demo.communicate(timeout=30)
-            pytest.fail(f"30 s after Ctrl-C the demo still ran:\n{errors[-8000:]}")
+            pytest.fail(f"30 s after {stop.name} the demo still ran:\n{errors[-8000:]}")
         assert demo.returncode == 0, errors[-3000:]
+        assert not folder.exists()  # the throwaway database, the photo, the config
     finally:
         if demo.poll() is None:  # a failed check: Ctrl-C still, so the demo removes its folder
             demo.send_signal(signal.SIGINT)

@@ -14,12 +14,15 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
+import signal
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from types import FrameType
 
 import typer
 from rich.text import Text
@@ -285,11 +288,22 @@ def print_outcome(posts: list[Post], page_for: Callable[[str], str]) -> None:
 
 
 def _wait_for_ctrl_c() -> None:
+    """Until Ctrl-C or SIGTERM (``kill``, a service manager): either one ends the demo the same
+    way, its throwaway folder removed. Both are caught here: a process a shell starts in the
+    background without job control (``cmd &`` in a script) inherits Ctrl-C ignored, and
+    Python leaves it so; the demo kept waiting, deaf to the Ctrl-C it had asked for."""
+    stop = threading.Event()
+
+    def stopping(_signum: int, _frame: FrameType | None) -> None:
+        stop.set()
+
+    stopped_by = (signal.SIGINT, signal.SIGTERM)
+    previous = {signum: signal.signal(signum, stopping) for signum in stopped_by}
     try:
-        while True:
-            time.sleep(1)
-    except KeyboardInterrupt:
-        return
+        stop.wait()
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 def _config_text(base_url: str, linkedin_version: str, web: str) -> str:

@@ -9,13 +9,14 @@ from typing import Any
 
 import psycopg
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import text
 
 from drafts.storage import Database
-from tests.integration.test_list_plans import a_claim
+from tests.integration.test_list_plans import LISTS, a_claim, statement_of
 
 CLAIMS = 9  # psycopg prepares a statement after its fifth run; PostgreSQL tries 5 custom plans
 CANDIDATES = "AS candidate"  # the subquery the candidates statement is read from
+[CLAIM] = [query for query in LISTS if query.call is a_claim]
 
 
 @pytest.fixture
@@ -48,7 +49,7 @@ def test_the_candidates_are_planned_once_for_the_claims_of_a_connection(
         mode = session.execute(text("SHOW plan_cache_mode")).scalar()
     assert len(kept) == 1, kept
     generic, custom = kept[0]
-    assert (generic, custom) == (CLAIMS - 5, 0)
+    assert custom == 0 and generic > 0, kept
     assert mode == "auto"  # for the claim's transaction only
 
 
@@ -58,26 +59,12 @@ def test_the_kept_plan_of_a_young_database_reads_its_tables_along_indexes(
     """Planned on tables never analysed, the plan every later claim of the connection uses
     takes the due posts along ix_post_status_attempt_at and looks up their drafts, attempts
     and images by key: none of those tables is read whole, as it grows."""
-    plan = generic_plan(postgres, candidates_statement(postgres))
+    # Nothing is due: the claim ends with its candidates, the last SELECT it sends.
+    plan = generic_plan(postgres, statement_of(postgres, CLAIM))
     shown = "\n".join(plan)
     assert "ix_post_status_attempt_at" in shown, shown
     for table in ("post", "draft", "attempt", "post_media"):
         assert not re.search(rf"Seq Scan on {table}\b", shown), shown
-
-
-def candidates_statement(database: Database) -> tuple[str, dict[str, Any]]:
-    seen: list[tuple[str, dict[str, Any]]] = []
-
-    def grab(*args: Any) -> None:
-        if CANDIDATES in args[2]:
-            seen.append((args[2], args[3]))
-
-    event.listen(database.engine, "before_cursor_execute", grab)
-    try:
-        claim(database)
-    finally:
-        event.remove(database.engine, "before_cursor_execute", grab)
-    return seen[-1]
 
 
 def generic_plan(database: Database, statement: tuple[str, dict[str, Any]]) -> list[str]:

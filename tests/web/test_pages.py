@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -212,6 +213,12 @@ async def test_pages_carry_security_headers_and_static_files_need_no_login(
         assert css.status_code == 200
         assert css.headers["content-type"].startswith("text/css")
         assert "platform-bluesky" in css.text
+        login = await anonymous.get("/login")
+        icon = re.search(r'<link rel="icon" href="([^"]+)"', login.text)
+        assert icon is not None  # else every browser asks for /favicon.ico, and is refused
+        served = await anonymous.get(icon[1])
+        assert served.status_code == 200
+        assert served.headers["content-type"] == "image/svg+xml"
 
 
 @SQLITE_ONLY

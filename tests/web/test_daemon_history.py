@@ -11,13 +11,14 @@ from collections.abc import Iterator
 import pytest
 from starlette.applications import Starlette
 
+from drafts.authoring import draft_posts
 from drafts.config import Config
 from drafts.models import Post
 from drafts.rendering import TemplateLibrary
 from drafts.storage import Database
 from scheduler.sandbox import RunningSandbox
 from tests.integration.publishing import drain, queue_posts, sandbox_config
-from tests.web.conftest import Person, client, log_in, set_language
+from tests.web.conftest import Person, client, elements, log_in, set_language, text
 from tests.web.test_korean_messages import ENGLISH, KOREAN, history, over_http
 from tidings.web.reasons import Reasons
 
@@ -49,14 +50,30 @@ async def test_the_daemons_history_lines_are_in_the_readers_words(
         set_language(database, "joon", language)
         async with client(app) as browser:
             assert (await log_in(browser, people["joon"])).status_code == 303
-            lines[language] = history((await browser.get(f"/drafts/{published}")).text)
+            page = (await browser.get(f"/drafts/{published}")).text
+            lines[language] = history(page)
     ko_lines, en_lines = lines["ko"], lines["en"]
-    assert sum(line.endswith("게시 완료: 1번째 시도: 게시됨") for line in ko_lines) == 2, ko_lines
+    # Each publication says which post it was (of the draft's several), linked to its outcome.
+    for said in ("mastodon · 영어", "mastodon · 한국어"):
+        assert (
+            sum(line.endswith(f"게시 완료 ({said}): 1번째 시도: 게시됨") for line in ko_lines) == 1
+        )
     assert any(line.endswith("완료 처리 (더 게시할 게시물 없음)") for line in ko_lines), ko_lines
     assert not any("attempt" in line or "draft.done" in line for line in ko_lines), ko_lines
     assert not any("기록된 영어 원문" in line for line in ko_lines), ko_lines
-    assert sum(line.endswith("published it: attempt 1: published") for line in en_lines) == 2
+    for said in ("mastodon · English", "mastodon · Korean"):
+        assert (
+            sum(line.endswith(f"published it ({said}): attempt 1: published") for line in en_lines)
+            == 1
+        )
     assert any(line.endswith("marked it done (no post left to publish)") for line in en_lines)
+    links = {text(link): link["href"] for link in elements(page, "a.history-post")}  # English
+    with database.reading() as session:
+        names = {"en": "English", "ko": "Korean"}
+        assert links == {
+            f"mastodon · {names[post.language]}": f"/posts/{post.id}"
+            for post in draft_posts(session, published)
+        }
 
 
 def test_a_taken_over_attempt_is_told_without_english() -> None:

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
+from drafts.audit import DAEMON, Entry, record_batch
 from drafts.authoring import draft_posts, get_draft, list_drafts
 from drafts.config import Config
 from drafts.lifecycle import PostStatus
@@ -237,6 +238,23 @@ async def test_an_occurrence_is_skipped_from_the_draft_page(
     assert f"Draft {draft_id}: the occurrence on {day} was already skipped; nothing changed." in (
         texts(page, ".flash")
     )
+
+
+async def test_the_history_names_the_occurrence_a_posts_entry_is_of(
+    as_mina: httpx.AsyncClient, database: Database, config: Config
+) -> None:
+    assert (await post_form(as_mina, "/compose", "submit", WEEKLY)).status_code == 303
+    draft_id = the_draft(database)
+    approved(database, config, draft_id)
+    with database.writing() as session:
+        (second,) = [p.id for p in draft_posts(session, draft_id) if p.occurrence == 2]
+        published = Entry(draft_id, second, "post.published", "attempt 1: published")
+        record_batch(session, [published], actor=DAEMON, at=utcnow())
+    page = (await as_mina.get(f"/drafts/{draft_id}")).text
+    assert texts(page, "section.history li")[-1].endswith(
+        "daemon published it (linkedin · English · Occurrence 2 of 8): attempt 1: published"
+    )
+    assert one(page, "a.history-post")["href"] == f"/posts/{second}"
 
 
 REFUSALS = [

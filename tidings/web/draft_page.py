@@ -102,6 +102,11 @@ class DraftView:
     # A repeating draft's rule in words and its occurrences, each with its posts' cards.
     series: SeriesView | None = None
 
+    @property
+    def cards_by_post(self) -> dict[int, PostCard]:
+        """Each post's card by the post's id: which post an entry of the history is of."""
+        return {card.id: card for card in self.cards}
+
 
 def load_draft(
     web: WebContext,

@@ -78,6 +78,14 @@ def approved(database: Database, config: Config, draft_id: int) -> None:
         approve(session, draft_id=draft_id, reviewer=joon, comment="", config=config, now=utcnow())
 
 
+async def approved_series(as_mina: httpx.AsyncClient, database: Database, config: Config) -> int:
+    """The weekly series, composed and submitted by mina and approved by joon: its draft's id."""
+    assert (await post_form(as_mina, "/compose", "submit", WEEKLY)).status_code == 303
+    draft_id = the_draft(database)
+    approved(database, config, draft_id)
+    return draft_id
+
+
 def statuses(database: Database, draft_id: int) -> dict[int, set[str]]:
     with database.reading() as session:
         found: dict[int, set[str]] = {}
@@ -205,9 +213,7 @@ async def test_a_repeating_drafts_page_says_its_rule_and_lists_its_occurrences(
 async def test_an_occurrence_is_skipped_from_the_draft_page(
     as_mina: httpx.AsyncClient, database: Database, config: Config
 ) -> None:
-    assert (await post_form(as_mina, "/compose", "submit", WEEKLY)).status_code == 303
-    draft_id = the_draft(database)
-    approved(database, config, draft_id)
+    draft_id = await approved_series(as_mina, database, config)
     page = (await as_mina.get(f"/drafts/{draft_id}")).text
     forms = elements(page, "form.skip-occurrence")
     assert len(forms) == 8
@@ -243,9 +249,7 @@ async def test_an_occurrence_is_skipped_from_the_draft_page(
 async def test_the_history_names_the_occurrence_a_posts_entry_is_of(
     as_mina: httpx.AsyncClient, database: Database, config: Config
 ) -> None:
-    assert (await post_form(as_mina, "/compose", "submit", WEEKLY)).status_code == 303
-    draft_id = the_draft(database)
-    approved(database, config, draft_id)
+    draft_id = await approved_series(as_mina, database, config)
     with database.writing() as session:
         (second,) = [p.id for p in draft_posts(session, draft_id) if p.occurrence == 2]
         published = Entry(draft_id, second, "post.published", "attempt 1: published")
@@ -276,9 +280,7 @@ async def test_a_refused_skip_is_one_line_in_the_viewers_language(
     english: str,
     korean: str | None,
 ) -> None:
-    assert (await post_form(as_mina, "/compose", "submit", WEEKLY)).status_code == 303
-    draft_id = the_draft(database)
-    approved(database, config, draft_id)
+    draft_id = await approved_series(as_mina, database, config)
     day = (FIRST + timedelta(days=1)).date().isoformat() if asked == "tuesday" else asked
     words = {"id": draft_id, "day": day}
     for language, said in ((None, english), ("ko", korean)):
@@ -297,9 +299,7 @@ async def test_a_refused_skip_is_one_line_in_the_viewers_language(
 async def test_the_calendar_labels_each_post_with_its_occurrence(
     as_mina: httpx.AsyncClient, database: Database, config: Config
 ) -> None:
-    assert (await post_form(as_mina, "/compose", "submit", WEEKLY)).status_code == 303
-    draft_id = the_draft(database)
-    approved(database, config, draft_id)
+    await approved_series(as_mina, database, config)
     third: date = (FIRST + timedelta(weeks=2)).date()
     week = f"{third.isocalendar()[0]}-W{third.isocalendar()[1]:02d}"
     page = (await as_mina.get(f"/calendar?week={week}")).text
@@ -325,9 +325,7 @@ async def test_the_preview_of_a_series_folds_each_occurrence_under_its_time(
 async def test_a_series_with_an_occurrence_skipped_is_still_edited_and_keeps_it_skipped(
     as_mina: httpx.AsyncClient, database: Database, config: Config
 ) -> None:
-    assert (await post_form(as_mina, "/compose", "submit", WEEKLY)).status_code == 303
-    draft_id = the_draft(database)
-    approved(database, config, draft_id)
+    draft_id = await approved_series(as_mina, database, config)
     day = (FIRST + timedelta(weeks=2)).date().isoformat()
     token = csrf_token((await as_mina.get(f"/drafts/{draft_id}")).text)
     await as_mina.post(f"/drafts/{draft_id}/skip", data={"on": day, "csrf_token": token})

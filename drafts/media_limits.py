@@ -36,7 +36,7 @@ PLATFORM_NAMES: Mapping[str, str] = {
     "facebook": "Facebook",
     "threads": "Threads",
     "telegram": "Telegram",
-    "webhook": "the webhook",
+    "webhook": N_("Webhook"),  # not a brand: the web says it in the reader's language
 }
 # What an image is, and what a platform takes instead, each said as a sentence of its own.
 REFUSED = N_("%(fact)s; %(platform)s takes %(rule)s")
@@ -99,7 +99,7 @@ class ImageProfile:
         if not problems:
             return None
         fact, rule = problems[0]
-        return said(REFUSED, fact=fact, platform=self.name, rule=rule)
+        return said(REFUSED, fact=fact, platform=said(self.name), rule=rule)
 
     def problems(self, image: StoredImage) -> list[tuple[Said, Said | str]]:
         """Every limit ``image`` breaks, as (what the image is, what the platform takes)."""
@@ -152,7 +152,7 @@ class ImageProfile:
         if length <= self.alt_limit:
             return None
         most = f"{self.alt_limit:,}"
-        return said(LONG_ALT, length=f"{length:,}", platform=self.name, most=most)
+        return said(LONG_ALT, length=f"{length:,}", platform=said(self.name), most=most)
 
     def _formats(self) -> Said | str:
         names = [FORMAT_NAMES[kind] for kind in EXTENSIONS if kind in self.content_types]

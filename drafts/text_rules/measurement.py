@@ -48,7 +48,7 @@ class Measurement:
             return said(
                 N_("contains %(names)s, which %(platform)s rejects"),
                 names=names,
-                platform=self.platform,
+                platform=said(self.platform),
             )
         if self.limit is not None and self.length > self.limit:
             over = N_("%(length)s %(unit)s, over %(platform)s's limit of %(limit)s by %(over)s")
@@ -58,7 +58,7 @@ class Measurement:
                 over,
                 length=f"{self.length:,}",
                 unit=said(self.unit),
-                platform=self.platform,
+                platform=said(self.platform),
                 limit=f"{self.limit:,}",
                 over=f"{self.length - self.limit:,}",
             )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
+from drafts.messages import N_
 from drafts.text_rules import twitter
 from drafts.text_rules.emoji_sequences import presentation_spans
 from drafts.text_rules.graphemes import count_graphemes
@@ -131,7 +132,7 @@ def _telegram(text: str, rules: TextRules) -> tuple[Measurement, ...]:
 def _webhook(text: str, rules: TextRules) -> tuple[Measurement, ...]:
     # A webhook takes any length; the count is there for display.
     return (
-        Measurement(_utf16_length(text), None, "characters", "the webhook", blank=_blank(text)),
+        Measurement(_utf16_length(text), None, "characters", N_("Webhook"), blank=_blank(text)),
     )
 
 

@@ -356,6 +356,21 @@ async def test_the_channels_page_in_korean(
     assert "not set" not in page.text
 
 
+@SQLITE_ONLY
+async def test_a_webhook_is_named_in_the_viewers_language(
+    database: Database, web_secret: str
+) -> None:
+    mina = add_people(database, {"mina": Role.AUTHOR})["mina"]
+    config = make_config(TEST_CONFIG + WEBHOOK.format(url="http://127.0.0.1:9/hook"))
+    for language, name in (("en", "Webhook"), ("ko", "웹훅")):
+        set_language(database, "mina", language)
+        async with client(create_app(config, database)) as browser:
+            assert (await log_in(browser, mina)).status_code == 303
+            page = (await browser.get("/channels")).text
+        assert row_of(page, "channel-chat")[0] == name
+        assert f"chat {name}" in texts(page, "h3:has(.connection-channel)")
+
+
 async def test_the_channels_page_says_a_missing_vault_key_without_a_check(
     as_mina: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:

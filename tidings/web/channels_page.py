@@ -207,7 +207,7 @@ def channels_page(
         return ChannelView(
             id=channel.id,
             platform=channel.platform,
-            platform_name=PLATFORM_NAMES.get(channel.platform, channel.platform),
+            platform_name=words.gettext(PLATFORM_NAMES.get(channel.platform, channel.platform)),
             languages=channel.languages,
             slots=channel.slots,
             zone=channel.zone(config.zone),

@@ -264,7 +264,7 @@ def load_post(
         post=post,
         draft_title=record.draft_title,
         draft_status=record.draft_status,
-        platform_name=PLATFORM_NAMES.get(post.platform, post.platform),
+        platform_name=gettext(PLATFORM_NAMES.get(post.platform, post.platform)),
         channel_zone=channel_zone,
         channel_configured=configured,
         attempts=views,

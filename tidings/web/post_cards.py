@@ -249,7 +249,7 @@ def post_card(
         id=post.id,
         channel=post.channel,
         platform=post.platform,
-        platform_name=measurements[0].platform,
+        platform_name=gettext(measurements[0].platform),
         language=post.language,
         text=built.displayed,
         counts=counts,

@@ -191,7 +191,10 @@ def drain_with_part_two_refused(sandbox: RunningSandbox) -> None:
 
 
 def test_the_queue_is_a_line_a_chain_and_the_log_names_each_part(
-    workdir: Path, capsys: pytest.CaptureFixture[str], sandbox: RunningSandbox
+    workdir: Path,
+    capsys: pytest.CaptureFixture[str],
+    sandbox: RunningSandbox,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     add(workdir, thread_file(["mastodon"]))
     approve(1)
@@ -215,14 +218,15 @@ def test_the_queue_is_a_line_a_chain_and_the_log_names_each_part(
     assert printed(capsys, "queue").strip() == "Nothing is queued."
     assert [post.text for post in sandbox.state.posts("mastodon")] == [*PARTS, COMMENT]
 
+    monkeypatch.setenv("COLUMNS", "100")  # each attempt's first line on one line
     heads = [line for line in lines_of(printed(capsys, "log")) if " · attempt " in line]
     tried = [head.split(" · ", 1)[1] for head in heads]  # after the time, newest first
     assert tried == [
-        "post 4 · mastodon · first comment · attempt 1: published",
-        "post 3 · mastodon · part 3/3 · attempt 1: published",
-        "post 2 · mastodon · part 2/3 · attempt 2: published",
-        "post 2 · mastodon · part 2/3 · attempt 1: failed",
-        "post 1 · mastodon · part 1/3 · attempt 1: published",
+        "post 4 · mastodon · en · first comment · attempt 1: published",
+        "post 3 · mastodon · en · part 3/3 · attempt 1: published",
+        "post 2 · mastodon · en · part 2/3 · attempt 2: published",
+        "post 2 · mastodon · en · part 2/3 · attempt 1: failed",
+        "post 1 · mastodon · en · part 1/3 · attempt 1: published",
     ]
     attempts = json.loads(printed(capsys, "log", "--json"))
     assert [(a["post_id"], a["part"], a["parts"]) for a in attempts] == [

@@ -161,7 +161,7 @@ def test_log_wraps_each_attempt_and_keeps_its_link_whole(
     assert "…" not in shown
     when = show(started + timedelta(minutes=1), ZoneInfo("Asia/Seoul"))
     for words in (
-        f"{when} · post {post.id} · {LONG_ID} · attempt 1: failed",
+        f"{when} · post {post.id} · {LONG_ID} · {post.language} · attempt 1: failed",
         "HTTP 422 · 1,234 ms · by worker-host.example.org:4242",
         ERROR,
         "attempt 2: published",

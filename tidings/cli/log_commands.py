@@ -59,9 +59,11 @@ def print_attempt(attempt: Attempt, post: Post, zone: tzinfo) -> None:
     """One attempt in lines that wrap, never cut: when, which post and how it ended; then its
     status, duration and worker; then the link it made or the platform's id, whole (a link
     broken by a line end opens nowhere: the terminal wraps it), or the error, wrapped. A table
-    of these cut the time, the channel and every link short at 80 columns. An attempt at a
-    part of a chain names it (``part 2/4``, ``first comment``)."""
-    head = Text(f"{show(attempt.started_at, zone)} · post {attempt.post_id} · {post.channel}")
+    of these cut the time, the channel and every link short at 80 columns. The post is named
+    by its channel and language (a draft's posts on one channel differ by language), and an
+    attempt at a part of a chain by the part too (``part 2/4``, ``first comment``)."""
+    where = f"post {attempt.post_id} · {post.channel} · {post.language}"
+    head = Text(f"{show(attempt.started_at, zone)} · {where}")
     if label := part_label(post.part, post.parts):  # of a chain: which part was tried
         head.append(f" · {label}")
     head.append(f" · attempt {attempt.number}: ")

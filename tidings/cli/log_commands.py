@@ -62,8 +62,8 @@ def print_attempt(attempt: Attempt, post: Post, zone: tzinfo) -> None:
     of these cut the time, the channel and every link short at 80 columns. The post is named
     by its channel and language (a draft's posts on one channel differ by language), and an
     attempt at a part of a chain by the part too (``part 2/4``, ``first comment``)."""
-    where = f"post {attempt.post_id} · {post.channel} · {post.language}"
-    head = Text(f"{show(attempt.started_at, zone)} · {where}")
+    which = f"post {attempt.post_id} · {post.channel} · {post.language}"
+    head = Text(f"{show(attempt.started_at, zone)} · {which}")
     if label := part_label(post.part, post.parts):  # of a chain: which part was tried
         head.append(f" · {label}")
     head.append(f" · attempt {attempt.number}: ")

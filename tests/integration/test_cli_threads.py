@@ -7,6 +7,7 @@ the sandbox over loopback, by ``tidings run --drain``."""
 from __future__ import annotations
 
 import json
+import re
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
@@ -51,6 +52,18 @@ def printed(capsys: pytest.CaptureFixture[str], *args: str) -> str:
 
 def lines_of(shown: str) -> list[str]:
     return [line.strip() for line in shown.splitlines()]
+
+
+def attempt_heads(shown: str) -> list[str]:
+    """Each attempt's first line in ``tidings log``, with what the terminal's width wrapped onto
+    the next lines (the attempt's facts under it are indented)."""
+    heads: list[str] = []
+    for line in shown.splitlines():
+        if re.match(r"\d{4}-\d{2}-\d{2} ", line):
+            heads.append(line.strip())
+        elif heads and line.strip() and not line.startswith("    "):
+            heads[-1] += " " + line.strip()
+    return heads
 
 
 def post_cells(shown: str) -> list[str]:
@@ -191,10 +204,7 @@ def drain_with_part_two_refused(sandbox: RunningSandbox) -> None:
 
 
 def test_the_queue_is_a_line_a_chain_and_the_log_names_each_part(
-    workdir: Path,
-    capsys: pytest.CaptureFixture[str],
-    sandbox: RunningSandbox,
-    monkeypatch: pytest.MonkeyPatch,
+    workdir: Path, capsys: pytest.CaptureFixture[str], sandbox: RunningSandbox
 ) -> None:
     add(workdir, thread_file(["mastodon"]))
     approve(1)
@@ -218,8 +228,7 @@ def test_the_queue_is_a_line_a_chain_and_the_log_names_each_part(
     assert printed(capsys, "queue").strip() == "Nothing is queued."
     assert [post.text for post in sandbox.state.posts("mastodon")] == [*PARTS, COMMENT]
 
-    monkeypatch.setenv("COLUMNS", "100")  # each attempt's first line on one line
-    heads = [line for line in lines_of(printed(capsys, "log")) if " · attempt " in line]
+    heads = attempt_heads(printed(capsys, "log"))
     tried = [head.split(" · ", 1)[1] for head in heads]  # after the time, newest first
     assert tried == [
         "post 4 · mastodon · en · first comment · attempt 1: published",

@@ -367,8 +367,12 @@ async def test_a_webhook_is_named_in_the_viewers_language(
         async with client(create_app(config, database)) as browser:
             assert (await log_in(browser, mina)).status_code == 303
             page = (await browser.get("/channels")).text
+            calendar = (await browser.get("/calendar")).text
+            compose = (await browser.get("/compose")).text
         assert row_of(page, "channel-chat")[0] == name
         assert f"chat {name}" in texts(page, "h3:has(.connection-channel)")
+        assert texts(calendar, "tr#channel-chat th")[0] == f"chat {name}"
+        assert text(one(compose, 'label:has(input[value="chat"])')).startswith(f"chat {name} · ")
 
 
 async def test_the_channels_page_says_a_missing_vault_key_without_a_check(

@@ -95,7 +95,7 @@ async def test_an_author_composes_previews_and_submits_a_bilingual_hiring_draft(
     assert (current["href"], text(current)) == ("/compose", "Compose")
     linkedin = one(blank.text, 'input[name="channel"][value="linkedin"]')
     assert linkedin["data-languages"] == "en ko"
-    assert "x · English" in blank.text  # each channel shows the languages it takes
+    assert "X · English" in blank.text  # each channel shows its platform and the languages it takes
     assert "Hiring (template)" in texts(blank.text, 'select[name="kind"] option')
 
     chosen = {key: HIRING[key] for key in ("kind", "title", "channel")}

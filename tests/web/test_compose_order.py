@@ -129,7 +129,7 @@ async def test_fields_and_languages_are_named_in_the_viewers_language(
     assert labels(fields.text, 'input[name="language"]') == ["영어", "한국어"]
     assert labels(fields.text, 'input[name="field:position:en"]') == ["직책 (영어)"]
     assert chosen_kind(fields.text) == "채용 (템플릿)"
-    assert "linkedin · 영어, 한국어" in text(one(fields.text, "fieldset.channels"))
+    assert "linkedin LinkedIn · 영어, 한국어" in text(one(fields.text, "fieldset.channels"))
 
 
 async def test_the_languages_follow_channels_chosen_after_the_template(

@@ -30,7 +30,6 @@ from starlette.routing import Route
 
 from drafts.channels import ChannelBase
 from drafts.config import Config
-from drafts.media_limits import PLATFORM_NAMES
 from drafts.rate_windows import open_windows
 from drafts.storage import Database
 from drafts.times import utcnow
@@ -64,7 +63,6 @@ class HealthView:
 class ChannelView:
     id: str
     platform: str
-    platform_name: str
     languages: tuple[str, ...]
     slots: tuple[str, ...]
     zone: ZoneInfo
@@ -207,7 +205,6 @@ def channels_page(
         return ChannelView(
             id=channel.id,
             platform=channel.platform,
-            platform_name=words.gettext(PLATFORM_NAMES.get(channel.platform, channel.platform)),
             languages=channel.languages,
             slots=channel.slots,
             zone=channel.zone(config.zone),

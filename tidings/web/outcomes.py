@@ -41,7 +41,7 @@ from drafts.errors import NotFoundError, TidingsError
 from drafts.keyset import CursorError
 from drafts.lifecycle import PostStatus
 from drafts.media import PostImage
-from drafts.media_limits import PLATFORM_NAMES, image_profile
+from drafts.media_limits import image_profile
 from drafts.messages import QUEUED_AGAIN
 from drafts.models import Attempt, AuditEntry, Post
 from drafts.post_media import images_by_post
@@ -134,7 +134,6 @@ class PostView:
     post: Post
     draft_title: str
     draft_status: str
-    platform_name: str
     channel_zone: ZoneInfo
     channel_configured: bool
     attempts: tuple[AttemptView, ...]
@@ -264,7 +263,6 @@ def load_post(
         post=post,
         draft_title=record.draft_title,
         draft_status=record.draft_status,
-        platform_name=gettext(PLATFORM_NAMES.get(post.platform, post.platform)),
         channel_zone=channel_zone,
         channel_configured=configured,
         attempts=views,

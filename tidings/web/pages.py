@@ -25,6 +25,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from drafts.errors import StorageError
+from drafts.media_limits import PLATFORM_NAMES
 from drafts.shipped import shipped_path
 from drafts.storage import Database
 from drafts.times import show, utcnow
@@ -80,10 +81,12 @@ def page_environment(loader: BaseLoader, language: str) -> Environment:
     env.filters["when"] = when
     env.filters["isolated"] = isolated
     env.filters["waited"] = partial(waited, language=language)
-    # Stored values (``scheduled``, ``in_review``, ``reviewer``) in words of this language.
+    # Stored values (``scheduled``, ``in_review``, ``reviewer``, ``webhook``) in words of this
+    # language.
     env.filters["post_status"] = shown(translated(POST_STATUS_WORDS, catalogue.gettext))
     env.filters["draft_status"] = shown(translated(DRAFT_STATUS_WORDS, catalogue.gettext))
     env.filters["role"] = shown(translated(ROLE_WORDS, catalogue.gettext))
+    env.filters["platform"] = shown(translated(PLATFORM_NAMES, catalogue.gettext))  # LinkedIn
     env.filters["chains"] = partial(chains_of, gettext=catalogue.gettext)  # post cards as chains
     # Messages made by the services and reasons recorded by the daemon, in this language.
     env.filters.update(message_filters(language, catalogue.gettext))

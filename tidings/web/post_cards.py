@@ -154,7 +154,6 @@ class PostCard:
     id: int
     channel: str
     platform: str
-    platform_name: str
     language: str
     text: str
     counts: tuple[Count, ...]
@@ -249,7 +248,6 @@ def post_card(
         id=post.id,
         channel=post.channel,
         platform=post.platform,
-        platform_name=gettext(measurements[0].platform),
         language=post.language,
         text=built.displayed,
         counts=counts,
@@ -317,7 +315,6 @@ def _orphan(
         id=post.id,
         channel=post.channel,
         platform=post.platform,
-        platform_name=post.platform,
         language=post.language,
         text=post.text,
         counts=(Count(post.length, post.length_limit, _unit("characters", gettext), None),),

@@ -10,7 +10,8 @@ page is opened once and read at both widths (the window resized). On each page:
 
 - nothing is wider than the window (``scrollWidth <= innerWidth``); a failure names the
   outermost elements that stick out and how wide they are; no table squeezes its text into
-  columns a few letters wide (a week's seven columns on a phone);
+  columns a few letters wide (a week's seven columns on a phone), and at 1280 px no day of the
+  calendar's week is narrower than a title's long word;
 - in Korean, no text a person reads (text, tooltips, placeholders, labels) is English, except
   what people and platforms wrote (titles, comments, alt text, a platform's reply: the test
   knows them), text inside ``translate="no"`` or inside an element whose ``lang`` is another
@@ -163,6 +164,13 @@ SQUEEZED_CELLS = """() => {
     }
     return found;
 }"""
+
+# A laptop's week: a day's column narrower than a title's long word ("Communications", about
+# 120 px) breaks the word inside itself. The days' headings, each with its width.
+NARROW_DAYS = """() => [...document.querySelectorAll("table.calendar thead th[class^='day-']")]
+    .map((day) => [day.innerText.trim(), Math.round(day.getBoundingClientRect().width)])
+    .filter(([, width]) => width < 150)
+    .map(([text, width]) => `${text} (${width} px)`)"""
 
 # Every text a person reads on the page, with where it is: text nodes and the attributes shown
 # as text (a tooltip, a placeholder, what a screen reader says), except user content.
@@ -504,6 +512,8 @@ def check(page: Page, name: str, language: str, allowed: AsWritten) -> list[str]
             problems.append(f"{name} is {wide} px wide in a {width} px window: {culprits}")
         if squeezed := page.evaluate(SQUEEZED_CELLS):
             problems.append(f"{name} at {width} px squeezes table cells: {'; '.join(squeezed[:4])}")
+        if width >= 1280 and (narrow := page.evaluate(NARROW_DAYS)):
+            problems.append(f"{name} at {width} px has narrow days: {'; '.join(narrow[:3])}")
         page.evaluate("window.scrollTo(0, 0)")
         screenshot(page, f"phone-{name}-{language}-{width}")
     return problems

@@ -54,18 +54,15 @@ async def test_the_daemons_history_lines_are_in_the_readers_words(
             lines[language] = history(page)
     ko_lines, en_lines = lines["ko"], lines["en"]
     # Each publication says which post it was (of the draft's several), linked to its outcome.
-    for said in ("mastodon · 영어", "mastodon · 한국어"):
-        assert (
-            sum(line.endswith(f"게시 완료 ({said}): 1번째 시도: 게시됨") for line in ko_lines) == 1
-        )
+    for post in ("mastodon · 영어", "mastodon · 한국어"):
+        attempt = f"게시 완료 ({post}): 1번째 시도: 게시됨"
+        assert sum(line.endswith(attempt) for line in ko_lines) == 1, ko_lines
     assert any(line.endswith("완료 처리 (더 게시할 게시물 없음)") for line in ko_lines), ko_lines
     assert not any("attempt" in line or "draft.done" in line for line in ko_lines), ko_lines
     assert not any("기록된 영어 원문" in line for line in ko_lines), ko_lines
-    for said in ("mastodon · English", "mastodon · Korean"):
-        assert (
-            sum(line.endswith(f"published it ({said}): attempt 1: published") for line in en_lines)
-            == 1
-        )
+    for post in ("mastodon · English", "mastodon · Korean"):
+        attempt = f"published it ({post}): attempt 1: published"
+        assert sum(line.endswith(attempt) for line in en_lines) == 1, en_lines
     assert any(line.endswith("marked it done (no post left to publish)") for line in en_lines)
     links = {text(link): link["href"] for link in elements(page, "a.history-post")}  # English
     with database.reading() as session:

@@ -81,12 +81,12 @@ def page_environment(loader: BaseLoader, language: str) -> Environment:
     env.filters["when"] = when
     env.filters["isolated"] = isolated
     env.filters["waited"] = partial(waited, language=language)
-    # Stored values (``scheduled``, ``in_review``, ``reviewer``, ``webhook``) in words of this
-    # language.
+    # Stored values (``scheduled``, ``in_review``, ``reviewer``; a platform, ``linkedin``:
+    # LinkedIn) in words of this language.
     env.filters["post_status"] = shown(translated(POST_STATUS_WORDS, catalogue.gettext))
     env.filters["draft_status"] = shown(translated(DRAFT_STATUS_WORDS, catalogue.gettext))
     env.filters["role"] = shown(translated(ROLE_WORDS, catalogue.gettext))
-    env.filters["platform"] = shown(translated(PLATFORM_NAMES, catalogue.gettext))  # LinkedIn
+    env.filters["platform"] = shown(translated(PLATFORM_NAMES, catalogue.gettext))
     env.filters["chains"] = partial(chains_of, gettext=catalogue.gettext)  # post cards as chains
     # Messages made by the services and reasons recorded by the daemon, in this language.
     env.filters.update(message_filters(language, catalogue.gettext))

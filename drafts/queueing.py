@@ -9,7 +9,7 @@ is refused) or finds it moved.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from itertools import islice
@@ -480,14 +480,24 @@ _PLANNED = _planned_columns()
 _CELL_ORDER = (col(Post.due_at), col(Post.language), col(Post.id))
 
 
-@dataclass(frozen=True)
-class CalendarCells:
-    """A calendar's cells (a channel's day), each at most ``cap`` of its first posts (``posts``,
-    with each one's day: the index of its range in ``bounds``), and how many each cell holds
-    (``counts``, by channel and day)."""
-
-    posts: list[tuple[int, PlannedPost]]
-    counts: dict[tuple[str, int], int]
+def calendar_counts(
+    session: Session,
+    *,
+    bounds: Sequence[datetime],
+    statuses: Iterable[str],
+    later_parts: Iterable[str],
+) -> dict[tuple[str, int], int]:
+    """How many posts each calendar cell holds, by channel and day (day ``n``: due in
+    ``[bounds[n], bounds[n + 1])``): the posts in ``statuses``, of a chain its first part and any
+    later part in ``later_parts``. One ``GROUP BY`` along ``ix_post_channel_queue``, reading no
+    post row: every channel's, so the calendar knows its rows (and those of channels no longer
+    configured) before it reads a page of them (``calendar_cells``)."""
+    day = _day_in(bounds)
+    cells = select_columns(col(Post.channel), day, func.count()).where(
+        *_in_cells(bounds, statuses, later_parts)
+    )
+    rows = session.connection().execute(cells.group_by(col(Post.channel), day))
+    return {(channel, n): count for channel, n, count in rows}
 
 
 def calendar_cells(
@@ -497,33 +507,20 @@ def calendar_cells(
     statuses: Iterable[str],
     later_parts: Iterable[str],
     cap: int,
-) -> CalendarCells:
-    """The posts in ``statuses`` due in ``[bounds[0], bounds[-1])``, of a chain its first part
-    and any later part in ``later_parts``, a cell for each channel and day (day ``n``:
-    ``[bounds[n], bounds[n + 1])``): at most ``cap`` of each cell's first posts, and each cell's
-    count. Two queries along ``ix_post_channel_queue``, reading no text: the cells' counts
-    (``GROUP BY``), then each cell's posts ranked in its order (``row_number``), and the columns
-    and drafts of the ``cap`` first of each cell only, each by its draft's key (as
-    ``due_between``, never a join that PostgreSQL could answer by hashing every draft). A count
-    over each cell beside the rank (``count`` as a window) sorted the week's posts twice: twice
-    the cost, 24 ms of a week of 5,000 posts on SQLite. PostgreSQL estimates the rows kept at
-    the week's, costs their look-ups past its JIT threshold and would spend 20 ms compiling a
+    channels: Collection[str],
+) -> list[tuple[int, PlannedPost]]:
+    """The first ``cap`` posts of each cell (``calendar_counts``) of ``channels``, each with its
+    day, by due time: each cell's posts ranked in its order (``row_number``) along
+    ``ix_post_channel_queue`` (reading no post row), then the columns and drafts of the ``cap``
+    first of each cell only, each by its draft's key (as ``due_between``, never a join that
+    PostgreSQL could answer by hashing every draft). A count over each cell beside the rank
+    (``count`` as a window) sorted the week's posts twice: twice the cost, 24 ms of a week of
+    5,000 posts on SQLite, hence ``calendar_counts`` apart. PostgreSQL estimates the rows kept
+    at the week's, costs their look-ups past its JIT threshold and would spend 20 ms compiling a
     20 ms query, were JIT not off for Tidings' connections (``drafts.storage``). A busy week of
-    a million posts then reads a few titles a cell, not thousands."""
-    kept = [str(status) for status in later_parts]
+    a million posts then reads a few titles a cell, not thousands, and only for the channels
+    shown."""
     day = _day_in(bounds)
-    condition = (
-        col(Post.status).in_([str(status) for status in statuses]),
-        col(Post.due_at) >= bounds[0],
-        col(Post.due_at) < bounds[-1],
-        or_(col(Post.part) == 1, col(Post.status).in_(kept)),
-    )
-    connection = session.connection()
-    cells = select_columns(col(Post.channel), day, func.count()).where(*condition)
-    counts = {
-        (channel, n): count
-        for channel, n, count in connection.execute(cells.group_by(col(Post.channel), day))
-    }
     ranked = (
         select_columns(
             col(Post.id).label("id"),
@@ -532,7 +529,7 @@ def calendar_cells(
             .over(partition_by=(col(Post.channel), day), order_by=_CELL_ORDER)
             .label("rank"),
         )
-        .where(*condition)
+        .where(*_in_cells(bounds, statuses, later_parts), col(Post.channel).in_(list(channels)))
         .subquery("ranked")
     )
     first = select_columns(ranked.c.id, ranked.c.day).where(ranked.c.rank <= cap).subquery("first")
@@ -541,8 +538,21 @@ def calendar_cells(
         .join_from(first, Post.__table__, first.c.id == col(Post.id))  # type: ignore[attr-defined]
         .order_by(col(Post.due_at), col(Post.channel), col(Post.language), col(Post.id))
     )
-    posts = [(row[0], PlannedPost(*row[1:])) for row in connection.execute(query).all()]
-    return CalendarCells(posts, counts)
+    return [(row[0], PlannedPost(*row[1:])) for row in session.connection().execute(query).all()]
+
+
+def _in_cells(
+    bounds: Sequence[datetime], statuses: Iterable[str], later_parts: Iterable[str]
+) -> tuple[ColumnElement[bool], ...]:
+    """A post the calendar's week shows: in ``statuses``, due in ``[bounds[0], bounds[-1])``,
+    of a chain its first part or a later part in ``later_parts``."""
+    kept = [str(status) for status in later_parts]
+    return (
+        col(Post.status).in_([str(status) for status in statuses]),
+        col(Post.due_at) >= bounds[0],
+        col(Post.due_at) < bounds[-1],
+        or_(col(Post.part) == 1, col(Post.status).in_(kept)),
+    )
 
 
 def channel_day_posts(
@@ -561,9 +571,8 @@ def channel_day_posts(
     page); ``CursorError`` for a token this list did not make. Along ``ix_post_channel_queue``;
     a page reads its own rows' drafts only."""
     place = keyset.place(after, datetime, str, int) if after is not None else None
-    query = due_between(_PLANNED, start=start, end=end, statuses=statuses).where(
-        col(Post.channel) == channel,
-        or_(col(Post.part) == 1, col(Post.status).in_([str(s) for s in later_parts])),
+    query = select_columns(*(_of_post(column) for column in _PLANNED)).where(
+        *_in_cells((start, end), statuses, later_parts), col(Post.channel) == channel
     )
     if place is not None:
         query = query.where(keyset.beyond(_CELL_ORDER, place, descending=False))

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from drafts.attention import SETTLEABLE
 from drafts.lifecycle import PostStatus
-from drafts.queueing import calendar_cells
+from drafts.queueing import calendar_cells, calendar_counts
 from drafts.storage import Database
 from tests.integration.test_page_growth import NOW, SHOWN, add
 from tests.integration.test_page_plans import statements_of
@@ -20,8 +22,17 @@ CAP = 3
 BOUNDS = [NOW.replace(hour=0) + timedelta(days=n) for n in range(8)]  # UTC midnights
 
 
-def cells(session: Any) -> Any:
-    return calendar_cells(session, bounds=BOUNDS, statuses=SHOWN, later_parts=SETTLEABLE, cap=CAP)
+@dataclass(frozen=True)
+class Cells:
+    counts: dict[tuple[str, int], int]
+    posts: list[Any]
+
+
+def cells(session: Any, channels: Sequence[str] = ("x-en", "mastodon", "linkedin")) -> Cells:
+    """The week's counts, then the cells of ``channels``: the calendar's two statements."""
+    week = {"bounds": BOUNDS, "statuses": SHOWN, "later_parts": SETTLEABLE}
+    counts = calendar_counts(session, **week)
+    return Cells(counts, calendar_cells(session, **week, cap=CAP, channels=channels))
 
 
 def drafts_read(database: Database) -> int:
@@ -66,6 +77,11 @@ def test_a_busy_week_reads_the_drafts_it_shows_only(database: Database) -> None:
     assert found.counts == {(channel, 3): 20 for channel in ("x-en", "mastodon", "linkedin")}
     shown = drafts_read(database)
     assert 0 < shown <= 2 * 3 * CAP  # a title and whether it repeats, of each shown
+    # A page of the calendar's rows: every cell counted, the page's channels' posts read.
+    with database.reading() as session:
+        one_row = cells(session, ["mastodon"])
+    assert one_row.counts == found.counts
+    assert [post.channel for _, post in one_row.posts] == ["mastodon"] * CAP
     # Ten times as many the same afternoon: the cells show and read the same, count the rest.
     add(database, 100, 540, PostStatus.PUBLISHED, NOW + timedelta(days=3, hours=5))
     with database.reading() as session:

@@ -1,10 +1,14 @@
 """The calendar: one week of posts per channel (Monday to Sunday), in a chosen timezone.
 
-``GET /calendar?week=2026-W49&tz=Europe/London``. The week and the zone default to the
-viewer's (their preference, else ``[tidings] timezone``). One query reads the week
-(``drafts.queueing.calendar_cells``): of the posts whose ``due_at`` falls in the week's UTC
-range, the first ``CELL_CAP`` of each cell (a channel's day), with their drafts' titles, and
-how many each cell holds; a cell holding more says "+N more", a link to ``/calendar/day``,
+``GET /calendar?week=2026-W49&tz=Europe/London&page=2``. The week and the zone default to the
+viewer's (their preference, else ``[tidings] timezone``). A page shows ``CHANNEL_ROWS`` channels
+(configured order, then channels no longer configured that have posts that week), so a network
+of many accounts costs a page what a few do; ``?channel=ID`` opens the page holding that
+channel's row. Two queries read the week (``drafts.queueing``): how many posts each cell (a
+channel's day) holds, for every channel (``calendar_counts``), then of the posts whose
+``due_at`` falls in the week's UTC range, the first ``CELL_CAP`` of each cell of the page's
+channels, with their drafts' titles (``calendar_cells``); a cell holding more says "+N more",
+a link to ``/calendar/day``,
 that channel's day ``DAY_PAGE`` posts a page (keyset paging: ``?after=``). A published post is shown at its due time too, so an entry
 stays where it was planned. A post still to be sent whose channel cannot send it then (not
 connected, a token ending first, a scope missing: ``drafts.credential_problems``) is marked,
@@ -37,7 +41,7 @@ from drafts.credential_problems import STILL_TO_SEND, CredentialCheck
 from drafts.errors import TidingsError
 from drafts.keyset import Page
 from drafts.lifecycle import PostStatus
-from drafts.queueing import PlannedPost, calendar_cells, channel_day_posts
+from drafts.queueing import PlannedPost, calendar_cells, calendar_counts, channel_day_posts
 from drafts.storage import Database
 from drafts.times import utcnow, zone
 from scheduler.connections import connections
@@ -66,6 +70,8 @@ FIRST_YEAR, LAST_YEAR = 1970, 9998
 CELL_CAP = 3
 # The entries a page of a channel's day shows.
 DAY_PAGE = 50
+# The channels (rows) a page of the calendar shows.
+CHANNEL_ROWS = 20
 
 
 @dataclass(frozen=True)
@@ -179,8 +185,12 @@ class CalendarView:
     next: Week | None
     current: Week  # the week of today, in the calendar's zone
     today: date
-    rows: tuple[ChannelRow, ...]
-    posts: int
+    rows: tuple[ChannelRow, ...]  # this page's
+    posts: int  # the week's, on every page
+    page: int = 1  # of the week's rows, CHANNEL_ROWS a page
+    pages: int = 1
+    first_row: int = 1  # the number of this page's first row, of ``channels``
+    channels: int = 0  # rows of every page
 
 
 def load_calendar(
@@ -189,40 +199,52 @@ def load_calendar(
     week: Week,
     now: datetime,
     gettext: Callable[[str], str],
+    page: int | str = 1,
 ) -> CalendarView:
-    """The week's posts, a row per configured channel (and one per channel no longer configured
-    that still has posts in the week), each still to be sent with its channel's credential
-    problem (in ``gettext``'s language)."""
+    """A page of the week's rows: a row per configured channel (and one per channel no longer
+    configured that still has posts in the week), ``CHANNEL_ROWS`` a page; ``page`` a page's
+    number (past the last: the last) or a channel (the page holding its row). Each post still
+    to be sent comes with its channel's credential problem (in ``gettext``'s language)."""
     bounds = [_midnight(day, week.zone) for day in week.days] + [week.end]
+    configured = [channel.id for channel in config.channels]
     with database.reading() as session:
-        found = calendar_cells(
-            session, bounds=bounds, statuses=SHOWN_STATUSES, later_parts=SETTLEABLE, cap=CELL_CAP
+        counts = calendar_counts(
+            session, bounds=bounds, statuses=SHOWN_STATUSES, later_parts=SETTLEABLE
         )
-        posts = [post for _, post in found.posts]
+        gone = sorted({channel for channel, _ in counts} - set(configured))
+        channels = [*configured, *gone]
+        number, pages = _page_number(page, channels)
+        first_row = (number - 1) * CHANNEL_ROWS
+        shown = channels[first_row : first_row + CHANNEL_ROWS]
+        found = calendar_cells(
+            session,
+            bounds=bounds,
+            statuses=SHOWN_STATUSES,
+            later_parts=SETTLEABLE,
+            cap=CELL_CAP,
+            channels=shown,
+        )
+        posts = [post for _, post in found]
         check = CredentialCheck(config, connections(session), os.environ, now)
         labels = occurrence_labels(session, posts, config.zone)
     tz = week.zone
-    cells: dict[str, list[list[Entry]]] = {}
+    cells: dict[str, list[list[Entry]]] = {channel: [[] for _ in range(7)] for channel in shown}
     platforms: dict[str, str] = {channel.id: channel.platform for channel in config.channels}
     entry = partial(_entry, check=check, labels=labels, gettext=gettext, tz=tz)
-    for day, post in found.posts:
+    for day, post in found:
         platforms.setdefault(post.channel, post.platform)
-        cells.setdefault(post.channel, [[] for _ in range(7)])[day].append(entry(post))
-    configured = [channel.id for channel in config.channels]
-    gone = sorted(set(cells) - set(configured))
-    empty: list[list[Entry]] = [[] for _ in range(7)]
+        cells[post.channel][day].append(entry(post))
     channel_rows = tuple(
         ChannelRow(
             channel=channel,
             platform=platforms[channel],
             configured=channel in configured,
-            days=tuple(tuple(day) for day in cells.get(channel, empty)),
+            days=tuple(tuple(day) for day in cells[channel]),
             more=tuple(
-                found.counts.get((channel, n), 0) - len(day)
-                for n, day in enumerate(cells.get(channel, empty))
+                counts.get((channel, n), 0) - len(day) for n, day in enumerate(cells[channel])
             ),
         )
-        for channel in [*configured, *gone]
+        for channel in shown
     )
     return CalendarView(
         week=week,
@@ -231,8 +253,32 @@ def load_calendar(
         current=week_of(now, tz),
         today=now.astimezone(tz).date(),
         rows=channel_rows,
-        posts=sum(found.counts.values()),
+        posts=sum(counts.values()),
+        page=number,
+        pages=pages,
+        first_row=first_row + 1,
+        channels=len(channels),
     )
+
+
+def _page_number(page: int | str, channels: list[str]) -> tuple[int, int]:
+    """Which page to show, of how many: ``page`` a page's number (past the last: the last) or
+    a channel's id (the page holding its row; the first if it has none)."""
+    pages = max(1, -(-len(channels) // CHANNEL_ROWS))
+    if isinstance(page, str):
+        row = channels.index(page) if page in channels else 0
+        return row // CHANNEL_ROWS + 1, pages
+    return min(page, pages), pages
+
+
+def parse_page(text: str, gettext: Callable[[str], str]) -> int:
+    """``2`` as a page's number; ``TidingsError`` naming ``page`` for anything else."""
+    number = int(text) if text.isascii() and text.isdecimal() and len(text) <= 6 else 0
+    if number < 1:
+        raise TidingsError(
+            gettext("page: %(text)s is not a page number such as 2") % {"text": repr(text)}
+        )
+    return number
 
 
 def _entry(
@@ -338,8 +384,16 @@ def week_title(week: Week, language: str = UI_LANGUAGE) -> str:
     return str(format_interval(week.days[0], week.days[-1], "yMMMd", locale=babel_locale(language)))
 
 
-def week_link(week: Week, chosen_zone: str | None) -> str:
-    query = {"week": week.label, **({"tz": chosen_zone} if chosen_zone else {})}
+def week_link(
+    week: Week, chosen_zone: str | None, page: int = 1, channel: str | None = None
+) -> str:
+    """The calendar's ``week`` in the zone chosen, at a page of its rows or at a channel's."""
+    query = {
+        "week": week.label,
+        **({"tz": chosen_zone} if chosen_zone else {}),
+        **({"page": str(page)} if page > 1 else {}),
+        **({"channel": channel} if channel else {}),
+    }
     return "/calendar?" + urlencode(query, safe="/")
 
 
@@ -352,7 +406,10 @@ def routes(web: WebContext) -> list[Route]:
         asked_week = request.query_params.get("week", "").strip()
         now = utcnow()
         week = parse_week(asked_week, tz, _) if asked_week else week_of(now, tz)
-        view = await off_loop(load_calendar, web.database, web.config, week, now, _)
+        asked_page = request.query_params.get("page", "").strip()
+        channel = request.query_params.get("channel", "").strip()
+        page = channel or (parse_page(asked_page, _) if asked_page else 1)
+        view = await off_loop(load_calendar, web.database, web.config, week, now, _, page)
         language = web.pages.language(request)
         return web.pages.render(
             request,
@@ -392,7 +449,7 @@ def routes(web: WebContext) -> list[Route]:
             chosen_zone=chosen_zone,
             status_words=translated(STATUS_WORDS, _),
             day_title=day_heading(day, language),
-            week_href=week_link(view.week, chosen_zone) + f"#channel-{channel}",
+            week_href=week_link(view.week, chosen_zone, channel=channel) + f"#channel-{channel}",
             next_href=day_link(channel, day, chosen_zone, view.after) if view.after else None,
         )
 

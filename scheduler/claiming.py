@@ -33,6 +33,8 @@ from typing import Any
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import (
+    JSON,
+    ColumnElement,
     Engine,
     Executable,
     Integer,
@@ -40,6 +42,8 @@ from sqlalchemy import (
     String,
     and_,
     bindparam,
+    case,
+    cast,
     func,
     insert,
     or_,
@@ -459,13 +463,14 @@ def _take(
             "id": c.post_id,
             "number": c.number,
             "idempotency_key": c.idempotency_key,
-            "publish_state": dict(c.state),
             "reconcile": c.reconcile,
         }
         for c in claims
     ]
     postgres = connection.dialect.name == "postgresql"
-    values = _taken_batch(postgres).params(taken, worker=worker, now=now, until=now + lease)
+    values = _taken_batch(postgres).params(
+        taken, worker=worker, now=now, until=now + lease, stamp=stamp
+    )
     for statement in _take_statements(postgres):
         connection.execute(statement, values)
     return claims
@@ -475,9 +480,23 @@ def _take(
 def _taken_batch(postgres: bool) -> RowBatch:
     """The claimed posts, as the source of the claim's two writes."""
     p = post_table.c
-    return RowBatch.of(
-        postgres, p.id, attempt_table.c.number, p.idempotency_key, p.publish_state, p.reconcile
-    )
+    return RowBatch.of(postgres, p.id, attempt_table.c.number, p.idempotency_key, p.reconcile)
+
+
+def _stamped_state(postgres: bool, reconcile: ColumnElement[Any]) -> ColumnElement[Any]:
+    """The post's publish state as the claim leaves it, written by the statement from the
+    row's own (locked, so as the candidates read it): when the first attempt was claimed, if
+    not known yet, and (unless this attempt only checks, ``reconcile``) that a request goes
+    out now: what ``_claim`` hands the attempt as its state. Sent in the batch instead, each
+    post's state written as JSON inside the batch's JSON cost a claim of 100 posts 0.3 ms."""
+    stamp = bindparam("stamp", type_=String())
+    state = post_table.c.publish_state
+    if postgres:
+        known = func.jsonb_build_object(FIRST_ATTEMPT_AT, stamp).op("||")(func.to_jsonb(state))
+        sent = known.op("||")(func.jsonb_build_object(LAST_SENT_AT, stamp))
+        return cast(case((reconcile, known), else_=sent), JSON)
+    first = func.json_insert(state, f"$.{FIRST_ATTEMPT_AT}", stamp)  # only where it is not
+    return case((reconcile, first), else_=func.json_set(first, f"$.{LAST_SENT_AT}", stamp))
 
 
 @cache
@@ -497,7 +516,7 @@ def _take_statements(postgres: bool) -> tuple[Executable, ...]:
             lease_owner=worker,
             lease_until=bindparam("until", type_=AwareDateTime),
             idempotency_key=taken["idempotency_key"],
-            publish_state=taken["publish_state"],
+            publish_state=_stamped_state(postgres, taken["reconcile"]),
             reconcile=taken["reconcile"],
         )
     )

@@ -6,7 +6,7 @@ claimed once."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import event, text, update
@@ -18,7 +18,7 @@ from drafts.models import Post
 from drafts.rendering import TemplateLibrary
 from drafts.storage import Database
 from drafts.times import utcnow
-from scheduler.attempt_data import Claim
+from scheduler.attempt_data import FIRST_ATTEMPT_AT, LAST_SENT_AT, Claim
 from scheduler.claiming import claim_due
 from tests.integration.publishing import queue_posts, sandbox_config
 
@@ -131,3 +131,53 @@ def test_on_postgresql_no_statement_of_tidings_is_compiled_by_jit(database: Data
         assert session.execute(text("SHOW jit")).scalar() == "off"
     with database.reading() as session:
         assert session.execute(text("SHOW jit")).scalar() == "off"
+
+
+def stored_state(database: Database, post_id: int) -> dict[str, str]:
+    with database.reading() as session:
+        post = session.get(Post, post_id)
+        assert post is not None
+        return dict(post.publish_state)
+
+
+def test_the_claim_stores_the_state_it_hands_the_attempt(
+    database: Database, config: Config, library: TemplateLibrary
+) -> None:
+    """The lease writes each post's publish state from the row itself: when the first attempt
+    was claimed, kept from then on; when a request last went out, this claim's time unless the
+    attempt only checks (``reconcile``); and what an adapter saved, untouched."""
+    [post_id] = queue_posts(database, config, library, channels=["mastodon"])
+    [first], _ = counted_claim(database, 1)
+    assert stored_state(database, post_id) == first.state
+    began = first.state[FIRST_ATTEMPT_AT]
+    assert first.state == {FIRST_ATTEMPT_AT: began, LAST_SENT_AT: began}
+    assert first.first_attempt_at == first.last_sent_at == datetime.fromisoformat(began)
+
+    # Its holder died after saving an id and sending: the next claim checks before resending.
+    saved = {**first.state, "record_key": "3kq2"}
+    later = utcnow() + timedelta(minutes=1)
+    with database.writing() as session:
+        session.execute(
+            update(Post)
+            .where(col(Post.id) == post_id)
+            .values(status=PostStatus.RETRYING, attempt_at=utcnow(), publish_state=saved)
+            .values(reconcile=True, lease_owner=None, lease_until=None)
+        )
+    [checking], _ = counted_claim(database, 1)
+    assert checking.reconcile and checking.state == saved  # nothing new was sent
+    assert stored_state(database, post_id) == saved
+    assert checking.first_attempt_at == first.first_attempt_at
+
+    # That check found nothing: the attempt after it sends anew, and says when.
+    with database.writing() as session:
+        session.execute(
+            update(Post)
+            .where(col(Post.id) == post_id)
+            .values(status=PostStatus.RETRYING, attempt_at=utcnow(), reconcile=False)
+            .values(lease_owner=None, lease_until=None)
+        )
+    [sending], _ = counted_claim(database, 1)
+    assert stored_state(database, post_id) == sending.state
+    assert sending.state[FIRST_ATTEMPT_AT] == began and sending.state["record_key"] == "3kq2"
+    assert sending.last_sent_at is not None and sending.last_sent_at > first.first_attempt_at
+    assert later > sending.last_sent_at

@@ -447,18 +447,6 @@ class PlannedPost:
     repeating: bool = False
 
 
-def posts_due_between(
-    session: Session, *, start: datetime, end: datetime, statuses: Iterable[str]
-) -> list[PlannedPost]:
-    """The posts in ``statuses`` due in ``[start, end)``, by due time, then channel, language
-    and id. One query, of the columns a ``PlannedPost`` holds (a published post keeps the due
-    time it was planned for)."""
-    query = due_between(_PLANNED, start=start, end=end, statuses=statuses).order_by(
-        col(Post.due_at), col(Post.channel), col(Post.language), col(Post.id)
-    )
-    return [PlannedPost(*row) for row in session.connection().execute(query)]
-
-
 def _planned_columns() -> tuple[Any, ...]:
     return (
         Post.id,

@@ -1,4 +1,6 @@
-"""The week's posts (``drafts.queueing.posts_due_between``) on SQLite and on PostgreSQL."""
+"""The calendar's week (``drafts.queueing.calendar_counts`` and ``calendar_cells``) on SQLite
+and on PostgreSQL: a cell for each channel and day, its first posts in time order with their
+drafts' titles, and how many it holds."""
 
 from __future__ import annotations
 
@@ -7,13 +9,18 @@ from datetime import UTC, datetime, timedelta
 from drafts.config import Config
 from drafts.lifecycle import PostStatus
 from drafts.models import Post, User
-from drafts.queueing import PlannedPost, posts_due_between
+from drafts.queueing import PlannedPost, calendar_cells, calendar_counts
 from drafts.rendering import TemplateLibrary
 from drafts.storage import Database
 from tests.integration.drafting import add_posts
 
 MONDAY = datetime(2026, 11, 30, tzinfo=UTC)
 SHOWN = (PostStatus.SCHEDULED, PostStatus.PUBLISHED, PostStatus.NEEDS_ATTENTION)
+WEEK = {
+    "bounds": [MONDAY + timedelta(days=n) for n in range(8)],  # UTC midnights
+    "statuses": SHOWN,
+    "later_parts": (PostStatus.NEEDS_ATTENTION,),
+}
 
 
 def plan(database: Database, post_id: int, status: PostStatus, due: datetime) -> None:
@@ -37,10 +44,16 @@ def test_the_weeks_posts_come_in_time_order_with_their_drafts_titles(
     plan(database, library_hours["linkedin", "ko"], PostStatus.CANCELLED, noon)
 
     with database.reading() as session:
-        week = posts_due_between(
-            session, start=MONDAY, end=MONDAY + timedelta(days=7), statuses=SHOWN
-        )
+        counts = calendar_counts(session, **WEEK)
+        cells = calendar_cells(session, **WEEK, cap=1, channels=["linkedin", "x-en"])
     # The next Monday is the end, outside; a cancelled post is not asked for.
+    assert counts == {("linkedin", 0): 3, ("x-en", 0): 1}
+    # A cell's first: the earliest, then by language; then the day's by time and channel.
+    assert cells[0][1].title == "Library hours" and cells[1][1].channel == "x-en"
+    with database.reading() as session:
+        cells = calendar_cells(session, **WEEK, cap=3, channels=["linkedin", "x-en"])
+    assert {day for day, _ in cells} == {0}
+    week = [post for _, post in cells]
     assert [(p.title, p.channel, p.language, p.status) for p in week] == [
         ("Library hours", "linkedin", "en", "scheduled"),
         ("Riverside park reopens", "linkedin", "en", "needs_attention"),
@@ -63,4 +76,5 @@ def test_the_weeks_posts_come_in_time_order_with_their_drafts_titles(
 
 def test_a_week_without_posts_is_empty(database: Database) -> None:
     with database.reading() as session:
-        assert posts_due_between(session, start=MONDAY, end=MONDAY, statuses=SHOWN) == []
+        assert calendar_counts(session, **WEEK) == {}
+        assert calendar_cells(session, **WEEK, cap=3, channels=["linkedin"]) == []

@@ -46,6 +46,9 @@ class Database:
         self.is_sqlite = url.startswith("sqlite")
         self.engine = _create_engine(url)
         self._writer = self.engine.execution_options(**{_BEGIN: "BEGIN IMMEDIATE"})
+        from drafts.models import partial_indexes_for  # the tables, for what opens them
+
+        partial_indexes_for(self.engine.dialect.name)
 
     @contextmanager
     def writing(self) -> Iterator[Session]:

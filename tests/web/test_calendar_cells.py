@@ -100,6 +100,8 @@ async def test_a_busy_day_shows_its_first_posts_and_how_many_more(
     assert titles(page.text, others) == ["busy 56", "busy 57"]
     assert not elements(page.text, f"{others} a.more")
     assert not elements(page.text, "#channel-mastodon a.more")
+    # Five channels are one page: no pages to go through, and no channel to go to.
+    assert not elements(page.text, "nav.channel-pages, select[name='channel']")
 
     # The day's list, a page at a time, in the cell's order; then back to the week.
     day = await as_joon.get(str(more["href"]))

@@ -121,17 +121,35 @@ async def test_the_calendar_shows_a_page_of_channels_at_a_time(
     other = await as_joon.get(earlier)
     assert rows(other.text) == ROWS[CHANNEL_ROWS:-1]
 
-    # Past the last page: the last; a channel: the page holding its row.
+    # Past the last page: the last.
     assert rows((await as_joon.get(f"/calendar?week={WEEK}&page=9")).text) == ROWS[CHANNEL_ROWS:]
-    held = await as_joon.get(f"/calendar?week={WEEK}&channel=retired")
-    assert "retired" in rows(held.text)
-    unknown = await as_joon.get(f"/calendar?week={WEEK}&channel=nowhere&page=2")
-    assert rows(unknown.text) == ROWS[:CHANNEL_ROWS]
 
     set_language(database, "joon", "ko")
     korean = await as_joon.get(following)
     assert texts(korean.text, "a.previous-channels") == ["이전 채널"] * 2
     assert pages_line(korean.text)[0] == f"채널 {CHANNEL_ROWS + 1}–26 / 26"
+    assert "채널로 이동" in text(one(korean.text, "form.calendar-choose"))
+
+
+async def test_the_week_form_goes_to_a_channels_row_on_its_page(
+    as_joon: httpx.AsyncClient, database: Database
+) -> None:
+    """Paged, the browser's find no longer finds a channel on another page: the week's form
+    lists every row's channel, and going to one opens its page at its row."""
+    add_posts(database, ["retired"])
+    first = await as_joon.get(f"/calendar?week={WEEK}&tz=UTC")
+    choices = texts(first.text, 'form.calendar-choose select[name="channel"] option')
+    assert choices == ["—", *ROWS]
+    held = await as_joon.get(f"/calendar?week={WEEK}&tz=UTC&channel=retired&page=1")
+    assert held.status_code == 303
+    assert held.headers["location"] == f"/calendar?week={WEEK}&tz=UTC&page=2#channel-retired"
+    arrived = await as_joon.get(held.headers["location"])
+    assert "retired" in rows(arrived.text)
+    on_first = await as_joon.get(f"/calendar?week={WEEK}&channel=x-ko")
+    assert on_first.headers["location"] == f"/calendar?week={WEEK}#channel-x-ko"
+    # A channel without a row that week: its first page, at no row.
+    unknown = await as_joon.get(f"/calendar?week={WEEK}&channel=nowhere&page=2")
+    assert unknown.headers["location"] == f"/calendar?week={WEEK}"
 
 
 async def test_a_channel_day_leads_back_to_the_page_holding_its_row(
@@ -140,7 +158,9 @@ async def test_a_channel_day_leads_back_to_the_page_holding_its_row(
     day = await as_joon.get(f"/calendar/day?channel=city-19&day={DUE.date().isoformat()}&tz=UTC")
     back = str(one(day.text, 'a[rel="up"]')["href"])
     assert back == f"/calendar?week={WEEK}&tz=UTC&channel=city-19#channel-city-19"
-    week = await as_joon.get(back)
+    held = await as_joon.get(back)
+    assert held.headers["location"] == f"/calendar?week={WEEK}&tz=UTC&page=2#channel-city-19"
+    week = await as_joon.get(held.headers["location"])
     assert "city-19" in rows(week.text) and "linkedin" not in rows(week.text)
 
 

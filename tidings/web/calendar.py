@@ -3,20 +3,22 @@
 ``GET /calendar?week=2026-W49&tz=Europe/London&page=2``. The week and the zone default to the
 viewer's (their preference, else ``[tidings] timezone``). A page shows ``CHANNEL_ROWS`` channels
 (configured order, then channels no longer configured that have posts that week), so a network
-of many accounts costs a page what a few do; ``?channel=ID`` opens the page holding that
-channel's row. Two queries read the week (``drafts.queueing``): how many posts each cell (a
-channel's day) holds, for every channel (``calendar_counts``), then of the posts whose
-``due_at`` falls in the week's UTC range, the first ``CELL_CAP`` of each cell of the page's
-channels, with their drafts' titles (``calendar_cells``); a cell holding more says "+N more",
-a link to ``/calendar/day``,
-that channel's day ``DAY_PAGE`` posts a page (keyset paging: ``?after=``). A published post is shown at its due time too, so an entry
-stays where it was planned. A post still to be sent whose channel cannot send it then (not
-connected, a token ending first, a scope missing: ``drafts.credential_problems``) is marked,
-with the problem as the mark's title and a few words that stay visible on a phone. A post of
-a repeating draft says its occurrence of the series (``3/8``: ``series_labels``). A thread
-and its first comment are one entry, their first part's; a later part is an entry of its own
-only where it failed or needs a person, saying which part it is. Dates,
-status words and problems are in the viewer's interface language.
+of many accounts costs a page what a few do. ``?channel=ID`` (the form's "Go to channel": the
+browser's find no longer finds a row on another page) redirects to the page holding that
+channel's row, at the row.
+
+Two queries read the week (``drafts.queueing``): how many posts each cell (a channel's day)
+holds, for every channel (``calendar_counts``), then of the posts whose ``due_at`` falls in the
+week's UTC range, the first ``CELL_CAP`` of each cell of the page's channels, with their drafts'
+titles (``calendar_cells``). A cell holding more says "+N more", a link to ``/calendar/day``,
+that channel's day ``DAY_PAGE`` posts a page (keyset paging: ``?after=``). A published post is
+shown at its due time too, so an entry stays where it was planned. A post still to be sent
+whose channel cannot send it then (not connected, a token ending first, a scope missing:
+``drafts.credential_problems``) is marked, with the problem as the mark's title and a few words
+that stay visible on a phone. A post of a repeating draft says its occurrence of the series
+(``3/8``: ``series_labels``). A thread and its first comment are one entry, their first part's;
+a later part is an entry of its own only where it failed or needs a person, saying which part
+it is. Dates, status words and problems are in the viewer's interface language.
 """
 
 from __future__ import annotations
@@ -27,12 +29,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import partial
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_interval, format_skeleton
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from drafts.attention import SETTLEABLE
@@ -190,7 +192,7 @@ class CalendarView:
     page: int = 1  # of the week's rows, CHANNEL_ROWS a page
     pages: int = 1
     first_row: int = 1  # the number of this page's first row, of ``channels``
-    channels: int = 0  # rows of every page
+    channels: tuple[str, ...] = ()  # the channels of every page's rows, in their order
 
 
 def load_calendar(
@@ -199,21 +201,20 @@ def load_calendar(
     week: Week,
     now: datetime,
     gettext: Callable[[str], str],
-    page: int | str = 1,
+    page: int = 1,
 ) -> CalendarView:
-    """A page of the week's rows: a row per configured channel (and one per channel no longer
-    configured that still has posts in the week), ``CHANNEL_ROWS`` a page; ``page`` a page's
-    number (past the last: the last) or a channel (the page holding its row). Each post still
-    to be sent comes with its channel's credential problem (in ``gettext``'s language)."""
-    bounds = [_midnight(day, week.zone) for day in week.days] + [week.end]
+    """Page ``page`` (past the last: the last) of the week's rows (``_week_rows``),
+    ``CHANNEL_ROWS`` a page. Each post still to be sent comes with its channel's credential
+    problem (in ``gettext``'s language)."""
+    bounds = _bounds(week)
     configured = [channel.id for channel in config.channels]
     with database.reading() as session:
         counts = calendar_counts(
             session, bounds=bounds, statuses=SHOWN_STATUSES, later_parts=SETTLEABLE
         )
-        gone = sorted({channel for channel, _ in counts} - set(configured))
-        channels = [*configured, *gone]
-        number, pages = _page_number(page, channels)
+        channels = _week_rows(configured, counts)
+        pages = max(1, -(-len(channels) // CHANNEL_ROWS))
+        number = min(page, pages)
         first_row = (number - 1) * CHANNEL_ROWS
         shown = channels[first_row : first_row + CHANNEL_ROWS]
         found = calendar_cells(
@@ -257,18 +258,29 @@ def load_calendar(
         page=number,
         pages=pages,
         first_row=first_row + 1,
-        channels=len(channels),
+        channels=tuple(channels),
     )
 
 
-def _page_number(page: int | str, channels: list[str]) -> tuple[int, int]:
-    """Which page to show, of how many: ``page`` a page's number (past the last: the last) or
-    a channel's id (the page holding its row; the first if it has none)."""
-    pages = max(1, -(-len(channels) // CHANNEL_ROWS))
-    if isinstance(page, str):
-        row = channels.index(page) if page in channels else 0
-        return row // CHANNEL_ROWS + 1, pages
-    return min(page, pages), pages
+def _bounds(week: Week) -> list[datetime]:
+    """The week's days as the calendar's queries take them: each day's start, then the end."""
+    return [_midnight(day, week.zone) for day in week.days] + [week.end]
+
+
+def _week_rows(configured: list[str], counts: dict[tuple[str, int], int]) -> list[str]:
+    """The week's rows: a row per configured channel, in the configuration's order, then one
+    per channel no longer configured that still has posts in the week (``counts``)."""
+    return [*configured, *sorted({channel for channel, _ in counts} - set(configured))]
+
+
+def page_of_channel(database: Database, config: Config, week: Week, channel: str) -> int | None:
+    """The page of the week's rows holding ``channel``'s (None: it has none that week)."""
+    with database.reading() as session:
+        counts = calendar_counts(
+            session, bounds=_bounds(week), statuses=SHOWN_STATUSES, later_parts=SETTLEABLE
+        )
+    channels = _week_rows([channel.id for channel in config.channels], counts)
+    return channels.index(channel) // CHANNEL_ROWS + 1 if channel in channels else None
 
 
 def parse_page(text: str, gettext: Callable[[str], str]) -> int:
@@ -406,9 +418,14 @@ def routes(web: WebContext) -> list[Route]:
         asked_week = request.query_params.get("week", "").strip()
         now = utcnow()
         week = parse_week(asked_week, tz, _) if asked_week else week_of(now, tz)
-        asked_page = request.query_params.get("page", "").strip()
+        chosen_zone = tz.key if asked_zone else None
         channel = request.query_params.get("channel", "").strip()
-        page = channel or (parse_page(asked_page, _) if asked_page else 1)
+        if channel:  # to the page holding its row, at its row
+            held = await off_loop(page_of_channel, web.database, web.config, week, channel)
+            place = f"#channel-{quote(channel)}" if held else ""
+            return RedirectResponse(week_link(week, chosen_zone, held or 1) + place, 303)
+        asked_page = request.query_params.get("page", "").strip()
+        page = parse_page(asked_page, _) if asked_page else 1
         view = await off_loop(load_calendar, web.database, web.config, week, now, _, page)
         language = web.pages.language(request)
         return web.pages.render(
@@ -416,7 +433,7 @@ def routes(web: WebContext) -> list[Route]:
             "calendar.html",
             view=view,
             zone=tz,
-            chosen_zone=tz.key if asked_zone else None,
+            chosen_zone=chosen_zone,
             zones=timezone_names(),
             statuses=SHOWN_STATUSES,
             # Translated once a page: a week can hold hundreds of entries.

@@ -238,7 +238,9 @@ def load_calendar(
     channel_rows = tuple(
         ChannelRow(
             channel=channel,
-            platform=platforms[channel],
+            # A channel no longer configured is known by its posts shown; on PostgreSQL
+            # they may have gone between the counts and the cells (two statements).
+            platform=platforms.get(channel, ""),
             configured=channel in configured,
             days=tuple(tuple(day) for day in cells[channel]),
             more=tuple(

@@ -33,6 +33,7 @@ from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_interval, format_skeleton
+from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
@@ -207,12 +208,9 @@ def load_calendar(
     ``CHANNEL_ROWS`` a page. Each post still to be sent comes with its channel's credential
     problem (in ``gettext``'s language)."""
     bounds = _bounds(week)
-    configured = [channel.id for channel in config.channels]
+    configured = {channel.id for channel in config.channels}
     with database.reading() as session:
-        counts = calendar_counts(
-            session, bounds=bounds, statuses=SHOWN_STATUSES, later_parts=SETTLEABLE
-        )
-        channels = _week_rows(configured, counts)
+        channels, counts = _week_rows(session, config, bounds)
         pages = max(1, -(-len(channels) // CHANNEL_ROWS))
         number = min(page, pages)
         first_row = (number - 1) * CHANNEL_ROWS
@@ -269,19 +267,24 @@ def _bounds(week: Week) -> list[datetime]:
     return [_midnight(day, week.zone) for day in week.days] + [week.end]
 
 
-def _week_rows(configured: list[str], counts: dict[tuple[str, int], int]) -> list[str]:
-    """The week's rows: a row per configured channel, in the configuration's order, then one
-    per channel no longer configured that still has posts in the week (``counts``)."""
-    return [*configured, *sorted({channel for channel, _ in counts} - set(configured))]
+def _week_rows(
+    session: Session, config: Config, bounds: list[datetime]
+) -> tuple[list[str], dict[tuple[str, int], int]]:
+    """The week's rows (a row per configured channel, in the configuration's order, then one
+    per channel no longer configured that still has posts in the week), and how many posts
+    each cell holds (``calendar_counts``)."""
+    counts = calendar_counts(
+        session, bounds=bounds, statuses=SHOWN_STATUSES, later_parts=SETTLEABLE
+    )
+    configured = [channel.id for channel in config.channels]
+    gone = sorted({channel for channel, _ in counts} - set(configured))
+    return [*configured, *gone], counts
 
 
 def page_of_channel(database: Database, config: Config, week: Week, channel: str) -> int | None:
     """The page of the week's rows holding ``channel``'s (None: it has none that week)."""
     with database.reading() as session:
-        counts = calendar_counts(
-            session, bounds=_bounds(week), statuses=SHOWN_STATUSES, later_parts=SETTLEABLE
-        )
-    channels = _week_rows([channel.id for channel in config.channels], counts)
+        channels, _ = _week_rows(session, config, _bounds(week))
     return channels.index(channel) // CHANNEL_ROWS + 1 if channel in channels else None
 
 

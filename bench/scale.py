@@ -24,7 +24,8 @@ Then it measures and prints, with the target beside each figure:
   p99 (of 50 posts, p99 is the latest: p50 beside it tells one late post from all);
 - ``tidings queue`` and ``tidings log`` wall time (fresh processes, the quickest of three);
 - inbox, calendar week, a post's outcomes, needs attention and channels over HTTP (``tidings
-  web``, uvicorn on loopback, logged in as an admin), p95;
+  web``, uvicorn on loopback, logged in as an admin), and a Prometheus scrape of ``/metrics``,
+  p95;
 - the daemon's peak RSS and the database's size.
 
 Nothing is asserted: it prints figures.
@@ -79,6 +80,7 @@ from drafts.review import APPROVED  # noqa: E402
 from drafts.storage import Database, signal_queue_change  # noqa: E402
 from drafts.timestamps import AwareDateTime  # noqa: E402
 from drafts.users import Role, add_user, hash_password  # noqa: E402
+from scheduler.tallies import Ended, tally  # noqa: E402
 
 CHANNELS = [f"city-{number:02d}" for number in range(1, 51)]
 ADMIN = "bench-admin"
@@ -267,6 +269,7 @@ class Rows:
     attempts: list[dict[str, Any]] = field(default_factory=list)
     reviews: list[dict[str, Any]] = field(default_factory=list)
     audit: list[dict[str, Any]] = field(default_factory=list)
+    ended: list[Ended] = field(default_factory=list)  # the attempts, as the daemon tallies them
 
     def tables(self) -> list[tuple[Any, list[dict[str, Any]]]]:
         return [
@@ -517,6 +520,7 @@ def settle(
             "duration_ms": 420,
         }
     )
+    rows.ended.append(Ended(post["platform"], outcome, 1.0 if published else None))
     if not published:
         rows.audit.append(
             {
@@ -542,6 +546,8 @@ def write(database: Database, rows: Rows, backend: str) -> None:
                 copy(connection, table, batch)
             else:
                 many(connection, table, batch)
+    with database.writing() as session:
+        tally(session, rows.ended)
 
 
 def many(connection: Any, table: Any, batch: list[dict[str, Any]]) -> None:
@@ -829,6 +835,7 @@ def measure_pages(database: Database, config_path: Path, password: str, result: 
         ("post outcomes", f"/posts/{failed}"),
         ("needs attention", "/attention"),
         ("channels", "/channels"),
+        ("/metrics scrape", "/metrics"),
     ]
     with server(config_path) as base:
         browser = logged_in(base, ADMIN)

@@ -1,4 +1,5 @@
-"""The tables: users, drafts, variants, posts, reviews, daemon heartbeats and the audit log.
+"""The tables: users, drafts, variants, posts, reviews, attempts and their tallies, daemon
+heartbeats and the audit log.
 
 Model families follow ``XBase`` (shared fields) → ``X(table=True)``; times are aware and UTC.
 """
@@ -12,7 +13,9 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Column,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -251,6 +254,30 @@ class Attempt(Row, table=True):
     remote_url: str | None = Field(default=None, sa_type=String(1000))
     error: str | None = Field(default=None, sa_type=Text)
     duration_ms: int | None = None
+
+
+class AttemptTally(Row, table=True):
+    """How many attempts have ended, by platform and outcome, counted as each ends
+    (``scheduler.tallies``): a scrape reads these few rows however many attempts are stored,
+    and pruning, which deletes attempts, leaves the count as it was."""
+
+    __tablename__ = "attempt_tally"
+
+    platform: str = Field(sa_type=String(16), primary_key=True)
+    outcome: str = Field(sa_type=String(16), primary_key=True)
+    attempts: int = Field(sa_type=BigInteger, nullable=False)
+
+
+class LagTally(Row, table=True):
+    """How late published posts went out (from the due time to the platform's answer), counted
+    as each is published: the posts of one bucket (late by at most ``le`` seconds and by more
+    than the bucket below's; ``+Inf``: the rest) and their lateness summed."""
+
+    __tablename__ = "lag_tally"
+
+    le: str = Field(sa_type=String(16), primary_key=True)  # as Prometheus writes the bound
+    posts: int = Field(sa_type=BigInteger, nullable=False)
+    seconds: float = Field(sa_type=Float, nullable=False)
 
 
 class DaemonHeartbeat(Row, table=True):

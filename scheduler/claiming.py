@@ -68,6 +68,7 @@ from scheduler.failure_events import record_post_end
 from scheduler.heartbeat import takeover_reasons
 from scheduler.platforms.base import PublishedPart, ReplyTo
 from scheduler.retry import AttemptOutcome
+from scheduler.tallies import Ended, tally
 
 post_table = Post.__table__  # type: ignore[attr-defined]
 attempt_table = Attempt.__table__  # type: ignore[attr-defined]
@@ -161,13 +162,14 @@ def claim_due(
     )
     left = dict(capacity)
     chosen: list[_Candidate] = []
+    closed: list[Ended] = []  # attempts of dead holders, closed as unknown
     for candidate in candidates:
         if len(chosen) >= limit or left.get(candidate.channel, 0) <= 0:
             continue
         if candidate.status == PostStatus.PUBLISHING:
             owner = candidate.lease_owner or ""
             taken = f"taken over from {owner} ({reasons[owner]})"
-            _close_abandoned_attempt(session, candidate, taken, now)
+            closed += _close_abandoned_attempt(session, candidate, taken, now)
         reason = _why_not_send(candidate, approved, now)
         if reason is not None:
             status, why = reason
@@ -175,7 +177,9 @@ def claim_due(
             continue
         left[candidate.channel] -= 1
         chosen.append(candidate)
-    return _take(session, chosen, images, worker, now, lease)
+    claims = _take(session, chosen, images, worker, now, lease)
+    tally(session, closed)  # last: its rows are every worker's (scheduler.tallies)
+    return claims
 
 
 def _candidates(
@@ -308,8 +312,9 @@ def _why_not_send(
 
 def _close_abandoned_attempt(
     session: Session, candidate: _Candidate, taken: str, now: datetime
-) -> None:
-    """The attempt the dead holder had in flight is unknown: it may have reached the platform."""
+) -> list[Ended]:
+    """The attempt the dead holder had in flight is unknown: it may have reached the platform.
+    Returns the attempts it closed, to be tallied."""
     connection = session.connection()
     found = connection.execute(
         select(Attempt.number, Attempt.worker).where(
@@ -331,6 +336,7 @@ def _close_abandoned_attempt(
             actor=DAEMON,
             at=now,
         )
+    return [Ended(candidate.platform, str(AttemptOutcome.UNKNOWN)) for _ in found]
 
 
 def _settle(

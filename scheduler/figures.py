@@ -5,12 +5,12 @@ credential expires, how many notifications wait, and which daemon reported in la
 They are read at the moment they are asked for (a Prometheus scrape, ``/readyz``, the Channels
 page), never counted in a process: the database is the one record every process shares, so
 the figures survive restarts and every process (each daemon, each web server) reports the same.
+What attempts came to, and how late, is read from the tallies kept as each attempt ended
+(``scheduler.tallies``), not from the attempts, which grow without end.
 """
 
 from __future__ import annotations
 
-from bisect import bisect_left
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -18,9 +18,16 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from drafts.lifecycle import UPCOMING_POST_STATUSES, PostStatus
-from drafts.models import Attempt, Connection, DaemonHeartbeat, NotificationDelivery, Post
+from drafts.models import (
+    AttemptTally,
+    Connection,
+    DaemonHeartbeat,
+    LagTally,
+    NotificationDelivery,
+    Post,
+)
+from scheduler.tallies import LAG_BUCKETS
 
-PUBLISHED = str(PostStatus.PUBLISHED)  # an attempt's outcome when its post went out
 NOTIFICATION_PENDING = "pending"  # a notification_delivery waiting to be sent (or sent again)
 
 
@@ -35,14 +42,12 @@ def posts_by_status(session: Session) -> dict[str, int]:
 
 
 def attempts_by_outcome(session: Session) -> dict[tuple[str, str], int]:
-    """How many attempts have ended, by (platform, outcome); attempts in flight are left out."""
+    """How many attempts have ended, by (platform, outcome), as tallied when each ended
+    (``scheduler.tallies``); attempts in flight are not counted yet."""
     rows = session.connection().execute(
-        select(Post.platform, Attempt.outcome, func.count())
-        .join(Post, col(Post.id) == col(Attempt.post_id))
-        .where(col(Attempt.outcome).is_not(None))
-        .group_by(col(Post.platform), col(Attempt.outcome))
+        select(AttemptTally.platform, AttemptTally.outcome, AttemptTally.attempts)
     )
-    return {(platform, outcome): count for platform, outcome, count in rows}
+    return {(platform, outcome): attempts for platform, outcome, attempts in rows}
 
 
 @dataclass(frozen=True)
@@ -57,28 +62,13 @@ class LagCounts:
     total: float
 
 
-def publish_lags(session: Session, bounds: Sequence[float]) -> LagCounts:
-    """Every published post's lateness, counted under ``bounds`` (seconds, ascending)."""
-    per_bucket = [0] * (len(bounds) + 1)
-    total = 0.0
-    rows = session.connection().execute(
-        select(Post.due_at, Attempt.finished_at)
-        .join(Post, col(Post.id) == col(Attempt.post_id))
-        .where(
-            col(Attempt.outcome) == PUBLISHED,
-            col(Post.due_at).is_not(None),
-            col(Attempt.finished_at).is_not(None),
-        )
-    )
-    for due_at, sent_at in rows:
-        lag = max((sent_at - due_at).total_seconds(), 0.0)
-        per_bucket[bisect_left(bounds, lag)] += 1
-        total += lag
-    below, running = [], 0
-    for count in per_bucket[:-1]:
-        running += count
-        below.append(running)
-    return LagCounts(tuple(bounds), tuple(below), sum(per_bucket), total)
+def publish_lags(session: Session) -> LagCounts:
+    """Every published post's lateness, as tallied in ``LAG_BUCKETS`` when each was published."""
+    rows = session.connection().execute(select(LagTally.le, LagTally.posts, LagTally.seconds))
+    tallied = [(float(le), posts, seconds) for le, posts, seconds in rows]
+    below = tuple(sum(posts for le, posts, _ in tallied if le <= bound) for bound in LAG_BUCKETS)
+    count = sum(posts for _, posts, _ in tallied)
+    return LagCounts(LAG_BUCKETS, below, count, sum(seconds for *_, seconds in tallied))
 
 
 def queue_depth(session: Session, now: datetime) -> int:

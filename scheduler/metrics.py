@@ -2,7 +2,9 @@
 
 Every figure is read from the database at scrape time (``scheduler.figures``) by a custom
 collector, so a counter such as ``tidings_attempts_total`` keeps rising across restarts and
-every process reports the same values: aggregate them with ``max``, not ``sum``. Each process
+every process reports the same values: aggregate them with ``max``, not ``sum``. The attempts'
+counts and lags come from tallies kept as each attempt ends (``scheduler.tallies``), not from
+every attempt ever made. Each process
 builds a registry of its own (never prometheus_client's global one), with its own ``process_*``
 metrics beside the shared ones, so several daemons each expose theirs and tests build as many
 as they like.
@@ -38,10 +40,6 @@ log = logging.getLogger("tidings.metrics")
 # How prometheus_client writes a bucket's bound ("le"); the function is not annotated.
 bucket_label = cast(Callable[[float], str], floatToGoString)
 
-# Seconds from a post's due time to the platform's answer: a daemon that keeps up sends within
-# a second or two; retries and rate-limit windows reach minutes and hours.
-LAG_BUCKETS = (1.0, 5.0, 15.0, 30.0, 60.0, 120.0, 300.0, 900.0, 1800.0, 3600.0, 21600.0)
-
 
 class TidingsCollector:
     """The figures of ``scheduler.figures`` as metric families, read in one transaction per
@@ -70,7 +68,7 @@ class TidingsCollector:
         with self.database.reading() as session:
             posts = figures.posts_by_status(session)
             attempts = figures.attempts_by_outcome(session)
-            lags = figures.publish_lags(session, LAG_BUCKETS)
+            lags = figures.publish_lags(session)
             depth = figures.queue_depth(session, now)
             expiry = figures.credential_expiry(session, now)
             pending = figures.notifications_pending(session)

@@ -39,6 +39,7 @@ from drafts.timestamps import AwareDateTime
 from scheduler.attempt_data import Claim, Result
 from scheduler.failure_events import record_post_end, record_published
 from scheduler.retry import AttemptOutcome
+from scheduler.tallies import Ended, lateness, tally
 
 post_table = Post.__table__  # type: ignore[attr-defined]
 attempt_table = Attempt.__table__  # type: ignore[attr-defined]
@@ -89,21 +90,38 @@ def record_results(session: Session, results: Iterable[Result], worker: str, now
     record_published(session, owned)
     finals = {r.claim.draft_id for r in owned if r.decision.status in FINAL_POST_STATUSES}
     finish_drafts(session, finals, actor=DAEMON, now=now)
+    tally(session, map(_ended, results))  # last: its rows are every worker's (scheduler.tallies)
+
+
+def _ended(result: Result) -> Ended:
+    outcome = result.decision.attempt_outcome
+    late = (
+        lateness(result.claim.due_at, result.finished_at)
+        if outcome == AttemptOutcome.PUBLISHED
+        else None
+    )
+    return Ended(result.claim.platform, str(outcome), late)
 
 
 def record_dropped(session: Session, *, claim: Claim, note: str, now: datetime) -> None:
     """Add ``note`` to the error of ``claim``'s attempt, which sent nothing more because another
     worker took the post over; an attempt nobody closed yet is closed as unknown."""
     a = attempt_table.c
-    session.connection().execute(
+    connection = session.connection()
+    this_attempt = (a.post_id == claim.post_id, a.number == claim.number)
+    closed = connection.execute(
         update(attempt_table)
-        .where(a.post_id == claim.post_id, a.number == claim.number)
-        .values(
-            error=func.coalesce(a.error + literal("; "), literal("")) + literal(note),
-            outcome=func.coalesce(a.outcome, literal(str(AttemptOutcome.UNKNOWN))),
-            finished_at=func.coalesce(a.finished_at, literal(now, type_=a.finished_at.type)),
-        )
+        .where(*this_attempt, a.outcome.is_(None))
+        .values(outcome=AttemptOutcome.UNKNOWN, finished_at=now)
+        .returning(a.number)
+    ).all()
+    connection.execute(
+        update(attempt_table)
+        .where(*this_attempt)
+        .values(error=func.coalesce(a.error + literal("; "), literal("")) + literal(note))
     )
+    if closed:
+        tally(session, [Ended(claim.platform, str(AttemptOutcome.UNKNOWN))])
 
 
 @cache

@@ -25,6 +25,7 @@ from drafts.times import utcnow
 from scheduler.attempt_data import Claim, Result
 from scheduler.claiming import claim_due
 from scheduler.due import next_wake
+from scheduler.figures import attempts_by_outcome
 from scheduler.heartbeat import Beat, Worker, beat, host_key, leave
 from scheduler.recording import record_dropped, record_results
 from scheduler.retry import AttemptOutcome, Decision
@@ -132,6 +133,9 @@ def test_a_late_result_of_the_worker_a_post_was_taken_from_changes_nothing_but_i
         None,
         "remote-2",
     )
+    # Each ending counted as it came: the first attempt closed as unknown by the takeover, then
+    # answered; the second answered. A tally only rises.
+    assert tallied(database) == {("mastodon", "unknown"): 1, ("mastodon", "published"): 2}
 
 
 def test_a_silent_worker_is_taken_over_once_its_lease_runs_out_saying_for_how_long(
@@ -255,6 +259,28 @@ def test_a_dropped_attempt_keeps_what_the_takeover_said_and_adds_its_note(
     assert closed.error == (
         "taken over from a:1 (its lease ran out) with this attempt in flight; a:1 sent nothing more"
     )
+    assert tallied(database) == {("mastodon", "unknown"): 1}  # closed once, counted once
+
+
+def test_a_dropped_attempt_nobody_closed_is_closed_and_counted_as_unknown(
+    database: Database, library: TemplateLibrary, config: Config
+) -> None:
+    (post_id,) = queue_posts(database, config, library, channels=["mastodon"])
+    t0 = utcnow()
+    (first,) = claim(database, "a:1", t0)
+    for note in ("a:1 sent nothing more", "a:1 stopped"):
+        with database.writing() as session:
+            record_dropped(session, claim=first, note=note, now=t0 + LEASE)
+    closed = attempts(database, post_id)[0]
+    assert (closed.outcome, closed.finished_at) == ("unknown", t0 + LEASE)
+    assert closed.error == "a:1 sent nothing more; a:1 stopped"
+    assert tallied(database) == {("mastodon", "unknown"): 1}
+
+
+def tallied(database: Database) -> dict[tuple[str, str], int]:
+    """How many attempts ended, by platform and outcome, as the metrics read them."""
+    with database.reading() as session:
+        return attempts_by_outcome(session)
 
 
 def rows(database: Database) -> set[str]:

@@ -257,27 +257,20 @@ class Attempt(Row, table=True):
 
 
 class AttemptTally(Row, table=True):
-    """How many attempts have ended, by platform and outcome, counted as each ends
-    (``scheduler.tallies``): a scrape reads these few rows however many attempts are stored,
-    and pruning, which deletes attempts, leaves the count as it was."""
+    """How many attempts have ended, by platform, outcome and (for a published post whose due
+    time was known) how late it went out, counted as each ends (``scheduler.tallies``): a scrape
+    reads these few rows however many attempts are stored, and pruning, which deletes attempts,
+    leaves the counts as they were."""
 
     __tablename__ = "attempt_tally"
 
     platform: str = Field(sa_type=String(16), primary_key=True)
     outcome: str = Field(sa_type=String(16), primary_key=True)
+    # The upper bound of the bucket its lateness fell in (from the due time to the platform's
+    # answer), as Prometheus writes it ('1.0', '5.0', ... '+Inf'); '' where none is counted.
+    lag_bucket: str = Field(sa_type=String(16), primary_key=True)
     attempts: int = Field(sa_type=BigInteger, nullable=False)
-
-
-class LagTally(Row, table=True):
-    """How late published posts went out (from the due time to the platform's answer), counted
-    as each is published: the posts of one bucket (late by at most ``le`` seconds and by more
-    than the bucket below's; ``+Inf``: the rest) and their lateness summed."""
-
-    __tablename__ = "lag_tally"
-
-    le: str = Field(sa_type=String(16), primary_key=True)  # as Prometheus writes the bound
-    posts: int = Field(sa_type=BigInteger, nullable=False)
-    seconds: float = Field(sa_type=Float, nullable=False)
+    late_seconds: float = Field(sa_type=Float, nullable=False)  # their lateness summed
 
 
 class DaemonHeartbeat(Row, table=True):

@@ -22,11 +22,10 @@ from drafts.models import (
     AttemptTally,
     Connection,
     DaemonHeartbeat,
-    LagTally,
     NotificationDelivery,
     Post,
 )
-from scheduler.tallies import LAG_BUCKETS
+from scheduler.tallies import LAG_BUCKETS, NO_LAG
 
 NOTIFICATION_PENDING = "pending"  # a notification_delivery waiting to be sent (or sent again)
 
@@ -44,10 +43,11 @@ def posts_by_status(session: Session) -> dict[str, int]:
 def attempts_by_outcome(session: Session) -> dict[tuple[str, str], int]:
     """How many attempts have ended, by (platform, outcome), as tallied when each ended
     (``scheduler.tallies``); attempts in flight are not counted yet."""
+    t = AttemptTally.__table__.c  # type: ignore[attr-defined]
     rows = session.connection().execute(
-        select(AttemptTally.platform, AttemptTally.outcome, AttemptTally.attempts)
+        select(t.platform, t.outcome, func.sum(t.attempts)).group_by(t.platform, t.outcome)
     )
-    return {(platform, outcome): attempts for platform, outcome, attempts in rows}
+    return {(platform, outcome): int(attempts) for platform, outcome, attempts in rows}
 
 
 @dataclass(frozen=True)
@@ -64,8 +64,13 @@ class LagCounts:
 
 def publish_lags(session: Session) -> LagCounts:
     """Every published post's lateness, as tallied in ``LAG_BUCKETS`` when each was published."""
-    rows = session.connection().execute(select(LagTally.le, LagTally.posts, LagTally.seconds))
-    tallied = [(float(le), posts, seconds) for le, posts, seconds in rows]
+    t = AttemptTally.__table__.c  # type: ignore[attr-defined]
+    rows = session.connection().execute(
+        select(t.lag_bucket, func.sum(t.attempts), func.sum(t.late_seconds))
+        .where(t.lag_bucket != NO_LAG)
+        .group_by(t.lag_bucket)
+    )
+    tallied = [(float(bucket), int(posts), float(seconds)) for bucket, posts, seconds in rows]
     below = tuple(sum(posts for le, posts, _ in tallied if le <= bound) for bound in LAG_BUCKETS)
     count = sum(posts for _, posts, _ in tallied)
     return LagCounts(LAG_BUCKETS, below, count, sum(seconds for *_, seconds in tallied))

@@ -24,8 +24,8 @@ Then it measures and prints, with the target beside each figure:
   p99 (of 50 posts, p99 is the latest: p50 beside it tells one late post from all);
 - ``tidings queue`` and ``tidings log`` wall time (fresh processes, the quickest of three);
 - inbox, calendar week, a post's outcomes, needs attention and channels over HTTP (``tidings
-  web``, uvicorn on loopback, logged in as an admin), and a Prometheus scrape of ``/metrics``,
-  p95;
+  web``, uvicorn on loopback, logged in as an admin), the desk (the home page) of that admin
+  and of the author of every draft, and a Prometheus scrape of ``/metrics``, p95;
 - the daemon's peak RSS and the database's size.
 
 Nothing is asserted: it prints figures.
@@ -75,7 +75,7 @@ from web_pages import (  # noqa: E402
 
 from drafts.config import Config, parse_config  # noqa: E402
 from drafts.lifecycle import DraftStatus, PostStatus  # noqa: E402
-from drafts.models import Attempt, AuditEntry, Draft, Post, Review, Variant  # noqa: E402
+from drafts.models import Attempt, AuditEntry, Draft, Post, Review, User, Variant  # noqa: E402
 from drafts.review import APPROVED  # noqa: E402
 from drafts.storage import Database, signal_queue_change  # noqa: E402
 from drafts.timestamps import AwareDateTime  # noqa: E402
@@ -84,6 +84,7 @@ from scheduler.tallies import Ended, tally  # noqa: E402
 
 CHANNELS = [f"city-{number:02d}" for number in range(1, 51)]
 ADMIN = "bench-admin"
+AUTHOR = "bench-author"  # bench/dispatch.py's: the author of every draft
 TOKEN_VARIABLE = "TIDINGS_SANDBOX_TOKEN"
 BENCH_WORKER = "bench-host:1"
 CLAIMED, IDLE = 100, 50  # posts queued through the service layer: the claims', the daemon's
@@ -253,6 +254,8 @@ def queue_live(database: Database, config: Config, password: str) -> list[int]:
             actor=None,
         )
         admin.language = "en"
+        author = session.execute(select(User).where(col(User.name) == AUTHOR)).scalar_one()
+        author.password_hash = admin.password_hash  # to measure the desk of every draft's author
         posts = session.execute(select(col(Post.id)).order_by(col(Post.id))).scalars().all()
     assert len(posts) == CLAIMED + IDLE
     return list(posts)
@@ -323,7 +326,7 @@ def fill(database: Database, count: int, rng: random.Random, backend: str) -> No
             int(
                 session.execute(text('SELECT id FROM "user" WHERE name = :n'), {"n": name}).one()[0]
             )
-            for name in ("bench-author", "bench-reviewer")
+            for name in (AUTHOR, "bench-reviewer")
         )
     now = datetime.now(UTC)
     made, started, cpu = 0, time.perf_counter(), time.process_time()
@@ -829,22 +832,24 @@ def measure_pages(database: Database, config_path: Path, password: str, result: 
             select(func.max(col(Post.id))).where(col(Post.status) == PostStatus.FAILED)
         ).scalar()
     web_pages.PASSWORD = password
-    pages = [
-        ("inbox", "/inbox"),
-        ("calendar (this week)", "/calendar"),
-        ("post outcomes", f"/posts/{failed}"),
-        ("needs attention", "/attention"),
-        ("channels", "/channels"),
-        ("/metrics scrape", "/metrics"),
+    pages = [  # (name, path, who looks)
+        ("inbox", "/inbox", ADMIN),
+        ("calendar (this week)", "/calendar", ADMIN),
+        ("post outcomes", f"/posts/{failed}", ADMIN),
+        ("needs attention", "/attention", ADMIN),
+        ("channels", "/channels", ADMIN),
+        ("desk, the admin's", "/", ADMIN),
+        ("desk, the author's", "/", AUTHOR),
+        ("/metrics scrape", "/metrics", ADMIN),
     ]
     with server(config_path) as base:
-        browser = logged_in(base, ADMIN)
-        for name, path in pages:
+        browsers = {name: logged_in(base, name) for name in (ADMIN, AUTHOR)}
+        for name, path, who in pages:
             times: list[float] = []
             status = 200
             for number in range(2 + PAGE_REQUESTS):
                 started = time.perf_counter()
-                response = browser.get(path, timeout=300)
+                response = browsers[who].get(path, timeout=300)
                 elapsed = (time.perf_counter() - started) * 1000
                 status = response.status_code if response.status_code != 200 else status
                 if number >= 2:
@@ -855,7 +860,8 @@ def measure_pages(database: Database, config_path: Path, password: str, result: 
                 f" (status {status})" if status != 200 else ""
             )
             result.add(label, percentile(times, 0.95), TARGETS["page"], "ms")
-        browser.close()
+        for browser in browsers.values():
+            browser.close()
     print("   pages measured", flush=True)
 
 

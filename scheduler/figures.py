@@ -43,9 +43,9 @@ def posts_by_status(session: Session) -> dict[str, int]:
 def attempts_by_outcome(session: Session) -> dict[tuple[str, str], int]:
     """How many attempts have ended, by (platform, outcome), as tallied when each ended
     (``scheduler.tallies``); attempts in flight are not counted yet."""
-    t = AttemptTally.__table__.c  # type: ignore[attr-defined]
+    by = (col(AttemptTally.platform), col(AttemptTally.outcome))
     rows = session.connection().execute(
-        select(t.platform, t.outcome, func.sum(t.attempts)).group_by(t.platform, t.outcome)
+        select(*by, func.sum(col(AttemptTally.attempts))).group_by(*by)
     )
     return {(platform, outcome): int(attempts) for platform, outcome, attempts in rows}
 
@@ -64,11 +64,13 @@ class LagCounts:
 
 def publish_lags(session: Session) -> LagCounts:
     """Every published post's lateness, as tallied in ``LAG_BUCKETS`` when each was published."""
-    t = AttemptTally.__table__.c  # type: ignore[attr-defined]
+    bucket = col(AttemptTally.lag_bucket)
     rows = session.connection().execute(
-        select(t.lag_bucket, func.sum(t.attempts), func.sum(t.late_seconds))
-        .where(t.lag_bucket != NO_LAG)
-        .group_by(t.lag_bucket)
+        select(
+            bucket, func.sum(col(AttemptTally.attempts)), func.sum(col(AttemptTally.late_seconds))
+        )
+        .where(bucket != NO_LAG)
+        .group_by(bucket)
     )
     tallied = [(float(bucket), int(posts), float(seconds)) for bucket, posts, seconds in rows]
     below = tuple(sum(posts for le, posts, _ in tallied if le <= bound) for bound in LAG_BUCKETS)

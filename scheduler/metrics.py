@@ -4,10 +4,9 @@ Every figure is read from the database at scrape time (``scheduler.figures``) by
 collector, so a counter such as ``tidings_attempts_total`` keeps rising across restarts and
 every process reports the same values: aggregate them with ``max``, not ``sum``. The attempts'
 counts and lags come from tallies kept as each attempt ends (``scheduler.tallies``), not from
-every attempt ever made. Each process
-builds a registry of its own (never prometheus_client's global one), with its own ``process_*``
-metrics beside the shared ones, so several daemons each expose theirs and tests build as many
-as they like.
+every attempt ever made. Each process builds a registry of its own (never prometheus_client's
+global one), with its own ``process_*`` metrics beside the shared ones, so several daemons each
+expose theirs and tests build as many as they like.
 """
 
 from __future__ import annotations

@@ -471,7 +471,7 @@ def routes(web: WebContext) -> list[Route]:
             chosen_zone=chosen_zone,
             status_words=translated(STATUS_WORDS, _),
             day_title=day_heading(day, language),
-            week_href=week_link(view.week, chosen_zone, channel=channel) + f"#channel-{channel}",
+            week_href=week_link(view.week, chosen_zone, channel=channel),  # lands at its row
             next_href=day_link(channel, day, chosen_zone, view.after) if view.after else None,
         )
 

@@ -404,6 +404,7 @@ def one_draft(
             "source": "",
             "created_at": created,
             "updated_at": due_s or created,
+            "moved_at": created,  # its audit entry's
         }
     )
     variant_ids = {}
@@ -452,6 +453,7 @@ def one_draft(
         post: dict[str, Any] = {
             "id": post_id,
             "draft_id": draft_id,
+            "author_id": author,
             "variant_id": variant_ids[language],
             "channel": channel,
             "platform": "mastodon",

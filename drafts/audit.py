@@ -1,4 +1,8 @@
-"""The audit log: every transition, with its actor and time."""
+"""The audit log: every transition, with its actor and time.
+
+An entry a person's action makes about a draft moves the draft (``Draft.moved_at``): the
+desk lists each status's drafts the latest moved first. The daemon's entries (a batch of
+attempts, a draft done) do not: what it does shows in the desk's groups of posts."""
 
 from __future__ import annotations
 
@@ -7,11 +11,11 @@ from datetime import datetime
 from functools import cache
 from typing import NamedTuple
 
-from sqlalchemy import Insert, String, bindparam, insert
+from sqlalchemy import Insert, String, bindparam, insert, update
 from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
-from drafts.models import AuditEntry
+from drafts.models import AuditEntry, Draft
 from drafts.row_batches import RowBatch
 from drafts.timestamps import AwareDateTime
 
@@ -38,11 +42,14 @@ def record(
     post_id: int | None = None,
     detail: str = "",
 ) -> AuditEntry:
-    """Append one entry; it is committed with the change it describes."""
+    """Append one entry; it is committed with the change it describes. An entry about a draft
+    moves the draft."""
     entry = AuditEntry(
         actor=actor, action=action, draft_id=draft_id, post_id=post_id, detail=detail
     )
     session.add(entry)
+    if draft_id is not None:
+        session.execute(update(Draft).where(col(Draft.id) == draft_id).values(moved_at=entry.at))
     return entry
 
 

@@ -99,7 +99,7 @@ def add_draft(
     )
     session.add(draft)
     session.flush()
-    _insert_new(session, _id(draft), content, posts)
+    _insert_new(session, draft, content, posts)
     keep_revision(session, _id(draft), digest, posts, rendered_images(posts))
     added = Entry(draft_id=draft.id, post_id=None, action="draft.add", detail=content.title)
     record_batch(session, [added], actor=author.name, at=utcnow())
@@ -146,7 +146,7 @@ def edit_draft(
         draft.review_round += 1
         if reenters:
             review_requested(session, draft, by=editor)
-    _store(session, draft_id, content, posts)
+    _store(session, draft, content, posts)
     keep_revision(session, draft_id, new_hash, posts, rendered_images(posts))
     if back_to_review:
         _unschedule(session, draft_id)
@@ -250,10 +250,11 @@ def _content_columns(content: DraftContent) -> dict[str, Any]:
 
 
 def _insert_new(
-    session: Session, draft_id: int, content: DraftContent, posts: list[RenderedPost]
+    session: Session, draft: Draft, content: DraftContent, posts: list[RenderedPost]
 ) -> None:
     """A new draft's variants, posts and images, one statement per table: with nothing stored
     to match there is nothing to read or delete first (an import adds thousands of drafts)."""
+    draft_id = _id(draft)
     connection = session.connection()
     variants = [
         {"draft_id": draft_id, "language": variant.language, **_variant_columns(variant)}
@@ -267,6 +268,7 @@ def _insert_new(
     rows = [
         {
             "draft_id": draft_id,
+            "author_id": draft.author_id,
             "channel": post.channel,
             "language": post.language,
             "occurrence": post.occurrence,
@@ -285,10 +287,11 @@ def _insert_new(
 
 
 def _store(
-    session: Session, draft_id: int, content: DraftContent, posts: list[RenderedPost]
+    session: Session, draft: Draft, content: DraftContent, posts: list[RenderedPost]
 ) -> None:
     """Make the stored variants and posts match ``content``, keeping the rows that remain; a
     post already out (of a repeating draft: ``_keeping_sent``) is left as it went."""
+    draft_id = _id(draft)
     variant_ids = _store_variants(session, draft_id, content)
     stored = {post_key(p): p for p in session.exec(select(Post).where(Post.draft_id == draft_id))}
     sent = {key for key, row in stored.items() if row.status in FINAL_POST_STATUSES}
@@ -300,6 +303,7 @@ def _store(
         if row is None:
             row = Post(
                 draft_id=draft_id,
+                author_id=draft.author_id,
                 channel=post.channel,
                 language=post.language,
                 occurrence=post.occurrence,

@@ -8,10 +8,12 @@ follow its posts, so a draft partly published can be both scheduled and publishe
 
 Each group shows its newest ``limit`` drafts and counts them all; ``desk_group`` pages through
 one group, each page after the last one's last draft (``drafts.keyset``: never an offset).
-Six queries whatever the number of drafts: the status groups in one (ranked within
-each status by a window), the requests' comments, the next due times, the published and the
-needing-attention groups, and the published group's posts with their addresses. Only the
-columns the desk shows are read (never a draft's source).
+Seven queries whatever the number of drafts: the status groups' newest in one and their sizes
+in another, the requests' comments, the next due times, the published and the needing-attention
+groups, and the published group's posts with their addresses. Each reads the author's own rows
+off an index that starts with the author (``ix_draft_author_moved``, ``ix_post_author_changed``),
+so a desk costs what its author has, whoever else has a million posts; only the columns the
+desk shows are read (never a draft's source).
 """
 
 from __future__ import annotations
@@ -22,14 +24,14 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func
+from sqlalchemy import ColumnElement, CompoundSelect, func, union_all
 from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
 from drafts import keyset
 from drafts.attention import SETTLEABLE
 from drafts.lifecycle import UPCOMING_POST_STATUSES, DraftStatus, PostStatus
-from drafts.models import AuditEntry, Draft, Post, listed_by_change
+from drafts.models import Draft, Post, listed_by_change
 from drafts.review_comments import ReviewComment, requested_changes
 
 WEEK = timedelta(days=7)
@@ -70,9 +72,9 @@ class PublishedPost:
 class DeskEntry:
     """One of the author's drafts as its group shows it.
 
-    ``at`` is when it last moved: its latest audit entry (an edit, a submission, a decision,
-    scheduling) for the status groups; its latest post to be published or to stop for the
-    last two. ``posts`` counts those posts there."""
+    ``at`` is when it last moved (``Draft.moved_at``: made, or a person's latest action on it,
+    an edit, a submission, a decision, scheduling) for the status groups; its latest post to
+    be published or to stop for the last two. ``posts`` counts those posts there."""
 
     id: int
     title: str
@@ -110,7 +112,7 @@ def author_desk(session: Session, *, author_id: int, now: datetime, limit: int) 
         _published(session, author_id, now, None, limit).group,
         _needing_attention(session, author_id, None, limit).group,
     ]
-    return Desk(groups=tuple(_completed(session, group, now) for group in groups))
+    return Desk(groups=tuple(_completed(session, author_id, group, now) for group in groups))
 
 
 def desk_group(
@@ -121,7 +123,7 @@ def desk_group(
     found = _one_group(session, author_id, group, now, after, size + 1)
     page = keyset.paged(found.group.entries, size, lambda entry: found.keys[entry.id])
     shown = replace(found.group, entries=tuple(page.rows), after=page.after)
-    return _completed(session, shown, now)
+    return _completed(session, author_id, shown, now)
 
 
 @dataclass(frozen=True)
@@ -135,20 +137,15 @@ class _Found:
 def _one_group(
     session: Session, author_id: int, group: Group, now: datetime, after: str | None, limit: int
 ) -> _Found:
+    place = keyset.place(after, datetime, int) if after is not None else None
     if group == Group.PUBLISHED:
-        return _published(session, author_id, now, _by_posts_place(after), limit)
+        return _published(session, author_id, now, place, limit)
     if group == Group.ATTENTION:
-        return _needing_attention(session, author_id, _by_posts_place(after), limit)
-    place = keyset.place(after, int, int) if after is not None else None
+        return _needing_attention(session, author_id, place, limit)
     return _status_groups(session, author_id, [group], place, limit)[group]
 
 
-def _by_posts_place(after: str | None) -> tuple[keyset.Value, ...] | None:
-    """The place in a group that follows posts: when its latest post changed, and the draft."""
-    return keyset.place(after, datetime, int) if after is not None else None
-
-
-def _completed(session: Session, group: DeskGroup, now: datetime) -> DeskGroup:
+def _completed(session: Session, author_id: int, group: DeskGroup, now: datetime) -> DeskGroup:
     """The group with what its entries show besides the draft: comments, next due times,
     the posts published."""
     ids = [entry.id for entry in group.entries]
@@ -159,7 +156,7 @@ def _completed(session: Session, group: DeskGroup, now: datetime) -> DeskGroup:
         due = _next_due(session, ids)
         entries = tuple(replace(e, next_due=due.get(e.id)) for e in group.entries)
     elif group.group == Group.PUBLISHED:
-        out = _published_posts(session, ids, now)
+        out = _published_posts(session, author_id, ids, now)
         entries = tuple(replace(e, published=out.get(e.id, ())) for e in group.entries)
     else:
         return group
@@ -173,83 +170,50 @@ def _status_groups(
     place: tuple[keyset.Value, ...] | None,
     limit: int,
 ) -> dict[Group, _Found]:
-    """The groups that follow the status, in one query: each status's drafts ranked newest
-    first, the first ``limit`` of each (after ``place``, a draft's latest audit entry and its
-    id), and their number."""
+    """The groups that follow the status: each status's first ``limit`` drafts the latest
+    moved first (after ``place``: a draft's ``moved_at`` and id), in one query, and how many
+    there are of each."""
     statuses = [str(BY_STATUS[group]) for group in groups]
-    rows = session.connection().execute(_ranked(author_id, statuses, place, limit)).all()
+    rows = session.connection().execute(_newest(author_id, statuses, place, limit)).all()
     entries: dict[str, list[DeskEntry]] = {status: [] for status in statuses}
     keys: dict[int, tuple[keyset.Value, ...]] = {}
-    totals: dict[str, int] = {}
-    for row in rows:
+    for row in sorted(rows, key=lambda row: (row.moved_at, row.id), reverse=True):
         entries[row.status].append(
-            DeskEntry(id=row.id, title=row.title, channels=tuple(row.channels), at=row.at)
+            DeskEntry(id=row.id, title=row.title, channels=tuple(row.channels), at=row.moved_at)
         )
-        keys[row.id] = (row.last or 0, row.id)
-        totals[row.status] = row.total
-    # Past the first page the window counts only the rows after the place.
-    counts = _status_counts(session, author_id, statuses) if place is not None else totals
+        keys[row.id] = (row.moved_at, row.id)
+    counts = _status_counts(session, author_id, statuses)
     return {
         group: _Found(DeskGroup(group, tuple(entries[status]), counts.get(status, 0)), keys)
         for group, status in zip(groups, statuses, strict=True)
     }
 
 
-def _ranked(
+def _newest(
     author_id: int, statuses: list[str], place: tuple[keyset.Value, ...] | None, limit: int
-) -> Select[Any]:
-    """The first ``limit`` rows of each status after ``place``, newest first.
-
-    A draft's latest audit entry is found by its id, which the index on ``draft_id`` holds
-    (ids grow with time), so ranking reads no audit row; only the shown rows read their time.
-    It is asked per draft: joined to a grouped subquery instead, PostgreSQL's planner can
-    misjudge a freshly filled table and group the audit log once per draft."""
-    mine: tuple[ColumnElement[bool], ...] = (
-        col(Draft.author_id) == author_id,
-        col(Draft.status).in_(statuses),
-    )
-    last = (
-        select(func.max(AuditEntry.id))
-        .where(AuditEntry.draft_id == Draft.id)
-        .correlate(Draft)
-        .scalar_subquery()
-    )
-    key = (func.coalesce(last, 0), col(Draft.id))
-    if place is not None:
-        mine += (keyset.beyond(key, place, descending=True),)
-    newest_first = (key[0].desc(), key[1].desc())
-    ranked = (
-        select_columns(
-            col(Draft.id),
-            last.label("last"),
-            func.row_number()
-            .over(partition_by=col(Draft.status), order_by=newest_first)
-            .label("rank"),
-            func.count().over(partition_by=col(Draft.status)).label("total"),
+) -> CompoundSelect[Any]:
+    """The first ``limit`` drafts of each status after ``place``, the latest moved first: each
+    status a range of ``ix_draft_author_moved`` (author, status, moved_at, id) read from its
+    end, however many drafts the author has."""
+    key = (col(Draft.moved_at), col(Draft.id))
+    arms = []
+    for status in statuses:
+        newest = (
+            select_columns(
+                col(Draft.id), col(Draft.title), col(Draft.status), col(Draft.channels), key[0]
+            )
+            .where(col(Draft.author_id) == author_id, col(Draft.status) == status)
+            .order_by(key[0].desc(), key[1].desc())
+            .limit(limit)
         )
-        .where(*mine)
-        .subquery()
-    )
-    return (
-        select_columns(
-            col(Draft.id),
-            col(Draft.title),
-            col(Draft.status),
-            col(Draft.channels),
-            func.coalesce(AuditEntry.at, Draft.updated_at).label("at"),
-            ranked.c.last,
-            ranked.c.total,
-        )
-        .join(ranked, ranked.c.id == Draft.id)
-        .outerjoin(AuditEntry, col(AuditEntry.id) == ranked.c.last)
-        .where(ranked.c.rank <= limit)
-        .order_by(col(Draft.status), ranked.c.rank)
-    )
+        if place is not None:
+            newest = newest.where(keyset.beyond(key, place, descending=True))
+        arms.append(select_columns(newest.subquery()))
+    return union_all(*arms)
 
 
 def _status_counts(session: Session, author_id: int, statuses: list[str]) -> dict[str, int]:
-    """How many of the author's drafts are in each of ``statuses`` (for a page past the first,
-    whose window counts only the rows after its place)."""
+    """How many of the author's drafts are in each of ``statuses`` (read off the index)."""
     rows = session.exec(
         select(Draft.status, func.count())
         .where(Draft.author_id == author_id, col(Draft.status).in_(statuses))
@@ -280,9 +244,11 @@ def _published(
 
 
 def _published_posts(
-    session: Session, draft_ids: list[int], now: datetime
+    session: Session, author_id: int, draft_ids: list[int], now: datetime
 ) -> dict[int, tuple[PublishedPost, ...]]:
-    """Each draft's posts published in the last ``WEEK``, the latest first."""
+    """Each draft's posts published in the last ``WEEK``, the latest first: of the author's
+    week, off ix_post_author_changed (the drafts' keys alone would not keep PostgreSQL or
+    SQLite, planning without statistics, from reading everyone's week)."""
     if not draft_ids:
         return {}
     rows = session.connection().execute(
@@ -293,7 +259,11 @@ def _published_posts(
             col(Post.language),
             col(Post.remote_url),
         )
-        .where(col(Post.draft_id).in_(draft_ids), *_published_recently(now))
+        .where(
+            col(Post.author_id) == author_id,
+            col(Post.draft_id).in_(draft_ids),
+            *_published_recently(now),
+        )
         .order_by(col(Post.updated_at).desc(), col(Post.id).desc())
     )
     found: dict[int, list[PublishedPost]] = {}
@@ -325,37 +295,47 @@ def _by_posts(
     """A group of the author's drafts that have posts matching ``which``: per draft how many,
     the first of them and when the latest changed, the first ``limit`` after ``place`` (that
     time and the draft's id); the drafts counted by a window on the first page."""
+    # The author's own posts, off ix_post_author_changed (author, status, updated_at, id,
+    # draft), read apart first: in the same query SQLite would rather walk ux_post_key, every
+    # post, for the drafts in order (it cannot tell one author's share of the posts).
+    mine = (
+        select_columns(col(Post.draft_id), col(Post.id), col(Post.updated_at))
+        .where(col(Post.author_id) == author_id, *which)
+        .cte("mine")
+        .prefix_with("MATERIALIZED")
+    )
     per_draft = (
         select_columns(
-            col(Post.draft_id),
+            mine.c.draft_id,
             func.count().label("posts"),
-            func.min(Post.id).label("first_post"),
-            func.max(Post.updated_at).label("at"),
+            func.min(mine.c.id).label("first_post"),
+            func.max(mine.c.updated_at).label("at"),
         )
-        # Each matching post finds its draft by its key: the author's drafts are not listed
-        # first (no index leads from an author to their drafts; that read the draft table whole).
-        .join(Draft, col(Draft.id) == col(Post.draft_id))
-        .where(*which, col(Draft.author_id) == author_id)
-        .group_by(col(Post.draft_id))
-        .subquery()
+        .group_by(mine.c.draft_id)
+        .subquery("per_draft")
     )
+    key = (per_draft.c.at, per_draft.c.draft_id)
+    first = (
+        select_columns(per_draft, func.count().over().label("total"))
+        .order_by(key[0].desc(), key[1].desc())
+        .limit(limit)
+    )
+    if place is not None:
+        first = first.where(keyset.beyond(key, place, descending=True))
+    shown = first.subquery("shown")  # only these find their drafts
     query = (
         select_columns(
             col(Draft.id),
             col(Draft.title),
             col(Draft.channels),
-            per_draft.c.posts,
-            per_draft.c.first_post,
-            per_draft.c.at,
-            func.count().over().label("total"),
+            shown.c.posts,
+            shown.c.first_post,
+            shown.c.at,
+            shown.c.total,
         )
-        .join(per_draft, per_draft.c.draft_id == Draft.id)
-        .order_by(per_draft.c.at.desc(), col(Draft.id).desc())
-        .limit(limit)
+        .join(shown, shown.c.draft_id == Draft.id)
+        .order_by(shown.c.at.desc(), col(Draft.id).desc())
     )
-    if place is not None:
-        key = (per_draft.c.at, col(Draft.id))
-        query = query.where(keyset.beyond(key, place, descending=True))
     rows = session.connection().execute(query).all()
     entries = tuple(
         DeskEntry(

@@ -143,8 +143,8 @@ class Draft(DraftBase, table=True):
         # ``tidings draft list``: the latest changed first, a page at a time (drafts.keyset).
         Index("ix_draft_changed", "updated_at", "id"),
         Index("ix_draft_status_changed", "status", "updated_at", "id"),
-        # An author's desk: their drafts of the statuses it groups, never every author's.
-        Index("ix_draft_author_status", "author_id", "status", "id"),
+        # An author's desk: their drafts of each status it groups, the latest moved first.
+        Index("ix_draft_author_moved", "author_id", "status", "moved_at", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -155,6 +155,9 @@ class Draft(DraftBase, table=True):
     source: str = Field(default="", sa_type=Text, nullable=False)
     created_at: datetime = _now()
     updated_at: datetime = _now()
+    # When it last moved: made, or a person's latest entry in the audit log about it (an edit,
+    # a submission, a decision, scheduling, a retried post; ``drafts.audit.record``).
+    moved_at: datetime = _now()
 
 
 class Variant(Row, table=True):
@@ -195,10 +198,18 @@ class Post(Row, table=True):
             Index("ix_post_channel_changed", "channel", "status", "updated_at", "id"),
             _LISTED_BY_CHANGE,
         ),
+        # The same posts of one author (the desk's published and needing-attention groups),
+        # with their drafts: an author's are found without reading anyone else's.
+        _partial(
+            Index("ix_post_author_changed", "author_id", "status", "updated_at", "id", "draft_id"),
+            _LISTED_BY_CHANGE,
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     draft_id: int = _parent("draft")
+    # Its draft's author, copied when the post is made (a draft's author never changes).
+    author_id: int = Field(nullable=False)
     variant_id: int = _parent("variant")
     channel: str = Field(sa_type=String(40), nullable=False)
     platform: str = Field(sa_type=String(16), nullable=False)

@@ -25,6 +25,7 @@ from sqlmodel import Session
 
 from drafts.attention import attention_list
 from drafts.channel_activity import ERROR_BATCH, channel_activity
+from drafts.desk import Group, author_desk
 from drafts.lifecycle import DraftStatus, PostStatus
 from drafts.models import Attempt, AuditEntry, Draft, Post, User, Variant
 from drafts.queueing import PlannedPost, calendar_cells, calendar_counts
@@ -48,10 +49,12 @@ def add(
     at: datetime,
     *,
     attempts: bool = False,
+    draft: DraftStatus = DraftStatus.DONE,
+    author: int = 1,
 ) -> None:
-    """``count`` one-post drafts from id ``first``, each post in ``status`` (with an attempt
-    that ended so, with ``attempts``), due and last changed ``at`` (a minute apart each),
-    then the statistics PostgreSQL plans with."""
+    """``count`` one-post drafts of ``author`` (1 or 2) from id ``first``, each in status
+    ``draft``, each post in ``status`` (with an attempt that ended so, with ``attempts``), due
+    and last changed ``at`` (a minute apart each), then the statistics PostgreSQL plans with."""
     drafts, variants, posts, tries = [], [], [], []
     for number in range(first, first + count):
         moment = at - timedelta(minutes=number - first)
@@ -60,11 +63,12 @@ def add(
                 "id": number,
                 "kind": "post",
                 "title": f"draft {number}",
-                "status": str(DraftStatus.DONE),
-                "author_id": 1,
+                "status": str(draft),
+                "author_id": author,
                 "content_hash": "0" * 64,
                 "created_at": moment,
                 "updated_at": moment,
+                "moved_at": moment,
             }
         )
         variants.append({"id": number, "draft_id": number, "language": "en", "text": "hi"})
@@ -72,6 +76,7 @@ def add(
             {
                 "id": number,
                 "draft_id": number,
+                "author_id": author,
                 "variant_id": number,
                 "channel": ("x-en", "mastodon", "linkedin")[number % 3],
                 "platform": "mastodon",
@@ -101,8 +106,8 @@ def add(
             }
         )
     with database.writing() as session:
-        if first == 1:
-            session.add(User(id=1, name="hana", role="author"))
+        if session.get(User, author) is None:
+            session.add(User(id=author, name=("hana", "joon")[author - 1], role="author"))
             session.flush()
         connection = session.connection()
         for table, rows in ((Draft, drafts), (Variant, variants), (Post, posts)):
@@ -212,6 +217,37 @@ def test_the_calendar_reads_the_rules_of_repeating_drafts_only(database: Databas
         database, lambda s: occurrence_labels(s, week, ZoneInfo("Asia/Seoul"))
     )
     assert labels == []
+
+
+def desk_work(database: Database, author_id: int) -> int:
+    """The work of every statement of ``author_id``'s desk, its counts too: one author's
+    counts stay as they were when others add to theirs."""
+    statements = statements_of(
+        database, lambda s: author_desk(s, author_id=author_id, now=NOW, limit=5)
+    )
+    return sum(work(database, statement, parameters) for statement, parameters in statements)
+
+
+def test_a_desk_costs_its_authors_own_drafts_and_posts(database: Database) -> None:
+    """The desk reads its author's rows alone: it joined every author's failed posts (and
+    the week's published ones) to their drafts to find one author's, so the desk of someone
+    with no drafts at all read them too."""
+    add(database, 1, 40, PostStatus.FAILED, NOW)
+    add(database, 100, 40, PostStatus.PUBLISHED, NOW - timedelta(days=1))
+    add(database, 200, 40, PostStatus.PENDING, NOW, draft=DraftStatus.IN_REVIEW)
+    with database.reading() as session:
+        desk = {g.group: g for g in author_desk(session, author_id=1, now=NOW, limit=5).groups}
+    assert [desk[g].total for g in (Group.ATTENTION, Group.PUBLISHED, Group.IN_REVIEW)] == [40] * 3
+    assert [e.id for e in desk[Group.IN_REVIEW].entries] == [200, 201, 202, 203, 204]
+    assert [e.id for e in desk[Group.ATTENTION].entries] == [1, 2, 3, 4, 5]
+    before = {author: desk_work(database, author) for author in (1, 3)}
+    # Another author's 4,800: failed, published this week, in review.
+    add(database, 1000, 1600, PostStatus.FAILED, NOW, author=2)
+    add(database, 3000, 1600, PostStatus.PUBLISHED, NOW - timedelta(days=1), author=2)
+    add(database, 5000, 1600, PostStatus.PENDING, NOW, draft=DraftStatus.IN_REVIEW, author=2)
+    for author, work_before in before.items():  # the author of 120 drafts; someone with none
+        after = desk_work(database, author)
+        assert after <= work_before * 1.5 + 20, f"{author}: work grew from {work_before} to {after}"
 
 
 def attention_page(session: Session) -> object:

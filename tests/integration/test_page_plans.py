@@ -1,7 +1,7 @@
 """Pages that cost the same however many posts are stored (issue 16): the Channels page finds
 each channel's last published post and last error without reading the attempts whole, the
-desk's "published this week" reads the week's published posts, and its status groups read the
-author's own drafts.
+desk's "published this week" and "needs attention" read the author's own posts (0027), and its
+status groups the author's own drafts.
 
 Each statement is planned by the database as it runs it (SQLite's ``EXPLAIN QUERY PLAN``;
 PostgreSQL's ``EXPLAIN`` with reading a table whole priced high, over attempts that mostly
@@ -81,6 +81,7 @@ def fill(database: Database) -> None:
                 {
                     "id": number,
                     "draft_id": 1 + number % 60,
+                    "author_id": 1,
                     "variant_id": 1 + number % 60,
                     "channel": CHANNELS[number % len(CHANNELS)],
                     "platform": "mastodon",
@@ -125,11 +126,12 @@ def filled(database: Database) -> Database:
 
 
 def statements_of(database: Database, call: Callable[[Session], object]) -> list[tuple[str, Any]]:
-    """Every SELECT ``call`` runs, with its parameters, as the driver received them."""
+    """Every query ``call`` runs (a SELECT, or one that starts WITH a common table
+    expression), with its parameters, as the driver received them."""
     seen: list[tuple[str, Any]] = []
 
     def grab(*args: Any) -> None:
-        if args[2].lstrip().upper().startswith("SELECT"):
+        if args[2].lstrip().upper().startswith(("SELECT", "WITH")):
             seen.append((args[2], args[3]))
 
     event.listen(database.engine, "before_cursor_execute", grab)
@@ -200,33 +202,47 @@ def group_of(group: Group) -> Callable[[Session], object]:
     return lambda s: desk_group(s, author_id=1, group=group, now=NOW, after=None, size=50)
 
 
-def test_published_this_week_reads_the_weeks_published_posts(filled: Database) -> None:
+def reads_of(database: Database, call: Callable[[Session], object]) -> list[tuple[str, str, str]]:
+    return [
+        read
+        for statement, parameters in statements_of(database, call)
+        for read in reads(database, statement, parameters)
+    ]
+
+
+def test_published_this_week_reads_the_authors_week(filled: Database) -> None:
     for call in (
         group_of(Group.PUBLISHED),
         lambda s: author_desk(s, author_id=1, now=NOW, limit=10),
     ):
-        found = [
-            read
-            for statement, parameters in statements_of(filled, call)
-            for read in reads(filled, statement, parameters)
-        ]
+        found = reads_of(filled, call)
         assert whole(found, "post", "draft") == [], found
-        week = [r for r in found if r[1] == "ix_post_status_changed" and "updated_at" in r[2]]
-        assert week, f"the week's published posts are not read by when they changed: {found}"
+        week = [
+            r
+            for r in found
+            if r[1] == "ix_post_author_changed" and "updated_at" in r[2] and "author_id" in r[2]
+        ]
+        assert week, f"the author's published posts are not read by when they changed: {found}"
+
+
+def test_needing_attention_reads_the_authors_stopped_posts(filled: Database) -> None:
+    found = reads_of(filled, group_of(Group.ATTENTION))
+    assert whole(found, "post", "draft") == [], found
+    posts = [r for r in found if r[0] == "post"]
+    assert posts and all(
+        index == "ix_post_author_changed" and "author_id" in condition
+        for _, index, condition in posts
+    ), posts
 
 
 @pytest.mark.parametrize("group", [*BY_STATUS, None], ids=[*map(str, BY_STATUS), "desk"])
 def test_a_status_group_reads_the_authors_own_drafts(filled: Database, group: Group | None) -> None:
     call = group_of(group) if group else lambda s: author_desk(s, author_id=1, now=NOW, limit=10)
-    found = [
-        read
-        for statement, parameters in statements_of(filled, call)
-        for read in reads(filled, statement, parameters)
-    ]
+    found = reads_of(filled, call)
     assert whole(found, "post", "draft") == [], found
     drafts = [r for r in found if r[0] == "draft" and r[1] not in ("primary key", "draft_pkey")]
     assert drafts
-    assert all(index == "ix_draft_author_status" for _, index, _ in drafts), drafts
+    assert all(index == "ix_draft_author_moved" for _, index, _ in drafts), drafts
     assert all("author_id" in condition for _, _, condition in drafts), drafts
 
 
@@ -238,6 +254,7 @@ def test_the_channels_page_says_what_the_attempts_say(filled: Database) -> None:
         marked = Post(
             id=SENT + 11,
             draft_id=1,
+            author_id=1,
             variant_id=1,
             channel="x-en",
             platform="x",

@@ -50,11 +50,12 @@ PAGES: dict[str, Callable[[Session], object]] = {
 
 
 def statements_of(database: Database, call: Callable[[Session], object]) -> list[tuple[str, Any]]:
-    """Every SELECT ``call`` runs, with its parameters, as the driver received them."""
+    """Every query ``call`` runs (a SELECT, or one that starts WITH a common table
+    expression), with its parameters, as the driver received them."""
     seen: list[tuple[str, Any]] = []
 
     def grab(*args: Any) -> None:
-        if args[2].lstrip().upper().startswith("SELECT"):
+        if args[2].lstrip().upper().startswith(("SELECT", "WITH")):
             seen.append((args[2], args[3]))
 
     event.listen(database.engine, "before_cursor_execute", grab)

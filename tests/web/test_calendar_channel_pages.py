@@ -65,6 +65,7 @@ def add_posts(database: Database, channels: list[str]) -> None:
                 {
                     **row,
                     "draft_id": number,
+                    "author_id": author,
                     "variant_id": number,
                     "channel": channel,
                     "platform": "mastodon",

@@ -169,6 +169,7 @@ def preview_cards(
             Post(
                 id=number,
                 draft_id=0,
+                author_id=0,
                 variant_id=0,
                 channel=post.channel,
                 platform=post.platform,

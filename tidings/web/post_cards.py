@@ -336,6 +336,7 @@ def warm_up(config: Config) -> None:
         sample = Post(
             id=0,
             draft_id=0,
+            author_id=0,
             variant_id=0,
             channel=channel.id,
             platform=channel.platform,

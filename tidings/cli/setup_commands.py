@@ -13,6 +13,7 @@ import typer
 
 from drafts.errors import ConfigError
 from drafts.shipped import shipped_path
+from drafts.storage import head_revision
 from tidings.cli.console import emit_json, say
 from tidings.cli.context import app_context
 from tidings.cli.sandbox_config import DEFAULT_URL, SAMPLE_TOKEN, TOKEN_VARIABLE, sandbox_config
@@ -54,6 +55,12 @@ def init(
         )
     database = context.database(check=False)
     before = database.current_revision()
+    if before is not None and before != head_revision() and not context.json:
+        # Some upgrades rewrite every post (0027: a minute at a million posts): say so first.
+        say(
+            f"Upgrading the database {database.display_url} from schema {before} to "
+            f"{head_revision()}; on a large database this can take some minutes..."
+        )
     revision = database.migrate()
     if context.json:
         emit_json(

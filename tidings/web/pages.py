@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from babel.dates import format_timedelta
+from babel.numbers import format_decimal
 from jinja2 import BaseLoader, Environment, FileSystemLoader, StrictUndefined
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.requests import Request
@@ -81,6 +82,7 @@ def page_environment(loader: BaseLoader, language: str) -> Environment:
     env.filters["when"] = when
     env.filters["isolated"] = isolated
     env.filters["waited"] = partial(waited, language=language)
+    env.filters["number"] = partial(format_decimal, locale=babel_locale(language))  # 21,280
     # Stored values (``scheduled``, ``in_review``, ``reviewer``; a platform, ``linkedin``:
     # LinkedIn) in words of this language.
     env.filters["post_status"] = shown(translated(POST_STATUS_WORDS, catalogue.gettext))

@@ -81,6 +81,7 @@ class Database:
         """Create the schema or upgrade it to the latest revision; return that revision."""
         from alembic import command
 
+        before = self.current_revision()
         with self._plain_errors(), self.engine.connect() as connection:
             # SQLite changes a table by copying it: with foreign keys on, dropping the old
             # copy would cascade into every row that refers to it. The switch only works
@@ -94,7 +95,20 @@ class Database:
                     self._check_foreign_keys(connection)
             finally:
                 self._foreign_keys(connection, on=True)
-        return head_revision()
+        head = head_revision()
+        if not self.is_sqlite and before not in (None, head):
+            self._vacuum()
+        return head
+
+    def _vacuum(self) -> None:
+        """After an upgrade on PostgreSQL, what autovacuum would do in its own time: an upgrade
+        may rewrite every row of a table (0027 rewrote the posts and drafts), and until the
+        old versions are cleared, counts that read an index alone read the table too (the desk
+        of the author of 400,000 drafts took 222 ms instead of 44 at a million posts). VACUUM
+        only runs outside a transaction, and neither reads nor writes wait for it."""
+        with self._plain_errors(), self.engine.connect() as connection:
+            connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+            connection.exec_driver_sql("VACUUM (ANALYZE)")
 
     def _foreign_keys(self, connection: Connection, *, on: bool) -> None:
         if self.is_sqlite:

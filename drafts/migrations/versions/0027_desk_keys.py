@@ -62,9 +62,10 @@ def upgrade() -> None:
         sqlite_where=where,
         postgresql_where=where,
     )
-    # The planner's statistics, for the new columns and indexes the desk is read by (SQLite
-    # keeps some only where someone ran ANALYZE; PostgreSQL's autovacuum may be off).
-    if dialect == "postgresql" or sa.inspect(op.get_bind()).has_table("sqlite_stat1"):
+    # SQLite's statistics, where someone took them, for the new columns and indexes (on
+    # PostgreSQL ``Database.migrate`` ends an upgrade with VACUUM (ANALYZE); taken here, the
+    # statistics of a new database's empty tables would have it plan for empty tables).
+    if dialect == "sqlite" and sa.inspect(op.get_bind()).has_table("sqlite_stat1"):
         op.execute("ANALYZE draft")
         op.execute("ANALYZE post")
 

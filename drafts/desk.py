@@ -294,7 +294,8 @@ def _by_posts(
 ) -> _Found:
     """A group of the author's drafts that have posts matching ``which``: per draft how many,
     the first of them and when the latest changed, the first ``limit`` after ``place`` (that
-    time and the draft's id); the drafts counted by a window on the first page."""
+    time and the draft's id), and how many drafts the group holds (counted by a window over them
+    all, in the same statement)."""
     # The author's own posts, off ix_post_author_changed (author, status, updated_at, id,
     # draft), read apart first: in the same query SQLite would rather walk ux_post_key, every
     # post, for the drafts in order (it cannot tell one author's share of the posts).
@@ -314,12 +315,10 @@ def _by_posts(
         .group_by(mine.c.draft_id)
         .subquery("per_draft")
     )
-    key = (per_draft.c.at, per_draft.c.draft_id)
-    first = (
-        select_columns(per_draft, func.count().over().label("total"))
-        .order_by(key[0].desc(), key[1].desc())
-        .limit(limit)
-    )
+    # Counted before the place is applied, so a later page says the group's size too.
+    counted = select_columns(per_draft, func.count().over().label("total")).subquery("counted")
+    key = (counted.c.at, counted.c.draft_id)
+    first = select_columns(counted).order_by(key[0].desc(), key[1].desc()).limit(limit)
     if place is not None:
         first = first.where(keyset.beyond(key, place, descending=True))
     shown = first.subquery("shown")  # only these find their drafts
@@ -348,10 +347,12 @@ def _by_posts(
         )
         for row in rows
     )
-    if place is not None:  # the window counts only the rows after the place: count apart
+    if rows:
+        total = int(rows[0].total)
+    elif place is not None:  # nothing after the place (a page emptied meanwhile): count apart
         total = int(session.exec(select(func.count()).select_from(per_draft)).one())
     else:
-        total = int(rows[0].total) if rows else 0
+        total = 0
     keys: dict[int, tuple[keyset.Value, ...]] = {row.id: (row.at, row.id) for row in rows}
     return _Found(DeskGroup(group, entries, total), keys)
 

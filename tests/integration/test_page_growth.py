@@ -23,9 +23,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import insert, text
 from sqlmodel import Session
 
+from drafts import keyset
 from drafts.attention import attention_list
 from drafts.channel_activity import ERROR_BATCH, channel_activity
-from drafts.desk import Group, author_desk
+from drafts.desk import Group, author_desk, desk_group
 from drafts.lifecycle import DraftStatus, PostStatus
 from drafts.models import Attempt, AuditEntry, Draft, Post, User, Variant
 from drafts.queueing import PlannedPost, calendar_cells, calendar_counts
@@ -240,6 +241,21 @@ def test_a_desk_costs_its_authors_own_drafts_and_posts(database: Database) -> No
     assert [desk[g].total for g in (Group.ATTENTION, Group.PUBLISHED, Group.IN_REVIEW)] == [40] * 3
     assert [e.id for e in desk[Group.IN_REVIEW].entries] == [200, 201, 202, 203, 204]
     assert [e.id for e in desk[Group.ATTENTION].entries] == [1, 2, 3, 4, 5]
+    with database.reading() as session:  # a later page still says the group's size
+        first = desk_group(
+            session, author_id=1, group=Group.ATTENTION, now=NOW, after=None, size=30
+        )
+        later = desk_group(
+            session, author_id=1, group=Group.ATTENTION, now=NOW, after=first.after, size=30
+        )
+    assert (first.total, later.total, len(later.entries)) == (40, 40, 10)
+    assert [e.id for e in later.entries] == list(range(31, 41))
+    with database.reading() as session:  # a place past the last (a page emptied meanwhile)
+        past = keyset.token(NOW - timedelta(days=365), 1)
+        empty = desk_group(
+            session, author_id=1, group=Group.ATTENTION, now=NOW, after=past, size=30
+        )
+    assert (empty.entries, empty.total) == ((), 40)
     before = {author: desk_work(database, author) for author in (1, 3)}
     # Another author's 4,800: failed, published this week, in review.
     add(database, 1000, 1600, PostStatus.FAILED, NOW, author=2)

@@ -32,8 +32,8 @@ def test_init_says_it_upgrades_before_it_does(
     lines = capsys.readouterr().out.splitlines()
     head, shown = head_revision(), database.display_url
     assert lines == [
-        f"Upgrading the database {shown} from schema 0026 to {head}; on a large database this "
-        "can take some minutes...",
+        f"Upgrading the database {shown} from schema 0026 to {head} (on a large database this "
+        "can take minutes).",
         f"Upgraded the database {shown} from schema 0026 to {head}.",
     ]
     run(["init"])

@@ -54,12 +54,12 @@ def init(
             "file (tidings --config sandbox.toml init --sandbox)"
         )
     database = context.database(check=False)
-    before = database.current_revision()
-    if before is not None and before != head_revision() and not context.json:
+    before, head = database.current_revision(), head_revision()
+    if before not in (None, head) and not context.json:
         # Some upgrades rewrite every post (0027: a minute at a million posts): say so first.
         say(
-            f"Upgrading the database {database.display_url} from schema {before} to "
-            f"{head_revision()}; on a large database this can take some minutes..."
+            f"Upgrading the database {database.display_url} from schema {before} to {head} "
+            "(on a large database this can take minutes)."
         )
     revision = database.migrate()
     if context.json:

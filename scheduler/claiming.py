@@ -46,6 +46,7 @@ from sqlalchemy import (
     cast,
     func,
     insert,
+    not_,
     or_,
     union_all,
     update,
@@ -60,7 +61,7 @@ from drafts.media import PostImage
 from drafts.models import Attempt, ChannelState, Draft, Post, PostMedia
 from drafts.post_media import images_by_post
 from drafts.review import ApprovalCache, PostToSend, Standing, sent_fingerprint
-from drafts.row_batches import RowBatch
+from drafts.row_batches import RowBatch, one_of
 from drafts.timestamps import AwareDateTime
 from scheduler.attempt_data import FIRST_ATTEMPT_AT, LAST_SENT_AT, Claim
 from scheduler.due import CLAIMABLE, chain_ready
@@ -197,9 +198,10 @@ def _candidates(
         "holding": list(holding),
         "ended": list(ended),
     }
-    query = _candidates_query(holding=bool(holding), ended=bool(ended))
     connection = session.connection()
-    if connection.dialect.name == "postgresql":
+    postgres = connection.dialect.name == "postgresql"
+    query = _candidates_query(postgres, holding=bool(holding), ended=bool(ended))
+    if postgres:
         connection.exec_driver_sql(_GENERIC_PLAN)
     return [_Candidate(*row) for row in connection.execute(query, values).all()]
 
@@ -218,10 +220,10 @@ _GENERIC_PLAN = "SET LOCAL plan_cache_mode = force_generic_plan"
 
 
 @cache
-def _candidates_query(*, holding: bool, ended: bool) -> Select[Any]:
-    """The candidates statement, built once for each shape (with posts this worker holds, with
-    holders known to have ended): only its values change from one claim to the next, so
-    SQLAlchemy neither builds nor keys it anew each time."""
+def _candidates_query(postgres: bool, *, holding: bool, ended: bool) -> Select[Any]:
+    """The candidates statement, built once for each backend and shape (with posts this
+    worker holds, with holders known to have ended): only its values change from one claim to
+    the next, so SQLAlchemy neither builds nor keys it anew each time."""
     p, d, a = post_table.c, draft_table.c, attempt_table.c
     now = bindparam("now", type_=AwareDateTime)
     blocked = core_select(channel_state_table.c.channel).where(
@@ -233,10 +235,10 @@ def _candidates_query(*, holding: bool, ended: bool) -> Select[Any]:
     # from the heartbeat table: PostgreSQL re-checks a row locked meanwhile as it is now but
     # other tables as they were, and would take a post from a daemon that had just reported in.
     expired = p.lease_until < now
-    dead = or_(expired, p.lease_owner.in_(bindparam("ended", expanding=True))) if ended else expired
+    dead = or_(expired, one_of(p.lease_owner, "ended", String(), postgres)) if ended else expired
     abandoned = and_(p.status == PostStatus.PUBLISHING, dead)
     if holding:
-        abandoned = and_(abandoned, p.id.not_in(bindparam("holding", expanding=True)))
+        abandoned = and_(abandoned, not_(one_of(p.id, "holding", Integer(), postgres)))
     # The posts taken, and locked, first, each kind (scheduled, retrying, taken over) by
     # itself, read along ix_post_status_attempt_at in due order and no further than the
     # limit; then what is said of each (its text, its attempts, its images, its draft) for
@@ -245,7 +247,7 @@ def _candidates_query(*, holding: bool, ended: bool) -> Select[Any]:
     # 5,000 rows and 10,000 look-ups a claim). Posts due at the same moment are taken in the
     # index's order (SQLite: by id; PostgreSQL: as stored), then sorted by id.
     open_channel = and_(
-        col(Post.channel).in_(bindparam("channels", expanding=True)), p.channel.not_in(blocked)
+        one_of(p.channel, "channels", String(), postgres), p.channel.not_in(blocked)
     )
     kinds = (
         *(and_(p.status == status, p.attempt_at <= now, chain_ready()) for status in CLAIMABLE),

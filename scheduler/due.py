@@ -15,12 +15,25 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, exists, func, or_, true
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    String,
+    and_,
+    bindparam,
+    exists,
+    func,
+    not_,
+    or_,
+    true,
+)
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from drafts.lifecycle import PostStatus
 from drafts.models import ChannelState, Post
+from drafts.row_batches import one_of
 from drafts.timestamps import AwareDateTime
 
 # Posts a claim may take once their time has come.
@@ -71,7 +84,8 @@ def next_wake(session: Session, *, now: datetime, holding: Collection[int] = ())
         "blocked": [channel for channel, _, _ in windows],
         "holding": list(holding),
     }
-    found = connection.execute(_firsts(bool(windows), bool(holding)), values).one()
+    postgres = connection.dialect.name == "postgresql"
+    found = connection.execute(_firsts(postgres, bool(windows), bool(holding)), values).one()
     times += [at for at in found if at is not None]
     return min(times, default=None)
 
@@ -93,11 +107,12 @@ _WINDOWS = _windows()
 
 
 @cache
-def _firsts(blocked: bool, holding: bool) -> Select[Any]:
+def _firsts(postgres: bool, blocked: bool, holding: bool) -> Select[Any]:
     """The first ready post's time of each claimable status outside the channels ``:blocked``,
-    and the first lease running out of a post outside ``:holding``."""
+    and the first lease running out of a post outside ``:holding`` (each list one array on
+    PostgreSQL: ``drafts.row_batches.one_of``)."""
     p = _post.c
-    others = p.channel.not_in(bindparam("blocked", expanding=True)) if blocked else true()
+    others = not_(one_of(p.channel, "blocked", String(), postgres)) if blocked else true()
     firsts = [
         core_select(p.attempt_at)
         .where(p.status == status, p.attempt_at.is_not(None), others, chain_ready())
@@ -108,7 +123,7 @@ def _firsts(blocked: bool, holding: bool) -> Select[Any]:
     ]
     held_elsewhere = p.status == PostStatus.PUBLISHING
     if holding:
-        held_elsewhere = and_(held_elsewhere, p.id.not_in(bindparam("holding", expanding=True)))
+        held_elsewhere = and_(held_elsewhere, not_(one_of(p.id, "holding", Integer(), postgres)))
     lease = core_select(func.min(p.lease_until)).where(held_elsewhere).scalar_subquery()
     return core_select(*firsts, lease)
 

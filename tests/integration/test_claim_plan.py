@@ -1,18 +1,23 @@
 """On PostgreSQL a claim's candidates statement is planned once a connection, not once a claim
-(planning it cost more than running it), and the plan so kept reads every table along an index
-even when it was made on a young database, whose tables were never analysed."""
+(planning it cost more than running it), whatever channels are open and posts held; the plan
+so kept reads every table along an index even when it was made on a young database, whose
+tables were never analysed; and the daemon's question of when to wake is one statement too."""
 
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import Any
 
 import psycopg
 import pytest
 from sqlalchemy import text
+from sqlmodel import Session
 
 from drafts.storage import Database
-from tests.integration.test_list_plans import LISTS, a_claim, statement_of
+from scheduler.claiming import claim_due
+from scheduler.due import next_wake
+from tests.integration.test_list_plans import LISTS, NOW, a_claim, statement_of
 
 CLAIMS = 9  # psycopg prepares a statement after its fifth run; PostgreSQL tries 5 custom plans
 CANDIDATES = "AS candidate"  # the subquery the candidates statement is read from
@@ -31,6 +36,19 @@ def claim(database: Database) -> None:
         a_claim(session)
 
 
+def kept_plans(session: Session, part: str) -> list[tuple[int, int]]:
+    """The generic and custom plans made so far of each statement this connection prepared
+    whose text holds ``part``."""
+    found = session.execute(
+        text(
+            "SELECT generic_plans, custom_plans FROM pg_prepared_statements"
+            " WHERE statement LIKE :part"
+        ),
+        {"part": f"%{part}%"},
+    )
+    return [(generic, custom) for generic, custom in found]
+
+
 def test_the_candidates_are_planned_once_for_the_claims_of_a_connection(
     postgres: Database,
 ) -> None:
@@ -39,13 +57,7 @@ def test_the_candidates_are_planned_once_for_the_claims_of_a_connection(
     for _ in range(CLAIMS):
         claim(postgres)
     with postgres.reading() as session:  # the same pooled connection: one thread, one at a time
-        kept = session.execute(
-            text(
-                "SELECT generic_plans, custom_plans FROM pg_prepared_statements"
-                " WHERE statement LIKE :candidates"
-            ),
-            {"candidates": f"%{CANDIDATES}%"},
-        ).all()
+        kept = kept_plans(session, CANDIDATES)
         mode = session.execute(text("SHOW plan_cache_mode")).scalar()
     assert len(kept) == 1, kept
     generic, custom = kept[0]
@@ -96,3 +108,42 @@ def generic_plan(database: Database, statement: tuple[str, dict[str, Any]]) -> l
     finally:
         raw.rollback()
         raw.close()
+
+
+def test_claims_with_other_channels_open_and_other_posts_held_share_one_kept_plan(
+    postgres: Database,
+) -> None:
+    """A daemon's claims differ in the channels still open (a channel at its limit of posts in
+    flight is left out) and in the posts it holds (those it is sending). Written out as lists,
+    each number of either made the candidates statement another text: a statement psycopg had
+    not prepared yet, planned anew for its first runs (6-8 ms at a million posts). Passed as
+    arrays, every claim runs the one statement, with the plan kept."""
+    channels = ["linkedin", "x-en", "x-ko", "mastodon"]
+    for run in range(CLAIMS * 2):
+        with postgres.writing() as session:
+            claim_due(
+                session,
+                worker="plan:1",
+                now=NOW,
+                lease=timedelta(minutes=5),
+                capacity=dict.fromkeys(channels[: 1 + run % len(channels)], 5),
+                limit=10,
+                required_approvals=1,
+                holding=list(range(1, 2 + run)),
+                ended=["plan:2"] * (1 + run % 3),
+            )
+    with postgres.reading() as session:
+        kept = kept_plans(session, CANDIDATES)
+    assert len(kept) == 1, kept
+    generic, custom = kept[0]
+    assert custom == 0 and generic >= CLAIMS, kept
+
+
+def test_the_next_wake_is_one_statement_whatever_the_posts_held(postgres: Database) -> None:
+    """Each cycle of the daemon asks when something next becomes claimable, outside the posts
+    it is sending: one prepared statement, whatever their number."""
+    for run in range(CLAIMS):
+        with postgres.reading() as session:
+            next_wake(session, now=NOW, holding=list(range(1, 2 + run)))
+    with postgres.reading() as session:
+        assert len(kept_plans(session, "min(post.lease_until)")) == 1

@@ -11,8 +11,8 @@ draft names that author in the audit log, and whoever edited a draft may not app
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Any
 
@@ -21,7 +21,15 @@ from sqlmodel import Session, col, select
 
 from drafts import audit_details, keyset
 from drafts.audit import Entry, record, record_batch
-from drafts.composing import RenderedPost, compose, content_hash, post_key, rendered_images
+from drafts.composing import (
+    PostKey,
+    PostText,
+    RenderedPost,
+    compose,
+    content_hash,
+    post_key,
+    rendered_images,
+)
 from drafts.config import Config
 from drafts.errors import NotFoundError, ReviewError
 from drafts.learned_limits import LearnedLimits, learned_limits
@@ -36,6 +44,7 @@ from drafts.users import Capability, name_of, require
 
 if TYPE_CHECKING:
     from drafts.draft_file import DraftContent, VariantContent
+    from drafts.media import PostImage
     from drafts.media_store import CleanImage
     from drafts.rendering import TemplateLibrary  # Jinja and Babel, for composing only
 
@@ -125,8 +134,10 @@ def edit_draft(
     repeats = draft.repeat is not None or content.repeat is not None
     _refuse_if_publishing(session, draft_id, repeats=repeats)
     posts = _compose(session, content, config, library, images)
-    posts = _keeping_sent(session, draft_id, posts) if repeats else posts
-    new_hash = content_hash(posts, rendered_images(posts))
+    posts, out = _keeping_sent(session, draft_id, posts) if repeats else (posts, _Out())
+    hashed: list[PostText] = [*posts, *out.posts]
+    hashed_images = {**rendered_images(posts), **out.images}
+    new_hash = content_hash(hashed, hashed_images)
     changed = new_hash != draft.content_hash
     for key, value in _content_columns(content).items():
         setattr(draft, key, value)
@@ -147,7 +158,7 @@ def edit_draft(
         if reenters:
             review_requested(session, draft, by=editor)
     _store(session, draft, content, posts)
-    keep_revision(session, draft_id, new_hash, posts, rendered_images(posts))
+    keep_revision(session, draft_id, new_hash, hashed, hashed_images)
     if back_to_review:
         _unschedule(session, draft_id)
     else:
@@ -189,9 +200,21 @@ def _unschedule(session: Session, draft_id: int) -> None:
             post.due_at = post.attempt_at = None
 
 
-def _keeping_sent(session: Session, draft_id: int, posts: list[RenderedPost]) -> list[RenderedPost]:
+@dataclass(frozen=True)
+class _Out:
+    """A repeating draft's posts already out that an edit no longer renders (a language or a
+    channel taken out), with their images: they stay as they went, and so in its hash."""
+
+    posts: tuple[Post, ...] = ()
+    images: Mapping[PostKey, Sequence[PostImage]] = field(default_factory=dict)
+
+
+def _keeping_sent(
+    session: Session, draft_id: int, posts: list[RenderedPost]
+) -> tuple[list[RenderedPost], _Out]:
     """``posts`` with each occurrence already out as it went (its stored text and images),
-    so that the content hash covers what was sent and what will be."""
+    and the posts out that ``posts`` no longer hold, so that the content hash covers what was
+    sent and what will be."""
     sent = {
         post_key(row): row
         for row in session.exec(
@@ -205,7 +228,11 @@ def _keeping_sent(session: Session, draft_id: int, posts: list[RenderedPost]) ->
         if row is not None:
             post = replace(post, text=row.text, images=tuple(images.get(_id(row), ())))
         kept.append(post)
-    return kept
+    out = _Out(
+        tuple(sent.values()),
+        {key: images[_id(row)] for key, row in sent.items() if _id(row) in images},
+    )
+    return kept, out
 
 
 def _check_expiry(session: Session, draft: Draft) -> None:
@@ -317,11 +344,14 @@ def _store(
         session.add(row)
         session.flush()
         store_post_images(session, _id(row), post.images)
+    kept = set(variant_ids.values())
     for left, gone in stored.items():
-        if left not in sent:
+        if left in sent:  # out, in a language taken out since: its variant stays with it
+            kept.add(gone.variant_id)
+        else:
             session.delete(gone)
     session.flush()
-    _drop_unused_variants(session, draft_id, set(variant_ids.values()))
+    _drop_unused_variants(session, draft_id, kept)
 
 
 def _post_columns(post: RenderedPost, variant_id: int) -> dict[str, Any]:
@@ -363,6 +393,7 @@ def _variant_columns(variant: VariantContent) -> dict[str, Any]:
 
 
 def _drop_unused_variants(session: Session, draft_id: int, keep: set[int]) -> None:
+    """Delete the draft's variants but ``keep``: deleting a variant deletes its posts."""
     for variant in session.exec(select(Variant).where(Variant.draft_id == draft_id)):
         if variant.id not in keep:
             session.delete(variant)

@@ -459,6 +459,24 @@ def attempt_count(database: Database, post_id: int) -> int:
         return len(list(session.exec(select(Attempt).where(Attempt.post_id == post_id))))
 
 
+def approved_draft(
+    database: Database,
+    content: DraftContent,
+    people: tuple[User, User],
+    config: Config,
+    library: TemplateLibrary,
+    now: datetime,
+) -> int:
+    """A draft of ``content`` written by the first of ``people``, approved by the second."""
+    author, reviewer = people
+    with database.writing() as session:
+        draft = add_draft(session, content=content, author=author, config=config, library=library)
+        draft_id = draft.id or 0
+        submit(session, draft_id=draft_id, actor=author, config=config)
+        approve(session, draft_id=draft_id, reviewer=reviewer, comment="", config=config, now=now)
+    return draft_id
+
+
 def stored(database: Database, draft_id: int) -> list[Post]:
     with database.reading() as session:
         return sorted(draft_posts(session, draft_id), key=lambda post: post.occurrence)
@@ -473,17 +491,8 @@ def test_the_daemon_publishes_the_first_occurrence_and_an_edit_leaves_it_alone(
 ) -> None:
     mina, joon = people
     clock = Clock(BEFORE)
-    with database.writing() as session:
-        draft = add_draft(
-            session,
-            content=mastodon_series(daily, "Busan", clock()),
-            author=mina,
-            config=daily,
-            library=weekly_library,
-        )
-        draft_id = draft.id or 0
-        submit(session, draft_id=draft_id, actor=mina, config=daily)
-        approve(session, draft_id=draft_id, reviewer=joon, comment="", config=daily, now=clock())
+    series = mastodon_series(daily, "Busan", clock())
+    draft_id = approved_draft(database, series, people, daily, weekly_library, clock())
 
     clock.now = DAY_ONE + timedelta(seconds=1)  # the first occurrence is due, the others not
     drain(database, daily, now=clock)
@@ -599,4 +608,76 @@ def test_the_changes_since_approval_name_each_occurrence(
         "    City of the week no. 1, 2031-03-03: [-Busan-]{+Daegu+}",
         "  occurrence 2 · en · linkedin: text changed",
         "    City of the week no. 2, 2031-03-10: [-Busan-]{+Daegu+}",
+    ]
+
+
+HARBOUR = {"en": "Harbour cleanup, every morning this week", "ko": "이번 주 매일 아침 항구 청소"}
+
+
+def harbour_series(
+    config: Config, channels: list[str], languages: list[str], now: datetime
+) -> DraftContent:
+    lines = [
+        'kind = "update"',
+        'title = "Harbour cleanup"',
+        f"channels = {json.dumps(channels)}",
+        f"languages = {json.dumps(languages)}",
+        'publish_at = "2031-03-03 09:00"',
+        'repeat = "FREQ=DAILY;COUNT=3"',
+        "[text]",
+        *(f"{language} = {json.dumps(HARBOUR[language])}" for language in languages),
+    ]
+    return read_draft_file("\n".join(lines) + "\n", "draft.toml", config, now)
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "gone"),
+    [
+        ((["mastodon"], ["en", "ko"]), (["mastodon"], ["en"]), ("mastodon", "ko")),
+        ((["mastodon", "mastodon-b"], ["en"]), (["mastodon"], ["en"]), ("mastodon-b", "en")),
+    ],
+    ids=["a language", "a channel"],
+)
+def test_what_is_taken_out_of_a_series_keeps_its_published_posts(
+    database: Database,
+    daily: Config,
+    weekly_library: TemplateLibrary,
+    sandbox: RunningSandbox,
+    people: tuple[User, User],
+    before: tuple[list[str], list[str]],
+    after: tuple[list[str], list[str]],
+    gone: tuple[str, str],
+) -> None:
+    """A language or a channel is taken out of a series after its first occurrence went out:
+    that post and its attempt stay as they went (they were deleted with the variant they
+    came from), the posts not out yet are gone, and the series, approved again, goes on."""
+    mina, joon = people
+    clock = Clock(BEFORE)
+    series = harbour_series(daily, *before, clock())
+    draft_id = approved_draft(database, series, people, daily, weekly_library, clock())
+    clock.now = DAY_ONE + timedelta(seconds=1)
+    drain(database, daily, now=clock)
+    [out] = [
+        p for p in stored(database, draft_id) if (p.channel, p.language) == gone and p.remote_id
+    ]
+    with database.writing() as session:
+        edit_draft(
+            session,
+            draft_id=draft_id,
+            content=harbour_series(daily, *after, clock()),
+            editor=mina,
+            config=daily,
+            library=weekly_library,
+        )
+    left = [p for p in stored(database, draft_id) if (p.channel, p.language) == gone]
+    assert [(p.id, p.status, p.remote_id) for p in left] == [
+        (out.id, PostStatus.PUBLISHED, out.remote_id)
+    ]
+    assert attempt_count(database, out.id or 0) == 1
+    with database.writing() as session:  # approved again, the rest of the series goes out
+        approve(session, draft_id=draft_id, reviewer=joon, comment="", config=daily, now=clock())
+    clock.now = DAY_ONE + timedelta(days=1, seconds=1)
+    drain(database, daily, now=clock)
+    assert [p.status for p in stored(database, draft_id) if p.occurrence == 2] == [
+        PostStatus.PUBLISHED
     ]

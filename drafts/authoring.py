@@ -346,7 +346,7 @@ def _store(
         store_post_images(session, _id(row), post.images)
     kept = set(variant_ids.values())
     for left, gone in stored.items():
-        if left in sent:  # out, in a language taken out since: its variant stays with it
+        if left in sent:  # out as it went; its language may be taken out since: keep its variant
             kept.add(gone.variant_id)
         else:
             session.delete(gone)

@@ -4,6 +4,7 @@ and the time of every send is stored before it goes, so a check looks from the r
 
 from __future__ import annotations
 
+import json
 import random
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
@@ -151,7 +152,7 @@ def candidate(*, reconcile: bool, state: dict[str, Any]) -> _Candidate:
         status=PostStatus.RETRYING,
         idempotency_key="k",
         lease_owner=None,
-        publish_state=state,
+        publish_state=json.dumps(state),  # as the candidates statement reads it
         failures=1,
         reconcile=reconcile,
         due_at=NOW,

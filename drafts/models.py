@@ -53,16 +53,34 @@ def could_be_id(number: int) -> bool:
 LISTED_BY_CHANGE = (PostStatus.PUBLISHED, PostStatus.FAILED, PostStatus.NEEDS_ATTENTION)
 
 
+# The posts the daemon claims once their time comes: scheduled, and retrying after a failed
+# attempt. ``ix_post_status_attempt_at`` holds these only: a claim moves its posts out of it
+# and nothing writes it again until a retry, so of a million posts it holds the few thousand
+# waiting, and neither a claim nor a result writes it.
+CLAIMABLE = (PostStatus.SCHEDULED, PostStatus.RETRYING)
+
+
+def _written_out(status: Any, values: tuple[PostStatus, ...]) -> ColumnElement[bool]:
+    """``status`` (a post's column) is one of ``values``, written out as a partial index's
+    condition is: SQLite takes a partial index only for a query that repeats its condition
+    term for term, and PostgreSQL proves it from the values written in the statement (not
+    from parameters, which a prepared statement's generic plan does not know). A query read
+    along such an index adds it to its own conditions."""
+    return status.in_([literal_column(f"'{value}'") for value in values])  # type: ignore[no-any-return]
+
+
 def listed_by_change(status: Any) -> ColumnElement[bool]:
-    """``status`` (a post's column) is one of ``LISTED_BY_CHANGE``, written out as those two
-    indexes' condition is: SQLite takes a partial index only for a query that repeats its
-    condition term for term, and PostgreSQL proves it from the values written in the
-    statement (not from parameters, which a prepared statement's generic plan does not
-    know). A query of those posts by when they changed adds it to its own conditions."""
-    return status.in_([literal_column(f"'{value}'") for value in LISTED_BY_CHANGE])  # type: ignore[no-any-return]
+    """``status`` is one of ``LISTED_BY_CHANGE``, as the indexes of those posts say it."""
+    return _written_out(status, LISTED_BY_CHANGE)
+
+
+def claimable(status: Any) -> ColumnElement[bool]:
+    """``status`` is one of ``CLAIMABLE``, as ``ix_post_status_attempt_at`` says it."""
+    return _written_out(status, CLAIMABLE)
 
 
 _LISTED_BY_CHANGE = listed_by_change(column("status"))
+_CLAIMABLE = claimable(column("status"))
 
 # Partial indexes, each with the condition of the rows it holds. The condition is a dialect's
 # option (``sqlite_where``, ``postgresql_where``), and naming a dialect's option makes
@@ -188,7 +206,8 @@ class Post(Row, table=True):
         # part after: the calendar's cells are ranked from either alone (calendar_cells).
         Index("ix_post_queue", "status", "due_at", "id", "channel", "language", "part"),
         Index("ix_post_channel_queue", "channel", "status", "due_at", "id", "language", "part"),
-        Index("ix_post_status_attempt_at", "status", "attempt_at"),  # the daemon's claim
+        # The daemon's claim, and its next wake: the posts waiting for their time (``CLAIMABLE``).
+        _partial(Index("ix_post_status_attempt_at", "status", "attempt_at"), _CLAIMABLE),
         Index("ix_post_variant_id", "variant_id"),  # deleting a variant finds its posts
         # The posts of a status the latest changed first: published this week (the desk),
         # needing attention; and a channel's latest published post (the Channels page). Of

@@ -60,13 +60,13 @@ from drafts.audit import DAEMON, Entry, record_batch
 from drafts.completion import finish_drafts
 from drafts.lifecycle import DraftStatus, PostStatus
 from drafts.media import PostImage
-from drafts.models import Attempt, ChannelState, Draft, Post, PostMedia
+from drafts.models import CLAIMABLE, Attempt, ChannelState, Draft, Post, PostMedia, claimable
 from drafts.post_media import images_by_post
 from drafts.review import ApprovalCache, PostToSend, Standing, sent_fingerprint
 from drafts.row_batches import RowBatch, one_of
 from drafts.timestamps import AwareDateTime
 from scheduler.attempt_data import FIRST_ATTEMPT_AT, LAST_SENT_AT, Claim
-from scheduler.due import CLAIMABLE, chain_ready
+from scheduler.due import chain_ready
 from scheduler.failure_events import record_post_end
 from scheduler.heartbeat import takeover_reasons
 from scheduler.platforms.base import PublishedPart, ReplyTo
@@ -252,7 +252,10 @@ def _candidates_query(postgres: bool, *, holding: bool, ended: bool) -> Select[A
         one_of(p.channel, "channels", String(), postgres), p.channel.not_in(blocked)
     )
     kinds = (
-        *(and_(p.status == status, p.attempt_at <= now, chain_ready()) for status in CLAIMABLE),
+        *(
+            and_(p.status == status, claimable(p.status), p.attempt_at <= now, chain_ready())
+            for status in CLAIMABLE
+        ),
         abandoned,
     )
     branches = [

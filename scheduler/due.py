@@ -32,12 +32,9 @@ from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from drafts.lifecycle import PostStatus
-from drafts.models import ChannelState, Post
+from drafts.models import CLAIMABLE, ChannelState, Post, claimable
 from drafts.row_batches import one_of
 from drafts.timestamps import AwareDateTime
-
-# Posts a claim may take once their time has come.
-CLAIMABLE = (PostStatus.SCHEDULED, PostStatus.RETRYING)
 
 _post = Post.__table__  # type: ignore[attr-defined]
 _before = _post.alias("part_before")
@@ -95,7 +92,7 @@ def _windows() -> Select[Any]:
     p, state = _post.c, _channel_state.c
     first_of_channel = (
         core_select(func.min(p.attempt_at))
-        .where(p.channel == state.channel, p.status.in_(CLAIMABLE), chain_ready())
+        .where(p.channel == state.channel, claimable(p.status), chain_ready())
         .scalar_subquery()
     )
     return core_select(state.channel, state.blocked_until, first_of_channel).where(
@@ -115,7 +112,13 @@ def _firsts(postgres: bool, blocked: bool, holding: bool) -> Select[Any]:
     others = not_(one_of(p.channel, "blocked", String(), postgres)) if blocked else true()
     firsts = [
         core_select(p.attempt_at)
-        .where(p.status == status, p.attempt_at.is_not(None), others, chain_ready())
+        .where(
+            p.status == status,
+            claimable(p.status),  # read along ix_post_status_attempt_at, which holds only these
+            p.attempt_at.is_not(None),
+            others,
+            chain_ready(),
+        )
         .order_by(p.attempt_at)
         .limit(1)
         .scalar_subquery()
@@ -138,6 +141,7 @@ def pending_work(session: Session, *, now: datetime) -> bool:
                 or_(
                     and_(
                         col(Post.status) == PostStatus.SCHEDULED,
+                        claimable(col(Post.status)),
                         col(Post.attempt_at) <= now,
                         chain_ready(),
                     ),

@@ -41,6 +41,7 @@ def test_the_partial_indexes_hold_the_rows_their_migrations_made_them_for(
         "ix_attempt_unpublished",
         "ix_post_author_changed",
         "ix_post_channel_changed",
+        "ix_post_status_attempt_at",
         "ix_post_status_changed",
     ]
     with database.engine.connect() as connection:

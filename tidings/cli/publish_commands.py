@@ -10,9 +10,9 @@ from sqlalchemy import func, not_
 from sqlalchemy import select as core_select
 from sqlmodel import Session
 
-from drafts.models import Post
+from drafts.models import Post, claimable
 from drafts.times import show
-from scheduler.due import CLAIMABLE, chain_ready, next_wake
+from scheduler.due import chain_ready, next_wake
 from tidings.cli.console import say
 from tidings.cli.context import app_context
 from tidings.cli.log_format import (
@@ -105,7 +105,7 @@ def _waiting_parts(session: Session) -> int:
     a person."""
     post = Post.__table__  # type: ignore[attr-defined]
     counted = core_select(func.count()).select_from(post)
-    counted = counted.where(post.c.status.in_(CLAIMABLE), not_(chain_ready()))
+    counted = counted.where(claimable(post.c.status), not_(chain_ready()))
     return int(session.connection().execute(counted).scalar_one())
 
 

@@ -4,13 +4,16 @@ content hash, the daemon and the signed links."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from functools import cache
+from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import Integer, Select, insert, select
 from sqlmodel import Session, col, delete
 
 from drafts.composing import ImageRows, post_key
 from drafts.media import PostImage, StoredImage
 from drafts.models import MediaBlob, Post, PostMedia
+from drafts.row_batches import one_of
 
 _post_media = PostMedia.__table__  # type: ignore[attr-defined]
 _media_blob = MediaBlob.__table__  # type: ignore[attr-defined]
@@ -47,16 +50,10 @@ def images_by_post(session: Session, post_ids: Iterable[int]) -> dict[int, list[
     ids = list(post_ids)
     if not ids:
         return {}
-    m, b = _post_media.c, _media_blob.c
-    query = (
-        select(m.post_id, m.alt, m.original_sha256, m.change, m.name)
-        .add_columns(b.sha256, b.content_type, b.width, b.height, b.size)
-        .join(_media_blob, b.sha256 == m.sha256)
-        .where(m.post_id.in_(ids))
-        .order_by(m.post_id, m.position)
-    )
+    connection = session.connection()
+    query = _images_query(connection.dialect.name == "postgresql")
     found: dict[int, list[PostImage]] = {}
-    for row in session.connection().execute(query):
+    for row in connection.execute(query, {"post_ids": ids}):
         image = StoredImage(row.sha256, row.content_type, row.width, row.height, row.size)
         found.setdefault(row.post_id, []).append(
             PostImage(
@@ -68,6 +65,21 @@ def images_by_post(session: Session, post_ids: Iterable[int]) -> dict[int, list[
             )
         )
     return found
+
+
+@cache
+def _images_query(postgres: bool) -> Select[Any]:
+    """The images of the posts ``:post_ids`` in order: built once for each backend, the ids
+    one array on PostgreSQL (``drafts.row_batches.one_of``), one statement text whatever
+    their number (the daemon asks for each claim's posts with images)."""
+    m, b = _post_media.c, _media_blob.c
+    return (
+        select(m.post_id, m.alt, m.original_sha256, m.change, m.name)
+        .add_columns(b.sha256, b.content_type, b.width, b.height, b.size)
+        .join(_media_blob, b.sha256 == m.sha256)
+        .where(one_of(m.post_id, "post_ids", Integer(), postgres))
+        .order_by(m.post_id, m.position)
+    )
 
 
 def stored_image_rows(session: Session, posts: Sequence[Post]) -> ImageRows:

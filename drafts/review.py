@@ -11,8 +11,10 @@ import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any, Protocol
 
+from sqlalchemy import Integer, Select
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
@@ -33,6 +35,7 @@ from drafts.queueing import ScheduleRequest, posts_to_move, schedule_draft
 from drafts.recurrence import occurrences, repeated_texts
 from drafts.review_events import approved, changes_requested, review_requested
 from drafts.revisions import seen_texts
+from drafts.row_batches import one_of
 from drafts.users import Capability, require
 
 APPROVED = "approved"
@@ -428,25 +431,17 @@ def _verified_posts_of(
     if not standing:
         return {}
     connection = session.connection()
-    draft_ids = set(standing)
-    has_images = core_select(_post_media.c.post_id).where(_post_media.c.post_id == _post.c.id)
+    posts_of, approvals_of = _approval_queries(connection.dialect.name == "postgresql")
+    draft_ids = {"draft_ids": list(standing)}
     posts: dict[int, list[Any]] = {}
     with_images: list[int] = []
-    for row in connection.execute(
-        core_select(Post.id, Post.draft_id, Post.channel, Post.language)  # type: ignore[call-overload]
-        .add_columns(Post.text, Post.occurrence, Post.part, Post.parts, has_images.exists())
-        .where(col(Post.draft_id).in_(draft_ids))
-    ):
+    for row in connection.execute(posts_of, draft_ids):
         posts.setdefault(row.draft_id, []).append(row)
         if row[-1]:
             with_images.append(row.id)
     sent_images = images_by_post(session, with_images)
     reviewers: dict[int, set[int]] = {}
-    for draft_id, reviewer_id, review_round, digest in connection.execute(
-        select(Review.draft_id, Review.reviewer_id, Review.review_round, Review.content_hash).where(
-            col(Review.draft_id).in_(draft_ids), col(Review.decision) == APPROVED
-        )
-    ):
+    for draft_id, reviewer_id, review_round, digest in connection.execute(approvals_of, draft_ids):
         now = standing.get(draft_id)
         if now is not None and (now.review_round, now.content_hash) == (review_round, digest):
             reviewers.setdefault(draft_id, set()).add(reviewer_id)
@@ -464,6 +459,23 @@ def _verified_posts_of(
                 row.id: sent_fingerprint(row, sent_images.get(row.id, ())) for row in rows
             }
     return found
+
+
+@cache
+def _approval_queries(postgres: bool) -> tuple[Select[Any], Select[Any]]:
+    """The posts of the drafts ``:draft_ids``, and their approvals: built once for each
+    backend, the ids one array on PostgreSQL (``drafts.row_batches.one_of``), so that the
+    daemon, which asks about the new drafts of nearly every claim, sends the same two
+    statement texts whatever their number, each prepared once."""
+    p, m, r = _post.c, _post_media.c, Review.__table__.c  # type: ignore[attr-defined]
+    has_images = core_select(m.post_id).where(m.post_id == p.id).exists()
+    posts = core_select(
+        p.id, p.draft_id, p.channel, p.language, p.text, p.occurrence, p.part, p.parts, has_images
+    ).where(one_of(p.draft_id, "draft_ids", Integer(), postgres))
+    approvals = core_select(r.draft_id, r.reviewer_id, r.review_round, r.content_hash).where(
+        one_of(r.draft_id, "draft_ids", Integer(), postgres), r.decision == APPROVED
+    )
+    return posts, approvals
 
 
 def approvals_of(session: Session, draft: Draft) -> int:

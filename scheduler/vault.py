@@ -14,19 +14,21 @@ import base64
 import os
 from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from datetime import datetime
-from functools import partial
+from functools import cache, partial
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from sqlalchemy import Select, String
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from drafts.channels import ChannelBase
 from drafts.errors import ConfigError, StorageUnavailable
 from drafts.models import Connection, StoredCredential
+from drafts.row_batches import one_of
 from drafts.storage import Database
 from drafts.times import utcnow
 from scheduler.credentials import (
@@ -172,13 +174,27 @@ _Key = tuple[str, str]  # (channel, kind)
 
 def _sealed_rows(session: Session, keys: Collection[_Key]) -> dict[_Key, Sealed]:
     """The stored rows among ``keys``, in one statement."""
-    c = credential_table.c
-    rows = session.connection().execute(
-        core_select(c.channel, c.kind, c.ciphertext, c.expires_at).where(
-            c.channel.in_({channel for channel, _ in keys}), c.kind.in_({kind for _, kind in keys})
-        )
+    connection = session.connection()
+    rows = connection.execute(
+        _sealed_query(connection.dialect.name == "postgresql"),
+        {
+            "channels": list({channel for channel, _ in keys}),
+            "kinds": list({kind for _, kind in keys}),
+        },
     )
     return {(ch, kind): (text, at) for ch, kind, text, at in rows if (ch, kind) in keys}
+
+
+@cache
+def _sealed_query(postgres: bool) -> Select[Any]:
+    """The rows of the channels ``:channels`` of the kinds ``:kinds``: built once for each
+    backend, each list one array on PostgreSQL (``drafts.row_batches.one_of``), so that the
+    daemon's read of a claim's tokens is one statement text whatever the claim's channels."""
+    c = credential_table.c
+    return core_select(c.channel, c.kind, c.ciphertext, c.expires_at).where(
+        one_of(c.channel, "channels", String(), postgres),
+        one_of(c.kind, "kinds", String(), postgres),
+    )
 
 
 def save_secret(

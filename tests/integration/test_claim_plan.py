@@ -1,7 +1,8 @@
 """On PostgreSQL a claim's candidates statement is planned once a connection, not once a claim
 (planning it cost more than running it), whatever channels are open and posts held; the plan
 so kept reads every table along an index even when it was made on a young database, whose
-tables were never analysed; and the daemon's question of when to wake is one statement too."""
+tables were never analysed; and the daemon's question of when to wake, and the reads and writes
+of each batch of results and claims, are one statement each too."""
 
 from __future__ import annotations
 
@@ -14,9 +15,13 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import Session
 
+from drafts.completion import finish_drafts
+from drafts.post_media import images_by_post
+from drafts.review import ApprovalCache, PostToSend, Standing
 from drafts.storage import Database
 from scheduler.claiming import claim_due
 from scheduler.due import next_wake
+from scheduler.vault import DatabaseVault
 from tests.integration.test_list_plans import LISTS, NOW, a_claim, statement_of
 
 CLAIMS = 9  # psycopg prepares a statement after its fifth run; PostgreSQL tries 5 custom plans
@@ -147,3 +152,26 @@ def test_the_next_wake_is_one_statement_whatever_the_posts_held(postgres: Databa
             next_wake(session, now=NOW, holding=list(range(1, 2 + run)))
     with postgres.reading() as session:
         assert len(kept_plans(session, "min(post.lease_until)")) == 1
+
+
+def test_the_reads_and_writes_of_each_batch_are_one_statement_whatever_its_size(
+    postgres: Database,
+) -> None:
+    """Besides its claim, each cycle of a busy daemon finishes the drafts of its results, checks
+    the approvals of the drafts it has not seen (nearly every claim's), reads the claimed
+    channels' tokens and the claimed posts' images, each for a list whose length changes from
+    one cycle to the next. Written out as lists, each length made another statement text,
+    parsed and planned anew: one prepared statement each, whatever the number."""
+    vault = DatabaseVault(db=None)  # type: ignore[arg-type]  # read_along is given its session
+    standing = Standing("0" * 64, 1, NOW)
+    for run in range(CLAIMS):
+        ids = list(range(1, 2 + run))
+        with postgres.writing() as session:
+            finish_drafts(session, ids, actor="plan:1", now=NOW)
+            sent = [PostToSend(n, n, standing, "") for n in ids]
+            ApprovalCache().approved(session, sent, required_approvals=1)
+            vault.read_along(session, {n: f"channel-{n}" for n in ids})
+            images_by_post(session, ids)
+    with postgres.reading() as session:
+        for part in ("UPDATE draft", "FROM review", "FROM credential", "JOIN media_blob"):
+            assert len(kept_plans(session, part)) == 1, part

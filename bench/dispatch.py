@@ -5,7 +5,9 @@
 
 For each backend it queues N approved posts across C Mastodon channels, all due at the same
 moment, runs the daemon, and sends the same requests with a bare ``httpx`` async loop at the
-same concurrency. It prints throughput, the lag from due time to arrival at the sandbox
+same concurrency, over one client for each channel as the daemon sends them
+(``scheduler.http_clients``: over one client for all, httpx's pool took most of either's
+processor time, and the ratio measured that pool rather than the daemon). It prints throughput, the lag from due time to arrival at the sandbox
 (p50/p95/p99), each process's peak memory, and the daemon/bare ratio, and the processor time
 each post cost while the posts went out: the sending process's own (the daemon's, or the bare
 loop's), the sandbox's and, for PostgreSQL, the server's. On this 2-core machine the sandbox
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import resource
@@ -212,15 +215,21 @@ def bare_side(args: argparse.Namespace) -> dict[str, float]:
 
     async def run() -> float:
         gate = asyncio.Semaphore(args.concurrency)
-        async with httpx.AsyncClient(
-            limits=httpx.Limits(max_connections=args.concurrency * 2)
-        ) as client:
+        # As the daemon's: each channel may have all of the concurrency (its max_in_flight).
+        each = args.concurrency
+        limits = httpx.Limits(max_connections=each, max_keepalive_connections=each)
+        async with contextlib.AsyncExitStack() as clients:
+            channel_clients = [
+                await clients.enter_async_context(httpx.AsyncClient(limits=limits))
+                for _ in range(args.channels)
+            ]
 
             async def one(number: int) -> None:
                 key = uuid.uuid4().hex
                 async with gate:
                     for tries_left in (1, 0):  # once more on a connection the server closed
                         try:
+                            client = channel_clients[number % args.channels]
                             response = await client.post(
                                 f"{args.sandbox}/api/v1/statuses",
                                 json={

@@ -50,6 +50,7 @@ from scheduler.credentials import check_credentials, scrub
 from scheduler.due import next_wake, pending_work
 from scheduler.heartbeat import Worker
 from scheduler.holding import Heartbeat, LeaseLost, sending_for
+from scheduler.http_clients import ChannelClients
 from scheduler.media_spool import MediaSpool, media_links
 from scheduler.news_feeds import FeedReader
 from scheduler.notifications.outbox import DeliveryPolicy
@@ -181,15 +182,13 @@ class Daemon:
             self._stopped_at = time.monotonic()
 
     async def run(self) -> RunSummary:
-        client = self._client or httpx.AsyncClient(
+        clients = ChannelClients(
+            self.config.channels,
             timeout=httpx.Timeout(self.settings.request_timeout, connect=10.0),
-            limits=httpx.Limits(max_connections=self.settings.concurrency * 2),
+            concurrency=self.settings.concurrency,
+            hooks=[self._heartbeat.before_request],
+            given=self._client,
         )
-        hooks = client.event_hooks
-        client.event_hooks = {
-            **hooks,
-            "request": [*hooks["request"], self._heartbeat.before_request],
-        }
         clock = AsyncIOScheduler(timezone=UTC)
         clock.start()
         clock.add_job(
@@ -208,13 +207,13 @@ class Daemon:
         except StorageUnavailable as error:
             self._outage.failed(error)
         heartbeat = asyncio.create_task(self._heartbeat.keep_beating())
-        renewing = asyncio.create_task(self._keep_renewing(client))
+        renewing = asyncio.create_task(self._keep_renewing(clients.shared))
         notifying = asyncio.create_task(self._keep_notifying())
-        reading = asyncio.create_task(self._keep_reading_feeds(client))
+        reading = asyncio.create_task(self._keep_reading_feeds(clients.shared))
         switch_interval = sys.getswitchinterval()
         sys.setswitchinterval(SWITCH_INTERVAL_S)
         try:
-            await self._loop(client, clock)
+            await self._loop(clients, clock)
         finally:
             self._stopping.set()  # a drain ends here too; a renewal under way is finished
             await renewing
@@ -229,15 +228,14 @@ class Daemon:
                 with contextlib.suppress(StorageUnavailable):
                     await self._heartbeat.leave()
             clock.shutdown(wait=False)
-            if self._client is None:
-                await client.aclose()
+            await clients.aclose()
             self._executor.shutdown(wait=True)
             self._notifier.close()
             self._spool.remove()
             sys.setswitchinterval(switch_interval)
         return self.summary
 
-    async def _loop(self, client: httpx.AsyncClient, clock: AsyncIOScheduler) -> None:
+    async def _loop(self, clients: ChannelClients, clock: AsyncIOScheduler) -> None:
         while not self._stopping.is_set():
             self._wake.clear()
             results, self._results = self._results, []
@@ -261,7 +259,7 @@ class Daemon:
                 continue
             self._outage.ended()
             for claim in claims:
-                self._start(claim, client)
+                self._start(claim, clients.of(claim.channel))
             if pending is False and not self._in_flight and not self._results:
                 return  # draining, and nothing was due, in flight or waiting to be recorded
             if wake_at is not None or not self._in_flight:

@@ -58,24 +58,26 @@ class RowBatch:
 
     columns: tuple[tuple[str, TypeEngine[Any]], ...]
     postgres: bool
+    name: str = "batch"  # its parameter's, and its rows' in the statement
 
     @classmethod
-    def of(cls, postgres: bool, *columns: Column[Any]) -> RowBatch:
-        """A batch of rows of a table's ``columns``, each value keyed by its column's name."""
-        return cls(tuple((each.name, each.type) for each in columns), postgres)
+    def of(cls, postgres: bool, *columns: Column[Any], name: str = "batch") -> RowBatch:
+        """A batch of rows of a table's ``columns``, each value keyed by its column's name;
+        ``name`` tells apart two batches one statement reads."""
+        return cls(tuple((each.name, each.type) for each in columns), postgres, name)
 
     @cached_property
     def c(self) -> Mapping[str, ColumnElement[Any]]:
         """Each column's value in the row a statement is at."""
-        batch = bindparam("batch", type_=Text())
+        batch = bindparam(self.name, type_=Text())
         if self.postgres:
             rows = (
                 func.json_to_recordset(cast(batch, JSON))
                 .table_valued(*(column(name, kind) for name, kind in self.columns))
-                .render_derived(name="batch", with_types=True)
+                .render_derived(name=self.name, with_types=True)
             )
             return {name: rows.c[name] for name, _ in self.columns}
-        each = func.json_each(batch).table_valued("value").alias("batch")
+        each = func.json_each(batch).table_valued("value").alias(self.name)
         return {
             name: func.json_extract(each.c.value, literal_column(f"'$.{name}'"), type_=kind)
             for name, kind in self.columns
@@ -96,13 +98,13 @@ class RowBatch:
         if self.postgres:
             names = [name for name, _ in self.columns]
             batch = [{name: row[name] for name in names} for row in rows]
-            return {**shared, "batch": json.dumps(batch, default=_instant)}
+            return {**shared, self.name: json.dumps(batch, default=_instant)}
         stored = self._stored
         batch = [
             {name: row[name] if convert is None else convert(row[name]) for name, convert in stored}
             for row in rows
         ]
-        return {**shared, "batch": json.dumps(batch)}
+        return {**shared, self.name: json.dumps(batch)}
 
 
 def one_of(

@@ -53,14 +53,16 @@ def record_results(session: Session, results: Iterable[Result], worker: str, now
         return
     connection = session.connection()
     postgres = connection.dialect.name == "postgresql"
-    completed = _completed_attempts(postgres)
-    connection.execute(
-        _complete_attempts(postgres), completed.params([_attempt_row(r) for r in results])
-    )
+    attempts = _completed_attempts(postgres).params([_attempt_row(r) for r in results])
     # Moved only where this worker still holds the post (no one recovered it meanwhile):
     # checked by the statement that moves it, which says which it moved.
-    rows = _moved_posts(postgres).params([_post_row(r) for r in results], now=now, worker=worker)
-    held = {post_id for (post_id,) in connection.execute(_move_posts(postgres), rows)}
+    moves = _moved_posts(postgres).params([_post_row(r) for r in results], now=now, holder=worker)
+    if postgres:  # one statement: the attempts completed in its CTE
+        moved = connection.execute(_move_posts(postgres), attempts | moves)
+    else:
+        connection.execute(_complete_attempts(postgres), attempts)
+        moved = connection.execute(_move_posts(postgres), moves)
+    held = {post_id for (post_id,) in moved}
     owned = [result for result in results if result.claim.post_id in held]
     for result in owned:
         if result.decision.window_until is not None:
@@ -139,6 +141,7 @@ def _completed_attempts(postgres: bool) -> RowBatch:
         a.remote_url,
         a.error,
         a.duration_ms,
+        name="attempts",
     )
 
 
@@ -185,6 +188,7 @@ def _moved_posts(postgres: bool) -> RowBatch:
         p.publish_state,
         p.remote_id,
         p.remote_url,
+        name="moves",
     )
 
 
@@ -192,13 +196,17 @@ def _moved_posts(postgres: bool) -> RowBatch:
 def _move_posts(postgres: bool) -> ReturningUpdate[int]:
     """Each post of the batch that the worker still holds, moved on as its attempt decided:
     one statement, returning the posts it moved. A remote id or link the attempt did not
-    learn keeps the one the post had."""
+    learn keeps the one the post had. On PostgreSQL the same statement completes the
+    attempts first (``_complete_attempts``, a data-modifying CTE), so a batch of results
+    waits one round trip for both; SQLite, which has no such CTE, runs that one before."""
     moved, p = _moved_posts(postgres).c, post_table.c
-    return (
+    statement = (
         update(post_table)
         .where(
             p.id == moved["id"],
-            p.lease_owner == bindparam("worker", type_=String()),
+            # Not ``worker``: a parameter named as a column of a table an UPDATE writes (the
+            # attempts its CTE completes) is written into that column too.
+            p.lease_owner == bindparam("holder", type_=String()),
             p.status == PostStatus.PUBLISHING,
         )
         .values(
@@ -216,6 +224,10 @@ def _move_posts(postgres: bool) -> ReturningUpdate[int]:
         )
         .returning(p.id)
     )
+    if not postgres:
+        return statement
+    completed = _complete_attempts(postgres).returning(attempt_table.c.post_id).cte("completed")
+    return statement.add_cte(completed)
 
 
 def _post_row(result: Result) -> dict[str, Any]:

@@ -2,10 +2,12 @@
 round trip on the daemon's one database thread, so a claim sends the same few statements for one
 post or twenty, and none of its own to read rate-limit windows, attempt numbers or the images
 of posts that have none; and what it finds is as before: the next attempt's number, each post
-claimed once."""
+claimed once. A batch of results, too, completes its attempts and moves its posts in one round
+trip on PostgreSQL."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 
 import pytest
@@ -20,7 +22,9 @@ from drafts.storage import Database
 from drafts.times import utcnow
 from scheduler.attempt_data import FIRST_ATTEMPT_AT, LAST_SENT_AT, Claim
 from scheduler.claiming import claim_due
+from scheduler.recording import record_results
 from tests.integration.publishing import queue_posts, sandbox_config
+from tests.integration.test_takeover import attempts, post, published
 
 # The candidates (with their drafts' hash and round) and the approvals as they stand (posts,
 # reviews; images only where a post has them); then the posts leased and their attempts
@@ -181,3 +185,32 @@ def test_the_claim_stores_the_state_it_hands_the_attempt(
     assert sending.state[FIRST_ATTEMPT_AT] == began and sending.state["record_key"] == "3kq2"
     assert sending.last_sent_at is not None and sending.last_sent_at > first.first_attempt_at
     assert later > sending.last_sent_at
+
+
+def test_a_batch_of_results_completes_its_attempts_and_moves_its_posts_in_one_round_trip(
+    database: Database, config: Config, library: TemplateLibrary
+) -> None:
+    """On PostgreSQL the attempts are completed in a data-modifying CTE of the statement that
+    moves the posts (one round trip for both); SQLite, without such CTEs, sends two."""
+    queue_posts(database, config, library, channels=["mastodon"], count=3)
+    claims, _ = counted_claim(database, 3)
+    finished = utcnow()
+    results = [published(claim, finished) for claim in claims]
+    sent: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        sent.append(statement)
+
+    event.listen(database.engine, "before_cursor_execute", count)
+    try:
+        with database.writing() as session:
+            record_results(session, results, "w:1", finished)
+    finally:
+        event.remove(database.engine, "before_cursor_execute", count)
+    writes = [s for s in sent if re.match(r"(WITH \w+ AS\s*\()?\s*UPDATE (attempt|post)\b", s)]
+    assert len(writes) == (1 if database.engine.dialect.name == "postgresql" else 2), writes
+    for claim in claims:
+        [done] = attempts(database, claim.post_id)
+        assert (done.outcome, done.worker, done.remote_id) == ("published", "w:1", "remote-1")
+        moved = post(database, claim.post_id)
+        assert (moved.status, moved.lease_owner) == (PostStatus.PUBLISHED, None)

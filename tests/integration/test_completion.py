@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import event
 
 from drafts.audit import DAEMON, history
 from drafts.authoring import get_draft
@@ -67,3 +68,33 @@ def test_a_draft_no_longer_scheduled_is_left_as_it_is(
     with database.reading() as session:
         assert get_draft(session, draft_id).status == DraftStatus.CANCELLED
         assert all(e.action != "draft.done" for e in history(session, draft_id=draft_id))
+
+
+def test_finishing_drafts_and_their_entries_is_one_statement_on_postgresql(
+    database: Database, library: TemplateLibrary, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The daemon finishes the drafts of every batch of results: on PostgreSQL the update and
+    the audit entries are one statement (one round trip), on SQLite two."""
+    config = sandbox_config(UNUSED_ORIGIN, monkeypatch)
+    ids = queue_posts(database, config, library, channels=["mastodon"], count=3)
+    draft_ids = {post.draft_id for post in posts(database, ids)}
+    for post_id in ids:
+        set_status(database, post_id, PostStatus.PUBLISHED)
+    sent: list[str] = []
+
+    def count(*args: object) -> None:
+        sent.append(str(args[2]))
+
+    event.listen(database.engine, "before_cursor_execute", count)
+    try:
+        with database.writing() as session:
+            finish_drafts(session, draft_ids, actor=DAEMON, now=datetime.now(UTC))
+    finally:
+        event.remove(database.engine, "before_cursor_execute", count)
+    sent = [statement for statement in sent if not statement.startswith("BEGIN")]
+    assert len(sent) == (2 if database.is_sqlite else 1), sent
+    with database.reading() as session:
+        for draft_id in draft_ids:
+            assert get_draft(session, draft_id).status == DraftStatus.DONE
+            done = [e for e in history(session, draft_id=draft_id) if e.action == "draft.done"]
+            assert [(e.actor, e.post_id, e.detail) for e in done] == [(DAEMON, None, "")]

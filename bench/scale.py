@@ -655,7 +655,12 @@ def measure_claims(database: Database, config: Config, claimed: list[int], resul
 # What no claim can do without: read and lock the due posts, then lease them and record their
 # attempts, each its cheapest way: the ids as one parameter; on PostgreSQL the lease and the
 # attempts in one statement (as the claim does them), on SQLite in two.
-DUE = "SELECT id FROM post WHERE status = 'scheduled' AND attempt_at <= :now ORDER BY attempt_at"
+# The claim index's condition written out, as the claim writes it: SQLite takes the partial
+# index (0028) only for a query that repeats it.
+DUE = (
+    "SELECT id FROM post WHERE status = 'scheduled' AND attempt_at <= :now"
+    " AND status IN ('scheduled', 'retrying') ORDER BY attempt_at"
+)
 LEASE = (
     "UPDATE post SET status = 'publishing', lease_owner = :worker, lease_until = :until"
     " WHERE id IN ({})"

@@ -60,7 +60,16 @@ from drafts.audit import DAEMON, Entry, record_batch
 from drafts.completion import finish_drafts
 from drafts.lifecycle import DraftStatus, PostStatus
 from drafts.media import PostImage
-from drafts.models import CLAIMABLE, Attempt, ChannelState, Draft, Post, PostMedia, claimable
+from drafts.models import (
+    CLAIMABLE,
+    Attempt,
+    ChannelState,
+    Draft,
+    Post,
+    PostMedia,
+    claimable,
+    publishing,
+)
 from drafts.post_media import images_by_post
 from drafts.review import ApprovalCache, PostToSend, Standing, sent_fingerprint
 from drafts.row_batches import RowBatch, one_of
@@ -238,7 +247,7 @@ def _candidates_query(postgres: bool, *, holding: bool, ended: bool) -> Select[A
     # other tables as they were, and would take a post from a daemon that had just reported in.
     expired = p.lease_until < now
     dead = or_(expired, one_of(p.lease_owner, "ended", String(), postgres)) if ended else expired
-    abandoned = and_(p.status == PostStatus.PUBLISHING, dead)
+    abandoned = and_(publishing(p.status), dead)
     if holding:
         abandoned = and_(abandoned, not_(one_of(p.id, "holding", Integer(), postgres)))
     # The posts taken, and locked, first, each kind (scheduled, retrying, taken over) by

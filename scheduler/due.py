@@ -32,7 +32,7 @@ from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from drafts.lifecycle import PostStatus
-from drafts.models import CLAIMABLE, ChannelState, Post, claimable
+from drafts.models import CLAIMABLE, ChannelState, Post, claimable, publishing
 from drafts.row_batches import one_of
 from drafts.timestamps import AwareDateTime
 
@@ -90,9 +90,12 @@ def next_wake(session: Session, *, now: datetime, holding: Collection[int] = ())
 def _windows() -> Select[Any]:
     """The channels in a rate-limit window at ``:now``, each with its first ready post's time."""
     p, state = _post.c, _channel_state.c
+    # Not ``claimable``: with the claim index's condition written out, SQLite read the
+    # channel's first post along that index, which holds every channel's waiting posts; as
+    # parameters, along ix_post_channel_queue, the channel's own.
     first_of_channel = (
         core_select(func.min(p.attempt_at))
-        .where(p.channel == state.channel, claimable(p.status), chain_ready())
+        .where(p.channel == state.channel, p.status.in_(CLAIMABLE), chain_ready())
         .scalar_subquery()
     )
     return core_select(state.channel, state.blocked_until, first_of_channel).where(
@@ -124,7 +127,7 @@ def _firsts(postgres: bool, blocked: bool, holding: bool) -> Select[Any]:
         .scalar_subquery()
         for status in CLAIMABLE
     ]
-    held_elsewhere = p.status == PostStatus.PUBLISHING
+    held_elsewhere = publishing(p.status)
     if holding:
         held_elsewhere = and_(held_elsewhere, not_(one_of(p.id, "holding", Integer(), postgres)))
     lease = core_select(func.min(p.lease_until)).where(held_elsewhere).scalar_subquery()

@@ -60,7 +60,7 @@ LISTED_BY_CHANGE = (PostStatus.PUBLISHED, PostStatus.FAILED, PostStatus.NEEDS_AT
 CLAIMABLE = (PostStatus.SCHEDULED, PostStatus.RETRYING)
 
 
-def _written_out(status: Any, values: tuple[PostStatus, ...]) -> ColumnElement[bool]:
+def written_out(status: Any, values: tuple[PostStatus, ...]) -> ColumnElement[bool]:
     """``status`` (a post's column) is one of ``values``, written out as a partial index's
     condition is: SQLite takes a partial index only for a query that repeats its condition
     term for term, and PostgreSQL proves it from the values written in the statement (not
@@ -71,12 +71,12 @@ def _written_out(status: Any, values: tuple[PostStatus, ...]) -> ColumnElement[b
 
 def listed_by_change(status: Any) -> ColumnElement[bool]:
     """``status`` is one of ``LISTED_BY_CHANGE``, as the indexes of those posts say it."""
-    return _written_out(status, LISTED_BY_CHANGE)
+    return written_out(status, LISTED_BY_CHANGE)
 
 
 def claimable(status: Any) -> ColumnElement[bool]:
     """``status`` is one of ``CLAIMABLE``, as ``ix_post_status_attempt_at`` says it."""
-    return _written_out(status, CLAIMABLE)
+    return written_out(status, CLAIMABLE)
 
 
 def publishing(status: Any) -> ColumnElement[bool]:
@@ -84,7 +84,7 @@ def publishing(status: Any) -> ColumnElement[bool]:
     ``status = $1`` expects a ninth of the posts, where the statistics say that few are in
     flight. The daemon's next wake, which asks for the first lease running out, read every
     post for it at a million (72 ms a cycle) once the claim index no longer held them."""
-    return _written_out(status, (PostStatus.PUBLISHING,))
+    return written_out(status, (PostStatus.PUBLISHING,))
 
 
 _LISTED_BY_CHANGE = listed_by_change(column("status"))

@@ -7,10 +7,11 @@ For each backend it queues N approved posts across C Mastodon channels, all due 
 moment, runs the daemon, and sends the same requests with a bare ``httpx`` async loop at the
 same concurrency, over one client for each channel as the daemon sends them
 (``scheduler.http_clients``: over one client for all, httpx's pool took most of either's
-processor time, and the ratio measured that pool rather than the daemon). It prints throughput, the lag from due time to arrival at the sandbox
-(p50/p95/p99), each process's peak memory, and the daemon/bare ratio, and the processor time
-each post cost while the posts went out: the sending process's own (the daemon's, or the bare
-loop's), the sandbox's and, for PostgreSQL, the server's. On this 2-core machine the sandbox
+processor time, and the ratio measured that pool rather than the daemon). It prints
+throughput, the lag from due time to arrival at the sandbox (p50/p95/p99), each process's
+peak memory, and the daemon/bare ratio, and the processor time each post cost while the posts
+went out: the sending process's own (the daemon's, or the bare loop's), the sandbox's and,
+for PostgreSQL, the server's. On this 2-core machine the sandbox
 takes one core, so the ratio holds only while the rest fits on the other. Then it schedules
 ``--idle`` single posts while the daemon is idle and prints their lag.
 

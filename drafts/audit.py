@@ -6,12 +6,12 @@ attempts, a draft done) do not: what it does shows in the desk's groups of posts
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from functools import cache
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from sqlalchemy import Insert, String, bindparam, insert
+from sqlalchemy import ColumnElement, Insert, String, bindparam, insert, literal, null
 from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
@@ -82,12 +82,22 @@ def _entries(postgres: bool) -> RowBatch:
 def _append(postgres: bool) -> Insert:
     """The entries of a batch, appended in one statement (``drafts.row_batches``)."""
     entry = _entries(postgres).c
+    return _appended(entry, entry.values())
+
+
+def appended_for_drafts(draft_id: ColumnElement[int], action: str) -> Insert:
+    """An entry ``action`` for each draft a statement yields (``draft_id``, a column of a CTE
+    the caller adds), by ``:actor`` at ``:at``: its entries written by that one statement,
+    as ``drafts.completion`` writes those of the drafts it marks done."""
+    names = ("draft_id", "post_id", "action", "detail")
+    return _appended(names, (draft_id, null(), literal(action), literal("")))
+
+
+def _appended(names: Iterable[str], values: Iterable[ColumnElement[Any]]) -> Insert:
     return insert(_audit_table).from_select(
-        [*entry, "at", "actor"],
+        [*names, "at", "actor"],
         select_columns(
-            *entry.values(),
-            bindparam("at", type_=AwareDateTime),
-            bindparam("actor", type_=String()),
+            *values, bindparam("at", type_=AwareDateTime), bindparam("actor", type_=String())
         ),
     )
 

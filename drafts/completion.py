@@ -13,13 +13,13 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Insert, Integer, String, bindparam, insert, literal, null, select, update
+from sqlalchemy import Insert, Integer, bindparam, select, update
 from sqlalchemy.sql.dml import ReturningUpdate
 from sqlmodel import Session
 
-from drafts.audit import Entry, record_batch
+from drafts.audit import Entry, appended_for_drafts, record_batch
 from drafts.lifecycle import FINAL_POST_STATUSES, DraftStatus
-from drafts.models import AuditEntry, Draft, Post
+from drafts.models import Draft, Post
 from drafts.row_batches import one_of
 from drafts.timestamps import AwareDateTime
 
@@ -39,9 +39,9 @@ def finish_drafts(
         return
     connection = session.connection()
     postgres = connection.dialect.name == "postgresql"
-    values = {"draft_ids": list(draft_ids), "now": now, "actor": actor}
+    values = {"draft_ids": list(draft_ids), "now": now}
     if postgres:
-        connection.execute(_finished_with_entries(), values)
+        connection.execute(_finished_with_entries(), {**values, "at": now, "actor": actor})
         return
     finished = connection.execute(_finishing(postgres), values).scalars().all()
     record_batch(
@@ -80,19 +80,4 @@ def _finished_with_entries() -> Insert:
     """PostgreSQL's: the drafts marked done (``_finishing``), and their audit entries inserted
     from what the update returns, in one statement."""
     done = _finishing(True).cte("done")
-    entry = AuditEntry.__table__  # type: ignore[attr-defined]
-    return (
-        insert(entry)
-        .from_select(
-            ["draft_id", "post_id", "action", "detail", "at", "actor"],
-            select(
-                done.c.id,
-                null(),
-                literal(DONE),
-                literal(""),
-                bindparam("now", type_=AwareDateTime),
-                bindparam("actor", type_=String()),
-            ),
-        )
-        .add_cte(done)
-    )
+    return appended_for_drafts(done.c.id, DONE).add_cte(done)

@@ -262,6 +262,7 @@ def _candidates_query(postgres: bool, *, holding: bool, ended: bool) -> Select[A
     )
     kinds = (
         *(
+            # ``claimable`` too: the claim index holds only those (SQLite reads it only so)
             and_(p.status == status, claimable(p.status), p.attempt_at <= now, chain_ready())
             for status in CLAIMABLE
         ),

@@ -44,6 +44,10 @@ class Claim:
     part: int = 1  # of its chain (``parts + 1``: the first comment)
     parts: int = 1
     reply_to: ReplyTo | None = None  # the published parts it follows (None for the first)
+    # How the post stood before the claim, for putting it back if no request is sent for it
+    # (``scheduler.claiming.put_back``): its status and its publish state.
+    status_before: str = "scheduled"
+    state_before: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def part_label(self) -> str:

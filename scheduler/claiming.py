@@ -46,6 +46,7 @@ from sqlalchemy import (
     bindparam,
     case,
     cast,
+    delete,
     func,
     insert,
     not_,
@@ -564,7 +565,8 @@ def _claim(
     images: tuple[PostImage, ...] = (),
     reply_to: ReplyTo | None = None,
 ) -> Claim:
-    state = _publish_state(candidate.publish_state)
+    before = _publish_state(candidate.publish_state)
+    state = dict(before)
     first = state.setdefault(FIRST_ATTEMPT_AT, stamp)
     if not candidate.reconcile:  # this attempt sends at once: the claim stores when, first
         state[LAST_SENT_AT] = stamp
@@ -588,6 +590,8 @@ def _claim(
         part=candidate.part,
         parts=candidate.parts,
         reply_to=reply_to,
+        status_before=candidate.status,
+        state_before=before,
     )
 
 
@@ -606,6 +610,37 @@ _NO_STATE = frozenset({"{}", "null"})
 def _instant(stored: str, stamp: str, now: datetime) -> datetime:
     """A time the publish state keeps, as text: ``now`` when it is this claim's own."""
     return now if stored == stamp else datetime.fromisoformat(stored)
+
+
+def put_back(session: Session, claims: Sequence[Claim], worker: str) -> list[Claim]:
+    """Claims for which no request was sent, put back as they stood before them: due again
+    with the status and publish state they had (a post taken over from a dead holder is left
+    retrying, to be checked with its platform as before), and their attempts, never made,
+    gone. A post another worker took over meanwhile is left to it. Returns those put back."""
+    connection = session.connection()
+    p, a = post_table.c, attempt_table.c
+    back = []
+    for claim in claims:
+        before = claim.status_before
+        status = before if before in CLAIMABLE else PostStatus.RETRYING
+        moved = connection.execute(
+            update(post_table)
+            .where(p.id == claim.post_id, publishing(p.status), p.lease_owner == worker)
+            .values(
+                status=status,
+                lease_owner=None,
+                lease_until=None,
+                publish_state=dict(claim.state_before),
+            )
+        )
+        if moved.rowcount:
+            connection.execute(
+                delete(attempt_table).where(
+                    a.post_id == claim.post_id, a.number == claim.number, a.outcome.is_(None)
+                )
+            )
+            back.append(claim)
+    return back
 
 
 def save_publish_state(

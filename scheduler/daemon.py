@@ -23,10 +23,9 @@ import asyncio
 import contextlib
 import logging
 import random
-import sys
 import time
 import traceback
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -45,7 +44,7 @@ from drafts.storage import Database
 from drafts.times import utcnow
 from scheduler.attempt_data import Claim, Result
 from scheduler.attempt_log import attempt_context, log_attempt
-from scheduler.claiming import claim_due, save_publish_state
+from scheduler.claiming import claim_due, put_back, save_publish_state
 from scheduler.credentials import check_credentials, scrub
 from scheduler.due import next_wake, pending_work
 from scheduler.heartbeat import Worker
@@ -66,15 +65,6 @@ from scheduler.watch import watch_queue
 
 T = TypeVar("T")
 log = logging.getLogger("tidings.daemon")
-
-# How long a thread may keep the interpreter's lock while another waits for it, while the daemon
-# runs (Python's default: 5 ms). The database thread gives the lock up at each statement it
-# sends, and to read the answer it must then wait until the event loop's thread, busy with
-# requests, gives it back: on PostgreSQL, each of a cycle's few statements could wait up to
-# 5 ms more than the server took. bench/dispatch.py on PostgreSQL (5,000 posts, concurrency
-# 32), three runs of each, interleaved: the database thread's wall time 7.9-8.4 -> 7.1-7.4 s,
-# drain ratio to the bare loop 0.85-0.89 -> 0.87-0.93. SQLite's statements keep the lock.
-SWITCH_INTERVAL_S = 0.001
 
 
 @dataclass(frozen=True)
@@ -146,8 +136,11 @@ class Daemon:
         check_credentials(config.channels)
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tidings-db")
         self._in_flight: dict[int, asyncio.Task[None]] = {}
-        self._per_channel: Counter[str] = Counter()
+        self._ready: deque[Claim] = deque()  # claimed ahead, sent as requests end
+        self._held: Counter[str] = Counter()  # per channel: in flight and ready
+        self._unsent: list[Claim] = []  # taken from the ready ones, to be put back
         self._results: list[Result] = []
+        self._clients: ChannelClients | None = None
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
         self._stopped_at: float | None = None
@@ -157,7 +150,7 @@ class Daemon:
             every=self.settings.heartbeat.total_seconds(),
             missed_beats=self.settings.missed_beats,
             db=self._db,
-            in_flight=lambda: list(self._in_flight),
+            in_flight=self._holding,
             now=now,
             outage=self._outage,
             wake=self._wake.set,
@@ -189,6 +182,7 @@ class Daemon:
             hooks=[self._heartbeat.before_request],
             given=self._client,
         )
+        self._clients = clients
         clock = AsyncIOScheduler(timezone=UTC)
         clock.start()
         clock.add_job(
@@ -210,10 +204,8 @@ class Daemon:
         renewing = asyncio.create_task(self._keep_renewing(clients.shared))
         notifying = asyncio.create_task(self._keep_notifying())
         reading = asyncio.create_task(self._keep_reading_feeds(clients.shared))
-        switch_interval = sys.getswitchinterval()
-        sys.setswitchinterval(SWITCH_INTERVAL_S)
         try:
-            await self._loop(clients, clock)
+            await self._loop(clock)
         finally:
             self._stopping.set()  # a drain ends here too; a renewal under way is finished
             await renewing
@@ -232,34 +224,38 @@ class Daemon:
             self._executor.shutdown(wait=True)
             self._notifier.close()
             self._spool.remove()
-            sys.setswitchinterval(switch_interval)
         return self.summary
 
-    async def _loop(self, clients: ChannelClients, clock: AsyncIOScheduler) -> None:
+    async def _loop(self, clock: AsyncIOScheduler) -> None:
         while not self._stopping.is_set():
             self._wake.clear()
             results, self._results = self._results, []
+            unsent, self._unsent = self._unsent, []
             capacity = {
-                channel_id: channel.max_in_flight - self._per_channel[channel_id]
+                channel_id: channel.max_in_flight - self._held[channel_id]
                 for channel_id, channel in self._channels.items()
             }
-            free = self.settings.concurrency - len(self._in_flight)
+            free = self._most_held - len(self._in_flight) - len(self._ready)
             cycle = partial(
                 self._cycle,
                 results=results,
+                unsent=unsent,
                 capacity=capacity,
                 free=free,
-                holding=frozenset(self._in_flight),
+                holding=frozenset(self._holding()),
             )
             try:
                 claims, wake_at, pending = await self._db(cycle)
             except StorageUnavailable as error:
                 self._results[:0] = results  # kept until the database takes them
+                self._unsent[:0] = unsent
                 await self._pause(self._outage.failed(error))
                 continue
             self._outage.ended()
             for claim in claims:
-                self._start(claim, clients.of(claim.channel))
+                self._held[claim.channel] += 1
+            self._ready.extend(claims)
+            self._start_ready()
             if pending is False and not self._in_flight and not self._results:
                 return  # draining, and nothing was due, in flight or waiting to be recorded
             if wake_at is not None or not self._in_flight:
@@ -318,17 +314,32 @@ class Daemon:
             await asyncio.wait_for(self._stopping.wait(), seconds)
 
     async def _record_before_exit(self) -> bool:
-        """Record the last results, waiting out a database outage for up to one lease; after
-        that, each result still unrecorded is logged, and its post (left publishing) is checked
-        with its platform by the next daemon before anything is sent again. Whether all were
-        recorded."""
+        """Record the last results and put back the posts claimed ahead and never sent,
+        waiting out a database outage for up to one lease; after that, each result still
+        unrecorded is logged, and its post (left publishing) is checked with its platform by
+        the next daemon before anything is sent again, as is each post not put back. Whether
+        all were recorded and put back."""
         results, self._results = self._results, []
+        unsent, self._unsent = [*self._unsent, *self._ready], []
+        self._ready.clear()
+        for claim in unsent:
+            self._heartbeat.done(claim.post_id)
+
+        def settle(session: Session) -> None:
+            record_results(session, results, self.worker, self.now())
+            self._put_back(session, unsent)
+
         try:
-            await self._keep_books(
-                lambda session: record_results(session, results, self.worker, self.now())
-            )
+            await self._keep_books(settle)
             return True
         except StorageUnavailable as error:
+            if unsent:
+                log.error(
+                    "%s posts claimed but never sent were not put back (%s); the next daemon "
+                    "checks each with its platform first",
+                    len(unsent),
+                    error,
+                )
             for result in results:
                 log.error(
                     "post %s: attempt %s ended %s%s but was not recorded (%s); the next daemon "
@@ -343,15 +354,16 @@ class Daemon:
 
     async def _gather_more_results(self) -> None:
         """When woken by finished requests while most are still running, wait for a batch to
-        gather (half the concurrency), at most ``batch_window``: a cycle costs the
+        gather (as many as the concurrency), at most ``batch_window``: a cycle costs the
         database the same few statements however many results it records and posts it
         claims, so the bigger its batch, the less each post costs (a busy drain on PostgreSQL
-        recorded some eight at a time). A stop ends the wait at once; a post that came due
-        meanwhile waits with the results, at most the window, and only while the daemon is
-        busy (when idle, nothing waits here)."""
+        recorded some eight at a time). Meanwhile each request that ends makes room for a
+        post claimed ahead (``_start_ready``), so no room waits for the cycle. A stop ends the
+        wait at once; a post that came due meanwhile waits with the results, at most the
+        window, and only while the daemon is busy (when idle, nothing waits here)."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.settings.batch_window
-        batch = max(1, self.settings.concurrency // 2)
+        batch = self.settings.concurrency
         while (
             len(self._results) < batch
             and len(self._in_flight) >= self.settings.concurrency // 2
@@ -369,18 +381,21 @@ class Daemon:
         session: Session,
         *,
         results: list[Result],
+        unsent: list[Claim],
         capacity: dict[str, int],
         free: int,
         holding: frozenset[int],
     ) -> tuple[list[Claim], datetime | None, bool | None]:
-        """One transaction: record finished attempts, claim what is due (taking over what dead
-        daemons held), find the next wake.
+        """One transaction: record finished attempts, put back posts claimed ahead that will
+        not be sent now, claim what is due (taking over what dead daemons held), find the
+        next wake.
 
         At full capacity the next wake-up is a finished request, so the clock is left alone;
         only an idle drain asks whether anything is left.
         """
         now = self.now()
         record_results(session, results, self.worker, now)
+        self._put_back(session, unsent)
         claims = claim_due(
             session,
             worker=self.worker,
@@ -395,15 +410,56 @@ class Daemon:
         if claims:  # their tokens, for their requests to go out at once
             self._stored.read_along(session, {claim.post_id: claim.channel for claim in claims})
         at_capacity = len(claims) >= free
-        idle = not claims and free == self.settings.concurrency
+        idle = not claims and free == self._most_held
         wake_at = None if at_capacity else next_wake(session, now=now, holding=holding)
         pending = pending_work(session, now=now) if self.drain and idle else None
         return claims, wake_at, pending
 
-    def _start(self, claim: Claim, client: httpx.AsyncClient) -> None:
-        self._per_channel[claim.channel] += 1
-        task = asyncio.create_task(self._publish(claim, client))
-        self._in_flight[claim.post_id] = task
+    @property
+    def _most_held(self) -> int:
+        """How many posts the daemon holds at most: twice as many again as it sends at once
+        are claimed ahead, so that a request that ends makes room for the next post at once,
+        not at the next cycle, which waits for a batch of results (``_gather_more_results``)
+        and then for the database. A channel's posts held, in flight or ahead, stay within its
+        ``max_in_flight``."""
+        return 3 * self.settings.concurrency
+
+    def _holding(self) -> list[int]:
+        """The posts this daemon holds: in flight, and claimed ahead."""
+        return [*self._in_flight, *(claim.post_id for claim in self._ready)]
+
+    def _start_ready(self) -> None:
+        """Posts claimed ahead, sent in the order claimed while there is room."""
+        clients = self._clients
+        assert clients is not None  # set by run() before the first claim
+        while (
+            self._ready
+            and len(self._in_flight) < self.settings.concurrency
+            and not self._stopping.is_set()
+        ):
+            claim = self._ready.popleft()
+            task = asyncio.create_task(self._publish(claim, clients.of(claim.channel)))
+            self._in_flight[claim.post_id] = task
+
+    def _hold_back(self, channel: str) -> None:
+        """The channel's posts claimed ahead, not sent: it is inside a rate-limit window
+        now. They are put back at the next cycle, and claimed again once the window ends."""
+        held_back = [claim for claim in self._ready if claim.channel == channel]
+        if held_back:
+            self._ready = deque(claim for claim in self._ready if claim.channel != channel)
+            self._unsent += held_back
+            for claim in held_back:
+                self._held[channel] -= 1
+                self._heartbeat.done(claim.post_id)
+
+    def _put_back(self, session: Session, unsent: list[Claim]) -> None:
+        for claim in put_back(session, unsent, self.worker):
+            log.info(
+                "post %s: claimed but not sent; put back as %s",
+                claim.post_id,
+                claim.status_before,
+                extra=attempt_context(claim),
+            )
 
     async def _publish(self, claim: Claim, client: httpx.AsyncClient) -> None:
         sending_for.set(claim.post_id)  # this task's requests are for this post
@@ -436,6 +492,8 @@ class Daemon:
             self._results.append(result)
             self.summary.outcomes[result.decision.attempt_outcome] += 1
             log_attempt(result, self.worker)
+            if result.decision.window_until is not None:
+                self._hold_back(claim.channel)
         finally:
             self._done(claim)
 
@@ -458,9 +516,10 @@ class Daemon:
             self._done(claim)
 
     def _done(self, claim: Claim) -> None:
-        self._per_channel[claim.channel] -= 1
+        self._held[claim.channel] -= 1
         del self._in_flight[claim.post_id]
         self._heartbeat.done(claim.post_id)
+        self._start_ready()
         self._wake.set()
 
     async def _job_images(self, claim: Claim) -> tuple[JobImage, ...]:

@@ -23,7 +23,7 @@ from drafts.rendering import TemplateLibrary
 from drafts.storage import Database
 from drafts.times import utcnow
 from scheduler.attempt_data import Claim, Result
-from scheduler.claiming import claim_due
+from scheduler.claiming import claim_due, put_back
 from scheduler.due import next_wake
 from scheduler.figures import attempts_by_outcome
 from scheduler.heartbeat import Beat, Worker, beat, host_key, leave
@@ -286,3 +286,38 @@ def tallied(database: Database) -> dict[tuple[str, str], int]:
 def rows(database: Database) -> set[str]:
     with database.reading() as session:
         return {row.worker for row in session.exec(select(DaemonHeartbeat))}
+
+
+def test_a_post_taken_over_and_put_back_unsent_stays_to_be_checked_first(
+    database: Database, library: TemplateLibrary, config: Config
+) -> None:
+    """A daemon that took a post over and stopped before sending for it leaves it retrying,
+    still to be checked with the platform: the dead holder's request may have reached it."""
+    (post_id,) = queue_posts(database, config, library, channels=["mastodon"])
+    t0 = utcnow()
+    claim(database, "a:1", t0)
+    (taken,) = claim(database, "b:2", t0 + LEASE + timedelta(seconds=1))
+    with database.writing() as session:
+        assert put_back(session, [taken], "b:2") == [taken]
+
+    back = post(database, post_id)
+    assert (back.status, back.lease_owner, back.reconcile) == (PostStatus.RETRYING, None, True)
+    assert back.publish_state == taken.state_before
+    (closed,) = attempts(database, post_id)  # b's attempt, never made, is gone
+    assert (closed.number, closed.worker, closed.outcome) == (1, "a:1", "unknown")
+    (again,) = claim(database, "c:3", t0 + LEASE * 2)
+    assert (again.number, again.reconcile) == (2, True)
+
+
+def test_a_claim_another_worker_took_over_meanwhile_is_not_put_back(
+    database: Database, library: TemplateLibrary, config: Config
+) -> None:
+    (post_id,) = queue_posts(database, config, library, channels=["mastodon"])
+    t0 = utcnow()
+    (first,) = claim(database, "a:1", t0)
+    claim(database, "b:2", t0 + LEASE + timedelta(seconds=1))  # a was paused past its lease
+    with database.writing() as session:
+        assert put_back(session, [first], "a:1") == []
+    held = post(database, post_id)
+    assert (held.status, held.lease_owner) == (PostStatus.PUBLISHING, "b:2")
+    assert [(a.number, a.worker) for a in attempts(database, post_id)] == [(1, "a:1"), (2, "b:2")]

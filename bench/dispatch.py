@@ -164,6 +164,7 @@ def _report(label: str, result: dict[str, float]) -> None:
                 else ""
             )
         )
+        print("  " + _ceilings(result))
     if "cycles" in result:
         per_thousand = result["cycle_s"] / result["posts"] * 1000
         print(
@@ -171,6 +172,22 @@ def _report(label: str, result: dict[str, float]) -> None:
             f"({per_thousand:.2f} s per 1,000 posts), "
             f"{result['cycle_cpu_s']:.2f} s CPU on the database thread"
         )
+
+
+def _ceilings(result: dict[str, float]) -> str:
+    """The most posts a second these processor costs allow: with every core of the machine
+    busy (the sender, the sandbox and PostgreSQL share them), and with the sender's own time
+    on one core (one Python process: its event loop and its database thread share one
+    interpreter lock, all but the time SQLite and the network calls spend outside it). A
+    ratio to the bare loop cannot beat the ratio of these."""
+    posts = result["posts"]
+    own = result["own_cpu_s"] / posts
+    every = own + (result["sandbox_cpu_s"] + result.get("server_cpu_s", 0.0)) / posts
+    cores = os.cpu_count() or 1
+    return (
+        f"processor-bound ceilings: {cores / every:.0f} posts/s on {cores} cores, "
+        f"{1 / own:.0f} posts/s for its own time on one core"
+    )
 
 
 class _database:

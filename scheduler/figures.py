@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, union_all
+from sqlalchemy import and_, func, literal, union_all
 from sqlmodel import Session, col, select
 
 from drafts.lifecycle import UPCOMING_POST_STATUSES, PostStatus
@@ -38,20 +38,41 @@ NOTIFICATION_PENDING = "pending"  # a notification_delivery waiting to be sent (
 def posts_by_status(session: Session) -> dict[str, int]:
     """How many posts are in each status; every status is named, with 0 when none is in it.
 
-    Counted in three groups, each along the index that holds it (its condition written out,
-    ``drafts.models.written_out``): the published, failed and needing attention along
-    ``ix_post_status_changed``, the waiting along the claim index, the rest along
-    ``ix_post_queue``. Since the claim index holds only the waiting (0028), one count of
-    every post read the wide ix_post_queue whole: 95 ms at a million on PostgreSQL, 78 ms so."""
+    The published, most posts by far once a network has run a while, are never counted one by
+    one: they are all posts but the rest. ``count(*)`` of the whole table is the cheapest count
+    there is (PostgreSQL reads its narrowest index; SQLite counts a b-tree's entries page by
+    page without reading them), and the rest are few: each group is counted along the index
+    that holds it, its condition written out (``drafts.models.written_out``): failed and
+    needing attention along ``ix_post_status_changed``, the waiting along the claim index, the
+    others along ``ix_post_queue``, all counts of one moment. At a million posts, counting the
+    published along their index took 78 ms on PostgreSQL; the gauge went from 97 to 58 ms on
+    PostgreSQL and from 86 to 28 ms on SQLite."""
     status = col(Post.status)
+    changed = tuple(s for s in LISTED_BY_CHANGE if s != PostStatus.PUBLISHED)
     rest = tuple(s for s in PostStatus if s not in (*LISTED_BY_CHANGE, *CLAIMABLE))
-    groups = [listed_by_change(status), claimable(status), written_out(status, rest)]
-    rows = session.connection().execute(
-        union_all(*(select(status, func.count()).where(group).group_by(status) for group in groups))
-    )
+    groups = [
+        and_(listed_by_change(status), written_out(status, changed)),
+        claimable(status),
+        written_out(status, rest),
+    ]
+    every = select(func.count()).select_from(Post)
+    counted = [select(status, func.count()).where(g).group_by(status) for g in groups]
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":  # its fast count is of a statement that is only
+        # that; the transaction (drafts.storage begins one) reads both at one moment
+        total = connection.execute(every).scalar_one()
+        rows = connection.execute(union_all(*counted)).all()
+    else:  # one statement: one moment
+        named = select(literal(_EVERY_POST), func.count()).select_from(Post)
+        rows = connection.execute(union_all(named, *counted)).all()
+        total = next(n for status, n in rows if status == _EVERY_POST)
     counts = dict.fromkeys(map(str, PostStatus), 0)
-    counts.update(dict(rows.all()))
+    counts.update((status, n) for status, n in rows if status != _EVERY_POST)
+    counts[PostStatus.PUBLISHED] = total - sum(counts.values())
     return counts
+
+
+_EVERY_POST = ""  # posts_by_status' row of every post on PostgreSQL: no status is empty
 
 
 def attempts_by_outcome(session: Session) -> dict[tuple[str, str], int]:

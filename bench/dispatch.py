@@ -11,9 +11,11 @@ processor time, and the ratio measured that pool rather than the daemon). It pri
 throughput, the lag from due time to arrival at the sandbox (p50/p95/p99), each process's
 peak memory, and the daemon/bare ratio, and the processor time each post cost while the posts
 went out: the sending process's own (the daemon's, or the bare loop's), the sandbox's and,
-for PostgreSQL, the server's. On this 2-core machine the sandbox
-takes one core, so the ratio holds only while the rest fits on the other. Then it schedules
-``--idle`` single posts while the daemon is idle and prints their lag.
+for PostgreSQL, the server's, with the throughput those costs allow at most (all cores busy,
+and the sender's own time on one core: one Python process shares one interpreter lock). On
+this 2-core machine both senders run at their one-core ceiling at 20 ms, so the ratio is that
+of their processor time per post; at a platform's pace (``--latency-ms 200``) it is not. Then
+it schedules ``--idle`` single posts while the daemon is idle and prints their lag.
 
 The sandbox runs in a process of its own (``tidings sandbox``); each measured side runs in a
 fresh process so that its peak memory is its own. Nothing here is asserted: it prints figures.

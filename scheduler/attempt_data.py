@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from drafts.chains import part_label
+from drafts.lifecycle import PostStatus
 from drafts.media import PostImage
 from scheduler.platforms.base import ReplyTo
 from scheduler.retry import Decision
@@ -46,7 +47,7 @@ class Claim:
     reply_to: ReplyTo | None = None  # the published parts it follows (None for the first)
     # How the post stood before the claim, for putting it back if no request is sent for it
     # (``scheduler.claiming.put_back``): its status and its publish state.
-    status_before: str = "scheduled"
+    status_before: str = PostStatus.SCHEDULED
     state_before: Mapping[str, str] = field(default_factory=dict)
 
     @property

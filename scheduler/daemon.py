@@ -320,10 +320,9 @@ class Daemon:
         the next daemon before anything is sent again, as is each post not put back. Whether
         all were recorded and put back."""
         results, self._results = self._results, []
-        unsent, self._unsent = [*self._unsent, *self._ready], []
+        self._set_aside(list(self._ready))
         self._ready.clear()
-        for claim in unsent:
-            self._heartbeat.done(claim.post_id)
+        unsent, self._unsent = self._unsent, []
 
         def settle(session: Session) -> None:
             record_results(session, results, self.worker, self.now())
@@ -425,9 +424,10 @@ class Daemon:
 
         Why half, when three times as many in all (and a cycle for each batch as large as the
         concurrency) sent a fifth more a second in bench/dispatch.py, on a machine short of
-        processor time: each claim records its attempts as started, so a daemon that dies leaves every post it held
-        to be checked with its platform, or, where the platform offers no check, to a person.
-        Half as many again bounds that at 1.5 times what it sends at once. At a platform's
+        processor time: each claim records its attempts as started, so a daemon that dies
+        leaves every post it held to be checked with its platform, or, where the platform
+        offers no check, to a person. Half as many again bounds that at 1.5 times what it
+        sends at once. At a platform's
         pace (200 ms an answer) it sends about as many: 149 posts a second against 151, where
         the bare loop sends 152 and the daemon sent 127 before it claimed ahead
         (bench/dispatch.py --latency-ms 200)."""
@@ -457,17 +457,21 @@ class Daemon:
         held_back = [claim for claim in self._ready if claim.channel == channel]
         if held_back:
             self._ready = deque(claim for claim in self._ready if claim.channel != channel)
-            self._unsent += held_back
-            for claim in held_back:
-                self._held[channel] -= 1
-                self._heartbeat.done(claim.post_id)
+            self._set_aside(held_back)
+
+    def _set_aside(self, claims: list[Claim]) -> None:
+        """Claims taken from the ready ones, never to be sent: no longer held, and put back at
+        the next transaction (``_put_back``)."""
+        self._unsent += claims
+        for claim in claims:
+            self._held[claim.channel] -= 1
+            self._heartbeat.done(claim.post_id)
 
     def _put_back(self, session: Session, unsent: list[Claim]) -> None:
         for claim in put_back(session, unsent, self.worker):
             log.info(
-                "post %s: claimed but not sent; put back as %s",
+                "post %s: claimed but not sent: put back",
                 claim.post_id,
-                claim.status_before,
                 extra=attempt_context(claim),
             )
 

@@ -9,18 +9,21 @@ Over real HTTP to the sandbox, on SQLite and PostgreSQL.
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from collections.abc import Iterator
 
 import pytest
 from sqlmodel import select
 
+from drafts.config import Config
 from drafts.lifecycle import PostStatus
-from drafts.models import Attempt, Post
+from drafts.models import Post
 from drafts.rendering import TemplateLibrary
 from drafts.storage import Database
 from scheduler.daemon import Daemon, DaemonSettings
 from scheduler.sandbox.server import RunningSandbox, running_sandbox
 from tests.integration.publishing import drain, posts, queue_posts, sandbox_config
+from tests.integration.test_takeover import attempts
 
 
 @pytest.fixture
@@ -30,9 +33,7 @@ def sandbox() -> Iterator[RunningSandbox]:
 
 
 def attempt_numbers(database: Database, post_id: int) -> list[tuple[int, str | None]]:
-    with database.reading() as session:
-        query = select(Attempt).where(Attempt.post_id == post_id).order_by(Attempt.number)
-        return [(a.number, a.outcome) for a in session.exec(query)]
+    return [(a.number, a.outcome) for a in attempts(database, post_id)]
 
 
 def test_posts_claimed_ahead_and_never_sent_are_put_back_when_the_daemon_stops(
@@ -49,8 +50,11 @@ def test_posts_claimed_ahead_and_never_sent_are_put_back_when_the_daemon_stops(
         # One request at a time, so two posts held: one in flight, one claimed ahead.
         daemon = Daemon(config, database, settings=DaemonSettings(concurrency=1))
         task = asyncio.create_task(daemon.run())
-        while {p.status for p in posts(database, ids[:2])} != {PostStatus.PUBLISHING}:
+        # Stopped once the first request has reached the platform (which holds it 700 ms):
+        # a stop before then would rightly put back both posts.
+        while not sandbox.state.requests("mastodon", path="/api/v1/statuses"):
             await asyncio.sleep(0.02)
+        assert {p.status for p in posts(database, ids[:2])} == {PostStatus.PUBLISHING}
         daemon.stop()
         await task
 
@@ -94,6 +98,28 @@ def test_posts_claimed_ahead_wait_out_a_rate_limit_window_their_channel_meets(
     assert numbers == [1, 1, 2]  # only the post refused tried twice
 
 
+def drain_watching(
+    database: Database, config: Config, concurrency: int
+) -> list[tuple[Counter[str], int]]:
+    """A drain at ``concurrency``, seen every 10 ms: the posts held (publishing) by channel,
+    and the daemon's requests in flight."""
+    seen: list[tuple[Counter[str], int]] = []
+
+    async def watch() -> None:
+        settings = DaemonSettings(concurrency=concurrency)
+        daemon = Daemon(config, database, drain=True, settings=settings)
+        task = asyncio.create_task(daemon.run())
+        while not task.done():
+            with database.reading() as session:
+                query = select(Post.channel).where(Post.status == PostStatus.PUBLISHING)
+                seen.append((Counter(session.exec(query)), len(daemon._in_flight)))
+            await asyncio.sleep(0.01)
+        await task
+
+    asyncio.run(asyncio.wait_for(watch(), timeout=20))
+    return seen
+
+
 def test_a_daemon_holds_half_its_concurrency_again_and_sends_no_more_at_once(
     database: Database,
     library: TemplateLibrary,
@@ -103,21 +129,9 @@ def test_a_daemon_holds_half_its_concurrency_again_and_sends_no_more_at_once(
     config = sandbox_config(sandbox.base_url, monkeypatch, max_in_flight=16)
     ids = queue_posts(database, config, library, channels=["mastodon"], count=15)
     sandbox.state.settings.default_latency_ms = 150
-    held: list[int] = []
-
-    async def watch() -> None:
-        daemon = Daemon(config, database, drain=True, settings=DaemonSettings(concurrency=3))
-        task = asyncio.create_task(daemon.run())
-        while not task.done():
-            with database.reading() as session:
-                query = select(Post.id).where(Post.status == PostStatus.PUBLISHING)
-                held.append(len(list(session.exec(query))))
-            assert len(daemon._in_flight) <= 3
-            await asyncio.sleep(0.01)
-        await task
-
-    asyncio.run(asyncio.wait_for(watch(), timeout=20))
-    assert max(held) == 5  # three in flight, two claimed ahead
+    seen = drain_watching(database, config, concurrency=3)
+    assert max(held.total() for held, _ in seen) == 5  # three in flight, two claimed ahead
+    assert max(in_flight for _, in_flight in seen) == 3
     assert {p.status for p in posts(database, ids)} == {PostStatus.PUBLISHED}
     assert len(sandbox.state.posts("mastodon")) == 15
 
@@ -132,20 +146,7 @@ def test_a_channel_holds_no_more_posts_than_its_max_in_flight(
     narrow = queue_posts(database, config, library, channels=["mastodon"], count=6)
     wide = queue_posts(database, config, library, channels=["mastodon-b"], count=6)
     sandbox.state.settings.default_latency_ms = 100
-    held: list[tuple[int, int]] = []
-
-    async def watch() -> None:
-        daemon = Daemon(config, database, drain=True, settings=DaemonSettings(concurrency=2))
-        task = asyncio.create_task(daemon.run())
-        while not task.done():
-            with database.reading() as session:
-                query = select(Post.channel).where(Post.status == PostStatus.PUBLISHING)
-                channels = list(session.exec(query))
-            held.append((channels.count("mastodon"), channels.count("mastodon-b")))
-            await asyncio.sleep(0.01)
-        await task
-
-    asyncio.run(asyncio.wait_for(watch(), timeout=20))
-    assert max(narrow_held for narrow_held, _ in held) == 2
-    assert max(sum(both) for both in held) == 3  # two in flight, one claimed ahead
+    seen = drain_watching(database, config, concurrency=2)
+    assert max(held["mastodon"] for held, _ in seen) == 2
+    assert max(held.total() for held, _ in seen) == 3  # two in flight, one claimed ahead
     assert {p.status for p in posts(database, narrow + wide)} == {PostStatus.PUBLISHED}

@@ -407,12 +407,10 @@ def one_draft(
             "moved_at": created,  # its audit entry's
         }
     )
-    variant_ids = {}
     for language in languages:
-        variant_ids[language] = ids.take("variant")
         rows.variants.append(
             {
-                "id": variant_ids[language],
+                "id": ids.take("variant"),
                 "draft_id": draft_id,
                 "language": language,
                 "text": (EN_TEXT if language == "en" else KO_TEXT)[draft_id % 4],
@@ -454,7 +452,6 @@ def one_draft(
             "id": post_id,
             "draft_id": draft_id,
             "author_id": author,
-            "variant_id": variant_ids[language],
             "channel": channel,
             "platform": "mastodon",
             "language": language,

@@ -287,11 +287,7 @@ def _insert_new(
         {"draft_id": draft_id, "language": variant.language, **_variant_columns(variant)}
         for variant in content.variants
     ]
-    returned = connection.execute(
-        insert(_variant_table).returning(_variant_table.c.id, _variant_table.c.language),
-        variants,
-    )
-    variant_ids = {row.language: row.id for row in returned}
+    connection.execute(insert(_variant_table), variants)
     rows = [
         {
             "draft_id": draft_id,
@@ -301,7 +297,7 @@ def _insert_new(
             "occurrence": post.occurrence,
             "part": post.part,
             "status": PostStatus.PENDING,
-            **_post_columns(post, variant_ids[post.language]),
+            **_post_columns(post),
         }
         for post in posts
     ]
@@ -319,13 +315,13 @@ def _store(
     """Make the stored variants and posts match ``content``, keeping the rows that remain; a
     post already out (of a repeating draft: ``_keeping_sent``) is left as it went."""
     draft_id = _id(draft)
-    variant_ids = _store_variants(session, draft_id, content)
+    _store_variants(session, draft_id, content)
     stored = {post_key(p): p for p in session.exec(select(Post).where(Post.draft_id == draft_id))}
     sent = {key for key, row in stored.items() if row.status in FINAL_POST_STATUSES}
     for post in posts:
         if post_key(post) in sent:
             continue
-        columns = _post_columns(post, variant_ids[post.language])
+        columns = _post_columns(post)
         row = stored.pop(post_key(post), None)
         if row is None:
             row = Post(
@@ -344,20 +340,19 @@ def _store(
         session.add(row)
         session.flush()
         store_post_images(session, _id(row), post.images)
-    kept = set(variant_ids.values())
+    kept = {variant.language for variant in content.variants}
     for left, gone in stored.items():
         if left in sent:  # out as it went; its language may be taken out since: keep its variant
-            kept.add(gone.variant_id)
+            kept.add(gone.language)
         else:
             session.delete(gone)
     session.flush()
     _drop_unused_variants(session, draft_id, kept)
 
 
-def _post_columns(post: RenderedPost, variant_id: int) -> dict[str, Any]:
+def _post_columns(post: RenderedPost) -> dict[str, Any]:
     """What a stored post takes from its rendering, new or edited."""
     return {
-        "variant_id": variant_id,
         "platform": post.platform,
         "text": post.text,
         "length": post.length,
@@ -366,11 +361,12 @@ def _post_columns(post: RenderedPost, variant_id: int) -> dict[str, Any]:
     }
 
 
-def _store_variants(session: Session, draft_id: int, content: DraftContent) -> dict[str, int]:
+def _store_variants(session: Session, draft_id: int, content: DraftContent) -> None:
+    """The draft's variants as ``content`` has them, flushed before the posts that point at
+    them (``fk_post_variant``)."""
     existing = {
         v.language: v for v in session.exec(select(Variant).where(Variant.draft_id == draft_id))
     }
-    ids = {}
     for variant in content.variants:
         row = existing.get(variant.language) or Variant(
             draft_id=draft_id, language=variant.language
@@ -378,9 +374,7 @@ def _store_variants(session: Session, draft_id: int, content: DraftContent) -> d
         for key, value in _variant_columns(variant).items():
             setattr(row, key, value)
         session.add(row)
-        session.flush()
-        ids[variant.language] = _id(row)
-    return ids
+    session.flush()
 
 
 def _variant_columns(variant: VariantContent) -> dict[str, Any]:
@@ -392,10 +386,11 @@ def _variant_columns(variant: VariantContent) -> dict[str, Any]:
     }
 
 
-def _drop_unused_variants(session: Session, draft_id: int, keep: set[int]) -> None:
-    """Delete the draft's variants but ``keep``: deleting a variant deletes its posts."""
+def _drop_unused_variants(session: Session, draft_id: int, keep: set[str]) -> None:
+    """Delete the draft's variants but those in the languages ``keep``: deleting a variant
+    deletes its posts."""
     for variant in session.exec(select(Variant).where(Variant.draft_id == draft_id)):
-        if variant.id not in keep:
+        if variant.language not in keep:
             session.delete(variant)
     session.flush()
 

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Column,
     Float,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     LargeBinary,
@@ -209,6 +210,15 @@ class Post(Row, table=True):
     __table_args__ = (
         # An index, not a constraint: SQLite changes an index without copying the table.
         Index("ux_post_key", "draft_id", "channel", "language", "occurrence", "part", unique=True),
+        # Its variant: its draft's in its language. Deleting a variant finds its posts along
+        # ux_post_key, which leads with the draft: no index of its own for the daemon to write
+        # each time a post moves (migration 0029).
+        ForeignKeyConstraint(
+            ["draft_id", "language"],
+            ["variant.draft_id", "variant.language"],
+            name="fk_post_variant",
+            ondelete="CASCADE",
+        ),
         # The queue a page at a time, in due order (drafts.queueing.upcoming_posts), and the
         # posts of one status by due time; for one channel, the second. Channel, language and
         # part after: the calendar's cells are ranked from either alone (calendar_cells).
@@ -216,7 +226,6 @@ class Post(Row, table=True):
         Index("ix_post_channel_queue", "channel", "status", "due_at", "id", "language", "part"),
         # The daemon's claim, and its next wake: the posts waiting for their time (``CLAIMABLE``).
         _partial(Index("ix_post_status_attempt_at", "status", "attempt_at"), _CLAIMABLE),
-        Index("ix_post_variant_id", "variant_id"),  # deleting a variant finds its posts
         # The posts of a status the latest changed first: published this week (the desk),
         # needing attention; and a channel's latest published post (the Channels page). Of
         # those statuses only (``LISTED_BY_CHANGE``).
@@ -237,7 +246,6 @@ class Post(Row, table=True):
     draft_id: int = _parent("draft")
     # Its draft's author, copied when the post is made (a draft's author never changes).
     author_id: int = Field(nullable=False)
-    variant_id: int = _parent("variant")
     channel: str = Field(sa_type=String(40), nullable=False)
     platform: str = Field(sa_type=String(16), nullable=False)
     language: str = Field(sa_type=String(35), nullable=False)

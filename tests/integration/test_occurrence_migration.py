@@ -57,9 +57,9 @@ def test_a_post_is_one_per_draft_channel_language_and_occurrence(database: Datab
     _stored_at_0014(database)
     database.migrate()
     columns = (
-        "INSERT INTO post (id, draft_id, author_id, variant_id, channel, platform, language, "
+        "INSERT INTO post (id, draft_id, author_id, channel, platform, language, "
         "occurrence, text, length, status, created_at, updated_at, failures, reconcile, "
-        "publish_state) VALUES (:id, 1, 1, 1, 'x-en', 'x', 'en', :occurrence, 'Open again', 10, "
+        "publish_state) VALUES (:id, 1, 1, 'x-en', 'x', 'en', :occurrence, 'Open again', 10, "
         "'pending', :now, :now, 0, false, '{}')"
     )
     with database.engine.begin() as connection:

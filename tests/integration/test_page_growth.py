@@ -78,7 +78,6 @@ def add(
                 "id": number,
                 "draft_id": number,
                 "author_id": author,
-                "variant_id": number,
                 "channel": ("x-en", "mastodon", "linkedin")[number % 3],
                 "platform": "mastodon",
                 "language": "en",

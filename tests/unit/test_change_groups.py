@@ -10,7 +10,6 @@ from drafts.models import Post
 def post(channel: str, language: str, text: str) -> Post:
     return Post(
         draft_id=1,
-        variant_id=1,
         channel=channel,
         platform="x",
         language=language,

@@ -9,9 +9,7 @@ from drafts.models import Post
 
 
 def post(channel: str, language: str, text: str) -> Post:
-    return Post(
-        draft_id=1, variant_id=1, channel=channel, platform="x", language=language, text=text
-    )
+    return Post(draft_id=1, channel=channel, platform="x", language=language, text=text)
 
 
 def test_only_the_changed_words_are_marked() -> None:

@@ -252,7 +252,6 @@ def post(status: PostStatus, due_at: datetime | None = None, channel_id: str = "
     return Post(
         id=1,
         draft_id=1,
-        variant_id=1,
         channel=channel_id,
         platform="linkedin",
         language="en",

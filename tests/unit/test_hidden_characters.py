@@ -70,7 +70,6 @@ def test_draft_show_and_its_json_list_the_problem(
     post = Post(
         id=7,
         draft_id=1,
-        variant_id=1,
         channel="linkedin",
         platform="linkedin",
         language="en",

@@ -58,7 +58,6 @@ def add_chains(database: Database) -> None:
                     "id": 1000 + number * 2 + part,
                     "draft_id": 1000 + number,
                     "author_id": author,
-                    "variant_id": 1000 + number,
                     "channel": channel,
                     "platform": channel.split("-")[0],
                     "language": "en",

@@ -66,7 +66,6 @@ def add_posts(database: Database, channels: list[str]) -> None:
                     **row,
                     "draft_id": number,
                     "author_id": author,
-                    "variant_id": number,
                     "channel": channel,
                     "platform": "mastodon",
                     "language": "en",

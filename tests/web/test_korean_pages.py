@@ -100,7 +100,6 @@ def test_an_attempt_is_told_in_the_language() -> None:
     post = Post(
         id=1,
         draft_id=1,
-        variant_id=1,
         channel="x-ko",
         platform="x",
         language="ko",

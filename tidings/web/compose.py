@@ -170,7 +170,6 @@ def preview_cards(
                 id=number,
                 draft_id=0,
                 author_id=0,
-                variant_id=0,
                 channel=post.channel,
                 platform=post.platform,
                 language=post.language,

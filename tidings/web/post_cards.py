@@ -337,7 +337,6 @@ def warm_up(config: Config) -> None:
             id=0,
             draft_id=0,
             author_id=0,
-            variant_id=0,
             channel=channel.id,
             platform=channel.platform,
             language=channel.languages[0],

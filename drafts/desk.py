@@ -8,9 +8,9 @@ follow its posts, so a draft partly published can be both scheduled and publishe
 
 Each group shows its newest ``limit`` drafts and counts them all; ``desk_group`` pages through
 one group, each page after the last one's last draft (``drafts.keyset``: never an offset).
-Seven queries whatever the number of drafts: the status groups' newest in one and their sizes
+Nine queries whatever the number of drafts: the status groups' newest in one and their sizes
 in another, the requests' comments, the next due times, the published and the needing-attention
-groups, and the published group's posts with their addresses. Each reads the author's own rows
+groups and the size of each, and the published group's posts with their addresses. Each reads the author's own rows
 off an index that starts with the author (``ix_draft_author_moved``, ``ix_post_author_changed``),
 so a desk costs what its author has, whoever else has a million posts; only the columns the
 desk shows are read (never a draft's source).
@@ -18,13 +18,13 @@ desk shows are read (never a draft's source).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, CompoundSelect, func, union_all
+from sqlalchemy import ColumnElement, CompoundSelect, Subquery, exists, func, tuple_, union_all
 from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
@@ -222,15 +222,6 @@ def _status_counts(session: Session, author_id: int, statuses: list[str]) -> dic
     return {status: int(count) for status, count in rows}
 
 
-def _published_recently(now: datetime) -> tuple[ColumnElement[bool], ...]:
-    """Posts published in the last ``WEEK``."""
-    return (
-        col(Post.status) == PostStatus.PUBLISHED,
-        listed_by_change(col(Post.status)),  # as ix_post_status_changed holds them
-        col(Post.updated_at) >= now - WEEK,
-    )
-
-
 def _published(
     session: Session,
     author_id: int,
@@ -239,8 +230,12 @@ def _published(
     limit: int,
 ) -> _Found:
     """The author's drafts with posts published in the last ``WEEK``, the latest first."""
-    recently = _published_recently(now)
-    return _by_posts(session, Group.PUBLISHED, author_id, recently, place, limit)
+    recent = (lambda post: post.updated_at >= now - WEEK,)
+    return _by_posts(session, Group.PUBLISHED, author_id, _PUBLISHED, recent, place, limit)
+
+
+_PUBLISHED = (str(PostStatus.PUBLISHED),)
+_STOPPED = tuple(sorted(str(status) for status in SETTLEABLE))
 
 
 def _published_posts(
@@ -262,7 +257,9 @@ def _published_posts(
         .where(
             col(Post.author_id) == author_id,
             col(Post.draft_id).in_(draft_ids),
-            *_published_recently(now),
+            col(Post.status) == PostStatus.PUBLISHED,
+            listed_by_change(col(Post.status)),  # as ix_post_author_changed holds them
+            col(Post.updated_at) >= now - WEEK,
         )
         .order_by(col(Post.updated_at).desc(), col(Post.id).desc())
     )
@@ -277,63 +274,52 @@ def _needing_attention(
     session: Session, author_id: int, place: tuple[keyset.Value, ...] | None, limit: int
 ) -> _Found:
     """The author's drafts with posts that failed or need a person, the latest first."""
-    stopped = (
-        col(Post.status).in_([str(status) for status in SETTLEABLE]),
-        listed_by_change(col(Post.status)),  # as ix_post_status_changed holds them
-    )
-    return _by_posts(session, Group.ATTENTION, author_id, stopped, place, limit)
+    return _by_posts(session, Group.ATTENTION, author_id, _STOPPED, (), place, limit)
+
+
+# A condition on the posts of a group besides their status, for a table or an alias of it.
+_Also = Callable[[Any], ColumnElement[bool]]
 
 
 def _by_posts(
     session: Session,
     group: Group,
     author_id: int,
-    which: tuple[ColumnElement[bool], ...],
+    statuses: tuple[str, ...],
+    also: tuple[_Also, ...],
     place: tuple[keyset.Value, ...] | None,
     limit: int,
 ) -> _Found:
-    """A group of the author's drafts that have posts matching ``which``: per draft how many,
-    the first of them and when the latest changed, the first ``limit`` after ``place`` (that
-    time and the draft's id), and how many drafts the group holds (counted by a window over them
-    all, in the same statement)."""
-    # The author's own posts, off ix_post_author_changed (author, status, updated_at, id,
-    # draft), read apart first: in the same query SQLite would rather walk ux_post_key, every
-    # post, for the drafts in order (it cannot tell one author's share of the posts).
-    mine = (
-        select_columns(col(Post.draft_id), col(Post.id), col(Post.updated_at))
-        .where(col(Post.author_id) == author_id, *which)
-        .cte("mine")
-        .prefix_with("MATERIALIZED")
-    )
-    per_draft = (
-        select_columns(
-            mine.c.draft_id,
-            func.count().label("posts"),
-            func.min(mine.c.id).label("first_post"),
-            func.max(mine.c.updated_at).label("at"),
-        )
-        .group_by(mine.c.draft_id)
-        .subquery("per_draft")
-    )
-    # Counted before the place is applied, so a later page says the group's size too.
-    counted = select_columns(per_draft, func.count().over().label("total")).subquery("counted")
-    key = (counted.c.at, counted.c.draft_id)
-    first = select_columns(counted).order_by(key[0].desc(), key[1].desc()).limit(limit)
-    if place is not None:
-        first = first.where(keyset.beyond(key, place, descending=True))
-    shown = first.subquery("shown")  # only these find their drafts
+    """A group of the author's drafts that have posts in ``statuses`` (and ``also``), the
+    latest changed first: per draft how many, the first of them and when the latest changed,
+    the first ``limit`` after ``place`` (that time and the latest post's id), and how many
+    drafts the group holds.
+
+    A draft is found by its latest post, the one no later post of its draft in the group
+    follows: each status is a range of ``ix_post_author_changed`` (author, status, updated_at,
+    id, draft) read from its end, each post there checked against its draft's others (along
+    ``ux_post_key``), until ``limit`` drafts are found; the latest of those of every status
+    are the group's. Grouping all the author's posts by draft first, as this did, read every
+    one of them for a page of ten: 21,822 posts needing attention, 74 of the 93 ms of a desk
+    among a million posts on SQLite, now 31 ms in all. Only the count still reads every one,
+    off the index (14 ms of those 31)."""
+    in_group = (col(Post.status).in_(statuses), *(each(Post) for each in also))
+    of_draft = (_by_draft_only(col(Post.status)).in_(statuses), *(each(Post) for each in also))
+    shown = _latest_posts(author_id, statuses, also, place, limit)
+    theirs = (col(Post.draft_id) == shown.c.draft_id, *of_draft)
     query = (
         select_columns(
             col(Draft.id),
             col(Draft.title),
             col(Draft.channels),
-            shown.c.posts,
-            shown.c.first_post,
             shown.c.at,
-            shown.c.total,
+            shown.c.post_id,
+            select_columns(func.count()).where(*theirs).scalar_subquery().label("posts"),
+            select_columns(func.min(Post.id)).where(*theirs).scalar_subquery().label("first"),
         )
         .join(shown, shown.c.draft_id == Draft.id)
-        .order_by(shown.c.at.desc(), col(Draft.id).desc())
+        .order_by(shown.c.at.desc(), shown.c.post_id.desc())
+        .limit(limit)
     )
     rows = session.connection().execute(query).all()
     entries = tuple(
@@ -343,18 +329,66 @@ def _by_posts(
             channels=tuple(row.channels),
             at=row.at,
             posts=row.posts,
-            first_post=row.first_post,
+            first_post=row.first,
         )
         for row in rows
     )
-    if rows:
-        total = int(rows[0].total)
-    elif place is not None:  # nothing after the place (a page emptied meanwhile): count apart
-        total = int(session.exec(select(func.count()).select_from(per_draft)).one())
-    else:
-        total = 0
-    keys: dict[int, tuple[keyset.Value, ...]] = {row.id: (row.at, row.id) for row in rows}
-    return _Found(DeskGroup(group, entries, total), keys)
+    keys: dict[int, tuple[keyset.Value, ...]] = {row.id: (row.at, row.post_id) for row in rows}
+    return _Found(DeskGroup(group, entries, _drafts_in(session, author_id, in_group)), keys)
+
+
+def _latest_posts(
+    author_id: int,
+    statuses: tuple[str, ...],
+    also: tuple[_Also, ...],
+    place: tuple[keyset.Value, ...] | None,
+    limit: int,
+) -> Subquery:
+    """The latest post of each of the group's first ``limit`` drafts after ``place``, at most
+    ``limit`` of each status (``_by_posts``): its draft, its time (``at``) and its id."""
+    p, later = Post.__table__.alias("p"), Post.__table__.alias("later")  # type: ignore[attr-defined]
+    latest = ~exists().where(
+        later.c.draft_id == p.c.draft_id,
+        _by_draft_only(later.c.status).in_(statuses),
+        *(each(later.c) for each in also),
+        tuple_(later.c.updated_at, later.c.id) > tuple_(p.c.updated_at, p.c.id),
+    )
+    key = (p.c.updated_at, p.c.id)
+    arms = []
+    for status in statuses:
+        arm = (
+            select_columns(p.c.draft_id, p.c.updated_at.label("at"), p.c.id.label("post_id"))
+            .where(
+                p.c.author_id == author_id,
+                p.c.status == status,
+                listed_by_change(p.c.status),  # as ix_post_author_changed holds them
+                *(each(p.c) for each in also),
+                latest,
+            )
+            .order_by(key[0].desc(), key[1].desc())
+            .limit(limit)
+        )
+        if place is not None:
+            arm = arm.where(keyset.beyond(key, place, descending=True))
+        arms.append(select_columns(arm.subquery()))
+    return union_all(*arms).subquery("shown")
+
+
+def _by_draft_only(status: Any) -> ColumnElement[str]:
+    """``status`` as no index reads it, for the look-ups of one draft's posts: along
+    ux_post_key, by the draft. Planning without statistics, SQLite took a status's whole
+    range of ix_post_queue instead (for a page of 10 drafts among 4,800 posts, 1,481 steps
+    against 68), and PostgreSQL, where stopped posts are few, everyone's range of
+    ix_post_status_changed."""
+    return status.concat("")  # type: ignore[no-any-return]
+
+
+def _drafts_in(session: Session, author_id: int, in_group: tuple[ColumnElement[bool], ...]) -> int:
+    """How many of the author's drafts have posts in the group, off ix_post_author_changed."""
+    count = select_columns(func.count(func.distinct(col(Post.draft_id)))).where(
+        col(Post.author_id) == author_id, listed_by_change(col(Post.status)), *in_group
+    )
+    return int(session.connection().execute(count).scalar_one())
 
 
 def _next_due(session: Session, draft_ids: list[int]) -> dict[int, datetime]:

@@ -4,7 +4,7 @@ drafts by what happens next (``drafts.desk``), ``ON_DESK`` of each group, newest
 ``/?group=<name>`` pages through one group, ``PAGE_SIZE`` a page, each after the last one's
 last draft (``?after=``, ``tidings.web.paging``).
 
-One read transaction a page: the inbox's three queries (for reviewers) and the desk's six.
+One read transaction a page: the inbox's three queries (for reviewers) and the desk's nine.
 """
 
 from __future__ import annotations

@@ -262,6 +262,10 @@ def test_an_authors_day(
     page.locator('input[name="title"]').fill(TITLE)
     page.locator('input[name="channel"][value="linkedin"]').check()
     page.locator('input[name="channel"][value="x-en"]').check()
+    # The section the last choice asked for is in (it brings X's own text): no swap comes
+    # later, under a fold being clicked open (Playwright would click it again, closing it).
+    x_text = page.locator('textarea[name="channel_text:x-en:en"]')
+    expect(x_text).to_be_attached()
     english, korean = FIELDS["en"], FIELDS["ko"]
     fill_field(page, "headline", english["headline"])
     fill_field(page, "intro", english["intro"])
@@ -271,7 +275,6 @@ def test_an_authors_day(
     fill_field(page, "headline", korean["headline"], "ko")
     fill_field(page, "intro", korean["intro"], "ko")
     fill_field(page, "points", korean["points"], "ko")
-    x_text = page.locator('textarea[name="channel_text:x-en:en"]')
     page.locator("details.channel-text", has=x_text).locator("summary").click()
     x_text.fill(X_TEXT)
     live = page.locator("#live-preview")

@@ -77,7 +77,6 @@ def test_an_author_walks_the_compose_page(
     folded = page.locator("details.channel-text").filter(
         has=page.locator('textarea[name="channel_text:x-en:en"]')
     )
-    page.wait_for_load_state("networkidle")  # the content section and the preview are in
     folded.locator("summary").press("Enter")
     expect(folded.locator("textarea")).to_be_visible()
     folded.locator("textarea").fill(TYPED["x_text"])

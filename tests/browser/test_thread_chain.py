@@ -74,7 +74,9 @@ def test_an_author_writes_a_thread_with_a_first_comment_and_reads_it_part_by_par
     page.locator('input[name="title"]').fill(TITLE)
     page.locator('input[name="channel"][value="linkedin"]').check()
     page.locator('input[name="channel"][value="x-en"]').check()
-    page.wait_for_load_state("networkidle")
+    # The section X asked for is in (with X's own text): none comes later, under a fold being
+    # clicked open. (``networkidle`` would not wait: the page reached it once, on loading.)
+    expect(page.locator('textarea[name="channel_text:x-en:en"]')).to_be_attached()
     page.locator('textarea[name="text:en"]').fill(TEXT)
     page.get_by_label(SPLIT[language]).check()
     page.get_by_text(ADD_COMMENT[language]).click()

@@ -137,3 +137,24 @@ def test_without_javascript_the_button_shows_the_fields_before_any_title(
     draft_id = int(page.url.split("/")[-2])
     assert drafts.status(draft_id) == DraftStatus.DRAFT
     expect(page.locator("fieldset.languages label")).to_have_text(["English"])  # X's only
+
+
+def test_text_typed_before_the_title_stays_where_it_is_typed_and_is_previewed(
+    browsing: Browsing, people: dict[str, Person], drafts: Drafts
+) -> None:
+    """The live preview asks the browser to check nothing: the title is required to save, not
+    to preview, so typing never jumps to it ("Please fill out this field") mid-sentence."""
+    page = browsing.open().new_page()
+    page.goto("/login")
+    log_in(page, people["mina"])
+    page.goto("/compose")
+    page.locator('input[name="channel"][value="linkedin"]').check()
+    text = page.locator('textarea[name="text:en"]')
+    text.press_sequentially("The riverside path opens on Saturday")
+    card = page.locator("#live-preview article.post.platform-linkedin .post-text")
+    expect(card).to_contain_text("opens on Saturday")  # the preview came, after the pause
+    text.press_sequentially(" at nine.")
+    expect(text).to_be_focused()
+    expect(text).to_have_value("The riverside path opens on Saturday at nine.")
+    expect(page.locator('input[name="title"]')).to_have_value("")
+    expect(card).to_contain_text("Saturday at nine.")

@@ -443,12 +443,16 @@ async def test_the_live_preview_counts_each_post_as_typed_and_stores_nothing(
 
 @SQLITE_ONLY
 async def test_the_live_preview_says_what_is_missing(as_mina: httpx.AsyncClient) -> None:
-    untitled = await live_preview(
-        as_mina, {"kind": "update", "title": "", "channel": ["linkedin"], "text:en": "Hello"}
+    untitled = await live_preview(  # a title names the draft: the posts show without one
+        as_mina, {"kind": "update", "title": " ", "channel": ["linkedin"], "text:en": "Hello"}
     )
     assert untitled.status_code == 200
-    assert text(one(untitled.text, "p.error#preview-error")).startswith("title:")
-    assert platforms(untitled.text) == []
+    assert elements(untitled.text, "#preview-error") == []
+    assert platforms(untitled.text) == ["linkedin"]
+    assert "untitled" not in text(parse(untitled.text))
+
+    textless = await live_preview(as_mina, {"kind": "update", "channel": ["linkedin"]})
+    assert text(one(textless.text, "p.error#preview-error")).startswith("text:")
 
     chosen = {key: HIRING[key] for key in ("kind", "title", "channel")}
     unshown = await live_preview(as_mina, chosen)  # the template's fields are not on the form yet

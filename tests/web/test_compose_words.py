@@ -28,6 +28,8 @@ from tests.web.conftest import (
 pytestmark = [pytest.mark.anyio, SQLITE_ONLY]
 
 UNTITLED: dict[str, Any] = {"kind": "update", "title": "", "text:en": "The park is open."}
+# No channel and a time that is none: two problems (the live preview needs no title).
+UNCHOSEN: dict[str, Any] = {"kind": "update", "text:en": "Open.", "expires_at": "soon"}
 TOO_LONG_ON_X: dict[str, Any] = {
     "kind": "update",
     "title": "공원 소식",
@@ -77,14 +79,13 @@ async def test_each_problem_is_said_beside_its_field_in_korean(
 async def test_the_live_preview_lists_every_problem_in_the_viewers_language(
     as_mina: httpx.AsyncClient, database: Database
 ) -> None:
-    english = one((await live_preview(as_mina, UNTITLED)).text, "#preview-error")
-    assert list(english.strings) == ["title: is empty", "channels: is empty: give at least one"]
+    english = list(one((await live_preview(as_mina, UNCHOSEN)).text, "#preview-error").strings)
+    assert english[0] == "channels: is empty: give at least one"
+    assert english[1].startswith("expires at: 'soon") and len(english) == 2
     set_language(database, "mina", "ko")
-    korean = one((await live_preview(as_mina, UNTITLED)).text, "#preview-error")
-    assert list(korean.strings) == [
-        "제목: 비어 있습니다",
-        "채널: 비어 있습니다. 하나 이상 고르세요",
-    ]
+    korean = list(one((await live_preview(as_mina, UNCHOSEN)).text, "#preview-error").strings)
+    assert korean[0] == "채널: 비어 있습니다. 하나 이상 고르세요"
+    assert korean[1].startswith("만료 시각: 'soon") and len(korean) == 2
 
 
 async def test_the_over_limit_line_is_in_the_viewers_language(

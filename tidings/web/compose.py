@@ -38,7 +38,7 @@ beside the field it is about.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -86,6 +86,9 @@ from tidings.web.vocabulary import DRAFT_STATUS_WORDS
 FILE_NAME = "form"  # how read_draft_file names the draft in its messages; not shown
 ACTIONS = ("refresh", "preview", "save", "submit", "upload")
 BOTH_TIMES = N_("Publish at: give a time, or tick “each channel's next free slot”, not both.")
+# The live preview's title while none is typed: a title names the draft, no post shows it, and
+# typing the text first is as good an order as any.
+UNTITLED = "untitled"
 NOT_SENT = "compose_not_sent"  # the session's note of why a saved draft was not sent to review
 Gettext = Callable[[str], str]
 
@@ -379,6 +382,8 @@ def routes(web: WebContext) -> list[Route]:
         check_writer(viewer)
         async with request.form() as data:
             form = posted(data)
+        if not form.title.strip():
+            form = replace(form, title=UNTITLED)
         _ = web.pages.gettext(request)
         if form.template != form.template_shown:
             return pages.preview(request, note=_("Fill in the template's fields to see its posts."))

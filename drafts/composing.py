@@ -221,12 +221,18 @@ def problem_sentences(text: str, measurements: Iterable[Measurement]) -> list[Sa
 
 
 def _check_template(content: DraftContent, library: TemplateLibrary) -> None:
+    # Jinja's nodes, as the library that renders them: for composing only.
+    from drafts.template_fields import check_shapes, template_fields
+
     assert content.template is not None
     given = {name for variant in content.variants for name in variant.fields}
     unused = library.unknown_fields(content.template, content.languages, given)
     for name, suggestion in sorted(unused.items()):
         hint = f" (did you mean {suggestion}?)" if suggestion else ""
         raise DraftError(f"fields.{name}: not used by template {content.template}{hint}")
+    fields = template_fields(library, content.template)
+    for variant in content.variants:
+        check_shapes(fields, variant.fields)
 
 
 class PostText(Protocol):

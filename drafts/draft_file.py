@@ -43,10 +43,17 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+)
 
 from drafts.config import Config
 from drafts.errors import DraftError, NotFoundError, TidingsError
@@ -86,7 +93,7 @@ class DraftFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     kind: Literal["update", "hiring", "event", "post"]
-    title: str = Field(min_length=1, max_length=200)
+    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
     template: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9_-]*$")
     channels: list[str] = Field(min_length=1)
     languages: list[str] | None = Field(default=None, min_length=1)

@@ -41,6 +41,7 @@ PARTS = frozenset(
     }
 )
 TIME_PARTS = frozenset({"BYHOUR", "BYMINUTE", "BYSECOND"})
+COUNTED = ("INTERVAL", "COUNT")  # parts that count: a whole number from 1
 
 
 @dataclass(frozen=True)
@@ -96,7 +97,18 @@ def check_rule(rule: str) -> str:
         raise DraftError(problem("repeat", N_("needs COUNT or UNTIL: a series must end")))
     if "COUNT" in parts and "UNTIL" in parts:
         raise DraftError(problem("repeat", N_("give COUNT or UNTIL, not both (RFC 5545)")))
+    for name in COUNTED:
+        if name in parts and not _counts(parts[name]):
+            raise DraftError(
+                problem("repeat", N_("%(part)s must be a whole number from 1"), part=name)
+            )
     return body
+
+
+def _counts(value: str) -> bool:
+    """Whether ``value`` counts something: digits, not 0 (INTERVAL=0 would put every
+    occurrence at the first one's time)."""
+    return value.isascii() and value.isdigit() and int(value) >= 1
 
 
 def _rule(body: str, start: datetime, zone: ZoneInfo) -> rrule:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal
@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 from jinja2 import nodes
 
 from drafts.errors import DraftError
+from drafts.messages import N_, problem
 from drafts.rendering import TemplateLibrary, fields_read
 from drafts.times import localize
 
@@ -160,6 +161,44 @@ def _kind(kind: FieldKind, hints: list[str]) -> FieldKind:
     """Prose when any language's hint speaks of a paragraph or sentences (the English one does
     for the built-in templates)."""
     return "prose" if kind == "text" and any(_PROSE.search(hint) for hint in hints) else kind
+
+
+def check_shapes(fields: Sequence[TemplateField], given: Mapping[str, Any]) -> None:
+    """A DraftError naming the first field whose value is not of its kind: a template would
+    print a list, a table or true/false in a text as Python writes them, and a filter that
+    refuses a value cannot say which field held it."""
+    kinds = {field.name: field.kind for field in fields}
+    for name, value in given.items():
+        shape = SHAPES.get(kinds.get(name, "text"))
+        if shape and not shape[0](value):
+            raise DraftError(problem(f"fields.{name}", shape[1]))
+
+
+def _scalar(value: Any) -> bool:
+    """Text, a number, a date: what a template prints as it is written."""
+    return isinstance(value, str | int | float | date) and not isinstance(value, bool)
+
+
+def _texts(value: Any) -> bool:
+    """A list of texts, or words in one text (the ``hashtags`` filter splits it)."""
+    return isinstance(value, str) or (isinstance(value, list) and all(map(_scalar, value)))
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+SHAPES: dict[FieldKind, tuple[Callable[[Any], bool], str]] = {
+    "text": (_scalar, N_("should be text, not a list or a table")),
+    "prose": (_scalar, N_("should be text, not a list or a table")),
+    "list": (_texts, N_('should be a list of texts, such as ["a", "b"]')),
+    "date": (lambda value: isinstance(value, date), N_("should be a date, such as 2027-03-01")),
+    "datetime": (
+        lambda value: isinstance(value, date),
+        N_("should be a date and time, such as 2027-03-01T09:00:00+09:00"),
+    ),
+    "number": (_is_number, N_("should be a number")),
+}
 
 
 def field_value(

@@ -28,6 +28,22 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
+def hiring(**changed: str) -> str:
+    """A hiring draft file whose fields are as written here, but for ``changed`` (TOML)."""
+    fields = {
+        "position": '"P"',
+        "location": '"L"',
+        "deadline": "2099-12-01",
+        "link": '"https://example.org"',
+        **changed,
+    }
+    given = "".join(f"{name} = {value}\n" for name, value in fields.items())
+    return (
+        'kind = "hiring"\ntitle = "t"\ntemplate = "hiring"\nchannels = ["linkedin"]\n'
+        f'languages = ["en"]\n[fields]\n{given}'
+    )
+
+
 DRAFT_ERRORS = [
     ('kind = "update"\ntitle = "x"\nchannels = ["linkedin"\n', "not valid TOML"),
     (
@@ -44,6 +60,12 @@ DRAFT_ERRORS = [
         "kind: 'upd' is not a kind: update, hiring, event or post (did you mean update?)",
     ),
     (GOOD.replace("title", "titel"), "titel: unknown key"),
+    (GOOD.replace('"Riverside park reopens"', '"   "'), "bad.toml: title: is empty"),
+    (hiring(position="[1, 2]"), "fields.position: should be text, not a list or a table"),
+    (hiring(location="{ en = { a = 1 } }"), "fields.location: should be text, not a list or a"),
+    (hiring(location="true"), "fields.location: should be text, not a list or a table"),
+    (hiring(hashtags="5"), 'fields.hashtags: should be a list of texts, such as ["a", "b"]'),
+    (hiring(deadline='"1 March"'), "fields.deadline: should be a date, such as 2027-03-01"),
     (
         'kind = "hiring"\ntitle = "t"\ntemplate = "hiring"\nchannels = ["linkedin"]\n'
         'languages = ["en"]\n[fields]\nposition = "P"\nlocation = "L"\n'

@@ -208,6 +208,11 @@ def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         ({"repeat": "FREQ=WEEKLY;BYDAY=MO"}, "repeat: needs COUNT or UNTIL: a series must end"),
         ({"repeat": "FREQ=DAILY;COUNT=367"}, "repeat: yields more than 366 occurrences"),
         (
+            {"repeat": "FREQ=WEEKLY;INTERVAL=0;COUNT=3"},
+            "repeat: INTERVAL must be a whole number from 1",
+        ),
+        ({"repeat": "FREQ=WEEKLY;COUNT=-2"}, "repeat: COUNT must be a whole number from 1"),
+        (
             {"repeat": "FREQ=WEEKLY;COUNT=3;UNTIL=20310401"},
             "repeat: give COUNT or UNTIL, not both (RFC 5545)",
         ),
@@ -229,6 +234,8 @@ def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     ids=[
         "no-end",
         "over-366",
+        "interval-0",
+        "count-negative",
         "count-and-until",
         "not-first",
         "byhour",

@@ -371,7 +371,7 @@ async def test_other_pages_answer_in_korean(korean_joon: httpx.AsyncClient, draf
         "/calendar": "이번 주에 예약되거나 게시된 게시물이 없습니다.",
         "/attention": "확인할 게시물이 없습니다.",
         "/channels": "아직 확인하지 않음",  # "not checked yet": only admins may check
-        "/nowhere": "검토함으로 돌아가기",
+        "/nowhere": "내 작업 페이지로 돌아가기",
     }
     for path, words in expected.items():
         page = await korean_joon.get(path)

@@ -202,6 +202,7 @@ def channels_page(
             and checked_health is not None
             and checked_health.problem == str(key_problem)
         )
+        connection = connection_view(channel, found, now, words.gettext, words.language)
         return ChannelView(
             id=channel.id,
             platform=channel.platform,
@@ -211,10 +212,10 @@ def channels_page(
             zone_is_default=channel.timezone is None,
             blocked_until=window[0] if window else None,
             blocked_reason=window[1] if window else None,
-            health=_health_view(checked_health, now, said_twice)
+            health=_health_view(checked_health, connection, now, said_twice)
             if checked_health is not None
             else None,
-            connection=connection_view(channel, found, now, words.gettext, words.language),
+            connection=connection,
             variable=channel.secret_variable,
             callback_url=connect_page.callback_url(config, channel),
             key_problem=Teller(words.gettext, UTC)(key_problem) if key_problem else None,
@@ -229,13 +230,18 @@ def channels_page(
     )
 
 
-def _health_view(health: ChannelHealth, now: datetime, key_problem: bool) -> HealthView:
-    """``health`` for the page; ``key_problem``: its problem is the vault key's, said apart."""
+def _health_view(
+    health: ChannelHealth, connection: ConnectionView, now: datetime, key_problem: bool
+) -> HealthView:
+    """``health`` for the page; ``key_problem``: its problem is the vault key's, said apart.
+    A token's expiry the platform did not say is the connection's, as its card says it."""
+    report = connection.report
     return HealthView(
         reachable=health.reachable,
         checked=health.unchecked is None,
         posts_as=health.posts_as,
-        token_expires_at=health.token_expires_at,
+        token_expires_at=health.token_expires_at
+        or (report.expires_at if report.source == "connected" else None),
         problem=None if key_problem else health.problem,
         warning=health.warning(now),
     )

@@ -7,14 +7,17 @@ The author of a draft (or an admin) edits and submits it; a reviewer who did not
 approves it or asks for changes (unless ``[review] allow_self_approval``); anyone whose role
 queues drafts schedules, publishes now, unschedules and cancels, and skips an occurrence of a
 repeating draft once it is approved (``series_view`` offers it for each one still to come).
+Scheduling in each channel's next free slot is offered only when every channel still to post
+has slots in config.toml (``drafts.queueing`` refuses it otherwise).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from drafts.config import Config
 from drafts.lifecycle import DRAFT_ACTIONS, FINAL_POST_STATUSES, DraftStatus, PostStatus
 from drafts.models import Draft, Post
 from drafts.queueing import all_due
@@ -36,7 +39,8 @@ class DraftActions:
     submit: bool = False
     approve: bool = False
     request_changes: bool = False
-    schedule: bool = False  # at a time or in each channel's next free slot
+    schedule: bool = False  # at a time
+    next_slot: bool = False  # in each channel's next free slot
     publish_now: bool = False
     unschedule: bool = False
     cancel: bool = False
@@ -56,10 +60,11 @@ def draft_actions(
     wrote_it: bool,
     self_approval: bool,
     now: datetime,
+    slotless: Collection[str] = (),
 ) -> DraftActions:
     """What ``viewer`` may do with ``draft`` and its ``posts`` at ``now``; ``wrote_it`` says
     whether they wrote or edited it, which bars them from reviewing it unless
-    ``self_approval``."""
+    ``self_approval``; ``slotless`` names its channels without slots (``slotless_channels``)."""
 
     def allows(action: str) -> bool:
         return draft.status in DRAFT_ACTIONS[action]
@@ -82,9 +87,23 @@ def draft_actions(
         approve=reviewer and allows("approve"),
         request_changes=reviewer and allows("request-changes"),
         schedule=schedule,
+        # A series goes out at its occurrences, never in slots.
+        next_slot=schedule and draft.repeat is None and not slotless,
         # A series goes out at its occurrences: publishing it now is refused (drafts.queueing).
         publish_now=schedule and draft.repeat is None and not all_due(draft, posts, now),
         unschedule=movable and allows("unschedule"),
         cancel=queue and allows("cancel"),
         skip=queue and draft.repeat is not None and draft.status in SKIPPABLE,
+    )
+
+
+def slotless_channels(posts: Sequence[Post], config: Config) -> tuple[str, ...]:
+    """The channels of the posts still to be sent that have no slots in ``config`` (or are no
+    longer in it), each once: none of them has a next free slot to schedule in."""
+    configured = {channel.id: channel for channel in config.channels}
+    to_send = (post.channel for post in posts if post.status not in FINAL_POST_STATUSES)
+    return tuple(
+        channel
+        for channel in dict.fromkeys(to_send)
+        if channel not in configured or not configured[channel].slots
     )

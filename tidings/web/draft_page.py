@@ -65,7 +65,7 @@ from tidings.web import queue_actions
 from tidings.web.auth import Viewer
 from tidings.web.compose_form import local_input
 from tidings.web.context import WebContext, off_loop
-from tidings.web.draft_actions import DraftActions, draft_actions
+from tidings.web.draft_actions import DraftActions, draft_actions, slotless_channels
 from tidings.web.error_pages import status_for
 from tidings.web.pages import UI_LANGUAGE, flash
 from tidings.web.post_cards import PostCard, channel_texts_of, credential_line, post_card
@@ -101,6 +101,8 @@ class DraftView:
     actions: DraftActions = field(default_factory=DraftActions)
     # A repeating draft's rule in words and its occurrences, each with its posts' cards.
     series: SeriesView | None = None
+    # Its channels without slots in config.toml: no next free slot is offered.
+    slotless: tuple[str, ...] = ()
 
     @property
     def cards_by_post(self) -> dict[int, PostCard]:
@@ -156,6 +158,7 @@ def load_draft(
         for post in posts
     )
     now = utcnow()
+    slotless = slotless_channels(posts, web.config)
     actions = draft_actions(
         viewer,
         draft,
@@ -163,6 +166,7 @@ def load_draft(
         wrote_it=wrote_it or draft.author_id == viewer.id,
         self_approval=web.config.review.allow_self_approval,
         now=now,
+        slotless=slotless,
     )
     return DraftView(
         draft=draft,
@@ -175,6 +179,7 @@ def load_draft(
         since_opened=since_opened,
         comments=comments,
         actions=actions,
+        slotless=slotless,
         series=series_view(
             draft,
             posts,

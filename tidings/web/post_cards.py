@@ -43,12 +43,14 @@ from tidings.web.media import image_url
 from tidings.web.sentences import Teller
 from tidings.web.translations import N_
 
-# The units ``drafts.text_rules`` counts in, as a card names them.
+# The units ``drafts.text_rules`` counts in, as a card names them (every unit of its
+# ``MEASURES``: ``tests/web/test_card_units.py`` checks each one is here).
 UNIT_WORDS = {
     "characters": N_("characters"),
     "weighted characters": N_("weighted characters"),
     "graphemes": N_("graphemes"),
     "UTF-8 bytes": N_("UTF-8 bytes"),
+    "links": N_("links"),
 }
 ORPHAN = N_("channel %(channel)s is no longer in %(file)s")
 # ``drafts.text_rules.hidden``'s problems, as a card says them.

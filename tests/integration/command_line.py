@@ -68,3 +68,17 @@ def snapshot(folder: Path) -> tuple[object, ...]:
             db.execute(f"SELECT * FROM {table} ORDER BY id").fetchall()
             for table in ("user", "draft", "variant", "post", "review", "audit_log")
         )
+
+
+def a_draft_in_review(folder: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """``folder`` set up: users hana (admin), mina (author) and joon (reviewer); draft 1, from
+    ``GOOD``, in review."""
+    use_folder(folder, monkeypatch)
+    run(["init"])
+    run(["user", "add", "hana", "--role", "admin"])
+    run(["user", "add", "mina", "--role", "author", "--as", "hana"])
+    run(["user", "add", "joon", "--role", "reviewer", "--as", "hana"])
+    (folder / "good.toml").write_text(GOOD, encoding="utf-8")
+    run(["draft", "add", "good.toml", "--as", "mina"])
+    run(["submit", "1", "--as", "mina"])
+    return folder

@@ -4,6 +4,7 @@ item one draft in review, a 304 nothing, a broken feed a problem kept for the Ch
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -30,6 +31,7 @@ from tests.integration.feed_server import (
     rss,
 )
 from tests.integration.publishing import posts, queue_posts, sandbox_config
+from tidings.cli import main
 
 HARBOUR = (
     "harbour-1",
@@ -230,6 +232,26 @@ def test_the_daemon_reads_its_feeds_and_a_broken_one_stops_no_publishing(
     ]
 
 
+def checking_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, feeds: str) -> Path:
+    """A working folder whose config has the sample ``news`` templates and ``feeds``, initialised."""
+    folder = tmp_path / "work"
+    folder.mkdir()
+    database = 'database = "sqlite:///tidings.db"'
+    with_templates = f'{database}\ntemplates = "{FEED_TEMPLATES}"'
+    use_folder(folder, monkeypatch, LOCAL_CONFIG.replace(database, with_templates) + feeds)
+    run(["init"])
+    return folder
+
+
+def feeds_check_fails(capsys: pytest.CaptureFixture[str]) -> list[str]:
+    """``tidings feeds check``, which must end with exit status 1: the lines it printed."""
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as exit_:
+        main(["feeds", "check"])
+    assert exit_.value.code == 1
+    return capsys.readouterr().out.splitlines()
+
+
 def test_feeds_check_lists_what_would_be_added_and_writes_nothing(
     tmp_path: Path,
     served: FeedServer,
@@ -239,18 +261,10 @@ def test_feeds_check_lists_what_would_be_added_and_writes_nothing(
     long_summary = "A very long summary. " * 200  # over LinkedIn's 3,000 characters
     url = served.write("news.rss", rss(HARBOUR, ("long-1", "Long read", long_summary)))
     feed = 'template = "news"\nchannels = ["linkedin"]\nlanguages = ["en"]\n'
-    feeds = (
-        f'\n[[feeds]]\nurl = "{url}"\n{feed}\n[[feeds]]\nurl = "{served.url("gone.rss")}"\n{feed}'
-    )
-    folder = tmp_path / "work"
-    folder.mkdir()
-    database = 'database = "sqlite:///tidings.db"'
-    with_templates = f'{database}\ntemplates = "{FEED_TEMPLATES}"'
-    use_folder(folder, monkeypatch, LOCAL_CONFIG.replace(database, with_templates) + feeds)
-    run(["init"])
+    folder = checking_folder(tmp_path, monkeypatch, f'\n[[feeds]]\nurl = "{url}"\n{feed}')
     before = snapshot(folder)
     capsys.readouterr()
-    run(["feeds", "check"])
+    run(["feeds", "check"])  # an item that cannot be added fails no feed
     lines = capsys.readouterr().out.splitlines()
     assert lines[0] == f"{url}: 2 new items"
     assert lines[1] == "  would add: Harbour walk opens"
@@ -258,7 +272,37 @@ def test_feeds_check_lists_what_would_be_added_and_writes_nothing(
         "  cannot add: Long read: cannot be sent to review: linkedin (en): 4,249 characters, "
         "over LinkedIn's limit of 3,000 by 1,249"
     )
-    assert lines[3] == f"{served.url('gone.rss')}: the feed's address answered HTTP 404 Not Found"
+    assert snapshot(folder) == before
+
+
+def test_feeds_check_reports_every_feed_then_fails_for_one_that_failed(
+    tmp_path: Path,
+    served: FeedServer,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    url, theirs = served.write("news.rss", rss(HARBOUR)), served.write("theirs.rss", rss(FORUM))
+    feed = 'template = "news"\nchannels = ["linkedin"]\nlanguages = ["en"]\n'
+    gone, nobody = served.url("gone.rss"), f'{feed}author = "nobody"\n'
+    feeds = (
+        f'\n[[feeds]]\nurl = "{gone}"\n{feed}\n[[feeds]]\nurl = "{url}"\n{feed}'
+        f'\n[[feeds]]\nurl = "{theirs}"\n{nobody}'
+    )
+    folder = checking_folder(tmp_path, monkeypatch, feeds)
+    before = snapshot(folder)
+
+    assert feeds_check_fails(capsys) == [
+        f"{gone}: the feed's address answered HTTP 404 Not Found",
+        f"{url}: 1 new item",
+        "  would add: Harbour walk opens",
+        f"{theirs}: unknown user 'nobody' (add one with `tidings user add NAME --role ROLE`)",
+    ]
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as exit_:
+        main(["feeds", "check", "--json"])
+    assert exit_.value.code == 1
+    checked = json.loads(capsys.readouterr().out)
+    assert [each["problem"] is None for each in checked] == [False, True, False]
     assert snapshot(folder) == before
 
 

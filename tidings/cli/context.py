@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from drafts.errors import ReviewError
+from tidings.cli.text_input import check_arguments, utf8
 
 if TYPE_CHECKING:  # the heavy modules load on first use, so --help stays quick
     from sqlmodel import Session
@@ -73,7 +74,10 @@ class AppContext:
 
     @property
     def user_name(self) -> str | None:
-        return self.user_option or os.environ.get("TIDINGS_USER") or None
+        if self.user_option:
+            return utf8("--as", self.user_option)
+        from_environment = os.environ.get("TIDINGS_USER")
+        return utf8("TIDINGS_USER", from_environment) if from_environment else None
 
     def actor(self, session: Session) -> User:
         """The user this command acts as (``--as`` or ``$TIDINGS_USER``)."""
@@ -98,7 +102,9 @@ class AppContext:
 
 
 def app_context(ctx: typer.Context) -> AppContext:
-    """The shared context that the top-level callback put on the typer context."""
+    """The shared context that the top-level callback put on the typer context, once the
+    command's own arguments are known to be text (``check_arguments``)."""
+    check_arguments(ctx)
     root = ctx.find_root()
     assert isinstance(root.obj, AppContext)
     return root.obj

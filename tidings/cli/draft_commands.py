@@ -27,7 +27,7 @@ from drafts.draft_file import DraftContent, read_draft_file
 from drafts.errors import DraftError, ScheduleError
 from drafts.keyset import paged
 from drafts.learned_limits import LearnedLimits, learned_limits
-from drafts.lifecycle import PostStatus
+from drafts.lifecycle import DraftStatus, PostStatus
 from drafts.media import PostImage
 from drafts.media_files import read_media
 from drafts.media_store import CleanImage
@@ -151,7 +151,7 @@ def edit(
 @app.command("list")
 def list_(
     ctx: typer.Context,
-    status: Annotated[str | None, typer.Option(help="Only drafts in this status.")] = None,
+    status: Annotated[DraftStatus | None, typer.Option(help="Only drafts in this status.")] = None,
     limit: Limit = DEFAULT_LIMIT,
     after: After = None,
 ) -> None:

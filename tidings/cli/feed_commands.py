@@ -11,6 +11,7 @@ import httpx
 import typer
 
 from drafts.config import FeedSettings
+from drafts.errors import StorageError, TidingsError
 from tidings.cli.console import emit_json, out
 from tidings.cli.context import AppContext, app_context
 
@@ -41,12 +42,21 @@ class FeedCheck:
 
 @app.command("check")
 def check(ctx: typer.Context) -> None:
-    """Read each feed once and list the drafts its new items would become; nothing is written."""
+    """Read each feed once and list the drafts its new items would become; nothing is written.
+
+    Exit status 1 when a feed failed: it could not be read, or its author cannot write drafts.
+    An item whose draft could not be made is listed, as the daemon leaves it, and fails nothing."""
     context = app_context(ctx)
     checks = [_check(context, feed) for feed in context.config.feeds]
     if context.json:
         emit_json([each.as_json() for each in checks])
-        return
+    else:
+        _print_checks(checks)
+    if any(each.problem is not None for each in checks):
+        raise typer.Exit(1)
+
+
+def _print_checks(checks: list[FeedCheck]) -> None:
     if not checks:
         out.print("No feed is configured ([[feeds]] in config.toml).")
     for each in checks:
@@ -67,6 +77,8 @@ def _check(context: AppContext, feed: FeedSettings) -> FeedCheck:
                 items = (await fetch(client, feed.url, None)).items or ()
             except FeedProblem as problem:
                 return FeedCheck(feed.url, str(problem), ())
+        if (unfit := _unfit_author(context, feed)) is not None:
+            return FeedCheck(feed.url, unfit, ())
         found = rehearse(
             context.database(),
             feed=feed,
@@ -78,6 +90,21 @@ def _check(context: AppContext, feed: FeedSettings) -> FeedCheck:
         return FeedCheck(feed.url, None, tuple(found))
 
     return asyncio.run(read())
+
+
+def _unfit_author(context: AppContext, feed: FeedSettings) -> str | None:
+    """Why the feed's author cannot write its drafts, if so: a problem of the feed, as the
+    daemon holds it, not of each item."""
+    from scheduler.news_feeds import check_author
+
+    try:
+        with context.reading() as session:
+            check_author(session, feed=feed)
+    except StorageError:
+        raise
+    except TidingsError as error:
+        return str(error)
+    return None
 
 
 def _count(count: int) -> str:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, tzinfo
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from sqlalchemy import func, not_
@@ -13,8 +14,9 @@ from sqlmodel import Session
 from drafts.models import Post, claimable
 from drafts.times import show
 from scheduler.due import chain_ready, next_wake
-from tidings.cli.console import say
-from tidings.cli.context import app_context
+from tidings.cli.console import emit_json, err, say
+from tidings.cli.context import AppContext, app_context
+from tidings.cli.listening import check_address
 from tidings.cli.log_format import (
     LogFormat,
     StampWorker,
@@ -22,6 +24,9 @@ from tidings.cli.log_format import (
     log_to_stderr,
     warning,
 )
+
+if TYPE_CHECKING:
+    from drafts.storage import Database
 
 LOG_FORMAT_HELP = (
     "plain: lines for a terminal; json: one JSON object a line (time, level, event, and post, "
@@ -78,24 +83,49 @@ def run(
         database = context.database()
         daemon = Daemon(context.config, database, drain=drain)
         log_handler.addFilter(StampWorker(daemon.worker))
+        # With --json, stdout holds only the summary printed at the end.
+        starting = err.print if context.json else say
         metrics = None
         if metrics_port is not None:
             metrics = serve_metrics(metrics_registry(database), metrics_host, metrics_port)
-            say(f"Metrics on http://{metrics_host}:{metrics.port}/metrics")
+            starting(f"Metrics on http://{metrics_host}:{metrics.port}/metrics")
         if not drain:
-            say(f"Publishing as {daemon.worker}; stop with Ctrl-C.")
+            starting(f"Publishing as {daemon.worker}; stop with Ctrl-C.")
         try:
             summary = run_forever(daemon)
         finally:
             if metrics is not None:
                 metrics.stop()
-    counts = ", ".join(f"{n} {outcome}" for outcome, n in sorted(summary.outcomes.items()))
-    say(f"Stopped. Attempts: {counts or 'none'}.")
+    _report_stop(context, daemon.worker, summary.outcomes, database, drain=drain)
+
+
+def _report_stop(
+    context: AppContext,
+    worker: str,
+    outcomes: Mapping[str, int],
+    database: Database,
+    *,
+    drain: bool,
+) -> None:
+    """The run's attempts by outcome and, after a drain, what comes next; with --json one
+    object: ``worker``, ``attempts`` and, after a drain, ``next_due_at`` and ``waiting_parts``
+    (counted, as the plain line says them, only when no post is due)."""
+    attempts = dict(sorted(outcomes.items()))
+    stopped: dict[str, object] = {"worker": worker, "attempts": attempts}
+    next_at, waiting = None, 0
     if drain:
         with database.reading() as session:
             next_at = next_wake(session, now=context.now())
             waiting = _waiting_parts(session) if next_at is None else 0
-        tried = bool(summary.outcomes)
+        due = next_at.isoformat() if next_at else None
+        stopped |= {"next_due_at": due, "waiting_parts": waiting}
+    if context.json:
+        emit_json(stopped)
+        return
+    counts = ", ".join(f"{n} {outcome}" for outcome, n in attempts.items())
+    say(f"Stopped. Attempts: {counts or 'none'}.")
+    if drain:
+        tried = bool(attempts)
         say(_what_comes_next(next_at, context.config.zone, tried=tried, waiting=waiting))
 
 
@@ -136,6 +166,7 @@ def sandbox(
     """Serve the sandbox: the platforms' APIs on loopback, and a page of what they received."""
     from scheduler.sandbox.server import serve
 
+    check_address(host, port)
     say(f"Sandbox on http://{host}:{port}/ : point a channel's base_url here. Ctrl-C to stop.")
     serve(host, port)
 

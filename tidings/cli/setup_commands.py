@@ -120,12 +120,25 @@ def _sandbox_url(url: str) -> str:
 
 
 def _write_config(path: Path, sandbox_url: str | None) -> None:
-    """The commented example at ``path``, pointed at the sandbox when there is one."""
-    if sandbox_url is None:
-        shutil.copyfile(example_config(), path)
-        return
-    example = example_config().read_text(encoding="utf-8")
-    path.write_text(sandbox_config(example, sandbox_url), encoding="utf-8")
+    """The commented example at ``path``, pointed at the sandbox when there is one; a
+    ConfigError naming ``path`` when it cannot be written there."""
+    try:
+        if sandbox_url is None:
+            shutil.copyfile(example_config(), path)
+            return
+        example = example_config().read_text(encoding="utf-8")
+        path.write_text(sandbox_config(example, sandbox_url), encoding="utf-8")
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot write: {_why_not_written(path, error)}") from None
+
+
+def _why_not_written(path: Path, error: OSError) -> str:
+    """The reason a new config.toml could not be written: its folder, else the system's word."""
+    if not path.parent.exists():
+        return f"the folder {path.parent} does not exist"
+    if not path.parent.is_dir():
+        return f"{path.parent} is not a folder"
+    return error.strerror or str(error)
 
 
 def example_config() -> Path:

@@ -101,6 +101,9 @@ def revoke(
         actor = context.actor(session)
         owner = user or actor.name
         revoke_token(session, user_name=owner, name=name, actor=actor)
+    if context.json:
+        emit_json({"user": owner, "name": name, "revoked": True})
+        return
     say(f"Token {name} of {owner} revoked.")
 
 

@@ -3,7 +3,6 @@ timezone, notification events)."""
 
 from __future__ import annotations
 
-import sys
 from typing import Annotated
 
 import typer
@@ -34,6 +33,7 @@ from drafts.users import (
 from tidings.cli.console import emit_json, say
 from tidings.cli.context import app_context
 from tidings.cli.paging import DEFAULT_LIMIT, After, Limit, say_more, with_cursors
+from tidings.cli.text_input import stdin_line
 from tidings.web.translations import parse_language
 
 _EMAIL = typer.Option("--email", help="Where the user's notifications go (an empty value: none).")
@@ -106,7 +106,7 @@ def add(
 
 
 def _read_password() -> str:
-    return hash_password(sys.stdin.readline().rstrip("\n"))
+    return hash_password(stdin_line())
 
 
 @app.command("passwd")

@@ -10,6 +10,7 @@ import typer
 from drafts.config import WebSettings
 from tidings.cli.console import say
 from tidings.cli.context import app_context
+from tidings.cli.listening import check_address
 from tidings.cli.log_format import LogFormat, log_to_stderr
 from tidings.cli.publish_commands import LOG_FORMAT_HELP
 
@@ -42,6 +43,7 @@ def web(
     log_to_stderr(log_format)
     # Connecting and checking channels open the vault: a missing or wrong key is said now.
     check_vault_key(context.database(), context.config.channels, renews=False)
+    check_address(host, port)  # before the pages compile: a port in use is said at once
     app = create_app(context.config, context.database(), https_only=secure_cookies)
     app.state.pages.compile_all()  # the first visitor of each page waits for no compiling
     warm_up(context.config)

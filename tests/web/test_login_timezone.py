@@ -10,7 +10,7 @@ from starlette.applications import Starlette
 
 from drafts.storage import Database
 from drafts.users import find_user
-from tests.web.conftest import SQLITE_ONLY, Person, client, csrf_token, log_in, one
+from tests.web.conftest import SQLITE_ONLY, Person, client, csrf_token, log_in, one, text
 
 pytestmark = [pytest.mark.anyio, SQLITE_ONLY]
 
@@ -36,7 +36,7 @@ async def test_a_login_shows_times_in_the_users_saved_timezone(
         assert (await log_in(browser, people["mina"])).status_code == 303
         assert await shown_zone(browser) == "America/New_York"
         desk = await browser.get("/")
-        assert "Times in America/New_York" in desk.text
+        assert text(one(desk.text, 'a[href="/preferences"]')) == "Preferences · America/New_York"
 
 
 async def test_without_a_saved_timezone_a_login_shows_the_teams(

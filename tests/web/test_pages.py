@@ -153,7 +153,7 @@ async def test_due_times_show_in_the_viewers_and_the_channels_timezone(
     assert saved.status_code == 303
     page = await as_joon.get(f"/drafts/{draft_id}")
     assert show(at, ZoneInfo("America/New_York")) in page.text
-    assert "Times in America/New_York" in page.text
+    assert text(one(page.text, 'a[href="/preferences"]')) == "Preferences · America/New_York"
 
 
 @SQLITE_ONLY

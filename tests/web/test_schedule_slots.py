@@ -54,13 +54,12 @@ async def test_the_next_free_slot_is_offered_when_every_channel_has_slots(
     [
         (
             "en",
-            "No next free slot is offered: channel x-ko has no posting slots in config.toml. "
-            "Choose a time.",
+            "No next free slot is offered: channel x-ko has no posting slots. Choose a time.",
         ),
         (
             "ko",
-            "각 채널의 다음 빈 시간대에 예약할 수 없습니다. x-ko 채널에는 config.toml에 정해진 게시 "
-            "시간대가 없습니다. 시각을 정하세요.",
+            "각 채널의 다음 빈 시간대에 예약할 수 없습니다. x-ko 채널에는 정해진 게시 시간대가 "
+            "없습니다. 시각을 정하세요.",
         ),
     ],
 )

@@ -91,7 +91,9 @@ def entries(catalog: Catalog) -> dict[str | tuple[str, ...], tuple[str, ...]]:
 def test_every_message_in_the_source_is_in_the_catalogues() -> None:
     extracted = extracted_ids()
     assert "Review inbox" in extracted  # the extraction reads the templates
-    assert "Saved. Times are now shown in %(zone)s." in extracted  # and the Python modules
+    assert (
+        "Saved. Times are shown in %(zone)s, the pages in %(language)s." in extracted
+    )  # and the Python modules
     missing_from_po = extracted - message_ids(read_catalog(PO))
     assert not missing_from_po, f"not in messages.po (see locale/README.md): {missing_from_po}"
     assert message_ids(read_catalog(POT)) == extracted, "messages.pot is stale: extract again"
@@ -296,7 +298,7 @@ async def test_switching_language_in_preferences(
     assert saved.status_code == 303
     assert stored_language(database, "joon") == "ko"
     inbox = await as_joon.get("/")
-    assert "저장했습니다. 이제 시간을 Asia/Seoul 기준으로 표시합니다." in inbox.text
+    assert "저장했습니다. 시간은 Asia/Seoul 기준으로 표시합니다. 화면 언어: 한국어." in inbox.text
     assert heading(inbox.text) == "내 작업"
     form = await as_joon.get("/preferences")
     assert heading(form.text) == "환경 설정"
@@ -313,7 +315,7 @@ async def test_switching_language_in_preferences(
     assert back.status_code == 303
     assert stored_language(database, "joon") == "en"
     inbox = await as_joon.get("/")
-    assert "Saved. Times are now shown in Asia/Seoul." in inbox.text
+    assert "Saved. Times are shown in Asia/Seoul, the pages in English." in inbox.text
     assert heading(inbox.text) == "My desk"
 
 

@@ -209,8 +209,10 @@ def routes(web: WebContext) -> list[Route]:
             checked=checked,
         )
         request.session[TIMEZONE] = typed.zone
-        _ = translations(language or web.pages.language(request)).gettext
-        flash(request, _("Saved. Times are now shown in %(zone)s.") % {"zone": typed.zone})
+        shown_in = language or web.pages.language(request)
+        _ = translations(shown_in).gettext
+        shown = {"zone": typed.zone, "language": LANGUAGE_NAMES[shown_in]}
+        flash(request, _("Saved. Times are shown in %(zone)s, the pages in %(language)s.") % shown)
         return RedirectResponse(safe_next(str(form.get("next", ""))), status_code=303)
 
     return [

@@ -26,10 +26,11 @@ from drafts.models import Attempt, Draft, Post
 from drafts.storage import Database
 from tests.conftest import TEST_CONFIG
 
-# CSI "erase the screen", OSC 0 "set the window title", an OSC 8 hyperlink and the one-byte C1 CSI.
-TITLE = "Minutes \x1b[2J of \x1b]0;owned\x07 the board"
+# CSI "erase the screen", OSC 0 "set the window title", an OSC 8 hyperlink and the one-byte C1 CSI;
+# a right-to-left override ("board.pdf" would read "fdp.draob").
+TITLE = "Minutes \x1b[2J of \x1b]0;owned\x07 the \u202eboard.pdf"
 TEXT = "Read \x1b]8;;https://evil.example/\x1b\\the minutes\x1b]8;;\x1b\\ then \x9b2J done"
-SHOWN_TITLE = "Minutes ␛[2J of ␛]0;owned␇ the board"
+SHOWN_TITLE = "Minutes ␛[2J of ␛]0;owned␇ the \\u202eboard.pdf"
 SHOWN_TEXT = "Read ␛]8;;https://evil.example/␛\\the minutes␛]8;;␛\\ then \\x9b2J done"
 CLEAN = """
 kind = "update"

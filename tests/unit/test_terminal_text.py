@@ -17,6 +17,12 @@ from tidings.cli.console import InertLogFormatter, err, inert_json, out, visible
 def test_each_control_character_has_a_visible_mark() -> None:
     assert visible("a\x1b[2J\x07\r\x00\x7f\x9b\x85b") == "a␛[2J␇␍␀␡\\x9b\\x85b"
     assert visible("two\nlines\tand a tab, 한국어 👩‍💻") == "two\nlines\tand a tab, 한국어 👩‍💻"
+    assert (
+        visible("Invoice \u202efdp.exe \u2067x\u2069") == "Invoice \\u202efdp.exe \\u2067x\\u2069"
+    )
+    assert (
+        visible("\u05e9\u05dc\u05d5\u05dd\u200f!") == "\u05e9\u05dc\u05d5\u05dd\u200f!"
+    )  # a mark stays
 
 
 def test_strings_cells_panels_and_styled_text_are_all_shown_inert(
@@ -47,8 +53,8 @@ def test_markup_and_emoji_codes_in_text_are_shown_as_typed(
 
 
 def test_json_and_log_lines_escape_what_json_dumps_leaves_raw() -> None:
-    dumped = json.dumps({"reason": "bad \x9b2J \x1b[2J \x7f"}, ensure_ascii=False)
-    assert inert_json(dumped) == '{"reason": "bad \\u009b2J \\u001b[2J \\u007f"}'
+    dumped = json.dumps({"reason": "bad \x9b2J \x1b[2J \x7f \u202e"}, ensure_ascii=False)
+    assert inert_json(dumped) == '{"reason": "bad \\u009b2J \\u001b[2J \\u007f \\u202e"}'
     assert json.loads(inert_json(dumped)) == json.loads(dumped)
     record = logging.LogRecord("tidings.attempts", logging.INFO, "", 0, dumped, None, None)
     assert InertLogFormatter("%(message)s").format(record) == inert_json(dumped)

@@ -21,14 +21,17 @@ from rich.segment import Segment
 from rich.text import Text
 
 # Every C0 control but tab and line feed, DEL, and every C1 control (U+009B is a one-character
-# CSI to a terminal that reads C1 controls).
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# CSI to a terminal that reads C1 controls); and the bidirectional embeddings, overrides and
+# isolates, which reorder the rest of a terminal's line ("Invoice \u202efdp.exe" would read
+# "Invoice exe.pdf"). The marks a right-to-left text needs (U+200E, U+200F) stay.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _DEL_PICTURE = "\u2421"  # ␡
 
 
 def visible(text: str) -> str:
     """``text`` with each control character shown: a C0 control as its Unicode control picture
-    (ESC as ␛, U+241B), DEL as ␡, a C1 control as ``\\x9b``; tabs and line breaks stay."""
+    (ESC as ␛, U+241B), DEL as ␡, a C1 control as ``\\x9b``, a bidirectional control as
+    ``\\u202e``; tabs and line breaks stay."""
     return _CONTROL.sub(_picture, text)
 
 
@@ -36,7 +39,9 @@ def _picture(found: re.Match[str]) -> str:
     code = ord(found.group())
     if code < 0x20:
         return chr(0x2400 + code)
-    return _DEL_PICTURE if code == 0x7F else f"\\x{code:02x}"
+    if code == 0x7F:
+        return _DEL_PICTURE
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
 
 
 def _visible_text(text: Text) -> Text:
@@ -95,8 +100,8 @@ def say(message: str) -> None:
 
 
 def inert_json(text: str) -> str:
-    """JSON (or a log line) with DEL and the C1 controls escaped as ``\\u00XX``, which
-    ``json.dumps(..., ensure_ascii=False)`` writes raw; C0 controls it escapes already, and any
+    """JSON (or a log line) with DEL, the C1 controls and the bidirectional controls escaped
+    as ``\\uXXXX``, which ``json.dumps(..., ensure_ascii=False)`` writes raw; C0 controls it escapes already, and any
     it did not are escaped here too (outside a JSON string they never occur)."""
     return _CONTROL.sub(lambda found: f"\\u{ord(found.group()):04x}", text)
 

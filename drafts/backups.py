@@ -135,6 +135,8 @@ class Restorable:
 def check_backup(backup: Path) -> Restorable:
     """Refuse anything but a sound SQLite file holding a Tidings schema this code knows: the
     latest, or an older one (``tidings init`` upgrades it after the restore)."""
+    if backup.is_dir():
+        raise BackupError(f"restore: {backup} is a folder: name the backup file in it")
     if not backup.is_file():
         raise BackupError(f"restore: {backup} does not exist")
     try:

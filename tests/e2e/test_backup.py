@@ -264,11 +264,13 @@ def test_backups_that_cannot_be_restored(folder: Path, capsys: pytest.CaptureFix
     # A leaf page whose cells point outside it: SQLite opens the file, quick_check finds it.
     inconsistent[page * 4 : page * 4 + 8] = bytes([0x0D, 0, 0, 0, 5, 0x0F, 0xFF, 0])
     (folder / "inconsistent.db").write_bytes(bytes(inconsistent))
+    (folder / "photos").mkdir()
     run(["user", "add", "joon", "--role", "reviewer"])
     before = snapshot(folder)
 
     expected = {
         "missing.db": "restore: missing.db does not exist",
+        "photos": "restore: photos is a folder: name the backup file in it",
         "notes.txt": "restore: notes.txt is not a SQLite database (file is not a database)",
         "other.db": "restore: other.db is not a Tidings database (it has no schema version)",
         "newer.db": f"restore: newer.db has schema 9999, which this Tidings (schema {head_revision()}) does not know",

@@ -213,6 +213,10 @@ def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         ),
         ({"repeat": "FREQ=WEEKLY;COUNT=-2"}, "repeat: COUNT must be a whole number from 1"),
         (
+            {"repeat": "every blue moon"},
+            "repeat: EVERY BLUE MOON is not NAME=VALUE (a rule reads like FREQ=WEEKLY;COUNT=8)",
+        ),
+        (
             {"repeat": "FREQ=WEEKLY;COUNT=3;UNTIL=20310401"},
             "repeat: give COUNT or UNTIL, not both (RFC 5545)",
         ),
@@ -236,6 +240,7 @@ def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         "over-366",
         "interval-0",
         "count-negative",
+        "not-a-rule",
         "count-and-until",
         "not-first",
         "byhour",

@@ -131,7 +131,13 @@ def _parts(body: str) -> dict[str, str]:
     for piece in filter(None, body.split(";")):
         key, equals, value = piece.partition("=")
         if not equals or not value:
-            raise DraftError(problem("repeat", N_("%(part)s is not NAME=VALUE (a rule reads like FREQ=WEEKLY;COUNT=8)"), part=piece))
+            raise DraftError(
+                problem(
+                    "repeat",
+                    N_("%(part)s is not NAME=VALUE (a rule reads like FREQ=WEEKLY;COUNT=8)"),
+                    part=piece,
+                )
+            )
         if key in TIME_PARTS:
             raise DraftError(
                 problem("repeat", N_("%(part)s: the time of day is publish_at's"), part=key)

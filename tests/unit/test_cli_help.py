@@ -58,3 +58,9 @@ def test_dash_h_is_help_for_the_group_a_command_and_a_subcommand() -> None:
         short = runner.invoke(app, [*argv, "-h"], env={"COLUMNS": "120"})
         assert (short.exit_code, short.output) == (0, long.output), argv
         assert "Usage: tidings" in short.output
+
+
+def test_numbered_steps_each_begin_a_line() -> None:
+    shown = CliRunner().invoke(app, ["secrets", "rotate", "--help"], env={"COLUMNS": "200"}).output
+    steps = [line.strip()[:3] for line in shown.splitlines() if re.match(r"^ \d\. ", line)]
+    assert steps == ["1. ", "2. ", "3. "], shown

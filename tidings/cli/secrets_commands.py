@@ -31,15 +31,14 @@ def rotate(
 ) -> None:
     """Re-seal every stored secret from the old key to the new TIDINGS_SECRET_KEY.
 
-    \b
-    1. Stop every `tidings run` and `tidings web` (a daemon renewing a
-       token meanwhile would seal it with the old key; rotate refuses
-       while a daemon's heartbeat is recent).
-    2. Run, with the old key in OLD and the new one in TIDINGS_SECRET_KEY:
-       tidings secrets rotate --old-key-env OLD
+    1. Stop every `tidings run` and `tidings web` (a daemon renewing a token meanwhile would
+    seal it with the old key; rotate refuses while a daemon's heartbeat is recent).
+
+    2. Run `tidings secrets rotate --old-key-env OLD`, with the old key in OLD and the new one
+    in TIDINGS_SECRET_KEY.
+
     3. Start the daemons and the web again with the new key only.
 
-    \b
     Every secret is re-sealed in one transaction, or none: one that the
     old key does not open stops the rotation. Connect flows under way
     are dropped (connect again). Without TIDINGS_WEB_SECRET, the web's

@@ -187,9 +187,9 @@ async def test_kind_and_template_are_one_choice(
     assert chosen_by.count("kind") == 1  # beside it only the Repeat control's choice
     assert set(chosen_by) <= {"kind", "repeat_every"}, chosen_by
     assert texts(blank, 'select[name="kind"] optgroup:first-child option') == [
-        "Event (template)",
-        "Hiring (template)",
         "Update (template)",
+        "Hiring (template)",
+        "Event (template)",
     ]
     assert texts(blank, 'select[name="kind"] optgroup:last-child option') == [
         "Update (free text)",

@@ -58,8 +58,8 @@ def sent(value: str) -> Choice:
 
 @dataclass(frozen=True)
 class Choices:
-    """The list the page offers: each template with the kind it implies, then each kind as
-    free text."""
+    """The list the page offers: each template with the kind it implies (those named for a kind
+    first, in the kinds' order), then each kind as free text."""
 
     with_template: tuple[Choice, ...]
     free_text: tuple[Choice, ...]
@@ -68,8 +68,15 @@ class Choices:
 def choices(templates: Sequence[str], current: Choice) -> Choices:
     """Every template and every kind; ``current`` too where neither holds it (a draft file
     that pairs a kind with another kind's template, or a kind the form was sent with)."""
-    with_template = [Choice(name if name in KINDS else "post", name) for name in templates]
+    in_order = sorted(templates, key=_kinds_first)
+    with_template = [Choice(name if name in KINDS else "post", name) for name in in_order]
     free_text = [Choice(kind) for kind in KINDS]
     if current.kind and current not in (*with_template, *free_text):
         (with_template if current.template else free_text).append(current)
     return Choices(tuple(with_template), tuple(free_text))
+
+
+def _kinds_first(template: str) -> tuple[int, str]:
+    """A template named for a kind, in the kinds' order (as the free-text list has them), then
+    the others by name."""
+    return (KINDS.index(template) if template in KINDS else len(KINDS), template)

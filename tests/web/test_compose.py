@@ -33,6 +33,7 @@ from tests.web.conftest import (
     one,
     parse,
     post_form,
+    set_language,
     text,
     texts,
 )
@@ -146,6 +147,21 @@ async def test_an_author_composes_previews_and_submits_a_bilingual_hiring_draft(
     assert shown["field:deadline"] == DEADLINE
     assert shown["field:hashtags"] == "Hiring\nSeoul"
     assert len(platforms(edit.text)) == 3
+
+
+@SQLITE_ONLY
+async def test_a_date_that_is_none_is_said_beside_its_field_in_the_viewers_language(
+    as_mina: httpx.AsyncClient, database: Database
+) -> None:
+    """A browser without a date picker sends what was typed: the template's date filter
+    could not say which field held it, the check of the field's kind does."""
+    typed = {**HIRING, "field:deadline": "next Friday"}
+    set_language(database, "mina", "ko")
+    response = await post_form(as_mina, "/compose", "preview", typed)
+    assert response.status_code == 400
+    said = text(one(response.text, "#field-deadline #problem-field-deadline"))
+    assert said == "2027-03-01 같은 날짜여야 합니다"
+    assert stored_drafts(database) == []
 
 
 @SQLITE_ONLY

@@ -60,6 +60,7 @@ class TemplateField:
     name: str
     kind: FieldKind
     required: bool | None  # None: the template does not say
+    hashtags: bool = False  # the ``hashtags`` filter reads it: each word a tag
     docs: tuple[tuple[str, FieldDoc], ...] = ()
 
     def doc(self, language: str) -> FieldDoc:
@@ -86,6 +87,7 @@ def template_fields(library: TemplateLibrary, template: str) -> tuple[TemplateFi
         return ()
     order: list[str] = []
     kinds: dict[str, FieldKind] = {}
+    tagged: set[str] = set()
     required: dict[str, bool | None] = {}
     docs: dict[str, list[tuple[str, FieldDoc]]] = {}
     for language in languages:
@@ -99,12 +101,14 @@ def template_fields(library: TemplateLibrary, template: str) -> tuple[TemplateFi
             docs.setdefault(documented, []).append((language, doc))
         order.extend(_in_order(tree, names))
         kinds = {**_kinds(tree, names), **kinds}
+        tagged |= _filtered(tree, names, "hashtags")
     names_in_order = [*docs, *(name for name in dict.fromkeys(order) if name not in docs)]
     return tuple(
         TemplateField(
             name=name,
             kind=_kind(kinds.get(name, "text"), [doc.hint for _, doc in docs.get(name, [])]),
             required=required.get(name),
+            hashtags=name in tagged,
             docs=tuple(docs.get(name, [])),
         )
         for name in names_in_order
@@ -157,6 +161,17 @@ def _kinds(tree: nodes.Template, names: frozenset[str]) -> dict[str, FieldKind]:
     return kinds
 
 
+def _filtered(tree: nodes.Template, names: frozenset[str], name: str) -> set[str]:
+    """The fields the filter ``name`` is applied to."""
+    return {
+        applied.node.name
+        for applied in tree.find_all(nodes.Filter)
+        if applied.name == name
+        and isinstance(applied.node, nodes.Name)
+        and applied.node.name in names
+    }
+
+
 def _kind(kind: FieldKind, hints: list[str]) -> FieldKind:
     """Prose when any language's hint speaks of a paragraph or sentences (the English one does
     for the built-in templates)."""
@@ -167,11 +182,25 @@ def check_shapes(fields: Sequence[TemplateField], given: Mapping[str, Any]) -> N
     """A DraftError naming the first field whose value is not of its kind: a template would
     print a list, a table or true/false in a text as Python writes them, and a filter that
     refuses a value cannot say which field held it."""
-    kinds = {field.name: field.kind for field in fields}
+    by_name = {field.name: field for field in fields}
     for name, value in given.items():
-        shape = SHAPES.get(kinds.get(name, "text"))
+        field = by_name.get(name)
+        shape = SHAPES.get(field.kind if field else "text")
         if shape and not shape[0](value):
             raise DraftError(problem(f"fields.{name}", shape[1]))
+        if field and field.hashtags and (word := _not_a_hashtag(value)) is not None:
+            raise DraftError(problem(f"fields.{name}", NOT_A_HASHTAG, word=repr(word)))
+
+
+def _not_a_hashtag(value: Any) -> str | None:
+    """The first word of ``value`` that is no hashtag (empty, or holding a space), as the
+    ``hashtags`` filter reads it: a list of words, or words in one text."""
+    words = value.split() if isinstance(value, str) else value if isinstance(value, list) else []
+    for word in words:
+        tag = word.removeprefix("#") if isinstance(word, str) else ""
+        if not tag or any(char.isspace() for char in tag):
+            return str(word)
+    return None
 
 
 def _scalar(value: Any) -> bool:
@@ -188,6 +217,7 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
+NOT_A_HASHTAG = N_("%(word)s is not a hashtag: one word each, such as ZeroWaste")
 SHAPES: dict[FieldKind, tuple[Callable[[Any], bool], str]] = {
     "text": (_scalar, N_("should be text, not a list or a table")),
     "prose": (_scalar, N_("should be text, not a list or a table")),

@@ -65,6 +65,10 @@ DRAFT_ERRORS = [
     (hiring(location="{ en = { a = 1 } }"), "fields.location: should be text, not a list or a"),
     (hiring(location="true"), "fields.location: should be text, not a list or a table"),
     (hiring(hashtags="5"), 'fields.hashtags: should be a list of texts, such as ["a", "b"]'),
+    (
+        hiring(hashtags='["Hiring", "Zero Waste"]'),
+        "fields.hashtags: 'Zero Waste' is not a hashtag: one word each, such as ZeroWaste",
+    ),
     (hiring(deadline='"1 March"'), "fields.deadline: should be a date, such as 2027-03-01"),
     (
         'kind = "hiring"\ntitle = "t"\ntemplate = "hiring"\nchannels = ["linkedin"]\n'

@@ -165,6 +165,15 @@ async def test_a_date_that_is_none_is_said_beside_its_field_in_the_viewers_langu
 
 
 @SQLITE_ONLY
+async def test_a_line_of_two_hashtags_is_said_beside_the_field(as_mina: httpx.AsyncClient) -> None:
+    typed = {**HIRING, "field:hashtags": "Hiring\n#Seoul #Jobs"}
+    response = await post_form(as_mina, "/compose", "preview", typed)
+    assert response.status_code == 400
+    said = text(one(response.text, "#field-hashtags #problem-field-hashtags"))
+    assert said == "'#Seoul #Jobs' is not a hashtag: one word each, such as ZeroWaste"
+
+
+@SQLITE_ONLY
 async def test_a_missing_template_field_is_named_and_the_typed_values_stay(
     as_mina: httpx.AsyncClient, database: Database
 ) -> None:

@@ -116,7 +116,7 @@ async def test_a_scheduled_post_sits_on_its_day_in_the_chosen_timezone(
     # Seoul: already Monday, the first column of the next week; its week before is empty.
     page = await as_joon.get(f"/calendar?week={london_week.label}&tz=Asia/Seoul")
     assert day_of(page.text, "linkedin", linkedin.id) is None
-    assert "Nothing is scheduled or published this week." in page.text
+    assert "Nothing is scheduled or published in the week shown." in page.text
     page = await as_joon.get(link(page.text, "next"))
     assert text(one(page.text, "h1 .muted")) == seoul_week.label
     assert link(page.text, "prev").endswith("&tz=Asia/Seoul")  # the zone stays chosen

@@ -370,7 +370,7 @@ async def test_accept_language_decides_for_visitors_and_users_without_a_choice(
 async def test_other_pages_answer_in_korean(korean_joon: httpx.AsyncClient, drafts: Drafts) -> None:
     drafts.add()
     expected = {
-        "/calendar": "이번 주에 예약되거나 게시된 게시물이 없습니다.",
+        "/calendar": "이 주에는 예약되거나 게시된 게시물이 없습니다.",
         "/attention": "확인할 게시물이 없습니다.",
         "/channels": "아직 확인하지 않음",  # "not checked yet": only admins may check
         "/nowhere": "내 작업 페이지로 돌아가기",

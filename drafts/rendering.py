@@ -91,6 +91,7 @@ class TemplateLibrary:
             hashtags=_hashtags_filter,
         )
         self._fields: dict[tuple[str, str], frozenset[str]] = {}
+        self._trees: dict[tuple[str, str], nodes.Template] = {}
 
     @classmethod
     def default(cls, extra: Sequence[Path] = ()) -> TemplateLibrary:
@@ -114,18 +115,20 @@ class TemplateLibrary:
 
         Worked out once per source of the file: an import asks for every row, and parsing is
         most of a draft's cost; an edited file is a new source, read anew."""
-        name = self._name(template, language)
-        source, filename, _ = self._loader.get_source(self._env, name)
-        if (name, source) not in self._fields:
-            self._fields[name, source] = fields_read(self._parse(source, name, filename))
-        return self._fields[name, source]
+        source, tree = self.parsed(template, language)
+        if (template, source) not in self._fields:
+            self._fields[template, source] = fields_read(tree)
+        return self._fields[template, source]
 
     def parsed(self, template: str, language: str) -> tuple[str, nodes.Template]:
         """The source of the file ``render`` uses and its syntax tree; a DraftError if there is
-        no such file or it does not parse."""
+        no such file or it does not parse. Parsed once per source of the file (an edited file
+        is a new source): composing reads the tree for every draft, an import for every row."""
         name = self._name(template, language)
         source, filename, _ = self._loader.get_source(self._env, name)
-        return source, self._parse(source, name, filename)
+        if (name, source) not in self._trees:
+            self._trees[name, source] = self._parse(source, name, filename)
+        return source, self._trees[name, source]
 
     def _parse(self, source: str, name: str, filename: str | None) -> nodes.Template:
         try:

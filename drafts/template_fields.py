@@ -27,7 +27,7 @@ from jinja2 import nodes
 
 from drafts.errors import DraftError
 from drafts.messages import N_, problem
-from drafts.rendering import TemplateLibrary, fields_read
+from drafts.rendering import TemplateLibrary
 from drafts.times import localize
 
 FieldKind = Literal["text", "prose", "list", "date", "datetime", "number"]
@@ -95,7 +95,7 @@ def template_fields(library: TemplateLibrary, template: str) -> tuple[TemplateFi
             source, tree = library.parsed(template, language)
         except DraftError:
             continue
-        names = fields_read(tree)
+        names = library.fields(template, language)  # worked out once per source
         for documented, (needed, doc) in _documented(source, names).items():
             required.setdefault(documented, needed)
             docs.setdefault(documented, []).append((language, doc))

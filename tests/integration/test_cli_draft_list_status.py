@@ -30,8 +30,10 @@ def test_an_unknown_status_is_refused_with_the_statuses(
 ) -> None:
     line = fails(["draft", "list", "--status", "bogus", *json_flag], capsys)
 
-    assert line.startswith("error: tidings draft list: Invalid value for '--status'")
-    assert f"'bogus' is not one of {STATUSES}" in line
+    assert line == (
+        f"error: tidings draft list: Invalid value for '--status': 'bogus' is not one of "
+        f"{STATUSES}. (see tidings draft list --help)"
+    )
 
 
 @pytest.mark.usefixtures("workdir")

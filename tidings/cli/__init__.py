@@ -86,7 +86,8 @@ def usage_problem(error: UsageError) -> str:
     """Click's complaint as one line naming the command: ``tidings draft show: Invalid value
     for 'ID': … (tidings draft show --help)``."""
     command = error.ctx.command_path if error.ctx is not None else "tidings"
-    message = " ".join(error.format_message().split())
+    # A choice typer checks with pydantic starts its reason so: the reason is enough.
+    message = " ".join(error.format_message().replace("Value error, ", "").split())
     return f"{command}: {message} (see {command} --help)"
 
 

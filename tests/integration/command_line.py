@@ -4,8 +4,10 @@ database holds (to show that a refusal changed nothing)."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -82,3 +84,26 @@ def a_draft_in_review(folder: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     run(["draft", "add", "good.toml", "--as", "mina"])
     run(["submit", "1", "--as", "mina"])
     return folder
+
+
+def approved_draft(folder: Path) -> None:
+    """In ``folder``'s database (initialised, no users yet): mina (author) and joon (reviewer),
+    and draft 1, from ``GOOD``, approved."""
+    run(["user", "add", "mina", "--role", "author"])
+    run(["user", "add", "joon", "--role", "reviewer"])
+    (folder / "good.toml").write_text(GOOD, encoding="utf-8")
+    run(["draft", "add", "good.toml", "--as", "mina"])
+    run(["submit", "1", "--as", "mina"])
+    run(["approve", "1", "--as", "joon"])
+
+
+def printed(args: list[str], capsys: pytest.CaptureFixture[str]) -> str:
+    """What ``tidings ARGS`` printed, which must succeed."""
+    capsys.readouterr()
+    run(args)
+    return capsys.readouterr().out
+
+
+def as_json(args: list[str], capsys: pytest.CaptureFixture[str]) -> Any:
+    """What ``tidings ARGS --json`` printed, read back."""
+    return json.loads(printed([*args, "--json"], capsys))

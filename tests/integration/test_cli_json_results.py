@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import json
 import secrets
 from datetime import datetime
 from pathlib import Path
@@ -12,14 +11,8 @@ import pytest
 
 from drafts.times import utcnow
 from scheduler.sandbox import RunningSandbox
-from tests.integration.command_line import GOOD, run, use_folder
+from tests.integration.command_line import approved_draft, as_json, run, use_folder
 from tidings.cli.sandbox_config import SAMPLE_TOKEN, TOKEN_VARIABLE
-
-
-def printed_json(capsys: pytest.CaptureFixture[str], *args: str) -> object:
-    capsys.readouterr()
-    run([*args, "--json"])
-    return json.loads(capsys.readouterr().out)
 
 
 @pytest.fixture
@@ -29,12 +22,7 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sandbox: RunningSan
     run(["init", "--sandbox-url", sandbox.base_url])
     monkeypatch.setenv(TOKEN_VARIABLE, SAMPLE_TOKEN)
     monkeypatch.setenv("TIDINGS_SECRET_KEY", secrets.token_urlsafe(32))
-    run(["user", "add", "mina", "--role", "author"])
-    run(["user", "add", "joon", "--role", "reviewer"])
-    (tmp_path / "good.toml").write_text(GOOD, encoding="utf-8")
-    run(["draft", "add", "good.toml", "--as", "mina"])
-    run(["submit", "1", "--as", "mina"])
-    run(["approve", "1", "--as", "joon"])
+    approved_draft(tmp_path)
     return tmp_path
 
 
@@ -42,17 +30,17 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sandbox: RunningSan
 def test_token_revoke_prints_what_it_revoked(capsys: pytest.CaptureFixture[str]) -> None:
     run(["token", "create", "job-board", "--as", "mina"])
 
-    revoked = printed_json(capsys, "token", "revoke", "job-board", "--as", "mina")
+    revoked = as_json(["token", "revoke", "job-board", "--as", "mina"], capsys)
 
     assert revoked == {"user": "mina", "name": "job-board", "revoked": True}
-    assert printed_json(capsys, "token", "list", "--as", "mina") == []
+    assert as_json(["token", "list", "--as", "mina"], capsys) == []
 
 
 @pytest.mark.usefixtures("workdir")
 def test_a_drain_prints_its_attempts_and_what_comes_next(
     capsys: pytest.CaptureFixture[str], sandbox: RunningSandbox
 ) -> None:
-    nothing = printed_json(capsys, "run", "--drain")
+    nothing = as_json(["run", "--drain"], capsys)
     assert isinstance(nothing, dict) and nothing["worker"]
     assert {k: v for k, v in nothing.items() if k != "worker"} == {
         "attempts": {},
@@ -61,7 +49,7 @@ def test_a_drain_prints_its_attempts_and_what_comes_next(
     }
 
     run(["schedule", "1", "--at", "now", "--as", "mina"])
-    drained = printed_json(capsys, "run", "--drain")
+    drained = as_json(["run", "--drain"], capsys)
     assert isinstance(drained, dict)
     assert drained["attempts"] == {"published": 2}  # linkedin, in English and in Korean
     assert (drained["next_due_at"], drained["waiting_parts"]) == (None, 0)
@@ -71,6 +59,6 @@ def test_a_drain_prints_its_attempts_and_what_comes_next(
     run(["submit", "2", "--as", "mina"])
     run(["approve", "2", "--as", "joon"])
     run(["schedule", "2", "--at", "+1h", "--as", "mina"])
-    later = printed_json(capsys, "run", "--drain")
+    later = as_json(["run", "--drain"], capsys)
     assert isinstance(later, dict) and later["attempts"] == {}
     assert datetime.fromisoformat(str(later["next_due_at"])) > utcnow()

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from drafts.times import utcnow
-from tests.integration.command_line import GOOD, fails, run, snapshot, use_folder
+from tests.integration.command_line import approved_draft, fails, run, snapshot, use_folder
 
 
 @pytest.fixture
@@ -20,12 +20,7 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Draft 1, approved: mina wrote it, joon approved it."""
     use_folder(tmp_path, monkeypatch)
     run(["init"])
-    run(["user", "add", "mina", "--role", "author"])
-    run(["user", "add", "joon", "--role", "reviewer"])
-    (tmp_path / "good.toml").write_text(GOOD, encoding="utf-8")
-    run(["draft", "add", "good.toml", "--as", "mina"])
-    run(["submit", "1", "--as", "mina"])
-    run(["approve", "1", "--as", "joon"])
+    approved_draft(tmp_path)
     return tmp_path
 
 

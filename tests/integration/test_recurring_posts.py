@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -31,7 +30,7 @@ from drafts.users import Role, add_user
 from scheduler.sandbox import RunningSandbox
 from tests.conftest import TEST_CONFIG, make_config
 from tests.fakes import Clock
-from tests.integration.command_line import fails, run, use_folder
+from tests.integration.command_line import as_json, fails, printed, run, use_folder
 from tests.integration.publishing import drain, sandbox_config
 
 # The weekly post of the issue: Mondays at 09:00 from 3 March 2031, eight times.
@@ -80,17 +79,6 @@ def write_template(folder: Path) -> Path:
     templates.mkdir(exist_ok=True)
     (templates / "weekly.en.txt.j2").write_text(TEMPLATE, encoding="utf-8")
     return templates
-
-
-def printed(args: list[str], capsys: pytest.CaptureFixture[str]) -> str:
-    """What ``tidings ARGS`` printed, which must succeed."""
-    capsys.readouterr()
-    run(args)
-    return capsys.readouterr().out
-
-
-def as_json(args: list[str], capsys: pytest.CaptureFixture[str]) -> Any:
-    return json.loads(printed([*args, "--json"], capsys))
 
 
 def utc(text: str) -> datetime:
